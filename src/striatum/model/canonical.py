@@ -1,0 +1,119 @@
+"""RFC 8785 (JSON Canonicalization Scheme) encoding.
+
+The hash chains hash these bytes, so the encoding must be byte-exact and independent of
+Python's own json formatting choices: object keys sorted by UTF-16 code units, no whitespace,
+minimal string escaping, numbers in ECMAScript's shortest form.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+# Integers beyond this lose precision as IEEE doubles, which JCS numbers are.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class CanonicalizationError(ValueError):
+    """The value cannot be represented in RFC 8785 canonical JSON."""
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """Encode `value` (dict/list/str/int/float/bool/None) as RFC 8785 UTF-8 bytes."""
+    parts: list[str] = []
+    _encode(value, parts)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise CanonicalizationError("lone surrogate in a string") from error
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        out.append(_integer(value))
+    elif isinstance(value, float):
+        out.append(format_number(value))
+    elif isinstance(value, Mapping):
+        _encode_object(value, out)
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        _encode_array(value, out)
+    else:
+        raise CanonicalizationError(f"cannot encode {type(value).__name__}")
+
+
+def _encode_object(value: Mapping[Any, Any], out: list[str]) -> None:
+    for key in value:
+        if not isinstance(key, str):
+            raise CanonicalizationError(f"object key {key!r} is not a string")
+    out.append("{")
+    for index, key in enumerate(sorted(value, key=_utf16_units)):
+        if index:
+            out.append(",")
+        out.append(json.dumps(key, ensure_ascii=False))
+        out.append(":")
+        _encode(value[key], out)
+    out.append("}")
+
+
+def _encode_array(value: Sequence[Any], out: list[str]) -> None:
+    out.append("[")
+    for index, item in enumerate(value):
+        if index:
+            out.append(",")
+        _encode(item, out)
+    out.append("]")
+
+
+def _utf16_units(key: str) -> bytes:
+    # Big-endian UTF-16 bytes compare exactly like sequences of UTF-16 code units.
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _integer(value: int) -> str:
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise CanonicalizationError(f"integer {value} is outside the IEEE double safe range")
+    return str(value)
+
+
+def format_number(value: float) -> str:
+    """ECMAScript Number::toString for a finite double (RFC 8785 section 3.2.2.3)."""
+    if math.isnan(value) or math.isinf(value):
+        raise CanonicalizationError(f"{value} has no JSON representation")
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    digits, point = _shortest_digits(abs(value))
+    return sign + _place_point(digits, point)
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """Shortest round-trip digits and the decimal point position n (value = 0.digits * 10**n)."""
+    decimal = Decimal(repr(value)).normalize()
+    sign, digit_tuple, exponent = decimal.as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    return digits, len(digits) + exponent
+
+
+def _place_point(digits: str, point: int) -> str:
+    count = len(digits)
+    if count <= point <= 21:
+        return digits + "0" * (point - count)
+    if 0 < point <= 21:
+        return digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return "0." + "0" * -point + digits
+    exponent = point - 1
+    mantissa = digits if count == 1 else digits[0] + "." + digits[1:]
+    return f"{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent)}"

@@ -1,0 +1,1 @@
+"""The only code that speaks SQL. Nothing above this package imports psycopg."""

@@ -1,0 +1,140 @@
+"""The connection boundary: opening connections, translating driver errors, retrying.
+
+Every psycopg error that leaves this package leaves as a `StriatumError` with a stable code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import DictRow, dict_row
+
+from striatum import errors
+
+Conn: TypeAlias = "psycopg.Connection[DictRow]"
+T = TypeVar("T")
+
+RUNTIME_ROLE = "striatumd_runtime"
+OWNER_ROLE = "striatumd_owner"
+CONNECT_TIMEOUT_S = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class Database:
+    """Where the daemon's database is and how to reach it as admin and as the runtime role."""
+
+    admin_conninfo: str
+    runtime_conninfo: str
+    # When the runtime connection uses the admin's credentials, drop to this role after login.
+    runtime_set_role: str | None
+    label: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """An external server: the URL's user is the admin; runtime drops to the runtime role."""
+        try:
+            parts = conninfo_to_dict(url)
+        except psycopg.ProgrammingError as error:
+            raise errors.UsageError(
+                f"invalid database URL: {error}", hint="STRIATUM_DATABASE_URL or --database-url"
+            ) from None
+        label = make_conninfo(**{k: v for k, v in parts.items() if k != "password"})
+        return cls(admin_conninfo=url, runtime_conninfo=url, runtime_set_role=RUNTIME_ROLE,
+                   label=label)
+
+    def with_dbname(self, dbname: str) -> Database:
+        """The same server, another database (tests clone one per test)."""
+        return Database(
+            admin_conninfo=make_conninfo(self.admin_conninfo, dbname=dbname),
+            runtime_conninfo=make_conninfo(self.runtime_conninfo, dbname=dbname),
+            runtime_set_role=self.runtime_set_role,
+            label=f"{self.label} dbname={dbname}",
+        )
+
+
+def connect(conninfo: str, *, autocommit: bool = False, set_role: str | None = None) -> Conn:
+    """Open one connection; failures become DatabaseUnavailable."""
+    try:
+        conn = psycopg.connect(
+            conninfo, autocommit=autocommit, row_factory=dict_row,
+            connect_timeout=CONNECT_TIMEOUT_S, application_name="striatumd",
+        )
+    except psycopg.Error as error:
+        raise translate(error) from None
+    if set_role:
+        with translated_errors():
+            conn.execute(f"SET ROLE {set_role}")  # type: ignore[arg-type]  # fixed identifier
+            if not autocommit:
+                conn.commit()
+    return conn
+
+
+def connect_admin(db: Database, *, autocommit: bool = False) -> Conn:
+    return connect(db.admin_conninfo, autocommit=autocommit)
+
+
+def connect_runtime(db: Database, *, autocommit: bool = False) -> Conn:
+    return connect(db.runtime_conninfo, autocommit=autocommit, set_role=db.runtime_set_role)
+
+
+def translate(error: BaseException) -> errors.StriatumError:
+    """Map a driver error onto our error codes (the one place that does this)."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
+        return errors.SerializationConflict(message)
+    if isinstance(error, pg_errors.InsufficientPrivilege):
+        return errors.PermissionDenied(message)
+    if isinstance(error, pg_errors.UniqueViolation):
+        return errors.Conflict(message)
+    if isinstance(error, psycopg.OperationalError):
+        return errors.DatabaseUnavailable(message, hint="is PostgreSQL running and reachable?")
+    return errors.StriatumError(f"database error: {message}")
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """Run a block, re-raising psycopg errors as StriatumErrors."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise translate(error) from error
+
+
+def in_transaction(conn: Conn, work: Callable[[Conn], T], *, attempts: int = 8) -> T:
+    """Run `work` in one transaction, retrying serialization failures and deadlocks.
+
+    Trade-off: `work` may run more than once, so it must do nothing outside the transaction
+    (no files, no network). The backoff is short and jittered because our transactions are.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with translated_errors(), conn.transaction():
+                return work(conn)
+        except errors.SerializationConflict:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, 0.002 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def fetch_one(conn: Conn, query: Any, params: dict[str, Any] | None = None) -> DictRow | None:
+    with translated_errors():
+        return conn.execute(query, params).fetchone()
+
+
+def fetch_all(conn: Conn, query: Any, params: dict[str, Any] | None = None) -> list[DictRow]:
+    with translated_errors():
+        return conn.execute(query, params).fetchall()
+
+
+def execute(conn: Conn, query: Any, params: dict[str, Any] | None = None) -> None:
+    with translated_errors():
+        conn.execute(query, params)
