@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-# Integers beyond this lose precision as IEEE doubles, which JCS numbers are.
+# Every integer up to this magnitude is exactly representable as an IEEE double.
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -81,9 +81,16 @@ def _utf16_units(key: str) -> bytes:
 
 
 def _integer(value: int) -> str:
-    if abs(value) > MAX_SAFE_INTEGER:
-        raise CanonicalizationError(f"integer {value} is outside the IEEE double safe range")
-    return str(value)
+    if abs(value) <= MAX_SAFE_INTEGER:
+        return str(value)
+    # JCS numbers are IEEE doubles: a larger integer is fine only if a double holds it exactly.
+    try:
+        exact = float(value) == value
+    except OverflowError:
+        exact = False
+    if not exact:
+        raise CanonicalizationError(f"integer {value} cannot be represented exactly as a double")
+    return format_number(float(value))
 
 
 def format_number(value: float) -> str:

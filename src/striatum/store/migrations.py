@@ -52,11 +52,16 @@ def available() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
+def version_supported(server_version_num: int) -> bool:
+    """PostgreSQL 14 or newer (server_version_num such as 150018)."""
+    return server_version_num >= MIN_SERVER_VERSION
+
+
 def check_server_version(conn: db.Conn) -> str:
     """Refuse servers older than PostgreSQL 14; return the version string."""
     row = db.fetch_one(conn, queries("migrations")["server_version"])
     assert row is not None
-    if row["num"] < MIN_SERVER_VERSION:
+    if not version_supported(int(row["num"])):
         raise errors.DatabaseUnsupported(
             f"PostgreSQL {row['text']} is too old: Striatum needs PostgreSQL 14 or newer",
             hint="point STRIATUM_DATABASE_URL at a PostgreSQL 14+ server, or unset it to use "
@@ -123,3 +128,20 @@ def _apply(conn: db.Conn, migration: Migration) -> None:
     db.execute(conn, queries("migrations")["record_migration"], {
         "version": migration.version, "name": migration.name, "sha256": migration.sha256,
     })
+
+
+def pending(database: db.Database) -> tuple[str, list[str]]:
+    """The server version and the migrations not yet applied; refuses edited ones."""
+    conn = db.connect_admin(database, autocommit=True)
+    try:
+        version = check_server_version(conn)
+        present = db.fetch_one(conn, queries("migrations")["schema_exists"])
+        recorded: dict[int, dict[str, object]] = {}
+        if present and present["present"]:
+            recorded = {row["version"]: row for row in
+                        db.fetch_all(conn, queries("migrations")["applied_migrations"])}
+        shipped = available()
+        refuse_edited(shipped, recorded)
+        return version, [m.name for m in shipped if m.version not in recorded]
+    finally:
+        conn.close()

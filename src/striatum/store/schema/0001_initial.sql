@@ -9,6 +9,14 @@ BEGIN
 END;
 $$;
 
+-- One row naming this database, so anchors kept outside it know which database they belong to.
+CREATE TABLE striatumd.instance (
+    instance_id text PRIMARY KEY DEFAULT gen_random_uuid()::text,
+    singleton   boolean NOT NULL DEFAULT true UNIQUE CHECK (singleton),
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+INSERT INTO striatumd.instance DEFAULT VALUES;
+
 CREATE TABLE striatumd.repositories (
     repo_id     text PRIMARY KEY,
     path        text NOT NULL UNIQUE,
@@ -218,4 +226,4 @@ GRANT SELECT, INSERT, UPDATE ON striatumd.chain_heads TO striatumd_runtime;
 -- Append-only: the runtime role may read and add, never change or remove.
 GRANT SELECT, INSERT ON striatumd.events, striatumd.artifacts, striatumd.audit_log
     TO striatumd_runtime;
-GRANT SELECT ON striatumd.schema_migrations TO striatumd_runtime;
+GRANT SELECT ON striatumd.schema_migrations, striatumd.instance TO striatumd_runtime;

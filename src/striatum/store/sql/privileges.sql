@@ -26,3 +26,7 @@ JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'striatumd' AND NOT t.tgisinternal
 ORDER BY c.relname, t.tgname;
+
+-- name: instance_id
+-- This database's identity, for keying outside anchors.
+SELECT instance_id FROM striatumd.instance;

@@ -1,0 +1,1 @@
+"""The command-line door. Imports stay lazy so `striatum --help` is instant."""

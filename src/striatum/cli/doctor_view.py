@@ -1,0 +1,52 @@
+"""Rendering a doctor report for people and for `--json`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from striatum.daemon.doctor import DoctorReport
+from striatum.model.chain import ChainReport
+
+
+def show(report: DoctorReport, *, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        return
+    for line in lines(report):
+        click.echo(line)
+
+
+def lines(report: DoctorReport) -> list[str]:
+    verdict = "OK" if report.ok else "FAILED"
+    out = [f"doctor: {verdict}  ({report.database}, PostgreSQL {report.server_version or '?'})"]
+    if report.error is not None:
+        out.append(f"  error: {report.error.message}")
+        if report.error.hint:
+            out.append(f"  hint: {report.error.hint}")
+        return out
+    if report.migrations_pending:
+        out.append(f"  migrations: pending {', '.join(report.migrations_pending)} "
+                   "(run: striatum daemon doctor --apply-migrations)")
+        return out
+    applied = ", ".join(report.migrations_applied) or "nothing new"
+    out.append(f"  migrations: up to date (applied now: {applied})")
+    out += [f"  privileges: PROBLEM: {p}" for p in report.privilege_problems] or [
+        "  privileges: runtime role is append-only on events, artifacts, audit_log"]
+    for chain_report in report.chains:
+        out.append(_chain_line(chain_report))
+    for anchor in report.anchor_breaks:
+        out.append(f"  anchor {anchor.chain} seq {anchor.seq}: BROKEN: {anchor.reason} "
+                   f"(anchored {anchor.expected}, stored {anchor.stored})")
+    return out
+
+
+def _chain_line(chain_report: ChainReport) -> str:
+    if chain_report.ok:
+        head = chain_report.head.row_hash[:16] if chain_report.head else "-"
+        return f"  chain {chain_report.chain}: ok, {chain_report.rows} rows, head {head}"
+    bad = chain_report.first_break
+    assert bad is not None
+    detail = f" (expected {bad.expected}, stored {bad.stored})" if bad.expected else ""
+    return f"  chain {chain_report.chain}: BROKEN at seq {bad.seq}: {bad.reason}{detail}"

@@ -1,0 +1,38 @@
+"""How a failed command ends: one or two lines on stderr and the documented exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from striatum import errors
+
+
+def run_guarded(command: Callable[[], Any]) -> None:
+    """Run a click command in non-standalone mode; never let a traceback reach the user."""
+    try:
+        result = command()
+    except errors.StriatumError as error:
+        report(error)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(errors.EXIT_USAGE if error.exit_code == 2 else error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        report(errors.StriatumError(f"internal error: {type(error).__name__}: {error}",
+                                    hint="please report this with the command you ran"))
+        sys.exit(errors.EXIT_INTERNAL)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def report(error: errors.StriatumError) -> None:
+    click.echo(f"striatum: error: {error.message}", err=True)
+    if error.hint:
+        click.echo(f"  hint: {error.hint}", err=True)

@@ -1,0 +1,112 @@
+"""`striatum daemon doctor`: is the substrate sound?
+
+Checks, in order: the server is reachable and new enough, migrations are applied and unedited,
+the runtime role cannot change append-only rows and the guards are enabled, and every row of
+both chains recomputes and links (a deep check also compares the columns with the hashed bytes),
+and heads anchored outside the database still match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from striatum import errors, paths
+from striatum.daemon import anchors
+from striatum.model import chain
+from striatum.store import chains, migrations, privileges
+from striatum.store import connection as db
+
+
+@dataclass(kw_only=True)
+class DoctorReport:
+    database: str
+    server_version: str = ""
+    migrations_applied: list[str] = field(default_factory=list)
+    migrations_pending: list[str] = field(default_factory=list)
+    privilege_problems: list[str] = field(default_factory=list)
+    chains: list[chain.ChainReport] = field(default_factory=list)
+    anchor_breaks: list[chain.ChainBreak] = field(default_factory=list)
+    error: errors.StriatumError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (self.error is None and not self.migrations_pending
+                and not self.privilege_problems and not self.anchor_breaks
+                and all(report.ok for report in self.chains))
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return self.error.exit_code
+        if self.migrations_pending:
+            return errors.EXIT_CODES["migration"]
+        return 0 if self.ok else errors.EXIT_CODES["integrity"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "database": self.database, "server_version": self.server_version,
+            "migrations": {"applied_now": self.migrations_applied,
+                           "pending": self.migrations_pending},
+            "privilege_problems": self.privilege_problems,
+            "chains": [_chain_dict(report) for report in self.chains],
+            "anchor_breaks": [asdict(b) for b in self.anchor_breaks],
+            "error": None if self.error is None else self.error.to_dict(),
+        }
+
+
+def _chain_dict(report: chain.ChainReport) -> dict[str, Any]:
+    return {
+        "chain": report.chain, "ok": report.ok, "rows": report.rows,
+        "head": None if report.head is None else asdict(report.head),
+        "first_break": None if report.first_break is None else asdict(report.first_break),
+    }
+
+
+def run(database: db.Database, *, apply_migrations: bool, deep: bool = True) -> DoctorReport:
+    """Run every check; errors become part of the report, never tracebacks."""
+    report = DoctorReport(database=database.label)
+    try:
+        _check_migrations(database, report, apply_migrations)
+        if report.migrations_pending:
+            return report
+        conn = db.connect_admin(database, autocommit=True)
+        try:
+            report.privilege_problems = privileges.problems(conn)
+            _verify_chains(conn, report, deep)
+        finally:
+            conn.close()
+    except errors.StriatumError as error:
+        report.error = error
+    return report
+
+
+def _check_migrations(database: db.Database, report: DoctorReport, apply: bool) -> None:
+    if apply:
+        result = migrations.migrate(database)
+        report.server_version, report.migrations_applied = result.server_version, result.applied
+        return
+    report.server_version, report.migrations_pending = migrations.pending(database)
+
+
+def _verify_chains(conn: db.Conn, report: DoctorReport, deep: bool) -> None:
+    report.chains.append(chain.verify_rows(
+        chains.AUDIT_CHAIN, chains.scan_audit(conn),
+        chains.read_head(conn, chains.AUDIT_CHAIN), deep=deep))
+    for repo_id in chains.event_chains(conn):
+        name = chains.event_chain(repo_id)
+        report.chains.append(chain.verify_rows(
+            name, chains.scan_events(conn, repo_id), chains.read_head(conn, name), deep=deep))
+    _check_anchors(conn, report)
+
+
+def _check_anchors(conn: db.Conn, report: DoctorReport) -> None:
+    instance = privileges.instance_id(conn)
+    for name, anchor in anchors.load(paths.anchors_file(), instance).items():
+        stored = chains.stored_hash_at(conn, name, anchor.seq)
+        problem = chain.check_anchor(name, {anchor.seq: stored} if stored else {}, anchor)
+        if problem is not None:
+            report.anchor_breaks.append(problem)
+    if report.ok:
+        heads = {r.chain: r.head for r in report.chains if r.head is not None and r.head.seq > 0}
+        anchors.save(paths.anchors_file(), instance, heads)

@@ -1,0 +1,244 @@
+-- The current schema in one file: what all numbered migrations produce together.
+-- Kept in step by tests/integration/test_migrations.py (catalog comparison). Assumes the
+-- roles striatumd_owner and striatumd_runtime exist (see store/sql/bootstrap.sql).
+-- Read this file to learn the schema; never apply it to a database that the daemon migrates.
+
+CREATE SCHEMA IF NOT EXISTS striatumd AUTHORIZATION striatumd_owner;
+CREATE TABLE IF NOT EXISTS striatumd.schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    sha256     text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+ALTER TABLE striatumd.schema_migrations OWNER TO striatumd_owner;
+
+SET ROLE striatumd_owner;
+
+CREATE FUNCTION striatumd.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'striatumd.% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
+-- One row naming this database, so anchors kept outside it know which database they belong to.
+CREATE TABLE striatumd.instance (
+    instance_id text PRIMARY KEY DEFAULT gen_random_uuid()::text,
+    singleton   boolean NOT NULL DEFAULT true UNIQUE CHECK (singleton),
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+INSERT INTO striatumd.instance DEFAULT VALUES;
+
+CREATE TABLE striatumd.repositories (
+    repo_id     text PRIMARY KEY,
+    path        text NOT NULL UNIQUE,
+    name        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE TABLE striatumd.workflow_snapshots (
+    snapshot_id text PRIMARY KEY,
+    repo_id     text NOT NULL REFERENCES striatumd.repositories,
+    workflow_id text NOT NULL,
+    sha256      text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    body        jsonb NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    UNIQUE (repo_id, sha256)
+);
+
+CREATE TABLE striatumd.runs (
+    run_id      text PRIMARY KEY,
+    repo_id     text NOT NULL REFERENCES striatumd.repositories,
+    snapshot_id text NOT NULL REFERENCES striatumd.workflow_snapshots,
+    state       text NOT NULL DEFAULT 'prepared' CHECK (state IN
+                ('prepared', 'running', 'paused', 'succeeded', 'failed', 'cancelled')),
+    created_by  text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_at  timestamptz,
+    ended_at    timestamptz,
+    updated_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX runs_repo_idx ON striatumd.runs (repo_id, created_at);
+
+CREATE TABLE striatumd.jobs (
+    run_id       text NOT NULL REFERENCES striatumd.runs,
+    job_id       text NOT NULL,
+    kind         text NOT NULL CHECK (kind IN
+                 ('task', 'review', 'synthesis', 'checkpoint', 'ledger', 'audit')),
+    lane         text,
+    state        text NOT NULL DEFAULT 'pending' CHECK (state IN
+                 ('pending', 'ready', 'leased', 'waiting', 'succeeded', 'failed', 'cancelled')),
+    attempt      integer NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+    max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
+    revisions    integer NOT NULL DEFAULT 0 CHECK (revisions >= 0),
+    updated_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (run_id, job_id)
+);
+CREATE INDEX jobs_ready_idx ON striatumd.jobs (lane, run_id) WHERE state = 'ready';
+
+CREATE TABLE striatumd.job_attempts (
+    run_id     text NOT NULL,
+    job_id     text NOT NULL,
+    attempt    integer NOT NULL CHECK (attempt >= 1),
+    state      text NOT NULL DEFAULT 'running' CHECK (state IN
+               ('running', 'succeeded', 'failed', 'cancelled', 'expired')),
+    reason     text,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    ended_at   timestamptz,
+    PRIMARY KEY (run_id, job_id, attempt),
+    FOREIGN KEY (run_id, job_id) REFERENCES striatumd.jobs
+);
+
+CREATE TABLE striatumd.tokens (
+    token_id      text PRIMARY KEY,
+    role          text NOT NULL CHECK (role IN ('principal', 'operator', 'lane', 'reader')),
+    label         text NOT NULL DEFAULT '',
+    secret_sha256 text NOT NULL UNIQUE CHECK (secret_sha256 ~ '^[0-9a-f]{64}$'),
+    created_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    expires_at    timestamptz,
+    revoked_at    timestamptz
+);
+
+CREATE TABLE striatumd.sessions (
+    session_id text PRIMARY KEY,
+    repo_id    text REFERENCES striatumd.repositories,
+    role       text NOT NULL,
+    lane       text,
+    token_id   text REFERENCES striatumd.tokens,
+    opened_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    closed_at  timestamptz
+);
+
+CREATE TABLE striatumd.leases (
+    lease_id     text PRIMARY KEY,
+    run_id       text NOT NULL,
+    job_id       text NOT NULL,
+    attempt      integer NOT NULL,
+    session_id   text REFERENCES striatumd.sessions,
+    token_id     text REFERENCES striatumd.tokens,
+    holder       text NOT NULL,
+    acquired_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    expires_at   timestamptz NOT NULL,
+    ended_at     timestamptz,
+    outcome      text CHECK (outcome IN ('completed', 'failed', 'released', 'expired', 'cancelled')),
+    FOREIGN KEY (run_id, job_id, attempt) REFERENCES striatumd.job_attempts,
+    CHECK ((ended_at IS NULL) = (outcome IS NULL))
+);
+-- One live lease per job: the database, not the daemon, forbids a double claim.
+CREATE UNIQUE INDEX leases_one_live_per_job ON striatumd.leases (run_id, job_id)
+    WHERE ended_at IS NULL;
+CREATE INDEX leases_live_expiry_idx ON striatumd.leases (expires_at) WHERE ended_at IS NULL;
+
+CREATE TABLE striatumd.artifacts (
+    artifact_id text PRIMARY KEY,
+    repo_id     text NOT NULL REFERENCES striatumd.repositories,
+    run_id      text REFERENCES striatumd.runs,
+    job_id      text,
+    attempt     integer,
+    path        text NOT NULL,
+    kind        text NOT NULL,
+    sha256      text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    size_bytes  bigint NOT NULL CHECK (size_bytes >= 0),
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX artifacts_job_idx ON striatumd.artifacts (run_id, job_id, attempt);
+
+CREATE TABLE striatumd.verdicts (
+    verdict_id    text PRIMARY KEY,
+    run_id        text NOT NULL REFERENCES striatumd.runs,
+    review_job_id text NOT NULL,
+    target_job_id text NOT NULL,
+    attempt       integer NOT NULL,
+    value         text NOT NULL CHECK (value IN ('accept', 'needs_revision', 'reject')),
+    findings_artifact_id text REFERENCES striatumd.artifacts,
+    actor         text NOT NULL,
+    overrides     text REFERENCES striatumd.verdicts,
+    reason        text,
+    created_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    FOREIGN KEY (run_id, review_job_id) REFERENCES striatumd.jobs,
+    CHECK (overrides IS NULL OR reason IS NOT NULL)
+);
+
+CREATE TABLE striatumd.blockers (
+    blocker_id  text PRIMARY KEY,
+    run_id      text NOT NULL REFERENCES striatumd.runs,
+    job_id      text,
+    kind        text NOT NULL CHECK (kind IN ('escalation', 'checkpoint')),
+    reason      text NOT NULL,
+    state       text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
+    opened_by   text NOT NULL,
+    opened_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    resolution  text,
+    resolved_by text,
+    resolved_at timestamptz
+);
+CREATE INDEX blockers_open_idx ON striatumd.blockers (run_id) WHERE state = 'open';
+
+-- Chain heads: 'repo:<repo_id>' for each repository's event chain, 'audit' for the audit log.
+-- Appenders lock the head row FOR UPDATE first, so a chain cannot fork.
+CREATE TABLE striatumd.chain_heads (
+    chain      text PRIMARY KEY,
+    seq        bigint NOT NULL CHECK (seq >= 0),
+    row_hash   text NOT NULL CHECK (row_hash ~ '^[0-9a-f]{64}$'),
+    updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE TABLE striatumd.events (
+    repo_id       text NOT NULL REFERENCES striatumd.repositories,
+    seq           bigint NOT NULL CHECK (seq >= 1),
+    type          text NOT NULL,
+    run_id        text,
+    job_id        text,
+    actor         text NOT NULL,
+    payload       jsonb NOT NULL,
+    at            timestamptz NOT NULL,
+    previous_hash text NOT NULL CHECK (previous_hash ~ '^[0-9a-f]{64}$'),
+    row_hash      text NOT NULL UNIQUE CHECK (row_hash ~ '^[0-9a-f]{64}$'),
+    canonical     bytea NOT NULL,
+    PRIMARY KEY (repo_id, seq)
+);
+CREATE INDEX events_run_idx ON striatumd.events (run_id, seq) WHERE run_id IS NOT NULL;
+
+CREATE TABLE striatumd.audit_log (
+    seq           bigint PRIMARY KEY CHECK (seq >= 1),
+    at            timestamptz NOT NULL,
+    request_id    text NOT NULL,
+    method        text NOT NULL,
+    actor         text NOT NULL,
+    role          text NOT NULL,
+    ok            boolean NOT NULL,
+    error_code    text,
+    params        jsonb NOT NULL,
+    previous_hash text NOT NULL CHECK (previous_hash ~ '^[0-9a-f]{64}$'),
+    row_hash      text NOT NULL UNIQUE CHECK (row_hash ~ '^[0-9a-f]{64}$'),
+    canonical     bytea NOT NULL
+);
+
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON striatumd.events
+    FOR EACH ROW EXECUTE FUNCTION striatumd.refuse_change();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON striatumd.events
+    FOR EACH STATEMENT EXECUTE FUNCTION striatumd.refuse_change();
+CREATE TRIGGER artifacts_append_only BEFORE UPDATE OR DELETE ON striatumd.artifacts
+    FOR EACH ROW EXECUTE FUNCTION striatumd.refuse_change();
+CREATE TRIGGER artifacts_no_truncate BEFORE TRUNCATE ON striatumd.artifacts
+    FOR EACH STATEMENT EXECUTE FUNCTION striatumd.refuse_change();
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON striatumd.audit_log
+    FOR EACH ROW EXECUTE FUNCTION striatumd.refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON striatumd.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION striatumd.refuse_change();
+
+GRANT USAGE ON SCHEMA striatumd TO striatumd_runtime;
+GRANT SELECT, INSERT, UPDATE, DELETE ON
+    striatumd.repositories, striatumd.workflow_snapshots, striatumd.runs, striatumd.jobs,
+    striatumd.job_attempts, striatumd.tokens, striatumd.sessions, striatumd.leases,
+    striatumd.verdicts, striatumd.blockers
+    TO striatumd_runtime;
+GRANT SELECT, INSERT, UPDATE ON striatumd.chain_heads TO striatumd_runtime;
+-- Append-only: the runtime role may read and add, never change or remove.
+GRANT SELECT, INSERT ON striatumd.events, striatumd.artifacts, striatumd.audit_log
+    TO striatumd_runtime;
+GRANT SELECT ON striatumd.schema_migrations, striatumd.instance TO striatumd_runtime;
+
+RESET ROLE;

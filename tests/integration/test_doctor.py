@@ -1,0 +1,121 @@
+"""doctor names the first bad row of a tampered chain, and is green on a sound database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from striatum.daemon import doctor
+from striatum.store import connection as db
+from tests.support.servers import PgServer
+from tests.integration.chain_helpers import append_audits, append_events, register_repo
+
+INTEGRITY = 8
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STRIATUM_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def seeded(runtime: db.Conn) -> db.Conn:
+    register_repo(runtime)
+    append_events(runtime, "r1", 10)
+    append_audits(runtime, 10)
+    return runtime
+
+
+def _as_attacker(admin: db.Conn, table: str, statement: str) -> None:
+    """A superuser who disables the guard, changes rows, and puts the guard back."""
+    db.execute(admin, f"ALTER TABLE striatumd.{table} DISABLE TRIGGER USER")
+    db.execute(admin, statement)
+    db.execute(admin, f"ALTER TABLE striatumd.{table} ENABLE TRIGGER USER")
+
+
+def _break(report: doctor.DoctorReport, chain_name: str) -> tuple[int, str]:
+    for chain_report in report.chains:
+        if chain_report.chain == chain_name and chain_report.first_break:
+            return chain_report.first_break.seq, chain_report.first_break.reason
+    raise AssertionError(f"no break reported on {chain_name}: {report.to_dict()}")
+
+
+def test_doctor_is_green_on_a_sound_database(database: db.Database, seeded: db.Conn) -> None:
+    report = doctor.run(database, apply_migrations=True)
+    assert report.ok and report.exit_code == 0
+    assert {c.chain: c.rows for c in report.chains} == {"audit": 10, "repo:r1": 10}
+
+
+def test_one_changed_byte_of_an_event_payload_is_named(
+    database: db.Database, seeded: db.Conn, admin: db.Conn
+) -> None:
+    _as_attacker(admin, "events", "UPDATE striatumd.events SET payload = "
+                 "jsonb_set(payload, '{note}', '\"ko\"') WHERE seq = 4")
+    report = doctor.run(database, apply_migrations=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, "repo:r1") == (4, "column 'payload' differs from the hashed record")
+
+
+def test_one_changed_byte_of_the_hashed_bytes_is_named(
+    database: db.Database, seeded: db.Conn, admin: db.Conn
+) -> None:
+    _as_attacker(admin, "events", "UPDATE striatumd.events SET canonical = "
+                 "overlay(canonical placing 'X'::bytea from 12 for 1) WHERE seq = 6")
+    report = doctor.run(database, apply_migrations=False, deep=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, "repo:r1")[0] == 6
+
+
+def test_one_changed_audit_row_is_named(
+    database: db.Database, seeded: db.Conn, admin: db.Conn
+) -> None:
+    _as_attacker(admin, "audit_log", "UPDATE striatumd.audit_log SET method = 'token.create' "
+                 "WHERE seq = 7")
+    report = doctor.run(database, apply_migrations=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, "audit") == (7, "column 'method' differs from the hashed record")
+
+
+def test_a_deleted_event_is_caught(database: db.Database, seeded: db.Conn, admin: db.Conn) -> None:
+    _as_attacker(admin, "events", "DELETE FROM striatumd.events WHERE seq = 5")
+    report = doctor.run(database, apply_migrations=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, "repo:r1") == (6, "sequence gap or reorder")
+
+
+def test_reordered_events_are_caught(
+    database: db.Database, seeded: db.Conn, admin: db.Conn
+) -> None:
+    _as_attacker(admin, "events", "UPDATE striatumd.events SET seq = CASE seq WHEN 3 THEN 4 "
+                 "ELSE 3 END + 1000 WHERE seq IN (3, 4)")
+    db.execute(admin, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
+    db.execute(admin, "UPDATE striatumd.events SET seq = seq - 1000 WHERE seq > 1000")
+    report = doctor.run(database, apply_migrations=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, "repo:r1")[0] == 3
+    assert any("trigger events_append_only" in p for p in report.privilege_problems)
+
+
+def test_a_truncated_tail_with_a_forged_head_is_caught_by_the_anchor(
+    database: db.Database, seeded: db.Conn, admin: db.Conn
+) -> None:
+    assert doctor.run(database, apply_migrations=False).ok  # records the anchors
+    _as_attacker(admin, "events", "DELETE FROM striatumd.events WHERE seq > 8")
+    db.execute(admin, "UPDATE striatumd.chain_heads SET seq = 8, row_hash = (SELECT row_hash "
+               "FROM striatumd.events WHERE seq = 8) WHERE chain = 'repo:r1'")
+    report = doctor.run(database, apply_migrations=False)
+    assert all(c.ok for c in report.chains)  # the chain alone looks consistent
+    assert report.exit_code == INTEGRITY
+    assert [(b.chain, b.seq) for b in report.anchor_breaks] == [("repo:r1", 10)]
+
+
+def test_pending_migrations_are_reported_not_applied(server: PgServer) -> None:
+    empty = server.empty()
+    try:
+        report = doctor.run(empty, apply_migrations=False)
+        assert report.exit_code == 11 and report.migrations_pending
+        assert doctor.run(empty, apply_migrations=True).ok
+    finally:
+        server.drop(empty)

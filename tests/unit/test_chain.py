@@ -1,0 +1,104 @@
+"""The pure chain rules: sealing, linking, and naming the first bad row."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from striatum.model import chain
+from striatum.model.canonical import canonical_bytes
+
+
+def build(count: int, chain_name: str = "repo:r") -> tuple[list[chain.StoredRow], chain.Head]:
+    rows, previous = [], chain.GENESIS_HASH
+    for seq in range(1, count + 1):
+        record = {"repo_id": "r", "seq": seq, "type": "t", "run_id": None, "job_id": None,
+                  "actor": "a", "payload": {"n": seq, "previous_hash": "f" * 64}, "at": "x"}
+        sealed = chain.seal(record, previous)
+        columns = {k: v for k, v in sealed.record.items() if k != "previous_hash"}
+        rows.append(chain.StoredRow(seq=seq, previous_hash=previous, row_hash=sealed.row_hash,
+                                    canonical=sealed.canonical, columns=columns))
+        previous = sealed.row_hash
+    return rows, chain.Head(seq=count, row_hash=previous)
+
+
+def test_row_hash_is_sha256_of_the_rfc8785_record_with_previous_hash() -> None:
+    """Contract: row_hash = SHA-256(JCS(record + previous_hash)), genesis link is 64 zeros."""
+    sealed = chain.seal({"seq": 1, "type": "x"}, chain.GENESIS_HASH)
+    expected_bytes = canonical_bytes({"seq": 1, "type": "x", "previous_hash": "0" * 64})
+    assert sealed.canonical == expected_bytes
+    assert sealed.row_hash == hashlib.sha256(expected_bytes).hexdigest()
+
+
+def test_an_intact_chain_verifies_deeply() -> None:
+    rows, head = build(20)
+    report = chain.verify_rows("repo:r", rows, head, deep=True)
+    assert report.ok and report.rows == 20
+
+
+def test_the_link_inside_the_bytes_ignores_a_nested_previous_hash_key() -> None:
+    rows, _ = build(2)
+    assert chain.linked_hash(rows[1].canonical) == rows[0].row_hash
+
+
+def test_a_changed_payload_column_is_caught_only_by_the_deep_check() -> None:
+    rows, head = build(5)
+    columns = dict(rows[2].columns or {})
+    columns["payload"] = {"n": 999}
+    rows[2] = dataclasses.replace(rows[2], columns=columns)
+    assert chain.verify_rows("repo:r", rows, head).ok
+    report = chain.verify_rows("repo:r", rows, head, deep=True)
+    assert report.first_break is not None
+    assert (report.first_break.seq, "payload" in report.first_break.reason) == (3, True)
+
+
+def test_a_deleted_row_is_named_by_its_successor() -> None:
+    rows, head = build(6)
+    del rows[3]
+    bad = chain.verify_rows("repo:r", rows, head).first_break
+    assert bad is not None and bad.seq == 5 and "gap" in bad.reason
+
+
+def test_reordered_rows_break_the_chain() -> None:
+    rows, head = build(6)
+    rows[2], rows[3] = (dataclasses.replace(rows[3], seq=3), dataclasses.replace(rows[2], seq=4))
+    bad = chain.verify_rows("repo:r", rows, head).first_break
+    assert bad is not None and bad.seq == 3
+
+
+def test_a_truncated_tail_disagrees_with_the_head() -> None:
+    rows, head = build(6)
+    bad = chain.verify_rows("repo:r", rows[:4], head).first_break
+    assert bad is not None and "head" in bad.reason
+
+
+def test_a_rewritten_tail_with_its_head_is_caught_by_an_outside_anchor() -> None:
+    rows, head = build(4)
+    forged, _ = build(6)
+    forged_rows = {r.seq: r.row_hash for r in forged}
+    forged_rows[4] = "e" * 64
+    problem = chain.check_anchor("repo:r", forged_rows, head)
+    assert problem is not None and problem.seq == 4
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_any_single_byte_change_in_any_row_is_detected(data: st.DataObject) -> None:
+    rows, head = build(5)
+    index = data.draw(st.integers(0, 4))
+    target = rows[index].canonical
+    position = data.draw(st.integers(0, len(target) - 1))
+    flipped = bytes([target[position] ^ data.draw(st.integers(1, 255))])
+    rows[index] = dataclasses.replace(
+        rows[index], canonical=target[:position] + flipped + target[position + 1:])
+    report = chain.verify_rows("repo:r", rows, head, deep=True)
+    assert report.first_break is not None and report.first_break.seq == index + 1
+
+
+def test_stored_canonical_bytes_are_valid_json_objects() -> None:
+    rows, _ = build(1)
+    assert json.loads(rows[0].canonical)["previous_hash"] == chain.GENESIS_HASH

@@ -1,0 +1,61 @@
+"""Public contracts pinned: exit codes, the error shape, SQL files, runtime-dir resolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from striatum import errors, paths
+from striatum.store.sql import parse, queries
+
+SQL_DIR = Path(__file__).parents[2] / "src" / "striatum" / "store" / "sql"
+
+
+def test_exit_codes_are_stable() -> None:
+    """Contract: these numbers are documented in docs/SPEC.md and never change meaning."""
+    assert errors.EXIT_CODES == {
+        "internal": 1, "usage": 2, "validation": 3, "not_found": 4, "conflict": 5,
+        "permission_denied": 6, "daemon_unreachable": 7, "integrity": 8,
+        "database_unavailable": 9, "database_unsupported": 10, "migration": 11,
+    }
+
+
+def test_every_error_class_has_a_documented_code() -> None:
+    classes = [c for c in vars(errors).values()
+               if isinstance(c, type) and issubclass(c, errors.StriatumError)]
+    assert {c.code for c in classes} <= set(errors.EXIT_CODES)
+
+
+def test_error_shape_is_code_message_hint_details() -> None:
+    """Contract: every door serializes errors as {code, message, hint, details}."""
+    error = errors.IntegrityFailure("bad row", hint="run doctor", chain="audit", seq=3)
+    assert error.to_dict() == {"code": "integrity", "message": "bad row", "hint": "run doctor",
+                               "details": {"chain": "audit", "seq": 3}}
+    assert errors.NotFound().message == "No such object."
+
+
+def test_every_sql_file_parses_and_every_query_says_what_it_does() -> None:
+    for path in SQL_DIR.glob("*.sql"):
+        text = path.read_text()
+        found = queries(path.stem)
+        assert found, path
+        for name, sql in found.items():
+            assert sql.startswith("--"), f"{path.name}:{name} lacks its one-line comment"
+
+
+def test_a_query_defined_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        parse("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n")
+
+
+def test_runtime_dir_ignores_xdg_runtime_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Client and daemon must agree whatever XDG_RUNTIME_DIR each of them sees."""
+    monkeypatch.setenv("STRIATUM_HOME", "/tmp/some-home")
+    monkeypatch.delenv("STRIATUM_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1")
+    first = paths.runtime_dir()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/2")
+    assert paths.runtime_dir() == first == Path("/tmp/some-home/run")
+    monkeypatch.setenv("STRIATUM_RUNTIME_DIR", "/tmp/rt")
+    assert paths.runtime_dir() == Path("/tmp/rt")
