@@ -8,8 +8,8 @@ import pytest
 
 from striatum.daemon import doctor
 from striatum.store import connection as db
-from tests.support.servers import PgServer
 from tests.integration.chain_helpers import append_audits, append_events, register_repo
+from tests.support.servers import PgServer
 
 INTEGRITY = 8
 

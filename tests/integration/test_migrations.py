@@ -78,7 +78,7 @@ def test_schema_sql_matches_the_migrations(server: PgServer, database: db.Databa
     try:
         with psycopg.connect(from_schema.admin_conninfo, autocommit=True) as conn:
             text = resources.files("striatum.store.schema").joinpath("schema.sql").read_text()
-            conn.execute(text)  # type: ignore[arg-type]
+            conn.execute(text)
         assert catalog(from_schema) == catalog(database)
     finally:
         server.drop(from_schema)
@@ -90,9 +90,9 @@ def test_an_edited_applied_migration_stops_the_daemon_with_its_name(
     db.execute(admin, "ALTER TABLE striatumd.schema_migrations DISABLE TRIGGER ALL")
     db.execute(admin, "UPDATE striatumd.schema_migrations SET sha256 = repeat('0', 64) "
                       "WHERE version = 1")
-    with pytest.raises(errors.MigrationError, match="0001_initial.sql was edited"):
+    with pytest.raises(errors.MigrationError, match=r"0001_initial\.sql was edited"):
         migrations.migrate(database)
-    with pytest.raises(errors.MigrationError, match="0001_initial.sql"):
+    with pytest.raises(errors.MigrationError, match=r"0001_initial\.sql"):
         migrations.pending(database)
 
 

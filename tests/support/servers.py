@@ -53,25 +53,25 @@ class PgServer:
 
     def prepare_template(self) -> None:
         with self.admin() as conn:
-            conn.execute(f"CREATE DATABASE {TEMPLATE}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {TEMPLATE}")
         migrations.migrate(self.database(TEMPLATE))
 
     def clone(self) -> Database:
         name = f"t_{os.getpid()}_{next(_counter)}"
         with self.admin() as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.database(name)
 
     def empty(self) -> Database:
         name = f"e_{os.getpid()}_{next(_counter)}"
         with self.admin() as conn:
-            conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {name}")
         return self.database(name)
 
     def drop(self, database: Database) -> None:
         name = psycopg.conninfo.conninfo_to_dict(database.admin_conninfo)["dbname"]
         with self.admin() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def start_server(name: str) -> tuple[PgServer, Path]:

@@ -53,7 +53,8 @@ def test_non_finite_numbers_are_refused(bad: float) -> None:
         canonical_bytes({"x": bad})
 
 
-@pytest.mark.parametrize("bad", [{"big": 2**53 + 1}, {1: "int key"}, {"b": b"bytes"}, {"s": "\ud800"}])
+@pytest.mark.parametrize(
+    "bad", [{"big": 2**53 + 1}, {1: "int key"}, {"b": b"bytes"}, {"s": "\ud800"}])
 def test_unrepresentable_values_are_refused(bad: object) -> None:
     with pytest.raises(CanonicalizationError):
         canonical_bytes(bad)

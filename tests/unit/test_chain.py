@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 
@@ -49,7 +48,7 @@ def test_a_changed_payload_column_is_caught_only_by_the_deep_check() -> None:
     rows, head = build(5)
     columns = dict(rows[2].columns or {})
     columns["payload"] = {"n": 999}
-    rows[2] = dataclasses.replace(rows[2], columns=columns)
+    rows[2] = rows[2]._replace(columns=columns)
     assert chain.verify_rows("repo:r", rows, head).ok
     report = chain.verify_rows("repo:r", rows, head, deep=True)
     assert report.first_break is not None
@@ -65,7 +64,7 @@ def test_a_deleted_row_is_named_by_its_successor() -> None:
 
 def test_reordered_rows_break_the_chain() -> None:
     rows, head = build(6)
-    rows[2], rows[3] = (dataclasses.replace(rows[3], seq=3), dataclasses.replace(rows[2], seq=4))
+    rows[2], rows[3] = (rows[3]._replace(seq=3), rows[2]._replace(seq=4))
     bad = chain.verify_rows("repo:r", rows, head).first_break
     assert bad is not None and bad.seq == 3
 
@@ -77,7 +76,7 @@ def test_a_truncated_tail_disagrees_with_the_head() -> None:
 
 
 def test_a_rewritten_tail_with_its_head_is_caught_by_an_outside_anchor() -> None:
-    rows, head = build(4)
+    _rows, head = build(4)
     forged, _ = build(6)
     forged_rows = {r.seq: r.row_hash for r in forged}
     forged_rows[4] = "e" * 64
@@ -93,8 +92,8 @@ def test_any_single_byte_change_in_any_row_is_detected(data: st.DataObject) -> N
     target = rows[index].canonical
     position = data.draw(st.integers(0, len(target) - 1))
     flipped = bytes([target[position] ^ data.draw(st.integers(1, 255))])
-    rows[index] = dataclasses.replace(
-        rows[index], canonical=target[:position] + flipped + target[position + 1:])
+    changed = target[:position] + flipped + target[position + 1:]
+    rows[index] = rows[index]._replace(canonical=changed)
     report = chain.verify_rows("repo:r", rows, head, deep=True)
     assert report.first_break is not None and report.first_break.seq == index + 1
 
@@ -102,3 +101,37 @@ def test_any_single_byte_change_in_any_row_is_detected(data: st.DataObject) -> N
 def test_stored_canonical_bytes_are_valid_json_objects() -> None:
     rows, _ = build(1)
     assert json.loads(rows[0].canonical)["previous_hash"] == chain.GENESIS_HASH
+
+
+def _links(rows: list[chain.StoredRow]) -> list[tuple[int, bytes, bytes]]:
+    return [(r.seq, bytes.fromhex(r.row_hash), r.canonical) for r in rows]
+
+
+def test_the_fast_link_check_passes_an_intact_chain() -> None:
+    rows, head = build(30)
+    report = chain.verify_links("repo:r", _links(rows), head)
+    assert report.ok and report.rows == 30
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_the_fast_check_names_the_same_row_as_the_full_check(data: st.DataObject) -> None:
+    rows, head = build(5)
+    index = data.draw(st.integers(0, 4))
+    target = rows[index].canonical
+    position = data.draw(st.integers(0, len(target) - 1))
+    flipped = bytes([target[position] ^ data.draw(st.integers(1, 255))])
+    rows[index] = rows[index]._replace(
+        canonical=target[:position] + flipped + target[position + 1:])
+    fast = chain.verify_links("repo:r", _links(rows), head).first_break
+    full = chain.verify_rows("repo:r", rows, head).first_break
+    assert fast is not None and full is not None
+    assert (fast.seq, fast.reason) == (full.seq, full.reason)
+
+
+def test_the_fast_check_catches_a_deleted_row_and_a_short_head() -> None:
+    rows, head = build(6)
+    gap = chain.verify_links("repo:r", _links(rows[:2] + rows[3:]), head).first_break
+    assert gap is not None and gap.seq == 4
+    short = chain.verify_links("repo:r", _links(rows[:5]), head).first_break
+    assert short is not None and "head" in short.reason

@@ -37,7 +37,7 @@ def test_error_shape_is_code_message_hint_details() -> None:
 
 def test_every_sql_file_parses_and_every_query_says_what_it_does() -> None:
     for path in SQL_DIR.glob("*.sql"):
-        text = path.read_text()
+        path.read_text()
         found = queries(path.stem)
         assert found, path
         for name, sql in found.items():

@@ -25,7 +25,7 @@ def run_guarded(command: Callable[[], Any]) -> None:
         sys.exit(errors.EXIT_USAGE if error.exit_code == 2 else error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:
         report(errors.StriatumError(f"internal error: {type(error).__name__}: {error}",
                                     hint="please report this with the command you ran"))
         sys.exit(errors.EXIT_INTERNAL)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from striatum import errors, paths
-from striatum.daemon import anchors
+from striatum.daemon import anchors, chain_check
 from striatum.model import chain
 from striatum.store import chains, migrations, privileges
 from striatum.store import connection as db
@@ -73,7 +73,7 @@ def run(database: db.Database, *, apply_migrations: bool, deep: bool = True) -> 
         conn = db.connect_admin(database, autocommit=True)
         try:
             report.privilege_problems = privileges.problems(conn)
-            _verify_chains(conn, report, deep)
+            _verify_chains(database, conn, report, deep)
         finally:
             conn.close()
     except errors.StriatumError as error:
@@ -89,14 +89,12 @@ def _check_migrations(database: db.Database, report: DoctorReport, apply: bool) 
     report.server_version, report.migrations_pending = migrations.pending(database)
 
 
-def _verify_chains(conn: db.Conn, report: DoctorReport, deep: bool) -> None:
-    report.chains.append(chain.verify_rows(
-        chains.AUDIT_CHAIN, chains.scan_audit(conn),
-        chains.read_head(conn, chains.AUDIT_CHAIN), deep=deep))
-    for repo_id in chains.event_chains(conn):
-        name = chains.event_chain(repo_id)
-        report.chains.append(chain.verify_rows(
-            name, chains.scan_events(conn, repo_id), chains.read_head(conn, name), deep=deep))
+def _verify_chains(
+    database: db.Database, conn: db.Conn, report: DoctorReport, deep: bool
+) -> None:
+    names = [chains.AUDIT_CHAIN] + [chains.event_chain(r) for r in chains.event_chains(conn)]
+    for name in names:
+        report.chains.append(chain_check.verify_chain(database, conn, name, deep=deep))
     _check_anchors(conn, report)
 
 

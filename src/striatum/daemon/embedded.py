@@ -114,7 +114,8 @@ class EmbeddedCluster:
         with open(self.log_file, "ab") as log:
             self._child = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                preexec_fn=_die_with_parent, **self._as_cluster_user(),
+                preexec_fn=_die_with_parent, user=self._uid(), group=self._gid(),
+                extra_groups=self._extra_groups(),
             )
         self._wait_ready(timeout_s)
         if created:
@@ -170,7 +171,7 @@ class EmbeddedCluster:
 
         admin = self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
 
     def _log_tail(self, lines: int = 5) -> str:
         try:
@@ -189,17 +190,23 @@ class EmbeddedCluster:
         if self._account is not None:
             unprivileged.give_to(path, self._account)
 
-    def _as_cluster_user(self) -> dict[str, int]:
-        if self._account is None:
-            return {}
-        return {"user": self._account.uid, "group": self._account.gid, "extra_groups": []}
+    # As root, postgres runs as the cluster account (with no supplementary groups).
+    def _uid(self) -> int | None:
+        return None if self._account is None else self._account.uid
+
+    def _gid(self) -> int | None:
+        return None if self._account is None else self._account.gid
+
+    def _extra_groups(self) -> list[int] | None:
+        return None if self._account is None else []
 
     def _run_tool(self, name: str, *args: str) -> None:
         with open(self.log_file, "ab") as log:
             _own_log(self.log_file, self._account)
             result = subprocess.run(
                 [str(self._binary(name)), *args], stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, check=False, cwd=self.root, **self._as_cluster_user(),
+                stderr=log, check=False, cwd=self.root, user=self._uid(), group=self._gid(),
+                extra_groups=self._extra_groups(),
             )
         if result.returncode != 0:
             raise errors.DatabaseUnavailable(

@@ -57,7 +57,7 @@ def _encode_object(value: Mapping[Any, Any], out: list[str]) -> None:
         if not isinstance(key, str):
             raise CanonicalizationError(f"object key {key!r} is not a string")
     out.append("{")
-    for index, key in enumerate(sorted(value, key=_utf16_units)):
+    for index, key in enumerate(sorted(value, key=utf16_sort_key)):
         if index:
             out.append(",")
         out.append(json.dumps(key, ensure_ascii=False))
@@ -75,7 +75,8 @@ def _encode_array(value: Sequence[Any], out: list[str]) -> None:
     out.append("]")
 
 
-def _utf16_units(key: str) -> bytes:
+def utf16_sort_key(key: str) -> bytes:
+    """The RFC 8785 object key order."""
     # Big-endian UTF-16 bytes compare exactly like sequences of UTF-16 code units.
     return key.encode("utf-16-be", "surrogatepass")
 
@@ -107,7 +108,7 @@ def format_number(value: float) -> str:
 def _shortest_digits(value: float) -> tuple[str, int]:
     """Shortest round-trip digits and the decimal point position n (value = 0.digits * 10**n)."""
     decimal = Decimal(repr(value)).normalize()
-    sign, digit_tuple, exponent = decimal.as_tuple()
+    _sign, digit_tuple, exponent = decimal.as_tuple()
     assert isinstance(exponent, int)
     digits = "".join(map(str, digit_tuple))
     return digits, len(digits) + exponent

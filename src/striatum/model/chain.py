@@ -12,12 +12,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from striatum.model.canonical import canonical_bytes
+from striatum.model.canonical import canonical_bytes, utf16_sort_key
 
 GENESIS_HASH = "0" * 64
 _LINK_KEY = b'"previous_hash":"'
+# Filled in by the database under the head lock, so an append needs one round trip.
+DEFERRED_KEYS = ("at", "previous_hash", "seq")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,9 +31,8 @@ class Sealed:
     row_hash: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class StoredRow:
-    """One chain row as read back from the store."""
+class StoredRow(NamedTuple):
+    """One chain row as read back from the store (a tuple: millions are read per check)."""
 
     seq: int
     previous_hash: str
@@ -82,6 +83,37 @@ def seal(record: Mapping[str, Any], previous_hash: str) -> Sealed:
     return Sealed(record=linked, canonical=data, row_hash=hashlib.sha256(data).hexdigest())
 
 
+def template(record: Mapping[str, Any]) -> bytes:
+    """The record's canonical bytes with the chain position left open.
+
+    Each deferred value (`at`, `previous_hash`, `seq`) is written as the marker
+    `\\x01<key>\\x01`. RFC 8785 escapes every control character inside strings and emits none
+    elsewhere, so a raw 0x01 byte can only be one of these markers. `fill` (or the database,
+    under the head lock) replaces them; the result equals `seal(...)`'s bytes.
+    """
+    present = [key for key in DEFERRED_KEYS if key in record]
+    if present:
+        raise ValueError(f"a record template must not carry {present}")
+    keys = sorted([*record, *DEFERRED_KEYS], key=utf16_sort_key)
+    parts = [b"{"]
+    for index, key in enumerate(keys):
+        parts.append(b"," if index else b"")
+        parts.append(canonical_bytes(key) + b":")
+        if key in DEFERRED_KEYS:
+            parts.append(b"\x01" + key.encode() + b"\x01")
+        else:
+            parts.append(canonical_bytes(record[key]))
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+def fill(template_bytes: bytes, *, seq: int, at: str, previous_hash: str) -> bytes:
+    """Close a template's markers (the same substitution the database performs)."""
+    return (template_bytes.replace(b"\x01seq\x01", str(seq).encode())
+            .replace(b"\x01at\x01", canonical_bytes(at))
+            .replace(b"\x01previous_hash\x01", canonical_bytes(previous_hash)))
+
+
 def linked_hash(canonical: bytes) -> str:
     """The previous_hash written inside canonical bytes.
 
@@ -95,18 +127,91 @@ def linked_hash(canonical: bytes) -> str:
     return canonical[start : start + 64].decode("ascii", "replace")
 
 
+@dataclass(frozen=True, kw_only=True)
+class Walk:
+    """How far a fast walk over part of a chain got."""
+
+    rows: int
+    last: Head  # the last verified row (or the starting point when no row was read)
+    first_break: ChainBreak | None
+
+
 def verify_rows(
     chain: str, rows: Iterable[StoredRow], head: Head | None, *, deep: bool = False
 ) -> ChainReport:
-    """Walk `rows` in seq order and report the first row that breaks the chain."""
-    expected_seq, running_hash, count = 1, GENESIS_HASH, 0
+    """Walk a whole chain of full rows and compare its end with the head."""
+    return finish_walks(chain, [walk_rows(chain, rows, deep=deep)], head)
+
+
+def walk_rows(
+    chain: str, rows: Iterable[StoredRow], *, deep: bool = False,
+    start_seq: int = 1, start_hash: str = GENESIS_HASH,
+) -> Walk:
+    """Walk full rows in seq order and stop at the first row that breaks the chain.
+
+    The loop does only the cheap comparisons; the first row failing any of them is handed
+    to `_check_row`, which says precisely what is wrong with it.
+    """
+    expected_seq, running_hash, count = start_seq, start_hash, 0
+    sha256, key, key_len = hashlib.sha256, _LINK_KEY, len(_LINK_KEY)
     for row in rows:
-        problem = _check_row(chain, row, expected_seq, running_hash, deep)
-        if problem is not None:
-            return ChainReport(chain=chain, rows=count, head=head, first_break=problem)
-        expected_seq, running_hash, count = row.seq + 1, row.row_hash, count + 1
-    last = Head(seq=expected_seq - 1, row_hash=running_hash)
-    return ChainReport(chain=chain, rows=count, head=head, first_break=_check_head(chain, last, head))
+        seq, previous_hash, row_hash, canonical, columns = row
+        start = canonical.rfind(key) + key_len
+        if (seq != expected_seq or previous_hash != running_hash
+                or sha256(canonical).hexdigest() != row_hash
+                or canonical[start:start + 64] != running_hash.encode()
+                or (deep and columns is not None and _check_columns(chain, row) is not None)):
+            problem = _check_row(chain, row, expected_seq, running_hash, deep)
+            last = Head(seq=expected_seq - 1, row_hash=running_hash)
+            return Walk(rows=count, last=last, first_break=problem)
+        expected_seq, running_hash, count = seq + 1, row_hash, count + 1
+    return Walk(rows=count, last=Head(seq=expected_seq - 1, row_hash=running_hash),
+                first_break=None)
+
+
+def walk_links(
+    chain: str, rows: Iterable[tuple[int, bytes, bytes]], *,
+    start_seq: int = 1, start_hash: str = GENESIS_HASH,
+) -> Walk:
+    """The fast check over (seq, stored SHA-256 digest, canonical bytes) triples.
+
+    Hashes and links only: the previous_hash column and the other columns are the deep
+    check's business. Digests are compared as bytes, which is what makes this the fast path.
+    A walk may start mid-chain (`start_seq`, with the stored hash of the row before it), so a
+    long chain can be split into ranges walked in parallel.
+    """
+    expected_seq, running, count = start_seq, start_hash.encode(), 0
+    sha256, key, key_len = hashlib.sha256, _LINK_KEY, len(_LINK_KEY)
+    for seq, digest, canonical in rows:
+        start = canonical.rfind(key) + key_len
+        if (seq != expected_seq or sha256(canonical).digest() != digest
+                or canonical[start:start + 64] != running):
+            row = StoredRow(seq, running.decode(), digest.hex(), canonical)
+            problem = _check_row(chain, row, expected_seq, running.decode(), deep=False)
+            last = Head(seq=expected_seq - 1, row_hash=running.decode())
+            return Walk(rows=count, last=last, first_break=problem)
+        expected_seq, running, count = seq + 1, digest.hex().encode(), count + 1
+    return Walk(rows=count, last=Head(seq=expected_seq - 1, row_hash=running.decode()),
+                first_break=None)
+
+
+def verify_links(
+    chain: str, rows: Iterable[tuple[int, bytes, bytes]], head: Head | None
+) -> ChainReport:
+    """Walk a whole chain with the fast check and compare its end with the head."""
+    return finish_walks(chain, [walk_links(chain, rows)], head)
+
+
+def finish_walks(chain: str, walks: Iterable[Walk], head: Head | None) -> ChainReport:
+    """Join consecutive walks (in seq order) into one report, ending with the head check."""
+    count, last = 0, Head(seq=0, row_hash=GENESIS_HASH)
+    for walk in walks:
+        count += walk.rows
+        if walk.first_break is not None:
+            return ChainReport(chain=chain, rows=count, head=head, first_break=walk.first_break)
+        last = walk.last
+    return ChainReport(chain=chain, rows=count, head=head,
+                       first_break=_check_head(chain, last, head))
 
 
 def _check_row(
@@ -155,7 +260,8 @@ def _check_head(chain: str, last: Head, head: Head | None) -> ChainBreak | None:
         return ChainBreak(chain=chain, seq=last.seq, reason="rows exist but the chain has no head")
     if head.seq != last.seq or head.row_hash != last.row_hash:
         return ChainBreak(
-            chain=chain, seq=head.seq, reason="chain head does not match the last row (truncated or rewritten tail)",
+            chain=chain, seq=head.seq,
+            reason="chain head does not match the last row (truncated or rewritten tail)",
             expected=f"{head.seq}:{head.row_hash}", stored=f"{last.seq}:{last.row_hash}",
         )
     return None
@@ -167,6 +273,7 @@ def check_anchor(chain: str, rows_by_seq: Mapping[int, str], anchor: Head) -> Ch
     if stored == anchor.row_hash:
         return None
     return ChainBreak(
-        chain=chain, seq=anchor.seq, reason="row differs from the head anchored outside the database",
+        chain=chain, seq=anchor.seq,
+        reason="row differs from the head anchored outside the database",
         expected=anchor.row_hash, stored=stored or "missing",
     )

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from striatum.model import chain
@@ -39,17 +40,10 @@ def append_event(
     payload: Mapping[str, Any], run_id: str | None = None, job_id: str | None = None,
 ) -> Appended:
     """Append one event to the repository's chain. Call inside the verb's transaction."""
-    name = event_chain(repo_id)
-    seq, previous, at = _lock_head(conn, name)
-    sealed = chain.seal({
-        "repo_id": repo_id, "seq": seq, "type": type, "run_id": run_id, "job_id": job_id,
-        "actor": actor, "payload": dict(payload), "at": at,
-    }, previous)
-    db.execute(conn, queries("chains")["insert_event"], {
-        **sealed.record, "payload": Jsonb(sealed.record["payload"]),
-        "row_hash": sealed.row_hash, "canonical": sealed.canonical,
-    })
-    return _advance(conn, name, seq, sealed.row_hash, at)
+    record = {"repo_id": repo_id, "type": type, "run_id": run_id, "job_id": job_id,
+              "actor": actor, "payload": dict(payload)}
+    return _append(conn, "append_event", event_chain(repo_id), record,
+                   {**record, "payload": Jsonb(record["payload"])})
 
 
 def append_audit(
@@ -57,33 +51,24 @@ def append_audit(
     error_code: str | None, params: Mapping[str, Any],
 ) -> Appended:
     """Append one audit row to the daemon-global chain. Call inside the request's transaction."""
-    seq, previous, at = _lock_head(conn, AUDIT_CHAIN)
-    sealed = chain.seal({
-        "seq": seq, "at": at, "request_id": request_id, "method": method, "actor": actor,
-        "role": role, "ok": ok, "error_code": error_code, "params": dict(params),
-    }, previous)
-    db.execute(conn, queries("chains")["insert_audit"], {
-        **sealed.record, "params": Jsonb(sealed.record["params"]),
-        "row_hash": sealed.row_hash, "canonical": sealed.canonical,
-    })
-    return _advance(conn, AUDIT_CHAIN, seq, sealed.row_hash, at)
+    record = {"request_id": request_id, "method": method, "actor": actor, "role": role,
+              "ok": ok, "error_code": error_code, "params": dict(params)}
+    return _append(conn, "append_audit", AUDIT_CHAIN, record,
+                   {**record, "params": Jsonb(record["params"])})
 
 
-def _lock_head(conn: db.Conn, name: str) -> tuple[int, str, str]:
-    """Lock the head (creating it at seq 0 if new); return next seq, previous hash, now."""
-    sql = queries("chains")
-    row = db.fetch_one(conn, sql["lock_head"], {"chain": name})
-    if row is None:
-        db.execute(conn, sql["ensure_head"], {"chain": name})
-        row = db.fetch_one(conn, sql["lock_head"], {"chain": name})
+def _append(
+    conn: db.Conn, query: str, name: str, record: dict[str, Any], params: dict[str, Any]
+) -> Appended:
+    """Seal `record` in the database under the head lock (see chain.template)."""
+    arguments = {**params, "chain": name, "template": chain.template(record)}
+    row = db.fetch_one(conn, queries("chains")[query], arguments)
+    if row is None:  # a chain's first append: create its head, then take the lock
+        db.execute(conn, queries("chains")["ensure_head"], {"chain": name})
+        row = db.fetch_one(conn, queries("chains")[query], arguments)
         assert row is not None
-    return int(row["seq"]) + 1, str(row["row_hash"]), str(row["at"])
-
-
-def _advance(conn: db.Conn, name: str, seq: int, row_hash: str, at: str) -> Appended:
-    db.execute(conn, queries("chains")["advance_head"],
-               {"chain": name, "seq": seq, "row_hash": row_hash})
-    return Appended(chain=name, seq=seq, row_hash=row_hash, at=at)
+    return Appended(chain=name, seq=int(row["seq"]), row_hash=str(row["row_hash"]),
+                    at=str(row["at"]))
 
 
 def read_head(conn: db.Conn, name: str) -> chain.Head | None:
@@ -104,14 +89,31 @@ _AUDIT_COLUMNS = ("seq", "at", "request_id", "method", "actor", "role", "ok", "e
                   "params")
 
 
-def scan_events(conn: db.Conn, repo_id: str) -> Iterator[chain.StoredRow]:
-    """Stream a repository's events in seq order (server-side cursor, bounded memory)."""
-    return _scan(conn, queries("chains")["scan_events"], {"repo_id": repo_id}, _EVENT_COLUMNS)
+def scan_rows(
+    conn: db.Conn, name: str, *, first_seq: int = 1, last_seq: int | None = None
+) -> Iterator[chain.StoredRow]:
+    """Stream a chain's rows in seq order with every column, for the deep check."""
+    sql = queries("chains")
+    bounds = {"first_seq": first_seq, "last_seq": last_seq}
+    if name == AUDIT_CHAIN:
+        return _scan(conn, sql["scan_audit"], bounds, _AUDIT_COLUMNS)
+    return _scan(conn, sql["scan_events"], {**bounds, "repo_id": _repo_of(name)},
+                 _EVENT_COLUMNS)
 
 
-def scan_audit(conn: db.Conn) -> Iterator[chain.StoredRow]:
-    """Stream the audit log in seq order."""
-    return _scan(conn, queries("chains")["scan_audit"], {}, _AUDIT_COLUMNS)
+def scan_links(
+    conn: db.Conn, name: str, *, first_seq: int = 1, last_seq: int | None = None
+) -> Iterator[tuple[int, bytes, bytes]]:
+    """Stream (seq, stored digest, canonical bytes) of a chain's rows, for the fast check."""
+    sql = queries("chains")
+    bounds = {"first_seq": first_seq, "last_seq": last_seq}
+    if name == AUDIT_CHAIN:
+        return _scan_links(conn, sql["scan_audit_links"], bounds)
+    return _scan_links(conn, sql["scan_event_links"], {**bounds, "repo_id": _repo_of(name)})
+
+
+def _repo_of(name: str) -> str:
+    return name.removeprefix("repo:")
 
 
 def _scan(
@@ -127,12 +129,23 @@ def _scan(
             )
 
 
+def _scan_links(
+    conn: db.Conn, query: Any, params: dict[str, Any]
+) -> Iterator[tuple[int, bytes, bytes]]:
+    # Binary results: bytea arrives as bytes with no hex decoding, the costliest part here.
+    with db.translated_errors(), conn.transaction(), conn.cursor(
+        name="chain_links", row_factory=tuple_row, binary=True
+    ) as cursor:
+        cursor.itersize = _SCAN_BATCH
+        cursor.execute(query, params)
+        yield from cursor
+
+
 def stored_hash_at(conn: db.Conn, name: str, seq: int) -> str | None:
     """The row_hash stored at one position of a chain, or None if there is no such row."""
     sql = queries("chains")
     if name == AUDIT_CHAIN:
         row = db.fetch_one(conn, sql["audit_hash_at"], {"seq": seq})
     else:
-        row = db.fetch_one(conn, sql["event_hash_at"],
-                           {"repo_id": name.removeprefix("repo:"), "seq": seq})
+        row = db.fetch_one(conn, sql["event_hash_at"], {"repo_id": _repo_of(name), "seq": seq})
     return None if row is None else str(row["row_hash"])

@@ -46,7 +46,7 @@ class Database:
             raise errors.UsageError(
                 f"invalid database URL: {error}", hint="STRIATUM_DATABASE_URL or --database-url"
             ) from None
-        label = make_conninfo(**{k: v for k, v in parts.items() if k != "password"})
+        label = make_conninfo("", **{k: v for k, v in parts.items() if k != "password"})
         return cls(admin_conninfo=url, runtime_conninfo=url, runtime_set_role=RUNTIME_ROLE,
                    label=label)
 
@@ -71,7 +71,7 @@ def connect(conninfo: str, *, autocommit: bool = False, set_role: str | None = N
         raise translate(error) from None
     if set_role:
         with translated_errors():
-            conn.execute(f"SET ROLE {set_role}")  # type: ignore[arg-type]  # fixed identifier
+            conn.execute(f"SET ROLE {set_role}")  # our own fixed role name, never user input
             if not autocommit:
                 conn.commit()
     return conn

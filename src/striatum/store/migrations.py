@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import LiteralString, cast
+from typing import LiteralString
 
 from striatum import errors
 from striatum.store import connection as db
@@ -46,7 +46,7 @@ def available() -> list[Migration]:
         data = entry.read_bytes()
         found.append(Migration(
             version=int(match.group(1)), name=entry.name,
-            sql=cast(LiteralString, data.decode("utf-8")),
+            sql=data.decode("utf-8"),
             sha256=hashlib.sha256(data).hexdigest(),
         ))
     return sorted(found, key=lambda m: m.version)

@@ -195,7 +195,7 @@ CREATE TABLE striatumd.events (
     payload       jsonb NOT NULL,
     at            timestamptz NOT NULL,
     previous_hash text NOT NULL CHECK (previous_hash ~ '^[0-9a-f]{64}$'),
-    row_hash      text NOT NULL UNIQUE CHECK (row_hash ~ '^[0-9a-f]{64}$'),
+    row_hash      text NOT NULL CHECK (row_hash ~ '^[0-9a-f]{64}$'),
     canonical     bytea NOT NULL,
     PRIMARY KEY (repo_id, seq)
 );
@@ -212,7 +212,7 @@ CREATE TABLE striatumd.audit_log (
     error_code    text,
     params        jsonb NOT NULL,
     previous_hash text NOT NULL CHECK (previous_hash ~ '^[0-9a-f]{64}$'),
-    row_hash      text NOT NULL UNIQUE CHECK (row_hash ~ '^[0-9a-f]{64}$'),
+    row_hash      text NOT NULL CHECK (row_hash ~ '^[0-9a-f]{64}$'),
     canonical     bytea NOT NULL
 );
 

@@ -4,20 +4,6 @@ INSERT INTO striatumd.chain_heads (chain, seq, row_hash)
 VALUES (%(chain)s, 0, repeat('0', 64))
 ON CONFLICT (chain) DO NOTHING;
 
--- name: lock_head
--- Lock a chain's head (the first statement of an append) and read the database clock.
-SELECT seq, row_hash,
-       to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
-FROM striatumd.chain_heads
-WHERE chain = %(chain)s
-FOR UPDATE;
-
--- name: advance_head
--- Move a chain's head to the row just appended.
-UPDATE striatumd.chain_heads
-SET seq = %(seq)s, row_hash = %(row_hash)s, updated_at = clock_timestamp()
-WHERE chain = %(chain)s;
-
 -- name: read_head
 -- A chain's head, without locking.
 SELECT seq, row_hash FROM striatumd.chain_heads WHERE chain = %(chain)s;
@@ -26,37 +12,78 @@ SELECT seq, row_hash FROM striatumd.chain_heads WHERE chain = %(chain)s;
 -- Every repository that has an event chain head.
 SELECT chain FROM striatumd.chain_heads WHERE chain LIKE 'repo:%%' ORDER BY chain;
 
--- name: insert_event
--- Append one sealed event.
-INSERT INTO striatumd.events
-    (repo_id, seq, type, run_id, job_id, actor, payload, at, previous_hash, row_hash, canonical)
-VALUES
-    (%(repo_id)s, %(seq)s, %(type)s, %(run_id)s, %(job_id)s, %(actor)s, %(payload)s,
-     %(at)s, %(previous_hash)s, %(row_hash)s, %(canonical)s);
+-- name: append_event
+-- Lock the chain head, fill the record template's position, hash, insert, advance: one trip.
+WITH head AS (
+    SELECT seq + 1 AS seq, row_hash AS previous_hash,
+           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+    FROM striatumd.chain_heads WHERE chain = %(chain)s FOR UPDATE
+), sealed AS (
+    SELECT head.*, convert_to(replace(replace(replace(convert_from(%(template)s, 'UTF8'),
+               chr(1) || 'seq' || chr(1), head.seq::text),
+               chr(1) || 'at' || chr(1), '"' || head.at || '"'),
+               chr(1) || 'previous_hash' || chr(1), '"' || head.previous_hash || '"'),
+               'UTF8') AS canonical
+    FROM head
+), inserted AS (
+    INSERT INTO striatumd.events
+        (repo_id, seq, type, run_id, job_id, actor, payload, at, previous_hash, row_hash,
+         canonical)
+    SELECT %(repo_id)s, seq, %(type)s, %(run_id)s, %(job_id)s, %(actor)s, %(payload)s,
+           at::timestamptz, previous_hash, encode(sha256(canonical), 'hex'), canonical
+    FROM sealed
+    RETURNING seq, row_hash
+), advanced AS (
+    UPDATE striatumd.chain_heads h
+    SET seq = i.seq, row_hash = i.row_hash, updated_at = clock_timestamp()
+    FROM inserted i WHERE h.chain = %(chain)s
+)
+SELECT i.seq, i.row_hash, s.at FROM inserted i JOIN sealed s USING (seq);
 
--- name: insert_audit
--- Append one sealed audit row.
-INSERT INTO striatumd.audit_log
-    (seq, at, request_id, method, actor, role, ok, error_code, params,
-     previous_hash, row_hash, canonical)
-VALUES
-    (%(seq)s, %(at)s, %(request_id)s, %(method)s, %(actor)s, %(role)s, %(ok)s,
-     %(error_code)s, %(params)s, %(previous_hash)s, %(row_hash)s, %(canonical)s);
+-- name: append_audit
+-- The same single-trip append for the daemon-global audit chain.
+WITH head AS (
+    SELECT seq + 1 AS seq, row_hash AS previous_hash,
+           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+    FROM striatumd.chain_heads WHERE chain = 'audit' FOR UPDATE
+), sealed AS (
+    SELECT head.*, convert_to(replace(replace(replace(convert_from(%(template)s, 'UTF8'),
+               chr(1) || 'seq' || chr(1), head.seq::text),
+               chr(1) || 'at' || chr(1), '"' || head.at || '"'),
+               chr(1) || 'previous_hash' || chr(1), '"' || head.previous_hash || '"'),
+               'UTF8') AS canonical
+    FROM head
+), inserted AS (
+    INSERT INTO striatumd.audit_log
+        (seq, at, request_id, method, actor, role, ok, error_code, params,
+         previous_hash, row_hash, canonical)
+    SELECT seq, at::timestamptz, %(request_id)s, %(method)s, %(actor)s, %(role)s, %(ok)s,
+           %(error_code)s, %(params)s, previous_hash, encode(sha256(canonical), 'hex'), canonical
+    FROM sealed
+    RETURNING seq, row_hash
+), advanced AS (
+    UPDATE striatumd.chain_heads h
+    SET seq = i.seq, row_hash = i.row_hash, updated_at = clock_timestamp()
+    FROM inserted i WHERE h.chain = 'audit'
+)
+SELECT i.seq, i.row_hash, s.at FROM inserted i JOIN sealed s USING (seq);
 
 -- name: scan_events
--- One repository's events in chain order, for verification.
+-- A range of one repository's events with every column, for the deep check.
 SELECT seq, previous_hash, row_hash, canonical, repo_id, type, run_id, job_id, actor, payload,
        to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
 FROM striatumd.events
-WHERE repo_id = %(repo_id)s
+WHERE repo_id = %(repo_id)s AND seq >= %(first_seq)s
+  AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
 ORDER BY seq;
 
 -- name: scan_audit
--- The audit log in chain order, for verification.
+-- A range of the audit log with every column, for the deep check.
 SELECT seq, previous_hash, row_hash, canonical, request_id, method, actor, role, ok,
        error_code, params,
        to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
 FROM striatumd.audit_log
+WHERE seq >= %(first_seq)s AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
 ORDER BY seq;
 
 -- name: event_hash_at
@@ -66,3 +93,18 @@ SELECT row_hash FROM striatumd.events WHERE repo_id = %(repo_id)s AND seq = %(se
 -- name: audit_hash_at
 -- The stored row_hash of one audit row, for comparing with an outside anchor.
 SELECT row_hash FROM striatumd.audit_log WHERE seq = %(seq)s;
+
+-- name: scan_event_links
+-- A range of one repository's events: seq, stored digest, hashed bytes (the fast check).
+SELECT seq, decode(row_hash, 'hex') AS digest, canonical
+FROM striatumd.events
+WHERE repo_id = %(repo_id)s AND seq >= %(first_seq)s
+  AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
+ORDER BY seq;
+
+-- name: scan_audit_links
+-- A range of the audit log: seq, stored digest, hashed bytes (the fast check).
+SELECT seq, decode(row_hash, 'hex') AS digest, canonical
+FROM striatumd.audit_log
+WHERE seq >= %(first_seq)s AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
+ORDER BY seq;

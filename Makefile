@@ -1,0 +1,42 @@
+# One entry point per chore. Everything installs into .venv; only python3 (3.11+) and make
+# are needed on the machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: install test test-faults lint typecheck bench demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Striatum needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: install
+	$(BIN)/pytest -n $(JOBS) -q -m "not slow"
+
+test-faults: install
+	$(BIN)/pytest -n $(JOBS) -q -m slow
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m bench.chain
+
+demo: install
+	@echo "== provisioning the embedded PostgreSQL and applying migrations"
+	$(BIN)/striatum daemon doctor --apply-migrations
+	@echo "== checking again: nothing to apply, both chains verify"
+	$(BIN)/striatum daemon doctor
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

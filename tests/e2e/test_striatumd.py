@@ -1,0 +1,111 @@
+"""`striatumd` owns the embedded cluster: starts it as its child, stops it cleanly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cli_helpers import BIN, run
+from tests.support.servers import world_traversable_tempdir
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    base = world_traversable_tempdir("striatum-home-")
+    yield base / "home"
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def start_daemon(home: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
+    env["STRIATUM_HOME"] = str(home)
+    daemon = subprocess.Popen([str(BIN / "striatumd")], env=env, stderr=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, text=True)
+    assert daemon.stderr is not None
+    for line in daemon.stderr:
+        if "ready" in line:
+            return daemon
+    raise AssertionError(f"striatumd exited with {daemon.wait()} before it was ready")
+
+
+def finish(daemon: subprocess.Popen[str], *, kill: bool = False) -> int:
+    """Stop the daemon (SIGTERM, or SIGKILL) and return its exit status."""
+    if kill:
+        daemon.kill()
+    else:
+        daemon.send_signal(signal.SIGTERM)
+    status = daemon.wait(60)
+    assert daemon.stderr is not None
+    daemon.stderr.close()
+    return status
+
+
+def postmaster_pid(home: Path) -> int | None:
+    try:
+        return int((home / "postgres" / "data" / "postmaster.pid").read_text().split()[0])
+    except FileNotFoundError:
+        return None
+
+
+def wait_gone(pid: int, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if _is_zombie(pid):
+            return True  # dead; reaping an orphan is init's job
+        time.sleep(0.05)
+    return False
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def test_sigterm_stops_the_daemon_and_its_postgres_cleanly(home: Path) -> None:
+    daemon = start_daemon(home)
+    pid = postmaster_pid(home)
+    assert pid is not None
+    assert Path(f"/proc/{pid}/stat").read_text().split()[3] == str(daemon.pid)  # our child
+    doctor = run(["striatum", "daemon", "doctor", "--json"], home)  # shares the live cluster
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert finish(daemon) == 0
+    assert wait_gone(pid)
+    assert postmaster_pid(home) is None  # a clean shutdown removes postmaster.pid
+
+
+def test_a_killed_daemon_takes_its_postgres_down_and_the_next_start_recovers(home: Path) -> None:
+    daemon = start_daemon(home)
+    pid = postmaster_pid(home)
+    assert pid is not None
+    finish(daemon, kill=True)
+    assert wait_gone(pid), "postgres outlived its daemon"
+    again = start_daemon(home)
+    try:
+        assert postmaster_pid(home) not in (None, pid)
+    finally:
+        assert finish(again) == 0
+
+
+def test_help_is_instant_and_imports_no_database_driver() -> None:
+    """The CLI's import path stays lean: no psycopg, no embedded cluster code for --help."""
+    probe = ("import sys; from striatum.cli.main import cli; "
+             "assert 'psycopg' not in sys.modules, 'psycopg imported'; "
+             "assert 'striatum.daemon.embedded' not in sys.modules")
+    subprocess.run([sys.executable, "-c", probe], check=True)
+    result = subprocess.run([str(BIN / "striatum"), "--help"], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0 and "daemon" in result.stdout
