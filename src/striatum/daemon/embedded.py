@@ -65,6 +65,11 @@ class EmbeddedCluster:
             self.bin_dir = source / "bin"
 
     @property
+    def run_as(self) -> str | None:
+        """The account postgres runs as when we are root; None when it runs as us."""
+        return None if self._account is None else self._account.name
+
+    @property
     def data_dir(self) -> Path:
         return self.root / "data"
 

@@ -39,6 +39,9 @@ def database(url: str | None = None, *, wait_s: float = 30.0) -> Iterator[Databa
         if not cluster.initialized():
             print(f"striatum: creating the embedded PostgreSQL cluster in {cluster.data_dir}",
                   file=sys.stderr)
+        if cluster.run_as is not None:
+            print(f"striatum: running as root, so PostgreSQL runs as system user "
+                  f"{cluster.run_as!r}", file=sys.stderr)
         cluster.start()
         try:
             yield cluster.database()

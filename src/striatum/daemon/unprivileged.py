@@ -85,6 +85,9 @@ def reachable_cluster_root(wanted: Path, account: Account) -> Path:
         return wanted
     key = hashlib.sha256(str(wanted).encode()).hexdigest()[:16]
     stand_in = SHARED_ROOT / "clusters" / key
+    if not stand_in.exists():
+        print(f"striatum: user {account.name!r} cannot reach {wanted}; the embedded cluster "
+              f"lives in {stand_in} instead", file=sys.stderr)
     stand_in.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(SHARED_ROOT, 0o755)
     os.chmod(stand_in.parent, 0o755)
@@ -99,6 +102,8 @@ def reachable_binaries(install_dir: Path, version: str, account: Account) -> Pat
     if not (copy / "bin" / "postgres").exists():
         SHARED_ROOT.mkdir(parents=True, exist_ok=True)
         os.chmod(SHARED_ROOT, 0o755)
+        print(f"striatum: user {account.name!r} cannot reach {install_dir}; copying the "
+              f"PostgreSQL binaries to {copy}", file=sys.stderr)
         staging = copy.with_name(copy.name + f".tmp{os.getpid()}")
         shutil.copytree(install_dir, staging, symlinks=True)
         os.replace(staging, copy)
