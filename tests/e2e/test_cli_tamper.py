@@ -43,9 +43,9 @@ def live_daemon(home: Path) -> Iterator[db.Database]:
 
 def tamper(database: db.Database, table: str, statement: str) -> None:
     with psycopg.connect(database.admin_conninfo, autocommit=True) as conn:
-        conn.execute(f"ALTER TABLE striatumd.{table} DISABLE TRIGGER USER")  # type: ignore[arg-type]
-        conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE striatumd.{table} ENABLE TRIGGER USER")  # type: ignore[arg-type]
+        conn.execute(f"ALTER TABLE striatumd.{table} DISABLE TRIGGER USER")
+        conn.execute(statement)
+        conn.execute(f"ALTER TABLE striatumd.{table} ENABLE TRIGGER USER")
 
 
 def test_a_changed_event_payload_exits_8_naming_chain_and_seq(

@@ -40,8 +40,12 @@ def test_a_killed_appender_releases_the_head_and_leaves_no_half_row(
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     done = threading.Event()
-    waiter = threading.Thread(target=lambda: (append_events(runtime, "r1", 1, start=3),
-                                              done.set()))
+
+    def append_one_more() -> None:
+        append_events(runtime, "r1", 1, start=3)
+        done.set()
+
+    waiter = threading.Thread(target=append_one_more)
     waiter.start()
     assert not done.wait(0.5)  # queued behind the holder's row lock, as designed
     os.kill(holder.pid, signal.SIGKILL)
