@@ -8,20 +8,39 @@ import pytest
 
 from striatum.store import connection as db
 from tests.support import servers
+from tests.support.daemons import DaemonUnderTest, discard, new_daemon
 
 SERVER_NAMES = ["embedded", "system-pg15"]
 
 
-@pytest.fixture(scope="session", params=SERVER_NAMES)
-def server(request: pytest.FixtureRequest) -> Iterator[servers.PgServer]:
-    """Each server kind once per worker; the system PostgreSQL 15 only where installed."""
-    if request.param == "system-pg15" and not servers.system_pg_available():
-        pytest.skip("no system PostgreSQL 15 installed")
-    started, base = servers.start_server(request.param)
+@pytest.fixture(scope="session")
+def embedded_server() -> Iterator[servers.PgServer]:
+    """The embedded cluster, once per worker."""
+    started, base = servers.start_server("embedded")
     try:
         yield started
     finally:
         servers.stop_server(started, base)
+
+
+@pytest.fixture(scope="session")
+def system_server() -> Iterator[servers.PgServer]:
+    """Debian's PostgreSQL 15, reached like an external URL server; skipped where absent."""
+    if not servers.system_pg_available():
+        pytest.skip("no system PostgreSQL 15 installed")
+    started, base = servers.start_server("system-pg15")
+    try:
+        yield started
+    finally:
+        servers.stop_server(started, base)
+
+
+@pytest.fixture(params=SERVER_NAMES)
+def server(request: pytest.FixtureRequest) -> servers.PgServer:
+    """Substrate tests run on every server kind present."""
+    name = "embedded_server" if request.param == "embedded" else "system_server"
+    found: servers.PgServer = request.getfixturevalue(name)
+    return found
 
 
 @pytest.fixture
@@ -52,3 +71,17 @@ def admin(database: db.Database) -> Iterator[db.Conn]:
         yield conn
     finally:
         conn.close()
+
+
+@pytest.fixture
+def daemon(embedded_server: servers.PgServer) -> Iterator[DaemonUnderTest]:
+    """A running striatumd (started by `striatum daemon start`) on a fresh database."""
+    server = embedded_server
+    cloned = server.clone()
+    started = new_daemon(cloned)
+    try:
+        started.start()
+        yield started
+    finally:
+        discard(started)
+        server.drop(cloned)

@@ -26,6 +26,11 @@ EXIT_CODES: dict[str, int] = {
     "database_unavailable": 9,
     "database_unsupported": 10,
     "migration": 11,
+    "token_missing": 12,
+    "token_invalid": 13,
+    "token_revoked": 14,
+    "token_expired": 15,
+    "protocol": 16,
 }
 
 
@@ -122,3 +127,51 @@ class Retryable(DatabaseUnavailable):
 
 class SerializationConflict(Retryable):
     """Two transactions collided; the loser may retry."""
+
+
+class TokenMissing(StriatumError):
+    """No token was presented."""
+
+    code = "token_missing"
+
+
+class TokenInvalid(StriatumError):
+    """The token is not one this daemon issued."""
+
+    code = "token_invalid"
+
+
+class TokenRevoked(StriatumError):
+    """The token has been revoked."""
+
+    code = "token_revoked"
+
+
+class TokenExpired(StriatumError):
+    """The token has expired."""
+
+    code = "token_expired"
+
+
+class ProtocolError(StriatumError):
+    """The request frame is not a valid envelope v1 request."""
+
+    code = "protocol"
+
+
+def from_dict(shape: dict[str, Any]) -> StriatumError:
+    """Rebuild an error received over the wire, as the class its code names."""
+    code = shape.get("code", "internal")
+    classes = {cls.code: cls for cls in _subclasses(StriatumError)}
+    cls = classes.get(code, StriatumError)
+    error = cls(str(shape.get("message") or cls.__doc__), hint=shape.get("hint"))
+    error.details = dict(shape.get("details") or {})
+    return error
+
+
+def _subclasses(root: type[StriatumError]) -> list[type[StriatumError]]:
+    found = [root]
+    for child in root.__subclasses__():
+        found += _subclasses(child)
+    # Retryable subclasses share their parent's code; the first (the parent) wins.
+    return list(reversed(found))

@@ -1,15 +1,17 @@
 """The one resolver of Striatum's places on disk.
 
 Every process (daemon, CLI, tests) asks this module, so no two of them ever disagree about
-where the data, the runtime directory or the embedded cluster live.
+where the data, the runtime directory, the socket or the tokens live.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 APP_NAME = "striatum"
+_MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux; keep a margin
 
 
 def home() -> Path:
@@ -23,15 +25,49 @@ def home() -> Path:
 
 
 def runtime_dir() -> Path:
-    """`STRIATUM_RUNTIME_DIR`, else `<home>/run`.
+    """Where the socket, pidfile and token files live (the directory is kept 0700).
 
-    Deliberately not derived from `XDG_RUNTIME_DIR`: a client and the daemon started from
-    different sessions may see different values of it, and they must agree.
+    In order: `STRIATUM_RUNTIME_DIR`; `<STRIATUM_HOME>/run` when STRIATUM_HOME is set (so a
+    home is a self-contained instance); `/run/user/<uid>/striatum` when the system provides
+    that directory; else `<home>/run`. Deliberately never read from `XDG_RUNTIME_DIR`: a client
+    and the daemon started from different sessions may see different values of it.
     """
     configured = os.environ.get("STRIATUM_RUNTIME_DIR")
     if configured:
         return Path(configured).expanduser().absolute()
+    if os.environ.get("STRIATUM_HOME"):
+        return home() / "run"
+    system = Path("/run/user") / str(os.getuid())
+    if system.is_dir():
+        return system / APP_NAME
     return home() / "run"
+
+
+def socket_path() -> Path:
+    """The daemon's Unix socket; moved under /tmp if the runtime path is too long for one."""
+    preferred = runtime_dir() / "striatumd.sock"
+    if len(str(preferred)) <= _MAX_SOCKET_PATH:
+        return preferred
+    key = hashlib.sha256(str(preferred).encode()).hexdigest()[:16]
+    return Path("/tmp") / f"striatumd-{os.getuid()}-{key}.sock"
+
+
+def pid_file() -> Path:
+    return runtime_dir() / "striatumd.pid"
+
+
+def lock_file() -> Path:
+    """Held (flock) by the live daemon for its whole life: the test of "is one running"."""
+    return runtime_dir() / "striatumd.lock"
+
+
+def token_file(role: str) -> Path:
+    """The 0600 file holding this host's token for `role` (operator or principal)."""
+    return runtime_dir() / f"{role}.token"
+
+
+def daemon_log() -> Path:
+    return home() / "logs" / "striatumd.log"
 
 
 def cluster_dir() -> Path:

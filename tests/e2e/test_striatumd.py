@@ -30,10 +30,14 @@ def start_daemon(home: Path) -> subprocess.Popen[str]:
     daemon = subprocess.Popen([str(BIN / "striatumd")], env=env, stderr=subprocess.PIPE,
                               stdout=subprocess.DEVNULL, text=True)
     assert daemon.stderr is not None
+    seen = []
     for line in daemon.stderr:
+        seen.append(line)
         if "ready" in line:
             return daemon
-    raise AssertionError(f"striatumd exited with {daemon.wait()} before it was ready")
+    status = daemon.wait()
+    daemon.stderr.close()
+    raise AssertionError(f"striatumd exited with {status} before it was ready: {''.join(seen)}")
 
 
 def finish(daemon: subprocess.Popen[str], *, kill: bool = False) -> int:

@@ -18,6 +18,8 @@ def test_exit_codes_are_stable() -> None:
         "internal": 1, "usage": 2, "validation": 3, "not_found": 4, "conflict": 5,
         "permission_denied": 6, "daemon_unreachable": 7, "integrity": 8,
         "database_unavailable": 9, "database_unsupported": 10, "migration": 11,
+        "token_missing": 12, "token_invalid": 13, "token_revoked": 14, "token_expired": 15,
+        "protocol": 16,
     }
 
 

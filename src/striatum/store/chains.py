@@ -149,3 +149,9 @@ def stored_hash_at(conn: db.Conn, name: str, seq: int) -> str | None:
     else:
         row = db.fetch_one(conn, sql["event_hash_at"], {"repo_id": _repo_of(name), "seq": seq})
     return None if row is None else str(row["row_hash"])
+
+
+def latest_audit(conn: db.Conn, limit: int) -> list[dict[str, Any]]:
+    """The newest audit rows as plain dicts (for the audit.list verb)."""
+    return [dict(row) for row in db.fetch_all(conn, queries("chains")["latest_audit"],
+                                              {"limit": limit})]

@@ -108,3 +108,11 @@ SELECT seq, decode(row_hash, 'hex') AS digest, canonical
 FROM striatumd.audit_log
 WHERE seq >= %(first_seq)s AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
 ORDER BY seq;
+
+-- name: latest_audit
+-- The latest audit rows, newest first.
+SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+       request_id, method, actor, role, ok, error_code, params, row_hash
+FROM striatumd.audit_log
+ORDER BY seq DESC
+LIMIT %(limit)s;

@@ -1,0 +1,56 @@
+"""The RPC client: one verb is one socket round trip. Standard library only (fast start)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from typing import Any
+
+from striatum import errors, paths
+from striatum.daemon import envelope
+
+TIMEOUT_S = 120.0
+
+
+def token_for(as_role: str | None) -> str | None:
+    """STRIATUM_TOKEN wins; else this host's token file for the role (operator by default)."""
+    if os.environ.get("STRIATUM_TOKEN") and not as_role:
+        return os.environ["STRIATUM_TOKEN"]
+    role = as_role or "operator"
+    try:
+        return paths.token_file(role).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise errors.PermissionDenied(f"cannot read the {role} token file "
+                                      f"{paths.token_file(role)}") from None
+
+
+def call(method: str, params: dict[str, Any], *, as_role: str | None = None) -> Any:
+    """Send one request and return its result, or raise the error the daemon sent back."""
+    frame = envelope.request_frame(secrets.token_hex(8), method, params, token_for(as_role))
+    path = paths.socket_path()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(TIMEOUT_S)
+            sock.connect(str(path))
+            sock.sendall(frame)
+            return envelope.parse_response(_read_line(sock))
+    except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
+        raise errors.DaemonUnreachable(f"no daemon is answering at {path}",
+                                       hint="start one with: striatum daemon start") from None
+    except TimeoutError:
+        raise errors.DaemonUnreachable(f"the daemon at {path} did not answer within "
+                                       f"{TIMEOUT_S:.0f}s") from None
+
+
+def _read_line(sock: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            return b"".join(chunks)

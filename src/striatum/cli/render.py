@@ -1,0 +1,58 @@
+"""Human output for verb results: lists become tables, objects become aligned fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+
+def show(result: Any, *, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, indent=2, sort_keys=True, default=str))
+        return
+    for line in lines(result):
+        click.echo(line)
+
+
+def lines(result: Any) -> list[str]:
+    if isinstance(result, dict):
+        tables = {k: v for k, v in result.items() if _is_table(v)}
+        fields = {k: v for k, v in result.items() if k not in tables}
+        out = _fields(fields)
+        for name, rows in tables.items():
+            out += [f"{name}:"] if fields or len(tables) > 1 else []
+            out += _table(rows) if rows else ["  (none)"]
+        return out
+    if _is_table(result):
+        return _table(result) or ["(none)"]
+    return [str(result)]
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(row, dict) for row in value)
+
+
+def _fields(fields: dict[str, Any]) -> list[str]:
+    width = max((len(k) for k in fields), default=0)
+    return [f"{key.ljust(width)}  {_cell(value)}" for key, value in fields.items()]
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    header = "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return [header.rstrip(), *(line.rstrip() for line in body)]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return str(value)

@@ -1,0 +1,57 @@
+"""Click commands generated from the verb catalog: one per verb, the same params everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from striatum.verbs.catalog import VERBS
+from striatum.verbs.spec import Param, Verb
+
+_CLICK_TYPES: dict[str, Any] = {"string": click.STRING, "integer": click.INT,
+                                "boolean": click.BOOL}
+
+
+def attach(root: click.Group) -> None:
+    """Add every verb to the command tree under the groups its dotted name spells."""
+    for verb in VERBS:
+        group = root
+        for word in verb.words[:-1]:
+            existing = group.commands.get(word)
+            if existing is None:
+                existing = click.Group(word, help=f"{word.capitalize()} commands.")
+                group.add_command(existing)
+            assert isinstance(existing, click.Group)
+            group = existing
+        group.add_command(command_for(verb))
+
+
+def command_for(verb: Verb) -> click.Command:
+    params: list[click.Parameter] = [_click_param(p) for p in verb.params]
+    params.append(click.Option(["--json", "as_json"], is_flag=True,
+                               help="Print the result as JSON on stdout."))
+
+    def callback(as_json: bool, **values: Any) -> None:
+        from striatum.cli import client, render
+
+        options = click.get_current_context().find_root().obj or {}
+        sent = {k: v for k, v in values.items() if v is not None}
+        result = client.call(verb.name, sent, as_role=options.get("as_role"))
+        render.show(result, as_json=as_json)
+
+    help_text = verb.summary + (f"\n\n{verb.description}" if verb.description else "")
+    help_text += f"\n\nNeeds capability '{verb.capability.value}'."
+    return click.Command(verb.words[-1], params=params, callback=callback, help=help_text,
+                         short_help=verb.summary)
+
+
+def _click_param(param: Param) -> click.Parameter:
+    kind = click.Choice(param.choices) if param.choices else _CLICK_TYPES[param.type]
+    if param.positional:
+        return click.Argument([param.name], type=kind, required=param.required)
+    flag = "--" + param.name.replace("_", "-")
+    if param.type == "boolean":
+        return click.Option([flag, param.name], is_flag=True, default=None, help=param.help)
+    return click.Option([flag, param.name], type=kind, required=param.required, default=None,
+                        help=param.help, show_default=False)

@@ -1,0 +1,119 @@
+"""One request, one transaction: authenticate, authorize, validate, handle, audit.
+
+The handler runs inside a savepoint of the request's transaction. Whatever happens, exactly
+one audit row is appended in that transaction, last (so every transaction takes chain-head
+locks in the same order: event chains first, the audit chain last), and then it commits. A
+failed handler's changes are rolled back to the savepoint; the denial or failure is audited.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from striatum import errors
+from striatum.daemon.envelope import Request
+from striatum.model import roles
+from striatum.model import tokens as token_rules
+from striatum.store import chains, tokens
+from striatum.store import connection as db
+from striatum.store.pool import Pool
+from striatum.verbs.catalog import BY_NAME
+from striatum.verbs.context import Caller, Context, DaemonInfo
+from striatum.verbs.spec import Verb
+
+log = logging.getLogger("striatumd")
+Handler = Callable[[Context, dict[str, Any]], Any]
+MALFORMED = "(malformed)"
+
+
+class Dispatcher:
+    def __init__(self, pool: Pool, daemon: DaemonInfo) -> None:
+        self._pool = pool
+        self._daemon = daemon
+        self._handlers: dict[str, Handler] = {}
+
+    def serve(self, request: Request) -> Any:
+        """The verb's result, or the StriatumError to send back (already audited)."""
+        with self._pool.connection() as conn:
+            return db.in_transaction(conn, lambda c: self._serve(c, request))
+
+    def refuse_malformed(self, error: errors.StriatumError, request_id: str | None) -> None:
+        """Audit a frame that never became a request."""
+        with self._pool.connection() as conn:
+            db.in_transaction(conn, lambda c: _audit(
+                c, request_id or "-", MALFORMED, None, {}, error))
+
+    def _serve(self, conn: db.Conn, request: Request) -> Any:
+        caller: Caller | None = None
+        params: dict[str, Any] = {}
+        try:
+            with conn.transaction():  # a savepoint: a failing handler leaves nothing behind
+                caller = authenticate(conn, request.token)
+                verb = lookup(request.method)
+                authorize(caller, verb)
+                params = verb.validate(request.params)
+                result = self._handler(verb)(
+                    Context(conn=conn, caller=caller, daemon=self._daemon), params)
+        except errors.Retryable:
+            raise  # the whole transaction is retried, audit row included
+        except errors.StriatumError as error:
+            _audit(conn, request.id, request.method, caller, params, error)
+            return error
+        except Exception as error:  # a bug: log it, tell the caller one line, audit it
+            log.exception("handler for %s failed", request.method)
+            failure = errors.StriatumError(f"internal error in {request.method}: "
+                                           f"{type(error).__name__}")
+            _audit(conn, request.id, request.method, caller, params, failure)
+            return failure
+        _audit(conn, request.id, request.method, caller, params, None)
+        return result
+
+    def _handler(self, verb: Verb) -> Handler:
+        if verb.name not in self._handlers:
+            module_name, function = verb.handler.split(":")
+            self._handlers[verb.name] = getattr(importlib.import_module(module_name), function)
+        return self._handlers[verb.name]
+
+
+def authenticate(conn: db.Conn, secret: str | None) -> Caller:
+    if not secret:
+        raise errors.TokenMissing(hint="set STRIATUM_TOKEN, or run `striatum daemon start` "
+                                  "so the token files exist")
+    stored = tokens.find_by_digest(conn, token_rules.digest(secret))
+    record = token_rules.accept(None if stored is None else stored.record(), tokens.now(conn))
+    return Caller(token_id=record.token_id, role=record.role)
+
+
+def lookup(method: str) -> Verb:
+    verb = BY_NAME.get(method)
+    if verb is None:
+        raise errors.UsageError(f"unknown method {method!r}", method=method)
+    return verb
+
+
+def authorize(caller: Caller, verb: Verb) -> None:
+    if roles.allows(caller.role, verb.capability):
+        return
+    holders = ", ".join(r.value for r in roles.holders(verb.capability))
+    raise errors.PermissionDenied(
+        f"{verb.name} needs capability {verb.capability.value!r}, which role "
+        f"{caller.role.value!r} lacks (held by: {holders})",
+        capability=verb.capability.value, role=caller.role.value)
+
+
+def _audit(conn: db.Conn, request_id: str, method: str, caller: Caller | None,
+           params: dict[str, Any], error: errors.StriatumError | None) -> None:
+    chains.append_audit(
+        conn, request_id=request_id, method=method[:200],
+        actor=caller.token_id if caller else "anonymous",
+        role=caller.role.value if caller else "none", ok=error is None,
+        error_code=None if error is None else error.code, params=_auditable(params),
+    )
+
+
+def _auditable(params: dict[str, Any]) -> dict[str, Any]:
+    """Validated params only (raw ones may be anything); long strings are cut."""
+    return {k: (v[:500] if isinstance(v, str) else v) for k, v in params.items()}

@@ -1,0 +1,77 @@
+"""RPC envelope v1: newline-delimited JSON, one request and one response per line.
+
+Request:  {"v": 1, "id": str, "method": str, "params": object, "token": str}
+Response: {"v": 1, "id": str|null, "ok": true, "result": any}
+      or  {"v": 1, "id": str|null, "ok": false, "error": {code, message, hint, details}}
+
+Standard library only: the CLI imports this on its fast path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from striatum import errors
+
+VERSION = 1
+MAX_FRAME_BYTES = 1 << 20  # 1 MiB, newline included
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    id: str
+    method: str
+    params: Any
+    token: str | None
+
+
+def parse_request(line: bytes) -> Request:
+    """Decode one frame; a ProtocolError carries the request id when one could be read."""
+    try:
+        frame = json.loads(line)
+    except (ValueError, RecursionError):
+        raise errors.ProtocolError("the frame is not valid UTF-8 JSON") from None
+    if not isinstance(frame, dict):
+        raise errors.ProtocolError("the frame must be a JSON object")
+    request_id = frame.get("id")
+    if not isinstance(request_id, str) or not 0 < len(request_id) <= 128:
+        raise errors.ProtocolError("'id' must be a string of 1 to 128 characters")
+    if frame.get("v") != VERSION:
+        raise errors.ProtocolError(f"unsupported envelope version {frame.get('v')!r}; "
+                                   f"this daemon speaks v{VERSION}", request_id=request_id)
+    method, token = frame.get("method"), frame.get("token")
+    if not isinstance(method, str) or not method:
+        raise errors.ProtocolError("'method' must be a non-empty string", request_id=request_id)
+    if token is not None and not isinstance(token, str):
+        raise errors.ProtocolError("'token' must be a string", request_id=request_id)
+    return Request(id=request_id, method=method, params=frame.get("params"), token=token)
+
+
+def request_frame(request_id: str, method: str, params: dict[str, Any], token: str | None) -> bytes:
+    body = {"v": VERSION, "id": request_id, "method": method, "params": params, "token": token}
+    return json.dumps(body, separators=(",", ":")).encode() + b"\n"
+
+
+def ok_frame(request_id: str | None, result: Any) -> bytes:
+    body = {"v": VERSION, "id": request_id, "ok": True, "result": result}
+    return json.dumps(body, separators=(",", ":"), default=str).encode() + b"\n"
+
+
+def error_frame(request_id: str | None, error: errors.StriatumError) -> bytes:
+    body = {"v": VERSION, "id": request_id, "ok": False, "error": error.to_dict()}
+    return json.dumps(body, separators=(",", ":"), default=str).encode() + b"\n"
+
+
+def parse_response(line: bytes) -> Any:
+    """The result of a response frame, or the StriatumError it carries, raised."""
+    try:
+        frame = json.loads(line)
+    except ValueError:
+        raise errors.ProtocolError("the daemon sent a frame that is not JSON") from None
+    if not isinstance(frame, dict) or "ok" not in frame:
+        raise errors.ProtocolError("the daemon sent a frame that is not a v1 response")
+    if frame["ok"]:
+        return frame.get("result")
+    raise errors.from_dict(frame.get("error") or {})

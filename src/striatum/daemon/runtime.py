@@ -1,0 +1,89 @@
+"""The daemon's runtime directory: its lock, pidfile and the hosts' token files."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from striatum import errors, paths
+
+
+def prepare_dir() -> Path:
+    """Create the runtime directory 0700 (tightening it if it exists)."""
+    directory = paths.runtime_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    return directory
+
+
+@contextlib.contextmanager
+def daemon_lock() -> Iterator[IO[str]]:
+    """Hold the runtime lock for the daemon's life; refuse if a live daemon holds it.
+
+    A daemon killed with SIGKILL loses its lock with its process, so a leftover socket or
+    pidfile never blocks the next start: whoever gets the lock cleans them up.
+    """
+    prepare_dir()
+    handle = open(paths.lock_file(), "a+")  # noqa: SIM115 - held for the daemon's lifetime
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise errors.Conflict(
+                f"a daemon is already running with runtime directory {paths.runtime_dir()} "
+                f"(pid {read_pid() or '?'})", hint="striatum daemon status") from None
+        yield handle
+    finally:
+        handle.close()
+
+
+def write_pid() -> None:
+    _write_private(paths.pid_file(), f"{os.getpid()}\n")
+
+
+def remove_pid() -> None:
+    paths.pid_file().unlink(missing_ok=True)
+
+
+def read_pid() -> int | None:
+    try:
+        return int(paths.pid_file().read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def is_running() -> bool:
+    """Whether a live daemon holds the runtime lock right now."""
+    try:
+        with open(paths.lock_file()) as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+    except FileNotFoundError:
+        return False
+    except BlockingIOError:
+        return True
+
+
+def read_token(role: str) -> str | None:
+    try:
+        return paths.token_file(role).read_text().strip() or None
+    except (FileNotFoundError, PermissionError):
+        return None
+
+
+def write_token(role: str, secret: str) -> None:
+    _write_private(paths.token_file(role), secret + "\n")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a 0600 file atomically."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.replace(staging, path)

@@ -1,0 +1,101 @@
+"""The asyncio Unix-socket server: frames in, dispatch on worker threads, frames out.
+
+Each connection is served in order (one request at a time per connection, any number of
+connections at once). A malformed frame gets an error response and the connection stays open;
+a frame over the size limit gets an error response and the connection is closed, because
+the stream can no longer be split into frames reliably.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from striatum import errors
+from striatum.daemon import envelope
+from striatum.daemon.dispatch import Dispatcher
+
+log = logging.getLogger("striatumd")
+
+
+class Server:
+    def __init__(self, dispatcher: Dispatcher, socket_path: Path, *, workers: int = 4) -> None:
+        self._dispatcher = dispatcher
+        self._socket_path = socket_path
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="verb")
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        self._socket_path.unlink(missing_ok=True)  # stale: we hold the runtime lock
+        old_umask = os.umask(0o177)  # the socket is created 0600
+        try:
+            self._server = await asyncio.start_unix_server(
+                self._serve_connection, path=str(self._socket_path),
+                limit=envelope.MAX_FRAME_BYTES)
+        finally:
+            os.umask(old_umask)
+        os.chmod(self._socket_path, 0o600)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        self._executor.shutdown(wait=True)
+        self._socket_path.unlink(missing_ok=True)
+
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            while True:
+                try:
+                    line = await reader.readuntil(b"\n")
+                except asyncio.IncompleteReadError as partial:
+                    if partial.partial.strip():
+                        await self._answer_malformed(writer, errors.ProtocolError(
+                            "the frame ended without a newline"), None)
+                    return
+                except asyncio.LimitOverrunError:
+                    await self._answer_malformed(writer, errors.ProtocolError(
+                        f"the frame exceeds {envelope.MAX_FRAME_BYTES} bytes"), None)
+                    return
+                await self._answer(writer, line)
+        except (ConnectionError, asyncio.CancelledError):
+            return
+        finally:
+            writer.close()
+
+    async def _answer(self, writer: asyncio.StreamWriter, line: bytes) -> None:
+        if not line.strip():
+            return
+        try:
+            request = envelope.parse_request(line)
+        except errors.ProtocolError as error:
+            await self._answer_malformed(writer, error, error.details.get("request_id"))
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            outcome = await loop.run_in_executor(self._executor, self._dispatcher.serve, request)
+        except errors.StriatumError as error:  # e.g. the database is down: retryable
+            outcome = error
+        if isinstance(outcome, errors.StriatumError):
+            frame = envelope.error_frame(request.id, outcome)
+        else:
+            frame = envelope.ok_frame(request.id, outcome)
+        writer.write(frame)
+        await writer.drain()
+
+    async def _answer_malformed(
+        self, writer: asyncio.StreamWriter, error: errors.StriatumError, request_id: str | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                self._executor, self._dispatcher.refuse_malformed, error, request_id)
+        except errors.StriatumError:
+            log.warning("could not audit a malformed frame: the database is unavailable")
+        writer.write(envelope.error_frame(request_id, error))
+        await writer.drain()

@@ -1,0 +1,70 @@
+"""Tokens as stored: role, label, expiry, revocation, and the secret's SHA-256 only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from psycopg.rows import DictRow
+
+from striatum.model.roles import Role
+from striatum.model.tokens import Minted, TokenRecord
+from striatum.store import connection as db
+from striatum.store.sql import queries
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredToken:
+    token_id: str
+    role: Role
+    label: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> StoredToken:
+        return cls(token_id=row["token_id"], role=Role(row["role"]), label=row["label"],
+                   created_at=row["created_at"], expires_at=row["expires_at"],
+                   revoked_at=row["revoked_at"])
+
+    def record(self) -> TokenRecord:
+        return TokenRecord(token_id=self.token_id, role=self.role, label=self.label,
+                           expires_at=self.expires_at, revoked_at=self.revoked_at)
+
+
+def insert(conn: db.Conn, minted: Minted, *, role: Role, label: str,
+           expires_at: dt.datetime | None) -> StoredToken:
+    row = db.fetch_one(conn, queries("tokens")["insert_token"], {
+        "token_id": minted.token_id, "role": role.value, "label": label,
+        "secret_sha256": minted.secret_sha256, "expires_at": expires_at})
+    assert row is not None
+    return StoredToken.from_row(row)
+
+
+def find_by_digest(conn: db.Conn, secret_sha256: str) -> StoredToken | None:
+    row = db.fetch_one(conn, queries("tokens")["find_by_digest"],
+                       {"secret_sha256": secret_sha256})
+    return None if row is None else StoredToken.from_row(row)
+
+
+def list_all(conn: db.Conn, *, include_dead: bool) -> list[StoredToken]:
+    rows = db.fetch_all(conn, queries("tokens")["list_tokens"], {"all": include_dead})
+    return [StoredToken.from_row(row) for row in rows]
+
+
+def lock(conn: db.Conn, token_id: str) -> StoredToken | None:
+    row = db.fetch_one(conn, queries("tokens")["lock_token"], {"token_id": token_id})
+    return None if row is None else StoredToken.from_row(row)
+
+
+def revoke(conn: db.Conn, token_id: str) -> StoredToken:
+    row = db.fetch_one(conn, queries("tokens")["revoke_token"], {"token_id": token_id})
+    assert row is not None
+    return StoredToken.from_row(row)
+
+
+def now(conn: db.Conn) -> dt.datetime:
+    row = db.fetch_one(conn, queries("tokens")["now"])
+    assert row is not None
+    return row["now"]  # type: ignore[no-any-return]

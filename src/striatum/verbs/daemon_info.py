@@ -1,0 +1,27 @@
+"""daemon.status and whoami."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum.model.roles import ROLE_CAPABILITIES
+from striatum.store import privileges, tokens
+from striatum.verbs.context import Context
+
+
+def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    info = ctx.daemon
+    now = tokens.now(ctx.conn)
+    return {
+        "pid": info.pid, "host": info.host, "version": info.version, "socket": info.socket,
+        "database": info.database, "server_version": info.server_version,
+        "instance_id": privileges.instance_id(ctx.conn),
+        "started_at": info.started_at.isoformat(),
+        "uptime_s": round((now - info.started_at).total_seconds(), 1),
+    }
+
+
+def whoami(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    role = ctx.caller.role
+    return {"token_id": ctx.caller.token_id, "role": role.value,
+            "capabilities": sorted(c.value for c in ROLE_CAPABILITIES[role])}
