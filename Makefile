@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: install test test-faults lint typecheck bench demo clean
+.PHONY: install test test-faults lint typecheck bench demo docs clean
 
 install: $(STAMP)
 
@@ -31,12 +31,16 @@ typecheck: install
 
 bench: install
 	$(BIN)/python -m bench.chain
+	$(BIN)/python -m bench.cli
 
 demo: install
 	@echo "== provisioning the embedded PostgreSQL and applying migrations"
 	$(BIN)/striatum daemon doctor --apply-migrations
 	@echo "== checking again: nothing to apply, both chains verify"
 	$(BIN)/striatum daemon doctor
+
+docs: install
+	$(BIN)/python -m striatum.cli.reference > docs/CLI_REFERENCE.md
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -61,3 +61,26 @@ def test_runtime_dir_ignores_xdg_runtime_dir(monkeypatch: pytest.MonkeyPatch) ->
     assert paths.runtime_dir() == first == Path("/tmp/some-home/run")
     monkeypatch.setenv("STRIATUM_RUNTIME_DIR", "/tmp/rt")
     assert paths.runtime_dir() == Path("/tmp/rt")
+
+
+def test_the_cli_reference_is_up_to_date() -> None:
+    """docs/CLI_REFERENCE.md is generated; regenerate with `make docs` when this fails."""
+    from striatum.cli.main import cli
+    from striatum.cli.reference import render
+
+    path = Path(__file__).parents[2] / "docs" / "CLI_REFERENCE.md"
+    assert path.read_text() == render(cli), "run: make docs"
+
+
+def test_every_verb_is_a_cli_command() -> None:
+    import click
+
+    from striatum.cli.main import cli
+    from striatum.verbs.catalog import VERBS
+
+    for verb in VERBS:
+        command: click.Command = cli
+        for word in verb.words:
+            assert isinstance(command, click.Group), verb.name
+            command = command.commands[word]
+        assert any(p.name == "as_json" for p in command.params), verb.name
