@@ -49,7 +49,8 @@ def postgres_rss_mb(home: Path) -> float:
     root = int(pid_file.read_text().split()[0])
     children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True,
                               check=False).stdout.split()
-    return sum(rss_mb(int(pid)) for pid in [root, *children])
+    pids = [root, *(int(child) for child in children)]
+    return float(sum(rss_mb(pid) for pid in pids))
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ def test_the_wrong_role_is_refused_naming_the_missing_capability(daemon: DaemonU
 
 
 def test_every_request_appends_exactly_one_audit_row(daemon: DaemonUnderTest) -> None:
-    before = latest_audit(daemon)[0]["seq"]
+    before = int(str(latest_audit(daemon)[0]["seq"]))
     for args in (("whoami",), ("daemon", "status"), ("token", "list")):
         daemon.cli(*args)
     after = latest_audit(daemon, 4)

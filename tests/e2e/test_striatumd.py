@@ -104,12 +104,30 @@ def test_a_killed_daemon_takes_its_postgres_down_and_the_next_start_recovers(hom
         assert finish(again) == 0
 
 
-def test_help_is_instant_and_imports_no_database_driver() -> None:
-    """The CLI's import path stays lean: no psycopg, no embedded cluster code for --help."""
-    probe = ("import sys; from striatum.cli.main import cli; "
-             "assert 'psycopg' not in sys.modules, 'psycopg imported'; "
-             "assert 'striatum.daemon.embedded' not in sys.modules")
-    subprocess.run([sys.executable, "-c", probe], check=True)
+HEAVY = ("psycopg", "pydantic", "mcp", "starlette", "rich")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    return set(out.split())
+
+
+def test_help_and_version_import_no_heavy_module() -> None:
+    """The CLI's import path stays lean: no database driver, pydantic, mcp, starlette, rich."""
+    loaded = _imported_after("import striatum.cli.main")
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert "striatum.daemon.embedded" not in loaded
     result = subprocess.run([str(BIN / "striatum"), "--help"], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0 and "daemon" in result.stdout
+
+
+def test_version_and_the_verb_fast_path_do_not_even_import_click() -> None:
+    loaded = _imported_after("from striatum.cli import entry, fastpath, client, render")
+    assert "click" not in loaded
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    result = subprocess.run([str(BIN / "striatum"), "--version"], capture_output=True,
+                            text=True, check=False)
+    assert result.stdout.startswith("striatum, version ")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from typing import Any
 
@@ -29,7 +28,7 @@ def token_for(as_role: str | None) -> str | None:
 
 def call(method: str, params: dict[str, Any], *, as_role: str | None = None) -> Any:
     """Send one request and return its result, or raise the error the daemon sent back."""
-    frame = envelope.request_frame(secrets.token_hex(8), method, params, token_for(as_role))
+    frame = envelope.request_frame(os.urandom(8).hex(), method, params, token_for(as_role))
     path = paths.socket_path()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:

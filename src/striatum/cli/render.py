@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
-
-import click
 
 
 def show(result: Any, *, as_json: bool) -> None:
+    """Print a verb's result (plain stdout writes: this runs on the CLI's fast path)."""
     if as_json:
-        click.echo(json.dumps(result, indent=2, sort_keys=True, default=str))
+        sys.stdout.write(json.dumps(result, indent=2, sort_keys=True, default=str) + "\n")
         return
-    for line in lines(result):
-        click.echo(line)
+    sys.stdout.write("".join(line + "\n" for line in lines(result)))
 
 
 def lines(result: Any) -> list[str]:

@@ -10,8 +10,7 @@ Standard library only: the CLI imports this on its fast path.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from striatum import errors
 
@@ -19,8 +18,7 @@ VERSION = 1
 MAX_FRAME_BYTES = 1 << 20  # 1 MiB, newline included
 
 
-@dataclass(frozen=True, kw_only=True)
-class Request:
+class Request(NamedTuple):
     id: str
     method: str
     params: Any

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -19,7 +18,7 @@ class Pool:
     def __init__(self, database: db.Database, *, size: int = 4) -> None:
         set_role = database.runtime_set_role
 
-        def configure(conn: psycopg.Connection[db.DictRow]) -> None:
+        def configure(conn: db.Conn) -> None:
             if set_role:
                 conn.execute(f"SET ROLE {set_role}")  # our fixed role name
 

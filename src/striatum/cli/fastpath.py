@@ -1,0 +1,124 @@
+"""Parsing an ordinary verb call straight from the catalog, without click.
+
+Grammar accepted: `[--as ROLE] [--repo DIR] WORD... [ARG] [--opt VALUE | --opt=VALUE | --flag
+| --json]...`. Anything else (help, unknown or missing options, bad values) returns None and
+the full click CLI handles it, with its error messages. tests/unit/test_fastpath.py checks that
+both parsers send the same request for every verb.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NamedTuple
+
+from striatum.verbs.catalog import VERBS
+from striatum.verbs.spec import Param, Verb
+
+_GLOBAL_ROLES = ("operator", "principal")
+
+
+class Invocation(NamedTuple):
+    verb: Verb
+    params: dict[str, Any]
+    as_json: bool
+    as_role: str | None
+
+
+def parse(argv: list[str]) -> Invocation | None:
+    as_role, rest = _global_options(argv)
+    if rest is None:
+        return None
+    verb = _match(rest)
+    if verb is None:
+        return None
+    parsed = _verb_arguments(verb, rest[len(verb.words):])
+    if parsed is None:
+        return None
+    params, as_json = parsed
+    return Invocation(verb=verb, params=params, as_json=as_json, as_role=as_role)
+
+
+def run(invocation: Invocation) -> int:
+    """Call the daemon and print the result; errors as one line on stderr."""
+    from striatum import errors
+    from striatum.cli import client, render
+
+    try:
+        result = client.call(invocation.verb.name, invocation.params,
+                             as_role=invocation.as_role)
+    except errors.StriatumError as error:
+        sys.stderr.write(f"striatum: error: {error.message}\n")
+        if error.hint:
+            sys.stderr.write(f"  hint: {error.hint}\n")
+        return error.exit_code
+    render.show(result, as_json=invocation.as_json)
+    return 0
+
+
+def _global_options(argv: list[str]) -> tuple[str | None, list[str] | None]:
+    as_role, index = None, 0
+    while index < len(argv) and argv[index].startswith("-"):
+        if argv[index] == "--as" and index + 1 < len(argv):
+            as_role = argv[index + 1]
+            if as_role not in _GLOBAL_ROLES:
+                return None, None
+            index += 2
+        else:
+            return None, None  # --repo and anything else: the full CLI
+    return as_role, argv[index:]
+
+
+def _match(words: list[str]) -> Verb | None:
+    for verb in VERBS:
+        if tuple(words[:len(verb.words)]) == verb.words:
+            return verb
+    return None
+
+
+def _verb_arguments(verb: Verb, args: list[str]) -> tuple[dict[str, Any], bool] | None:
+    options = {"--" + p.name.replace("_", "-"): p for p in verb.params if not p.positional}
+    positionals = [p for p in verb.params if p.positional]
+    params: dict[str, Any] = {}
+    as_json, index = False, 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--json":
+            as_json = True
+        elif arg.startswith("-"):
+            name, _, inline = arg.partition("=")
+            param = options.get(name)
+            if param is None or param.name in params:
+                return None
+            if param.type == "boolean":
+                if inline:
+                    return None
+                params[param.name] = True
+            else:
+                if not inline:
+                    index += 1
+                    if index >= len(args):
+                        return None
+                    inline = args[index]
+                value = _convert(param, inline)
+                if value is None:
+                    return None
+                params[param.name] = value
+        elif positionals:
+            params[positionals.pop(0).name] = args[index]
+        else:
+            return None
+        index += 1
+    if positionals or any(p.required and p.name not in params for p in verb.params):
+        return None
+    return params, as_json
+
+
+def _convert(param: Param, text: str) -> Any:
+    if param.type == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return None
+    if param.choices and text not in param.choices:
+        return None
+    return text

@@ -1,0 +1,80 @@
+"""The CLI's fast path sends exactly what the click CLI would send, or defers to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from striatum.cli import client, fastpath
+from striatum.cli.main import cli
+from striatum.verbs.catalog import VERBS
+from striatum.verbs.spec import Param, Verb
+
+
+def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...] | None:
+    """What the full CLI sends for argv, or None when it refuses the arguments."""
+    sent: list[tuple[Any, ...]] = []
+
+    def record(method: str, params: dict[str, Any], *, as_role: str | None = None) -> Any:
+        sent.append((method, params, as_role))
+        return {}
+
+    monkeypatch.setattr(client, "call", record)
+    result = CliRunner().invoke(cli, argv)
+    return sent[0] if result.exit_code == 0 and sent else None
+
+
+def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
+    def option(param: Param) -> st.SearchStrategy[list[str]]:
+        flag = "--" + param.name.replace("_", "-")
+        if param.type == "boolean":
+            return st.just([flag])
+        values: st.SearchStrategy[str]
+        if param.choices:
+            values = st.sampled_from([*param.choices, "bogus"])
+        elif param.type == "integer":
+            values = st.integers(-5, 2000).map(str) | st.just("x")
+        else:
+            values = st.text("abc-_ 1", min_size=1, max_size=6)
+        return values.flatmap(lambda v: st.sampled_from([[flag, v], [f"{flag}={v}"]]))
+
+    pieces = [option(p) for p in verb.params if not p.positional]
+    positional = [st.text("tok_abc", min_size=1, max_size=8).map(lambda v: [v])
+                  for p in verb.params if p.positional]
+    chosen = st.lists(st.sampled_from(pieces), max_size=3).flatmap(
+        lambda picks: st.tuples(*picks)) if pieces else st.just(())
+    extras = st.sampled_from([[], ["--json"]])
+    prefix = st.sampled_from([[], ["--as", "principal"], ["--as", "operator"]])
+    return st.tuples(prefix, st.tuples(*positional), chosen, extras).map(
+        lambda parts: [*parts[0], *verb.words, *(a for p in parts[1] for a in p),
+                       *(a for p in parts[2] for a in p), *parts[3]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(VERBS).flatmap(argv_for))
+def test_the_fast_path_agrees_with_click_or_defers(argv: list[str]) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        expected = click_request(argv, monkeypatch)
+    fast = fastpath.parse(argv)
+    if fast is None:
+        return  # deferring is always allowed: click then answers
+    assert expected == (fast.verb.name, fast.params, fast.as_role), argv
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["token", "create", "--help"], ["daemon", "start"],
+                                  ["token", "create"], ["--repo", ".", "whoami"], ["whoami", "x"],
+                                  ["token", "create", "--role", "lane"]])
+def test_help_local_commands_and_errors_go_to_click(argv: list[str]) -> None:
+    assert fastpath.parse(argv) is None
+
+
+def test_an_ordinary_call_takes_the_fast_path() -> None:
+    parsed = fastpath.parse(["--as", "principal", "token", "create", "--role=reader",
+                             "--label", "ci", "--json"])
+    assert parsed is not None
+    assert (parsed.verb.name, parsed.params, parsed.as_json, parsed.as_role) == (
+        "token.create", {"role": "reader", "label": "ci"}, True, "principal")
