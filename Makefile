@@ -36,8 +36,14 @@ bench: install
 demo: install
 	@echo "== provisioning the embedded PostgreSQL and applying migrations"
 	$(BIN)/striatum daemon doctor --apply-migrations
-	@echo "== checking again: nothing to apply, both chains verify"
+	@echo "== starting the daemon and making a few requests"
+	$(BIN)/striatum daemon start
+	$(BIN)/striatum whoami
+	$(BIN)/striatum --as principal token create --role reader --label demo --expires 1h
+	$(BIN)/striatum --as principal audit list --limit 5
+	@echo "== both chains verify, with the daemon running"
 	$(BIN)/striatum daemon doctor
+	$(BIN)/striatum daemon stop
 
 docs: install
 	$(BIN)/python -m striatum.cli.reference > docs/CLI_REFERENCE.md
