@@ -47,6 +47,8 @@ demo: install
 
 docs: install
 	$(BIN)/python -m striatum.cli.reference > docs/CLI_REFERENCE.md
+	$(BIN)/python -m striatum.model.workflow.json_schema > schemas/workflow.v1.json
+	$(BIN)/python -m striatum.starters.examples examples
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

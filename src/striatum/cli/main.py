@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from striatum import __version__
-from striatum.cli import verb_commands
+from striatum.cli import verb_commands, workflow_commands
 from striatum.cli.options import database_url_option
 
 
@@ -74,6 +74,7 @@ def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json
     sys.exit(report.exit_code)
 
 
+cli.add_command(workflow_commands.workflow)
 verb_commands.attach(cli)
 
 

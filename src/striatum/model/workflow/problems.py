@@ -1,0 +1,32 @@
+"""What validation reports: each problem names the JSON path of the field at fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    path: str  # JSON path, e.g. $.jobs[2].depends_on[0]
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "severity": self.severity}
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.path}: {self.message}"
+
+
+def json_path(*parts: str | int) -> str:
+    """`$` followed by `.name` for keys and `[i]` for list indexes."""
+    text = "$"
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.replace("_", "").replace("-", "").isalnum() and not part[:1].isdigit():
+            text += f".{part}"
+        else:
+            text += f"[{part!r}]"
+    return text

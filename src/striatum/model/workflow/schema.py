@@ -1,0 +1,99 @@
+"""Pydantic models of workflow.json, schema_version `striatum.workflow.v1`.
+
+These give the shape (types, required fields, allowed values); the cross-field rules
+(references, cycles, write scopes, co-blindness) live in rules.py. `schemas/workflow.v1.json`
+is generated from these models.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "striatum.workflow.v1"
+ID_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+
+Provider = Literal["claude_code", "codex", "gemini", "command"]
+JobKind = Literal["task", "review", "synthesis", "checkpoint", "ledger", "audit"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Lane(Strict):
+    """A provider profile that runs jobs: which agent CLI (or command), with what limits."""
+
+    provider: Provider = Field(description="Agent CLI profile; `command` runs any argv.")
+    command: list[str] = Field(
+        default_factory=list,
+        description="For `command`: the argv template. For the others: extra arguments. "
+        "Placeholders: {prompt_file} {workdir} {workflow_dir} {output} {job_id} "
+        "{attempt} {run_id} {artifact_root}.")
+    model: str | None = Field(
+        default=None, max_length=200,
+        description="Model label. For `command` lanes it also names the model behind the "
+        "command, for the same-provider review rule.")
+    timeout_s: int = Field(default=1800, ge=1, le=7 * 86400, description="Per attempt.")
+    max_concurrency: int = Field(default=1, ge=1, le=64, description="Jobs at once.")
+    max_attempts: int = Field(default=3, ge=1, le=20, description="Tries per job.")
+
+
+class Artifact(Strict):
+    """A file the job must (or may) write, relative to the target repository."""
+
+    path: str = Field(min_length=1, max_length=500)
+    kind: str = Field(default="output", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    required: bool = True
+
+
+class ReviewGate(Strict):
+    """What a review judges and what a `needs_revision` verdict does."""
+
+    target: str = Field(description="The job this review judges (an upstream job).")
+    max_revisions: int = Field(default=2, ge=0, le=20,
+                               description="How many times the target may be redone.")
+    on_exhausted: Literal["fail", "escalate"] = Field(
+        default="fail", description="Past max_revisions: fail the run, or ask the human.")
+    allow_same_provider: bool = Field(
+        default=False, description="Allow a reviewer on the target's provider (co-blindness).")
+
+
+class Checkpoint(Strict):
+    """A human decision. Each choice names the jobs it releases; `cancel` ends the run."""
+
+    question: str = Field(min_length=1, max_length=2000)
+    choices: dict[str, list[str]] = Field(
+        min_length=1, description="Choice name -> jobs it leads to (a `cancel` choice: []).")
+
+
+class Job(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    kind: JobKind
+    title: str = Field(default="", max_length=200)
+    lane: str | None = Field(default=None, description="Required except for checkpoints.")
+    role: str | None = None
+    prompt: str | None = Field(default=None, description="Markdown prompt file, relative "
+                               "to the workflow file.")
+    depends_on: list[str] = Field(default_factory=list)
+    artifacts: list[Artifact] = Field(default_factory=list)
+    write_scope: list[str] | None = Field(
+        default=None, description="Path prefixes the job may write (default: artifact_root).")
+    review: ReviewGate | None = Field(default=None, description="Required for reviews.")
+    checkpoint: Checkpoint | None = Field(default=None, description="Required for checkpoints.")
+
+
+class Workflow(Strict):
+    """A workflow: lanes, roles, and a DAG of jobs."""
+
+    schema_ref: str | None = Field(default=None, alias="$schema")
+    schema_version: Literal["striatum.workflow.v1"]
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    artifact_root: str = Field(default="docs/striatum", min_length=1, max_length=300)
+    lanes: dict[str, Lane] = Field(min_length=1)
+    roles: dict[str, str] = Field(default_factory=dict,
+                                  description="Role name -> Markdown file.")
+    jobs: list[Job] = Field(min_length=1)

@@ -1,0 +1,1 @@
+"""Starter workflows (`striatum workflow init`) and the examples built from them."""
