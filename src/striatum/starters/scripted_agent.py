@@ -43,10 +43,11 @@ def choose_verdict(plan_file: Path | None, job: str, attempt: int) -> str | None
     """The planned verdict for a review job, or accept for reviews without a plan."""
     if plan_file is None or not plan_file.exists():
         return None
-    plan = json.loads(plan_file.read_text(encoding="utf-8")).get("verdicts", {})
+    plan: dict[str, object] = json.loads(plan_file.read_text(encoding="utf-8")).get(
+        "verdicts", {})
     if job not in plan:
         return "accept" if "review" in job else None
-    sequence = [v.strip() for v in plan[job].split(",") if v.strip()]
+    sequence = [v.strip() for v in str(plan[job]).split(",") if v.strip()]
     return sequence[min(attempt, len(sequence)) - 1]
 
 

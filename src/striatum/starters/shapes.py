@@ -45,7 +45,8 @@ def _review(target: str, max_revisions: int = 1, on_exhausted: str = "fail") -> 
 AUTHOR = "Writes the work product: clear, complete, and honest about what is not done."
 REVIEWER = ("Judges another agent's work without having written it. Ends the findings with "
             "front matter `verdict: accept|needs_revision|reject` and lists concrete findings.")
-SYNTHESIZER = "Merges reviews and drafts into one coherent result, citing where each point came from."
+SYNTHESIZER = ("Merges reviews and drafts into one coherent result, citing where each point "
+               "came from.")
 LEDGER = "Keeps a ledger: one row per claim or finding, with its source and its status."
 AUDITOR = "Checks every claim against the ledger's evidence and flags what is unsupported."
 
