@@ -44,12 +44,16 @@ def runtime_dir() -> Path:
 
 
 def socket_path() -> Path:
-    """The daemon's Unix socket; moved under /tmp if the runtime path is too long for one."""
+    """The daemon's Unix socket; in a private /tmp directory if the runtime path is too long.
+
+    The daemon creates that directory 0700 and refuses one it does not own; clients refuse a
+    socket owned by anyone but themselves or root (runtime.check_socket_owner).
+    """
     preferred = runtime_dir() / "striatumd.sock"
     if len(str(preferred)) <= _MAX_SOCKET_PATH:
         return preferred
     key = hashlib.sha256(str(preferred).encode()).hexdigest()[:16]
-    return Path("/tmp") / f"striatumd-{os.getuid()}-{key}.sock"
+    return Path("/tmp") / f"striatumd-{os.getuid()}-{key}" / "striatumd.sock"
 
 
 def pid_file() -> Path:

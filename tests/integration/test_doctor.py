@@ -119,3 +119,45 @@ def test_pending_migrations_are_reported_not_applied(server: PgServer) -> None:
         assert doctor.run(empty, apply_migrations=True).ok
     finally:
         server.drop(empty)
+
+
+def test_a_deleted_chain_head_does_not_hide_the_chain(
+    database: db.Database, seeded: db.Conn, admin: db.Conn
+) -> None:
+    db.execute(admin, "DELETE FROM striatumd.chain_heads WHERE chain = 'repo:r1'")
+    report = doctor.run(database, apply_migrations=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, "repo:r1")[1] == "rows exist but the chain has no head"
+
+
+def test_an_interrupted_first_start_is_completed_by_the_next(tmp_path: Path) -> None:
+    import shutil
+
+    from striatum.daemon.embedded import EmbeddedCluster
+    from striatum.store import migrations
+    from tests.support.servers import world_traversable_tempdir
+
+    base = world_traversable_tempdir("striatum-interrupted-")
+    try:
+        cluster = EmbeddedCluster(root=base / "pg")
+        cluster.ensure_initialized()  # initdb ran; the database was never created
+        cluster.start()
+        try:
+            assert migrations.migrate(cluster.database()).applied
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_stale_pidfile_naming_another_process_is_not_taken_for_postgres(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from striatum.daemon.embedded import EmbeddedCluster
+
+    cluster = EmbeddedCluster(root=tmp_path / "pg", bin_dir=tmp_path)
+    cluster.data_dir.mkdir(parents=True)
+    (cluster.data_dir / "postmaster.pid").write_text(f"{os.getpid()}\n")
+    assert cluster.running_pid() is None

@@ -80,7 +80,7 @@ def test_canonical_bytes_round_trip_and_are_a_fixed_point(value: object) -> None
     try:
         encoded = canonical_bytes(value)
     except CanonicalizationError:
-        return  # big integers a double cannot hold exactly are refused, by design
+        return  # integers past 2**53 are refused, by design
     decoded = json.loads(encoded, parse_int=_as_json_number)
     assert decoded == value
     assert canonical_bytes(decoded) == encoded

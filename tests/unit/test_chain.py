@@ -135,3 +135,18 @@ def test_the_fast_check_catches_a_deleted_row_and_a_short_head() -> None:
     assert gap is not None and gap.seq == 4
     short = chain.verify_links("repo:r", _links(rows[:5]), head).first_break
     assert short is not None and "head" in short.reason
+
+
+def test_hashed_bytes_that_are_not_json_are_a_break_not_a_crash() -> None:
+    rows, head = build(2)
+    garbage = b"\xff\xfe not json"
+    digest = hashlib.sha256(garbage).hexdigest()
+    rows[1] = rows[1]._replace(canonical=garbage, row_hash=digest)
+    head = chain.Head(seq=2, row_hash=digest)
+    report = chain.verify_rows("repo:r", rows, head, deep=True)
+    assert report.first_break is not None and report.first_break.seq == 2
+
+
+def test_true_is_not_one_in_the_deep_check() -> None:
+    assert not chain.same_json(True, 1) and not chain.same_json({"a": 0}, {"a": False})
+    assert chain.same_json({"a": [1, 2.0]}, {"a": [1.0, 2]})

@@ -39,10 +39,13 @@ def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
         elif param.type == "integer":
             values = st.integers(-5, 2000).map(str) | st.just("x")
         else:
-            values = st.text("abc-_ 1", min_size=1, max_size=6)
+            values = st.text("abc-_ 1=", max_size=6) | st.just("--json")
         return values.flatmap(lambda v: st.sampled_from([[flag, v], [f"{flag}={v}"]]))
+    def flag_with_value(param: Param) -> st.SearchStrategy[list[str]]:
+        return st.just(["--" + param.name.replace("_", "-") + "="])
 
     pieces = [option(p) for p in verb.params if not p.positional]
+    pieces += [flag_with_value(p) for p in verb.params if p.type == "boolean"]
     positional = [st.text("tok_abc", min_size=1, max_size=8).map(lambda v: [v])
                   for p in verb.params if p.positional]
     chosen = st.lists(st.sampled_from(pieces), max_size=3).flatmap(
@@ -78,3 +81,9 @@ def test_an_ordinary_call_takes_the_fast_path() -> None:
     assert parsed is not None
     assert (parsed.verb.name, parsed.params, parsed.as_json, parsed.as_role) == (
         "token.create", {"role": "reader", "label": "ci"}, True, "principal")
+
+
+def test_an_empty_inline_value_is_a_value_and_a_valued_flag_defers() -> None:
+    parsed = fastpath.parse(["token", "create", "--role", "reader", "--label=", "--json"])
+    assert parsed is not None and parsed.params["label"] == "" and parsed.as_json
+    assert fastpath.parse(["token", "list", "--all="]) is None

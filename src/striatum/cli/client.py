@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
@@ -19,7 +20,7 @@ def token_for(as_role: str | None) -> str | None:
     role = as_role or "operator"
     try:
         return paths.token_file(role).read_text().strip() or None
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except PermissionError:
         raise errors.PermissionDenied(f"cannot read the {role} token file "
@@ -31,6 +32,7 @@ def call(method: str, params: dict[str, Any], *, as_role: str | None = None) -> 
     frame = envelope.request_frame(os.urandom(8).hex(), method, params, token_for(as_role))
     path = paths.socket_path()
     try:
+        _check_owner(path)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(TIMEOUT_S)
             sock.connect(str(path))
@@ -42,6 +44,17 @@ def call(method: str, params: dict[str, Any], *, as_role: str | None = None) -> 
     except TimeoutError:
         raise errors.DaemonUnreachable(f"the daemon at {path} did not answer within "
                                        f"{TIMEOUT_S:.0f}s") from None
+    except OSError as error:
+        raise errors.DaemonUnreachable(f"cannot reach the daemon at {path}: "
+                                       f"{error.strerror or error}") from None
+
+
+def _check_owner(path: Path) -> None:
+    """Never hand a token to a socket someone else planted."""
+    owner = os.stat(path).st_uid
+    if owner not in (os.geteuid(), 0):
+        raise errors.PermissionDenied(f"refusing the socket {path}: it belongs to uid {owner}, "
+                                      "not to you", hint="check STRIATUM_RUNTIME_DIR")
 
 
 def _read_line(sock: socket.socket) -> bytes:

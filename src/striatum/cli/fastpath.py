@@ -39,20 +39,32 @@ def parse(argv: list[str]) -> Invocation | None:
 
 
 def run(invocation: Invocation) -> int:
-    """Call the daemon and print the result; errors as one line on stderr."""
+    """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum import errors
     from striatum.cli import client, render
 
     try:
         result = client.call(invocation.verb.name, invocation.params,
                              as_role=invocation.as_role)
+        render.show(result, as_json=invocation.as_json)
     except errors.StriatumError as error:
-        sys.stderr.write(f"striatum: error: {error.message}\n")
-        if error.hint:
-            sys.stderr.write(f"  hint: {error.hint}\n")
+        _report(error.message, error.hint)
         return error.exit_code
-    render.show(result, as_json=invocation.as_json)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+    except Exception as error:  # the last line of defence, as in failures.run_guarded
+        _report(f"internal error: {type(error).__name__}: {error}",
+                "please report this with the command you ran")
+        return errors.EXIT_INTERNAL
     return 0
+
+
+def _report(message: str, hint: str | None) -> None:
+    sys.stderr.write(f"striatum: error: {message}\n")
+    if hint:
+        sys.stderr.write(f"  hint: {hint}\n")
 
 
 def _global_options(argv: list[str]) -> tuple[str | None, list[str] | None]:
@@ -85,16 +97,16 @@ def _verb_arguments(verb: Verb, args: list[str]) -> tuple[dict[str, Any], bool] 
         if arg == "--json":
             as_json = True
         elif arg.startswith("-"):
-            name, _, inline = arg.partition("=")
+            name, equals, inline = arg.partition("=")
             param = options.get(name)
             if param is None or param.name in params:
                 return None
             if param.type == "boolean":
-                if inline:
+                if equals:
                     return None
                 params[param.name] = True
             else:
-                if not inline:
+                if not equals:
                     index += 1
                     if index >= len(args):
                         return None

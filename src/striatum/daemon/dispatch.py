@@ -106,12 +106,26 @@ def authorize(caller: Caller, verb: Verb) -> None:
 
 def _audit(conn: db.Conn, request_id: str, method: str, caller: Caller | None,
            params: dict[str, Any], error: errors.StriatumError | None) -> None:
-    chains.append_audit(
-        conn, request_id=request_id, method=method[:200],
-        actor=caller.token_id if caller else "anonymous",
-        role=caller.role.value if caller else "none", ok=error is None,
-        error_code=None if error is None else error.code, params=_auditable(params),
-    )
+    """Append the request's audit row; if its content cannot be recorded, record that instead.
+
+    The envelope and the params validation already refuse text that cannot be stored, so the
+    fallback is a last line of defence: a request must never go unaudited.
+    """
+    actor = caller.token_id if caller else "anonymous"
+    role = caller.role.value if caller else "none"
+    code = None if error is None else error.code
+    try:
+        with conn.transaction():
+            chains.append_audit(conn, request_id=request_id, method=method[:200], actor=actor,
+                                role=role, ok=error is None, error_code=code,
+                                params=_auditable(params))
+    except errors.Retryable:
+        raise
+    except (ValueError, errors.StriatumError):
+        log.warning("audit row for %r could not be recorded as sent; recording a stand-in",
+                    method[:50])
+        chains.append_audit(conn, request_id="-", method="(unrecordable)", actor=actor,
+                            role=role, ok=error is None, error_code=code, params={})
 
 
 def _auditable(params: dict[str, Any]) -> dict[str, Any]:

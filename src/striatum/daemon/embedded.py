@@ -109,8 +109,8 @@ class EmbeddedCluster:
 
     def start(self, *, timeout_s: float = 60.0) -> None:
         """Start postgres as our child and wait until it accepts connections."""
-        created = self.ensure_initialized()
-        self._make_dir(self.socket_dir, 0o700)
+        self.ensure_initialized()
+        self._make_socket_dir()
         argv = [str(self._binary("postgres")), "-D", str(self.data_dir), "-p", str(PORT),
                 "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.socket_dir}",
                 "-c", "unix_socket_permissions=0700"]
@@ -122,9 +122,12 @@ class EmbeddedCluster:
                 preexec_fn=_die_with_parent, user=self._uid(), group=self._gid(),
                 extra_groups=self._extra_groups(),
             )
-        self._wait_ready(timeout_s)
-        if created:
-            self._create_database()
+        try:
+            self._wait_ready(timeout_s)
+            self._create_database()  # every start: a first start may have been interrupted
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self, *, timeout_s: float = 30.0) -> None:
         """Fast shutdown (clean checkpoint), escalating to immediate if it hangs."""
@@ -139,13 +142,19 @@ class EmbeddedCluster:
             child.wait()
 
     def running_pid(self) -> int | None:
-        """The pid in postmaster.pid if that process is alive (ours or another's)."""
+        """The pid in postmaster.pid if it is a live postgres serving this data directory.
+
+        A pidfile left by a crash may name a pid since reused by an unrelated process, so
+        the process's command line must name postgres and our data directory.
+        """
         try:
             pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
-            os.kill(pid, 0)
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
             return None
-        return pid
+        is_postgres = bool(argv) and Path(argv[0].decode(errors="replace")).name == "postgres"
+        serves_us = str(self.data_dir).encode() in argv
+        return pid if is_postgres and serves_us else None
 
     def _wait_ready(self, timeout_s: float) -> None:
         import psycopg
@@ -176,7 +185,10 @@ class EmbeddedCluster:
 
         admin = self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (DATABASE_NAME,)).fetchone()
+            if exists is None:
+                conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
 
     def _log_tail(self, lines: int = 5) -> str:
         try:
@@ -188,6 +200,18 @@ class EmbeddedCluster:
     def _binary(self, name: str) -> Path:
         assert self.bin_dir is not None
         return self.bin_dir / name
+
+    def _make_socket_dir(self) -> None:
+        """The socket directory, 0700 and ours; a stand-in under /tmp must not pre-exist as
+        someone else's (trust authentication relies on nobody else reaching the socket)."""
+        path = self.socket_dir
+        self._make_dir(path, 0o700)
+        info = path.stat()
+        owner = os.geteuid() if self._account is None else self._account.uid
+        if path.is_symlink() or info.st_uid != owner or info.st_mode & 0o077:
+            raise errors.DatabaseUnavailable(
+                f"refusing socket directory {path}: it is not a private directory of ours",
+                hint="remove it, or use a shorter STRIATUM_HOME")
 
     def _make_dir(self, path: Path, mode: int) -> None:
         path.mkdir(parents=True, exist_ok=True)

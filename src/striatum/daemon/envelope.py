@@ -10,6 +10,7 @@ Standard library only: the CLI imports this on its fast path.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 from striatum import errors
@@ -25,6 +26,20 @@ class Request(NamedTuple):
     token: str | None
 
 
+_METHOD = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+def _clean_text(value: str) -> bool:
+    """No NUL and no lone surrogate: such text can be neither audited nor stored."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_request(line: bytes) -> Request:
     """Decode one frame; a ProtocolError carries the request id when one could be read."""
     try:
@@ -34,15 +49,18 @@ def parse_request(line: bytes) -> Request:
     if not isinstance(frame, dict):
         raise errors.ProtocolError("the frame must be a JSON object")
     request_id = frame.get("id")
-    if not isinstance(request_id, str) or not 0 < len(request_id) <= 128:
-        raise errors.ProtocolError("'id' must be a string of 1 to 128 characters")
+    if (not isinstance(request_id, str) or not 0 < len(request_id) <= 128
+            or not _clean_text(request_id)):
+        raise errors.ProtocolError("'id' must be a string of 1 to 128 characters "
+                                   "(no NUL, valid Unicode)")
     if frame.get("v") != VERSION:
         raise errors.ProtocolError(f"unsupported envelope version {frame.get('v')!r}; "
                                    f"this daemon speaks v{VERSION}", request_id=request_id)
     method, token = frame.get("method"), frame.get("token")
-    if not isinstance(method, str) or not method:
-        raise errors.ProtocolError("'method' must be a non-empty string", request_id=request_id)
-    if token is not None and not isinstance(token, str):
+    if not isinstance(method, str) or not _METHOD.match(method):
+        raise errors.ProtocolError("'method' must be a verb name such as token.create",
+                                   request_id=request_id)
+    if token is not None and (not isinstance(token, str) or not _clean_text(token)):
         raise errors.ProtocolError("'token' must be a string", request_id=request_id)
     return Request(id=request_id, method=method, params=frame.get("params"), token=token)
 

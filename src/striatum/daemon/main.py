@@ -34,7 +34,8 @@ def striatumd(database_url: str | None) -> None:
     """Run the Striatum daemon in the foreground until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s striatumd %(levelname)s %(message)s")
-    with runtime.daemon_lock(), substrate.database(database_url) as database:
+    with runtime.daemon_lock(), substrate.database(database_url, own=True,
+                                                   wait_s=120) as database:
         report = migrations.migrate(database)
         pool = Pool(database)
         pool.open()

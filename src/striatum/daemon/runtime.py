@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -14,8 +15,17 @@ from striatum import errors, paths
 
 def prepare_dir() -> Path:
     """Create the runtime directory 0700 (tightening it if it exists)."""
-    directory = paths.runtime_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    return ensure_private_dir(paths.runtime_dir())
+
+
+def ensure_private_dir(directory: Path) -> Path:
+    """A directory only we can enter: created 0700, or refused if someone else owns it."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = os.lstat(directory)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise errors.PermissionDenied(
+            f"refusing {directory}: it is not a directory owned by you",
+            hint="remove it, or set STRIATUM_RUNTIME_DIR to a directory of yours")
     os.chmod(directory, 0o700)
     return directory
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from striatum import errors
-from striatum.daemon import envelope
+from striatum.daemon import envelope, runtime
 from striatum.daemon.dispatch import Dispatcher
 
 log = logging.getLogger("striatumd")
@@ -27,8 +27,10 @@ class Server:
         self._socket_path = socket_path
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="verb")
         self._server: asyncio.AbstractServer | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
+        runtime.ensure_private_dir(self._socket_path.parent)
         self._socket_path.unlink(missing_ok=True)  # stale: we hold the runtime lock
         old_umask = os.umask(0o177)  # the socket is created 0600
         try:
@@ -42,6 +44,9 @@ class Server:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            # Since Python 3.12 wait_closed() also waits for open connections: close them.
+            for writer in list(self._writers):
+                writer.close()
             await self._server.wait_closed()
         self._executor.shutdown(wait=True)
         self._socket_path.unlink(missing_ok=True)
@@ -49,6 +54,7 @@ class Server:
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 try:
@@ -66,6 +72,7 @@ class Server:
         except (ConnectionError, asyncio.CancelledError):
             return
         finally:
+            self._writers.discard(writer)
             writer.close()
 
     async def _answer(self, writer: asyncio.StreamWriter, line: bytes) -> None:
@@ -81,6 +88,9 @@ class Server:
             outcome = await loop.run_in_executor(self._executor, self._dispatcher.serve, request)
         except errors.StriatumError as error:  # e.g. the database is down: retryable
             outcome = error
+        except Exception:  # a bug: the caller gets one line, the log gets the traceback
+            log.exception("request %s (%s) failed", request.id, request.method)
+            outcome = errors.StriatumError("internal error; see the daemon log")
         if isinstance(outcome, errors.StriatumError):
             frame = envelope.error_frame(request.id, outcome)
         else:
@@ -97,5 +107,7 @@ class Server:
                 self._executor, self._dispatcher.refuse_malformed, error, request_id)
         except errors.StriatumError:
             log.warning("could not audit a malformed frame: the database is unavailable")
+        except Exception:
+            log.exception("could not audit a malformed frame")
         writer.write(envelope.error_frame(request_id, error))
         await writer.drain()

@@ -21,17 +21,22 @@ from striatum.store.connection import Database
 
 
 @contextlib.contextmanager
-def database(url: str | None = None, *, wait_s: float = 30.0) -> Iterator[Database]:
+def database(
+    url: str | None = None, *, own: bool = False, wait_s: float = 30.0
+) -> Iterator[Database]:
     """Yield a reachable Database for the duration of the block.
 
     For the embedded default, start the cluster if nobody runs it, and stop it afterwards.
+    With `own` (the daemon) wait until no one else holds the cluster and run it ourselves:
+    a short-lived owner such as `doctor` finishes, stops it, and the daemon takes over, so the
+    cluster is never stopped under a daemon that merely attached to it.
     """
     url = url or paths.database_url()
     if url:
         yield Database.from_url(url)
         return
     cluster = EmbeddedCluster(root=paths.cluster_dir())
-    with _cluster_lock(cluster.root, wait_s) as owner:
+    with _cluster_lock(cluster.root, wait_s, attach=not own) as owner:
         if not owner:
             yield cluster.database()
             return
@@ -50,8 +55,8 @@ def database(url: str | None = None, *, wait_s: float = 30.0) -> Iterator[Databa
 
 
 @contextlib.contextmanager
-def _cluster_lock(root: Path, wait_s: float) -> Iterator[bool]:
-    """Yield True when we own the cluster, False when a live owner already runs it."""
+def _cluster_lock(root: Path, wait_s: float, *, attach: bool) -> Iterator[bool]:
+    """Yield True when we own the cluster, False when we attach to a live owner's."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / "owner.lock", "a+") as handle:
         deadline = time.monotonic() + wait_s
@@ -60,14 +65,14 @@ def _cluster_lock(root: Path, wait_s: float) -> Iterator[bool]:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if _owner_serves(root):
+                if attach and _owner_serves(root):
                     yield False
                     return
                 if time.monotonic() > deadline:
                     raise errors.DatabaseUnavailable(
-                        "another Striatum process holds the embedded cluster but it is not "
-                        "accepting connections", hint=f"lock file {root / 'owner.lock'}",
-                    ) from None
+                        "another Striatum process holds the embedded cluster",
+                        hint=f"is a daemon already running on it? lock file "
+                        f"{root / 'owner.lock'}") from None
                 time.sleep(0.1)
         try:
             yield True

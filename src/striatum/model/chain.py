@@ -241,16 +241,34 @@ def _check_row(
 
 
 def _check_columns(chain: str, row: StoredRow) -> ChainBreak | None:
-    written = json.loads(row.canonical)
+    try:
+        written = json.loads(row.canonical)
+    except ValueError:  # not UTF-8 or not JSON (its hash may still match: written so)
+        return ChainBreak(chain=chain, seq=row.seq, reason="hashed bytes are not a JSON record")
+    if not isinstance(written, dict):
+        return ChainBreak(chain=chain, seq=row.seq, reason="hashed bytes are not a JSON object")
     assert row.columns is not None
     for name, value in row.columns.items():
-        if written.get(name) != value:
+        if not same_json(written.get(name), value):
             return ChainBreak(
                 chain=chain, seq=row.seq, reason=f"column {name!r} differs from the hashed record",
                 expected=json.dumps(written.get(name), sort_keys=True),
                 stored=json.dumps(value, sort_keys=True, default=str),
             )
     return None
+
+
+def same_json(left: Any, right: Any) -> bool:
+    """JSON equality: numbers compared as doubles, but true is not 1 and false is not 0."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return float(left) == float(right)
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_json, left, right))
+    return type(left) is type(right) and bool(left == right)
 
 
 def _check_head(chain: str, last: Head, head: Head | None) -> ChainBreak | None:

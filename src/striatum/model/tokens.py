@@ -12,8 +12,9 @@ from striatum import errors
 from striatum.model.roles import Role
 
 SECRET_PREFIX = "stm_"
-_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_DURATION = re.compile(r"^(\d{1,12})([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_LIFETIME = dt.timedelta(days=3653)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +63,11 @@ def parse_expiry(text: str, now: dt.datetime) -> dt.datetime:
         amount, unit = int(match.group(1)), match.group(2)
         if amount == 0:
             raise errors.ValidationError("--expires must be in the future", field="expires")
-        return now + dt.timedelta(seconds=amount * _UNIT_SECONDS[unit])
+        seconds = amount * _UNIT_SECONDS[unit]
+        if seconds > MAX_LIFETIME.total_seconds():
+            raise errors.ValidationError("--expires may be at most 10 years away",
+                                         field="expires")
+        return now + dt.timedelta(seconds=seconds)
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -74,4 +79,6 @@ def parse_expiry(text: str, now: dt.datetime) -> dt.datetime:
                                      field="expires")
     if moment <= now:
         raise errors.ValidationError("--expires must be in the future", field="expires")
+    if moment - now > MAX_LIFETIME:
+        raise errors.ValidationError("--expires may be at most 10 years away", field="expires")
     return moment

@@ -67,6 +67,8 @@ def connect(conninfo: str, *, autocommit: bool = False, set_role: str | None = N
             conninfo, autocommit=autocommit, row_factory=dict_row,
             connect_timeout=CONNECT_TIMEOUT_S, application_name="striatumd",
         )
+        # Explicit, whatever the server's default: appends rely on row locks, not SSI.
+        conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
     except psycopg.Error as error:
         raise translate(error) from None
     if set_role:

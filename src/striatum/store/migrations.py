@@ -85,13 +85,12 @@ def migrate(database: db.Database) -> MigrationReport:
 
 
 def _migrate_locked(conn: db.Conn, version: str) -> MigrationReport:
+    shipped = available()
+    refuse_edited(shipped, _recorded(conn))  # before anything is changed
     bootstrap = queries("bootstrap")
     for name in ("create_roles", "grant_owner_to_admin", "grant_runtime_to_admin", "create_schema"):
         db.execute(conn, bootstrap[name])
-    recorded = {row["version"]: row for row in
-                db.fetch_all(conn, queries("migrations")["applied_migrations"])}
-    shipped = available()
-    refuse_edited(shipped, recorded)
+    recorded = _recorded(conn)
     applied, skipped = [], []
     for migration in shipped:
         if migration.version in recorded:
@@ -130,16 +129,21 @@ def _apply(conn: db.Conn, migration: Migration) -> None:
     })
 
 
+def _recorded(conn: db.Conn) -> dict[int, dict[str, object]]:
+    """The migration ledger, empty when the schema does not exist yet."""
+    present = db.fetch_one(conn, queries("migrations")["schema_exists"])
+    if not (present and present["present"]):
+        return {}
+    return {row["version"]: row for row in
+            db.fetch_all(conn, queries("migrations")["applied_migrations"])}
+
+
 def pending(database: db.Database) -> tuple[str, list[str]]:
     """The server version and the migrations not yet applied; refuses edited ones."""
     conn = db.connect_admin(database, autocommit=True)
     try:
         version = check_server_version(conn)
-        present = db.fetch_one(conn, queries("migrations")["schema_exists"])
-        recorded: dict[int, dict[str, object]] = {}
-        if present and present["present"]:
-            recorded = {row["version"]: row for row in
-                        db.fetch_all(conn, queries("migrations")["applied_migrations"])}
+        recorded = _recorded(conn)
         shipped = available()
         refuse_edited(shipped, recorded)
         return version, [m.name for m in shipped if m.version not in recorded]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -19,6 +20,7 @@ class Pool:
         set_role = database.runtime_set_role
 
         def configure(conn: db.Conn) -> None:
+            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
             if set_role:
                 conn.execute(f"SET ROLE {set_role}")  # our fixed role name
 

@@ -64,6 +64,13 @@ def revoke(conn: db.Conn, token_id: str) -> StoredToken:
     return StoredToken.from_row(row)
 
 
+def revoke_by_label(conn: db.Conn, *, role: Role, label: str) -> list[str]:
+    """Revoke every live token with this role and label; return their ids."""
+    rows = db.fetch_all(conn, queries("tokens")["revoke_by_label"],
+                        {"role": role.value, "label": label})
+    return [str(row["token_id"]) for row in rows]
+
+
 def now(conn: db.Conn) -> dt.datetime:
     row = db.fetch_one(conn, queries("tokens")["now"])
     assert row is not None

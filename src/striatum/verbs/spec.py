@@ -82,6 +82,9 @@ def _check(verb: str, param: Param, value: Any) -> Any:
         raise errors.ValidationError(
             f"{verb}: parameter {param.name!r} must be a {param.type}, "
             f"not {type(value).__name__}", parameter=param.name)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53 - 1:
+        raise errors.ValidationError(f"{verb}: parameter {param.name!r} is out of range",
+                                     parameter=param.name)
     if isinstance(value, str):
         if len(value) > param.max_length:
             raise errors.ValidationError(
@@ -90,6 +93,11 @@ def _check(verb: str, param: Param, value: Any) -> Any:
         if "\x00" in value:
             raise errors.ValidationError(f"{verb}: parameter {param.name!r} contains a NUL",
                                          parameter=param.name)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise errors.ValidationError(f"{verb}: parameter {param.name!r} is not valid "
+                                         "Unicode", parameter=param.name) from None
     if param.choices and value not in param.choices:
         raise errors.ValidationError(
             f"{verb}: parameter {param.name!r} must be one of {', '.join(param.choices)}",

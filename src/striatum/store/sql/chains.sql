@@ -9,8 +9,11 @@ ON CONFLICT (chain) DO NOTHING;
 SELECT seq, row_hash FROM striatumd.chain_heads WHERE chain = %(chain)s;
 
 -- name: list_event_chains
--- Every repository that has an event chain head.
-SELECT chain FROM striatumd.chain_heads WHERE chain LIKE 'repo:%%' ORDER BY chain;
+-- Every repository with an event chain: by its head, or by its events (a lost head shows).
+SELECT chain FROM striatumd.chain_heads WHERE chain LIKE 'repo:%%'
+UNION
+SELECT DISTINCT 'repo:' || repo_id FROM striatumd.events
+ORDER BY chain;
 
 -- name: append_event
 -- Lock the chain head, fill the record template's position, hash, insert, advance: one trip.

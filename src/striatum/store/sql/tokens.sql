@@ -29,3 +29,9 @@ RETURNING token_id, role, label, created_at, expires_at, revoked_at;
 -- name: now
 -- The database clock, which every daemon sharing the database agrees on.
 SELECT clock_timestamp() AS now;
+
+-- name: revoke_by_label
+-- Revoke the live tokens of one role and label (a host token being replaced).
+UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
+WHERE role = %(role)s AND label = %(label)s AND revoked_at IS NULL
+RETURNING token_id;
