@@ -41,11 +41,11 @@ def parse(argv: list[str]) -> Invocation | None:
 def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum import errors
-    from striatum.cli import client, render
+    from striatum.cli import client, local_params, render
 
     try:
-        result = client.call(invocation.verb.name, invocation.params,
-                             as_role=invocation.as_role)
+        params = local_params.complete(invocation.verb, invocation.params, None)
+        result = client.call(invocation.verb.name, params, as_role=invocation.as_role)
         render.show(result, as_json=invocation.as_json)
     except errors.StriatumError as error:
         _report(error.message, error.hint)

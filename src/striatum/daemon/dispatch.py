@@ -15,6 +15,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.daemon.envelope import Request
+from striatum.engine import notify
 from striatum.model import roles
 from striatum.model import tokens as token_rules
 from striatum.store import chains, tokens
@@ -36,9 +37,27 @@ class Dispatcher:
         self._handlers: dict[str, Handler] = {}
 
     def serve(self, request: Request) -> Any:
-        """The verb's result, or the StriatumError to send back (already audited)."""
+        """The verb's result, or the StriatumError to send back (already audited).
+
+        Notifications queued by the handler go out only after the transaction committed.
+        """
         with self._pool.connection() as conn:
-            return db.in_transaction(conn, lambda c: self._serve(c, request))
+            outcome, notices = db.in_transaction(conn, lambda c: self._serve(c, request))
+        notify.deliver(notices)
+        return outcome
+
+    def sweep(self) -> int:
+        """Expire silent leases (the daemon's timer); returns how many were recovered."""
+        from striatum.verbs import recovery
+
+        caller = Caller(token_id="sweep", role=roles.Role.OPERATOR)
+        with self._pool.connection() as conn:
+            def work(c: db.Conn) -> tuple[int, list[dict[str, Any]]]:
+                ctx = Context(conn=c, caller=caller, daemon=self._daemon)
+                return len(recovery.sweep(ctx, {"limit": 100})["recovered"]), ctx.notices
+            count, notices = db.in_transaction(conn, work)
+        notify.deliver(notices)
+        return count
 
     def refuse_malformed(self, error: errors.StriatumError, request_id: str | None) -> None:
         """Audit a frame that never became a request."""
@@ -46,7 +65,7 @@ class Dispatcher:
             db.in_transaction(conn, lambda c: _audit(
                 c, request_id or "-", MALFORMED, None, {}, error))
 
-    def _serve(self, conn: db.Conn, request: Request) -> Any:
+    def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, list[dict[str, Any]]]:
         caller: Caller | None = None
         params: dict[str, Any] = {}
         try:
@@ -55,21 +74,21 @@ class Dispatcher:
                 verb = lookup(request.method)
                 authorize(caller, verb)
                 params = verb.validate(request.params)
-                result = self._handler(verb)(
-                    Context(conn=conn, caller=caller, daemon=self._daemon), params)
+                ctx = Context(conn=conn, caller=caller, daemon=self._daemon)
+                result = self._handler(verb)(ctx, params)
         except errors.Retryable:
             raise  # the whole transaction is retried, audit row included
         except errors.StriatumError as error:
             _audit(conn, request.id, request.method, caller, params, error)
-            return error
+            return error, []
         except Exception as error:  # a bug: log it, tell the caller one line, audit it
             log.exception("handler for %s failed", request.method)
             failure = errors.StriatumError(f"internal error in {request.method}: "
                                            f"{type(error).__name__}")
             _audit(conn, request.id, request.method, caller, params, failure)
-            return failure
+            return failure, []
         _audit(conn, request.id, request.method, caller, params, None)
-        return result
+        return result, ctx.notices
 
     def _handler(self, verb: Verb) -> Handler:
         if verb.name not in self._handlers:
@@ -84,7 +103,8 @@ def authenticate(conn: db.Conn, secret: str | None) -> Caller:
                                   "so the token files exist")
     stored = tokens.find_by_digest(conn, token_rules.digest(secret))
     record = token_rules.accept(None if stored is None else stored.record(), tokens.now(conn))
-    return Caller(token_id=record.token_id, role=record.role)
+    return Caller(token_id=record.token_id, role=record.role,
+                  lease_id=None if stored is None else stored.lease_id)
 
 
 def lookup(method: str) -> Verb:

@@ -63,6 +63,7 @@ async def _serve(server: Server, info: DaemonInfo, applied: list[str], minted: l
     for wanted in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(wanted, stop.set)
     await server.start()
+    sweeper = asyncio.create_task(_sweep_forever(server))
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
     suffix = f"; {'; '.join(notes)}" if notes else ""
@@ -70,7 +71,22 @@ async def _serve(server: Server, info: DaemonInfo, applied: list[str], minted: l
                f"PostgreSQL {info.server_version}){suffix}; ready", err=True)
     await stop.wait()
     click.echo("striatumd: shutting down", err=True)
+    sweeper.cancel()
     await server.stop()
+
+
+async def _sweep_forever(server: Server) -> None:
+    """Expire silent leases every STRIATUM_SWEEP_INTERVAL_S seconds (default 5)."""
+    interval = float(os.environ.get("STRIATUM_SWEEP_INTERVAL_S", "5"))
+    log = logging.getLogger("striatumd")
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            recovered = await server.run_sweep()
+            if recovered:
+                log.info("sweep recovered %d expired lease(s)", recovered)
+        except Exception:  # the database may be down: try again next time
+            log.warning("sweep failed", exc_info=True)
 
 
 def _pid() -> int:

@@ -41,6 +41,10 @@ class Server:
             os.umask(old_umask)
         os.chmod(self._socket_path, 0o600)
 
+    async def run_sweep(self) -> int:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._dispatcher.sweep)
+
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()

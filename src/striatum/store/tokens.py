@@ -21,12 +21,13 @@ class StoredToken:
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    lease_id: str | None = None  # lane tokens: the one lease they act for
 
     @classmethod
     def from_row(cls, row: DictRow) -> StoredToken:
         return cls(token_id=row["token_id"], role=Role(row["role"]), label=row["label"],
                    created_at=row["created_at"], expires_at=row["expires_at"],
-                   revoked_at=row["revoked_at"])
+                   revoked_at=row["revoked_at"], lease_id=row["lease_id"])
 
     def record(self) -> TokenRecord:
         return TokenRecord(token_id=self.token_id, role=self.role, label=self.label,
@@ -34,10 +35,10 @@ class StoredToken:
 
 
 def insert(conn: db.Conn, minted: Minted, *, role: Role, label: str,
-           expires_at: dt.datetime | None) -> StoredToken:
+           expires_at: dt.datetime | None, lease_id: str | None = None) -> StoredToken:
     row = db.fetch_one(conn, queries("tokens")["insert_token"], {
         "token_id": minted.token_id, "role": role.value, "label": label,
-        "secret_sha256": minted.secret_sha256, "expires_at": expires_at})
+        "secret_sha256": minted.secret_sha256, "expires_at": expires_at, "lease_id": lease_id})
     assert row is not None
     return StoredToken.from_row(row)
 

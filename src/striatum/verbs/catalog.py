@@ -47,4 +47,169 @@ VERBS: tuple[Verb, ...] = (
     ),
 )
 
+
+def _repo() -> Param:
+    return Param(name="repo", type="string", path=True, max_length=1000,
+                 help="Target repository (default: --repo, else the git root of the cwd).")
+
+
+def _run_id(required: bool = True) -> Param:
+    return Param(name="run_id", type="string", required=required, max_length=64,
+                 help="The run (run_...).")
+
+
+def _lease() -> Param:
+    return Param(name="lease", type="string", required=True, max_length=64,
+                 help="The lease (lease_...) from claim-next.")
+
+
+def _ttl() -> Param:
+    return Param(name="ttl_s", type="integer",
+                 help="Lease lifetime in seconds from now (default 120, at most 3600).")
+
+
+D, R, W, X = Capability.DRIVE, Capability.READ, Capability.WORK, Capability.DECIDE
+ENGINE: tuple[Verb, ...] = (
+    Verb(name="adopt", summary="Register the target repository; ignore .striatum/ in git.",
+         capability=D, writes=True, handler="striatum.verbs.repos:adopt",
+         params=(_repo(), Param(name="notify", type="string", max_length=1000,
+                                help="Command run (sh -c, JSON on stdin) when something waits "
+                                "for the human or a run ends; empty to clear."))),
+    Verb(name="repo.list", summary="List adopted repositories.", capability=R, writes=False,
+         handler="striatum.verbs.repos:list_"),
+    Verb(name="run.prepare", summary="Validate a workflow, snapshot it, create a run.",
+         capability=D, writes=True, handler="striatum.verbs.runs:prepare",
+         params=(Param(name="workflow", type="string", required=True, path=True,
+                       max_length=1000, help="The workflow.json file."), _repo())),
+    Verb(name="run.start", summary="Start a prepared run.", capability=D, writes=True,
+         handler="striatum.verbs.runs:start", params=(_run_id(),)),
+    Verb(name="run.pause", summary="Pause a run: nothing new is claimed.", capability=D,
+         writes=True, handler="striatum.verbs.runs:pause", params=(_run_id(),)),
+    Verb(name="run.resume", summary="Resume a paused run.", capability=D, writes=True,
+         handler="striatum.verbs.runs:resume", params=(_run_id(),)),
+    Verb(name="run.cancel", summary="Cancel a run, its leased jobs included.", capability=D,
+         writes=True, handler="striatum.verbs.runs:cancel",
+         params=(_run_id(), Param(name="reason", type="string", max_length=500,
+                                  help="Why (recorded in the event)."))),
+    Verb(name="status", summary="A run's jobs, leases, blockers and next actions (or all "
+         "active runs).", capability=R, writes=False, handler="striatum.verbs.views:status",
+         params=(_run_id(required=False),)),
+    Verb(name="why", summary="The event history of a run, job, artifact, lease, verdict or "
+         "blocker.", capability=R, writes=False, handler="striatum.verbs.views:why",
+         params=(Param(name="id", type="string", required=True, positional=True,
+                       max_length=64, help="run_..., lease_..., art_..., vrd_..., blk_..., or "
+                       "a job id with --run-id."), _run_id(required=False))),
+    Verb(name="list.runs", summary="List runs, newest first.", capability=R, writes=False,
+         handler="striatum.verbs.views:list_runs",
+         params=(Param(name="state", type="string", choices=("prepared", "running", "paused",
+                                                             "succeeded", "failed",
+                                                             "cancelled"),
+                       help="Only runs in this state."),
+                 Param(name="limit", type="integer", default=50, help="At most this many."))),
+    Verb(name="list.jobs", summary="List a run's jobs.", capability=R, writes=False,
+         handler="striatum.verbs.views:list_jobs", params=(_run_id(),)),
+    Verb(name="list.artifacts", summary="List a run's artifacts with their SHA-256.",
+         capability=R, writes=False, handler="striatum.verbs.views:list_artifacts",
+         params=(_run_id(),)),
+    Verb(name="list.sessions", summary="List sessions.", capability=R, writes=False,
+         handler="striatum.verbs.views:list_sessions"),
+    Verb(name="list.verdicts", summary="List a run's verdicts with reviewer and author "
+         "provenance.", capability=R, writes=False, handler="striatum.verbs.views:list_verdicts",
+         params=(_run_id(),)),
+    Verb(name="register-session", summary="Open a session that claims work.", capability=D,
+         writes=True, handler="striatum.verbs.work:register_session",
+         params=(Param(name="role", type="string", required=True,
+                       choices=("operator", "lane"), help="Who works in this session."),
+                 Param(name="lane", type="string", max_length=64,
+                       help="Only claim jobs of this lane."), _repo())),
+    Verb(name="session.close", summary="Close a session.", capability=D, writes=True,
+         handler="striatum.verbs.work:close_session",
+         params=(Param(name="session", type="string", required=True, max_length=64,
+                       help="The session (ses_...)."),)),
+    Verb(name="claim-next", summary="Lease the next ready job; returns its work packet.",
+         capability=D, writes=True, handler="striatum.verbs.work:claim_next",
+         params=(Param(name="session", type="string", required=True, max_length=64,
+                       help="Your session (ses_...)."),
+                 Param(name="lane", type="string", max_length=64, help="Only this lane."),
+                 _run_id(required=False), _ttl())),
+    Verb(name="heartbeat", summary="Keep a lease alive.", capability=W, writes=True,
+         handler="striatum.verbs.work:heartbeat", params=(_lease(), _ttl())),
+    Verb(name="release", summary="Give a leased job back (it becomes ready again).",
+         capability=W, writes=True, handler="striatum.verbs.work:release", params=(_lease(),)),
+    Verb(name="lease.transfer", summary="Hand a live lease to another session, same attempt.",
+         capability=D, writes=True, handler="striatum.verbs.work:transfer",
+         params=(_lease(), Param(name="session", type="string", required=True, max_length=64,
+                                 help="The session taking over."), _ttl())),
+    Verb(name="publish-artifact", summary="Record a file of the repository as this attempt's "
+         "output.", capability=W, writes=True, handler="striatum.verbs.results:publish_artifact",
+         params=(_lease(), Param(name="path", type="string", required=True, max_length=500,
+                                 help="Path relative to the repository."),
+                 Param(name="kind", type="string", default="output", max_length=32,
+                       help="What it is (output, findings, ledger...)."))),
+    Verb(name="complete", summary="Finish a leased job (refused while required artifacts are "
+         "missing).", capability=W, writes=True, handler="striatum.verbs.results:complete",
+         params=(_lease(),)),
+    Verb(name="fail", summary="Fail a leased job's attempt (retried up to the lane's max).",
+         capability=W, writes=True, handler="striatum.verbs.work:fail",
+         params=(_lease(), Param(name="reason", type="string", required=True, max_length=2000,
+                                 help="What went wrong."))),
+    Verb(name="verdict", summary="Give a review's verdict; it takes effect on complete.",
+         capability=W, writes=True, handler="striatum.verbs.results:verdict",
+         params=(_lease(), Param(name="value", type="string", required=True,
+                                 choices=("accept", "needs_revision", "reject"),
+                                 help="The verdict."),
+                 Param(name="findings", type="string", max_length=500,
+                       help="The findings file (relative to the repository)."))),
+    Verb(name="override-verdict", summary="Decide a gate that waits for the human.",
+         capability=X, writes=True, handler="striatum.verbs.results:override_verdict",
+         params=(_run_id(), Param(name="job", type="string", required=True, max_length=64,
+                                  help="The review job."),
+                 Param(name="value", type="string", required=True,
+                       choices=("accept", "needs_revision", "reject"), help="The verdict."),
+                 Param(name="reason", type="string", required=True, max_length=2000,
+                       help="Why (recorded)."))),
+    Verb(name="block", summary="Stop and ask the human (an escalation).", capability=W,
+         writes=True, handler="striatum.verbs.human:block",
+         params=(_lease(), Param(name="reason", type="string", required=True, max_length=2000,
+                                 help="What the human must decide."))),
+    Verb(name="escalation.list", summary="List escalations.", capability=R, writes=False,
+         handler="striatum.verbs.human:list_",
+         params=(_run_id(required=False), Param(name="all", type="boolean", default=False,
+                                                help="Include resolved ones."))),
+    Verb(name="escalation.show", summary="Show an escalation, its history and its outcomes.",
+         capability=R, writes=False, handler="striatum.verbs.human:show",
+         params=(Param(name="blocker", type="string", required=True, positional=True,
+                       max_length=64, help="The blocker (blk_...)."),)),
+    Verb(name="escalation.resolve", summary="Resolve an escalation.", capability=X,
+         writes=True, handler="striatum.verbs.human:resolve",
+         params=(Param(name="blocker", type="string", required=True, max_length=64,
+                       help="The blocker (blk_...)."),
+                 Param(name="outcome", type="string", required=True,
+                       choices=("retry", "fail", "accept", "revise"),
+                       help="retry|fail for blocked jobs; accept|revise|fail for gates."),
+                 Param(name="note", type="string", max_length=2000, help="Why."))),
+    Verb(name="checkpoint.decide", summary="Decide a checkpoint (the human only).",
+         capability=X, writes=True, handler="striatum.verbs.human:decide_checkpoint",
+         params=(Param(name="blocker", type="string", required=True, max_length=64,
+                       help="The checkpoint's blocker (blk_...)."),
+                 Param(name="choice", type="string", required=True, max_length=64,
+                       help="One of the checkpoint's choices."),
+                 Param(name="note", type="string", max_length=2000, help="Why."))),
+    Verb(name="inbox", summary="What waits for the human.", capability=R, writes=False,
+         handler="striatum.verbs.views:inbox"),
+    Verb(name="recovery.list", summary="Expired leases, failed jobs, stuck runs, open "
+         "escalations.", capability=R, writes=False, handler="striatum.verbs.recovery:list_",
+         params=(_run_id(required=False),)),
+    Verb(name="recovery.requeue", summary="Put a failed job back to ready.", capability=D,
+         writes=True, handler="striatum.verbs.recovery:requeue",
+         params=(_run_id(), Param(name="job", type="string", required=True, max_length=64,
+                                  help="The failed job."))),
+    Verb(name="recovery.sweep", summary="Expire silent leases now (the daemon also does this "
+         "every few seconds).", capability=D, writes=True,
+         handler="striatum.verbs.recovery:sweep",
+         params=(Param(name="limit", type="integer", default=100,
+                       help="At most this many leases."),)),
+)
+
+VERBS = VERBS + ENGINE
 BY_NAME: dict[str, Verb] = {verb.name: verb for verb in VERBS}

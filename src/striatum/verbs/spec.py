@@ -28,6 +28,7 @@ class Param(NamedTuple):
     choices: tuple[str, ...] | None = None
     positional: bool = False
     max_length: int = 4096
+    path: bool = False  # a filesystem path: the CLI sends it absolute
 
 
 class Verb(NamedTuple):

@@ -241,4 +241,40 @@ GRANT SELECT, INSERT ON striatumd.events, striatumd.artifacts, striatumd.audit_l
     TO striatumd_runtime;
 GRANT SELECT ON striatumd.schema_migrations, striatumd.instance TO striatumd_runtime;
 
+-- From 0002_run_engine.sql
+ALTER TABLE striatumd.repositories ADD COLUMN notify_command text;
+
+ALTER TABLE striatumd.runs ADD COLUMN workflow_path text;
+ALTER TABLE striatumd.runs ADD COLUMN ended_reason text;
+
+ALTER TABLE striatumd.jobs ADD COLUMN depends_on text[] NOT NULL DEFAULT '{}';
+ALTER TABLE striatumd.jobs ADD COLUMN position integer NOT NULL DEFAULT 0;
+ALTER TABLE striatumd.jobs ADD COLUMN revision_verdict_id text;
+
+ALTER TABLE striatumd.job_attempts ADD COLUMN revision_verdict_id text;
+
+ALTER TABLE striatumd.leases ADD COLUMN lane text;
+
+ALTER TABLE striatumd.artifacts ADD COLUMN published_by text NOT NULL DEFAULT '';
+ALTER TABLE striatumd.artifacts ADD COLUMN lease_id text;
+
+ALTER TABLE striatumd.verdicts ADD COLUMN reviewer text;
+ALTER TABLE striatumd.verdicts ADD COLUMN reviewer_lane text;
+ALTER TABLE striatumd.verdicts ADD COLUMN reviewer_provider text;
+ALTER TABLE striatumd.verdicts ADD COLUMN reviewer_model text;
+ALTER TABLE striatumd.verdicts ADD COLUMN author_lane text;
+ALTER TABLE striatumd.verdicts ADD COLUMN author_provider text;
+ALTER TABLE striatumd.verdicts ADD COLUMN author_model text;
+ALTER TABLE striatumd.verdicts ADD COLUMN cross_provider boolean;
+ALTER TABLE striatumd.verdicts ADD COLUMN applied boolean NOT NULL DEFAULT false;
+
+ALTER TABLE striatumd.blockers ADD COLUMN reason_kind text NOT NULL DEFAULT 'blocked';
+ALTER TABLE striatumd.blockers ADD COLUMN outcome text;
+
+-- A lane token acts only on its lease's job, and only while the lease lives.
+ALTER TABLE striatumd.tokens ADD COLUMN lease_id text REFERENCES striatumd.leases;
+
+CREATE INDEX events_job_idx ON striatumd.events (run_id, job_id, seq) WHERE job_id IS NOT NULL;
+CREATE INDEX leases_session_idx ON striatumd.leases (session_id) WHERE ended_at IS NULL;
+
 RESET ROLE;

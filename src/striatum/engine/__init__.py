@@ -1,0 +1,1 @@
+"""The run engine: applies the model's decisions through the store. No SQL, no psycopg."""

@@ -1,0 +1,40 @@
+"""Finding the lease a work verb acts on, with the locks taken in one order: run, jobs, lease."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from striatum import errors
+from striatum.model.roles import Role
+from striatum.store import runs, work
+from striatum.store.runs import JobRow, Run
+from striatum.verbs.context import Context
+
+DEFAULT_TTL_S = 120
+
+
+@dataclass(frozen=True, kw_only=True)
+class Held:
+    run: Run
+    job: JobRow
+    lease: dict[str, Any]
+
+
+def held(ctx: Context, lease_id: str) -> Held:
+    """The live lease `lease_id` of a running job; refused when ended, expired, or not the
+    caller's (a lane token acts only on its own lease)."""
+    if ctx.caller.role == Role.LANE and ctx.caller.lease_id != lease_id:
+        raise errors.PermissionDenied(f"this lane token acts only on lease "
+                                      f"{ctx.caller.lease_id}, not {lease_id}",
+                                      lease_id=lease_id)
+    run = runs.lock(ctx.conn, work.lease_run(ctx.conn, lease_id))
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    lease = work.lock_lease(ctx.conn, lease_id)
+    if lease["ended_at"] is not None:
+        raise errors.Conflict(f"lease {lease_id} has ended ({lease['outcome']})",
+                              lease_id=lease_id, outcome=lease["outcome"])
+    if lease["expired"]:
+        raise errors.Conflict(f"lease {lease_id} expired; the job will be recovered",
+                              hint="claim again", lease_id=lease_id)
+    return Held(run=run, job=jobs[lease["job_id"]], lease=lease)

@@ -1,0 +1,90 @@
+"""What ends an attempt: success (with a review's gate), failure, expiry, a block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum.engine import progress, snapshot
+from striatum.engine.ids import new_id
+from striatum.model.engine import plan
+from striatum.model.engine.plan import AttemptDecision, GateDecision
+from striatum.model.engine.states import JobState
+from striatum.store import records, runs, work
+from striatum.store.runs import JobRow, Run
+from striatum.verbs.context import Context
+
+
+def end_attempt(ctx: Context, run: Run, job: JobRow, lease_id: str, *, lease_outcome: str,
+                attempt_state: str, reason: str | None = None) -> None:
+    work.end_lease(ctx.conn, lease_id, lease_outcome)
+    work.end_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt,
+                     state=attempt_state, reason=reason)
+    progress.emit(ctx, run, "lease.ended", job.job_id, lease_id=lease_id,
+                  outcome=lease_outcome, attempt=job.attempt, reason=reason)
+
+
+def after_failure(ctx: Context, run: Run, job: JobRow, *, why: str) -> None:
+    """A failed or expired attempt: retry as a new attempt, or fail with a blocker."""
+    decision = plan.after_failed_attempt(job.attempt, job.max_attempts)
+    if decision == AttemptDecision.RETRY:
+        progress.move_job(ctx, run, job, JobState.READY, reason=why, attempt=job.attempt)
+        return
+    progress.move_job(ctx, run, job, JobState.FAILED, reason=why, attempt=job.attempt)
+    open_escalation(ctx, run, job.job_id, "attempts_exhausted",
+                    f"{job.job_id} failed {job.attempt} of {job.max_attempts} attempts: {why}")
+
+
+def open_escalation(ctx: Context, run: Run, job_id: str, reason_kind: str, reason: str) -> str:
+    blocker_id = new_id("blk")
+    records.insert_blocker(ctx.conn, blocker_id=blocker_id, run_id=run.run_id, job_id=job_id,
+                           kind="escalation", reason=reason, opened_by=ctx.actor,
+                           reason_kind=reason_kind)
+    progress.emit(ctx, run, "escalation.opened", job_id, blocker_id=blocker_id,
+                  reason_kind=reason_kind, reason=reason)
+    progress.notice(ctx, run, "escalation", job_id=job_id, blocker_id=blocker_id,
+                    reason_kind=reason_kind, reason=reason)
+    return blocker_id
+
+
+def settle_review(ctx: Context, run: Run, review: JobRow, verdict: dict[str, Any]) -> None:
+    """Apply a review's verdict through its gate (the review job is leased or waiting)."""
+    gate = snapshot.job_spec(run, review.job_id)["review"]
+    decision = plan.gate_decision(verdict["value"], revisions=review.revisions,
+                                  max_revisions=gate.get("max_revisions", 2),
+                                  on_exhausted=gate.get("on_exhausted", "fail"))
+    records.mark_applied(ctx.conn, verdict["verdict_id"])
+    progress.emit(ctx, run, "gate.decided", review.job_id, verdict_id=verdict["verdict_id"],
+                  verdict=verdict["value"], decision=decision.value,
+                  revisions=review.revisions, max_revisions=gate.get("max_revisions", 2))
+    apply_gate(ctx, run, review, decision, verdict["verdict_id"], gate["target"])
+
+
+def apply_gate(ctx: Context, run: Run, review: JobRow, decision: GateDecision,
+               verdict_id: str, target: str) -> None:
+    if decision == GateDecision.ACCEPT:
+        progress.move_job(ctx, run, review, JobState.SUCCEEDED, reason="accepted")
+    elif decision == GateDecision.FAIL:
+        progress.move_job(ctx, run, review, JobState.FAILED, reason="gate failed")
+    elif decision == GateDecision.ESCALATE:
+        progress.move_job(ctx, run, review, JobState.WAITING, reason="revision bound reached")
+        open_escalation(ctx, run, review.job_id, "revision_bound",
+                        f"{review.job_id} still asks for revisions of {target} after "
+                        f"{review.revisions} revision(s)")
+    else:
+        request_revision(ctx, run, review, verdict_id, target)
+
+
+def request_revision(ctx: Context, run: Run, review: JobRow, verdict_id: str,
+                     target: str) -> None:
+    """The target runs again (its packet carries the findings), then the review."""
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    view = progress.view(ctx, run, list(jobs.values()))
+    runs.add_revision(ctx.conn, run.run_id, review.job_id)
+    for job_id, wanted in plan.revision_resets(view, target, review.job_id).items():
+        current = jobs[job_id]
+        if current.state != wanted:
+            progress.move_job(ctx, run, current, wanted, reason="revision requested",
+                              verdict_id=verdict_id)
+    runs.set_revision_verdict(ctx.conn, run.run_id, target, verdict_id)
+    progress.emit(ctx, run, "revision.requested", target, review_job_id=review.job_id,
+                  verdict_id=verdict_id, revision=review.revisions + 1)

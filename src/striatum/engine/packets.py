@@ -1,0 +1,112 @@
+"""The work packet a claim returns: everything an agent needs, and nothing to guess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from striatum.engine import snapshot
+from striatum.store import records, runs
+from striatum.store.runs import JobRow, Run
+from striatum.verbs.context import Context
+
+
+def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, Any],
+          lane_token: str, ttl_s: int) -> dict[str, Any]:
+    spec = snapshot.job_spec(run, job.job_id)
+    lane = snapshot.lane_spec(run, job.lane)
+    inputs = upstream_artifacts(ctx, run, job)
+    revision = revision_input(ctx, run, job)
+    expected = snapshot.expected_artifacts(run, job.job_id, attempt)
+    lease_id = lease["lease_id"]
+    return {
+        "job": {"run_id": run.run_id, "job_id": job.job_id, "kind": job.kind,
+                "title": spec.get("title", ""), "lane": job.lane,
+                "provider": lane.get("provider"), "model": lane.get("model"),
+                "attempt": attempt, "max_attempts": job.max_attempts},
+        "lease": {"lease_id": lease_id, "expires_at": lease["expires_at"], "ttl_s": ttl_s},
+        "token": lane_token,
+        "repo": run.repo_path,
+        "prompt": render_prompt(run, spec, inputs, revision, expected),
+        "inputs": inputs,
+        "revision": revision,
+        "expected_artifacts": expected,
+        "write_scope": snapshot.write_scope(run, job.job_id),
+        "commands": follow_ups(lease_id, job.kind, expected),
+    }
+
+
+def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, Any]]:
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
+    found = []
+    for parent in job.depends_on:
+        upstream = jobs[parent]
+        for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=parent,
+                                                  attempt=upstream.attempt):
+            found.append({"job_id": parent, "attempt": upstream.attempt,
+                          "path": artifact["path"], "sha256": artifact["sha256"],
+                          "artifact_id": artifact["artifact_id"]})
+    return found
+
+
+def revision_input(ctx: Context, run: Run, job: JobRow) -> dict[str, Any] | None:
+    """For a revision attempt: the review's verdict and its findings text."""
+    if not job.revision_verdict_id:
+        return None
+    verdict = records.get_verdict(ctx.conn, job.revision_verdict_id)
+    if verdict is None:
+        return None
+    findings = None
+    if verdict["findings_artifact_id"]:
+        artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
+        findings = {"path": artifact["path"], "text": _read(Path(run.repo_path), artifact["path"])}
+    return {"verdict_id": verdict["verdict_id"], "review_job_id": verdict["review_job_id"],
+            "value": verdict["value"], "findings": findings}
+
+
+def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
+                  revision: dict[str, Any] | None, expected: list[dict[str, Any]]) -> str:
+    roles = run.workflow.get("roles", {})
+    parts = []
+    role_text = snapshot.file_text(run, roles.get(spec.get("role") or ""))
+    if role_text:
+        parts.append(role_text.strip())
+    parts.append(snapshot.file_text(run, spec.get("prompt")).strip()
+                 or f"# {spec['id']}\n\n{spec.get('title', '')}")
+    if inputs:
+        parts.append("## Inputs\n\n" + "\n".join(
+            f"- `{i['path']}` (from {i['job_id']}, attempt {i['attempt']})" for i in inputs))
+    if revision is not None:
+        findings = revision["findings"]
+        text = findings["text"] if findings else "(the review gave no findings file)"
+        parts.append(f"## Revision requested by {revision['review_job_id']}\n\n{text.strip()}")
+    if expected:
+        parts.append("## Write\n\n" + "\n".join(
+            f"- `{e['path']}`{' (required)' if e['required'] else ''}" for e in expected))
+    if spec["kind"] == "review":
+        parts.append("## Verdict\n\nEnd with front matter `verdict: accept|needs_revision|"
+                     "reject`, or run the verdict command.")
+    return "\n\n".join(parts) + "\n"
+
+
+def follow_ups(lease_id: str, kind: str, expected: list[dict[str, Any]]) -> dict[str, str]:
+    first = expected[0]["path"] if expected else "PATH"
+    commands = {
+        "heartbeat": f"striatum heartbeat --lease {lease_id}",
+        "publish": f"striatum publish-artifact --lease {lease_id} --path {first}",
+        "complete": f"striatum complete --lease {lease_id}",
+        "fail": f"striatum fail --lease {lease_id} --reason TEXT",
+        "block": f"striatum block --lease {lease_id} --reason TEXT",
+        "release": f"striatum release --lease {lease_id}",
+    }
+    if kind == "review":
+        commands["verdict"] = (f"striatum verdict --lease {lease_id} --value "
+                               f"accept|needs_revision|reject --findings {first}")
+    return commands
+
+
+def _read(repo: Path, relative: str) -> str:
+    try:
+        return (repo / relative).read_text(encoding="utf-8", errors="replace")[:200_000]
+    except OSError:
+        return "(the findings file is no longer readable)"

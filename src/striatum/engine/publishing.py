@@ -1,0 +1,46 @@
+"""Recording an artifact file of the repository as the output of one attempt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from striatum.engine import files, progress, snapshot
+from striatum.engine.ids import new_id
+from striatum.store import records
+from striatum.store.runs import JobRow, Run
+from striatum.verbs.context import Context
+
+
+def publish(ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str,
+            kind: str) -> dict[str, Any]:
+    """Check the path (scope, symlinks, .git/.striatum, existence), hash, record, emit."""
+    path = files.check_path(Path(run.repo_path), relative, snapshot.write_scope(run, job.job_id))
+    sha256, size = files.digest(path)
+    artifact_id = new_id("art")
+    records.insert_artifact(ctx.conn, artifact_id=artifact_id, repo_id=run.repo_id,
+                            run_id=run.run_id, job_id=job.job_id, attempt=job.attempt,
+                            path=relative, kind=kind, sha256=sha256, size_bytes=size,
+                            published_by=ctx.actor, lease_id=lease_id)
+    progress.emit(ctx, run, "artifact.published", job.job_id, artifact_id=artifact_id,
+                  path=relative, sha256=sha256, size_bytes=size, attempt=job.attempt,
+                  lease_id=lease_id)
+    return {"artifact_id": artifact_id, "path": relative, "sha256": sha256, "size_bytes": size,
+            "attempt": job.attempt}
+
+
+def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list[str]:
+    """Publish declared outputs of this attempt that exist but were not published; return
+    the required ones still missing."""
+    done = {a["path"] for a in records.attempt_artifacts(ctx.conn, run_id=run.run_id,
+                                                         job_id=job.job_id,
+                                                         attempt=job.attempt)}
+    missing = []
+    for expected in snapshot.expected_artifacts(run, job.job_id, job.attempt):
+        if expected["path"] in done:
+            continue
+        if (Path(run.repo_path) / expected["path"]).is_file():
+            publish(ctx, run, job, lease_id, expected["path"], expected["kind"])
+        elif expected["required"]:
+            missing.append(expected["path"])
+    return missing

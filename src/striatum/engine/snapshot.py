@@ -1,0 +1,58 @@
+"""Reading a run's frozen workflow: job specs, lanes, and the files it was prepared with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum.store.runs import Run
+
+
+def job_spec(run: Run, job_id: str) -> dict[str, Any]:
+    spec: dict[str, Any] = next(j for j in run.workflow["jobs"] if j["id"] == job_id)
+    return spec
+
+
+def lane_spec(run: Run, lane: str | None) -> dict[str, Any]:
+    spec: dict[str, Any] = run.workflow["lanes"].get(lane or "", {})
+    return spec
+
+
+def file_text(run: Run, relative: str | None) -> str:
+    if not relative:
+        return ""
+    text: str = run.body.get("files", {}).get(relative, "")
+    return text
+
+
+def checkpoint_paths(run: Run) -> dict[str, dict[str, tuple[str, ...]]]:
+    return {job["id"]: {choice: tuple(jobs) for choice, jobs
+                        in job["checkpoint"]["choices"].items()}
+            for job in run.workflow["jobs"] if job.get("checkpoint")}
+
+
+def artifact_root(run: Run) -> str:
+    root: str = run.workflow.get("artifact_root", "docs/striatum")
+    return root
+
+
+def write_scope(run: Run, job_id: str) -> list[str]:
+    scope = job_spec(run, job_id).get("write_scope")
+    return list(scope) if scope is not None else [artifact_root(run)]
+
+
+def attempt_path(run: Run, job_id: str, attempt: int, declared: str) -> str:
+    """Where an attempt writes a declared artifact: under the artifact root, per run, job and
+    attempt, so no attempt ever overwrites another's. Paths outside the root stay as declared
+    (a code change writes the code where it lives)."""
+    root = artifact_root(run).rstrip("/")
+    if declared == root or not declared.startswith(root + "/"):
+        return declared
+    inner = declared[len(root) + 1:]
+    return f"{root}/{run.run_id}/{job_id}/attempt-{attempt}/{inner}"
+
+
+def expected_artifacts(run: Run, job_id: str, attempt: int) -> list[dict[str, Any]]:
+    return [{"path": attempt_path(run, job_id, attempt, a["path"]),
+             "declared": a["path"], "kind": a.get("kind", "output"),
+             "required": a.get("required", True)}
+            for a in job_spec(run, job_id).get("artifacts", [])]

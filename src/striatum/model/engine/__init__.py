@@ -1,0 +1,1 @@
+"""The run engine's decisions: pure functions over frozen snapshots of a run."""

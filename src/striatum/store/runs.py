@@ -1,0 +1,151 @@
+"""Runs, their jobs and workflow snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from striatum import errors
+from striatum.model.engine.states import JobState, RunState
+from striatum.store import connection as db
+from striatum.store.sql import queries
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    run_id: str
+    repo_id: str
+    repo_path: str
+    state: RunState
+    body: dict[str, Any]  # the snapshot: {"workflow": ..., "files": {...}}
+    sha256: str
+    created_by: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    ended_reason: str | None
+    workflow_path: str | None
+    notify_command: str | None
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> Run:
+        return cls(run_id=row["run_id"], repo_id=row["repo_id"], repo_path=row["repo_path"],
+                   state=RunState(row["state"]), body=row["body"], sha256=row["sha256"],
+                   created_by=row["created_by"], created_at=row["created_at"],
+                   started_at=row["started_at"], ended_at=row["ended_at"],
+                   ended_reason=row["ended_reason"], workflow_path=row["workflow_path"],
+                   notify_command=row["notify_command"])
+
+    @property
+    def workflow(self) -> dict[str, Any]:
+        document: dict[str, Any] = self.body["workflow"]
+        return document
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRow:
+    run_id: str
+    job_id: str
+    kind: str
+    lane: str | None
+    state: JobState
+    attempt: int
+    max_attempts: int
+    revisions: int
+    depends_on: tuple[str, ...]
+    revision_verdict_id: str | None
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> JobRow:
+        return cls(run_id=row["run_id"], job_id=row["job_id"], kind=row["kind"],
+                   lane=row["lane"], state=JobState(row["state"]), attempt=row["attempt"],
+                   max_attempts=row["max_attempts"], revisions=row["revisions"],
+                   depends_on=tuple(row["depends_on"]),
+                   revision_verdict_id=row["revision_verdict_id"])
+
+
+def insert_snapshot(conn: db.Conn, *, snapshot_id: str, repo_id: str, workflow_id: str,
+                    sha256: str, body: dict[str, Any]) -> str:
+    row = db.fetch_one(conn, queries("runs")["insert_snapshot"], {
+        "snapshot_id": snapshot_id, "repo_id": repo_id, "workflow_id": workflow_id,
+        "sha256": sha256, "body": Jsonb(body)})
+    assert row is not None
+    return str(row["snapshot_id"])
+
+
+def insert_run(conn: db.Conn, **values: Any) -> None:
+    db.execute(conn, queries("runs")["insert_run"], values)
+
+
+def insert_job(conn: db.Conn, **values: Any) -> None:
+    db.execute(conn, queries("runs")["insert_job"], values)
+
+
+def lock(conn: db.Conn, run_id: str) -> Run:
+    """The run, locked for a transition; NotFound naming the id otherwise."""
+    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id})
+    if row is None:
+        raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
+    return Run.from_row(row)
+
+
+def get(conn: db.Conn, run_id: str) -> Run:
+    row = db.fetch_one(conn, queries("runs")["get_run"], {"run_id": run_id})
+    if row is None:
+        raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
+    return Run.from_row(row)
+
+
+def set_state(conn: db.Conn, run_id: str, state: RunState, reason: str | None = None) -> None:
+    db.execute(conn, queries("runs")["set_run_state"],
+               {"run_id": run_id, "state": state.value, "reason": reason})
+
+
+def list_runs(conn: db.Conn, *, repo_id: str | None = None, state: str | None = None,
+              limit: int = 50) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, queries("runs")["list_runs"],
+                                          {"repo_id": repo_id, "state": state, "limit": limit})]
+
+
+def jobs(conn: db.Conn, run_id: str, *, lock: bool = False) -> list[JobRow]:
+    query = queries("runs")["lock_jobs" if lock else "list_jobs"]
+    return [JobRow.from_row(row) for row in db.fetch_all(conn, query, {"run_id": run_id})]
+
+
+def set_job_state(conn: db.Conn, run_id: str, job_id: str, state: JobState) -> None:
+    db.execute(conn, queries("runs")["set_job_state"],
+               {"run_id": run_id, "job_id": job_id, "state": state.value})
+
+
+def bump_attempt(conn: db.Conn, run_id: str, job_id: str) -> int:
+    row = db.fetch_one(conn, queries("runs")["bump_attempt"],
+                       {"run_id": run_id, "job_id": job_id})
+    assert row is not None
+    return int(row["attempt"])
+
+
+def set_revision_verdict(conn: db.Conn, run_id: str, job_id: str,
+                         verdict_id: str | None) -> None:
+    db.execute(conn, queries("runs")["set_revision_verdict"],
+               {"run_id": run_id, "job_id": job_id, "verdict_id": verdict_id})
+
+
+def add_revision(conn: db.Conn, run_id: str, job_id: str) -> None:
+    db.execute(conn, queries("runs")["add_revision"], {"run_id": run_id, "job_id": job_id})
+
+
+def events(conn: db.Conn, run_id: str, job_id: str | None = None,
+           limit: int = 1000) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, queries("runs")["run_events"],
+                                          {"run_id": run_id, "job_id": job_id,
+                                           "limit": limit})]
+
+
+def events_mentioning(conn: db.Conn, key: str, value: str,
+                      limit: int = 1000) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, queries("runs")["events_mentioning"],
+                                          {"key": key, "value": value, "limit": limit})]

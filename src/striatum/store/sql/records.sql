@@ -1,0 +1,102 @@
+-- name: insert_artifact
+-- Record a published artifact (append-only).
+INSERT INTO striatumd.artifacts
+    (artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+     published_by, lease_id)
+VALUES (%(artifact_id)s, %(repo_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(path)s,
+        %(kind)s, %(sha256)s, %(size_bytes)s, %(published_by)s, %(lease_id)s);
+
+-- name: attempt_artifacts
+-- The artifacts one attempt published.
+SELECT artifact_id, path, kind, sha256, size_bytes, published_by, created_at
+FROM striatumd.artifacts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
+ORDER BY created_at;
+
+-- name: list_artifacts
+-- A run's artifacts, oldest first.
+SELECT artifact_id, job_id, attempt, path, kind, sha256, size_bytes, published_by, created_at
+FROM striatumd.artifacts WHERE run_id = %(run_id)s
+ORDER BY created_at, artifact_id;
+
+-- name: get_artifact
+-- One artifact.
+SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+       published_by, lease_id, created_at
+FROM striatumd.artifacts WHERE artifact_id = %(artifact_id)s;
+
+-- name: insert_verdict
+-- Record a verdict (or an override of one).
+INSERT INTO striatumd.verdicts
+    (verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+     actor, overrides, reason, reviewer, reviewer_lane, reviewer_provider, reviewer_model,
+     author_lane, author_provider, author_model, cross_provider, applied)
+VALUES (%(verdict_id)s, %(run_id)s, %(review_job_id)s, %(target_job_id)s, %(attempt)s,
+        %(value)s, %(findings_artifact_id)s, %(actor)s, %(overrides)s, %(reason)s,
+        %(reviewer)s, %(reviewer_lane)s, %(reviewer_provider)s, %(reviewer_model)s,
+        %(author_lane)s, %(author_provider)s, %(author_model)s, %(cross_provider)s,
+        %(applied)s);
+
+-- name: pending_verdict
+-- The latest unapplied verdict on one attempt of a review job.
+SELECT verdict_id, value, findings_artifact_id FROM striatumd.verdicts
+WHERE run_id = %(run_id)s AND review_job_id = %(job_id)s AND attempt = %(attempt)s
+  AND NOT applied
+ORDER BY created_at DESC LIMIT 1;
+
+-- name: mark_verdict_applied
+-- A verdict has taken effect.
+UPDATE striatumd.verdicts SET applied = true WHERE verdict_id = %(verdict_id)s;
+
+-- name: get_verdict
+-- One verdict.
+SELECT * FROM striatumd.verdicts WHERE verdict_id = %(verdict_id)s;
+
+-- name: list_verdicts
+-- A run's verdicts, oldest first.
+SELECT verdict_id, review_job_id, target_job_id, attempt, value, findings_artifact_id, actor,
+       overrides, reason, reviewer_lane, reviewer_provider, reviewer_model, author_lane,
+       author_provider, author_model, cross_provider, applied, created_at
+FROM striatumd.verdicts WHERE run_id = %(run_id)s ORDER BY created_at;
+
+-- name: insert_blocker
+-- Open a blocker: something waits for the human.
+INSERT INTO striatumd.blockers (blocker_id, run_id, job_id, kind, reason, opened_by, reason_kind)
+VALUES (%(blocker_id)s, %(run_id)s, %(job_id)s, %(kind)s, %(reason)s, %(opened_by)s,
+        %(reason_kind)s);
+
+-- name: lock_blocker
+-- One blocker, locked.
+SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
+       resolved_by, resolved_at, reason_kind, outcome
+FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s FOR UPDATE;
+
+-- name: resolve_blocker
+-- Close a blocker with the human's outcome.
+UPDATE striatumd.blockers
+SET state = 'resolved', resolution = %(resolution)s, resolved_by = %(resolved_by)s,
+    resolved_at = clock_timestamp(), outcome = %(outcome)s
+WHERE blocker_id = %(blocker_id)s;
+
+-- name: open_blockers
+-- Open blockers, of one run or all, oldest first.
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason_kind, b.reason, b.opened_by,
+       b.opened_at
+FROM striatumd.blockers b
+WHERE b.state = 'open' AND (%(run_id)s::text IS NULL OR b.run_id = %(run_id)s)
+ORDER BY b.opened_at;
+
+-- name: list_blockers
+-- Blockers, newest first.
+SELECT blocker_id, run_id, job_id, kind, reason_kind, reason, state, opened_by, opened_at,
+       resolution, resolved_by, resolved_at, outcome
+FROM striatumd.blockers
+WHERE (%(run_id)s::text IS NULL OR run_id = %(run_id)s)
+  AND (%(all)s OR state = 'open')
+ORDER BY opened_at DESC;
+
+-- name: latest_verdict
+-- The newest verdict on a review job, over all its attempts.
+SELECT verdict_id, value FROM striatumd.verdicts
+WHERE run_id = %(run_id)s AND review_job_id = %(job_id)s
+ORDER BY created_at DESC LIMIT 1;

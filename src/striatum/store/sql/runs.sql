@@ -1,0 +1,111 @@
+-- name: insert_snapshot
+-- Keep a workflow snapshot (idempotent on its SHA-256 within a repository).
+INSERT INTO striatumd.workflow_snapshots (snapshot_id, repo_id, workflow_id, sha256, body)
+VALUES (%(snapshot_id)s, %(repo_id)s, %(workflow_id)s, %(sha256)s, %(body)s)
+ON CONFLICT (repo_id, sha256) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+RETURNING snapshot_id;
+
+-- name: insert_run
+-- Create a prepared run.
+INSERT INTO striatumd.runs (run_id, repo_id, snapshot_id, created_by, workflow_path)
+VALUES (%(run_id)s, %(repo_id)s, %(snapshot_id)s, %(created_by)s, %(workflow_path)s);
+
+-- name: insert_job
+-- Create one job of a run.
+INSERT INTO striatumd.jobs (run_id, job_id, kind, lane, max_attempts, depends_on, position)
+VALUES (%(run_id)s, %(job_id)s, %(kind)s, %(lane)s, %(max_attempts)s, %(depends_on)s,
+        %(position)s);
+
+-- name: lock_run
+-- One run with its snapshot, locked: every transition of a run serializes on this row.
+SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
+       r.ended_reason, r.workflow_path, s.body, s.sha256, p.path AS repo_path,
+       p.notify_command
+FROM striatumd.runs r
+JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
+JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+WHERE r.run_id = %(run_id)s
+FOR UPDATE OF r;
+
+-- name: get_run
+-- One run with its snapshot, without locking.
+SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
+       r.ended_reason, r.workflow_path, s.body, s.sha256, p.path AS repo_path,
+       p.notify_command
+FROM striatumd.runs r
+JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
+JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+WHERE r.run_id = %(run_id)s;
+
+-- name: set_run_state
+-- Move a run to another state (the caller checked the edge).
+UPDATE striatumd.runs
+SET state = %(state)s, updated_at = clock_timestamp(),
+    started_at = CASE WHEN %(state)s = 'running' THEN coalesce(started_at, clock_timestamp())
+                      ELSE started_at END,
+    ended_at = CASE WHEN %(state)s IN ('succeeded', 'failed', 'cancelled')
+                    THEN clock_timestamp() ELSE ended_at END,
+    ended_reason = coalesce(%(reason)s, ended_reason)
+WHERE run_id = %(run_id)s;
+
+-- name: list_runs
+-- Runs, newest first, optionally of one repository or state.
+SELECT r.run_id, r.repo_id, r.state, s.workflow_id, r.created_at, r.started_at, r.ended_at,
+       r.ended_reason
+FROM striatumd.runs r
+JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
+WHERE (%(repo_id)s::text IS NULL OR r.repo_id = %(repo_id)s)
+  AND (%(state)s::text IS NULL OR r.state = %(state)s)
+ORDER BY r.created_at DESC, r.run_id
+LIMIT %(limit)s;
+
+-- name: list_jobs
+-- A run's jobs in workflow order.
+SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
+       revision_verdict_id, updated_at
+FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position;
+
+-- name: lock_jobs
+-- A run's jobs in workflow order, locked for a transition.
+SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
+       revision_verdict_id, updated_at
+FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position FOR UPDATE;
+
+-- name: set_job_state
+-- Move a job to another state.
+UPDATE striatumd.jobs SET state = %(state)s, updated_at = clock_timestamp()
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
+
+-- name: bump_attempt
+-- Start a new attempt number for a job.
+UPDATE striatumd.jobs SET attempt = attempt + 1, updated_at = clock_timestamp()
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s
+RETURNING attempt;
+
+-- name: add_revision
+-- Count one more revision on a review's target.
+UPDATE striatumd.jobs SET revisions = revisions + 1
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
+
+-- name: run_events
+-- The events of a run (and optionally one job), oldest first.
+SELECT seq, type, run_id, job_id, actor, payload,
+       to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, row_hash
+FROM striatumd.events
+WHERE run_id = %(run_id)s AND (%(job_id)s::text IS NULL OR job_id = %(job_id)s)
+ORDER BY seq
+LIMIT %(limit)s;
+
+-- name: events_mentioning
+-- Events whose payload names an id (artifact, lease, verdict, blocker), oldest first.
+SELECT seq, type, run_id, job_id, actor, payload,
+       to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, row_hash
+FROM striatumd.events
+WHERE payload @> jsonb_build_object(%(key)s::text, %(value)s::text)
+ORDER BY repo_id, seq
+LIMIT %(limit)s;
+
+-- name: set_revision_verdict
+-- Remember (or forget) the verdict a job's next attempt must address.
+UPDATE striatumd.jobs SET revision_verdict_id = %(verdict_id)s
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s;

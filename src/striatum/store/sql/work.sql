@@ -1,0 +1,126 @@
+-- name: insert_session
+-- Open a session for a caller on a lane.
+INSERT INTO striatumd.sessions (session_id, repo_id, role, lane, token_id)
+VALUES (%(session_id)s, %(repo_id)s, %(role)s, %(lane)s, %(token_id)s)
+RETURNING session_id, repo_id, role, lane, token_id, opened_at, closed_at;
+
+-- name: get_session
+-- One session.
+SELECT session_id, repo_id, role, lane, token_id, opened_at, closed_at
+FROM striatumd.sessions WHERE session_id = %(session_id)s;
+
+-- name: close_session
+-- Close a session.
+UPDATE striatumd.sessions SET closed_at = clock_timestamp()
+WHERE session_id = %(session_id)s AND closed_at IS NULL
+RETURNING session_id;
+
+-- name: list_sessions
+-- Sessions, open ones first.
+SELECT session_id, repo_id, role, lane, token_id, opened_at, closed_at
+FROM striatumd.sessions
+ORDER BY closed_at IS NOT NULL, opened_at DESC
+LIMIT %(limit)s;
+
+-- name: claim_next
+-- The next ready job of a running run (one lane or any), locked; others skip it.
+SELECT j.run_id, j.job_id, j.kind, j.lane, j.attempt, j.max_attempts
+FROM striatumd.jobs j
+JOIN striatumd.runs r ON r.run_id = j.run_id
+WHERE j.state = 'ready' AND r.state = 'running' AND j.kind <> 'checkpoint'
+  AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
+  AND (%(run_id)s::text IS NULL OR j.run_id = %(run_id)s)
+ORDER BY r.created_at, j.position
+LIMIT 1
+FOR UPDATE OF j SKIP LOCKED;
+
+-- name: insert_attempt
+-- Record a new attempt of a job.
+INSERT INTO striatumd.job_attempts (run_id, job_id, attempt, revision_verdict_id)
+VALUES (%(run_id)s, %(job_id)s, %(attempt)s, %(revision_verdict_id)s)
+ON CONFLICT (run_id, job_id, attempt) DO NOTHING;
+
+-- name: end_attempt
+-- Close an attempt with its outcome.
+UPDATE striatumd.job_attempts
+SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp()
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
+  AND ended_at IS NULL;
+
+-- name: last_revision_verdict
+-- The verdict that asked for this attempt, if it is a revision.
+SELECT revision_verdict_id FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
+
+-- name: insert_lease
+-- Lease a job to a session.
+INSERT INTO striatumd.leases
+    (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at)
+VALUES (%(lease_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(session_id)s, %(holder)s,
+        %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s))
+RETURNING lease_id, expires_at;
+
+-- name: set_lease_token
+-- Bind the lane token minted for a lease.
+UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)s;
+
+-- name: lock_lease
+-- One lease with its job's state, locked.
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
+       l.expires_at <= clock_timestamp() AS expired
+FROM striatumd.leases l
+WHERE l.lease_id = %(lease_id)s
+FOR UPDATE;
+
+-- name: heartbeat
+-- Extend a live lease.
+UPDATE striatumd.leases
+SET heartbeat_at = clock_timestamp(),
+    expires_at = clock_timestamp() + make_interval(secs => %(ttl_s)s)
+WHERE lease_id = %(lease_id)s
+RETURNING expires_at;
+
+-- name: transfer_lease
+-- Hand a live lease to another session (same attempt).
+UPDATE striatumd.leases SET session_id = %(session_id)s, holder = %(holder)s,
+    heartbeat_at = clock_timestamp(),
+    expires_at = clock_timestamp() + make_interval(secs => %(ttl_s)s)
+WHERE lease_id = %(lease_id)s
+RETURNING expires_at;
+
+-- name: end_lease
+-- End a lease with its outcome.
+UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
+WHERE lease_id = %(lease_id)s AND ended_at IS NULL;
+
+-- name: live_leases_of_run
+-- The live leases of a run, locked.
+SELECT lease_id, job_id, attempt FROM striatumd.leases
+WHERE run_id = %(run_id)s AND ended_at IS NULL
+FOR UPDATE;
+
+-- name: expired_leases
+-- Live leases past their expiry (the sweeper locks each run, then re-checks).
+SELECT lease_id, run_id, job_id, attempt FROM striatumd.leases
+WHERE ended_at IS NULL AND expires_at <= clock_timestamp()
+ORDER BY expires_at
+LIMIT %(limit)s;
+
+-- name: list_leases
+-- A run's leases, newest first.
+SELECT lease_id, job_id, attempt, session_id, holder, lane, acquired_at, heartbeat_at,
+       expires_at, ended_at, outcome,
+       round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
+           AS heartbeat_age_s
+FROM striatumd.leases WHERE run_id = %(run_id)s
+ORDER BY acquired_at DESC;
+
+-- name: revoke_lease_tokens
+-- A lease's lane token dies with the lease.
+UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
+WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
+
+-- name: lease_run
+-- Which run a lease belongs to (read before locking the run, to keep the lock order).
+SELECT run_id FROM striatumd.leases WHERE lease_id = %(lease_id)s;

@@ -1,0 +1,118 @@
+"""Sessions, attempts and leases: who holds which job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum import errors
+from striatum.store import connection as db
+from striatum.store.sql import queries
+
+
+def _q(name: str) -> Any:
+    return queries("work")[name]
+
+
+def insert_session(conn: db.Conn, **values: Any) -> dict[str, Any]:
+    row = db.fetch_one(conn, _q("insert_session"), values)
+    assert row is not None
+    return dict(row)
+
+
+def get_session(conn: db.Conn, session_id: str) -> dict[str, Any]:
+    row = db.fetch_one(conn, _q("get_session"), {"session_id": session_id})
+    if row is None:
+        raise errors.NotFound(f"no session {session_id!r}", session_id=session_id)
+    return dict(row)
+
+
+def close_session(conn: db.Conn, session_id: str) -> bool:
+    return db.fetch_one(conn, _q("close_session"), {"session_id": session_id}) is not None
+
+
+def list_sessions(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, _q("list_sessions"), {"limit": limit})]
+
+
+def claim_next(conn: db.Conn, *, lane: str | None, run_id: str | None) -> dict[str, Any] | None:
+    row = db.fetch_one(conn, _q("claim_next"), {"lane": lane, "run_id": run_id})
+    return None if row is None else dict(row)
+
+
+def insert_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
+                   revision_verdict_id: str | None = None) -> None:
+    db.execute(conn, _q("insert_attempt"), {"run_id": run_id, "job_id": job_id,
+                                            "attempt": attempt,
+                                            "revision_verdict_id": revision_verdict_id})
+
+
+def end_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, state: str,
+                reason: str | None = None) -> None:
+    db.execute(conn, _q("end_attempt"), {"run_id": run_id, "job_id": job_id,
+                                         "attempt": attempt, "state": state, "reason": reason})
+
+
+def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -> str | None:
+    row = db.fetch_one(conn, _q("last_revision_verdict"),
+                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
+    return None if row is None else row["revision_verdict_id"]
+
+
+def insert_lease(conn: db.Conn, **values: Any) -> dict[str, Any]:
+    row = db.fetch_one(conn, _q("insert_lease"), values)
+    assert row is not None
+    return dict(row)
+
+
+def set_lease_token(conn: db.Conn, lease_id: str, token_id: str) -> None:
+    db.execute(conn, _q("set_lease_token"), {"lease_id": lease_id, "token_id": token_id})
+
+
+def lock_lease(conn: db.Conn, lease_id: str) -> dict[str, Any]:
+    row = db.fetch_one(conn, _q("lock_lease"), {"lease_id": lease_id})
+    if row is None:
+        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
+    return dict(row)
+
+
+def heartbeat(conn: db.Conn, lease_id: str, ttl_s: int) -> Any:
+    row = db.fetch_one(conn, _q("heartbeat"), {"lease_id": lease_id, "ttl_s": ttl_s})
+    assert row is not None
+    return row["expires_at"]
+
+
+def transfer(conn: db.Conn, *, lease_id: str, session_id: str, holder: str, ttl_s: int) -> Any:
+    row = db.fetch_one(conn, _q("transfer_lease"), {"lease_id": lease_id,
+                                                    "session_id": session_id,
+                                                    "holder": holder, "ttl_s": ttl_s})
+    assert row is not None
+    return row["expires_at"]
+
+
+def end_lease(conn: db.Conn, lease_id: str, outcome: str) -> None:
+    db.execute(conn, _q("end_lease"), {"lease_id": lease_id, "outcome": outcome})
+    end_lease_tokens(conn, lease_id)
+
+
+def end_lease_tokens(conn: db.Conn, lease_id: str) -> None:
+    """A lease's lane token dies with the lease (or when the lease changes hands)."""
+    db.execute(conn, _q("revoke_lease_tokens"), {"lease_id": lease_id})
+
+
+def live_leases(conn: db.Conn, run_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, _q("live_leases_of_run"), {"run_id": run_id})]
+
+
+def expired_leases(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, _q("expired_leases"), {"limit": limit})]
+
+
+def list_leases(conn: db.Conn, run_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.fetch_all(conn, _q("list_leases"), {"run_id": run_id})]
+
+
+def lease_run(conn: db.Conn, lease_id: str) -> str:
+    row = db.fetch_one(conn, _q("lease_run"), {"lease_id": lease_id})
+    if row is None:
+        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
+    return str(row["run_id"])

@@ -1,0 +1,102 @@
+"""block, escalation.list/show/resolve, checkpoint.decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum import errors
+from striatum.engine import leases, outcomes, progress, snapshot
+from striatum.model.engine.plan import GateDecision
+from striatum.model.engine.states import JobState
+from striatum.store import records, runs
+from striatum.verbs import results
+from striatum.verbs.context import Context
+
+OUTCOMES = {
+    "blocked": ("retry", "fail"),
+    "attempts_exhausted": ("retry", "fail"),
+    "revision_bound": ("accept", "revise", "fail"),
+}
+
+
+def block(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """An agent stops and asks the human; its attempt ends, its job waits."""
+    found = leases.held(ctx, params["lease"])
+    outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
+                         lease_outcome="released", attempt_state="cancelled",
+                         reason=f"blocked: {params['reason']}")
+    progress.move_job(ctx, found.run, found.job, JobState.WAITING, reason="blocked")
+    blocker_id = outcomes.open_escalation(ctx, found.run, found.job.job_id, "blocked",
+                                          params["reason"])
+    return {"blocker_id": blocker_id, "job_id": found.job.job_id, "state": "waiting"}
+
+
+def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = records.list_blockers(ctx.conn, params.get("run_id"), params["all"])
+    return {"escalations": [b for b in found if b["kind"] == "escalation"]}
+
+
+def show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    blocker = records.lock_blocker(ctx.conn, params["blocker"])
+    history = runs.events_mentioning(ctx.conn, "blocker_id", params["blocker"])
+    allowed = OUTCOMES.get(blocker["reason_kind"], ())
+    return {"blocker": blocker, "outcomes": list(allowed), "events": history}
+
+
+def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run_id = records.lock_blocker(ctx.conn, params["blocker"])["run_id"]
+    run = runs.lock(ctx.conn, run_id)
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    blocker = records.lock_blocker(ctx.conn, params["blocker"])
+    if blocker["kind"] != "escalation":
+        raise errors.Conflict("a checkpoint is decided with `checkpoint decide`")
+    if blocker["state"] != "open":
+        raise errors.Conflict(f"blocker {blocker['blocker_id']} is already resolved")
+    outcome, note = params["outcome"], params.get("note") or ""
+    allowed = OUTCOMES[blocker["reason_kind"]]
+    if outcome not in allowed:
+        raise errors.ValidationError(f"a {blocker['reason_kind']} escalation takes --outcome "
+                                     f"{'|'.join(allowed)}", parameter="outcome")
+    job = jobs[blocker["job_id"]]
+    if blocker["reason_kind"] == "revision_bound":
+        decision = {"accept": GateDecision.ACCEPT, "revise": GateDecision.REVISE,
+                    "fail": GateDecision.FAIL}[outcome]
+        verdict_id = records.latest_verdict(ctx.conn, run_id=run.run_id, job_id=job.job_id)
+        results.settle_escalated_gate(ctx, run, job, decision, verdict_id, note or outcome)
+    else:
+        records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=note,
+                                resolved_by=ctx.actor, outcome=outcome)
+        progress.emit(ctx, run, "escalation.resolved", job.job_id,
+                      blocker_id=blocker["blocker_id"], outcome=outcome, note=note)
+        if outcome == "retry":
+            progress.move_job(ctx, run, job, JobState.READY, reason="retry after escalation")
+        elif job.state != JobState.FAILED:
+            progress.move_job(ctx, run, job, JobState.FAILED, reason="failed by the human")
+    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    return {"blocker_id": blocker["blocker_id"], "outcome": outcome,
+            "run_state": run.state.value}
+
+
+def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run_id = records.lock_blocker(ctx.conn, params["blocker"])["run_id"]
+    run = runs.lock(ctx.conn, run_id)
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    blocker = records.lock_blocker(ctx.conn, params["blocker"])
+    if blocker["kind"] != "checkpoint":
+        raise errors.Conflict("an escalation is resolved with `escalation resolve`")
+    if blocker["state"] != "open":
+        raise errors.Conflict(f"checkpoint {blocker['job_id']} was already decided "
+                              f"({blocker['resolution']})")
+    choices = snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"]
+    choice = params["choice"]
+    if choice not in choices:
+        raise errors.ValidationError(f"choice {choice!r} is not one of "
+                                     f"{', '.join(sorted(choices))}", parameter="choice")
+    records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=choice,
+                            resolved_by=ctx.actor, outcome=choice)
+    progress.emit(ctx, run, "checkpoint.decided", blocker["job_id"],
+                  blocker_id=blocker["blocker_id"], choice=choice, note=params.get("note"))
+    progress.move_job(ctx, run, jobs[blocker["job_id"]], JobState.SUCCEEDED,
+                      reason=f"decided: {choice}")
+    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    return {"checkpoint": blocker["job_id"], "choice": choice, "run_state": run.state.value}

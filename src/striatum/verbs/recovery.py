@@ -1,0 +1,70 @@
+"""recovery.list, recovery.requeue, recovery.sweep (also run by the daemon on a timer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum import errors
+from striatum.engine import outcomes, progress
+from striatum.model.engine.states import JobState
+from striatum.store import records, runs, work
+from striatum.verbs.context import Context
+
+
+def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run_id = params.get("run_id")
+    expired = [lease for lease in work.expired_leases(ctx.conn, limit=500)
+               if run_id is None or lease["run_id"] == run_id]
+    failed, stuck = [], []
+    for run in runs.list_runs(ctx.conn, state="running", limit=500):
+        if run_id is not None and run["run_id"] != run_id:
+            continue
+        jobs = runs.jobs(ctx.conn, run["run_id"])
+        failed += [{"run_id": run["run_id"], "job_id": j.job_id, "attempt": j.attempt}
+                   for j in jobs if j.state == JobState.FAILED]
+        if not any(j.state in (JobState.READY, JobState.LEASED, JobState.WAITING)
+                   for j in jobs):
+            stuck.append(run["run_id"])
+    escalations = [b for b in records.open_blockers(ctx.conn, run_id)
+                   if b["kind"] == "escalation"]
+    return {"expired_leases": expired, "failed_jobs": failed, "stuck_runs": stuck,
+            "open_escalations": escalations}
+
+
+def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Put a failed job back to ready (closing its attempts escalation)."""
+    run = runs.lock(ctx.conn, params["run_id"])
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    job = jobs.get(params["job"])
+    if job is None:
+        raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}")
+    if job.state != JobState.FAILED:
+        raise errors.Conflict(f"job {job.job_id} is {job.state.value}; only failed jobs are "
+                              "requeued")
+    for blocker in records.open_blockers(ctx.conn, run.run_id):
+        if blocker["job_id"] == job.job_id:
+            records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
+                                    resolution="requeued", resolved_by=ctx.actor,
+                                    outcome="retry")
+    progress.move_job(ctx, run, job, JobState.READY, reason="requeued by recovery")
+    return {"job_id": job.job_id, "state": "ready"}
+
+
+def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Expire silent leases: each job goes back to ready as a new attempt, or fails."""
+    recovered = []
+    for candidate in work.expired_leases(ctx.conn, limit=params.get("limit") or 100):
+        run = runs.lock(ctx.conn, candidate["run_id"])
+        jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+        lease = work.lock_lease(ctx.conn, candidate["lease_id"])
+        if lease["ended_at"] is not None or not lease["expired"]:
+            continue  # finished or heartbeated meanwhile
+        job = jobs[lease["job_id"]]
+        why = f"lease {lease['lease_id']} expired: its holder stopped heartbeating"
+        outcomes.end_attempt(ctx, run, job, lease["lease_id"], lease_outcome="expired",
+                             attempt_state="expired", reason=why)
+        outcomes.after_failure(ctx, run, job, why=why)
+        progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+        recovered.append({"lease_id": lease["lease_id"], "run_id": run.run_id,
+                          "job_id": job.job_id, "attempt": job.attempt})
+    return {"recovered": recovered}

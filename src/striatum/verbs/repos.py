@@ -1,0 +1,65 @@
+"""adopt, repo.list."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from striatum import errors
+from striatum.store import chains, repositories
+from striatum.verbs.context import Context
+
+IGNORE_LINE = ".striatum/"
+
+
+def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    path = _existing_repo(params.get("repo"))
+    repo_id = "repo_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    existing = repositories.find_by_path(ctx.conn, str(path))
+    repo = repositories.insert(ctx.conn, repo_id=repo_id, path=str(path), name=path.name)
+    if params.get("notify") is not None:
+        repositories.set_notify(ctx.conn, repo.repo_id, params["notify"] or None)
+    ignored = _ignore_scratch(path)
+    if existing is None:
+        chains.append_event(ctx.conn, repo_id=repo.repo_id, type="repo.adopted",
+                             actor=ctx.actor, payload={"path": str(path)})
+    return {"repo_id": repo.repo_id, "path": repo.path, "name": repo.name,
+            "already_adopted": existing is not None, "gitignore_updated": ignored}
+
+
+def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return {"repositories": repositories.list_all(ctx.conn)}
+
+
+def resolve(ctx: Context, repo: str | None) -> dict[str, Any]:
+    """The adopted repository at a path (the CLI sends --repo or the cwd's git root)."""
+    if not repo:
+        raise errors.ValidationError("no repository: run inside a git repository or pass "
+                                     "--repo DIR", parameter="repo")
+    found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()))
+    if found is None:
+        raise errors.NotFound(f"repository {repo} is not adopted",
+                              hint=f"striatum --repo {repo} adopt", path=repo)
+    return found
+
+
+def _existing_repo(repo: str | None) -> Path:
+    if not repo:
+        raise errors.ValidationError("no repository: run inside a git repository or pass "
+                                     "--repo DIR", parameter="repo")
+    path = Path(repo).resolve()
+    if not path.is_dir():
+        raise errors.NotFound(f"no directory {repo}", path=repo)
+    return path
+
+
+def _ignore_scratch(path: Path) -> bool:
+    """Add `.striatum/` to the repository's .gitignore unless it is already there."""
+    gitignore = path / ".gitignore"
+    text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    if any(line.strip() in (IGNORE_LINE, ".striatum") for line in text.splitlines()):
+        return False
+    gitignore.write_text(text + ("" if not text or text.endswith("\n") else "\n")
+                         + IGNORE_LINE + "\n", encoding="utf-8")
+    return True

@@ -1,0 +1,144 @@
+"""publish-artifact, complete, verdict, override-verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from striatum import errors
+from striatum.engine import files, leases, outcomes, progress, publishing, snapshot
+from striatum.engine.ids import new_id
+from striatum.model.engine.plan import GateDecision
+from striatum.model.engine.states import JobState
+from striatum.store import records, runs
+from striatum.store.runs import JobRow, Run
+from striatum.verbs.context import Context
+
+VERDICTS = ("accept", "needs_revision", "reject")
+
+
+def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = leases.held(ctx, params["lease"])
+    return publishing.publish(ctx, found.run, found.job, found.lease["lease_id"],
+                              params["path"], params["kind"])
+
+
+def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = leases.held(ctx, params["lease"])
+    run, job, lease_id = found.run, found.job, found.lease["lease_id"]
+    missing = publishing.publish_expected(ctx, run, job, lease_id)
+    if missing:
+        raise errors.ValidationError(
+            f"{job.job_id} cannot complete: required artifact(s) missing: {', '.join(missing)}",
+            missing=missing)
+    verdict = _review_verdict(ctx, run, job, lease_id) if job.kind == "review" else None
+    outcomes.end_attempt(ctx, run, job, lease_id, lease_outcome="completed",
+                         attempt_state="succeeded")
+    if verdict is None:
+        progress.move_job(ctx, run, job, JobState.SUCCEEDED, reason="completed",
+                          attempt=job.attempt)
+    else:
+        outcomes.settle_review(ctx, run, job, verdict)
+    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    now = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == job.job_id)
+    return {"job_id": job.job_id, "state": now.state.value, "attempt": job.attempt,
+            "verdict": None if verdict is None else verdict["value"],
+            "run_state": run.state.value}
+
+
+def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = leases.held(ctx, params["lease"])
+    if found.job.kind != "review":
+        raise errors.Conflict(f"{found.job.job_id} is a {found.job.kind}, not a review")
+    findings_id = None
+    if params.get("findings"):
+        findings_id = publishing.publish(ctx, found.run, found.job, found.lease["lease_id"],
+                                         params["findings"], "findings")["artifact_id"]
+    verdict_id = record_verdict(ctx, found.run, found.job, params["value"], findings_id,
+                                reviewer=found.lease["session_id"])
+    return {"verdict_id": verdict_id, "value": params["value"], "job_id": found.job.job_id,
+            "applies_on": "complete"}
+
+
+def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
+                   findings_id: str | None, *, reviewer: str | None,
+                   overrides: str | None = None, reason: str | None = None,
+                   applied: bool = False) -> str:
+    """Record a verdict with who gave it and whether it really was cross-provider."""
+    target = snapshot.job_spec(run, review.job_id)["review"]["target"]
+    mine = snapshot.lane_spec(run, review.lane)
+    target_lane = snapshot.job_spec(run, target).get("lane")
+    theirs = snapshot.lane_spec(run, target_lane)
+    verdict_id = new_id("vrd")
+    cross = _identity(review.lane, mine) != _identity(target_lane, theirs)
+    records.insert_verdict(
+        ctx.conn, verdict_id=verdict_id, run_id=run.run_id, review_job_id=review.job_id,
+        target_job_id=target, attempt=review.attempt, value=value,
+        findings_artifact_id=findings_id, actor=ctx.actor, overrides=overrides, reason=reason,
+        reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.get("provider"),
+        reviewer_model=mine.get("model"), author_lane=target_lane,
+        author_provider=theirs.get("provider"), author_model=theirs.get("model"),
+        cross_provider=cross, applied=applied)
+    progress.emit(ctx, run, "verdict.recorded", review.job_id, verdict_id=verdict_id,
+                  value=value, target=target, cross_provider=cross, overrides=overrides,
+                  reason=reason, findings_artifact_id=findings_id)
+    return verdict_id
+
+
+def _identity(lane: str | None, spec: dict[str, Any]) -> str:
+    provider = str(spec.get("provider"))
+    return provider if provider != "command" else f"command:{spec.get('model') or lane}"
+
+
+def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str) -> dict[str, Any]:
+    """The verdict given with the verb, else the one in the review artifact's front matter."""
+    pending = records.pending_verdict(ctx.conn, run_id=run.run_id, job_id=job.job_id,
+                                      attempt=job.attempt)
+    if pending is not None:
+        return pending
+    for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=job.job_id,
+                                              attempt=job.attempt):
+        value = files.front_matter(Path(run.repo_path) / artifact["path"]).get("verdict")
+        if value in VERDICTS:
+            verdict_id = record_verdict(ctx, run, job, value, artifact["artifact_id"],
+                                        reviewer=lease_id)
+            return {"verdict_id": verdict_id, "value": value,
+                    "findings_artifact_id": artifact["artifact_id"]}
+    raise errors.ValidationError(
+        f"review {job.job_id} has no verdict: run `striatum verdict --lease {lease_id} "
+        "--value accept|needs_revision|reject` or put `verdict:` in its artifact's front "
+        "matter", job_id=job.job_id)
+
+
+def override_verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """The principal decides a gate that waits for a human (revision bound reached)."""
+    run = runs.lock(ctx.conn, params["run_id"])
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    review = jobs.get(params["job"])
+    if review is None or review.kind != "review":
+        raise errors.NotFound(f"no review job {params['job']!r} in run {run.run_id}")
+    if review.state != JobState.WAITING:
+        raise errors.Conflict(f"review {review.job_id} is {review.state.value}; a verdict can "
+                              "be overridden while its gate waits for the human")
+    overridden = records.latest_verdict(ctx.conn, run_id=run.run_id, job_id=review.job_id)
+    verdict_id = record_verdict(ctx, run, review, params["value"], None, reviewer=None,
+                                reason=params["reason"], overrides=overridden, applied=True)
+    decision = {"accept": GateDecision.ACCEPT, "needs_revision": GateDecision.REVISE,
+                "reject": GateDecision.FAIL}[params["value"]]
+    settle_escalated_gate(ctx, run, review, decision, verdict_id, params["reason"])
+    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    return {"verdict_id": verdict_id, "job_id": review.job_id, "run_state": run.state.value}
+
+
+def settle_escalated_gate(ctx: Context, run: Run, review: JobRow, decision: GateDecision,
+                          verdict_id: str | None, note: str) -> None:
+    """Close the gate's open escalation and apply the human's decision."""
+    for blocker in records.open_blockers(ctx.conn, run.run_id):
+        if blocker["job_id"] == review.job_id:
+            records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
+                                    resolution=note, resolved_by=ctx.actor,
+                                    outcome=decision.value)
+            progress.emit(ctx, run, "escalation.resolved", review.job_id,
+                          blocker_id=blocker["blocker_id"], outcome=decision.value, note=note)
+    target = snapshot.job_spec(run, review.job_id)["review"]["target"]
+    outcomes.apply_gate(ctx, run, review, decision, verdict_id or "", target)

@@ -1,0 +1,136 @@
+"""run.prepare, run.start, run.pause, run.resume, run.cancel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from striatum import errors
+from striatum.engine import progress
+from striatum.engine.ids import new_id
+from striatum.model.canonical import canonical_bytes
+from striatum.model.engine.states import RunState, check_run
+from striatum.model.workflow.validate import validate_text
+from striatum.store import runs
+from striatum.verbs import repos
+from striatum.verbs.context import Context
+
+MAX_FILE_BYTES = 1 << 20
+
+
+def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    repo = repos.resolve(ctx, params.get("repo"))
+    path = Path(params["workflow"])
+    text = _read(path)
+    files = _workflow_files(path.parent, text)
+    result = validate_text(text, file_exists=files.__contains__)
+    if not result.ok or result.workflow is None:
+        raise errors.ValidationError(
+            f"{path}: {len(result.errors)} error(s); first: {result.errors[0]}",
+            hint=f"striatum workflow validate {path}",
+            problems=[p.to_dict() for p in result.errors])
+    document = json.loads(text)
+    body = {"workflow": document, "files": files}
+    sha256 = hashlib.sha256(canonical_bytes(body)).hexdigest()
+    snapshot_id = runs.insert_snapshot(ctx.conn, snapshot_id=new_id("wfs"),
+                                       repo_id=str(repo["repo_id"]),
+                                       workflow_id=document["id"], sha256=sha256, body=body)
+    run_id = new_id("run")
+    runs.insert_run(ctx.conn, run_id=run_id, repo_id=repo["repo_id"], snapshot_id=snapshot_id,
+                    created_by=ctx.actor, workflow_path=str(path))
+    lanes = document["lanes"]
+    for position, job in enumerate(document["jobs"]):
+        lane = lanes.get(job.get("lane") or "", {})
+        runs.insert_job(ctx.conn, run_id=run_id, job_id=job["id"], kind=job["kind"],
+                        lane=job.get("lane"), max_attempts=lane.get("max_attempts", 3),
+                        depends_on=list(job.get("depends_on", [])), position=position)
+    run = runs.get(ctx.conn, run_id)
+    progress.emit(ctx, run, "run.prepared", workflow_id=document["id"], sha256=sha256,
+                  jobs=len(document["jobs"]), workflow_path=str(path))
+    return {"run_id": run_id, "workflow_id": document["id"], "sha256": sha256,
+            "jobs": len(document["jobs"]), "warnings": [p.to_dict() for p in result.warnings]}
+
+
+def start(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run = runs.lock(ctx.conn, params["run_id"])
+    check_run(run.state, RunState.RUNNING)
+    if run.state != RunState.PREPARED:
+        raise errors.Conflict(f"run {run.run_id} is {run.state.value}; use run resume",
+                              run_id=run.run_id)
+    runs.set_state(ctx.conn, run.run_id, RunState.RUNNING)
+    progress.emit(ctx, run, "run.started")
+    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    return _summary(run)
+
+
+def pause(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _move(ctx, params["run_id"], RunState.PAUSED, "run.paused", RunState.RUNNING)
+
+
+def resume(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _move(ctx, params["run_id"], RunState.RUNNING, "run.resumed", RunState.PAUSED)
+
+
+def cancel(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run = runs.lock(ctx.conn, params["run_id"])
+    if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
+        raise errors.Conflict(f"run {run.run_id} already ended ({run.state.value})",
+                              run_id=run.run_id)
+    jobs = runs.jobs(ctx.conn, run.run_id, lock=True)
+    reason = params.get("reason") or "cancelled by a caller"
+    run = progress.end_run(ctx, run, jobs, RunState.CANCELLED, reason=reason)
+    return _summary(run)
+
+
+def _move(ctx: Context, run_id: str, wanted: RunState, event: str,
+          required: RunState) -> dict[str, Any]:
+    run = runs.lock(ctx.conn, run_id)
+    if run.state != required:
+        raise errors.Conflict(f"run {run_id} is {run.state.value}, not {required.value}",
+                              run_id=run_id, state=run.state.value)
+    check_run(run.state, wanted)
+    runs.set_state(ctx.conn, run_id, wanted)
+    progress.emit(ctx, run, event)
+    return _summary(runs.get(ctx.conn, run_id))
+
+
+def _summary(run: runs.Run) -> dict[str, Any]:
+    return {"run_id": run.run_id, "state": run.state.value, "ended_reason": run.ended_reason}
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise errors.NotFound(f"no such file: {path}", path=str(path)) from None
+    except OSError as error:
+        raise errors.ValidationError(f"cannot read {path}: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise errors.ValidationError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
+    return data.decode("utf-8", errors="replace")
+
+
+def _workflow_files(folder: Path, text: str) -> dict[str, str]:
+    """The role and prompt files a workflow names, read now so the snapshot is complete."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return {}
+    names: list[str] = []
+    if isinstance(document, dict):
+        roles = document.get("roles")
+        if isinstance(roles, dict):
+            names += [v for v in roles.values() if isinstance(v, str)]
+        for job in document.get("jobs") or []:
+            if isinstance(job, dict) and isinstance(job.get("prompt"), str):
+                names.append(job["prompt"])
+    files: dict[str, str] = {}
+    for name in names:
+        candidate = (folder / name).resolve()
+        if folder.resolve() in candidate.parents and candidate.is_file():
+            files[name] = _read(candidate)
+    return files
+
+

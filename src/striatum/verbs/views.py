@@ -1,0 +1,132 @@
+"""status, why, list.*, inbox: read-only views of runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum import errors
+from striatum.engine import snapshot
+from striatum.model.engine.states import JobState, RunState
+from striatum.store import records, runs, work
+from striatum.verbs.context import Context
+
+ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk": "blocker_id"}
+
+
+def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("run_id"):
+        return run_status(ctx, params["run_id"])
+    active = [r for r in runs.list_runs(ctx.conn, limit=200)
+              if r["state"] in ("prepared", "running", "paused")]
+    blockers = records.open_blockers(ctx.conn)
+    actions = [f"striatum status --run-id {r['run_id']}" for r in active] or [
+        "nothing is active: striatum run prepare --workflow FILE"]
+    return {"active_runs": active, "open_blockers": blockers, "next_actions": actions}
+
+
+def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
+    run = runs.get(ctx.conn, run_id)
+    jobs = runs.jobs(ctx.conn, run_id)
+    leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease["ended_at"] is None]
+    blockers = records.open_blockers(ctx.conn, run_id)
+    job_rows = []
+    for job in jobs:
+        lane = snapshot.lane_spec(run, job.lane)
+        job_rows.append({"job_id": job.job_id, "kind": job.kind, "state": job.state.value,
+                         "attempt": job.attempt, "revisions": job.revisions,
+                         "lane": job.lane, "provider": lane.get("provider"),
+                         "model": lane.get("model")})
+    return {
+        "run": {"run_id": run.run_id, "state": run.state.value, "repo": run.repo_path,
+                "workflow_id": run.workflow["id"], "created_at": run.created_at,
+                "started_at": run.started_at, "ended_at": run.ended_at,
+                "ended_reason": run.ended_reason},
+        "jobs": job_rows,
+        "leases": [{k: lease[k] for k in ("lease_id", "job_id", "attempt", "session_id",
+                                          "expires_at", "heartbeat_age_s")} for lease in leases],
+        "open_blockers": blockers,
+        "next_actions": next_actions(run, jobs, blockers),
+    }
+
+
+def next_actions(run: runs.Run, jobs: list[runs.JobRow],
+                 blockers: list[dict[str, Any]]) -> list[str]:
+    """What a caller can do now, as exact commands."""
+    rid = run.run_id
+    if run.state == RunState.PREPARED:
+        return [f"striatum run start --run-id {rid}"]
+    if run.state == RunState.PAUSED:
+        return [f"striatum run resume --run-id {rid}"]
+    if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
+        return [f"nothing: the run {run.state.value} ({run.ended_reason})",
+                f"striatum why {rid}"]
+    actions = []
+    for blocker in blockers:
+        if blocker["kind"] == "checkpoint":
+            choices = sorted(snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"])
+            actions.append(f"striatum --as principal checkpoint decide --blocker "
+                           f"{blocker['blocker_id']} --choice {'|'.join(choices)}")
+        else:
+            actions.append(f"striatum --as principal escalation resolve --blocker "
+                           f"{blocker['blocker_id']} --outcome ...  ({blocker['reason']})")
+    ready = [j.job_id for j in jobs if j.state == JobState.READY]
+    if ready:
+        actions.append(f"striatum claim-next --session SESSION --run-id {rid}  "
+                       f"(ready: {', '.join(ready)})")
+    leased = [j.job_id for j in jobs if j.state == JobState.LEASED]
+    if leased:
+        actions.append(f"wait for the leased job(s): {', '.join(leased)}")
+    return actions or [f"striatum recovery list --run-id {rid}"]
+
+
+def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """The event history of a run, job, artifact, lease, verdict or blocker."""
+    target = params["id"]
+    prefix = target.split("_", 1)[0]
+    if prefix == "run":
+        runs.get(ctx.conn, target)
+        found = runs.events(ctx.conn, target)
+    elif prefix in ID_KEYS:
+        found = runs.events_mentioning(ctx.conn, ID_KEYS[prefix], target)
+    elif params.get("run_id"):
+        found = runs.events(ctx.conn, params["run_id"], target)
+    else:
+        raise errors.ValidationError(f"{target!r} looks like a job id: give --run-id too",
+                                     parameter="run_id")
+    if not found:
+        raise errors.NotFound(f"no events mention {target!r}", id=target)
+    result: dict[str, Any] = {"id": target, "events": found}
+    if prefix == "vrd":
+        verdict = records.get_verdict(ctx.conn, target)
+        if verdict is not None:
+            result["verdict"] = verdict
+    return result
+
+
+def list_runs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return {"runs": runs.list_runs(ctx.conn, state=params.get("state"),
+                                   limit=params["limit"])}
+
+
+def list_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return {"jobs": run_status(ctx, params["run_id"])["jobs"]}
+
+
+def list_artifacts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    runs.get(ctx.conn, params["run_id"])
+    return {"artifacts": records.list_artifacts(ctx.conn, params["run_id"])}
+
+
+def list_sessions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return {"sessions": work.list_sessions(ctx.conn)}
+
+
+def list_verdicts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    runs.get(ctx.conn, params["run_id"])
+    return {"verdicts": records.list_verdicts(ctx.conn, params["run_id"])}
+
+
+def inbox(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """What waits for the human: open checkpoints and escalations, oldest first."""
+    items = records.open_blockers(ctx.conn)
+    return {"waiting": items, "count": len(items)}

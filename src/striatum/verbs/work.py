@@ -1,0 +1,124 @@
+"""register-session, session.close, claim-next, heartbeat, release, lease.transfer, fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from striatum import errors
+from striatum.engine import leases, outcomes, packets, progress
+from striatum.engine.ids import new_id
+from striatum.model import tokens as token_rules
+from striatum.model.engine.states import JobState
+from striatum.model.roles import Role
+from striatum.store import runs, tokens, work
+from striatum.verbs import repos
+from striatum.verbs.context import Context
+
+MAX_TTL_S = 3600
+
+
+def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    repo_id = None
+    if params.get("repo"):
+        repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
+    session = work.insert_session(ctx.conn, session_id=new_id("ses"), repo_id=repo_id,
+                                  role=params["role"], lane=params.get("lane"),
+                                  token_id=ctx.caller.token_id)
+    return {"session_id": session["session_id"], "role": session["role"],
+            "lane": session["lane"], "next": f"striatum claim-next --session "
+            f"{session['session_id']}"}
+
+
+def close_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    work.get_session(ctx.conn, params["session"])
+    if not work.close_session(ctx.conn, params["session"]):
+        raise errors.Conflict(f"session {params['session']} is already closed")
+    return {"session_id": params["session"], "closed": True}
+
+
+def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    session = work.get_session(ctx.conn, params["session"])
+    if session["closed_at"] is not None:
+        raise errors.Conflict(f"session {params['session']} is closed")
+    ttl_s = _ttl(params)
+    lane = params.get("lane") or session["lane"]
+    found = work.claim_next(ctx.conn, lane=lane, run_id=params.get("run_id"))
+    if found is None:
+        return {"claimed": False, "reason": "no ready job" + (f" on lane {lane}" if lane else "")}
+    run = runs.lock(ctx.conn, found["run_id"])
+    job = next(j for j in runs.jobs(ctx.conn, run.run_id, lock=True)
+               if j.job_id == found["job_id"])
+    attempt = runs.bump_attempt(ctx.conn, run.run_id, job.job_id)
+    work.insert_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=attempt,
+                        revision_verdict_id=job.revision_verdict_id)
+    lease = work.insert_lease(ctx.conn, lease_id=new_id("lease"), run_id=run.run_id,
+                              job_id=job.job_id, attempt=attempt,
+                              session_id=session["session_id"], holder=ctx.actor,
+                              lane=job.lane, ttl_s=ttl_s)
+    secret = _mint_lane_token(ctx, lease["lease_id"], job.job_id)
+    progress.move_job(ctx, run, job, JobState.LEASED, reason="claimed",
+                      lease_id=lease["lease_id"], attempt=attempt,
+                      session_id=session["session_id"])
+    job = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == job.job_id)
+    packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
+    return {"claimed": True, **packet}
+
+
+def _mint_lane_token(ctx: Context, lease_id: str, job_id: str) -> str:
+    minted = token_rules.mint()
+    tokens.insert(ctx.conn, minted, role=Role.LANE, label=f"lane token for {job_id}",
+                  expires_at=None, lease_id=lease_id)
+    work.set_lease_token(ctx.conn, lease_id, minted.token_id)
+    return minted.secret
+
+
+def heartbeat(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = leases.held(ctx, params["lease"])
+    expires_at = work.heartbeat(ctx.conn, found.lease["lease_id"], _ttl(params))
+    return {"lease_id": found.lease["lease_id"], "expires_at": expires_at}
+
+
+def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = leases.held(ctx, params["lease"])
+    outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
+                         lease_outcome="released", attempt_state="cancelled",
+                         reason="released by its holder")
+    progress.move_job(ctx, found.run, found.job, JobState.READY, reason="released")
+    return {"lease_id": found.lease["lease_id"], "job_id": found.job.job_id, "state": "ready"}
+
+
+def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Hand a live lease to another session without a new attempt; a new lane token."""
+    found = leases.held(ctx, params["lease"])
+    session = work.get_session(ctx.conn, params["session"])
+    if session["closed_at"] is not None:
+        raise errors.Conflict(f"session {params['session']} is closed")
+    lease_id = found.lease["lease_id"]
+    expires_at = work.transfer(ctx.conn, lease_id=lease_id, session_id=session["session_id"],
+                               holder=ctx.actor, ttl_s=_ttl(params))
+    work.end_lease_tokens(ctx.conn, lease_id)
+    secret = _mint_lane_token(ctx, lease_id, found.job.job_id)
+    progress.emit(ctx, found.run, "lease.transferred", found.job.job_id, lease_id=lease_id,
+                  from_session=found.lease["session_id"], to_session=session["session_id"])
+    return {"lease_id": lease_id, "session_id": session["session_id"],
+            "expires_at": expires_at, "token": secret, "attempt": found.job.attempt}
+
+
+def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    found = leases.held(ctx, params["lease"])
+    reason = params["reason"]
+    outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
+                         lease_outcome="failed", attempt_state="failed", reason=reason)
+    outcomes.after_failure(ctx, found.run, found.job, why=reason)
+    run = progress.advance(ctx, runs.get(ctx.conn, found.run.run_id))
+    job = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == found.job.job_id)
+    return {"job_id": job.job_id, "state": job.state.value, "attempt": job.attempt,
+            "run_state": run.state.value}
+
+
+def _ttl(params: dict[str, Any]) -> int:
+    ttl = params.get("ttl_s") or leases.DEFAULT_TTL_S
+    if not 1 <= ttl <= MAX_TTL_S:
+        raise errors.ValidationError(f"--ttl-s must be between 1 and {MAX_TTL_S}",
+                                     parameter="ttl_s")
+    return int(ttl)
