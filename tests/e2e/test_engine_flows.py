@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
     return Operator(daemon=daemon, repo=new_repo(tmp_path))
 
 
-def _states(status: dict[str, object]) -> dict[str, str]:
-    return {j["job_id"]: j["state"] for j in status["jobs"]}  # type: ignore[attr-defined,index]
+def _states(status: dict[str, Any]) -> dict[str, str]:
+    return {j["job_id"]: j["state"] for j in status["jobs"]}
 
 
 def _doctor_ok(operator: Operator) -> None:

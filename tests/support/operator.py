@@ -82,7 +82,8 @@ class Operator:
             if status["run"]["state"] in ("succeeded", "failed", "cancelled"):
                 return status
             if not self.step(run_id):
-                return self.cli("status", "--run-id", run_id)
+                final: dict[str, Any] = self.cli("status", "--run-id", run_id)
+                return final
         raise AssertionError(f"run {run_id} did not settle in {max_steps} steps")
 
 
