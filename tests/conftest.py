@@ -82,6 +82,9 @@ def daemon(embedded_server: servers.PgServer) -> Iterator[DaemonUnderTest]:
     try:
         started.start()
         yield started
+        # Every test that used a daemon leaves chains that verify.
+        report = started.cli("daemon", "doctor", "--json", "--fast")
+        assert report.returncode == 0, report.stdout + report.stderr
     finally:
         discard(started)
         server.drop(cloned)

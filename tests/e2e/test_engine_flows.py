@@ -139,3 +139,13 @@ def test_the_notification_hook_hears_a_checkpoint_and_the_end(operator: Operator
                  if p.stat().st_size]
         time.sleep(0.1)
     assert sorted(kinds) == ["checkpoint", "run_ended"]
+
+
+def test_the_dashboard_shows_jobs_blockers_and_next_actions(operator: Operator) -> None:
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    operator.drive(run_id)
+    result = operator.daemon.cli("dashboard", "--run-id", run_id, "--once")
+    assert result.returncode == 0, result.stderr
+    assert f"run {run_id}" in result.stdout and "RUNNING" in result.stdout
+    assert "! checkpoint" in result.stdout and "checkpoint decide" in result.stdout
+    assert "+ draft" in result.stdout and "? decide" in result.stdout

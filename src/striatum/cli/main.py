@@ -74,6 +74,19 @@ def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json
     sys.exit(report.exit_code)
 
 
+@cli.command()
+@click.option("--run-id", required=True, help="The run to watch.")
+@click.option("--once", is_flag=True, help="Print one frame and exit.")
+@click.option("--interval", type=float, default=1.0, show_default=True,
+              help="Seconds between frames.")
+@click.pass_context
+def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> None:
+    """A compact terminal view of a run: jobs, leases, blockers, last events."""
+    from striatum.cli import dashboard as view
+
+    view.show(run_id, once=once, interval=interval, as_role=ctx.obj.get("as_role"))
+
+
 cli.add_command(workflow_commands.workflow)
 verb_commands.attach(cli)
 

@@ -1,0 +1,56 @@
+"""`striatum dashboard --run-id ID [--once]`: a compact terminal view of one run.
+
+Polls the `status` and `why` verbs (the live web view, fed by LISTEN/NOTIFY, comes with the
+web UI); redraws every --interval seconds until the run ends or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+
+from striatum.cli import client
+
+STATE_MARKS = {"pending": ".", "ready": "o", "leased": ">", "waiting": "?", "succeeded": "+",
+               "failed": "x", "cancelled": "-"}
+
+
+def render(status: dict[str, Any], events: list[dict[str, Any]], width: int = 100) -> str:
+    run = status["run"]
+    lines = [f"run {run['run_id']}  {run['workflow_id']}  {run['state'].upper()}"
+             + (f"  ({run['ended_reason']})" if run.get("ended_reason") else "")]
+    leases = {lease["job_id"]: lease for lease in status["leases"]}
+    for job in status["jobs"]:
+        lease = leases.get(job["job_id"])
+        age = f"  heartbeat {lease['heartbeat_age_s']}s ago" if lease else ""
+        lines.append(f"  {STATE_MARKS.get(job['state'], ' ')} {job['job_id']:<22} "
+                     f"{job['state']:<10} attempt {job['attempt']:<2} "
+                     f"{job['lane'] or 'human'}/{job['provider'] or '-'}{age}")
+    for blocker in status["open_blockers"]:
+        lines.append(f"  ! {blocker['kind']} {blocker['blocker_id']} on {blocker['job_id']}: "
+                     f"{blocker['reason']}")
+    lines.append("  last events:")
+    for event in events[-8:]:
+        lines.append(f"    {event['at'][11:19]} {event['type']:<22} {event['job_id'] or ''}")
+    lines.append("  next: " + "; ".join(status["next_actions"]))
+    return "\n".join(line[:width] for line in lines)
+
+
+def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> None:
+    while True:
+        status = client.call("status", {"run_id": run_id}, as_role=as_role)
+        events = client.call("why", {"id": run_id}, as_role=as_role)["events"]
+        frame = render(status, events)
+        if once:
+            click.echo(frame)
+            return
+        click.echo("\x1b[2J\x1b[H" + frame)
+        if status["run"]["state"] in ("succeeded", "failed", "cancelled"):
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            sys.exit(130)
