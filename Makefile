@@ -32,6 +32,7 @@ typecheck: install
 bench: install
 	$(BIN)/python -m bench.chain
 	$(BIN)/python -m bench.cli
+	$(BIN)/python -m bench.run
 
 demo: install
 	@echo "== provisioning the embedded PostgreSQL and applying migrations"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from striatum.store import migrations
 from tests.e2e.cli_helpers import run
 from tests.support.servers import PgServer, world_traversable_tempdir
 
@@ -25,7 +26,7 @@ def test_doctor_provisions_the_embedded_cluster_and_is_green(home: Path) -> None
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["ok"] is True
-    assert report["migrations"]["applied_now"] == ["0001_initial.sql"]
+    assert report["migrations"]["applied_now"] == [m.name for m in migrations.available()]
     assert (home / "postgres" / "data" / "PG_VERSION").exists()
     assert "Traceback" not in first.stderr
 
@@ -39,7 +40,7 @@ def test_doctor_provisions_the_embedded_cluster_and_is_green(home: Path) -> None
 def test_doctor_without_apply_reports_pending_migrations_with_exit_11(home: Path) -> None:
     result = run(["striatum", "daemon", "doctor"], home)
     assert result.returncode == 11
-    assert "pending 0001_initial.sql" in result.stdout
+    assert "pending 0001_initial.sql, 0002_run_engine.sql" in result.stdout
     assert "--apply-migrations" in result.stdout
 
 

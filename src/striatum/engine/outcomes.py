@@ -77,7 +77,7 @@ def apply_gate(ctx: Context, run: Run, review: JobRow, decision: GateDecision,
 def request_revision(ctx: Context, run: Run, review: JobRow, verdict_id: str,
                      target: str) -> None:
     """The target runs again (its packet carries the findings), then the review."""
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     view = progress.view(ctx, run, list(jobs.values()))
     runs.add_revision(ctx.conn, run.run_id, review.job_id)
     for job_id, wanted in plan.revision_resets(view, target, review.job_id).items():

@@ -112,6 +112,8 @@ def list_runs(conn: db.Conn, *, repo_id: str | None = None, state: str | None = 
 
 
 def jobs(conn: db.Conn, run_id: str, *, lock: bool = False) -> list[JobRow]:
+    """A run's jobs in workflow order. Transitions serialize on the run row (runs.lock), so
+    callers that hold it need not lock the job rows too."""
     query = queries("runs")["lock_jobs" if lock else "list_jobs"]
     return [JobRow.from_row(row) for row in db.fetch_all(conn, query, {"run_id": run_id})]
 

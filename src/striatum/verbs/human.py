@@ -46,7 +46,7 @@ def show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = records.lock_blocker(ctx.conn, params["blocker"])["run_id"]
     run = runs.lock(ctx.conn, run_id)
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     blocker = records.lock_blocker(ctx.conn, params["blocker"])
     if blocker["kind"] != "escalation":
         raise errors.Conflict("a checkpoint is decided with `checkpoint decide`")
@@ -80,7 +80,7 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = records.lock_blocker(ctx.conn, params["blocker"])["run_id"]
     run = runs.lock(ctx.conn, run_id)
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     blocker = records.lock_blocker(ctx.conn, params["blocker"])
     if blocker["kind"] != "checkpoint":
         raise errors.Conflict("an escalation is resolved with `escalation resolve`")

@@ -34,7 +34,7 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Put a failed job back to ready (closing its attempts escalation)."""
     run = runs.lock(ctx.conn, params["run_id"])
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     job = jobs.get(params["job"])
     if job is None:
         raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}")
@@ -55,7 +55,7 @@ def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     recovered = []
     for candidate in work.expired_leases(ctx.conn, limit=params.get("limit") or 100):
         run = runs.lock(ctx.conn, candidate["run_id"])
-        jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+        jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
         lease = work.lock_lease(ctx.conn, candidate["lease_id"])
         if lease["ended_at"] is not None or not lease["expired"]:
             continue  # finished or heartbeated meanwhile

@@ -113,7 +113,7 @@ def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str) -> dict[
 def override_verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """The principal decides a gate that waits for a human (revision bound reached)."""
     run = runs.lock(ctx.conn, params["run_id"])
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id, lock=True)}
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     review = jobs.get(params["job"])
     if review is None or review.kind != "review":
         raise errors.NotFound(f"no review job {params['job']!r} in run {run.run_id}")

@@ -8,7 +8,7 @@ from striatum import errors
 from striatum.engine import leases, outcomes, packets, progress
 from striatum.engine.ids import new_id
 from striatum.model import tokens as token_rules
-from striatum.model.engine.states import JobState
+from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
 from striatum.verbs import repos
@@ -46,8 +46,10 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if found is None:
         return {"claimed": False, "reason": "no ready job" + (f" on lane {lane}" if lane else "")}
     run = runs.lock(ctx.conn, found["run_id"])
-    job = next(j for j in runs.jobs(ctx.conn, run.run_id, lock=True)
-               if j.job_id == found["job_id"])
+    job = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == found["job_id"])
+    if job.state != JobState.READY or run.state != RunState.RUNNING:
+        # The run changed between the job lock and the run lock: let the caller try again.
+        return {"claimed": False, "reason": "raced with another transition; claim again"}
     attempt = runs.bump_attempt(ctx.conn, run.run_id, job.job_id)
     work.insert_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=attempt,
                         revision_verdict_id=job.revision_verdict_id)

@@ -1,0 +1,121 @@
+"""Run-engine benchmark: a scripted operator drives a 200-job DAG (fan-out 8) through the verbs.
+
+Prints one JSON report: verbs per job, orchestration overhead per job (wall time / jobs), and
+its ratio to one event-append transaction measured in the same run on the same database.
+The operator calls verbs over the socket from this process (no CLI start-up), and writes no
+artifact files (the jobs declare none), so the figure is the engine's own cost.
+
+Usage: python -m bench.run [--jobs 200] [--fanout 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+
+
+def dag(jobs: int, fanout: int) -> dict[str, Any]:
+    """A tree: job n depends on job (n - 1) // fanout, so each job releases up to `fanout`."""
+    specs = [{"id": f"j{n:04d}", "kind": "task", "lane": "work", "artifacts": [],
+              "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"]}
+             for n in range(jobs)]
+    return {"schema_version": "striatum.workflow.v1", "id": "bench-dag", "name": "Bench DAG",
+            "lanes": {"work": {"provider": "command", "command": ["true"],
+                               "max_concurrency": 64}}, "jobs": specs}
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, method: str, **params: Any) -> Any:
+        from striatum.cli import client
+
+        self.calls += 1
+        return client.call(method, params)
+
+
+def drive(call: Counter, run_id: str, session: str) -> int:
+    done = 0
+    while True:
+        packet = call("claim-next", session=session, run_id=run_id)
+        if not packet["claimed"]:
+            return done
+        call("complete", lease=packet["lease"]["lease_id"])
+        done += 1
+
+
+def append_transaction_seconds(samples: int = 200) -> float:
+    """The median time of one event append in its own transaction, on the same database."""
+    from striatum.daemon import substrate
+    from striatum.store import chains, repositories
+    from striatum.store import connection as db
+
+    timings = []
+    with substrate.database() as database:
+        conn = db.connect_runtime(database, autocommit=True)
+        db.in_transaction(conn, lambda c: repositories.insert(
+            c, repo_id="bench", path="/bench", name="bench"))
+        for _ in range(samples):
+            started = time.perf_counter()
+            db.in_transaction(conn, lambda c: chains.append_event(
+                c, repo_id="bench", type="bench", actor="bench", payload={}))
+            timings.append(time.perf_counter() - started)
+        conn.close()
+    timings.sort()
+    return timings[len(timings) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--fanout", type=int, default=8)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="striatum-bench-run-", dir="/tmp"))
+    base.chmod(0o755)
+    os.environ["STRIATUM_HOME"] = str(base / "home")
+    repo = base / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    workflow = base / "workflow.json"
+    workflow.write_text(json.dumps(dag(args.jobs, args.fanout)))
+    striatum = str(BIN / "striatum")
+    subprocess.run([striatum, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
+    try:
+        call = Counter()
+        call("adopt", repo=str(repo))
+        run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
+        session = call("register-session", role="operator")["session_id"]
+        setup_calls = call.calls
+        started = time.perf_counter()
+        call("run.start", run_id=run_id)
+        done = drive(call, run_id, session)
+        elapsed = time.perf_counter() - started
+        state = call("status", run_id=run_id)["run"]["state"]
+        verbs = call.calls - setup_calls - 1  # the final status is not part of the drive
+    finally:
+        subprocess.run([striatum, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
+    append_s = append_transaction_seconds()
+    per_job = elapsed / max(done, 1)
+    print(json.dumps({
+        "benchmark": "run", "jobs": args.jobs, "fanout": args.fanout, "completed": done,
+        "run_state": state, "verbs_per_job": round(verbs / max(done, 1), 2),
+        "wall_s": round(elapsed, 2), "overhead_per_job_ms": round(per_job * 1000, 2),
+        "event_append_transaction_ms": round(append_s * 1000, 3),
+        "overhead_ratio_to_append": round(per_job / append_s, 1),
+    }, indent=2))
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
