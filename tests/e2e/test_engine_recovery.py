@@ -197,3 +197,32 @@ def test_why_shows_whether_a_review_was_cross_provider(operator: Operator) -> No
     assert why["verdict"]["reviewer_model"] == "scripted-reviewer1"
     assert why["verdict"]["author_model"] == "scripted-author"
     assert errors.EXIT_CODES["not_found"] == 4
+
+
+def test_a_lease_changes_hands_without_a_new_attempt(operator: Operator) -> None:
+    run_id = operator.prepare(example("minimal-flow"))
+    packet = operator.claim(run_id)
+    assert packet is not None
+    fresh = operator.cli("register-session", "--role", "operator")["session_id"]
+    moved = operator.cli("lease", "transfer", "--lease", packet["lease"]["lease_id"],
+                         "--session", fresh)
+    assert moved["attempt"] == 1 and moved["session_id"] == fresh
+    old_token = operator.daemon.cli("heartbeat", "--lease", packet["lease"]["lease_id"],
+                                    token=packet["token"])
+    assert old_token.returncode == 14  # the old holder's lane token was revoked
+    operator.do_work(packet)
+    done = operator.daemon.cli("complete", "--lease", packet["lease"]["lease_id"],
+                               token=moved["token"])
+    assert done.returncode == 0, done.stderr
+    status = operator.cli("status", "--run-id", run_id)
+    assert status["run"]["state"] == "succeeded" and status["jobs"][0]["attempt"] == 1
+
+
+def test_a_paused_run_hands_out_no_work_until_resumed(operator: Operator) -> None:
+    run_id = operator.prepare(example("minimal-flow"))
+    operator.cli("run", "pause", "--run-id", run_id)
+    assert operator.claim(run_id) is None
+    assert operator.cli("status", "--run-id", run_id)["next_actions"] == [
+        f"striatum run resume --run-id {run_id}"]
+    operator.cli("run", "resume", "--run-id", run_id)
+    assert operator.drive(run_id)["run"]["state"] == "succeeded"
