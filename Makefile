@@ -35,16 +35,7 @@ bench: install
 	$(BIN)/python -m bench.run
 
 demo: install
-	@echo "== provisioning the embedded PostgreSQL and applying migrations"
-	$(BIN)/striatum daemon doctor --apply-migrations
-	@echo "== starting the daemon and making a few requests"
-	$(BIN)/striatum daemon start
-	$(BIN)/striatum whoami
-	$(BIN)/striatum --as principal token create --role reader --label demo --expires 1h
-	$(BIN)/striatum --as principal audit list --limit 5
-	@echo "== both chains verify, with the daemon running"
-	$(BIN)/striatum daemon doctor
-	$(BIN)/striatum daemon stop
+	bash scripts/demo.sh
 
 docs: install
 	$(BIN)/python -m striatum.cli.reference > docs/CLI_REFERENCE.md

@@ -87,6 +87,23 @@ def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> N
     view.show(run_id, once=once, interval=interval, as_role=ctx.obj.get("as_role"))
 
 
+@cli.command()
+@click.option("--run-id", required=True, help="The run whose jobs to run.")
+def supervise(run_id: str) -> None:
+    """Run a run's agents in the foreground until the run ends.
+
+    Claims ready jobs up to each lane's max_concurrency, launches each lane's agent in its
+    own process group (logs and prompt under .striatum/ in the repository), heartbeats its
+    lease, enforces the lane timeout, then completes or fails the job. Exits 0 when the run
+    succeeded, 5 otherwise.
+    """
+    from striatum.lanes.supervisor import Supervisor
+
+    final = Supervisor(run_id).run()
+    click.echo(f"run {run_id} {final}")
+    sys.exit(0 if final == "succeeded" else 5)
+
+
 cli.add_command(workflow_commands.workflow)
 verb_commands.attach(cli)
 

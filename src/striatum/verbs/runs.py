@@ -31,7 +31,8 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"{path}: {len(result.errors)} error(s); first: {result.errors[0]}",
             hint=f"striatum workflow validate {path}",
             problems=[p.to_dict() for p in result.errors])
-    document = json.loads(text)
+    # The normalized model, defaults included: what the engine and supervisors read.
+    document = result.workflow.model_dump(mode="json", by_alias=True)
     body = {"workflow": document, "files": files}
     sha256 = hashlib.sha256(canonical_bytes(body)).hexdigest()
     snapshot_id = runs.insert_snapshot(ctx.conn, snapshot_id=new_id("wfs"),

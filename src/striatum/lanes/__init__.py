@@ -1,0 +1,1 @@
+"""Lanes: provider profiles and the supervisor that runs agents for a run."""

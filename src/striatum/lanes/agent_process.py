@@ -1,0 +1,72 @@
+"""One agent process: launched in its own process group, logged, timed, killed as a group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from striatum.lanes.profiles import Invocation
+
+KILL_GRACE_S = 5.0
+
+
+@dataclass
+class AgentProcess:
+    packet: dict[str, Any]
+    process: subprocess.Popen[bytes]
+    started: float
+    deadline: float
+    scratch: Path
+    last_heartbeat: float = field(default_factory=time.monotonic)
+    killed_because: str | None = None
+
+    @property
+    def lease_id(self) -> str:
+        return str(self.packet["lease"]["lease_id"])
+
+    def kill_group(self, why: str) -> None:
+        """SIGTERM the whole group, then SIGKILL what is left after a grace period."""
+        self.killed_because = self.killed_because or why
+        for sent in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sent)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(KILL_GRACE_S if sent == signal.SIGTERM else None)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        _reap_group(self.process.pid)
+
+
+def launch(invocation: Invocation, *, cwd: Path, env: dict[str, str], scratch: Path,
+           timeout_s: float, packet: dict[str, Any]) -> AgentProcess:
+    scratch.mkdir(parents=True, exist_ok=True)
+    stdin: IO[bytes] | int = subprocess.DEVNULL
+    if invocation.stdin_file:
+        stdin = open(invocation.stdin_file, "rb")  # noqa: SIM115 - handed to the child
+    try:
+        with open(scratch / "stdout.log", "ab") as out, open(scratch / "stderr.log", "ab") as err:
+            process = subprocess.Popen(invocation.argv, cwd=cwd, env=env, stdin=stdin,
+                                       stdout=out, stderr=err, start_new_session=True)
+    finally:
+        if not isinstance(stdin, int):
+            stdin.close()
+    (scratch / "agent.pid").write_text(f"{process.pid}\n")
+    now = time.monotonic()
+    return AgentProcess(packet=packet, process=process, started=now,
+                        deadline=now + timeout_s, scratch=scratch)
+
+
+def _reap_group(pgid: int) -> None:
+    """Kill stragglers of a group whose leader is gone (a grandchild that outlived it)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
