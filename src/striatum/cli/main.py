@@ -89,7 +89,9 @@ def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> N
 
 @cli.command()
 @click.option("--run-id", required=True, help="The run whose jobs to run.")
-def supervise(run_id: str) -> None:
+@click.option("--until-blocked", is_flag=True,
+              help="Exit (status 5) when the run only waits for a human decision.")
+def supervise(run_id: str, until_blocked: bool) -> None:
     """Run a run's agents in the foreground until the run ends.
 
     Claims ready jobs up to each lane's max_concurrency, launches each lane's agent in its
@@ -99,7 +101,7 @@ def supervise(run_id: str) -> None:
     """
     from striatum.lanes.supervisor import Supervisor
 
-    final = Supervisor(run_id).run()
+    final = Supervisor(run_id, until_blocked=until_blocked).run()
     click.echo(f"run {run_id} {final}")
     sys.exit(0 if final == "succeeded" else 5)
 

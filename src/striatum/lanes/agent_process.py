@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -66,7 +67,5 @@ def launch(invocation: Invocation, *, cwd: Path, env: dict[str, str], scratch: P
 
 def _reap_group(pgid: int) -> None:
     """Kill stragglers of a group whose leader is gone (a grandchild that outlived it)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -28,8 +28,9 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 
 
 class Supervisor:
-    def __init__(self, run_id: str, *, log: Any = None) -> None:
+    def __init__(self, run_id: str, *, until_blocked: bool = False, log: Any = None) -> None:
         self.run_id = run_id
+        self.until_blocked = until_blocked
         self.running: dict[str, AgentProcess] = {}
         self.stopping = False
         self.log = log or (lambda text: print(f"supervise: {text}", file=sys.stderr,
@@ -59,11 +60,20 @@ class Supervisor:
                 return str(state)
             claimed = self._claim_all(status) if state == "running" else 0
             self._watch()
+            if self.until_blocked and self._only_waiting(status) and not self.running:
+                return "waiting for the human"
             if not claimed and not self.running:
                 time.sleep(IDLE_TICK_S)  # waiting for a human, a paused run, or a sweep
             else:
                 time.sleep(TICK_S)
         return "stopped"
+
+    @staticmethod
+    def _only_waiting(status: dict[str, Any]) -> bool:
+        """Nothing ready or leased, and something waits for a human decision."""
+        moving = {"ready", "leased"}
+        return bool(status["open_blockers"]) and not any(
+            job["state"] in moving for job in status["jobs"])
 
     def _claim_all(self, status: dict[str, Any]) -> int:
         limits = self._lane_limits(status)

@@ -1,0 +1,211 @@
+"""The supervisor runs real agent processes: every example shape, profiles, timeouts, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, example, new_repo
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def supervise(operator: Operator, run_id: str, *, timeout: float = 120,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id,
+                           "--until-blocked"],
+                          env={**operator.daemon.env, **(env or {})}, cwd=operator.repo,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def status(operator: Operator, run_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = operator.cli("status", "--run-id", run_id)
+    return result
+
+
+@pytest.mark.parametrize("name", ["minimal-flow", "review-flow", "code-change-flow",
+                                  "support-ledger-flow", "rfc-ledger-cleanup"])
+def test_each_example_runs_to_its_end_under_the_supervisor(operator: Operator, name: str) -> None:
+    run_id = operator.prepare(example(name))
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    final = status(operator, run_id)
+    assert final["run"]["state"] == "succeeded"
+    prompts = list((operator.repo / ".striatum" / "runs" / run_id).rglob("prompt.md"))
+    assert len(prompts) >= len(final["jobs"])
+    assert all(p.with_name("stdout.log").exists() for p in prompts)
+    if name == "code-change-flow":  # the scripted review asks for one revision
+        assert {j["job_id"]: j["attempt"] for j in final["jobs"]}["change"] == 2
+
+
+def test_the_checkpoint_example_waits_for_the_human_then_finishes(operator: Operator) -> None:
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                               env=operator.daemon.env, cwd=operator.repo,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not status(operator, run_id)["open_blockers"]:
+            assert time.monotonic() < deadline, "the checkpoint never opened"
+            time.sleep(0.2)
+        (blocker,) = status(operator, run_id)["open_blockers"]
+        operator.cli("checkpoint", "decide", "--blocker", blocker["blocker_id"], "--choice",
+                     "continue", principal=True)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert status(operator, run_id)["run"]["state"] == "succeeded"
+
+
+def _stub_workflow(tmp_path: Path, provider: str, model: str | None = None) -> Path:
+    folder = tmp_path / "wf"
+    folder.mkdir(exist_ok=True)
+    lane: dict[str, Any] = {"provider": provider, "timeout_s": 30, "max_attempts": 1}
+    if model:
+        lane["model"] = model
+    (folder / "workflow.json").write_text(json.dumps({
+        "schema_version": "striatum.workflow.v1", "id": "stub", "name": "Stub",
+        "lanes": {"agent": lane},
+        "jobs": [{"id": "draft", "kind": "task", "lane": "agent",
+                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+    return folder / "workflow.json"
+
+
+STUB = """#!{python}
+import json, os, sys
+from pathlib import Path
+record = {{"argv": sys.argv[1:], "stdin": sys.stdin.read(),
+          "env": {{k: v for k, v in os.environ.items() if k.startswith("STRIATUM_")}}}}
+Path(os.environ["STUB_LOG"]).write_text(json.dumps(record))
+Path(os.environ["STRIATUM_OUTPUT"]).write_text("---\\nverdict: accept\\n---\\nstub\\n")
+"""
+
+
+@pytest.mark.parametrize(("provider", "executable", "flags"), [
+    ("claude_code", "claude", ["-p", "--output-format", "json", "--model", "opus"]),
+    ("codex", "codex", ["exec", "--json", "--sandbox", "workspace-write", "--model", "opus",
+                        "-"]),
+    ("gemini", "gemini", ["--output-format", "json", "--model", "opus", "-p"]),
+])
+def test_each_profile_passes_its_headless_flags_and_the_prompt(
+    operator: Operator, tmp_path: Path, provider: str, executable: str, flags: list[str]
+) -> None:
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / executable).write_text(STUB.format(python=sys.executable))
+    (stubs / executable).chmod(0o755)
+    log = tmp_path / "stub.json"
+    run_id = operator.prepare(_stub_workflow(tmp_path, provider, "opus"))
+    env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": str(log)}
+    result = supervise(operator, run_id, env=env)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(log.read_text())
+    assert record["argv"][:len(flags)] == flags
+    assert "# draft" in record["stdin"] and "## Write" in record["stdin"]
+    assert record["env"]["STRIATUM_TOKEN"].startswith("stm_")
+    assert record["env"]["STRIATUM_JOB_ID"] == "draft"
+
+
+def test_an_agent_that_exits_0_without_its_outputs_has_failed(
+    operator: Operator, tmp_path: Path
+) -> None:
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["command"] = ["true"]
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    supervise(operator, run_id, timeout=60, env={"STRIATUM_SWEEP_INTERVAL_S": "1"})
+    final = status(operator, run_id)
+    assert final["jobs"][0]["state"] == "failed"
+    why = operator.cli("why", "draft", "--run-id", run_id)["events"]
+    assert any("exited 0 but" in str(e["payload"].get("reason")) for e in why)
+
+
+def test_a_timeout_kills_the_agent_and_its_grandchild(operator: Operator,
+                                                      tmp_path: Path) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"].update(timeout_s=1, command=[
+        "sh", "-c", f"sleep 300 & echo $! > {pidfile}; wait"])
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    supervise(operator, run_id, timeout=90)
+    grandchild = int(pidfile.read_text())
+    assert not _alive(grandchild), "the grandchild outlived the timeout"
+    events = operator.cli("why", "draft", "--run-id", run_id)["events"]
+    assert any("timed out" in str(e["payload"].get("reason")) for e in events)
+
+
+def test_kill_9_of_an_agent_fails_the_attempt_and_it_is_retried(
+    operator: Operator, tmp_path: Path
+) -> None:
+    marker = tmp_path / "first-attempt-done"
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    script = (f"if [ -e {marker} ]; then echo ok > $STRIATUM_OUTPUT; "
+              f"else touch {marker}; kill -9 $$; fi")
+    document["lanes"]["agent"].update(max_attempts=2, command=["sh", "-c", script])
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    final = status(operator, run_id)
+    assert final["jobs"][0]["attempt"] == 2 and final["run"]["state"] == "succeeded"
+
+
+def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
+    operator: Operator, tmp_path: Path
+) -> None:
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"].update(max_attempts=2, command=[
+        "sh", "-c", "if [ -e $STRIATUM_OUTPUT.go ]; then echo ok > $STRIATUM_OUTPUT; "
+        "else sleep 300; fi"])
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    first = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                             env=operator.daemon.env, cwd=operator.repo,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while status(operator, run_id)["jobs"][0]["state"] != "leased":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    lease = status(operator, run_id)["leases"][0]
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    agent_pid = int(next((operator.repo / ".striatum").rglob("agent.pid")).read_text())
+    os.killpg(agent_pid, signal.SIGKILL)  # an orphaned agent group, as after a host crash
+    operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
+    time.sleep(1.2)
+    operator.cli("recovery", "sweep")
+    run_dir = operator.repo / "docs" / "striatum" / run_id / "draft" / "attempt-2"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "out.md.go").write_text("go")
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    assert status(operator, run_id)["jobs"][0]["attempt"] == 2
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.split(") ")[1][0] != "Z"
