@@ -17,7 +17,7 @@ cd "$REPO"
 "$S" adopt
 RUN=$("$S" run prepare --workflow "$OLDPWD/examples/code-change-flow/workflow.json" --json \
       | python3 -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')
-"$S" run start --run-id "$RUN"
+"$S" run start --run-id "$RUN" --no-supervise
 echo "== supervising $RUN: scripted agents, one revision loop"
 "$S" supervise --run-id "$RUN"
 "$S" dashboard --run-id "$RUN" --once

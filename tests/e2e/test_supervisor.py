@@ -209,3 +209,19 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.split(") ")[1][0] != "Z"
+
+
+def test_run_start_launches_a_supervisor_and_walks_away(operator: Operator) -> None:
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow",
+                          str(example("review-flow")))["run_id"]
+    started = operator.daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id",
+                                  run_id, "--json")
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout)["state"] == "running"  # stdout stays pure JSON
+    assert "supervisor started" in started.stderr
+    deadline = time.monotonic() + 60
+    while status(operator, run_id)["run"]["state"] != "succeeded":
+        assert time.monotonic() < deadline, "the background supervisor never finished"
+        time.sleep(0.2)
+    assert (operator.repo / ".striatum" / f"supervisor-{run_id}.log").exists()

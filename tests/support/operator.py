@@ -35,7 +35,7 @@ class Operator:
     def prepare(self, workflow: Path) -> str:
         self.cli("adopt")
         run_id: str = self.cli("run", "prepare", "--workflow", str(workflow))["run_id"]
-        self.cli("run", "start", "--run-id", run_id)
+        self.cli("run", "start", "--run-id", run_id, "--no-supervise")
         self.session = self.cli("register-session", "--role", "operator")["session_id"]
         return run_id
 

@@ -24,6 +24,9 @@ def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any
         return {}
 
     monkeypatch.setattr(client, "call", record)
+    from striatum.cli import after
+
+    monkeypatch.setattr(after, "run_hook", lambda *args: None)
     result = CliRunner().invoke(cli, argv)
     return sent[0] if result.exit_code == 0 and sent else None
 
@@ -68,6 +71,7 @@ def test_the_fast_path_agrees_with_click_or_defers(argv: list[str]) -> None:
     from striatum.cli import local_params
 
     sent = local_params.complete(fast.verb, fast.params, None)
+    sent, _ = local_params.split_local(fast.verb, sent)
     assert expected == (fast.verb.name, sent, fast.as_role), argv
 
 

@@ -41,12 +41,14 @@ def parse(argv: list[str]) -> Invocation | None:
 def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum import errors
-    from striatum.cli import client, local_params, render
+    from striatum.cli import after, client, local_params, render
 
     try:
         params = local_params.complete(invocation.verb, invocation.params, None)
+        params, local = local_params.split_local(invocation.verb, params)
         result = client.call(invocation.verb.name, params, as_role=invocation.as_role)
         render.show(result, as_json=invocation.as_json)
+        after.run_hook(invocation.verb.after, result, local)
     except errors.StriatumError as error:
         _report(error.message, error.hint)
         return error.exit_code

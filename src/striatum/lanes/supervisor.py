@@ -37,7 +37,18 @@ class Supervisor:
                                               flush=True))
 
     def call(self, method: str, **params: Any) -> Any:
-        return client.call(method, params)
+        """One verb; while the daemon is away (restarting, say) wait and try again: leases
+        outlive short outages, and agents keep running meanwhile."""
+        delay = 0.2
+        while True:
+            try:
+                return client.call(method, params)
+            except (errors.DaemonUnreachable, errors.DatabaseUnavailable) as error:
+                if self.stopping:
+                    raise
+                self.log(f"{method}: {error.message}; retrying in {delay:.1f}s")
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def run(self) -> str:
         """Work until the run ends (or a signal); return the run's final state."""

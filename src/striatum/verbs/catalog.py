@@ -81,8 +81,12 @@ ENGINE: tuple[Verb, ...] = (
          capability=D, writes=True, handler="striatum.verbs.runs:prepare",
          params=(Param(name="workflow", type="string", required=True, path=True,
                        max_length=1000, help="The workflow.json file."), _repo())),
-    Verb(name="run.start", summary="Start a prepared run.", capability=D, writes=True,
-         handler="striatum.verbs.runs:start", params=(_run_id(),)),
+    Verb(name="run.start", summary="Start a prepared run; a supervisor runs its agents unless "
+         "--no-supervise.", capability=D, writes=True, handler="striatum.verbs.runs:start",
+         params=(_run_id(), Param(name="no_supervise", type="boolean", local=True,
+                                  help="Drive the run yourself (claim-next); start no "
+                                  "supervisor.")),
+         after="striatum.cli.after:start_supervisor"),
     Verb(name="run.pause", summary="Pause a run: nothing new is claimed.", capability=D,
          writes=True, handler="striatum.verbs.runs:pause", params=(_run_id(),)),
     Verb(name="run.resume", summary="Resume a paused run.", capability=D, writes=True,

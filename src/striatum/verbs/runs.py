@@ -98,7 +98,8 @@ def _move(ctx: Context, run_id: str, wanted: RunState, event: str,
 
 
 def _summary(run: runs.Run) -> dict[str, Any]:
-    return {"run_id": run.run_id, "state": run.state.value, "ended_reason": run.ended_reason}
+    return {"run_id": run.run_id, "state": run.state.value, "ended_reason": run.ended_reason,
+            "repo": run.repo_path}
 
 
 def _read(path: Path) -> str:

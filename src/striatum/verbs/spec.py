@@ -29,6 +29,7 @@ class Param(NamedTuple):
     positional: bool = False
     max_length: int = 4096
     path: bool = False  # a filesystem path: the CLI sends it absolute
+    local: bool = False  # handled by the CLI itself, never sent to the daemon
 
 
 class Verb(NamedTuple):
@@ -39,6 +40,7 @@ class Verb(NamedTuple):
     handler: str  # "module:function", imported only by the daemon
     params: tuple[Param, ...] = ()
     description: str = ""
+    after: str | None = None  # "module:function" the CLI runs with the result (and locals)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -62,6 +64,8 @@ class Verb(NamedTuple):
         """The parameters as a JSON Schema object (for MCP tools and editors)."""
         properties: dict[str, Any] = {}
         for p in self.params:
+            if p.local:
+                continue
             prop: dict[str, Any] = {"type": p.type, "description": p.help}
             if p.choices:
                 prop["enum"] = list(p.choices)
@@ -69,7 +73,7 @@ class Verb(NamedTuple):
                 prop["maxLength"] = p.max_length
             properties[p.name] = prop
         return {"type": "object", "properties": properties, "additionalProperties": False,
-                "required": [p.name for p in self.params if p.required]}
+                "required": [p.name for p in self.params if p.required and not p.local]}
 
 
 def _check(verb: str, param: Param, value: Any) -> Any:
