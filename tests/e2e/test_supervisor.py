@@ -225,3 +225,32 @@ def test_run_start_launches_a_supervisor_and_walks_away(operator: Operator) -> N
         assert time.monotonic() < deadline, "the background supervisor never finished"
         time.sleep(0.2)
     assert (operator.repo / ".striatum" / f"supervisor-{run_id}.log").exists()
+
+
+def test_send_delivers_a_message_to_a_running_agent(operator: Operator,
+                                                    tmp_path: Path) -> None:
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["command"] = [
+        "sh", "-c", 'read line < "$STRIATUM_INPUT_FIFO"; echo "$line" > "$STRIATUM_OUTPUT"']
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                               env=operator.daemon.env, cwd=operator.repo,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            sent = operator.daemon.cli("--repo", str(operator.repo), "send", "--run-id",
+                                       run_id, "--job", "draft", "--message", "hello agent")
+            if sent.returncode == 0:
+                break
+            assert time.monotonic() < deadline, sent.stderr
+            time.sleep(0.1)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    outputs = list((operator.repo / "docs" / "striatum").rglob("out.md"))
+    assert [p.read_text().strip() for p in outputs] == ["hello agent"]

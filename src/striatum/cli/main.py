@@ -106,6 +106,18 @@ def supervise(run_id: str, until_blocked: bool) -> None:
     sys.exit(0 if final == "succeeded" else 5)
 
 
+@cli.command()
+@click.option("--run-id", required=True, help="The run.")
+@click.option("--job", required=True, help="The running job whose agent gets the message.")
+@click.option("--message", required=True, help="One line of text.")
+@click.pass_context
+def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:
+    """Deliver a message to a running agent through its input FIFO (STRIATUM_INPUT_FIFO)."""
+    from striatum.lanes import messages
+
+    click.echo(messages.send(run_id, job, message, as_role=ctx.obj.get("as_role")))
+
+
 cli.add_command(workflow_commands.workflow)
 verb_commands.attach(cli)
 

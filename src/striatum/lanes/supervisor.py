@@ -114,6 +114,9 @@ class Supervisor:
         scratch.mkdir(parents=True, exist_ok=True)
         prompt = scratch / "prompt.md"
         prompt.write_text(packet["prompt"], encoding="utf-8")
+        fifo = scratch / "input.fifo"
+        if not fifo.exists():
+            os.mkfifo(fifo, 0o600)  # `striatum send` writes here; the agent may read it
         for expected in packet["expected_artifacts"]:
             (repo / expected["path"]).parent.mkdir(parents=True, exist_ok=True)
         values = {"prompt_file": str(prompt), "workdir": str(repo),
@@ -144,6 +147,7 @@ class Supervisor:
             "STRIATUM_TOKEN": packet["token"], "STRIATUM_LEASE": packet["lease"]["lease_id"],
             "STRIATUM_RUN_ID": self.run_id, "STRIATUM_JOB_ID": job["job_id"],
             "STRIATUM_ATTEMPT": str(job["attempt"]), "STRIATUM_PROMPT_FILE": str(prompt),
+            "STRIATUM_INPUT_FIFO": str(prompt.with_name("input.fifo")),
             "STRIATUM_OUTPUT": packet["expected_artifacts"][0]["path"]
             if packet["expected_artifacts"] else "",
             "STRIATUM_RUNTIME_DIR": str(paths.runtime_dir()),
