@@ -128,7 +128,9 @@ def test_the_notification_hook_hears_a_checkpoint_and_the_end(operator: Operator
 
     inbox = tmp_path / "notices"
     inbox.mkdir()
-    operator.cli("adopt", "--notify", f"cat > {inbox}/$(date +%s%N).json")
+    denied = operator.daemon.cli("--repo", str(operator.repo), "adopt", "--notify", "true")
+    assert denied.returncode == 6  # the hook runs commands: only the principal sets it
+    operator.cli("adopt", "--notify", f"cat > {inbox}/$(date +%s%N).json", principal=True)
     operator.choices = {"decide": "continue"}
     run_id = operator.prepare(example("human-checkpoint-flow"))
     operator.drive(run_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from striatum import errors
@@ -13,8 +14,9 @@ MAX_ARTIFACT_BYTES = 64 << 20
 
 
 def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
-    """The file for `relative`, refused unless it is a regular file inside the repository,
-    inside one of `scopes`, and reached without a symlink leading elsewhere."""
+    """The file for `relative`, refused unless it is a regular file inside the repository and
+    inside one of `scopes` both as written and once symlinks are resolved, and never under a
+    `.git/` or `.striatum/` directory."""
     problem = path_problem(relative)
     if problem:
         raise errors.ValidationError(f"artifact path {relative!r} {problem}", path=relative)
@@ -23,40 +25,62 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
             f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
             path=relative)
     candidate = repo / relative
-    real_repo, real = os.path.realpath(repo), os.path.realpath(candidate)
-    if os.path.commonpath([real_repo, real]) != real_repo:
-        raise errors.ValidationError(
-            f"artifact path {relative!r} leads outside the repository (through a symlink)",
-            path=relative)
-    inside = Path(real).relative_to(real_repo).parts
-    if inside and inside[0] in (".git", ".striatum"):
-        raise errors.ValidationError(f"artifact path {relative!r} leads into {inside[0]}/",
-                                     path=relative)
-    if not candidate.is_file():
-        raise errors.NotFound(f"artifact file {relative!r} does not exist in {repo}",
-                              path=relative)
-    return candidate
+    try:
+        real_repo, real = os.path.realpath(repo), os.path.realpath(candidate)
+        inside = os.path.relpath(real, real_repo)
+        if os.path.commonpath([real_repo, real]) != real_repo:
+            raise errors.ValidationError(f"artifact path {relative!r} leads outside the "
+                                         "repository (through a symlink)", path=relative)
+        parts = Path(inside).parts
+        if any(part in (".git", ".striatum") for part in parts):
+            raise errors.ValidationError(f"artifact path {relative!r} leads into a .git/ or "
+                                         ".striatum/ directory", path=relative)
+        if not any(within(inside, scope) for scope in scopes):
+            raise errors.ValidationError(f"artifact path {relative!r} resolves to {inside}, "
+                                         "outside the job's write scope", path=relative)
+        if not candidate.is_file():
+            raise errors.NotFound(f"artifact file {relative!r} does not exist in {repo}",
+                                  path=relative)
+    except OSError as error:
+        raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
+                                     path=relative) from None
+    return Path(real)
 
 
 def digest(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of a file, refusing very large ones."""
-    size = path.stat().st_size
-    if size > MAX_ARTIFACT_BYTES:
-        raise errors.ValidationError(f"artifact {path.name} is {size} bytes; the limit is "
-                                     f"{MAX_ARTIFACT_BYTES}")
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(chunk)
-    return sha.hexdigest(), size
+    """SHA-256 and size of a regular file, read through one descriptor (no symlink, no
+    FIFO, at most MAX_ARTIFACT_BYTES)."""
+    data = _read_regular(path, MAX_ARTIFACT_BYTES)
+    if data is None:
+        raise errors.ValidationError(f"artifact {path.name} is not a regular file of at most "
+                                     f"{MAX_ARTIFACT_BYTES} bytes")
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
-def front_matter(path: Path) -> dict[str, str]:
-    """The `key: value` lines of a Markdown file's leading --- block (no YAML library)."""
+def read_recorded(repo: Path, relative: str, sha256: str, limit: int = 1 << 20) -> str | None:
+    """A published file's text, only if it is still exactly what was recorded."""
+    data = _read_regular(repo / relative, limit)
+    if data is None or hashlib.sha256(data).hexdigest() != sha256:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return {}
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        data = handle.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """The `key: value` lines of a Markdown text's leading --- block (no YAML library)."""
+    lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return {}
     found: dict[str, str] = {}

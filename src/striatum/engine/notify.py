@@ -27,8 +27,10 @@ def deliver(notices: list[dict[str, Any]]) -> None:
 
 def _run(command: str, notice: dict[str, Any]) -> None:
     try:
+        # A minimal environment: the daemon's own (database URL, tokens) stays out of it.
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "USER")}
         subprocess.run(["sh", "-c", command], input=json.dumps(notice, default=str).encode(),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=TIMEOUT_S, check=False)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                       timeout=TIMEOUT_S, check=False, cwd="/")
     except (OSError, subprocess.TimeoutExpired) as error:
         log.warning("notification command failed: %s", error)

@@ -24,14 +24,18 @@ def end_attempt(ctx: Context, run: Run, job: JobRow, lease_id: str, *, lease_out
 
 
 def after_failure(ctx: Context, run: Run, job: JobRow, *, why: str) -> None:
-    """A failed or expired attempt: retry as a new attempt, or fail with a blocker."""
-    decision = plan.after_failed_attempt(job.attempt, job.max_attempts)
+    """A failed or expired attempt: retry as a new attempt, or fail with a blocker.
+
+    Only failures since the job last succeeded count (a release or a revision does not)."""
+    failures = runs.count_failure(ctx.conn, run.run_id, job.job_id)
+    decision = plan.after_failed_attempt(failures, job.max_attempts)
     if decision == AttemptDecision.RETRY:
         progress.move_job(ctx, run, job, JobState.READY, reason=why, attempt=job.attempt)
         return
     progress.move_job(ctx, run, job, JobState.FAILED, reason=why, attempt=job.attempt)
     open_escalation(ctx, run, job.job_id, "attempts_exhausted",
-                    f"{job.job_id} failed {job.attempt} of {job.max_attempts} attempts: {why}")
+                    f"{job.job_id} failed {failures} attempt(s) in a row (its lane allows "
+                    f"{job.max_attempts}): {why}")
 
 
 def open_escalation(ctx: Context, run: Run, job_id: str, reason_kind: str, reason: str) -> str:
@@ -76,15 +80,37 @@ def apply_gate(ctx: Context, run: Run, review: JobRow, decision: GateDecision,
 
 def request_revision(ctx: Context, run: Run, review: JobRow, verdict_id: str,
                      target: str) -> None:
-    """The target runs again (its packet carries the findings), then the review."""
+    """The target runs again (its next packet carries every review's findings), and every job
+    downstream of it goes back to pending: reviews must judge the new attempt, not the old.
+    Live work downstream is stopped (its lease ends) and its open escalations close."""
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     view = progress.view(ctx, run, list(jobs.values()))
     runs.add_revision(ctx.conn, run.run_id, review.job_id)
+    runs.add_revision_verdict(ctx.conn, run.run_id, target, verdict_id)
     for job_id, wanted in plan.revision_resets(view, target, review.job_id).items():
         current = jobs[job_id]
+        if current.state == JobState.LEASED and job_id != review.job_id:
+            stop_live_work(ctx, run, current, "superseded by a revision")
+        close_escalations(ctx, run, job_id, "superseded by a revision")
         if current.state != wanted:
             progress.move_job(ctx, run, current, wanted, reason="revision requested",
                               verdict_id=verdict_id)
-    runs.set_revision_verdict(ctx.conn, run.run_id, target, verdict_id)
+        runs.clear_job_history(ctx.conn, run.run_id, job_id, keep_verdicts=job_id == target)
     progress.emit(ctx, run, "revision.requested", target, review_job_id=review.job_id,
                   verdict_id=verdict_id, revision=review.revisions + 1)
+
+
+def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
+    for lease in work.live_leases(ctx.conn, run.run_id):
+        if lease["job_id"] == job.job_id:
+            end_attempt(ctx, run, job, lease["lease_id"], lease_outcome="cancelled",
+                        attempt_state="cancelled", reason=why)
+
+
+def close_escalations(ctx: Context, run: Run, job_id: str, why: str) -> None:
+    for blocker in records.open_blockers(ctx.conn, run.run_id):
+        if blocker["job_id"] == job_id:
+            records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=why,
+                                    resolved_by=ctx.actor, outcome="superseded")
+            progress.emit(ctx, run, "escalation.resolved", job_id,
+                          blocker_id=blocker["blocker_id"], outcome="superseded", note=why)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from striatum.engine import snapshot
+from striatum.engine import files, snapshot
 from striatum.store import records, runs
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
@@ -54,18 +54,26 @@ def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, An
 
 
 def revision_input(ctx: Context, run: Run, job: JobRow) -> dict[str, Any] | None:
-    """For a revision attempt: the review's verdict and its findings text."""
-    if not job.revision_verdict_id:
+    """For a revision attempt: every verdict that asked for it, with its findings text."""
+    asked = []
+    for verdict_id in job.revision_verdicts:
+        verdict = records.get_verdict(ctx.conn, verdict_id)
+        if verdict is None:
+            continue
+        findings = None
+        if verdict["findings_artifact_id"]:
+            artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
+            text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+            findings = {"path": artifact["path"],
+                        "text": text if text is not None else "(the findings file changed "
+                        "since it was published)"}
+        asked.append({"verdict_id": verdict["verdict_id"],
+                      "review_job_id": verdict["review_job_id"], "value": verdict["value"],
+                      "findings": findings})
+    if not asked:
         return None
-    verdict = records.get_verdict(ctx.conn, job.revision_verdict_id)
-    if verdict is None:
-        return None
-    findings = None
-    if verdict["findings_artifact_id"]:
-        artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
-        findings = {"path": artifact["path"], "text": _read(Path(run.repo_path), artifact["path"])}
-    return {"verdict_id": verdict["verdict_id"], "review_job_id": verdict["review_job_id"],
-            "value": verdict["value"], "findings": findings}
+    first = asked[0]
+    return {**first, "all": asked}
 
 
 def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
@@ -81,9 +89,10 @@ def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
         parts.append("## Inputs\n\n" + "\n".join(
             f"- `{i['path']}` (from {i['job_id']}, attempt {i['attempt']})" for i in inputs))
     if revision is not None:
-        findings = revision["findings"]
-        text = findings["text"] if findings else "(the review gave no findings file)"
-        parts.append(f"## Revision requested by {revision['review_job_id']}\n\n{text.strip()}")
+        for asked in revision["all"]:
+            findings = asked["findings"]
+            text = findings["text"] if findings else "(the review gave no findings file)"
+            parts.append(f"## Revision requested by {asked['review_job_id']}\n\n{text.strip()}")
     if expected:
         parts.append("## Write\n\n" + "\n".join(
             f"- `{e['path']}`{' (required)' if e['required'] else ''}" for e in expected))
@@ -109,8 +118,3 @@ def follow_ups(lease_id: str, kind: str, expected: list[dict[str, Any]]) -> dict
     return commands
 
 
-def _read(repo: Path, relative: str) -> str:
-    try:
-        return (repo / relative).read_text(encoding="utf-8", errors="replace")[:200_000]
-    except OSError:
-        return "(the findings file is no longer readable)"

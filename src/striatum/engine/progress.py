@@ -34,6 +34,8 @@ def move_job(ctx: Context, run: Run, job: JobRow, wanted: JobState, *,
              reason: str | None = None, **payload: Any) -> None:
     check_job(job.job_id, job.state, wanted)
     runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted)
+    if wanted == JobState.SUCCEEDED:  # addressed verdicts and past failures are done with
+        runs.clear_job_history(ctx.conn, run.run_id, job.job_id)
     emit(ctx, run, f"job.{wanted.value}", job.job_id, previous=job.state.value,
          reason=reason, **payload)
 
@@ -41,7 +43,8 @@ def move_job(ctx: Context, run: Run, job: JobRow, wanted: JobState, *,
 def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:
     decided: dict[str, str] = {}
     failed_blocked: set[str] = set()
-    for blocker in records.list_blockers(ctx.conn, run.run_id, include_resolved=True):
+    # Oldest first, so a checkpoint decided again (after a revision) keeps its newest choice.
+    for blocker in reversed(records.list_blockers(ctx.conn, run.run_id, include_resolved=True)):
         if blocker["kind"] == "checkpoint" and blocker["state"] == "resolved":
             decided[blocker["job_id"]] = blocker["resolution"]
         if blocker["state"] == "open" and blocker["job_id"]:

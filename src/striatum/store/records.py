@@ -73,6 +73,13 @@ def lock_blocker(conn: db.Conn, blocker_id: str) -> dict[str, Any]:
     return dict(row)
 
 
+def get_blocker(conn: db.Conn, blocker_id: str) -> dict[str, Any]:
+    row = db.fetch_one(conn, _q("get_blocker"), {"blocker_id": blocker_id})
+    if row is None:
+        raise errors.NotFound(f"no blocker {blocker_id!r}", blocker_id=blocker_id)
+    return dict(row)
+
+
 def resolve_blocker(conn: db.Conn, **values: Any) -> None:
     db.execute(conn, _q("resolve_blocker"), values)
 

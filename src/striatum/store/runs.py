@@ -57,7 +57,8 @@ class JobRow:
     max_attempts: int
     revisions: int
     depends_on: tuple[str, ...]
-    revision_verdict_id: str | None
+    revision_verdicts: tuple[str, ...]
+    failed_attempts: int
 
     @classmethod
     def from_row(cls, row: DictRow) -> JobRow:
@@ -65,7 +66,8 @@ class JobRow:
                    lane=row["lane"], state=JobState(row["state"]), attempt=row["attempt"],
                    max_attempts=row["max_attempts"], revisions=row["revisions"],
                    depends_on=tuple(row["depends_on"]),
-                   revision_verdict_id=row["revision_verdict_id"])
+                   revision_verdicts=tuple(row["revision_verdicts"]),
+                   failed_attempts=row["failed_attempts"])
 
 
 def insert_snapshot(conn: db.Conn, *, snapshot_id: str, repo_id: str, workflow_id: str,
@@ -130,10 +132,22 @@ def bump_attempt(conn: db.Conn, run_id: str, job_id: str) -> int:
     return int(row["attempt"])
 
 
-def set_revision_verdict(conn: db.Conn, run_id: str, job_id: str,
-                         verdict_id: str | None) -> None:
-    db.execute(conn, queries("runs")["set_revision_verdict"],
+def add_revision_verdict(conn: db.Conn, run_id: str, job_id: str, verdict_id: str) -> None:
+    db.execute(conn, queries("runs")["add_revision_verdict"],
                {"run_id": run_id, "job_id": job_id, "verdict_id": verdict_id})
+
+
+def clear_job_history(conn: db.Conn, run_id: str, job_id: str, *,
+                      keep_verdicts: bool = False) -> None:
+    db.execute(conn, queries("runs")["clear_job_history"],
+               {"run_id": run_id, "job_id": job_id, "keep_verdicts": keep_verdicts})
+
+
+def count_failure(conn: db.Conn, run_id: str, job_id: str) -> int:
+    row = db.fetch_one(conn, queries("runs")["count_failure"],
+                       {"run_id": run_id, "job_id": job_id})
+    assert row is not None
+    return int(row["failed_attempts"])
 
 
 def add_revision(conn: db.Conn, run_id: str, job_id: str) -> None:

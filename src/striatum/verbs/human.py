@@ -37,14 +37,14 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    blocker = records.lock_blocker(ctx.conn, params["blocker"])
+    blocker = records.get_blocker(ctx.conn, params["blocker"])
     history = runs.events_mentioning(ctx.conn, "blocker_id", params["blocker"])
     allowed = OUTCOMES.get(blocker["reason_kind"], ())
     return {"blocker": blocker, "outcomes": list(allowed), "events": history}
 
 
 def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    run_id = records.lock_blocker(ctx.conn, params["blocker"])["run_id"]
+    run_id = records.get_blocker(ctx.conn, params["blocker"])["run_id"]  # lock order: run first
     run = runs.lock(ctx.conn, run_id)
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     blocker = records.lock_blocker(ctx.conn, params["blocker"])
@@ -78,7 +78,7 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    run_id = records.lock_blocker(ctx.conn, params["blocker"])["run_id"]
+    run_id = records.get_blocker(ctx.conn, params["blocker"])["run_id"]  # lock order: run first
     run = runs.lock(ctx.conn, run_id)
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     blocker = records.lock_blocker(ctx.conn, params["blocker"])

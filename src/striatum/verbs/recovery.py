@@ -6,7 +6,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import outcomes, progress
-from striatum.model.engine.states import JobState
+from striatum.model.engine.states import JobState, RunState
 from striatum.store import records, runs, work
 from striatum.verbs.context import Context
 
@@ -38,33 +38,55 @@ def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     job = jobs.get(params["job"])
     if job is None:
         raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}")
+    if run.state not in (RunState.RUNNING, RunState.PAUSED):
+        raise errors.Conflict(f"run {run.run_id} is {run.state.value}; nothing can be requeued")
     if job.state != JobState.FAILED:
         raise errors.Conflict(f"job {job.job_id} is {job.state.value}; only failed jobs are "
                               "requeued")
-    for blocker in records.open_blockers(ctx.conn, run.run_id):
-        if blocker["job_id"] == job.job_id:
-            records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
-                                    resolution="requeued", resolved_by=ctx.actor,
-                                    outcome="retry")
+    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id)
+               if b["job_id"] == job.job_id]
+    if waiting:
+        raise errors.Conflict(
+            f"job {job.job_id} waits for the human (escalation {waiting[0]['blocker_id']})",
+            hint=f"striatum --as principal escalation resolve --blocker "
+            f"{waiting[0]['blocker_id']} --outcome retry")
     progress.move_job(ctx, run, job, JobState.READY, reason="requeued by recovery")
     return {"job_id": job.job_id, "state": "ready"}
 
 
 def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Expire silent leases: each job goes back to ready as a new attempt, or fails."""
-    recovered = []
-    for candidate in work.expired_leases(ctx.conn, limit=params.get("limit") or 100):
-        run = runs.lock(ctx.conn, candidate["run_id"])
-        jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-        lease = work.lock_lease(ctx.conn, candidate["lease_id"])
-        if lease["ended_at"] is not None or not lease["expired"]:
-            continue  # finished or heartbeated meanwhile
-        job = jobs[lease["job_id"]]
-        why = f"lease {lease['lease_id']} expired: its holder stopped heartbeating"
-        outcomes.end_attempt(ctx, run, job, lease["lease_id"], lease_outcome="expired",
-                             attempt_state="expired", reason=why)
+    limit = params.get("limit")
+    limit = 100 if limit is None else limit
+    if not 1 <= limit <= 1000:
+        raise errors.ValidationError("--limit must be between 1 and 1000", parameter="limit")
+    recovered, skipped = [], []
+    for candidate in work.expired_leases(ctx.conn, limit=limit):
+        try:
+            with ctx.conn.transaction():  # one lease's trouble never blocks the others
+                found = _expire(ctx, candidate)
+        except errors.Retryable:
+            raise
+        except errors.StriatumError as error:
+            skipped.append({"lease_id": candidate["lease_id"], "error": error.message})
+            continue
+        if found is not None:
+            recovered.append(found)
+    return {"recovered": recovered, "skipped": skipped}
+
+
+def _expire(ctx: Context, candidate: dict[str, Any]) -> dict[str, Any] | None:
+    run = runs.lock(ctx.conn, candidate["run_id"])
+    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
+    lease = work.lock_lease(ctx.conn, candidate["lease_id"])
+    if lease["ended_at"] is not None or not lease["expired"]:
+        return None  # finished or heartbeated meanwhile
+    job = jobs[lease["job_id"]]
+    why = f"lease {lease['lease_id']} expired: its holder stopped heartbeating"
+    outcomes.end_attempt(ctx, run, job, lease["lease_id"], lease_outcome="expired",
+                         attempt_state="expired", reason=why)
+    if job.state == JobState.LEASED:
         outcomes.after_failure(ctx, run, job, why=why)
-        progress.advance(ctx, runs.get(ctx.conn, run.run_id))
-        recovered.append({"lease_id": lease["lease_id"], "run_id": run.run_id,
-                          "job_id": job.job_id, "attempt": job.attempt})
-    return {"recovered": recovered}
+    progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    return {"lease_id": lease["lease_id"], "run_id": run.run_id, "job_id": job.job_id,
+            "attempt": job.attempt}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors
+from striatum.model import roles
 from striatum.store import chains, repositories
 from striatum.verbs.context import Context
 
@@ -19,6 +20,10 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     existing = repositories.find_by_path(ctx.conn, str(path))
     repo = repositories.insert(ctx.conn, repo_id=repo_id, path=str(path), name=path.name)
     if params.get("notify") is not None:
+        # The hook runs commands as the daemon's user: only the principal may set it.
+        if not roles.allows(ctx.caller.role, roles.Capability.ADMINISTER):
+            raise errors.PermissionDenied("setting a notification command needs capability "
+                                          "'administer' (principal)", capability="administer")
         repositories.set_notify(ctx.conn, repo.repo_id, params["notify"] or None)
     ignored = _ignore_scratch(path)
     if existing is None:
@@ -57,7 +62,13 @@ def _existing_repo(repo: str | None) -> Path:
 def _ignore_scratch(path: Path) -> bool:
     """Add `.striatum/` to the repository's .gitignore unless it is already there."""
     gitignore = path / ".gitignore"
-    text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    if gitignore.is_symlink() or (gitignore.exists() and not gitignore.is_file()):
+        raise errors.ValidationError(f"{gitignore} is not a regular file; add .striatum/ to "
+                                     "it yourself", path=str(gitignore))
+    try:
+        text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    except (OSError, UnicodeDecodeError) as error:
+        raise errors.ValidationError(f"cannot read {gitignore}: {error}") from None
     if any(line.strip() in (IGNORE_LINE, ".striatum") for line in text.splitlines()):
         return False
     gitignore.write_text(text + ("" if not text or text.endswith("\n") else "\n")

@@ -31,7 +31,8 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.ValidationError(
             f"{job.job_id} cannot complete: required artifact(s) missing: {', '.join(missing)}",
             missing=missing)
-    verdict = _review_verdict(ctx, run, job, lease_id) if job.kind == "review" else None
+    verdict = (_review_verdict(ctx, run, job, lease_id, found.lease["session_id"])
+               if job.kind == "review" else None)
     outcomes.end_attempt(ctx, run, job, lease_id, lease_outcome="completed",
                          attempt_state="succeeded")
     if verdict is None:
@@ -90,18 +91,21 @@ def _identity(lane: str | None, spec: dict[str, Any]) -> str:
     return provider if provider != "command" else f"command:{spec.get('model') or lane}"
 
 
-def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str) -> dict[str, Any]:
-    """The verdict given with the verb, else the one in the review artifact's front matter."""
+def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str,
+                    session: str | None) -> dict[str, Any]:
+    """The verdict given with the verb, else the one in the review artifact's front matter
+    (read only if the file still has the SHA-256 recorded when it was published)."""
     pending = records.pending_verdict(ctx.conn, run_id=run.run_id, job_id=job.job_id,
                                       attempt=job.attempt)
     if pending is not None:
         return pending
     for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=job.job_id,
                                               attempt=job.attempt):
-        value = files.front_matter(Path(run.repo_path) / artifact["path"]).get("verdict")
+        text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+        value = files.front_matter(text or "").get("verdict")
         if value in VERDICTS:
             verdict_id = record_verdict(ctx, run, job, value, artifact["artifact_id"],
-                                        reviewer=lease_id)
+                                        reviewer=session)
             return {"verdict_id": verdict_id, "value": value,
                     "findings_artifact_id": artifact["artifact_id"]}
     raise errors.ValidationError(

@@ -107,6 +107,8 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_runs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    if not 1 <= params["limit"] <= 1000:
+        raise errors.ValidationError("--limit must be between 1 and 1000", parameter="limit")
     return {"runs": runs.list_runs(ctx.conn, state=params.get("state"),
                                    limit=params["limit"])}
 

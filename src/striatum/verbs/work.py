@@ -52,7 +52,8 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return {"claimed": False, "reason": "raced with another transition; claim again"}
     attempt = runs.bump_attempt(ctx.conn, run.run_id, job.job_id)
     work.insert_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=attempt,
-                        revision_verdict_id=job.revision_verdict_id)
+                        revision_verdict_id=(job.revision_verdicts[-1]
+                                             if job.revision_verdicts else None))
     lease = work.insert_lease(ctx.conn, lease_id=new_id("lease"), run_id=run.run_id,
                               job_id=job.job_id, attempt=attempt,
                               session_id=session["session_id"], holder=ctx.actor,
@@ -119,7 +120,9 @@ def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ttl(params: dict[str, Any]) -> int:
-    ttl = params.get("ttl_s") or leases.DEFAULT_TTL_S
+    ttl = params.get("ttl_s")
+    if ttl is None:
+        ttl = leases.DEFAULT_TTL_S
     if not 1 <= ttl <= MAX_TTL_S:
         raise errors.ValidationError(f"--ttl-s must be between 1 and {MAX_TTL_S}",
                                      parameter="ttl_s")

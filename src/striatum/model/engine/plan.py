@@ -99,10 +99,10 @@ def gate_decision(verdict: str, *, revisions: int, max_revisions: int,
 
 
 def revision_resets(run: RunView, target: str, review: str) -> dict[str, JobState]:
-    """A revision: the target becomes ready; the review and everything between them pending."""
-    between = {job_id for job_id in run.jobs
-               if target in _ancestors(run, job_id) and job_id in _ancestors(run, review)}
-    resets = {job_id: JobState.PENDING for job_id in between | {review}}
+    """A revision: the target becomes ready; everything downstream of it pending (the
+    requesting review, sibling reviews of the same target, and what follows them)."""
+    downstream = {job_id for job_id in run.jobs if target in _ancestors(run, job_id)}
+    resets = {job_id: JobState.PENDING for job_id in downstream | {review}}
     resets[target] = JobState.READY
     return resets
 

@@ -46,9 +46,10 @@ JOB_EDGES: dict[JobState, frozenset[JobState]] = {
                                  JobState.CANCELLED, JobState.PENDING}),
     # A revision re-opens finished work: the target becomes ready, the review pending.
     JobState.SUCCEEDED: frozenset({JobState.READY, JobState.PENDING}),
-    # Recovery can requeue a failed job.
-    JobState.FAILED: frozenset({JobState.READY}),
-    JobState.CANCELLED: frozenset(),
+    # Recovery can requeue a failed job; a revision upstream resets it.
+    JobState.FAILED: frozenset({JobState.READY, JobState.PENDING}),
+    # Only a revision upstream (in a running run) brings back a job a checkpoint cancelled.
+    JobState.CANCELLED: frozenset({JobState.PENDING}),
 }
 
 

@@ -8,7 +8,8 @@ ALTER TABLE striatumd.runs ADD COLUMN ended_reason text;
 
 ALTER TABLE striatumd.jobs ADD COLUMN depends_on text[] NOT NULL DEFAULT '{}';
 ALTER TABLE striatumd.jobs ADD COLUMN position integer NOT NULL DEFAULT 0;
-ALTER TABLE striatumd.jobs ADD COLUMN revision_verdict_id text;
+ALTER TABLE striatumd.jobs ADD COLUMN revision_verdicts text[] NOT NULL DEFAULT '{}';
+ALTER TABLE striatumd.jobs ADD COLUMN failed_attempts integer NOT NULL DEFAULT 0;
 
 ALTER TABLE striatumd.job_attempts ADD COLUMN revision_verdict_id text;
 

@@ -100,3 +100,9 @@ ORDER BY opened_at DESC;
 SELECT verdict_id, value FROM striatumd.verdicts
 WHERE run_id = %(run_id)s AND review_job_id = %(job_id)s
 ORDER BY created_at DESC LIMIT 1;
+
+-- name: get_blocker
+-- One blocker, without locking (for reading).
+SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
+       resolved_by, resolved_at, reason_kind, outcome
+FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s;

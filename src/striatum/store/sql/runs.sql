@@ -62,13 +62,13 @@ LIMIT %(limit)s;
 -- name: list_jobs
 -- A run's jobs in workflow order.
 SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
-       revision_verdict_id, updated_at
+       revision_verdicts, failed_attempts, updated_at
 FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position;
 
 -- name: lock_jobs
 -- A run's jobs in workflow order, locked for a transition.
 SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
-       revision_verdict_id, updated_at
+       revision_verdicts, failed_attempts, updated_at
 FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position FOR UPDATE;
 
 -- name: set_job_state
@@ -105,7 +105,20 @@ WHERE payload @> jsonb_build_object(%(key)s::text, %(value)s::text)
 ORDER BY repo_id, seq
 LIMIT %(limit)s;
 
--- name: set_revision_verdict
--- Remember (or forget) the verdict a job's next attempt must address.
-UPDATE striatumd.jobs SET revision_verdict_id = %(verdict_id)s
+-- name: add_revision_verdict
+-- Remember a verdict the job's next attempt must address (several reviews may ask).
+UPDATE striatumd.jobs
+SET revision_verdicts = array_append(revision_verdicts, %(verdict_id)s::text)
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
+
+-- name: clear_job_history
+-- A job succeeded or was reset by a revision: forget addressed verdicts and past failures.
+UPDATE striatumd.jobs SET failed_attempts = 0,
+    revision_verdicts = CASE WHEN %(keep_verdicts)s THEN revision_verdicts ELSE '{}' END
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
+
+-- name: count_failure
+-- One more failed (or expired) attempt; returns the count since the last success.
+UPDATE striatumd.jobs SET failed_attempts = failed_attempts + 1
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s
+RETURNING failed_attempts;
