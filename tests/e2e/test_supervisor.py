@@ -195,7 +195,8 @@ def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
     operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
     time.sleep(1.2)
     operator.cli("recovery", "sweep")
-    run_dir = operator.repo / "docs" / "striatum" / run_id / "draft" / "attempt-2"
+    worktree = operator.repo / ".striatum" / "worktrees" / run_id  # where agents work
+    run_dir = worktree / "docs" / "striatum" / run_id / "draft" / "attempt-2"
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "out.md.go").write_text("go")
     result = supervise(operator, run_id)
@@ -254,3 +255,33 @@ def test_send_delivers_a_message_to_a_running_agent(operator: Operator,
             process.wait()
     outputs = list((operator.repo / "docs" / "striatum").rglob("out.md"))
     assert [p.read_text().strip() for p in outputs] == ["hello agent"]
+
+
+def test_code_changes_are_committed_on_the_run_branch_and_land(operator: Operator,
+                                                               tmp_path: Path) -> None:
+    (operator.repo / "README.md").write_text("user's file\n")
+    subprocess.run(["git", "-C", str(operator.repo), "add", "README.md"], check=True)
+    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
+                    "user.email=t@t", "commit", "-qm", "init"], check=True)
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]
+    document["lanes"]["agent"]["command"] = [
+        "sh", "-c", 'mkdir -p src && echo "x = 1" > src/app.py && echo done > "$STRIATUM_OUTPUT"']
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    assert supervise(operator, run_id).returncode == 0
+    assert not (operator.repo / "src").exists()  # the user's working tree is untouched
+    branch = f"striatum/{run_id}"
+    log = subprocess.run(["git", "-C", str(operator.repo), "log", "-1", "--format=%B", branch],
+                         capture_output=True, text=True, check=True).stdout
+    assert f"Striatum-Run: {run_id}" in log and "Striatum-Job: draft" in log
+    event_hash = log.split("Striatum-Event: ")[1].split()[0]
+    events = operator.cli("why", "draft", "--run-id", run_id)["events"]
+    assert event_hash in {e["row_hash"] for e in events}  # an anchor of the chain
+    denied = operator.daemon.cli("--repo", str(operator.repo), "run", "land", "--run-id", run_id)
+    assert denied.returncode == 6  # landing is the principal's decision
+    landed = operator.cli("run", "land", "--run-id", run_id, principal=True)
+    assert len(landed["commit"]) == 40
+    assert (operator.repo / "src" / "app.py").read_text() == "x = 1\n"
+    assert (operator.repo / "README.md").read_text() == "user's file\n"

@@ -17,11 +17,12 @@ from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
 
 
-def emit(ctx: Context, run: Run, type: str, job_id: str | None = None, **payload: Any) -> None:
+def emit(ctx: Context, run: Run, type: str, job_id: str | None = None,
+         **payload: Any) -> chains.Appended:
     """Append one event to the run's repository chain."""
-    chains.append_event(ctx.conn, repo_id=run.repo_id, type=type, actor=ctx.actor,
-                        payload={"run_id": run.run_id, **payload}, run_id=run.run_id,
-                        job_id=job_id)
+    return chains.append_event(ctx.conn, repo_id=run.repo_id, type=type, actor=ctx.actor,
+                               payload={"run_id": run.run_id, **payload}, run_id=run.run_id,
+                               job_id=job_id)
 
 
 def notice(ctx: Context, run: Run, kind: str, **details: Any) -> None:
@@ -31,13 +32,13 @@ def notice(ctx: Context, run: Run, kind: str, **details: Any) -> None:
 
 
 def move_job(ctx: Context, run: Run, job: JobRow, wanted: JobState, *,
-             reason: str | None = None, **payload: Any) -> None:
+             reason: str | None = None, **payload: Any) -> chains.Appended:
     check_job(job.job_id, job.state, wanted)
     runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted)
     if wanted == JobState.SUCCEEDED:  # addressed verdicts and past failures are done with
         runs.clear_job_history(ctx.conn, run.run_id, job.job_id)
-    emit(ctx, run, f"job.{wanted.value}", job.job_id, previous=job.state.value,
-         reason=reason, **payload)
+    return emit(ctx, run, f"job.{wanted.value}", job.job_id, previous=job.state.value,
+                reason=reason, **payload)
 
 
 def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:

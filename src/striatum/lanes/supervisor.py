@@ -11,6 +11,7 @@ expire and the daemon's sweep gives the jobs to the next one.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import time
@@ -19,7 +20,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.cli import client
-from striatum.lanes import agent_process, profiles
+from striatum.lanes import agent_process, profiles, worktrees
 from striatum.lanes.agent_process import AgentProcess
 
 TICK_S = 0.05
@@ -96,6 +97,9 @@ class Supervisor:
                                    lane=lane)
                 if not packet["claimed"]:
                     break
+                if self._conflicts(packet):
+                    self._quietly("release", lease=packet["lease"]["lease_id"])
+                    break
                 self._start(packet)
                 busy, claimed = busy + 1, claimed + 1
         return claimed
@@ -106,9 +110,26 @@ class Supervisor:
         return {lane: int(status["lanes"].get(lane, {}).get("max_concurrency", 1))
                 for lane in ready}
 
+    def _workdir(self, repo: Path) -> Path:
+        """Where agents work: the run's git worktree, or the repository itself if it is not
+        a git repository."""
+        if not hasattr(self, "_workdir_path"):
+            self._workdir_path = (worktrees.ensure(repo, self.run_id)
+                                  if worktrees.is_git_repo(repo) else repo)
+        return self._workdir_path
+
+    def _conflicts(self, packet: dict[str, Any]) -> bool:
+        """Write jobs of one run run one at a time unless their write scopes are disjoint
+        (scopes inside the artifact root never collide: each attempt has its own paths)."""
+        root = (packet.get("artifact_root") or "").rstrip("/")
+        mine = _code_scopes(packet["write_scope"], root)
+        return any(_overlap(mine, _code_scopes(a.packet["write_scope"], root))
+                   for a in self.running.values())
+
     def _start(self, packet: dict[str, Any]) -> None:
         job = packet["job"]
         repo = Path(packet["repo"])
+        workdir = self._workdir(repo)
         scratch = repo / ".striatum" / "runs" / self.run_id / job["job_id"] / \
             f"attempt-{job['attempt']}"
         scratch.mkdir(parents=True, exist_ok=True)
@@ -118,8 +139,8 @@ class Supervisor:
         if not fifo.exists():
             os.mkfifo(fifo, 0o600)  # `striatum send` writes here; the agent may read it
         for expected in packet["expected_artifacts"]:
-            (repo / expected["path"]).parent.mkdir(parents=True, exist_ok=True)
-        values = {"prompt_file": str(prompt), "workdir": str(repo),
+            (workdir / expected["path"]).parent.mkdir(parents=True, exist_ok=True)
+        values = {"prompt_file": str(prompt), "workdir": str(workdir),
                   "workflow_dir": packet.get("workflow_dir") or str(repo),
                   "output": packet["expected_artifacts"][0]["path"]
                   if packet["expected_artifacts"] else "",
@@ -129,7 +150,7 @@ class Supervisor:
         try:
             invocation = profiles.invocation(lane, values)
             agent = agent_process.launch(
-                invocation, cwd=repo, env=self._env(packet, prompt), scratch=scratch,
+                invocation, cwd=workdir, env=self._env(packet, prompt), scratch=scratch,
                 timeout_s=float(lane.get("timeout_s", 1800)), packet=packet)
         except (errors.StriatumError, OSError) as error:
             self._quietly("fail", lease=packet["lease"]["lease_id"],
@@ -191,13 +212,39 @@ class Supervisor:
                           f"see {agent.scratch / 'stderr.log'}")
         else:
             try:
-                self.call("complete", lease=agent.lease_id)
+                self._bring_back_artifacts(agent)
+                done = self.call("complete", lease=agent.lease_id)
+                self._commit(agent, done)
             except errors.ValidationError as error:
                 self._quietly("fail", lease=agent.lease_id,
                               reason=f"agent exited 0 but {error.message}")
             except errors.Conflict:
                 pass  # the lease ended meanwhile (the run was cancelled)
         self.log(f"{job}: agent exited {code}")
+
+    def _bring_back_artifacts(self, agent: AgentProcess) -> None:
+        """Declared outputs written in the worktree are published from the repository."""
+        repo = Path(agent.packet["repo"])
+        workdir = self._workdir(repo)
+        if workdir == repo:
+            return
+        for expected in agent.packet["expected_artifacts"]:
+            source = workdir / expected["path"]
+            if source.is_file() and not source.is_symlink():
+                target = repo / expected["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+
+    def _commit(self, agent: AgentProcess, done: dict[str, Any]) -> None:
+        workdir = self._workdir(Path(agent.packet["repo"]))
+        if workdir == Path(agent.packet["repo"]) or done.get("state") != "succeeded":
+            return
+        job = agent.packet["job"]
+        sha = worktrees.commit(workdir, run_id=self.run_id, job_id=job["job_id"],
+                               attempt=job["attempt"], event_hash=done.get("event_hash"),
+                               artifact_root=agent.packet.get("artifact_root") or "")
+        if sha:
+            self.log(f"{job['job_id']}: committed {sha[:12]} on {worktrees.branch(self.run_id)}")
 
     def _quietly(self, method: str, **params: Any) -> None:
         try:
@@ -207,3 +254,13 @@ class Supervisor:
 
     def _stop(self, signum: int, frame: object) -> None:
         self.stopping = True
+
+
+def _code_scopes(scopes: list[str], artifact_root: str) -> list[str]:
+    return [s.rstrip("/") for s in scopes
+            if artifact_root and not (s.rstrip("/") + "/").startswith(artifact_root + "/")]
+
+
+def _overlap(left: list[str], right: list[str]) -> bool:
+    return any(a == b or a.startswith(b + "/") or b.startswith(a + "/")
+               for a in left for b in right)

@@ -87,6 +87,9 @@ ENGINE: tuple[Verb, ...] = (
                                   help="Drive the run yourself (claim-next); start no "
                                   "supervisor.")),
          after="striatum.cli.after:start_supervisor"),
+    Verb(name="run.land", summary="Merge a succeeded run's branch (striatum/RUN) into the "
+         "repository's checked-out branch.", capability=X, writes=True,
+         handler="striatum.verbs.landing:land", params=(_run_id(),)),
     Verb(name="run.pause", summary="Pause a run: nothing new is claimed.", capability=D,
          writes=True, handler="striatum.verbs.runs:pause", params=(_run_id(),)),
     Verb(name="run.resume", summary="Resume a paused run.", capability=D, writes=True,

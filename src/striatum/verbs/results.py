@@ -35,16 +35,20 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                if job.kind == "review" else None)
     outcomes.end_attempt(ctx, run, job, lease_id, lease_outcome="completed",
                          attempt_state="succeeded")
+    recorded = None
     if verdict is None:
-        progress.move_job(ctx, run, job, JobState.SUCCEEDED, reason="completed",
-                          attempt=job.attempt)
+        recorded = progress.move_job(ctx, run, job, JobState.SUCCEEDED, reason="completed",
+                                     attempt=job.attempt)
     else:
         outcomes.settle_review(ctx, run, job, verdict)
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     now = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == job.job_id)
     return {"job_id": job.job_id, "state": now.state.value, "attempt": job.attempt,
             "verdict": None if verdict is None else verdict["value"],
-            "run_state": run.state.value}
+            "run_state": run.state.value,
+            # The event that recorded the success: provenance commits carry it as an anchor.
+            "event_hash": None if recorded is None else recorded.row_hash,
+            "event_seq": None if recorded is None else recorded.seq}
 
 
 def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
