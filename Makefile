@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python -m bench.chain
 	$(BIN)/python -m bench.cli
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.lanes
 
 demo: install
 	bash scripts/demo.sh

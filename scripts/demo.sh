@@ -2,23 +2,44 @@
 # The demo behind `make demo`: on the embedded PostgreSQL, with no AI CLI installed, run the
 # code-change example with scripted lanes (the first review asks for a revision, the second
 # accepts) in a scratch repository, show the dashboard, and verify both hash chains.
+#
+# PROFILE=claude_code|codex|gemini make demo runs the author's jobs with that agent CLI (it must
+# be on PATH); the reviewer stays scripted, so the review is still cross-provider.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-S="$PWD/.venv/bin/striatum"
-REPO="$PWD/.demo/repo"
+ROOT="$PWD"
+S="$ROOT/.venv/bin/striatum"
+DEMO="$ROOT/.demo"
+REPO="$DEMO/repo"
+WORKFLOW="$ROOT/examples/code-change-flow/workflow.json"
 
-rm -rf "$REPO"
+rm -rf "$REPO" "$DEMO/flow" "$DEMO/agents"
 mkdir -p "$REPO"
 git -C "$REPO" init -q
+if [ -n "${PROFILE:-}" ]; then
+  executable=$([ "$PROFILE" = claude_code ] && echo claude || echo "$PROFILE")
+  command -v "$executable" >/dev/null || { echo "demo: $executable is not on PATH" >&2; exit 2; }
+  cp -r "$ROOT/examples/code-change-flow" "$DEMO/flow"
+  cp -r "$ROOT/examples/agents" "$DEMO/agents"
+  python3 - "$DEMO/flow/workflow.json" "$PROFILE" <<'PY'
+import json, sys
+path, profile = sys.argv[1], sys.argv[2]
+workflow = json.load(open(path))
+workflow["lanes"]["author"] = {"provider": profile, "timeout_s": 1800}
+json.dump(workflow, open(path, "w"), indent=2)
+PY
+  WORKFLOW="$DEMO/flow/workflow.json"
+fi
+
 echo "== substrate: embedded PostgreSQL, migrations, both chains"
 "$S" daemon doctor --apply-migrations
 "$S" daemon start
 cd "$REPO"
 "$S" adopt
-RUN=$("$S" run prepare --workflow "$OLDPWD/examples/code-change-flow/workflow.json" --json \
+RUN=$("$S" run prepare --workflow "$WORKFLOW" --json \
       | python3 -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')
 "$S" run start --run-id "$RUN" --no-supervise
-echo "== supervising $RUN: scripted agents, one revision loop"
+echo "== supervising $RUN: agents in the run's worktree, one revision loop"
 "$S" supervise --run-id "$RUN"
 "$S" dashboard --run-id "$RUN" --once
 "$S" list verdicts --run-id "$RUN"

@@ -285,3 +285,61 @@ def test_code_changes_are_committed_on_the_run_branch_and_land(operator: Operato
     assert len(landed["commit"]) == 40
     assert (operator.repo / "src" / "app.py").read_text() == "x = 1\n"
     assert (operator.repo / "README.md").read_text() == "user's file\n"
+
+
+def test_the_supervisor_rides_out_a_daemon_killed_with_sigkill(operator: Operator,
+                                                               tmp_path: Path) -> None:
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["command"] = ["sh", "-c", 'sleep 2; echo ok > "$STRIATUM_OUTPUT"']
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    before = operator.cli("why", run_id)["events"]
+    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                               env=operator.daemon.env, cwd=operator.repo,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while status(operator, run_id)["jobs"][0]["state"] != "leased":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        operator.daemon.kill()  # SIGKILL while the agent works
+        time.sleep(1)
+        operator.daemon.start()
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stderr is not None
+        log = process.stderr.read()
+        process.stderr.close()
+    assert "retrying" in log  # it noticed the outage and waited it out
+    after = operator.cli("why", run_id)["events"]
+    assert [e["row_hash"] for e in after[:len(before)]] == [e["row_hash"] for e in before]
+    assert status(operator, run_id)["run"]["state"] == "succeeded"
+    assert operator.daemon.json("daemon", "doctor")["ok"]
+
+
+def test_cancelling_the_run_kills_its_running_agents(operator: Operator, tmp_path: Path) -> None:
+    pidfile = tmp_path / "agent.pid"
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["command"] = ["sh", "-c", f"echo $$ > {pidfile}; sleep 300"]
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                               env=operator.daemon.env, cwd=operator.repo,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not pidfile.exists() or not pidfile.read_text().strip():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        operator.cli("run", "cancel", "--run-id", run_id)
+        assert process.wait(30) == 5  # the run did not succeed
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not _alive(int(pidfile.read_text()))

@@ -68,7 +68,11 @@ class Supervisor:
         while not self.stopping:
             status = self.call("status", run_id=self.run_id)
             state = status["run"]["state"]
-            if state in TERMINAL and not self.running:
+            if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
+                for agent in list(self.running.values()):
+                    agent.kill_group(f"the run {state}")
+                    self.log(f"{agent.packet['job']['job_id']}: killed, the run {state}")
+                self.running.clear()
                 return str(state)
             claimed = self._claim_all(status) if state == "running" else 0
             self._watch()

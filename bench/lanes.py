@@ -1,0 +1,94 @@
+"""Lanes benchmark: a 200-job DAG under the supervisor with instant scripted agents.
+
+8 lanes' worth of parallelism (one lane, max_concurrency 8); each agent writes its output file
+and exits. Prints one JSON report: jobs/s, orchestration overhead per job (wall time minus
+agent time, divided by the jobs), and its ratio to one event-append transaction measured in
+the same run. Target: overhead per job <= 50 ms on a 2-core machine.
+
+Usage: python -m bench.lanes [--jobs 200] [--fanout 8] [--parallel 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.run import append_transaction_seconds
+
+BIN = Path(sys.executable).parent
+AGENT = "import os, sys, time; t = time.perf_counter(); " \
+        "open(os.environ['STRIATUM_OUTPUT'], 'w').write('done\\n'); " \
+        "open(sys.argv[1], 'a').write(str(time.perf_counter() - t) + chr(10))"
+
+
+def dag(jobs: int, fanout: int, parallel: int, timings: Path) -> dict[str, Any]:
+    specs = [{"id": f"j{n:04d}", "kind": "task", "lane": "work",
+              "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}],
+              "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"]}
+             for n in range(jobs)]
+    return {"schema_version": "striatum.workflow.v1", "id": "bench-lanes", "name": "Lanes",
+            "lanes": {"work": {"provider": "command", "max_concurrency": parallel,
+                               "command": [sys.executable, "-c", AGENT, str(timings)]}},
+            "jobs": specs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--fanout", type=int, default=8)
+    parser.add_argument("--parallel", type=int, default=8)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="striatum-bench-lanes-", dir="/tmp"))
+    base.chmod(0o755)
+    os.environ["STRIATUM_HOME"] = str(base / "home")
+    repo = base / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    timings = base / "agent-seconds.txt"
+    workflow = base / "workflow.json"
+    workflow.write_text(json.dumps(dag(args.jobs, args.fanout, args.parallel, timings)))
+    striatum = str(BIN / "striatum")
+
+    def cli(*argv: str) -> Any:
+        out = subprocess.run([striatum, "--repo", str(repo), *argv, "--json"], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    subprocess.run([striatum, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
+    try:
+        cli("adopt")
+        run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
+        cli("run", "start", "--run-id", run_id, "--no-supervise")
+        started = time.perf_counter()
+        subprocess.run([striatum, "supervise", "--run-id", run_id], check=True, cwd=repo,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        state = cli("status", "--run-id", run_id)["run"]["state"]
+    finally:
+        subprocess.run([striatum, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
+    agent_s = sum(float(line) for line in timings.read_text().split())
+    append_s = append_transaction_seconds()
+    overhead = (wall - agent_s) / args.jobs
+    print(json.dumps({
+        "benchmark": "lanes", "jobs": args.jobs, "fanout": args.fanout,
+        "parallel": args.parallel, "run_state": state, "wall_s": round(wall, 2),
+        "jobs_per_s": round(args.jobs / wall, 1),
+        "agent_seconds_total": round(agent_s, 3),
+        "overhead_per_job_ms": round(overhead * 1000, 1),
+        "event_append_transaction_ms": round(append_s * 1000, 3),
+        "overhead_ratio_to_append": round(overhead / append_s, 1),
+        "target_overhead_per_job_ms": 50,
+    }, indent=2))
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
