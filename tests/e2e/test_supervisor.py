@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.daemons import DaemonUnderTest
+from tests.support.daemons import DaemonUnderTest, alive
 from tests.support.operator import Operator, example, new_repo
 
 BIN = Path(sys.executable).parent
@@ -148,7 +148,7 @@ def test_a_timeout_kills_the_agent_and_its_grandchild(operator: Operator,
     run_id = operator.prepare(workflow)
     supervise(operator, run_id, timeout=90)
     grandchild = int(pidfile.read_text())
-    assert not _alive(grandchild), "the grandchild outlived the timeout"
+    assert not alive(grandchild), "the grandchild outlived the timeout"
     events = operator.cli("why", "draft", "--run-id", run_id)["events"]
     assert any("timed out" in str(e["payload"].get("reason")) for e in events)
 
@@ -202,14 +202,6 @@ def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
     result = supervise(operator, run_id)
     assert result.returncode == 0, result.stderr
     assert status(operator, run_id)["jobs"][0]["attempt"] == 2
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.split(") ")[1][0] != "Z"
 
 
 def test_run_start_launches_a_supervisor_and_walks_away(operator: Operator) -> None:
@@ -342,4 +334,4 @@ def test_cancelling_the_run_kills_its_running_agents(operator: Operator, tmp_pat
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert not _alive(int(pidfile.read_text()))
+    assert not alive(int(pidfile.read_text()))

@@ -77,7 +77,7 @@ class DaemonUnderTest:
     def kill(self) -> None:
         os.kill(self.pid(), signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while _alive(self.pid()) and time.monotonic() < deadline:
+        while alive(self.pid()) and time.monotonic() < deadline:
             time.sleep(0.02)
 
     def rpc(self, frame: bytes, *, read: bool = True) -> bytes:
@@ -96,7 +96,7 @@ class DaemonUnderTest:
             return b"".join(chunks)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:

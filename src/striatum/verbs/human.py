@@ -43,15 +43,25 @@ def show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"blocker": blocker, "outcomes": list(allowed), "events": history}
 
 
-def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    run_id = records.get_blocker(ctx.conn, params["blocker"])["run_id"]  # lock order: run first
-    run = runs.lock(ctx.conn, run_id)
+def _open_blocker(ctx: Context, blocker_id: str, kind: str) -> tuple[
+        runs.Run, dict[str, runs.JobRow], dict[str, Any]]:
+    """The run (locked first, as every transition does), its jobs, and the open blocker."""
+    run = runs.lock(ctx.conn, records.get_blocker(ctx.conn, blocker_id)["run_id"])
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    blocker = records.lock_blocker(ctx.conn, params["blocker"])
-    if blocker["kind"] != "escalation":
-        raise errors.Conflict("a checkpoint is decided with `checkpoint decide`")
+    blocker = records.lock_blocker(ctx.conn, blocker_id)
+    if blocker["kind"] != kind:
+        raise errors.Conflict("a checkpoint is decided with `checkpoint decide`"
+                              if kind == "escalation"
+                              else "an escalation is resolved with `escalation resolve`")
     if blocker["state"] != "open":
-        raise errors.Conflict(f"blocker {blocker['blocker_id']} is already resolved")
+        raise errors.Conflict(f"{blocker['kind']} {blocker['blocker_id']} on "
+                              f"{blocker['job_id']} was already settled "
+                              f"({blocker['resolution']})")
+    return run, jobs, blocker
+
+
+def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run, jobs, blocker = _open_blocker(ctx, params["blocker"], "escalation")
     outcome, note = params["outcome"], params.get("note") or ""
     allowed = OUTCOMES[blocker["reason_kind"]]
     if outcome not in allowed:
@@ -78,15 +88,7 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    run_id = records.get_blocker(ctx.conn, params["blocker"])["run_id"]  # lock order: run first
-    run = runs.lock(ctx.conn, run_id)
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    blocker = records.lock_blocker(ctx.conn, params["blocker"])
-    if blocker["kind"] != "checkpoint":
-        raise errors.Conflict("an escalation is resolved with `escalation resolve`")
-    if blocker["state"] != "open":
-        raise errors.Conflict(f"checkpoint {blocker['job_id']} was already decided "
-                              f"({blocker['resolution']})")
+    run, jobs, blocker = _open_blocker(ctx, params["blocker"], "checkpoint")
     choices = snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"]
     choice = params["choice"]
     if choice not in choices:
