@@ -98,10 +98,12 @@ Path(os.environ["STRIATUM_OUTPUT"]).write_text("---\\nverdict: accept\\n---\\nst
 
 
 @pytest.mark.parametrize(("provider", "executable", "flags"), [
-    ("claude_code", "claude", ["-p", "--output-format", "json", "--model", "opus"]),
+    ("claude_code", "claude", ["-p", "--output-format", "json", "--permission-mode",
+                                "acceptEdits", "--model", "opus"]),
     ("codex", "codex", ["exec", "--json", "--sandbox", "workspace-write", "--model", "opus",
                         "-"]),
-    ("gemini", "gemini", ["--output-format", "json", "--model", "opus", "-p"]),
+    ("gemini", "gemini", ["--output-format", "json", "--approval-mode", "auto_edit",
+                        "--model", "opus", "-p"]),
 ])
 def test_each_profile_passes_its_headless_flags_and_the_prompt(
     operator: Operator, tmp_path: Path, provider: str, executable: str, flags: list[str]
@@ -191,12 +193,15 @@ def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
     first.send_signal(signal.SIGKILL)
     first.wait()
     agent_pid = int(next((operator.repo / ".striatum").rglob("agent.pid")).read_text())
-    os.killpg(agent_pid, signal.SIGKILL)  # an orphaned agent group, as after a host crash
+    deadline = time.monotonic() + 10
+    while alive(agent_pid):  # the agent dies with its supervisor (PR_SET_PDEATHSIG)
+        assert time.monotonic() < deadline, "the agent outlived its supervisor"
+        time.sleep(0.05)
     operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
     time.sleep(1.2)
     operator.cli("recovery", "sweep")
-    worktree = operator.repo / ".striatum" / "worktrees" / run_id  # where agents work
-    run_dir = worktree / "docs" / "striatum" / run_id / "draft" / "attempt-2"
+    # A repository without commits has no worktree: agents work in it directly.
+    run_dir = operator.repo / "docs" / "striatum" / run_id / "draft" / "attempt-2"
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "out.md.go").write_text("go")
     result = supervise(operator, run_id)
@@ -335,3 +340,61 @@ def test_cancelling_the_run_kills_its_running_agents(operator: Operator, tmp_pat
             process.kill()
             process.wait()
     assert not alive(int(pidfile.read_text()))
+
+
+def test_one_supervisor_per_run(operator: Operator, tmp_path: Path) -> None:
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["command"] = ["sh", "-c", 'sleep 2; echo ok > "$STRIATUM_OUTPUT"']
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    first = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                             env=operator.daemon.env, cwd=operator.repo,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while status(operator, run_id)["jobs"][0]["state"] != "leased":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        second = supervise(operator, run_id, timeout=30)
+        assert second.returncode == 5 and "already has a supervisor" in second.stderr
+        assert first.wait(30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+
+
+def test_a_job_commits_only_inside_its_scope_and_never_a_symlink(operator: Operator,
+                                                                 tmp_path: Path) -> None:
+    (operator.repo / "README.md").write_text("x\n")
+    subprocess.run(["git", "-C", str(operator.repo), "add", "README.md"], check=True)
+    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
+                    "user.email=t@t", "commit", "-qm", "init"], check=True)
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]
+    document["lanes"]["agent"]["command"] = ["sh", "-c",
+        'mkdir -p src .github && echo a > src/a.py && echo evil > .github/x.yml '
+        '&& echo ok > "$STRIATUM_OUTPUT"']
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    assert supervise(operator, run_id).returncode == 0
+    files_on_branch = subprocess.run(
+        ["git", "-C", str(operator.repo), "show", "--name-only", "--format=",
+         f"striatum/{run_id}"], capture_output=True, text=True, check=True).stdout.split()
+    assert files_on_branch == ["src/a.py"]
+
+
+def test_an_agent_cannot_switch_to_the_principal_token(operator: Operator,
+                                                       tmp_path: Path) -> None:
+    marker = tmp_path / "whoami.txt"
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["command"] = ["sh", "-c",
+        f'{BIN}/striatum --as principal whoami > {marker} 2>&1; '
+        'echo ok > "$STRIATUM_OUTPUT"']
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    assert supervise(operator, run_id).returncode == 0
+    assert "--as is refused" in marker.read_text()

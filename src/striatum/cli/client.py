@@ -14,7 +14,13 @@ TIMEOUT_S = 120.0
 
 
 def token_for(as_role: str | None) -> str | None:
-    """STRIATUM_TOKEN wins; else this host's token file for the role (operator by default)."""
+    """With --as, that host token file; else STRIATUM_TOKEN; else the operator token file.
+
+    An agent process (STRIATUM_LEASE is set) may not switch to a host token: it acts with its
+    lane token. A guard, not a sandbox: agents run as the operator's user (SPEC §10)."""
+    if as_role and os.environ.get("STRIATUM_LEASE"):
+        raise errors.PermissionDenied("an agent (STRIATUM_LEASE is set) acts with its lane "
+                                      "token; --as is refused")
     if os.environ.get("STRIATUM_TOKEN") and not as_role:
         return os.environ["STRIATUM_TOKEN"]
     role = as_role or "operator"

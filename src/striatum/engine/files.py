@@ -91,3 +91,40 @@ def front_matter(text: str) -> dict[str, str]:
         if sep:
             found[key.strip()] = value.strip().strip("'\"")
     return {}
+
+
+# Copying declared outputs from a run's worktree into the repository (the supervisor does it
+# after an agent exits; publishing does it when an agent publishes from its worktree).
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+
+
+def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root: str) -> bool:
+    """Copy one declared output under the artifact root from the worktree into the
+    repository (regular files only, no symlink on the way); False when it is not there."""
+    if not within(relative, artifact_root):
+        return False
+    data = _read_inside(worktree, relative)
+    if data is None:
+        return False
+    target = repo / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return True
+
+
+def _read_inside(worktree: Path, relative: str) -> bytes | None:
+    source = worktree / relative
+    if not source.exists():
+        return None
+    if os.path.realpath(source) != os.path.join(os.path.realpath(worktree), relative):
+        raise errors.ValidationError(f"{relative} is reached through a symlink in the worktree")
+    try:
+        descriptor = os.open(source, _READ)
+    except OSError as error:
+        raise errors.ValidationError(f"cannot read {relative}: {error.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not (info.st_mode & 0o170000 == 0o100000) or info.st_size > MAX_ARTIFACT_BYTES:
+            raise errors.ValidationError(f"{relative} is not a regular file of at most "
+                                         f"{MAX_ARTIFACT_BYTES} bytes")
+        return handle.read(MAX_ARTIFACT_BYTES + 1)

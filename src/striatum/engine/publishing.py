@@ -14,7 +14,15 @@ from striatum.verbs.context import Context
 
 def publish(ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str,
             kind: str) -> dict[str, Any]:
-    """Check the path (scope, symlinks, .git/.striatum, existence), hash, record, emit."""
+    """Check the path (scope, symlinks, .git/.striatum, existence), hash, record, emit.
+
+    A supervised agent works in the run's worktree: an output it names there is first
+    copied to the same path in the repository (artifact root only, never through a symlink).
+    """
+    worktree = Path(run.repo_path) / ".striatum" / "worktrees" / run.run_id
+    if worktree.is_dir() and not (Path(run.repo_path) / relative).exists():
+        files.copy_from_worktree(worktree, Path(run.repo_path), relative,
+                                 snapshot.artifact_root(run))
     path = files.check_path(Path(run.repo_path), relative, snapshot.write_scope(run, job.job_id))
     sha256, size = files.digest(path)
     artifact_id = new_id("art")

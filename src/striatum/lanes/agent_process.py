@@ -55,7 +55,8 @@ def launch(invocation: Invocation, *, cwd: Path, env: dict[str, str], scratch: P
     try:
         with open(scratch / "stdout.log", "ab") as out, open(scratch / "stderr.log", "ab") as err:
             process = subprocess.Popen(invocation.argv, cwd=cwd, env=env, stdin=stdin,
-                                       stdout=out, stderr=err, start_new_session=True)
+                                       stdout=out, stderr=err, start_new_session=True,
+                                       preexec_fn=_die_with_supervisor)
     finally:
         if not isinstance(stdin, int):
             stdin.close()
@@ -69,3 +70,23 @@ def _reap_group(pgid: int) -> None:
     """Kill stragglers of a group whose leader is gone (a grandchild that outlived it)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _die_with_supervisor() -> None:
+    """In the child: the kernel sends SIGKILL if the supervisor dies (kill -9 included)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def kill_leftovers(runs_dir: Path, run_id: str) -> None:
+    """Kill agent groups a dead supervisor of this run left behind (their leader may be gone,
+    their children not). A pid counts only if its environment names this run."""
+    for pidfile in runs_dir.rglob("agent.pid"):
+        try:
+            pid = int(pidfile.read_text().strip())
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except (ValueError, OSError):
+            continue
+        if f"STRIATUM_RUN_ID={run_id}".encode() in environ.split(b"\0"):
+            _reap_group(pid)

@@ -24,7 +24,10 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     # `claude -p` prints one result; with no prompt argument it reads the prompt on stdin.
-    "claude_code": Profile(executable="claude", headless=("-p", "--output-format", "json"),
+    # acceptEdits lets it write files without an interactive permission prompt.
+    "claude_code": Profile(executable="claude",
+                           headless=("-p", "--output-format", "json",
+                                     "--permission-mode", "acceptEdits"),
                            model_flag="--model"),
     # `codex exec -` reads the prompt from stdin; --json streams events; the sandbox lets
     # it write inside its working directory only.
@@ -32,7 +35,9 @@ PROFILES: dict[str, Profile] = {
                      headless=("exec", "--json", "--sandbox", "workspace-write"),
                      model_flag="--model", trailing=("-",)),
     # `gemini -p TEXT` runs headless with TEXT appended to what stdin holds.
-    "gemini": Profile(executable="gemini", headless=("--output-format", "json"),
+    # auto_edit approves file edits, which headless mode cannot ask about.
+    "gemini": Profile(executable="gemini",
+                      headless=("--output-format", "json", "--approval-mode", "auto_edit"),
                       model_flag="--model",
                       trailing=("-p", "Follow the instructions above. Write the files they "
                                 "name.")),

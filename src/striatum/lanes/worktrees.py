@@ -1,8 +1,11 @@
 """The run's git worktree: agents work on branch `striatum/<run-id>`, never in the user's tree.
 
-Each succeeded job's changes are committed on that branch with trailers naming the run, the
-job, the attempt and the hash of the event that recorded the success (an anchor of the event
-chain outside the database). `run land` merges the branch.
+A job's changes inside its write scope (outside the artifact root, which is published into
+the repository instead) are committed on that branch before the job completes, with trailers
+naming the run, the job, the attempt, the lease, and the hash of the run's latest event (an
+anchor of the event chain outside the database); `complete` then records the commit in the
+`job.succeeded` event. Nothing outside the job's scope is committed, and symlinks never are.
+`run land` merges the branch.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ def branch(run_id: str) -> str:
     return f"striatum/{run_id}"
 
 
-def is_git_repo(repo: Path) -> bool:
-    return _git(repo, "rev-parse", "--is-inside-work-tree", check=False).returncode == 0
+def usable(repo: Path) -> bool:
+    """A git work tree with at least one commit (a branch needs somewhere to start)."""
+    inside = _git(repo, "rev-parse", "--is-inside-work-tree", check=False).returncode == 0
+    return inside and _git(repo, "rev-parse", "--verify", "HEAD", check=False).returncode == 0
 
 
 def ensure(repo: Path, run_id: str) -> Path:
@@ -29,35 +34,55 @@ def ensure(repo: Path, run_id: str) -> Path:
     if (path / ".git").exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    has_head = _git(repo, "rev-parse", "--verify", "HEAD", check=False).returncode == 0
-    if not has_head:  # a repository without commits: give the branch a root to grow from
-        _git(repo, *IDENTITY, "commit", "--allow-empty", "-m", "striatum: initial commit")
-    _git(repo, "worktree", "add", "-B", branch(run_id), str(path), "HEAD")
+    _git(repo, "worktree", "prune")  # a worktree deleted by hand is forgotten first
+    _git(repo, "worktree", "add", "-f", "-B", branch(run_id), str(path), "HEAD")
     return path
 
 
-def commit(worktree: Path, *, run_id: str, job_id: str, attempt: int,
-           event_hash: str | None, artifact_root: str) -> str | None:
-    """Commit what the job changed, with provenance trailers; None if nothing changed.
-
-    Artifacts under the artifact root are not committed: they are published into the
-    user's working tree, per attempt, and committing them too would collide on landing."""
-    _git(worktree, "add", "-A", "--", ".", f":(exclude){artifact_root.rstrip('/')}")
-    if _git(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
+def commit(worktree: Path, *, run_id: str, job_id: str, attempt: int, lease_id: str,
+           anchor: str | None, scopes: list[str]) -> str | None:
+    """Commit the job's changes inside `scopes`; None when it changed nothing there."""
+    if not scopes:
+        return None
+    _git(worktree, "add", "-A", "--", *scopes)
+    staged = _git(worktree, "diff", "--cached", "--name-only", "-z").stdout.split("\0")
+    links = [name for name in staged if name and (worktree / name).is_symlink()]
+    if links:
+        _git(worktree, "reset", "-q", "--", *scopes)
+        raise errors.ValidationError(f"{job_id} left symlinks in its scope: "
+                                     f"{', '.join(links)}; they are never committed")
+    if not any(staged):
         return None
     message = (f"striatum: {job_id} (attempt {attempt}) of {run_id}\n\n"
                f"Striatum-Run: {run_id}\nStriatum-Job: {job_id}\nStriatum-Attempt: {attempt}\n"
-               f"Striatum-Event: {event_hash or 'unknown'}\n")
-    _git(worktree, *IDENTITY, "commit", "-q", "-m", message)
+               f"Striatum-Lease: {lease_id}\nStriatum-Event: {anchor or 'none'}\n")
+    _git(worktree, *IDENTITY, "commit", "-q", "--no-verify", "-m", message, "--", *scopes)
     return _git(worktree, "rev-parse", "HEAD").stdout.strip()
 
 
+def undo(worktree: Path, sha: str) -> None:
+    """Take back a commit whose job then failed (a revert: other jobs' commits stay)."""
+    _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
+
+
+def discard(worktree: Path, scopes: list[str]) -> None:
+    """Throw away what a failed attempt left in its scopes, so no later commit takes it."""
+    if scopes:
+        _git(worktree, "checkout", "-q", "HEAD", "--", *scopes, check=False)
+        _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
+
+
 def land(repo: Path, run_id: str) -> str:
-    """Merge the run's branch into the checked-out branch; refuse a dirty tree or a conflict."""
+    """Merge the run's branch into the checked-out branch; refuse a dirty tree, a worktree
+    with uncommitted work, or a conflict."""
     if _git(repo, "status", "--porcelain", "--untracked-files=no").stdout.strip():
         raise errors.Conflict(f"{repo} has uncommitted changes; commit or stash them first")
     if _git(repo, "rev-parse", "--verify", branch(run_id), check=False).returncode != 0:
         raise errors.NotFound(f"no branch {branch(run_id)} in {repo}")
+    worktree = repo / ".striatum" / "worktrees" / run_id
+    if (worktree / ".git").exists() and _git(
+            worktree, "status", "--porcelain", "--untracked-files=no").stdout.strip():
+        raise errors.Conflict(f"the run's worktree {worktree} holds uncommitted changes")
     merged = _git(repo, *IDENTITY, "merge", "--no-ff", "-m",
                   f"Land striatum run {run_id}", branch(run_id), check=False)
     if merged.returncode != 0:
@@ -70,6 +95,7 @@ def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     result = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True,
                             check=False)
     if check and result.returncode != 0:
-        raise errors.StriatumError(f"git {args[0] if args[0] != '-c' else args[4]} failed: "
+        verb = next((a for a in args if not a.startswith("-") and "=" not in a), "?")
+        raise errors.StriatumError(f"git {verb} failed: "
                                    f"{result.stderr.strip() or result.stdout.strip()}")
     return result

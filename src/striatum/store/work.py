@@ -34,8 +34,10 @@ def list_sessions(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
     return [dict(r) for r in db.fetch_all(conn, _q("list_sessions"), {"limit": limit})]
 
 
-def claim_next(conn: db.Conn, *, lane: str | None, run_id: str | None) -> dict[str, Any] | None:
-    row = db.fetch_one(conn, _q("claim_next"), {"lane": lane, "run_id": run_id})
+def claim_next(conn: db.Conn, *, lane: str | None, run_id: str | None,
+               job_id: str | None = None) -> dict[str, Any] | None:
+    row = db.fetch_one(conn, _q("claim_next"), {"lane": lane, "run_id": run_id,
+                                                "job_id": job_id})
     return None if row is None else dict(row)
 
 

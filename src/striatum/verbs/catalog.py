@@ -138,7 +138,9 @@ ENGINE: tuple[Verb, ...] = (
          params=(Param(name="session", type="string", required=True, max_length=64,
                        help="Your session (ses_...)."),
                  Param(name="lane", type="string", max_length=64, help="Only this lane."),
-                 _run_id(required=False), _ttl())),
+                 _run_id(required=False),
+                 Param(name="job", type="string", max_length=64,
+                       help="Only this ready job (with --run-id)."), _ttl())),
     Verb(name="heartbeat", summary="Keep a lease alive.", capability=W, writes=True,
          handler="striatum.verbs.work:heartbeat", params=(_lease(), _ttl())),
     Verb(name="release", summary="Give a leased job back (it becomes ready again).",
@@ -155,7 +157,9 @@ ENGINE: tuple[Verb, ...] = (
                        help="What it is (output, findings, ledger...)."))),
     Verb(name="complete", summary="Finish a leased job (refused while required artifacts are "
          "missing).", capability=W, writes=True, handler="striatum.verbs.results:complete",
-         params=(_lease(),)),
+         params=(_lease(), Param(name="commit", type="string", max_length=64,
+                                 help="The commit holding the job's changes (supervisors "
+                                 "record it in the job.succeeded event)."))),
     Verb(name="fail", summary="Fail a leased job's attempt (retried up to the lane's max).",
          capability=W, writes=True, handler="striatum.verbs.work:fail",
          params=(_lease(), Param(name="reason", type="string", required=True, max_length=2000,

@@ -38,7 +38,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     recorded = None
     if verdict is None:
         recorded = progress.move_job(ctx, run, job, JobState.SUCCEEDED, reason="completed",
-                                     attempt=job.attempt)
+                                     attempt=job.attempt, commit=params.get("commit"))
     else:
         outcomes.settle_review(ctx, run, job, verdict)
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))

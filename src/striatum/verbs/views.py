@@ -35,9 +35,11 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
         job_rows.append({"job_id": job.job_id, "kind": job.kind, "state": job.state.value,
                          "attempt": job.attempt, "revisions": job.revisions,
                          "lane": job.lane, "provider": lane.get("provider"),
-                         "model": lane.get("model")})
+                         "model": lane.get("model"),
+                         "write_scope": snapshot.write_scope(run, job.job_id)})
     return {
         "run": {"run_id": run.run_id, "state": run.state.value, "repo": run.repo_path,
+                "artifact_root": snapshot.artifact_root(run),
                 "workflow_id": run.workflow["id"], "created_at": run.created_at,
                 "started_at": run.started_at, "ended_at": run.ended_at,
                 "ended_reason": run.ended_reason},

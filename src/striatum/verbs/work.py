@@ -42,7 +42,8 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.Conflict(f"session {params['session']} is closed")
     ttl_s = _ttl(params)
     lane = params.get("lane") or session["lane"]
-    found = work.claim_next(ctx.conn, lane=lane, run_id=params.get("run_id"))
+    found = work.claim_next(ctx.conn, lane=lane, run_id=params.get("run_id"),
+                            job_id=params.get("job"))
     if found is None:
         return {"claimed": False, "reason": "no ready job" + (f" on lane {lane}" if lane else "")}
     run = runs.lock(ctx.conn, found["run_id"])

@@ -30,6 +30,7 @@ JOIN striatumd.runs r ON r.run_id = j.run_id
 WHERE j.state = 'ready' AND r.state = 'running' AND j.kind <> 'checkpoint'
   AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
   AND (%(run_id)s::text IS NULL OR j.run_id = %(run_id)s)
+  AND (%(job_id)s::text IS NULL OR j.job_id = %(job_id)s)
 ORDER BY r.created_at, j.position
 LIMIT 1
 FOR UPDATE OF j SKIP LOCKED;
