@@ -16,6 +16,7 @@ WORKFLOW="$ROOT/examples/code-change-flow/workflow.json"
 rm -rf "$REPO" "$DEMO/flow" "$DEMO/agents"
 mkdir -p "$REPO"
 git -C "$REPO" init -q
+git -C "$REPO" -c user.name=demo -c user.email=demo@localhost commit -q --allow-empty -m "demo: start"
 if [ -n "${PROFILE:-}" ]; then
   executable=$([ "$PROFILE" = claude_code ] && echo claude || echo "$PROFILE")
   command -v "$executable" >/dev/null || { echo "demo: $executable is not on PATH" >&2; exit 2; }
@@ -40,11 +41,13 @@ RUN=$("$S" run prepare --workflow "$WORKFLOW" --json \
       | python3 -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')
 "$S" run start --run-id "$RUN" --no-supervise
 echo "== supervising $RUN: agents in the run's worktree, one revision loop"
-"$S" supervise --run-id "$RUN"
+"$S" supervise --run-id "$RUN" --until-blocked
 "$S" dashboard --run-id "$RUN" --once
 "$S" list verdicts --run-id "$RUN"
 echo "== artifacts are in the repository, every attempt kept:"
 find docs -type f | sort
+echo "== the run's branch (agents worked in .striatum/worktrees/$RUN):"
+git log --format='%h %s' "striatum/$RUN"
 echo "== doctor: both chains verify"
 "$S" daemon doctor
 "$S" daemon stop

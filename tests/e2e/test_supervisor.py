@@ -52,6 +52,18 @@ def test_each_example_runs_to_its_end_under_the_supervisor(operator: Operator, n
         assert {j["job_id"]: j["attempt"] for j in final["jobs"]}["change"] == 2
 
 
+def test_the_code_change_example_in_a_repository_with_history(operator: Operator) -> None:
+    """Worktree mode: the job's scopes (src/, tests/) do not exist yet and stay empty."""
+    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
+                    "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    run_id = operator.prepare(example("code-change-flow"))
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    assert (operator.repo / ".striatum" / "worktrees" / run_id / ".git").exists()
+    artifacts = operator.cli("list", "artifacts", "--run-id", run_id)["artifacts"]
+    assert all((operator.repo / a["path"]).is_file() for a in artifacts)
+
+
 def test_the_checkpoint_example_waits_for_the_human_then_finishes(operator: Operator) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
     process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],

@@ -42,6 +42,7 @@ def ensure(repo: Path, run_id: str) -> Path:
 def commit(worktree: Path, *, run_id: str, job_id: str, attempt: int, lease_id: str,
            anchor: str | None, scopes: list[str]) -> str | None:
     """Commit the job's changes inside `scopes`; None when it changed nothing there."""
+    scopes = present(worktree, scopes)
     if not scopes:
         return None
     _git(worktree, "add", "-A", "--", *scopes)
@@ -60,6 +61,12 @@ def commit(worktree: Path, *, run_id: str, job_id: str, attempt: int, lease_id: 
     return _git(worktree, "rev-parse", "HEAD").stdout.strip()
 
 
+def present(worktree: Path, scopes: list[str]) -> list[str]:
+    """The scopes git can be asked about: on disk, or tracked (then deleted)."""
+    return [scope for scope in scopes if (worktree / scope).exists()
+            or _git(worktree, "ls-files", "--", scope).stdout.strip()]
+
+
 def undo(worktree: Path, sha: str) -> None:
     """Take back a commit whose job then failed (a revert: other jobs' commits stay)."""
     _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
@@ -67,6 +74,7 @@ def undo(worktree: Path, sha: str) -> None:
 
 def discard(worktree: Path, scopes: list[str]) -> None:
     """Throw away what a failed attempt left in its scopes, so no later commit takes it."""
+    scopes = present(worktree, scopes)
     if scopes:
         _git(worktree, "checkout", "-q", "HEAD", "--", *scopes, check=False)
         _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
