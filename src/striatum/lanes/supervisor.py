@@ -27,6 +27,9 @@ from striatum.lanes.agent_process import AgentProcess
 
 TICK_S = 0.05
 IDLE_TICK_S = 0.5
+# How long the daemon may stay unreachable before the supervisor gives up (its leases then
+# expire, and a later supervisor takes the jobs over).
+PATIENCE_S = float(os.environ.get("STRIATUM_SUPERVISOR_PATIENCE_S", "600"))
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
@@ -42,12 +45,12 @@ class Supervisor:
     def call(self, method: str, **params: Any) -> Any:
         """One verb; while the daemon is away (restarting, say) wait and try again, still
         enforcing the agents' timeouts: leases outlive short outages."""
-        delay = 0.2
+        delay, since = 0.2, time.monotonic()
         while True:
             try:
                 return client.call(method, params)
             except (errors.DaemonUnreachable, errors.DatabaseUnavailable) as error:
-                if self.stopping:
+                if self.stopping or time.monotonic() - since > PATIENCE_S:
                     raise
                 self.log(f"{method}: {error.message}; retrying in {delay:.1f}s")
                 self._enforce_deadlines()
@@ -70,6 +73,7 @@ class Supervisor:
             try:
                 return self._loop()
             finally:
+                self.stopping = True  # clean-up calls try once: never wait for a gone daemon
                 for agent in list(self.running.values()):
                     agent.kill_group("supervisor stopping")
                     self._quietly("release", lease=agent.lease_id)
@@ -96,7 +100,10 @@ class Supervisor:
         return locked()
 
     def _loop(self) -> str:
+        self.finished: str | None = None
         while not self.stopping:
+            if self.finished:
+                return self.finished
             status = self.call("status", run_id=self.run_id)
             state = status["run"]["state"]
             if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
@@ -255,8 +262,10 @@ class Supervisor:
                 sha = worktrees.commit(self.workdir, run_id=self.run_id, job_id=job["job_id"],
                                        attempt=job["attempt"], lease_id=agent.lease_id,
                                        anchor=anchor, scopes=scopes)
-            self.call("complete", lease=agent.lease_id, **({"commit": sha} if sha else {}))
+            done = self.call("complete", lease=agent.lease_id, **({"commit": sha} if sha else {}))
             self.log(f"{job['job_id']}: completed" + (f", commit {sha[:12]}" if sha else ""))
+            if done.get("run_state") in TERMINAL and not self.running:
+                self.finished = str(done["run_state"])  # no need to ask again
         except (errors.ValidationError, errors.StriatumError) as error:
             if isinstance(error, errors.Conflict):  # the lease ended meanwhile
                 self.log(f"{job['job_id']}: {error.message}")
