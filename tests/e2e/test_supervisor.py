@@ -235,6 +235,10 @@ def test_run_start_launches_a_supervisor_and_walks_away(operator: Operator) -> N
         assert time.monotonic() < deadline, "the background supervisor never finished"
         time.sleep(0.2)
     assert (operator.repo / ".striatum" / f"supervisor-{run_id}.log").exists()
+    while subprocess.run(["pgrep", "-f", f"supervise --run-id {run_id}"], capture_output=True,
+                         check=False).returncode == 0:  # the supervisor leaves, no orphan
+        assert time.monotonic() < deadline + 30, "the background supervisor never exited"
+        time.sleep(0.2)
 
 
 def test_send_delivers_a_message_to_a_running_agent(operator: Operator,
