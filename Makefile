@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python -m bench.cli
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.lanes
+	$(BIN)/python -m bench.corpus
 
 demo: install
 	bash scripts/demo.sh

@@ -118,6 +118,27 @@ def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:
     click.echo(messages.send(run_id, job, message, as_role=ctx.obj.get("as_role")))
 
 
+@cli.group()
+def corpus() -> None:
+    """Export and verify evidence bundles."""
+
+
+@corpus.command(name="verify")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def corpus_verify(directory: Path) -> None:
+    """Check a bundle with no daemon and no database: manifest, file hashes, event chain.
+
+    Exits 0 when it holds, 8 naming the first failure otherwise.
+    """
+    from striatum.corpus.verify import first_failure
+
+    failure = first_failure(directory)
+    if failure:
+        click.echo(f"{directory}: BROKEN: {failure}", err=True)
+        sys.exit(8)
+    click.echo(f"{directory}: ok")
+
+
 cli.add_command(workflow_commands.workflow)
 verb_commands.attach(cli)
 

@@ -208,6 +208,15 @@ ENGINE: tuple[Verb, ...] = (
                  Param(name="note", type="string", max_length=2000, help="Why."))),
     Verb(name="inbox", summary="What waits for the human.", capability=R, writes=False,
          handler="striatum.verbs.views:inbox"),
+    Verb(name="corpus.export", summary="Write a redacted, verifiable bundle of a run (or of "
+         "the repository's runs).", capability=Capability.ADMINISTER, writes=False,
+         handler="striatum.verbs.corpus:export",
+         params=(_run_id(required=False), _repo(),
+                 Param(name="out", type="string", required=True, path=True, max_length=1000,
+                       help="A new (or empty) directory for the bundle."),
+                 Param(name="include_content", type="boolean", default=False,
+                       help="Also export artifact contents, prompts and agent logs "
+                       "(redacted)."))),
     Verb(name="recovery.list", summary="Expired leases, failed jobs, stuck runs, open "
          "escalations.", capability=R, writes=False, handler="striatum.verbs.recovery:list_",
          params=(_run_id(required=False),)),

@@ -1,0 +1,1 @@
+"""Corpus export: a redacted, replay-stable bundle that anyone can verify offline."""

@@ -1,0 +1,91 @@
+"""corpus.export: write a redacted, replay-stable bundle of a run or a repository."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+from striatum import errors
+from striatum.corpus import bundle
+from striatum.corpus.redact import Redactor, repo_patterns
+from striatum.engine import files
+from striatum.model.chain import GENESIS_HASH
+from striatum.store import corpus, runs
+from striatum.verbs import repos
+from striatum.verbs.context import Context
+
+
+def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    run_id = params.get("run_id")
+    if run_id:
+        repo = repos.resolve(ctx, runs.get(ctx.conn, run_id).repo_path)
+    else:
+        repo = repos.resolve(ctx, params.get("repo"))
+    repo_path = Path(str(repo["path"]))
+    redactor = _redactor(repo_path)
+    scoped_runs = corpus.runs(ctx.conn, run_id=run_id, repo_id=str(repo["repo_id"]))
+    run_ids = [r["run_id"] for r in scoped_runs]
+    data: dict[str, list[Any]] = {"runs": redactor.value(scoped_runs)}
+    data.update({name: redactor.value(rows)
+                 for name, rows in corpus.tables(ctx.conn, run_ids).items()})
+    rows = corpus.chain_rows(ctx.conn, repo_id=str(repo["repo_id"]),
+                             run_ids=run_ids if run_id else None)
+    data["events"] = bundle.event_lines(rows, set(run_ids) if run_id else None, redactor)
+    if params["include_content"]:
+        data["contents"] = _contents(repo_path, data["artifacts"], redactor)
+        data["scratch"] = _scratch(repo_path, run_ids, redactor)
+    chain = {"repo_id": repo["repo_id"],
+             "first_seq": rows[0]["seq"] if rows else 1,
+             "first_previous_hash": rows[0]["previous_hash"] if rows else GENESIS_HASH,
+             "last_seq": rows[-1]["seq"] if rows else 0,
+             "head_hash": rows[-1]["row_hash"] if rows else GENESIS_HASH}
+    scope = {"kind": "run", "run_id": run_id} if run_id else {
+        "kind": "repo", "repo_id": repo["repo_id"]}
+    written = _write(Path(params["out"]), bundle.assemble(
+        data, scope=scope, chain=chain, redactions=redactor.counts))
+    return {"out": params["out"], "files": written, "events": len(data["events"]),
+            "redactions": dict(redactor.counts), "head_hash": chain["head_hash"]}
+
+
+def _redactor(repo: Path) -> Redactor:
+    extra: list[str] = []
+    patterns = repo / ".striatum-redact"
+    if patterns.is_file():
+        try:
+            extra = repo_patterns(patterns.read_text("utf-8"))
+        except (ValueError, OSError) as error:
+            raise errors.ValidationError(f"{patterns}: {error}") from None
+    return Redactor.build(home=os.path.expanduser("~"), user=getpass.getuser(), extra=extra)
+
+
+def _contents(repo: Path, artifacts: list[dict[str, Any]],
+              redactor: Redactor) -> list[dict[str, Any]]:
+    found = []
+    for artifact in artifacts:
+        text = files.read_recorded(repo, artifact["path"], artifact["sha256"])
+        found.append({"artifact_id": artifact["artifact_id"],
+                      "content": None if text is None else redactor.text(text)})
+    return found
+
+
+def _scratch(repo: Path, run_ids: list[str], redactor: Redactor) -> list[dict[str, Any]]:
+    """Prompts and agent logs the supervisor kept under .striatum/runs/, redacted."""
+    found = []
+    for run_id in run_ids:
+        base = repo / ".striatum" / "runs" / run_id
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            if path.name in ("prompt.md", "stdout.log", "stderr.log") and path.is_file():
+                text = path.read_bytes()[:1 << 20].decode("utf-8", errors="replace")
+                found.append({"path": str(path.relative_to(repo)), "text": redactor.text(text)})
+    return found
+
+
+def _write(out: Path, payload: dict[str, bytes]) -> list[str]:
+    if out.exists() and any(out.iterdir()):
+        raise errors.Conflict(f"{out} is not empty; export into a new directory")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, body in payload.items():
+        (out / name).write_bytes(body)
+    return sorted(payload)

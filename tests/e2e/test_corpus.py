@@ -1,0 +1,167 @@
+"""Corpus bundles: replay-stable, verified offline by two verifiers, redacted, tamper-evident."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, example, new_repo
+
+ROOT = Path(__file__).parents[2]
+STANDALONE = ROOT / "scripts" / "verify_corpus.py"
+BIN = Path(sys.executable).parent
+SECRETS = {
+    "anthropic": "sk-ant-api03-" + "A" * 40,
+    "aws": "AKIA" + "Q" * 16,
+    "github": "ghp_" + "b" * 36,
+    "env": "DATABASE_PASSWORD=hunter2hunter2",
+    "pattern": "project-zeta-internal",
+}
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def verify_both(operator: Operator, bundle: Path) -> tuple[int, int]:
+    ours = operator.daemon.cli("corpus", "verify", str(bundle))
+    theirs = subprocess.run([sys.executable, str(STANDALONE), str(bundle)], capture_output=True,
+                            text=True, check=False)
+    return ours.returncode, theirs.returncode
+
+
+def export(operator: Operator, run_id: str, out: Path) -> dict[str, object]:
+    result: dict[str, object] = operator.cli("corpus", "export", "--run-id", run_id, "--out",
+                                             str(out), "--include-content", principal=True)
+    return result
+
+
+@pytest.fixture
+def finished(operator: Operator) -> str:
+    run_id = operator.prepare(example("code-change-flow"))
+    operator.plan = {"code-review": "needs_revision,accept"}
+    assert operator.drive(run_id)["run"]["state"] == "succeeded"
+    return run_id
+
+
+def test_a_finished_run_exports_byte_identically_and_verifies(
+    operator: Operator, finished: str, tmp_path: Path
+) -> None:
+    export(operator, finished, tmp_path / "a")
+    export(operator, finished, tmp_path / "b")
+    for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "a",
+                          capture_output=True, text=True, check=False)
+    assert sums.returncode == 0, sums.stdout + sums.stderr
+    assert verify_both(operator, tmp_path / "a") == (0, 0)
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["counts"]["verdicts"] == 2 and manifest["scope"]["run_id"] == finished
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["flip:events.jsonl", "flip:jobs.jsonl",
+                                    "flip:manifest.json", "flip:SHA256SUMS", "drop-event",
+                                    "reorder-events", "edit-manifest", "resum-after-edit"])
+def test_tampering_is_caught_by_both_verifiers(
+    operator: Operator, finished: str, tmp_path: Path, damage: str
+) -> None:
+    bundle = tmp_path / "bundle"
+    export(operator, finished, bundle)
+    events = bundle / "events.jsonl"
+    if damage.startswith("flip:"):
+        _flip(bundle / damage.split(":")[1])
+    elif damage == "drop-event":
+        lines = events.read_text().splitlines(keepends=True)
+        events.write_text("".join(lines[:3] + lines[4:]))
+    elif damage == "reorder-events":
+        lines = events.read_text().splitlines(keepends=True)
+        lines[2], lines[3] = lines[3], lines[2]
+        events.write_text("".join(lines))
+    else:
+        manifest = json.loads((bundle / "manifest.json").read_text())
+        manifest["counts"]["runs"] = 7
+        (bundle / "manifest.json").write_text(json.dumps(manifest))
+        if damage == "resum-after-edit":  # even with SHA256SUMS rewritten to match
+            subprocess.run("sha256sum *.jsonl manifest.json > SHA256SUMS", shell=True,
+                           cwd=bundle, check=True)
+    ours, theirs = verify_both(operator, bundle)
+    assert ours == 8 and theirs == 1
+
+
+def test_planted_secrets_never_reach_the_bundle(operator: Operator, tmp_path: Path) -> None:
+    (operator.repo / ".striatum-redact").write_text("# ours\nproject-zeta-\\w+\n")
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    (folder / "prompt.md").write_text(f"Use {SECRETS['anthropic']} for {SECRETS['pattern']}\n")
+    script = (f"echo 'log {SECRETS['aws']}'; echo 'err {SECRETS['github']}' >&2; "
+              f"printf '# out\\n{SECRETS['env']}\\n' > \"$STRIATUM_OUTPUT\"")
+    (folder / "workflow.json").write_text(json.dumps({
+        "schema_version": "striatum.workflow.v1", "id": "leaky", "name": "Leaky",
+        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
+                            "max_attempts": 2}},
+        "jobs": [{"id": "draft", "kind": "task", "lane": "agent", "prompt": "prompt.md",
+                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow", str(folder / "workflow.json"))["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    session = operator.cli("register-session", "--role", "operator")["session_id"]
+    first = operator.cli("claim-next", "--session", session, "--run-id", run_id)
+    operator.cli("fail", "--lease", first["lease"]["lease_id"], "--reason",
+                 f"leaked {SECRETS['anthropic']} from /root/.config")
+    supervised = subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id,
+                                 "--until-blocked"], env=operator.daemon.env, cwd=operator.repo,
+                                capture_output=True, text=True, timeout=60, check=False)
+    assert supervised.returncode == 0, supervised.stderr
+    bundle = tmp_path / "bundle"
+    result = export(operator, run_id, bundle)
+    everything = b"".join(p.read_bytes() for p in bundle.iterdir())
+    for name, secret in SECRETS.items():
+        assert secret.encode() not in everything, name
+    assert b"/root/.config" not in everything
+    counted = result["redactions"]
+    assert isinstance(counted, dict)
+    assert {"anthropic_key", "aws_access_key", "github_token", "secret_assignment",
+            "repo_pattern_1", "home_path"} <= set(counted)
+    assert verify_both(operator, bundle) == (0, 0)  # redacted events still verify
+    redacted = [json.loads(line) for line in (bundle / "events.jsonl").read_text().splitlines()
+                if "redacted" in line]
+    assert redacted and all(len(r["redacted"]["original_payload_sha256"]) == 64
+                            for r in redacted)
+
+
+def test_the_standalone_verifier_is_small_and_stdlib_only() -> None:
+    import ast
+
+    text = STANDALONE.read_text()
+    assert len(text.splitlines()) < 150
+    imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse(text))
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in (node.names if isinstance(node, ast.Import)
+                              else [ast.alias(node.module or "")])}
+    assert imported <= set(sys.stdlib_module_names)
+
+
+def test_a_repository_export_of_5000_events_verifies(operator: Operator,
+                                                     daemon: DaemonUnderTest,
+                                                     tmp_path: Path) -> None:
+    from bench.chain import load_events
+
+    assert daemon.database is not None
+    load_events(daemon.database, "big", 5000)
+    bundle = tmp_path / "big"
+    result = operator.cli("corpus", "export", "--repo", "/bench/big", "--out", str(bundle),
+                          principal=True)
+    assert result["events"] == 5000
+    assert verify_both(operator, bundle) == (0, 0)
