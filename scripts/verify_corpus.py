@@ -9,69 +9,92 @@ The recipe (docs/SPEC.md §11):
 2. Every file named in manifest "files" has that SHA-256, and SHA256SUMS (format of
    `sha256sum`) lists the same digest for it and for manifest.json.
 3. Each `<name>.jsonl` has as many lines as manifest "counts"[name] says.
-4. events.jsonl is one stretch of a hash chain: each line's seq follows the previous one and
-   its previous_hash is the previous line's row_hash (the first line: chain.first_seq and
-   chain.first_previous_hash). A line with "canonical" must hash to its row_hash, and the
-   record it holds must carry the same seq and previous_hash. Lines marked "redacted" or
-   "omitted" carry no hashable record: their row_hash is vouched for by the next line, whose
-   hashed record contains it. The last row_hash and seq are chain.head_hash and last_seq.
+4. events.jsonl (split on "\n" only) is one stretch of a hash chain; each line holds one of
+   "canonical", "redacted", "omitted"; its seq follows the previous one and its previous_hash
+   is the previous line's row_hash (the first: chain.first_seq/first_previous_hash, which for
+   a repository bundle are 1 and 64 zeros). A "canonical" line hashes to its row_hash; every
+   record carries the line's seq, previous_hash and the chain's repo_id. The last line ends at
+   chain.last_seq/head_hash. Redacted and omitted lines cannot be re-hashed (see SPEC §11).
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
 import sys
 from pathlib import Path
 
+TABLES = {"runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers",
+          "artifacts", "events"}
+OPTIONAL = {"contents", "scratch"}
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_manifest(manifest: dict) -> str | None:
-    if manifest.get("format") != "striatum.corpus.v1":
+def lines_of(path: Path) -> list[str]:
+    return path.read_bytes().decode("utf-8").split("\n")[:-1]  # only \n ends a line
+
+
+def check_manifest(m: dict) -> str | None:
+    if m.get("format") != "striatum.corpus.v1":
         return "manifest.json: unknown format"
-    body = {k: v for k, v in manifest.items() if k != "bundle_hash"}
+    body = {k: v for k, v in m.items() if k != "bundle_hash"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    if sha256(text.encode()) != manifest.get("bundle_hash"):
+    if sha256(text.encode()) != m.get("bundle_hash"):
         return "manifest.json: bundle_hash does not match"
+    stems = set(m["counts"])
+    if not stems >= TABLES or not stems <= TABLES | OPTIONAL:
+        return "manifest.json: counts do not name exactly the bundle's tables"
+    if set(m["files"]) != {f"{stem}.jsonl" for stem in stems}:
+        return "manifest.json: files do not name exactly the bundle's tables"
     return None
 
 
-def check_files(folder: Path, manifest: dict) -> str | None:
-    try:
-        sums = dict(reversed(line.split("  ", 1))
-                    for line in (folder / "SHA256SUMS").read_text("utf-8").splitlines())
-    except (OSError, ValueError):
-        return "SHA256SUMS: unreadable"
-    for name in [*manifest["files"], "manifest.json"]:
-        if not (folder / name).is_file():
-            return f"{name}: missing"
+def check_files(folder: Path, m: dict) -> str | None:
+    sums: dict[str, str] = {}
+    for line in lines_of(folder / "SHA256SUMS"):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or name in sums:
+            return f"SHA256SUMS: malformed or repeated line {line[:80]!r}"
+        sums[name] = digest
+    if set(sums) != {*m["files"], "manifest.json"}:
+        return "SHA256SUMS: does not name exactly the bundle's files"
+    for name in sorted(sums):
         digest = sha256((folder / name).read_bytes())
-        if name in manifest["files"] and digest != manifest["files"][name]:
+        if name in m["files"] and digest != m["files"][name]:
             return f"{name}: SHA-256 differs from the manifest"
-        if sums.get(name) != digest:
+        if sums[name] != digest:
             return f"{name}: SHA-256 differs from SHA256SUMS"
-    for name, count in manifest["counts"].items():
-        lines = (folder / f"{name}.jsonl").read_bytes().count(b"\n")
-        if lines != count:
-            return f"{name}.jsonl: {lines} lines, manifest says {count}"
+    for name, count in m["counts"].items():
+        if len(lines_of(folder / f"{name}.jsonl")) != count:
+            return f"{name}.jsonl: line count differs from the manifest"
     return None
 
 
-def check_chain(folder: Path, chain: dict) -> str | None:
+def check_chain(folder: Path, m: dict) -> str | None:
+    chain, kind = m["chain"], m["scope"]["kind"]
     running, expected = chain["first_previous_hash"], chain["first_seq"]
-    text = (folder / "events.jsonl").read_text("utf-8")
-    for number, line in enumerate(text.splitlines(), 1):
+    if kind == "repo" and (expected != 1 or running != "0" * 64):
+        return "events.jsonl: a repository bundle must start at the chain's genesis"
+    lines = lines_of(folder / "events.jsonl")
+    for number, line in enumerate(lines, 1):
         row = json.loads(line)
         where = f"events.jsonl line {number} (seq {row.get('seq')})"
+        if sum(k in row for k in ("canonical", "redacted", "omitted")) != 1:
+            return f"{where}: must hold exactly one of canonical, redacted, omitted"
         if row["seq"] != expected or row["previous_hash"] != running:
             return f"{where}: does not follow the previous row"
-        if "canonical" in row:
-            record = json.loads(row["canonical"])
-            if sha256(row["canonical"].encode()) != row["row_hash"]:
-                return f"{where}: row_hash is not the SHA-256 of its canonical record"
-            if record.get("previous_hash") != running or record.get("seq") != row["seq"]:
-                return f"{where}: the canonical record does not link to the previous row"
+        if "omitted" in row and (kind == "repo" or number in (1, len(lines))):
+            return f"{where}: an omitted line may only stand inside a run's stretch"
+        record = json.loads(row["canonical"]) if "canonical" in row else row.get("record")
+        if "canonical" in row and sha256(row["canonical"].encode()) != row["row_hash"]:
+            return f"{where}: row_hash is not the SHA-256 of its canonical record"
+        if record is not None and (record.get("previous_hash") != running
+                                   or record.get("seq") != row["seq"]
+                                   or record.get("repo_id") != chain["repo_id"]):
+            return f"{where}: the record does not match its line"
         running, expected = row["row_hash"], row["seq"] + 1
     if running != chain["head_hash"] or expected - 1 != chain["last_seq"]:
         return "events.jsonl: the chain does not end at the head the manifest covers"
@@ -80,14 +103,13 @@ def check_chain(folder: Path, chain: dict) -> str | None:
 
 def main() -> int:
     if len(sys.argv) != 2:
-        print(__doc__.splitlines()[2].strip(), file=sys.stderr)
+        print("usage: verify_corpus.py BUNDLE_DIR", file=sys.stderr)
         return 2
     folder = Path(sys.argv[1])
     try:
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        failure = (check_manifest(manifest) or check_files(folder, manifest)
-                   or check_chain(folder, manifest["chain"]))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        m = json.loads((folder / "manifest.json").read_text("utf-8"))
+        failure = (check_manifest(m) or check_files(folder, m) or check_chain(folder, m))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         failure = f"unreadable bundle: {type(error).__name__}: {error}"
     if failure:
         print(f"{folder}: BROKEN: {failure}")

@@ -180,3 +180,43 @@ def test_one_flipped_byte_in_any_file_is_caught(operator: Operator, finished: st
         shutil.copytree(pristine, copy)
         _flip(copy / file)
         assert verify_both(operator, copy) == (8, 1), file
+
+
+@pytest.mark.parametrize("damage", ["extra-sum", "omit-in-repo", "not-an-object",
+                                    "two-kinds"])
+def test_malformed_bundles_fail_cleanly_in_both_verifiers(
+    operator: Operator, finished: str, tmp_path: Path, damage: str
+) -> None:
+    bundle = tmp_path / "bundle"
+    export(operator, finished, bundle)
+    events = bundle / "events.jsonl"
+    if damage == "extra-sum":
+        with open(bundle / "SHA256SUMS", "a") as handle:
+            handle.write("0" * 64 + "  evil.sh\n")
+    elif damage == "omit-in-repo":
+        manifest = json.loads((bundle / "manifest.json").read_text())
+        manifest["scope"] = {"kind": "repo", "repo_id": manifest["chain"]["repo_id"]}
+        (bundle / "manifest.json").write_text(json.dumps(manifest))
+    elif damage == "not-an-object":
+        (bundle / "manifest.json").write_text("[1, 2]")
+    else:
+        lines = events.read_text().splitlines()
+        first = json.loads(lines[0])
+        first["omitted"] = "hidden"
+        lines[0] = json.dumps(first)
+        events.write_text("\n".join(lines) + "\n")
+    ours = operator.daemon.cli("corpus", "verify", str(bundle))
+    theirs = subprocess.run([sys.executable, str(STANDALONE), str(bundle)], capture_output=True,
+                            text=True, check=False)
+    assert (ours.returncode, theirs.returncode) == (8, 1)
+    assert "Traceback" not in ours.stderr + theirs.stdout + theirs.stderr
+
+
+def test_line_separators_inside_events_do_not_break_verification(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = operator.prepare(example("minimal-flow"))
+    operator.cli("run", "cancel", "--run-id", run_id, "--reason", "one\u2028two\u0085three")
+    bundle = tmp_path / "bundle"
+    export(operator, run_id, bundle)
+    assert verify_both(operator, bundle) == (0, 0)

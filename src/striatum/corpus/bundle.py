@@ -33,7 +33,8 @@ def event_lines(rows: Sequence[Mapping[str, Any]], in_scope: set[str] | None,
         canonical = bytes(row["canonical"]).decode("utf-8")
         record = json.loads(canonical)
         before = sum(redactor.counts.values())
-        redacted = redactor.value(record)
+        # Only the payload is redacted: the chain fields (seq, hashes, ids) stay exact.
+        redacted = {**record, "payload": redactor.value(record.get("payload", {}))}
         if sum(redactor.counts.values()) == before:
             lines.append({**base, "canonical": canonical})
         else:

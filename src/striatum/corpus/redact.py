@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BUILTIN: dict[str, str] = {
-    "private_key": r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
-    "authorization_header": r"(?i)authorization:\s*\S+(?:[ \t]+[^\s,;]+)?",
+    # To its END line, or to the end of the text when it was cut off.
+    "private_key": r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+                   r"(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
+    "authorization_header": r"(?i)[\"']?authorization[\"']?\s*[:=]\s*[\"']?"
+                            r"(?:bearer|basic|token)?\s*[^\s\"',;]+",
     "anthropic_key": r"sk-ant-[A-Za-z0-9_\-]{16,}",
     "openai_key": r"sk-(?:proj-)?[A-Za-z0-9_\-]{20,}",
-    "github_token": r"gh[pousr]_[A-Za-z0-9]{20,}",
+    "github_token": r"(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{22,})",
     "aws_access_key": r"(?:AKIA|ASIA)[A-Z0-9]{16}",
     "google_api_key": r"AIza[0-9A-Za-z_\-]{35}",
     "slack_token": r"xox[abprs]-[A-Za-z0-9\-]{10,}",
     "striatum_token": r"stm_[A-Za-z0-9_\-]{20,}",
-    "secret_assignment": r"(?im)^\s*(?:export\s+)?[A-Z0-9_]*(?:KEY|SECRET|TOKEN|PASSWORD)"
-                         r"[A-Z0-9_]*\s*=\s*\S+",
+    "secret_assignment": r"(?i)\b[A-Z0-9_]*(?:KEY|SECRET|TOKEN|PASSWORD)[A-Z0-9_]*\s*=\s*"
+                         r"(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)",
 }
 
 
@@ -34,10 +37,10 @@ class Redactor:
     @classmethod
     def build(cls, *, home: str | None, user: str | None, extra: list[str]) -> Redactor:
         rules = {name: re.compile(pattern) for name, pattern in BUILTIN.items()}
-        if home and len(home) > 1:
-            rules["home_path"] = re.compile(re.escape(home.rstrip("/")))
+        if home and len(home) > 1:  # the home directory, not /rootfs for a home of /root
+            rules["home_path"] = re.compile(re.escape(home.rstrip("/")) + r"(?=/|\b|$)")
         if user and len(user) > 2:
-            rules["username"] = re.compile(rf"\b{re.escape(user)}\b")
+            rules["username"] = re.compile(rf"(?<![\w-]){re.escape(user)}(?![\w-])")
         for index, pattern in enumerate(extra, start=1):
             rules[f"repo_pattern_{index}"] = re.compile(pattern)
         return cls(rules=rules)
@@ -66,6 +69,7 @@ def repo_patterns(text: str) -> list[str]:
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
-            re.compile(line)  # a bad pattern is refused by the caller with its message
+            if re.compile(line).fullmatch(""):
+                raise ValueError(f"pattern {line!r} matches the empty string")
             found.append(line)
     return found

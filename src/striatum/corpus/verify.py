@@ -1,6 +1,6 @@
 """Checking a bundle with no daemon and no database: manifest, files, counts, event chain.
 
-Mirrors scripts/verify_corpus.py (which may not import striatum); a test keeps them agreeing.
+Mirrors scripts/verify_corpus.py (which may not import striatum); tests keep them agreeing.
 """
 
 from __future__ import annotations
@@ -12,46 +12,53 @@ from typing import Any
 
 from striatum.corpus.bundle import FORMAT, manifest_text
 
+REQUIRED = ("runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers",
+            "artifacts", "events")
+OPTIONAL = ("contents", "scratch")
+LINE_KINDS = ("canonical", "redacted", "omitted")
+
 
 def first_failure(folder: Path) -> str | None:
     """None when the bundle holds; else one line naming the first thing that does not."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError) as error:
-        return f"manifest.json: unreadable ({error})"
-    try:
+        if not isinstance(manifest, dict):
+            return "manifest.json: not a JSON object"
         return (_manifest(manifest) or _sums(folder, manifest) or _counts(folder, manifest)
                 or _chain(folder, manifest))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         return f"unreadable bundle: {type(error).__name__}: {error}"
 
 
 def _manifest(manifest: dict[str, Any]) -> str | None:
     if manifest.get("format") != FORMAT:
         return f"manifest.json: format is {manifest.get('format')!r}, not {FORMAT!r}"
-    claimed = manifest.pop("bundle_hash", None)
-    actual = hashlib.sha256(manifest_text(manifest).encode()).hexdigest()
-    manifest["bundle_hash"] = claimed
-    return None if claimed == actual else "manifest.json: bundle_hash does not match"
+    body = {k: v for k, v in manifest.items() if k != "bundle_hash"}
+    if hashlib.sha256(manifest_text(body).encode()).hexdigest() != manifest.get("bundle_hash"):
+        return "manifest.json: bundle_hash does not match"
+    stems = set(manifest["counts"])
+    if not set(REQUIRED) <= stems or not stems <= set(REQUIRED) | set(OPTIONAL):
+        return "manifest.json: counts do not name exactly the bundle's tables"
+    if set(manifest["files"]) != {f"{stem}.jsonl" for stem in stems}:
+        return "manifest.json: files do not name exactly the bundle's tables"
+    return None
 
 
 def _sums(folder: Path, manifest: dict[str, Any]) -> str | None:
-    sums = {}
-    try:
-        for line in (folder / "SHA256SUMS").read_text("utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            sums[name] = digest
-    except OSError as error:
-        return f"SHA256SUMS: unreadable ({error})"
+    sums: dict[str, str] = {}
+    for line in (folder / "SHA256SUMS").read_bytes().decode("utf-8").split("\n")[:-1]:
+        digest, separator, name = line.partition("  ")
+        if not separator or len(digest) != 64 or name in sums:
+            return f"SHA256SUMS: malformed or repeated line {line[:80]!r}"
+        sums[name] = digest
     expected = {**manifest["files"]}
-    for name in [*expected, "manifest.json"]:
-        path = folder / name
-        if not path.is_file():
-            return f"{name}: missing"
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if set(sums) != {*expected, "manifest.json"}:
+        return "SHA256SUMS: does not name exactly the bundle's files"
+    for name in sorted(sums):
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         if name in expected and digest != expected[name]:
             return f"{name}: SHA-256 differs from the manifest"
-        if sums.get(name) != digest:
+        if sums[name] != digest:
             return f"{name}: SHA-256 differs from SHA256SUMS"
     return None
 
@@ -65,19 +72,29 @@ def _counts(folder: Path, manifest: dict[str, Any]) -> str | None:
 
 
 def _chain(folder: Path, manifest: dict[str, Any]) -> str | None:
-    chain = manifest["chain"]
+    chain, scope = manifest["chain"], manifest["scope"]
     running, expected_seq = chain["first_previous_hash"], chain["first_seq"]
-    for number, line in enumerate((folder / "events.jsonl").read_text("utf-8").splitlines(), 1):
+    if scope["kind"] == "repo" and (expected_seq != 1 or running != "0" * 64):
+        return "events.jsonl: a repository bundle must start at the chain's genesis"
+    lines = (folder / "events.jsonl").read_bytes().decode("utf-8").split("\n")[:-1]
+    for number, line in enumerate(lines, 1):
         row = json.loads(line)
         where = f"events.jsonl line {number} (seq {row.get('seq')})"
+        kinds = [kind for kind in LINE_KINDS if kind in row]
+        if len(kinds) != 1:
+            return f"{where}: must hold exactly one of canonical, redacted, omitted"
         if row["seq"] != expected_seq or row["previous_hash"] != running:
             return f"{where}: does not follow the previous row"
-        if "canonical" in row:
-            record = json.loads(row["canonical"])
-            if hashlib.sha256(row["canonical"].encode()).hexdigest() != row["row_hash"]:
-                return f"{where}: row_hash is not the SHA-256 of its canonical record"
-            if record.get("previous_hash") != running or record.get("seq") != row["seq"]:
-                return f"{where}: the canonical record does not link to the previous row"
+        if "omitted" in row and (scope["kind"] == "repo" or number in (1, len(lines))):
+            return f"{where}: an omitted line may only stand inside a run's stretch"
+        record = json.loads(row["canonical"]) if "canonical" in row else row.get("record")
+        if "canonical" in row and hashlib.sha256(
+                row["canonical"].encode()).hexdigest() != row["row_hash"]:
+            return f"{where}: row_hash is not the SHA-256 of its canonical record"
+        if record is not None and (record.get("previous_hash") != running
+                                   or record.get("seq") != row["seq"]
+                                   or record.get("repo_id") != chain["repo_id"]):
+            return f"{where}: the record does not match its line"
         running, expected_seq = row["row_hash"], row["seq"] + 1
     if running != chain["head_hash"] or expected_seq - 1 != chain["last_seq"]:
         return "events.jsonl: the chain does not end at the head the manifest covers"

@@ -65,6 +65,18 @@ def read_recorded(repo: Path, relative: str, sha256: str, limit: int = 1 << 20) 
     return data.decode("utf-8", errors="replace")
 
 
+def read_head(path: Path, limit: int) -> bytes | None:
+    """Up to `limit` bytes of a regular file reached without a symlink (a log, say)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(limit)
+
+
 def _read_regular(path: Path, limit: int) -> bytes | None:
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)

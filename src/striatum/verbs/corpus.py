@@ -27,14 +27,14 @@ def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     redactor = _redactor(repo_path)
     scoped_runs = corpus.runs(ctx.conn, run_id=run_id, repo_id=str(repo["repo_id"]))
     run_ids = [r["run_id"] for r in scoped_runs]
+    raw = corpus.tables(ctx.conn, run_ids)
     data: dict[str, list[Any]] = {"runs": redactor.value(scoped_runs)}
-    data.update({name: redactor.value(rows)
-                 for name, rows in corpus.tables(ctx.conn, run_ids).items()})
+    data.update({name: redactor.value(rows) for name, rows in raw.items()})
     rows = corpus.chain_rows(ctx.conn, repo_id=str(repo["repo_id"]),
                              run_ids=run_ids if run_id else None)
     data["events"] = bundle.event_lines(rows, set(run_ids) if run_id else None, redactor)
     if params["include_content"]:
-        data["contents"] = _contents(repo_path, data["artifacts"], redactor)
+        data["contents"] = _contents(repo_path, raw["artifacts"], redactor)
         data["scratch"] = _scratch(repo_path, run_ids, redactor)
     chain = {"repo_id": repo["repo_id"],
              "first_seq": rows[0]["seq"] if rows else 1,
@@ -76,9 +76,11 @@ def _scratch(repo: Path, run_ids: list[str], redactor: Redactor) -> list[dict[st
     for run_id in run_ids:
         base = repo / ".striatum" / "runs" / run_id
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
-            if path.name in ("prompt.md", "stdout.log", "stderr.log") and path.is_file():
-                text = path.read_bytes()[:1 << 20].decode("utf-8", errors="replace")
-                found.append({"path": str(path.relative_to(repo)), "text": redactor.text(text)})
+            if path.name in ("prompt.md", "stdout.log", "stderr.log"):
+                data = files.read_head(path, 1 << 20)  # regular files only, no symlinks
+                if data is not None:
+                    found.append({"path": str(path.relative_to(repo)),
+                                  "text": redactor.text(data.decode("utf-8", "replace"))})
     return found
 
 

@@ -24,8 +24,9 @@ SELECT lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_at,
 FROM striatumd.leases WHERE run_id = ANY(%(run_ids)s) ORDER BY acquired_at, lease_id;
 
 -- name: scope_sessions
--- The sessions that held leases of the exported runs.
-SELECT session_id, repo_id, role, lane, opened_at, closed_at FROM striatumd.sessions
+-- The sessions that held leases of the exported runs (not closed_at: a session outlives runs,
+-- and an export of a finished run must not change when it closes).
+SELECT session_id, repo_id, role, lane, opened_at FROM striatumd.sessions
 WHERE session_id IN (SELECT session_id FROM striatumd.leases WHERE run_id = ANY(%(run_ids)s))
 ORDER BY opened_at, session_id;
 
