@@ -45,6 +45,9 @@ def test_each_example_runs_to_its_end_under_the_supervisor(operator: Operator, n
     assert result.returncode == 0, result.stderr
     final = status(operator, run_id)
     assert final["run"]["state"] == "succeeded"
+    lanes = operator.repo / ".striatum" / "runs" / run_id / "lanes"
+    assert {p.name for p in lanes.iterdir()} >= {"author.pid"}
+    assert all(p.read_text() == "" for p in lanes.iterdir())  # no agent left running
     prompts = list((operator.repo / ".striatum" / "runs" / run_id).rglob("prompt.md"))
     assert len(prompts) >= len(final["jobs"])
     assert all(p.with_name("stdout.log").exists() for p in prompts)

@@ -185,7 +185,16 @@ class Supervisor:
                           reason=f"could not launch the agent: {error}")
             return
         self.running[agent.lease_id] = agent
+        self._write_lane_pids(job["lane"])
         self.log(f"{job['job_id']} attempt {job['attempt']} started (pid {agent.process.pid})")
+
+    def _write_lane_pids(self, lane: str) -> None:
+        """`.striatum/runs/<run>/lanes/<lane>.pid`: the pids of the lane's live agents."""
+        folder = self.repo / ".striatum" / "runs" / self.run_id / "lanes"
+        folder.mkdir(parents=True, exist_ok=True)
+        pids = [str(a.process.pid) for a in self.running.values()
+                if a.packet["job"]["lane"] == lane]
+        (folder / f"{lane}.pid").write_text("".join(f"{pid}\n" for pid in pids))
 
     def _env(self, packet: dict[str, Any], prompt: Path, fifo: Path) -> dict[str, str]:
         from striatum import paths
@@ -221,6 +230,7 @@ class Supervisor:
                 continue
             agent.kill_group("finished")  # stragglers the agent left in its group
             del self.running[lease_id]
+            self._write_lane_pids(agent.packet["job"]["lane"])
             self._finish(agent, code)
 
     def _heartbeat_every(self, agent: AgentProcess) -> float:
