@@ -24,6 +24,7 @@ from striatum.cli import client
 from striatum.engine import files
 from striatum.lanes import agent_process, profiles, worktrees
 from striatum.lanes.agent_process import AgentProcess
+from striatum.model.workflow.paths import within
 
 TICK_S = 0.05
 IDLE_TICK_S = 0.5
@@ -145,9 +146,7 @@ class Supervisor:
         return claimed
 
     def _code_scopes(self, scopes: list[str]) -> list[str]:
-        root = self.artifact_root
-        return [s.rstrip("/") for s in scopes
-                if not (s.rstrip("/") + "/").startswith(root + "/")]
+        return [s.rstrip("/") for s in scopes if not within(s, self.artifact_root)]
 
     def _conflicts(self, scopes: list[str]) -> bool:
         mine = self._code_scopes(scopes)
@@ -298,5 +297,4 @@ class Supervisor:
 
 
 def _overlap(left: list[str], right: list[str]) -> bool:
-    return any(a == b or a.startswith(b + "/") or b.startswith(a + "/")
-               for a in left for b in right)
+    return any(within(a, b) or within(b, a) for a in left for b in right)

@@ -10,6 +10,7 @@ from striatum.engine import files, leases, outcomes, progress, publishing, snaps
 from striatum.engine.ids import new_id
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
+from striatum.model.workflow.rules import provider_identity
 from striatum.store import records, runs
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
@@ -75,7 +76,8 @@ def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
     target_lane = snapshot.job_spec(run, target).get("lane")
     theirs = snapshot.lane_spec(run, target_lane)
     verdict_id = new_id("vrd")
-    cross = _identity(review.lane, mine) != _identity(target_lane, theirs)
+    cross = (provider_identity(review.lane, str(mine.get("provider")), mine.get("model"))
+             != provider_identity(target_lane, str(theirs.get("provider")), theirs.get("model")))
     records.insert_verdict(
         ctx.conn, verdict_id=verdict_id, run_id=run.run_id, review_job_id=review.job_id,
         target_job_id=target, attempt=review.attempt, value=value,
@@ -88,11 +90,6 @@ def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
                   value=value, target=target, cross_provider=cross, overrides=overrides,
                   reason=reason, findings_artifact_id=findings_id)
     return verdict_id
-
-
-def _identity(lane: str | None, spec: dict[str, Any]) -> str:
-    provider = str(spec.get("provider"))
-    return provider if provider != "command" else f"command:{spec.get('model') or lane}"
 
 
 def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState
+from striatum.model.workflow import dag
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,21 +102,11 @@ def gate_decision(verdict: str, *, revisions: int, max_revisions: int,
 def revision_resets(run: RunView, target: str, review: str) -> dict[str, JobState]:
     """A revision: the target becomes ready; everything downstream of it pending (the
     requesting review, sibling reviews of the same target, and what follows them)."""
-    downstream = {job_id for job_id in run.jobs if target in _ancestors(run, job_id)}
+    edges = {job_id: job.depends_on for job_id, job in run.jobs.items()}
+    downstream = {job_id for job_id in run.jobs if target in dag.ancestors(edges, job_id)}
     resets = {job_id: JobState.PENDING for job_id in downstream | {review}}
     resets[target] = JobState.READY
     return resets
-
-
-def _ancestors(run: RunView, job_id: str) -> set[str]:
-    found: set[str] = set()
-    todo = list(run.jobs[job_id].depends_on)
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(run.jobs[current].depends_on)
-    return found
 
 
 class AttemptDecision(enum.StrEnum):

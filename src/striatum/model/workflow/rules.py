@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from striatum.model.workflow import dag
 from striatum.model.workflow.paths import normalized, path_problem, within
 from striatum.model.workflow.problems import Problem, json_path
-from striatum.model.workflow.schema import Job, Lane, Workflow
+from striatum.model.workflow.schema import Job, Workflow
 
 PLACEHOLDERS = frozenset({"prompt_file", "workdir", "workflow_dir", "output", "job_id",
                           "attempt", "run_id", "artifact_root"})
@@ -146,18 +146,21 @@ def _co_blindness(workflow: Workflow, index: int, review: Job, target: Job) -> I
     mine, theirs = workflow.lanes.get(review.lane), workflow.lanes.get(target.lane)
     if mine is None or theirs is None:
         return
-    if _identity(review.lane, mine) == _identity(target.lane, theirs):
+    identity = provider_identity(review.lane, mine.provider, mine.model)
+    if identity == provider_identity(target.lane, theirs.provider, theirs.model):
         yield Problem(path=json_path("jobs", index, "lane"), message=(
-            f"review {review.id!r} runs on the same provider ({_identity(review.lane, mine)}) "
+            f"review {review.id!r} runs on the same provider ({identity}) "
             f"as {target.id!r}, which it judges; put it on another provider or set "
             "review.allow_same_provider: true"))
 
 
-def _identity(name: str, lane: Lane) -> str:
-    """Who answers on a lane: the vendor, or for `command` lanes its model label (or name)."""
-    if lane.provider != "command":
-        return lane.provider
-    return f"command:{lane.model or name}"
+def provider_identity(lane_name: str | None, provider: str, model: str | None) -> str:
+    """Who answers on a lane: the vendor, or for `command` lanes its model label (or name).
+
+    The co-blindness rule compares these; verdicts record whether they differed."""
+    if provider != "command":
+        return provider
+    return f"command:{model or lane_name}"
 
 
 def _checkpoints(workflow: Workflow) -> Iterator[Problem]:
