@@ -19,6 +19,7 @@ from pathlib import Path
 
 from striatum import errors
 from striatum.daemon import unprivileged
+from striatum.store import cluster
 from striatum.store.connection import RUNTIME_ROLE, Database
 
 DATABASE_NAME = "striatum"
@@ -156,11 +157,14 @@ class EmbeddedCluster:
         serves_us = str(self.data_dir).encode() in argv
         return pid if is_postgres and serves_us else None
 
-    def _wait_ready(self, timeout_s: float) -> None:
-        import psycopg
+    @property
+    def _maintenance_conninfo(self) -> str:
+        """The superuser on the `postgres` database, which exists before ours does."""
+        return self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}",
+                                                      "dbname=postgres")
 
+    def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        admin = self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
         while True:
             assert self._child is not None
             if self._child.poll() is not None:
@@ -168,27 +172,17 @@ class EmbeddedCluster:
                     f"embedded PostgreSQL exited during startup: {self._log_tail()}",
                     hint=f"see {self.log_file}",
                 )
-            try:
-                psycopg.connect(admin, connect_timeout=2).close()
+            if cluster.accepts_connections(self._maintenance_conninfo):
                 return
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise errors.DatabaseUnavailable(
-                        f"embedded PostgreSQL did not accept connections within {timeout_s:.0f}s",
-                        hint=f"see {self.log_file}",
-                    ) from None
-                time.sleep(0.05)
+            if time.monotonic() > deadline:
+                self.stop()
+                raise errors.DatabaseUnavailable(
+                    f"embedded PostgreSQL did not accept connections within {timeout_s:.0f}s",
+                    hint=f"see {self.log_file}")
+            time.sleep(0.05)
 
     def _create_database(self) -> None:
-        import psycopg
-
-        admin = self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (DATABASE_NAME,)).fetchone()
-            if exists is None:
-                conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
+        cluster.ensure_database(self._maintenance_conninfo, DATABASE_NAME)
 
     def _log_tail(self, lines: int = 5) -> str:
         try:

@@ -29,3 +29,7 @@ CREATE TABLE IF NOT EXISTS striatumd.schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 ALTER TABLE striatumd.schema_migrations OWNER TO striatumd_owner;
+
+-- name: database_exists
+-- Whether a database of this name exists in the cluster.
+SELECT 1 AS present FROM pg_database WHERE datname = %(name)s;
