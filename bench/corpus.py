@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench.chain import load_events
+from bench.scratch import STRIATUM, daemon_home
 
-BIN = Path(sys.executable).parent
 ROOT = Path(__file__).parents[1]
 
 
@@ -32,25 +29,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=50_000)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-corpus-", dir="/tmp"))
-    base.chmod(0o755)
-    os.environ["STRIATUM_HOME"] = str(base / "home")
-    striatum = str(BIN / "striatum")
-    subprocess.run([striatum, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
-    try:
+    with daemon_home("corpus") as base:
         from striatum.daemon.embedded import EmbeddedCluster
 
         database = EmbeddedCluster(root=base / "home" / "postgres").database()
         load_events(database, "bench", args.events)
         bundle = base / "bundle"
-        export_s = timed([striatum, "--as", "principal", "corpus", "export", "--repo",
+        export_s = timed([STRIATUM, "--as", "principal", "corpus", "export", "--repo",
                           "/bench/bench", "--out", str(bundle)])
-        verify_s = timed([striatum, "corpus", "verify", str(bundle)])
+        verify_s = timed([STRIATUM, "corpus", "verify", str(bundle)])
         standalone_s = timed([sys.executable, str(ROOT / "scripts" / "verify_corpus.py"),
                               str(bundle)])
         size_mb = sum(p.stat().st_size for p in bundle.iterdir()) / 1e6
-    finally:
-        subprocess.run([striatum, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
     print(json.dumps({
         "benchmark": "corpus", "events": args.events, "bundle_mb": round(size_mb, 1),
         "export_s": round(export_s, 2), "verify_s": round(verify_s, 2),
@@ -58,7 +48,6 @@ def main() -> None:
         "export_events_per_s": round(args.events / export_s),
         "verify_events_per_s": round(args.events / verify_s),
     }, indent=2))
-    shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,32 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.run import append_transaction_seconds
+from bench.scratch import STRIATUM, daemon_home, git_repo, tree_dag
 
-BIN = Path(sys.executable).parent
 AGENT = "import os, sys, time; t = time.perf_counter(); " \
         "open(os.environ['STRIATUM_OUTPUT'], 'w').write('done\\n'); " \
         "open(sys.argv[1], 'a').write(str(time.perf_counter() - t) + chr(10))"
-
-
-def dag(jobs: int, fanout: int, parallel: int, timings: Path) -> dict[str, Any]:
-    specs = [{"id": f"j{n:04d}", "kind": "task", "lane": "work",
-              "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}],
-              "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"]}
-             for n in range(jobs)]
-    return {"schema_version": "striatum.workflow.v1", "id": "bench-lanes", "name": "Lanes",
-            "lanes": {"work": {"provider": "command", "max_concurrency": parallel,
-                               "command": [sys.executable, "-c", AGENT, str(timings)]}},
-            "jobs": specs}
 
 
 def main() -> None:
@@ -46,36 +31,29 @@ def main() -> None:
     parser.add_argument("--fanout", type=int, default=8)
     parser.add_argument("--parallel", type=int, default=8)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-lanes-", dir="/tmp"))
-    base.chmod(0o755)
-    os.environ["STRIATUM_HOME"] = str(base / "home")
-    repo = base / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    timings = base / "agent-seconds.txt"
-    workflow = base / "workflow.json"
-    workflow.write_text(json.dumps(dag(args.jobs, args.fanout, args.parallel, timings)))
-    striatum = str(BIN / "striatum")
+    with daemon_home("lanes") as base:
+        repo = git_repo(base)
+        timings = base / "agent-seconds.txt"
+        workflow = base / "workflow.json"
+        workflow.write_text(json.dumps(tree_dag(args.jobs, args.fanout, {
+            "provider": "command", "max_concurrency": args.parallel,
+            "command": [sys.executable, "-c", AGENT, str(timings)]}, with_outputs=True)))
 
-    def cli(*argv: str) -> Any:
-        out = subprocess.run([striatum, "--repo", str(repo), *argv, "--json"], check=True,
-                             capture_output=True, text=True).stdout
-        return json.loads(out)
+        def cli(*argv: str) -> Any:
+            out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
+                                 capture_output=True, text=True).stdout
+            return json.loads(out)
 
-    subprocess.run([striatum, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
-    try:
         cli("adopt")
         run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
         cli("run", "start", "--run-id", run_id, "--no-supervise")
         started = time.perf_counter()
-        subprocess.run([striatum, "supervise", "--run-id", run_id], check=True, cwd=repo,
+        subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wall = time.perf_counter() - started
         state = cli("status", "--run-id", run_id)["run"]["state"]
-    finally:
-        subprocess.run([striatum, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
-    agent_s = sum(float(line) for line in timings.read_text().split())
-    append_s = append_transaction_seconds()
+        agent_s = sum(float(line) for line in timings.read_text().split())
+        append_s = append_transaction_seconds()
     overhead = (wall - agent_s) / args.jobs
     print(json.dumps({
         "benchmark": "lanes", "jobs": args.jobs, "fanout": args.fanout,
@@ -87,7 +65,6 @@ def main() -> None:
         "overhead_ratio_to_append": round(overhead / append_s, 1),
         "target_overhead_per_job_ms": 50,
     }, indent=2))
-    shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,26 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-BIN = Path(sys.executable).parent
-
-
-def dag(jobs: int, fanout: int) -> dict[str, Any]:
-    """A tree: job n depends on job (n - 1) // fanout, so each job releases up to `fanout`."""
-    specs = [{"id": f"j{n:04d}", "kind": "task", "lane": "work", "artifacts": [],
-              "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"]}
-             for n in range(jobs)]
-    return {"schema_version": "striatum.workflow.v1", "id": "bench-dag", "name": "Bench DAG",
-            "lanes": {"work": {"provider": "command", "command": ["true"],
-                               "max_concurrency": 64}}, "jobs": specs}
+from bench.scratch import daemon_home, git_repo, tree_dag
 
 
 class Counter:
@@ -81,17 +65,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--fanout", type=int, default=8)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-run-", dir="/tmp"))
-    base.chmod(0o755)
-    os.environ["STRIATUM_HOME"] = str(base / "home")
-    repo = base / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    workflow = base / "workflow.json"
-    workflow.write_text(json.dumps(dag(args.jobs, args.fanout)))
-    striatum = str(BIN / "striatum")
-    subprocess.run([striatum, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
-    try:
+    with daemon_home("run") as base:
+        repo = git_repo(base)
+        workflow = base / "workflow.json"
+        workflow.write_text(json.dumps(tree_dag(args.jobs, args.fanout, {
+            "provider": "command", "command": ["true"], "max_concurrency": 64})))
         call = Counter()
         call("adopt", repo=str(repo))
         run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
@@ -103,9 +81,7 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         state = call("status", run_id=run_id)["run"]["state"]
         verbs = call.calls - setup_calls - 1  # the final status is not part of the drive
-    finally:
-        subprocess.run([striatum, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
-    append_s = append_transaction_seconds()
+        append_s = append_transaction_seconds()
     per_job = elapsed / max(done, 1)
     print(json.dumps({
         "benchmark": "run", "jobs": args.jobs, "fanout": args.fanout, "completed": done,
@@ -114,7 +90,6 @@ def main() -> None:
         "event_append_transaction_ms": round(append_s * 1000, 3),
         "overhead_ratio_to_append": round(per_job / append_s, 1),
     }, indent=2))
-    shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

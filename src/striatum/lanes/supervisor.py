@@ -102,9 +102,16 @@ class Supervisor:
 
     def _loop(self) -> str:
         self.finished: str | None = None
+        self.settled = True  # an agent finished: the run may have new ready work
+        last_status = 0.0
         while not self.stopping:
             if self.finished:
                 return self.finished
+            if self.running and not self.settled and time.monotonic() - last_status < IDLE_TICK_S:
+                self._watch()  # nothing can have become ready: only watch the agents
+                time.sleep(TICK_S)
+                continue
+            self.settled, last_status = False, time.monotonic()
             status = self.call("status", run_id=self.run_id)
             state = status["run"]["state"]
             if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
@@ -229,6 +236,7 @@ class Supervisor:
                 continue
             agent.kill_group("finished")  # stragglers the agent left in its group
             del self.running[lease_id]
+            self.settled = True
             self._write_lane_pids(agent.packet["job"]["lane"])
             self._finish(agent, code)
 

@@ -1,0 +1,49 @@
+"""What every benchmark sets up: a throwaway home with a running daemon, a git repository,
+and a tree-shaped DAG of jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+STRIATUM = str(Path(sys.executable).parent / "striatum")
+
+
+@contextlib.contextmanager
+def daemon_home(prefix: str) -> Iterator[Path]:
+    """A fresh STRIATUM_HOME under /tmp (reachable by the cluster user) with a daemon in it;
+    the daemon is stopped and everything removed on the way out."""
+    base = Path(tempfile.mkdtemp(prefix=f"striatum-bench-{prefix}-", dir="/tmp"))
+    base.chmod(0o755)
+    os.environ["STRIATUM_HOME"] = str(base / "home")
+    subprocess.run([STRIATUM, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield base
+    finally:
+        subprocess.run([STRIATUM, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def git_repo(base: Path) -> Path:
+    repo = base / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+def tree_dag(jobs: int, fanout: int, lane: dict[str, Any], *,
+             with_outputs: bool = False) -> dict[str, Any]:
+    """Job n depends on job (n - 1) // fanout, so each job releases up to `fanout` others."""
+    specs = [{"id": f"j{n:04d}", "kind": "task", "lane": "work",
+              "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}] if with_outputs else [],
+              "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"]}
+             for n in range(jobs)]
+    return {"schema_version": "striatum.workflow.v1", "id": "bench-dag", "name": "Bench DAG",
+            "lanes": {"work": lane}, "jobs": specs}
