@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,34 @@ def supervise(operator: Operator, run_id: str, *, timeout: float = 120,
 def status(operator: Operator, run_id: str) -> dict[str, Any]:
     result: dict[str, Any] = operator.cli("status", "--run-id", run_id)
     return result
+
+
+@contextlib.contextmanager
+def background_supervisor(operator: Operator, run_id: str,
+                          stderr: int = subprocess.DEVNULL) -> Iterator[subprocess.Popen[str]]:
+    """`striatum supervise` in the background; killed if the test leaves it running."""
+    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                               env=operator.daemon.env, cwd=operator.repo, text=True,
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def wait_until(ready: Callable[[], object], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def leased(operator: Operator, run_id: str) -> bool:
+    return bool(status(operator, run_id)["jobs"][0]["state"] == "leased")
 
 
 @pytest.mark.parametrize("name", ["minimal-flow", "review-flow", "code-change-flow",
@@ -69,22 +99,13 @@ def test_the_code_change_example_in_a_repository_with_history(operator: Operator
 
 def test_the_checkpoint_example_waits_for_the_human_then_finishes(operator: Operator) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
-    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                               env=operator.daemon.env, cwd=operator.repo,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not status(operator, run_id)["open_blockers"]:
-            assert time.monotonic() < deadline, "the checkpoint never opened"
-            time.sleep(0.2)
+    with background_supervisor(operator, run_id) as process:
+        wait_until(lambda: status(operator, run_id)["open_blockers"],
+                   "the checkpoint never opened", timeout=60)
         (blocker,) = status(operator, run_id)["open_blockers"]
         operator.cli("checkpoint", "decide", "--blocker", blocker["blocker_id"], "--choice",
                      "continue", principal=True)
         assert process.wait(60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert status(operator, run_id)["run"]["state"] == "succeeded"
 
 
@@ -197,21 +218,14 @@ def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
         "else sleep 300; fi"])
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
-    first = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                             env=operator.daemon.env, cwd=operator.repo,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while status(operator, run_id)["jobs"][0]["state"] != "leased":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    lease = status(operator, run_id)["leases"][0]
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    with background_supervisor(operator, run_id) as first:
+        wait_until(lambda: leased(operator, run_id), "the job was never leased")
+        lease = status(operator, run_id)["leases"][0]
+        first.send_signal(signal.SIGKILL)
+        first.wait()
     agent_pid = int(next((operator.repo / ".striatum").rglob("agent.pid")).read_text())
-    deadline = time.monotonic() + 10
-    while alive(agent_pid):  # the agent dies with its supervisor (PR_SET_PDEATHSIG)
-        assert time.monotonic() < deadline, "the agent outlived its supervisor"
-        time.sleep(0.05)
+    # The agent dies with its supervisor (PR_SET_PDEATHSIG).
+    wait_until(lambda: not alive(agent_pid), "the agent outlived its supervisor", timeout=10)
     operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
     time.sleep(1.2)
     operator.cli("recovery", "sweep")
@@ -252,23 +266,11 @@ def test_send_delivers_a_message_to_a_running_agent(operator: Operator,
         "sh", "-c", 'read line < "$STRIATUM_INPUT_FIFO"; echo "$line" > "$STRIATUM_OUTPUT"']
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
-    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                               env=operator.daemon.env, cwd=operator.repo,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            sent = operator.daemon.cli("--repo", str(operator.repo), "send", "--run-id",
-                                       run_id, "--job", "draft", "--message", "hello agent")
-            if sent.returncode == 0:
-                break
-            assert time.monotonic() < deadline, sent.stderr
-            time.sleep(0.1)
+    with background_supervisor(operator, run_id) as process:
+        wait_until(lambda: operator.daemon.cli(
+            "--repo", str(operator.repo), "send", "--run-id", run_id, "--job", "draft",
+            "--message", "hello agent").returncode == 0, "the message was never delivered")
         assert process.wait(30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     outputs = list((operator.repo / "docs" / "striatum").rglob("out.md"))
     assert [p.read_text().strip() for p in outputs] == ["hello agent"]
 
@@ -311,25 +313,14 @@ def test_the_supervisor_rides_out_a_daemon_killed_with_sigkill(operator: Operato
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     before = operator.cli("why", run_id)["events"]
-    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                               env=operator.daemon.env, cwd=operator.repo,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while status(operator, run_id)["jobs"][0]["state"] != "leased":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+    with background_supervisor(operator, run_id, stderr=subprocess.PIPE) as process:
+        wait_until(lambda: leased(operator, run_id), "the job was never leased")
         operator.daemon.kill()  # SIGKILL while the agent works
         time.sleep(1)
         operator.daemon.start()
         assert process.wait(60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
         assert process.stderr is not None
         log = process.stderr.read()
-        process.stderr.close()
     assert "retrying" in log  # it noticed the outage and waited it out
     after = operator.cli("why", run_id)["events"]
     assert [e["row_hash"] for e in after[:len(before)]] == [e["row_hash"] for e in before]
@@ -344,20 +335,11 @@ def test_cancelling_the_run_kills_its_running_agents(operator: Operator, tmp_pat
     document["lanes"]["agent"]["command"] = ["sh", "-c", f"echo $$ > {pidfile}; sleep 300"]
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
-    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                               env=operator.daemon.env, cwd=operator.repo,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while not pidfile.exists() or not pidfile.read_text().strip():
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+    with background_supervisor(operator, run_id) as process:
+        wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(),
+                   "the agent never started")
         operator.cli("run", "cancel", "--run-id", run_id)
         assert process.wait(30) == 5  # the run did not succeed
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert not alive(int(pidfile.read_text()))
 
 
@@ -367,21 +349,11 @@ def test_one_supervisor_per_run(operator: Operator, tmp_path: Path) -> None:
     document["lanes"]["agent"]["command"] = ["sh", "-c", 'sleep 2; echo ok > "$STRIATUM_OUTPUT"']
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
-    first = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                             env=operator.daemon.env, cwd=operator.repo,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while status(operator, run_id)["jobs"][0]["state"] != "leased":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+    with background_supervisor(operator, run_id) as first:
+        wait_until(lambda: leased(operator, run_id), "the job was never leased")
         second = supervise(operator, run_id, timeout=30)
         assert second.returncode == 5 and "already has a supervisor" in second.stderr
         assert first.wait(30) == 0
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
 
 
 def test_a_job_commits_only_inside_its_scope_and_never_a_symlink(operator: Operator,
