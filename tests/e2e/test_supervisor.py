@@ -56,6 +56,14 @@ def background_supervisor(operator: Operator, run_id: str,
             process.stderr.close()
 
 
+def commit_file(repo: Path, name: str, text: str) -> None:
+    """Give the repository history: one committed file."""
+    (repo / name).write_text(text)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", name], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+
+
 def wait_until(ready: Callable[[], object], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
@@ -277,10 +285,7 @@ def test_send_delivers_a_message_to_a_running_agent(operator: Operator,
 
 def test_code_changes_are_committed_on_the_run_branch_and_land(operator: Operator,
                                                                tmp_path: Path) -> None:
-    (operator.repo / "README.md").write_text("user's file\n")
-    subprocess.run(["git", "-C", str(operator.repo), "add", "README.md"], check=True)
-    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
-                    "user.email=t@t", "commit", "-qm", "init"], check=True)
+    commit_file(operator.repo, "README.md", "user's file\n")
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]
@@ -358,10 +363,7 @@ def test_one_supervisor_per_run(operator: Operator, tmp_path: Path) -> None:
 
 def test_a_job_commits_only_inside_its_scope_and_never_a_symlink(operator: Operator,
                                                                  tmp_path: Path) -> None:
-    (operator.repo / "README.md").write_text("x\n")
-    subprocess.run(["git", "-C", str(operator.repo), "add", "README.md"], check=True)
-    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
-                    "user.email=t@t", "commit", "-qm", "init"], check=True)
+    commit_file(operator.repo, "README.md", "x\n")
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]

@@ -66,7 +66,8 @@ def read_recorded(repo: Path, relative: str, sha256: str, limit: int = 1 << 20) 
 
 
 def read_head(path: Path, limit: int) -> bytes | None:
-    """Up to `limit` bytes of a regular file reached without a symlink (a log, say)."""
+    """Up to `limit` bytes of a regular file reached without a symlink (a log, say), read
+    through one descriptor (no FIFO can block it); None for anything else."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -78,16 +79,9 @@ def read_head(path: Path, limit: int) -> bytes | None:
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        data = handle.read(limit + 1)
-    return data if len(data) <= limit else None
+    """The whole regular file, or None if it is not one or is larger than `limit`."""
+    data = read_head(path, limit + 1)
+    return data if data is not None and len(data) <= limit else None
 
 
 def front_matter(text: str) -> dict[str, str]:
@@ -107,9 +101,6 @@ def front_matter(text: str) -> dict[str, str]:
 
 # Copying declared outputs from a run's worktree into the repository (the supervisor does it
 # after an agent exits; publishing does it when an agent publishes from its worktree).
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-
-
 def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root: str) -> bool:
     """Copy one declared output under the artifact root from the worktree into the
     repository (regular files only, no symlink on the way); False when it is not there."""
@@ -130,13 +121,8 @@ def _read_inside(worktree: Path, relative: str) -> bytes | None:
         return None
     if os.path.realpath(source) != os.path.join(os.path.realpath(worktree), relative):
         raise errors.ValidationError(f"{relative} is reached through a symlink in the worktree")
-    try:
-        descriptor = os.open(source, _READ)
-    except OSError as error:
-        raise errors.ValidationError(f"cannot read {relative}: {error.strerror}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not (info.st_mode & 0o170000 == 0o100000) or info.st_size > MAX_ARTIFACT_BYTES:
-            raise errors.ValidationError(f"{relative} is not a regular file of at most "
-                                         f"{MAX_ARTIFACT_BYTES} bytes")
-        return handle.read(MAX_ARTIFACT_BYTES + 1)
+    data = _read_regular(source, MAX_ARTIFACT_BYTES)
+    if data is None:
+        raise errors.ValidationError(f"{relative} is not a regular file of at most "
+                                     f"{MAX_ARTIFACT_BYTES} bytes")
+    return data
