@@ -275,6 +275,16 @@ ALTER TABLE striatumd.blockers ADD COLUMN outcome text;
 -- A lane token acts only on its lease's job, and only while the lease lives.
 ALTER TABLE striatumd.tokens ADD COLUMN lease_id text REFERENCES striatumd.leases;
 
+-- The chain position a record template leaves open, filled in (see model/chain.py template):
+-- one definition for every chain's append.
+CREATE FUNCTION striatumd.fill_record(template bytea, seq bigint, at text, previous_hash text)
+RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT convert_to(replace(replace(replace(convert_from(template, 'UTF8'),
+               chr(1) || 'seq' || chr(1), seq::text),
+               chr(1) || 'at' || chr(1), '"' || at || '"'),
+               chr(1) || 'previous_hash' || chr(1), '"' || previous_hash || '"'), 'UTF8')
+$$;
+
 CREATE INDEX events_job_idx ON striatumd.events (run_id, job_id, seq) WHERE job_id IS NOT NULL;
 CREATE INDEX leases_session_idx ON striatumd.leases (session_id) WHERE ended_at IS NULL;
 

@@ -22,11 +22,9 @@ WITH head AS (
            to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
     FROM striatumd.chain_heads WHERE chain = %(chain)s FOR UPDATE
 ), sealed AS (
-    SELECT head.*, convert_to(replace(replace(replace(convert_from(%(template)s, 'UTF8'),
-               chr(1) || 'seq' || chr(1), head.seq::text),
-               chr(1) || 'at' || chr(1), '"' || head.at || '"'),
-               chr(1) || 'previous_hash' || chr(1), '"' || head.previous_hash || '"'),
-               'UTF8') AS canonical
+    SELECT head.*,
+           striatumd.fill_record(%(template)s, head.seq, head.at, head.previous_hash)
+               AS canonical
     FROM head
 ), inserted AS (
     INSERT INTO striatumd.events
@@ -50,11 +48,9 @@ WITH head AS (
            to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
     FROM striatumd.chain_heads WHERE chain = 'audit' FOR UPDATE
 ), sealed AS (
-    SELECT head.*, convert_to(replace(replace(replace(convert_from(%(template)s, 'UTF8'),
-               chr(1) || 'seq' || chr(1), head.seq::text),
-               chr(1) || 'at' || chr(1), '"' || head.at || '"'),
-               chr(1) || 'previous_hash' || chr(1), '"' || head.previous_hash || '"'),
-               'UTF8') AS canonical
+    SELECT head.*,
+           striatumd.fill_record(%(template)s, head.seq, head.at, head.previous_hash)
+               AS canonical
     FROM head
 ), inserted AS (
     INSERT INTO striatumd.audit_log
