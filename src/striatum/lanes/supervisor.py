@@ -275,7 +275,8 @@ class Supervisor:
                 for expected in agent.packet["expected_artifacts"]:
                     files.copy_from_worktree(self.workdir, self.repo, expected["path"],
                                              self.artifact_root)
-                anchor = self.call("why", id=self.run_id)["events"][-1]["row_hash"]
+                head = self.call("status", run_id=self.run_id)["chain_head"]
+                anchor = head["row_hash"] if head else None
                 sha = worktrees.commit(self.workdir, run_id=self.run_id, job_id=job["job_id"],
                                        attempt=job["attempt"], lease_id=agent.lease_id,
                                        anchor=anchor, scopes=scopes)

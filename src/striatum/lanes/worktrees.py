@@ -2,7 +2,7 @@
 
 A job's changes inside its write scope (outside the artifact root, which is published into
 the repository instead) are committed on that branch before the job completes, with trailers
-naming the run, the job, the attempt, the lease, and the hash of the run's latest event (an
+naming the run, the job, the attempt, the lease, and the repository chain's head hash (an
 anchor of the event chain outside the database); `complete` then records the commit in the
 `job.succeeded` event. Nothing outside the job's scope is committed, and symlinks never are.
 `run land` merges the branch.

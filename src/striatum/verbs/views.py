@@ -7,7 +7,7 @@ from typing import Any
 from striatum import errors
 from striatum.engine import snapshot
 from striatum.model.engine.states import JobState, RunState
-from striatum.store import records, runs, work
+from striatum.store import chains, records, runs, work
 from striatum.verbs.context import Context
 
 ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk": "blocker_id"}
@@ -51,7 +51,14 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
                                           "expires_at", "heartbeat_age_s")} for lease in leases],
         "open_blockers": blockers,
         "next_actions": next_actions(run, jobs, blockers),
+        # The repository chain's head now: supervisors anchor their commits to it.
+        "chain_head": _head(ctx, run.repo_id),
     }
+
+
+def _head(ctx: Context, repo_id: str) -> dict[str, Any] | None:
+    head = chains.read_head(ctx.conn, chains.event_chain(repo_id))
+    return None if head is None else {"seq": head.seq, "row_hash": head.row_hash}
 
 
 def next_actions(run: runs.Run, jobs: list[runs.JobRow],
