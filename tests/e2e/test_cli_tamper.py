@@ -84,3 +84,22 @@ def test_an_edited_migration_stops_striatumd_with_one_message(home: Path) -> Non
     assert "0001_initial.sql was edited after it was applied" in result.stderr
     assert "Traceback" not in result.stderr
     assert postmaster_pid(home) is None  # the cluster was stopped again on the way out
+
+
+def test_daemon_verify_reports_a_broken_chain_while_the_daemon_stays_up(
+    home: Path, live_daemon: db.Database
+) -> None:
+    healthy = json.loads(run(["striatum", "daemon", "verify", "--json"], home).stdout)
+    assert healthy["ok"] is True and healthy["migrations"]["pending"] == []
+    assert {c["chain"] for c in healthy["chains"]} == {"audit", "repo:r1"}
+    tamper(live_daemon, "events", "UPDATE striatumd.events SET payload = "
+           "jsonb_set(payload, '{note}', '\"OK\"') WHERE seq = 3")
+    fast = json.loads(run(["striatum", "daemon", "verify", "--json"], home).stdout)
+    assert fast["ok"] is True  # the fast check re-hashes the stored bytes, which are intact
+    result = run(["striatum", "daemon", "verify", "--deep", "--json"], home)
+    assert result.returncode == 0  # a read verb: the report says what is wrong
+    deep = json.loads(result.stdout)
+    broken = {c["chain"]: c["first_break"] for c in deep["chains"] if not c["ok"]}
+    assert deep["ok"] is False and list(broken) == ["repo:r1"]
+    assert broken["repo:r1"]["seq"] == 3
+    assert run(["striatum", "daemon", "status"], home).returncode == 0

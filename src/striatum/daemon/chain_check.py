@@ -37,6 +37,12 @@ def verify_chain(
     return chain.finish_walks(name, walks, head)
 
 
+def verify_chain_serially(conn: db.Conn, name: str, *, deep: bool) -> chain.ChainReport:
+    """Walk one chain on this connection alone (inside a daemon request)."""
+    head = chains.read_head(conn, name)
+    return chain.finish_walks(name, [_walk(conn, name, 1, None, deep)], head)
+
+
 def split(last_seq: int, parts: int) -> list[tuple[int, int | None]]:
     """Contiguous ranges covering 1..last_seq; the last one is open so extra rows show up."""
     size = -(-last_seq // parts)

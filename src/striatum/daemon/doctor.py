@@ -49,13 +49,13 @@ class DoctorReport:
             "migrations": {"applied_now": self.migrations_applied,
                            "pending": self.migrations_pending},
             "privilege_problems": self.privilege_problems,
-            "chains": [_chain_dict(report) for report in self.chains],
+            "chains": [chain_dict(report) for report in self.chains],
             "anchor_breaks": [asdict(b) for b in self.anchor_breaks],
             "error": None if self.error is None else self.error.to_dict(),
         }
 
 
-def _chain_dict(report: chain.ChainReport) -> dict[str, Any]:
+def chain_dict(report: chain.ChainReport) -> dict[str, Any]:
     return {
         "chain": report.chain, "ok": report.ok, "rows": report.rows,
         "head": None if report.head is None else asdict(report.head),
@@ -92,19 +92,30 @@ def _check_migrations(database: db.Database, report: DoctorReport, apply: bool) 
 def _verify_chains(
     database: db.Database, conn: db.Conn, report: DoctorReport, deep: bool
 ) -> None:
-    names = [chains.AUDIT_CHAIN] + [chains.event_chain(r) for r in chains.event_chains(conn)]
-    for name in names:
+    for name in chain_names(conn):
         report.chains.append(chain_check.verify_chain(database, conn, name, deep=deep))
     _check_anchors(conn, report)
 
 
-def _check_anchors(conn: db.Conn, report: DoctorReport) -> None:
-    instance = privileges.instance_id(conn)
-    for name, anchor in anchors.load(paths.anchors_file(), instance).items():
+def chain_names(conn: db.Conn) -> list[str]:
+    """The audit chain first, then every repository's event chain."""
+    return [chains.AUDIT_CHAIN] + [chains.event_chain(r) for r in chains.event_chains(conn)]
+
+
+def anchor_breaks(conn: db.Conn) -> list[chain.ChainBreak]:
+    """Heads anchored outside the database that the database no longer holds."""
+    found = []
+    for name, anchor in anchors.load(paths.anchors_file(), privileges.instance_id(conn)).items():
         stored = chains.stored_hash_at(conn, name, anchor.seq)
         problem = chain.check_anchor(name, {anchor.seq: stored} if stored else {}, anchor)
         if problem is not None:
-            report.anchor_breaks.append(problem)
+            found.append(problem)
+    return found
+
+
+def _check_anchors(conn: db.Conn, report: DoctorReport) -> None:
+    instance = privileges.instance_id(conn)
+    report.anchor_breaks = anchor_breaks(conn)
     if report.ok:
         heads = {r.chain: r.head for r in report.chains if r.head is not None and r.head.seq > 0}
         anchors.save(paths.anchors_file(), instance, heads)

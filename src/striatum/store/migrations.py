@@ -138,14 +138,19 @@ def _recorded(conn: db.Conn) -> dict[int, dict[str, object]]:
             db.fetch_all(conn, queries("migrations")["applied_migrations"])}
 
 
+def pending_on(conn: db.Conn) -> list[str]:
+    """The shipped migrations this database has not applied; refuses edited ones."""
+    recorded = _recorded(conn)
+    shipped = available()
+    refuse_edited(shipped, recorded)
+    return [m.name for m in shipped if m.version not in recorded]
+
+
 def pending(database: db.Database) -> tuple[str, list[str]]:
     """The server version and the migrations not yet applied; refuses edited ones."""
     conn = db.connect_admin(database, autocommit=True)
     try:
         version = check_server_version(conn)
-        recorded = _recorded(conn)
-        shipped = available()
-        refuse_edited(shipped, recorded)
-        return version, [m.name for m in shipped if m.version not in recorded]
+        return version, pending_on(conn)
     finally:
         conn.close()

@@ -11,6 +11,15 @@ VERBS: tuple[Verb, ...] = (
         capability=Capability.READ, writes=False, handler="striatum.verbs.daemon_info:status",
     ),
     Verb(
+        name="daemon.verify", summary="Verify both hash chains, the migrations and the "
+        "append-only guards, from the daemon.", capability=Capability.READ, writes=False,
+        handler="striatum.verbs.verify:verify",
+        description="Read-only: anchors are compared, not rewritten (`striatum daemon doctor` "
+        "also saves them). Long chains take a while: the check runs in one request.",
+        params=(Param(name="deep", type="boolean", default=False,
+                      help="Also compare each row's columns with its hashed bytes."),),
+    ),
+    Verb(
         name="whoami", summary="Show the caller's token, role and capabilities.",
         capability=Capability.READ, writes=False, handler="striatum.verbs.daemon_info:whoami",
     ),

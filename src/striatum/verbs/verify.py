@@ -1,0 +1,41 @@
+"""daemon.verify: the daemon checks its own substrate and both chains, for any reader.
+
+The same checks as `striatum daemon doctor`, run inside one request on the daemon's connection
+(sequentially, read-only: anchors are compared, never rewritten), so `striatum doctor` and the
+web UI can report provenance without reaching the database themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from striatum import errors
+from striatum.daemon import chain_check, doctor
+from striatum.store import migrations, privileges
+from striatum.verbs.context import Context
+
+
+def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    deep = bool(params.get("deep"))
+    pending, migration_error = _migrations(ctx)
+    reports = [chain_check.verify_chain_serially(ctx.conn, name, deep=deep)
+               for name in doctor.chain_names(ctx.conn)]
+    breaks = doctor.anchor_breaks(ctx.conn)
+    problems = privileges.problems(ctx.conn)
+    return {
+        "ok": not pending and migration_error is None and not problems and not breaks
+        and all(report.ok for report in reports),
+        "deep": deep,
+        "migrations": {"pending": pending, "error": migration_error},
+        "privilege_problems": problems,
+        "chains": [doctor.chain_dict(report) for report in reports],
+        "anchor_breaks": [asdict(b) for b in breaks],
+    }
+
+
+def _migrations(ctx: Context) -> tuple[list[str], str | None]:
+    try:
+        return migrations.pending_on(ctx.conn), None
+    except errors.StriatumError as error:  # an edited or unknown applied migration
+        return [], error.message
