@@ -38,5 +38,4 @@ def _call(name: str, arguments: dict[str, Any], token: str | None) -> Any:
     sent = local_params.complete(verb, sent, None)
     sent, local = local_params.split_local(verb, sent)
     result = client.call(verb.name, sent, token=token)
-    after.run_hook(verb.after, result, local)
-    return result
+    return after.run_hook(verb.after, result, local)
