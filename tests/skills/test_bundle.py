@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shlex
 
-import click
 import pytest
 import yaml
 
 from striatum import __version__
-from striatum.cli.main import cli
 from striatum.skills import bundle
+from tests.support import cli_docs
 
 FILES = bundle.files(__version__)
 EXPECTED = {"striatum-claim-loop", "striatum-review", "striatum-recover",
@@ -49,37 +47,8 @@ def test_the_rules_catch_broken_skills(folder: str, text: str, fragment: str) ->
     assert any(fragment in problem for problem in bundle.problems(folder, text))
 
 
-def _commands(text: str) -> list[list[str]]:
-    """Every `striatum ...` command line in inline code or code blocks."""
-    found = []
-    spans = re.findall(r"`([^`\n]+)`", text) + [
-        line.strip() for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S)
-        for line in block.splitlines()]
-    for span in spans:
-        if span.startswith("striatum "):
-            words = shlex.split(span.split("  #")[0].replace("|", " "))
-            found.append(words[1:])
-    return found
-
-
-def _resolve(words: list[str]) -> tuple[click.Command, list[str]]:
-    command: click.Command = cli
-    rest = list(words)
-    while rest and rest[0] in ("--as", "--repo"):
-        rest = rest[2:]
-    while isinstance(command, click.Group) and rest and rest[0] in command.commands:
-        command = command.commands[rest.pop(0)]
-    return command, rest
-
-
 @pytest.mark.parametrize("path", sorted(FILES))
 def test_every_command_a_skill_teaches_exists(path: str) -> None:
-    commands = _commands(FILES[path])
-    assert commands, "a skill with no command teaches nothing"
-    for words in commands:
-        command, rest = _resolve(words)
-        assert not isinstance(command, click.Group), f"{path}: no command {words}"
-        known = {opt for param in command.params for opt in param.opts} | {"--help"}
-        for word in rest:
-            if word.startswith("--"):
-                assert word in known, f"{path}: `striatum {' '.join(words)}`: no {word}"
+    taught = cli_docs.commands(FILES[path])
+    assert taught, "a skill with no command teaches nothing"
+    assert [p for p in map(cli_docs.problem, taught) if p] == [], path
