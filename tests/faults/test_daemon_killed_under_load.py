@@ -87,7 +87,7 @@ def check_after_restart(daemon: DaemonUnderTest, clients: list[Toggler]) -> None
     daemon.start()
     assert daemon.database is not None
     with psycopg.connect(daemon.database.admin_conninfo) as conn:
-        audited = dict(conn.execute(
+        audited: dict[str, bool] = dict(conn.execute(
             "SELECT request_id, ok FROM striatumd.audit_log WHERE method IN "
             "('run.pause', 'run.resume')").fetchall())
         for client in clients:
