@@ -108,7 +108,7 @@ def test_two_daemons_and_two_workers_race_for_500_jobs(
     assert 0 < len(claimer.done) < JOBS  # both racers really took work
     assert first.database is not None
     with psycopg.connect(first.database.admin_conninfo) as conn:
-        ended = dict(conn.execute(
+        ended: dict[str, int] = dict(conn.execute(
             "SELECT job_id, count(*) FROM striatumd.events WHERE run_id = %s "
             "AND type = 'job.succeeded' GROUP BY job_id", (run_id,)).fetchall())
         overlaps = conn.execute(
