@@ -29,7 +29,6 @@ def held(ctx: Context, lease_id: str) -> Held:
                                       f"{ctx.caller.lease_id}, not {lease_id}",
                                       lease_id=lease_id)
     run = runs.lock(ctx.conn, work.lease_run(ctx.conn, lease_id))
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     lease = work.lock_lease(ctx.conn, lease_id)
     if lease["ended_at"] is not None:
         raise errors.Conflict(f"lease {lease_id} has ended ({lease['outcome']})",
@@ -37,4 +36,4 @@ def held(ctx: Context, lease_id: str) -> Held:
     if lease["expired"]:
         raise errors.Conflict(f"lease {lease_id} expired; the job will be recovered",
                               hint="claim again", lease_id=lease_id)
-    return Held(run=run, job=jobs[lease["job_id"]], lease=lease)
+    return Held(run=run, job=runs.job(ctx.conn, run.run_id, lease["job_id"]), lease=lease)

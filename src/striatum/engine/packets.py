@@ -41,10 +41,10 @@ def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, An
 
 
 def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, Any]]:
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
+    parents = {j.job_id: j for j in runs.named_jobs(ctx.conn, run.run_id, list(job.depends_on))}
     found = []
     for parent in job.depends_on:
-        upstream = jobs[parent]
+        upstream = parents[parent]
         for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=parent,
                                                   attempt=upstream.attempt):
             found.append({"job_id": parent, "attempt": upstream.attempt,

@@ -65,13 +65,18 @@ def advance(ctx: Context, run: Run) -> Run:
     """Promote what can move, then end the run if nothing more can happen."""
     if run.state not in (RunState.RUNNING, RunState.PAUSED):
         return run
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    for job_id, wanted in plan.promotions(view(ctx, run, list(jobs.values()))).items():
+    current = runs.jobs(ctx.conn, run.run_id)
+    seen = view(ctx, run, current)
+    promotions = plan.promotions(seen)
+    jobs = {j.job_id: j for j in current}
+    for job_id, wanted in promotions.items():
         move_job(ctx, run, jobs[job_id], wanted, reason="dependencies settled")
         if wanted == JobState.WAITING:
             _open_checkpoint(ctx, run, job_id)
-    current = runs.jobs(ctx.conn, run.run_id)
-    ending = plan.outcome(view(ctx, run, current))
+    if promotions:  # read again only when something moved
+        current = runs.jobs(ctx.conn, run.run_id)
+        seen = view(ctx, run, current)
+    ending = plan.outcome(seen)
     if ending is not None:
         return end_run(ctx, run, current, ending, reason="nothing more can happen")
     return run

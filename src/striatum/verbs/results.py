@@ -43,7 +43,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     else:
         outcomes.settle_review(ctx, run, job, verdict)
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
-    now = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == job.job_id)
+    now = runs.job(ctx.conn, run.run_id, job.job_id)
     return {"job_id": job.job_id, "state": now.state.value, "attempt": job.attempt,
             "verdict": None if verdict is None else verdict["value"],
             "run_state": run.state.value,

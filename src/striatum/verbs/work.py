@@ -47,7 +47,7 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if found is None:
         return {"claimed": False, "reason": "no ready job" + (f" on lane {lane}" if lane else "")}
     run = runs.lock(ctx.conn, found["run_id"])
-    job = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == found["job_id"])
+    job = runs.job(ctx.conn, run.run_id, found["job_id"])
     if job.state != JobState.READY or run.state != RunState.RUNNING:
         # The run changed between the job lock and the run lock: let the caller try again.
         return {"claimed": False, "reason": "raced with another transition; claim again"}
@@ -63,7 +63,7 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     progress.move_job(ctx, run, job, JobState.LEASED, reason="claimed",
                       lease_id=lease["lease_id"], attempt=attempt,
                       session_id=session["session_id"])
-    job = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == job.job_id)
+    job = runs.job(ctx.conn, run.run_id, job.job_id)
     packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
     return {"claimed": True, **packet}
 
@@ -115,7 +115,7 @@ def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                          lease_outcome="failed", attempt_state="failed", reason=reason)
     outcomes.after_failure(ctx, found.run, found.job, why=reason)
     run = progress.advance(ctx, runs.get(ctx.conn, found.run.run_id))
-    job = next(j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == found.job.job_id)
+    job = runs.job(ctx.conn, run.run_id, found.job.job_id)
     return {"job_id": job.job_id, "state": job.state.value, "attempt": job.attempt,
             "run_state": run.state.value}
 

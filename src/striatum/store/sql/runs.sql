@@ -19,7 +19,8 @@ VALUES (%(run_id)s, %(job_id)s, %(kind)s, %(lane)s, %(max_attempts)s, %(depends_
 -- name: lock_run
 -- One run with its snapshot, locked: every transition of a run serializes on this row.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
-       r.ended_reason, r.workflow_path, s.body, s.sha256, p.path AS repo_path,
+       r.ended_reason, r.workflow_path, s.body::text AS body_text, s.sha256,
+       p.path AS repo_path,
        p.notify_command
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
@@ -30,7 +31,8 @@ FOR UPDATE OF r;
 -- name: get_run
 -- One run with its snapshot, without locking.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
-       r.ended_reason, r.workflow_path, s.body, s.sha256, p.path AS repo_path,
+       r.ended_reason, r.workflow_path, s.body::text AS body_text, s.sha256,
+       p.path AS repo_path,
        p.notify_command
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
@@ -64,6 +66,18 @@ LIMIT %(limit)s;
 SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
        revision_verdicts, failed_attempts, updated_at
 FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position;
+
+-- name: get_job
+-- One job of a run.
+SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
+       revision_verdicts, failed_attempts, updated_at
+FROM striatumd.jobs WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
+
+-- name: named_jobs
+-- Some jobs of a run (a job's parents, say), in workflow order.
+SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
+       revision_verdicts, failed_attempts, updated_at
+FROM striatumd.jobs WHERE run_id = %(run_id)s AND job_id = ANY(%(job_ids)s) ORDER BY position;
 
 -- name: lock_jobs
 -- A run's jobs in workflow order, locked for a transition.
