@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from striatum import __version__
-from striatum.cli import verb_commands, workflow_commands
+from striatum.cli import verb_commands, web_commands, workflow_commands
 from striatum.cli.options import database_url_option
 
 
@@ -140,6 +140,7 @@ def corpus_verify(directory: Path) -> None:
 
 
 cli.add_command(workflow_commands.workflow)
+cli.add_command(web_commands.serve)
 verb_commands.attach(cli)
 
 

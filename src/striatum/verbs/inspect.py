@@ -80,6 +80,7 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "open_blockers": [b for b in records.open_blockers(ctx.conn, run.run_id)
                           if b["job_id"] == job.job_id],
         "events": runs.events(ctx.conn, run.run_id, job.job_id)[-50:],
+        "last_seq": feed.last_seq(ctx.conn, run.run_id),
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from striatum import errors
+from striatum.model.engine.states import TERMINAL_RUN
 from striatum.store import connection as db
 from striatum.store import feed, runs
 from striatum.verbs.context import Context
@@ -32,10 +33,14 @@ def check(params: dict[str, Any]) -> None:
 
 
 def has_news(conn: db.Conn, params: dict[str, Any]) -> bool:
-    """True when the cursor is already behind: answer at once instead of waiting."""
+    """True when the cursor is already behind, or the run has ended (nothing will come):
+    answer at once instead of waiting."""
     run_id = params.get("run_id")
-    current = feed.last_seq(conn, run_id) if run_id else feed.event_total(conn)
-    return bool(current > params["after_seq"])
+    if not run_id:
+        return bool(feed.event_total(conn) > params["after_seq"])
+    if runs.get(conn, run_id).state in TERMINAL_RUN:
+        return True
+    return bool(feed.last_seq(conn, run_id) > params["after_seq"])
 
 
 def wait(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,45 @@
+"""The web UI's only way to the daemon: verbs over the Unix socket, as the CLI calls them.
+
+Reads use the caller's token (STRIATUM_TOKEN, else this host's operator token); actions use
+this host's principal token and exist only when the server allows mutations. The blocking
+socket call runs in a worker thread so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from striatum import errors
+from striatum.cli import client
+
+# One table: the HTTP status of each error code a verb may answer with.
+HTTP_STATUS: dict[str, int] = {
+    "usage": 400, "validation": 400, "protocol": 400, "not_found": 404, "conflict": 409,
+    "permission_denied": 403, "token_missing": 401, "token_invalid": 401,
+    "token_revoked": 401, "token_expired": 401, "daemon_unreachable": 503,
+    "database_unavailable": 503, "database_unsupported": 503, "migration": 503,
+    "integrity": 500, "internal": 500,
+}
+
+
+def http_status(error: errors.StriatumError) -> int:
+    return HTTP_STATUS.get(error.code, 500)
+
+
+async def read(method: str, **params: Any) -> Any:
+    """Call a read verb with the caller's own token."""
+    return await run_in_threadpool(functools.partial(client.call, method, _sent(params)))
+
+
+async def act(method: str, **params: Any) -> Any:
+    """Call a verb as the principal (only the mutation routes do, after their checks)."""
+    return await run_in_threadpool(functools.partial(client.call, method, _sent(params),
+                                                     as_role="principal"))
+
+
+def _sent(params: dict[str, Any]) -> dict[str, Any]:
+    """Leave out what the form did not give: the verb's default applies."""
+    return {k: v for k, v in params.items() if v is not None and v != ""}
