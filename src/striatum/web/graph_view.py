@@ -95,4 +95,4 @@ def _backward(review: Box, target: Box, max_revisions: int) -> Curve:
     top = graph_layout.MARGIN // 4
     return Curve(d=f"M{x1},{y1} C{x1},{top} {x2},{top} {x2},{y2}",
                  label=f"revise ≤{max_revisions}", label_x=(x1 + x2) // 2 - 30,
-                 label_y=top + 12)
+                 label_y=top + 1)
