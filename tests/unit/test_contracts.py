@@ -9,6 +9,8 @@ import pytest
 from striatum import errors, paths
 from striatum.store.sql import parse, queries
 
+ROOT = Path(__file__).parents[2]
+
 SQL_DIR = Path(__file__).parents[2] / "src" / "striatum" / "store" / "sql"
 
 
@@ -84,3 +86,13 @@ def test_every_verb_is_a_cli_command() -> None:
             assert isinstance(command, click.Group), verb.name
             command = command.commands[word]
         assert any(p.name == "as_json" for p in command.params), verb.name
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/USING_STRIATUM.md", "docs/HOW_TO_AGENT.md",
+                                 "docs/HOW_TO_HUMAN.md"])
+def test_every_command_a_guide_shows_exists(doc: str) -> None:
+    from tests.support import cli_docs
+
+    taught = cli_docs.commands((ROOT / doc).read_text())
+    assert taught
+    assert [p for p in map(cli_docs.problem, taught) if p] == []

@@ -8,13 +8,46 @@ from pathlib import Path
 from typing import Any
 
 
-def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> None:
+def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
+    """The result to show: the hook's, when it adds what it did, else the verb's own."""
     if not dotted:
-        return
+        return result
     import importlib
 
     module, function = dotted.split(":")
-    getattr(importlib.import_module(module), function)(result, local)
+    extended = getattr(importlib.import_module(module), function)(result, local)
+    return result if extended is None else extended
+
+
+def adopt_profile(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any] | None:
+    """`adopt --profile`: this repository's skills, and the MCP server registered with the
+    agent CLI(s). Each step is idempotent, so adopting twice changes nothing."""
+    profile = local.get("profile")
+    if not profile:
+        return None
+    from striatum.mcp import registration
+    from striatum.skills import install
+
+    repo = Path(result["path"])
+    chosen = install.PROFILES if profile == "all" else (profile,)
+    skills = install.install(profile, repo)
+    mcp = [registration.register(name, repo) for name in chosen]
+    return {**result, "profile": profile, "skills": skills["directories"], "mcp": mcp,
+            "done": _summary(result, skills["directories"], mcp)}
+
+
+def _summary(result: dict[str, Any], skills: list[dict[str, Any]],
+             mcp: list[dict[str, Any]]) -> list[str]:
+    done = [("added .striatum/ to .gitignore" if result.get("gitignore_updated")
+             else ".striatum/ already in .gitignore")]
+    for entry in skills:
+        done.append(f"skills {'written' if entry['changed'] else 'already current'}: "
+                    f"{entry['directory']}")
+    for entry in mcp:
+        how = (" ".join(entry["command"]) if entry["how"] == "vendor CLI"
+               else entry.get("file", ""))
+        done.append(f"MCP server for {entry['agent']}: {entry['how']} ({how})")
+    return done
 
 
 def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:

@@ -33,9 +33,13 @@ def token_for(as_role: str | None) -> str | None:
                                       f"{paths.token_file(role)}") from None
 
 
-def call(method: str, params: dict[str, Any], *, as_role: str | None = None) -> Any:
-    """Send one request and return its result, or raise the error the daemon sent back."""
-    frame = envelope.request_frame(os.urandom(8).hex(), method, params, token_for(as_role))
+def call(method: str, params: dict[str, Any], *, as_role: str | None = None,
+         token: str | None = None) -> Any:
+    """Send one request and return its result, or raise the error the daemon sent back.
+
+    `token` (the MCP server's HTTP callers bring their own) overrides the usual lookup."""
+    frame = envelope.request_frame(os.urandom(8).hex(), method, params,
+                                   token if token is not None else token_for(as_role))
     path = paths.socket_path()
     try:
         _check_owner(path)

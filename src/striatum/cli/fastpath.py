@@ -47,8 +47,8 @@ def run(invocation: Invocation) -> int:
         params = local_params.complete(invocation.verb, invocation.params, None)
         params, local = local_params.split_local(invocation.verb, params)
         result = client.call(invocation.verb.name, params, as_role=invocation.as_role)
+        result = after.run_hook(invocation.verb.after, result, local)
         render.show(result, as_json=invocation.as_json)
-        after.run_hook(invocation.verb.after, result, local)
     except errors.StriatumError as error:
         _report(error.message, error.hint)
         return error.exit_code

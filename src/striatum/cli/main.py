@@ -12,7 +12,13 @@ from pathlib import Path
 import click
 
 from striatum import __version__
-from striatum.cli import verb_commands, web_commands, workflow_commands
+from striatum.cli import (
+    mcp_commands,
+    skills_commands,
+    verb_commands,
+    web_commands,
+    workflow_commands,
+)
 from striatum.cli.options import database_url_option
 
 
@@ -72,6 +78,35 @@ def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json
         report = doctor_checks.run(database, apply_migrations=apply_migrations, deep=not fast)
     doctor_view.show(report, as_json=as_json)
     sys.exit(report.exit_code)
+
+
+@cli.command(name="doctor")
+@click.option("--deep", is_flag=True,
+              help="Also compare each chain row's columns with its hashed bytes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
+    """Is Striatum healthy here? Availability, provenance and skills, reported apart.
+
+    Availability: the daemon answers, its database is up, migrations are current.
+    Provenance: both hash chains verify, anchors match, append-only guards hold (as the
+    daemon checks them; `striatum daemon doctor` checks the database directly). Skills: the
+    bundles installed in this repository and your home match this version; an outdated or
+    edited one is named with the command that fixes it. Exit 0 when all is well, else the
+    first failing plane's code: 7 no daemon, 9 database down, 11 migrations, 8 provenance,
+    5 skills.
+    """
+    import json
+
+    from striatum.cli import health
+    from striatum.cli.skills_commands import project_root
+
+    result = health.gather(project_root(ctx), deep=deep)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        click.echo("\n".join(health.lines(result)))
+    sys.exit(result["exit_code"])
 
 
 @cli.command()
@@ -140,6 +175,8 @@ def corpus_verify(directory: Path) -> None:
 
 
 cli.add_command(workflow_commands.workflow)
+cli.add_command(mcp_commands.mcp)
+cli.add_command(skills_commands.skills)
 cli.add_command(web_commands.serve)
 verb_commands.attach(cli)
 

@@ -18,8 +18,11 @@ def show(result: Any, *, as_json: bool) -> None:
 def lines(result: Any) -> list[str]:
     if isinstance(result, dict):
         tables = {k: v for k, v in result.items() if _is_table(v)}
-        fields = {k: v for k, v in result.items() if k not in tables}
+        bullets = {k: v for k, v in result.items() if _is_text_list(v) and k not in tables}
+        fields = {k: v for k, v in result.items() if k not in tables and k not in bullets}
         out = _fields(fields)
+        for name, items in bullets.items():
+            out += [f"{name}:"] + [f"  - {item}" for item in items]
         for name, rows in tables.items():
             out += [f"{name}:"] if fields or len(tables) > 1 else []
             out += _table(rows) if rows else ["  (none)"]
@@ -27,6 +30,10 @@ def lines(result: Any) -> list[str]:
     if _is_table(result):
         return _table(result) or ["(none)"]
     return [str(result)]
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
 def _is_table(value: Any) -> bool:

@@ -41,8 +41,7 @@ def command_for(verb: Verb) -> click.Command:
         sent = local_params.complete(verb, sent, None if repo is None else str(repo))
         sent, local = local_params.split_local(verb, sent)
         result = client.call(verb.name, sent, as_role=options.get("as_role"))
-        render.show(result, as_json=as_json)
-        after.run_hook(verb.after, result, local)
+        render.show(after.run_hook(verb.after, result, local), as_json=as_json)
 
     help_text = verb.summary + (f"\n\n{verb.description}" if verb.description else "")
     help_text += f"\n\nNeeds capability '{verb.capability.value}'."

@@ -81,9 +81,17 @@ D, R, W, X = Capability.DRIVE, Capability.READ, Capability.WORK, Capability.DECI
 ENGINE: tuple[Verb, ...] = (
     Verb(name="adopt", summary="Register the target repository; ignore .striatum/ in git.",
          capability=D, writes=True, handler="striatum.verbs.repos:adopt",
+         description="With --profile, also installs the agent's skills into the repository "
+         "(striatum skills install --project) and registers `striatum mcp serve` with that "
+         "agent's CLI (its `mcp add`, or the project config file it would write). Running it "
+         "again changes nothing.",
          params=(_repo(), Param(name="notify", type="string", max_length=1000,
                                 help="Command run (sh -c, JSON on stdin) when something waits "
-                                "for the human or a run ends; empty to clear."))),
+                                "for the human or a run ends; empty to clear."),
+                 Param(name="profile", type="string", local=True,
+                       choices=("claude_code", "codex", "gemini", "all"),
+                       help="Set the repository up for this agent: skills and MCP server.")),
+         after="striatum.cli.after:adopt_profile"),
     Verb(name="repo.list", summary="List adopted repositories.", capability=R, writes=False,
          handler="striatum.verbs.repos:list_"),
     Verb(name="run.prepare", summary="Validate a workflow, snapshot it, create a run.",

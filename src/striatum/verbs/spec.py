@@ -60,11 +60,14 @@ class Verb(NamedTuple):
                 parameters=unknown)
         return {p.name: _check(self.name, p, raw.get(p.name)) for p in self.params}
 
-    def json_schema(self) -> dict[str, Any]:
-        """The parameters as a JSON Schema object (for MCP tools and editors)."""
+    def json_schema(self, *, include_local: bool = False) -> dict[str, Any]:
+        """The parameters as a JSON Schema object (for RPC, MCP tools and editors).
+
+        Local params never reach the daemon; a door that runs on the caller's machine (the CLI,
+        the MCP server) asks for them too."""
         properties: dict[str, Any] = {}
         for p in self.params:
-            if p.local:
+            if p.local and not include_local:
                 continue
             prop: dict[str, Any] = {"type": p.type, "description": p.help}
             if p.choices:
@@ -73,7 +76,8 @@ class Verb(NamedTuple):
                 prop["maxLength"] = p.max_length
             properties[p.name] = prop
         return {"type": "object", "properties": properties, "additionalProperties": False,
-                "required": [p.name for p in self.params if p.required and not p.local]}
+                "required": [p.name for p in self.params
+                             if p.required and (include_local or not p.local)]}
 
 
 def _check(verb: str, param: Param, value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""The MCP door: the verb catalog as MCP tools, served over stdio or loopback HTTP."""

@@ -1,0 +1,100 @@
+"""`striatum mcp serve`: the verb catalog over MCP, on stdio or streamable HTTP on loopback.
+
+Over stdio the caller's token is the one the CLI would use (STRIATUM_TOKEN, e.g. an agent's
+lane token, else this host's operator token file). Over HTTP every request must bring its own
+`Authorization: Bearer <token>`: a loopback port is reachable by every local user, so the
+server lends no authority of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.server.lowlevel import Server
+from mcp.server.stdio import stdio_server
+
+from striatum import __version__, errors
+from striatum.mcp import resources
+from striatum.mcp.calls import Outcome, call_tool
+from striatum.mcp.tools import TOOLS
+
+INSTRUCTIONS = (
+    "Striatum coordinates AI coding agents through explicit workflows. Every tool is a Striatum "
+    "verb (same name with `_` for `.`/`-`) and returns its JSON result; failures are tool "
+    "errors carrying Striatum's error code. Start with `status` or `inbox`; work a run with "
+    "`register_session`, `claim_next`, `publish_artifact`, `verdict`, `complete`.")
+
+
+def build(*, http: bool) -> Server[Any]:
+    async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[_tool(spec) for spec in TOOLS.values()])
+
+    async def call(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        try:
+            token = _bearer(ctx) if http else None
+        except errors.StriatumError as error:
+            return _result(Outcome({"error": {**error.to_dict(), "exit_code": error.exit_code}},
+                                   True))
+        outcome = await anyio.to_thread.run_sync(
+            lambda: call_tool(params.name, params.arguments, token=token))
+        return _result(outcome)
+
+    async def read(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        token = _bearer(ctx) if http else None
+        text = await anyio.to_thread.run_sync(lambda: resources.read(params.uri, token=token))
+        return types.ReadResourceResult(contents=[types.TextResourceContents(
+            uri=params.uri, mime_type="application/json", text=text)])
+
+    async def list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
+        return types.ListResourcesResult(resources=resources.fixed())
+
+    async def list_templates(ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(resource_templates=resources.templates())
+
+    return Server("striatum", version=__version__, instructions=INSTRUCTIONS,
+                  on_list_tools=list_tools, on_call_tool=call, on_read_resource=read,
+                  on_list_resources=list_resources, on_list_resource_templates=list_templates)
+
+
+def serve_stdio() -> None:
+    server = build(http=False)
+
+    async def main() -> None:
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    anyio.run(main)
+
+
+def serve_http(host: str, port: int) -> None:
+    import uvicorn
+
+    app = build(http=True).streamable_http_app(host=host)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _tool(spec: Any) -> types.Tool:
+    return types.Tool(name=spec.name, title=spec.title, description=spec.description,
+                      input_schema=spec.input_schema,
+                      annotations=types.ToolAnnotations(title=spec.title,
+                                                        read_only_hint=spec.read_only,
+                                                        open_world_hint=False))
+
+
+def _result(outcome: Outcome) -> types.CallToolResult:
+    text = json.dumps(outcome.payload, sort_keys=True, default=str)
+    return types.CallToolResult(content=[types.TextContent(text=text)],
+                                structured_content=json.loads(text), is_error=outcome.is_error)
+
+
+def _bearer(ctx: Any) -> str:
+    request = getattr(ctx, "request", None)
+    header = request.headers.get("authorization", "") if request is not None else ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.TokenMissing("MCP over HTTP needs `Authorization: Bearer <token>` on "
+                                  "every request", hint="striatum token create --role operator")
+    return token.strip()

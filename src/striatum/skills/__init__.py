@@ -1,0 +1,1 @@
+"""Skill bundles: teach Claude Code, Codex and Gemini CLI to drive Striatum."""

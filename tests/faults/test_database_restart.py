@@ -1,0 +1,101 @@
+"""PostgreSQL restarted under a running run: clients get a retryable error (exit 9) instead
+of hanging, the daemon reconnects by itself, and the run completes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import servers
+from tests.support.daemons import DaemonUnderTest, discard, new_daemon
+from tests.support.operator import Operator, new_repo
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def own_server() -> Iterator[servers.PgServer]:
+    """A server of this test's own: stopping it must not disturb other tests."""
+    server, base = servers.start_server("embedded")
+    try:
+        yield server
+    finally:
+        servers.stop_server(server, base)
+
+
+@pytest.fixture
+def lone_daemon(own_server: servers.PgServer) -> Iterator[DaemonUnderTest]:
+    daemon = new_daemon(own_server.clone())
+    daemon.start()
+    try:
+        yield daemon
+    finally:
+        discard(daemon)
+
+
+def gated_workflow(tmp_path: Path, gate: Path) -> Path:
+    """Three chained jobs whose agents wait for `gate` to exist."""
+    script = f'while [ ! -e {gate} ]; do sleep 0.1; done; echo done > "$STRIATUM_OUTPUT"'
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    jobs = [{"id": name, "kind": "task", "lane": "agent", "depends_on": after,
+             "artifacts": [{"path": f"docs/striatum/{name}.md"}]}
+            for name, after in (("one", []), ("two", ["one"]), ("three", ["two"]))]
+    (folder / "workflow.json").write_text(json.dumps({
+        "schema_version": "striatum.workflow.v1", "id": "gated", "name": "Gated",
+        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
+                            "timeout_s": 300, "max_attempts": 3}},
+        "jobs": jobs}))
+    return folder / "workflow.json"
+
+
+def run_state(daemon: DaemonUnderTest, run_id: str) -> dict[str, Any] | None:
+    result = daemon.cli("status", "--run-id", run_id, "--json", timeout=60)
+    return json.loads(result.stdout) if result.returncode == 0 else None
+
+
+def wait_for(check: Any, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_a_database_restart_mid_run(own_server: servers.PgServer,
+                                    lone_daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    gate = tmp_path / "go"
+    operator = Operator(daemon=lone_daemon, repo=new_repo(tmp_path))
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow",
+                          str(gated_workflow(tmp_path, gate)))["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    supervisor = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                                  env=lone_daemon.env, cwd=operator.repo,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: (run_state(lone_daemon, run_id) or {}).get("leases"), "no lease")
+        own_server.cluster.stop()
+        started = time.monotonic()
+        down = lone_daemon.cli("status", "--run-id", run_id, timeout=60)
+        assert down.returncode == 9, down.stderr  # retryable: database_unavailable
+        assert "database" in down.stderr and "Traceback" not in down.stderr
+        assert time.monotonic() - started < 45  # an answer, not a hang
+        own_server.cluster.start()
+        gate.touch()
+        wait_for(lambda: (run_state(lone_daemon, run_id) or {"run": {}})["run"].get("state")
+                 == "succeeded", "the run did not complete after the restart")
+        assert supervisor.wait(60) == 0
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+    doctor = lone_daemon.json("daemon", "doctor")
+    assert doctor["ok"], doctor
+    assert lone_daemon.cli("daemon", "status").returncode == 0

@@ -1,0 +1,76 @@
+"""`striatum mcp serve --http`: loopback only, and every request brings its own token."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.support.daemons import DaemonUnderTest
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def http_server(daemon: DaemonUnderTest, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path / "mcp-http.log"
+    env = {**daemon.env, "STRIATUM_TOKEN": daemon.token("principal")}  # must NOT be lent out
+    with open(log, "wb") as handle:
+        process = subprocess.Popen([str(BIN / "striatum"), "mcp", "serve", "--http", "--port",
+                                    str(port)], env=env, stdout=handle, stderr=handle)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def whoami(url: str, headers: dict[str, str]) -> tuple[bool, dict[str, object]]:
+    http = httpx2.AsyncClient(headers=headers, timeout=30)
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        result = await client.call_tool("whoami", {})
+        return result.is_error, json.loads(result.content[0].text)  # type: ignore[union-attr]
+
+
+def test_http_calls_act_with_the_bearer_token_only(daemon: DaemonUnderTest,
+                                                   http_server: str) -> None:
+    failed, payload = anyio.run(whoami, http_server, {})
+    assert failed and payload["error"]["exit_code"] == 12  # type: ignore[index]
+    operator = {"Authorization": f"Bearer {daemon.token('operator')}"}
+    failed, payload = anyio.run(whoami, http_server, operator)
+    assert not failed and payload["role"] == "operator"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "example.com"])
+def test_a_non_loopback_host_is_refused(host: str) -> None:
+    result = subprocess.run([str(BIN / "striatum"), "mcp", "serve", "--http", "--host", host],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert f"--host {host}: the MCP server binds loopback only" in result.stderr
+    assert "Traceback" not in result.stderr

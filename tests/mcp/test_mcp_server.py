@@ -1,0 +1,142 @@
+"""An MCP client from the official SDK drives `striatum mcp serve` over stdio, for real.
+
+The server is a subprocess; every call goes to a real striatumd on a real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from striatum.mcp.tools import tool_name
+from striatum.verbs.catalog import VERBS
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import example, new_repo
+
+BIN = Path(sys.executable).parent
+
+
+@asynccontextmanager
+async def mcp_client(daemon: DaemonUnderTest, cwd: Path, token: str) -> AsyncIterator[Client]:
+    params = StdioServerParameters(command=str(BIN / "striatum"), args=["mcp", "serve"],
+                                   env={**daemon.env, "STRIATUM_TOKEN": token}, cwd=str(cwd))
+    async with Client(params, read_timeout_seconds=60) as client:
+        yield client
+
+
+async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, arguments)
+    payload: dict[str, Any] = json.loads(result.content[0].text)  # type: ignore[union-attr]
+    assert result.structured_content == payload
+    assert result.is_error is False, payload
+    return payload
+
+
+async def refused(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error is True
+    error: dict[str, Any] = json.loads(result.content[0].text)["error"]  # type: ignore[union-attr]
+    return error
+
+
+def test_the_tool_list_is_the_verb_registry(daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
+            tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+            assert set(tools) == {tool_name(verb) for verb in VERBS}
+            for verb in VERBS:
+                tool = tools[tool_name(verb)]
+                assert tool.input_schema == verb.json_schema(include_local=True)
+                assert tool.description and tool.description.startswith(verb.summary)
+                assert tool.annotations and tool.annotations.read_only_hint is (not verb.writes)
+    anyio.run(scenario)
+
+
+def test_an_operator_and_lane_tokens_drive_a_review_run(daemon: DaemonUnderTest,
+                                                        tmp_path: Path) -> None:
+    repo = new_repo(tmp_path)
+    anyio.run(_drive_review_run, daemon, repo)
+    rows = daemon.json("--as", "principal", "audit", "list", "--limit", "500")["rows"]
+    denied = [r for r in rows if r["method"] == "token.create"]
+    assert [(r["role"], r["ok"], r["error_code"]) for r in denied] == [
+        ("operator", False, "permission_denied")]  # the refused call is on the record
+    by_lane = {r["method"] for r in rows if r["role"] == "lane" and r["ok"]}
+    assert {"publish-artifact", "verdict", "complete"} <= by_lane
+
+
+async def _drive_review_run(daemon: DaemonUnderTest, repo: Path) -> None:
+    async with mcp_client(daemon, repo, daemon.token("operator")) as operator:
+        assert (await call(operator, "whoami"))["role"] == "operator"
+        await call(operator, "adopt")
+        run_id = (await call(operator, "run_prepare",
+                             workflow=str(example("review-flow"))))["run_id"]
+        await call(operator, "run_start", run_id=run_id, no_supervise=True)
+        session = (await call(operator, "register_session", role="operator"))["session_id"]
+        denied = await refused(operator, "token_create", role="reader")
+        assert (denied["code"], denied["exit_code"]) == ("permission_denied", 6)
+        while True:
+            packet = await call(operator, "claim_next", session=session, run_id=run_id)
+            if not packet["claimed"]:
+                break
+            await _work_as_lane(daemon, repo, packet)
+        status = await call(operator, "status", run_id=run_id)
+        assert status["run"]["state"] == "succeeded", status
+        verdicts = (await call(operator, "list_verdicts", run_id=run_id))["verdicts"]
+        assert [v["value"] for v in verdicts] == ["accept"]
+
+
+async def _work_as_lane(daemon: DaemonUnderTest, repo: Path, packet: dict[str, Any]) -> None:
+    """The agent's side: its own MCP server with the lane token from the work packet."""
+    lease = packet["lease"]["lease_id"]
+    async with mcp_client(daemon, repo, packet["token"]) as lane:
+        assert (await call(lane, "whoami"))["role"] == "lane"
+        for expected in packet["expected_artifacts"]:
+            target = repo / expected["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"# {packet['job']['job_id']}\n\nWritten through MCP.\n")
+            await call(lane, "publish_artifact", lease=lease, path=expected["path"])
+        if packet["job"]["kind"] == "review":
+            await call(lane, "verdict", lease=lease, value="accept")
+        else:  # a lane token is bound to its own lease: another job's verb is refused
+            other = await refused(lane, "run_cancel", run_id=packet["job"]["run_id"])
+            assert other["code"] == "permission_denied"
+        await call(lane, "complete", lease=lease)
+
+
+def test_bad_calls_are_tool_errors_with_our_codes(daemon: DaemonUnderTest,
+                                                  tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
+            assert (await refused(client, "no_such_verb"))["code"] == "not_found"
+            wrong = await refused(client, "list_runs", limit="many")
+            assert wrong["code"] == "validation" and wrong["exit_code"] == 3
+            assert "'limit'" in wrong["message"]
+            missing = await refused(client, "status", run_id="run_missing")
+            assert missing["code"] == "not_found" and missing["exit_code"] == 4
+        async with mcp_client(daemon, tmp_path, "stk_garbage") as client:
+            assert (await refused(client, "whoami"))["exit_code"] == 13
+    anyio.run(scenario)
+
+
+@pytest.mark.parametrize("uri", ["striatum://runs", "striatum://inbox"])
+def test_resources_read_through_the_daemon(daemon: DaemonUnderTest, tmp_path: Path,
+                                           uri: str) -> None:
+    async def scenario() -> None:
+        async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
+            listed = {r.uri for r in (await client.list_resources()).resources}
+            assert uri in listed
+            contents = (await client.read_resource(uri)).contents
+            document = json.loads(contents[0].text)  # type: ignore[union-attr]
+            assert "error" not in document and document
+            missing = (await client.read_resource("striatum://runs/run_nope/status")).contents
+            assert json.loads(missing[0].text)["error"]["code"] == "not_found"  # type: ignore[union-attr]
+    anyio.run(scenario)
