@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.lanes
 	$(BIN)/python -m bench.corpus
+	$(BIN)/python -m bench.live
 
 demo: install
 	bash scripts/demo.sh
