@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from pathlib import Path
+
 import psycopg
 from starlette.testclient import TestClient
 
+from bench.scratch import tree_dag
 from striatum import errors
 from striatum.web.app import WebConfig, create_app
 from striatum.web.security import CSP
@@ -161,3 +167,17 @@ def test_doctor_page_shows_both_chains_and_a_broken_one_in_red(
             conn.execute("ALTER TABLE striatumd.events ENABLE TRIGGER USER")
     assert "BROKEN" in broken.text and 'class="chain-broken"' in broken.text
     assert "seq 2:" in broken.text
+
+
+def test_a_200_job_run_page_draws_every_job_in_its_own_box(
+        operator: Operator, reader: TestClient, tmp_path: Path) -> None:
+    workflow = tmp_path / "workflow.json"
+    workflow.write_text(json.dumps(tree_dag(200, 4, {"provider": "command",
+                                                     "command": ["true"]})))
+    run_id = operator.prepare(workflow)
+    started = time.monotonic()
+    page = reader.get(f"/runs/{run_id}")
+    assert page.status_code == 200 and time.monotonic() - started < 10
+    boxes = re.findall(r'<rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"', page.text)
+    assert len(boxes) == 200 and len(set(boxes)) == 200
+    assert page.text.count('class="edge"') == 199
