@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from types import FrameType
 
 import click
 
@@ -41,8 +42,16 @@ def serve(web: bool, allow_mutations: bool, host: str, port: int) -> None:
     mode = "actions enabled" if allow_mutations else "read-only"
     click.echo(f"striatum: web UI on http://{shown}:{port}/ ({mode}); Ctrl-C stops it",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                server_header=False)
+    from striatum.web import live
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            live.close_streams(app)  # live streams never end by themselves
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            server_header=False, timeout_graceful_shutdown=5)
+    Server(config).run()
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -38,12 +41,21 @@ def create_app(config: WebConfig) -> Starlette:
               *actions.routes(), *live.routes(),
               Mount("/static", app=StaticFiles(directory=str(static)), name="static")]
     app = Starlette(
-        routes=routes,
+        routes=routes, lifespan=_lifespan,
         middleware=[Middleware(Guard, hosts=allowed_hosts(config.host, config.port))],
         exception_handlers={errors.StriatumError: _striatum_error,
                             HTTPException: _http_error, Exception: _bug})
     app.state.policy = MutationPolicy(allowed=config.allow_mutations, secret=config.secret)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Remember the loop, so a signal handler can close live streams through it."""
+    app.state.loop = asyncio.get_running_loop()
+    app.state.closing = asyncio.Event()
+    yield
+    app.state.closing.set()
 
 
 async def _striatum_error(request: Request, error: Exception) -> Response:

@@ -57,7 +57,9 @@ def require_loopback(host: str) -> None:
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
     """The Host header values that name this server."""
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    return frozenset(f"{name}:{port}" for name in (*LOOPBACK_NAMES, shown))
+    names = (*LOOPBACK_NAMES, shown)
+    bare = names if port == 80 else ()  # browsers leave the default port out
+    return frozenset({f"{name}:{port}" for name in names} | set(bare))
 
 
 class Guard:
