@@ -124,7 +124,18 @@ def test_job_cancel_cancels_downstream_and_refuses_ended_jobs(operator: Operator
     assert result["state"] == "cancelled"
     status = rpc.call("status", run_id=run_id)
     assert {j["state"] for j in status["jobs"]} == {"cancelled"}
-    assert status["run"]["state"] == result["run_state"]
+    assert status["run"]["state"] == result["run_state"] == "cancelled"
+    assert "job draft cancelled: not needed" in status["run"]["ended_reason"]
     assert status["leases"] == []
     with pytest.raises(errors.Conflict):
         rpc.call("job.cancel", run_id=run_id, job=first)
+
+
+def test_cancelling_one_branch_lets_the_rest_of_the_run_go_on(operator: Operator) -> None:
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    operator.drive(run_id)  # stops at the checkpoint
+    result = rpc.call("job.cancel", run_id=run_id, job="publish")
+    assert result["run_state"] == "running"  # the checkpoint still waits
+    states = {j["job_id"]: j["state"] for j in rpc.call("status", run_id=run_id)["jobs"]}
+    assert states == {"draft": "succeeded", "review": "succeeded", "decide": "waiting",
+                      "publish": "cancelled"}

@@ -1,12 +1,18 @@
 """job.cancel: stop one job of a running run (its live lease ends, its jobs downstream are
-cancelled by the engine, and the run ends if nothing more can happen)."""
+cancelled by the engine, and the run ends if nothing more can happen).
+
+A run that ends because a caller cancelled a job ends `cancelled`, never `succeeded`: as when
+a checkpoint's `cancel` choice leaves work undone, someone chose not to finish it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from striatum import errors
 from striatum.engine import progress
+from striatum.model.engine import plan
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState
 from striatum.store import records, runs, work
 from striatum.verbs.context import Context
@@ -28,9 +34,25 @@ def cancel(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     _end_live_lease(ctx, run, job, reason)
     _close_blockers(ctx, run, job.job_id)
     progress.move_job(ctx, run, job, JobState.CANCELLED, reason=reason)
-    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
+    run = runs.get(ctx.conn, run.run_id)
+    current = runs.jobs(ctx.conn, run.run_id)
+    if would_succeed(progress.view(ctx, run, current)):
+        run = progress.end_run(ctx, run, current, RunState.CANCELLED,
+                               reason=f"job {job.job_id} cancelled: {reason}")
+    else:
+        run = progress.advance(ctx, run)
     return {"run_id": run.run_id, "job_id": job.job_id, "state": "cancelled",
             "run_state": run.state.value}
+
+
+def would_succeed(view: plan.RunView) -> bool:
+    """Whether the run would now end `succeeded` once the engine promotes what it can
+    (cancellations cascading downstream included)."""
+    moved = plan.promotions(view)
+    after = dataclasses.replace(view, jobs={
+        job_id: dataclasses.replace(job, state=moved.get(job_id, job.state))
+        for job_id, job in view.jobs.items()})
+    return plan.outcome(after) == RunState.SUCCEEDED
 
 
 def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) -> None:
