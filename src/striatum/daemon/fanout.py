@@ -68,8 +68,12 @@ class Fanout:
                 subscription.woken.set()
 
     def _hand_over(self, payload: dict[str, Any] | None) -> None:
-        if self._loop is not None and not self._loop.is_closed():
+        if self._loop is None:
+            return
+        try:
             self._loop.call_soon_threadsafe(self._publish, payload)
+        except RuntimeError:  # the loop closed while we were listening: shutting down
+            self._stop.set()
 
     def _listen_forever(self) -> None:
         backoff = 0.1
