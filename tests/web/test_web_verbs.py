@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from striatum import errors
@@ -139,3 +140,21 @@ def test_cancelling_one_branch_lets_the_rest_of_the_run_go_on(operator: Operator
     states = {j["job_id"]: j["state"] for j in rpc.call("status", run_id=run_id)["jobs"]}
     assert states == {"draft": "succeeded", "review": "succeeded", "decide": "waiting",
                       "publish": "cancelled"}
+
+
+def test_the_listener_comes_back_after_its_connection_is_killed(operator: Operator) -> None:
+    run_id = operator.prepare(example("minimal-flow"))
+    assert operator.daemon.database is not None
+    with psycopg.connect(operator.daemon.database.admin_conninfo, autocommit=True) as conn:
+        killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE query = 'LISTEN striatum_events'").fetchall()
+    assert len(killed) == 1
+    cursor = rpc.call("events.wait", run_id=run_id, after_seq=0, timeout_s=1)["last_seq"]
+    time.sleep(1.0)  # the listener reconnects with a short backoff
+    timer = threading.Timer(1.0, lambda: rpc.call("run.pause", run_id=run_id))
+    started = time.monotonic()
+    timer.start()
+    answer = rpc.call("events.wait", run_id=run_id, after_seq=cursor, timeout_s=20)
+    timer.join()
+    assert [e["type"] for e in answer["events"]] == ["run.paused"]
+    assert time.monotonic() - started < 10
