@@ -122,3 +122,21 @@ def test_a_form_that_is_not_urlencoded_is_refused(operator: Operator,
     answer = principal.post(f"/actions/runs/{run_id}/cancel", content=b'{"secret": 1}',
                             headers={**SAME_ORIGIN, "content-type": "application/json"})
     assert answer.status_code == 403  # no secret can be read from it
+
+
+def test_overriding_a_waiting_gate_from_the_job_page_accepts_the_work(
+        operator: Operator, principal: TestClient) -> None:
+    operator.plan = {"code-review": "needs_revision,needs_revision,needs_revision"}
+    run_id = operator.prepare(example("code-change-flow"))
+    operator.drive(run_id)  # the revision bound is reached: the gate escalates
+    assert _states(run_id)["code-review"] == "waiting"
+    page = principal.get(f"/runs/{run_id}/jobs/code-review").text
+    assert f'action="/actions/runs/{run_id}/jobs/code-review/verdict"' in page
+    answer = principal.post(f"/actions/runs/{run_id}/jobs/code-review/verdict",
+                            data=form(value="accept", reason="good enough for now"),
+                            headers=SAME_ORIGIN)
+    assert answer.status_code == 303
+    assert _states(run_id)["code-review"] == "succeeded"
+    assert _states(run_id)["handoff"] == "ready"
+    verdicts = rpc.call("list.verdicts", run_id=run_id)["verdicts"]
+    assert verdicts[-1]["value"] == "accept" and verdicts[-1]["overrides"]
