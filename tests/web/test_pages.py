@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 from starlette.testclient import TestClient
 
 from bench.scratch import tree_dag
@@ -107,7 +108,9 @@ def test_unknown_ids_and_paths_give_clear_error_pages(operator: Operator,
     run_id = operator.prepare(example("minimal-flow"))
     for path, words in [("/runs/run_nope", "no run"), ("/artifacts/art_nope", "no artifact"),
                         (f"/runs/{run_id}/jobs/nope", "no job"), ("/nowhere", "no such page"),
-                        ("/live?after=-3", "non-negative")]:
+                        ("/live?after=-3", "non-negative"),
+                        ("/runs/" + "x" * 100, "longer than 64"),
+                        ("/artifacts/a%00b", "contains a NUL")]:
         page = reader.get(path)
         assert page.status_code in (400, 404), path
         assert words in page.text and "Traceback" not in page.text, path
@@ -181,3 +184,14 @@ def test_a_200_job_run_page_draws_every_job_in_its_own_box(
     boxes = re.findall(r'<rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"', page.text)
     assert len(boxes) == 200 and len(set(boxes)) == 200
     assert page.text.count('class="edge"') == 199
+
+
+def test_without_a_daemon_pages_say_so_with_503(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIATUM_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.delenv("STRIATUM_TOKEN", raising=False)
+    app = create_app(WebConfig(port=8765))
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+        page = client.get("/")
+    assert page.status_code == 503 and "no daemon is answering" in page.text
+    assert "striatum daemon start" in page.text
