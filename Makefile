@@ -29,13 +29,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# One embedded cluster, every benchmark, one JSON report in bench/report.json (~8 minutes).
+# Each bench also runs alone: python -m bench.chain | cli | run | lanes | heartbeats | corpus | live
 bench: install
-	$(BIN)/python -m bench.chain
-	$(BIN)/python -m bench.cli
-	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.lanes
-	$(BIN)/python -m bench.corpus
-	$(BIN)/python -m bench.live
+	$(BIN)/python -m bench.report
 
 demo: install
 	bash scripts/demo.sh

@@ -161,6 +161,14 @@ def measure_verification(database: db.Database, count: int) -> dict[str, Any]:
     return result
 
 
+def measure(database: db.Database, events: list[int], seconds: float) -> dict[str, Any]:
+    return {
+        "benchmark": "chain", "server": "embedded PostgreSQL, fsync on",
+        "append": measure_appends(database, seconds),
+        "verification": [measure_verification(database, n) for n in events],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", default="100000,1000000")
@@ -173,13 +181,8 @@ def main() -> None:
     try:
         database = cluster.database()
         migrations.migrate(database)
-        report = {
-            "benchmark": "chain", "server": "embedded PostgreSQL, fsync on",
-            "append": measure_appends(database, args.seconds),
-            "verification": [measure_verification(database, int(n))
-                             for n in args.events.split(",")],
-        }
-        print(json.dumps(report, indent=2))
+        events = [int(n) for n in args.events.split(",")]
+        print(json.dumps(measure(database, events, args.seconds), indent=2))
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)

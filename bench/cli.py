@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 
@@ -53,6 +54,31 @@ def postgres_rss_mb(home: Path) -> float:
     return float(sum(rss_mb(pid) for pid in pids))
 
 
+def measure(env: dict[str, str], home: Path, runs: int = 30) -> dict[str, Any]:
+    """Start-up and round-trip medians against the daemon of `home`."""
+    striatum = str(BIN / "striatum")
+    pid = int((home / "run" / "striatumd.pid").read_text())
+    baseline = median_seconds([sys.executable, "-c", "pass"], env, runs)
+    figures = {
+        "version": median_seconds([striatum, "--version"], env, runs),
+        "help": median_seconds([striatum, "--help"], env, runs),
+        "read_verb_whoami": median_seconds([striatum, "whoami"], env, runs),
+        "write_verb_token_create": median_seconds(
+            [striatum, "--as", "principal", "token", "create", "--role", "reader"],
+            env, runs),
+    }
+    time.sleep(2)  # let the daemon settle before reading its idle memory
+    return {
+        "benchmark": "cli", "runs": runs,
+        "python_c_pass_ms": round(baseline * 1000, 1),
+        **{f"{name}_ms": round(value * 1000, 1) for name, value in figures.items()},
+        **{f"{name}_ratio": round(value / baseline, 2) for name, value in figures.items()},
+        "daemon_idle_rss_mb": round(rss_mb(pid), 1),
+        "embedded_postgres_rss_mb": round(postgres_rss_mb(home), 1),
+        "targets": {"version_ratio": 3, "verb_ratio": 5, "daemon_idle_rss_mb": 80},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -65,27 +91,7 @@ def main() -> None:
     try:
         subprocess.run([striatum, "daemon", "start"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        pid = int((base / "home" / "run" / "striatumd.pid").read_text())
-        baseline = median_seconds([sys.executable, "-c", "pass"], env, args.runs)
-        figures = {
-            "version": median_seconds([striatum, "--version"], env, args.runs),
-            "help": median_seconds([striatum, "--help"], env, args.runs),
-            "read_verb_whoami": median_seconds([striatum, "whoami"], env, args.runs),
-            "write_verb_token_create": median_seconds(
-                [striatum, "--as", "principal", "token", "create", "--role", "reader"],
-                env, args.runs),
-        }
-        time.sleep(2)  # let the daemon settle before reading its idle memory
-        report = {
-            "benchmark": "cli", "runs": args.runs,
-            "python_c_pass_ms": round(baseline * 1000, 1),
-            **{f"{name}_ms": round(value * 1000, 1) for name, value in figures.items()},
-            **{f"{name}_ratio": round(value / baseline, 2) for name, value in figures.items()},
-            "daemon_idle_rss_mb": round(rss_mb(pid), 1),
-            "embedded_postgres_rss_mb": round(postgres_rss_mb(base / "home"), 1),
-            "targets": {"version_ratio": 3, "verb_ratio": 5, "daemon_idle_rss_mb": 80},
-        }
-        print(json.dumps(report, indent=2))
+        print(json.dumps(measure(env, base / "home", args.runs), indent=2))
     finally:
         subprocess.run([striatum, "daemon", "stop"], env=env, check=False,
                        stdout=subprocess.DEVNULL)

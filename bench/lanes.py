@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.run import append_transaction_seconds
@@ -25,6 +26,43 @@ AGENT = "import os, sys, time; t = time.perf_counter(); " \
         "open(sys.argv[1], 'a').write(str(time.perf_counter() - t) + chr(10))"
 
 
+def measure(base: Path, jobs: int = 200, fanout: int = 8, parallel: int = 8) -> dict[str, Any]:
+    """A run of `jobs` instant agents under the supervisor, against the running daemon."""
+    repo = git_repo(base)
+    timings = base / "agent-seconds.txt"
+    workflow = base / "workflow.json"
+    workflow.write_text(json.dumps(tree_dag(jobs, fanout, {
+        "provider": "command", "max_concurrency": parallel,
+        "command": [sys.executable, "-c", AGENT, str(timings)]}, with_outputs=True)))
+
+    def cli(*argv: str) -> Any:
+        out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    cli("adopt")
+    run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
+    cli("run", "start", "--run-id", run_id, "--no-supervise")
+    started = time.perf_counter()
+    subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    state = cli("status", "--run-id", run_id)["run"]["state"]
+    agent_s = sum(float(line) for line in timings.read_text().split())
+    append_s = append_transaction_seconds()
+    overhead = (wall - agent_s) / jobs
+    return {
+        "benchmark": "lanes", "jobs": jobs, "fanout": fanout,
+        "parallel": parallel, "run_state": state, "wall_s": round(wall, 2),
+        "jobs_per_s": round(jobs / wall, 1),
+        "agent_seconds_total": round(agent_s, 3),
+        "overhead_per_job_ms": round(overhead * 1000, 1),
+        "event_append_transaction_ms": round(append_s * 1000, 3),
+        "overhead_ratio_to_append": round(overhead / append_s, 1),
+        "target_overhead_per_job_ms": 50,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=200)
@@ -32,39 +70,7 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=8)
     args = parser.parse_args()
     with daemon_home("lanes") as base:
-        repo = git_repo(base)
-        timings = base / "agent-seconds.txt"
-        workflow = base / "workflow.json"
-        workflow.write_text(json.dumps(tree_dag(args.jobs, args.fanout, {
-            "provider": "command", "max_concurrency": args.parallel,
-            "command": [sys.executable, "-c", AGENT, str(timings)]}, with_outputs=True)))
-
-        def cli(*argv: str) -> Any:
-            out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
-                                 capture_output=True, text=True).stdout
-            return json.loads(out)
-
-        cli("adopt")
-        run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
-        cli("run", "start", "--run-id", run_id, "--no-supervise")
-        started = time.perf_counter()
-        subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wall = time.perf_counter() - started
-        state = cli("status", "--run-id", run_id)["run"]["state"]
-        agent_s = sum(float(line) for line in timings.read_text().split())
-        append_s = append_transaction_seconds()
-    overhead = (wall - agent_s) / args.jobs
-    print(json.dumps({
-        "benchmark": "lanes", "jobs": args.jobs, "fanout": args.fanout,
-        "parallel": args.parallel, "run_state": state, "wall_s": round(wall, 2),
-        "jobs_per_s": round(args.jobs / wall, 1),
-        "agent_seconds_total": round(agent_s, 3),
-        "overhead_per_job_ms": round(overhead * 1000, 1),
-        "event_append_transaction_ms": round(append_s * 1000, 3),
-        "overhead_ratio_to_append": round(overhead / append_s, 1),
-        "target_overhead_per_job_ms": 50,
-    }, indent=2))
+        print(json.dumps(measure(base, args.jobs, args.fanout, args.parallel), indent=2))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.scratch import daemon_home, git_repo, tree_dag
@@ -60,36 +63,43 @@ def append_transaction_seconds(samples: int = 200) -> float:
     return timings[len(timings) // 2]
 
 
+def measure(jobs: int = 200, fanout: int = 8) -> dict[str, Any]:
+    """Drive one run of `jobs` jobs against the daemon this process points at."""
+    base = Path(tempfile.mkdtemp(prefix="striatum-bench-run-", dir="/tmp"))
+    repo = git_repo(base)
+    workflow = base / "workflow.json"
+    workflow.write_text(json.dumps(tree_dag(jobs, fanout, {
+        "provider": "command", "command": ["true"], "max_concurrency": 64})))
+    call = Counter()
+    call("adopt", repo=str(repo))
+    run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
+    session = call("register-session", role="operator")["session_id"]
+    setup_calls = call.calls
+    started = time.perf_counter()
+    call("run.start", run_id=run_id)
+    done = drive(call, run_id, session)
+    elapsed = time.perf_counter() - started
+    state = call("status", run_id=run_id)["run"]["state"]
+    verbs = call.calls - setup_calls - 1  # the final status is not part of the drive
+    append_s = append_transaction_seconds()
+    shutil.rmtree(base, ignore_errors=True)
+    per_job = elapsed / max(done, 1)
+    return {
+        "benchmark": "run", "jobs": jobs, "fanout": fanout, "completed": done,
+        "run_state": state, "verbs_per_job": round(verbs / max(done, 1), 2),
+        "wall_s": round(elapsed, 2), "overhead_per_job_ms": round(per_job * 1000, 2),
+        "event_append_transaction_ms": round(append_s * 1000, 3),
+        "overhead_ratio_to_append": round(per_job / append_s, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--fanout", type=int, default=8)
     args = parser.parse_args()
-    with daemon_home("run") as base:
-        repo = git_repo(base)
-        workflow = base / "workflow.json"
-        workflow.write_text(json.dumps(tree_dag(args.jobs, args.fanout, {
-            "provider": "command", "command": ["true"], "max_concurrency": 64})))
-        call = Counter()
-        call("adopt", repo=str(repo))
-        run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
-        session = call("register-session", role="operator")["session_id"]
-        setup_calls = call.calls
-        started = time.perf_counter()
-        call("run.start", run_id=run_id)
-        done = drive(call, run_id, session)
-        elapsed = time.perf_counter() - started
-        state = call("status", run_id=run_id)["run"]["state"]
-        verbs = call.calls - setup_calls - 1  # the final status is not part of the drive
-        append_s = append_transaction_seconds()
-    per_job = elapsed / max(done, 1)
-    print(json.dumps({
-        "benchmark": "run", "jobs": args.jobs, "fanout": args.fanout, "completed": done,
-        "run_state": state, "verbs_per_job": round(verbs / max(done, 1), 2),
-        "wall_s": round(elapsed, 2), "overhead_per_job_ms": round(per_job * 1000, 2),
-        "event_append_transaction_ms": round(append_s * 1000, 3),
-        "overhead_ratio_to_append": round(per_job / append_s, 1),
-    }, indent=2))
+    with daemon_home("run"):
+        print(json.dumps(measure(args.jobs, args.fanout), indent=2))
 
 
 if __name__ == "__main__":

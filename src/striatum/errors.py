@@ -31,6 +31,7 @@ EXIT_CODES: dict[str, int] = {
     "token_revoked": 14,
     "token_expired": 15,
     "protocol": 16,
+    "storage": 17,
 }
 
 
@@ -175,3 +176,9 @@ def _subclasses(root: type[StriatumError]) -> list[type[StriatumError]]:
         found += _subclasses(child)
     # Retryable subclasses share their parent's code; the first (the parent) wins.
     return list(reversed(found))
+
+
+class StorageError(StriatumError):
+    """A file could not be written (disk full, read-only file system, permissions)."""
+
+    code = "storage"

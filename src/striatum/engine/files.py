@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -109,10 +110,32 @@ def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root:
     data = _read_inside(worktree, relative)
     if data is None:
         return False
-    target = repo / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    write_into(repo, relative, data)
     return True
+
+
+def write_into(repo: Path, relative: str, data: bytes) -> None:
+    """Write a file of the repository whole or not at all: a temporary file beside it, then a
+    rename. A full disk or a read-only file system leaves the old file (or none) in place."""
+    target = repo / relative
+    temporary = target.with_name(f".{target.name}.striatum-{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.realpath(target.parent).startswith(os.path.realpath(repo) + os.sep):
+            raise errors.ValidationError(f"{relative} would be written outside {repo} "
+                                         "(through a symlink)", path=relative)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise errors.StorageError(f"cannot write {relative} into {repo}: "
+                                  f"{error.strerror or error}", path=relative,
+                                  hint="free disk space or make the repository writable, "
+                                  "then retry the job") from None
 
 
 def _read_inside(worktree: Path, relative: str) -> bytes | None:

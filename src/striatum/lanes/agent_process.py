@@ -80,13 +80,28 @@ def _die_with_supervisor() -> None:
 
 
 def kill_leftovers(runs_dir: Path, run_id: str) -> None:
-    """Kill agent groups a dead supervisor of this run left behind (their leader may be gone,
-    their children not). A pid counts only if its environment names this run."""
+    """Kill agent groups a dead supervisor of this run left behind. Their leader may be gone
+    and their children not, so the group counts while any member's environment names this
+    run (a recycled pid or group of someone else's is never touched)."""
+    recorded = set()
     for pidfile in runs_dir.rglob("agent.pid"):
-        try:
-            pid = int(pidfile.read_text().strip())
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
-        except (ValueError, OSError):
+        with contextlib.suppress(ValueError, OSError):
+            recorded.add(int(pidfile.read_text().strip()))
+    for pgid in recorded & _groups_of_run(run_id):
+        _reap_group(pgid)
+
+
+def _groups_of_run(run_id: str) -> set[int]:
+    """Process groups holding a live process whose environment names `run_id`."""
+    marker = f"STRIATUM_RUN_ID={run_id}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
-        if f"STRIATUM_RUN_ID={run_id}".encode() in environ.split(b"\0"):
-            _reap_group(pid)
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            found.add(int((entry / "stat").read_text().rsplit(") ", 1)[1].split()[2]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found

@@ -24,6 +24,7 @@ from striatum.cli import client
 from striatum.engine import files
 from striatum.lanes import agent_process, profiles, worktrees
 from striatum.lanes.agent_process import AgentProcess
+from striatum.lanes.watchdog import Watchdog
 from striatum.model.workflow.paths import within
 
 TICK_S = 0.05
@@ -71,6 +72,7 @@ class Supervisor:
             self.session = self.call("register-session", role="operator")["session_id"]
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
+            self.watchdog = Watchdog(self.run_id)
             try:
                 return self._loop()
             finally:
@@ -79,6 +81,7 @@ class Supervisor:
                     agent.kill_group("supervisor stopping")
                     self._quietly("release", lease=agent.lease_id)
                 self._quietly("session.close", session=self.session)
+                self.watchdog.close()
 
     def _only_supervisor(self) -> Any:
         import contextlib
@@ -117,6 +120,7 @@ class Supervisor:
             if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
                 for agent in list(self.running.values()):
                     agent.kill_group(f"the run {state}")
+                    self.watchdog.forget(agent.process.pid)
                     self.log(f"{agent.packet['job']['job_id']}: killed, the run {state}")
                 self.running.clear()
                 return str(state)
@@ -191,6 +195,7 @@ class Supervisor:
                           reason=f"could not launch the agent: {error}")
             return
         self.running[agent.lease_id] = agent
+        self.watchdog.watch(agent.process.pid)  # its group: the agent leads a new session
         self._write_lane_pids(job["lane"])
         self.log(f"{job['job_id']} attempt {job['attempt']} started (pid {agent.process.pid})")
 
@@ -235,6 +240,7 @@ class Supervisor:
                     self._heartbeat(agent)
                 continue
             agent.kill_group("finished")  # stragglers the agent left in its group
+            self.watchdog.forget(agent.process.pid)
             del self.running[lease_id]
             self.settled = True
             self._write_lane_pids(agent.packet["job"]["lane"])

@@ -1,0 +1,81 @@
+"""`make bench`: every benchmark in one go on one embedded cluster, one JSON report.
+
+Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb round trips
+(bench.cli), the run engine at 200 and 1,000 jobs (bench.run: does the per-job overhead stay
+flat?), the supervisor with instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes
+(bench.heartbeats), live views (bench.live: how fast a long poll hears of a commit), the
+daemon's RSS after that load, corpus export and verification
+(bench.corpus) and, last because it loads a million events, the chain (bench.chain). Writes
+bench/report.json and prints it.
+
+Usage: python -m bench.report [--quick] [--out bench/report.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import chain, cli, corpus, heartbeats, lanes, live, run
+from bench.scratch import daemon_home
+
+ROOT = Path(__file__).parents[1]
+FULL = {"cli_runs": 30, "jobs": (200, 1000), "lane_jobs": 200, "heartbeat_lanes": 50,
+        "heartbeat_s": 120.0, "corpus_events": 50_000, "chain_events": [100_000, 1_000_000],
+        "append_s": 3.0, "live_rounds": 100}
+QUICK = {"cli_runs": 5, "jobs": (50, 200), "lane_jobs": 50, "heartbeat_lanes": 10,
+         "heartbeat_s": 5.0, "corpus_events": 2_000, "chain_events": [10_000],
+         "append_s": 0.5, "live_rounds": 20}
+
+
+def collect(sizes: dict[str, Any]) -> dict[str, Any]:
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(),
+                                          "python": platform.python_version()}}
+    with daemon_home("report") as base:
+        home = base / "home"
+        report["cli"] = cli.measure(dict(os.environ), home, sizes["cli_runs"])
+        report["run"] = [run.measure(jobs) for jobs in sizes["jobs"]]
+        small, large = (r["overhead_per_job_ms"] for r in report["run"])
+        report["run_flatness"] = {"jobs": list(sizes["jobs"]),
+                                  "overhead_ratio_large_to_small": round(large / small, 2)}
+        report["lanes"] = lanes.measure(_fresh(base, "lanes"), sizes["lane_jobs"])
+        report["heartbeats"] = heartbeats.measure(_fresh(base, "heartbeats"),
+                                                  sizes["heartbeat_lanes"],
+                                                  sizes["heartbeat_s"])
+        report["live"] = live.measure(_fresh(base, "live"), sizes["live_rounds"])
+        report["daemon_rss_mb_after_load"] = round(
+            cli.rss_mb(int((home / "run" / "striatumd.pid").read_text())), 1)
+        report["corpus"] = corpus.measure(base, sizes["corpus_events"])
+        from striatum.daemon.embedded import EmbeddedCluster
+
+        database = EmbeddedCluster(root=home / "postgres").database()
+        report["chain"] = chain.measure(database, sizes["chain_events"], sizes["append_s"])
+    return report
+
+
+def _fresh(base: Path, name: str) -> Path:
+    folder = base / name
+    folder.mkdir()
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="Small sizes: a smoke test.")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "report.json")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    report = collect(QUICK if args.quick else FULL)
+    report["total_s"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(report, indent=2) + "\n"
+    args.out.write_text(text)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()

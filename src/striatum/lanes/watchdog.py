@@ -1,0 +1,62 @@
+"""A supervisor's watchdog: its agents' process groups die the moment the supervisor does.
+
+PR_SET_PDEATHSIG kills an agent (the supervisor's direct child) with the supervisor, but not
+what the agent started (a shell's `sleep`, a test runner): those stay in the agent's process
+group, orphaned. The watchdog is a separate process reading a pipe whose only writer is the
+supervisor: `+PGID` when an agent starts, `-PGID` once it is reaped. End of file - the
+supervisor exited, `kill -9` included - sends SIGKILL to every group still listed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from typing import IO
+
+
+class Watchdog:
+    """The supervisor's end of the pipe."""
+
+    def __init__(self, run_id: str) -> None:
+        self._process = subprocess.Popen(  # the run id in argv: `ps` says whose it is
+            [sys.executable, "-m", "striatum.lanes.watchdog", run_id], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            close_fds=True)
+        assert self._process.stdin is not None
+        self._pipe: IO[bytes] = self._process.stdin
+
+    def watch(self, pgid: int) -> None:
+        self._send(f"+{pgid}")
+
+    def forget(self, pgid: int) -> None:
+        self._send(f"-{pgid}")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._pipe.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(5)
+
+    def _send(self, line: str) -> None:
+        with contextlib.suppress(OSError):  # a dead watchdog must not stop the supervisor
+            self._pipe.write(line.encode() + b"\n")
+            self._pipe.flush()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # only the end of the pipe ends us
+    groups: set[int] = set()
+    for line in sys.stdin.buffer:
+        sign, number = line[:1], line[1:].strip()
+        if number.isdigit():
+            (groups.add if sign == b"+" else groups.discard)(int(number))
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()

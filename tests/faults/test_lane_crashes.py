@@ -1,0 +1,120 @@
+"""`kill -9` of an agent and of its supervisor mid-job: the leases expire, the jobs are retried
+as new attempts, the run completes, and no agent or supervisor process is left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.daemons import DaemonUnderTest, alive
+from tests.support.operator import Operator, new_repo
+
+BIN = Path(sys.executable).parent
+
+
+def hanging_workflow(tmp_path: Path, gate: Path) -> Path:
+    """Two parallel jobs whose first attempts hang until killed."""
+    script = f'if [ -e {gate} ]; then echo done > "$STRIATUM_OUTPUT"; else sleep 300; fi'
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    (folder / "workflow.json").write_text(json.dumps({
+        "schema_version": "striatum.workflow.v1", "id": "crash", "name": "Crash",
+        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
+                            "timeout_s": 600, "max_attempts": 3, "max_concurrency": 2}},
+        "jobs": [{"id": name, "kind": "task", "lane": "agent",
+                  "artifacts": [{"path": f"docs/striatum/{name}.md"}]}
+                 for name in ("left", "right")]}))
+    return folder / "workflow.json"
+
+
+def status(operator: Operator, run_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = operator.cli("status", "--run-id", run_id)
+    return found
+
+
+def wait_for(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def processes_of(run_id: str) -> list[tuple[int, str]]:
+    """(pid, state) of every process whose environment or command line names the run."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split(") ")[1][0]
+        except OSError:
+            continue
+        if run_id.encode() in environ + cmdline:
+            found.append((int(entry.name), state))
+    return found
+
+
+def agent_pids(repo: Path) -> list[int]:
+    return [int(p.read_text()) for p in sorted(
+        (repo / ".striatum").glob("runs/*/*/attempt-*/agent.pid"))]
+
+
+def watchdog_of(run_id: str) -> int:
+    [pid] = [pid for pid, _ in processes_of(run_id)
+             if b"striatum.lanes.watchdog" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return pid
+
+
+@pytest.mark.parametrize("watchdog_killed", [False, True],
+                         ids=["watchdog-kills-orphans", "restart-kills-orphans"])
+def test_kill_9_of_an_agent_and_its_supervisor(daemon: DaemonUnderTest, tmp_path: Path,
+                                               watchdog_killed: bool) -> None:
+    gate = tmp_path / "go"
+    operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow",
+                          str(hanging_workflow(tmp_path, gate)))["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    supervisor = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                                  env=daemon.env, cwd=operator.repo,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: len(status(operator, run_id)["leases"]) == 2, "both jobs leased")
+    wait_for(lambda: len(agent_pids(operator.repo)) == 2, "both agents started")
+    agents = agent_pids(operator.repo)
+    os.kill(agents[0], signal.SIGKILL)
+    if watchdog_killed:  # the worst case: nothing is left to clean up but the next supervisor
+        os.kill(watchdog_of(run_id), signal.SIGKILL)
+    supervisor.send_signal(signal.SIGKILL)
+    supervisor.wait()
+    wait_for(lambda: not any(alive(pid) for pid in agents), "an agent outlived its supervisor")
+    if not watchdog_killed:  # the agents' children (`sleep`) die at once, not at a restart
+        wait_for(lambda: processes_of(run_id) == [], "orphans outlived the supervisor", 10)
+    else:
+        assert processes_of(run_id), "expected orphaned agent children to clean up"
+    for lease in status(operator, run_id)["leases"]:  # shorten the wait for the expiry
+        operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
+    # The daemon's own sweep (every few seconds) expires them: nobody calls recovery here.
+    wait_for(lambda: not status(operator, run_id)["leases"], "the leases never expired")
+    gate.touch()
+    rerun = subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id],
+                           env=daemon.env, cwd=operator.repo, capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    final = status(operator, run_id)
+    assert final["run"]["state"] == "succeeded"
+    assert sorted((j["job_id"], j["attempt"]) for j in final["jobs"]) == [
+        ("left", 2), ("right", 2)]
+    expired = [e for e in operator.cli("why", run_id)["events"]
+               if e["type"] == "lease.ended" and '"expired"' in json.dumps(e)]
+    assert len(expired) == 2
+    assert processes_of(run_id) == []  # no agent, supervisor or zombie left
