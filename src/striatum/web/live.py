@@ -24,6 +24,7 @@ from striatum.web import calls, render
 WAIT_S = 25
 RETRY_S = 2.0
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+FINAL_ERRORS = frozenset({"not_found", "validation", "usage", "permission_denied"})
 
 
 def _cursor(value: str | None) -> int | None:
@@ -62,8 +63,8 @@ async def _stream(run_id: str | None, after: int | None,
                                  1 if cursor is None else WAIT_S, closing)
         except errors.StriatumError as error:
             yield _message("unavailable", {"message": error.message})
-            if error.code in ("not_found", "validation", "permission_denied"):
-                return
+            if error.code in FINAL_ERRORS or error.code.startswith("token_"):
+                return  # retrying cannot help
             await asyncio.sleep(RETRY_S)
             continue
         if answer is None:  # the server is closing
