@@ -3,7 +3,8 @@
 Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb round trips
 (bench.cli), the run engine at 200 and 1,000 jobs (bench.run: does the per-job overhead stay
 flat?), the supervisor with instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes
-(bench.heartbeats), the daemon's RSS after that load, corpus export and verification
+(bench.heartbeats), live views (bench.live: how fast a long poll hears of a commit), the
+daemon's RSS after that load, corpus export and verification
 (bench.corpus) and, last because it loads a million events, the chain (bench.chain). Writes
 bench/report.json and prints it.
 
@@ -20,16 +21,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import chain, cli, corpus, heartbeats, lanes, run
+from bench import chain, cli, corpus, heartbeats, lanes, live, run
 from bench.scratch import daemon_home
 
 ROOT = Path(__file__).parents[1]
 FULL = {"cli_runs": 30, "jobs": (200, 1000), "lane_jobs": 200, "heartbeat_lanes": 50,
         "heartbeat_s": 120.0, "corpus_events": 50_000, "chain_events": [100_000, 1_000_000],
-        "append_s": 3.0}
+        "append_s": 3.0, "live_rounds": 100}
 QUICK = {"cli_runs": 5, "jobs": (50, 200), "lane_jobs": 50, "heartbeat_lanes": 10,
          "heartbeat_s": 5.0, "corpus_events": 2_000, "chain_events": [10_000],
-         "append_s": 0.5}
+         "append_s": 0.5, "live_rounds": 20}
 
 
 def collect(sizes: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
         report["heartbeats"] = heartbeats.measure(_fresh(base, "heartbeats"),
                                                   sizes["heartbeat_lanes"],
                                                   sizes["heartbeat_s"])
+        report["live"] = live.measure(_fresh(base, "live"), sizes["live_rounds"])
         report["daemon_rss_mb_after_load"] = round(
             cli.rss_mb(int((home / "run" / "striatumd.pid").read_text())), 1)
         report["corpus"] = corpus.measure(base, sizes["corpus_events"])

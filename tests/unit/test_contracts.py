@@ -89,7 +89,7 @@ def test_every_verb_is_a_cli_command() -> None:
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/USING_STRIATUM.md", "docs/HOW_TO_AGENT.md",
-                                 "docs/HOW_TO_HUMAN.md"])
+                                 "docs/HOW_TO_HUMAN.md", "docs/WEB_UI.md"])
 def test_every_command_a_guide_shows_exists(doc: str) -> None:
     from tests.support import cli_docs
 

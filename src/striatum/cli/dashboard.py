@@ -1,7 +1,8 @@
 """`striatum dashboard --run-id ID [--once]`: a compact terminal view of one run.
 
-Polls the `status` and `why` verbs (the live web view, fed by LISTEN/NOTIFY, comes with the
-web UI); redraws every --interval seconds until the run ends or Ctrl-C.
+Draws from the `status` and `why` verbs, then waits for the run's next events with the
+`events.wait` long poll (fed by the daemon's LISTEN/NOTIFY) and redraws as they arrive, or
+after --interval seconds at the latest, until the run ends or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 
+from striatum import errors
 from striatum.cli import client
 
 STATE_MARKS = {"pending": ".", "ready": "o", "leased": ">", "waiting": "?", "succeeded": "+",
@@ -51,6 +53,18 @@ def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> No
         if status["run"]["state"] in ("succeeded", "failed", "cancelled"):
             return
         try:
-            time.sleep(interval)
+            _wait_for_events(run_id, events[-1]["seq"] if events else 0, interval, as_role)
         except KeyboardInterrupt:
             sys.exit(130)
+
+
+def _wait_for_events(run_id: str, after_seq: int, interval: float,
+                     as_role: str | None) -> None:
+    """Return when the run has new events, or after `interval` seconds (at least 1 s, at
+    most 30, the long poll's limits; a daemon without events.wait falls back to sleeping)."""
+    timeout = max(1, min(30, round(interval)))
+    try:
+        client.call("events.wait", {"run_id": run_id, "after_seq": after_seq,
+                                    "timeout_s": timeout}, as_role=as_role)
+    except errors.UsageError:  # an older daemon: no such method
+        time.sleep(interval)

@@ -12,7 +12,13 @@ from pathlib import Path
 import click
 
 from striatum import __version__
-from striatum.cli import mcp_commands, skills_commands, verb_commands, workflow_commands
+from striatum.cli import (
+    mcp_commands,
+    skills_commands,
+    verb_commands,
+    web_commands,
+    workflow_commands,
+)
 from striatum.cli.options import database_url_option
 
 
@@ -171,6 +177,7 @@ def corpus_verify(directory: Path) -> None:
 cli.add_command(workflow_commands.workflow)
 cli.add_command(mcp_commands.mcp)
 cli.add_command(skills_commands.skills)
+cli.add_command(web_commands.serve)
 verb_commands.attach(cli)
 
 

@@ -28,6 +28,7 @@ from striatum.verbs.spec import Verb
 log = logging.getLogger("striatumd")
 Handler = Callable[[Context, dict[str, Any]], Any]
 MALFORMED = "(malformed)"
+LONG_POLL = frozenset({"events.wait"})  # the server waits for news before serving these
 
 
 class Dispatcher:
@@ -58,6 +59,23 @@ class Dispatcher:
             count, notices = db.in_transaction(conn, work)
         notify.deliver(notices)
         return count
+
+    def has_news(self, request: Request) -> bool:
+        """For a long poll: whether to answer at once. Any refusal answers at once too, so
+        `serve` audits it; this peek itself appends nothing and holds its connection briefly.
+        """
+        from striatum.verbs import live
+
+        try:
+            with self._pool.connection() as conn:
+                def peek(c: db.Conn) -> bool:
+                    authorize(authenticate(c, request.token), lookup(request.method))
+                    params = lookup(request.method).validate(request.params)
+                    live.check(params)
+                    return live.has_news(c, params)
+                return db.in_transaction(conn, peek)
+        except errors.StriatumError:
+            return True
 
     def refuse_malformed(self, error: errors.StriatumError, request_id: str | None) -> None:
         """Audit a frame that never became a request."""

@@ -22,6 +22,7 @@ from striatum import __version__, paths
 from striatum.cli.options import database_url_option
 from striatum.daemon import host_tokens, runtime, substrate
 from striatum.daemon.dispatch import Dispatcher
+from striatum.daemon.fanout import Fanout
 from striatum.daemon.server import Server
 from striatum.store import migrations
 from striatum.store.pool import Pool
@@ -47,22 +48,25 @@ def striatumd(database_url: str | None) -> None:
                 pid=_pid(), host=host, version=__version__, socket=str(paths.socket_path()),
                 database=database.label, server_version=report.server_version,
                 started_at=dt.datetime.now(dt.UTC))
-            server = Server(Dispatcher(pool, info), paths.socket_path())
+            fanout = Fanout(database)
+            server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
             runtime.write_pid()
             try:
-                asyncio.run(_serve(server, info, report.applied, minted))
+                asyncio.run(_serve(server, fanout, info, report.applied, minted))
             finally:
                 runtime.remove_pid()
         finally:
             pool.close()
 
 
-async def _serve(server: Server, info: DaemonInfo, applied: list[str], minted: list[str]) -> None:
+async def _serve(server: Server, fanout: Fanout, info: DaemonInfo, applied: list[str],
+                 minted: list[str]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for wanted in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(wanted, stop.set)
     await server.start()
+    fanout.start()
     sweeper = asyncio.create_task(_sweep_forever(server))
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
@@ -73,6 +77,7 @@ async def _serve(server: Server, info: DaemonInfo, applied: list[str], minted: l
     click.echo("striatumd: shutting down", err=True)
     sweeper.cancel()
     await server.stop()
+    fanout.stop()
 
 
 async def _sweep_forever(server: Server) -> None:

@@ -16,14 +16,17 @@ from pathlib import Path
 
 from striatum import errors
 from striatum.daemon import envelope, runtime
-from striatum.daemon.dispatch import Dispatcher
+from striatum.daemon.dispatch import LONG_POLL, Dispatcher
+from striatum.daemon.fanout import Fanout
 
 log = logging.getLogger("striatumd")
 
 
 class Server:
-    def __init__(self, dispatcher: Dispatcher, socket_path: Path, *, workers: int = 4) -> None:
+    def __init__(self, dispatcher: Dispatcher, socket_path: Path, *, workers: int = 4,
+                 fanout: Fanout | None = None) -> None:
         self._dispatcher = dispatcher
+        self._fanout = fanout
         self._socket_path = socket_path
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="verb")
         self._server: asyncio.AbstractServer | None = None
@@ -87,6 +90,8 @@ class Server:
         except errors.ProtocolError as error:
             await self._answer_malformed(writer, error, error.details.get("request_id"))
             return
+        if request.method in LONG_POLL:
+            await self._wait_for_news(request)
         loop = asyncio.get_running_loop()
         try:
             outcome = await loop.run_in_executor(self._executor, self._dispatcher.serve, request)
@@ -101,6 +106,27 @@ class Server:
             frame = envelope.ok_frame(request.id, outcome)
         writer.write(frame)
         await writer.drain()
+
+    async def _wait_for_news(self, request: envelope.Request) -> None:
+        """Wait, holding no thread and no connection, until the fan-out hears of an event the
+        long poll asked about, or its timeout passes. Subscribed before peeking: nothing that
+        commits in between is missed."""
+        if self._fanout is None:
+            return
+        params = request.params if isinstance(request.params, dict) else {}
+        run_id = params.get("run_id") if isinstance(params.get("run_id"), str) else None
+        timeout = params.get("timeout_s", 25)
+        timeout = timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else 0
+        subscription = self._fanout.subscribe(run_id)
+        try:
+            loop = asyncio.get_running_loop()
+            if await loop.run_in_executor(self._executor, self._dispatcher.has_news, request):
+                return
+            await asyncio.wait_for(subscription.woken.wait(), timeout=min(timeout, 30))
+        except TimeoutError:
+            return
+        finally:
+            self._fanout.unsubscribe(subscription)
 
     async def _answer_malformed(
         self, writer: asyncio.StreamWriter, error: errors.StriatumError, request_id: str | None

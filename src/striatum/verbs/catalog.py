@@ -248,5 +248,40 @@ ENGINE: tuple[Verb, ...] = (
                        help="At most this many leases."),)),
 )
 
-VERBS = VERBS + ENGINE
+WEB: tuple[Verb, ...] = (
+    Verb(name="run.graph", summary="A run's job graph: nodes with state and lane, dependency "
+         "edges, revision routes, checkpoint branches.", capability=R, writes=False,
+         handler="striatum.verbs.inspect:run_graph", params=(_run_id(),)),
+    Verb(name="job.show", summary="One job: attempts, leases and heartbeat age, its prompt, "
+         "log tails, artifacts, verdicts, blockers, events.", capability=R, writes=False,
+         handler="striatum.verbs.inspect:job_show",
+         params=(_run_id(), Param(name="job", type="string", required=True, max_length=64,
+                                  help="The job."))),
+    Verb(name="artifact.show", summary="An artifact's record, its text (if the file still has "
+         "its recorded SHA-256) and the event that recorded it.", capability=R, writes=False,
+         handler="striatum.verbs.inspect:artifact_show",
+         params=(Param(name="artifact", type="string", required=True, positional=True,
+                       max_length=64, help="The artifact (art_...)."),)),
+    Verb(name="events.wait", summary="Wait (at most --timeout-s) for events after a cursor; "
+         "live views long-poll it.", capability=R, writes=False,
+         handler="striatum.verbs.live:wait",
+         description="With --run-id, --after-seq is a seq of the run's repository chain and "
+         "the answer lists the run's newer events; without, it is the answer's last_seq (the "
+         "count of all repository events) and only that is reported. The daemon waits on "
+         "LISTEN/NOTIFY holding no database connection.",
+         params=(_run_id(required=False),
+                 Param(name="after_seq", type="integer", default=0,
+                       help="Answer with what came after this cursor."),
+                 Param(name="timeout_s", type="integer", default=25,
+                       help="Longest wait in seconds (1..30)."))),
+    Verb(name="job.cancel", summary="Cancel one job of a running run (its jobs downstream "
+         "are cancelled too).", capability=D, writes=True,
+         handler="striatum.verbs.jobs:cancel",
+         params=(_run_id(), Param(name="job", type="string", required=True, max_length=64,
+                                  help="The job."),
+                 Param(name="reason", type="string", max_length=500,
+                       help="Why (recorded in the event)."))),
+)
+
+VERBS = VERBS + ENGINE + WEB
 BY_NAME: dict[str, Verb] = {verb.name: verb for verb in VERBS}

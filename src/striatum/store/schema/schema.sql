@@ -288,4 +288,16 @@ $$;
 CREATE INDEX events_job_idx ON striatumd.events (run_id, job_id, seq) WHERE job_id IS NOT NULL;
 CREATE INDEX leases_session_idx ON striatumd.leases (session_id) WHERE ended_at IS NULL;
 
+-- 0003: live views (LISTEN striatum_events).
+CREATE FUNCTION striatumd.notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('striatum_events', json_build_object(
+        'chain', 'repo:' || NEW.repo_id, 'run_id', NEW.run_id, 'seq', NEW.seq)::text);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER events_notify AFTER INSERT ON striatumd.events
+    FOR EACH ROW EXECUTE FUNCTION striatumd.notify_event();
+
 RESET ROLE;

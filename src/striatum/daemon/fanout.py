@@ -1,0 +1,90 @@
+"""LISTEN/NOTIFY fan-out: one database connection wakes every live view that waits.
+
+A thread holds the LISTEN connection (reconnecting with backoff when the database goes away)
+and hands each notification to the event loop, where subscribers wait on an asyncio.Event.
+A waiting request therefore holds no pool connection, no transaction and no worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from striatum import errors
+from striatum.store import connection as db
+from striatum.store import listener
+
+log = logging.getLogger("striatumd")
+MAX_BACKOFF_S = 5.0
+
+
+@dataclass(eq=False)
+class Subscription:
+    """Woken by events of one run (or of any run when run_id is None)."""
+
+    run_id: str | None
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wants(self, payload: dict[str, Any]) -> bool:
+        return self.run_id is None or payload.get("run_id") == self.run_id
+
+
+class Fanout:
+    def __init__(self, database: db.Database) -> None:
+        self._database = database
+        self._subscribers: set[Subscription] = set()
+        self._stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start listening; call from the event loop that subscribers wait in."""
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._listen_forever, name="listen",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def subscribe(self, run_id: str | None) -> Subscription:
+        subscription = Subscription(run_id)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    def _publish(self, payload: dict[str, Any] | None) -> None:
+        """In the loop: wake the subscribers that want it (None: everyone, we may have missed
+        something while reconnecting)."""
+        for subscription in list(self._subscribers):
+            if payload is None or subscription.wants(payload):
+                subscription.woken.set()
+
+    def _hand_over(self, payload: dict[str, Any] | None) -> None:
+        if self._loop is None:
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._publish, payload)
+        except RuntimeError:  # the loop closed while we were listening: shutting down
+            self._stop.set()
+
+    def _listen_forever(self) -> None:
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                listener.listen(self._database, self._hand_over, self._stop,
+                                on_connected=lambda: self._hand_over(None))
+                return
+            except errors.StriatumError as error:
+                log.warning("live-view listener lost its connection (%s); retrying", error)
+            except Exception:  # a bug: keep the daemon up, the log gets the traceback
+                log.exception("live-view listener failed; retrying")
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_S)

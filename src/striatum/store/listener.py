@@ -1,0 +1,46 @@
+"""One LISTEN connection: hand every notification on a channel to a callback.
+
+The channel names are ours (never user input). Notifications are delivered only after the
+notifying transaction commits, so a listener never hears of a change it cannot read yet.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from striatum.store import connection as db
+
+EVENTS_CHANNEL = "striatum_events"  # filled by the events_notify trigger (migration 0003)
+
+
+def listen(database: db.Database, on_payload: Callable[[dict[str, Any]], None],
+           stop: threading.Event, *, on_connected: Callable[[], None] | None = None,
+           poll_s: float = 0.5) -> None:
+    """Listen until `stop` is set; DatabaseUnavailable when the connection is lost.
+
+    `on_connected` runs once LISTEN is in place: anything before it may have been missed.
+    """
+    conn = db.connect_runtime(database, autocommit=True)
+    try:
+        with db.translated_errors():
+            conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+            if on_connected is not None:
+                on_connected()
+            while not stop.is_set():
+                for note in conn.notifies(timeout=poll_s):
+                    on_payload(_decode(note.payload))
+    finally:
+        conn.close()
+
+
+def _decode(payload: str) -> dict[str, Any]:
+    try:
+        found = json.loads(payload)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+

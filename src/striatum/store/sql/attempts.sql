@@ -1,0 +1,8 @@
+-- name: job_attempts
+-- Every attempt of one job, newest first.
+SELECT attempt, state, reason, started_at, ended_at,
+       round(extract(epoch FROM coalesce(ended_at, clock_timestamp()) - started_at)::numeric, 1)
+           AS duration_s
+FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s
+ORDER BY attempt DESC;

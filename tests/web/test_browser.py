@@ -1,0 +1,173 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright): the live run
+page, deciding a checkpoint, an artifact, and screenshots of every page.
+
+Screenshots go to the test's tmp dir; with STRIATUM_DOCS_SCREENSHOTS=1 they are also copied
+to docs/screenshots/ (how the committed ones were made).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_supervisor import background_supervisor
+from tests.support import rpc
+from tests.support.daemons import BIN
+from tests.support.operator import Operator, example
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DOCS_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium browser installed "
+                                "(.ci/run installs Debian's)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def web(operator: Operator) -> Iterator[str]:
+    """`striatum serve --web --allow-mutations` on a free port; its base URL."""
+    port = _free_port()
+    server = subprocess.Popen([str(BIN / "striatum"), "serve", "--web", "--allow-mutations",
+                               "--port", str(port)], env=operator.daemon.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stderr is not None:
+            server.stderr.close()
+
+
+def _wait_listening(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "striatum serve exited early"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("striatum serve did not start listening")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _shoot(page: Any, tmp_path: Path, name: str) -> None:
+    target = tmp_path / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    if os.environ.get("STRIATUM_DOCS_SCREENSHOTS") == "1":
+        DOCS_SHOTS.mkdir(exist_ok=True)
+        shutil.copyfile(target, DOCS_SHOTS / target.name)
+
+
+def _refuse(dialog: Any, seen: list[str]) -> None:
+    """An alert() means a script ran: remember it, and dismiss it so the page goes on."""
+    seen.append(dialog.message)
+    dialog.dismiss()
+
+
+def _node_state(page: Any, job: str, state: str) -> None:
+    page.wait_for_selector(f'svg.graph a[data-job="{job}"][data-state="{state}"]',
+                           timeout=15000)
+
+
+def test_a_running_run_updates_live_and_goes_on_after_a_checkpoint(
+        operator: Operator, web: str, browser: Any) -> None:
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: _refuse(dialog, dialogs))
+    page.goto(f"{web}/runs/{run_id}")
+    _node_state(page, "draft", "ready")
+    page.evaluate("window.__sameDocument = true")
+    packet = operator.claim(run_id)
+    assert packet is not None
+    _node_state(page, "draft", "leased")  # changed colour without a reload
+    assert page.evaluate("window.__sameDocument") is True
+    operator.do_work(packet)
+    operator.cli("complete", "--lease", packet["lease"]["lease_id"])
+    operator.drive(run_id)  # review, then it stops at the checkpoint
+    _node_state(page, "decide", "waiting")
+    page.click('form.decide button[data-choice="continue"]')
+    _node_state(page, "decide", "succeeded")
+    _node_state(page, "publish", "ready")  # the run goes on
+    operator.drive(run_id)
+    page.goto(f"{web}/runs/{run_id}")
+    page.wait_for_selector("#run-state:text('succeeded')", timeout=15000)
+    assert dialogs == []
+
+
+def test_a_supervised_run_decided_from_the_inbox_and_every_page(
+        operator: Operator, web: str, browser: Any, tmp_path: Path) -> None:
+    """Real (scripted) agents under the supervisor; the human decides in the browser."""
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    with background_supervisor(operator, run_id):
+        page.goto(f"{web}/runs/{run_id}")
+        _node_state(page, "decide", "waiting")
+        _shoot(page, tmp_path, "run")
+        artifact = rpc.call("job.show", run_id=run_id, job="draft")["artifacts"][0]
+        for name, path in [("runs", "/"), ("job", f"/runs/{run_id}/jobs/draft"),
+                           ("artifact", f"/artifacts/{artifact['artifact_id']}"),
+                           ("doctor", "/doctor"), ("inbox", "/inbox")]:
+            page.goto(f"{web}{path}")
+            assert page.query_selector("section.error") is None, path
+            _shoot(page, tmp_path, name)
+        assert page.inner_text("#content").count("Publish the reviewed proposal?") == 1
+        page.click('form.decide button[data-choice="continue"]')
+        page.wait_for_url(f"{web}/inbox")
+        page.goto(f"{web}/runs/{run_id}")
+        page.wait_for_selector("#run-state:text('succeeded')", timeout=30000)
+
+
+def test_an_artifact_script_never_runs(operator: Operator, web: str, browser: Any) -> None:
+    run_id = operator.prepare(example("minimal-flow"))
+    packet = operator.claim(run_id)
+    assert packet is not None
+    hostile = ("# Proposal\n\nA plan with **care**.\n\n<script>window.__owned = 1</script>\n\n"
+               "<img src=x onerror=\"window.__owned = 2\">\n\n[x](javascript:window.__owned=3)\n")
+    target = operator.repo / packet["expected_artifacts"][0]["path"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(hostile)
+    operator.cli("complete", "--lease", packet["lease"]["lease_id"])
+    job_id = packet["job"]["job_id"]
+    artifact = rpc.call("job.show", run_id=run_id, job=job_id)["artifacts"][0]
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: _refuse(dialog, dialogs))
+    page.goto(f"{web}/artifacts/{artifact['artifact_id']}")
+    assert page.inner_text("article.markdown h1") == "Proposal"
+    assert "<script>" in page.inner_text("article.markdown")  # shown as text
+    assert page.query_selector("article.markdown a") is None  # the javascript: link is text
+    assert page.query_selector("article.markdown img") is None
+    assert page.evaluate("typeof window.__owned") == "undefined" and dialogs == []
