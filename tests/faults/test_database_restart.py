@@ -88,7 +88,18 @@ def test_a_database_restart_mid_run(own_server: servers.PgServer,
         assert "database" in down.stderr and "Traceback" not in down.stderr
         assert time.monotonic() - started < 45  # an answer, not a hang
         own_server.cluster.start()
+        wait_for(lambda: run_state(lone_daemon, run_id) is not None, "no answer after restart")
+        cursor = lone_daemon.json("events", "wait", "--run-id", run_id, "--timeout-s", "1")
+        waiter = subprocess.Popen(  # a live view waiting when the next event commits
+            [str(BIN / "striatum"), "events", "wait", "--run-id", run_id, "--after-seq",
+             str(cursor["last_seq"]), "--timeout-s", "30", "--json"], env=lone_daemon.env,
+            stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        woken = time.monotonic()
         gate.touch()
+        out, _ = waiter.communicate(timeout=60)
+        assert json.loads(out)["events"], "the live feed did not come back after the restart"
+        assert time.monotonic() - woken < 25  # woken by NOTIFY, not by its own timeout
         wait_for(lambda: (run_state(lone_daemon, run_id) or {"run": {}})["run"].get("state")
                  == "succeeded", "the run did not complete after the restart")
         assert supervisor.wait(60) == 0

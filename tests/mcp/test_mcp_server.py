@@ -92,6 +92,14 @@ async def _drive_review_run(daemon: DaemonUnderTest, repo: Path) -> None:
         assert status["run"]["state"] == "succeeded", status
         verdicts = (await call(operator, "list_verdicts", run_id=run_id))["verdicts"]
         assert [v["value"] for v in verdicts] == ["accept"]
+        artifact = (await call(operator, "list_artifacts", run_id=run_id))["artifacts"][0]
+        read = await operator.read_resource(f"striatum://artifacts/{artifact['artifact_id']}")
+        shown = json.loads(read.contents[0].text)  # type: ignore[union-attr]
+        assert "Written through MCP." in json.dumps(shown)
+        assert artifact["sha256"] in json.dumps(shown)
+        status_uri = f"striatum://runs/{run_id}/status"
+        state = json.loads((await operator.read_resource(status_uri)).contents[0].text)  # type: ignore[union-attr]
+        assert state["run"]["state"] == "succeeded"
 
 
 async def _work_as_lane(daemon: DaemonUnderTest, repo: Path, packet: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Read-only MCP resources, each one a read verb: runs, the inbox, a run's status."""
+"""Read-only MCP resources, each one a read verb: runs, the inbox, a run's status, an
+artifact (its record, text and provenance)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ _FIXED = {
     "striatum://inbox": ("inbox", "What waits for the human: checkpoints and escalations."),
 }
 _RUN_STATUS = re.compile(r"^striatum://runs/(run_[A-Za-z0-9_-]{1,60})/status$")
+_ARTIFACT = re.compile(r"^striatum://artifacts/(art_[A-Za-z0-9_-]{1,60})$")
 
 
 def fixed() -> list[types.Resource]:
@@ -24,10 +26,15 @@ def fixed() -> list[types.Resource]:
 
 
 def templates() -> list[types.ResourceTemplate]:
-    return [types.ResourceTemplate(
-        uri_template="striatum://runs/{run_id}/status", name="status",
-        description="A run's jobs, leases, blockers and next actions.",
-        mime_type="application/json")]
+    return [
+        types.ResourceTemplate(
+            uri_template="striatum://runs/{run_id}/status", name="status",
+            description="A run's jobs, leases, blockers and next actions.",
+            mime_type="application/json"),
+        types.ResourceTemplate(
+            uri_template="striatum://artifacts/{artifact_id}", name="artifact",
+            description="An artifact: its record, SHA-256, provenance and text.",
+            mime_type="application/json")]
 
 
 def read(uri: str, *, token: str | None) -> str:
@@ -46,5 +53,8 @@ def _route(uri: str) -> tuple[str, dict[str, Any]]:
     match = _RUN_STATUS.match(uri)
     if match:
         return "status", {"run_id": match.group(1)}
+    match = _ARTIFACT.match(uri)
+    if match:
+        return "artifact.show", {"artifact": match.group(1)}
     raise errors.NotFound(f"no resource {uri}", hint="resources/list and "
                           "resources/templates/list name what exists")
