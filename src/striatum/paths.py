@@ -14,9 +14,19 @@ APP_NAME = "striatum"
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux; keep a margin
 
 
+def setting(name: str) -> str | None:
+    """An environment variable of ours, or None when unset, empty, or a reference left
+    unexpanded (`$NAME`, `${NAME}`): what an agent CLI passes its MCP server when the
+    variable it was told to forward is not set in its own environment."""
+    value = os.environ.get(name)
+    if not value or value in (f"${name}", f"${{{name}}}"):
+        return None
+    return value
+
+
 def home() -> Path:
     """`STRIATUM_HOME`, else the platform's user data directory for Striatum."""
-    configured = os.environ.get("STRIATUM_HOME")
+    configured = setting("STRIATUM_HOME")
     if configured:
         return Path(configured).expanduser().absolute()
     import platformdirs  # lazy: keeps `striatum --help` lean
@@ -32,10 +42,10 @@ def runtime_dir() -> Path:
     that directory; else `<home>/run`. Deliberately never read from `XDG_RUNTIME_DIR`: a client
     and the daemon started from different sessions may see different values of it.
     """
-    configured = os.environ.get("STRIATUM_RUNTIME_DIR")
+    configured = setting("STRIATUM_RUNTIME_DIR")
     if configured:
         return Path(configured).expanduser().absolute()
-    if os.environ.get("STRIATUM_HOME"):
+    if setting("STRIATUM_HOME"):
         return home() / "run"
     system = Path("/run/user") / str(os.getuid())
     if system.is_dir():
@@ -86,4 +96,4 @@ def anchors_file() -> Path:
 
 def database_url() -> str | None:
     """`STRIATUM_DATABASE_URL`, or None for the embedded default."""
-    return os.environ.get("STRIATUM_DATABASE_URL") or None
+    return setting("STRIATUM_DATABASE_URL")

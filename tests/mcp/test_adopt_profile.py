@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from striatum.mcp.registration import PASSED_THROUGH
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import new_repo
 
@@ -74,12 +75,14 @@ def test_adopt_all_uses_each_vendor_cli_once(daemon: DaemonUnderTest, tmp_path: 
     assert first.returncode == 0, first.stderr
     result: dict[str, Any] = json.loads(first.stdout)
     assert [(m["agent"], m["how"]) for m in result["mcp"]] == [
-        ("claude_code", "vendor CLI"), ("codex", "vendor CLI"), ("gemini", "vendor CLI")]
+        ("claude_code", "vendor CLI"), ("codex", "wrote project file"), ("gemini", "vendor CLI")]
     serve = [str(BIN / "striatum"), "mcp", "serve"]
     adds = [c for c in calls(log) if c[1:3] == ["mcp", "add"]]
+    passed = [flag for name in PASSED_THROUGH for flag in ("-e", f"{name}=${name}")]
+    # `codex mcp add` writes the user-wide config: Codex gets its project file instead.
     assert adds == [["claude", "mcp", "add", "--scope", "project", "striatum", "--", *serve],
-                    ["codex", "mcp", "add", "striatum", "--", *serve],
-                    ["gemini", "mcp", "add", "--scope", "project", "striatum", *serve]]
+                    ["gemini", "mcp", "add", "--scope", "project", *passed, "striatum",
+                     *serve]]
     assert (repo / ".claude/skills/striatum-claim-loop/SKILL.md").is_file()
     assert (repo / ".agents/skills/striatum-review/SKILL.md").is_file()
     assert ".striatum/" in (repo / ".gitignore").read_text().splitlines()
@@ -108,9 +111,11 @@ def test_without_vendor_clis_adopt_writes_the_project_files(daemon: DaemonUnderT
     assert claude["striatum"] == {"type": "stdio", "command": serve, "args": ["mcp", "serve"],
                                   "env": {}}
     codex = tomllib.loads((repo / ".codex/config.toml").read_text())
-    assert codex["mcp_servers"]["striatum"] == {"command": serve, "args": ["mcp", "serve"]}
+    assert codex["mcp_servers"]["striatum"] == {"command": serve, "args": ["mcp", "serve"],
+                                                "env_vars": list(PASSED_THROUGH)}
     gemini = json.loads((repo / ".gemini/settings.json").read_text())
     assert gemini["mcpServers"]["striatum"]["args"] == ["mcp", "serve"]
+    assert gemini["mcpServers"]["striatum"]["env"]["STRIATUM_TOKEN"] == "$STRIATUM_TOKEN"
     before = tree(repo)
     second = adopt(daemon, repo, "all", path=os.environ["PATH"], log=log)
     assert second.returncode == 0 and tree(repo) == before
@@ -130,3 +135,14 @@ def test_an_unreadable_agent_config_is_named_and_left_alone(daemon: DaemonUnderT
     assert result.returncode == 3
     assert f"{repo}/.codex/config.toml: cannot read it" in result.stderr
     assert (repo / ".codex/config.toml").read_text() == "[mcp_servers\nbroken"
+
+
+def test_an_inline_mcp_servers_table_is_refused_not_corrupted(daemon: DaemonUnderTest,
+                                                              tmp_path: Path) -> None:
+    repo, log = new_repo(tmp_path), tmp_path / "calls.log"
+    (repo / ".codex").mkdir()
+    original = 'mcp_servers = { other = { command = "x" } }\n'
+    (repo / ".codex/config.toml").write_text(original)
+    result = adopt(daemon, repo, "codex", path=os.environ["PATH"], log=log)
+    assert result.returncode == 3 and "add the server yourself" in result.stderr
+    assert (repo / ".codex/config.toml").read_text() == original

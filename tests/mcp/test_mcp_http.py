@@ -74,3 +74,47 @@ def test_a_non_loopback_host_is_refused(host: str) -> None:
     assert result.returncode == 2
     assert f"--host {host}: the MCP server binds loopback only" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def read_runs(url: str, headers: dict[str, str]) -> dict[str, object]:
+    http = httpx2.AsyncClient(headers=headers, timeout=30)
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        contents = (await client.read_resource("striatum://runs")).contents
+        document: dict[str, object] = json.loads(contents[0].text)  # type: ignore[union-attr]
+        return document
+
+
+def test_a_resource_read_without_a_token_is_an_error_document(http_server: str) -> None:
+    document = anyio.run(read_runs, http_server, {})
+    assert document["error"]["exit_code"] == 12  # type: ignore[index]
+
+
+def test_a_foreign_host_header_is_refused(http_server: str) -> None:
+    answer = httpx2.post(http_server, headers={"Host": "evil.example"}, json={}, timeout=30)
+    assert answer.status_code == 421
+
+
+def test_a_supervisor_started_over_http_acts_as_the_caller(daemon: DaemonUnderTest,
+                                                           http_server: str,
+                                                           tmp_path: Path) -> None:
+    from tests.support.operator import Operator, example, new_repo
+
+    operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow", str(example("minimal-flow")))["run_id"]
+
+    async def start() -> None:
+        headers = {"Authorization": f"Bearer {daemon.token('operator')}"}
+        http = httpx2.AsyncClient(headers=headers, timeout=30)
+        async with http, Client(streamable_http_client(http_server, http_client=http)) as c:
+            result = await c.call_tool("run_start", {"run_id": run_id})
+            assert not result.is_error, result.content
+
+    anyio.run(start)
+    deadline = time.monotonic() + 90
+    while operator.cli("status", "--run-id", run_id)["run"]["state"] != "succeeded":
+        assert time.monotonic() < deadline, "the supervisor did not finish the run"
+        time.sleep(0.5)
+    rows = daemon.json("--as", "principal", "audit", "list", "--limit", "200")["rows"]
+    claims = {r["role"] for r in rows if r["method"] == "claim-next"}
+    assert claims == {"operator"}  # not the principal token the server was started with

@@ -148,3 +148,17 @@ def test_resources_read_through_the_daemon(daemon: DaemonUnderTest, tmp_path: Pa
             missing = (await client.read_resource("striatum://runs/run_nope/status")).contents
             assert json.loads(missing[0].text)["error"]["code"] == "not_found"  # type: ignore[union-attr]
     anyio.run(scenario)
+
+
+def test_a_local_failure_in_a_tool_is_a_tool_error(daemon: DaemonUnderTest,
+                                                   tmp_path: Path) -> None:
+    repo = new_repo(tmp_path)
+    (repo / ".claude").write_text("a file where the skills directory would go")
+
+    async def scenario() -> None:
+        async with mcp_client(daemon, repo, daemon.token("operator")) as client:
+            error = await refused(client, "adopt", profile="claude_code")
+            assert (error["code"], error["exit_code"]) == ("storage", 17)
+            assert ".claude" in error["message"]
+            assert (await call(client, "whoami"))["role"] == "operator"  # still serving
+    anyio.run(scenario)

@@ -98,3 +98,17 @@ def test_check_flags_outdated_and_missing_bundles(tmp_path: Path) -> None:
 def test_an_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(errors.UsageError):
         install.install("cursor", tmp_path)
+
+
+def test_a_manifest_cannot_point_outside_its_directory(tmp_path: Path) -> None:
+    """The manifest is in the repository: a hostile one must not get files removed."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    digest = install.sha256(victim.read_bytes())
+    skills = tmp_path / "repo" / ".claude" / "skills"
+    skills.mkdir(parents=True)
+    (skills / install.MANIFEST).write_text(json.dumps({"version": "0", "profiles": [],
+        "files": {"../../../victim.txt": digest, str(victim): digest}}))
+    result = install.install("claude_code", tmp_path / "repo")
+    assert victim.read_text() == "precious"
+    assert result["directories"][0]["removed"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,11 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     beside = Path(sys.executable).parent / "striatum"
     command = [str(beside) if beside.exists() else "striatum", "supervise", "--run-id",
                result["run_id"]]
+    env = dict(os.environ)
+    if local.get("caller_token"):  # an MCP caller over HTTP: never lend the server's token
+        env["STRIATUM_TOKEN"] = local["caller_token"]
     with open(log, "ab") as handle:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=handle,
-                                   stderr=handle, start_new_session=True, close_fds=True)
+                                   stderr=handle, start_new_session=True, close_fds=True,
+                                   env=env)
     sys.stderr.write(f"striatum: supervisor started (pid {process.pid}); log: {log}\n")

@@ -18,11 +18,17 @@ def token_for(as_role: str | None) -> str | None:
 
     An agent process (STRIATUM_LEASE is set) may not switch to a host token: it acts with its
     lane token. A guard, not a sandbox: agents run as the operator's user (SPEC §10)."""
-    if as_role and os.environ.get("STRIATUM_LEASE"):
+    lease, token = paths.setting("STRIATUM_LEASE"), paths.setting("STRIATUM_TOKEN")
+    if as_role and lease:
         raise errors.PermissionDenied("an agent (STRIATUM_LEASE is set) acts with its lane "
                                       "token; --as is refused")
-    if os.environ.get("STRIATUM_TOKEN") and not as_role:
-        return os.environ["STRIATUM_TOKEN"]
+    if token and not as_role:
+        return token
+    if lease:  # e.g. an agent CLI that dropped STRIATUM_TOKEN
+        raise errors.TokenMissing("STRIATUM_LEASE is set but STRIATUM_TOKEN is not: an agent "
+                                  "acts with its lane token, never this host's",
+                                  hint="pass STRIATUM_TOKEN through to the agent's tools "
+                                  "(striatum adopt --profile configures the MCP server so)")
     role = as_role or "operator"
     try:
         return paths.token_file(role).read_text().strip() or None

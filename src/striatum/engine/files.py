@@ -118,16 +118,17 @@ def write_into(repo: Path, relative: str, data: bytes) -> None:
     """Write a file of the repository whole or not at all: a temporary file beside it, then a
     rename. A full disk or a read-only file system leaves the old file (or none) in place."""
     target = repo / relative
+    _refuse_symlinked_parent(repo, target.parent, relative)
     temporary = target.with_name(f".{target.name}.striatum-{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not os.path.realpath(target.parent).startswith(os.path.realpath(repo) + os.sep):
-            raise errors.ValidationError(f"{relative} would be written outside {repo} "
-                                         "(through a symlink)", path=relative)
+        _refuse_symlinked_parent(repo, target.parent, relative)  # nothing raced us there
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):  # keep the old file's mode (+x, say)
+            os.chmod(temporary, stat.S_IMODE(os.stat(target, follow_symlinks=False).st_mode))
         os.replace(temporary, target)
     except OSError as error:
         with contextlib.suppress(OSError):
@@ -136,6 +137,18 @@ def write_into(repo: Path, relative: str, data: bytes) -> None:
                                   f"{error.strerror or error}", path=relative,
                                   hint="free disk space or make the repository writable, "
                                   "then retry the job") from None
+
+
+def _refuse_symlinked_parent(repo: Path, parent: Path, relative: str) -> None:
+    """The nearest existing ancestor of `parent` must resolve inside the repository."""
+    existing = parent
+    while not existing.exists() and existing != repo:
+        existing = existing.parent
+    root = os.path.realpath(repo)
+    real = os.path.realpath(existing)
+    if real != root and not real.startswith(root + os.sep):
+        raise errors.ValidationError(f"{relative} would be written outside {repo} "
+                                     "(through a symlink)", path=relative)
 
 
 def _read_inside(worktree: Path, relative: str) -> bytes | None:

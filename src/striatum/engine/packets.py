@@ -34,7 +34,7 @@ def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, An
         "write_scope": snapshot.write_scope(run, job.job_id),
         "commands": follow_ups(lease_id, job.kind, expected),
         # For supervisors: how to run this job's agent.
-        "lane_spec": lane,
+        "lane_spec": dict(lane),  # a copy: the snapshot is shared, read-only, per process
         "workflow_dir": str(Path(run.workflow_path).parent) if run.workflow_path else None,
         "artifact_root": snapshot.artifact_root(run),
     }

@@ -24,8 +24,16 @@ def call_tool(name: str, arguments: dict[str, Any] | None, *, token: str | None)
     try:
         result = _call(name, arguments or {}, token)
     except errors.StriatumError as error:
-        return Outcome({"error": {**error.to_dict(), "exit_code": error.exit_code}}, True)
+        return failure(error)
+    except Exception as error:  # the last line of defence: a tool error, never a crash
+        return failure(errors.StriatumError(
+            f"internal error: {type(error).__name__}: {error}",
+            hint="please report this with the tool call you made"))
     return Outcome(result if isinstance(result, dict) else {"result": result}, False)
+
+
+def failure(error: errors.StriatumError) -> Outcome:
+    return Outcome({"error": {**error.to_dict(), "exit_code": error.exit_code}}, True)
 
 
 def _call(name: str, arguments: dict[str, Any], token: str | None) -> Any:
@@ -38,4 +46,6 @@ def _call(name: str, arguments: dict[str, Any], token: str | None) -> Any:
     sent = local_params.complete(verb, sent, None)
     sent, local = local_params.split_local(verb, sent)
     result = client.call(verb.name, sent, token=token)
+    if token is not None:  # what the hook starts (a supervisor) acts as the caller, too
+        local["caller_token"] = token
     return after.run_hook(verb.after, result, local)

@@ -43,8 +43,13 @@ def read(uri: str, *, token: str | None) -> str:
         method, params = _route(uri)
         result: Any = client.call(method, params, token=token)
     except errors.StriatumError as error:
-        result = {"error": {**error.to_dict(), "exit_code": error.exit_code}}
+        return error_document(error)
     return json.dumps(result, sort_keys=True, indent=2, default=str)
+
+
+def error_document(error: errors.StriatumError) -> str:
+    return json.dumps({"error": {**error.to_dict(), "exit_code": error.exit_code}},
+                      sort_keys=True, indent=2)
 
 
 def _route(uri: str) -> tuple[str, dict[str, Any]]:

@@ -18,7 +18,7 @@ from mcp.server.stdio import stdio_server
 
 from striatum import __version__, errors
 from striatum.mcp import resources
-from striatum.mcp.calls import Outcome, call_tool
+from striatum.mcp.calls import Outcome, call_tool, failure
 from striatum.mcp.tools import TOOLS
 
 INSTRUCTIONS = (
@@ -36,15 +36,19 @@ def build(*, http: bool) -> Server[Any]:
         try:
             token = _bearer(ctx) if http else None
         except errors.StriatumError as error:
-            return _result(Outcome({"error": {**error.to_dict(), "exit_code": error.exit_code}},
-                                   True))
+            return _result(failure(error))
         outcome = await anyio.to_thread.run_sync(
             lambda: call_tool(params.name, params.arguments, token=token))
         return _result(outcome)
 
     async def read(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
-        token = _bearer(ctx) if http else None
-        text = await anyio.to_thread.run_sync(lambda: resources.read(params.uri, token=token))
+        try:
+            token = _bearer(ctx) if http else None
+        except errors.StriatumError as error:
+            text = resources.error_document(error)
+        else:
+            text = await anyio.to_thread.run_sync(
+                lambda: resources.read(params.uri, token=token))
         return types.ReadResourceResult(contents=[types.TextResourceContents(
             uri=params.uri, mime_type="application/json", text=text)])
 
@@ -71,8 +75,16 @@ def serve_stdio() -> None:
 
 def serve_http(host: str, port: int) -> None:
     import uvicorn
+    from mcp.server.transport_security import TransportSecuritySettings
 
-    app = build(http=True).streamable_http_app(host=host)
+    # DNS-rebinding protection for whichever loopback spelling was asked for, not only the
+    # three the SDK knows: a page elsewhere must not reach this port through a rebound name.
+    netloc = f"[{host}]" if ":" in host else host
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[f"{netloc}:*"],
+        allowed_origins=[f"http://{netloc}:*"])
+    app = build(http=True).streamable_http_app(host=host, transport_security=security)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ PROFILES = ("claude_code", "codex", "gemini")
 SKILL_DIRS = {"claude_code": ".claude/skills", "codex": ".agents/skills",
               "gemini": ".agents/skills"}
 MANIFEST = ".striatum-skills.json"
+OUR_PATH = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*/SKILL\.md$")
 
 
 def targets(profile: str, base: Path) -> dict[Path, list[str]]:
@@ -90,8 +92,11 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         return empty
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         return empty
-    return {"version": data.get("version"), "profiles": list(data.get("profiles") or []),
-            "files": {str(k): str(v) for k, v in data["files"].items()}}
+    # The manifest lives in the repository, so a clone controls it: only paths of the shape
+    # we write (`<skill>/SKILL.md`) count; a `../` or absolute path must never be removed.
+    files = {str(k): str(v) for k, v in data["files"].items() if OUR_PATH.match(str(k))}
+    profiles = [p for p in data.get("profiles") or [] if p in PROFILES]
+    return {"version": data.get("version"), "profiles": profiles, "files": files}
 
 
 def on_disk(directory: Path, paths: set[str]) -> dict[str, str | None]:
@@ -120,10 +125,16 @@ def sha256(data: bytes) -> str:
 
 def _write(path: Path, text: str) -> None:
     """Write through a temporary file and a rename: a reader never sees half a skill."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    temporary.write_text(text, "utf-8")
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, "utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise errors.StorageError(f"cannot write {path}: {error.strerror or error}",
+                                  path=str(path)) from None
 
 
 def _remove_empty(path: Path) -> None:
