@@ -96,3 +96,23 @@ def test_every_command_a_guide_shows_exists(doc: str) -> None:
     taught = cli_docs.commands((ROOT / doc).read_text())
     assert taught
     assert [p for p in map(cli_docs.problem, taught) if p] == []
+
+
+def test_every_test_reliability_md_names_exists() -> None:
+    """docs/RELIABILITY.md maps promises to tests: each named file and test must exist."""
+    import re
+
+    text = (ROOT / "docs" / "RELIABILITY.md").read_text()
+    files = {p.relative_to(ROOT).as_posix(): p for p in (ROOT / "tests").rglob("test_*.py")}
+    current: Path | None = None
+    missing = []
+    for name, test in re.findall(r"`((?:[\w/]+\.py)?)(?:::(\w+))?(?:\[[^\]]*\])?`", text):
+        if name:
+            found = [p for rel, p in files.items() if rel.endswith(name)]
+            if len(found) != 1:
+                missing.append(name)
+                continue
+            current = found[0]
+        if test and (current is None or f"def {test}(" not in current.read_text()):
+            missing.append(f"{current}::{test}")
+    assert missing == []
