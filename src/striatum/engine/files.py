@@ -15,8 +15,9 @@ MAX_ARTIFACT_BYTES = 64 << 20
 
 def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
     """The file for `relative`, refused unless it is a regular file inside the repository and
-    inside one of `scopes` both as written and once symlinks are resolved, and never under a
-    `.git/` or `.striatum/` directory."""
+    inside one of `scopes` both as written and once symlinks are resolved, never under a
+    `.git/` or `.striatum/` directory, and not a hard link (whose other names may lie
+    anywhere, so its content is not the repository's to publish)."""
     problem = path_problem(relative)
     if problem:
         raise errors.ValidationError(f"artifact path {relative!r} {problem}", path=relative)
@@ -41,16 +42,25 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
         if not candidate.is_file():
             raise errors.NotFound(f"artifact file {relative!r} does not exist in {repo}",
                                   path=relative)
+        _refuse_hard_link(relative, candidate.stat().st_nlink)
     except OSError as error:
         raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
                                      path=relative) from None
     return Path(real)
 
 
+def _refuse_hard_link(relative: str, links: int) -> None:
+    if links > 1:
+        raise errors.ValidationError(
+            f"artifact path {relative!r} is a hard link ({links} names for one file): its "
+            "content may be a file outside the repository", path=relative,
+            hint="write the artifact as a file of its own, not a link")
+
+
 def digest(path: Path) -> tuple[str, int]:
     """SHA-256 and size of a regular file, read through one descriptor (no symlink, no
-    FIFO, at most MAX_ARTIFACT_BYTES)."""
-    data = _read_regular(path, MAX_ARTIFACT_BYTES)
+    FIFO, no hard link, at most MAX_ARTIFACT_BYTES)."""
+    data = _read_regular(path, MAX_ARTIFACT_BYTES, single_link=True)
     if data is None:
         raise errors.ValidationError(f"artifact {path.name} is not a regular file of at most "
                                      f"{MAX_ARTIFACT_BYTES} bytes")
@@ -65,22 +75,24 @@ def read_recorded(repo: Path, relative: str, sha256: str, limit: int = 1 << 20) 
     return data.decode("utf-8", errors="replace")
 
 
-def read_head(path: Path, limit: int) -> bytes | None:
+def read_head(path: Path, limit: int, *, single_link: bool = False) -> bytes | None:
     """Up to `limit` bytes of a regular file reached without a symlink (a log, say), read
-    through one descriptor (no FIFO can block it); None for anything else."""
+    through one descriptor (no FIFO can block it); None for anything else, and for a hard
+    link when `single_link`."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode) or (single_link and status.st_nlink > 1):
             return None
         return handle.read(limit)
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
+def _read_regular(path: Path, limit: int, *, single_link: bool = False) -> bytes | None:
     """The whole regular file, or None if it is not one or is larger than `limit`."""
-    data = read_head(path, limit + 1)
+    data = read_head(path, limit + 1, single_link=single_link)
     return data if data is not None and len(data) <= limit else None
 
 
@@ -121,7 +133,8 @@ def _read_inside(worktree: Path, relative: str) -> bytes | None:
         return None
     if os.path.realpath(source) != os.path.join(os.path.realpath(worktree), relative):
         raise errors.ValidationError(f"{relative} is reached through a symlink in the worktree")
-    data = _read_regular(source, MAX_ARTIFACT_BYTES)
+    _refuse_hard_link(relative, source.stat().st_nlink)
+    data = _read_regular(source, MAX_ARTIFACT_BYTES, single_link=True)
     if data is None:
         raise errors.ValidationError(f"{relative} is not a regular file of at most "
                                      f"{MAX_ARTIFACT_BYTES} bytes")
