@@ -269,3 +269,37 @@ def test_a_plain_file_in_scope_is_still_published(leased: Leased) -> None:
     (leased.repo / SCOPE / "plain.md").write_text("fine\n")
     answer = leased.rpc("publish-artifact", lease=leased.lease, path=f"{SCOPE}/plain.md")
     assert answer["ok"] is True, answer
+
+
+def test_a_name_too_long_for_the_file_system_with_a_worktree_is_a_validation_error(
+    leased: Leased,
+) -> None:
+    """Looking for the output in the worktree first must not turn ENAMETOOLONG into a bug."""
+    long_name = f"{SCOPE}/{'y' * 300}.md"
+    with worktree_of(leased), nothing_changes(leased):
+        answer = leased.rpc("publish-artifact", lease=leased.lease, path=long_name)
+    error = errors.from_dict(answer["error"])
+    assert error.exit_code == 3 and "File name too long" in error.message, error.message
+    assert repr(long_name) in error.message
+
+
+@pytest.mark.parametrize("link", ["directory", "dangling-file"])
+def test_a_worktree_output_is_never_copied_through_a_symlink_in_the_repository(
+    leased: Leased, link: str
+) -> None:
+    """The copy from the worktree would follow a symlinked directory (or a dangling link)
+    in the repository and write outside it before the path check refused the publish."""
+    relative = f"{SCOPE}/via-{link}/new.md" if link == "directory" else f"{SCOPE}/dangling.md"
+    planted = leased.repo / SCOPE / (f"via-{link}" if link == "directory" else "dangling.md")
+    os.symlink(leased.outside if link == "directory" else leased.outside / "planted.md", planted)
+    try:
+        with worktree_of(leased) as worktree:
+            (worktree / relative).parent.mkdir(parents=True, exist_ok=True)
+            (worktree / relative).write_text("agent output\n")
+            with nothing_changes(leased):
+                answer = leased.rpc("publish-artifact", lease=leased.lease, path=relative)
+    finally:
+        planted.unlink()
+    error = errors.from_dict(answer["error"])
+    assert error.exit_code == 3 and "symlink" in error.message, error.message
+    assert sorted(p.name for p in leased.outside.iterdir()) == ["secret.md"]

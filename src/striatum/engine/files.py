@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from striatum import errors
-from striatum.model.workflow.paths import path_problem, within
+from striatum.model.workflow.paths import normalized, path_problem, within
 
 MAX_ARTIFACT_BYTES = 64 << 20
 
@@ -18,13 +18,7 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
     inside one of `scopes` both as written and once symlinks are resolved, never under a
     `.git/` or `.striatum/` directory, and not a hard link (whose other names may lie
     anywhere, so its content is not the repository's to publish)."""
-    problem = path_problem(relative)
-    if problem:
-        raise errors.ValidationError(f"artifact path {relative!r} {problem}", path=relative)
-    if not any(within(relative, scope) for scope in scopes):
-        raise errors.ValidationError(
-            f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
-            path=relative)
+    check_relative(relative, scopes)
     candidate = repo / relative
     try:
         real_repo, real = os.path.realpath(repo), os.path.realpath(candidate)
@@ -47,6 +41,18 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
         raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
                                      path=relative) from None
     return Path(real)
+
+
+def check_relative(relative: str, scopes: list[str]) -> None:
+    """Refuse a path that is not safe as written or lies outside every scope, before any
+    file is looked at."""
+    problem = path_problem(relative)
+    if problem:
+        raise errors.ValidationError(f"artifact path {relative!r} {problem}", path=relative)
+    if not any(within(relative, scope) for scope in scopes):
+        raise errors.ValidationError(
+            f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
+            path=relative)
 
 
 def _refuse_hard_link(relative: str, links: int) -> None:
@@ -115,23 +121,37 @@ def front_matter(text: str) -> dict[str, str]:
 # after an agent exits; publishing does it when an agent publishes from its worktree).
 def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root: str) -> bool:
     """Copy one declared output under the artifact root from the worktree into the
-    repository (regular files only, no symlink on the way); False when it is not there."""
+    repository (regular files only, no symlink on the way, neither in the worktree nor in
+    the repository); False when it is not there."""
     if not within(relative, artifact_root):
         return False
-    data = _read_inside(worktree, relative)
-    if data is None:
-        return False
-    target = repo / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    try:
+        data = _read_inside(worktree, relative)
+        if data is None:
+            return False
+        target = repo / relative
+        if not _reached_directly(repo, relative):
+            raise errors.ValidationError(f"{relative} is reached through a symlink in the "
+                                         "repository", path=relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as error:  # e.g. a name too long for the file system
+        raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
+                                     path=relative) from None
     return True
+
+
+def _reached_directly(root: Path, relative: str) -> bool:
+    """Whether `root/relative` (existing or not) is reached without following a symlink."""
+    return os.path.realpath(root / relative) == os.path.join(os.path.realpath(root),
+                                                             normalized(relative))
 
 
 def _read_inside(worktree: Path, relative: str) -> bytes | None:
     source = worktree / relative
     if not source.exists():
         return None
-    if os.path.realpath(source) != os.path.join(os.path.realpath(worktree), relative):
+    if not _reached_directly(worktree, relative):
         raise errors.ValidationError(f"{relative} is reached through a symlink in the worktree")
     _refuse_hard_link(relative, source.stat().st_nlink)
     data = _read_regular(source, MAX_ARTIFACT_BYTES, single_link=True)
