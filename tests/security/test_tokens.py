@@ -12,6 +12,7 @@ import json
 import os
 import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -322,3 +323,26 @@ def test_the_client_refuses_the_real_socket_once_someone_else_owns_it(world: Wor
     after = world.daemon.json("--as", "principal", "audit", "list", "--limit", "1")["rows"]
     assert after[0]["seq"] == before[0]["seq"] + 1  # nothing between the two audit.list calls
     assert after[0]["method"] == "audit.list"
+
+
+@pytest.fixture
+def loosened(daemon: DaemonUnderTest) -> Iterator[DaemonUnderTest]:
+    """A stopped daemon whose runtime directory and token files someone made readable."""
+    daemon.stop()
+    os.chmod(daemon.runtime_dir, 0o755)
+    for role in ("operator", "principal"):
+        os.chmod(daemon.runtime_dir / f"{role}.token", 0o644)
+    yield daemon
+
+
+def test_a_restart_makes_a_loosened_runtime_directory_and_its_tokens_private_again(
+    loosened: DaemonUnderTest,
+) -> None:
+    old = loosened.token("operator")
+    (loosened.runtime_dir / "principal.token").unlink()  # lost: re-minted, 0600
+    loosened.start()
+    assert _mode(loosened.runtime_dir) == 0o700
+    for role in ("operator", "principal"):
+        assert _mode(loosened.runtime_dir / f"{role}.token") == 0o600, role
+    assert loosened.token("operator") == old  # still accepted: kept, only tightened
+    assert loosened.json("--as", "principal", "whoami")["role"] == "principal"
