@@ -303,3 +303,29 @@ def test_a_worktree_output_is_never_copied_through_a_symlink_in_the_repository(
     error = errors.from_dict(answer["error"])
     assert error.exit_code == 3 and "symlink" in error.message, error.message
     assert sorted(p.name for p in leased.outside.iterdir()) == ["secret.md"]
+
+
+@pytest.mark.parametrize("swap", ["directory", "fifo", "symlink"])
+def test_a_published_file_swapped_afterwards_is_skipped_by_readers_not_fatal(
+    leased: Leased, tmp_path: Path, swap: str
+) -> None:
+    """Readers of recorded artifacts (corpus export with contents, review packets) meet
+    whatever is at the path now: it is never believed, and never an internal error."""
+    relative = f"{SCOPE}/swapped-{swap}.md"
+    target = leased.repo / relative
+    target.write_text("published\n")
+    assert leased.rpc("publish-artifact", lease=leased.lease, path=relative)["ok"] is True
+    target.unlink()
+    if swap == "directory":
+        target.mkdir()
+    elif swap == "fifo":
+        os.mkfifo(target)
+    else:
+        os.symlink(leased.secret, target)
+    out = tmp_path / "bundle"
+    exported = leased.daemon.json("--as", "principal", "--repo", str(leased.repo), "corpus",
+                                  "export", "--run-id", leased.run_id, "--out", str(out),
+                                  "--include-content")
+    assert exported["files"]
+    assert b"the operator's secret" not in b"".join(p.read_bytes() for p in out.rglob("*")
+                                                      if p.is_file())

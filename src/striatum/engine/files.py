@@ -89,11 +89,14 @@ def read_head(path: Path, limit: int, *, single_link: bool = False) -> bytes | N
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        status = os.fstat(handle.fileno())
+    try:  # fstat first: os.fdopen itself raises on a directory
+        status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode) or (single_link and status.st_nlink > 1):
             return None
-        return handle.read(limit)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(descriptor)
 
 
 def _read_regular(path: Path, limit: int, *, single_link: bool = False) -> bytes | None:
