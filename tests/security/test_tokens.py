@@ -239,7 +239,7 @@ def test_a_lane_token_dies_when_the_sweep_expires_its_lease(world: World) -> Non
 
 @pytest.mark.parametrize("token", [
     "", "stm_", "STM_" + "a" * 43, "stm_" + "a" * 43, "Bearer stm_" + "a" * 43,
-    "tok_host", "{operator}x", "{operator_head}", " {operator}", "{operator_sha256}",
+    "{operator_id}", "{operator}x", "{operator_head}", " {operator}", "{operator_sha256}",
 ], ids=["empty", "prefix-only", "upper-prefix", "well-formed-unknown", "bearer",
         "token-id", "one-char-more", "one-char-less", "leading-space", "stored-digest"])
 def test_near_miss_tokens_are_refused_as_missing_or_invalid(world: World, token: str) -> None:
@@ -247,7 +247,8 @@ def test_near_miss_tokens_are_refused_as_missing_or_invalid(world: World, token:
     off; an empty token is a missing one."""
     operator = world.daemon.token("operator")
     filled = token.format(operator=operator, operator_head=operator[:-1],
-                          operator_sha256=digest(operator))
+                          operator_sha256=digest(operator),
+                          operator_id=token_id_of(world.daemon, operator))
     code = "token_missing" if filled == "" else "token_invalid"
     row = refused(world.daemon, "whoami", {}, filled, code)
     assert (row["actor"], row["role"]) == ("anonymous", "none")
