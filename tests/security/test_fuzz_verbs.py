@@ -31,7 +31,7 @@ from striatum.verbs.spec import Param, Verb
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import EXAMPLES, Operator, example, new_repo
 
-FUZZ = settings(max_examples=40, deadline=None, database=None,
+FUZZ = settings(max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 _ids = iter(range(1, 1 << 30))
 
