@@ -220,8 +220,10 @@ def test_run_prepare_refuses_a_workflow_that_is_not_a_small_regular_file(
 @pytest.mark.parametrize(("where", "value"), [
     (("name",), "nul\x00name"), (("name",), "lone \ud800 surrogate"),
     (("roles", "author"), "a\x00.md"), (("roles", "author"), "r" * 300),
+    (("roles", "author"), "\ud800.md"),
     (("jobs", 0, "prompt"), "p" * 300), (("jobs", 0, "id"), "\udfff"),
-], ids=["nul", "surrogate", "role-file-nul", "role-file-too-long", "prompt-too-long",
+], ids=["nul", "surrogate", "role-file-nul", "role-file-too-long", "role-file-surrogate",
+        "prompt-too-long",
         "job-id-surrogate"])
 def test_run_prepare_refuses_unstorable_text_naming_the_field(
     target: Target, where: tuple[Any, ...], value: str

@@ -148,8 +148,8 @@ def _workflow_files(folder: Path, text: str) -> dict[str, str]:
             candidate = (folder / name).resolve()
             if folder.resolve() in candidate.parents and candidate.is_file():
                 files[name] = _read(candidate)
-        except OSError:  # e.g. a name too long: the file is missing, validation says so
-            continue
+        except (OSError, ValueError):  # a name too long, or not encodable as a file name:
+            continue  # the file is missing, and validation says why
     return files
 
 
