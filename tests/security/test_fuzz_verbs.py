@@ -220,15 +220,15 @@ def test_run_prepare_refuses_a_workflow_that_is_not_a_small_regular_file(
 @pytest.mark.parametrize(("where", "value"), [
     (("name",), "nul\x00name"), (("name",), "lone \ud800 surrogate"),
     (("roles", "author"), "a\x00.md"), (("roles", "author"), "r" * 300),
-    (("roles", "author"), "\ud800.md"),
+    (("roles", "author"), "\ud800.md"), (("jobs",), True), (("roles",), 7),
     (("jobs", 0, "prompt"), "p" * 300), (("jobs", 0, "id"), "\udfff"),
 ], ids=["nul", "surrogate", "role-file-nul", "role-file-too-long", "role-file-surrogate",
-        "prompt-too-long",
+        "jobs-not-a-list", "roles-not-an-object", "prompt-too-long",
         "job-id-surrogate"])
-def test_run_prepare_refuses_unstorable_text_naming_the_field(
+def test_run_prepare_refuses_a_bad_workflow_naming_the_field(
     target: Target, where: tuple[Any, ...], value: str
 ) -> None:
-    """Found by the fuzz: these reached hashing or PostgreSQL, or the file lookup, as bugs."""
+    """Found by the fuzz: these reached hashing, PostgreSQL or the file lookup as bugs."""
     source = example("minimal-flow")
     folder = target.scratch / f"wf-{next(_ids)}"
     shutil.copytree(source.parent, folder)

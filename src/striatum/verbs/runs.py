@@ -137,7 +137,8 @@ def _workflow_files(folder: Path, text: str) -> dict[str, str]:
         roles = document.get("roles")
         if isinstance(roles, dict):
             names += [v for v in roles.values() if isinstance(v, str)]
-        for job in document.get("jobs") or []:
+        jobs = document.get("jobs")
+        for job in jobs if isinstance(jobs, list) else []:  # a wrong shape: validation says
             if isinstance(job, dict) and isinstance(job.get("prompt"), str):
                 names.append(job["prompt"])
     files: dict[str, str] = {}
