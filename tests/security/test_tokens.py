@@ -256,12 +256,12 @@ def test_near_miss_tokens_are_refused_as_missing_or_invalid(world: World, token:
 
 def test_a_token_past_its_real_expiry_is_refused_with_exit_15(world: World) -> None:
     """No database tampering (test_auth does that): a principal token minted to expire in
-    two seconds, used before and after."""
-    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
+    a few seconds, used before (over the socket: no CLI start-up delay) and after."""
+    expiry = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
     created = world.daemon.json("--as", "principal", "token", "create", "--role",
-                                "principal", "--expires", soon)
-    assert world.daemon.json("token", "list", token=created["secret"])["tokens"]
-    time.sleep(2.2)
+                                "principal", "--expires", expiry.isoformat())
+    assert send(world.daemon, "token.list", {}, created["secret"])[1]["ok"] is True
+    time.sleep(max(0.0, (expiry - dt.datetime.now(dt.UTC)).total_seconds()) + 0.2)
     result = world.daemon.cli("token", "list", "--json", token=created["secret"])
     assert result.returncode == 15 and created["token_id"] in result.stderr
     row = refused(world.daemon, "token.list", {}, created["secret"], "token_expired")
