@@ -257,7 +257,7 @@ def test_near_miss_tokens_are_refused_as_missing_or_invalid(world: World, token:
 def test_a_token_past_its_real_expiry_is_refused_with_exit_15(world: World) -> None:
     """No database tampering (test_auth does that): a principal token minted to expire in
     a few seconds, used before (over the socket: no CLI start-up delay) and after."""
-    expiry = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
+    expiry = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     created = world.daemon.json("--as", "principal", "token", "create", "--role",
                                 "principal", "--expires", expiry.isoformat())
     assert send(world.daemon, "token.list", {}, created["secret"])[1]["ok"] is True
