@@ -26,6 +26,7 @@ def ensure(conn: db.Conn, host: str) -> list[str]:
     for role in HOST_ROLES:
         secret = runtime.read_token(role.value)
         if secret is not None and _accepted(conn, secret, role):
+            runtime.make_private(paths.token_file(role.value))  # kept: tightened if loosened
             continue
         minted = db.in_transaction(conn, lambda c, r=role: _mint(c, r, place))  # type: ignore[misc]
         runtime.write_token(role.value, minted)

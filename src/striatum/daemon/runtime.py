@@ -90,6 +90,11 @@ def write_token(role: str, secret: str) -> None:
     _write_private(paths.token_file(role), secret + "\n")
 
 
+def make_private(path: Path) -> None:
+    """Make an existing file of ours 0600 again (someone may have loosened it)."""
+    os.chmod(path, 0o600)
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write a 0600 file atomically."""
     staging = path.with_name(f".{path.name}.{os.getpid()}")

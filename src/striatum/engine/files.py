@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import stat
 from pathlib import Path
 
 from striatum import errors
-from striatum.model.workflow.paths import path_problem, within
+from striatum.model.workflow.paths import normalized, path_problem, within
 
 MAX_ARTIFACT_BYTES = 64 << 20
 
 
 def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
     """The file for `relative`, refused unless it is a regular file inside the repository and
-    inside one of `scopes` both as written and once symlinks are resolved, and never under a
-    `.git/` or `.striatum/` directory."""
-    problem = path_problem(relative)
-    if problem:
-        raise errors.ValidationError(f"artifact path {relative!r} {problem}", path=relative)
-    if not any(within(relative, scope) for scope in scopes):
-        raise errors.ValidationError(
-            f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
-            path=relative)
+    inside one of `scopes` both as written and once symlinks are resolved, never under a
+    `.git/` or `.striatum/` directory, and not a hard link (whose other names may lie
+    anywhere, so its content is not the repository's to publish)."""
+    check_relative(relative, scopes)
     candidate = repo / relative
     try:
         real_repo, real = os.path.realpath(repo), os.path.realpath(candidate)
@@ -42,16 +38,37 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
         if not candidate.is_file():
             raise errors.NotFound(f"artifact file {relative!r} does not exist in {repo}",
                                   path=relative)
+        _refuse_hard_link(relative, candidate.stat().st_nlink)
     except OSError as error:
         raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
                                      path=relative) from None
     return Path(real)
 
 
+def check_relative(relative: str, scopes: list[str]) -> None:
+    """Refuse a path that is not safe as written or lies outside every scope, before any
+    file is looked at."""
+    problem = path_problem(relative)
+    if problem:
+        raise errors.ValidationError(f"artifact path {relative!r} {problem}", path=relative)
+    if not any(within(relative, scope) for scope in scopes):
+        raise errors.ValidationError(
+            f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
+            path=relative)
+
+
+def _refuse_hard_link(relative: str, links: int) -> None:
+    if links > 1:
+        raise errors.ValidationError(
+            f"artifact path {relative!r} is a hard link ({links} names for one file): its "
+            "content may be a file outside the repository", path=relative,
+            hint="write the artifact as a file of its own, not a link")
+
+
 def digest(path: Path) -> tuple[str, int]:
     """SHA-256 and size of a regular file, read through one descriptor (no symlink, no
-    FIFO, at most MAX_ARTIFACT_BYTES)."""
-    data = _read_regular(path, MAX_ARTIFACT_BYTES)
+    FIFO, no hard link, at most MAX_ARTIFACT_BYTES)."""
+    data = _read_regular(path, MAX_ARTIFACT_BYTES, single_link=True)
     if data is None:
         raise errors.ValidationError(f"artifact {path.name} is not a regular file of at most "
                                      f"{MAX_ARTIFACT_BYTES} bytes")
@@ -66,22 +83,27 @@ def read_recorded(repo: Path, relative: str, sha256: str, limit: int = 1 << 20) 
     return data.decode("utf-8", errors="replace")
 
 
-def read_head(path: Path, limit: int) -> bytes | None:
+def read_head(path: Path, limit: int, *, single_link: bool = False) -> bytes | None:
     """Up to `limit` bytes of a regular file reached without a symlink (a log, say), read
-    through one descriptor (no FIFO can block it); None for anything else."""
+    through one descriptor (no FIFO can block it); None for anything else, and for a hard
+    link when `single_link`."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:  # fstat first: os.fdopen itself raises on a directory
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or (single_link and status.st_nlink > 1):
             return None
-        return handle.read(limit)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(descriptor)
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
+def _read_regular(path: Path, limit: int, *, single_link: bool = False) -> bytes | None:
     """The whole regular file, or None if it is not one or is larger than `limit`."""
-    data = read_head(path, limit + 1)
+    data = read_head(path, limit + 1, single_link=single_link)
     return data if data is not None and len(data) <= limit else None
 
 
@@ -104,14 +126,28 @@ def front_matter(text: str) -> dict[str, str]:
 # after an agent exits; publishing does it when an agent publishes from its worktree).
 def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root: str) -> bool:
     """Copy one declared output under the artifact root from the worktree into the
-    repository (regular files only, no symlink on the way); False when it is not there."""
+    repository (regular files only, no symlink on the way, neither in the worktree nor in
+    the repository); False when it is not there."""
     if not within(relative, artifact_root):
         return False
-    data = _read_inside(worktree, relative)
+    try:
+        data = _read_inside(worktree, relative)
+    except OSError as error:  # e.g. a name too long for the file system
+        raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
+                                     path=relative) from None
     if data is None:
         return False
+    if not _reached_directly(repo, relative):
+        raise errors.ValidationError(f"{relative} is reached through a symlink in the "
+                                     "repository", path=relative)
     write_into(repo, relative, data)
     return True
+
+
+def _reached_directly(root: Path, relative: str) -> bool:
+    """Whether `root/relative` (existing or not) is reached without following a symlink."""
+    return os.path.realpath(root / relative) == os.path.join(os.path.realpath(root),
+                                                             normalized(relative))
 
 
 def write_into(repo: Path, relative: str, data: bytes) -> None:
@@ -133,6 +169,9 @@ def write_into(repo: Path, relative: str, data: bytes) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
+        if error.errno == errno.ENAMETOOLONG:
+            raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
+                                         path=relative) from None
         raise errors.StorageError(f"cannot write {relative} into {repo}: "
                                   f"{error.strerror or error}", path=relative,
                                   hint="free disk space or make the repository writable, "
@@ -155,9 +194,10 @@ def _read_inside(worktree: Path, relative: str) -> bytes | None:
     source = worktree / relative
     if not source.exists():
         return None
-    if os.path.realpath(source) != os.path.join(os.path.realpath(worktree), relative):
+    if not _reached_directly(worktree, relative):
         raise errors.ValidationError(f"{relative} is reached through a symlink in the worktree")
-    data = _read_regular(source, MAX_ARTIFACT_BYTES)
+    _refuse_hard_link(relative, source.stat().st_nlink)
+    data = _read_regular(source, MAX_ARTIFACT_BYTES, single_link=True)
     if data is None:
         raise errors.ValidationError(f"{relative} is not a regular file of at most "
                                      f"{MAX_ARTIFACT_BYTES} bytes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ def publish(ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str,
     A supervised agent works in the run's worktree: an output it names there is first
     copied to the same path in the repository (artifact root only, never through a symlink).
     """
-    worktree = Path(run.repo_path) / ".striatum" / "worktrees" / run.run_id
-    if worktree.is_dir() and not (Path(run.repo_path) / relative).exists():
-        files.copy_from_worktree(worktree, Path(run.repo_path), relative,
-                                 snapshot.artifact_root(run))
-    path = files.check_path(Path(run.repo_path), relative, snapshot.write_scope(run, job.job_id))
+    repo, scopes = Path(run.repo_path), snapshot.write_scope(run, job.job_id)
+    files.check_relative(relative, scopes)  # before any file is looked at or copied
+    worktree = repo / ".striatum" / "worktrees" / run.run_id
+    if worktree.is_dir() and not os.path.lexists(repo / relative):
+        files.copy_from_worktree(worktree, repo, relative, snapshot.artifact_root(run))
+    path = files.check_path(repo, relative, scopes)
     sha256, size = files.digest(path)
     artifact_id = new_id("art")
     records.insert_artifact(ctx.conn, artifact_id=artifact_id, repo_id=run.repo_id,

@@ -85,9 +85,16 @@ def _scratch(repo: Path, run_ids: list[str], redactor: Redactor) -> list[dict[st
 
 
 def _write(out: Path, payload: dict[str, bytes]) -> list[str]:
-    if out.exists() and any(out.iterdir()):
-        raise errors.Conflict(f"{out} is not empty; export into a new directory")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, body in payload.items():
-        (out / name).write_bytes(body)
+    try:
+        if out.exists() and not out.is_dir():
+            raise errors.ValidationError(f"{out} is not a directory; export into a new "
+                                         "directory", parameter="out")
+        if out.exists() and any(out.iterdir()):
+            raise errors.Conflict(f"{out} is not empty; export into a new directory")
+        out.mkdir(parents=True, exist_ok=True)
+        for name, body in payload.items():
+            (out / name).write_bytes(body)
+    except OSError as error:  # e.g. a name too long, a read-only file system
+        raise errors.ValidationError(f"cannot export into {out}: {error.strerror}",
+                                     parameter="out") from None
     return sorted(payload)

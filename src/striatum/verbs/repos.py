@@ -53,9 +53,13 @@ def _existing_repo(repo: str | None) -> Path:
     if not repo:
         raise errors.ValidationError("no repository: run inside a git repository or pass "
                                      "--repo DIR", parameter="repo")
-    path = Path(repo).resolve()
-    if not path.is_dir():
-        raise errors.NotFound(f"no directory {repo}", path=repo)
+    try:
+        path = Path(repo).resolve()
+        if not path.is_dir():
+            raise errors.NotFound(f"no directory {repo}", path=repo)
+    except OSError as error:  # e.g. a name too long for the file system
+        raise errors.ValidationError(f"repository {repo}: {error.strerror}",
+                                     parameter="repo") from None
     return path
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from striatum.engine import progress
 from striatum.engine.ids import new_id
 from striatum.model.canonical import canonical_bytes
 from striatum.model.engine.states import RunState, check_run
+from striatum.model.workflow.paths import path_problem
 from striatum.model.workflow.validate import validate_text
 from striatum.store import runs
 from striatum.verbs import repos
@@ -103,12 +106,21 @@ def _summary(run: runs.Run) -> dict[str, Any]:
 
 
 def _read(path: Path) -> str:
+    """A regular file of at most MAX_FILE_BYTES, read through one descriptor: a FIFO or a
+    device (/dev/zero) named as a workflow must neither block nor fill a daemon thread."""
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise errors.NotFound(f"no such file: {path}", path=str(path)) from None
     except OSError as error:
         raise errors.ValidationError(f"cannot read {path}: {error.strerror}") from None
+    try:  # fstat first: os.fdopen itself raises on a directory
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise errors.ValidationError(f"{path} is not a regular file", path=str(path))
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_FILE_BYTES:
         raise errors.ValidationError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
     return data.decode("utf-8", errors="replace")
@@ -125,14 +137,20 @@ def _workflow_files(folder: Path, text: str) -> dict[str, str]:
         roles = document.get("roles")
         if isinstance(roles, dict):
             names += [v for v in roles.values() if isinstance(v, str)]
-        for job in document.get("jobs") or []:
+        jobs = document.get("jobs")
+        for job in jobs if isinstance(jobs, list) else []:  # a wrong shape: validation says
             if isinstance(job, dict) and isinstance(job.get("prompt"), str):
                 names.append(job["prompt"])
     files: dict[str, str] = {}
     for name in names:
-        candidate = (folder / name).resolve()
-        if folder.resolve() in candidate.parents and candidate.is_file():
-            files[name] = _read(candidate)
+        if path_problem(name) is not None:
+            continue  # validation names the field
+        try:
+            candidate = (folder / name).resolve()
+            if folder.resolve() in candidate.parents and candidate.is_file():
+                files[name] = _read(candidate)
+        except (OSError, ValueError):  # a name too long, or not encodable as a file name:
+            continue  # the file is missing, and validation says why
     return files
 
 

@@ -61,6 +61,9 @@ def validate_document(document: Any, *,
     if not isinstance(document, dict):
         return Result(workflow=None, problems=[Problem(
             path="$", message="a workflow is a JSON object")])
+    unstorable = _unstorable_text(document)
+    if unstorable is not None:
+        return Result(workflow=None, problems=[unstorable])
     if document.get("schema_version") != SCHEMA_VERSION:
         return Result(workflow=None, problems=[Problem(
             path=json_path("schema_version"),
@@ -73,6 +76,29 @@ def validate_document(document: Any, *,
     if file_exists is not None:
         problems += _missing_files(workflow, file_exists)
     return Result(workflow=workflow, problems=problems)
+
+
+def _unstorable_text(document: Any) -> Problem | None:
+    """A key or string holding a NUL or a lone surrogate: text that can be neither
+    hashed (UTF-8) nor stored (PostgreSQL refuses \\u0000). Iterative: any depth json
+    accepts is walked."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while pending:
+        where, node = pending.pop()
+        if isinstance(node, str) and not _clean(node):
+            return Problem(path=json_path(*where), message="holds a NUL or invalid Unicode")
+        if isinstance(node, dict):
+            if not all(_clean(key) for key in node):
+                return Problem(path=json_path(*where),
+                               message="a key holds a NUL or invalid Unicode")
+            pending += [((*where, key), value) for key, value in node.items()]
+        elif isinstance(node, list):
+            pending += [((*where, index), value) for index, value in enumerate(node)]
+    return None
+
+
+def _clean(text: str) -> bool:
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
