@@ -108,3 +108,9 @@ def test_minted_secrets_are_stored_only_as_their_digest() -> None:
     minted = token_rules.mint()
     assert minted.secret.startswith("stm_") and len(minted.secret) > 40
     assert minted.secret_sha256 == token_rules.digest(minted.secret) != minted.secret
+
+
+def test_a_relative_path_param_is_refused_by_the_daemon() -> None:
+    with pytest.raises(errors.ValidationError, match="'workflow' must be an absolute path"):
+        BY_NAME["run.prepare"].validate({"workflow": "flow/workflow.json"})
+    assert BY_NAME["run.prepare"].validate({"workflow": "/abs/workflow.json"})["workflow"]

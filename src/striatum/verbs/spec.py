@@ -107,6 +107,10 @@ def _check(verb: str, param: Param, value: Any) -> Any:
         except UnicodeEncodeError:
             raise errors.ValidationError(f"{verb}: parameter {param.name!r} is not valid "
                                          "Unicode", parameter=param.name) from None
+    if param.path and isinstance(value, str) and not value.startswith("/"):
+        # The daemon's working directory means nothing to a caller: doors send absolute paths.
+        raise errors.ValidationError(f"{verb}: parameter {param.name!r} must be an absolute "
+                                     "path", parameter=param.name)
     if param.choices and value not in param.choices:
         raise errors.ValidationError(
             f"{verb}: parameter {param.name!r} must be one of {', '.join(param.choices)}",
