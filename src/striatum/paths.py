@@ -97,3 +97,8 @@ def anchors_file() -> Path:
 def database_url() -> str | None:
     """`STRIATUM_DATABASE_URL`, or None for the embedded default."""
     return setting("STRIATUM_DATABASE_URL")
+
+
+def runtime_database_url() -> str | None:
+    """A second URL for an external server, logging in as striatumd_runtime itself."""
+    return setting("STRIATUM_RUNTIME_DATABASE_URL")

@@ -12,6 +12,7 @@ SET ROLE).
 from __future__ import annotations
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from striatum import errors
 from striatum.store import connection as db
@@ -95,17 +96,38 @@ ESCAPES = [
 ]
 
 
+def own_login(database: db.Database) -> db.Database:
+    """The configuration SPEC §3 asks of an external server: runtime sessions log in as
+    striatumd_runtime themselves (STRIATUM_RUNTIME_DATABASE_URL), no SET ROLE."""
+    if database.runtime_set_role is None:
+        return database
+    runtime_url = make_conninfo(database.admin_conninfo, user=db.RUNTIME_ROLE)
+    return db.Database.from_url(database.admin_conninfo, runtime_url)
+
+
 @pytest.mark.parametrize("escape", ESCAPES)
 def test_a_runtime_connection_cannot_become_another_role_and_switch_the_guards_off(
-    request: pytest.FixtureRequest, database: db.Database, runtime: db.Conn, escape: str
+    database: db.Database, escape: str
 ) -> None:
-    if database.runtime_set_role is not None:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "an external server is reached with one URL: the session logs in as its "
-            "(admin) user and drops to striatumd_runtime with SET ROLE, which RESET ROLE or "
-            "SET ROLE undo; closing this needs a separate login for the runtime role")))
-    repo_id = register_repo(runtime)
-    append_events(runtime, repo_id, 1)
-    with pytest.raises(errors.PermissionDenied):
-        db.execute(runtime, escape)
-        db.execute(runtime, "ALTER TABLE striatumd.events DISABLE TRIGGER events_append_only")
+    conn = db.connect_runtime(own_login(database), autocommit=True)
+    try:
+        repo_id = register_repo(conn)
+        append_events(conn, repo_id, 1)
+        with pytest.raises(errors.PermissionDenied):
+            db.execute(conn, escape)
+            db.execute(conn, "ALTER TABLE striatumd.events DISABLE TRIGGER events_append_only")
+    finally:
+        conn.close()
+
+
+def test_with_one_url_the_escape_is_possible_and_the_daemon_warns(
+    database: db.Database, runtime: db.Conn
+) -> None:
+    """Pins the limit that STRIATUM_RUNTIME_DATABASE_URL closes (SPEC §3)."""
+    if database.runtime_set_role is None:
+        pytest.skip("the embedded cluster always logs in as the runtime role")
+    from striatum.store import privileges
+
+    assert privileges.runtime_login_problem(runtime, set_role=True) is None
+    db.execute(runtime, "RESET ROLE")  # possible: hence the daemon's start-up warning
+    assert privileges.runtime_login_problem(runtime, set_role=True) is not None

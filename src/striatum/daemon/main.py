@@ -18,13 +18,14 @@ import sys
 
 import click
 
-from striatum import __version__, paths
+from striatum import __version__, errors, paths
 from striatum.cli.options import database_url_option
 from striatum.daemon import host_tokens, runtime, substrate
 from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
 from striatum.daemon.server import Server
-from striatum.store import migrations
+from striatum.store import migrations, privileges
+from striatum.store.connection import Conn, Database
 from striatum.store.pool import Pool
 from striatum.verbs.context import DaemonInfo
 
@@ -43,6 +44,7 @@ def striatumd(database_url: str | None) -> None:
         try:
             host = socket.gethostname()
             with pool.connection() as conn:
+                _check_runtime_login(conn, database)
                 minted = host_tokens.ensure(conn, host)
             info = DaemonInfo(
                 pid=_pid(), host=host, version=__version__, socket=str(paths.socket_path()),
@@ -57,6 +59,17 @@ def striatumd(database_url: str | None) -> None:
                 runtime.remove_pid()
         finally:
             pool.close()
+
+
+def _check_runtime_login(conn: Conn, database: Database) -> None:
+    set_role = database.runtime_set_role is not None
+    problem = privileges.runtime_login_problem(conn, set_role=set_role)
+    if problem:
+        raise errors.UsageError(problem, hint="see docs/SPEC.md §3 (a separate runtime login)")
+    if set_role:  # works, but a session could RESET ROLE back to the admin
+        click.echo("striatumd: warning: runtime sessions log in as the URL's user and SET ROLE "
+                   "striatumd_runtime; set STRIATUM_RUNTIME_DATABASE_URL to give them their "
+                   "own login (docs/SPEC.md §3)", err=True)
 
 
 async def _serve(server: Server, fanout: Fanout, info: DaemonInfo, applied: list[str],

@@ -33,7 +33,7 @@ def database(
     """
     url = url or paths.database_url()
     if url:
-        yield Database.from_url(url)
+        yield Database.from_url(url, paths.runtime_database_url())
         return
     cluster = EmbeddedCluster(root=paths.cluster_dir())
     with _cluster_lock(cluster.root, wait_s, attach=not own) as owner:

@@ -211,7 +211,8 @@ class Supervisor:
         from striatum import paths
 
         env = dict(os.environ)
-        env.pop("STRIATUM_DATABASE_URL", None)  # agents talk to the daemon, not the database
+        for url in ("STRIATUM_DATABASE_URL", "STRIATUM_RUNTIME_DATABASE_URL"):
+            env.pop(url, None)  # agents talk to the daemon, not the database
         job = packet["job"]
         env.update({
             "STRIATUM_TOKEN": packet["token"], "STRIATUM_LEASE": packet["lease"]["lease_id"],

@@ -38,17 +38,22 @@ class Database:
     label: str
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        """An external server: the URL's user is the admin; runtime drops to the runtime role."""
+    def from_url(cls, url: str, runtime_url: str | None = None) -> Database:
+        """An external server. The URL's user is the admin. Runtime sessions log in with
+        `runtime_url` (as striatumd_runtime) when given; else they log in with the admin URL
+        and drop to the runtime role with SET ROLE, which a session could undo (RESET ROLE)."""
         try:
             parts = conninfo_to_dict(url)
+            if runtime_url is not None:
+                conninfo_to_dict(runtime_url)
         except psycopg.ProgrammingError as error:
             raise errors.UsageError(
-                f"invalid database URL: {error}", hint="STRIATUM_DATABASE_URL or --database-url"
+                f"invalid database URL: {error}",
+                hint="STRIATUM_DATABASE_URL, STRIATUM_RUNTIME_DATABASE_URL or --database-url"
             ) from None
         label = make_conninfo("", **{k: v for k, v in parts.items() if k != "password"})
-        return cls(admin_conninfo=url, runtime_conninfo=url, runtime_set_role=RUNTIME_ROLE,
-                   label=label)
+        return cls(admin_conninfo=url, runtime_conninfo=runtime_url or url,
+                   runtime_set_role=None if runtime_url else RUNTIME_ROLE, label=label)
 
     def with_dbname(self, dbname: str) -> Database:
         """The same server, another database (tests clone one per test)."""

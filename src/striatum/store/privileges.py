@@ -53,3 +53,15 @@ def instance_id(conn: db.Conn) -> str:
     row = db.fetch_one(conn, queries("privileges")["instance_id"])
     assert row is not None
     return str(row["instance_id"])
+
+
+def runtime_login_problem(conn: db.Conn, *, set_role: bool) -> str | None:
+    """On a runtime connection: why its identity is not what the configuration promises."""
+    row = db.fetch_one(conn, queries("privileges")["session_identity"])
+    assert row is not None
+    if row["current_user"] != db.RUNTIME_ROLE:
+        return f"runtime sessions act as {row['current_user']}, not {db.RUNTIME_ROLE}"
+    if not set_role and row["session_user"] != db.RUNTIME_ROLE:
+        return (f"STRIATUM_RUNTIME_DATABASE_URL logs in as {row['session_user']}, not "
+                f"{db.RUNTIME_ROLE}")
+    return None
