@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 import click
 
 from striatum import errors
-
-LOOPBACK_NAMES = ("localhost",)
+from striatum.loopback import bracketed, is_loopback
 
 
 @click.group()
@@ -33,27 +30,14 @@ def serve(http: bool, host: str, port: int) -> None:
     and the audit log apply as for the CLI. Results are the verb's --json result; failures are
     tool errors carrying Striatum's error code and exit code.
     """
+    if http and not is_loopback(host):  # refused before the SDK loads
+        raise errors.UsageError(f"--host {host}: the MCP server binds loopback only "
+                                "(127.0.0.1, ::1 or localhost)", parameter="host")
     from striatum.mcp import server
 
     if not http:
         server.serve_stdio()
         return
-    if not is_loopback(host):
-        raise errors.UsageError(f"--host {host}: the MCP server binds loopback only "
-                                "(127.0.0.1, ::1 or localhost)", parameter="host")
-    click.echo(f"striatum: MCP over streamable HTTP at http://{_netloc(host, port)}/mcp",
+    click.echo(f"striatum: MCP over streamable HTTP at http://{bracketed(host)}:{port}/mcp",
                err=True)
     server.serve_http(host, port)
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _netloc(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

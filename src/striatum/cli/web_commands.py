@@ -38,7 +38,9 @@ def serve(web: bool, allow_mutations: bool, host: str, port: int) -> None:
     from striatum.web.app import WebConfig, create_app
 
     app = create_app(WebConfig(host=host, port=port, allow_mutations=allow_mutations))
-    shown = f"[{host}]" if ":" in host else host
+    from striatum.loopback import bracketed
+
+    shown = bracketed(host)
     mode = "actions enabled" if allow_mutations else "read-only"
     click.echo(f"striatum: web UI on http://{shown}:{port}/ ({mode}); Ctrl-C stops it",
                err=True)

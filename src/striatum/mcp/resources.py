@@ -11,6 +11,7 @@ import mcp_types as types
 
 from striatum import errors
 from striatum.cli import client
+from striatum.mcp.calls import failure
 
 _FIXED = {
     "striatum://runs": ("list.runs", "Runs, newest first."),
@@ -48,8 +49,7 @@ def read(uri: str, *, token: str | None) -> str:
 
 
 def error_document(error: errors.StriatumError) -> str:
-    return json.dumps({"error": {**error.to_dict(), "exit_code": error.exit_code}},
-                      sort_keys=True, indent=2)
+    return json.dumps(failure(error).payload, sort_keys=True, indent=2)
 
 
 def _route(uri: str) -> tuple[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from striatum import __version__, errors
+from striatum.loopback import bracketed
 from striatum.mcp import resources
 from striatum.mcp.calls import Outcome, call_tool, failure
 from striatum.mcp.tools import TOOLS
@@ -79,7 +80,7 @@ def serve_http(host: str, port: int) -> None:
 
     # DNS-rebinding protection for whichever loopback spelling was asked for, not only the
     # three the SDK knows: a page elsewhere must not reach this port through a rebound name.
-    netloc = f"[{host}]" if ":" in host else host
+    netloc = bracketed(host)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[f"{netloc}:*"],

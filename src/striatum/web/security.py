@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from striatum import errors
+from striatum.loopback import bracketed, is_loopback
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -36,15 +36,6 @@ HEADERS = {
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def require_loopback(host: str) -> None:
     """Refuse (usage, exit 2) to serve on anything but a loopback address."""
     if not is_loopback(host):
@@ -56,8 +47,7 @@ def require_loopback(host: str) -> None:
 
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
     """The Host header values that name this server."""
-    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    names = (*LOOPBACK_NAMES, shown)
+    names = (*LOOPBACK_NAMES, bracketed(host))
     bare = names if port == 80 else ()  # browsers leave the default port out
     return frozenset({f"{name}:{port}" for name in names} | set(bare))
 
