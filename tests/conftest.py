@@ -16,11 +16,8 @@ SERVER_NAMES = ["embedded", "system-pg15"]
 @pytest.fixture(scope="session")
 def embedded_server() -> Iterator[servers.PgServer]:
     """The embedded cluster, once per worker."""
-    started, base = servers.start_server("embedded")
-    try:
+    with servers.running("embedded") as started:
         yield started
-    finally:
-        servers.stop_server(started, base)
 
 
 @pytest.fixture(scope="session")
@@ -28,11 +25,8 @@ def system_server() -> Iterator[servers.PgServer]:
     """Debian's PostgreSQL 15, reached like an external URL server; skipped where absent."""
     if not servers.system_pg_available():
         pytest.skip("no system PostgreSQL 15 installed")
-    started, base = servers.start_server("system-pg15")
-    try:
+    with servers.running("system-pg15") as started:
         yield started
-    finally:
-        servers.stop_server(started, base)
 
 
 @pytest.fixture(params=SERVER_NAMES)

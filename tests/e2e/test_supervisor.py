@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.daemons import DaemonUnderTest, alive
 from tests.support.operator import Operator, example, new_repo
+from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
 
@@ -62,13 +63,6 @@ def commit_file(repo: Path, name: str, text: str) -> None:
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "add", name], check=True)
     subprocess.run([*git, "commit", "-qm", "init"], check=True)
-
-
-def wait_until(ready: Callable[[], object], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
 
 
 def leased(operator: Operator, run_id: str) -> bool:

@@ -6,22 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.daemons import DaemonUnderTest, discard, new_daemon
+from tests.support.daemons import DaemonUnderTest, daemon_pair
 from tests.support.servers import PgServer
 
 
 @pytest.fixture
 def pair(server: PgServer) -> Iterator[tuple[DaemonUnderTest, DaemonUnderTest]]:
-    database = server.clone()
-    first, second = new_daemon(database), new_daemon(database)
-    try:
-        first.start()
-        second.start()
-        yield first, second
-    finally:
-        discard(first)
-        discard(second)
-        server.drop(database)
+    with daemon_pair(server) as both:
+        yield both
 
 
 def test_two_daemons_share_tokens_and_one_audit_chain(

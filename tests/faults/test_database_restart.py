@@ -16,6 +16,7 @@ import pytest
 from tests.support import servers
 from tests.support.daemons import DaemonUnderTest, discard, new_daemon
 from tests.support.operator import Operator, new_repo
+from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
 
@@ -23,11 +24,8 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def own_server() -> Iterator[servers.PgServer]:
     """A server of this test's own: stopping it must not disturb other tests."""
-    server, base = servers.start_server("embedded")
-    try:
+    with servers.running("embedded") as server:
         yield server
-    finally:
-        servers.stop_server(server, base)
 
 
 @pytest.fixture
@@ -61,13 +59,6 @@ def run_state(daemon: DaemonUnderTest, run_id: str) -> dict[str, Any] | None:
     return json.loads(result.stdout) if result.returncode == 0 else None
 
 
-def wait_for(check: Any, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
-
-
 def test_a_database_restart_mid_run(own_server: servers.PgServer,
                                     lone_daemon: DaemonUnderTest, tmp_path: Path) -> None:
     gate = tmp_path / "go"
@@ -80,7 +71,7 @@ def test_a_database_restart_mid_run(own_server: servers.PgServer,
                                   env=lone_daemon.env, cwd=operator.repo,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: (run_state(lone_daemon, run_id) or {}).get("leases"), "no lease")
+        wait_until(lambda: (run_state(lone_daemon, run_id) or {}).get("leases"), "no lease")
         own_server.cluster.stop()
         started = time.monotonic()
         down = lone_daemon.cli("status", "--run-id", run_id, timeout=60)
@@ -88,7 +79,7 @@ def test_a_database_restart_mid_run(own_server: servers.PgServer,
         assert "database" in down.stderr and "Traceback" not in down.stderr
         assert time.monotonic() - started < 45  # an answer, not a hang
         own_server.cluster.start()
-        wait_for(lambda: run_state(lone_daemon, run_id) is not None, "no answer after restart")
+        wait_until(lambda: run_state(lone_daemon, run_id) is not None, "no answer after restart")
         cursor = lone_daemon.json("events", "wait", "--run-id", run_id, "--timeout-s", "1")
         waiter = subprocess.Popen(  # a live view waiting when the next event commits
             [str(BIN / "striatum"), "events", "wait", "--run-id", run_id, "--after-seq",
@@ -100,7 +91,7 @@ def test_a_database_restart_mid_run(own_server: servers.PgServer,
         out, _ = waiter.communicate(timeout=60)
         assert json.loads(out)["events"], "the live feed did not come back after the restart"
         assert time.monotonic() - woken < 25  # woken by NOTIFY, not by its own timeout
-        wait_for(lambda: (run_state(lone_daemon, run_id) or {"run": {}})["run"].get("state")
+        wait_until(lambda: (run_state(lone_daemon, run_id) or {"run": {}})["run"].get("state")
                  == "succeeded", "the run did not complete after the restart")
         assert supervisor.wait(60) == 0
     finally:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from tests.support.daemons import DaemonUnderTest, alive
 from tests.support.operator import Operator, new_repo
+from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
 
@@ -38,13 +38,6 @@ def hanging_workflow(tmp_path: Path, gate: Path) -> Path:
 def status(operator: Operator, run_id: str) -> dict[str, Any]:
     found: dict[str, Any] = operator.cli("status", "--run-id", run_id)
     return found
-
-
-def wait_for(check: Any, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
 
 
 def processes_of(run_id: str) -> list[tuple[int, str]]:
@@ -88,23 +81,23 @@ def test_kill_9_of_an_agent_and_its_supervisor(daemon: DaemonUnderTest, tmp_path
     supervisor = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
                                   env=daemon.env, cwd=operator.repo,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: len(status(operator, run_id)["leases"]) == 2, "both jobs leased")
-    wait_for(lambda: len(agent_pids(operator.repo)) == 2, "both agents started")
+    wait_until(lambda: len(status(operator, run_id)["leases"]) == 2, "both jobs leased")
+    wait_until(lambda: len(agent_pids(operator.repo)) == 2, "both agents started")
     agents = agent_pids(operator.repo)
     os.kill(agents[0], signal.SIGKILL)
     if watchdog_killed:  # the worst case: nothing is left to clean up but the next supervisor
         os.kill(watchdog_of(run_id), signal.SIGKILL)
     supervisor.send_signal(signal.SIGKILL)
     supervisor.wait()
-    wait_for(lambda: not any(alive(pid) for pid in agents), "an agent outlived its supervisor")
+    wait_until(lambda: not any(alive(pid) for pid in agents), "an agent outlived its supervisor")
     if not watchdog_killed:  # the agents' children (`sleep`) die at once, not at a restart
-        wait_for(lambda: processes_of(run_id) == [], "orphans outlived the supervisor", 10)
+        wait_until(lambda: processes_of(run_id) == [], "orphans outlived the supervisor", 10)
     else:
         assert processes_of(run_id), "expected orphaned agent children to clean up"
     for lease in status(operator, run_id)["leases"]:  # shorten the wait for the expiry
         operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
     # The daemon's own sweep (every few seconds) expires them: nobody calls recovery here.
-    wait_for(lambda: not status(operator, run_id)["leases"], "the leases never expired")
+    wait_until(lambda: not status(operator, run_id)["leases"], "the leases never expired")
     gate.touch()
     rerun = subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id],
                            env=daemon.env, cwd=operator.repo, capture_output=True, text=True,

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from striatum.daemon import envelope
-from tests.support.daemons import DaemonUnderTest, discard, new_daemon
+from tests.support.daemons import DaemonUnderTest, daemon_pair
 from tests.support.operator import Operator, new_repo
 from tests.support.servers import PgServer
 
@@ -28,16 +28,8 @@ JOBS = 500
 
 @pytest.fixture
 def pair(embedded_server: PgServer) -> Iterator[tuple[DaemonUnderTest, DaemonUnderTest]]:
-    database = embedded_server.clone()
-    first, second = new_daemon(database), new_daemon(database)
-    try:
-        first.start()
-        second.start()
-        yield first, second
-    finally:
-        discard(first)
-        discard(second)
-        embedded_server.drop(database)
+    with daemon_pair(embedded_server) as both:
+        yield both
 
 
 def wide_workflow(tmp_path: Path) -> Path:

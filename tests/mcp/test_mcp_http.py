@@ -17,15 +17,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.support.daemons import DaemonUnderTest
+from tests.support.waiting import free_port
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

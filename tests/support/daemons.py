@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,12 +11,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from striatum.store.connection import Database
-from tests.support.servers import world_traversable_tempdir
+from tests.support.servers import PgServer, world_traversable_tempdir
 
 BIN = Path(sys.executable).parent
 
@@ -111,3 +113,18 @@ def new_daemon(database: Database | None) -> DaemonUnderTest:
 def discard(daemon: DaemonUnderTest) -> None:
     daemon.stop()
     shutil.rmtree(daemon.base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def daemon_pair(server: PgServer) -> Iterator[tuple[DaemonUnderTest, DaemonUnderTest]]:
+    """Two daemons (two hosts, as far as they know) started on one fresh database."""
+    database = server.clone()
+    first, second = new_daemon(database), new_daemon(database)
+    try:
+        first.start()
+        second.start()
+        yield first, second
+    finally:
+        discard(first)
+        discard(second)
+        server.drop(database)

@@ -6,10 +6,12 @@ a template database once, and clones a fresh database per test from it (tens of 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +89,16 @@ def start_server(name: str) -> tuple[PgServer, Path]:
 def stop_server(server: PgServer, base: Path) -> None:
     server.cluster.stop()
     shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(name: str) -> Iterator[PgServer]:
+    """A server of its own (with its migrated template) for the block."""
+    started, base = start_server(name)
+    try:
+        yield started
+    finally:
+        stop_server(started, base)
 
 
 def system_pg_available() -> bool:

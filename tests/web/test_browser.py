@@ -23,6 +23,7 @@ from tests.e2e.test_supervisor import background_supervisor
 from tests.support import rpc
 from tests.support.daemons import BIN
 from tests.support.operator import Operator, example
+from tests.support.waiting import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DOCS_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -30,17 +31,10 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium browser in
                                 "(.ci/run installs Debian's)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def web(operator: Operator) -> Iterator[str]:
     """`striatum serve --web --allow-mutations` on a free port; its base URL."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(BIN / "striatum"), "serve", "--web", "--allow-mutations",
                                "--port", str(port)], env=operator.daemon.env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

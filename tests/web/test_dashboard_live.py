@@ -9,6 +9,7 @@ import time
 from tests.support import rpc
 from tests.support.daemons import BIN
 from tests.support.operator import Operator, example
+from tests.support.waiting import wait_until
 
 
 def test_the_dashboard_redraws_on_events_and_exits_when_the_run_ends(
@@ -21,10 +22,10 @@ def test_the_dashboard_redraws_on_events_and_exits_when_the_run_ends(
     reader = threading.Thread(target=_collect, args=(dashboard, seen))
     reader.start()
     try:
-        _wait_for(lambda: "RUNNING" in "".join(seen), "the first frame")
+        wait_until(lambda: "RUNNING" in "".join(seen), "the first frame")
         started = time.monotonic()
         rpc.call("run.pause", run_id=run_id)
-        _wait_for(lambda: "PAUSED" in "".join(seen), "a frame showing the pause")
+        wait_until(lambda: "PAUSED" in "".join(seen), "a frame showing the pause")
         assert time.monotonic() - started < 10  # an event, not the 30 s interval
         rpc.call("run.cancel", run_id=run_id)
         assert dashboard.wait(timeout=20) == 0
@@ -45,11 +46,3 @@ def _collect(process: subprocess.Popen[str], seen: list[str]) -> None:
     for line in process.stdout:
         seen.append(line)
 
-
-def _wait_for(condition: object, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
