@@ -6,6 +6,7 @@ The server is a subprocess; every call goes to a real striatumd on a real Postgr
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,8 +78,8 @@ async def _drive_review_run(daemon: DaemonUnderTest, repo: Path) -> None:
     async with mcp_client(daemon, repo, daemon.token("operator")) as operator:
         assert (await call(operator, "whoami"))["role"] == "operator"
         await call(operator, "adopt")
-        run_id = (await call(operator, "run_prepare",
-                             workflow=str(example("review-flow"))))["run_id"]
+        workflow = os.path.relpath(example("review-flow"), repo)  # as the guide shows it
+        run_id = (await call(operator, "run_prepare", workflow=workflow))["run_id"]
         await call(operator, "run_start", run_id=run_id, no_supervise=True)
         session = (await call(operator, "register_session", role="operator"))["session_id"]
         denied = await refused(operator, "token_create", role="reader")

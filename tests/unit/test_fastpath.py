@@ -19,7 +19,8 @@ def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any
     """What the full CLI sends for argv, or None when it refuses the arguments."""
     sent: list[tuple[Any, ...]] = []
 
-    def record(method: str, params: dict[str, Any], *, as_role: str | None = None) -> Any:
+    def record(method: str, params: dict[str, Any], *, as_role: str | None = None,
+               token: str | None = None) -> Any:
         sent.append((method, params, as_role))
         return {}
 

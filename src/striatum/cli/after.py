@@ -30,9 +30,8 @@ def adopt_profile(result: dict[str, Any], local: dict[str, Any]) -> dict[str, An
     from striatum.skills import install
 
     repo = Path(result["path"])
-    chosen = install.PROFILES if profile == "all" else (profile,)
     skills = install.install(profile, repo)
-    mcp = [registration.register(name, repo) for name in chosen]
+    mcp = [registration.register(name, repo) for name in install.profiles_of(profile)]
     return {**result, "profile": profile, "skills": skills["directories"], "mcp": mcp,
             "done": _summary(result, skills["directories"], mcp)}
 

@@ -41,13 +41,11 @@ def parse(argv: list[str]) -> Invocation | None:
 def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum import errors
-    from striatum.cli import after, client, local_params, render
+    from striatum.cli import render
+    from striatum.cli.invoke import invoke
 
     try:
-        params = local_params.complete(invocation.verb, invocation.params, None)
-        params, local = local_params.split_local(invocation.verb, params)
-        result = client.call(invocation.verb.name, params, as_role=invocation.as_role)
-        result = after.run_hook(invocation.verb.after, result, local)
+        result = invoke(invocation.verb, invocation.params, as_role=invocation.as_role)
         render.show(result, as_json=invocation.as_json)
     except errors.StriatumError as error:
         _report(error.message, error.hint)

@@ -33,15 +33,15 @@ def command_for(verb: Verb) -> click.Command:
                                help="Print the result as JSON on stdout."))
 
     def callback(as_json: bool, **values: Any) -> None:
-        from striatum.cli import after, client, local_params, render
+        from striatum.cli import render
+        from striatum.cli.invoke import invoke
 
         options = click.get_current_context().find_root().obj or {}
         sent = {k: v for k, v in values.items() if v is not None}
         repo = options.get("repo")
-        sent = local_params.complete(verb, sent, None if repo is None else str(repo))
-        sent, local = local_params.split_local(verb, sent)
-        result = client.call(verb.name, sent, as_role=options.get("as_role"))
-        render.show(after.run_hook(verb.after, result, local), as_json=as_json)
+        result = invoke(verb, sent, repo=None if repo is None else str(repo),
+                        as_role=options.get("as_role"))
+        render.show(result, as_json=as_json)
 
     help_text = verb.summary + (f"\n\n{verb.description}" if verb.description else "")
     help_text += f"\n\nNeeds capability '{verb.capability.value}'."

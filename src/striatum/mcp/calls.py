@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from striatum import errors
-from striatum.cli import after, client, local_params
+from striatum.cli import local_params
+from striatum.cli.invoke import invoke
 from striatum.mcp.tools import TOOLS
 
 
@@ -41,11 +42,8 @@ def _call(name: str, arguments: dict[str, Any], token: str | None) -> Any:
     if spec is None:
         raise errors.NotFound(f"no tool {name!r}", hint="list the tools: tools/list")
     verb = spec.verb
-    checked = verb.validate(arguments)  # local params too: they never reach the daemon
-    sent = {k: v for k, v in checked.items() if k in arguments and v is not None}
-    sent = local_params.complete(verb, sent, None)
-    sent, local = local_params.split_local(verb, sent)
-    result = client.call(verb.name, sent, token=token)
-    if token is not None:  # what the hook starts (a supervisor) acts as the caller, too
-        local["caller_token"] = token
-    return after.run_hook(verb.after, result, local)
+    given = {k: v for k, v in arguments.items() if v is not None}
+    # Paths relative to the server's cwd first (as the CLI does), then the verb's checks:
+    # local params too, since they never reach the daemon.
+    verb.validate(local_params.complete(verb, given, None))
+    return invoke(verb, given, token=token)

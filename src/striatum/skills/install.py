@@ -27,14 +27,19 @@ MANIFEST = ".striatum-skills.json"
 OUR_PATH = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*/SKILL\.md$")
 
 
-def targets(profile: str, base: Path) -> dict[Path, list[str]]:
-    """Skills directory -> the profiles it serves."""
+def profiles_of(profile: str) -> tuple[str, ...]:
+    """`all` or one profile, as the profiles it names."""
     chosen = PROFILES if profile == "all" else (profile,)
     if any(p not in PROFILES for p in chosen):
         raise errors.UsageError(f"--profile {profile}: choose one of "
                                 f"{', '.join(PROFILES)}, all", parameter="profile")
+    return chosen
+
+
+def targets(profile: str, base: Path) -> dict[Path, list[str]]:
+    """Skills directory -> the profiles it serves."""
     found: dict[Path, list[str]] = {}
-    for name in chosen:
+    for name in profiles_of(profile):
         found.setdefault(base / SKILL_DIRS[name], []).append(name)
     return found
 
