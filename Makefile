@@ -30,7 +30,7 @@ typecheck: install
 	$(BIN)/mypy
 
 # One embedded cluster, every benchmark, one JSON report in bench/report.json (~8 minutes).
-# Each bench also runs alone: python -m bench.chain | cli | run | lanes | heartbeats | corpus | live
+# Each bench also runs alone: python -m bench.chain | cli | mcp | run | lanes | heartbeats | live | corpus
 bench: install
 	$(BIN)/python -m bench.report
 

@@ -1,12 +1,12 @@
 """`make bench`: every benchmark in one go on one embedded cluster, one JSON report.
 
 Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb round trips
-(bench.cli), the run engine at 200 and 1,000 jobs (bench.run: does the per-job overhead stay
-flat?), the supervisor with instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes
-(bench.heartbeats), live views (bench.live: how fast a long poll hears of a commit), the
-daemon's RSS after that load, corpus export and verification
-(bench.corpus) and, last because it loads a million events, the chain (bench.chain). Writes
-bench/report.json and prints it.
+(bench.cli), an MCP tool call against the same verb over RPC (bench.mcp), the run engine at
+200 and 1,000 jobs (bench.run: does the per-job overhead stay flat?), the supervisor with
+instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes (bench.heartbeats), live
+views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
+corpus export and verification (bench.corpus) and, last because it loads a million events,
+the chain (bench.chain). Writes bench/report.json and prints it.
 
 Usage: python -m bench.report [--quick] [--out bench/report.json]
 """
@@ -21,16 +21,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import chain, cli, corpus, heartbeats, lanes, live, run
+from bench import chain, cli, corpus, heartbeats, lanes, live, mcp, run
 from bench.scratch import daemon_home
 
 ROOT = Path(__file__).parents[1]
 FULL = {"cli_runs": 30, "jobs": (200, 1000), "lane_jobs": 200, "heartbeat_lanes": 50,
         "heartbeat_s": 120.0, "corpus_events": 50_000, "chain_events": [100_000, 1_000_000],
-        "append_s": 3.0, "live_rounds": 100}
+        "append_s": 3.0, "live_rounds": 100, "mcp_calls": 200}
 QUICK = {"cli_runs": 5, "jobs": (50, 200), "lane_jobs": 50, "heartbeat_lanes": 10,
          "heartbeat_s": 5.0, "corpus_events": 2_000, "chain_events": [10_000],
-         "append_s": 0.5, "live_rounds": 20}
+         "append_s": 0.5, "live_rounds": 20, "mcp_calls": 20}
 
 
 def collect(sizes: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +39,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
     with daemon_home("report") as base:
         home = base / "home"
         report["cli"] = cli.measure(dict(os.environ), home, sizes["cli_runs"])
+        report["mcp"] = mcp.measure(sizes["mcp_calls"])
         report["run"] = [run.measure(jobs) for jobs in sizes["jobs"]]
         small, large = (r["overhead_per_job_ms"] for r in report["run"])
         report["run_flatness"] = {"jobs": list(sizes["jobs"]),
