@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: install test test-faults lint typecheck bench demo docs clean
+.PHONY: install test test-faults test-agents lint typecheck bench demo docs clean
 
 install: $(STAMP)
 
@@ -18,10 +18,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: install
-	$(BIN)/pytest -n $(JOBS) -q -m "not slow"
+	$(BIN)/pytest -n $(JOBS) -q -m "not slow and not agents"
 
 test-faults: install
-	$(BIN)/pytest -n $(JOBS) -q -m slow
+	$(BIN)/pytest -n $(JOBS) -q -m "slow and not agents"
+
+# The real Claude Code, Codex and Gemini CLIs (installed once from npm into
+# $STRIATUM_AGENTS_CACHE, default ~/.cache/striatum/agents) against a scripted model on loopback.
+test-agents: install
+	$(BIN)/pytest -n $(JOBS) -q -m agents tests/agents
 
 lint: install
 	$(BIN)/ruff check src tests bench
