@@ -94,6 +94,12 @@ def anchors_file() -> Path:
     return home() / "anchors.json"
 
 
+def worktree(repo_id: str, run_id: str) -> Path:
+    """A run's git worktree: under the home, outside the checkout, because agent CLIs walk up
+    from their working directory and would load the checkout's untracked settings files."""
+    return home() / "worktrees" / repo_id / run_id
+
+
 def database_url() -> str | None:
     """`STRIATUM_DATABASE_URL`, or None for the embedded default."""
     return setting("STRIATUM_DATABASE_URL")

@@ -94,7 +94,12 @@ def test_the_code_change_example_in_a_repository_with_history(operator: Operator
     run_id = operator.prepare(example("code-change-flow"))
     result = supervise(operator, run_id)
     assert result.returncode == 0, result.stderr
-    assert (operator.repo / ".striatum" / "worktrees" / run_id / ".git").exists()
+    # The worktree lives in Striatum's home, outside the checkout (agent CLIs walk up from
+    # their working directory and would load the checkout's untracked settings).
+    repo_id = status(operator, run_id)["run"]["repo_id"]
+    worktree = operator.daemon.base / "home" / "worktrees" / repo_id / run_id
+    assert (worktree / ".git").exists()
+    assert not (operator.repo / ".striatum" / "worktrees").exists()
     artifacts = operator.cli("list", "artifacts", "--run-id", run_id)["artifacts"]
     assert all((operator.repo / a["path"]).is_file() for a in artifacts)
 
@@ -111,12 +116,15 @@ def test_the_checkpoint_example_waits_for_the_human_then_finishes(operator: Oper
     assert status(operator, run_id)["run"]["state"] == "succeeded"
 
 
-def _stub_workflow(tmp_path: Path, provider: str, model: str | None = None) -> Path:
+def _stub_workflow(tmp_path: Path, provider: str, model: str | None = None,
+                   env: dict[str, str] | None = None) -> Path:
     folder = tmp_path / "wf"
     folder.mkdir(exist_ok=True)
     lane: dict[str, Any] = {"provider": provider, "timeout_s": 30, "max_attempts": 1}
     if model:
         lane["model"] = model
+    if env:
+        lane["env"] = env
     (folder / "workflow.json").write_text(json.dumps({
         "schema_version": "striatum.workflow.v1", "id": "stub", "name": "Stub",
         "lanes": {"agent": lane},
@@ -128,8 +136,7 @@ def _stub_workflow(tmp_path: Path, provider: str, model: str | None = None) -> P
 STUB = """#!{python}
 import json, os, sys
 from pathlib import Path
-record = {{"argv": sys.argv[1:], "stdin": sys.stdin.read(),
-          "env": {{k: v for k, v in os.environ.items() if k.startswith("STRIATUM_")}}}}
+record = {{"argv": sys.argv[1:], "stdin": sys.stdin.read(), "env": dict(os.environ)}}
 Path(os.environ["STUB_LOG"]).write_text(json.dumps(record))
 Path(os.environ["STRIATUM_OUTPUT"]).write_text("---\\nverdict: accept\\n---\\nstub\\n")
 """
@@ -138,10 +145,11 @@ Path(os.environ["STRIATUM_OUTPUT"]).write_text("---\\nverdict: accept\\n---\\nst
 @pytest.mark.parametrize(("provider", "executable", "flags"), [
     ("claude_code", "claude", ["-p", "--output-format", "json", "--permission-mode",
                                 "acceptEdits", "--model", "opus"]),
-    ("codex", "codex", ["exec", "--json", "--sandbox", "workspace-write", "--model", "opus",
-                        "-"]),
+    ("codex", "codex", ["exec", "--json", "--skip-git-repo-check", "--sandbox",
+                        "workspace-write", "-c", "features.unbounded_connection_retries=false",
+                        "--model", "opus", "-"]),
     ("gemini", "gemini", ["--output-format", "json", "--approval-mode", "auto_edit",
-                        "--model", "opus", "-p"]),
+                          "--skip-trust", "--model", "opus", "-p"]),
 ])
 def test_each_profile_passes_its_headless_flags_and_the_prompt(
     operator: Operator, tmp_path: Path, provider: str, executable: str, flags: list[str]
@@ -151,15 +159,26 @@ def test_each_profile_passes_its_headless_flags_and_the_prompt(
     (stubs / executable).write_text(STUB.format(python=sys.executable))
     (stubs / executable).chmod(0o755)
     log = tmp_path / "stub.json"
-    run_id = operator.prepare(_stub_workflow(tmp_path, provider, "opus"))
-    env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": str(log)}
+    run_id = operator.prepare(_stub_workflow(tmp_path, provider, "opus",
+                                             env={"STUB_LOG": "${STUB_LOG}", "MODE": "test"}))
+    keys = {"ANTHROPIC_API_KEY": "a-key", "OPENAI_API_KEY": "o-key", "GEMINI_API_KEY": "g-key",
+            "UNRELATED_SECRET": "s"}
+    env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": str(log), **keys}
     result = supervise(operator, run_id, env=env)
     assert result.returncode == 0, result.stderr
     record = json.loads(log.read_text())
     assert record["argv"][:len(flags)] == flags
     assert "# draft" in record["stdin"] and "## Write" in record["stdin"]
-    assert record["env"]["STRIATUM_TOKEN"].startswith("stm_")
-    assert record["env"]["STRIATUM_JOB_ID"] == "draft"
+    agent_env = record["env"]
+    assert agent_env["STRIATUM_TOKEN"].startswith("stm_")
+    assert agent_env["STRIATUM_JOB_ID"] == "draft"
+    # The lane's env: a literal, and a reference filled from the supervisor's environment.
+    assert agent_env["MODE"] == "test" and agent_env["STUB_LOG"] == str(log)
+    # Only this provider's key reaches the agent; nothing unrelated does.
+    own = {"claude_code": "ANTHROPIC_API_KEY", "codex": "OPENAI_API_KEY",
+           "gemini": "GEMINI_API_KEY"}[provider]
+    assert agent_env[own] == keys[own]
+    assert not (set(keys) - {own}) & set(agent_env)
 
 
 def test_an_agent_that_exits_0_without_its_outputs_has_failed(
@@ -355,22 +374,62 @@ def test_one_supervisor_per_run(operator: Operator, tmp_path: Path) -> None:
         assert first.wait(30) == 0
 
 
-def test_a_job_commits_only_inside_its_scope_and_never_a_symlink(operator: Operator,
-                                                                 tmp_path: Path) -> None:
+def _scoped_run(operator: Operator, tmp_path: Path, script: str,
+                forbidden: list[str] | None = None) -> str:
     commit_file(operator.repo, "README.md", "x\n")
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]
-    document["lanes"]["agent"]["command"] = ["sh", "-c",
-        'mkdir -p src .github && echo a > src/a.py && echo evil > .github/x.yml '
-        '&& echo ok > "$STRIATUM_OUTPUT"']
+    document["forbidden_paths"] = forbidden or []
+    document["lanes"]["agent"]["command"] = ["sh", "-c", script]
     workflow.write_text(json.dumps(document))
-    run_id = operator.prepare(workflow)
-    assert supervise(operator, run_id).returncode == 0
-    files_on_branch = subprocess.run(
+    return operator.prepare(workflow)
+
+
+def _branch_files(operator: Operator, run_id: str) -> list[str]:
+    return subprocess.run(
         ["git", "-C", str(operator.repo), "show", "--name-only", "--format=",
          f"striatum/{run_id}"], capture_output=True, text=True, check=True).stdout.split()
-    assert files_on_branch == ["src/a.py"]
+
+
+def test_a_job_commits_only_inside_its_scope(operator: Operator, tmp_path: Path) -> None:
+    run_id = _scoped_run(operator, tmp_path, 'mkdir -p src && echo a > src/a.py '
+                         '&& echo ok > "$STRIATUM_OUTPUT"')
+    assert supervise(operator, run_id).returncode == 0
+    assert _branch_files(operator, run_id) == ["src/a.py"]
+
+
+def test_an_edit_outside_the_write_scope_fails_the_attempt_loudly(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """Never silently dropped: the attempt fails naming the path, and the edit is thrown
+    away (no later job of the run finds it in the worktree)."""
+    run_id = _scoped_run(operator, tmp_path, 'mkdir -p src .github && echo a > src/a.py '
+                         '&& echo evil > .github/x.yml && echo ok > "$STRIATUM_OUTPUT"')
+    supervise(operator, run_id)
+    final = status(operator, run_id)
+    assert final["jobs"][0]["state"] == "failed"
+    (blocker,) = final["open_blockers"]
+    assert ".github/x.yml outside its write scope" in blocker["reason"]
+    assert "discarded" in blocker["reason"]
+    worktree = (operator.daemon.base / "home" / "worktrees" / final["run"]["repo_id"]
+                / run_id)
+    assert not (worktree / ".github").exists() and not (worktree / "src" / "a.py").exists()
+    tips = [subprocess.run(["git", "-C", str(operator.repo), "rev-parse", ref],
+                           capture_output=True, text=True, check=True).stdout
+            for ref in ("HEAD", f"striatum/{run_id}")]
+    assert tips[0] == tips[1]  # nothing was committed on the run's branch
+
+
+def test_an_edit_of_a_forbidden_path_fails_even_inside_the_scope(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _scoped_run(operator, tmp_path, 'mkdir -p src/vendor && echo a > src/vendor/x.py '
+                         '&& echo ok > "$STRIATUM_OUTPUT"', forbidden=["src/vendor"])
+    supervise(operator, run_id)
+    final = status(operator, run_id)
+    (blocker,) = final["open_blockers"]
+    assert "forbidden path(s) src/vendor/x.py" in blocker["reason"]
 
 
 def test_an_agent_cannot_switch_to_the_principal_token(operator: Operator,
@@ -385,3 +444,51 @@ def test_an_agent_cannot_switch_to_the_principal_token(operator: Operator,
     run_id = operator.prepare(workflow)
     assert supervise(operator, run_id).returncode == 0
     assert "--as is refused" in marker.read_text()
+
+
+def test_a_missing_cli_fails_the_job_at_once_with_the_install_hint(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """A launch that cannot start is permanent: one attempt, not three, and the escalation
+    says what to install."""
+    workflow = _stub_workflow(tmp_path, "claude_code")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"]["max_attempts"] = 3
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    supervise(operator, run_id, env={"PATH": f"{empty}:/usr/bin:/bin"})
+    final = status(operator, run_id)
+    assert final["jobs"][0]["state"] == "failed" and final["jobs"][0]["attempt"] == 1
+    (blocker,) = final["open_blockers"]
+    assert "`claude` is not on PATH" in blocker["reason"]
+    assert "npm install -g @anthropic-ai/claude-code" in blocker["reason"]
+
+
+FAKE_CLAUDE = """#!/bin/sh
+cat > /dev/null
+echo '{body}'
+exit {code}
+"""
+
+
+@pytest.mark.parametrize(("body", "code", "said"), [
+    ('{"type": "result", "subtype": "success", "is_error": true, '
+     '"result": "API Error: 401 invalid x-api-key"}', 1, "API Error: 401 invalid x-api-key"),
+    ('{"type": "result", "subtype": "success", "is_error": false, "result": "done", '
+     '"permission_denials": [{"tool_name": "Bash", "tool_use_id": "t1"}]}', 0,
+     "refused permission for Bash"),
+])
+def test_the_cli_error_in_its_json_output_is_quoted_with_the_log_that_holds_it(
+    operator: Operator, tmp_path: Path, body: str, code: int, said: str
+) -> None:
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "claude").write_text(FAKE_CLAUDE.format(body=body, code=code))
+    (stubs / "claude").chmod(0o755)
+    run_id = operator.prepare(_stub_workflow(tmp_path, "claude_code"))
+    supervise(operator, run_id, env={"PATH": f"{stubs}:{os.environ['PATH']}"})
+    (blocker,) = status(operator, run_id)["open_blockers"]
+    assert said in blocker["reason"]
+    assert "stdout.log" in blocker["reason"] and "stderr.log" not in blocker["reason"]

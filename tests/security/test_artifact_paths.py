@@ -182,12 +182,14 @@ def test_a_path_that_cannot_be_a_file_name_is_refused_naming_the_parameter(
 @contextlib.contextmanager
 def worktree_of(leased: Leased) -> Iterator[Path]:
     """The run's worktree (where a supervised agent writes), removed afterwards."""
-    worktree = leased.repo / ".striatum" / "worktrees" / leased.run_id
+    repo_id = leased.daemon.json("status", "--run-id", leased.run_id)["run"]["repo_id"]
+    worktrees = leased.daemon.base / "home" / "worktrees"
+    worktree = worktrees / repo_id / leased.run_id
     (worktree / SCOPE).mkdir(parents=True)
     try:
         yield worktree
     finally:
-        shutil.rmtree(leased.repo / ".striatum" / "worktrees")
+        shutil.rmtree(worktrees)
 
 
 def test_a_hard_link_in_the_run_worktree_is_not_copied_into_the_repository(

@@ -53,9 +53,18 @@ CASES: list[tuple[str, Doc, str, str]] = [
      "$.lanes.author.timeout_s", "greater than"),
     ("command lane without argv", mutate(base, lambda d: d["lanes"]["author"].update(
         provider="command")), "$.lanes.author.command", "argv"),
-    ("unknown placeholder", mutate(base, lambda d: d["lanes"]["author"].update(
-        provider="command", command=["run", "{secret}"])), "$.lanes.author.command[1]",
-     "unknown placeholder"),
+    ("lane env name", mutate(base, lambda d: d["lanes"]["author"].update(
+        env={"1BAD": "x"})), "$.lanes.author.env['1BAD']", "not a variable name"),
+    ("lane env reserved", mutate(base, lambda d: d["lanes"]["author"].update(
+        env={"STRIATUM_TOKEN": "x"})), "$.lanes.author.env.STRIATUM_TOKEN", "set by Striatum"),
+    ("lane env malformed reference", mutate(base, lambda d: d["lanes"]["author"].update(
+        env={"KEY": "${OPEN"})), "$.lanes.author.env.KEY", "malformed reference"),
+    ("lane env not a string", mutate(base, lambda d: d["lanes"]["author"].update(
+        env={"KEY": 3})), "$.lanes.author.env.KEY", "string"),
+    ("context doc outside", mutate(base, lambda d: d.update(context_docs=["../x.md"])),
+     "$.context_docs[0]", "'..'"),
+    ("forbidden artifact root", mutate(base, lambda d: d.update(forbidden_paths=["docs"])),
+     "$.forbidden_paths[0]", "forbids the artifact root"),
     ("unknown lane", mutate(base, lambda d: job(d, "draft").update(lane="ghost")),
      "$.jobs[0].lane", "unknown lane 'ghost'"),
     ("task without lane", mutate(base, lambda d: job(d, "draft").pop("lane")),

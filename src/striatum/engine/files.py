@@ -107,21 +107,6 @@ def _read_regular(path: Path, limit: int, *, single_link: bool = False) -> bytes
     return data if data is not None and len(data) <= limit else None
 
 
-def front_matter(text: str) -> dict[str, str]:
-    """The `key: value` lines of a Markdown text's leading --- block (no YAML library)."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return {}
-    found: dict[str, str] = {}
-    for line in lines[1:50]:
-        if line.strip() == "---":
-            return found
-        key, sep, value = line.partition(":")
-        if sep:
-            found[key.strip()] = value.strip().strip("'\"")
-    return {}
-
-
 # Copying declared outputs from a run's worktree into the repository (the supervisor does it
 # after an agent exits; publishing does it when an agent publishes from its worktree).
 def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root: str) -> bool:

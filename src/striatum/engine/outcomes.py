@@ -23,12 +23,19 @@ def end_attempt(ctx: Context, run: Run, job: JobRow, lease_id: str, *, lease_out
                   outcome=lease_outcome, attempt=job.attempt, reason=reason)
 
 
-def after_failure(ctx: Context, run: Run, job: JobRow, *, why: str) -> None:
+def after_failure(ctx: Context, run: Run, job: JobRow, *, why: str,
+                  permanent: bool = False) -> None:
     """A failed or expired attempt: retry as a new attempt, or fail with a blocker.
 
-    Only failures since the job last succeeded count (a release or a revision does not)."""
+    Only failures since the job last succeeded count (a release or a revision does not). A
+    permanent failure (the agent cannot even start) is not retried: another try would fail
+    the same way, so the human hears of it at once."""
     failures = runs.count_failure(ctx.conn, run.run_id, job.job_id)
     decision = plan.after_failed_attempt(failures, job.max_attempts)
+    if permanent:
+        progress.move_job(ctx, run, job, JobState.FAILED, reason=why, attempt=job.attempt)
+        open_escalation(ctx, run, job.job_id, "cannot_start", f"{job.job_id}: {why}")
+        return
     if decision == AttemptDecision.RETRY:
         progress.move_job(ctx, run, job, JobState.READY, reason=why, attempt=job.attempt)
         return

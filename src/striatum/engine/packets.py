@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from striatum.engine import files, snapshot
-from striatum.store import records, runs
+from striatum.engine import commits, files, snapshot
+from striatum.model import verdict_text
+from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
 
@@ -19,6 +21,14 @@ def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, An
     revision = revision_input(ctx, run, job)
     expected = snapshot.expected_artifacts(run, job.job_id, attempt)
     lease_id = lease["lease_id"]
+    brief = Brief(run_id=run.run_id, job_id=job.job_id, kind=job.kind, attempt=attempt,
+                  max_attempts=job.max_attempts, lease_id=lease_id,
+                  write_scope=snapshot.write_scope(run, job.job_id, attempt),
+                  forbidden=snapshot.forbidden_paths(run),
+                  context_docs=snapshot.context_docs(run),
+                  under_review=under_review(ctx, run, spec),
+                  human_notes=records.human_notes(ctx.conn, run.run_id,
+                                                  [job.job_id, *job.depends_on]))
     return {
         "job": {"run_id": run.run_id, "job_id": job.job_id, "kind": job.kind,
                 "title": spec.get("title", ""), "lane": job.lane,
@@ -27,17 +37,50 @@ def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, An
         "lease": {"lease_id": lease_id, "expires_at": lease["expires_at"], "ttl_s": ttl_s},
         "token": lane_token,
         "repo": run.repo_path,
-        "prompt": render_prompt(run, spec, inputs, revision, expected),
+        "prompt": render_prompt(run, spec, inputs, revision, expected, brief),
         "inputs": inputs,
         "revision": revision,
         "expected_artifacts": expected,
-        "write_scope": snapshot.write_scope(run, job.job_id),
+        "write_scope": brief.write_scope,
+        "forbidden_paths": brief.forbidden,
+        "context_docs": brief.context_docs,
+        "under_review": brief.under_review,
+        "human_notes": brief.human_notes,
         "commands": follow_ups(lease_id, job.kind, expected),
         # For supervisors: how to run this job's agent.
         "lane_spec": dict(lane),  # a copy: the snapshot is shared, read-only, per process
         "workflow_dir": str(Path(run.workflow_path).parent) if run.workflow_path else None,
         "artifact_root": snapshot.artifact_root(run),
     }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Brief:
+    """What the agent must know about its lease, beyond the task itself."""
+
+    run_id: str
+    job_id: str
+    kind: str
+    attempt: int
+    max_attempts: int
+    lease_id: str
+    write_scope: list[str]
+    forbidden: list[str]
+    context_docs: list[str]
+    under_review: dict[str, Any] | None
+    human_notes: list[dict[str, Any]]
+
+
+def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any] | None:
+    """For a review: the attempt it judges, with that attempt's commit and diff."""
+    gate = spec.get("review")
+    if spec["kind"] != "review" or not gate:
+        return None
+    target = runs.job(ctx.conn, run.run_id, gate["target"])
+    sha, model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=target.job_id,
+                                     attempt=target.attempt)
+    return {"job_id": target.job_id, "attempt": target.attempt, "commit": sha,
+            "model": model, "diff": commits.show(Path(run.repo_path), sha) if sha else None}
 
 
 def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, Any]]:
@@ -77,7 +120,8 @@ def revision_input(ctx: Context, run: Run, job: JobRow) -> dict[str, Any] | None
 
 
 def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
-                  revision: dict[str, Any] | None, expected: list[dict[str, Any]]) -> str:
+                  revision: dict[str, Any] | None, expected: list[dict[str, Any]],
+                  brief: Brief) -> str:
     roles = run.workflow.get("roles", {})
     parts = []
     role_text = snapshot.file_text(run, roles.get(spec.get("role") or ""))
@@ -85,6 +129,15 @@ def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
         parts.append(role_text.strip())
     parts.append(snapshot.file_text(run, spec.get("prompt")).strip()
                  or f"# {spec['id']}\n\n{spec.get('title', '')}")
+    parts.append(_job_section(brief))
+    if brief.context_docs:
+        parts.append("## Read first\n\n" + "\n".join(f"- `{d}`" for d in brief.context_docs))
+    if brief.human_notes:
+        parts.append("## From the human\n\n" + "\n".join(
+            f"- On `{n['job_id']}` ({n['kind']}, {n['outcome']}): {n['note']}"
+            for n in brief.human_notes))
+    if brief.under_review is not None:
+        parts.append(_review_section(brief.under_review))
     if inputs:
         parts.append("## Inputs\n\n" + "\n".join(
             f"- `{i['path']}` (from {i['job_id']}, attempt {i['attempt']})" for i in inputs))
@@ -97,9 +150,42 @@ def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
         parts.append("## Write\n\n" + "\n".join(
             f"- `{e['path']}`{' (required)' if e['required'] else ''}" for e in expected))
     if spec["kind"] == "review":
-        parts.append("## Verdict\n\nEnd with front matter `verdict: accept|needs_revision|"
-                     "reject`, or run the verdict command.")
+        target = expected[0]["path"] if expected else "your review file"
+        parts.append(f"## Verdict\n\nStart `{target}` with this front matter, choosing one "
+                     f"value:\n\n{verdict_text.FORMAT}\n\nIt is read when the job "
+                     "completes. (An operator holding the lease may give it with the "
+                     "`verdict` tool instead.)")
     return "\n\n".join(parts) + "\n"
+
+
+def _job_section(brief: Brief) -> str:
+    lines = [f"- Run: `{brief.run_id}`; job: `{brief.job_id}` ({brief.kind}), attempt "
+             f"{brief.attempt} of {brief.max_attempts}",
+             f"- Lease: `{brief.lease_id}` (also in $STRIATUM_LEASE)",
+             "- You may write only under: " + ", ".join(f"`{s}`" for s in brief.write_scope)]
+    if brief.forbidden:
+        lines.append("- Never change: " + ", ".join(f"`{p}`" for p in brief.forbidden))
+    lines.append("- Changes anywhere else fail this attempt and are thrown away.")
+    return "## This job\n\n" + "\n".join(lines)
+
+
+def _review_section(target: dict[str, Any]) -> str:
+    head = f"## Under review\n\nJob `{target['job_id']}`, attempt {target['attempt']}"
+    if not target["commit"]:
+        return head + ": it changed no code (judge its artifacts under Inputs)."
+    head += f": commit `{target['commit']}` (`git show {target['commit']}`)."
+    if target["diff"] is None:
+        return head
+    fence = "`" * max(3, _longest_backtick_run(target["diff"]) + 1)
+    return f"{head}\n\n{fence}diff\n{target['diff'].rstrip()}\n{fence}"
+
+
+def _longest_backtick_run(text: str) -> int:
+    longest = current = 0
+    for char in text:
+        current = current + 1 if char == "`" else 0
+        longest = max(longest, current)
+    return longest
 
 
 def follow_ups(lease_id: str, kind: str, expected: list[dict[str, Any]]) -> dict[str, str]:

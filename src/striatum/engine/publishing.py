@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from striatum import paths
 from striatum.engine import files, progress, snapshot
 from striatum.engine.ids import new_id
 from striatum.store import records
@@ -20,9 +21,9 @@ def publish(ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str,
     A supervised agent works in the run's worktree: an output it names there is first
     copied to the same path in the repository (artifact root only, never through a symlink).
     """
-    repo, scopes = Path(run.repo_path), snapshot.write_scope(run, job.job_id)
+    repo, scopes = Path(run.repo_path), snapshot.write_scope(run, job.job_id, job.attempt)
     files.check_relative(relative, scopes)  # before any file is looked at or copied
-    worktree = repo / ".striatum" / "worktrees" / run.run_id
+    worktree = paths.worktree(run.repo_id, run.run_id)
     if worktree.is_dir() and not os.path.lexists(repo / relative):
         files.copy_from_worktree(worktree, repo, relative, snapshot.artifact_root(run))
     path = files.check_path(repo, relative, scopes)

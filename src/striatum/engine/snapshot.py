@@ -35,9 +35,23 @@ def artifact_root(run: Run) -> str:
     return root
 
 
-def write_scope(run: Run, job_id: str) -> list[str]:
+def write_scope(run: Run, job_id: str, attempt: int | None = None) -> list[str]:
+    """The job's write scope; for an attempt, a scope inside the artifact root is moved to
+    that attempt's folder the way its artifacts are (`attempt_path`), so a scope validated
+    against the declared artifact paths also holds the paths the attempt really writes."""
     scope = job_spec(run, job_id).get("write_scope")
-    return list(scope) if scope is not None else [artifact_root(run)]
+    scopes = list(scope) if scope is not None else [artifact_root(run)]
+    if attempt is None:
+        return scopes
+    return [attempt_path(run, job_id, attempt, s) for s in scopes]
+
+
+def forbidden_paths(run: Run) -> list[str]:
+    return list(run.workflow.get("forbidden_paths", []))
+
+
+def context_docs(run: Run) -> list[str]:
+    return list(run.workflow.get("context_docs", []))
 
 
 def attempt_path(run: Run, job_id: str, attempt: int, declared: str) -> str:

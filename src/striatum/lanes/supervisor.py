@@ -16,14 +16,16 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from striatum import errors
 from striatum.cli import client
 from striatum.engine import files
-from striatum.lanes import agent_process, profiles, worktrees
+from striatum.lanes import agent_process, attempt_end, environment, profiles, scope_check, worktrees
 from striatum.lanes.agent_process import AgentProcess
+from striatum.lanes.attempt_end import launch_failure
 from striatum.lanes.watchdog import Watchdog
 from striatum.model.workflow.paths import within
 
@@ -61,13 +63,17 @@ class Supervisor:
 
     def run(self) -> str:
         """Work until the run ends (or a signal); return the run's final state."""
+        from striatum import paths
+
         status = self.call("status", run_id=self.run_id)
         self.repo = Path(status["run"]["repo"])
         self.artifact_root = status["run"]["artifact_root"].rstrip("/")
         with self._only_supervisor():
             agent_process.kill_leftovers(self.repo / ".striatum" / "runs" / self.run_id,
                                          self.run_id)
-            self.workdir = (worktrees.ensure(self.repo, self.run_id)
+            self.workdir = (worktrees.ensure(self.repo, self.run_id,
+                                             paths.worktree(status["run"]["repo_id"],
+                                                            self.run_id))
                             if worktrees.usable(self.repo) else self.repo)
             self.session = self.call("register-session", role="operator")["session_id"]
             signal.signal(signal.SIGTERM, self._stop)
@@ -183,16 +189,21 @@ class Supervisor:
                   "output": packet["expected_artifacts"][0]["path"]
                   if packet["expected_artifacts"] else "",
                   "job_id": job["job_id"], "attempt": str(job["attempt"]),
-                  "run_id": self.run_id, "artifact_root": packet.get("artifact_root") or ""}
+                  "run_id": self.run_id, "artifact_root": packet.get("artifact_root") or "",
+                  "lease_id": packet["lease"]["lease_id"]}
         lane = packet["lane_spec"]
         try:
             invocation = profiles.invocation(lane, values)
+            env = environment.build(lane, self._lease_vars(packet, prompt, fifo), os.environ,
+                                    scratch)
             agent = agent_process.launch(
-                invocation, cwd=self.workdir, env=self._env(packet, prompt, fifo),
-                scratch=scratch, timeout_s=float(lane.get("timeout_s", 1800)), packet=packet)
+                invocation, cwd=self.workdir, env=env, scratch=scratch,
+                timeout_s=float(lane.get("timeout_s", 1800)), packet=packet)
         except (errors.StriatumError, OSError) as error:
-            self._quietly("fail", lease=packet["lease"]["lease_id"],
-                          reason=f"could not launch the agent: {error}")
+            # Another attempt would fail the same way: fail the job now, not three times.
+            self._quietly("fail", lease=packet["lease"]["lease_id"], permanent=True,
+                          reason=launch_failure(lane, error))
+            self.log(f"{job['job_id']}: {launch_failure(lane, error)}")
             return
         self.running[agent.lease_id] = agent
         self.watchdog.watch(agent.process.pid)  # its group: the agent leads a new session
@@ -207,14 +218,11 @@ class Supervisor:
                 if a.packet["job"]["lane"] == lane]
         (folder / f"{lane}.pid").write_text("".join(f"{pid}\n" for pid in pids))
 
-    def _env(self, packet: dict[str, Any], prompt: Path, fifo: Path) -> dict[str, str]:
+    def _lease_vars(self, packet: dict[str, Any], prompt: Path, fifo: Path) -> dict[str, str]:
         from striatum import paths
 
-        env = dict(os.environ)
-        for url in ("STRIATUM_DATABASE_URL", "STRIATUM_RUNTIME_DATABASE_URL"):
-            env.pop(url, None)  # agents talk to the daemon, not the database
         job = packet["job"]
-        env.update({
+        return {
             "STRIATUM_TOKEN": packet["token"], "STRIATUM_LEASE": packet["lease"]["lease_id"],
             "STRIATUM_RUN_ID": self.run_id, "STRIATUM_JOB_ID": job["job_id"],
             "STRIATUM_ATTEMPT": str(job["attempt"]), "STRIATUM_PROMPT_FILE": str(prompt),
@@ -222,8 +230,7 @@ class Supervisor:
             "STRIATUM_OUTPUT": packet["expected_artifacts"][0]["path"]
             if packet["expected_artifacts"] else "",
             "STRIATUM_RUNTIME_DIR": str(paths.runtime_dir()),
-        })
-        return env
+        }
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
@@ -266,15 +273,28 @@ class Supervisor:
                 self._quietly("fail", lease=agent.lease_id, reason=agent.killed_because)
             self.log(f"{job['job_id']}: {agent.killed_because}")
             return
-        if code != 0:
+        output = attempt_end.judge(agent, code)
+        if output.failure is None and self.workdir != self.repo:
+            violations = self._violations(agent, scopes)
+            if violations.paths:
+                worktrees.revert_paths(self.workdir, violations.paths)
+                output = replace(output, failure=violations.reason(scopes))
+        if output.failure is not None:
             worktrees.discard(self.workdir, scopes)
-            self._quietly("fail", lease=agent.lease_id, reason=f"agent exited with {code}; "
-                          f"see {agent.scratch / 'stderr.log'}")
-            self.log(f"{job['job_id']}: agent exited {code}")
+            self._quietly("fail", lease=agent.lease_id, reason=output.failure)
+            self.log(f"{job['job_id']}: {output.failure}")
             return
-        self._complete(agent, scopes)
+        self._complete(agent, scopes, output.model)
 
-    def _complete(self, agent: AgentProcess, scopes: list[str]) -> None:
+    def _violations(self, agent: AgentProcess, scopes: list[str]) -> scope_check.Violations:
+        """Changes the attempt had no right to make (other running jobs' scopes excepted)."""
+        others = [scope for other in self.running.values() if other is not agent
+                  for scope in self._code_scopes(other.packet["write_scope"])]
+        return scope_check.check(worktrees.changed(self.workdir), scopes=scopes,
+                                 artifact_root=self.artifact_root, others=others,
+                                 forbidden=agent.packet.get("forbidden_paths", []))
+
+    def _complete(self, agent: AgentProcess, scopes: list[str], model: str | None) -> None:
         job = agent.packet["job"]
         sha = None
         try:
@@ -287,7 +307,8 @@ class Supervisor:
                 sha = worktrees.commit(self.workdir, run_id=self.run_id, job_id=job["job_id"],
                                        attempt=job["attempt"], lease_id=agent.lease_id,
                                        anchor=anchor, scopes=scopes)
-            done = self.call("complete", lease=agent.lease_id, **({"commit": sha} if sha else {}))
+            extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
+            done = self.call("complete", lease=agent.lease_id, **extra)
             self.log(f"{job['job_id']}: completed" + (f", commit {sha[:12]}" if sha else ""))
             if done.get("run_state") in TERMINAL and not self.running:
                 self.finished = str(done["run_state"])  # no need to ask again

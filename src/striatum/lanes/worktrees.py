@@ -28,9 +28,8 @@ def usable(repo: Path) -> bool:
     return inside and _git(repo, "rev-parse", "--verify", "HEAD", check=False).returncode == 0
 
 
-def ensure(repo: Path, run_id: str) -> Path:
-    """The run's worktree under .striatum/worktrees/, created from HEAD on first use."""
-    path = repo / ".striatum" / "worktrees" / run_id
+def ensure(repo: Path, run_id: str, path: Path) -> Path:
+    """The run's worktree at `path` (`paths.worktree`), created from HEAD on first use."""
     if (path / ".git").exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +66,33 @@ def present(worktree: Path, scopes: list[str]) -> list[str]:
             or _git(worktree, "ls-files", "--", scope).stdout.strip()]
 
 
+def changed(worktree: Path) -> list[str]:
+    """Every path that differs from HEAD (tracked changes and untracked files, ignored ones
+    excepted), as git names them."""
+    listed = _git(worktree, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                  "--no-renames").stdout
+    return [entry[3:] for entry in listed.split("\0") if len(entry) > 3]
+
+
+def revert_paths(worktree: Path, names: list[str]) -> None:
+    """Put these paths back as HEAD has them (deleting the untracked ones)."""
+    for start in range(0, len(names), 200):
+        chunk = names[start:start + 200]
+        tracked = _git(worktree, "ls-files", "-z", "--", *chunk).stdout.split("\0")
+        tracked = [name for name in tracked if name]
+        if tracked:
+            _git(worktree, "checkout", "-q", "HEAD", "--", *tracked, check=False)
+        _git(worktree, "clean", "-fdq", "--", *chunk, check=False)
+    for name in names:  # folders the agent created for them, now empty
+        for parent in (worktree / name).parents:
+            if parent == worktree or not parent.is_relative_to(worktree):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
+
 def undo(worktree: Path, sha: str) -> None:
     """Take back a commit whose job then failed (a revert: other jobs' commits stay)."""
     _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
@@ -80,14 +106,13 @@ def discard(worktree: Path, scopes: list[str]) -> None:
         _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
 
 
-def land(repo: Path, run_id: str) -> str:
+def land(repo: Path, run_id: str, worktree: Path) -> str:
     """Merge the run's branch into the checked-out branch; refuse a dirty tree, a worktree
     with uncommitted work, or a conflict."""
     if _git(repo, "status", "--porcelain", "--untracked-files=no").stdout.strip():
         raise errors.Conflict(f"{repo} has uncommitted changes; commit or stash them first")
     if _git(repo, "rev-parse", "--verify", branch(run_id), check=False).returncode != 0:
         raise errors.NotFound(f"no branch {branch(run_id)} in {repo}")
-    worktree = repo / ".striatum" / "worktrees" / run_id
     if (worktree / ".git").exists() and _git(
             worktree, "status", "--porcelain", "--untracked-files=no").stdout.strip():
         raise errors.Conflict(f"the run's worktree {worktree} holds uncommitted changes")

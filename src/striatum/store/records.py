@@ -80,8 +80,14 @@ def get_blocker(conn: db.Conn, blocker_id: str) -> dict[str, Any]:
     return dict(row)
 
 
-def resolve_blocker(conn: db.Conn, **values: Any) -> None:
-    db.execute(conn, _q("resolve_blocker"), values)
+def resolve_blocker(conn: db.Conn, *, note: str | None = None, **values: Any) -> None:
+    db.execute(conn, _q("resolve_blocker"), {**values, "note": note})
+
+
+def human_notes(conn: db.Conn, run_id: str, job_ids: list[str]) -> list[dict[str, Any]]:
+    """The human's notes on blockers of these jobs (escalations, checkpoints), oldest first."""
+    return [dict(r) for r in db.fetch_all(conn, _q("human_notes"),
+                                          {"run_id": run_id, "job_ids": job_ids})]
 
 
 def open_blockers(conn: db.Conn, run_id: str | None = None) -> list[dict[str, Any]]:

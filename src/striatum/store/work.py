@@ -54,6 +54,21 @@ def end_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, state:
                                          "attempt": attempt, "state": state, "reason": reason})
 
 
+def record_attempt_result(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
+                          commit_sha: str | None, reported_model: str | None) -> None:
+    db.execute(conn, _q("record_attempt_result"),
+               {"run_id": run_id, "job_id": job_id, "attempt": attempt,
+                "commit_sha": commit_sha, "reported_model": reported_model})
+
+
+def attempt_result(conn: db.Conn, *, run_id: str, job_id: str,
+                   attempt: int) -> tuple[str | None, str | None]:
+    """(commit, reported model) of one attempt; (None, None) when it has neither."""
+    row = db.fetch_one(conn, _q("attempt_result"),
+                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
+    return (None, None) if row is None else (row["commit_sha"], row["reported_model"])
+
+
 def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -> str | None:
     row = db.fetch_one(conn, _q("last_revision_verdict"),
                        {"run_id": run_id, "job_id": job_id, "attempt": attempt})

@@ -176,11 +176,17 @@ ENGINE: tuple[Verb, ...] = (
          "missing).", capability=W, writes=True, handler="striatum.verbs.results:complete",
          params=(_lease(), Param(name="commit", type="string", max_length=64,
                                  help="The commit holding the job's changes (supervisors "
-                                 "record it in the job.succeeded event)."))),
+                                 "record it in the job.succeeded event)."),
+                 Param(name="model", type="string", max_length=200,
+                       help="The model the agent's CLI reported using (recorded on the "
+                       "attempt and in the verdict's provenance)."))),
     Verb(name="fail", summary="Fail a leased job's attempt (retried up to the lane's max).",
          capability=W, writes=True, handler="striatum.verbs.work:fail",
          params=(_lease(), Param(name="reason", type="string", required=True, max_length=2000,
-                                 help="What went wrong."))),
+                                 help="What went wrong."),
+                 Param(name="permanent", type="boolean",
+                       help="Another attempt would fail the same way (the agent cannot "
+                       "start): fail the job at once and escalate, without retrying."))),
     Verb(name="verdict", summary="Give a review's verdict; it takes effect on complete.",
          capability=W, writes=True, handler="striatum.verbs.results:verdict",
          params=(_lease(), Param(name="value", type="string", required=True,

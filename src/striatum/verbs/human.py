@@ -75,7 +75,7 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         results.settle_escalated_gate(ctx, run, job, decision, verdict_id, note or outcome)
     else:
         records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=note,
-                                resolved_by=ctx.actor, outcome=outcome)
+                                resolved_by=ctx.actor, outcome=outcome, note=note)
         progress.emit(ctx, run, "escalation.resolved", job.job_id,
                       blocker_id=blocker["blocker_id"], outcome=outcome, note=note)
         if outcome == "retry":
@@ -95,7 +95,7 @@ def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.ValidationError(f"choice {choice!r} is not one of "
                                      f"{', '.join(sorted(choices))}", parameter="choice")
     records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=choice,
-                            resolved_by=ctx.actor, outcome=choice)
+                            resolved_by=ctx.actor, outcome=choice, note=params.get("note"))
     progress.emit(ctx, run, "checkpoint.decided", blocker["job_id"],
                   blocker_id=blocker["blocker_id"], choice=choice, note=params.get("note"))
     progress.move_job(ctx, run, jobs[blocker["job_id"]], JobState.SUCCEEDED,

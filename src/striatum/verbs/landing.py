@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from striatum import errors
+from striatum import errors, paths
 from striatum.engine import progress
 from striatum.lanes import worktrees
 from striatum.model.engine.states import RunState
@@ -18,6 +18,7 @@ def land(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if run.state != RunState.SUCCEEDED:
         raise errors.Conflict(f"run {run.run_id} is {run.state.value}; only a succeeded run "
                               "lands", run_id=run.run_id)
-    merged = worktrees.land(Path(run.repo_path), run.run_id)
+    merged = worktrees.land(Path(run.repo_path), run.run_id,
+                            paths.worktree(run.repo_id, run.run_id))
     progress.emit(ctx, run, "run.landed", branch=worktrees.branch(run.run_id), commit=merged)
     return {"run_id": run.run_id, "branch": worktrees.branch(run.run_id), "commit": merged}

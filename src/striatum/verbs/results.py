@@ -8,14 +8,13 @@ from typing import Any
 from striatum import errors
 from striatum.engine import files, leases, outcomes, progress, publishing, snapshot
 from striatum.engine.ids import new_id
+from striatum.model import verdict_text
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
 from striatum.model.workflow.rules import provider_identity
-from striatum.store import records, runs
+from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
-
-VERDICTS = ("accept", "needs_revision", "reject")
 
 
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -27,6 +26,9 @@ def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     run, job, lease_id = found.run, found.job, found.lease["lease_id"]
+    work.record_attempt_result(ctx.conn, run_id=run.run_id, job_id=job.job_id,
+                               attempt=job.attempt, commit_sha=params.get("commit"),
+                               reported_model=params.get("model"))
     missing = publishing.publish_expected(ctx, run, job, lease_id)
     if missing:
         raise errors.ValidationError(
@@ -39,7 +41,9 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     recorded = None
     if verdict is None:
         recorded = progress.move_job(ctx, run, job, JobState.SUCCEEDED, reason="completed",
-                                     attempt=job.attempt, commit=params.get("commit"))
+                                     attempt=job.attempt, commit=params.get("commit"),
+                                     **({"model": params["model"]} if params.get("model")
+                                        else {}))
     else:
         outcomes.settle_review(ctx, run, job, verdict)
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
@@ -78,13 +82,19 @@ def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
     verdict_id = new_id("vrd")
     cross = (provider_identity(review.lane, str(mine.get("provider")), mine.get("model"))
              != provider_identity(target_lane, str(theirs.get("provider")), theirs.get("model")))
+    # The models the CLIs reported beat the lanes' labels (which may be unset).
+    reviewer_model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=review.job_id,
+                                         attempt=review.attempt)[1] or mine.get("model")
+    target_job = runs.job(ctx.conn, run.run_id, target)
+    author_model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=target,
+                                       attempt=target_job.attempt)[1] or theirs.get("model")
     records.insert_verdict(
         ctx.conn, verdict_id=verdict_id, run_id=run.run_id, review_job_id=review.job_id,
         target_job_id=target, attempt=review.attempt, value=value,
         findings_artifact_id=findings_id, actor=ctx.actor, overrides=overrides, reason=reason,
         reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.get("provider"),
-        reviewer_model=mine.get("model"), author_lane=target_lane,
-        author_provider=theirs.get("provider"), author_model=theirs.get("model"),
+        reviewer_model=reviewer_model, author_lane=target_lane,
+        author_provider=theirs.get("provider"), author_model=author_model,
         cross_provider=cross, applied=applied)
     progress.emit(ctx, run, "verdict.recorded", review.job_id, verdict_id=verdict_id,
                   value=value, target=target, cross_provider=cross, overrides=overrides,
@@ -100,19 +110,23 @@ def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str,
                                       attempt=job.attempt)
     if pending is not None:
         return pending
+    problems = []
     for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=job.job_id,
                                               attempt=job.attempt):
         text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
-        value = files.front_matter(text or "").get("verdict")
-        if value in VERDICTS:
-            verdict_id = record_verdict(ctx, run, job, value, artifact["artifact_id"],
+        reading = verdict_text.read(text or "")
+        if reading.value is not None:
+            verdict_id = record_verdict(ctx, run, job, reading.value, artifact["artifact_id"],
                                         reviewer=session)
-            return {"verdict_id": verdict_id, "value": value,
+            return {"verdict_id": verdict_id, "value": reading.value,
                     "findings_artifact_id": artifact["artifact_id"]}
+        problems.append(f"{artifact['path']}: {reading.problem}")
     raise errors.ValidationError(
-        f"review {job.job_id} has no verdict: run `striatum verdict --lease {lease_id} "
-        "--value accept|needs_revision|reject` or put `verdict:` in its artifact's front "
-        "matter", job_id=job.job_id)
+        f"review {job.job_id} (attempt {job.attempt}) gave no verdict: "
+        + ("; ".join(problems) if problems else "it published no artifact")
+        + f". Start the review file with:\n{verdict_text.FORMAT}",
+        hint="or give it with the `verdict` verb while the lease lives",
+        job_id=job.job_id, lease_id=lease_id)
 
 
 def override_verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +156,7 @@ def settle_escalated_gate(ctx: Context, run: Run, review: JobRow, decision: Gate
         if blocker["job_id"] == review.job_id:
             records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
                                     resolution=note, resolved_by=ctx.actor,
-                                    outcome=decision.value)
+                                    outcome=decision.value, note=note)
             progress.emit(ctx, run, "escalation.resolved", review.job_id,
                           blocker_id=blocker["blocker_id"], outcome=decision.value, note=note)
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]

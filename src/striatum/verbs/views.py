@@ -39,6 +39,7 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
                          "write_scope": snapshot.write_scope(run, job.job_id)})
     return {
         "run": {"run_id": run.run_id, "state": run.state.value, "repo": run.repo_path,
+                "repo_id": run.repo_id,
                 "artifact_root": snapshot.artifact_root(run),
                 "workflow_id": run.workflow["id"], "created_at": run.created_at,
                 "started_at": run.started_at, "ended_at": run.ended_at,

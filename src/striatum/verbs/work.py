@@ -113,7 +113,8 @@ def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     reason = params["reason"]
     outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
                          lease_outcome="failed", attempt_state="failed", reason=reason)
-    outcomes.after_failure(ctx, found.run, found.job, why=reason)
+    outcomes.after_failure(ctx, found.run, found.job, why=reason,
+                           permanent=bool(params.get("permanent")))
     run = progress.advance(ctx, runs.get(ctx.conn, found.run.run_id))
     job = runs.job(ctx.conn, run.run_id, found.job.job_id)
     return {"job_id": job.job_id, "state": job.state.value, "attempt": job.attempt,

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Iterator
 
-from striatum.model.workflow import dag
+from striatum.model.workflow import dag, lane_env, placeholders
 from striatum.model.workflow.paths import normalized, path_problem, within
 from striatum.model.workflow.problems import Problem, json_path
 from striatum.model.workflow.schema import Job, Workflow
 
-PLACEHOLDERS = frozenset({"prompt_file", "workdir", "workflow_dir", "output", "job_id",
-                          "attempt", "run_id", "artifact_root"})
 CANCEL = "cancel"
 
 
 def check(workflow: Workflow) -> list[Problem]:
     """Every rule, in a stable order."""
     problems: list[Problem] = []
-    for rule in (_ids, _lanes, _roles, _dependencies, _reviews, _checkpoints, _readiness,
-                 _artifacts, _smells):
+    for rule in (_ids, _lanes, _lane_env, _roles, _dependencies, _reviews, _checkpoints,
+                 _readiness, _artifacts, _documents, _smells):
         problems.extend(rule(workflow))
     return problems
 
@@ -49,12 +46,6 @@ def _lanes(workflow: Workflow) -> Iterator[Problem]:
         if lane.provider == "command" and not lane.command:
             yield Problem(path=json_path("lanes", name, "command"),
                           message="a command lane needs its argv template")
-        for position, arg in enumerate(lane.command):
-            unknown = _unknown_placeholders(arg)
-            if unknown:
-                yield Problem(path=json_path("lanes", name, "command", position),
-                              message=f"unknown placeholder {{{unknown}}}; known: "
-                              + ", ".join(sorted(PLACEHOLDERS)))
     for index, job in _jobs(workflow):
         where = json_path("jobs", index, "lane")
         if job.kind == "checkpoint":
@@ -68,15 +59,11 @@ def _lanes(workflow: Workflow) -> Iterator[Problem]:
                           + ", ".join(sorted(workflow.lanes)))
 
 
-def _unknown_placeholders(arg: str) -> str | None:
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(arg) if f is not None]
-    except ValueError:
-        return "malformed braces"
-    for field in fields:
-        if field not in PLACEHOLDERS:
-            return field or "(empty)"
-    return None
+def _lane_env(workflow: Workflow) -> Iterator[Problem]:
+    for name, lane in workflow.lanes.items():
+        for variable, value in lane.env.items():
+            if problem := lane_env.problem(variable, value):
+                yield Problem(path=json_path("lanes", name, "env", variable), message=problem)
 
 
 def _roles(workflow: Workflow) -> Iterator[Problem]:
@@ -281,7 +268,26 @@ def _artifacts(workflow: Workflow) -> Iterator[Problem]:
             owners.setdefault(key, job.id)
 
 
+def _documents(workflow: Workflow) -> Iterator[Problem]:
+    for field in ("context_docs", "forbidden_paths"):
+        for position, path in enumerate(getattr(workflow, field)):
+            if problem := path_problem(path):
+                yield Problem(path=json_path(field, position), message=f"path {problem}")
+    for position, forbidden in enumerate(workflow.forbidden_paths):
+        if within(workflow.artifact_root, forbidden):
+            yield Problem(path=json_path("forbidden_paths", position),
+                          message=f"forbids the artifact root {workflow.artifact_root!r}: "
+                          "no job could publish anything")
+
+
 def _smells(workflow: Workflow) -> Iterator[Problem]:
+    for name, lane in workflow.lanes.items():
+        for position, arg in enumerate(lane.command):
+            for unknown in placeholders.unknown(arg):
+                yield Problem(path=json_path("lanes", name, "command", position),
+                              severity="warning",
+                              message=f"{{{unknown}}} is not a placeholder and stays literal; "
+                              "placeholders: " + ", ".join(sorted(placeholders.NAMES)))
     for index, job in _jobs(workflow):
         if job.kind == "review" and not job.artifacts:
             yield Problem(path=json_path("jobs", index, "artifacts"), severity="warning",

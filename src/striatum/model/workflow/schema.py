@@ -30,7 +30,7 @@ class Lane(Strict):
         default_factory=list,
         description="For `command`: the argv template. For the others: extra arguments. "
         "Placeholders: {prompt_file} {workdir} {workflow_dir} {output} {job_id} "
-        "{attempt} {run_id} {artifact_root}.")
+        "{attempt} {run_id} {artifact_root} {lease_id}; any other brace is literal.")
     model: str | None = Field(
         default=None, max_length=200,
         description="Model label. For `command` lanes it also names the model behind the "
@@ -38,6 +38,15 @@ class Lane(Strict):
     timeout_s: int = Field(default=1800, ge=1, le=7 * 86400, description="Per attempt.")
     max_concurrency: int = Field(default=1, ge=1, le=64, description="Jobs at once.")
     max_attempts: int = Field(default=3, ge=1, le=20, description="Tries per job.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Variables for this lane's agents: a literal value, or `${VAR}` read "
+        "from the supervisor's environment at launch (the run keeps the reference, never "
+        "the value).")
+    inherit_env: bool = Field(
+        default=False,
+        description="Give the agent the supervisor's whole environment instead of the "
+        "minimal base, its profile's variables and `env`.")
 
 
 class Artifact(Strict):
@@ -96,4 +105,11 @@ class Workflow(Strict):
     lanes: dict[str, Lane] = Field(min_length=1)
     roles: dict[str, str] = Field(default_factory=dict,
                                   description="Role name -> Markdown file.")
+    context_docs: list[str] = Field(
+        default_factory=list,
+        description="Repository files every job of a run should read (listed in each "
+        "prompt).")
+    forbidden_paths: list[str] = Field(
+        default_factory=list,
+        description="Path prefixes no job may change, even inside its write scope.")
     jobs: list[Job] = Field(min_length=1)

@@ -300,4 +300,9 @@ $$;
 CREATE TRIGGER events_notify AFTER INSERT ON striatumd.events
     FOR EACH ROW EXECUTE FUNCTION striatumd.notify_event();
 
+-- 0004: lane results and the human's notes.
+ALTER TABLE striatumd.job_attempts ADD COLUMN commit_sha text;
+ALTER TABLE striatumd.job_attempts ADD COLUMN reported_model text;
+ALTER TABLE striatumd.blockers ADD COLUMN note text;
+
 RESET ROLE;

@@ -75,7 +75,7 @@ FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s FOR UPDATE;
 -- Close a blocker with the human's outcome.
 UPDATE striatumd.blockers
 SET state = 'resolved', resolution = %(resolution)s, resolved_by = %(resolved_by)s,
-    resolved_at = clock_timestamp(), outcome = %(outcome)s
+    resolved_at = clock_timestamp(), outcome = %(outcome)s, note = %(note)s
 WHERE blocker_id = %(blocker_id)s;
 
 -- name: open_blockers
@@ -106,3 +106,11 @@ ORDER BY created_at DESC LIMIT 1;
 SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
        resolved_by, resolved_at, reason_kind, outcome
 FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s;
+
+-- name: human_notes
+-- What the human said resolving blockers of these jobs, oldest first.
+SELECT b.job_id, b.kind, b.outcome, b.note, b.resolved_by, b.resolved_at
+FROM striatumd.blockers b
+WHERE b.run_id = %(run_id)s AND b.job_id = ANY(%(job_ids)s) AND b.state = 'resolved'
+  AND coalesce(b.note, '') <> ''
+ORDER BY b.resolved_at;

@@ -125,3 +125,15 @@ WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
 -- name: lease_run
 -- Which run a lease belongs to (read before locking the run, to keep the lock order).
 SELECT run_id FROM striatumd.leases WHERE lease_id = %(lease_id)s;
+
+-- name: record_attempt_result
+-- What the attempt produced: its commit and the model its CLI reported.
+UPDATE striatumd.job_attempts
+SET commit_sha = coalesce(%(commit_sha)s, commit_sha),
+    reported_model = coalesce(%(reported_model)s, reported_model)
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
+
+-- name: attempt_result
+-- One attempt's commit and reported model.
+SELECT commit_sha, reported_model FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;

@@ -1,0 +1,139 @@
+"""What a provider's CLI reported about an attempt, read from its documented JSON output.
+
+Exit 0 is not success for these CLIs: a refused tool or a failed model call still ends with
+exit 0 and the error in the JSON on stdout. Each profile's reader finds the error (quoted in
+the attempt's failure reason), the permissions it was refused, and the model that actually
+answered. This reads machine output the CLI documents, never its human-oriented text; a
+`command` lane has no reader. Pure functions over the captured text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+QUOTE_LIMIT = 300
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentOutput:
+    failure: str | None = None  # why the attempt failed although the CLI may have exited 0
+    model: str | None = None  # the model that answered, as the CLI named it
+
+
+def read(provider: str, stdout: str) -> AgentOutput:
+    reader = READERS.get(provider)
+    return reader(stdout) if reader else AgentOutput()
+
+
+def _claude(stdout: str) -> AgentOutput:
+    result = next((doc for doc in _documents(stdout) if doc.get("type") == "result"), None)
+    if result is None:
+        return AgentOutput()
+    models = result.get("modelUsage")
+    model = _main_model(models) if isinstance(models, dict) else None
+    if result.get("is_error") or str(result.get("subtype", "success")) != "success":
+        text = result.get("result") or result.get("subtype") or "an error result"
+        return AgentOutput(failure=f"Claude Code reported an error: {_quote(text)}",
+                           model=model)
+    denied = [d.get("tool_name", "?") for d in result.get("permission_denials") or []
+              if isinstance(d, dict)]
+    if denied:
+        return AgentOutput(failure="Claude Code was refused permission for "
+                           + ", ".join(sorted(set(map(str, denied))))
+                           + " (permission_denials in its result)", model=model)
+    return AgentOutput(model=model)
+
+
+def _codex(stdout: str) -> AgentOutput:
+    failure, model = None, None
+    for event in _documents(stdout):
+        kind = event.get("type")
+        model = _string(event.get("model")) or model
+        if kind == "turn.failed":
+            error = event.get("error") or {}
+            failure = f"Codex turn failed: {_quote(_message(error))}"
+        elif kind == "error" and failure is None:
+            failure = f"Codex reported an error: {_quote(_message(event))}"
+        elif kind == "turn.completed":
+            failure = None  # a later turn succeeded after a retried stream error
+    return AgentOutput(failure=failure, model=model)
+
+
+def _gemini(stdout: str) -> AgentOutput:
+    result = next(iter(_documents(stdout)), None)
+    if result is None:
+        return AgentOutput()
+    stats = result.get("stats") or {}
+    models = stats.get("models") if isinstance(stats, dict) else None
+    model = _main_model(models) if isinstance(models, dict) else None
+    error = result.get("error")
+    if error:
+        return AgentOutput(failure=f"Gemini CLI reported an error: {_quote(_message(error))}",
+                           model=model)
+    tools = stats.get("tools") if isinstance(stats, dict) else None
+    by_name = tools.get("byName") if isinstance(tools, dict) else None
+    rejected = sorted(name for name, tool in (by_name or {}).items()
+                      if isinstance(tool, dict)
+                      and (tool.get("decisions") or {}).get("reject", 0))
+    if rejected:
+        return AgentOutput(failure="Gemini CLI was refused " + ", ".join(rejected), model=model)
+    return AgentOutput(model=model)
+
+
+READERS: dict[str, Callable[[str], AgentOutput]] = {
+    "claude_code": _claude, "codex": _codex, "gemini": _gemini}
+
+
+def _documents(stdout: str) -> Iterator[dict[str, Any]]:
+    """JSON objects in the output: the whole text as one, else one per line (JSONL)."""
+    text = stdout.strip()
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        pass
+    else:
+        if isinstance(whole, dict):
+            yield whole
+        return
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            found = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(found, dict):
+            yield found
+
+
+def _main_model(models: dict[str, Any]) -> str | None:
+    """The model that did most of the work (most output tokens) when several answered."""
+    def weight(item: tuple[str, Any]) -> float:
+        usage = item[1] if isinstance(item[1], dict) else {}
+        tokens = usage.get("tokens") if isinstance(usage.get("tokens"), dict) else usage
+        for key in ("outputTokens", "candidates", "output_tokens", "total"):
+            value = tokens.get(key) if isinstance(tokens, dict) else None
+            if isinstance(value, int | float):
+                return float(value)
+        return 0.0
+    ranked = sorted(models.items(), key=weight, reverse=True)
+    return str(ranked[0][0]) if ranked else None
+
+
+def _message(error: Any) -> str:
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("type") or json.dumps(error)[:200])
+    return str(error)
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _quote(text: Any) -> str:
+    flat = " ".join(str(text).split())
+    return repr(flat if len(flat) <= QUOTE_LIMIT else flat[:QUOTE_LIMIT] + "…")

@@ -1,0 +1,62 @@
+"""How an agent's attempt ended, in words a human can act on: the CLI's own error quoted from
+its JSON output (stdout) or its last words on stderr, and the log that holds the rest."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Any
+
+from striatum.lanes import agent_output, profiles
+from striatum.lanes.agent_output import AgentOutput
+from striatum.lanes.agent_process import AgentProcess
+
+READ_LIMIT = 8 * 1024 * 1024  # the tail of a log that is read (results come last)
+
+
+def judge(agent: AgentProcess, code: int) -> AgentOutput:
+    """The attempt's outcome: `failure` is None only for exit 0 with no error reported."""
+    stdout_log, stderr_log = agent.scratch / "stdout.log", agent.scratch / "stderr.log"
+    provider = str(agent.packet["lane_spec"].get("provider"))
+    output = agent_output.read(provider, _tail(stdout_log))
+    if code == 0:
+        if output.failure is None:
+            return output
+        return AgentOutput(failure=f"{output.failure}; see {stdout_log}", model=output.model)
+    if output.failure is not None:
+        said, log = output.failure, stdout_log
+    else:
+        last = _last_line(_tail(stderr_log))
+        said, log = (f"it said {last!r}" if last else "it printed nothing on stderr"), stderr_log
+    return AgentOutput(failure=f"agent exited with {code}: {said}; see {log}",
+                       model=output.model)
+
+
+def launch_failure(lane: dict[str, Any], error: BaseException) -> str:
+    """Why the agent could not start, with what to do about it."""
+    program = profiles.executable(lane) or "the lane's command"
+    if isinstance(error, OSError) and error.errno == errno.ENOENT:
+        profile = profiles.PROFILES.get(str(lane.get("provider")))
+        hint = f" (install it: {profile.install_hint})" if profile else ""
+        return f"could not launch the agent: `{program}` is not on PATH{hint}"
+    if isinstance(error, OSError) and error.errno == errno.EACCES:
+        return f"could not launch the agent: `{program}` is not executable"
+    message = getattr(error, "message", None) or str(error)
+    return f"could not launch the agent: {message}"
+
+
+def _tail(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - READ_LIMIT))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return last if len(last) <= 300 else last[:300] + "…"
