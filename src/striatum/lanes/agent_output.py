@@ -1,10 +1,13 @@
 """What a provider's CLI reported about an attempt, read from its documented JSON output.
 
-Exit 0 is not success for these CLIs: a refused tool or a failed model call still ends with
-exit 0 and the error in the JSON on stdout. Each profile's reader finds the error (quoted in
-the attempt's failure reason), the permissions it was refused, and the model that actually
-answered. This reads machine output the CLI documents, never its human-oriented text; a
-`command` lane has no reader. Pure functions over the captured text.
+Exit 0 is not success for these CLIs: a refused tool or a failed model call may still end
+with exit 0, the error in the JSON output (on stdout; Gemini CLI prints its error document at
+the end of stderr). Each profile's reader finds the error (quoted in the attempt's failure
+reason), a change the agent tried to make and was refused (Claude's permission denials,
+Codex's failed file changes, Gemini's failed write or shell tools; a failing test command is
+ordinary work and does not count), and the model that answered. This reads machine output the
+CLI documents, never its human-oriented text; a `command` lane has no reader. Pure functions
+over the captured text.
 """
 
 from __future__ import annotations
@@ -17,15 +20,38 @@ from typing import Any
 QUOTE_LIMIT = 300
 
 
+CHANGING_TOOLS = ("write_file", "replace", "edit", "run_shell_command")  # Gemini's
+
+
 @dataclass(frozen=True, kw_only=True)
 class AgentOutput:
     failure: str | None = None  # why the attempt failed although the CLI may have exited 0
     model: str | None = None  # the model that answered, as the CLI named it
+    session: str | None = None  # the CLI's own id of the session (Codex: its thread)
+    in_stderr: bool = False  # the failure was found on stderr
 
 
-def read(provider: str, stdout: str) -> AgentOutput:
+def read(provider: str, stdout: str, stderr: str = "") -> AgentOutput:
     reader = READERS.get(provider)
-    return reader(stdout) if reader else AgentOutput()
+    if reader is None:
+        return AgentOutput()
+    found = reader(stdout)
+    if found.failure is None and not stdout.strip() and stderr:
+        late = reader(_last_object(stderr))
+        if late.failure is not None:
+            return AgentOutput(failure=late.failure, model=late.model, in_stderr=True)
+    return found
+
+
+def codex_model(rollout: str) -> str | None:
+    """The model named by the last turn context of a Codex session file (its `--json` events
+    do not name it)."""
+    model = None
+    for event in _documents(rollout):
+        payload = event.get("payload")
+        if event.get("type") == "turn_context" and isinstance(payload, dict):
+            model = _string(payload.get("model")) or model
+    return model
 
 
 def _claude(stdout: str) -> AgentOutput:
@@ -48,10 +74,12 @@ def _claude(stdout: str) -> AgentOutput:
 
 
 def _codex(stdout: str) -> AgentOutput:
-    failure, model = None, None
+    failure, model, thread, refused = None, None, None, []
     for event in _documents(stdout):
         kind = event.get("type")
         model = _string(event.get("model")) or model
+        thread = _string(event.get("thread_id")) or thread
+        item = event["item"] if isinstance(event.get("item"), dict) else {}
         if kind == "turn.failed":
             error = event.get("error") or {}
             failure = f"Codex turn failed: {_quote(_message(error))}"
@@ -59,7 +87,13 @@ def _codex(stdout: str) -> AgentOutput:
             failure = f"Codex reported an error: {_quote(_message(event))}"
         elif kind == "turn.completed":
             failure = None  # a later turn succeeded after a retried stream error
-    return AgentOutput(failure=failure, model=model)
+        elif (kind == "item.completed" and item.get("type") == "file_change"
+              and item.get("status") == "failed"):
+            refused += [str(c.get("path")) for c in item.get("changes") or []
+                        if isinstance(c, dict)]
+    if failure is None and refused:
+        failure = "Codex could not change " + ", ".join(refused)
+    return AgentOutput(failure=failure, model=model, session=thread)
 
 
 def _gemini(stdout: str) -> AgentOutput:
@@ -75,11 +109,13 @@ def _gemini(stdout: str) -> AgentOutput:
                            model=model)
     tools = stats.get("tools") if isinstance(stats, dict) else None
     by_name = tools.get("byName") if isinstance(tools, dict) else None
-    rejected = sorted(name for name, tool in (by_name or {}).items()
-                      if isinstance(tool, dict)
-                      and (tool.get("decisions") or {}).get("reject", 0))
-    if rejected:
-        return AgentOutput(failure="Gemini CLI was refused " + ", ".join(rejected), model=model)
+    refused = sorted(name for name, tool in (by_name or {}).items()
+                     if isinstance(tool, dict) and (
+                         (tool.get("decisions") or {}).get("reject", 0)
+                         or (name in CHANGING_TOOLS and tool.get("fail", 0))))
+    if refused:
+        return AgentOutput(failure="Gemini CLI's " + ", ".join(refused) + " failed or was "
+                           "refused (stats.tools in its result)", model=model)
     return AgentOutput(model=model)
 
 
@@ -108,6 +144,21 @@ def _documents(stdout: str) -> Iterator[dict[str, Any]]:
             continue
         if isinstance(found, dict):
             yield found
+
+
+def _last_object(text: str) -> str:
+    """The last JSON object printed in `text` (after a stack trace, say), or ''."""
+    decoder = json.JSONDecoder()
+    position = len(text)
+    while (position := text.rfind("{", 0, position)) >= 0:
+        if position == 0 or text[position - 1] == "\n":
+            try:
+                found, end = decoder.raw_decode(text, position)
+            except ValueError:
+                continue
+            if isinstance(found, dict) and not text[end:].strip():
+                return text[position:end]
+    return ""
 
 
 def _main_model(models: dict[str, Any]) -> str | None:

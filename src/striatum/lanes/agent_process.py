@@ -23,6 +23,7 @@ class AgentProcess:
     started: float
     deadline: float
     scratch: Path
+    env: dict[str, str]
     last_heartbeat: float = field(default_factory=time.monotonic)
     killed_because: str | None = None
 
@@ -63,7 +64,7 @@ def launch(invocation: Invocation, *, cwd: Path, env: dict[str, str], scratch: P
     (scratch / "agent.pid").write_text(f"{process.pid}\n")
     now = time.monotonic()
     return AgentProcess(packet=packet, process=process, started=now,
-                        deadline=now + timeout_s, scratch=scratch)
+                        deadline=now + timeout_s, scratch=scratch, env=env)
 
 
 def _reap_group(pgid: int) -> None:

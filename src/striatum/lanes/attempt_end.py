@@ -4,32 +4,43 @@ its JSON output (stdout) or its last words on stderr, and the log that holds the
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from striatum.lanes import agent_output, profiles
-from striatum.lanes.agent_output import AgentOutput
 from striatum.lanes.agent_process import AgentProcess
 
 READ_LIMIT = 8 * 1024 * 1024  # the tail of a log that is read (results come last)
 
 
-def judge(agent: AgentProcess, code: int) -> AgentOutput:
+def judge(agent: AgentProcess, code: int) -> agent_output.AgentOutput:
     """The attempt's outcome: `failure` is None only for exit 0 with no error reported."""
     stdout_log, stderr_log = agent.scratch / "stdout.log", agent.scratch / "stderr.log"
     provider = str(agent.packet["lane_spec"].get("provider"))
-    output = agent_output.read(provider, _tail(stdout_log))
+    output = agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
+    if provider == "codex" and output.model is None and output.session:
+        output = replace(output, model=_codex_model(agent.env, output.session))
+    found_in = stderr_log if output.in_stderr else stdout_log
     if code == 0:
         if output.failure is None:
             return output
-        return AgentOutput(failure=f"{output.failure}; see {stdout_log}", model=output.model)
+        return replace(output, failure=f"{output.failure}; see {found_in}")
     if output.failure is not None:
-        said, log = output.failure, stdout_log
+        said, log = output.failure, found_in
     else:
         last = _last_line(_tail(stderr_log))
         said, log = (f"it said {last!r}" if last else "it printed nothing on stderr"), stderr_log
-    return AgentOutput(failure=f"agent exited with {code}: {said}; see {log}",
-                       model=output.model)
+    return replace(output, failure=f"agent exited with {code}: {said}; see {log}")
+
+
+def _codex_model(env: dict[str, str], thread: str) -> str | None:
+    """Codex names its model only in its session file, found by the thread id."""
+    home = Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") else \
+        Path(env.get("HOME", "~")).expanduser() / ".codex"
+    for rollout in (home / "sessions").glob(f"*/*/*/rollout-*{thread}.jsonl"):
+        return agent_output.codex_model(_tail(rollout))
+    return None
 
 
 def launch_failure(lane: dict[str, Any], error: BaseException) -> str:
