@@ -78,7 +78,8 @@ class ScriptedModel:
         self._http.daemon_threads = True
         self._http.model = self  # type: ignore[attr-defined]
         self.port: int = self._http.server_address[1]
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     @property
     def url(self) -> str:
