@@ -13,9 +13,12 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from tests.agents.model_wire.turns import MCP_SERVER
 
 Cli = Literal["claude", "codex", "gemini"]
 CLIS: tuple[Cli, ...] = ("claude", "codex", "gemini")
@@ -115,20 +118,54 @@ def cli_env(cli: Cli, home: Path, port: int) -> dict[str, str]:
     return {**base_env(home), **lane_env(cli, home, port)}
 
 
-def headless_argv(cli: Cli, prompt: str) -> tuple[list[str], str | None]:
-    """The headless JSON command line and its stdin text (the prompt where a CLI reads it)."""
+def headless_argv(
+    cli: Cli, prompt: str, extra: Sequence[str] = ()
+) -> tuple[list[str], str | None]:
+    """The headless JSON command line and its stdin text (the prompt where a CLI reads it).
+
+    Gemini runs under `--approval-mode auto_edit` (headless default mode offers no write tool)
+    unless `extra` names another approval mode.
+    """
     bin_dir = agents_bin()
     if cli == "claude":
         argv = [str(bin_dir / "claude"), "-p", "--output-format", "json",
-                "--permission-mode", "acceptEdits", "--model", MODELS["claude"]]
+                "--permission-mode", "acceptEdits", "--model", MODELS["claude"], *extra]
         return argv, prompt
     if cli == "codex":
         argv = [str(bin_dir / "codex"), "exec", "--json", "--skip-git-repo-check",
-                "--sandbox", "workspace-write", "-"]
+                "--sandbox", "workspace-write", *extra, "-"]
         return argv, prompt
+    mode = [] if "--approval-mode" in extra else ["--approval-mode", "auto_edit"]
     argv = [str(bin_dir / "gemini"), "-p", prompt, "-m", MODELS["gemini"], "--output-format",
-            "json", "--skip-trust", "--approval-mode", "auto_edit"]
+            "json", "--skip-trust", *mode, *extra]
     return argv, None
+
+
+def add_mcp_server(cli: Cli, home: Path, command: Sequence[str]) -> list[str]:
+    """Register a stdio MCP server named `striatum` for `cli`; returns the extra argv it needs.
+
+    Call after `lane_env`/`cli_env` (which write the config files this extends). Each entry
+    is set so headless runs may call its tools: Claude `--allowedTools mcp__striatum`, Codex
+    `default_tools_approval_mode = "approve"`, Gemini `"trust": true` and `--approval-mode yolo`
+    (it offers no MCP tools under auto_edit).
+    """
+    server = {"command": command[0], "args": list(command[1:])}
+    if cli == "claude":
+        config = home / "mcp.json"
+        config.write_text(json.dumps({"mcpServers": {MCP_SERVER: {"type": "stdio", **server}}}))
+        return ["--mcp-config", str(config), "--strict-mcp-config",
+                "--allowedTools", f"mcp__{MCP_SERVER}"]
+    if cli == "codex":
+        with open(home / ".codex" / "config.toml", "a") as toml:
+            toml.write(f"\n[mcp_servers.{MCP_SERVER}]\ncommand = {json.dumps(command[0])}\n"
+                         f"args = {json.dumps(list(command[1:]))}\n"
+                         'default_tools_approval_mode = "approve"\n')
+        return []
+    path = home / ".gemini" / "settings.json"
+    settings = json.loads(path.read_text())
+    settings["mcpServers"] = {MCP_SERVER: {**server, "trust": True}}
+    path.write_text(json.dumps(settings, indent=2))
+    return ["--approval-mode", "yolo"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,12 +181,21 @@ class CliRun:
 
 
 def run_headless(
-    cli: Cli, *, home: Path, port: int, cwd: Path, prompt: str, timeout: float = 240
+    cli: Cli,
+    *,
+    home: Path,
+    port: int,
+    cwd: Path,
+    prompt: str,
+    timeout: float = 240,
+    mcp_command: Sequence[str] = (),
 ) -> CliRun:
-    """Run `cli` once in `cwd` against the model on `port`; raises on timeout."""
-    argv, stdin_text = headless_argv(cli, prompt)
+    """Run `cli` once in `cwd` against the model on `port` (with an MCP server if given)."""
+    env = cli_env(cli, home, port)
+    extra = add_mcp_server(cli, home, mcp_command) if mcp_command else []
+    argv, stdin_text = headless_argv(cli, prompt, extra)
     started = time.monotonic()
-    done = subprocess.run(argv, cwd=cwd, env=cli_env(cli, home, port), input=stdin_text or "",
+    done = subprocess.run(argv, cwd=cwd, env=env, input=stdin_text or "",
                           capture_output=True, text=True, timeout=timeout, check=False)
     return CliRun(cli=cli, argv=argv, exit_code=done.returncode, stdout=done.stdout,
                   stderr=done.stderr, seconds=round(time.monotonic() - started, 2))

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.agents import clis
-from tests.agents.scripted_model import Reply, ScriptedModel, Turn, free_port, lane_script
+from tests.agents.scripted_model import (
+    Final,
+    McpCall,
+    Reply,
+    ScriptedModel,
+    Turn,
+    free_port,
+    lane_script,
+)
 
 pytestmark = [pytest.mark.agents, pytest.mark.timeout(300)]
 
@@ -88,3 +97,23 @@ def test_cli_fails_fast_when_the_endpoint_is_down(cli: clis.Cli, tmp_path: Path)
     assert run.exit_code != 0
     assert run.seconds < DOWN_SECONDS
     assert not (repo / DRAFT).exists()
+
+
+@pytest.mark.parametrize("cli", clis.CLIS)
+def test_cli_calls_a_striatum_mcp_tool_by_its_plain_name(cli: clis.Cli, tmp_path: Path) -> None:
+    """McpCall("claim_next") reaches the MCP server under each CLI's naming (Codex searches)."""
+    repo = scratch_repo(tmp_path)
+    seen: list[Turn] = []
+
+    def script(turn: Turn) -> Reply:
+        seen.append(turn)
+        return [McpCall("claim_next", {"lane": "author"})] if turn.number == 0 else Final("ok")
+
+    server = [sys.executable, str(Path(__file__).parent / "fixtures" / "mcp_echo.py")]
+    with ScriptedModel(script) as model:
+        run = clis.run_headless(cli, home=tmp_path / "home", port=model.port, cwd=repo,
+                                prompt="Claim the next job.", mcp_command=server)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    results = seen[-1].tool_results
+    assert len(results) == 1 and 'claimed {"lane": "author"}' in results[0].text, results
+    assert not results[0].is_error
