@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from tests.agents.model_wire import anthropic, gemini, openai
+from tests.agents.model_wire import anthropic, gemini, openai, sse
 from tests.agents.model_wire.lane_prompt import LanePrompt, lane_script, parse_lane_prompt
 from tests.agents.model_wire.turns import (
     Final,
@@ -276,8 +276,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _error_stream(api: Api, failure: Failure, model: str) -> bytes:
     if api == "anthropic":
+        # As the API does when it fails mid-stream: the message starts, then an error event.
+        turn = Turn(api="anthropic", model=model, system="", prompt="", tool_results=(),
+                    tools=(), cwd=None, number=0)
+        start = anthropic.render(Final(""), turn, Ids(), HeldReplies(), resumed=True)
+        opening = {"type": "message_start", "message": dict(start, content=[], stop_reason=None)}
         event = anthropic.error(failure.status, failure.message)
-        return f"event: error\ndata: {json.dumps(event)}\n\n".encode()
+        return sse.named_events([opening, event])
     if api == "openai":
         event = openai.failed(failure.status, failure.message, model)
         return f"event: response.failed\ndata: {json.dumps(event)}\n\n".encode()
