@@ -64,7 +64,10 @@ class Failure:
 
 
 class ScriptedModel:
-    """The server; start it with `with` (or `start()`), read `port`, `requests`, `errors`."""
+    """The server; start it with `with` (or `start()`), read `port`, `requests`, `errors`.
+
+    `failure` may be set or cleared while it runs; `down()` closes the listening socket.
+    """
 
     def __init__(self, script: Script, *, failure: Failure | None = None) -> None:
         self.script = script
