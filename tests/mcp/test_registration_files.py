@@ -69,8 +69,9 @@ def test_gemini_gets_a_trusted_entry_and_a_folder_trust_step(repo: Path) -> None
 
 def test_the_previous_shapes_are_upgraded_keeping_the_user_s_keys(repo: Path) -> None:
     """What adopt wrote before (or `claude mcp add` / `gemini mcp add` wrote for it)."""
-    (repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"striatum": {
-        "type": "stdio", "command": "/old/bin/striatum", "args": ARGS, "env": {"X": "1"}}}}))
+    (repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"other": {"command": "x"},
+        "striatum": {"type": "stdio", "command": "/old/bin/striatum", "args": ARGS,
+                     "env": {"X": "1"}}}}))
     (repo / ".gemini").mkdir()
     (repo / ".gemini/settings.json").write_text(json.dumps({"theme": "dark", "mcpServers": {
         "striatum": {"command": SERVE, "args": ARGS, "env": GEMINI_ENV, "timeout": 9}}}))
@@ -80,8 +81,8 @@ def test_the_previous_shapes_are_upgraded_keeping_the_user_s_keys(repo: Path) ->
         "[mcp_servers.other]\ncommand = \"x\"\n")
     assert [register(agent, repo)["how"] for agent in ("claude_code", "codex", "gemini")] == [
         "upgraded", "upgraded", "upgraded"]
-    assert read(repo / ".mcp.json")["mcpServers"]["striatum"] == {
-        "type": "stdio", "command": SERVE, "args": ARGS, "env": {"X": "1"}}
+    assert read(repo / ".mcp.json")["mcpServers"] == {"other": {"command": "x"}, "striatum": {
+        "type": "stdio", "command": SERVE, "args": ARGS, "env": {"X": "1"}}}
     assert read(repo / ".gemini/settings.json") == {"theme": "dark", "mcpServers": {
         "striatum": {"command": SERVE, "args": ARGS, "env": GEMINI_ENV, "timeout": 9,
                      "trust": True}}}

@@ -36,7 +36,8 @@ def adopt_profile(result: dict[str, Any], local: dict[str, Any]) -> dict[str, An
     repo = Path(result["path"])
     skills = install.install(profile, repo)
     mcp = [registration.register(name, repo) for name in install.profiles_of(profile)]
-    return {**result, "profile": profile, "skills": skills["directories"], "mcp": mcp,
+    shown = [{key: value for key, value in entry.items() if key != "steps"} for entry in mcp]
+    return {**result, "profile": profile, "skills": skills["directories"], "mcp": shown,
             "done": _summary(result, skills["directories"], mcp),
             "steps": [step for entry in mcp for step in entry["steps"]]}
 
