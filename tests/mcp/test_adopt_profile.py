@@ -1,8 +1,6 @@
-"""`adopt --profile`: skills, the MCP server registered with each agent CLI, idempotence.
-
-Stub `claude`/`codex`/`gemini` executables record every call and, like the real CLIs, keep
-a project-scoped registration (claude/gemini in the project file, codex in its own home).
-"""
+"""`adopt --profile` through the real CLI: skills, each agent CLI's project files, the
+one-time steps, idempotence. Stub `claude`/`codex`/`gemini` executables on PATH record any
+call: adopt writes the files itself, so there must be none."""
 
 from __future__ import annotations
 
@@ -67,63 +65,70 @@ def calls(log: Path) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def test_adopt_all_uses_each_vendor_cli_once(daemon: DaemonUnderTest, tmp_path: Path,
-                                             stubs: Path) -> None:
+def test_adopt_all_writes_the_files_itself_and_lists_the_steps(daemon: DaemonUnderTest,
+                                                                 tmp_path: Path,
+                                                                 stubs: Path) -> None:
+    """The same files whether or not the vendor CLIs are on PATH: they are never called."""
     repo, log = new_repo(tmp_path), tmp_path / "calls.log"
     path = f"{stubs}:{os.environ['PATH']}"
     first = adopt(daemon, repo, "all", path=path, log=log)
     assert first.returncode == 0, first.stderr
     result: dict[str, Any] = json.loads(first.stdout)
-    assert [(m["agent"], m["how"]) for m in result["mcp"]] == [
-        ("claude_code", "vendor CLI"), ("codex", "wrote project file"), ("gemini", "vendor CLI")]
-    serve = [str(BIN / "striatum"), "mcp", "serve"]
-    adds = [c for c in calls(log) if c[1:3] == ["mcp", "add"]]
-    passed = [flag for name in PASSED_THROUGH for flag in ("-e", f"{name}=${name}")]
-    # `codex mcp add` writes the user-wide config: Codex gets its project file instead.
-    assert adds == [["claude", "mcp", "add", "--scope", "project", "striatum", "--", *serve],
-                    ["gemini", "mcp", "add", "--scope", "project", *passed, "striatum",
-                     *serve]]
+    assert [(m["agent"], m["how"], m["changed"]) for m in result["mcp"]] == [
+        ("claude_code", "written", True), ("codex", "written", True),
+        ("gemini", "written", True)]
+    assert calls(log) == []
+    serve = str(BIN / "striatum")
+    assert json.loads((repo / ".mcp.json").read_text()) == {"mcpServers": {"striatum": {
+        "type": "stdio", "command": serve, "args": ["mcp", "serve"], "env": {}}}}
+    assert json.loads((repo / ".claude/settings.local.json").read_text()) == {
+        "permissions": {"allow": ["mcp__striatum"]}, "enabledMcpjsonServers": ["striatum"]}
+    codex = tomllib.loads((repo / ".codex/config.toml").read_text())
+    assert codex["mcp_servers"]["striatum"] == {
+        "command": serve, "args": ["mcp", "serve"], "env_vars": list(PASSED_THROUGH),
+        "default_tools_approval_mode": "approve"}
+    gemini = json.loads((repo / ".gemini/settings.json").read_text())["mcpServers"]["striatum"]
+    assert gemini["trust"] is True and gemini["env"]["STRIATUM_TOKEN"] == "$STRIATUM_TOKEN"
+    assert [step.split(":")[0] for step in result["steps"]] == ["Codex", "Gemini CLI"]
+    assert f'[projects."{repo}"]' in result["steps"][0]
     assert (repo / ".claude/skills/striatum-claim-loop/SKILL.md").is_file()
     assert (repo / ".agents/skills/striatum-review/SKILL.md").is_file()
     assert ".striatum/" in (repo / ".gitignore").read_text().splitlines()
-    before, logged = tree(repo), len(calls(log))
+    before = tree(repo)
 
     second = adopt(daemon, repo, "all", path=path, log=log)
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)
     assert again["already_adopted"] and not again["gitignore_updated"]
-    assert [m["changed"] for m in again["mcp"]] == [False, False, False]
+    assert [m["how"] for m in again["mcp"]] == ["already current"] * 3
     assert [d["changed"] for d in again["skills"]] == [False, False]
+    assert again["steps"] == result["steps"]  # until the user trusts the project
     assert tree(repo) == before  # nothing rewritten
-    assert [c for c in calls(log)[logged:] if c[1:3] == ["mcp", "add"]] == []
 
 
-def test_without_vendor_clis_adopt_writes_the_project_files(daemon: DaemonUnderTest,
-                                                            tmp_path: Path) -> None:
-    repo, log = new_repo(tmp_path), tmp_path / "calls.log"
-    (repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"other": {"command": "x"}}}))
-    first = adopt(daemon, repo, "all", path=os.environ["PATH"], log=log)
-    assert first.returncode == 0, first.stderr
-    assert {m["how"] for m in json.loads(first.stdout)["mcp"]} == {"wrote project file"}
-    serve = str(BIN / "striatum")
-    claude = json.loads((repo / ".mcp.json").read_text())["mcpServers"]
-    assert claude["other"] == {"command": "x"}  # the user's servers are kept
-    assert claude["striatum"] == {"type": "stdio", "command": serve, "args": ["mcp", "serve"],
-                                  "env": {}}
-    codex = tomllib.loads((repo / ".codex/config.toml").read_text())
-    assert codex["mcp_servers"]["striatum"] == {"command": serve, "args": ["mcp", "serve"],
-                                                "env_vars": list(PASSED_THROUGH)}
-    gemini = json.loads((repo / ".gemini/settings.json").read_text())
-    assert gemini["mcpServers"]["striatum"]["args"] == ["mcp", "serve"]
-    assert gemini["mcpServers"]["striatum"]["env"]["STRIATUM_TOKEN"] == "$STRIATUM_TOKEN"
-    before = tree(repo)
-    second = adopt(daemon, repo, "all", path=os.environ["PATH"], log=log)
-    assert second.returncode == 0 and tree(repo) == before
+def test_an_earlier_adopt_is_upgraded_and_the_steps_read_at_80_columns(
+        daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    """The shape adopt wrote before this change, with the user's comment around it."""
+    repo = new_repo(tmp_path)
+    (repo / ".codex").mkdir()
+    old = (f"# my settings\n[mcp_servers.striatum]\ncommand = \"{BIN / 'striatum'}\"\n"
+           'args = ["mcp", "serve"]\n'
+           f"env_vars = [{', '.join(json.dumps(n) for n in PASSED_THROUGH)}]\n")
+    (repo / ".codex/config.toml").write_text(old)
     human = subprocess.run([str(BIN / "striatum"), "--repo", str(repo), "adopt", "--profile",
-                            "codex"], env={**daemon.env, "HOME": str(tmp_path)},
+                            "codex"], env={**daemon.env, "HOME": str(tmp_path),
+                                           "CODEX_HOME": str(tmp_path / "codex")},
                            capture_output=True, text=True, timeout=60, check=False)
-    assert "MCP server for codex: already registered" in human.stdout
-    assert "skills already current" in human.stdout
+    assert human.returncode == 0, human.stderr
+    assert (repo / ".codex/config.toml").read_text() == (
+        old + 'default_tools_approval_mode = "approve"\n')
+    assert "MCP server for codex: upgraded (.codex/config.toml)" in human.stdout
+    out = human.stdout
+    steps = out[out.index("steps:"):out.index("skills:")].splitlines()
+    assert steps[1].startswith("  - Codex: reads .codex/config.toml only in a trusted")
+    assert f'      [projects."{repo}"]' in steps
+    assert '      trust_level = "trusted"' in steps
+    assert all(len(line) <= 80 or "/" in line.split()[-1] for line in steps)
 
 
 def test_an_unreadable_agent_config_is_named_and_left_alone(daemon: DaemonUnderTest,

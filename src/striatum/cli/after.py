@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from striatum.mcp.registration import Registration
 
 
 def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
@@ -21,8 +24,9 @@ def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
 
 
 def adopt_profile(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any] | None:
-    """`adopt --profile`: this repository's skills, and the MCP server registered with the
-    agent CLI(s). Each step is idempotent, so adopting twice changes nothing."""
+    """`adopt --profile`: this repository's skills, and what each agent CLI needs to use the
+    MCP server headless. Each step is idempotent, so adopting twice changes nothing; `steps`
+    lists what only the user may do (trusting the project in a user-wide config)."""
     profile = local.get("profile")
     if not profile:
         return None
@@ -32,21 +36,22 @@ def adopt_profile(result: dict[str, Any], local: dict[str, Any]) -> dict[str, An
     repo = Path(result["path"])
     skills = install.install(profile, repo)
     mcp = [registration.register(name, repo) for name in install.profiles_of(profile)]
-    return {**result, "profile": profile, "skills": skills["directories"], "mcp": mcp,
-            "done": _summary(result, skills["directories"], mcp)}
+    shown = [{key: value for key, value in entry.items() if key != "steps"} for entry in mcp]
+    return {**result, "profile": profile, "skills": skills["directories"], "mcp": shown,
+            "done": _summary(result, skills["directories"], mcp),
+            "steps": [step for entry in mcp for step in entry["steps"]]}
 
 
 def _summary(result: dict[str, Any], skills: list[dict[str, Any]],
-             mcp: list[dict[str, Any]]) -> list[str]:
+             mcp: list[Registration]) -> list[str]:
     done = [("added .striatum/ to .gitignore" if result.get("gitignore_updated")
              else ".striatum/ already in .gitignore")]
     for entry in skills:
         done.append(f"skills {'written' if entry['changed'] else 'already current'}: "
                     f"{entry['directory']}")
-    for entry in mcp:
-        how = (" ".join(entry["command"]) if entry["how"] == "vendor CLI"
-               else entry.get("file", ""))
-        done.append(f"MCP server for {entry['agent']}: {entry['how']} ({how})")
+    for agent in mcp:
+        files = ", ".join(str(Path(f).relative_to(result["path"])) for f in agent["files"])
+        done.append(f"MCP server for {agent['agent']}: {agent['how']} ({files})")
     return done
 
 

@@ -22,7 +22,7 @@ def lines(result: Any) -> list[str]:
         fields = {k: v for k, v in result.items() if k not in tables and k not in bullets}
         out = _fields(fields)
         for name, items in bullets.items():
-            out += [f"{name}:"] + [f"  - {item}" for item in items]
+            out += [f"{name}:"] + [line for item in items for line in _bullet(item)]
         for name, rows in tables.items():
             out += [f"{name}:"] if fields or len(tables) > 1 else []
             out += _table(rows) if rows else ["  (none)"]
@@ -30,6 +30,22 @@ def lines(result: Any) -> list[str]:
     if _is_table(result):
         return _table(result) or ["(none)"]
     return [str(result)]
+
+
+def _bullet(item: str) -> list[str]:
+    """An item wrapped at 80 columns; its own lines that start with a space (a command, a
+    snippet to paste) are kept whole, indented under it."""
+    import textwrap
+
+    out: list[str] = []
+    for number, part in enumerate(item.split("\n")):
+        if part.startswith(" "):
+            out.append(f"  {part}")
+            continue
+        out += textwrap.wrap(part, 80, initial_indent="    " if number else "  - ",
+                             subsequent_indent="    ", break_long_words=False,
+                             break_on_hyphens=False) or ["  -"]
+    return out
 
 
 def _is_text_list(value: Any) -> bool:

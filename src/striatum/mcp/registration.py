@@ -1,35 +1,51 @@
-"""Registering `striatum mcp serve` with an agent CLI, project-scoped (for `adopt --profile`).
+"""Registering `striatum mcp serve` with an agent CLI in the project's own files, so that the
+CLI can use Striatum's tools headless (for `adopt --profile`).
 
-Claude Code and Gemini CLI: through the vendor's own CLI when it is on PATH (`claude mcp add
---scope project`, `gemini mcp add --scope project`), else by writing the project file that CLI
-would write (`.mcp.json`, `.gemini/settings.json`). Codex: always its project file
-`.codex/config.toml` (read for trusted projects), since `codex mcp add` writes the user-wide
-config. An existing `striatum` entry is left as it is, so adopting twice changes nothing.
+What each CLI needs (verified against Claude Code 2.1.197, Codex 0.169, Gemini CLI 0.61):
 
-No token is written anywhere. The server must see the agent's own `STRIATUM_*` variables,
-though (inside a supervised lane: the lane token); Codex and Gemini CLI do not pass a
-variable named like a token to MCP servers unless the entry says so, so theirs does.
+- Claude Code: the server in `.mcp.json` (`claude -p` loads it without the approval prompt) and,
+  in `.claude/settings.local.json`, `permissions.allow: ["mcp__striatum"]` (else `-p` refuses
+  every call) and `enabledMcpjsonServers: ["striatum"]` (approved for interactive sessions and
+  `claude mcp list`). `.claude/settings.json` would not do: Claude ignores its permissions in a
+  workspace whose trust dialog was never accepted.
+- Codex: `[mcp_servers.striatum]` in `.codex/config.toml` with `default_tools_approval_mode =
+  "approve"` (else every call is refused under `codex exec`); Codex reads the file only once
+  the project is trusted, which is the user's step (see `agent_trust`).
+- Gemini CLI: the server in `.gemini/settings.json` with `"trust": true` (else headless runs
+  are not offered its tools); the folder must be trusted, the user's step again.
+
+These files are written directly, never through `claude mcp add` / `gemini mcp add`, so the
+result is the same whichever CLIs are installed. An existing `striatum` entry that runs
+`striatum mcp serve` is Striatum's own and is brought to the current shape (the user's extra
+keys kept); any other `striatum` entry is the user's and is left alone, with a step saying what
+it lacks. No token is written: Codex and Gemini CLI pass the agent's `STRIATUM_*` variables to
+the server only when the entry names them, so theirs does.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from striatum import errors
+from striatum.mcp import agent_trust, config_files, toml_table
+from striatum.mcp.toml_table import toml_string as toml_string
 
 SERVER = "striatum"
-PROJECT_FILES = {"claude_code": ".mcp.json", "codex": ".codex/config.toml",
-                 "gemini": ".gemini/settings.json"}
-VENDOR_CLIS = {"claude_code": "claude", "gemini": "gemini"}  # codex: the project file
+CLAUDE_RULE = f"mcp__{SERVER}"
 PASSED_THROUGH = ("STRIATUM_TOKEN", "STRIATUM_LEASE", "STRIATUM_RUN_ID", "STRIATUM_JOB_ID",
                   "STRIATUM_HOME", "STRIATUM_RUNTIME_DIR")
+
+
+class Registration(TypedDict):
+    """One agent's outcome: `how` is written, upgraded, already current or left alone."""
+
+    agent: str
+    changed: bool
+    how: str
+    files: list[str]
+    steps: list[str]
 
 
 def server_command() -> list[str]:
@@ -37,123 +53,117 @@ def server_command() -> list[str]:
     return [str(beside) if beside.exists() else "striatum", "mcp", "serve"]
 
 
-def register(profile: str, repo: Path) -> dict[str, Any]:
-    """One agent: what was done (`changed` false when it was registered already)."""
-    vendor = shutil.which(VENDOR_CLIS[profile]) if profile in VENDOR_CLIS else None
-    config = repo / PROJECT_FILES[profile]
-    if _in_project_file(profile, config) or (vendor and _vendor_knows(profile, vendor, repo)):
-        return {"agent": profile, "changed": False, "how": "already registered",
-                "file": str(config)}
-    if vendor:
-        command = add_command(profile, vendor)
-        _run(command, repo)
-        return {"agent": profile, "changed": True, "how": "vendor CLI", "command": command}
-    _write_project_file(profile, config)
-    return {"agent": profile, "changed": True, "how": "wrote project file", "file": str(config)}
+def register(profile: str, repo: Path) -> Registration:
+    """Write what `profile`'s CLI needs into `repo`; idempotent."""
+    return {"claude_code": _claude, "codex": _codex, "gemini": _gemini}[profile](repo)
 
 
-def add_command(profile: str, vendor: str) -> list[str]:
-    serve = server_command()
-    if profile == "claude_code":  # Claude Code hands its environment to stdio servers
-        return [vendor, "mcp", "add", "--scope", "project", SERVER, "--", *serve]
-    passed = [flag for name in PASSED_THROUGH for flag in ("-e", f"{name}=${name}")]
-    return [vendor, "mcp", "add", "--scope", "project", *passed, SERVER, *serve]
+def is_ours(entry: Any) -> bool:
+    """A server entry Striatum wrote (or one that runs Striatum's stdio server the same way)."""
+    return (isinstance(entry, dict) and isinstance(entry.get("command"), str)
+            and Path(entry["command"]).name == "striatum"
+            and entry.get("args") == ["mcp", "serve"])
 
 
-def _vendor_knows(profile: str, vendor: str, repo: Path) -> bool:
-    if profile == "gemini":  # gemini has no `mcp get`; its project scope is the file above
-        return False
-    try:
-        result = subprocess.run([vendor, "mcp", "get", SERVER], cwd=repo, capture_output=True,
-                                text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`new` over `old`, keeping the user's own keys, env entries and list items."""
+    out = dict(old)
+    for key, value in new.items():
+        before = old.get(key)
+        if isinstance(value, dict) and isinstance(before, dict):
+            value = {**before, **value}
+        elif isinstance(value, list) and isinstance(before, list):
+            value = [*before, *(item for item in value if item not in before)]
+        out[key] = value
+    return out
 
 
-def _run(command: list[str], repo: Path) -> None:
-    try:
-        result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120,
-                                check=False, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise errors.Conflict(f"`{' '.join(command)}` could not run: {error}") from None
-    if result.returncode != 0:
-        raise errors.Conflict(f"`{' '.join(command)}` failed (exit {result.returncode}): "
-                              f"{(result.stderr or result.stdout).strip()[:500]}")
-
-
-def _in_project_file(profile: str, config: Path) -> bool:
-    data = _read(profile, config)
-    table = data.get("mcp_servers" if profile == "codex" else "mcpServers")
-    return isinstance(table, dict) and SERVER in table
-
-
-def _read(profile: str, config: Path) -> dict[str, Any]:
-    if not config.exists():
-        return {}
-    try:
-        text = config.read_text("utf-8")
-        data = tomllib.loads(text) if profile == "codex" else json.loads(text or "{}")
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise errors.ValidationError(f"{config}: cannot read it ({error}); fix or move it, "
-                                     "then adopt again", path=str(config)) from None
-    if not isinstance(data, dict):
-        raise errors.ValidationError(f"{config}: expected an object at the top level",
-                                     path=str(config))
-    return data
-
-
-def _write_project_file(profile: str, config: Path) -> None:
-    if profile == "codex":
-        _append_codex_table(config)
-        return
+def _claude(repo: Path) -> Registration:
     command, *args = server_command()
-    data = _read(profile, config)
-    if not isinstance(data.get("mcpServers", {}), dict):
-        raise errors.ValidationError(f"{config}: mcpServers is not an object", path=str(config))
-    entry: dict[str, Any] = {"command": command, "args": args}
-    if profile == "claude_code":
-        entry = {"type": "stdio", **entry, "env": {}}
-    else:
-        entry["env"] = {name: f"${name}" for name in PASSED_THROUGH}
-    data.setdefault("mcpServers", {})[SERVER] = entry
-    config.parent.mkdir(parents=True, exist_ok=True)
-    _replace(config, json.dumps(data, indent=2) + "\n")
+    mcp = repo / ".mcp.json"
+    settings = repo / ".claude" / "settings.local.json"
+    entry = {"type": "stdio", "command": command, "args": args, "env": {}}
+    how = _set_json_server(mcp, entry)
+    if how == "left alone":
+        return _left_alone("claude_code", mcp, "Claude Code: .mcp.json has your own `striatum` "
+                           f"server, left as it is; run headless with --allowedTools {CLAUDE_RULE}")
+    local = config_files.read_json(settings)
+    permissions = merged(config_files.table(settings, local, "permissions"),
+                         {"allow": [CLAUDE_RULE]})
+    wanted = merged(local, {"permissions": permissions, "enabledMcpjsonServers": [SERVER]})
+    if wanted != local:
+        config_files.write_json(settings, wanted)
+        how = "upgraded" if how == "already current" else how
+    return _done("claude_code", how, [mcp, settings], [])
 
 
-def _append_codex_table(config: Path) -> None:
-    """Append a table (keeping the user's comments and layout), then check the whole file
-    still parses to what we meant; refuse rather than leave Codex a broken config."""
+def _codex(repo: Path) -> Registration:
     command, *args = server_command()
-    existing = config.read_text("utf-8") if config.exists() else ""
-    table = (f"\n[mcp_servers.{SERVER}]\ncommand = {toml_string(command)}\n"
-             f"args = [{', '.join(map(toml_string, args))}]\n"
-             f"env_vars = [{', '.join(map(toml_string, PASSED_THROUGH))}]\n")
-    text = existing.rstrip("\n") + ("\n" if existing else "") + table
+    config = repo / ".codex" / "config.toml"
+    text = config_files.read_text(config)
+    servers = config_files.table(config, config_files.read_toml(text, config), "mcp_servers")
+    old = servers.get(SERVER)
+    if old is not None and not is_ours(old):
+        return _left_alone("codex", config, "Codex: .codex/config.toml has your own "
+                           f"[mcp_servers.{SERVER}], left as it is; for `codex exec` it needs "
+                           'default_tools_approval_mode = "approve"')
+    values: dict[str, toml_table.TomlValue] = {
+        "command": command, "args": args,
+        "env_vars": merged(old or {}, {"env_vars": list(PASSED_THROUGH)})["env_vars"],
+        "default_tools_approval_mode": "approve"}
     try:
-        ours = tomllib.loads(text)["mcp_servers"][SERVER]
-    except (ValueError, KeyError, TypeError):
+        edited = toml_table.set_keys(text, ("mcp_servers", SERVER), values)
+    except toml_table.Unsupported as why:
         raise errors.ValidationError(
-            f"{config}: cannot add [mcp_servers.{SERVER}] to it as written (an inline "
-            "mcp_servers table?); add the server yourself", path=str(config)) from None
-    if ours.get("command") != command or ours.get("args") != args:
-        raise errors.ValidationError(f"{config}: the appended table does not read back",
-                                     path=str(config))
-    config.parent.mkdir(parents=True, exist_ok=True)
-    _replace(config, text)
+            f"{config}: cannot set [mcp_servers.{SERVER}] in it as written ({why}); add the "
+            "server yourself", path=str(config)) from None
+    how = _how(old, changed=edited != text)
+    if edited != text:
+        config_files.replace(config, edited)
+    return _done("codex", how, [config], _steps(agent_trust.codex_step(repo)))
 
 
-def toml_string(value: str) -> str:
-    """A TOML basic string: JSON's escapes are TOML's, plus DEL, which JSON leaves raw."""
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+def _gemini(repo: Path) -> Registration:
+    command, *args = server_command()
+    config = repo / ".gemini" / "settings.json"
+    entry = {"command": command, "args": args,
+             "env": {name: f"${name}" for name in PASSED_THROUGH}, "trust": True}
+    how = _set_json_server(config, entry)
+    if how == "left alone":
+        return _left_alone("gemini", config, "Gemini CLI: .gemini/settings.json has your own "
+                           f"`{SERVER}` server, left as it is; headless runs need \"trust\": "
+                           "true on it (or --yolo)")
+    return _done("gemini", how, [config], _steps(agent_trust.gemini_step(repo)))
 
 
-def _replace(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        temporary.write_text(text, "utf-8")
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise errors.StorageError(f"cannot write {path}: {error.strerror or error}",
-                                  path=str(path)) from None
+def _set_json_server(config: Path, entry: dict[str, Any]) -> str:
+    """Put Striatum's entry under `mcpServers` unless a user's entry holds the name."""
+    data = config_files.read_json(config)
+    servers = config_files.table(config, data, "mcpServers")
+    old = servers.get(SERVER)
+    if old is not None and not is_ours(old):
+        return "left alone"
+    wanted = merged(old or {}, entry)
+    if wanted != old:
+        data["mcpServers"] = {**servers, SERVER: wanted}
+        config_files.write_json(config, data)
+    return _how(old, changed=wanted != old)
+
+
+def _how(old: Any, *, changed: bool) -> str:
+    if old is None:
+        return "written"
+    return "upgraded" if changed else "already current"
+
+
+def _steps(step: str | None) -> list[str]:
+    return [] if step is None else [step]
+
+
+def _done(agent: str, how: str, files: list[Path], steps: list[str]) -> Registration:
+    return {"agent": agent, "changed": how in ("written", "upgraded"), "how": how,
+            "files": [str(path) for path in files], "steps": steps}
+
+
+def _left_alone(agent: str, config: Path, step: str) -> Registration:
+    return _done(agent, "left alone", [config], [step])

@@ -82,9 +82,9 @@ ENGINE: tuple[Verb, ...] = (
     Verb(name="adopt", summary="Register the target repository; ignore .striatum/ in git.",
          capability=D, writes=True, handler="striatum.verbs.repos:adopt",
          description="With --profile, also installs the agent's skills into the repository "
-         "(striatum skills install --project) and registers `striatum mcp serve` with that "
-         "agent's CLI (its `mcp add`, or the project config file it would write). Running it "
-         "again changes nothing.",
+         "(striatum skills install --project) and registers `striatum mcp serve` in that "
+         "agent's project config files, with what it needs to call the tools headless; "
+         "prints the one-time steps only you may take. Running it again changes nothing.",
          params=(_repo(), Param(name="notify", type="string", max_length=1000,
                                 help="Command run (sh -c, JSON on stdin) when something waits "
                                 "for the human or a run ends; empty to clear."),
