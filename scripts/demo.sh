@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 S="$ROOT/.venv/bin/striatum"
-DEMO="$ROOT/.demo"
+DEMO="${DEMO_DIR:-$ROOT/.demo}"
 REPO="$DEMO/repo"
 WORKFLOW="$ROOT/examples/code-change-flow/workflow.json"
 
@@ -35,6 +35,8 @@ fi
 echo "== substrate: embedded PostgreSQL, migrations, both chains"
 "$S" daemon doctor --apply-migrations
 "$S" daemon start
+# Whatever happens next, the demo does not leave its daemon running.
+trap '"$S" daemon stop >/dev/null 2>&1 || true' EXIT
 cd "$REPO"
 "$S" adopt
 RUN=$("$S" run prepare --workflow "$WORKFLOW" --json \
@@ -46,8 +48,7 @@ echo "== supervising $RUN: agents in the run's worktree, one revision loop"
 "$S" list verdicts --run-id "$RUN"
 echo "== artifacts are in the repository, every attempt kept:"
 find docs -type f | sort
-echo "== the run's branch (agents worked in .striatum/worktrees/$RUN):"
+echo "== the run's branch striatum/$RUN (agents worked in a worktree under the Striatum home):"
 git log --format='%h %s' "striatum/$RUN"
 echo "== doctor: both chains verify"
 "$S" daemon doctor
-"$S" daemon stop
