@@ -8,6 +8,7 @@ It answers every lane prompt with `lane_script` (reviews accept) until it is kil
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
 from pathlib import Path
@@ -25,10 +26,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ScriptedModel(lane_script(verdicts=args.verdict or ["accept"])) as model:
         args.port_file.write_text(f"{model.port}\n")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":
