@@ -1,0 +1,126 @@
+"""What a claimed job's packet and prompt tell the agent: its lease and scope, the run's
+context documents and forbidden paths, the human's notes, and the verdict format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, example, new_repo
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def _flow(tmp_path: Path, name: str, change: Any) -> Path:
+    folder = tmp_path / name
+    shutil.copytree(example(name).parent, folder)
+    shutil.copytree(example(name).parent.parent / "agents", tmp_path / "agents",
+                    dirs_exist_ok=True)
+    document = json.loads((folder / "workflow.json").read_text())
+    change(document)
+    (folder / "workflow.json").write_text(json.dumps(document))
+    return folder / "workflow.json"
+
+
+def test_the_prompt_names_the_lease_scope_context_and_forbidden_paths(
+    operator: Operator, tmp_path: Path
+) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["context_docs"] = ["ARCHITECTURE.md"]
+        document["forbidden_paths"] = ["vendor"]
+    run_id = operator.prepare(_flow(tmp_path, "minimal-flow", change))
+    packet = operator.claim(run_id)
+    assert packet is not None
+    lease = packet["lease"]["lease_id"]
+    prompt = packet["prompt"]
+    assert f"- Lease: `{lease}` (also in $STRIATUM_LEASE)" in prompt
+    assert f"- Run: `{run_id}`; job: `draft` (task), attempt 1 of" in prompt
+    assert "- You may write only under: `docs/striatum`" in prompt
+    assert "- Never change: `vendor`" in prompt
+    assert "## Read first\n\n- `ARCHITECTURE.md`" in prompt
+    assert packet["forbidden_paths"] == ["vendor"]
+    assert packet["context_docs"] == ["ARCHITECTURE.md"]
+
+
+def test_a_write_scope_narrower_than_the_artifact_root_holds_the_attempt_paths(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """Validation and runtime agree: the scope is moved to the attempt's folder, as the
+    artifact is, so the job can publish what validation accepted."""
+    def change(document: dict[str, Any]) -> None:
+        document["jobs"][0]["write_scope"] = ["docs/striatum/draft.md"]
+    run_id = operator.prepare(_flow(tmp_path, "minimal-flow", change))
+    status = operator.drive(run_id)
+    assert status["run"]["state"] == "succeeded", status
+    packet = operator.claims[0]
+    assert packet["write_scope"] == [f"docs/striatum/{run_id}/draft/attempt-1/draft.md"]
+
+
+def test_the_human_note_on_an_escalation_reaches_the_next_attempt(operator: Operator,
+                                                                   tmp_path: Path) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["lanes"]["author"]["max_attempts"] = 1
+    run_id = operator.prepare(_flow(tmp_path, "minimal-flow", change))
+    first = operator.claim(run_id)
+    assert first is not None
+    operator.cli("fail", "--lease", first["lease"]["lease_id"], "--reason", "tests are red")
+    (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
+    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
+                 "retry", "--note", "Use the v2 API, not v1.", principal=True)
+    second = operator.claim(run_id)
+    assert second is not None and second["job"]["attempt"] == 2
+    assert "## From the human" in second["prompt"]
+    assert "Use the v2 API, not v1." in second["prompt"]
+    assert second["human_notes"][0]["note"] == "Use the v2 API, not v1."
+
+
+def test_a_checkpoint_note_reaches_the_jobs_it_releases(operator: Operator) -> None:
+    operator.choices = {}
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    while operator.step(run_id):
+        pass
+    (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
+    operator.cli("checkpoint", "decide", "--blocker", blocker["blocker_id"], "--choice",
+                 "continue", "--note", "Ship it, but mention the rate limit.", principal=True)
+    packet = operator.claim(run_id)
+    assert packet is not None and packet["job"]["job_id"] == "publish"
+    assert "Ship it, but mention the rate limit." in packet["prompt"]
+
+
+def test_a_review_prompt_shows_the_verdict_format_the_parser_reads(operator: Operator) -> None:
+    run_id = operator.prepare(example("review-flow"))
+    draft = operator.claim(run_id)
+    assert draft is not None
+    operator.do_work(draft)
+    operator.cli("complete", "--lease", draft["lease"]["lease_id"])
+    review = operator.claim(run_id)
+    assert review is not None and review["job"]["kind"] == "review"
+    assert "---\nverdict: accept | needs_revision | reject\n---" in review["prompt"]
+    assert review["under_review"]["job_id"] == "draft"
+    assert "## Under review" in review["prompt"]
+
+
+def test_a_malformed_verdict_is_refused_naming_the_line(operator: Operator) -> None:
+    run_id = operator.prepare(example("review-flow"))
+    draft = operator.claim(run_id)
+    assert draft is not None
+    operator.do_work(draft)
+    operator.cli("complete", "--lease", draft["lease"]["lease_id"])
+    review = operator.claim(run_id)
+    assert review is not None
+    path = operator.repo / review["expected_artifacts"][0]["path"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\nverdict: looks-good\n---\nfine\n")
+    result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
+                                 review["lease"]["lease_id"])
+    assert result.returncode == 3
+    assert "line 2: `verdict: looks-good` is not one of accept, needs_revision, reject" in \
+        result.stderr
