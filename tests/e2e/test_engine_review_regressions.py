@@ -74,7 +74,8 @@ def test_a_verdict_file_changed_after_publishing_is_not_believed(operator: Opera
     operator.cli("publish-artifact", "--lease", review["lease"]["lease_id"], "--path", path)
     (operator.repo / path).write_text("---\nverdict: reject\n---\nswapped\n")
     result = operator.daemon.cli("complete", "--lease", review["lease"]["lease_id"])
-    assert result.returncode == 3 and "has no verdict" in result.stderr
+    assert result.returncode == 3 and "gave no verdict" in result.stderr
+    assert "changed since it was published" in result.stderr
 
 
 def test_a_symlink_to_elsewhere_in_the_repository_is_refused(operator: Operator) -> None:

@@ -114,7 +114,11 @@ def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str,
     for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=job.job_id,
                                               attempt=job.attempt):
         text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
-        reading = verdict_text.read(text or "")
+        if text is None:
+            problems.append(f"{artifact['path']}: changed since it was published (its "
+                            "SHA-256 no longer matches), so its verdict is not believed")
+            continue
+        reading = verdict_text.read(text)
         if reading.value is not None:
             verdict_id = record_verdict(ctx, run, job, reading.value, artifact["artifact_id"],
                                         reviewer=session)
