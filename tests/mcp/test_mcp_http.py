@@ -110,6 +110,18 @@ def test_a_revoked_token_is_refused_within_seconds(daemon: DaemonUnderTest,
     assert answer.json()["error"]["code"] == "token_revoked"
 
 
+def test_a_daemon_that_cannot_answer_is_503_not_401(daemon: DaemonUnderTest,
+                                                     http_server: str) -> None:
+    """The caller's token may be fine: an absent daemon is not a reason to drop it."""
+    daemon.stop()
+    try:
+        answer = post(http_server, INITIALIZE, Authorization="Bearer stk_unchecked")
+        assert answer.status_code == 503 and "www-authenticate" not in answer.headers
+        assert answer.json()["error"]["code"] == "daemon_unreachable"
+    finally:
+        daemon.start()
+
+
 def test_the_sdk_client_learns_its_token_is_wrong_at_connect(http_server: str) -> None:
     """The SDK turns our 401 into an MCPError during its handshake: no tool call needed."""
     listed = False
