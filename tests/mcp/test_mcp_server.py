@@ -17,6 +17,7 @@ import anyio
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
 
 from striatum.mcp.tools import tool_name
 from striatum.verbs.catalog import VERBS
@@ -27,10 +28,11 @@ BIN = Path(sys.executable).parent
 
 
 @asynccontextmanager
-async def mcp_client(daemon: DaemonUnderTest, cwd: Path, token: str) -> AsyncIterator[Client]:
+async def mcp_client(daemon: DaemonUnderTest, cwd: Path, token: str,
+                     mode: str = "auto") -> AsyncIterator[Client]:
     params = StdioServerParameters(command=str(BIN / "striatum"), args=["mcp", "serve"],
                                    env={**daemon.env, "STRIATUM_TOKEN": token}, cwd=str(cwd))
-    async with Client(params, read_timeout_seconds=60) as client:
+    async with Client(params, read_timeout_seconds=60, mode=mode) as client:
         yield client
 
 
@@ -59,6 +61,9 @@ def test_the_tool_list_is_the_verb_registry(daemon: DaemonUnderTest, tmp_path: P
                 assert tool.input_schema == verb.json_schema(include_local=True)
                 assert tool.description and tool.description.startswith(verb.summary)
                 assert tool.annotations and tool.annotations.read_only_hint is (not verb.writes)
+                if verb.writes:  # the protocol's defaults are destructive, not idempotent
+                    assert tool.annotations.destructive_hint is not None
+                    assert tool.annotations.idempotent_hint is not None
     anyio.run(scenario)
 
 
@@ -121,11 +126,21 @@ async def _work_as_lane(daemon: DaemonUnderTest, repo: Path, packet: dict[str, A
         await call(lane, "complete", lease=lease)
 
 
+async def protocol_error(client: Client, method: str, *arguments: Any) -> MCPError:
+    with pytest.raises(MCPError) as raised:
+        await getattr(client, method)(*arguments)
+    return raised.value
+
+
 def test_bad_calls_are_tool_errors_with_our_codes(daemon: DaemonUnderTest,
                                                   tmp_path: Path) -> None:
+    """MCP 2025-11-25 (server/tools, Error Handling): an unknown tool is a protocol error
+    (-32602); arguments the verb refuses are a tool execution error the model can correct."""
     async def scenario() -> None:
         async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
-            assert (await refused(client, "no_such_verb"))["code"] == "not_found"
+            unknown = await protocol_error(client, "call_tool", "no_such_verb", {})
+            assert unknown.code == -32602 and "no_such_verb" in unknown.message
+            assert unknown.data["code"] == "not_found" and unknown.data["exit_code"] == 4
             wrong = await refused(client, "list_runs", limit="many")
             assert wrong["code"] == "validation" and wrong["exit_code"] == 3
             assert "'limit'" in wrong["message"]
@@ -146,8 +161,42 @@ def test_resources_read_through_the_daemon(daemon: DaemonUnderTest, tmp_path: Pa
             contents = (await client.read_resource(uri)).contents
             document = json.loads(contents[0].text)  # type: ignore[union-attr]
             assert "error" not in document and document
-            missing = (await client.read_resource("striatum://runs/run_nope/status")).contents
-            assert json.loads(missing[0].text)["error"]["code"] == "not_found"  # type: ignore[union-attr]
+    anyio.run(scenario)
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+def test_failed_reads_are_json_rpc_errors_carrying_our_payload(daemon: DaemonUnderTest,
+                                                               tmp_path: Path,
+                                                               mode: str) -> None:
+    """MCP 2025-06-18/2025-11-25 server/resources: not found -32002 (the 2026-07-28 era the
+    SDK client reaches in `auto` mode retired it for -32602), else -32603; data is ours."""
+    not_found = -32002 if mode == "legacy" else -32602
+
+    async def scenario() -> None:
+        async with mcp_client(daemon, tmp_path, daemon.token("operator"), mode) as client:
+            for uri in ("striatum://runs/run_nope/status", "striatum://nothing",
+                        "striatum://artifacts/art_missing"):
+                error = await protocol_error(client, "read_resource", uri)
+                assert error.code == not_found, (uri, error)
+                assert error.data["code"] == "not_found" and error.data["exit_code"] == 4
+                assert error.data["uri"] == uri and error.data["message"] == error.message
+        async with mcp_client(daemon, tmp_path, "stk_garbage", mode) as client:
+            error = await protocol_error(client, "read_resource", "striatum://runs")
+            assert error.code == -32603
+            assert (error.data["code"], error.data["exit_code"]) == ("token_invalid", 13)
+    anyio.run(scenario)
+
+
+def test_a_pagination_cursor_is_invalid_params(daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    """Every list is one page (no nextCursor), so any cursor a client sends is invalid."""
+    async def scenario() -> None:
+        async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
+            for method in ("list_tools", "list_resources", "list_resource_templates"):
+                assert (await getattr(client, method)()).next_cursor is None
+                with pytest.raises(MCPError) as raised:
+                    await getattr(client, method)(cursor="c1")
+                error = raised.value
+                assert error.code == -32602 and error.data == {"cursor": "c1"}, method
     anyio.run(scenario)
 
 

@@ -1,8 +1,9 @@
 """Hypothesis-made tool names and arguments through one `striatum mcp serve` (stdio, SDK client).
 
-Every call is answered with a tool result, or a tool error carrying one of our codes and
-its exit code (never `internal`); the one server process lives through every example, and
-the daemon behind it stays up with no traceback in its log (`shared_daemon`).
+Every call to a known tool is answered with a tool result, or a tool error carrying one of our
+codes and its exit code (never `internal`); an unknown tool is the protocol error -32602 (MCP
+2025-11-25, server/tools); the one server process lives through every example, and the daemon
+behind it stays up with no traceback in its log (`shared_daemon`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
 
 from striatum.errors import EXIT_CODES
 from striatum.mcp.tools import TOOLS
@@ -144,9 +146,12 @@ def test_any_tool_call_is_a_result_or_a_tool_error_with_our_code(
 ) -> None:
     name = data.draw(tool_names, label="tool")
     arguments = data.draw(arguments_for(name, session.scratch), label="arguments")
-    is_error, payload = session.call(name, arguments)
     if name not in TOOLS:
-        assert is_error and payload["error"]["code"] == "not_found"
+        with pytest.raises(MCPError) as raised:
+            session.portal.call(session.client.call_tool, name, arguments)
+        assert raised.value.code == -32602 and raised.value.data["code"] == "not_found"
+    else:
+        session.call(name, arguments)
     assert alive(session.pid)
 
 
@@ -171,9 +176,12 @@ def test_every_tool_refuses_a_wrongly_typed_argument_naming_it(
                                  "file:///etc/passwd", "striatum://runs/" + "r" * 5000,
                                  "striatum://runs/run_\u0000/status"])
 def test_hostile_resource_uris_read_as_errors(session: Session, uri: str) -> None:
-    contents = session.portal.call(session.client.read_resource, uri).contents
-    document = json.loads(contents[0].text)  # type: ignore[union-attr]
-    assert document["error"]["code"] == "not_found"
+    """Not found: -32602 in the 2026-07-28 era the SDK client negotiates (-32002 before)."""
+    with pytest.raises(MCPError) as raised:
+        session.portal.call(session.client.read_resource, uri)
+    assert raised.value.code == (-32602 if session.client.protocol_version == "2026-07-28"
+                                 else -32002)
+    assert raised.value.data["code"] == "not_found" and raised.value.data["uri"] == uri
 
 
 def test_raw_stdio_text_that_is_not_unicode_does_not_kill_the_server(

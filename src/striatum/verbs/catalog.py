@@ -232,7 +232,7 @@ ENGINE: tuple[Verb, ...] = (
     Verb(name="inbox", summary="What waits for the human.", capability=R, writes=False,
          handler="striatum.verbs.views:inbox"),
     Verb(name="corpus.export", summary="Write a redacted, verifiable bundle of a run (or of "
-         "the repository's runs).", capability=Capability.ADMINISTER, writes=False,
+         "the repository's runs).", capability=Capability.ADMINISTER, writes=True,
          handler="striatum.verbs.corpus:export",
          params=(_run_id(required=False), _repo(),
                  Param(name="out", type="string", required=True, path=True, max_length=1000,
