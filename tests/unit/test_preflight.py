@@ -91,7 +91,8 @@ def test_a_command_lane_path_resolves_workflow_dir_and_the_repository(tmp_path: 
         lanes, workflow_dir=str(tmp_path / "wf"), repo=str(tmp_path / "repo"),
         search_path="")
     assert filled.ok and filled.program == str(tmp_path / "wf" / "agent.sh")
-    assert not relative.ok and relative.problem.endswith("tools/plain.txt` is not executable")
+    assert not relative.ok
+    assert str(relative.problem).endswith("tools/plain.txt` is not executable")
     assert not missing.ok and missing.problem == f"`{tmp_path}/repo/./nope.sh` does not exist"
     assert at_launch.ok and at_launch.program is None  # known only at launch
 

@@ -82,6 +82,15 @@ def _run(command: list[str], repo: Path) -> None:
                               f"{(result.stderr or result.stdout).strip()[:500]}")
 
 
+def named_in_project(profile: str, repo: Path) -> bool:
+    """Whether the agent's project file names the `striatum` server (an unreadable file
+    does not)."""
+    try:
+        return _in_project_file(profile, repo / PROJECT_FILES[profile])
+    except errors.ValidationError:
+        return False
+
+
 def _in_project_file(profile: str, config: Path) -> bool:
     data = _read(profile, config)
     table = data.get("mcp_servers" if profile == "codex" else "mcpServers")
