@@ -9,9 +9,12 @@ snapshot a supervisor would launch from, with the caller's own authority.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from striatum import errors
+
+if TYPE_CHECKING:
+    from striatum.lanes.preflight import LaneCheck
 
 
 def warn_on_prepare(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any] | None:
@@ -52,7 +55,7 @@ def _status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _checks(status: dict[str, Any]) -> list[Any]:
+def _checks(status: dict[str, Any]) -> list[LaneCheck]:
     from striatum.lanes import preflight
 
     run = status["run"]
