@@ -32,6 +32,7 @@ EXIT_CODES: dict[str, int] = {
     "token_expired": 15,
     "protocol": 16,
     "storage": 17,
+    "agent_unavailable": 18,
 }
 
 
@@ -182,3 +183,9 @@ class StorageError(StriatumError):
     """A file could not be written (disk full, read-only file system, permissions)."""
 
     code = "storage"
+
+
+class AgentUnavailable(StriatumError):
+    """An agent CLI a lane needs is not on PATH or does not start."""
+
+    code = "agent_unavailable"

@@ -212,3 +212,31 @@ def test_a_local_failure_in_a_tool_is_a_tool_error(daemon: DaemonUnderTest,
             assert ".claude" in error["message"]
             assert (await call(client, "whoami"))["role"] == "operator"  # still serving
     anyio.run(scenario)
+
+
+def test_prepare_warns_and_start_refuses_a_missing_cli_over_mcp(daemon: DaemonUnderTest,
+                                                                tmp_path: Path) -> None:
+    """The server runs the same local preflight as the CLI, with its own PATH."""
+    repo = new_repo(tmp_path)
+    (tmp_path / "workflow.json").write_text(json.dumps({
+        "schema_version": "striatum.workflow.v1", "id": "w", "name": "W",
+        "lanes": {"author": {"provider": "gemini"}},
+        "jobs": [{"id": "draft", "kind": "task", "lane": "author",
+                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+
+    async def scenario() -> None:
+        params = StdioServerParameters(
+            command=str(BIN / "striatum"), args=["mcp", "serve"], cwd=str(repo),
+            env={**daemon.env, "STRIATUM_TOKEN": daemon.token("operator"),
+                 "PATH": "/usr/bin:/bin"})
+        async with Client(params, read_timeout_seconds=60) as client:
+            await call(client, "adopt")
+            prepared = await call(client, "run_prepare", workflow=str(tmp_path / "workflow.json"))
+            assert [w["message"] for w in prepared["warnings"]] == [
+                "`gemini` is not on PATH (fix: npm install -g @google/gemini-cli)"]
+            error = await refused(client, "run_start", run_id=prepared["run_id"])
+            assert (error["code"], error["exit_code"]) == ("agent_unavailable", 18)
+            assert error["hint"].startswith("npm install -g @google/gemini-cli")
+            status = await call(client, "status", run_id=prepared["run_id"])
+            assert status["run"]["state"] == "prepared"
+    anyio.run(scenario)

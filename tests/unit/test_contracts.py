@@ -21,7 +21,7 @@ def test_exit_codes_are_stable() -> None:
         "permission_denied": 6, "daemon_unreachable": 7, "integrity": 8,
         "database_unavailable": 9, "database_unsupported": 10, "migration": 11,
         "token_missing": 12, "token_invalid": 13, "token_revoked": 14, "token_expired": 15,
-        "protocol": 16, "storage": 17,
+        "protocol": 16, "storage": 17, "agent_unavailable": 18,
     }
 
 

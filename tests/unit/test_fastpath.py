@@ -28,6 +28,7 @@ def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any
     from striatum.cli import after
 
     monkeypatch.setattr(after, "run_hook", lambda *args: None)
+    monkeypatch.setattr(after, "run_check", lambda *args: None)
     result = CliRunner().invoke(cli, argv)
     return sent[0] if result.exit_code == 0 and sent else None
 

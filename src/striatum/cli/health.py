@@ -1,9 +1,10 @@
-"""`striatum doctor`: availability, provenance and skill bundles, reported apart.
+"""`striatum doctor`: availability, provenance, skill bundles and agent CLIs, reported apart.
 
 Availability (daemon reachable, database up, migrations current) and provenance (both hash
 chains, anchors, append-only guards, as the daemon verifies them) are separate planes, so a
 broken chain never hides behind a healthy daemon, nor stops it being reported healthy. Skill
-bundles installed in the project or the home directory are checked against this version.
+bundles installed in the project or the home directory are checked against this version;
+the agents plane (`agents_plane`) says whether each agent CLI is installed and configured.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from striatum import errors
+from striatum.cli import agents_plane
 
 EXIT_SKILLS = errors.EXIT_CODES["conflict"]  # something to reinstall
 
@@ -31,12 +33,13 @@ def gather(project: Path | None, *, deep: bool) -> dict[str, Any]:
         lambda: client.call("daemon.verify", {"deep": deep}))
     bases = [b for b in (project, Path.home()) if b is not None]
     skills = [entry for base in dict.fromkeys(bases) for entry in install.check(base)]
-    return report(status, status_error, verified, verify_error, skills)
+    agents = Plane(*agents_plane.gather(project, None if status is None else client.call))
+    return report(status, status_error, verified, verify_error, skills, agents)
 
 
 def report(status: dict[str, Any] | None, status_error: errors.StriatumError | None,
            verified: dict[str, Any] | None, verify_error: errors.StriatumError | None,
-           skills: list[dict[str, Any]]) -> dict[str, Any]:
+           skills: list[dict[str, Any]], agents: Plane) -> dict[str, Any]:
     """Pure: the planes from what the daemon answered (or the error it raised)."""
     availability = _availability(status, status_error, verified, verify_error)
     provenance = _provenance(verified, verify_error, reachable=status is not None)
@@ -44,7 +47,8 @@ def report(status: dict[str, Any] | None, status_error: errors.StriatumError | N
         {"check": s["directory"], "ok": s["state"] == "current",
          "detail": f"{s['state']} (written by {s['version']})", "fix": s["fix"]}
         for s in skills])
-    planes = {"availability": availability, "provenance": provenance, "skills": skill_plane}
+    planes = {"availability": availability, "provenance": provenance, "skills": skill_plane,
+              "agents": agents}
     return {"ok": all(p.ok for p in planes.values()),
             "exit_code": _exit_code(planes, status_error or verify_error),
             **{name: plane._asdict() for name, plane in planes.items()}}
@@ -107,14 +111,16 @@ def _failed(check: str, error: errors.StriatumError) -> dict[str, Any]:
 
 
 def _exit_code(planes: dict[str, Plane], failure: errors.StriatumError | None) -> int:
-    """The first plane that fails decides: availability, then provenance, then skills."""
+    """The first plane that fails decides: availability, provenance, skills, agents."""
     if failure is not None:
         return failure.exit_code
     if not planes["availability"].ok:
         return errors.EXIT_CODES["migration"]
     if not planes["provenance"].ok:
         return errors.EXIT_CODES["integrity"]
-    return 0 if planes["skills"].ok else EXIT_SKILLS
+    if not planes["skills"].ok:
+        return EXIT_SKILLS
+    return 0 if planes["agents"].ok else agents_plane.EXIT_AGENTS
 
 
 def _attempt(call: Any) -> tuple[Any, errors.StriatumError | None]:
@@ -126,7 +132,10 @@ def _attempt(call: Any) -> tuple[Any, errors.StriatumError | None]:
 
 def lines(result: dict[str, Any]) -> list[str]:
     out = [f"doctor: {'OK' if result['ok'] else 'PROBLEMS FOUND'}"]
-    for name in ("availability", "provenance", "skills"):
+    for name in ("availability", "provenance", "skills", "agents"):
+        if name == "agents":
+            out += agents_plane.lines(result[name])
+            continue
         plane = result[name]
         if name == "skills" and not plane["checks"]:
             out.append("skills: none installed (striatum skills install --help)")

@@ -19,7 +19,10 @@ def invoke(verb: Verb, params: dict[str, Any], *, repo: str | None = None,
     starts, so a launched supervisor acts as the caller, never as this process."""
     sent = local_params.complete(verb, params, repo)
     sent, local = local_params.split_local(verb, sent)
-    result = client.call(verb.name, sent, as_role=as_role, token=token)
     if token is not None:
         local["caller_token"] = token
+    if as_role is not None:
+        local["caller_role"] = as_role
+    after.run_check(verb.before, sent, local)
+    result = client.call(verb.name, sent, as_role=as_role, token=token)
     return after.run_hook(verb.after, result, local)

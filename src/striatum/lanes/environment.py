@@ -34,7 +34,7 @@ def build(lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mappin
     if lane.get("inherit_env"):
         env = {k: v for k, v in source.items() if not k.startswith("STRIATUM_")}
     else:
-        env = {k: v for k, v in source.items() if _wanted(k, needs)}
+        env = {k: v for k, v in source.items() if wanted(k, needs)}
     if profile:
         for name, value in profile.fail_fast_env.items():
             env.setdefault(name, value)
@@ -56,7 +56,8 @@ def build(lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mappin
     return env
 
 
-def _wanted(name: str, needs: tuple[str, ...]) -> bool:
+def wanted(name: str, needs: tuple[str, ...]) -> bool:
+    """Whether an agent gets `name`: the minimal base, or a variable its profile needs."""
     if name.startswith("STRIATUM_"):
         return False
     if name in BASE or name.startswith(BASE_PREFIXES):

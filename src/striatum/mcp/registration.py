@@ -58,6 +58,26 @@ def register(profile: str, repo: Path) -> Registration:
     return {"claude_code": _claude, "codex": _codex, "gemini": _gemini}[profile](repo)
 
 
+PROJECT_FILES = {"claude_code": ".mcp.json", "codex": ".codex/config.toml",
+                 "gemini": ".gemini/settings.json"}
+
+
+def named_in_project(profile: str, repo: Path) -> bool:
+    """Whether the agent's project file names the `striatum` server (an unreadable file
+    does not): the repository was adopted for that agent."""
+    config = repo / PROJECT_FILES[profile]
+    try:
+        if profile == "codex":
+            data = config_files.read_toml(config_files.read_text(config), config)
+        else:
+            data = config_files.read_json(config)
+        servers = config_files.table(config, data,
+                                     "mcp_servers" if profile == "codex" else "mcpServers")
+    except errors.ValidationError:
+        return False
+    return SERVER in servers
+
+
 def is_ours(entry: Any) -> bool:
     """A server entry Striatum wrote (or one that runs Striatum's stdio server the same way)."""
     return (isinstance(entry, dict) and isinstance(entry.get("command"), str)

@@ -97,12 +97,17 @@ ENGINE: tuple[Verb, ...] = (
     Verb(name="run.prepare", summary="Validate a workflow, snapshot it, create a run.",
          capability=D, writes=True, handler="striatum.verbs.runs:prepare",
          params=(Param(name="workflow", type="string", required=True, path=True,
-                       max_length=1000, help="The workflow.json file."), _repo())),
+                       max_length=1000, help="The workflow.json file."), _repo()),
+         description="Warns when a lane's agent CLI is not on this machine's PATH or does not "
+         "answer `--version`.", after="striatum.cli.agent_checks:warn_on_prepare"),
     Verb(name="run.start", summary="Start a prepared run; a supervisor runs its agents unless "
          "--no-supervise.", capability=D, writes=True, handler="striatum.verbs.runs:start",
          params=(_run_id(), Param(name="no_supervise", type="boolean", local=True,
                                   help="Drive the run yourself (claim-next); start no "
                                   "supervisor.")),
+         description="Unless --no-supervise, refuses (agent_unavailable, exit 18) while a "
+         "lane's agent CLI is not on PATH or does not answer `--version`; the run stays "
+         "prepared.", before="striatum.cli.agent_checks:refuse_on_start",
          after="striatum.cli.after:start_supervisor"),
     Verb(name="run.land", summary="Merge a succeeded run's branch (striatum/RUN) into the "
          "repository's checked-out branch.", capability=X, writes=True,

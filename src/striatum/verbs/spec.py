@@ -41,6 +41,7 @@ class Verb(NamedTuple):
     params: tuple[Param, ...] = ()
     description: str = ""
     after: str | None = None  # "module:function" the CLI runs with the result (and locals)
+    before: str | None = None  # "module:function" the CLI runs first (params, locals); raises
 
     @property
     def words(self) -> tuple[str, ...]:

@@ -41,12 +41,14 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
         "run": {"run_id": run.run_id, "state": run.state.value, "repo": run.repo_path,
                 "repo_id": run.repo_id,
                 "artifact_root": snapshot.artifact_root(run),
-                "workflow_id": run.workflow["id"], "created_at": run.created_at,
+                "workflow_id": run.workflow["id"], "workflow_path": run.workflow_path,
+                "created_at": run.created_at,
                 "started_at": run.started_at, "ended_at": run.ended_at,
                 "ended_reason": run.ended_reason},
         "jobs": job_rows,
-        "lanes": {name: {k: lane.get(k) for k in ("provider", "model", "max_concurrency",
-                                                   "timeout_s", "max_attempts")}
+        "lanes": {name: {k: lane.get(k) for k in ("provider", "model", "command",
+                                                   "max_concurrency", "timeout_s",
+                                                   "max_attempts")}
                   for name, lane in run.workflow["lanes"].items()},
         "leases": [{k: lease[k] for k in ("lease_id", "job_id", "attempt", "session_id",
                                           "expires_at", "heartbeat_age_s")} for lease in leases],

@@ -18,3 +18,8 @@ def fill(template: str, values: dict[str, str]) -> str:
 def unknown(template: str) -> list[str]:
     """Names in braces that look like placeholders but are not (they stay literal)."""
     return [name for name in _FIELD.findall(template) if name not in NAMES]
+
+
+def used(template: str) -> set[str]:
+    """The known placeholders `template` uses."""
+    return {name for name in _FIELD.findall(template) if name in NAMES}
