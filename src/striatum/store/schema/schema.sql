@@ -300,4 +300,14 @@ $$;
 CREATE TRIGGER events_notify AFTER INSERT ON striatumd.events
     FOR EACH ROW EXECUTE FUNCTION striatumd.notify_event();
 
+-- 0004: who actually did the work (a session's declared provider, else the lane's).
+ALTER TABLE striatumd.sessions ADD COLUMN provider text
+    CHECK (provider IN ('claude_code', 'codex', 'gemini', 'command', 'human'));
+ALTER TABLE striatumd.sessions ADD COLUMN model text;
+
+ALTER TABLE striatumd.job_attempts ADD COLUMN provider text;
+ALTER TABLE striatumd.job_attempts ADD COLUMN model text;
+ALTER TABLE striatumd.job_attempts ADD COLUMN provider_source text
+    CHECK (provider_source IN ('session', 'lane'));
+
 RESET ROLE;
