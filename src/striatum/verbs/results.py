@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors
-from striatum.engine import files, leases, outcomes, progress, publishing, snapshot
+from striatum.engine import files, leases, outcomes, progress, publishing, snapshot, workers
 from striatum.engine.ids import new_id
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
-from striatum.model.workflow.rules import provider_identity
 from striatum.store import records, runs
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
@@ -70,22 +69,20 @@ def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
                    findings_id: str | None, *, reviewer: str | None,
                    overrides: str | None = None, reason: str | None = None,
                    applied: bool = False) -> str:
-    """Record a verdict with who gave it and whether it really was cross-provider."""
+    """Record a verdict with who actually reviewed and who actually did the work it judges
+    (the attempts' recorded providers, else their lanes'), and whether they differed."""
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]
-    mine = snapshot.lane_spec(run, review.lane)
-    target_lane = snapshot.job_spec(run, target).get("lane")
-    theirs = snapshot.lane_spec(run, target_lane)
+    mine = workers.of_attempt(ctx, run, review.job_id, review.lane, review.attempt)
+    target_lane, theirs = workers.author(ctx, run, target)
     verdict_id = new_id("vrd")
-    cross = (provider_identity(review.lane, str(mine.get("provider")), mine.get("model"))
-             != provider_identity(target_lane, str(theirs.get("provider")), theirs.get("model")))
+    cross = mine.identity != theirs.identity
     records.insert_verdict(
         ctx.conn, verdict_id=verdict_id, run_id=run.run_id, review_job_id=review.job_id,
         target_job_id=target, attempt=review.attempt, value=value,
         findings_artifact_id=findings_id, actor=ctx.actor, overrides=overrides, reason=reason,
-        reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.get("provider"),
-        reviewer_model=mine.get("model"), author_lane=target_lane,
-        author_provider=theirs.get("provider"), author_model=theirs.get("model"),
-        cross_provider=cross, applied=applied)
+        reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.provider,
+        reviewer_model=mine.model, author_lane=target_lane, author_provider=theirs.provider,
+        author_model=theirs.model, cross_provider=cross, applied=applied)
     progress.emit(ctx, run, "verdict.recorded", review.job_id, verdict_id=verdict_id,
                   value=value, target=target, cross_provider=cross, overrides=overrides,
                   reason=reason, findings_artifact_id=findings_id)
