@@ -19,14 +19,14 @@ MAX_TTL_S = 3600
 
 
 def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    repo_id = None
-    if params.get("repo"):
-        repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
     provider, model = params.get("provider"), params.get("model")
     if provider == "command" and not model:
         raise errors.ValidationError(
             "--provider command needs --model: the label of the model behind the command "
             "(the co-blindness rule compares it)", parameter="model")
+    repo_id = None
+    if params.get("repo"):
+        repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
     session = work.insert_session(ctx.conn, session_id=new_id("ses"), repo_id=repo_id,
                                   role=params["role"], lane=params.get("lane"),
                                   token_id=ctx.caller.token_id, provider=provider,
