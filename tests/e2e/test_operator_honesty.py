@@ -56,7 +56,7 @@ def test_a_claude_session_may_not_review_its_own_draft_but_a_codex_session_may(
     refused = operator.daemon.cli("--repo", str(operator.repo), "claim-next", "--session",
                                   claude, "--run-id", run_id, "--job", "review", "--json")
     assert refused.returncode == 5, refused.stderr
-    assert "review review judges draft, which claude_code did" in refused.stderr
+    assert "review review judges draft, which was done by claude_code" in refused.stderr
     assert "allow_same_provider: true" in refused.stderr and "hint:" in refused.stderr
 
     skipped = _claim(operator, claude, run_id)

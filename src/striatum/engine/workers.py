@@ -62,9 +62,9 @@ def review_refusal(ctx: Context, run: Run, job_id: str,
     if decision.allowed:
         return None
     return errors.SameProviderReview(
-        f"review {job_id} judges {gate['target']}, which {decision.identity} did; the same "
-        f"provider may not review it (co-blindness) unless the gate sets "
-        f"{SAME_PROVIDER_OPTION}: true",
+        f"review {job_id} judges {gate['target']}, which was done by {decision.identity}, "
+        f"the provider of this session: it may not review it (co-blindness) unless the "
+        f"gate sets {SAME_PROVIDER_OPTION}: true",
         hint="claim it from a session of another provider (register-session --provider), "
         "or set allow_same_provider: true on the review gate in the workflow",
         job_id=job_id, target=gate["target"], provider=decision.identity,
