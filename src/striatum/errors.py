@@ -87,6 +87,10 @@ class Conflict(StriatumError):
     code = "conflict"
 
 
+class SameProviderReview(Conflict):
+    """A review may not be done by the provider that did the work it judges."""
+
+
 class PermissionDenied(StriatumError):
     """The caller's role lacks the capability for this."""
 

@@ -85,6 +85,11 @@ def test_each_example_runs_to_its_end_under_the_supervisor(operator: Operator, n
     assert all(p.with_name("stdout.log").exists() for p in prompts)
     if name == "code-change-flow":  # the scripted review asks for one revision
         assert {j["job_id"]: j["attempt"] for j in final["jobs"]}["change"] == 2
+    if name == "review-flow":  # its session declares no provider: the lanes' are recorded
+        (verdict,) = operator.cli("list", "verdicts", "--run-id", run_id)["verdicts"]
+        assert (verdict["reviewer_model"], verdict["author_model"]) == (
+            "scripted-reviewer1", "scripted-author")
+        assert verdict["cross_provider"] is True
 
 
 def test_the_code_change_example_in_a_repository_with_history(operator: Operator) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from striatum import errors
+from striatum.model.engine.provenance import Source, Worker
 from striatum.store import connection as db
 from striatum.store.sql import queries
 
@@ -35,17 +36,53 @@ def list_sessions(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
 
 
 def claim_next(conn: db.Conn, *, lane: str | None, run_id: str | None,
-               job_id: str | None = None) -> dict[str, Any] | None:
-    row = db.fetch_one(conn, _q("claim_next"), {"lane": lane, "run_id": run_id,
-                                                "job_id": job_id})
+               job_id: str | None = None,
+               skip: tuple[tuple[str, str], ...] = ()) -> dict[str, Any] | None:
+    """The next ready job, row-locked; `skip` holds (run, job) pairs already turned down."""
+    row = db.fetch_one(conn, _q("claim_next"), {
+        "lane": lane, "run_id": run_id, "job_id": job_id,
+        "skip": [f"{run}/{job}" for run, job in skip]})
     return None if row is None else dict(row)
 
 
-def insert_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
+def insert_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, worker: Worker,
                    revision_verdict_id: str | None = None) -> None:
-    db.execute(conn, _q("insert_attempt"), {"run_id": run_id, "job_id": job_id,
-                                            "attempt": attempt,
-                                            "revision_verdict_id": revision_verdict_id})
+    db.execute(conn, _q("insert_attempt"), {
+        "run_id": run_id, "job_id": job_id, "attempt": attempt,
+        "revision_verdict_id": revision_verdict_id, **_worker_columns(worker)})
+
+
+def set_attempt_worker(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
+                       worker: Worker) -> None:
+    db.execute(conn, _q("set_attempt_worker"), {
+        "run_id": run_id, "job_id": job_id, "attempt": attempt, **_worker_columns(worker)})
+
+
+def attempt_worker(conn: db.Conn, *, run_id: str, job_id: str, lane: str | None,
+                   attempt: int) -> Worker | None:
+    """Who did one attempt, as recorded when it was claimed (None: not recorded)."""
+    row = db.fetch_one(conn, _q("attempt_worker"),
+                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
+    return _worker(row, lane)
+
+
+def last_succeeded_worker(conn: db.Conn, *, run_id: str, job_id: str,
+                          lane: str | None) -> Worker | None:
+    """Who did the job's latest succeeded attempt (None: none, or not recorded)."""
+    row = db.fetch_one(conn, _q("last_succeeded_worker"), {"run_id": run_id, "job_id": job_id})
+    return _worker(row, lane)
+
+
+def _worker_columns(worker: Worker) -> dict[str, Any]:
+    return {"provider": worker.provider, "model": worker.model,
+            "provider_source": worker.source.value}
+
+
+def _worker(row: Any, lane: str | None) -> Worker | None:
+    if row is None or row["provider"] is None:
+        return None
+    return Worker(provider=row["provider"], model=row["model"], lane=lane,
+                  source=Source(row["provider_source"]))
 
 
 def end_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, state: str,

@@ -150,7 +150,15 @@ ENGINE: tuple[Verb, ...] = (
          params=(Param(name="role", type="string", required=True,
                        choices=("operator", "lane"), help="Who works in this session."),
                  Param(name="lane", type="string", max_length=64,
-                       help="Only claim jobs of this lane."), _repo())),
+                       help="Only claim jobs of this lane."), _repo(),
+                 Param(name="provider", type="string",
+                       choices=("claude_code", "codex", "gemini", "command", "human"),
+                       help="The provider you are (an AI operator names its own CLI): "
+                       "recorded on each attempt you claim, and no review of work your "
+                       "provider did is handed to you. Without it, each claim is taken to "
+                       "be done by the job's lane provider."),
+                 Param(name="model", type="string", max_length=200,
+                       help="Your model label (required with --provider command)."))),
     Verb(name="session.close", summary="Close a session.", capability=D, writes=True,
          handler="striatum.verbs.work:close_session",
          params=(Param(name="session", type="string", required=True, max_length=64,

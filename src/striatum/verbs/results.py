@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors
-from striatum.engine import files, leases, outcomes, progress, publishing, snapshot
+from striatum.engine import files, leases, outcomes, progress, publishing, snapshot, workers
 from striatum.engine.ids import new_id
 from striatum.model import verdict_text
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
-from striatum.model.workflow.rules import provider_identity
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
@@ -74,28 +73,20 @@ def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
                    findings_id: str | None, *, reviewer: str | None,
                    overrides: str | None = None, reason: str | None = None,
                    applied: bool = False) -> str:
-    """Record a verdict with who gave it and whether it really was cross-provider."""
+    """Record a verdict with who actually reviewed and who actually did the work it judges
+    (the attempts' recorded providers, else their lanes'), and whether they differed."""
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]
-    mine = snapshot.lane_spec(run, review.lane)
-    target_lane = snapshot.job_spec(run, target).get("lane")
-    theirs = snapshot.lane_spec(run, target_lane)
+    mine = workers.of_attempt(ctx, run, review.job_id, review.lane, review.attempt)
+    target_lane, theirs = workers.author(ctx, run, target)
     verdict_id = new_id("vrd")
-    cross = (provider_identity(review.lane, str(mine.get("provider")), mine.get("model"))
-             != provider_identity(target_lane, str(theirs.get("provider")), theirs.get("model")))
-    # The models the CLIs reported beat the lanes' labels (which may be unset).
-    reviewer_model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=review.job_id,
-                                         attempt=review.attempt)[1] or mine.get("model")
-    target_job = runs.job(ctx.conn, run.run_id, target)
-    author_model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=target,
-                                       attempt=target_job.attempt)[1] or theirs.get("model")
+    cross = mine.identity != theirs.identity
     records.insert_verdict(
         ctx.conn, verdict_id=verdict_id, run_id=run.run_id, review_job_id=review.job_id,
         target_job_id=target, attempt=review.attempt, value=value,
         findings_artifact_id=findings_id, actor=ctx.actor, overrides=overrides, reason=reason,
-        reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.get("provider"),
-        reviewer_model=reviewer_model, author_lane=target_lane,
-        author_provider=theirs.get("provider"), author_model=author_model,
-        cross_provider=cross, applied=applied)
+        reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.provider,
+        reviewer_model=mine.model, author_lane=target_lane, author_provider=theirs.provider,
+        author_model=theirs.model, cross_provider=cross, applied=applied)
     progress.emit(ctx, run, "verdict.recorded", review.job_id, verdict_id=verdict_id,
                   value=value, target=target, cross_provider=cross, overrides=overrides,
                   reason=reason, findings_artifact_id=findings_id)
@@ -160,7 +151,7 @@ def settle_escalated_gate(ctx: Context, run: Run, review: JobRow, decision: Gate
         if blocker["job_id"] == review.job_id:
             records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
                                     resolution=note, resolved_by=ctx.actor,
-                                    outcome=decision.value, note=note)
+                                    outcome=decision.value)
             progress.emit(ctx, run, "escalation.resolved", review.job_id,
                           blocker_id=blocker["blocker_id"], outcome=decision.value, note=note)
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from striatum import errors
-from striatum.engine import leases, outcomes, packets, progress
+from striatum.engine import leases, outcomes, packets, progress, workers
 from striatum.engine.ids import new_id
 from striatum.model import tokens as token_rules
+from striatum.model.engine.provenance import Worker
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
@@ -18,14 +19,21 @@ MAX_TTL_S = 3600
 
 
 def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    provider, model = params.get("provider"), params.get("model")
+    if provider == "command" and not model:
+        raise errors.ValidationError(
+            "--provider command needs --model: the label of the model behind the command "
+            "(the co-blindness rule compares it)", parameter="model")
     repo_id = None
     if params.get("repo"):
         repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
     session = work.insert_session(ctx.conn, session_id=new_id("ses"), repo_id=repo_id,
                                   role=params["role"], lane=params.get("lane"),
-                                  token_id=ctx.caller.token_id)
+                                  token_id=ctx.caller.token_id, provider=provider,
+                                  model=model)
     return {"session_id": session["session_id"], "role": session["role"],
-            "lane": session["lane"], "next": f"striatum claim-next --session "
+            "lane": session["lane"], "provider": session["provider"],
+            "model": session["model"], "next": f"striatum claim-next --session "
             f"{session['session_id']}"}
 
 
@@ -37,24 +45,23 @@ def close_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    session = work.get_session(ctx.conn, params["session"])
-    if session["closed_at"] is not None:
-        raise errors.Conflict(f"session {params['session']} is closed")
+    session = _open_session(ctx, params["session"])
     ttl_s = _ttl(params)
     lane = params.get("lane") or session["lane"]
-    found = work.claim_next(ctx.conn, lane=lane, run_id=params.get("run_id"),
-                            job_id=params.get("job"))
+    found, skipped = _find(ctx, params, session, lane)
     if found is None:
-        return {"claimed": False, "reason": "no ready job" + (f" on lane {lane}" if lane else "")}
+        return {"claimed": False, "reason": _nothing_reason(lane, skipped),
+                "skipped": [{"run_id": r, "job_id": j} for r, j in skipped]}
     run = runs.lock(ctx.conn, found["run_id"])
     job = runs.job(ctx.conn, run.run_id, found["job_id"])
     if job.state != JobState.READY or run.state != RunState.RUNNING:
         # The run changed between the job lock and the run lock: let the caller try again.
         return {"claimed": False, "reason": "raced with another transition; claim again"}
+    worker = workers.of_session(run, job.lane, session)
     attempt = runs.bump_attempt(ctx.conn, run.run_id, job.job_id)
     work.insert_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=attempt,
-                        revision_verdict_id=(job.revision_verdicts[-1]
-                                             if job.revision_verdicts else None))
+                        worker=worker, revision_verdict_id=(job.revision_verdicts[-1]
+                                                            if job.revision_verdicts else None))
     lease = work.insert_lease(ctx.conn, lease_id=new_id("lease"), run_id=run.run_id,
                               job_id=job.job_id, attempt=attempt,
                               session_id=session["session_id"], holder=ctx.actor,
@@ -62,10 +69,51 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     secret = _mint_lane_token(ctx, lease["lease_id"], job.job_id)
     progress.move_job(ctx, run, job, JobState.LEASED, reason="claimed",
                       lease_id=lease["lease_id"], attempt=attempt,
-                      session_id=session["session_id"])
+                      session_id=session["session_id"], **_worker_payload(worker))
     job = runs.job(ctx.conn, run.run_id, job.job_id)
     packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
-    return {"claimed": True, **packet}
+    return {"claimed": True, **packet, "worker": _worker_payload(worker)}
+
+
+def _open_session(ctx: Context, session_id: str) -> dict[str, Any]:
+    session = work.get_session(ctx.conn, session_id)
+    if session["closed_at"] is not None:
+        raise errors.Conflict(f"session {session_id} is closed")
+    return session
+
+
+def _find(ctx: Context, params: dict[str, Any], session: dict[str, Any],
+          lane: str | None) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    """The next ready job this session may do, row-locked. A review of work done by the
+    session's own provider is refused when asked for by id, else skipped (another session may
+    take it); skipped rows stay locked until commit, which only hides them from racing claims."""
+    skipped: list[tuple[str, str]] = []
+    while True:
+        found = work.claim_next(ctx.conn, lane=lane, run_id=params.get("run_id"),
+                                job_id=params.get("job"), skip=tuple(skipped))
+        if found is None or found["kind"] != "review":
+            return found, skipped
+        run = runs.get(ctx.conn, found["run_id"])
+        reviewer = workers.of_session(run, found["lane"], session)
+        refusal = workers.review_refusal(ctx, run, found["job_id"], reviewer)
+        if refusal is None:
+            return found, skipped
+        if params.get("job"):
+            raise refusal
+        skipped.append((found["run_id"], found["job_id"]))
+
+
+def _nothing_reason(lane: str | None, skipped: list[tuple[str, str]]) -> str:
+    reason = "no ready job" + (f" on lane {lane}" if lane else "")
+    if skipped:
+        reason += (f"; skipped {len(skipped)} review(s) of work this session's provider did "
+                   f"(co-blindness): {', '.join(job for _, job in skipped)}")
+    return reason
+
+
+def _worker_payload(worker: Worker) -> dict[str, Any]:
+    return {"provider": worker.provider, "model": worker.model,
+            "provider_source": worker.source.value}
 
 
 def _mint_lane_token(ctx: Context, lease_id: str, job_id: str) -> str:
@@ -94,16 +142,22 @@ def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Hand a live lease to another session without a new attempt; a new lane token."""
     found = leases.held(ctx, params["lease"])
-    session = work.get_session(ctx.conn, params["session"])
-    if session["closed_at"] is not None:
-        raise errors.Conflict(f"session {params['session']} is closed")
+    session = _open_session(ctx, params["session"])
+    worker = workers.of_session(found.run, found.job.lane, session)
+    if found.job.kind == "review":
+        refusal = workers.review_refusal(ctx, found.run, found.job.job_id, worker)
+        if refusal is not None:
+            raise refusal
+    work.set_attempt_worker(ctx.conn, run_id=found.run.run_id, job_id=found.job.job_id,
+                            attempt=found.job.attempt, worker=worker)
     lease_id = found.lease["lease_id"]
     expires_at = work.transfer(ctx.conn, lease_id=lease_id, session_id=session["session_id"],
                                holder=ctx.actor, ttl_s=_ttl(params))
     work.end_lease_tokens(ctx.conn, lease_id)
     secret = _mint_lane_token(ctx, lease_id, found.job.job_id)
     progress.emit(ctx, found.run, "lease.transferred", found.job.job_id, lease_id=lease_id,
-                  from_session=found.lease["session_id"], to_session=session["session_id"])
+                  from_session=found.lease["session_id"], to_session=session["session_id"],
+                  **_worker_payload(worker))
     return {"lease_id": lease_id, "session_id": session["session_id"],
             "expires_at": expires_at, "token": secret, "attempt": found.job.attempt}
 

@@ -302,7 +302,16 @@ CREATE TRIGGER events_notify AFTER INSERT ON striatumd.events
 
 -- 0004: lane results and the human's notes.
 ALTER TABLE striatumd.job_attempts ADD COLUMN commit_sha text;
-ALTER TABLE striatumd.job_attempts ADD COLUMN reported_model text;
 ALTER TABLE striatumd.blockers ADD COLUMN note text;
+
+-- 0005: who actually did the work (a session's declared provider, else the lane's).
+ALTER TABLE striatumd.sessions ADD COLUMN provider text
+    CHECK (provider IN ('claude_code', 'codex', 'gemini', 'command', 'human'));
+ALTER TABLE striatumd.sessions ADD COLUMN model text;
+
+ALTER TABLE striatumd.job_attempts ADD COLUMN provider text;
+ALTER TABLE striatumd.job_attempts ADD COLUMN model text;
+ALTER TABLE striatumd.job_attempts ADD COLUMN provider_source text
+    CHECK (provider_source IN ('session', 'lane'));
 
 RESET ROLE;

@@ -1,12 +1,13 @@
 -- name: insert_session
 -- Open a session for a caller on a lane.
-INSERT INTO striatumd.sessions (session_id, repo_id, role, lane, token_id)
-VALUES (%(session_id)s, %(repo_id)s, %(role)s, %(lane)s, %(token_id)s)
-RETURNING session_id, repo_id, role, lane, token_id, opened_at, closed_at;
+INSERT INTO striatumd.sessions (session_id, repo_id, role, lane, token_id, provider, model)
+VALUES (%(session_id)s, %(repo_id)s, %(role)s, %(lane)s, %(token_id)s, %(provider)s,
+        %(model)s)
+RETURNING session_id, repo_id, role, lane, token_id, provider, model, opened_at, closed_at;
 
 -- name: get_session
 -- One session.
-SELECT session_id, repo_id, role, lane, token_id, opened_at, closed_at
+SELECT session_id, repo_id, role, lane, token_id, provider, model, opened_at, closed_at
 FROM striatumd.sessions WHERE session_id = %(session_id)s;
 
 -- name: close_session
@@ -17,7 +18,7 @@ RETURNING session_id;
 
 -- name: list_sessions
 -- Sessions, open ones first.
-SELECT session_id, repo_id, role, lane, token_id, opened_at, closed_at
+SELECT session_id, repo_id, role, lane, token_id, provider, model, opened_at, closed_at
 FROM striatumd.sessions
 ORDER BY closed_at IS NOT NULL, opened_at DESC
 LIMIT %(limit)s;
@@ -31,15 +32,35 @@ WHERE j.state = 'ready' AND r.state = 'running' AND j.kind <> 'checkpoint'
   AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
   AND (%(run_id)s::text IS NULL OR j.run_id = %(run_id)s)
   AND (%(job_id)s::text IS NULL OR j.job_id = %(job_id)s)
+  AND NOT (j.run_id || '/' || j.job_id) = ANY(%(skip)s::text[])
 ORDER BY r.created_at, j.position
 LIMIT 1
 FOR UPDATE OF j SKIP LOCKED;
 
 -- name: insert_attempt
--- Record a new attempt of a job.
-INSERT INTO striatumd.job_attempts (run_id, job_id, attempt, revision_verdict_id)
-VALUES (%(run_id)s, %(job_id)s, %(attempt)s, %(revision_verdict_id)s)
+-- Record a new attempt of a job, with the provider that does it.
+INSERT INTO striatumd.job_attempts
+    (run_id, job_id, attempt, revision_verdict_id, provider, model, provider_source)
+VALUES (%(run_id)s, %(job_id)s, %(attempt)s, %(revision_verdict_id)s, %(provider)s,
+        %(model)s, %(provider_source)s)
 ON CONFLICT (run_id, job_id, attempt) DO NOTHING;
+
+-- name: set_attempt_worker
+-- A transferred lease: the attempt is finished by the new holder's provider.
+UPDATE striatumd.job_attempts
+SET provider = %(provider)s, model = %(model)s, provider_source = %(provider_source)s
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
+
+-- name: attempt_worker
+-- The provider recorded for one attempt (null columns: an attempt from before 0004).
+SELECT provider, model, provider_source FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
+
+-- name: last_succeeded_worker
+-- The provider recorded for a job's latest succeeded attempt.
+SELECT attempt, provider, model, provider_source FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND state = 'succeeded'
+ORDER BY attempt DESC LIMIT 1;
 
 -- name: end_attempt
 -- Close an attempt with its outcome.
@@ -128,12 +149,13 @@ SELECT run_id FROM striatumd.leases WHERE lease_id = %(lease_id)s;
 
 -- name: record_attempt_result
 -- What the attempt produced: its commit and the model its CLI reported.
+-- The model the CLI reported replaces the lane's label (or the session's declared one).
 UPDATE striatumd.job_attempts
 SET commit_sha = coalesce(%(commit_sha)s, commit_sha),
-    reported_model = coalesce(%(reported_model)s, reported_model)
+    model = coalesce(%(reported_model)s, model)
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
 -- name: attempt_result
--- One attempt's commit and reported model.
-SELECT commit_sha, reported_model FROM striatumd.job_attempts
+-- One attempt's commit and model.
+SELECT commit_sha, model AS reported_model FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
