@@ -124,10 +124,11 @@ def trust(cli: clis.Cli, env: dict[str, str], repo: Path) -> None:
 def headless(cli: clis.Cli, prompt: str) -> list[str]:
     """The headless operator command of docs/USING_STRIATUM.md."""
     if cli == "claude":
-        return ["claude", "-p", prompt, "--output-format", "json"]
+        return ["claude", "-p", prompt, "--permission-mode", "acceptEdits",
+                "--output-format", "json"]
     if cli == "codex":
-        return ["codex", "exec", "--json", prompt]
-    return ["gemini", "-p", prompt, "--output-format", "json"]
+        return ["codex", "exec", "--json", "--sandbox", "workspace-write", prompt]
+    return ["gemini", "-p", prompt, "--approval-mode", "auto_edit", "--output-format", "json"]
 
 
 def drive(operator: Operator, cli: clis.Cli, home: Path, port: int, run_id: str,
@@ -137,9 +138,12 @@ def drive(operator: Operator, cli: clis.Cli, home: Path, port: int, run_id: str,
     trust(cli, env, operator.repo)
     prompt = (f"Use the striatum MCP tools to do job `{job}` of run `{run_id}` as provider "
               f"`{PROVIDER[cli]}`: register a session, claim it, write its output, complete.")
-    return subprocess.run(headless(cli, prompt), cwd=operator.repo, env=env,
+    done = subprocess.run(headless(cli, prompt), cwd=operator.repo, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=300, check=False)
+    # What the CLI said, for the failure message of whoever reads this test's output.
+    (home / f"{cli}-{job}.out").write_text(f"{done.stdout}\n--- stderr\n{done.stderr}")
+    return done
 
 
 def adopt(operator: Operator, *profiles: str) -> None:
