@@ -139,19 +139,25 @@ def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
     print(f"\n{author}->{reviewer}: 4 jobs in {seconds:.1f} s ({seconds / 4:.1f} s per job)")
 
 
+@pytest.mark.parametrize(("cli", "said", "log"), [
+    ("claude", "Unable to connect to API", "stdout.log"),
+    ("codex", "Codex turn failed", "stdout.log"),
+    ("gemini", "fetch failed", "stderr.log"),  # Gemini prints its error JSON on stderr
+])
 def test_an_unreachable_model_fails_the_attempt_within_the_fail_fast_bound(
-    operator: Operator, home: Path, tmp_path: Path
+    operator: Operator, home: Path, tmp_path: Path, cli: clis.Cli, said: str, log: str
 ) -> None:
-    """Every profile's fail-fast defaults: no retries for minutes (Codex: for ever)."""
+    """Every profile's fail-fast defaults: no retries for minutes (Codex: for ever), and the
+    CLI's own error quoted with the log that holds it."""
     dead = free_port()
-    workflow = code_change(tmp_path / "flow", lane("codex", home, dead),
-                           lane("gemini", home, dead))
+    other: clis.Cli = "claude" if cli != "claude" else "codex"
+    workflow = code_change(tmp_path / "flow", lane(cli, home, dead), lane(other, home, dead))
     run_id = operator.prepare(workflow)
     started = time.monotonic()
     supervise(operator, run_id, home)
     assert time.monotonic() - started < 120
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
-    assert "Codex turn failed" in blocker["reason"] and "stdout.log" in blocker["reason"]
+    assert said in blocker["reason"] and log in blocker["reason"], blocker["reason"]
 
 
 def _first(script_turn: Turn) -> Final:
