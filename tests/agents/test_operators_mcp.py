@@ -30,32 +30,15 @@ from tests.agents.scripted_model import (
     Turn,
     WriteFile,
 )
-from tests.support.daemons import DaemonUnderTest
-from tests.support.operator import Operator, new_repo
+from tests.support.operator import Operator
 
-pytestmark = [pytest.mark.agents, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.agents, pytest.mark.timeout(600),
+              pytest.mark.usefixtures("agent_clis")]
 
 BIN = Path(sys.executable).parent
 PROVIDER = {"claude": "claude_code", "codex": "codex", "gemini": "gemini"}
 TASK = re.compile(r"job `(?P<job>[a-z_-]+)` of run `(?P<run>run_[0-9a-f]+)` as provider "
                   r"`(?P<provider>[a-z_]+)`")
-
-
-@pytest.fixture(autouse=True)
-def _agents_installed() -> None:
-    reason = clis.skip_reason()
-    if reason:
-        pytest.skip(reason)
-
-
-@pytest.fixture
-def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
-    repo = new_repo(tmp_path)
-    (repo / "README.md").write_text("demo\n")
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "add", "README.md"], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
-    return Operator(daemon=daemon, repo=repo)
 
 
 def _json_in(text: str) -> dict[str, Any]:

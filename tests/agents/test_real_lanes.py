@@ -20,32 +20,15 @@ import pytest
 
 from tests.agents import clis
 from tests.agents.scripted_model import Final, ScriptedModel, Turn, free_port, lane_script
-from tests.support.daemons import DaemonUnderTest
-from tests.support.operator import Operator, new_repo
+from tests.support.operator import Operator
 
-pytestmark = [pytest.mark.agents, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.agents, pytest.mark.timeout(600),
+              pytest.mark.usefixtures("agent_clis")]
 
 BIN = Path(sys.executable).parent
 PROVIDER = {"claude": "claude_code", "codex": "codex", "gemini": "gemini"}
 MODEL = {"claude": "claude-sonnet-4-5", "codex": "gpt-5.5", "gemini": "gemini-2.5-flash"}
 FEATURE = "def rate_limit(calls: int) -> bool:\n    return calls < 10\n"
-
-
-@pytest.fixture(autouse=True)
-def _agents_installed() -> None:
-    reason = clis.skip_reason()
-    if reason:
-        pytest.skip(reason)
-
-
-@pytest.fixture
-def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
-    repo = new_repo(tmp_path)
-    (repo / "README.md").write_text("demo\n")
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "add", "README.md"], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
-    return Operator(daemon=daemon, repo=repo)
 
 
 def lane(cli: clis.Cli, home: Path, port: int, **extra: Any) -> dict[str, Any]:

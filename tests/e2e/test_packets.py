@@ -95,7 +95,8 @@ def test_a_checkpoint_note_reaches_the_jobs_it_releases(operator: Operator) -> N
     assert "Ship it, but mention the rate limit." in packet["prompt"]
 
 
-def test_a_review_prompt_shows_the_verdict_format_the_parser_reads(operator: Operator) -> None:
+def _claimed_review(operator: Operator) -> dict[str, Any]:
+    """The review-flow example with its draft done and its review claimed."""
     run_id = operator.prepare(example("review-flow"))
     draft = operator.claim(run_id)
     assert draft is not None
@@ -103,19 +104,18 @@ def test_a_review_prompt_shows_the_verdict_format_the_parser_reads(operator: Ope
     operator.cli("complete", "--lease", draft["lease"]["lease_id"])
     review = operator.claim(run_id)
     assert review is not None and review["job"]["kind"] == "review"
+    return review
+
+
+def test_a_review_prompt_shows_the_verdict_format_the_parser_reads(operator: Operator) -> None:
+    review = _claimed_review(operator)
     assert "---\nverdict: accept | needs_revision | reject\n---" in review["prompt"]
     assert review["under_review"]["job_id"] == "draft"
     assert "## Under review" in review["prompt"]
 
 
 def test_a_malformed_verdict_is_refused_naming_the_line(operator: Operator) -> None:
-    run_id = operator.prepare(example("review-flow"))
-    draft = operator.claim(run_id)
-    assert draft is not None
-    operator.do_work(draft)
-    operator.cli("complete", "--lease", draft["lease"]["lease_id"])
-    review = operator.claim(run_id)
-    assert review is not None
+    review = _claimed_review(operator)
     path = operator.repo / review["expected_artifacts"][0]["path"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\nverdict: looks-good\n---\nfine\n")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from striatum import errors
+from striatum import atomic, errors
 
 
 def read_text(config: Path) -> str:
@@ -47,16 +46,7 @@ def write_json(config: Path, data: dict[str, Any]) -> None:
 
 
 def replace(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename: a reader sees the old file or the new."""
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, "utf-8")
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise errors.StorageError(f"cannot write {path}: {error.strerror or error}",
-                                  path=str(path)) from None
+    atomic.write_text(path, text)
 
 
 def _object(config: Path, data: Any) -> dict[str, Any]:

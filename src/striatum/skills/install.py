@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-from striatum import __version__, errors
+from striatum import __version__, atomic, errors
 from striatum.skills import bundle
 from striatum.skills.plan import Plan, decide
 
@@ -73,7 +72,7 @@ def _refuse_conflicts(plans: list[tuple[Path, list[str], Plan]], profile: str,
 def _apply(directory: Path, profiles: list[str], plan: Plan, texts: dict[str, str],
            hashes: dict[str, str]) -> dict[str, Any]:
     for path in plan.write:
-        _write(directory / path, texts[path])
+        atomic.write_text(directory / path, texts[path])
     for path in plan.remove:
         (directory / path).unlink()
         _remove_empty(directory / path)
@@ -82,7 +81,7 @@ def _apply(directory: Path, profiles: list[str], plan: Plan, texts: dict[str, st
     rendered = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file() or manifest_path.read_text("utf-8") != rendered:
-        _write(manifest_path, rendered)
+        atomic.write_text(manifest_path, rendered)
     return {"directory": str(directory), "profiles": profiles, "written": list(plan.write),
             "unchanged": list(plan.unchanged), "removed": list(plan.remove),
             "kept_edited": list(plan.kept), "changed": plan.changes}
@@ -126,20 +125,6 @@ def fix_command(profile: str, base: Path) -> str:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _write(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename: a reader never sees half a skill."""
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, "utf-8")
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise errors.StorageError(f"cannot write {path}: {error.strerror or error}",
-                                  path=str(path)) from None
 
 
 def _remove_empty(path: Path) -> None:
