@@ -124,3 +124,17 @@ def test_a_malformed_verdict_is_refused_naming_the_line(operator: Operator) -> N
     assert result.returncode == 3
     assert "line 2: `verdict: looks-good` is not one of accept, needs_revision, reject" in \
         result.stderr
+
+
+@pytest.mark.parametrize("commit", ["--output=/tmp/striatum-pwned", "HEAD", "abc", "g" * 40])
+def test_complete_takes_only_a_commit_id(operator: Operator, commit: str) -> None:
+    """The daemon later runs `git show` on it: an option-looking or symbolic value never gets
+    there (a lane token holder must not make the daemon's git write a file)."""
+    run_id = operator.prepare(example("minimal-flow"))
+    packet = operator.claim(run_id)
+    assert packet is not None
+    operator.do_work(packet)
+    result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
+                                 packet["lease"]["lease_id"], "--commit", commit)
+    assert result.returncode == 3 and "--commit must be a commit id" in result.stderr
+    assert not Path("/tmp/striatum-pwned").exists()

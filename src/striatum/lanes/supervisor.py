@@ -35,6 +35,7 @@ IDLE_TICK_S = 0.5
 # expire, and a later supervisor takes the jobs over).
 PATIENCE_S = float(os.environ.get("STRIATUM_SUPERVISOR_PATIENCE_S", "600"))
 TERMINAL = ("succeeded", "failed", "cancelled")
+REASON_LIMIT = 2000  # the `fail` verb's limit on --reason
 
 
 class Supervisor:
@@ -201,8 +202,8 @@ class Supervisor:
                 timeout_s=float(lane.get("timeout_s", 1800)), packet=packet)
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
-            self._quietly("fail", lease=packet["lease"]["lease_id"], permanent=True,
-                          reason=launch_failure(lane, error))
+            self._fail(packet["lease"]["lease_id"], launch_failure(lane, error),
+                       permanent=True)
             self.log(f"{job['job_id']}: {launch_failure(lane, error)}")
             return
         self.running[agent.lease_id] = agent
@@ -270,7 +271,7 @@ class Supervisor:
         if agent.killed_because not in (None, "finished"):
             worktrees.discard(self.workdir, scopes)
             if agent.killed_because != "lease lost":
-                self._quietly("fail", lease=agent.lease_id, reason=agent.killed_because)
+                self._fail(agent.lease_id, agent.killed_because)
             self.log(f"{job['job_id']}: {agent.killed_because}")
             return
         output = attempt_end.judge(agent, code)
@@ -281,7 +282,7 @@ class Supervisor:
                 output = replace(output, failure=violations.reason(scopes))
         if output.failure is not None:
             worktrees.discard(self.workdir, scopes)
-            self._quietly("fail", lease=agent.lease_id, reason=output.failure)
+            self._fail(agent.lease_id, output.failure)
             self.log(f"{job['job_id']}: {output.failure}")
             return
         self._complete(agent, scopes, output.model)
@@ -319,9 +320,16 @@ class Supervisor:
             if sha:
                 worktrees.undo(self.workdir, sha)
             worktrees.discard(self.workdir, scopes)
-            self._quietly("fail", lease=agent.lease_id,
-                          reason=f"agent exited 0 but {error.message}")
+            self._fail(agent.lease_id, f"agent exited 0 but {error.message}")
             self.log(f"{job['job_id']}: failed: {error.message}")
+
+    def _fail(self, lease: str, reason: str, *, permanent: bool = False) -> None:
+        """Fail an attempt; a reason longer than the verb takes is cut, never refused (a
+        refused `fail` would leave the job leased until its lease expired)."""
+        if len(reason) > REASON_LIMIT:
+            reason = reason[:REASON_LIMIT - 1] + "…"
+        self._quietly("fail", lease=lease, reason=reason,
+                      **({"permanent": True} if permanent else {}))
 
     def _quietly(self, method: str, **params: Any) -> None:
         try:

@@ -6,7 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors
-from striatum.engine import files, leases, outcomes, progress, publishing, snapshot, workers
+from striatum.engine import (
+    commits,
+    files,
+    leases,
+    outcomes,
+    progress,
+    publishing,
+    snapshot,
+    workers,
+)
 from striatum.engine.ids import new_id
 from striatum.model import verdict_text
 from striatum.model.engine.plan import GateDecision
@@ -25,6 +34,9 @@ def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     run, job, lease_id = found.run, found.job, found.lease["lease_id"]
+    if params.get("commit") and not commits.is_sha(params["commit"]):
+        raise errors.ValidationError("--commit must be a commit id (7 to 64 hex digits)",
+                                     parameter="commit")
     work.record_attempt_result(ctx.conn, run_id=run.run_id, job_id=job.job_id,
                                attempt=job.attempt, commit_sha=params.get("commit"),
                                reported_model=params.get("model"))
