@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,20 @@ def test_complete_takes_only_a_commit_id(operator: Operator, commit: str) -> Non
                                  packet["lease"]["lease_id"], "--commit", commit)
     assert result.returncode == 3 and "--commit must be a commit id" in result.stderr
     assert not Path("/tmp/striatum-pwned").exists()
+
+
+def test_complete_refuses_a_commit_that_is_not_of_this_lease(operator: Operator) -> None:
+    """The commit is shown to reviewers as this attempt's work: it must carry the lease's
+    trailer (the supervisor's commit), not be any commit of the repository."""
+    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
+                    "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "unrelated"],
+                   check=True)
+    sha = subprocess.run(["git", "-C", str(operator.repo), "rev-parse", "HEAD"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    run_id = operator.prepare(example("minimal-flow"))
+    packet = operator.claim(run_id)
+    assert packet is not None
+    operator.do_work(packet)
+    result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
+                                 packet["lease"]["lease_id"], "--commit", sha)
+    assert result.returncode == 3 and "is not a commit of this lease" in result.stderr

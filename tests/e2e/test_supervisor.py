@@ -497,3 +497,22 @@ def test_the_cli_error_in_its_json_output_is_quoted_with_the_log_that_holds_it(
     (blocker,) = status(operator, run_id)["open_blockers"]
     assert said in blocker["reason"]
     assert "stdout.log" in blocker["reason"] and "stderr.log" not in blocker["reason"]
+
+
+def test_a_failed_attempt_leaves_no_stray_edit_for_the_next_job(operator: Operator,
+                                                               tmp_path: Path) -> None:
+    """Outside-scope edits are reverted whatever the outcome: an agent that exits 1 after
+    scribbling outside its scope does not get the next attempt blamed for it."""
+    run_id = _scoped_run(operator, tmp_path, 'echo x > outside.txt; '
+                         'if [ "$STRIATUM_ATTEMPT" = 1 ]; then exit 1; fi; '
+                         'rm -f outside.txt; echo ok > "$STRIATUM_OUTPUT"')
+    document = status(operator, run_id)
+    supervise(operator, run_id)
+    final = status(operator, run_id)
+    worktree = (operator.daemon.base / "home" / "worktrees" / document["run"]["repo_id"]
+                / run_id)
+    assert not (worktree / "outside.txt").exists()
+    assert final["jobs"][0]["state"] == "failed"  # max_attempts 1: the first attempt's end
+    (blocker,) = final["open_blockers"]
+    assert "exited with 1" in blocker["reason"]
+    assert "also changed outside.txt outside its write scope" in blocker["reason"]

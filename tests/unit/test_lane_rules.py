@@ -30,6 +30,8 @@ def test_lane_env_references_are_filled_from_the_source_and_missing_ones_named()
     ("striatum_token", "v", "set by Striatum"),
     ("KEY", "${OPEN", "malformed reference"),
     ("KEY", "a\0b", "NUL"),
+    ("DB", "${STRIATUM_DATABASE_URL}", "Striatum's own variables"),
+    ("T", "x-${striatum_token}", "Striatum's own variables"),
 ])
 def test_a_bad_lane_variable_is_named(name: str, value: str, fragment: str) -> None:
     problem = lane_env.problem(name, value)
@@ -40,6 +42,7 @@ def test_a_bad_lane_variable_is_named(name: str, value: str, fragment: str) -> N
     ("---\nverdict: accept\n---\nfine\n", "accept"),
     ("\ufeff\n---\nverdict: 'needs_revision'\n---\n", "needs_revision"),
     ("# Review\n\nbad.\n\n---\nverdict: reject\n---\n", "reject"),  # at the end
+    ("---\nverdict: Accept  # after a second look\n---\n", "accept"),
 ])
 def test_a_verdict_is_read_from_front_matter_at_the_top_or_the_end(text: str,
                                                                    value: str) -> None:
@@ -70,3 +73,9 @@ def test_changes_outside_the_scope_and_in_forbidden_paths_are_found() -> None:
                                      "changes were discarded")
     assert scope_check.check(["src/a.py"], scopes=["src"], artifact_root="docs",
                              others=[], forbidden=[]).reason(["src"]) is None
+
+
+def test_a_reference_to_a_striatum_variable_is_never_filled() -> None:
+    """Even past validation (an old snapshot), the launch refuses to copy a token."""
+    resolved, missing = lane_env.resolve({"T": "${STRIATUM_TOKEN}"}, {"STRIATUM_TOKEN": "s"})
+    assert resolved == {"T": ""} and missing == ["STRIATUM_TOKEN"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from striatum.lanes import preflight
 
 
@@ -111,3 +113,25 @@ def test_warnings_and_the_refusal_name_each_bad_lane_and_the_fix() -> None:
     assert error is not None and error.exit_code == 18
     assert error.message == "cannot start the run's agents: lane author: `codex` is not on PATH"
     assert error.hint is not None and error.hint.startswith("npm install -g @openai/codex")
+
+
+def test_a_lane_whose_env_sets_path_is_looked_up_there(tmp_path: Path) -> None:
+    """The agent is launched with the lane's PATH, so that is where its CLI must be."""
+    stub(tmp_path / "lane-bin", "gemini", 'echo "0.61.0"')
+    lanes = {"a": {"provider": "gemini", "env": {"PATH": str(tmp_path / "lane-bin")}}}
+    [check] = preflight.check_lanes(lanes, workflow_dir=None, repo=None,
+                                    search_path=str(tmp_path / "empty"))
+    assert check.ok and check.version == "0.61.0"
+
+
+def test_an_unset_reference_in_the_lane_env_is_reported(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFLIGHT_TEST_UNSET_KEY", raising=False)
+    stub(tmp_path / "bin", "claude", 'echo "2.1.197"')
+    lanes = {"a": {"provider": "claude_code",
+                   "env": {"ANTHROPIC_API_KEY": "${PREFLIGHT_TEST_UNSET_KEY}"}}}
+    [check] = preflight.check_lanes(lanes, workflow_dir=None, repo=None,
+                                    search_path=str(tmp_path / "bin"))
+    assert not check.ok
+    assert check.problem == "the lane's env refers to unset PREFLIGHT_TEST_UNSET_KEY"
+    assert check.fix == "export them before starting the run"

@@ -1,13 +1,17 @@
-"""A provenance commit as a reviewer is shown it: its message, its files and its diff."""
+"""Provenance commits as a reviewer is shown them, and the check that a commit a lane names
+is the one the supervisor made for that lease. Read-only git, bounded in time and size: it
+runs inside a claim's transaction."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 SHA = re.compile(r"[0-9a-f]{7,64}")
 DIFF_LIMIT = 60_000  # characters of diff put into a prompt; past it, the agent runs git
+GIT_SECONDS = 10.0
 
 
 def is_sha(text: str) -> bool:
@@ -15,22 +19,51 @@ def is_sha(text: str) -> bool:
     return SHA.fullmatch(text) is not None
 
 
-def show(repo: Path, sha: str) -> str | None:
-    """`git show` of one commit (stat and patch), cut at DIFF_LIMIT; None if git cannot."""
+def made_for(repo: Path, sha: str, lease_id: str) -> bool:
+    """Whether `sha` is a commit whose trailers name this lease (the supervisor's own)."""
     if not is_sha(sha):
+        return False
+    message = _git(repo, "log", "-1", "--format=%B", "--end-of-options", sha, "--")
+    return message is not None and f"\nStriatum-Lease: {lease_id}\n" in f"\n{message}"
+
+
+def show_range(repo: Path, shas: list[str], scopes: list[str]) -> str | None:
+    """What the commits `shas` (oldest first) changed together inside `scopes`: their
+    subjects, then one stat and patch from before the first to the last, cut at DIFF_LIMIT.
+    None when git cannot tell."""
+    if not shas or not all(map(is_sha, shas)):
         return None
+    subjects = _git(repo, "log", "--no-walk", "--format=%h %s", "--end-of-options", *shas)
+    diff = _git(repo, "diff", "--no-color", "--stat", "--patch", "--end-of-options",
+                f"{shas[0]}^", shas[-1], "--", *scopes)
+    if subjects is None or diff is None:
+        return None
+    return f"{subjects.rstrip()}\n\n{diff}"
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    """A git command's output, read up to DIFF_LIMIT characters (the rest is never held)."""
     try:
-        shown = subprocess.run(
-            ["git", "-C", str(repo), "show", "--no-color", "--stat", "--patch",
-             "--format=commit %H%n%n%B", "--end-of-options", sha, "--"],
-            capture_output=True, text=True, timeout=30, check=False,
-            errors="replace")
-    except (OSError, subprocess.TimeoutExpired):
+        process = subprocess.Popen(["git", "--literal-pathspecs", "-C", str(repo), *args],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   stdin=subprocess.DEVNULL, text=True, errors="replace")
+    except OSError:
         return None
-    if shown.returncode != 0:
-        return None
-    text = shown.stdout
-    if len(text) > DIFF_LIMIT:
-        text = (text[:DIFF_LIMIT] + f"\n[... cut at {DIFF_LIMIT} characters: run "
-                f"`git show {sha}` in your working directory for the rest]\n")
-    return text
+    assert process.stdout is not None
+    deadline, chunks, size = time.monotonic() + GIT_SECONDS, [], 0
+    while size <= DIFF_LIMIT and time.monotonic() < deadline:
+        chunk = process.stdout.read(8192)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    cut = size > DIFF_LIMIT or time.monotonic() >= deadline
+    if cut:
+        process.kill()
+    process.stdout.close()
+    code = process.wait()
+    text = "".join(chunks)
+    if cut:
+        return (text[:DIFF_LIMIT] + f"\n[... cut at {DIFF_LIMIT} characters: run git in "
+                "your working directory for the rest]\n")
+    return text if code == 0 else None

@@ -8,6 +8,7 @@ from typing import Any
 
 from striatum.engine import commits, files, snapshot
 from striatum.model import verdict_text
+from striatum.model.workflow.paths import within
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
@@ -72,15 +73,22 @@ class Brief:
 
 
 def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any] | None:
-    """For a review: the attempt it judges, with that attempt's commit and diff."""
+    """For a review: the job it judges, the commits its attempts made in this run, and what
+    they changed together inside its write scope (every revision, not only the last)."""
     gate = spec.get("review")
     if spec["kind"] != "review" or not gate:
         return None
     target = runs.job(ctx.conn, run.run_id, gate["target"])
-    sha, model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=target.job_id,
-                                     attempt=target.attempt)
-    return {"job_id": target.job_id, "attempt": target.attempt, "commit": sha,
-            "model": model, "diff": commits.show(Path(run.repo_path), sha) if sha else None}
+    made = work.attempt_commits(ctx.conn, run_id=run.run_id, job_id=target.job_id)
+    _, model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=target.job_id,
+                                   attempt=target.attempt)
+    root = snapshot.artifact_root(run)
+    scopes = [s for s in snapshot.write_scope(run, target.job_id) if not within(s, root)]
+    shas = [sha for _, sha in made]
+    return {"job_id": target.job_id, "attempt": target.attempt, "model": model,
+            "commits": [{"attempt": attempt, "commit": sha} for attempt, sha in made],
+            "commit": shas[-1] if shas else None,
+            "diff": commits.show_range(Path(run.repo_path), shas, scopes) if shas else None}
 
 
 def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, Any]]:
@@ -171,9 +179,12 @@ def _job_section(brief: Brief) -> str:
 
 def _review_section(target: dict[str, Any]) -> str:
     head = f"## Under review\n\nJob `{target['job_id']}`, attempt {target['attempt']}"
-    if not target["commit"]:
+    if not target["commits"]:
         return head + ": it changed no code (judge its artifacts under Inputs)."
-    head += f": commit `{target['commit']}` (`git show {target['commit']}`)."
+    listed = ", ".join(f"`{c['commit']}` (attempt {c['attempt']})" for c in target["commits"])
+    first, last = target["commits"][0]["commit"], target["commits"][-1]["commit"]
+    head += (f". Its commits in this run: {listed}; together, inside its write scope "
+             f"(`git diff {first}^ {last}`):")
     if target["diff"] is None:
         return head
     fence = "`" * max(3, _longest_backtick_run(target["diff"]) + 1)

@@ -4,6 +4,7 @@ its JSON output (stdout) or its last words on stderr, and the log that holds the
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from striatum.lanes import agent_output, profiles
 from striatum.lanes.agent_process import AgentProcess
 
+THREAD_ID = re.compile(r"[0-9A-Za-z-]{8,64}")
 READ_LIMIT = 8 * 1024 * 1024  # the tail of a log that is read (results come last)
 
 
@@ -36,6 +38,8 @@ def judge(agent: AgentProcess, code: int) -> agent_output.AgentOutput:
 
 def _codex_model(env: dict[str, str], thread: str) -> str | None:
     """Codex names its model only in its session file, found by the thread id."""
+    if not THREAD_ID.fullmatch(thread):  # it goes into a glob pattern
+        return None
     home = Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") else \
         Path(env.get("HOME", "~")).expanduser() / ".codex"
     for rollout in (home / "sessions").glob(f"*/*/*/rollout-*{thread}.jsonl"):

@@ -16,13 +16,13 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from striatum import errors
 from striatum.lanes import environment
 from striatum.lanes.profiles import PROFILES
-from striatum.model.workflow import placeholders
+from striatum.model.workflow import lane_env, placeholders
 
 VERSION_TIMEOUT_S = 15.0
 
@@ -82,18 +82,28 @@ def check_lanes(lanes: Mapping[str, Mapping[str, Any]], *, workflow_dir: str | N
                 repo: str | None, search_path: str | None = None,
                 timeout_s: float = VERSION_TIMEOUT_S) -> list[LaneCheck]:
     """Every lane, each program probed once. `search_path`: the caller's PATH (default:
-    this process's), the one a supervisor started from here would hand its agents."""
+    this process's), the one a supervisor started from here would hand its agents, unless
+    the lane's `env` sets its own PATH. A `${VAR}` of the lane's env that is unset here
+    would fail every job at launch, so it is reported too."""
     found_path = os.environ.get("PATH", os.defpath) if search_path is None else search_path
-    probes: dict[tuple[str, bool], Probe] = {}
+    probes: dict[tuple[str, bool, str], Probe] = {}
     checks = []
     for name, lane in lanes.items():
         aim = target(lane, workflow_dir=workflow_dir, repo=repo)
+        declared, missing = lane_env.resolve(lane.get("env") or {}, os.environ)
+        if missing:
+            checks.append(decide(name, lane, replace(aim, fix="export them before starting "
+                                                     "the run"),
+                                 Probe(path=None, version=None, problem="the lane's env "
+                                       f"refers to unset {', '.join(missing)}")))
+            continue
         if aim.program is None:
             checks.append(decide(name, lane, aim, None))
             continue
-        key = (aim.program, aim.run_version)
+        lane_path = declared.get("PATH", found_path)
+        key = (aim.program, aim.run_version, lane_path)
         if key not in probes:
-            probes[key] = probe(aim.program, search_path=found_path, run_version=aim.run_version,
+            probes[key] = probe(aim.program, search_path=lane_path, run_version=aim.run_version,
                                 timeout_s=timeout_s)
         checks.append(decide(name, lane, aim, probes[key]))
     return checks

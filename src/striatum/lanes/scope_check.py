@@ -46,5 +46,10 @@ def check(changed: Iterable[str], *, scopes: list[str], artifact_root: str,
 
 
 def _list(paths: list[str], limit: int = 10) -> str:
-    shown = ", ".join(paths[:limit])
+    shown = ", ".join(map(_printable, paths[:limit]))
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _printable(path: str) -> str:
+    """A name git gave with bytes that are not UTF-8 (kept as surrogates), as `\\xff`."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -16,17 +16,17 @@ import os
 import signal
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from striatum import errors
 from striatum.cli import client
 from striatum.engine import files
-from striatum.lanes import agent_process, attempt_end, environment, profiles, scope_check, worktrees
+from striatum.lanes import agent_process, attempt_end, environment, profiles, worktrees
 from striatum.lanes.agent_process import AgentProcess
 from striatum.lanes.attempt_end import launch_failure
 from striatum.lanes.watchdog import Watchdog
+from striatum.lanes.worktree_guard import WorktreeGuard
 from striatum.model.workflow.paths import within
 
 TICK_S = 0.05
@@ -43,6 +43,7 @@ class Supervisor:
         self.run_id = run_id
         self.until_blocked = until_blocked
         self.running: dict[str, AgentProcess] = {}
+        self.guard: WorktreeGuard | None = None  # set once the worktree is known
         self.stopping = False
         self.log = log or (lambda text: print(f"supervise: {text}", file=sys.stderr,
                                               flush=True))
@@ -76,6 +77,11 @@ class Supervisor:
                                              paths.worktree(status["run"]["repo_id"],
                                                             self.run_id))
                             if worktrees.usable(self.repo) else self.repo)
+            self.guard = (WorktreeGuard(self.workdir, self.artifact_root)
+                          if self.workdir != self.repo else None)
+            if self.guard is not None and (left := self.guard.drop_leftovers()):
+                self.log(f"dropped what an earlier supervisor's agents left uncommitted in "
+                         f"the worktree: {', '.join(left[:10])}")
             self.session = self.call("register-session", role="operator")["session_id"]
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
@@ -268,32 +274,42 @@ class Supervisor:
     def _finish(self, agent: AgentProcess, code: int) -> None:
         job = agent.packet["job"]
         scopes = self._code_scopes(agent.packet["write_scope"])
-        if agent.killed_because not in (None, "finished"):
-            worktrees.discard(self.workdir, scopes)
-            if agent.killed_because != "lease lost":
-                self._fail(agent.lease_id, agent.killed_because)
-            self.log(f"{job['job_id']}: {agent.killed_because}")
+        try:
+            failure, model = self._judge(agent, code, scopes)
+        except (errors.StriatumError, OSError, ValueError) as error:  # never the supervisor
+            failure, model = f"the supervisor could not judge the attempt: {error}", None
+        if failure is None:
+            self._complete(agent, scopes, model)
             return
-        output = attempt_end.judge(agent, code)
-        if output.failure is None and self.workdir != self.repo:
-            violations = self._violations(agent, scopes)
-            if violations.paths:
-                worktrees.revert_paths(self.workdir, violations.paths)
-                output = replace(output, failure=violations.reason(scopes))
-        if output.failure is not None:
-            worktrees.discard(self.workdir, scopes)
-            self._fail(agent.lease_id, output.failure)
-            self.log(f"{job['job_id']}: {output.failure}")
-            return
-        self._complete(agent, scopes, output.model)
+        self._discard(scopes)
+        if agent.killed_because != "lease lost":
+            self._fail(agent.lease_id, failure)
+        self.log(f"{job['job_id']}: {failure}")
 
-    def _violations(self, agent: AgentProcess, scopes: list[str]) -> scope_check.Violations:
-        """Changes the attempt had no right to make (other running jobs' scopes excepted)."""
-        others = [scope for other in self.running.values() if other is not agent
-                  for scope in self._code_scopes(other.packet["write_scope"])]
-        return scope_check.check(worktrees.changed(self.workdir), scopes=scopes,
-                                 artifact_root=self.artifact_root, others=others,
-                                 forbidden=agent.packet.get("forbidden_paths", []))
+    def _judge(self, agent: AgentProcess, code: int,
+               scopes: list[str]) -> tuple[str | None, str | None]:
+        """(why the attempt failed or None, the model its CLI reported)."""
+        output = attempt_end.judge(agent, code)
+        failure = output.failure
+        if agent.killed_because not in (None, "finished"):
+            failure = agent.killed_because
+        if self.guard is not None:
+            others = [scope for other in self.running.values() if other is not agent
+                      for scope in self._code_scopes(other.packet["write_scope"])]
+            broke, made = self.guard.police(scopes=scopes, others=others,
+                                            forbidden=agent.packet.get("forbidden_paths", []))
+            if made:
+                self.log(f"{agent.packet['job']['job_id']}: its own commits were taken back "
+                         f"and judged as changes: {'; '.join(made)}")
+            if broke:
+                failure = broke if failure is None else f"{failure}; also {broke}"
+        return failure, output.model
+
+    def _discard(self, scopes: list[str]) -> None:
+        try:
+            worktrees.discard(self.workdir, scopes)
+        except errors.StriatumError as error:
+            self.log(f"could not discard the attempt's changes: {error.message}")
 
     def _complete(self, agent: AgentProcess, scopes: list[str], model: str | None) -> None:
         job = agent.packet["job"]
@@ -308,18 +324,22 @@ class Supervisor:
                 sha = worktrees.commit(self.workdir, run_id=self.run_id, job_id=job["job_id"],
                                        attempt=job["attempt"], lease_id=agent.lease_id,
                                        anchor=anchor, scopes=scopes)
+                if self.guard is not None:
+                    self.guard.committed()
             extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
             done = self.call("complete", lease=agent.lease_id, **extra)
             self.log(f"{job['job_id']}: completed" + (f", commit {sha[:12]}" if sha else ""))
             if done.get("run_state") in TERMINAL and not self.running:
                 self.finished = str(done["run_state"])  # no need to ask again
         except (errors.ValidationError, errors.StriatumError) as error:
+            if sha:  # the attempt did not succeed: its commit leaves the branch
+                worktrees.undo(self.workdir, sha)
+            if self.guard is not None:
+                self.guard.committed()
+            self._discard(scopes)
             if isinstance(error, errors.Conflict):  # the lease ended meanwhile
                 self.log(f"{job['job_id']}: {error.message}")
                 return
-            if sha:
-                worktrees.undo(self.workdir, sha)
-            worktrees.discard(self.workdir, scopes)
             self._fail(agent.lease_id, f"agent exited 0 but {error.message}")
             self.log(f"{job['job_id']}: failed: {error.message}")
 

@@ -75,14 +75,16 @@ def changed(worktree: Path) -> list[str]:
 
 
 def revert_paths(worktree: Path, names: list[str]) -> None:
-    """Put these paths back as HEAD has them (deleting the untracked ones)."""
+    """Put these paths back as HEAD has them: staged changes unstaged, tracked files
+    restored (deleted ones included), untracked ones deleted."""
     for start in range(0, len(names), 200):
         chunk = names[start:start + 200]
+        _git(worktree, "reset", "-q", "HEAD", "--", *chunk, check=False)
         tracked = _git(worktree, "ls-files", "-z", "--", *chunk).stdout.split("\0")
         tracked = [name for name in tracked if name]
         if tracked:
-            _git(worktree, "checkout", "-q", "HEAD", "--", *tracked, check=False)
-        _git(worktree, "clean", "-fdq", "--", *chunk, check=False)
+            _git(worktree, "checkout", "-q", "HEAD", "--", *tracked)
+        _git(worktree, "clean", "-fdq", "--", *chunk)
     for name in names:  # folders the agent created for them, now empty
         for parent in (worktree / name).parents:
             if parent == worktree or not parent.is_relative_to(worktree):
@@ -91,6 +93,27 @@ def revert_paths(worktree: Path, names: list[str]) -> None:
                 parent.rmdir()
             except OSError:
                 break
+
+
+def head(worktree: Path) -> str:
+    return _git(worktree, "rev-parse", "HEAD").stdout.strip()
+
+
+def uncommit(worktree: Path, to: str) -> list[str]:
+    """Move the branch back to `to`, keeping what commits an agent made as uncommitted
+    changes (so they are judged and committed like any other); the commits' subjects."""
+    made = _git(worktree, "log", "--format=%h %s", f"{to}..HEAD").stdout.splitlines()
+    _git(worktree, "reset", "-q", to)
+    return made
+
+
+def clean_all(worktree: Path) -> list[str]:
+    """Drop every uncommitted change (what agents of a dead supervisor left); the paths."""
+    left = changed(worktree)
+    if left:
+        _git(worktree, "reset", "-q", "--hard", "HEAD")
+        _git(worktree, "clean", "-fdq")
+    return left
 
 
 def undo(worktree: Path, sha: str) -> None:
@@ -125,7 +148,10 @@ def land(repo: Path, run_id: str, worktree: Path) -> str:
 
 
 def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True,
+    # Paths are literal (an agent's file named `*` or `:/` is not a pattern matching every
+    # file), and names that are not UTF-8 survive the round trip (surrogateescape).
+    result = subprocess.run(["git", "--literal-pathspecs", "-C", str(cwd), *args],
+                            capture_output=True, text=True, errors="surrogateescape",
                             check=False)
     if check and result.returncode != 0:
         verb = next((a for a in args if not a.startswith("-") and "=" not in a), "?")

@@ -18,9 +18,10 @@ from typing import Any, NamedTuple
 from striatum.verbs.catalog import VERBS
 from striatum.verbs.spec import Verb
 
-# Writing verbs that only add: a token, a repository record, a prepared run, a session, a
-# heartbeat, a published artifact, an escalation, an export into a new directory.
-ADDITIVE = frozenset({"token.create", "adopt", "run.prepare", "register-session", "heartbeat",
+# Writing verbs that only add: a token, a prepared run, a session, a heartbeat, a published
+# artifact, an escalation, an export into a new directory. (`adopt` is not among them: it
+# rewrites Striatum's entries in agent config files and can replace the notify hook.)
+ADDITIVE = frozenset({"token.create", "run.prepare", "register-session", "heartbeat",
                       "publish-artifact", "block", "corpus.export"})
 # Writing verbs that leave things as they were when repeated (adopting twice changes nothing).
 IDEMPOTENT = frozenset({"adopt"})

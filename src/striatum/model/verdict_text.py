@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 VALUES = ("accept", "needs_revision", "reject")
 FORMAT = "---\nverdict: accept | needs_revision | reject\n---"
-_SCAN = 50  # lines of a block looked at
+_SCAN = 200  # lines of a block looked at
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,8 +58,9 @@ def _verdict_in(lines: list[str], block: range) -> Reading | None:
         key, sep, value = lines[index].partition(":")
         if not sep or key.strip().lower() != "verdict":
             continue
-        cleaned = value.strip().strip("'\"").strip()
-        if cleaned in VALUES:
+        cleaned = value.split(" #", 1)[0].strip().strip("'\"").strip()
+        if cleaned.lower() in VALUES:
+            cleaned = cleaned.lower()
             return Reading(value=cleaned, line=index + 1)
         return Reading(problem=f"line {index + 1}: `verdict: {cleaned}` is not one of "
                        f"{', '.join(VALUES)}", line=index + 1)

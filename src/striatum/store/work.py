@@ -106,6 +106,12 @@ def attempt_result(conn: db.Conn, *, run_id: str, job_id: str,
     return (None, None) if row is None else (row["commit_sha"], row["reported_model"])
 
 
+def attempt_commits(conn: db.Conn, *, run_id: str, job_id: str) -> list[tuple[int, str]]:
+    """(attempt, commit) of the job's attempts that recorded a commit, oldest first."""
+    return [(int(r["attempt"]), str(r["commit_sha"])) for r in db.fetch_all(
+        conn, _q("attempt_commits"), {"run_id": run_id, "job_id": job_id})]
+
+
 def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -> str | None:
     row = db.fetch_one(conn, _q("last_revision_verdict"),
                        {"run_id": run_id, "job_id": job_id, "attempt": attempt})

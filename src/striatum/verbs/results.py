@@ -37,6 +37,11 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("commit") and not commits.is_sha(params["commit"]):
         raise errors.ValidationError("--commit must be a commit id (7 to 64 hex digits)",
                                      parameter="commit")
+    if params.get("commit") and not commits.made_for(Path(run.repo_path), params["commit"],
+                                                     lease_id):
+        raise errors.ValidationError(
+            f"--commit {params['commit']} is not a commit of this lease (its trailers must "
+            f"say Striatum-Lease: {lease_id})", parameter="commit")
     work.record_attempt_result(ctx.conn, run_id=run.run_id, job_id=job.job_id,
                                attempt=job.attempt, commit_sha=params.get("commit"),
                                reported_model=params.get("model"))

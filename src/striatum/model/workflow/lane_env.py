@@ -22,6 +22,8 @@ def problem(name: str, value: str) -> str | None:
         return "a value cannot hold a NUL byte"
     if "${" in REFERENCE.sub("", value):
         return f"malformed reference in {value!r}: write ${{NAME}}"
+    if any(ref.upper().startswith(RESERVED_PREFIX) for ref in REFERENCE.findall(value)):
+        return "a lane cannot pass on Striatum's own variables (tokens, database URLs)"
     return None
 
 
@@ -36,7 +38,7 @@ def resolve(declared: Mapping[str, str], source: Mapping[str, str]) -> tuple[dic
     missing: list[str] = []
 
     def lookup(match: re.Match[str]) -> str:
-        if match[1] not in source:
+        if match[1] not in source or match[1].upper().startswith(RESERVED_PREFIX):
             missing.append(match[1])
             return ""
         return source[match[1]]

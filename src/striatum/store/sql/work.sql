@@ -52,7 +52,7 @@ SET provider = %(provider)s, model = %(model)s, provider_source = %(provider_sou
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
 -- name: attempt_worker
--- The provider recorded for one attempt (null columns: an attempt from before 0004).
+-- The provider recorded for one attempt (null columns: an attempt from before 0005).
 SELECT provider, model, provider_source FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
@@ -149,13 +149,22 @@ SELECT run_id FROM striatumd.leases WHERE lease_id = %(lease_id)s;
 
 -- name: record_attempt_result
 -- What the attempt produced: its commit and the model its CLI reported.
--- The model the CLI reported replaces the lane's label (or the session's declared one).
+-- The model the CLI reported replaces the lane's label (or the session's declared one) for a
+-- vendor CLI only: a `command` provider's identity for co-blindness is its model label, which
+-- an agent must not rename after the fact.
 UPDATE striatumd.job_attempts
 SET commit_sha = coalesce(%(commit_sha)s, commit_sha),
-    model = coalesce(%(reported_model)s, model)
+    model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
+                 THEN coalesce(%(reported_model)s, model) ELSE model END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
 -- name: attempt_result
 -- One attempt's commit and model.
 SELECT commit_sha, model AS reported_model FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
+
+-- name: attempt_commits
+-- The commits of a job's attempts that succeeded with one, oldest first.
+SELECT attempt, commit_sha FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND commit_sha IS NOT NULL
+ORDER BY attempt;

@@ -1,0 +1,46 @@
+"""What agents may leave in a run's worktree, enforced when each of them exits.
+
+The supervisor owns the branch: it alone commits, with trailers. An agent's own commits are
+taken back (the branch moved past what the supervisor knows) and judged as changes like any
+other. Changes outside the attempt's scopes (other than under the artifact root, and other
+than inside the scopes of jobs still running in the same worktree) or inside a forbidden
+path are reverted and named, on every outcome, so no later job inherits them. What agents of
+a dead supervisor left is dropped when a new supervisor starts.
+
+Jobs running at once share the worktree: a stray change is charged to whichever of them
+exits first (a limit, documented in SPEC §10).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from striatum.lanes import scope_check, worktrees
+
+
+class WorktreeGuard:
+    def __init__(self, worktree: Path, artifact_root: str) -> None:
+        self.worktree = worktree
+        self.artifact_root = artifact_root
+        self.head = worktrees.head(worktree)  # the last commit the supervisor knows
+
+    def drop_leftovers(self) -> list[str]:
+        """Uncommitted changes from before this supervisor: nobody can vouch for them."""
+        return worktrees.clean_all(self.worktree)
+
+    def police(self, *, scopes: list[str], others: list[str],
+               forbidden: list[str]) -> tuple[str | None, list[str]]:
+        """(why the attempt broke the rules or None, the agent's own commits undone)."""
+        made: list[str] = []
+        if worktrees.head(self.worktree) != self.head:
+            made = worktrees.uncommit(self.worktree, self.head)
+        found = scope_check.check(worktrees.changed(self.worktree), scopes=scopes,
+                                  artifact_root=self.artifact_root, others=others,
+                                  forbidden=forbidden)
+        if found.paths:
+            worktrees.revert_paths(self.worktree, found.paths)
+        return found.reason(scopes), made
+
+    def committed(self) -> None:
+        """The supervisor moved the branch (a job's commit, or the revert of one)."""
+        self.head = worktrees.head(self.worktree)

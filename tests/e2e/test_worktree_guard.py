@@ -1,0 +1,98 @@
+"""What an agent leaves in a run's worktree, policed with real git: hostile file names,
+staged changes, its own commits, and leftovers of a dead supervisor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from striatum.lanes import worktrees
+from striatum.lanes.worktree_guard import WorktreeGuard
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def repo_with(tmp_path: Path, files: dict[str, str]) -> Path:
+    repo = tmp_path / "wt"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def test_a_file_named_like_a_pathspec_reverts_only_itself(tmp_path: Path) -> None:
+    """An agent's file called `*` or `:/` must not wipe another job's work in progress."""
+    repo = repo_with(tmp_path, {"other/b.py": "b\n", "mine/a.py": "a\n"})
+    (repo / "other" / "b.py").write_text("job B's edit\n")
+    (repo / "other" / "new.py").write_text("job B's new file\n")
+    for name in ("*", ":(top)x", "a[1]"):
+        (repo / name).write_text("stray\n")
+    guard = WorktreeGuard(repo, "docs/striatum")
+    broke, _ = guard.police(scopes=["mine"], others=["other"], forbidden=[])
+    assert broke is not None and "*" in broke
+    assert (repo / "other" / "b.py").read_text() == "job B's edit\n"
+    assert (repo / "other" / "new.py").exists()
+    assert not (repo / "*").exists() and not (repo / "a[1]").exists()
+
+
+def test_a_name_that_is_not_utf8_is_judged_and_reverted(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"mine/a.py": "a\n"})
+    bad = os.fsencode(str(repo)) + b"/bad\xff.txt"
+    with open(bad, "wb") as handle:
+        handle.write(b"x")
+    broke, _ = WorktreeGuard(repo, "docs").police(scopes=["mine"], others=[], forbidden=[])
+    assert broke is not None and "bad\\xff.txt" in broke
+    broke.encode("utf-8")  # a reason the daemon can store
+    assert not os.path.exists(bad)
+    assert worktrees.changed(repo) == []
+
+
+def test_staged_changes_deletions_and_renames_are_all_reverted(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"other/b.py": "b\n", "other/c d é.py": "c\n", "x.py": "x\n"})
+    git(repo, "rm", "-q", "other/b.py")
+    git(repo, "mv", "other/c d é.py", "other/renamed.py")
+    (repo / "staged.py").write_text("new\n")
+    git(repo, "add", "staged.py")
+    (repo / "x.py").write_text("changed\n")
+    broke, _ = WorktreeGuard(repo, "docs").police(scopes=["mine"], others=[], forbidden=[])
+    assert broke is not None
+    assert worktrees.changed(repo) == []
+    assert (repo / "other" / "b.py").read_text() == "b\n"
+    assert (repo / "other" / "c d é.py").exists() and not (repo / "staged.py").exists()
+
+
+def test_an_agents_own_commit_is_taken_back_and_judged(tmp_path: Path) -> None:
+    """Only the supervisor commits: an agent's commit outside its scope cannot slip onto the
+    run's branch (and one inside stays as a change for the supervisor to commit)."""
+    repo = repo_with(tmp_path, {"README.md": "r\n"})
+    guard = WorktreeGuard(repo, "docs")
+    base = worktrees.head(repo)
+    (repo / "mine").mkdir()
+    (repo / "mine" / "a.py").write_text("a\n")
+    (repo / "README.md").write_text("rewritten\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "agent's own commit")
+    broke, made = guard.police(scopes=["mine"], others=[], forbidden=[])
+    assert worktrees.head(repo) == base
+    assert made and "agent's own commit" in made[0]
+    assert broke is not None and "README.md" in broke
+    assert worktrees.changed(repo) == ["mine/a.py"]  # in scope: left for the commit
+
+
+def test_a_new_supervisor_drops_what_earlier_agents_left(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"a.py": "a\n"})
+    (repo / "a.py").write_text("half done\n")
+    (repo / "stray.txt").write_text("x\n")
+    left = WorktreeGuard(repo, "docs").drop_leftovers()
+    assert sorted(left) == ["a.py", "stray.txt"]
+    assert worktrees.changed(repo) == []
