@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 
 from striatum.mcp.registration import register
+from tests.agents import clis
 
-CACHE = Path(os.environ.get("STRIATUM_AGENTS_CACHE")
-             or Path.home() / ".cache" / "striatum" / "agents")
-BIN = CACHE / "node_modules" / ".bin"
-pytestmark = [pytest.mark.agents, pytest.mark.skipif(
-    not all((BIN / name).exists() for name in ("claude", "codex", "gemini")),
-    reason=f"the real agent CLIs are not installed in {BIN} (set STRIATUM_AGENTS_CACHE)")]
+BIN = clis.agents_cache() / "node_modules" / ".bin"
+# agent_clis installs the pinned CLIs when missing, or skips saying why.
+pytestmark = [pytest.mark.agents, pytest.mark.usefixtures("agent_clis")]
 
 
 @pytest.fixture

@@ -11,15 +11,14 @@ import pytest
 from striatum.lanes import preflight
 from tests.agents.clis import agents_cache
 
-pytestmark = [pytest.mark.agents, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.agents, pytest.mark.timeout(600),
+              pytest.mark.usefixtures("agent_clis")]  # installs the CLIs, or skips saying why
 
 BIN = agents_cache() / "node_modules" / ".bin"
 VERSIONS = {"claude_code": "2.1.197 (Claude Code)", "codex": "codex-cli 0.169.0",
             "gemini": "0.61.0"}
 
 
-@pytest.mark.skipif(not all((BIN / n).exists() for n in ("claude", "codex", "gemini"))
-                    or shutil.which("node") is None, reason="the real agent CLIs are absent")
 def test_the_preflight_reports_each_real_clis_version(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # whatever a CLI writes on start stays here
