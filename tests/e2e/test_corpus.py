@@ -63,6 +63,12 @@ def test_a_finished_run_exports_byte_identically_and_verifies(
     assert verify_both(operator, tmp_path / "a") == (0, 0)
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["counts"]["verdicts"] == 2 and manifest["scope"]["run_id"] == finished
+    # Who did each attempt travels with the evidence (the lanes' providers here: the
+    # operator session declared none).
+    attempts = [json.loads(line) for line in
+                (tmp_path / "a" / "attempts.jsonl").read_text().splitlines()]
+    assert {a["provider"] for a in attempts} == {"command"}
+    assert all({"model", "provider_source", "commit_sha"} <= set(a) for a in attempts)
 
 
 def _flip(path: Path) -> None:

@@ -14,7 +14,8 @@ SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depe
 
 -- name: scope_attempts
 -- The job attempts of the exported runs.
-SELECT run_id, job_id, attempt, state, reason, started_at, ended_at, revision_verdict_id
+SELECT run_id, job_id, attempt, state, reason, started_at, ended_at, revision_verdict_id,
+       provider, model, provider_source, commit_sha
 FROM striatumd.job_attempts WHERE run_id = ANY(%(run_ids)s) ORDER BY run_id, job_id, attempt;
 
 -- name: scope_leases
@@ -26,7 +27,7 @@ FROM striatumd.leases WHERE run_id = ANY(%(run_ids)s) ORDER BY acquired_at, leas
 -- name: scope_sessions
 -- The sessions that held leases of the exported runs (not closed_at: a session outlives runs,
 -- and an export of a finished run must not change when it closes).
-SELECT session_id, repo_id, role, lane, opened_at FROM striatumd.sessions
+SELECT session_id, repo_id, role, lane, provider, model, opened_at FROM striatumd.sessions
 WHERE session_id IN (SELECT session_id FROM striatumd.leases WHERE run_id = ANY(%(run_ids)s))
 ORDER BY opened_at, session_id;
 
@@ -40,7 +41,7 @@ FROM striatumd.verdicts WHERE run_id = ANY(%(run_ids)s) ORDER BY created_at, ver
 -- name: scope_blockers
 -- The blockers of the exported runs.
 SELECT blocker_id, run_id, job_id, kind, reason_kind, reason, state, opened_by, opened_at,
-       resolution, resolved_by, resolved_at, outcome
+       resolution, resolved_by, resolved_at, outcome, note
 FROM striatumd.blockers WHERE run_id = ANY(%(run_ids)s) ORDER BY opened_at, blocker_id;
 
 -- name: scope_artifacts
