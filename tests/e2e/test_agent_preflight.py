@@ -120,3 +120,24 @@ def test_a_command_lane_is_checked_against_the_workflow_folder(daemon: DaemonUnd
         "lane's command)"]
     started = striatum(daemon, repo, path, "run", "start", "--run-id", result["run_id"])
     assert started.returncode == 18 and state(daemon, repo, result["run_id"]) == "prepared"
+
+
+def test_start_refuses_a_lane_whose_env_names_an_unset_variable(daemon: DaemonUnderTest,
+                                                                tmp_path: Path) -> None:
+    """The lane's `env` reaches the preflight through `status` (the run's snapshot): a
+    `${VAR}` the caller has not exported would fail every job at launch."""
+    path = path_with(stub_clis(tmp_path / "bin", "codex"))
+    repo = new_repo(tmp_path)
+    assert striatum(daemon, repo, path, "adopt").returncode == 0
+    document = json.loads(workflow(tmp_path / "wf", "codex").read_text())
+    document["lanes"]["author"]["env"] = {"OPENAI_API_KEY": "${PREFLIGHT_E2E_UNSET_KEY}"}
+    (tmp_path / "wf" / "workflow.json").write_text(json.dumps(document))
+    result = striatum(daemon, repo, path, "run", "prepare", "--json", "--workflow",
+                      str(tmp_path / "wf" / "workflow.json"))
+    run_id = json.loads(result.stdout)["run_id"]
+    assert "refers to unset PREFLIGHT_E2E_UNSET_KEY" in json.dumps(
+        json.loads(result.stdout)["warnings"])
+    started = striatum(daemon, repo, path, "run", "start", "--run-id", run_id)
+    assert started.returncode == 18, started.stderr
+    assert "the lane's env refers to unset PREFLIGHT_E2E_UNSET_KEY" in started.stderr
+    assert state(daemon, repo, run_id) == "prepared"

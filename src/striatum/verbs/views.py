@@ -46,9 +46,10 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
                 "started_at": run.started_at, "ended_at": run.ended_at,
                 "ended_reason": run.ended_reason},
         "jobs": job_rows,
-        "lanes": {name: {k: lane.get(k) for k in ("provider", "model", "command",
-                                                   "max_concurrency", "timeout_s",
-                                                   "max_attempts")}
+        # `env` as the workflow wrote it: `${VAR}` references, never their values.
+        "lanes": {name: {k: lane.get(k) for k in ("provider", "model", "command", "env",
+                                                   "inherit_env", "max_concurrency",
+                                                   "timeout_s", "max_attempts")}
                   for name, lane in run.workflow["lanes"].items()},
         "leases": [{k: lease[k] for k in ("lease_id", "job_id", "attempt", "session_id",
                                           "expires_at", "heartbeat_age_s")} for lease in leases],
