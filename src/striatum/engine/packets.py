@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from striatum.engine import commits, files, snapshot
+from striatum.engine import commits, files, snapshot, workers
 from striatum.model import verdict_text
 from striatum.model.workflow.paths import within
 from striatum.store import records, runs, work
@@ -80,12 +80,11 @@ def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any]
         return None
     target = runs.job(ctx.conn, run.run_id, gate["target"])
     made = work.attempt_commits(ctx.conn, run_id=run.run_id, job_id=target.job_id)
-    _, model = work.attempt_result(ctx.conn, run_id=run.run_id, job_id=target.job_id,
-                                   attempt=target.attempt)
+    _, author = workers.author(ctx, run, target.job_id)
     root = snapshot.artifact_root(run)
     scopes = [s for s in snapshot.write_scope(run, target.job_id) if not within(s, root)]
     shas = [sha for _, sha in made]
-    return {"job_id": target.job_id, "attempt": target.attempt, "model": model,
+    return {"job_id": target.job_id, "attempt": target.attempt, "model": author.model,
             "commits": [{"attempt": attempt, "commit": sha} for attempt, sha in made],
             "commit": shas[-1] if shas else None,
             "diff": commits.show_range(Path(run.repo_path), shas, scopes) if shas else None}

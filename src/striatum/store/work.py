@@ -49,13 +49,13 @@ def insert_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, wor
                    revision_verdict_id: str | None = None) -> None:
     db.execute(conn, _q("insert_attempt"), {
         "run_id": run_id, "job_id": job_id, "attempt": attempt,
-        "revision_verdict_id": revision_verdict_id, **_worker_columns(worker)})
+        "revision_verdict_id": revision_verdict_id, **worker.recorded()})
 
 
 def set_attempt_worker(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
                        worker: Worker) -> None:
     db.execute(conn, _q("set_attempt_worker"), {
-        "run_id": run_id, "job_id": job_id, "attempt": attempt, **_worker_columns(worker)})
+        "run_id": run_id, "job_id": job_id, "attempt": attempt, **worker.recorded()})
 
 
 def attempt_worker(conn: db.Conn, *, run_id: str, job_id: str, lane: str | None,
@@ -71,11 +71,6 @@ def last_succeeded_worker(conn: db.Conn, *, run_id: str, job_id: str,
     """Who did the job's latest succeeded attempt (None: none, or not recorded)."""
     row = db.fetch_one(conn, _q("last_succeeded_worker"), {"run_id": run_id, "job_id": job_id})
     return _worker(row, lane)
-
-
-def _worker_columns(worker: Worker) -> dict[str, Any]:
-    return {"provider": worker.provider, "model": worker.model,
-            "provider_source": worker.source.value}
 
 
 def _worker(row: Any, lane: str | None) -> Worker | None:
@@ -96,14 +91,6 @@ def record_attempt_result(conn: db.Conn, *, run_id: str, job_id: str, attempt: i
     db.execute(conn, _q("record_attempt_result"),
                {"run_id": run_id, "job_id": job_id, "attempt": attempt,
                 "commit_sha": commit_sha, "reported_model": reported_model})
-
-
-def attempt_result(conn: db.Conn, *, run_id: str, job_id: str,
-                   attempt: int) -> tuple[str | None, str | None]:
-    """(commit, reported model) of one attempt; (None, None) when it has neither."""
-    row = db.fetch_one(conn, _q("attempt_result"),
-                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
-    return (None, None) if row is None else (row["commit_sha"], row["reported_model"])
 
 
 def attempt_commits(conn: db.Conn, *, run_id: str, job_id: str) -> list[tuple[int, str]]:

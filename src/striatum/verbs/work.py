@@ -8,7 +8,6 @@ from striatum import errors
 from striatum.engine import leases, outcomes, packets, progress, workers
 from striatum.engine.ids import new_id
 from striatum.model import tokens as token_rules
-from striatum.model.engine.provenance import Worker
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
@@ -69,10 +68,10 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     secret = _mint_lane_token(ctx, lease["lease_id"], job.job_id)
     progress.move_job(ctx, run, job, JobState.LEASED, reason="claimed",
                       lease_id=lease["lease_id"], attempt=attempt,
-                      session_id=session["session_id"], **_worker_payload(worker))
+                      session_id=session["session_id"], **worker.recorded())
     job = runs.job(ctx.conn, run.run_id, job.job_id)
     packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
-    return {"claimed": True, **packet, "worker": _worker_payload(worker)}
+    return {"claimed": True, **packet, "worker": worker.recorded()}
 
 
 def _open_session(ctx: Context, session_id: str) -> dict[str, Any]:
@@ -110,10 +109,6 @@ def _nothing_reason(lane: str | None, skipped: list[tuple[str, str]]) -> str:
                    f"(co-blindness): {', '.join(job for _, job in skipped)}")
     return reason
 
-
-def _worker_payload(worker: Worker) -> dict[str, Any]:
-    return {"provider": worker.provider, "model": worker.model,
-            "provider_source": worker.source.value}
 
 
 def _mint_lane_token(ctx: Context, lease_id: str, job_id: str) -> str:
@@ -157,7 +152,7 @@ def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     secret = _mint_lane_token(ctx, lease_id, found.job.job_id)
     progress.emit(ctx, found.run, "lease.transferred", found.job.job_id, lease_id=lease_id,
                   from_session=found.lease["session_id"], to_session=session["session_id"],
-                  **_worker_payload(worker))
+                  **worker.recorded())
     return {"lease_id": lease_id, "session_id": session["session_id"],
             "expires_at": expires_at, "token": secret, "attempt": found.job.attempt}
 

@@ -34,6 +34,11 @@ class Worker:
     def identity(self) -> str:
         return provider_identity(self.lane, self.provider, self.model)
 
+    def recorded(self) -> dict[str, str | None]:
+        """As the attempt row and the `job.leased` event record it."""
+        return {"provider": self.provider, "model": self.model,
+                "provider_source": self.source.value}
+
 
 def worker(*, session_provider: str | None, session_model: str | None, lane: str | None,
            lane_provider: str | None, lane_model: str | None) -> Worker:

@@ -158,11 +158,6 @@ SET commit_sha = coalesce(%(commit_sha)s, commit_sha),
                  THEN coalesce(%(reported_model)s, model) ELSE model END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
--- name: attempt_result
--- One attempt's commit and model.
-SELECT commit_sha, model AS reported_model FROM striatumd.job_attempts
-WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
-
 -- name: attempt_commits
 -- The commits of a job's attempts that succeeded with one, oldest first.
 SELECT attempt, commit_sha FROM striatumd.job_attempts
