@@ -20,7 +20,8 @@ def judge(agent: AgentProcess, code: int) -> agent_output.AgentOutput:
     """The attempt's outcome: `failure` is None only for exit 0 with no error reported."""
     stdout_log, stderr_log = agent.scratch / "stdout.log", agent.scratch / "stderr.log"
     provider = str(agent.packet["lane_spec"].get("provider"))
-    output = agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
+    output = (agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
+              if provider in agent_output.READERS else agent_output.AgentOutput())
     if provider == "codex" and output.model is None and output.session:
         output = replace(output, model=_codex_model(agent.env, output.session))
     found_in = stderr_log if output.in_stderr else stdout_log

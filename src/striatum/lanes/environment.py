@@ -22,8 +22,6 @@ BASE = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", 
         "TZ", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
         "XDG_RUNTIME_DIR")
 BASE_PREFIXES = ("LC_",)
-# The database is the daemon's: an agent talks to the daemon through its lane token.
-NEVER = ("STRIATUM_DATABASE_URL", "STRIATUM_RUNTIME_DATABASE_URL")
 
 
 def build(lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mapping[str, str],
@@ -50,9 +48,7 @@ def build(lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mappin
         path = scratch / f"{profile.name}-defaults.json"
         path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         env[variable] = str(path)
-    env.update(lease_vars)
-    for name in NEVER:
-        env.pop(name, None)
+    env.update(lease_vars)  # the only STRIATUM_* an agent sees: never a database URL
     return env
 
 

@@ -24,7 +24,6 @@ from striatum.cli import client
 from striatum.engine import files
 from striatum.lanes import agent_process, attempt_end, environment, profiles, worktrees
 from striatum.lanes.agent_process import AgentProcess
-from striatum.lanes.attempt_end import launch_failure
 from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
 from striatum.model.workflow.paths import within
@@ -208,9 +207,9 @@ class Supervisor:
                 timeout_s=float(lane.get("timeout_s", 1800)), packet=packet)
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
-            self._fail(packet["lease"]["lease_id"], launch_failure(lane, error),
-                       permanent=True)
-            self.log(f"{job['job_id']}: {launch_failure(lane, error)}")
+            why = attempt_end.launch_failure(lane, error)
+            self._fail(packet["lease"]["lease_id"], why, permanent=True)
+            self.log(f"{job['job_id']}: {why}")
             return
         self.running[agent.lease_id] = agent
         self.watchdog.watch(agent.process.pid)  # its group: the agent leads a new session
@@ -348,8 +347,7 @@ class Supervisor:
         refused `fail` would leave the job leased until its lease expired)."""
         if len(reason) > REASON_LIMIT:
             reason = reason[:REASON_LIMIT - 1] + "…"
-        self._quietly("fail", lease=lease, reason=reason,
-                      **({"permanent": True} if permanent else {}))
+        self._quietly("fail", lease=lease, reason=reason, permanent=permanent)
 
     def _quietly(self, method: str, **params: Any) -> None:
         try:
