@@ -156,3 +156,20 @@ def test_complete_refuses_a_commit_that_is_not_of_this_lease(operator: Operator)
     result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
                                  packet["lease"]["lease_id"], "--commit", sha)
     assert result.returncode == 3 and "is not a commit of this lease" in result.stderr
+
+
+def test_the_human_note_on_a_revision_bound_reaches_the_revised_author(
+    operator: Operator,
+) -> None:
+    """The gate ran out of revisions; the human says `revise`, with a note: the author's
+    next attempt reads it."""
+    operator.plan = {"code-review": "needs_revision"}
+    run_id = operator.prepare(example("code-change-flow"))
+    (blocker,) = operator.drive(run_id)["open_blockers"]
+    assert blocker["reason_kind"] == "revision_bound"
+    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
+                 "revise", "--note", "Keep the public API; only fix the retry bound.",
+                 principal=True)
+    packet = operator.claim(run_id)
+    assert packet is not None and packet["job"]["job_id"] == "change"
+    assert "Keep the public API; only fix the retry bound." in packet["prompt"]

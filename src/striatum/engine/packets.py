@@ -28,8 +28,8 @@ def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, An
                   forbidden=snapshot.forbidden_paths(run),
                   context_docs=snapshot.context_docs(run),
                   under_review=under_review(ctx, run, spec),
-                  human_notes=records.human_notes(ctx.conn, run.run_id,
-                                                  [job.job_id, *job.depends_on]))
+                  human_notes=records.human_notes(ctx.conn, run.run_id, [
+                      job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)]))
     return {
         "job": {"run_id": run.run_id, "job_id": job.job_id, "kind": job.kind,
                 "title": spec.get("title", ""), "lane": job.lane,

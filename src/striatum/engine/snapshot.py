@@ -46,6 +46,12 @@ def write_scope(run: Run, job_id: str, attempt: int | None = None) -> list[str]:
     return [attempt_path(run, job_id, attempt, s) for s in scopes]
 
 
+def reviews_of(run: Run, job_id: str) -> list[str]:
+    """The review jobs whose gate judges `job_id` (a human's note on them is for its author)."""
+    return [j["id"] for j in run.workflow["jobs"]
+            if (j.get("review") or {}).get("target") == job_id]
+
+
 def forbidden_paths(run: Run) -> list[str]:
     return list(run.workflow.get("forbidden_paths", []))
 

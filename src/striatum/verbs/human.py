@@ -72,7 +72,7 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         decision = {"accept": GateDecision.ACCEPT, "revise": GateDecision.REVISE,
                     "fail": GateDecision.FAIL}[outcome]
         verdict_id = records.latest_verdict(ctx.conn, run_id=run.run_id, job_id=job.job_id)
-        results.settle_escalated_gate(ctx, run, job, decision, verdict_id, note or outcome)
+        results.settle_escalated_gate(ctx, run, job, decision, verdict_id, note)
     else:
         records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=note,
                                 resolved_by=ctx.actor, outcome=outcome, note=note)

@@ -163,13 +163,15 @@ def override_verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def settle_escalated_gate(ctx: Context, run: Run, review: JobRow, decision: GateDecision,
                           verdict_id: str | None, note: str) -> None:
-    """Close the gate's open escalation and apply the human's decision."""
+    """Close the gate's open escalation and apply the human's decision; the human's note (if
+    any) is kept for the prompts of the jobs that follow."""
     for blocker in records.open_blockers(ctx.conn, run.run_id):
         if blocker["job_id"] == review.job_id:
             records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
-                                    resolution=note, resolved_by=ctx.actor,
-                                    outcome=decision.value)
+                                    resolution=note or decision.value, resolved_by=ctx.actor,
+                                    outcome=decision.value, note=note or None)
             progress.emit(ctx, run, "escalation.resolved", review.job_id,
-                          blocker_id=blocker["blocker_id"], outcome=decision.value, note=note)
+                          blocker_id=blocker["blocker_id"], outcome=decision.value,
+                          note=note or decision.value)
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]
     outcomes.apply_gate(ctx, run, review, decision, verdict_id or "", target)
