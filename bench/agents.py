@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.scratch import STRIATUM, daemon_home, git_repo
+from bench.scratch import STRIATUM, cli, daemon_home, git_repo, started_run, tree_dag
 from tests.agents import clis
 from tests.agents.scripted_model import ScriptedModel, lane_script
 
@@ -31,36 +31,19 @@ BASELINE = ("import os; p = os.environ['STRIATUM_OUTPUT']; "
             "os.makedirs(os.path.dirname(p), exist_ok=True); open(p, 'w').write('done\\n')")
 
 
-def chain(jobs: int, lane: dict[str, Any]) -> dict[str, Any]:
-    return {"schema_version": "striatum.workflow.v1", "id": "bench-agents", "name": "Bench",
-            "lanes": {"agent": lane},
-            "jobs": [{"id": f"job-{n}", "kind": "task", "lane": "agent",
-                      "depends_on": [f"job-{n - 1}"] if n else [],
-                      "artifacts": [{"path": f"docs/striatum/job-{n}.md"}]}
-                     for n in range(jobs)]}
-
-
 def seconds_per_job(base: Path, name: str, lane: dict[str, Any], jobs: int,
                     home: Path) -> float:
     (base / name).mkdir()
     repo = git_repo(base / name)
-    workflow = base / name / "workflow.json"
-    workflow.write_text(json.dumps(chain(jobs, lane)))
-
-    def cli(*argv: str) -> Any:
-        out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
-                             capture_output=True, text=True).stdout
-        return json.loads(out)
-
-    cli("adopt")
-    run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
-    cli("run", "start", "--run-id", run_id, "--no-supervise")
+    # A chain: a DAG with fan-out 1, so one job runs at a time.
+    run_id = started_run(repo, base / name / "workflow.json",
+                         tree_dag(jobs, 1, lane, with_outputs=True))
     env = {**os.environ, **clis.base_env(home)}
     started = time.perf_counter()
     subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - started
-    state = cli("status", "--run-id", run_id)["run"]["state"]
+    state = cli(repo, "status", "--run-id", run_id)["run"]["state"]
     if state != "succeeded":
         raise SystemExit(f"bench.agents: the {name} run ended {state}")
     return wall / jobs

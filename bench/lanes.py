@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.run import append_transaction_seconds
-from bench.scratch import STRIATUM, daemon_home, git_repo, tree_dag
+from bench.scratch import STRIATUM, cli, daemon_home, git_repo, started_run, tree_dag
 
 AGENT = "import os, sys, time; t = time.perf_counter(); " \
         "open(os.environ['STRIATUM_OUTPUT'], 'w').write('done\\n'); " \
@@ -30,24 +30,14 @@ def measure(base: Path, jobs: int = 200, fanout: int = 8, parallel: int = 8) -> 
     """A run of `jobs` instant agents under the supervisor, against the running daemon."""
     repo = git_repo(base)
     timings = base / "agent-seconds.txt"
-    workflow = base / "workflow.json"
-    workflow.write_text(json.dumps(tree_dag(jobs, fanout, {
+    run_id = started_run(repo, base / "workflow.json", tree_dag(jobs, fanout, {
         "provider": "command", "max_concurrency": parallel,
-        "command": [sys.executable, "-c", AGENT, str(timings)]}, with_outputs=True)))
-
-    def cli(*argv: str) -> Any:
-        out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
-                             capture_output=True, text=True).stdout
-        return json.loads(out)
-
-    cli("adopt")
-    run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
-    cli("run", "start", "--run-id", run_id, "--no-supervise")
+        "command": [sys.executable, "-c", AGENT, str(timings)]}, with_outputs=True))
     started = time.perf_counter()
     subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - started
-    state = cli("status", "--run-id", run_id)["run"]["state"]
+    state = cli(repo, "status", "--run-id", run_id)["run"]["state"]
     agent_s = sum(float(line) for line in timings.read_text().split())
     append_s = append_transaction_seconds()
     overhead = (wall - agent_s) / jobs

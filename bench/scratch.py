@@ -1,9 +1,10 @@
 """What every benchmark sets up: a throwaway home with a running daemon, a git repository,
-and a tree-shaped DAG of jobs."""
+a tree-shaped DAG of jobs, and a run of it ready for a supervisor."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -47,3 +48,19 @@ def tree_dag(jobs: int, fanout: int, lane: dict[str, Any], *,
              for n in range(jobs)]
     return {"schema_version": "striatum.workflow.v1", "id": "bench-dag", "name": "Bench DAG",
             "lanes": {"work": lane}, "jobs": specs}
+
+
+def cli(repo: Path, *argv: str) -> Any:
+    """A verb through the real CLI, its --json result."""
+    out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def started_run(repo: Path, workflow: Path, document: dict[str, Any]) -> str:
+    """`document` written to `workflow`, adopted, prepared and started for `supervise`."""
+    workflow.write_text(json.dumps(document))
+    cli(repo, "adopt")
+    run_id: str = cli(repo, "run", "prepare", "--workflow", str(workflow))["run_id"]
+    cli(repo, "run", "start", "--run-id", run_id, "--no-supervise")
+    return run_id
