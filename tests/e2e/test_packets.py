@@ -127,16 +127,21 @@ def test_a_malformed_verdict_is_refused_naming_the_line(operator: Operator) -> N
         result.stderr
 
 
-@pytest.mark.parametrize("commit", ["--output=/tmp/striatum-pwned", "HEAD", "abc", "g" * 40])
-def test_complete_takes_only_a_commit_id(operator: Operator, commit: str) -> None:
-    """The daemon later runs `git show` on it: an option-looking or symbolic value never gets
-    there (a lane token holder must not make the daemon's git write a file)."""
+def _complete_with_commit(operator: Operator, commit: str) -> subprocess.CompletedProcess[str]:
+    """The minimal flow's job, done, completed through the CLI naming `commit`."""
     run_id = operator.prepare(example("minimal-flow"))
     packet = operator.claim(run_id)
     assert packet is not None
     operator.do_work(packet)
-    result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
-                                 packet["lease"]["lease_id"], "--commit", commit)
+    return operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
+                               packet["lease"]["lease_id"], "--commit", commit)
+
+
+@pytest.mark.parametrize("commit", ["--output=/tmp/striatum-pwned", "HEAD", "abc", "g" * 40])
+def test_complete_takes_only_a_commit_id(operator: Operator, commit: str) -> None:
+    """The daemon later runs `git show` on it: an option-looking or symbolic value never gets
+    there (a lane token holder must not make the daemon's git write a file)."""
+    result = _complete_with_commit(operator, commit)
     assert result.returncode == 3 and "--commit must be a commit id" in result.stderr
     assert not Path("/tmp/striatum-pwned").exists()
 
@@ -149,12 +154,7 @@ def test_complete_refuses_a_commit_that_is_not_of_this_lease(operator: Operator)
                    check=True)
     sha = subprocess.run(["git", "-C", str(operator.repo), "rev-parse", "HEAD"], check=True,
                          capture_output=True, text=True).stdout.strip()
-    run_id = operator.prepare(example("minimal-flow"))
-    packet = operator.claim(run_id)
-    assert packet is not None
-    operator.do_work(packet)
-    result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
-                                 packet["lease"]["lease_id"], "--commit", sha)
+    result = _complete_with_commit(operator, sha)
     assert result.returncode == 3 and "is not a commit of this lease" in result.stderr
 
 
