@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from striatum.store.runs import Run
 
 
+@dataclass(frozen=True)
+class _Index:
+    jobs: dict[str, dict[str, Any]]  # job id -> its spec
+    reviews_of: dict[str, list[str]]  # job id -> the reviews whose gate judges it
+
+
+_INDEXES: dict[str, _Index] = {}  # by snapshot SHA-256: a snapshot never changes
+_INDEXES_KEPT = 32
+
+
+def _index(run: Run) -> _Index:
+    """Look-ups by job id in O(1): a transition must not scan a 5,000-job workflow. Built once
+    per snapshot and process (a race builds it twice, harmlessly)."""
+    found = _INDEXES.get(run.sha256)
+    if found is None:
+        jobs = {j["id"]: j for j in run.workflow["jobs"]}
+        reviews: dict[str, list[str]] = {}
+        for job in jobs.values():
+            if target := (job.get("review") or {}).get("target"):
+                reviews.setdefault(target, []).append(job["id"])
+        if len(_INDEXES) >= _INDEXES_KEPT:
+            _INDEXES.pop(next(iter(_INDEXES)), None)
+        found = _INDEXES[run.sha256] = _Index(jobs=jobs, reviews_of=reviews)
+    return found
+
+
 def job_spec(run: Run, job_id: str) -> dict[str, Any]:
-    spec: dict[str, Any] = next(j for j in run.workflow["jobs"] if j["id"] == job_id)
-    return spec
+    return _index(run).jobs[job_id]
 
 
 def lane_spec(run: Run, lane: str | None) -> dict[str, Any]:
@@ -48,8 +74,7 @@ def write_scope(run: Run, job_id: str, attempt: int | None = None) -> list[str]:
 
 def reviews_of(run: Run, job_id: str) -> list[str]:
     """The review jobs whose gate judges `job_id` (a human's note on them is for its author)."""
-    return [j["id"] for j in run.workflow["jobs"]
-            if (j.get("review") or {}).get("target") == job_id]
+    return list(_index(run).reviews_of.get(job_id, []))
 
 
 def forbidden_paths(run: Run) -> list[str]:
