@@ -141,3 +141,13 @@ def test_start_refuses_a_lane_whose_env_names_an_unset_variable(daemon: DaemonUn
     assert started.returncode == 18, started.stderr
     assert "the lane's env refers to unset PREFLIGHT_E2E_UNSET_KEY" in started.stderr
     assert state(daemon, repo, run_id) == "prepared"
+
+
+def test_start_with_an_empty_run_id_is_the_daemons_refusal_not_an_internal_error(
+        daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    """Found by the MCP fuzzer: the preflight asked `status` for run '' (every run)."""
+    repo = new_repo(tmp_path)
+    started = striatum(daemon, repo, path_with(stub_clis(tmp_path / "bin")), "run", "start",
+                       "--run-id", "")
+    assert started.returncode not in (0, 1), started.stderr
+    assert "internal error" not in started.stderr
