@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: install test test-faults test-agents lint typecheck bench demo docs clean
+.PHONY: install test test-faults test-agents lint format typecheck bench demo docs clean
 
 install: $(STAMP)
 
@@ -28,8 +28,14 @@ test-faults: install
 test-agents: install
 	$(BIN)/pytest -n $(JOBS) -q -m agents tests/agents
 
+# Style is gated in CI: lint rules and the formatter's layout (`make format` applies it).
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 typecheck: install
 	$(BIN)/mypy

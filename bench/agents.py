@@ -27,21 +27,29 @@ from tests.agents.scripted_model import ScriptedModel, lane_script
 
 PROVIDER = {"claude": "claude_code", "codex": "codex", "gemini": "gemini"}
 MODEL = {"claude": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
-BASELINE = ("import os; p = os.environ['STRIATUM_OUTPUT']; "
-            "os.makedirs(os.path.dirname(p), exist_ok=True); open(p, 'w').write('done\\n')")
+BASELINE = (
+    "import os; p = os.environ['STRIATUM_OUTPUT']; "
+    "os.makedirs(os.path.dirname(p), exist_ok=True); open(p, 'w').write('done\\n')"
+)
 
 
-def seconds_per_job(base: Path, name: str, lane: dict[str, Any], jobs: int,
-                    home: Path) -> float:
+def seconds_per_job(base: Path, name: str, lane: dict[str, Any], jobs: int, home: Path) -> float:
     (base / name).mkdir()
     repo = git_repo(base / name)
     # A chain: a DAG with fan-out 1, so one job runs at a time.
-    run_id = started_run(repo, base / name / "workflow.json",
-                         tree_dag(jobs, 1, lane, with_outputs=True))
+    run_id = started_run(
+        repo, base / name / "workflow.json", tree_dag(jobs, 1, lane, with_outputs=True)
+    )
     env = {**os.environ, **clis.base_env(home)}
     started = time.perf_counter()
-    subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [STRIATUM, "supervise", "--run-id", run_id],
+        check=True,
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - started
     state = cli(repo, "status", "--run-id", run_id)["run"]["state"]
     if state != "succeeded":
@@ -52,19 +60,31 @@ def seconds_per_job(base: Path, name: str, lane: dict[str, Any], jobs: int,
 def measure(base: Path, jobs: int, names: list[clis.Cli]) -> dict[str, Any]:
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
-    baseline = seconds_per_job(base, "baseline", {
-        "provider": "command", "command": [sys.executable, "-c", BASELINE]}, jobs, home)
-    report: dict[str, Any] = {"benchmark": "agents", "jobs_per_cli": jobs,
-                              "baseline_command_lane_s_per_job": round(baseline, 3)}
+    baseline = seconds_per_job(
+        base,
+        "baseline",
+        {"provider": "command", "command": [sys.executable, "-c", BASELINE]},
+        jobs,
+        home,
+    )
+    report: dict[str, Any] = {
+        "benchmark": "agents",
+        "jobs_per_cli": jobs,
+        "baseline_command_lane_s_per_job": round(baseline, 3),
+    }
     with ScriptedModel(lane_script()) as model:
         for name in names:
-            lane: dict[str, Any] = {"provider": PROVIDER[name],
-                                    "env": clis.lane_env(name, home / name, model.port)}
+            lane: dict[str, Any] = {
+                "provider": PROVIDER[name],
+                "env": clis.lane_env(name, home / name, model.port),
+            }
             if name in MODEL:
                 lane["model"] = MODEL[name]
             per_job = seconds_per_job(base, name, lane, jobs, home)
-            report[name] = {"s_per_job": round(per_job, 2),
-                            "ratio_to_baseline": round(per_job / baseline, 1)}
+            report[name] = {
+                "s_per_job": round(per_job, 2),
+                "ratio_to_baseline": round(per_job / baseline, 1),
+            }
     return report
 
 
@@ -77,8 +97,11 @@ def main() -> None:
     if reason:
         raise SystemExit(f"bench.agents: {reason}")
     with daemon_home("agents") as base:
-        print(json.dumps(measure(base, args.jobs, args.cli or ["claude", "codex", "gemini"]),
-                         indent=2))
+        print(
+            json.dumps(
+                measure(base, args.jobs, args.cli or ["claude", "codex", "gemini"]), indent=2
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,12 @@ def raw_insert_op(database: db.Database) -> Callable[[int], Callable[[], None]]:
         conn = db.connect_runtime(database, autocommit=True)
 
         def op() -> None:
-            conn.execute("INSERT INTO bench_raw (worker, payload) VALUES (%s, %s)",
-                         (index, Jsonb({"n": 1})))
+            conn.execute(
+                "INSERT INTO bench_raw (worker, payload) VALUES (%s, %s)", (index, Jsonb({"n": 1}))
+            )
+
         return op
+
     return make
 
 
@@ -71,39 +74,48 @@ def append_op(
 ) -> Callable[[int], Callable[[], None]]:
     """One event append: alone (one statement, its own transaction, like the raw insert) or
     wrapped in BEGIN ... COMMIT as a verb's transaction wraps it."""
+
     def make(index: int) -> Callable[[], None]:
         conn = db.connect_runtime(database, autocommit=True)
         repo_id = "shared" if shared else f"repo{index}"
 
         def append(c: db.Conn) -> None:
-            chains.append_event(c, repo_id=repo_id, type="bench", actor="bench",
-                                payload={"n": 1})
+            chains.append_event(c, repo_id=repo_id, type="bench", actor="bench", payload={"n": 1})
 
         if explicit_transaction:
             return lambda: db.in_transaction(conn, append)
         return lambda: append(conn)
+
     return make
 
 
 def measure_appends(database: db.Database, seconds: float) -> dict[str, Any]:
     admin = db.connect_admin(database, autocommit=True)
     admin.execute("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, worker int, payload jsonb)")
-    admin.execute("GRANT INSERT ON bench_raw TO striatumd_runtime; "
-                  "GRANT USAGE ON SEQUENCE bench_raw_id_seq TO striatumd_runtime")
+    admin.execute(
+        "GRANT INSERT ON bench_raw TO striatumd_runtime; "
+        "GRANT USAGE ON SEQUENCE bench_raw_id_seq TO striatumd_runtime"
+    )
     runtime = db.connect_runtime(database, autocommit=True)
     for repo_id in ["shared", "repo0", "repo1", "repo2", "repo3"]:
-        db.in_transaction(runtime, lambda c, r=repo_id: repositories.insert(  # type: ignore[misc]
-            c, repo_id=r, path=f"/bench/{r}", name=r))
+        db.in_transaction(
+            runtime,
+            lambda c, r=repo_id: repositories.insert(  # type: ignore[misc]
+                c, repo_id=r, path=f"/bench/{r}", name=r
+            ),
+        )
     report: dict[str, Any] = {}
     for workers in (1, 4):
         raw = rate(workers, seconds, raw_insert_op(database))
         figures: dict[str, Any] = {"raw_insert_commit_per_s": round(raw)}
-        layouts = [("one_chain", True)] + ([("chain_per_connection", False)] if workers > 1
-                                           else [])
+        layouts = [("one_chain", True)] + ([("chain_per_connection", False)] if workers > 1 else [])
         for layout, shared in layouts:
             for mode, explicit in (("statement", False), ("in_transaction", True)):
-                ops = rate(workers, seconds,
-                           append_op(database, shared=shared, explicit_transaction=explicit))
+                ops = rate(
+                    workers,
+                    seconds,
+                    append_op(database, shared=shared, explicit_transaction=explicit),
+                )
                 figures[f"append_{layout}_{mode}_per_s"] = round(ops)
                 figures[f"ratio_{layout}_{mode}"] = round(ops / raw, 3)
         report[f"{workers}_connections"] = figures
@@ -114,25 +126,51 @@ def load_events(database: db.Database, repo_id: str, count: int) -> list[bytes]:
     """Seal `count` events in Python and COPY them in (as the owner would restore them)."""
     canonicals, previous = [], chain.GENESIS_HASH
     admin = psycopg.connect(database.admin_conninfo, autocommit=True)
-    admin.execute("INSERT INTO striatumd.repositories (repo_id, path, name) VALUES (%s, %s, %s)",
-                  (repo_id, f"/bench/{repo_id}", repo_id))
-    with admin.cursor() as cursor, cursor.copy(
-        "COPY striatumd.events (repo_id, seq, type, run_id, job_id, actor, payload, at, "
-        "previous_hash, row_hash, canonical) FROM STDIN"
-    ) as copy:
+    admin.execute(
+        "INSERT INTO striatumd.repositories (repo_id, path, name) VALUES (%s, %s, %s)",
+        (repo_id, f"/bench/{repo_id}", repo_id),
+    )
+    with (
+        admin.cursor() as cursor,
+        cursor.copy(
+            "COPY striatumd.events (repo_id, seq, type, run_id, job_id, actor, payload, at, "
+            "previous_hash, row_hash, canonical) FROM STDIN"
+        ) as copy,
+    ):
         for seq in range(1, count + 1):
             at = f"2026-11-25T12:00:00.{seq % 1000000:06d}Z"
-            record = {"repo_id": repo_id, "seq": seq, "type": "job.succeeded", "run_id": "run-1",
-                      "job_id": f"job-{seq % 50}", "actor": "lane:claude",
-                      "payload": {"attempt": 1, "artifact": f"docs/finding-{seq}.md"}, "at": at}
+            record = {
+                "repo_id": repo_id,
+                "seq": seq,
+                "type": "job.succeeded",
+                "run_id": "run-1",
+                "job_id": f"job-{seq % 50}",
+                "actor": "lane:claude",
+                "payload": {"attempt": 1, "artifact": f"docs/finding-{seq}.md"},
+                "at": at,
+            }
             sealed = chain.seal(record, previous)
-            copy.write_row((repo_id, seq, record["type"], record["run_id"], record["job_id"],
-                            record["actor"], Jsonb(record["payload"]), at, previous,
-                            sealed.row_hash, sealed.canonical))
+            copy.write_row(
+                (
+                    repo_id,
+                    seq,
+                    record["type"],
+                    record["run_id"],
+                    record["job_id"],
+                    record["actor"],
+                    Jsonb(record["payload"]),
+                    at,
+                    previous,
+                    sealed.row_hash,
+                    sealed.canonical,
+                )
+            )
             canonicals.append(sealed.canonical)
             previous = sealed.row_hash
-    admin.execute("INSERT INTO striatumd.chain_heads (chain, seq, row_hash) VALUES (%s, %s, %s)",
-                  (chains.event_chain(repo_id), count, previous))
+    admin.execute(
+        "INSERT INTO striatumd.chain_heads (chain, seq, row_hash) VALUES (%s, %s, %s)",
+        (chains.event_chain(repo_id), count, previous),
+    )
     admin.execute("VACUUM ANALYZE striatumd.events")
     admin.close()
     return canonicals
@@ -150,8 +188,7 @@ def measure_verification(database: db.Database, count: int) -> dict[str, Any]:
     result: dict[str, Any] = {"events": count, "raw_sha256_per_s": round(hash_rate)}
     for mode, deep in (("fast", False), ("deep", True)):
         started = time.perf_counter()
-        report = chain_check.verify_chain(database, conn, chains.event_chain(repo_id),
-                                           deep=deep)
+        report = chain_check.verify_chain(database, conn, chains.event_chain(repo_id), deep=deep)
         elapsed = time.perf_counter() - started
         assert report.ok and report.rows == count, report
         result[f"verify_{mode}_per_s"] = round(count / elapsed)
@@ -163,7 +200,8 @@ def measure_verification(database: db.Database, count: int) -> dict[str, Any]:
 
 def measure(database: db.Database, events: list[int], seconds: float) -> dict[str, Any]:
     return {
-        "benchmark": "chain", "server": "embedded PostgreSQL, fsync on",
+        "benchmark": "chain",
+        "server": "embedded PostgreSQL, fsync on",
         "append": measure_appends(database, seconds),
         "verification": [measure_verification(database, n) for n in events],
     }

@@ -29,8 +29,9 @@ def median_seconds(argv: list[str], env: dict[str, str], runs: int) -> float:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True)
+        subprocess.run(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        )
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
 
@@ -48,8 +49,9 @@ def postgres_rss_mb(home: Path) -> float:
     if not pid_file.exists():
         return 0.0
     root = int(pid_file.read_text().split()[0])
-    children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True,
-                              check=False).stdout.split()
+    children = subprocess.run(
+        ["pgrep", "-P", str(root)], capture_output=True, text=True, check=False
+    ).stdout.split()
     pids = [root, *(int(child) for child in children)]
     return float(sum(rss_mb(pid) for pid in pids))
 
@@ -64,12 +66,13 @@ def measure(env: dict[str, str], home: Path, runs: int = 30) -> dict[str, Any]:
         "help": median_seconds([striatum, "--help"], env, runs),
         "read_verb_whoami": median_seconds([striatum, "whoami"], env, runs),
         "write_verb_token_create": median_seconds(
-            [striatum, "--as", "principal", "token", "create", "--role", "reader"],
-            env, runs),
+            [striatum, "--as", "principal", "token", "create", "--role", "reader"], env, runs
+        ),
     }
     time.sleep(2)  # let the daemon settle before reading its idle memory
     return {
-        "benchmark": "cli", "runs": runs,
+        "benchmark": "cli",
+        "runs": runs,
         "python_c_pass_ms": round(baseline * 1000, 1),
         **{f"{name}_ms": round(value * 1000, 1) for name, value in figures.items()},
         **{f"{name}_ratio": round(value / baseline, 2) for name, value in figures.items()},
@@ -89,12 +92,14 @@ def main() -> None:
     env["STRIATUM_HOME"] = str(base / "home")
     striatum = str(BIN / "striatum")
     try:
-        subprocess.run([striatum, "daemon", "start"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [striatum, "daemon", "start"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
         print(json.dumps(measure(env, base / "home", args.runs), indent=2))
     finally:
-        subprocess.run([striatum, "daemon", "stop"], env=env, check=False,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [striatum, "daemon", "stop"], env=env, check=False, stdout=subprocess.DEVNULL
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -33,15 +33,28 @@ def measure(base: Path, events: int = 50_000) -> dict[str, Any]:
     database = EmbeddedCluster(root=base / "home" / "postgres").database()
     load_events(database, "corpus", events)
     bundle = base / "bundle"
-    export_s = timed([STRIATUM, "--as", "principal", "corpus", "export", "--repo",
-                      "/bench/corpus", "--out", str(bundle)])
+    export_s = timed(
+        [
+            STRIATUM,
+            "--as",
+            "principal",
+            "corpus",
+            "export",
+            "--repo",
+            "/bench/corpus",
+            "--out",
+            str(bundle),
+        ]
+    )
     verify_s = timed([STRIATUM, "corpus", "verify", str(bundle)])
-    standalone_s = timed([sys.executable, str(ROOT / "scripts" / "verify_corpus.py"),
-                          str(bundle)])
+    standalone_s = timed([sys.executable, str(ROOT / "scripts" / "verify_corpus.py"), str(bundle)])
     size_mb = sum(p.stat().st_size for p in bundle.iterdir()) / 1e6
     return {
-        "benchmark": "corpus", "events": events, "bundle_mb": round(size_mb, 1),
-        "export_s": round(export_s, 2), "verify_s": round(verify_s, 2),
+        "benchmark": "corpus",
+        "events": events,
+        "bundle_mb": round(size_mb, 1),
+        "export_s": round(export_s, 2),
+        "verify_s": round(verify_s, 2),
         "standalone_verify_s": round(standalone_s, 2),
         "export_events_per_s": round(events / export_s),
         "verify_events_per_s": round(events / verify_s),

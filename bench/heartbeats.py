@@ -31,11 +31,19 @@ def call(method: str, **params: Any) -> Any:
 def hold_leases(base: Path, lanes: int) -> tuple[str, list[str]]:
     repo = git_repo(base)
     workflow = base / "workflow.json"
-    workflow.write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "lease-load", "name": "Lease load",
-        "lanes": {"work": {"provider": "command", "command": ["true"],
-                           "max_concurrency": lanes}},
-        "jobs": [{"id": f"j{n:03d}", "kind": "task", "lane": "work"} for n in range(lanes)]}))
+    workflow.write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "lease-load",
+                "name": "Lease load",
+                "lanes": {
+                    "work": {"provider": "command", "command": ["true"], "max_concurrency": lanes}
+                },
+                "jobs": [{"id": f"j{n:03d}", "kind": "task", "lane": "work"} for n in range(lanes)],
+            }
+        )
+    )
     call("adopt", repo=str(repo))
     run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
     call("run.start", run_id=run_id)
@@ -67,8 +75,12 @@ class Lane(threading.Thread):
             time.sleep(max(0.0, next_beat - time.monotonic()))
 
 
-def measure(base: Path, lanes: int = 50, seconds: float = 120, interval: float = 1.0,
-            ) -> dict[str, Any]:
+def measure(
+    base: Path,
+    lanes: int = 50,
+    seconds: float = 120,
+    interval: float = 1.0,
+) -> dict[str, Any]:
     run_id, leases = hold_leases(base, lanes)
     until = time.monotonic() + seconds
     threads = [Lane(lease, until, interval) for lease in leases]
@@ -84,13 +96,21 @@ def measure(base: Path, lanes: int = 50, seconds: float = 120, interval: float =
     latencies = sorted(x for t in threads for x in t.latencies)
     failures = [f for t in threads for f in t.failures]
     return {
-        "benchmark": "heartbeats", "lanes": lanes, "seconds": seconds, "ttl_s": TTL_S,
-        "heartbeats": len(latencies), "failures": len(failures),
+        "benchmark": "heartbeats",
+        "lanes": lanes,
+        "seconds": seconds,
+        "ttl_s": TTL_S,
+        "heartbeats": len(latencies),
+        "failures": len(failures),
         "first_failure": failures[0] if failures else None,
         "leases_lost": len(lost),
-        "latency_ms": {"p50": round(statistics.median(latencies) * 1000, 2),
-                       "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
-                       "max": round(latencies[-1] * 1000, 2)} if latencies else None,
+        "latency_ms": {
+            "p50": round(statistics.median(latencies) * 1000, 2),
+            "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+            "max": round(latencies[-1] * 1000, 2),
+        }
+        if latencies
+        else None,
         "run_state": call("status", run_id=run_id)["run"]["state"],
     }
 

@@ -21,29 +21,51 @@ from typing import Any
 from bench.run import append_transaction_seconds
 from bench.scratch import STRIATUM, cli, daemon_home, git_repo, started_run, tree_dag
 
-AGENT = "import os, sys, time; t = time.perf_counter(); " \
-        "open(os.environ['STRIATUM_OUTPUT'], 'w').write('done\\n'); " \
-        "open(sys.argv[1], 'a').write(str(time.perf_counter() - t) + chr(10))"
+AGENT = (
+    "import os, sys, time; t = time.perf_counter(); "
+    "open(os.environ['STRIATUM_OUTPUT'], 'w').write('done\\n'); "
+    "open(sys.argv[1], 'a').write(str(time.perf_counter() - t) + chr(10))"
+)
 
 
 def measure(base: Path, jobs: int = 200, fanout: int = 8, parallel: int = 8) -> dict[str, Any]:
     """A run of `jobs` instant agents under the supervisor, against the running daemon."""
     repo = git_repo(base)
     timings = base / "agent-seconds.txt"
-    run_id = started_run(repo, base / "workflow.json", tree_dag(jobs, fanout, {
-        "provider": "command", "max_concurrency": parallel,
-        "command": [sys.executable, "-c", AGENT, str(timings)]}, with_outputs=True))
+    run_id = started_run(
+        repo,
+        base / "workflow.json",
+        tree_dag(
+            jobs,
+            fanout,
+            {
+                "provider": "command",
+                "max_concurrency": parallel,
+                "command": [sys.executable, "-c", AGENT, str(timings)],
+            },
+            with_outputs=True,
+        ),
+    )
     started = time.perf_counter()
-    subprocess.run([STRIATUM, "supervise", "--run-id", run_id], check=True, cwd=repo,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [STRIATUM, "supervise", "--run-id", run_id],
+        check=True,
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - started
     state = cli(repo, "status", "--run-id", run_id)["run"]["state"]
     agent_s = sum(float(line) for line in timings.read_text().split())
     append_s = append_transaction_seconds()
     overhead = (wall - agent_s) / jobs
     return {
-        "benchmark": "lanes", "jobs": jobs, "fanout": fanout,
-        "parallel": parallel, "run_state": state, "wall_s": round(wall, 2),
+        "benchmark": "lanes",
+        "jobs": jobs,
+        "fanout": fanout,
+        "parallel": parallel,
+        "run_state": state,
+        "wall_s": round(wall, 2),
         "jobs_per_s": round(jobs / wall, 1),
         "agent_seconds_total": round(agent_s, 3),
         "overhead_per_job_ms": round(overhead * 1000, 1),

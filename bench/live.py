@@ -51,9 +51,14 @@ def _wait_once(run_id: str, after: int, woke: list[float]) -> None:
 
 def status_while_waiting(run_id: str, waiters: int = 32) -> float:
     cursor = call("events.wait", run_id=run_id, after_seq=0, timeout_s=1)["last_seq"]
-    threads = [threading.Thread(target=call, args=("events.wait",),
-                                kwargs={"run_id": run_id, "after_seq": cursor,
-                                        "timeout_s": 3}) for _ in range(waiters)]
+    threads = [
+        threading.Thread(
+            target=call,
+            args=("events.wait",),
+            kwargs={"run_id": run_id, "after_seq": cursor, "timeout_s": 3},
+        )
+        for _ in range(waiters)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(0.5)
@@ -80,8 +85,7 @@ def measure(base: Path, rounds: int = 100) -> dict[str, Any]:
     """Against the daemon this process points at: a one-job run, paused and resumed."""
     repo = git_repo(base)
     workflow = base / "workflow.json"
-    workflow.write_text(json.dumps(tree_dag(1, 1, {"provider": "command",
-                                                   "command": ["true"]})))
+    workflow.write_text(json.dumps(tree_dag(1, 1, {"provider": "command", "command": ["true"]})))
     call("adopt", repo=str(repo))
     run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
     call("run.start", run_id=run_id)
@@ -89,11 +93,13 @@ def measure(base: Path, rounds: int = 100) -> dict[str, Any]:
     status_s = status_while_waiting(run_id)
     call("run.cancel", run_id=run_id)
     return {
-        "benchmark": "live", "rounds": rounds,
-        "wake_after_commit_ms": {"p50": round(statistics.median(wakes) * 1000, 2),
-                                 "p99": round(wakes[max(int(len(wakes) * 0.99) - 1, 0)]
-                                              * 1000, 2),
-                                 "max": round(wakes[-1] * 1000, 2)},
+        "benchmark": "live",
+        "rounds": rounds,
+        "wake_after_commit_ms": {
+            "p50": round(statistics.median(wakes) * 1000, 2),
+            "p99": round(wakes[max(int(len(wakes) * 0.99) - 1, 0)] * 1000, 2),
+            "max": round(wakes[-1] * 1000, 2),
+        },
         "status_ms_with_32_waiting": round(status_s * 1000, 2),
         "layout_200_jobs_ms": round(layout_seconds() * 1000, 2),
     }

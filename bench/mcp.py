@@ -38,8 +38,9 @@ def measure(calls: int = 200) -> dict[str, Any]:
         direct.append(time.perf_counter() - started)
 
     async def over_mcp() -> tuple[float, list[float]]:
-        params = StdioServerParameters(command=str(BIN / "striatum"), args=["mcp", "serve"],
-                                       env=dict(os.environ))
+        params = StdioServerParameters(
+            command=str(BIN / "striatum"), args=["mcp", "serve"], env=dict(os.environ)
+        )
         started = time.perf_counter()
         async with Client(params, read_timeout_seconds=60) as session:
             await session.call_tool("whoami", {})
@@ -53,11 +54,14 @@ def measure(calls: int = 200) -> dict[str, Any]:
 
     first, tool = anyio.run(over_mcp)
     tool_ms, direct_ms = statistics.median(tool) * 1000, statistics.median(direct) * 1000
-    return {"benchmark": "mcp", "calls": calls,
-            "server_start_to_first_answer_ms": round(first * 1000, 1),
-            "tool_call_median_ms": round(tool_ms, 2),
-            "direct_rpc_median_ms": round(direct_ms, 2),
-            "tool_call_ratio_to_rpc": round(tool_ms / direct_ms, 2)}
+    return {
+        "benchmark": "mcp",
+        "calls": calls,
+        "server_start_to_first_answer_ms": round(first * 1000, 1),
+        "tool_call_median_ms": round(tool_ms, 2),
+        "direct_rpc_median_ms": round(direct_ms, 2),
+        "tool_call_ratio_to_rpc": round(tool_ms / direct_ms, 2),
+    }
 
 
 def main() -> None:

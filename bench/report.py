@@ -25,32 +25,54 @@ from bench import chain, cli, corpus, heartbeats, lanes, live, mcp, run
 from bench.scratch import daemon_home
 
 ROOT = Path(__file__).parents[1]
-FULL = {"cli_runs": 30, "jobs": (200, 1000), "lane_jobs": 200, "heartbeat_lanes": 50,
-        "heartbeat_s": 120.0, "corpus_events": 50_000, "chain_events": [100_000, 1_000_000],
-        "append_s": 3.0, "live_rounds": 100, "mcp_calls": 200}
-QUICK = {"cli_runs": 5, "jobs": (50, 200), "lane_jobs": 50, "heartbeat_lanes": 10,
-         "heartbeat_s": 5.0, "corpus_events": 2_000, "chain_events": [10_000],
-         "append_s": 0.5, "live_rounds": 20, "mcp_calls": 20}
+FULL = {
+    "cli_runs": 30,
+    "jobs": (200, 1000),
+    "lane_jobs": 200,
+    "heartbeat_lanes": 50,
+    "heartbeat_s": 120.0,
+    "corpus_events": 50_000,
+    "chain_events": [100_000, 1_000_000],
+    "append_s": 3.0,
+    "live_rounds": 100,
+    "mcp_calls": 200,
+}
+QUICK = {
+    "cli_runs": 5,
+    "jobs": (50, 200),
+    "lane_jobs": 50,
+    "heartbeat_lanes": 10,
+    "heartbeat_s": 5.0,
+    "corpus_events": 2_000,
+    "chain_events": [10_000],
+    "append_s": 0.5,
+    "live_rounds": 20,
+    "mcp_calls": 20,
+}
 
 
 def collect(sizes: dict[str, Any]) -> dict[str, Any]:
-    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(),
-                                          "python": platform.python_version()}}
+    report: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}
+    }
     with daemon_home("report") as base:
         home = base / "home"
         report["cli"] = cli.measure(dict(os.environ), home, sizes["cli_runs"])
         report["mcp"] = mcp.measure(sizes["mcp_calls"])
         report["run"] = [run.measure(jobs) for jobs in sizes["jobs"]]
         small, large = (r["overhead_per_job_ms"] for r in report["run"])
-        report["run_flatness"] = {"jobs": list(sizes["jobs"]),
-                                  "overhead_ratio_large_to_small": round(large / small, 2)}
+        report["run_flatness"] = {
+            "jobs": list(sizes["jobs"]),
+            "overhead_ratio_large_to_small": round(large / small, 2),
+        }
         report["lanes"] = lanes.measure(_fresh(base, "lanes"), sizes["lane_jobs"])
-        report["heartbeats"] = heartbeats.measure(_fresh(base, "heartbeats"),
-                                                  sizes["heartbeat_lanes"],
-                                                  sizes["heartbeat_s"])
+        report["heartbeats"] = heartbeats.measure(
+            _fresh(base, "heartbeats"), sizes["heartbeat_lanes"], sizes["heartbeat_s"]
+        )
         report["live"] = live.measure(_fresh(base, "live"), sizes["live_rounds"])
         report["daemon_rss_mb_after_load"] = round(
-            cli.rss_mb(int((home / "run" / "striatumd.pid").read_text())), 1)
+            cli.rss_mb(int((home / "run" / "striatumd.pid").read_text())), 1
+        )
         report["corpus"] = corpus.measure(base, sizes["corpus_events"])
         from striatum.daemon.embedded import EmbeddedCluster
 

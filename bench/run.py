@@ -51,12 +51,17 @@ def append_transaction_seconds(samples: int = 200) -> float:
     timings = []
     with substrate.database() as database:
         conn = db.connect_runtime(database, autocommit=True)
-        db.in_transaction(conn, lambda c: repositories.insert(
-            c, repo_id="bench", path="/bench", name="bench"))
+        db.in_transaction(
+            conn, lambda c: repositories.insert(c, repo_id="bench", path="/bench", name="bench")
+        )
         for _ in range(samples):
             started = time.perf_counter()
-            db.in_transaction(conn, lambda c: chains.append_event(
-                c, repo_id="bench", type="bench", actor="bench", payload={}))
+            db.in_transaction(
+                conn,
+                lambda c: chains.append_event(
+                    c, repo_id="bench", type="bench", actor="bench", payload={}
+                ),
+            )
             timings.append(time.perf_counter() - started)
         conn.close()
     timings.sort()
@@ -68,8 +73,13 @@ def measure(jobs: int = 200, fanout: int = 8) -> dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix="striatum-bench-run-", dir="/tmp"))
     repo = git_repo(base)
     workflow = base / "workflow.json"
-    workflow.write_text(json.dumps(tree_dag(jobs, fanout, {
-        "provider": "command", "command": ["true"], "max_concurrency": 64})))
+    workflow.write_text(
+        json.dumps(
+            tree_dag(
+                jobs, fanout, {"provider": "command", "command": ["true"], "max_concurrency": 64}
+            )
+        )
+    )
     call = Counter()
     call("adopt", repo=str(repo))
     run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
@@ -85,9 +95,14 @@ def measure(jobs: int = 200, fanout: int = 8) -> dict[str, Any]:
     shutil.rmtree(base, ignore_errors=True)
     per_job = elapsed / max(done, 1)
     return {
-        "benchmark": "run", "jobs": jobs, "fanout": fanout, "completed": done,
-        "run_state": state, "verbs_per_job": round(verbs / max(done, 1), 2),
-        "wall_s": round(elapsed, 2), "overhead_per_job_ms": round(per_job * 1000, 2),
+        "benchmark": "run",
+        "jobs": jobs,
+        "fanout": fanout,
+        "completed": done,
+        "run_state": state,
+        "verbs_per_job": round(verbs / max(done, 1), 2),
+        "wall_s": round(elapsed, 2),
+        "overhead_per_job_ms": round(per_job * 1000, 2),
         "event_append_transaction_ms": round(append_s * 1000, 3),
         "overhead_ratio_to_append": round(per_job / append_s, 1),
     }

@@ -39,21 +39,34 @@ def git_repo(base: Path) -> Path:
     return repo
 
 
-def tree_dag(jobs: int, fanout: int, lane: dict[str, Any], *,
-             with_outputs: bool = False) -> dict[str, Any]:
+def tree_dag(
+    jobs: int, fanout: int, lane: dict[str, Any], *, with_outputs: bool = False
+) -> dict[str, Any]:
     """Job n depends on job (n - 1) // fanout, so each job releases up to `fanout` others."""
-    specs = [{"id": f"j{n:04d}", "kind": "task", "lane": "work",
-              "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}] if with_outputs else [],
-              "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"]}
-             for n in range(jobs)]
-    return {"schema_version": "striatum.workflow.v1", "id": "bench-dag", "name": "Bench DAG",
-            "lanes": {"work": lane}, "jobs": specs}
+    specs = [
+        {
+            "id": f"j{n:04d}",
+            "kind": "task",
+            "lane": "work",
+            "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}] if with_outputs else [],
+            "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"],
+        }
+        for n in range(jobs)
+    ]
+    return {
+        "schema_version": "striatum.workflow.v1",
+        "id": "bench-dag",
+        "name": "Bench DAG",
+        "lanes": {"work": lane},
+        "jobs": specs,
+    }
 
 
 def cli(repo: Path, *argv: str) -> Any:
     """A verb through the real CLI, its --json result."""
-    out = subprocess.run([STRIATUM, "--repo", str(repo), *argv, "--json"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [STRIATUM, "--repo", str(repo), *argv, "--json"], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out)
 
 

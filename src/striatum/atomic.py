@@ -20,5 +20,6 @@ def write_text(path: Path, text: str) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
-        raise errors.StorageError(f"cannot write {path}: {error.strerror or error}",
-                                  path=str(path)) from None
+        raise errors.StorageError(
+            f"cannot write {path}: {error.strerror or error}", path=str(path)
+        ) from None

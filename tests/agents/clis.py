@@ -22,10 +22,16 @@ from tests.agents.model_wire.turns import MCP_SERVER
 
 Cli = Literal["claude", "codex", "gemini"]
 CLIS: tuple[Cli, ...] = ("claude", "codex", "gemini")
-PACKAGES = ("@anthropic-ai/claude-code@2.1.197", "@openai/codex@0.169.0",
-            "@google/gemini-cli@0.61.0")
-MODELS: dict[Cli, str] = {"claude": "claude-sonnet-4-5", "codex": "gpt-5.5",
-                          "gemini": "gemini-2.5-flash"}
+PACKAGES = (
+    "@anthropic-ai/claude-code@2.1.197",
+    "@openai/codex@0.169.0",
+    "@google/gemini-cli@0.61.0",
+)
+MODELS: dict[Cli, str] = {
+    "claude": "claude-sonnet-4-5",
+    "codex": "gpt-5.5",
+    "gemini": "gemini-2.5-flash",
+}
 CODEX_KEY_VAR = "SCRIPTED_MODEL_KEY"
 API_KEY = "scripted-key"
 INSTALL_SECONDS = 900
@@ -50,8 +56,12 @@ def agents_bin() -> Path:
             npm = shutil.which("npm")
             if npm is None:
                 raise RuntimeError("npm is not on PATH")
-            subprocess.run([npm, "install", "--prefix", str(cache), *PACKAGES], check=True,
-                           capture_output=True, timeout=INSTALL_SECONDS)
+            subprocess.run(
+                [npm, "install", "--prefix", str(cache), *PACKAGES],
+                check=True,
+                capture_output=True,
+                timeout=INSTALL_SECONDS,
+            )
     return bin_dir
 
 
@@ -75,9 +85,13 @@ def base_env(home: Path) -> dict[str, str]:
     """A process environment built from nothing, everything private inside `home`."""
     node = shutil.which("node")
     node_dir = str(Path(node).parent) if node else "/usr/bin"
-    dirs = {"TMPDIR": home / "tmp", "XDG_CONFIG_HOME": home / ".config",
-            "XDG_CACHE_HOME": home / ".cache", "XDG_DATA_HOME": home / ".local" / "share",
-            "XDG_STATE_HOME": home / ".local" / "state"}
+    dirs = {
+        "TMPDIR": home / "tmp",
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_DATA_HOME": home / ".local" / "share",
+        "XDG_STATE_HOME": home / ".local" / "state",
+    }
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     return {
@@ -109,8 +123,7 @@ def lane_env(cli: Cli, home: Path, port: int) -> dict[str, str]:
     settings = _mkdir(home / ".gemini") / "settings.json"
     settings.write_text(json.dumps(GEMINI_SETTINGS, indent=2))
     # GEMINI_CLI_HOME stands in for the home directory: settings, trust and tmp live under it.
-    return {"GEMINI_CLI_HOME": str(home), "GOOGLE_GEMINI_BASE_URL": url,
-            "GEMINI_API_KEY": API_KEY}
+    return {"GEMINI_CLI_HOME": str(home), "GOOGLE_GEMINI_BASE_URL": url, "GEMINI_API_KEY": API_KEY}
 
 
 def cli_env(cli: Cli, home: Path, port: int) -> dict[str, str]:
@@ -118,9 +131,7 @@ def cli_env(cli: Cli, home: Path, port: int) -> dict[str, str]:
     return {**base_env(home), **lane_env(cli, home, port)}
 
 
-def headless_argv(
-    cli: Cli, prompt: str, extra: Sequence[str] = ()
-) -> tuple[list[str], str | None]:
+def headless_argv(cli: Cli, prompt: str, extra: Sequence[str] = ()) -> tuple[list[str], str | None]:
     """The headless JSON command line and its stdin text (the prompt where a CLI reads it).
 
     Gemini runs under `--approval-mode auto_edit` (headless default mode offers no write tool)
@@ -128,16 +139,43 @@ def headless_argv(
     """
     bin_dir = agents_bin()
     if cli == "claude":
-        argv = [str(bin_dir / "claude"), "-p", "--output-format", "json",
-                "--permission-mode", "acceptEdits", "--model", MODELS["claude"], *extra]
+        argv = [
+            str(bin_dir / "claude"),
+            "-p",
+            "--output-format",
+            "json",
+            "--permission-mode",
+            "acceptEdits",
+            "--model",
+            MODELS["claude"],
+            *extra,
+        ]
         return argv, prompt
     if cli == "codex":
-        argv = [str(bin_dir / "codex"), "exec", "--json", "--skip-git-repo-check",
-                "--sandbox", "workspace-write", *extra, "-"]
+        argv = [
+            str(bin_dir / "codex"),
+            "exec",
+            "--json",
+            "--skip-git-repo-check",
+            "--sandbox",
+            "workspace-write",
+            *extra,
+            "-",
+        ]
         return argv, prompt
     mode = [] if "--approval-mode" in extra else ["--approval-mode", "auto_edit"]
-    argv = [str(bin_dir / "gemini"), "-p", prompt, "-m", MODELS["gemini"], "--output-format",
-            "json", "--skip-trust", *mode, *extra]
+    argv = [
+        str(bin_dir / "gemini"),
+        "-p",
+        prompt,
+        "-m",
+        MODELS["gemini"],
+        "--output-format",
+        "json",
+        "--skip-trust",
+        *mode,
+        *extra,
+    ]
     return argv, None
 
 
@@ -153,13 +191,20 @@ def add_mcp_server(cli: Cli, home: Path, command: Sequence[str]) -> list[str]:
     if cli == "claude":
         config = home / "mcp.json"
         config.write_text(json.dumps({"mcpServers": {MCP_SERVER: {"type": "stdio", **server}}}))
-        return ["--mcp-config", str(config), "--strict-mcp-config",
-                "--allowedTools", f"mcp__{MCP_SERVER}"]
+        return [
+            "--mcp-config",
+            str(config),
+            "--strict-mcp-config",
+            "--allowedTools",
+            f"mcp__{MCP_SERVER}",
+        ]
     if cli == "codex":
         with open(home / ".codex" / "config.toml", "a") as toml:
-            toml.write(f"\n[mcp_servers.{MCP_SERVER}]\ncommand = {json.dumps(command[0])}\n"
-                         f"args = {json.dumps(list(command[1:]))}\n"
-                         'default_tools_approval_mode = "approve"\n')
+            toml.write(
+                f"\n[mcp_servers.{MCP_SERVER}]\ncommand = {json.dumps(command[0])}\n"
+                f"args = {json.dumps(list(command[1:]))}\n"
+                'default_tools_approval_mode = "approve"\n'
+            )
         return []
     path = home / ".gemini" / "settings.json"
     settings = json.loads(path.read_text())
@@ -195,16 +240,29 @@ def run_headless(
     extra = add_mcp_server(cli, home, mcp_command) if mcp_command else []
     argv, stdin_text = headless_argv(cli, prompt, extra)
     started = time.monotonic()
-    done = subprocess.run(argv, cwd=cwd, env=env, input=stdin_text or "",
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    return CliRun(cli=cli, argv=argv, exit_code=done.returncode, stdout=done.stdout,
-                  stderr=done.stderr, seconds=round(time.monotonic() - started, 2))
+    done = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        input=stdin_text or "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliRun(
+        cli=cli,
+        argv=argv,
+        exit_code=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        seconds=round(time.monotonic() - started, 2),
+    )
 
 
 GEMINI_SETTINGS = {
     "security": {"auth": {"selectedType": "gemini-api-key"}},
-    "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False,
-                "maxAttempts": 1},
+    "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False, "maxAttempts": 1},
     "privacy": {"usageStatisticsEnabled": False},
     "telemetry": {"enabled": False},
 }
@@ -212,7 +270,7 @@ GEMINI_SETTINGS = {
 
 def _codex_config(url: str) -> str:
     return f"""\
-model = "{MODELS['codex']}"
+model = "{MODELS["codex"]}"
 model_provider = "scripted"
 check_for_update_on_startup = false
 

@@ -37,8 +37,10 @@ def conformance_suite() -> Suite:
     """The installed suite; installs it first if this cache has none (skips on failure)."""
     target = cache_dir()
     target.mkdir(parents=True, exist_ok=True)
-    suite = Suite(node=target / "node_modules/node/bin/node",
-                  cli=target / "node_modules/@modelcontextprotocol/conformance/dist/index.js")
+    suite = Suite(
+        node=target / "node_modules/node/bin/node",
+        cli=target / "node_modules/@modelcontextprotocol/conformance/dist/index.js",
+    )
     stamp = target / ".installed"
     wanted = f"{NODE} {CONFORMANCE}\n"
     with open(target / ".lock", "w") as lock:
@@ -55,24 +57,42 @@ def _install(target: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not on PATH: cannot install Node 22 and the MCP conformance suite")
-    command = [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
-               "--loglevel=error", NODE, CONFORMANCE]
+    command = [
+        npm,
+        "install",
+        "--prefix",
+        str(target),
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        NODE,
+        CONFORMANCE,
+    ]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False,
-                                timeout=INSTALL_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=INSTALL_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         pytest.skip(f"`{' '.join(command)}` could not run: {error}")
     if result.returncode != 0:
-        pytest.skip(f"`{' '.join(command)}` failed (exit {result.returncode}): "
-                    f"{(result.stderr or result.stdout).strip()[-800:]}")
+        pytest.skip(
+            f"`{' '.join(command)}` failed (exit {result.returncode}): "
+            f"{(result.stderr or result.stdout).strip()[-800:]}"
+        )
 
 
 def _runs(suite: Suite) -> bool:
     if not (suite.node.exists() and suite.cli.exists()):
         return False
     try:
-        version = subprocess.run([str(suite.node), "--version"], capture_output=True,
-                                 text=True, timeout=30, check=False).stdout.strip()
+        version = subprocess.run(
+            [str(suite.node), "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return False
     return version.startswith("v") and int(version[1:].split(".")[0]) >= 22

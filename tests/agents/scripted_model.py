@@ -38,8 +38,20 @@ from tests.agents.model_wire.turns import (
 )
 
 __all__ = [
-    "Failure", "Final", "LanePrompt", "LoggedRequest", "McpCall", "Reply", "Script",
-    "ScriptedModel", "Shell", "ToolResult", "Turn", "WriteFile", "free_port", "lane_script",
+    "Failure",
+    "Final",
+    "LanePrompt",
+    "LoggedRequest",
+    "McpCall",
+    "Reply",
+    "Script",
+    "ScriptedModel",
+    "Shell",
+    "ToolResult",
+    "Turn",
+    "WriteFile",
+    "free_port",
+    "lane_script",
     "parse_lane_prompt",
 ]
 
@@ -81,8 +93,7 @@ class ScriptedModel:
         self._http.daemon_threads = True
         self._http.model = self  # type: ignore[attr-defined]
         self.port: int = self._http.server_address[1]
-        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -205,8 +216,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             reply = self.model.answer(parsed)
             resumed = parsed.resume is not None
-            message = anthropic.render(reply, parsed.turn, self.model.ids, self.model.held,
-                                       resumed=resumed)
+            message = anthropic.render(
+                reply, parsed.turn, self.model.ids, self.model.held, resumed=resumed
+            )
         if body.get("stream"):
             self._send(200, anthropic.stream(message), "text/event-stream")
         else:
@@ -218,8 +230,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self._failed("openai", openai.error, parsed.turn.model):
             return
         reply = self.model.answer(parsed)
-        response = openai.render(reply, parsed.turn, self.model.ids, self.model.held,
-                                 resumed=parsed.resume is not None)
+        response = openai.render(
+            reply, parsed.turn, self.model.ids, self.model.held, resumed=parsed.resume is not None
+        )
         self._send(200, openai.stream(response), "text/event-stream")
 
     def _gemini(self, body: JsonObject, model: str, method: str) -> None:
@@ -242,8 +255,11 @@ class _Handler(BaseHTTPRequestHandler):
         if failure is None:
             return False
         if not failure.in_stream:
-            self._json(failure.status, shape(failure.status, failure.message),
-                       {"retry-after": "0"} if failure.status == 429 else {})
+            self._json(
+                failure.status,
+                shape(failure.status, failure.message),
+                {"retry-after": "0"} if failure.status == 429 else {},
+            )
             return True
         self._send(200, _error_stream(api, failure, model), "text/event-stream")
         return True
@@ -280,8 +296,16 @@ class _Handler(BaseHTTPRequestHandler):
 def _error_stream(api: Api, failure: Failure, model: str) -> bytes:
     if api == "anthropic":
         # As the API does when it fails mid-stream: the message starts, then an error event.
-        turn = Turn(api="anthropic", model=model, system="", prompt="", tool_results=(),
-                    tools=(), cwd=None, number=0)
+        turn = Turn(
+            api="anthropic",
+            model=model,
+            system="",
+            prompt="",
+            tool_results=(),
+            tools=(),
+            cwd=None,
+            number=0,
+        )
         start = anthropic.render(Final(""), turn, Ids(), HeldReplies(), resumed=True)
         opening = {"type": "message_start", "message": dict(start, content=[], stop_reason=None)}
         event = anthropic.error(failure.status, failure.message)

@@ -19,8 +19,12 @@ from tests.agents.scripted_model import ScriptedModel, lane_script
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port-file", type=Path, required=True)
-    parser.add_argument("--verdict", action="append", default=None,
-                        help="verdicts in order (the last repeats); default accept")
+    parser.add_argument(
+        "--verdict",
+        action="append",
+        default=None,
+        help="verdicts in order (the last repeats); default accept",
+    )
     args = parser.parse_args()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

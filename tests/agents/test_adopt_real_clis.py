@@ -27,10 +27,16 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     (home / ".codex").mkdir(parents=True)
     (home / ".gemini").mkdir()
-    (home / ".gemini/settings.json").write_text(json.dumps(
-        {"security": {"auth": {"selectedType": "gemini-api-key"}},
-         "general": {"enableAutoUpdate": False}, "privacy": {"usageStatisticsEnabled": False},
-         "telemetry": {"enabled": False}}))
+    (home / ".gemini/settings.json").write_text(
+        json.dumps(
+            {
+                "security": {"auth": {"selectedType": "gemini-api-key"}},
+                "general": {"enableAutoUpdate": False},
+                "privacy": {"usageStatisticsEnabled": False},
+                "telemetry": {"enabled": False},
+            }
+        )
+    )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CODEX_HOME", str(home / ".codex"))
     monkeypatch.delenv("GEMINI_CLI_TRUST_WORKSPACE", raising=False)
@@ -45,16 +51,38 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli(repo: Path, *args: str) -> str:
     home = Path(os.environ["HOME"])
     node = shutil.which("node")
-    path = os.pathsep.join([str(BIN), str(Path(sys.executable).parent),
-                            *([str(Path(node).parent)] if node else []), "/usr/bin", "/bin"])
-    env = {"HOME": str(home), "PATH": path, "CODEX_HOME": str(home / ".codex"),
-           "CLAUDE_CONFIG_DIR": str(home / ".claude"), "TMPDIR": str(home),
-           "XDG_CONFIG_HOME": str(home / ".config"), "XDG_CACHE_HOME": str(home / ".cache"),
-           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
-           "NO_PROXY": "127.0.0.1,localhost", "GEMINI_API_KEY": "unused"}
-    done = subprocess.run([str(BIN / args[0]), *args[1:]], cwd=repo, env=env, text=True,
-                          capture_output=True, stdin=subprocess.DEVNULL, timeout=120,
-                          check=False)
+    path = os.pathsep.join(
+        [
+            str(BIN),
+            str(Path(sys.executable).parent),
+            *([str(Path(node).parent)] if node else []),
+            "/usr/bin",
+            "/bin",
+        ]
+    )
+    env = {
+        "HOME": str(home),
+        "PATH": path,
+        "CODEX_HOME": str(home / ".codex"),
+        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+        "TMPDIR": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "GEMINI_API_KEY": "unused",
+    }
+    done = subprocess.run(
+        [str(BIN / args[0]), *args[1:]],
+        cwd=repo,
+        env=env,
+        text=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout + done.stderr  # gemini lists on stderr
 
@@ -69,7 +97,7 @@ def test_codex_enables_the_server_once_the_project_is_trusted(project: Path) -> 
     home = Path(os.environ["CODEX_HOME"])
     (home / "config.toml").write_text(f'[projects."{project}"]\ntrust_level = "trusted"\n')
     listed = cli(project, "codex", "mcp", "list", "--json")
-    [server] = json.loads(listed[listed.index("["):listed.rindex("]") + 1])
+    [server] = json.loads(listed[listed.index("[") : listed.rindex("]") + 1])
     assert (server["name"], server["enabled"]) == ("striatum", True)
     assert server["transport"]["args"] == ["mcp", "serve"]
     assert register("codex", project)["steps"] == []

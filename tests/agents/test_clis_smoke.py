@@ -68,8 +68,9 @@ def test_cli_writes_the_lane_files_and_exits_0(cli: clis.Cli, tmp_path: Path) ->
         return lane(turn)
 
     with ScriptedModel(script) as model:
-        run = clis.run_headless(cli, home=tmp_path / "home", port=model.port, cwd=repo,
-                                prompt=PROMPT)
+        run = clis.run_headless(
+            cli, home=tmp_path / "home", port=model.port, cwd=repo, prompt=PROMPT
+        )
     assert run.exit_code == 0, run.stdout + run.stderr
     assert (repo / DRAFT).read_text().startswith("# draft.md")
     assert (repo / "src" / "app.py").read_text() == APP
@@ -82,8 +83,9 @@ def test_cli_writes_the_lane_files_and_exits_0(cli: clis.Cli, tmp_path: Path) ->
 def test_cli_json_output_names_the_model_used(cli: clis.Cli, tmp_path: Path) -> None:
     repo = scratch_repo(tmp_path)
     with ScriptedModel(lane_script()) as model:
-        run = clis.run_headless(cli, home=tmp_path / "home", port=model.port, cwd=repo,
-                                prompt=PROMPT)
+        run = clis.run_headless(
+            cli, home=tmp_path / "home", port=model.port, cwd=repo, prompt=PROMPT
+        )
     output = json.loads(run.stdout)
     models = output["modelUsage"] if cli == "claude" else output["stats"]["models"]
     assert list(models) == [clis.MODELS[cli]]
@@ -92,8 +94,14 @@ def test_cli_json_output_names_the_model_used(cli: clis.Cli, tmp_path: Path) -> 
 @pytest.mark.parametrize("cli", clis.CLIS)
 def test_cli_fails_fast_when_the_endpoint_is_down(cli: clis.Cli, tmp_path: Path) -> None:
     repo = scratch_repo(tmp_path)
-    run = clis.run_headless(cli, home=tmp_path / "home", port=free_port(), cwd=repo,
-                            prompt=PROMPT, timeout=DOWN_SECONDS * 2)
+    run = clis.run_headless(
+        cli,
+        home=tmp_path / "home",
+        port=free_port(),
+        cwd=repo,
+        prompt=PROMPT,
+        timeout=DOWN_SECONDS * 2,
+    )
     assert run.exit_code != 0
     assert run.seconds < DOWN_SECONDS
     assert not (repo / DRAFT).exists()
@@ -111,8 +119,14 @@ def test_cli_calls_a_striatum_mcp_tool_by_its_plain_name(cli: clis.Cli, tmp_path
 
     server = [sys.executable, str(Path(__file__).parent / "fixtures" / "mcp_echo.py")]
     with ScriptedModel(script) as model:
-        run = clis.run_headless(cli, home=tmp_path / "home", port=model.port, cwd=repo,
-                                prompt="Claim the next job.", mcp_command=server)
+        run = clis.run_headless(
+            cli,
+            home=tmp_path / "home",
+            port=model.port,
+            cwd=repo,
+            prompt="Claim the next job.",
+            mcp_command=server,
+        )
     assert run.exit_code == 0, run.stdout + run.stderr
     results = seen[-1].tool_results
     assert len(results) == 1 and 'claimed {"lane": "author"}' in results[0].text, results

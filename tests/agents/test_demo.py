@@ -37,14 +37,24 @@ def test_make_demo_succeeds_with_the_real_cli(tmp_path: Path, profile: str) -> N
     if reason:
         pytest.skip(reason)
     with ScriptedModel(lane_script()) as model:
-        env = {**os.environ, **user_env(PROFILES[profile], tmp_path / "home", model.port),
-               "PATH": f"{clis.agents_bin()}:{os.environ['PATH']}", "PROFILE": profile,
-               "STRIATUM_HOME": str(tmp_path / "striatum"),
-               "DEMO_DIR": str(tmp_path / "demo")}
+        env = {
+            **os.environ,
+            **user_env(PROFILES[profile], tmp_path / "home", model.port),
+            "PATH": f"{clis.agents_bin()}:{os.environ['PATH']}",
+            "PROFILE": profile,
+            "STRIATUM_HOME": str(tmp_path / "striatum"),
+            "DEMO_DIR": str(tmp_path / "demo"),
+        }
         for name in ("STRIATUM_RUNTIME_DIR", "STRIATUM_DATABASE_URL", "STRIATUM_TOKEN"):
             env.pop(name, None)
-        result = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh")], env=env,
-                                capture_output=True, text=True, timeout=560, check=False)
+        result = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "demo.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=560,
+            check=False,
+        )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "doctor: OK" in result.stdout
     assert re.search(rf"\bauthor\s+{profile}\s", result.stdout)  # verdicts name the real CLI

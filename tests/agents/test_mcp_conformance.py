@@ -49,30 +49,47 @@ from tests.support.waiting import free_port
 
 pytestmark = [pytest.mark.agents, pytest.mark.timeout(600)]
 BIN = Path(sys.executable).parent
-APPLICABLE = ["server-initialize", "ping", "tools-list", "resources-list",
-              "server-sse-multiple-streams", "dns-rebinding-protection"]
+APPLICABLE = [
+    "server-initialize",
+    "ping",
+    "tools-list",
+    "resources-list",
+    "server-sse-multiple-streams",
+    "dns-rebinding-protection",
+]
 _LOGGING = "no `logging` capability: Striatum sends no log notifications"
 _FIXTURE_TOOL = "calls a fixture tool of the suite's test server; our tools are the verbs"
 _FIXTURE_RESOURCE = "reads a fixture resource test://…; ours are striatum://… (see tests/mcp)"
 _ASKS_CLIENT = "Striatum never asks the client for sampling or elicitation"
 _PROMPTS = "no prompts"
 NOT_APPLICABLE = {
-    "logging-set-level": _LOGGING, "tools-call-with-logging": _LOGGING,
+    "logging-set-level": _LOGGING,
+    "tools-call-with-logging": _LOGGING,
     "completion-complete": "no `completions` capability",
-    "tools-call-simple-text": _FIXTURE_TOOL, "tools-call-image": _FIXTURE_TOOL,
-    "tools-call-audio": _FIXTURE_TOOL, "tools-call-embedded-resource": _FIXTURE_TOOL,
-    "tools-call-mixed-content": _FIXTURE_TOOL, "tools-call-error": _FIXTURE_TOOL,
-    "tools-call-with-progress": _FIXTURE_TOOL, "json-schema-2020-12": _FIXTURE_TOOL,
+    "tools-call-simple-text": _FIXTURE_TOOL,
+    "tools-call-image": _FIXTURE_TOOL,
+    "tools-call-audio": _FIXTURE_TOOL,
+    "tools-call-embedded-resource": _FIXTURE_TOOL,
+    "tools-call-mixed-content": _FIXTURE_TOOL,
+    "tools-call-error": _FIXTURE_TOOL,
+    "tools-call-with-progress": _FIXTURE_TOOL,
+    "json-schema-2020-12": _FIXTURE_TOOL,
     "server-sse-polling": _FIXTURE_TOOL + " (test_reconnection)",
-    "tools-call-sampling": _ASKS_CLIENT, "tools-call-elicitation": _ASKS_CLIENT,
-    "elicitation-sep1034-defaults": _ASKS_CLIENT, "elicitation-sep1330-enums": _ASKS_CLIENT,
-    "resources-read-text": _FIXTURE_RESOURCE, "resources-read-binary": _FIXTURE_RESOURCE,
+    "tools-call-sampling": _ASKS_CLIENT,
+    "tools-call-elicitation": _ASKS_CLIENT,
+    "elicitation-sep1034-defaults": _ASKS_CLIENT,
+    "elicitation-sep1330-enums": _ASKS_CLIENT,
+    "resources-read-text": _FIXTURE_RESOURCE,
+    "resources-read-binary": _FIXTURE_RESOURCE,
     "resources-templates-read": _FIXTURE_RESOURCE,
     "resources-subscribe": "no `subscribe` capability",
     "resources-unsubscribe": "no `subscribe` capability",
-    "prompts-list": _PROMPTS, "prompts-get-simple": _PROMPTS,
-    "prompts-get-with-args": _PROMPTS, "prompts-get-embedded-resource": _PROMPTS,
-    "prompts-get-with-image": _PROMPTS}
+    "prompts-list": _PROMPTS,
+    "prompts-get-simple": _PROMPTS,
+    "prompts-get-with-args": _PROMPTS,
+    "prompts-get-embedded-resource": _PROMPTS,
+    "prompts-get-with-image": _PROMPTS,
+}
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +102,12 @@ def server_port(daemon: DaemonUnderTest, tmp_path: Path) -> Iterator[int]:
     port = free_port()
     log = tmp_path / "mcp-http.log"
     with open(log, "wb") as handle:
-        process = subprocess.Popen([str(BIN / "striatum"), "mcp", "serve", "--http", "--port",
-                                    str(port)], env=daemon.env, stdout=handle, stderr=handle)
+        process = subprocess.Popen(
+            [str(BIN / "striatum"), "mcp", "serve", "--http", "--port", str(port)],
+            env=daemon.env,
+            stdout=handle,
+            stderr=handle,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -104,9 +125,23 @@ def server_port(daemon: DaemonUnderTest, tmp_path: Path) -> Iterator[int]:
 
 def run_scenario(suite: Suite, url: str, scenario: str, out: Path) -> list[dict[str, Any]]:
     """The scenario's checks, as the suite wrote them."""
-    result = subprocess.run([str(suite.node), str(suite.cli), "server", "--url", url,
-                             "--scenario", scenario, "-o", str(out)],
-                            capture_output=True, text=True, timeout=180, check=False)
+    result = subprocess.run(
+        [
+            str(suite.node),
+            str(suite.cli),
+            "server",
+            "--url",
+            url,
+            "--scenario",
+            scenario,
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     found = sorted(out.glob("**/checks.json"))
     assert found, f"{scenario}: no checks.json\n{result.stdout}\n{result.stderr}"
     checks: list[dict[str, Any]] = json.loads(found[-1].read_text())
@@ -114,14 +149,20 @@ def run_scenario(suite: Suite, url: str, scenario: str, out: Path) -> list[dict[
 
 
 def test_the_suite_lists_no_scenario_this_table_does_not_place(suite: Suite) -> None:
-    listed = subprocess.run([str(suite.node), str(suite.cli), "list", "--server"],
-                            capture_output=True, text=True, timeout=60, check=True).stdout
+    listed = subprocess.run(
+        [str(suite.node), str(suite.cli), "list", "--server"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     names = {line.split()[1] for line in listed.splitlines() if line.strip().startswith("- ")}
     assert names == set(APPLICABLE) | set(NOT_APPLICABLE)
 
 
-def test_the_applicable_server_scenarios_pass(suite: Suite, daemon: DaemonUnderTest,
-                                              server_port: int, tmp_path: Path) -> None:
+def test_the_applicable_server_scenarios_pass(
+    suite: Suite, daemon: DaemonUnderTest, server_port: int, tmp_path: Path
+) -> None:
     token = daemon.token("operator")
     with bearer_proxy(server_port, token) as proxy_port:
         url = f"http://127.0.0.1:{proxy_port}/mcp"
@@ -134,9 +175,9 @@ def test_the_applicable_server_scenarios_pass(suite: Suite, daemon: DaemonUnderT
         assert not failures, json.dumps(failures, indent=1)[:6000]
 
 
-def test_without_the_bearer_header_initialize_fails_on_401(suite: Suite,
-                                                           server_port: int,
-                                                           tmp_path: Path) -> None:
+def test_without_the_bearer_header_initialize_fails_on_401(
+    suite: Suite, server_port: int, tmp_path: Path
+) -> None:
     url = f"http://127.0.0.1:{server_port}/mcp"
     checks = run_scenario(suite, url, "server-initialize", tmp_path / "no-token")
     assert [c["status"] for c in checks] == ["FAILURE"]
@@ -155,7 +196,8 @@ def bearer_proxy(upstream: int, token: str) -> Iterator[int]:
 
     async def serve() -> None:
         server = await asyncio.start_server(
-            lambda r, w: _forward(r, w, upstream, token), "127.0.0.1", port)
+            lambda r, w: _forward(r, w, upstream, token), "127.0.0.1", port
+        )
         ready.set()
         async with server:
             await server.serve_forever()
@@ -179,18 +221,23 @@ def _run_until_stopped(loop: asyncio.AbstractEventLoop, main: Any) -> None:
     loop.close()
 
 
-async def _forward(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter,
-                   upstream: int, token: str) -> None:
+async def _forward(
+    client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter, upstream: int, token: str
+) -> None:
     try:
         head = await client_r.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         client_w.close()
         return
     request_line, *headers = head.decode("latin-1").rstrip("\r\n").split("\r\n")
-    kept = [h for h in headers
-            if h.split(":", 1)[0].strip().lower() not in ("authorization", "connection")]
-    rewritten = "\r\n".join([request_line, *kept, f"Authorization: Bearer {token}",
-                             "Connection: close", "", ""]).encode("latin-1")
+    kept = [
+        h
+        for h in headers
+        if h.split(":", 1)[0].strip().lower() not in ("authorization", "connection")
+    ]
+    rewritten = "\r\n".join(
+        [request_line, *kept, f"Authorization: Bearer {token}", "Connection: close", "", ""]
+    ).encode("latin-1")
     server_r, server_w = await asyncio.open_connection("127.0.0.1", upstream)
     server_w.write(rewritten)
     await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))

@@ -32,20 +32,21 @@ from tests.agents.scripted_model import (
 )
 from tests.support.operator import Operator
 
-pytestmark = [pytest.mark.agents, pytest.mark.timeout(600),
-              pytest.mark.usefixtures("agent_clis")]
+pytestmark = [pytest.mark.agents, pytest.mark.timeout(600), pytest.mark.usefixtures("agent_clis")]
 
 BIN = Path(sys.executable).parent
 PROVIDER = {"claude": "claude_code", "codex": "codex", "gemini": "gemini"}
-TASK = re.compile(r"job `(?P<job>[a-z_-]+)` of run `(?P<run>run_[0-9a-f]+)` as provider "
-                  r"`(?P<provider>[a-z_]+)`")
+TASK = re.compile(
+    r"job `(?P<job>[a-z_-]+)` of run `(?P<run>run_[0-9a-f]+)` as provider "
+    r"`(?P<provider>[a-z_]+)`"
+)
 
 
 def _json_in(text: str) -> dict[str, Any]:
     """The JSON object in a tool result (Codex wraps it in `Wall time: … Output: …`)."""
     start, end = text.find("{"), text.rfind("}")
     try:
-        found = json.loads(text[start:end + 1]) if start >= 0 else {}
+        found = json.loads(text[start : end + 1]) if start >= 0 else {}
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
@@ -57,19 +58,25 @@ def operator_script(turn: Turn) -> Reply:
     if task is None:
         return Final("No Striatum job named in the prompt.")
     if not turn.tool_results:
-        return [McpCall("register_session", {"role": "operator",
-                                             "provider": task["provider"]})]
+        return [McpCall("register_session", {"role": "operator", "provider": task["provider"]})]
     last = turn.tool_results[-1]
     answer = _json_in(last.text)
     if "session_id" in answer and "claimed" not in answer:
-        return [McpCall("claim_next", {"session": answer["session_id"], "run_id": task["run"],
-                                       "job": task["job"]})]
+        return [
+            McpCall(
+                "claim_next",
+                {"session": answer["session_id"], "run_id": task["run"], "job": task["job"]},
+            )
+        ]
     if "claimed" in answer:
         if not answer["claimed"] or last.is_error:
             return Final(f"Could not claim: {last.text[:300]}")
         path = answer["expected_artifacts"][0]["path"]
-        body = "---\nverdict: accept\n---\nLooks right.\n" if answer["job"]["kind"] == \
-            "review" else "# Draft\n\nWritten by an operator.\n"
+        body = (
+            "---\nverdict: accept\n---\nLooks right.\n"
+            if answer["job"]["kind"] == "review"
+            else "# Draft\n\nWritten by an operator.\n"
+        )
         return [WriteFile(path, body)]
     if "run_state" in answer or last.is_error or "error" in answer:
         return Final(f"Done: {last.text[:300]}")
@@ -80,16 +87,30 @@ def operator_script(turn: Turn) -> Reply:
 def review_flow(folder: Path, *, author: str, reviewer: str, same: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     document = {
-        "schema_version": "striatum.workflow.v1", "id": "operators", "name": "Operators",
-        "lanes": {"author": {"provider": PROVIDER[author]},
-                  "reviewer": {"provider": PROVIDER[reviewer]}},
+        "schema_version": "striatum.workflow.v1",
+        "id": "operators",
+        "name": "Operators",
+        "lanes": {
+            "author": {"provider": PROVIDER[author]},
+            "reviewer": {"provider": PROVIDER[reviewer]},
+        },
         "jobs": [
-            {"id": "draft", "kind": "task", "lane": "author",
-             "artifacts": [{"path": "docs/striatum/draft.md"}]},
-            {"id": "review", "kind": "review", "lane": "reviewer", "depends_on": ["draft"],
-             "artifacts": [{"path": "docs/striatum/review.md", "kind": "findings"}],
-             "review": {"target": "draft", **({"allow_same_provider": True} if same else {})}},
-        ]}
+            {
+                "id": "draft",
+                "kind": "task",
+                "lane": "author",
+                "artifacts": [{"path": "docs/striatum/draft.md"}],
+            },
+            {
+                "id": "review",
+                "kind": "review",
+                "lane": "reviewer",
+                "depends_on": ["draft"],
+                "artifacts": [{"path": "docs/striatum/review.md", "kind": "findings"}],
+                "review": {"target": "draft", **({"allow_same_provider": True} if same else {})},
+            },
+        ],
+    }
     (folder / "workflow.json").write_text(json.dumps(document, indent=2))
     return folder / "workflow.json"
 
@@ -107,23 +128,42 @@ def trust(cli: clis.Cli, env: dict[str, str], repo: Path) -> None:
 def headless(cli: clis.Cli, prompt: str) -> list[str]:
     """The headless operator command of docs/USING_STRIATUM.md."""
     if cli == "claude":
-        return ["claude", "-p", prompt, "--permission-mode", "acceptEdits",
-                "--output-format", "json"]
+        return [
+            "claude",
+            "-p",
+            prompt,
+            "--permission-mode",
+            "acceptEdits",
+            "--output-format",
+            "json",
+        ]
     if cli == "codex":
         return ["codex", "exec", "--json", "--sandbox", "workspace-write", prompt]
     return ["gemini", "-p", prompt, "--approval-mode", "auto_edit", "--output-format", "json"]
 
 
-def drive(operator: Operator, cli: clis.Cli, home: Path, port: int, run_id: str,
-          job: str) -> subprocess.CompletedProcess[str]:
-    env = {**clis.cli_env(cli, home / cli, port),
-           **{k: v for k, v in operator.daemon.env.items() if k.startswith("STRIATUM_")}}
+def drive(
+    operator: Operator, cli: clis.Cli, home: Path, port: int, run_id: str, job: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **clis.cli_env(cli, home / cli, port),
+        **{k: v for k, v in operator.daemon.env.items() if k.startswith("STRIATUM_")},
+    }
     trust(cli, env, operator.repo)
-    prompt = (f"Use the striatum MCP tools to do job `{job}` of run `{run_id}` as provider "
-              f"`{PROVIDER[cli]}`: register a session, claim it, write its output, complete.")
-    done = subprocess.run(headless(cli, prompt), cwd=operator.repo, env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=300, check=False)
+    prompt = (
+        f"Use the striatum MCP tools to do job `{job}` of run `{run_id}` as provider "
+        f"`{PROVIDER[cli]}`: register a session, claim it, write its output, complete."
+    )
+    done = subprocess.run(
+        headless(cli, prompt),
+        cwd=operator.repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     # What the CLI said, for the failure message of whoever reads this test's output.
     (home / f"{cli}-{job}.out").write_text(f"{done.stdout}\n--- stderr\n{done.stderr}")
     return done
@@ -140,21 +180,24 @@ def prepared(operator: Operator, workflow: Path) -> str:
     return run_id
 
 
-@pytest.mark.parametrize(("author", "reviewer"),
-                         [("claude", "codex"), ("codex", "gemini"), ("gemini", "claude")])
+@pytest.mark.parametrize(
+    ("author", "reviewer"), [("claude", "codex"), ("codex", "gemini"), ("gemini", "claude")]
+)
 def test_two_operator_clis_drive_a_review_run_through_mcp(
     operator: Operator, tmp_path: Path, author: clis.Cli, reviewer: clis.Cli
 ) -> None:
     adopt(operator, PROVIDER[author], PROVIDER[reviewer])
-    run_id = prepared(operator, review_flow(tmp_path / "flow", author=author,
-                                            reviewer=reviewer))
+    run_id = prepared(operator, review_flow(tmp_path / "flow", author=author, reviewer=reviewer))
     with ScriptedModel(operator_script) as model:
         first = drive(operator, author, tmp_path / "home", model.port, run_id, "draft")
         second = drive(operator, reviewer, tmp_path / "home", model.port, run_id, "review")
         assert model.errors == []
     final = operator.cli("status", "--run-id", run_id)
-    assert final["run"]["state"] == "succeeded", (final, first.stdout[-2000:],
-                                                  second.stdout[-2000:])
+    assert final["run"]["state"] == "succeeded", (
+        final,
+        first.stdout[-2000:],
+        second.stdout[-2000:],
+    )
     (verdict,) = operator.cli("list", "verdicts", "--run-id", run_id)["verdicts"]
     assert verdict["reviewer_provider"] == PROVIDER[reviewer]
     assert verdict["author_provider"] == PROVIDER[author]
@@ -165,8 +208,9 @@ def test_one_cli_does_both_jobs_where_the_gate_allows_the_same_provider(
     operator: Operator, tmp_path: Path
 ) -> None:
     adopt(operator, "gemini")
-    run_id = prepared(operator, review_flow(tmp_path / "flow", author="gemini",
-                                            reviewer="gemini", same=True))
+    run_id = prepared(
+        operator, review_flow(tmp_path / "flow", author="gemini", reviewer="gemini", same=True)
+    )
     with ScriptedModel(operator_script) as model:
         for job in ("draft", "review"):
             drive(operator, "gemini", tmp_path / "home", model.port, run_id, job)
@@ -182,12 +226,10 @@ def test_an_operator_cli_is_refused_the_review_of_its_own_draft(
     """Operator-mode honesty: the lanes say codex reviews, but Claude did the draft and
     Claude is the session asking for the review."""
     adopt(operator, "claude_code")
-    run_id = prepared(operator, review_flow(tmp_path / "flow", author="claude",
-                                            reviewer="codex"))
+    run_id = prepared(operator, review_flow(tmp_path / "flow", author="claude", reviewer="codex"))
     with ScriptedModel(operator_script) as model:
         drive(operator, "claude", tmp_path / "home", model.port, run_id, "draft")
         refused = drive(operator, "claude", tmp_path / "home", model.port, run_id, "review")
-    jobs = {j["job_id"]: j["state"] for j in operator.cli("status", "--run-id",
-                                                          run_id)["jobs"]}
+    jobs = {j["job_id"]: j["state"] for j in operator.cli("status", "--run-id", run_id)["jobs"]}
     assert jobs == {"draft": "succeeded", "review": "ready"}
     assert "claude_code" in refused.stdout and "allow_same_provider" in refused.stdout

@@ -22,8 +22,7 @@ from tests.agents import clis
 from tests.agents.scripted_model import Final, ScriptedModel, Turn, free_port, lane_script
 from tests.support.operator import Operator
 
-pytestmark = [pytest.mark.agents, pytest.mark.timeout(600),
-              pytest.mark.usefixtures("agent_clis")]
+pytestmark = [pytest.mark.agents, pytest.mark.timeout(600), pytest.mark.usefixtures("agent_clis")]
 
 BIN = Path(sys.executable).parent
 PROVIDER = {"claude": "claude_code", "codex": "codex", "gemini": "gemini"}
@@ -33,28 +32,46 @@ FEATURE = "def rate_limit(calls: int) -> bool:\n    return calls < 10\n"
 
 def lane(cli: clis.Cli, home: Path, port: int, **extra: Any) -> dict[str, Any]:
     """A lane of `cli` whose model is the scripted server, told through the lane's env."""
-    spec: dict[str, Any] = {"provider": PROVIDER[cli], "timeout_s": 240, "max_attempts": 1,
-                            "env": clis.lane_env(cli, home / cli, port)}
+    spec: dict[str, Any] = {
+        "provider": PROVIDER[cli],
+        "timeout_s": 240,
+        "max_attempts": 1,
+        "env": clis.lane_env(cli, home / cli, port),
+    }
     if cli != "codex":  # Codex takes its model from its config.toml
         spec["model"] = MODEL[cli]
     spec.update(extra)
     return spec
 
 
-def code_change(folder: Path, author: dict[str, Any], reviewer: dict[str, Any],
-                **gate: Any) -> Path:
+def code_change(
+    folder: Path, author: dict[str, Any], reviewer: dict[str, Any], **gate: Any
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     document = {
-        "schema_version": "striatum.workflow.v1", "id": "real-agents", "name": "Real agents",
+        "schema_version": "striatum.workflow.v1",
+        "id": "real-agents",
+        "name": "Real agents",
         "lanes": {"author": author, "reviewer": reviewer},
         "jobs": [
-            {"id": "change", "kind": "task", "lane": "author", "title": "Add rate limiting",
-             "write_scope": ["src/", "docs/striatum/"],
-             "artifacts": [{"path": "docs/striatum/change.md"}]},
-            {"id": "review", "kind": "review", "lane": "reviewer", "depends_on": ["change"],
-             "artifacts": [{"path": "docs/striatum/review.md", "kind": "findings"}],
-             "review": {"target": "change", "max_revisions": 2, **gate}},
-        ]}
+            {
+                "id": "change",
+                "kind": "task",
+                "lane": "author",
+                "title": "Add rate limiting",
+                "write_scope": ["src/", "docs/striatum/"],
+                "artifacts": [{"path": "docs/striatum/change.md"}],
+            },
+            {
+                "id": "review",
+                "kind": "review",
+                "lane": "reviewer",
+                "depends_on": ["change"],
+                "artifacts": [{"path": "docs/striatum/review.md", "kind": "findings"}],
+                "review": {"target": "change", "max_revisions": 2, **gate},
+            },
+        ],
+    }
     (folder / "workflow.json").write_text(json.dumps(document, indent=2))
     return folder / "workflow.json"
 
@@ -62,9 +79,15 @@ def code_change(folder: Path, author: dict[str, Any], reviewer: dict[str, Any],
 def supervise(operator: Operator, run_id: str, home: Path) -> subprocess.CompletedProcess[str]:
     """The supervisor with a scratch HOME and the CLIs on PATH, and nothing else of ours."""
     env = {**operator.daemon.env, **clis.base_env(home)}
-    return subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id,
-                           "--until-blocked"], env=env, cwd=operator.repo,
-                          capture_output=True, text=True, timeout=560, check=False)
+    return subprocess.run(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id, "--until-blocked"],
+        env=env,
+        cwd=operator.repo,
+        capture_output=True,
+        text=True,
+        timeout=560,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -74,16 +97,17 @@ def home(tmp_path: Path) -> Iterator[Path]:
     yield path
 
 
-@pytest.mark.parametrize(("author", "reviewer"),
-                         [("claude", "codex"), ("codex", "gemini"), ("gemini", "claude")])
+@pytest.mark.parametrize(
+    ("author", "reviewer"), [("claude", "codex"), ("codex", "gemini"), ("gemini", "claude")]
+)
 def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
     operator: Operator, home: Path, tmp_path: Path, author: clis.Cli, reviewer: clis.Cli
 ) -> None:
-    script = lane_script(verdicts=["needs_revision", "accept"],
-                         edits={"src/limits.py": FEATURE})
+    script = lane_script(verdicts=["needs_revision", "accept"], edits={"src/limits.py": FEATURE})
     with ScriptedModel(script) as model:
-        workflow = code_change(tmp_path / "flow", lane(author, home, model.port),
-                               lane(reviewer, home, model.port))
+        workflow = code_change(
+            tmp_path / "flow", lane(author, home, model.port), lane(reviewer, home, model.port)
+        )
         run_id = operator.prepare(workflow)
         started = time.monotonic()
         result = supervise(operator, run_id, home)
@@ -95,38 +119,49 @@ def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
     jobs = {job["job_id"]: job for job in final["jobs"]}
     assert jobs["change"]["attempt"] == 2 and jobs["review"]["attempt"] == 2
     verdicts = operator.cli("list", "verdicts", "--run-id", run_id)["verdicts"]
-    assert [v["value"] for v in verdicts][-2:] in (["needs_revision", "accept"],
-                                                   ["accept", "needs_revision"])
+    assert [v["value"] for v in verdicts][-2:] in (
+        ["needs_revision", "accept"],
+        ["accept", "needs_revision"],
+    )
     for verdict in verdicts:
         assert verdict["reviewer_provider"] == PROVIDER[reviewer]
         assert verdict["author_provider"] == PROVIDER[author]
         assert verdict["reviewer_model"] == MODEL[reviewer]  # as the CLI reported it
         assert verdict["author_model"] == MODEL[author]
         assert verdict["cross_provider"] is True
-    log = subprocess.run(["git", "-C", str(operator.repo), "log", "--format=%B%x00",
-                          f"striatum/{run_id}"], capture_output=True, text=True,
-                         check=True).stdout
+    log = subprocess.run(
+        ["git", "-C", str(operator.repo), "log", "--format=%B%x00", f"striatum/{run_id}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     commits = [c for c in log.split("\0") if "Striatum-Job: change" in c]
     # The revision rewrote the same text, so only the first attempt changed the code.
     assert len(commits) == 1 and "Striatum-Attempt: 1" in commits[0]
     for trailer in ("Striatum-Run:", "Striatum-Attempt:", "Striatum-Lease:", "Striatum-Event:"):
         assert all(trailer in c for c in commits)
-    show = subprocess.run(["git", "-C", str(operator.repo), "show", f"striatum/{run_id}:"
-                           "src/limits.py"], capture_output=True, text=True, check=True)
+    show = subprocess.run(
+        ["git", "-C", str(operator.repo), "show", f"striatum/{run_id}:src/limits.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert show.stdout.strip() == FEATURE.strip()
     # The review prompt carried the commit under review and its diff.
-    prompts = sorted((operator.repo / ".striatum" / "runs" / run_id / "review").rglob(
-        "prompt.md"))
+    prompts = sorted((operator.repo / ".striatum" / "runs" / run_id / "review").rglob("prompt.md"))
     assert "## Under review" in prompts[0].read_text()
     assert "+def rate_limit" in prompts[0].read_text()
     print(f"\n{author}->{reviewer}: 4 jobs in {seconds:.1f} s ({seconds / 4:.1f} s per job)")
 
 
-@pytest.mark.parametrize(("cli", "said", "log"), [
-    ("claude", "Unable to connect to API", "stdout.log"),
-    ("codex", "Codex turn failed", "stdout.log"),
-    ("gemini", "fetch failed", "stderr.log"),  # Gemini prints its error JSON on stderr
-])
+@pytest.mark.parametrize(
+    ("cli", "said", "log"),
+    [
+        ("claude", "Unable to connect to API", "stdout.log"),
+        ("codex", "Codex turn failed", "stdout.log"),
+        ("gemini", "fetch failed", "stderr.log"),  # Gemini prints its error JSON on stderr
+    ],
+)
 def test_an_unreachable_model_fails_the_attempt_within_the_fail_fast_bound(
     operator: Operator, home: Path, tmp_path: Path, cli: clis.Cli, said: str, log: str
 ) -> None:
@@ -152,8 +187,11 @@ def test_exit_0_with_nothing_written_fails_the_attempt(
     operator: Operator, home: Path, tmp_path: Path, cli: clis.Cli
 ) -> None:
     with ScriptedModel(_first) as model:
-        workflow = code_change(tmp_path / "flow", lane(cli, home, model.port),
-                               lane("claude" if cli == "codex" else "codex", home, model.port))
+        workflow = code_change(
+            tmp_path / "flow",
+            lane(cli, home, model.port),
+            lane("claude" if cli == "codex" else "codex", home, model.port),
+        )
         run_id = operator.prepare(workflow)
         supervise(operator, run_id, home)
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
@@ -164,13 +202,13 @@ def test_a_malformed_verdict_names_the_line_and_the_values(
     operator: Operator, home: Path, tmp_path: Path
 ) -> None:
     with ScriptedModel(lane_script(verdicts=["looks-good"])) as model:
-        workflow = code_change(tmp_path / "flow", lane("claude", home, model.port),
-                               lane("gemini", home, model.port))
+        workflow = code_change(
+            tmp_path / "flow", lane("claude", home, model.port), lane("gemini", home, model.port)
+        )
         run_id = operator.prepare(workflow)
         supervise(operator, run_id, home)
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
-    assert "`verdict: looks-good` is not one of accept, needs_revision, reject" in \
-        blocker["reason"]
+    assert "`verdict: looks-good` is not one of accept, needs_revision, reject" in blocker["reason"]
     assert "line 2" in blocker["reason"] and "--lease" not in blocker["reason"]
 
 
@@ -178,8 +216,9 @@ def test_an_edit_outside_the_scope_fails_the_attempt_and_is_discarded(
     operator: Operator, home: Path, tmp_path: Path
 ) -> None:
     with ScriptedModel(lane_script(edits={"README.md": "rewritten\n"})) as model:
-        workflow = code_change(tmp_path / "flow", lane("claude", home, model.port),
-                               lane("codex", home, model.port))
+        workflow = code_change(
+            tmp_path / "flow", lane("claude", home, model.port), lane("codex", home, model.port)
+        )
         run_id = operator.prepare(workflow)
         supervise(operator, run_id, home)
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]

@@ -74,8 +74,11 @@ def model_for() -> Iterator[Any]:
 
 
 def post(model: ScriptedModel, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
-    request = urllib.request.Request(model.url + path, data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        model.url + path,
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status, answer.read()
@@ -89,28 +92,41 @@ def sse(data: bytes) -> list[dict[str, Any]]:
 
 
 def claude_body(cwd: Path, *extra: dict[str, Any]) -> dict[str, Any]:
-    first = {"role": "user", "content": [
-        {"type": "text", "text": "<system-reminder>\ncontext\n</system-reminder>\n"},
-        {"type": "text", "text": "write the file"}]}
-    return {"model": "claude-sonnet-4-5", "stream": True,
-            "system": [{"type": "text", "text": f" - Primary working directory: {cwd}\n"}],
-            "tools": [{"name": "Write"}, {"name": "Read"}, {"name": "Bash"}],
-            "messages": [first, *extra]}
+    first = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "<system-reminder>\ncontext\n</system-reminder>\n"},
+            {"type": "text", "text": "write the file"},
+        ],
+    }
+    return {
+        "model": "claude-sonnet-4-5",
+        "stream": True,
+        "system": [{"type": "text", "text": f" - Primary working directory: {cwd}\n"}],
+        "tools": [{"name": "Write"}, {"name": "Read"}, {"name": "Bash"}],
+        "messages": [first, *extra],
+    }
 
 
 def test_anthropic_turn_strips_reminders_and_finds_the_cwd(model_for: Any, tmp_path: Path) -> None:
     script = Recorder([WriteFile("a.txt", "hi")])
     status, data = post(model_for(script), "/v1/messages?beta=true", claude_body(tmp_path))
     turn = script.turns[0]
-    assert (status, turn.api, turn.prompt, turn.cwd) == (200, "anthropic", "write the file",
-                                                          str(tmp_path))
+    assert (status, turn.api, turn.prompt, turn.cwd) == (
+        200,
+        "anthropic",
+        "write the file",
+        str(tmp_path),
+    )
     assert (turn.number, turn.tools) == (0, ("Write", "Read", "Bash"))
     events = sse(data)
     assert events[0]["message"]["model"] == "claude-sonnet-4-5"
     use = events[1]["content_block"]
     assert (use["type"], use["name"]) == ("tool_use", "Write")
     assert json.loads(events[2]["delta"]["partial_json"]) == {
-        "file_path": str(tmp_path / "a.txt"), "content": "hi"}
+        "file_path": str(tmp_path / "a.txt"),
+        "content": "hi",
+    }
     assert events[-2]["delta"]["stop_reason"] == "tool_use"
     assert events[-2]["usage"]["output_tokens"] > 0
 
@@ -121,9 +137,13 @@ def test_anthropic_reads_an_existing_file_before_writing_it(model_for: Any, tmp_
     model = model_for(script)
     read = sse(post(model, "/v1/messages", claude_body(tmp_path))[1])[1]["content_block"]
     assert read["name"] == "Read"
-    answered = [{"role": "assistant", "content": [dict(read, input={})]},
-                {"role": "user", "content": [
-                    {"type": "tool_result", "tool_use_id": read["id"], "content": "old"}]}]
+    answered = [
+        {"role": "assistant", "content": [dict(read, input={})]},
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": read["id"], "content": "old"}],
+        },
+    ]
     write = sse(post(model, "/v1/messages", claude_body(tmp_path, *answered))[1])[1]
     assert write["content_block"]["name"] == "Write"
     assert len(script.turns) == 1, "the look-up is the harness's, not the script's"
@@ -131,11 +151,23 @@ def test_anthropic_reads_an_existing_file_before_writing_it(model_for: Any, tmp_
 
 def test_anthropic_tool_results_reach_the_script(model_for: Any, tmp_path: Path) -> None:
     script = Recorder(Final("done"))
-    history = [{"role": "assistant", "content": [
-                   {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}}]},
-               {"role": "user", "content": [
-                   {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": True,
-                    "content": [{"type": "text", "text": "denied"}]}]}]
+    history = [
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}}],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_1",
+                    "is_error": True,
+                    "content": [{"type": "text", "text": "denied"}],
+                }
+            ],
+        },
+    ]
     _status, data = post(model_for(script), "/v1/messages", claude_body(tmp_path, *history))
     turn = script.turns[0]
     assert turn.number == 1
@@ -149,23 +181,37 @@ def test_anthropic_start_up_calls_are_answered(model_for: Any) -> None:
     assert status == 200 and json.loads(data)["input_tokens"] > 0
     with urllib.request.urlopen(model.url + "/v1/models", timeout=10) as listing:
         assert json.loads(listing.read())["data"][0]["type"] == "model"
-    status, data = post(model, "/v1/messages", {"model": "m", "messages": [
-        {"role": "user", "content": "title?"}]})
+    status, data = post(
+        model, "/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "title?"}]}
+    )
     assert json.loads(data)["content"][0]["text"] == "ok"
 
 
 def codex_body(cwd: Path, *extra: dict[str, Any]) -> dict[str, Any]:
     context = f"<environment_context>\n  <cwd>{cwd}</cwd>\n</environment_context>"
-    return {"model": "gpt-5.5", "stream": True, "instructions": "be codex",
-            "tools": [{"type": "custom", "name": "apply_patch"},
-                      {"type": "function", "name": "exec_command"},
-                      {"type": "tool_search", "execution": "client"}],
-            "input": [
-                {"type": "message", "role": "user",
-                 "content": [{"type": "input_text", "text": context}]},
-                {"type": "message", "role": "user",
-                 "content": [{"type": "input_text", "text": "write the file\n"}]},
-                *extra]}
+    return {
+        "model": "gpt-5.5",
+        "stream": True,
+        "instructions": "be codex",
+        "tools": [
+            {"type": "custom", "name": "apply_patch"},
+            {"type": "function", "name": "exec_command"},
+            {"type": "tool_search", "execution": "client"},
+        ],
+        "input": [
+            {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": context}],
+            },
+            {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "write the file\n"}],
+            },
+            *extra,
+        ],
+    }
 
 
 def test_openai_write_becomes_an_apply_patch(model_for: Any, tmp_path: Path) -> None:
@@ -187,25 +233,40 @@ def test_openai_write_becomes_an_apply_patch(model_for: Any, tmp_path: Path) -> 
 def test_openai_searches_for_mcp_tools_first(model_for: Any, tmp_path: Path) -> None:
     script = Recorder([McpCall("claim_next", {"lane": "a"})])
     model = model_for(script)
-    search = next(e["item"] for e in sse(post(model, "/v1/responses", codex_body(tmp_path))[1])
-              if e["type"] == "response.output_item.done")
+    search = next(
+        e["item"]
+        for e in sse(post(model, "/v1/responses", codex_body(tmp_path))[1])
+        if e["type"] == "response.output_item.done"
+    )
     assert search["type"] == "tool_search_call"
     found = [search, {"type": "tool_search_output", "call_id": search["call_id"], "tools": []}]
     body = codex_body(tmp_path, *found)
-    body["tools"].append({"type": "namespace", "name": "mcp__striatum",
-                          "tools": [{"type": "function", "name": "claim_next"}]})
-    call = next(e["item"] for e in sse(post(model, "/v1/responses", body)[1])
-            if e["type"] == "response.output_item.done")
+    body["tools"].append(
+        {
+            "type": "namespace",
+            "name": "mcp__striatum",
+            "tools": [{"type": "function", "name": "claim_next"}],
+        }
+    )
+    call = next(
+        e["item"]
+        for e in sse(post(model, "/v1/responses", body)[1])
+        if e["type"] == "response.output_item.done"
+    )
     assert (call["namespace"], call["name"]) == ("mcp__striatum", "claim_next")
     assert len(script.turns) == 1
 
 
 def gemini_body(cwd: Path, *extra: dict[str, Any]) -> dict[str, Any]:
     context = f"<session_context>\n- **Workspace Directories:**\n  - {cwd}\n</session_context>"
-    return {"systemInstruction": {"parts": [{"text": "be gemini"}]},
-            "tools": [{"functionDeclarations": [{"name": "write_file"}, {"name": "read_file"}]}],
-            "contents": [{"role": "user", "parts": [{"text": context},
-                                                    {"text": "write the file"}]}, *extra]}
+    return {
+        "systemInstruction": {"parts": [{"text": "be gemini"}]},
+        "tools": [{"functionDeclarations": [{"name": "write_file"}, {"name": "read_file"}]}],
+        "contents": [
+            {"role": "user", "parts": [{"text": context}, {"text": "write the file"}]},
+            *extra,
+        ],
+    }
 
 
 def test_gemini_write_becomes_write_file(model_for: Any, tmp_path: Path) -> None:
@@ -213,8 +274,11 @@ def test_gemini_write_becomes_write_file(model_for: Any, tmp_path: Path) -> None
     path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
     _status, data = post(model_for(script), path, gemini_body(tmp_path))
     turn = script.turns[0]
-    assert (turn.prompt, turn.cwd, turn.tools) == ("write the file", str(tmp_path),
-                                                   ("write_file", "read_file"))
+    assert (turn.prompt, turn.cwd, turn.tools) == (
+        "write the file",
+        str(tmp_path),
+        ("write_file", "read_file"),
+    )
     answer = sse(data)[0]
     call = answer["candidates"][0]["content"]["parts"][0]["functionCall"]
     assert (call["name"], call["args"]["file_path"]) == ("write_file", str(tmp_path / "a.txt"))
@@ -224,9 +288,20 @@ def test_gemini_write_becomes_write_file(model_for: Any, tmp_path: Path) -> None
 
 def test_gemini_error_responses_are_flagged(model_for: Any, tmp_path: Path) -> None:
     script = Recorder(Final("done"))
-    history = [{"role": "model", "parts": [{"functionCall": {"name": "run_shell_command"}}]},
-               {"role": "user", "parts": [{"functionResponse": {
-                   "name": "run_shell_command", "response": {"error": "not found"}}}]}]
+    history = [
+        {"role": "model", "parts": [{"functionCall": {"name": "run_shell_command"}}]},
+        {
+            "role": "user",
+            "parts": [
+                {
+                    "functionResponse": {
+                        "name": "run_shell_command",
+                        "response": {"error": "not found"},
+                    }
+                }
+            ],
+        },
+    ]
     path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
     post(model_for(script), path, gemini_body(tmp_path, *history))
     result = script.turns[0].tool_results[0]
@@ -256,7 +331,10 @@ def test_requests_are_logged_with_their_prompt(model_for: Any, tmp_path: Path) -
     post(model, "/v1/messages?beta=true", claude_body(tmp_path))
     logged = model.requests[0]
     assert (logged.api, logged.path, logged.prompt) == (
-        "anthropic", "/v1/messages?beta=true", "write the file")
+        "anthropic",
+        "/v1/messages?beta=true",
+        "write the file",
+    )
 
 
 def test_a_crashing_script_answers_500_and_is_recorded(model_for: Any, tmp_path: Path) -> None:
@@ -269,7 +347,8 @@ def test_lane_prompt_parser_reads_writes_verdict_and_lease() -> None:
     lane = parse_lane_prompt(LANE_PROMPT)
     assert [(f.path, f.required) for f in lane.writes] == [
         ("docs/striatum/run_1/review/attempt-1/review.md", True),
-        ("docs/striatum/run_1/review/attempt-1/notes.md", False)]
+        ("docs/striatum/run_1/review/attempt-1/notes.md", False),
+    ]
     assert (lane.wants_verdict, lane.lease) == (True, "lse_42")
     assert lane.verdict_path == "docs/striatum/run_1/review/attempt-1/review.md"
 
@@ -280,8 +359,16 @@ def test_lane_prompt_parser_tolerates_free_text() -> None:
 
 
 def lane_turn(prompt: str, number: int = 0) -> Turn:
-    return Turn(api="anthropic", model="m", system="", prompt=prompt, tool_results=(),
-                tools=(), cwd="/w", number=number)
+    return Turn(
+        api="anthropic",
+        model="m",
+        system="",
+        prompt=prompt,
+        tool_results=(),
+        tools=(),
+        cwd="/w",
+        number=number,
+    )
 
 
 def test_lane_script_takes_verdicts_in_order_then_repeats_the_last() -> None:
@@ -302,6 +389,7 @@ def test_lane_script_adds_edits_to_task_jobs_only() -> None:
     script = lane_script(edits={"src/app.py": "print(1)\n"})
     assert script(lane_turn(task)) == [
         WriteFile("docs/draft.md", "# draft.md\n\nWritten by the scripted model.\n"),
-        WriteFile("src/app.py", "print(1)\n")]
+        WriteFile("src/app.py", "print(1)\n"),
+    ]
     review = script(lane_turn(LANE_PROMPT))
     assert isinstance(review, list) and len(review) == 2

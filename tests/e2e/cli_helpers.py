@@ -10,9 +10,16 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def run(args: list[str], home: Path, *, extra_env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], home: Path, *, extra_env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
     env.update({"STRIATUM_HOME": str(home), **(extra_env or {})})
-    return subprocess.run([str(BIN / args[0]), *args[1:]], env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

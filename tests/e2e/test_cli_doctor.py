@@ -47,8 +47,11 @@ def test_doctor_without_apply_reports_pending_migrations_with_exit_11(home: Path
 def test_doctor_against_an_external_url(home: Path, server: PgServer) -> None:
     database = server.clone()
     try:
-        result = run(["striatum", "daemon", "doctor", "--json"], home,
-                     extra_env={"STRIATUM_DATABASE_URL": database.admin_conninfo})
+        result = run(
+            ["striatum", "daemon", "doctor", "--json"],
+            home,
+            extra_env={"STRIATUM_DATABASE_URL": database.admin_conninfo},
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert not (home / "postgres").exists()  # no embedded cluster was made
     finally:
@@ -56,8 +59,16 @@ def test_doctor_against_an_external_url(home: Path, server: PgServer) -> None:
 
 
 def test_an_unreachable_database_is_one_line_and_exit_9(home: Path) -> None:
-    result = run(["striatum", "daemon", "doctor", "--database-url",
-                  "host=/nonexistent-dir port=5 dbname=x user=y"], home)
+    result = run(
+        [
+            "striatum",
+            "daemon",
+            "doctor",
+            "--database-url",
+            "host=/nonexistent-dir port=5 dbname=x user=y",
+        ],
+        home,
+    )
     assert result.returncode == 9
     assert "Traceback" not in result.stdout + result.stderr
     assert "PostgreSQL cannot be reached" in result.stdout or "connection" in result.stdout

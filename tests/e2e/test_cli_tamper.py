@@ -52,8 +52,12 @@ def test_a_changed_event_payload_exits_8_naming_chain_and_seq(
     home: Path, live_daemon: db.Database
 ) -> None:
     assert run(["striatum", "daemon", "doctor"], home).returncode == 0
-    tamper(live_daemon, "events", "UPDATE striatumd.events SET payload = "
-           "jsonb_set(payload, '{note}', '\"OK\"') WHERE seq = 3")
+    tamper(
+        live_daemon,
+        "events",
+        "UPDATE striatumd.events SET payload = "
+        "jsonb_set(payload, '{note}', '\"OK\"') WHERE seq = 3",
+    )
     result = run(["striatum", "daemon", "doctor"], home)
     assert result.returncode == 8
     assert "chain repo:r1: BROKEN at seq 3: column 'payload' differs" in result.stdout
@@ -63,8 +67,12 @@ def test_a_changed_event_payload_exits_8_naming_chain_and_seq(
 def test_a_changed_audit_row_exits_8_naming_it_in_json(
     home: Path, live_daemon: db.Database
 ) -> None:
-    tamper(live_daemon, "audit_log", "UPDATE striatumd.audit_log SET canonical = "
-           "overlay(canonical placing 'Z'::bytea from 20 for 1) WHERE seq = 2")
+    tamper(
+        live_daemon,
+        "audit_log",
+        "UPDATE striatumd.audit_log SET canonical = "
+        "overlay(canonical placing 'Z'::bytea from 20 for 1) WHERE seq = 2",
+    )
     result = run(["striatum", "daemon", "doctor", "--json", "--fast"], home)
     assert result.returncode == 8
     report = json.loads(result.stdout)
@@ -76,8 +84,11 @@ def test_a_changed_audit_row_exits_8_naming_it_in_json(
 def test_an_edited_migration_stops_striatumd_with_one_message(home: Path) -> None:
     daemon = start_daemon(home)
     database = EmbeddedCluster(root=home / "postgres").database()
-    tamper(database, "schema_migrations",
-           "UPDATE striatumd.schema_migrations SET sha256 = repeat('1', 64)")
+    tamper(
+        database,
+        "schema_migrations",
+        "UPDATE striatumd.schema_migrations SET sha256 = repeat('1', 64)",
+    )
     assert finish(daemon) == 0
     result = run(["striatumd"], home, timeout=60)
     assert result.returncode == 11
@@ -92,8 +103,12 @@ def test_daemon_verify_reports_a_broken_chain_while_the_daemon_stays_up(
     healthy = json.loads(run(["striatum", "daemon", "verify", "--json"], home).stdout)
     assert healthy["ok"] is True and healthy["migrations"]["pending"] == []
     assert {c["chain"] for c in healthy["chains"]} == {"audit", "repo:r1"}
-    tamper(live_daemon, "events", "UPDATE striatumd.events SET payload = "
-           "jsonb_set(payload, '{note}', '\"OK\"') WHERE seq = 3")
+    tamper(
+        live_daemon,
+        "events",
+        "UPDATE striatumd.events SET payload = "
+        "jsonb_set(payload, '{note}', '\"OK\"') WHERE seq = 3",
+    )
     fast = json.loads(run(["striatum", "daemon", "verify", "--json"], home).stdout)
     assert fast["ok"] is True  # the fast check re-hashes the stored bytes, which are intact
     result = run(["striatum", "daemon", "verify", "--deep", "--json"], home)

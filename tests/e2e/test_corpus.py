@@ -31,14 +31,23 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
 
 def verify_both(operator: Operator, bundle: Path) -> tuple[int, int]:
     ours = operator.daemon.cli("corpus", "verify", str(bundle))
-    theirs = subprocess.run([sys.executable, str(STANDALONE), str(bundle)], capture_output=True,
-                            text=True, check=False)
+    theirs = subprocess.run(
+        [sys.executable, str(STANDALONE), str(bundle)], capture_output=True, text=True, check=False
+    )
     return ours.returncode, theirs.returncode
 
 
 def export(operator: Operator, run_id: str, out: Path) -> dict[str, object]:
-    result: dict[str, object] = operator.cli("corpus", "export", "--run-id", run_id, "--out",
-                                             str(out), "--include-content", principal=True)
+    result: dict[str, object] = operator.cli(
+        "corpus",
+        "export",
+        "--run-id",
+        run_id,
+        "--out",
+        str(out),
+        "--include-content",
+        principal=True,
+    )
     return result
 
 
@@ -57,16 +66,22 @@ def test_a_finished_run_exports_byte_identically_and_verifies(
     export(operator, finished, tmp_path / "b")
     for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "a",
-                          capture_output=True, text=True, check=False)
+    sums = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"],
+        cwd=tmp_path / "a",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert sums.returncode == 0, sums.stdout + sums.stderr
     assert verify_both(operator, tmp_path / "a") == (0, 0)
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["counts"]["verdicts"] == 2 and manifest["scope"]["run_id"] == finished
     # Who did each attempt travels with the evidence (the lanes' providers here: the
     # operator session declared none).
-    attempts = [json.loads(line) for line in
-                (tmp_path / "a" / "attempts.jsonl").read_text().splitlines()]
+    attempts = [
+        json.loads(line) for line in (tmp_path / "a" / "attempts.jsonl").read_text().splitlines()
+    ]
     assert {a["provider"] for a in attempts} == {"command"}
     assert all({"model", "provider_source", "commit_sha"} <= set(a) for a in attempts)
 
@@ -77,9 +92,19 @@ def _flip(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", ["flip:events.jsonl", "flip:jobs.jsonl",
-                                    "flip:manifest.json", "flip:SHA256SUMS", "drop-event",
-                                    "reorder-events", "edit-manifest", "resum-after-edit"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "flip:events.jsonl",
+        "flip:jobs.jsonl",
+        "flip:manifest.json",
+        "flip:SHA256SUMS",
+        "drop-event",
+        "reorder-events",
+        "edit-manifest",
+        "resum-after-edit",
+    ],
+)
 def test_tampering_is_caught_by_both_verifiers(
     operator: Operator, finished: str, tmp_path: Path, damage: str
 ) -> None:
@@ -100,8 +125,9 @@ def test_tampering_is_caught_by_both_verifiers(
         manifest["counts"]["runs"] = 7
         (bundle / "manifest.json").write_text(json.dumps(manifest))
         if damage == "resum-after-edit":  # even with SHA256SUMS rewritten to match
-            subprocess.run("sha256sum *.jsonl manifest.json > SHA256SUMS", shell=True,
-                           cwd=bundle, check=True)
+            subprocess.run(
+                "sha256sum *.jsonl manifest.json > SHA256SUMS", shell=True, cwd=bundle, check=True
+            )
     ours, theirs = verify_both(operator, bundle)
     assert ours == 8 and theirs == 1
 
@@ -111,24 +137,56 @@ def test_planted_secrets_never_reach_the_bundle(operator: Operator, tmp_path: Pa
     folder = tmp_path / "wf"
     folder.mkdir()
     (folder / "prompt.md").write_text(f"Use {SECRETS['anthropic']} for {SECRETS['pattern']}\n")
-    script = (f"echo 'log {SECRETS['aws']}'; echo 'err {SECRETS['github']}' >&2; "
-              f"printf '# out\\n{SECRETS['env']}\\n' > \"$STRIATUM_OUTPUT\"")
-    (folder / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "leaky", "name": "Leaky",
-        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
-                            "max_attempts": 2}},
-        "jobs": [{"id": "draft", "kind": "task", "lane": "agent", "prompt": "prompt.md",
-                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+    script = (
+        f"echo 'log {SECRETS['aws']}'; echo 'err {SECRETS['github']}' >&2; "
+        f"printf '# out\\n{SECRETS['env']}\\n' > \"$STRIATUM_OUTPUT\""
+    )
+    (folder / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "leaky",
+                "name": "Leaky",
+                "lanes": {
+                    "agent": {
+                        "provider": "command",
+                        "command": ["sh", "-c", script],
+                        "max_attempts": 2,
+                    }
+                },
+                "jobs": [
+                    {
+                        "id": "draft",
+                        "kind": "task",
+                        "lane": "agent",
+                        "prompt": "prompt.md",
+                        "artifacts": [{"path": "docs/striatum/out.md"}],
+                    }
+                ],
+            }
+        )
+    )
     operator.cli("adopt")
     run_id = operator.cli("run", "prepare", "--workflow", str(folder / "workflow.json"))["run_id"]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
     session = operator.cli("register-session", "--role", "operator")["session_id"]
     first = operator.cli("claim-next", "--session", session, "--run-id", run_id)
-    operator.cli("fail", "--lease", first["lease"]["lease_id"], "--reason",
-                 f"leaked {SECRETS['anthropic']} from /root/.config")
-    supervised = subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id,
-                                 "--until-blocked"], env=operator.daemon.env, cwd=operator.repo,
-                                capture_output=True, text=True, timeout=60, check=False)
+    operator.cli(
+        "fail",
+        "--lease",
+        first["lease"]["lease_id"],
+        "--reason",
+        f"leaked {SECRETS['anthropic']} from /root/.config",
+    )
+    supervised = subprocess.run(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id, "--until-blocked"],
+        env=operator.daemon.env,
+        cwd=operator.repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert supervised.returncode == 0, supervised.stderr
     bundle = tmp_path / "bundle"
     result = export(operator, run_id, bundle)
@@ -138,13 +196,21 @@ def test_planted_secrets_never_reach_the_bundle(operator: Operator, tmp_path: Pa
     assert b"/root/.config" not in everything
     counted = result["redactions"]
     assert isinstance(counted, dict)
-    assert {"anthropic_key", "aws_access_key", "github_token", "secret_assignment",
-            "repo_pattern_1", "home_path"} <= set(counted)
+    assert {
+        "anthropic_key",
+        "aws_access_key",
+        "github_token",
+        "secret_assignment",
+        "repo_pattern_1",
+        "home_path",
+    } <= set(counted)
     assert verify_both(operator, bundle) == (0, 0)  # redacted events still verify
-    redacted = [json.loads(line) for line in (bundle / "events.jsonl").read_text().splitlines()
-                if "redacted" in line]
-    assert redacted and all(len(r["redacted"]["original_payload_sha256"]) == 64
-                            for r in redacted)
+    redacted = [
+        json.loads(line)
+        for line in (bundle / "events.jsonl").read_text().splitlines()
+        if "redacted" in line
+    ]
+    assert redacted and all(len(r["redacted"]["original_payload_sha256"]) == 64 for r in redacted)
 
 
 def test_the_standalone_verifier_is_small_and_stdlib_only() -> None:
@@ -152,29 +218,35 @@ def test_the_standalone_verifier_is_small_and_stdlib_only() -> None:
 
     text = STANDALONE.read_text()
     assert len(text.splitlines()) < 150
-    imported = {alias.name.split(".")[0] for node in ast.walk(ast.parse(text))
-                if isinstance(node, ast.Import | ast.ImportFrom)
-                for alias in (node.names if isinstance(node, ast.Import)
-                              else [ast.alias(node.module or "")])}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in (
+            node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")]
+        )
+    }
     assert imported <= set(sys.stdlib_module_names)
 
 
-def test_a_repository_export_of_5000_events_verifies(operator: Operator,
-                                                     daemon: DaemonUnderTest,
-                                                     tmp_path: Path) -> None:
+def test_a_repository_export_of_5000_events_verifies(
+    operator: Operator, daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     from bench.chain import load_events
 
     assert daemon.database is not None
     load_events(daemon.database, "big", 5000)
     bundle = tmp_path / "big"
-    result = operator.cli("corpus", "export", "--repo", "/bench/big", "--out", str(bundle),
-                          principal=True)
+    result = operator.cli(
+        "corpus", "export", "--repo", "/bench/big", "--out", str(bundle), principal=True
+    )
     assert result["events"] == 5000
     assert verify_both(operator, bundle) == (0, 0)
 
 
-def test_one_flipped_byte_in_any_file_is_caught(operator: Operator, finished: str,
-                                                tmp_path: Path) -> None:
+def test_one_flipped_byte_in_any_file_is_caught(
+    operator: Operator, finished: str, tmp_path: Path
+) -> None:
     import shutil
 
     pristine = tmp_path / "pristine"
@@ -188,8 +260,7 @@ def test_one_flipped_byte_in_any_file_is_caught(operator: Operator, finished: st
         assert verify_both(operator, copy) == (8, 1), file
 
 
-@pytest.mark.parametrize("damage", ["extra-sum", "omit-in-repo", "not-an-object",
-                                    "two-kinds"])
+@pytest.mark.parametrize("damage", ["extra-sum", "omit-in-repo", "not-an-object", "two-kinds"])
 def test_malformed_bundles_fail_cleanly_in_both_verifiers(
     operator: Operator, finished: str, tmp_path: Path, damage: str
 ) -> None:
@@ -212,8 +283,9 @@ def test_malformed_bundles_fail_cleanly_in_both_verifiers(
         lines[0] = json.dumps(first)
         events.write_text("\n".join(lines) + "\n")
     ours = operator.daemon.cli("corpus", "verify", str(bundle))
-    theirs = subprocess.run([sys.executable, str(STANDALONE), str(bundle)], capture_output=True,
-                            text=True, check=False)
+    theirs = subprocess.run(
+        [sys.executable, str(STANDALONE), str(bundle)], capture_output=True, text=True, check=False
+    )
     assert (ours.returncode, theirs.returncode) == (8, 1)
     assert "Traceback" not in ours.stderr + theirs.stdout + theirs.stderr
 

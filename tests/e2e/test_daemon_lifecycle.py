@@ -53,7 +53,13 @@ def test_a_second_daemon_on_the_same_runtime_dir_is_refused(daemon: DaemonUnderT
 
     from tests.support.daemons import BIN
 
-    result = subprocess.run([str(BIN / "striatumd")], env=daemon.env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [str(BIN / "striatumd")],
+        env=daemon.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 5
     assert "already running" in result.stderr and "Traceback" not in result.stderr

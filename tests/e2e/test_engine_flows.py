@@ -26,12 +26,19 @@ def _doctor_ok(operator: Operator) -> None:
     assert report["ok"], report
 
 
-@pytest.mark.parametrize(("name", "choices"), [
-    ("minimal-flow", {}), ("review-flow", {}), ("support-ledger-flow", {}),
-    ("rfc-ledger-cleanup", {}), ("human-checkpoint-flow", {"decide": "continue"}),
-])
-def test_each_example_runs_to_success(operator: Operator, name: str,
-                                      choices: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "choices"),
+    [
+        ("minimal-flow", {}),
+        ("review-flow", {}),
+        ("support-ledger-flow", {}),
+        ("rfc-ledger-cleanup", {}),
+        ("human-checkpoint-flow", {"decide": "continue"}),
+    ],
+)
+def test_each_example_runs_to_success(
+    operator: Operator, name: str, choices: dict[str, str]
+) -> None:
     operator.choices = choices
     run_id = operator.prepare(example(name))
     status = operator.drive(run_id)
@@ -57,8 +64,7 @@ def test_a_revision_loop_runs_once_then_accepts(operator: Operator) -> None:
     verdicts = operator.cli("list", "verdicts", "--run-id", run_id)["verdicts"]
     assert [v["value"] for v in verdicts] == ["needs_revision", "accept"]
     assert all(v["cross_provider"] for v in verdicts)
-    paths = {a["path"] for a in operator.cli("list", "artifacts", "--run-id", run_id)
-             ["artifacts"]}
+    paths = {a["path"] for a in operator.cli("list", "artifacts", "--run-id", run_id)["artifacts"]}
     assert any("/change/attempt-1/" in p for p in paths)
     assert any("/change/attempt-2/" in p for p in paths)  # nothing overwritten
     _doctor_ok(operator)
@@ -73,11 +79,28 @@ def test_a_loop_that_hits_its_bound_escalates_and_the_human_accepts(operator: Op
     assert blocker["reason_kind"] == "revision_bound"
     inbox = operator.cli("inbox")
     assert inbox["count"] == 1
-    denied = operator.daemon.cli("--repo", str(operator.repo), "escalation", "resolve",
-                                 "--blocker", blocker["blocker_id"], "--outcome", "accept")
+    denied = operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "escalation",
+        "resolve",
+        "--blocker",
+        blocker["blocker_id"],
+        "--outcome",
+        "accept",
+    )
     assert denied.returncode == 6  # the operator cannot resolve escalations
-    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
-                 "accept", "--note", "good enough", principal=True)
+    operator.cli(
+        "escalation",
+        "resolve",
+        "--blocker",
+        blocker["blocker_id"],
+        "--outcome",
+        "accept",
+        "--note",
+        "good enough",
+        principal=True,
+    )
     status = operator.drive(run_id)
     assert status["run"]["state"] == "succeeded"
     assert {j["job_id"]: j["attempt"] for j in status["jobs"]}["change"] == 3
@@ -117,13 +140,22 @@ def test_agents_can_never_decide_a_checkpoint(operator: Operator) -> None:
     assert blocker["kind"] == "checkpoint"
     assert "checkpoint decide" in status["next_actions"][0]
     assert operator.claim(run_id) is None  # never claimable
-    denied = operator.daemon.cli("--repo", str(operator.repo), "checkpoint", "decide",
-                                 "--blocker", blocker["blocker_id"], "--choice", "continue")
+    denied = operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "checkpoint",
+        "decide",
+        "--blocker",
+        blocker["blocker_id"],
+        "--choice",
+        "continue",
+    )
     assert denied.returncode == 6
 
 
-def test_the_notification_hook_hears_a_checkpoint_and_the_end(operator: Operator,
-                                                              tmp_path: Path) -> None:
+def test_the_notification_hook_hears_a_checkpoint_and_the_end(
+    operator: Operator, tmp_path: Path
+) -> None:
     import time
 
     inbox = tmp_path / "notices"
@@ -137,8 +169,9 @@ def test_the_notification_hook_hears_a_checkpoint_and_the_end(operator: Operator
     deadline = time.monotonic() + 10
     kinds: list[str] = []
     while time.monotonic() < deadline and sorted(kinds) != ["checkpoint", "run_ended"]:
-        kinds = [json.loads(p.read_text())["kind"] for p in inbox.glob("*.json")
-                 if p.stat().st_size]
+        kinds = [
+            json.loads(p.read_text())["kind"] for p in inbox.glob("*.json") if p.stat().st_size
+        ]
         time.sleep(0.1)
     assert sorted(kinds) == ["checkpoint", "run_ended"]
 

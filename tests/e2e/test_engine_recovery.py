@@ -59,8 +59,15 @@ def test_attempts_are_bounded_then_the_human_decides(operator: Operator) -> None
     assert status["run"]["state"] == "running" and status["jobs"][0]["state"] == "failed"
     (blocker,) = status["open_blockers"]
     assert blocker["reason_kind"] == "attempts_exhausted"
-    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
-                 "fail", principal=True)
+    operator.cli(
+        "escalation",
+        "resolve",
+        "--blocker",
+        blocker["blocker_id"],
+        "--outcome",
+        "fail",
+        principal=True,
+    )
     assert operator.cli("status", "--run-id", run_id)["run"]["state"] == "failed"
 
 
@@ -85,13 +92,16 @@ def test_completing_without_required_artifacts_names_them(operator: Operator) ->
     assert packet["expected_artifacts"][0]["path"] in refused.stderr
 
 
-@pytest.mark.parametrize(("make", "fragment", "code"), [
-    ("outside", "outside the job's write scope", 3),
-    ("symlink", "leads outside the repository", 3),
-    ("git", "points into .git/", 3),
-    ("missing", "does not exist", 4),
-    ("dotdot", "contains '..'", 3),
-])
+@pytest.mark.parametrize(
+    ("make", "fragment", "code"),
+    [
+        ("outside", "outside the job's write scope", 3),
+        ("symlink", "leads outside the repository", 3),
+        ("git", "points into .git/", 3),
+        ("missing", "does not exist", 4),
+        ("dotdot", "contains '..'", 3),
+    ],
+)
 def test_publishing_refuses_unsafe_or_missing_paths(
     operator: Operator, tmp_path: Path, make: str, fragment: str, code: int
 ) -> None:
@@ -100,14 +110,20 @@ def test_publishing_refuses_unsafe_or_missing_paths(
     assert packet is not None
     scope = operator.repo / "docs" / "striatum"
     scope.mkdir(parents=True)
-    paths = {"outside": "README.md", "symlink": "docs/striatum/leak.md", "git": ".git/config",
-             "missing": "docs/striatum/none.md", "dotdot": "docs/striatum/../../etc.md"}
+    paths = {
+        "outside": "README.md",
+        "symlink": "docs/striatum/leak.md",
+        "git": ".git/config",
+        "missing": "docs/striatum/none.md",
+        "dotdot": "docs/striatum/../../etc.md",
+    }
     (operator.repo / "README.md").write_text("x")
     secret = tmp_path / "secret.md"
     secret.write_text("secret")
     os.symlink(secret, scope / "leak.md")
-    result = operator.daemon.cli("publish-artifact", "--lease", packet["lease"]["lease_id"],
-                                 "--path", paths[make])
+    result = operator.daemon.cli(
+        "publish-artifact", "--lease", packet["lease"]["lease_id"], "--path", paths[make]
+    )
     assert result.returncode == code and fragment in result.stderr, result.stderr
 
 
@@ -116,16 +132,22 @@ def test_a_lane_token_acts_only_on_its_own_live_lease(operator: Operator) -> Non
     first = operator.claim(run_id)
     assert first is not None
     operator.do_work(first)
-    operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
-                        first["lease"]["lease_id"], token=first["token"])
+    operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "complete",
+        "--lease",
+        first["lease"]["lease_id"],
+        token=first["token"],
+    )
     reviews = [operator.claim(run_id) for _ in range(2)]
     one, two = reviews
     assert one is not None and two is not None
-    own = operator.daemon.cli("heartbeat", "--lease", one["lease"]["lease_id"],
-                              token=one["token"])
+    own = operator.daemon.cli("heartbeat", "--lease", one["lease"]["lease_id"], token=one["token"])
     assert own.returncode == 0, own.stderr
-    other = operator.daemon.cli("heartbeat", "--lease", two["lease"]["lease_id"],
-                                token=one["token"])
+    other = operator.daemon.cli(
+        "heartbeat", "--lease", two["lease"]["lease_id"], token=one["token"]
+    )
     assert other.returncode == 6
     drive = operator.daemon.cli("run", "cancel", "--run-id", run_id, token=one["token"])
     assert drive.returncode == 6  # a lane cannot drive runs
@@ -141,12 +163,22 @@ def test_two_sessions_racing_for_200_jobs_never_share_one(
     repo = new_repo(tmp_path)
     workflow = tmp_path / "wide" / "workflow.json"
     workflow.parent.mkdir()
-    jobs = [{"id": f"j{n:03d}", "kind": "task", "lane": "work", "artifacts": []}
-            for n in range(200)]
-    workflow.write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "wide", "name": "Wide",
-        "lanes": {"work": {"provider": "command", "command": ["true"],
-                           "max_concurrency": 64}}, "jobs": jobs}))
+    jobs = [
+        {"id": f"j{n:03d}", "kind": "task", "lane": "work", "artifacts": []} for n in range(200)
+    ]
+    workflow.write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "wide",
+                "name": "Wide",
+                "lanes": {
+                    "work": {"provider": "command", "command": ["true"], "max_concurrency": 64}
+                },
+                "jobs": jobs,
+            }
+        )
+    )
     claimed: dict[str, list[str]] = {"a": [], "b": []}
     failures: list[BaseException] = []
 
@@ -166,8 +198,7 @@ def test_two_sessions_racing_for_200_jobs_never_share_one(
         run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
         call("run.start", run_id=run_id)
         sessions = {n: call("register-session", role="operator")["session_id"] for n in claimed}
-        threads = [threading.Thread(target=worker, args=(n, sessions[n], run_id))
-                   for n in claimed]
+        threads = [threading.Thread(target=worker, args=(n, sessions[n], run_id)) for n in claimed]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -181,8 +212,11 @@ def test_two_sessions_racing_for_200_jobs_never_share_one(
 
 
 def test_unknown_ids_are_not_found_naming_them(operator: Operator) -> None:
-    for args in (("status", "--run-id", "run_nope"), ("why", "lease_nope"),
-                 ("complete", "--lease", "lease_nope")):
+    for args in (
+        ("status", "--run-id", "run_nope"),
+        ("why", "lease_nope"),
+        ("complete", "--lease", "lease_nope"),
+    ):
         result = operator.daemon.cli(*args)
         assert result.returncode == 4 and "nope" in result.stderr, args
 
@@ -191,7 +225,8 @@ def test_why_shows_whether_a_review_was_cross_provider(operator: Operator) -> No
     run_id = operator.prepare(example("review-flow"))
     operator.drive(run_id)
     verdicts: list[dict[str, Any]] = operator.cli("list", "verdicts", "--run-id", run_id)[
-        "verdicts"]
+        "verdicts"
+    ]
     why = operator.cli("why", verdicts[0]["verdict_id"])
     assert why["verdict"]["cross_provider"] is True
     assert why["verdict"]["reviewer_model"] == "scripted-reviewer1"
@@ -204,15 +239,18 @@ def test_a_lease_changes_hands_without_a_new_attempt(operator: Operator) -> None
     packet = operator.claim(run_id)
     assert packet is not None
     fresh = operator.cli("register-session", "--role", "operator")["session_id"]
-    moved = operator.cli("lease", "transfer", "--lease", packet["lease"]["lease_id"],
-                         "--session", fresh)
+    moved = operator.cli(
+        "lease", "transfer", "--lease", packet["lease"]["lease_id"], "--session", fresh
+    )
     assert moved["attempt"] == 1 and moved["session_id"] == fresh
-    old_token = operator.daemon.cli("heartbeat", "--lease", packet["lease"]["lease_id"],
-                                    token=packet["token"])
+    old_token = operator.daemon.cli(
+        "heartbeat", "--lease", packet["lease"]["lease_id"], token=packet["token"]
+    )
     assert old_token.returncode == 14  # the old holder's lane token was revoked
     operator.do_work(packet)
-    done = operator.daemon.cli("complete", "--lease", packet["lease"]["lease_id"],
-                               token=moved["token"])
+    done = operator.daemon.cli(
+        "complete", "--lease", packet["lease"]["lease_id"], token=moved["token"]
+    )
     assert done.returncode == 0, done.stderr
     status = operator.cli("status", "--run-id", run_id)
     assert status["run"]["state"] == "succeeded" and status["jobs"][0]["attempt"] == 1
@@ -223,6 +261,7 @@ def test_a_paused_run_hands_out_no_work_until_resumed(operator: Operator) -> Non
     operator.cli("run", "pause", "--run-id", run_id)
     assert operator.claim(run_id) is None
     assert operator.cli("status", "--run-id", run_id)["next_actions"] == [
-        f"striatum run resume --run-id {run_id}"]
+        f"striatum run resume --run-id {run_id}"
+    ]
     operator.cli("run", "resume", "--run-id", run_id)
     assert operator.drive(run_id)["run"]["state"] == "succeeded"

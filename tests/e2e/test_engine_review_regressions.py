@@ -87,14 +87,23 @@ def test_a_symlink_to_elsewhere_in_the_repository_is_refused(operator: Operator)
     scope = operator.repo / "docs" / "striatum"
     scope.mkdir(parents=True)
     os.symlink("../../src/secret.py", scope / "evil.md")
-    result = operator.daemon.cli("publish-artifact", "--lease", packet["lease"]["lease_id"],
-                                 "--path", "docs/striatum/evil.md")
+    result = operator.daemon.cli(
+        "publish-artifact",
+        "--lease",
+        packet["lease"]["lease_id"],
+        "--path",
+        "docs/striatum/evil.md",
+    )
     assert result.returncode == 3 and "outside the job's write scope" in result.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ("list", "runs", "--limit", "-1"), ("recovery", "sweep", "--limit", "0"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "runs", "--limit", "-1"),
+        ("recovery", "sweep", "--limit", "0"),
+    ],
+)
 def test_bad_limits_are_validation_errors(operator: Operator, args: tuple[str, ...]) -> None:
     result = operator.daemon.cli(*args)
     assert result.returncode == 3, result.stderr
@@ -104,7 +113,12 @@ def test_a_too_long_artifact_name_is_a_clear_error(operator: Operator) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     packet = operator.claim(run_id)
     assert packet is not None
-    result = operator.daemon.cli("publish-artifact", "--lease", packet["lease"]["lease_id"],
-                                 "--path", "docs/striatum/" + "x" * 300 + ".md")
+    result = operator.daemon.cli(
+        "publish-artifact",
+        "--lease",
+        packet["lease"]["lease_id"],
+        "--path",
+        "docs/striatum/" + "x" * 300 + ".md",
+    )
     assert result.returncode in (3, 4) and "Traceback" not in result.stderr
     assert "internal error" not in result.stderr

@@ -39,8 +39,9 @@ class EngineMachine(RuleBasedStateMachine):
         self.base = world_traversable_tempdir("striatum-sm-")
         self.repo = new_repo(self.base)
         attempt("adopt", repo=str(self.repo))
-        self.run_id = call("run.prepare", workflow=str(example("human-checkpoint-flow")),
-                           repo=str(self.repo))["run_id"]
+        self.run_id = call(
+            "run.prepare", workflow=str(example("human-checkpoint-flow")), repo=str(self.repo)
+        )["run_id"]
         call("run.start", run_id=self.run_id)
         self.session = call("register-session", role="operator")["session_id"]
         self.held: list[dict[str, Any]] = []
@@ -60,8 +61,7 @@ class EngineMachine(RuleBasedStateMachine):
             return
         packet = self.held.pop(data.draw(st.integers(0, len(self.held) - 1)))
         if write:
-            self._write(packet, data.draw(st.sampled_from(["accept", "needs_revision",
-                                                           "reject"])))
+            self._write(packet, data.draw(st.sampled_from(["accept", "needs_revision", "reject"])))
         attempt("complete", lease=packet["lease"]["lease_id"])
 
     @rule(data=st.data(), verb=st.sampled_from(["fail", "release", "heartbeat", "block"]))
@@ -75,16 +75,26 @@ class EngineMachine(RuleBasedStateMachine):
         if verb != "heartbeat":
             self.held.pop(index)
 
-    @rule(choice=st.sampled_from(["continue", "cancel"]),
-          outcome=st.sampled_from(["retry", "fail", "accept", "revise"]))
+    @rule(
+        choice=st.sampled_from(["continue", "cancel"]),
+        outcome=st.sampled_from(["retry", "fail", "accept", "revise"]),
+    )
     def human(self, choice: str, outcome: str) -> None:
         for blocker in call("inbox")["waiting"]:
             if blocker["kind"] == "checkpoint":
-                attempt("checkpoint.decide", as_role="principal",
-                        blocker=blocker["blocker_id"], choice=choice)
+                attempt(
+                    "checkpoint.decide",
+                    as_role="principal",
+                    blocker=blocker["blocker_id"],
+                    choice=choice,
+                )
             else:
-                attempt("escalation.resolve", as_role="principal",
-                        blocker=blocker["blocker_id"], outcome=outcome)
+                attempt(
+                    "escalation.resolve",
+                    as_role="principal",
+                    blocker=blocker["blocker_id"],
+                    outcome=outcome,
+                )
 
     @rule(verb=st.sampled_from(["run.pause", "run.resume", "run.cancel", "recovery.sweep"]))
     def drive(self, verb: str) -> None:
@@ -106,18 +116,26 @@ class EngineMachine(RuleBasedStateMachine):
         with psycopg.connect(self.admin) as conn:
             doubled = conn.execute(
                 "SELECT job_id FROM striatumd.leases WHERE ended_at IS NULL AND run_id = %s "
-                "GROUP BY job_id HAVING count(*) > 1", (self.run_id,)).fetchall()
+                "GROUP BY job_id HAVING count(*) > 1",
+                (self.run_id,),
+            ).fetchall()
             moves = conn.execute(
                 "SELECT job_id, type, payload->>'previous' FROM striatumd.events "
                 "WHERE run_id = %s AND type LIKE 'job.%%' ORDER BY seq",
-                (self.run_id,)).fetchall()
-            run_state, = conn.execute("SELECT state FROM striatumd.runs WHERE run_id = %s",
-                                      (self.run_id,)).fetchone() or ("?",)
-            live = conn.execute("SELECT count(*) FROM striatumd.leases WHERE run_id = %s AND "
-                                "ended_at IS NULL", (self.run_id,)).fetchone()
+                (self.run_id,),
+            ).fetchall()
+            (run_state,) = conn.execute(
+                "SELECT state FROM striatumd.runs WHERE run_id = %s", (self.run_id,)
+            ).fetchone() or ("?",)
+            live = conn.execute(
+                "SELECT count(*) FROM striatumd.leases WHERE run_id = %s AND ended_at IS NULL",
+                (self.run_id,),
+            ).fetchone()
             open_jobs = conn.execute(
                 "SELECT count(*) FROM striatumd.jobs WHERE run_id = %s AND state NOT IN "
-                "('succeeded', 'failed', 'cancelled')", (self.run_id,)).fetchone()
+                "('succeeded', 'failed', 'cancelled')",
+                (self.run_id,),
+            ).fetchone()
         assert doubled == []
         for job_id, event_type, previous in moves:
             wanted = JobState(event_type.removeprefix("job."))
@@ -133,6 +151,7 @@ def test_random_verb_sequences_keep_the_invariants(daemon: DaemonUnderTest) -> N
     EngineMachine.daemon = daemon
     EngineMachine.admin = daemon.database.admin_conninfo
     with aimed_at(daemon):
-        run_state_machine_as_test(EngineMachine, settings=settings(
-            max_examples=25, stateful_step_count=30, deadline=None))
+        run_state_machine_as_test(
+            EngineMachine, settings=settings(max_examples=25, stateful_step_count=30, deadline=None)
+        )
     assert Path(AGENT).is_file()

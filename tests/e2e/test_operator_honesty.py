@@ -21,8 +21,9 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
 
 
 def _session(operator: Operator, provider: str, model: str) -> str:
-    opened: dict[str, Any] = operator.cli("register-session", "--role", "operator",
-                                          "--provider", provider, "--model", model)
+    opened: dict[str, Any] = operator.cli(
+        "register-session", "--role", "operator", "--provider", provider, "--model", model
+    )
     assert (opened["provider"], opened["model"]) == (provider, model)
     return str(opened["session_id"])
 
@@ -33,8 +34,9 @@ def _finish(operator: Operator, packet: dict[str, Any]) -> None:
 
 
 def _claim(operator: Operator, session: str, run_id: str, *extra: str) -> dict[str, Any]:
-    packet: dict[str, Any] = operator.cli("claim-next", "--session", session,
-                                          "--run-id", run_id, *extra)
+    packet: dict[str, Any] = operator.cli(
+        "claim-next", "--session", session, "--run-id", run_id, *extra
+    )
     return packet
 
 
@@ -49,12 +51,25 @@ def test_a_claude_session_may_not_review_its_own_draft_but_a_codex_session_may(
     run_id = operator.prepare(example("review-flow"))
     claude = _session(operator, "claude_code", "claude-opus-4")
     draft = _claim(operator, claude, run_id, "--job", "draft")
-    assert draft["worker"] == {"provider": "claude_code", "model": "claude-opus-4",
-                               "provider_source": "session"}
+    assert draft["worker"] == {
+        "provider": "claude_code",
+        "model": "claude-opus-4",
+        "provider_source": "session",
+    }
     _finish(operator, draft)
 
-    refused = operator.daemon.cli("--repo", str(operator.repo), "claim-next", "--session",
-                                  claude, "--run-id", run_id, "--job", "review", "--json")
+    refused = operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "claim-next",
+        "--session",
+        claude,
+        "--run-id",
+        run_id,
+        "--job",
+        "review",
+        "--json",
+    )
     assert refused.returncode == 5, refused.stderr
     assert "review review judges draft, which was done by claude_code" in refused.stderr
     assert "allow_same_provider: true" in refused.stderr and "hint:" in refused.stderr
@@ -70,15 +85,16 @@ def test_a_claude_session_may_not_review_its_own_draft_but_a_codex_session_may(
     _finish(operator, review)
     verdict = _verdict(operator, run_id)
     assert (verdict["reviewer_provider"], verdict["reviewer_model"]) == ("codex", "gpt-5-codex")
-    assert (verdict["author_provider"], verdict["author_model"]) == ("claude_code",
-                                                                     "claude-opus-4")
+    assert (verdict["author_provider"], verdict["author_model"]) == ("claude_code", "claude-opus-4")
     assert verdict["cross_provider"] is True
     leased = operator.cli("why", review["lease"]["lease_id"])["events"]
     claimed = next(e for e in leased if e["type"] == "job.leased")
     assert claimed["payload"]["provider"] == "codex"
     sessions = {s["session_id"]: s for s in operator.cli("list", "sessions")["sessions"]}
-    assert (sessions[claude]["provider"], sessions[claude]["model"]) == ("claude_code",
-                                                                         "claude-opus-4")
+    assert (sessions[claude]["provider"], sessions[claude]["model"]) == (
+        "claude_code",
+        "claude-opus-4",
+    )
 
 
 def test_the_refusal_is_the_documented_conflict_shape(operator: Operator) -> None:
@@ -86,15 +102,24 @@ def test_the_refusal_is_the_documented_conflict_shape(operator: Operator) -> Non
     run_id = operator.prepare(example("review-flow"))
     claude = _session(operator, "claude_code", "claude-opus-4")
     _finish(operator, _claim(operator, claude, run_id, "--job", "draft"))
-    frame = {"v": 1, "id": "r1", "method": "claim-next", "token": operator.daemon.token(
-        "operator"), "params": {"session": claude, "run_id": run_id, "job": "review"}}
+    frame = {
+        "v": 1,
+        "id": "r1",
+        "method": "claim-next",
+        "token": operator.daemon.token("operator"),
+        "params": {"session": claude, "run_id": run_id, "job": "review"},
+    }
     response = json.loads(operator.daemon.rpc(json.dumps(frame).encode() + b"\n"))
     assert response["ok"] is False
     error = response["error"]
     assert error["code"] == "conflict" and error["hint"]
-    assert error["details"] == {"job_id": "review", "target": "draft",
-                                "provider": "claude_code",
-                                "option": "review.allow_same_provider", "run_id": run_id}
+    assert error["details"] == {
+        "job_id": "review",
+        "target": "draft",
+        "provider": "claude_code",
+        "option": "review.allow_same_provider",
+        "run_id": run_id,
+    }
 
 
 def test_a_transfer_cannot_hand_a_review_to_the_authors_provider(operator: Operator) -> None:
@@ -102,13 +127,22 @@ def test_a_transfer_cannot_hand_a_review_to_the_authors_provider(operator: Opera
     claude = _session(operator, "claude_code", "claude-opus-4")
     _finish(operator, _claim(operator, claude, run_id, "--job", "draft"))
     review = _claim(operator, _session(operator, "codex", "gpt-5-codex"), run_id)
-    moved = operator.daemon.cli("--repo", str(operator.repo), "lease", "transfer", "--lease",
-                                review["lease"]["lease_id"], "--session", claude)
+    moved = operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "lease",
+        "transfer",
+        "--lease",
+        review["lease"]["lease_id"],
+        "--session",
+        claude,
+    )
     assert moved.returncode == 5 and "co-blindness" in moved.stderr
 
 
 def test_a_gate_allowing_the_same_provider_lets_one_session_do_both(
-    operator: Operator, tmp_path: Path,
+    operator: Operator,
+    tmp_path: Path,
 ) -> None:
     folder = tmp_path / "same-provider"
     shutil.copytree(example("review-flow").parent, folder)
@@ -131,20 +165,25 @@ def test_a_session_without_a_provider_records_the_lanes_as_before(operator: Oper
     assert status["run"]["state"] == "succeeded", status
     verdict = _verdict(operator, run_id)
     assert (verdict["reviewer_provider"], verdict["reviewer_model"]) == (
-        "command", "scripted-reviewer1")
-    assert (verdict["author_provider"], verdict["author_model"]) == ("command",
-                                                                     "scripted-author")
+        "command",
+        "scripted-reviewer1",
+    )
+    assert (verdict["author_provider"], verdict["author_model"]) == ("command", "scripted-author")
     assert verdict["cross_provider"] is True
     assert all(c["worker"]["provider_source"] == "lane" for c in operator.claims)
     shown = operator.cli("job", "show", "--run-id", run_id, "--job", "draft")
     assert shown["attempts"][0]["provider_source"] == "lane"
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (("--provider", "command"), 3),  # a command session names its model
-    (("--provider", "vim"), 2),
-])
-def test_register_session_validates_the_provider(operator: Operator, args: tuple[str, ...],
-                                                 code: int) -> None:
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("--provider", "command"), 3),  # a command session names its model
+        (("--provider", "vim"), 2),
+    ],
+)
+def test_register_session_validates_the_provider(
+    operator: Operator, args: tuple[str, ...], code: int
+) -> None:
     result = operator.daemon.cli("register-session", "--role", "operator", *args)
     assert result.returncode == code, result.stderr

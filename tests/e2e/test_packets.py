@@ -23,8 +23,7 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
 def _flow(tmp_path: Path, name: str, change: Any) -> Path:
     folder = tmp_path / name
     shutil.copytree(example(name).parent, folder)
-    shutil.copytree(example(name).parent.parent / "agents", tmp_path / "agents",
-                    dirs_exist_ok=True)
+    shutil.copytree(example(name).parent.parent / "agents", tmp_path / "agents", dirs_exist_ok=True)
     document = json.loads((folder / "workflow.json").read_text())
     change(document)
     (folder / "workflow.json").write_text(json.dumps(document))
@@ -37,6 +36,7 @@ def test_the_prompt_names_the_lease_scope_context_and_forbidden_paths(
     def change(document: dict[str, Any]) -> None:
         document["context_docs"] = ["ARCHITECTURE.md"]
         document["forbidden_paths"] = ["vendor"]
+
     run_id = operator.prepare(_flow(tmp_path, "minimal-flow", change))
     packet = operator.claim(run_id)
     assert packet is not None
@@ -56,8 +56,10 @@ def test_a_write_scope_narrower_than_the_artifact_root_holds_the_attempt_paths(
 ) -> None:
     """Validation and runtime agree: the scope is moved to the attempt's folder, as the
     artifact is, so the job can publish what validation accepted."""
+
     def change(document: dict[str, Any]) -> None:
         document["jobs"][0]["write_scope"] = ["docs/striatum/draft.md"]
+
     run_id = operator.prepare(_flow(tmp_path, "minimal-flow", change))
     status = operator.drive(run_id)
     assert status["run"]["state"] == "succeeded", status
@@ -65,17 +67,28 @@ def test_a_write_scope_narrower_than_the_artifact_root_holds_the_attempt_paths(
     assert packet["write_scope"] == [f"docs/striatum/{run_id}/draft/attempt-1/draft.md"]
 
 
-def test_the_human_note_on_an_escalation_reaches_the_next_attempt(operator: Operator,
-                                                                   tmp_path: Path) -> None:
+def test_the_human_note_on_an_escalation_reaches_the_next_attempt(
+    operator: Operator, tmp_path: Path
+) -> None:
     def change(document: dict[str, Any]) -> None:
         document["lanes"]["author"]["max_attempts"] = 1
+
     run_id = operator.prepare(_flow(tmp_path, "minimal-flow", change))
     first = operator.claim(run_id)
     assert first is not None
     operator.cli("fail", "--lease", first["lease"]["lease_id"], "--reason", "tests are red")
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
-    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
-                 "retry", "--note", "Use the v2 API, not v1.", principal=True)
+    operator.cli(
+        "escalation",
+        "resolve",
+        "--blocker",
+        blocker["blocker_id"],
+        "--outcome",
+        "retry",
+        "--note",
+        "Use the v2 API, not v1.",
+        principal=True,
+    )
     second = operator.claim(run_id)
     assert second is not None and second["job"]["attempt"] == 2
     assert "## From the human" in second["prompt"]
@@ -89,8 +102,17 @@ def test_a_checkpoint_note_reaches_the_jobs_it_releases(operator: Operator) -> N
     while operator.step(run_id):
         pass
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
-    operator.cli("checkpoint", "decide", "--blocker", blocker["blocker_id"], "--choice",
-                 "continue", "--note", "Ship it, but mention the rate limit.", principal=True)
+    operator.cli(
+        "checkpoint",
+        "decide",
+        "--blocker",
+        blocker["blocker_id"],
+        "--choice",
+        "continue",
+        "--note",
+        "Ship it, but mention the rate limit.",
+        principal=True,
+    )
     packet = operator.claim(run_id)
     assert packet is not None and packet["job"]["job_id"] == "publish"
     assert "Ship it, but mention the rate limit." in packet["prompt"]
@@ -120,11 +142,14 @@ def test_a_malformed_verdict_is_refused_naming_the_line(operator: Operator) -> N
     path = operator.repo / review["expected_artifacts"][0]["path"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\nverdict: looks-good\n---\nfine\n")
-    result = operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
-                                 review["lease"]["lease_id"])
+    result = operator.daemon.cli(
+        "--repo", str(operator.repo), "complete", "--lease", review["lease"]["lease_id"]
+    )
     assert result.returncode == 3
-    assert "line 2: `verdict: looks-good` is not one of accept, needs_revision, reject" in \
-        result.stderr
+    assert (
+        "line 2: `verdict: looks-good` is not one of accept, needs_revision, reject"
+        in result.stderr
+    )
 
 
 def _complete_with_commit(operator: Operator, commit: str) -> subprocess.CompletedProcess[str]:
@@ -133,8 +158,15 @@ def _complete_with_commit(operator: Operator, commit: str) -> subprocess.Complet
     packet = operator.claim(run_id)
     assert packet is not None
     operator.do_work(packet)
-    return operator.daemon.cli("--repo", str(operator.repo), "complete", "--lease",
-                               packet["lease"]["lease_id"], "--commit", commit)
+    return operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "complete",
+        "--lease",
+        packet["lease"]["lease_id"],
+        "--commit",
+        commit,
+    )
 
 
 @pytest.mark.parametrize("commit", ["--output=/tmp/striatum-pwned", "HEAD", "abc", "g" * 40])
@@ -149,11 +181,29 @@ def test_complete_takes_only_a_commit_id(operator: Operator, commit: str) -> Non
 def test_complete_refuses_a_commit_that_is_not_of_this_lease(operator: Operator) -> None:
     """The commit is shown to reviewers as this attempt's work: it must carry the lease's
     trailer (the supervisor's commit), not be any commit of the repository."""
-    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
-                    "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "unrelated"],
-                   check=True)
-    sha = subprocess.run(["git", "-C", str(operator.repo), "rev-parse", "HEAD"], check=True,
-                         capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(operator.repo),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "unrelated",
+        ],
+        check=True,
+    )
+    sha = subprocess.run(
+        ["git", "-C", str(operator.repo), "rev-parse", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     result = _complete_with_commit(operator, sha)
     assert result.returncode == 3 and "is not a commit of this lease" in result.stderr
 
@@ -167,9 +217,17 @@ def test_the_human_note_on_a_revision_bound_reaches_the_revised_author(
     run_id = operator.prepare(example("code-change-flow"))
     (blocker,) = operator.drive(run_id)["open_blockers"]
     assert blocker["reason_kind"] == "revision_bound"
-    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
-                 "revise", "--note", "Keep the public API; only fix the retry bound.",
-                 principal=True)
+    operator.cli(
+        "escalation",
+        "resolve",
+        "--blocker",
+        blocker["blocker_id"],
+        "--outcome",
+        "revise",
+        "--note",
+        "Keep the public API; only fix the retry bound.",
+        principal=True,
+    )
     packet = operator.claim(run_id)
     assert packet is not None and packet["job"]["job_id"] == "change"
     assert "Keep the public API; only fix the retry bound." in packet["prompt"]

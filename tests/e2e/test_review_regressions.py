@@ -21,20 +21,22 @@ from tests.support.daemons import DaemonUnderTest, discard, new_daemon
 def audit_head(daemon: DaemonUnderTest) -> int:
     assert daemon.database is not None
     with psycopg.connect(daemon.database.admin_conninfo) as conn:
-        row = conn.execute("SELECT seq FROM striatumd.chain_heads WHERE chain = 'audit'"
-                           ).fetchone()
+        row = conn.execute("SELECT seq FROM striatumd.chain_heads WHERE chain = 'audit'").fetchone()
     return int(row[0]) if row else 0
 
 
-@pytest.mark.parametrize("frame", [
-    b'{"v":1,"id":"\\ud800","method":"whoami","params":{},"token":null}\n',
-    b'{"v":1,"id":"a\\u0000b","method":"token.create","params":{},"token":null}\n',
-    b'{"v":1,"id":"a","method":"token.\\udfff","params":{},"token":null}\n',
-    b'{"v":2,"id":"\\ud800"}\n',
-    b'{"v":1,"id":"a","method":"whoami","params":{},"token":"\\ud800"}\n',
-    b'{"v":1,"id":"a","method":"token.create","params":{"role":"reader","label":"\\ud800"},'
-    b'"token":null}\n',
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"v":1,"id":"\\ud800","method":"whoami","params":{},"token":null}\n',
+        b'{"v":1,"id":"a\\u0000b","method":"token.create","params":{},"token":null}\n',
+        b'{"v":1,"id":"a","method":"token.\\udfff","params":{},"token":null}\n',
+        b'{"v":2,"id":"\\ud800"}\n',
+        b'{"v":1,"id":"a","method":"whoami","params":{},"token":"\\ud800"}\n',
+        b'{"v":1,"id":"a","method":"token.create","params":{"role":"reader","label":"\\ud800"},'
+        b'"token":null}\n',
+    ],
+)
 def test_unstorable_text_is_answered_and_still_audited(
     daemon: DaemonUnderTest, frame: bytes
 ) -> None:
@@ -55,8 +57,9 @@ def test_a_huge_integer_param_is_refused_and_the_chain_stays_sound(
 
 def test_expiry_overflow_is_a_validation_error(daemon: DaemonUnderTest) -> None:
     for value in ("99999999999w", "9999-12-31T23:59:59-14:00"):
-        result = daemon.cli("--as", "principal", "token", "create", "--role", "reader",
-                            "--expires", value)
+        result = daemon.cli(
+            "--as", "principal", "token", "create", "--role", "reader", "--expires", value
+        )
         assert result.returncode == 3, (value, result.stderr)
 
 
@@ -83,19 +86,27 @@ def test_stop_does_not_wait_for_an_idle_client(daemon: DaemonUnderTest) -> None:
 
 def test_a_runtime_dir_that_is_a_file_gives_one_line(daemon: DaemonUnderTest) -> None:
     env = dict(daemon.env, STRIATUM_RUNTIME_DIR="/etc/passwd")
-    result = subprocess.run([str(Path(sys.executable).parent / "striatum"), "whoami"],
-                            env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "striatum"), "whoami"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 7 and "Traceback" not in result.stderr
 
 
 def test_the_daemon_waits_for_a_short_lived_cluster_owner_then_runs_its_own() -> None:
     """doctor (or anyone) holding the embedded cluster must not stop it under a daemon."""
     daemon = new_daemon(None)  # the embedded default, in the daemon's own home
-    holder_code = ("import time; from striatum.daemon import substrate\n"
-                   "with substrate.database() as d:\n    print('holding', flush=True)\n"
-                   "    time.sleep(3)\n")
-    holder = subprocess.Popen([sys.executable, "-c", holder_code], env=daemon.env,
-                              stdout=subprocess.PIPE, text=True)
+    holder_code = (
+        "import time; from striatum.daemon import substrate\n"
+        "with substrate.database() as d:\n    print('holding', flush=True)\n"
+        "    time.sleep(3)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", holder_code], env=daemon.env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         daemon.start()  # waits for the holder to finish, then starts its own cluster

@@ -32,7 +32,8 @@ def test_one_url_works_and_warns(daemon: DaemonUnderTest) -> None:
 def test_a_runtime_url_logs_in_as_the_runtime_role(unstarted: DaemonUnderTest) -> None:
     assert unstarted.database is not None
     unstarted.env["STRIATUM_RUNTIME_DATABASE_URL"] = make_conninfo(
-        unstarted.database.admin_conninfo, user=RUNTIME_ROLE)
+        unstarted.database.admin_conninfo, user=RUNTIME_ROLE
+    )
     unstarted.start()
     assert unstarted.json("whoami")["role"] == "operator"
     assert WARNING not in unstarted.log.read_text()

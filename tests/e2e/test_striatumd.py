@@ -27,8 +27,13 @@ def home() -> Iterator[Path]:
 def start_daemon(home: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
     env["STRIATUM_HOME"] = str(home)
-    daemon = subprocess.Popen([str(BIN / "striatumd")], env=env, stderr=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, text=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "striatumd")],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     assert daemon.stderr is not None
     seen = []
     for line in daemon.stderr:
@@ -109,8 +114,9 @@ HEAVY = ("psycopg", "pydantic", "mcp", "starlette", "rich")
 
 def _imported_after(code: str) -> set[str]:
     probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
     return set(out.split())
 
 
@@ -119,8 +125,9 @@ def test_help_and_version_import_no_heavy_module() -> None:
     loaded = _imported_after("import striatum.cli.main")
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
     assert "striatum.daemon.embedded" not in loaded
-    result = subprocess.run([str(BIN / "striatum"), "--help"], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(BIN / "striatum"), "--help"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and "daemon" in result.stdout
 
 
@@ -128,6 +135,7 @@ def test_version_and_the_verb_fast_path_do_not_even_import_click() -> None:
     loaded = _imported_after("from striatum.cli import entry, fastpath, client, render")
     assert "click" not in loaded
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
-    result = subprocess.run([str(BIN / "striatum"), "--version"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [str(BIN / "striatum"), "--version"], capture_output=True, text=True, check=False
+    )
     assert result.stdout.startswith("striatum, version ")

@@ -27,12 +27,18 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
     return Operator(daemon=daemon, repo=new_repo(tmp_path))
 
 
-def supervise(operator: Operator, run_id: str, *, timeout: float = 120,
-              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id,
-                           "--until-blocked"],
-                          env={**operator.daemon.env, **(env or {})}, cwd=operator.repo,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def supervise(
+    operator: Operator, run_id: str, *, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id, "--until-blocked"],
+        env={**operator.daemon.env, **(env or {})},
+        cwd=operator.repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def status(operator: Operator, run_id: str) -> dict[str, Any]:
@@ -41,12 +47,18 @@ def status(operator: Operator, run_id: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def background_supervisor(operator: Operator, run_id: str,
-                          stderr: int = subprocess.DEVNULL) -> Iterator[subprocess.Popen[str]]:
+def background_supervisor(
+    operator: Operator, run_id: str, stderr: int = subprocess.DEVNULL
+) -> Iterator[subprocess.Popen[str]]:
     """`striatum supervise` in the background; killed if the test leaves it running."""
-    process = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                               env=operator.daemon.env, cwd=operator.repo, text=True,
-                               stdout=subprocess.DEVNULL, stderr=stderr)
+    process = subprocess.Popen(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id],
+        env=operator.daemon.env,
+        cwd=operator.repo,
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
     try:
         yield process
     finally:
@@ -69,8 +81,16 @@ def leased(operator: Operator, run_id: str) -> bool:
     return bool(status(operator, run_id)["jobs"][0]["state"] == "leased")
 
 
-@pytest.mark.parametrize("name", ["minimal-flow", "review-flow", "code-change-flow",
-                                  "support-ledger-flow", "rfc-ledger-cleanup"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "minimal-flow",
+        "review-flow",
+        "code-change-flow",
+        "support-ledger-flow",
+        "rfc-ledger-cleanup",
+    ],
+)
 def test_each_example_runs_to_its_end_under_the_supervisor(operator: Operator, name: str) -> None:
     run_id = operator.prepare(example(name))
     result = supervise(operator, run_id)
@@ -88,14 +108,31 @@ def test_each_example_runs_to_its_end_under_the_supervisor(operator: Operator, n
     if name == "review-flow":  # its session declares no provider: the lanes' are recorded
         (verdict,) = operator.cli("list", "verdicts", "--run-id", run_id)["verdicts"]
         assert (verdict["reviewer_model"], verdict["author_model"]) == (
-            "scripted-reviewer1", "scripted-author")
+            "scripted-reviewer1",
+            "scripted-author",
+        )
         assert verdict["cross_provider"] is True
 
 
 def test_the_code_change_example_in_a_repository_with_history(operator: Operator) -> None:
     """Worktree mode: the job's scopes (src/, tests/) do not exist yet and stay empty."""
-    subprocess.run(["git", "-C", str(operator.repo), "-c", "user.name=t", "-c",
-                    "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(operator.repo),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ],
+        check=True,
+    )
     run_id = operator.prepare(example("code-change-flow"))
     result = supervise(operator, run_id)
     assert result.returncode == 0, result.stderr
@@ -112,17 +149,28 @@ def test_the_code_change_example_in_a_repository_with_history(operator: Operator
 def test_the_checkpoint_example_waits_for_the_human_then_finishes(operator: Operator) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
     with background_supervisor(operator, run_id) as process:
-        wait_until(lambda: status(operator, run_id)["open_blockers"],
-                   "the checkpoint never opened", timeout=60)
+        wait_until(
+            lambda: status(operator, run_id)["open_blockers"],
+            "the checkpoint never opened",
+            timeout=60,
+        )
         (blocker,) = status(operator, run_id)["open_blockers"]
-        operator.cli("checkpoint", "decide", "--blocker", blocker["blocker_id"], "--choice",
-                     "continue", principal=True)
+        operator.cli(
+            "checkpoint",
+            "decide",
+            "--blocker",
+            blocker["blocker_id"],
+            "--choice",
+            "continue",
+            principal=True,
+        )
         assert process.wait(60) == 0
     assert status(operator, run_id)["run"]["state"] == "succeeded"
 
 
-def _stub_workflow(tmp_path: Path, provider: str, model: str | None = None,
-                   env: dict[str, str] | None = None) -> Path:
+def _stub_workflow(
+    tmp_path: Path, provider: str, model: str | None = None, env: dict[str, str] | None = None
+) -> Path:
     folder = tmp_path / "wf"
     folder.mkdir(exist_ok=True)
     lane: dict[str, Any] = {"provider": provider, "timeout_s": 30, "max_attempts": 1}
@@ -130,11 +178,24 @@ def _stub_workflow(tmp_path: Path, provider: str, model: str | None = None,
         lane["model"] = model
     if env:
         lane["env"] = env
-    (folder / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "stub", "name": "Stub",
-        "lanes": {"agent": lane},
-        "jobs": [{"id": "draft", "kind": "task", "lane": "agent",
-                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+    (folder / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "stub",
+                "name": "Stub",
+                "lanes": {"agent": lane},
+                "jobs": [
+                    {
+                        "id": "draft",
+                        "kind": "task",
+                        "lane": "agent",
+                        "artifacts": [{"path": "docs/striatum/out.md"}],
+                    }
+                ],
+            }
+        )
+    )
     return folder / "workflow.json"
 
 
@@ -147,15 +208,54 @@ Path(os.environ["STRIATUM_OUTPUT"]).write_text("---\\nverdict: accept\\n---\\nst
 """
 
 
-@pytest.mark.parametrize(("provider", "executable", "flags"), [
-    ("claude_code", "claude", ["-p", "--output-format", "json", "--permission-mode",
-                                "acceptEdits", "--model", "opus"]),
-    ("codex", "codex", ["exec", "--json", "--skip-git-repo-check", "--sandbox",
-                        "workspace-write", "-c", "features.unbounded_connection_retries=false",
-                        "--model", "opus", "-"]),
-    ("gemini", "gemini", ["--output-format", "json", "--approval-mode", "auto_edit",
-                          "--skip-trust", "--model", "opus", "-p"]),
-])
+@pytest.mark.parametrize(
+    ("provider", "executable", "flags"),
+    [
+        (
+            "claude_code",
+            "claude",
+            [
+                "-p",
+                "--output-format",
+                "json",
+                "--permission-mode",
+                "acceptEdits",
+                "--model",
+                "opus",
+            ],
+        ),
+        (
+            "codex",
+            "codex",
+            [
+                "exec",
+                "--json",
+                "--skip-git-repo-check",
+                "--sandbox",
+                "workspace-write",
+                "-c",
+                "features.unbounded_connection_retries=false",
+                "--model",
+                "opus",
+                "-",
+            ],
+        ),
+        (
+            "gemini",
+            "gemini",
+            [
+                "--output-format",
+                "json",
+                "--approval-mode",
+                "auto_edit",
+                "--skip-trust",
+                "--model",
+                "opus",
+                "-p",
+            ],
+        ),
+    ],
+)
 def test_each_profile_passes_its_headless_flags_and_the_prompt(
     operator: Operator, tmp_path: Path, provider: str, executable: str, flags: list[str]
 ) -> None:
@@ -164,15 +264,20 @@ def test_each_profile_passes_its_headless_flags_and_the_prompt(
     (stubs / executable).write_text(STUB.format(python=sys.executable))
     (stubs / executable).chmod(0o755)
     log = tmp_path / "stub.json"
-    run_id = operator.prepare(_stub_workflow(tmp_path, provider, "opus",
-                                             env={"STUB_LOG": "${STUB_LOG}", "MODE": "test"}))
-    keys = {"ANTHROPIC_API_KEY": "a-key", "OPENAI_API_KEY": "o-key", "GEMINI_API_KEY": "g-key",
-            "UNRELATED_SECRET": "s"}
+    run_id = operator.prepare(
+        _stub_workflow(tmp_path, provider, "opus", env={"STUB_LOG": "${STUB_LOG}", "MODE": "test"})
+    )
+    keys = {
+        "ANTHROPIC_API_KEY": "a-key",
+        "OPENAI_API_KEY": "o-key",
+        "GEMINI_API_KEY": "g-key",
+        "UNRELATED_SECRET": "s",
+    }
     env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": str(log), **keys}
     result = supervise(operator, run_id, env=env)
     assert result.returncode == 0, result.stderr
     record = json.loads(log.read_text())
-    assert record["argv"][:len(flags)] == flags
+    assert record["argv"][: len(flags)] == flags
     assert "# draft" in record["stdin"] and "## Write" in record["stdin"]
     agent_env = record["env"]
     assert agent_env["STRIATUM_TOKEN"].startswith("stm_")
@@ -180,8 +285,11 @@ def test_each_profile_passes_its_headless_flags_and_the_prompt(
     # The lane's env: a literal, and a reference filled from the supervisor's environment.
     assert agent_env["MODE"] == "test" and agent_env["STUB_LOG"] == str(log)
     # Only this provider's key reaches the agent; nothing unrelated does.
-    own = {"claude_code": "ANTHROPIC_API_KEY", "codex": "OPENAI_API_KEY",
-           "gemini": "GEMINI_API_KEY"}[provider]
+    own = {
+        "claude_code": "ANTHROPIC_API_KEY",
+        "codex": "OPENAI_API_KEY",
+        "gemini": "GEMINI_API_KEY",
+    }[provider]
     assert agent_env[own] == keys[own]
     assert not (set(keys) - {own}) & set(agent_env)
 
@@ -201,13 +309,13 @@ def test_an_agent_that_exits_0_without_its_outputs_has_failed(
     assert any("exited 0 but" in str(e["payload"].get("reason")) for e in why)
 
 
-def test_a_timeout_kills_the_agent_and_its_grandchild(operator: Operator,
-                                                      tmp_path: Path) -> None:
+def test_a_timeout_kills_the_agent_and_its_grandchild(operator: Operator, tmp_path: Path) -> None:
     pidfile = tmp_path / "grandchild.pid"
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
-    document["lanes"]["agent"].update(timeout_s=1, command=[
-        "sh", "-c", f"sleep 300 & echo $! > {pidfile}; wait"])
+    document["lanes"]["agent"].update(
+        timeout_s=1, command=["sh", "-c", f"sleep 300 & echo $! > {pidfile}; wait"]
+    )
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     supervise(operator, run_id, timeout=90)
@@ -223,8 +331,9 @@ def test_kill_9_of_an_agent_fails_the_attempt_and_it_is_retried(
     marker = tmp_path / "first-attempt-done"
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
-    script = (f"if [ -e {marker} ]; then echo ok > $STRIATUM_OUTPUT; "
-              f"else touch {marker}; kill -9 $$; fi")
+    script = (
+        f"if [ -e {marker} ]; then echo ok > $STRIATUM_OUTPUT; else touch {marker}; kill -9 $$; fi"
+    )
     document["lanes"]["agent"].update(max_attempts=2, command=["sh", "-c", script])
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
@@ -239,9 +348,14 @@ def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
 ) -> None:
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
-    document["lanes"]["agent"].update(max_attempts=2, command=[
-        "sh", "-c", "if [ -e $STRIATUM_OUTPUT.go ]; then echo ok > $STRIATUM_OUTPUT; "
-        "else sleep 300; fi"])
+    document["lanes"]["agent"].update(
+        max_attempts=2,
+        command=[
+            "sh",
+            "-c",
+            "if [ -e $STRIATUM_OUTPUT.go ]; then echo ok > $STRIATUM_OUTPUT; else sleep 300; fi",
+        ],
+    )
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     with background_supervisor(operator, run_id) as first:
@@ -266,10 +380,10 @@ def test_kill_9_of_the_supervisor_leaves_work_for_the_next_one(
 
 def test_run_start_launches_a_supervisor_and_walks_away(operator: Operator) -> None:
     operator.cli("adopt")
-    run_id = operator.cli("run", "prepare", "--workflow",
-                          str(example("review-flow")))["run_id"]
-    started = operator.daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id",
-                                  run_id, "--json")
+    run_id = operator.cli("run", "prepare", "--workflow", str(example("review-flow")))["run_id"]
+    started = operator.daemon.cli(
+        "--repo", str(operator.repo), "run", "start", "--run-id", run_id, "--json"
+    )
     assert started.returncode == 0, started.stderr
     assert json.loads(started.stdout)["state"] == "running"  # stdout stays pure JSON
     assert "supervisor started" in started.stderr
@@ -278,44 +392,72 @@ def test_run_start_launches_a_supervisor_and_walks_away(operator: Operator) -> N
         assert time.monotonic() < deadline, "the background supervisor never finished"
         time.sleep(0.2)
     assert (operator.repo / ".striatum" / f"supervisor-{run_id}.log").exists()
-    while subprocess.run(["pgrep", "-f", f"supervise --run-id {run_id}"], capture_output=True,
-                         check=False).returncode == 0:  # the supervisor leaves, no orphan
+    while (
+        subprocess.run(
+            ["pgrep", "-f", f"supervise --run-id {run_id}"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):  # the supervisor leaves, no orphan
         assert time.monotonic() < deadline + 30, "the background supervisor never exited"
         time.sleep(0.2)
 
 
-def test_send_delivers_a_message_to_a_running_agent(operator: Operator,
-                                                    tmp_path: Path) -> None:
+def test_send_delivers_a_message_to_a_running_agent(operator: Operator, tmp_path: Path) -> None:
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["lanes"]["agent"]["command"] = [
-        "sh", "-c", 'read line < "$STRIATUM_INPUT_FIFO"; echo "$line" > "$STRIATUM_OUTPUT"']
+        "sh",
+        "-c",
+        'read line < "$STRIATUM_INPUT_FIFO"; echo "$line" > "$STRIATUM_OUTPUT"',
+    ]
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     with background_supervisor(operator, run_id) as process:
-        wait_until(lambda: operator.daemon.cli(
-            "--repo", str(operator.repo), "send", "--run-id", run_id, "--job", "draft",
-            "--message", "hello agent").returncode == 0, "the message was never delivered")
+        wait_until(
+            lambda: (
+                operator.daemon.cli(
+                    "--repo",
+                    str(operator.repo),
+                    "send",
+                    "--run-id",
+                    run_id,
+                    "--job",
+                    "draft",
+                    "--message",
+                    "hello agent",
+                ).returncode
+                == 0
+            ),
+            "the message was never delivered",
+        )
         assert process.wait(30) == 0
     outputs = list((operator.repo / "docs" / "striatum").rglob("out.md"))
     assert [p.read_text().strip() for p in outputs] == ["hello agent"]
 
 
-def test_code_changes_are_committed_on_the_run_branch_and_land(operator: Operator,
-                                                               tmp_path: Path) -> None:
+def test_code_changes_are_committed_on_the_run_branch_and_land(
+    operator: Operator, tmp_path: Path
+) -> None:
     commit_file(operator.repo, "README.md", "user's file\n")
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]
     document["lanes"]["agent"]["command"] = [
-        "sh", "-c", 'mkdir -p src && echo "x = 1" > src/app.py && echo done > "$STRIATUM_OUTPUT"']
+        "sh",
+        "-c",
+        'mkdir -p src && echo "x = 1" > src/app.py && echo done > "$STRIATUM_OUTPUT"',
+    ]
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     assert supervise(operator, run_id).returncode == 0
     assert not (operator.repo / "src").exists()  # the user's working tree is untouched
     branch = f"striatum/{run_id}"
-    log = subprocess.run(["git", "-C", str(operator.repo), "log", "-1", "--format=%B", branch],
-                         capture_output=True, text=True, check=True).stdout
+    log = subprocess.run(
+        ["git", "-C", str(operator.repo), "log", "-1", "--format=%B", branch],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert f"Striatum-Run: {run_id}" in log and "Striatum-Job: draft" in log
     event_hash = log.split("Striatum-Event: ")[1].split()[0]
     events = operator.cli("why", "draft", "--run-id", run_id)["events"]
@@ -328,8 +470,9 @@ def test_code_changes_are_committed_on_the_run_branch_and_land(operator: Operato
     assert (operator.repo / "README.md").read_text() == "user's file\n"
 
 
-def test_the_supervisor_rides_out_a_daemon_killed_with_sigkill(operator: Operator,
-                                                               tmp_path: Path) -> None:
+def test_the_supervisor_rides_out_a_daemon_killed_with_sigkill(
+    operator: Operator, tmp_path: Path
+) -> None:
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["lanes"]["agent"]["command"] = ["sh", "-c", 'sleep 2; echo ok > "$STRIATUM_OUTPUT"']
@@ -346,7 +489,7 @@ def test_the_supervisor_rides_out_a_daemon_killed_with_sigkill(operator: Operato
         log = process.stderr.read()
     assert "retrying" in log  # it noticed the outage and waited it out
     after = operator.cli("why", run_id)["events"]
-    assert [e["row_hash"] for e in after[:len(before)]] == [e["row_hash"] for e in before]
+    assert [e["row_hash"] for e in after[: len(before)]] == [e["row_hash"] for e in before]
     assert status(operator, run_id)["run"]["state"] == "succeeded"
     assert operator.daemon.json("daemon", "doctor")["ok"]
 
@@ -359,8 +502,9 @@ def test_cancelling_the_run_kills_its_running_agents(operator: Operator, tmp_pat
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     with background_supervisor(operator, run_id) as process:
-        wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(),
-                   "the agent never started")
+        wait_until(
+            lambda: pidfile.exists() and pidfile.read_text().strip(), "the agent never started"
+        )
         operator.cli("run", "cancel", "--run-id", run_id)
         assert process.wait(30) == 5  # the run did not succeed
     assert not alive(int(pidfile.read_text()))
@@ -379,8 +523,9 @@ def test_one_supervisor_per_run(operator: Operator, tmp_path: Path) -> None:
         assert first.wait(30) == 0
 
 
-def _scoped_run(operator: Operator, tmp_path: Path, script: str,
-                forbidden: list[str] | None = None) -> str:
+def _scoped_run(
+    operator: Operator, tmp_path: Path, script: str, forbidden: list[str] | None = None
+) -> str:
     commit_file(operator.repo, "README.md", "x\n")
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
@@ -393,13 +538,17 @@ def _scoped_run(operator: Operator, tmp_path: Path, script: str,
 
 def _branch_files(operator: Operator, run_id: str) -> list[str]:
     return subprocess.run(
-        ["git", "-C", str(operator.repo), "show", "--name-only", "--format=",
-         f"striatum/{run_id}"], capture_output=True, text=True, check=True).stdout.split()
+        ["git", "-C", str(operator.repo), "show", "--name-only", "--format=", f"striatum/{run_id}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
 
 
 def test_a_job_commits_only_inside_its_scope(operator: Operator, tmp_path: Path) -> None:
-    run_id = _scoped_run(operator, tmp_path, 'mkdir -p src && echo a > src/a.py '
-                         '&& echo ok > "$STRIATUM_OUTPUT"')
+    run_id = _scoped_run(
+        operator, tmp_path, 'mkdir -p src && echo a > src/a.py && echo ok > "$STRIATUM_OUTPUT"'
+    )
     assert supervise(operator, run_id).returncode == 0
     assert _branch_files(operator, run_id) == ["src/a.py"]
 
@@ -409,42 +558,56 @@ def test_an_edit_outside_the_write_scope_fails_the_attempt_loudly(
 ) -> None:
     """Never silently dropped: the attempt fails naming the path, and the edit is thrown
     away (no later job of the run finds it in the worktree)."""
-    run_id = _scoped_run(operator, tmp_path, 'mkdir -p src .github && echo a > src/a.py '
-                         '&& echo evil > .github/x.yml && echo ok > "$STRIATUM_OUTPUT"')
+    run_id = _scoped_run(
+        operator,
+        tmp_path,
+        "mkdir -p src .github && echo a > src/a.py "
+        '&& echo evil > .github/x.yml && echo ok > "$STRIATUM_OUTPUT"',
+    )
     supervise(operator, run_id)
     final = status(operator, run_id)
     assert final["jobs"][0]["state"] == "failed"
     (blocker,) = final["open_blockers"]
     assert ".github/x.yml outside its write scope" in blocker["reason"]
     assert "discarded" in blocker["reason"]
-    worktree = (operator.daemon.base / "home" / "worktrees" / final["run"]["repo_id"]
-                / run_id)
+    worktree = operator.daemon.base / "home" / "worktrees" / final["run"]["repo_id"] / run_id
     assert not (worktree / ".github").exists() and not (worktree / "src" / "a.py").exists()
-    tips = [subprocess.run(["git", "-C", str(operator.repo), "rev-parse", ref],
-                           capture_output=True, text=True, check=True).stdout
-            for ref in ("HEAD", f"striatum/{run_id}")]
+    tips = [
+        subprocess.run(
+            ["git", "-C", str(operator.repo), "rev-parse", ref],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for ref in ("HEAD", f"striatum/{run_id}")
+    ]
     assert tips[0] == tips[1]  # nothing was committed on the run's branch
 
 
 def test_an_edit_of_a_forbidden_path_fails_even_inside_the_scope(
     operator: Operator, tmp_path: Path
 ) -> None:
-    run_id = _scoped_run(operator, tmp_path, 'mkdir -p src/vendor && echo a > src/vendor/x.py '
-                         '&& echo ok > "$STRIATUM_OUTPUT"', forbidden=["src/vendor"])
+    run_id = _scoped_run(
+        operator,
+        tmp_path,
+        'mkdir -p src/vendor && echo a > src/vendor/x.py && echo ok > "$STRIATUM_OUTPUT"',
+        forbidden=["src/vendor"],
+    )
     supervise(operator, run_id)
     final = status(operator, run_id)
     (blocker,) = final["open_blockers"]
     assert "forbidden path(s) src/vendor/x.py" in blocker["reason"]
 
 
-def test_an_agent_cannot_switch_to_the_principal_token(operator: Operator,
-                                                       tmp_path: Path) -> None:
+def test_an_agent_cannot_switch_to_the_principal_token(operator: Operator, tmp_path: Path) -> None:
     marker = tmp_path / "whoami.txt"
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
-    document["lanes"]["agent"]["command"] = ["sh", "-c",
-        f'{BIN}/striatum --as principal whoami > {marker} 2>&1; '
-        'echo ok > "$STRIATUM_OUTPUT"']
+    document["lanes"]["agent"]["command"] = [
+        "sh",
+        "-c",
+        f'{BIN}/striatum --as principal whoami > {marker} 2>&1; echo ok > "$STRIATUM_OUTPUT"',
+    ]
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     assert supervise(operator, run_id).returncode == 0
@@ -478,13 +641,23 @@ exit {code}
 """
 
 
-@pytest.mark.parametrize(("body", "code", "said"), [
-    ('{"type": "result", "subtype": "success", "is_error": true, '
-     '"result": "API Error: 401 invalid x-api-key"}', 1, "API Error: 401 invalid x-api-key"),
-    ('{"type": "result", "subtype": "success", "is_error": false, "result": "done", '
-     '"permission_denials": [{"tool_name": "Bash", "tool_use_id": "t1"}]}', 0,
-     "refused permission for Bash"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "said"),
+    [
+        (
+            '{"type": "result", "subtype": "success", "is_error": true, '
+            '"result": "API Error: 401 invalid x-api-key"}',
+            1,
+            "API Error: 401 invalid x-api-key",
+        ),
+        (
+            '{"type": "result", "subtype": "success", "is_error": false, "result": "done", '
+            '"permission_denials": [{"tool_name": "Bash", "tool_use_id": "t1"}]}',
+            0,
+            "refused permission for Bash",
+        ),
+    ],
+)
 def test_the_cli_error_in_its_json_output_is_quoted_with_the_log_that_holds_it(
     operator: Operator, tmp_path: Path, body: str, code: int, said: str
 ) -> None:
@@ -499,18 +672,22 @@ def test_the_cli_error_in_its_json_output_is_quoted_with_the_log_that_holds_it(
     assert "stdout.log" in blocker["reason"] and "stderr.log" not in blocker["reason"]
 
 
-def test_a_failed_attempt_leaves_no_stray_edit_for_the_next_job(operator: Operator,
-                                                               tmp_path: Path) -> None:
+def test_a_failed_attempt_leaves_no_stray_edit_for_the_next_job(
+    operator: Operator, tmp_path: Path
+) -> None:
     """Outside-scope edits are reverted whatever the outcome: an agent that exits 1 after
     scribbling outside its scope does not get the next attempt blamed for it."""
-    run_id = _scoped_run(operator, tmp_path, 'echo x > outside.txt; '
-                         'if [ "$STRIATUM_ATTEMPT" = 1 ]; then exit 1; fi; '
-                         'rm -f outside.txt; echo ok > "$STRIATUM_OUTPUT"')
+    run_id = _scoped_run(
+        operator,
+        tmp_path,
+        "echo x > outside.txt; "
+        'if [ "$STRIATUM_ATTEMPT" = 1 ]; then exit 1; fi; '
+        'rm -f outside.txt; echo ok > "$STRIATUM_OUTPUT"',
+    )
     document = status(operator, run_id)
     supervise(operator, run_id)
     final = status(operator, run_id)
-    worktree = (operator.daemon.base / "home" / "worktrees" / document["run"]["repo_id"]
-                / run_id)
+    worktree = operator.daemon.base / "home" / "worktrees" / document["run"]["repo_id"] / run_id
     assert not (worktree / "outside.txt").exists()
     assert final["jobs"][0]["state"] == "failed"  # max_attempts 1: the first attempt's end
     (blocker,) = final["open_blockers"]

@@ -33,8 +33,10 @@ def test_two_daemons_share_tokens_and_one_audit_chain(
     doctor = first.json("daemon", "doctor")
     assert doctor["ok"], doctor
     audit = next(c for c in doctor["chains"] if c["chain"] == "audit")
-    actors = {row["actor"] for row in first.json("--as", "principal", "audit", "list",
-                                                 "--limit", "30")["rows"]}
+    actors = {
+        row["actor"]
+        for row in first.json("--as", "principal", "audit", "list", "--limit", "30")["rows"]
+    }
     assert audit["rows"] >= 20
     assert first.token("operator") != second.token("operator")
     assert len(actors) >= 2

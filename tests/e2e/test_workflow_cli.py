@@ -19,8 +19,9 @@ def test_init_writes_a_starter_that_validates(tmp_path: Path, style: str) -> Non
     made = run(["striatum", "workflow", "init", "--style", style, str(target)], tmp_path)
     assert made.returncode == 0, made.stderr
     assert "next:" in made.stdout
-    checked = run(["striatum", "workflow", "validate", "--json", str(target / "workflow.json")],
-                  tmp_path)
+    checked = run(
+        ["striatum", "workflow", "validate", "--json", str(target / "workflow.json")], tmp_path
+    )
     assert checked.returncode == 0, checked.stdout
     assert json.loads(checked.stdout)["ok"] is True
     assert not (tmp_path / "home").exists()  # no daemon, no database was touched
@@ -34,13 +35,31 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
 
 def test_a_command_starter_runs_its_scripted_agent(tmp_path: Path) -> None:
     target = tmp_path / "wf"
-    assert run(["striatum", "workflow", "init", "--style", "code-change", "--command",
-                str(target)], tmp_path).returncode == 0
+    assert (
+        run(
+            ["striatum", "workflow", "init", "--style", "code-change", "--command", str(target)],
+            tmp_path,
+        ).returncode
+        == 0
+    )
     out = tmp_path / "review.md"
-    subprocess.run(["python3", str(target / "agents" / "scripted_agent.py"), "--job",
-                    "code-review", "--attempt", "1", "--prompt",
-                    str(target / "prompts" / "code-review.md"), "--out", str(out), "--plan",
-                    str(target / "scripted-plan.json")], check=True)
+    subprocess.run(
+        [
+            "python3",
+            str(target / "agents" / "scripted_agent.py"),
+            "--job",
+            "code-review",
+            "--attempt",
+            "1",
+            "--prompt",
+            str(target / "prompts" / "code-review.md"),
+            "--out",
+            str(out),
+            "--plan",
+            str(target / "scripted-plan.json"),
+        ],
+        check=True,
+    )
     assert "verdict: needs_revision" in out.read_text()
 
 
@@ -63,10 +82,11 @@ def test_validate_reports_every_error_with_its_path_and_exit_3(tmp_path: Path) -
 def test_graph_prints_text_and_mermaid(tmp_path: Path) -> None:
     example = Path(__file__).parents[2] / "examples" / "code-change-flow" / "workflow.json"
     text = run(["striatum", "workflow", "graph", str(example)], tmp_path)
-    assert "revision route: code-review --needs_revision--> change (max 2, then escalate)" \
+    assert (
+        "revision route: code-review --needs_revision--> change (max 2, then escalate)"
         in text.stdout
-    mermaid = run(["striatum", "workflow", "graph", "--format", "mermaid", str(example)],
-                  tmp_path)
+    )
+    mermaid = run(["striatum", "workflow", "graph", "--format", "mermaid", str(example)], tmp_path)
     assert mermaid.stdout.startswith("flowchart LR")
 
 

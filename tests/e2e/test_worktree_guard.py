@@ -14,8 +14,9 @@ GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        [*GIT, "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def repo_with(tmp_path: Path, files: dict[str, str]) -> Path:

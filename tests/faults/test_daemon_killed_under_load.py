@@ -42,8 +42,11 @@ class Toggler(threading.Thread):
                 for n in range(REQUESTS // CLIENTS):
                     request_id = f"{self.run_id}/{n}"
                     method = "run.pause" if n % 2 == 0 else "run.resume"
-                    sock.sendall(envelope.request_frame(request_id, method,
-                                                        {"run_id": self.run_id}, self.token))
+                    sock.sendall(
+                        envelope.request_frame(
+                            request_id, method, {"run_id": self.run_id}, self.token
+                        )
+                    )
                     line = reader.readline()
                     if not line:
                         return  # the daemon died: this request is unacknowledged
@@ -87,20 +90,26 @@ def check_after_restart(daemon: DaemonUnderTest, clients: list[Toggler]) -> None
     daemon.start()
     assert daemon.database is not None
     with psycopg.connect(daemon.database.admin_conninfo) as conn:
-        audited: dict[str, bool] = dict(conn.execute(
-            "SELECT request_id, ok FROM striatumd.audit_log WHERE method IN "
-            "('run.pause', 'run.resume')").fetchall())
+        audited: dict[str, bool] = dict(
+            conn.execute(
+                "SELECT request_id, ok FROM striatumd.audit_log WHERE method IN "
+                "('run.pause', 'run.resume')"
+            ).fetchall()
+        )
         for client in clients:
             # Every acknowledged request committed (with its audit row).
             assert all(audited.get(r) is True for r in client.acked), client.run_id
             toggles = conn.execute(
                 "SELECT type FROM striatumd.events WHERE run_id = %s AND type IN "
-                "('run.paused', 'run.resumed') ORDER BY seq", (client.run_id,)).fetchall()
+                "('run.paused', 'run.resumed') ORDER BY seq",
+                (client.run_id,),
+            ).fetchall()
             committed = [r for r in audited if r.startswith(f"{client.run_id}/")]
             # Nothing half-written: each committed request is one event, no event without one.
             assert len(toggles) == len(committed) >= len(client.acked)
-            state = conn.execute("SELECT state FROM striatumd.runs WHERE run_id = %s",
-                                 (client.run_id,)).fetchone()
+            state = conn.execute(
+                "SELECT state FROM striatumd.runs WHERE run_id = %s", (client.run_id,)
+            ).fetchone()
             last = toggles[-1][0] if toggles else "run.resumed"
             assert state == ("paused" if last == "run.paused" else "running",)
     report = daemon.json("daemon", "doctor")
@@ -108,7 +117,8 @@ def check_after_restart(daemon: DaemonUnderTest, clients: list[Toggler]) -> None
 
 
 def test_kill_9_under_eight_writers_keeps_every_acknowledged_write(
-        daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     runs = prepare_runs(daemon, new_repo(tmp_path))
     clients = kill_mid_load(daemon, runs)
     assert REQUESTS * 0.4 <= sum(len(c.acked) for c in clients) < REQUESTS  # killed mid-load

@@ -43,14 +43,34 @@ def gated_workflow(tmp_path: Path, gate: Path) -> Path:
     script = f'while [ ! -e {gate} ]; do sleep 0.1; done; echo done > "$STRIATUM_OUTPUT"'
     folder = tmp_path / "wf"
     folder.mkdir()
-    jobs = [{"id": name, "kind": "task", "lane": "agent", "depends_on": after,
-             "artifacts": [{"path": f"docs/striatum/{name}.md"}]}
-            for name, after in (("one", []), ("two", ["one"]), ("three", ["two"]))]
-    (folder / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "gated", "name": "Gated",
-        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
-                            "timeout_s": 300, "max_attempts": 3}},
-        "jobs": jobs}))
+    jobs = [
+        {
+            "id": name,
+            "kind": "task",
+            "lane": "agent",
+            "depends_on": after,
+            "artifacts": [{"path": f"docs/striatum/{name}.md"}],
+        }
+        for name, after in (("one", []), ("two", ["one"]), ("three", ["two"]))
+    ]
+    (folder / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "gated",
+                "name": "Gated",
+                "lanes": {
+                    "agent": {
+                        "provider": "command",
+                        "command": ["sh", "-c", script],
+                        "timeout_s": 300,
+                        "max_attempts": 3,
+                    }
+                },
+                "jobs": jobs,
+            }
+        )
+    )
     return folder / "workflow.json"
 
 
@@ -59,17 +79,23 @@ def run_state(daemon: DaemonUnderTest, run_id: str) -> dict[str, Any] | None:
     return json.loads(result.stdout) if result.returncode == 0 else None
 
 
-def test_a_database_restart_mid_run(own_server: servers.PgServer,
-                                    lone_daemon: DaemonUnderTest, tmp_path: Path) -> None:
+def test_a_database_restart_mid_run(
+    own_server: servers.PgServer, lone_daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     gate = tmp_path / "go"
     operator = Operator(daemon=lone_daemon, repo=new_repo(tmp_path))
     operator.cli("adopt")
-    run_id = operator.cli("run", "prepare", "--workflow",
-                          str(gated_workflow(tmp_path, gate)))["run_id"]
+    run_id = operator.cli("run", "prepare", "--workflow", str(gated_workflow(tmp_path, gate)))[
+        "run_id"
+    ]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
-    supervisor = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                                  env=lone_daemon.env, cwd=operator.repo,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    supervisor = subprocess.Popen(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id],
+        env=lone_daemon.env,
+        cwd=operator.repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until(lambda: (run_state(lone_daemon, run_id) or {}).get("leases"), "no lease")
         own_server.cluster.stop()
@@ -82,17 +108,34 @@ def test_a_database_restart_mid_run(own_server: servers.PgServer,
         wait_until(lambda: run_state(lone_daemon, run_id) is not None, "no answer after restart")
         cursor = lone_daemon.json("events", "wait", "--run-id", run_id, "--timeout-s", "1")
         waiter = subprocess.Popen(  # a live view waiting when the next event commits
-            [str(BIN / "striatum"), "events", "wait", "--run-id", run_id, "--after-seq",
-             str(cursor["last_seq"]), "--timeout-s", "30", "--json"], env=lone_daemon.env,
-            stdout=subprocess.PIPE, text=True)
+            [
+                str(BIN / "striatum"),
+                "events",
+                "wait",
+                "--run-id",
+                run_id,
+                "--after-seq",
+                str(cursor["last_seq"]),
+                "--timeout-s",
+                "30",
+                "--json",
+            ],
+            env=lone_daemon.env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1)
         woken = time.monotonic()
         gate.touch()
         out, _ = waiter.communicate(timeout=60)
         assert json.loads(out)["events"], "the live feed did not come back after the restart"
         assert time.monotonic() - woken < 25  # woken by NOTIFY, not by its own timeout
-        wait_until(lambda: (run_state(lone_daemon, run_id) or {"run": {}})["run"].get("state")
-                 == "succeeded", "the run did not complete after the restart")
+        wait_until(
+            lambda: (
+                (run_state(lone_daemon, run_id) or {"run": {}})["run"].get("state") == "succeeded"
+            ),
+            "the run did not complete after the restart",
+        )
         assert supervisor.wait(60) == 0
     finally:
         if supervisor.poll() is None:

@@ -33,11 +33,17 @@ def test_a_killed_appender_releases_the_head_and_leaves_no_half_row(
 ) -> None:
     register_repo(runtime)
     append_events(runtime, "r1", 3)
-    spec = json.dumps({"admin_conninfo": database.admin_conninfo,
-                       "runtime_conninfo": database.runtime_conninfo,
-                       "runtime_set_role": database.runtime_set_role, "label": "fault"})
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_HEAD, spec],
-                              stdout=subprocess.PIPE, text=True)
+    spec = json.dumps(
+        {
+            "admin_conninfo": database.admin_conninfo,
+            "runtime_conninfo": database.runtime_conninfo,
+            "runtime_set_role": database.runtime_set_role,
+            "label": "fault",
+        }
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_HEAD, spec], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     done = threading.Event()
 

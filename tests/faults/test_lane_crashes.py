@@ -25,13 +25,33 @@ def hanging_workflow(tmp_path: Path, gate: Path) -> Path:
     script = f'if [ -e {gate} ]; then echo done > "$STRIATUM_OUTPUT"; else sleep 300; fi'
     folder = tmp_path / "wf"
     folder.mkdir()
-    (folder / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "crash", "name": "Crash",
-        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
-                            "timeout_s": 600, "max_attempts": 3, "max_concurrency": 2}},
-        "jobs": [{"id": name, "kind": "task", "lane": "agent",
-                  "artifacts": [{"path": f"docs/striatum/{name}.md"}]}
-                 for name in ("left", "right")]}))
+    (folder / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "crash",
+                "name": "Crash",
+                "lanes": {
+                    "agent": {
+                        "provider": "command",
+                        "command": ["sh", "-c", script],
+                        "timeout_s": 600,
+                        "max_attempts": 3,
+                        "max_concurrency": 2,
+                    }
+                },
+                "jobs": [
+                    {
+                        "id": name,
+                        "kind": "task",
+                        "lane": "agent",
+                        "artifacts": [{"path": f"docs/striatum/{name}.md"}],
+                    }
+                    for name in ("left", "right")
+                ],
+            }
+        )
+    )
     return folder / "workflow.json"
 
 
@@ -58,29 +78,41 @@ def processes_of(run_id: str) -> list[tuple[int, str]]:
 
 
 def agent_pids(repo: Path) -> list[int]:
-    return [int(p.read_text()) for p in sorted(
-        (repo / ".striatum").glob("runs/*/*/attempt-*/agent.pid"))]
+    return [
+        int(p.read_text())
+        for p in sorted((repo / ".striatum").glob("runs/*/*/attempt-*/agent.pid"))
+    ]
 
 
 def watchdog_of(run_id: str) -> int:
-    [pid] = [pid for pid, _ in processes_of(run_id)
-             if b"striatum.lanes.watchdog" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    [pid] = [
+        pid
+        for pid, _ in processes_of(run_id)
+        if b"striatum.lanes.watchdog" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
     return pid
 
 
-@pytest.mark.parametrize("watchdog_killed", [False, True],
-                         ids=["watchdog-kills-orphans", "restart-kills-orphans"])
-def test_kill_9_of_an_agent_and_its_supervisor(daemon: DaemonUnderTest, tmp_path: Path,
-                                               watchdog_killed: bool) -> None:
+@pytest.mark.parametrize(
+    "watchdog_killed", [False, True], ids=["watchdog-kills-orphans", "restart-kills-orphans"]
+)
+def test_kill_9_of_an_agent_and_its_supervisor(
+    daemon: DaemonUnderTest, tmp_path: Path, watchdog_killed: bool
+) -> None:
     gate = tmp_path / "go"
     operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
     operator.cli("adopt")
-    run_id = operator.cli("run", "prepare", "--workflow",
-                          str(hanging_workflow(tmp_path, gate)))["run_id"]
+    run_id = operator.cli("run", "prepare", "--workflow", str(hanging_workflow(tmp_path, gate)))[
+        "run_id"
+    ]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
-    supervisor = subprocess.Popen([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                                  env=daemon.env, cwd=operator.repo,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    supervisor = subprocess.Popen(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id],
+        env=daemon.env,
+        cwd=operator.repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_until(lambda: len(status(operator, run_id)["leases"]) == 2, "both jobs leased")
     wait_until(lambda: len(agent_pids(operator.repo)) == 2, "both agents started")
     agents = agent_pids(operator.repo)
@@ -99,15 +131,23 @@ def test_kill_9_of_an_agent_and_its_supervisor(daemon: DaemonUnderTest, tmp_path
     # The daemon's own sweep (every few seconds) expires them: nobody calls recovery here.
     wait_until(lambda: not status(operator, run_id)["leases"], "the leases never expired")
     gate.touch()
-    rerun = subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id],
-                           env=daemon.env, cwd=operator.repo, capture_output=True, text=True,
-                           timeout=120, check=False)
+    rerun = subprocess.run(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id],
+        env=daemon.env,
+        cwd=operator.repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert rerun.returncode == 0, rerun.stderr
     final = status(operator, run_id)
     assert final["run"]["state"] == "succeeded"
-    assert sorted((j["job_id"], j["attempt"]) for j in final["jobs"]) == [
-        ("left", 2), ("right", 2)]
-    expired = [e for e in operator.cli("why", run_id)["events"]
-               if e["type"] == "lease.ended" and '"expired"' in json.dumps(e)]
+    assert sorted((j["job_id"], j["attempt"]) for j in final["jobs"]) == [("left", 2), ("right", 2)]
+    expired = [
+        e
+        for e in operator.cli("why", run_id)["events"]
+        if e["type"] == "lease.ended" and '"expired"' in json.dumps(e)
+    ]
     assert len(expired) == 2
     assert processes_of(run_id) == []  # no agent, supervisor or zombie left

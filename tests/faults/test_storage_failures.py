@@ -29,8 +29,12 @@ def cramped_repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tup
     target = repo / "docs" / "striatum"
     target.mkdir(parents=True)
     options = "size=16k" if request.param == "disk-full" else "ro,size=16k"
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
-                             capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs CAP_SYS_ADMIN): {mounted.stderr}")
     try:
@@ -43,26 +47,53 @@ def big_output_workflow(tmp_path: Path) -> Path:
     folder = tmp_path / "wf"
     folder.mkdir()
     script = f'head -c {BIG} /dev/zero | tr "\\0" x > "$STRIATUM_OUTPUT"'
-    (folder / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "big", "name": "Big",
-        "lanes": {"agent": {"provider": "command", "command": ["sh", "-c", script],
-                            "timeout_s": 60, "max_attempts": 1}},
-        "jobs": [{"id": "draft", "kind": "task", "lane": "agent",
-                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+    (folder / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "big",
+                "name": "Big",
+                "lanes": {
+                    "agent": {
+                        "provider": "command",
+                        "command": ["sh", "-c", script],
+                        "timeout_s": 60,
+                        "max_attempts": 1,
+                    }
+                },
+                "jobs": [
+                    {
+                        "id": "draft",
+                        "kind": "task",
+                        "lane": "agent",
+                        "artifacts": [{"path": "docs/striatum/out.md"}],
+                    }
+                ],
+            }
+        )
+    )
     return folder / "workflow.json"
 
 
 def test_publishing_into_a_full_or_read_only_repo_fails_cleanly(
-        daemon: DaemonUnderTest, tmp_path: Path, cramped_repo: tuple[Path, str]) -> None:
+    daemon: DaemonUnderTest, tmp_path: Path, cramped_repo: tuple[Path, str]
+) -> None:
     repo, kind = cramped_repo
     operator = Operator(daemon=daemon, repo=repo)
     operator.cli("adopt")
-    run_id = operator.cli("run", "prepare", "--workflow",
-                          str(big_output_workflow(tmp_path)))["run_id"]
+    run_id = operator.cli("run", "prepare", "--workflow", str(big_output_workflow(tmp_path)))[
+        "run_id"
+    ]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
-    result = subprocess.run([str(BIN / "striatum"), "supervise", "--run-id", run_id,
-                             "--until-blocked"], env=daemon.env, cwd=repo,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(BIN / "striatum"), "supervise", "--run-id", run_id, "--until-blocked"],
+        env=daemon.env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "Traceback" not in result.stderr
     status = operator.cli("status", "--run-id", run_id)
     assert status["jobs"][0]["state"] != "succeeded"

@@ -35,13 +35,32 @@ def pair(embedded_server: PgServer) -> Iterator[tuple[DaemonUnderTest, DaemonUnd
 def wide_workflow(tmp_path: Path) -> Path:
     folder = tmp_path / "wf"
     folder.mkdir()
-    (folder / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "wide", "name": "Wide",
-        "lanes": {"agent": {"provider": "command", "max_concurrency": 8, "timeout_s": 60,
-                            "command": ["sh", "-c", 'echo supervised > "$STRIATUM_OUTPUT"']}},
-        "jobs": [{"id": f"j{n:03d}", "kind": "task", "lane": "agent",
-                  "artifacts": [{"path": f"docs/striatum/j{n:03d}.md"}]}
-                 for n in range(JOBS)]}))
+    (folder / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "wide",
+                "name": "Wide",
+                "lanes": {
+                    "agent": {
+                        "provider": "command",
+                        "max_concurrency": 8,
+                        "timeout_s": 60,
+                        "command": ["sh", "-c", 'echo supervised > "$STRIATUM_OUTPUT"'],
+                    }
+                },
+                "jobs": [
+                    {
+                        "id": f"j{n:03d}",
+                        "kind": "task",
+                        "lane": "agent",
+                        "artifacts": [{"path": f"docs/striatum/j{n:03d}.md"}],
+                    }
+                    for n in range(JOBS)
+                ],
+            }
+        )
+    )
     return folder / "workflow.json"
 
 
@@ -55,8 +74,7 @@ class Claimer(threading.Thread):
         self.failure: BaseException | None = None
 
     def call(self, sock: Any, reader: Any, method: str, **params: Any) -> Any:
-        sock.sendall(envelope.request_frame(method, method, params,
-                                            self.daemon_.token("operator")))
+        sock.sendall(envelope.request_frame(method, method, params, self.daemon_.token("operator")))
         return envelope.parse_response(reader.readline())
 
     def run(self) -> None:
@@ -64,11 +82,11 @@ class Claimer(threading.Thread):
             with socket.socket(socket.AF_UNIX) as sock:
                 sock.connect(str(self.daemon_.socket))
                 reader = sock.makefile("rb")
-                session = self.call(sock, reader, "register-session",
-                                    role="operator")["session_id"]
+                session = self.call(sock, reader, "register-session", role="operator")["session_id"]
                 while True:
-                    packet = self.call(sock, reader, "claim-next", session=session,
-                                       run_id=self.run_id)
+                    packet = self.call(
+                        sock, reader, "claim-next", session=session, run_id=self.run_id
+                    )
                     if not packet["claimed"]:
                         state = self.call(sock, reader, "status", run_id=self.run_id)
                         if state["run"]["state"] != "running":
@@ -85,7 +103,8 @@ class Claimer(threading.Thread):
 
 
 def test_two_daemons_and_two_workers_race_for_500_jobs(
-        pair: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path) -> None:
+    pair: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
     first, second = pair
     operator = Operator(daemon=first, repo=new_repo(tmp_path))
     operator.cli("adopt")
@@ -100,16 +119,23 @@ def test_two_daemons_and_two_workers_race_for_500_jobs(
     assert 0 < len(claimer.done) < JOBS  # both racers really took work
     assert first.database is not None
     with psycopg.connect(first.database.admin_conninfo) as conn:
-        ended: dict[str, int] = dict(conn.execute(
-            "SELECT job_id, count(*) FROM striatumd.events WHERE run_id = %s "
-            "AND type = 'job.succeeded' GROUP BY job_id", (run_id,)).fetchall())
+        ended: dict[str, int] = dict(
+            conn.execute(
+                "SELECT job_id, count(*) FROM striatumd.events WHERE run_id = %s "
+                "AND type = 'job.succeeded' GROUP BY job_id",
+                (run_id,),
+            ).fetchall()
+        )
         overlaps = conn.execute(
             "SELECT a.job_id FROM striatumd.leases a JOIN striatumd.leases b "
             "ON a.run_id = b.run_id AND a.job_id = b.job_id AND a.lease_id < b.lease_id "
             "AND tstzrange(a.acquired_at, a.ended_at) && tstzrange(b.acquired_at, b.ended_at) "
-            "WHERE a.run_id = %s", (run_id,)).fetchall()
-        leases = conn.execute("SELECT count(*) FROM striatumd.leases WHERE run_id = %s",
-                              (run_id,)).fetchone()
+            "WHERE a.run_id = %s",
+            (run_id,),
+        ).fetchall()
+        leases = conn.execute(
+            "SELECT count(*) FROM striatumd.leases WHERE run_id = %s", (run_id,)
+        ).fetchone()
     assert len(ended) == JOBS and set(ended.values()) == {1}  # every job ended once
     assert overlaps == []  # never two live leases on one job
     assert leases == (JOBS,)  # nothing was claimed twice, not even one after another

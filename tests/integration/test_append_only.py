@@ -18,15 +18,19 @@ def _seed(runtime: db.Conn) -> None:
     append_audits(runtime, 2)
     runtime.execute(
         "INSERT INTO striatumd.artifacts (artifact_id, repo_id, path, kind, sha256, size_bytes) "
-        "VALUES ('a1', 'r1', 'docs/x.md', 'finding', repeat('a', 64), 1)")
+        "VALUES ('a1', 'r1', 'docs/x.md', 'finding', repeat('a', 64), 1)"
+    )
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
-@pytest.mark.parametrize("statement", [
-    "UPDATE striatumd.{table} SET {column} = {column}",
-    "DELETE FROM striatumd.{table}",
-    "TRUNCATE striatumd.{table}",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE striatumd.{table} SET {column} = {column}",
+        "DELETE FROM striatumd.{table}",
+        "TRUNCATE striatumd.{table}",
+    ],
+)
 def test_runtime_role_cannot_change_or_remove_append_only_rows(
     runtime: db.Conn, table: str, statement: str
 ) -> None:
@@ -42,20 +46,26 @@ def test_triggers_refuse_changes_even_for_a_superuser(
 ) -> None:
     _seed(runtime)
     column = "kind" if table == "artifacts" else "seq"
-    for statement in (f"UPDATE striatumd.{table} SET {column} = {column}",
-                      f"DELETE FROM striatumd.{table}", f"TRUNCATE striatumd.{table} CASCADE"):
+    for statement in (
+        f"UPDATE striatumd.{table} SET {column} = {column}",
+        f"DELETE FROM striatumd.{table}",
+        f"TRUNCATE striatumd.{table} CASCADE",
+    ):
         with pytest.raises(errors.PermissionDenied, match="append-only"):
             db.execute(admin, statement)
 
 
-@pytest.mark.parametrize("statement", [
-    "ALTER TABLE striatumd.events DISABLE TRIGGER events_append_only",
-    "ALTER TABLE striatumd.events ADD COLUMN sneaky text",
-    "DROP TRIGGER events_append_only ON striatumd.events",
-    "CREATE TABLE striatumd.mine (x int)",
-    "CREATE OR REPLACE FUNCTION striatumd.refuse_change() RETURNS trigger "
-    "LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ALTER TABLE striatumd.events DISABLE TRIGGER events_append_only",
+        "ALTER TABLE striatumd.events ADD COLUMN sneaky text",
+        "DROP TRIGGER events_append_only ON striatumd.events",
+        "CREATE TABLE striatumd.mine (x int)",
+        "CREATE OR REPLACE FUNCTION striatumd.refuse_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
+    ],
+)
 def test_runtime_role_cannot_alter_the_schema_or_its_guards(
     runtime: db.Conn, statement: str
 ) -> None:
@@ -75,5 +85,4 @@ def test_a_freshly_migrated_database_has_no_privilege_problems(admin: db.Conn) -
 
 def test_a_granted_update_on_events_is_reported(admin: db.Conn) -> None:
     db.execute(admin, "GRANT UPDATE ON striatumd.events TO striatumd_runtime")
-    assert privileges.problems(admin) == [
-        "runtime role can UPDATE append-only table events"]
+    assert privileges.problems(admin) == ["runtime role can UPDATE append-only table events"]

@@ -46,8 +46,12 @@ def test_eight_concurrent_writers_append_1000_events_without_a_fork(
     assert len({r.row_hash for r in rows}) == len(rows)
     payloads = sorted(r.columns["payload"]["n"] for r in rows if r.columns)
     assert payloads == list(range(WRITERS * PER_WRITER))
-    report = chain.verify_rows(chains.event_chain(repo_id), rows,
-                               chains.read_head(runtime, chains.event_chain(repo_id)), deep=True)
+    report = chain.verify_rows(
+        chains.event_chain(repo_id),
+        rows,
+        chains.read_head(runtime, chains.event_chain(repo_id)),
+        deep=True,
+    )
     assert report.ok, report.first_break
 
 
@@ -55,8 +59,12 @@ def test_eight_concurrent_requests_append_a_gapless_audit_chain(
     database: db.Database, runtime: db.Conn
 ) -> None:
     assert _race(database, "audit", "") == []
-    report = chain.verify_rows(chains.AUDIT_CHAIN, chains.scan_rows(runtime, chains.AUDIT_CHAIN),
-                               chains.read_head(runtime, chains.AUDIT_CHAIN), deep=True)
+    report = chain.verify_rows(
+        chains.AUDIT_CHAIN,
+        chains.scan_rows(runtime, chains.AUDIT_CHAIN),
+        chains.read_head(runtime, chains.AUDIT_CHAIN),
+        deep=True,
+    )
     assert report.ok and report.rows == WRITERS * PER_WRITER
 
 

@@ -51,8 +51,12 @@ def test_doctor_is_green_on_a_sound_database(database: db.Database, seeded: db.C
 def test_one_changed_byte_of_an_event_payload_is_named(
     database: db.Database, seeded: db.Conn, admin: db.Conn
 ) -> None:
-    _as_attacker(admin, "events", "UPDATE striatumd.events SET payload = "
-                 "jsonb_set(payload, '{note}', '\"ko\"') WHERE seq = 4")
+    _as_attacker(
+        admin,
+        "events",
+        "UPDATE striatumd.events SET payload = "
+        "jsonb_set(payload, '{note}', '\"ko\"') WHERE seq = 4",
+    )
     report = doctor.run(database, apply_migrations=False)
     assert report.exit_code == INTEGRITY
     assert _break(report, "repo:r1") == (4, "column 'payload' differs from the hashed record")
@@ -61,8 +65,12 @@ def test_one_changed_byte_of_an_event_payload_is_named(
 def test_one_changed_byte_of_the_hashed_bytes_is_named(
     database: db.Database, seeded: db.Conn, admin: db.Conn
 ) -> None:
-    _as_attacker(admin, "events", "UPDATE striatumd.events SET canonical = "
-                 "overlay(canonical placing 'X'::bytea from 12 for 1) WHERE seq = 6")
+    _as_attacker(
+        admin,
+        "events",
+        "UPDATE striatumd.events SET canonical = "
+        "overlay(canonical placing 'X'::bytea from 12 for 1) WHERE seq = 6",
+    )
     report = doctor.run(database, apply_migrations=False, deep=False)
     assert report.exit_code == INTEGRITY
     assert _break(report, "repo:r1")[0] == 6
@@ -71,8 +79,9 @@ def test_one_changed_byte_of_the_hashed_bytes_is_named(
 def test_one_changed_audit_row_is_named(
     database: db.Database, seeded: db.Conn, admin: db.Conn
 ) -> None:
-    _as_attacker(admin, "audit_log", "UPDATE striatumd.audit_log SET method = 'token.create' "
-                 "WHERE seq = 7")
+    _as_attacker(
+        admin, "audit_log", "UPDATE striatumd.audit_log SET method = 'token.create' WHERE seq = 7"
+    )
     report = doctor.run(database, apply_migrations=False)
     assert report.exit_code == INTEGRITY
     assert _break(report, "audit") == (7, "column 'method' differs from the hashed record")
@@ -88,8 +97,12 @@ def test_a_deleted_event_is_caught(database: db.Database, seeded: db.Conn, admin
 def test_reordered_events_are_caught(
     database: db.Database, seeded: db.Conn, admin: db.Conn
 ) -> None:
-    _as_attacker(admin, "events", "UPDATE striatumd.events SET seq = CASE seq WHEN 3 THEN 4 "
-                 "ELSE 3 END + 1000 WHERE seq IN (3, 4)")
+    _as_attacker(
+        admin,
+        "events",
+        "UPDATE striatumd.events SET seq = CASE seq WHEN 3 THEN 4 "
+        "ELSE 3 END + 1000 WHERE seq IN (3, 4)",
+    )
     db.execute(admin, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
     db.execute(admin, "UPDATE striatumd.events SET seq = seq - 1000 WHERE seq > 1000")
     report = doctor.run(database, apply_migrations=False)
@@ -103,8 +116,11 @@ def test_a_truncated_tail_with_a_forged_head_is_caught_by_the_anchor(
 ) -> None:
     assert doctor.run(database, apply_migrations=False).ok  # records the anchors
     _as_attacker(admin, "events", "DELETE FROM striatumd.events WHERE seq > 8")
-    db.execute(admin, "UPDATE striatumd.chain_heads SET seq = 8, row_hash = (SELECT row_hash "
-               "FROM striatumd.events WHERE seq = 8) WHERE chain = 'repo:r1'")
+    db.execute(
+        admin,
+        "UPDATE striatumd.chain_heads SET seq = 8, row_hash = (SELECT row_hash "
+        "FROM striatumd.events WHERE seq = 8) WHERE chain = 'repo:r1'",
+    )
     report = doctor.run(database, apply_migrations=False)
     assert all(c.ok for c in report.chains)  # the chain alone looks consistent
     assert report.exit_code == INTEGRITY

@@ -58,8 +58,10 @@ def test_migrating_a_fresh_database_applies_everything_then_nothing(server: PgSe
 def test_concurrent_migrators_apply_each_file_exactly_once(server: PgServer) -> None:
     database = server.empty()
     reports: list[migrations.MigrationReport] = []
-    threads = [threading.Thread(target=lambda: reports.append(migrations.migrate(database)))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: reports.append(migrations.migrate(database)))
+        for _ in range(3)
+    ]
     try:
         for thread in threads:
             thread.start()
@@ -88,8 +90,9 @@ def test_an_edited_applied_migration_stops_the_daemon_with_its_name(
     database: db.Database, admin: db.Conn
 ) -> None:
     db.execute(admin, "ALTER TABLE striatumd.schema_migrations DISABLE TRIGGER ALL")
-    db.execute(admin, "UPDATE striatumd.schema_migrations SET sha256 = repeat('0', 64) "
-                      "WHERE version = 1")
+    db.execute(
+        admin, "UPDATE striatumd.schema_migrations SET sha256 = repeat('0', 64) WHERE version = 1"
+    )
     with pytest.raises(errors.MigrationError, match=r"0001_initial\.sql was edited"):
         migrations.migrate(database)
     with pytest.raises(errors.MigrationError, match=r"0001_initial\.sql"):

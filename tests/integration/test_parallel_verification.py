@@ -36,15 +36,22 @@ def test_an_intact_long_chain_verifies_in_parallel(
     assert report.ok and report.rows == ROWS
 
 
-@pytest.mark.parametrize(("statement", "bad_seq"), [
-    ("UPDATE striatumd.events SET canonical = canonical || ' '::bytea WHERE seq = 33", 33),
-    ("DELETE FROM striatumd.events WHERE seq = 15", 16),  # first row of the second range
-    ("DELETE FROM striatumd.events WHERE seq = 14", 15),  # last row of the first range
-    ("UPDATE striatumd.events SET actor = 'mallory' WHERE seq = 20", 20),  # deep only
-])
+@pytest.mark.parametrize(
+    ("statement", "bad_seq"),
+    [
+        ("UPDATE striatumd.events SET canonical = canonical || ' '::bytea WHERE seq = 33", 33),
+        ("DELETE FROM striatumd.events WHERE seq = 15", 16),  # first row of the second range
+        ("DELETE FROM striatumd.events WHERE seq = 14", 15),  # last row of the first range
+        ("UPDATE striatumd.events SET actor = 'mallory' WHERE seq = 20", 20),  # deep only
+    ],
+)
 @pytest.mark.parametrize("deep", [False, True])
 def test_a_tampered_row_in_any_range_is_named(
-    database: db.Database, admin: db.Conn, long_chain: str, statement: str, bad_seq: int,
+    database: db.Database,
+    admin: db.Conn,
+    long_chain: str,
+    statement: str,
+    bad_seq: int,
     deep: bool,
 ) -> None:
     db.execute(admin, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")

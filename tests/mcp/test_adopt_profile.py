@@ -20,7 +20,7 @@ from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import new_repo
 
 BIN = Path(sys.executable).parent
-STUB = '''#!{python}
+STUB = """#!{python}
 import json, os, sys
 from pathlib import Path
 name, args = Path(sys.argv[0]).name, sys.argv[1:]
@@ -35,7 +35,7 @@ if args[:2] == ["mcp", "add"] and name in ("claude", "gemini"):
     target = Path(".mcp.json" if name == "claude" else ".gemini/settings.json")
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps({{"mcpServers": {{"striatum": {{"args": args}}}}}}))
-'''
+"""
 
 
 @pytest.fixture
@@ -48,26 +48,35 @@ def stubs(tmp_path: Path) -> Path:
     return folder
 
 
-def adopt(daemon: DaemonUnderTest, repo: Path, profile: str, *, path: str,
-          log: Path) -> subprocess.CompletedProcess[str]:
+def adopt(
+    daemon: DaemonUnderTest, repo: Path, profile: str, *, path: str, log: Path
+) -> subprocess.CompletedProcess[str]:
     env = {**daemon.env, "PATH": path, "STUB_LOG": str(log), "HOME": str(repo.parent)}
-    return subprocess.run([str(BIN / "striatum"), "--repo", str(repo), "adopt", "--profile",
-                           profile, "--json"], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(BIN / "striatum"), "--repo", str(repo), "adopt", "--profile", profile, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def tree(repo: Path) -> dict[str, str]:
-    return {str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(repo.rglob("*")) if p.is_file() and ".git" not in p.parts}
+    return {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
 
 
 def calls(log: Path) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def test_adopt_all_writes_the_files_itself_and_lists_the_steps(daemon: DaemonUnderTest,
-                                                                 tmp_path: Path,
-                                                                 stubs: Path) -> None:
+def test_adopt_all_writes_the_files_itself_and_lists_the_steps(
+    daemon: DaemonUnderTest, tmp_path: Path, stubs: Path
+) -> None:
     """The same files whether or not the vendor CLIs are on PATH: they are never called."""
     repo, log = new_repo(tmp_path), tmp_path / "calls.log"
     path = f"{stubs}:{os.environ['PATH']}"
@@ -75,18 +84,28 @@ def test_adopt_all_writes_the_files_itself_and_lists_the_steps(daemon: DaemonUnd
     assert first.returncode == 0, first.stderr
     result: dict[str, Any] = json.loads(first.stdout)
     assert [(m["agent"], m["how"], m["changed"]) for m in result["mcp"]] == [
-        ("claude_code", "written", True), ("codex", "written", True),
-        ("gemini", "written", True)]
+        ("claude_code", "written", True),
+        ("codex", "written", True),
+        ("gemini", "written", True),
+    ]
     assert calls(log) == []
     serve = str(BIN / "striatum")
-    assert json.loads((repo / ".mcp.json").read_text()) == {"mcpServers": {"striatum": {
-        "type": "stdio", "command": serve, "args": ["mcp", "serve"], "env": {}}}}
+    assert json.loads((repo / ".mcp.json").read_text()) == {
+        "mcpServers": {
+            "striatum": {"type": "stdio", "command": serve, "args": ["mcp", "serve"], "env": {}}
+        }
+    }
     assert json.loads((repo / ".claude/settings.local.json").read_text()) == {
-        "permissions": {"allow": ["mcp__striatum"]}, "enabledMcpjsonServers": ["striatum"]}
+        "permissions": {"allow": ["mcp__striatum"]},
+        "enabledMcpjsonServers": ["striatum"],
+    }
     codex = tomllib.loads((repo / ".codex/config.toml").read_text())
     assert codex["mcp_servers"]["striatum"] == {
-        "command": serve, "args": ["mcp", "serve"], "env_vars": list(PASSED_THROUGH),
-        "default_tools_approval_mode": "approve"}
+        "command": serve,
+        "args": ["mcp", "serve"],
+        "env_vars": list(PASSED_THROUGH),
+        "default_tools_approval_mode": "approve",
+    }
     gemini = json.loads((repo / ".gemini/settings.json").read_text())["mcpServers"]["striatum"]
     assert gemini["trust"] is True and gemini["env"]["STRIATUM_TOKEN"] == "$STRIATUM_TOKEN"
     assert [step.split(":")[0] for step in result["steps"]] == ["Codex", "Gemini CLI"]
@@ -107,32 +126,41 @@ def test_adopt_all_writes_the_files_itself_and_lists_the_steps(daemon: DaemonUnd
 
 
 def test_an_earlier_adopt_is_upgraded_and_the_steps_read_at_80_columns(
-        daemon: DaemonUnderTest, tmp_path: Path) -> None:
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     """The shape adopt wrote before this change, with the user's comment around it."""
     repo = new_repo(tmp_path)
     (repo / ".codex").mkdir()
-    old = (f"# my settings\n[mcp_servers.striatum]\ncommand = \"{BIN / 'striatum'}\"\n"
-           'args = ["mcp", "serve"]\n'
-           f"env_vars = [{', '.join(json.dumps(n) for n in PASSED_THROUGH)}]\n")
+    old = (
+        f'# my settings\n[mcp_servers.striatum]\ncommand = "{BIN / "striatum"}"\n'
+        'args = ["mcp", "serve"]\n'
+        f"env_vars = [{', '.join(json.dumps(n) for n in PASSED_THROUGH)}]\n"
+    )
     (repo / ".codex/config.toml").write_text(old)
-    human = subprocess.run([str(BIN / "striatum"), "--repo", str(repo), "adopt", "--profile",
-                            "codex"], env={**daemon.env, "HOME": str(tmp_path),
-                                           "CODEX_HOME": str(tmp_path / "codex")},
-                           capture_output=True, text=True, timeout=60, check=False)
+    human = subprocess.run(
+        [str(BIN / "striatum"), "--repo", str(repo), "adopt", "--profile", "codex"],
+        env={**daemon.env, "HOME": str(tmp_path), "CODEX_HOME": str(tmp_path / "codex")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert human.returncode == 0, human.stderr
     assert (repo / ".codex/config.toml").read_text() == (
-        old + 'default_tools_approval_mode = "approve"\n')
+        old + 'default_tools_approval_mode = "approve"\n'
+    )
     assert "MCP server for codex: upgraded (.codex/config.toml)" in human.stdout
     out = human.stdout
-    steps = out[out.index("steps:"):out.index("skills:")].splitlines()
+    steps = out[out.index("steps:") : out.index("skills:")].splitlines()
     assert steps[1].startswith("  - Codex: reads .codex/config.toml only in a trusted")
     assert f'      [projects."{repo}"]' in steps
     assert '      trust_level = "trusted"' in steps
     assert all(len(line) <= 80 or "/" in line.split()[-1] for line in steps)
 
 
-def test_an_unreadable_agent_config_is_named_and_left_alone(daemon: DaemonUnderTest,
-                                                            tmp_path: Path) -> None:
+def test_an_unreadable_agent_config_is_named_and_left_alone(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     repo, log = new_repo(tmp_path), tmp_path / "calls.log"
     (repo / ".codex").mkdir()
     (repo / ".codex/config.toml").write_text("[mcp_servers\nbroken")
@@ -142,8 +170,9 @@ def test_an_unreadable_agent_config_is_named_and_left_alone(daemon: DaemonUnderT
     assert (repo / ".codex/config.toml").read_text() == "[mcp_servers\nbroken"
 
 
-def test_an_inline_mcp_servers_table_is_refused_not_corrupted(daemon: DaemonUnderTest,
-                                                              tmp_path: Path) -> None:
+def test_an_inline_mcp_servers_table_is_refused_not_corrupted(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     repo, log = new_repo(tmp_path), tmp_path / "calls.log"
     (repo / ".codex").mkdir()
     original = 'mcp_servers = { other = { command = "x" } }\n'

@@ -34,8 +34,12 @@ def http_server(daemon: DaemonUnderTest, tmp_path: Path) -> Iterator[str]:
     log = tmp_path / "mcp-http.log"
     env = {**daemon.env, "STRIATUM_TOKEN": daemon.token("principal")}  # must NOT be lent out
     with open(log, "wb") as handle:
-        process = subprocess.Popen([str(BIN / "striatum"), "mcp", "serve", "--http", "--port",
-                                    str(port)], env=env, stdout=handle, stderr=handle)
+        process = subprocess.Popen(
+            [str(BIN / "striatum"), "mcp", "serve", "--http", "--port", str(port)],
+            env=env,
+            stdout=handle,
+            stderr=handle,
+        )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -58,9 +62,16 @@ async def whoami(url: str, headers: dict[str, str]) -> tuple[bool, dict[str, obj
         return result.is_error, json.loads(result.content[0].text)  # type: ignore[union-attr]
 
 
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                         "clientInfo": {"name": "test", "version": "0"}}}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"},
+    },
+}
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 
@@ -68,25 +79,34 @@ def post(url: str, message: dict[str, object], **headers: str) -> httpx2.Respons
     return httpx2.post(url, json=message, headers={**ACCEPT, **headers}, timeout=30)
 
 
-def test_http_calls_act_with_the_bearer_token_only(daemon: DaemonUnderTest,
-                                                   http_server: str) -> None:
+def test_http_calls_act_with_the_bearer_token_only(
+    daemon: DaemonUnderTest, http_server: str
+) -> None:
     operator = {"Authorization": f"Bearer {daemon.token('operator')}"}
     failed, payload = anyio.run(whoami, http_server, operator)
     assert not failed and payload["role"] == "operator"
 
 
-REFUSALS = [(None, "token_missing"), ("Bearer", "token_missing"),
-            ("Basic dXNlcjpwdw==", "token_missing"), ("Bearer stk_bogus", "token_invalid")]
+REFUSALS = [
+    (None, "token_missing"),
+    ("Bearer", "token_missing"),
+    ("Basic dXNlcjpwdw==", "token_missing"),
+    ("Bearer stk_bogus", "token_invalid"),
+]
 METHODS = ["initialize", "ping", "tools/list", "resources/list", "resources/templates/list"]
 
 
 def test_every_request_without_a_live_token_is_http_401(http_server: str) -> None:
     for method in METHODS:
-        message = {**INITIALIZE, "method": method} if method == "initialize" else {
-            "jsonrpc": "2.0", "id": 2, "method": method}
+        message = (
+            {**INITIALIZE, "method": method}
+            if method == "initialize"
+            else {"jsonrpc": "2.0", "id": 2, "method": method}
+        )
         for authorization, code in REFUSALS:
-            answer = post(http_server, message,
-                          **({"Authorization": authorization} if authorization else {}))
+            answer = post(
+                http_server, message, **({"Authorization": authorization} if authorization else {})
+            )
             assert answer.status_code == 401, (method, authorization)
             challenge = answer.headers["www-authenticate"]
             assert challenge.startswith("Bearer ")
@@ -94,11 +114,14 @@ def test_every_request_without_a_live_token_is_http_401(http_server: str) -> Non
             error = answer.json()["error"]
             assert set(error) == {"code", "message", "hint", "details", "exit_code"}
             assert (error["code"], error["exit_code"]) == (
-                code, 12 if code == "token_missing" else 13), (method, authorization)
+                code,
+                12 if code == "token_missing" else 13,
+            ), (method, authorization)
 
 
-def test_a_revoked_token_is_refused_within_seconds(daemon: DaemonUnderTest,
-                                                   http_server: str) -> None:
+def test_a_revoked_token_is_refused_within_seconds(
+    daemon: DaemonUnderTest, http_server: str
+) -> None:
     created = daemon.json("--as", "principal", "token", "create", "--role", "operator", "--json")
     headers = {"Authorization": f"Bearer {created['secret']}"}
     assert post(http_server, INITIALIZE, **headers).status_code == 200
@@ -110,8 +133,9 @@ def test_a_revoked_token_is_refused_within_seconds(daemon: DaemonUnderTest,
     assert answer.json()["error"]["code"] == "token_revoked"
 
 
-def test_a_daemon_that_cannot_answer_is_503_not_401(daemon: DaemonUnderTest,
-                                                     http_server: str) -> None:
+def test_a_daemon_that_cannot_answer_is_503_not_401(
+    daemon: DaemonUnderTest, http_server: str
+) -> None:
     """The caller's token may be fine: an absent daemon is not a reason to drop it."""
     daemon.stop()
     try:
@@ -147,8 +171,13 @@ def leaves(error: BaseException) -> list[BaseException]:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "example.com"])
 def test_a_non_loopback_host_is_refused(host: str) -> None:
-    result = subprocess.run([str(BIN / "striatum"), "mcp", "serve", "--http", "--host", host],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [str(BIN / "striatum"), "mcp", "serve", "--http", "--host", host],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert f"--host {host}: the MCP server binds loopback only" in result.stderr
     assert "Traceback" not in result.stderr
@@ -163,9 +192,9 @@ async def read_error(url: str, token: str, uri: str, mode: str) -> tuple[str, MC
 
 
 @pytest.mark.parametrize(("mode", "code"), [("legacy", -32002), ("auto", -32602)])
-def test_a_resource_that_does_not_exist_is_a_json_rpc_error(daemon: DaemonUnderTest,
-                                                             http_server: str, mode: str,
-                                                             code: int) -> None:
+def test_a_resource_that_does_not_exist_is_a_json_rpc_error(
+    daemon: DaemonUnderTest, http_server: str, mode: str, code: int
+) -> None:
     """-32002 in the 2025-06-18/2025-11-25 handshake era; 2026-07-28 retired it for -32602."""
     uri = "striatum://runs/run_nope/status"
     version, error = anyio.run(read_error, http_server, daemon.token("operator"), uri, mode)
@@ -180,9 +209,9 @@ def test_a_foreign_host_header_is_refused_before_the_token(http_server: str) -> 
     assert answer.status_code == 421
 
 
-def test_a_supervisor_started_over_http_acts_as_the_caller(daemon: DaemonUnderTest,
-                                                           http_server: str,
-                                                           tmp_path: Path) -> None:
+def test_a_supervisor_started_over_http_acts_as_the_caller(
+    daemon: DaemonUnderTest, http_server: str, tmp_path: Path
+) -> None:
     from tests.support.operator import Operator, example, new_repo
 
     operator = Operator(daemon=daemon, repo=new_repo(tmp_path))

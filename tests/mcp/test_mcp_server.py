@@ -28,10 +28,15 @@ BIN = Path(sys.executable).parent
 
 
 @asynccontextmanager
-async def mcp_client(daemon: DaemonUnderTest, cwd: Path, token: str,
-                     mode: str = "auto") -> AsyncIterator[Client]:
-    params = StdioServerParameters(command=str(BIN / "striatum"), args=["mcp", "serve"],
-                                   env={**daemon.env, "STRIATUM_TOKEN": token}, cwd=str(cwd))
+async def mcp_client(
+    daemon: DaemonUnderTest, cwd: Path, token: str, mode: str = "auto"
+) -> AsyncIterator[Client]:
+    params = StdioServerParameters(
+        command=str(BIN / "striatum"),
+        args=["mcp", "serve"],
+        env={**daemon.env, "STRIATUM_TOKEN": token},
+        cwd=str(cwd),
+    )
     async with Client(params, read_timeout_seconds=60, mode=mode) as client:
         yield client
 
@@ -64,17 +69,20 @@ def test_the_tool_list_is_the_verb_registry(daemon: DaemonUnderTest, tmp_path: P
                 if verb.writes:  # the protocol's defaults are destructive, not idempotent
                     assert tool.annotations.destructive_hint is not None
                     assert tool.annotations.idempotent_hint is not None
+
     anyio.run(scenario)
 
 
-def test_an_operator_and_lane_tokens_drive_a_review_run(daemon: DaemonUnderTest,
-                                                        tmp_path: Path) -> None:
+def test_an_operator_and_lane_tokens_drive_a_review_run(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     repo = new_repo(tmp_path)
     anyio.run(_drive_review_run, daemon, repo)
     rows = daemon.json("--as", "principal", "audit", "list", "--limit", "500")["rows"]
     denied = [r for r in rows if r["method"] == "token.create"]
     assert [(r["role"], r["ok"], r["error_code"]) for r in denied] == [
-        ("operator", False, "permission_denied")]  # the refused call is on the record
+        ("operator", False, "permission_denied")
+    ]  # the refused call is on the record
     by_lane = {r["method"] for r in rows if r["role"] == "lane" and r["ok"]}
     assert {"publish-artifact", "verdict", "complete"} <= by_lane
 
@@ -132,10 +140,10 @@ async def protocol_error(client: Client, method: str, *arguments: Any) -> MCPErr
     return raised.value
 
 
-def test_bad_calls_are_tool_errors_with_our_codes(daemon: DaemonUnderTest,
-                                                  tmp_path: Path) -> None:
+def test_bad_calls_are_tool_errors_with_our_codes(daemon: DaemonUnderTest, tmp_path: Path) -> None:
     """MCP 2025-11-25 (server/tools, Error Handling): an unknown tool is a protocol error
     (-32602); arguments the verb refuses are a tool execution error the model can correct."""
+
     async def scenario() -> None:
         async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
             unknown = await protocol_error(client, "call_tool", "no_such_verb", {})
@@ -148,12 +156,14 @@ def test_bad_calls_are_tool_errors_with_our_codes(daemon: DaemonUnderTest,
             assert missing["code"] == "not_found" and missing["exit_code"] == 4
         async with mcp_client(daemon, tmp_path, "stk_garbage") as client:
             assert (await refused(client, "whoami"))["exit_code"] == 13
+
     anyio.run(scenario)
 
 
 @pytest.mark.parametrize("uri", ["striatum://runs", "striatum://inbox"])
-def test_resources_read_through_the_daemon(daemon: DaemonUnderTest, tmp_path: Path,
-                                           uri: str) -> None:
+def test_resources_read_through_the_daemon(
+    daemon: DaemonUnderTest, tmp_path: Path, uri: str
+) -> None:
     async def scenario() -> None:
         async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
             listed = {r.uri for r in (await client.list_resources()).resources}
@@ -161,21 +171,25 @@ def test_resources_read_through_the_daemon(daemon: DaemonUnderTest, tmp_path: Pa
             contents = (await client.read_resource(uri)).contents
             document = json.loads(contents[0].text)  # type: ignore[union-attr]
             assert "error" not in document and document
+
     anyio.run(scenario)
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
-def test_failed_reads_are_json_rpc_errors_carrying_our_payload(daemon: DaemonUnderTest,
-                                                               tmp_path: Path,
-                                                               mode: str) -> None:
+def test_failed_reads_are_json_rpc_errors_carrying_our_payload(
+    daemon: DaemonUnderTest, tmp_path: Path, mode: str
+) -> None:
     """MCP 2025-06-18/2025-11-25 server/resources: not found -32002 (the 2026-07-28 era the
     SDK client reaches in `auto` mode retired it for -32602), else -32603; data is ours."""
     not_found = -32002 if mode == "legacy" else -32602
 
     async def scenario() -> None:
         async with mcp_client(daemon, tmp_path, daemon.token("operator"), mode) as client:
-            for uri in ("striatum://runs/run_nope/status", "striatum://nothing",
-                        "striatum://artifacts/art_missing"):
+            for uri in (
+                "striatum://runs/run_nope/status",
+                "striatum://nothing",
+                "striatum://artifacts/art_missing",
+            ):
                 error = await protocol_error(client, "read_resource", uri)
                 assert error.code == not_found, (uri, error)
                 assert error.data["code"] == "not_found" and error.data["exit_code"] == 4
@@ -184,11 +198,13 @@ def test_failed_reads_are_json_rpc_errors_carrying_our_payload(daemon: DaemonUnd
             error = await protocol_error(client, "read_resource", "striatum://runs")
             assert error.code == -32603
             assert (error.data["code"], error.data["exit_code"]) == ("token_invalid", 13)
+
     anyio.run(scenario)
 
 
 def test_a_pagination_cursor_is_invalid_params(daemon: DaemonUnderTest, tmp_path: Path) -> None:
     """Every list is one page (no nextCursor), so any cursor a client sends is invalid."""
+
     async def scenario() -> None:
         async with mcp_client(daemon, tmp_path, daemon.token("operator")) as client:
             for method in ("list_tools", "list_resources", "list_resource_templates"):
@@ -197,11 +213,11 @@ def test_a_pagination_cursor_is_invalid_params(daemon: DaemonUnderTest, tmp_path
                     await getattr(client, method)(cursor="c1")
                 error = raised.value
                 assert error.code == -32602 and error.data == {"cursor": "c1"}, method
+
     anyio.run(scenario)
 
 
-def test_a_local_failure_in_a_tool_is_a_tool_error(daemon: DaemonUnderTest,
-                                                   tmp_path: Path) -> None:
+def test_a_local_failure_in_a_tool_is_a_tool_error(daemon: DaemonUnderTest, tmp_path: Path) -> None:
     repo = new_repo(tmp_path)
     (repo / ".claude").write_text("a file where the skills directory would go")
 
@@ -211,32 +227,51 @@ def test_a_local_failure_in_a_tool_is_a_tool_error(daemon: DaemonUnderTest,
             assert (error["code"], error["exit_code"]) == ("storage", 17)
             assert ".claude" in error["message"]
             assert (await call(client, "whoami"))["role"] == "operator"  # still serving
+
     anyio.run(scenario)
 
 
-def test_prepare_warns_and_start_refuses_a_missing_cli_over_mcp(daemon: DaemonUnderTest,
-                                                                tmp_path: Path) -> None:
+def test_prepare_warns_and_start_refuses_a_missing_cli_over_mcp(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
     """The server runs the same local preflight as the CLI, with its own PATH."""
     repo = new_repo(tmp_path)
-    (tmp_path / "workflow.json").write_text(json.dumps({
-        "schema_version": "striatum.workflow.v1", "id": "w", "name": "W",
-        "lanes": {"author": {"provider": "gemini"}},
-        "jobs": [{"id": "draft", "kind": "task", "lane": "author",
-                  "artifacts": [{"path": "docs/striatum/out.md"}]}]}))
+    (tmp_path / "workflow.json").write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "w",
+                "name": "W",
+                "lanes": {"author": {"provider": "gemini"}},
+                "jobs": [
+                    {
+                        "id": "draft",
+                        "kind": "task",
+                        "lane": "author",
+                        "artifacts": [{"path": "docs/striatum/out.md"}],
+                    }
+                ],
+            }
+        )
+    )
 
     async def scenario() -> None:
         params = StdioServerParameters(
-            command=str(BIN / "striatum"), args=["mcp", "serve"], cwd=str(repo),
-            env={**daemon.env, "STRIATUM_TOKEN": daemon.token("operator"),
-                 "PATH": "/usr/bin:/bin"})
+            command=str(BIN / "striatum"),
+            args=["mcp", "serve"],
+            cwd=str(repo),
+            env={**daemon.env, "STRIATUM_TOKEN": daemon.token("operator"), "PATH": "/usr/bin:/bin"},
+        )
         async with Client(params, read_timeout_seconds=60) as client:
             await call(client, "adopt")
             prepared = await call(client, "run_prepare", workflow=str(tmp_path / "workflow.json"))
             assert [w["message"] for w in prepared["warnings"]] == [
-                "`gemini` is not on PATH (fix: npm install -g @google/gemini-cli)"]
+                "`gemini` is not on PATH (fix: npm install -g @google/gemini-cli)"
+            ]
             error = await refused(client, "run_start", run_id=prepared["run_id"])
             assert (error["code"], error["exit_code"]) == ("agent_unavailable", 18)
             assert error["hint"].startswith("npm install -g @google/gemini-cli")
             status = await call(client, "status", run_id=prepared["run_id"])
             assert status["run"]["state"] == "prepared"
+
     anyio.run(scenario)

@@ -31,10 +31,12 @@ from tests.support.operator import Operator, example, new_repo
 
 BIN = Path(sys.executable).parent
 # Verbs known to write outside the database: files, directories, processes, git.
-WRITES_FILES = {"corpus.export": "a bundle directory",
-                "adopt": ".gitignore, and with --profile skills and agent configuration",
-                "run.start": "a supervisor, its worktrees and logs",
-                "run.land": "a git merge in the repository"}
+WRITES_FILES = {
+    "corpus.export": "a bundle directory",
+    "adopt": ".gitignore, and with --profile skills and agent configuration",
+    "run.start": "a supervisor, its worktrees and logs",
+    "run.land": "a git merge in the repository",
+}
 # Audited on every request, whatever the verb: not the verb's own writing.
 AUDIT_CHAIN = "audit"
 
@@ -81,17 +83,26 @@ def _calls(ids: dict[str, str], tmp_path: Path) -> list[tuple[str, dict[str, Any
     """(verb, arguments, expected to write) for the controls, then every read-only verb."""
     run = ids["run_id"]
     arguments: dict[str, dict[str, Any]] = {
-        "daemon.verify": {"deep": True}, "token.list": {"all": True}, "audit.list": {},
-        "status": {"run_id": run}, "why": {"id": run}, "list.jobs": {"run_id": run},
-        "list.artifacts": {"run_id": run}, "list.verdicts": {"run_id": run},
-        "escalation.list": {"all": True}, "escalation.show": {"blocker": ids["blocker"]},
-        "recovery.list": {}, "run.graph": {"run_id": run},
+        "daemon.verify": {"deep": True},
+        "token.list": {"all": True},
+        "audit.list": {},
+        "status": {"run_id": run},
+        "why": {"id": run},
+        "list.jobs": {"run_id": run},
+        "list.artifacts": {"run_id": run},
+        "list.verdicts": {"run_id": run},
+        "escalation.list": {"all": True},
+        "escalation.show": {"blocker": ids["blocker"]},
+        "recovery.list": {},
+        "run.graph": {"run_id": run},
         "job.show": {"run_id": run, "job": ids["job"]},
         "artifact.show": {"artifact": ids["artifact"]},
-        "events.wait": {"run_id": run, "timeout_s": 1}}
+        "events.wait": {"run_id": run, "timeout_s": 1},
+    }
     controls: list[tuple[str, dict[str, Any], bool]] = [
         ("run.pause", {"run_id": ids["open_run_id"]}, True),
-        ("corpus.export", {"run_id": run, "out": str(tmp_path / "repo" / "bundle")}, True)]
+        ("corpus.export", {"run_id": run, "out": str(tmp_path / "repo" / "bundle")}, True),
+    ]
     reads = [(v.name, arguments.get(v.name, {}), False) for v in VERBS if not v.writes]
     return controls + reads
 
@@ -108,16 +119,23 @@ def _populate(daemon: DaemonUnderTest, repo: Path) -> dict[str, str]:
     packet = operator.claim(open_run["run_id"])
     assert packet is not None
     blocked = operator.cli("block", "--lease", packet["lease"]["lease_id"], "--reason", "why?")
-    return {"run_id": run_id, "artifact": artifact["artifact_id"],
-            "job": artifact["job_id"], "open_run_id": open_run["run_id"],
-            "blocker": blocked["blocker_id"]}
+    return {
+        "run_id": run_id,
+        "artifact": artifact["artifact_id"],
+        "job": artifact["job_id"],
+        "open_run_id": open_run["run_id"],
+        "blocker": blocked["blocker_id"],
+    }
 
 
 @asynccontextmanager
 async def _client(daemon: DaemonUnderTest, cwd: Path) -> AsyncIterator[Client]:
     params = StdioServerParameters(
-        command=str(BIN / "striatum"), args=["mcp", "serve"], cwd=str(cwd),
-        env={**daemon.env, "STRIATUM_TOKEN": daemon.token("principal")})
+        command=str(BIN / "striatum"),
+        args=["mcp", "serve"],
+        cwd=str(cwd),
+        env={**daemon.env, "STRIATUM_TOKEN": daemon.token("principal")},
+    )
     async with Client(params, read_timeout_seconds=60) as client:
         yield client
 
@@ -126,13 +144,19 @@ def _tables(conninfo: str) -> dict[str, str]:
     """A digest of every striatumd table's rows (the audit log and its chain head aside)."""
     digests: dict[str, str] = {}
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        names = [row[0] for row in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'striatumd' "
-            "AND table_type = 'BASE TABLE' AND table_name <> 'audit_log' ORDER BY 1")]
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'striatumd' "
+                "AND table_type = 'BASE TABLE' AND table_name <> 'audit_log' ORDER BY 1"
+            )
+        ]
         for name in names:
             where = f" WHERE t.chain <> '{AUDIT_CHAIN}'" if name == "chain_heads" else ""
-            query = (f"SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY "
-                     f"t::text), '')) FROM striatumd.{name} t{where}")
+            query = (
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY "
+                f"t::text), '')) FROM striatumd.{name} t{where}"
+            )
             count, digest = conn.execute(query).fetchone() or (0, "")
             digests[name] = f"{count} rows, {digest}"
     return digests
@@ -149,10 +173,14 @@ def _files(repo: Path, home: Path) -> dict[str, str]:
     return found
 
 
-def _diff(before: tuple[dict[str, str], dict[str, str]],
-          after: tuple[dict[str, str], dict[str, str]]) -> list[str]:
+def _diff(
+    before: tuple[dict[str, str], dict[str, str]], after: tuple[dict[str, str], dict[str, str]]
+) -> list[str]:
     changes = []
     for old, new in zip(before, after, strict=True):
-        changes += [f"{key}: {old.get(key)} -> {new.get(key)}"
-                    for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+        changes += [
+            f"{key}: {old.get(key)} -> {new.get(key)}"
+            for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)
+        ]
     return changes

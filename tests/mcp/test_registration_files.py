@@ -17,8 +17,10 @@ from striatum.mcp.registration import PASSED_THROUGH, register, server_command
 
 SERVE, *ARGS = server_command()
 GEMINI_ENV = {name: f"${name}" for name in PASSED_THROUGH}
-OLD_CODEX = (f'[mcp_servers.striatum]\ncommand = "{SERVE}"\nargs = ["mcp", "serve"]\n'
-             f"env_vars = [{', '.join(json.dumps(n) for n in PASSED_THROUGH)}]\n")
+OLD_CODEX = (
+    f'[mcp_servers.striatum]\ncommand = "{SERVE}"\nargs = ["mcp", "serve"]\n'
+    f"env_vars = [{', '.join(json.dumps(n) for n in PASSED_THROUGH)}]\n"
+)
 
 
 @pytest.fixture
@@ -33,35 +35,44 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def read(path: Path) -> Any:
-    return tomllib.loads(path.read_text()) if path.suffix == ".toml" else json.loads(
-        path.read_text())
+    return (
+        tomllib.loads(path.read_text()) if path.suffix == ".toml" else json.loads(path.read_text())
+    )
 
 
 def test_claude_gets_the_server_and_a_local_allow_rule(repo: Path) -> None:
     outcome = register("claude_code", repo)
     assert (outcome["how"], outcome["changed"], outcome["steps"]) == ("written", True, [])
-    assert read(repo / ".mcp.json") == {"mcpServers": {"striatum": {
-        "type": "stdio", "command": SERVE, "args": ARGS, "env": {}}}}
+    assert read(repo / ".mcp.json") == {
+        "mcpServers": {"striatum": {"type": "stdio", "command": SERVE, "args": ARGS, "env": {}}}
+    }
     assert read(repo / ".claude/settings.local.json") == {
-        "permissions": {"allow": ["mcp__striatum"]}, "enabledMcpjsonServers": ["striatum"]}
+        "permissions": {"allow": ["mcp__striatum"]},
+        "enabledMcpjsonServers": ["striatum"],
+    }
 
 
 def test_codex_gets_an_approving_entry_and_a_trust_step(repo: Path) -> None:
     outcome = register("codex", repo)
     assert outcome["how"] == "written"
     assert (repo / ".codex/config.toml").read_text() == (
-        OLD_CODEX + 'default_tools_approval_mode = "approve"\n')
+        OLD_CODEX + 'default_tools_approval_mode = "approve"\n'
+    )
     home = repo.parent / "home" / ".codex" / "config.toml"
     assert outcome["steps"] == [
         f"Codex: reads .codex/config.toml only in a trusted project. Trust {repo} once: "
         f"pass --trust to your first `codex exec` there, or add to {home}:\n"
-        f'    [projects."{repo}"]\n    trust_level = "trusted"']
+        f'    [projects."{repo}"]\n    trust_level = "trusted"'
+    ]
 
 
 def test_gemini_gets_a_trusted_entry_and_a_folder_trust_step(repo: Path) -> None:
     outcome = register("gemini", repo)
-    assert read(repo / ".gemini/settings.json") == {"mcpServers": {"striatum": {
-        "command": SERVE, "args": ARGS, "env": GEMINI_ENV, "trust": True}}}
+    assert read(repo / ".gemini/settings.json") == {
+        "mcpServers": {
+            "striatum": {"command": SERVE, "args": ARGS, "env": GEMINI_ENV, "trust": True}
+        }
+    }
     [step] = outcome["steps"]
     assert step.startswith("Gemini CLI: loads the project's MCP servers only in a trusted")
     assert f'    "{repo}": "TRUST_FOLDER"' in step.splitlines()
@@ -69,26 +80,62 @@ def test_gemini_gets_a_trusted_entry_and_a_folder_trust_step(repo: Path) -> None
 
 def test_the_previous_shapes_are_upgraded_keeping_the_user_s_keys(repo: Path) -> None:
     """What adopt wrote before (or `claude mcp add` / `gemini mcp add` wrote for it)."""
-    (repo / ".mcp.json").write_text(json.dumps({"mcpServers": {"other": {"command": "x"},
-        "striatum": {"type": "stdio", "command": "/old/bin/striatum", "args": ARGS,
-                     "env": {"X": "1"}}}}))
+    (repo / ".mcp.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "other": {"command": "x"},
+                    "striatum": {
+                        "type": "stdio",
+                        "command": "/old/bin/striatum",
+                        "args": ARGS,
+                        "env": {"X": "1"},
+                    },
+                }
+            }
+        )
+    )
     (repo / ".gemini").mkdir()
-    (repo / ".gemini/settings.json").write_text(json.dumps({"theme": "dark", "mcpServers": {
-        "striatum": {"command": SERVE, "args": ARGS, "env": GEMINI_ENV, "timeout": 9}}}))
+    (repo / ".gemini/settings.json").write_text(
+        json.dumps(
+            {
+                "theme": "dark",
+                "mcpServers": {
+                    "striatum": {"command": SERVE, "args": ARGS, "env": GEMINI_ENV, "timeout": 9}
+                },
+            }
+        )
+    )
     (repo / ".codex").mkdir()
     (repo / ".codex/config.toml").write_text(
-        "# mine\nmodel = \"o3\"\n\n" + OLD_CODEX + "startup_timeout_sec = 20  # slow disk\n\n"
-        "[mcp_servers.other]\ncommand = \"x\"\n")
+        '# mine\nmodel = "o3"\n\n' + OLD_CODEX + "startup_timeout_sec = 20  # slow disk\n\n"
+        '[mcp_servers.other]\ncommand = "x"\n'
+    )
     assert [register(agent, repo)["how"] for agent in ("claude_code", "codex", "gemini")] == [
-        "upgraded", "upgraded", "upgraded"]
-    assert read(repo / ".mcp.json")["mcpServers"] == {"other": {"command": "x"}, "striatum": {
-        "type": "stdio", "command": SERVE, "args": ARGS, "env": {"X": "1"}}}
-    assert read(repo / ".gemini/settings.json") == {"theme": "dark", "mcpServers": {
-        "striatum": {"command": SERVE, "args": ARGS, "env": GEMINI_ENV, "timeout": 9,
-                     "trust": True}}}
+        "upgraded",
+        "upgraded",
+        "upgraded",
+    ]
+    assert read(repo / ".mcp.json")["mcpServers"] == {
+        "other": {"command": "x"},
+        "striatum": {"type": "stdio", "command": SERVE, "args": ARGS, "env": {"X": "1"}},
+    }
+    assert read(repo / ".gemini/settings.json") == {
+        "theme": "dark",
+        "mcpServers": {
+            "striatum": {
+                "command": SERVE,
+                "args": ARGS,
+                "env": GEMINI_ENV,
+                "timeout": 9,
+                "trust": True,
+            }
+        },
+    }
     assert (repo / ".codex/config.toml").read_text() == (
-        "# mine\nmodel = \"o3\"\n\n" + OLD_CODEX + "startup_timeout_sec = 20  # slow disk\n"
-        'default_tools_approval_mode = "approve"\n\n[mcp_servers.other]\ncommand = "x"\n')
+        '# mine\nmodel = "o3"\n\n' + OLD_CODEX + "startup_timeout_sec = 20  # slow disk\n"
+        'default_tools_approval_mode = "approve"\n\n[mcp_servers.other]\ncommand = "x"\n'
+    )
 
 
 def test_adopting_again_changes_nothing(repo: Path) -> None:
@@ -119,14 +166,21 @@ def test_the_user_s_own_striatum_entries_are_left_alone_with_a_step(repo: Path) 
 
 def test_the_user_s_settings_and_rules_are_kept(repo: Path) -> None:
     (repo / ".claude").mkdir()
-    (repo / ".claude/settings.local.json").write_text(json.dumps({
-        "model": "opus", "permissions": {"allow": ["Bash(ls)"], "deny": ["WebFetch"]},
-        "enabledMcpjsonServers": ["other"]}))
+    (repo / ".claude/settings.local.json").write_text(
+        json.dumps(
+            {
+                "model": "opus",
+                "permissions": {"allow": ["Bash(ls)"], "deny": ["WebFetch"]},
+                "enabledMcpjsonServers": ["other"],
+            }
+        )
+    )
     register("claude_code", repo)
     assert read(repo / ".claude/settings.local.json") == {
-        "model": "opus", "permissions": {"allow": ["Bash(ls)", "mcp__striatum"],
-                                         "deny": ["WebFetch"]},
-        "enabledMcpjsonServers": ["other", "striatum"]}
+        "model": "opus",
+        "permissions": {"allow": ["Bash(ls)", "mcp__striatum"], "deny": ["WebFetch"]},
+        "enabledMcpjsonServers": ["other", "striatum"],
+    }
 
 
 def test_no_trust_step_once_the_user_trusts_the_project(repo: Path) -> None:
@@ -137,18 +191,21 @@ def test_no_trust_step_once_the_user_trusts_the_project(repo: Path) -> None:
     (home / ".gemini/trustedFolders.json").write_text(json.dumps({str(repo): "TRUST_FOLDER"}))
     assert register("codex", repo)["steps"] == register("gemini", repo)["steps"] == []
     assert (home / ".codex/config.toml").read_text() == (
-        f'[projects."{repo}"]\ntrust_level = "trusted"\n')  # read, never written
+        f'[projects."{repo}"]\ntrust_level = "trusted"\n'
+    )  # read, never written
 
 
-@pytest.mark.parametrize(("rules", "trusted"), [
-    ({"/": "TRUST_FOLDER"}, True),
-    ({"/w/repo/x": "TRUST_PARENT"}, True),
-    ({"/w": "TRUST_FOLDER", "/w/repo": "DO_NOT_TRUST"}, False),
-    ({"/w/repo": "TRUST_FOLDER", "/w": "DO_NOT_TRUST"}, True),
-    ({"/w/repository": "TRUST_FOLDER"}, False),
-])
-def test_gemini_folder_trust_follows_the_longest_rule(rules: dict[str, str],
-                                                      trusted: bool) -> None:
+@pytest.mark.parametrize(
+    ("rules", "trusted"),
+    [
+        ({"/": "TRUST_FOLDER"}, True),
+        ({"/w/repo/x": "TRUST_PARENT"}, True),
+        ({"/w": "TRUST_FOLDER", "/w/repo": "DO_NOT_TRUST"}, False),
+        ({"/w/repo": "TRUST_FOLDER", "/w": "DO_NOT_TRUST"}, True),
+        ({"/w/repository": "TRUST_FOLDER"}, False),
+    ],
+)
+def test_gemini_folder_trust_follows_the_longest_rule(rules: dict[str, str], trusted: bool) -> None:
     assert agent_trust.gemini_trusts(rules, Path("/w/repo")) is trusted
 
 

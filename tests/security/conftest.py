@@ -11,8 +11,9 @@ from tests.support.daemons import DaemonUnderTest, alive, discard, new_daemon
 
 
 @pytest.fixture(scope="module")
-def shared_daemon(request: pytest.FixtureRequest,
-                  embedded_server: servers.PgServer) -> Iterator[DaemonUnderTest]:
+def shared_daemon(
+    request: pytest.FixtureRequest, embedded_server: servers.PgServer
+) -> Iterator[DaemonUnderTest]:
     """A running striatumd for a whole module (per xdist worker), with the module's
     DAEMON_ENV if it has one. Tests using it must leave nothing another test depends on. At
     the end the daemon is still the one started, its log holds no traceback, and its chains

@@ -46,8 +46,12 @@ class Leased:
 
     def rpc(self, method: str, **params: Any) -> dict[str, Any]:
         """The daemon's raw answer to one request made with the lane token."""
-        frame = json.dumps({"v": 1, "id": "abuse", "method": method, "params": params,
-                            "token": self.token}).encode() + b"\n"
+        frame = (
+            json.dumps(
+                {"v": 1, "id": "abuse", "method": method, "params": params, "token": self.token}
+            ).encode()
+            + b"\n"
+        )
         answer: dict[str, Any] = json.loads(self.daemon.rpc(frame))
         return answer
 
@@ -64,9 +68,15 @@ def leased(shared_daemon: DaemonUnderTest, tmp_path_factory: pytest.TempPathFact
     (outside / "secret.md").write_text("the operator's secret\n")
     (operator.repo / "README.md").write_text("outside the write scope\n")
     (operator.repo / SCOPE).mkdir(parents=True)
-    return Leased(daemon=shared_daemon, repo=operator.repo, outside=outside, run_id=run_id,
-                  lease=packet["lease"]["lease_id"], token=packet["token"],
-                  expected=packet["expected_artifacts"][0]["path"])
+    return Leased(
+        daemon=shared_daemon,
+        repo=operator.repo,
+        outside=outside,
+        run_id=run_id,
+        lease=packet["lease"]["lease_id"],
+        token=packet["token"],
+        expected=packet["expected_artifacts"][0]["path"],
+    )
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -126,12 +136,17 @@ PUBLISHED: dict[str, tuple[Setup, int, str]] = {
     "dotdot-outside": (lambda s: f"../{s.outside.name}/secret.md", 3, "contains '..'"),
     "absolute": (lambda s: str(s.secret), 3, "is absolute"),
     "absolute-inside": (lambda s: str(s.repo / SCOPE / "x.md"), 3, "is absolute"),
-    "symlink-file": (lambda s: _link(s, "leak.md", s.secret), 3,
-                     "leads outside the repository"),
-    "symlink-dir": (lambda s: _link(s, "leakdir", s.outside) + "/secret.md", 3,
-                    "leads outside the repository"),
-    "symlink-into-git": (lambda s: _link(s, "cfg.md", "../../.git/config"), 3,
-                         "leads into a .git/"),
+    "symlink-file": (lambda s: _link(s, "leak.md", s.secret), 3, "leads outside the repository"),
+    "symlink-dir": (
+        lambda s: _link(s, "leakdir", s.outside) + "/secret.md",
+        3,
+        "leads outside the repository",
+    ),
+    "symlink-into-git": (
+        lambda s: _link(s, "cfg.md", "../../.git/config"),
+        3,
+        "leads into a .git/",
+    ),
     "hard-link": (_hard_link, 3, "is a hard link"),
     "git": (lambda s: ".git/config", 3, "points into .git/"),
     "nested-git": (_nested_git, 3, "leads into a .git/"),
@@ -156,22 +171,44 @@ def _refused_by_rpc_and_cli(leased: Leased, path: str, code: int, fragment: str)
     error = errors.from_dict(answer["error"])
     assert error.exit_code == code and fragment in error.message, error.message
     assert repr(path) in error.message  # the message names the path as sent
-    cli = leased.daemon.cli("--repo", str(leased.repo), "publish-artifact", "--lease",
-                            leased.lease, "--path", path, token=leased.token)
+    cli = leased.daemon.cli(
+        "--repo",
+        str(leased.repo),
+        "publish-artifact",
+        "--lease",
+        leased.lease,
+        "--path",
+        path,
+        token=leased.token,
+    )
     assert cli.returncode == code and fragment in cli.stderr, cli.stderr
     assert "Traceback" not in cli.stderr
 
 
-@pytest.mark.parametrize(("path", "fragment"), [
-    (f"{SCOPE}/{'x' * 5000}.md", "longer than 500 characters"),
-    (f"{SCOPE}/a\x00.md", "contains a NUL"),
-    (f"{SCOPE}/\ud800.md", "not valid Unicode"),
-], ids=["5000-characters", "nul-byte", "lone-surrogate"])
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [
+        (f"{SCOPE}/{'x' * 5000}.md", "longer than 500 characters"),
+        (f"{SCOPE}/a\x00.md", "contains a NUL"),
+        (f"{SCOPE}/\ud800.md", "not valid Unicode"),
+    ],
+    ids=["5000-characters", "nul-byte", "lone-surrogate"],
+)
 def test_a_path_that_cannot_be_a_file_name_is_refused_naming_the_parameter(
     leased: Leased, path: str, fragment: str
 ) -> None:
-    frame = json.dumps({"v": 1, "id": "abuse", "method": "publish-artifact", "token": leased.token,
-                        "params": {"lease": leased.lease, "path": path}}).encode() + b"\n"
+    frame = (
+        json.dumps(
+            {
+                "v": 1,
+                "id": "abuse",
+                "method": "publish-artifact",
+                "token": leased.token,
+                "params": {"lease": leased.lease, "path": path},
+            }
+        ).encode()
+        + b"\n"
+    )
     with nothing_changes(leased):
         answer = json.loads(leased.daemon.rpc(frame))
     error = errors.from_dict(answer["error"])
@@ -229,10 +266,14 @@ def _expected_hard_link(leased: Leased) -> None:
 COMPLETED: dict[str, tuple[Callable[[Leased], None], str]] = {
     "symlink-file": (lambda s: _expected_as_link(s, s.secret), "leads outside the repository"),
     "symlink-parent-dir": (_expected_dir_outside, "leads outside the repository"),
-    "symlink-into-git": (lambda s: _expected_as_link(s, s.repo / ".git" / "config"),
-                         "leads into a .git/"),
-    "symlink-out-of-scope": (lambda s: _expected_as_link(s, s.repo / "README.md"),
-                             "outside the job's write scope"),
+    "symlink-into-git": (
+        lambda s: _expected_as_link(s, s.repo / ".git" / "config"),
+        "leads into a .git/",
+    ),
+    "symlink-out-of-scope": (
+        lambda s: _expected_as_link(s, s.repo / "README.md"),
+        "outside the job's write scope",
+    ),
     "hard-link": (_expected_hard_link, "is a hard link"),
 }
 
@@ -244,8 +285,9 @@ def test_complete_refuses_an_expected_output_that_is_hostile(leased: Leased, cas
     setup(leased)
     try:
         before = recorded(leased), tree(leased.repo), tree(leased.outside)
-        cli = leased.daemon.cli("--repo", str(leased.repo), "complete", "--lease", leased.lease,
-                                token=leased.token)
+        cli = leased.daemon.cli(
+            "--repo", str(leased.repo), "complete", "--lease", leased.lease, token=leased.token
+        )
         assert cli.returncode == 3 and fragment in cli.stderr, cli.stderr
         assert leased.expected in cli.stderr
         assert (recorded(leased), tree(leased.repo), tree(leased.outside)) == before
@@ -325,9 +367,20 @@ def test_a_published_file_swapped_afterwards_is_skipped_by_readers_not_fatal(
     else:
         os.symlink(leased.secret, target)
     out = tmp_path / "bundle"
-    exported = leased.daemon.json("--as", "principal", "--repo", str(leased.repo), "corpus",
-                                  "export", "--run-id", leased.run_id, "--out", str(out),
-                                  "--include-content")
+    exported = leased.daemon.json(
+        "--as",
+        "principal",
+        "--repo",
+        str(leased.repo),
+        "corpus",
+        "export",
+        "--run-id",
+        leased.run_id,
+        "--out",
+        str(out),
+        "--include-content",
+    )
     assert exported["files"]
-    assert b"the operator's secret" not in b"".join(p.read_bytes() for p in out.rglob("*")
-                                                      if p.is_file())
+    assert b"the operator's secret" not in b"".join(
+        p.read_bytes() for p in out.rglob("*") if p.is_file()
+    )

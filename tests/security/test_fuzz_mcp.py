@@ -32,8 +32,12 @@ from striatum.verbs.spec import Param
 from tests.support.daemons import DaemonUnderTest, alive
 
 BIN = Path(sys.executable).parent
-FUZZ = settings(max_examples=300, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # The arguments' side effects stay inside the scratch directory and the daemon: no local
 # follow-up (adopt --profile would register the server with agent CLIs on this machine).
 LOCAL_EFFECTS = {"profile"}
@@ -81,14 +85,20 @@ def _server_pid() -> int:
 
 
 @pytest.fixture(scope="module")
-def session(shared_daemon: DaemonUnderTest,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+def session(
+    shared_daemon: DaemonUnderTest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Session]:
     scratch = tmp_path_factory.mktemp("mcp-fuzz")
     params = StdioServerParameters(
-        command=str(BIN / "striatum"), args=["mcp", "serve"], cwd=str(scratch),
-        env={**shared_daemon.env, "STRIATUM_TOKEN": shared_daemon.token("operator")})
-    with (start_blocking_portal() as portal,
-          portal.wrap_async_context_manager(Client(params, read_timeout_seconds=60)) as client):
+        command=str(BIN / "striatum"),
+        args=["mcp", "serve"],
+        cwd=str(scratch),
+        env={**shared_daemon.env, "STRIATUM_TOKEN": shared_daemon.token("operator")},
+    )
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(Client(params, read_timeout_seconds=60)) as client,
+    ):
         opened = Session(portal=portal, client=client, pid=_server_pid(), scratch=scratch)
         yield opened
         assert alive(opened.pid), "the MCP server died under the fuzz"
@@ -101,20 +111,41 @@ def utf8(max_size: int) -> st.SearchStrategy[str]:
     return st.text(st.characters(codec="utf-8"), max_size=max_size)
 
 
-json_scalars = (st.none() | st.booleans() | st.integers(-(2**70), 2**70)
-                | st.floats(allow_nan=False) | utf8(max_size=30))
-any_json = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
-                        | st.dictionaries(utf8(max_size=10), inner, max_size=3),
-                        max_leaves=8)
-HOSTILE = ["", "\x00", "a\x00b", "..", "/etc/passwd", "x" * 300, "x" * 5000,
-           "run_" + "0" * 12, "lease_" + "0" * 12, "blk_" + "0" * 12, "\u202e", "$(id)"]
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | utf8(max_size=30)
+)
+any_json = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(utf8(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+HOSTILE = [
+    "",
+    "\x00",
+    "a\x00b",
+    "..",
+    "/etc/passwd",
+    "x" * 300,
+    "x" * 5000,
+    "run_" + "0" * 12,
+    "lease_" + "0" * 12,
+    "blk_" + "0" * 12,
+    "\u202e",
+    "$(id)",
+]
 
 
 def value_for(param: Param, scratch: Path) -> st.SearchStrategy[Any]:
     if param.path:  # relative ones resolve against the server's directory: the scratch
-        typed: st.SearchStrategy[Any] = (st.sampled_from(["", "rel", "..", "a\x00b", "x" * 300])
-                                         | utf8(max_size=30).map(
-                                             lambda t: str(scratch / "made" / t)))
+        typed: st.SearchStrategy[Any] = st.sampled_from(
+            ["", "rel", "..", "a\x00b", "x" * 300]
+        ) | utf8(max_size=30).map(lambda t: str(scratch / "made" / t))
     elif param.type == "string":
         typed = st.sampled_from(HOSTILE + list(param.choices or ())) | utf8(max_size=40)
     elif param.type == "integer":
@@ -128,15 +159,19 @@ def arguments_for(name: str, scratch: Path) -> st.SearchStrategy[dict[str, Any] 
     spec = TOOLS.get(name)
     params = [p for p in spec.verb.params if p.name not in LOCAL_EFFECTS] if spec else []
     known = st.fixed_dictionaries({}, optional={p.name: value_for(p, scratch) for p in params})
-    unknown = st.dictionaries(utf8(max_size=12).filter(lambda k: k not in LOCAL_EFFECTS),
-                              any_json, max_size=2)
+    unknown = st.dictionaries(
+        utf8(max_size=12).filter(lambda k: k not in LOCAL_EFFECTS), any_json, max_size=2
+    )
     return known | unknown | st.none()
 
 
-tool_names = (st.sampled_from(sorted(TOOLS))
-              | st.sampled_from(["", "run.start", "claim-next", "RUN_START", "whoami ",
-                                 "status\x00", "__init__", "x" * 300])
-              | utf8(max_size=20))
+tool_names = (
+    st.sampled_from(sorted(TOOLS))
+    | st.sampled_from(
+        ["", "run.start", "claim-next", "RUN_START", "whoami ", "status\x00", "__init__", "x" * 300]
+    )
+    | utf8(max_size=20)
+)
 
 
 @FUZZ
@@ -156,9 +191,7 @@ def test_any_tool_call_is_a_result_or_a_tool_error_with_our_code(
 
 
 @pytest.mark.parametrize("name", sorted(TOOLS))
-def test_every_tool_refuses_a_wrongly_typed_argument_naming_it(
-    session: Session, name: str
-) -> None:
+def test_every_tool_refuses_a_wrongly_typed_argument_naming_it(session: Session, name: str) -> None:
     """The same check as RPC params (SPEC §12): `validation`, exit 3, naming the parameter."""
     params = TOOLS[name].verb.params
     if not params:
@@ -172,15 +205,23 @@ def test_every_tool_refuses_a_wrongly_typed_argument_naming_it(
     assert repr(first.name) in payload["error"]["message"]
 
 
-@pytest.mark.parametrize("uri", ["striatum://runs/run_x/status/../../inbox", "striatum://",
-                                 "file:///etc/passwd", "striatum://runs/" + "r" * 5000,
-                                 "striatum://runs/run_\u0000/status"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "striatum://runs/run_x/status/../../inbox",
+        "striatum://",
+        "file:///etc/passwd",
+        "striatum://runs/" + "r" * 5000,
+        "striatum://runs/run_\u0000/status",
+    ],
+)
 def test_hostile_resource_uris_read_as_errors(session: Session, uri: str) -> None:
     """Not found: -32602 in the 2026-07-28 era the SDK client negotiates (-32002 before)."""
     with pytest.raises(MCPError) as raised:
         session.portal.call(session.client.read_resource, uri)
-    assert raised.value.code == (-32602 if session.client.protocol_version == "2026-07-28"
-                                 else -32002)
+    assert raised.value.code == (
+        -32602 if session.client.protocol_version == "2026-07-28" else -32002
+    )
     assert raised.value.data["code"] == "not_found" and raised.value.data["uri"] == uri
 
 
@@ -191,9 +232,13 @@ def test_raw_stdio_text_that_is_not_unicode_does_not_kill_the_server(
     client cannot. The SDK's stdio transport drops such a frame unanswered (its behaviour,
     not ours); the server must survive it and answer the next call."""
     server = subprocess.Popen(
-        [str(BIN / "striatum"), "mcp", "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, cwd=tmp_path,
-        env={**shared_daemon.env, "STRIATUM_TOKEN": shared_daemon.token("operator")})
+        [str(BIN / "striatum"), "mcp", "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**shared_daemon.env, "STRIATUM_TOKEN": shared_daemon.token("operator")},
+    )
     assert server.stdin is not None and server.stdout is not None
 
     def send(message: dict[str, Any]) -> None:
@@ -209,16 +254,26 @@ def test_raw_stdio_text_that_is_not_unicode_does_not_kill_the_server(
         return found
 
     try:
-        send({"id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "0"}}})
+        send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw", "version": "0"},
+                },
+            }
+        )
         assert answer(30) is not None
         send({"method": "notifications/initialized"})
-        for number, params in enumerate([
-            {"name": "status", "arguments": {"run_id": "\ud800"}},
-            {"name": "\udfff", "arguments": {}},
-            {"name": "whoami", "arguments": {"\ud800": 1}},
-        ]):
+        for number, params in enumerate(
+            [
+                {"name": "status", "arguments": {"run_id": "\ud800"}},
+                {"name": "\udfff", "arguments": {}},
+                {"name": "whoami", "arguments": {"\ud800": 1}},
+            ]
+        ):
             send({"id": 10 + number, "method": "tools/call", "params": params})
         send({"id": 99, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}})
         while (reply := answer(30)) is not None and reply.get("id") != 99:

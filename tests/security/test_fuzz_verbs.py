@@ -31,8 +31,12 @@ from striatum.verbs.spec import Param, Verb
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import EXAMPLES, Operator, example, new_repo
 
-FUZZ = settings(max_examples=150, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 _ids = iter(range(1, 1 << 30))
 
 
@@ -51,8 +55,18 @@ class Target:
     def send(self, method: str, params: Any) -> dict[str, Any]:
         """One request as the principal; the single, well-formed answer."""
         request_id = f"fuzz-{next(_ids)}"
-        frame = json.dumps({"v": 1, "id": request_id, "method": method, "params": params,
-                            "token": self.daemon.token("principal")}).encode() + b"\n"
+        frame = (
+            json.dumps(
+                {
+                    "v": 1,
+                    "id": request_id,
+                    "method": method,
+                    "params": params,
+                    "token": self.daemon.token("principal"),
+                }
+            ).encode()
+            + b"\n"
+        )
         lines = self.daemon.rpc(frame).splitlines()
         assert len(lines) == 1, lines
         answer: dict[str, Any] = json.loads(lines[0])
@@ -64,7 +78,10 @@ class Target:
             error = answer["error"]
             assert set(error) == {"code", "message", "hint", "details"}
             assert error["code"] in EXIT_CODES and error["code"] not in ("internal", "protocol"), (
-                method, params, error)
+                method,
+                params,
+                error,
+            )
         return answer
 
 
@@ -79,19 +96,56 @@ def target(shared_daemon: DaemonUnderTest, tmp_path_factory: pytest.TempPathFact
     scratch.mkdir()
     os.mkfifo(scratch / "fifo")
     (scratch / "huge.json").write_bytes(b" " * ((1 << 20) + 10))
-    ids = [run_id, operator.session, packet["lease"]["lease_id"], packet["job"]["job_id"],
-           "run_" + "0" * 12, "lease_" + "0" * 12, "blk_" + "0" * 12, "tok_" + "0" * 12]
+    ids = [
+        run_id,
+        operator.session,
+        packet["lease"]["lease_id"],
+        packet["job"]["job_id"],
+        "run_" + "0" * 12,
+        "lease_" + "0" * 12,
+        "blk_" + "0" * 12,
+        "tok_" + "0" * 12,
+    ]
     return Target(daemon=shared_daemon, scratch=scratch, repo=operator.repo, ids=ids)
 
 
-HOSTILE_TEXT = ["", " ", "\x00", "a\x00b", "\ud800", "\U0001f600" * 50, "..", "../" * 40,
-                "/etc/passwd", ".git/config", ".striatum/x", "x" * 300, "%s%n", "{}", "null",
-                "'; DROP TABLE striatumd.events; --", "\u202e", "\r\n", "\\", "*", "$(id)"]
-json_scalars = (st.none() | st.booleans() | st.integers(-(2**70), 2**70)
-                | st.floats(allow_nan=True) | st.text(max_size=30))
-any_json = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
-                        | st.dictionaries(st.text(max_size=10), inner, max_size=3),
-                        max_leaves=10)
+HOSTILE_TEXT = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\U0001f600" * 50,
+    "..",
+    "../" * 40,
+    "/etc/passwd",
+    ".git/config",
+    ".striatum/x",
+    "x" * 300,
+    "%s%n",
+    "{}",
+    "null",
+    "'; DROP TABLE striatumd.events; --",
+    "\u202e",
+    "\r\n",
+    "\\",
+    "*",
+    "$(id)",
+]
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=30)
+)
+any_json = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
 
 
 def path_values(target: Target) -> st.SearchStrategy[str]:
@@ -99,11 +153,22 @@ def path_values(target: Target) -> st.SearchStrategy[str]:
 
     No relative path: the daemon would take it from its own working directory (the doors
     send path params absolute), and a principal's export would land there."""
-    fixed = [str(target.repo), str(example("review-flow")), str(target.scratch),
-             str(target.scratch / "fifo"), str(target.scratch / "huge.json"), "/dev/zero",
-             "/dev/null", "/dev/stdin", "/proc/self/environ", "",
-             str(target.scratch / ("a" * 300)), str(target.scratch / "a\x00b"),
-             str(target.scratch / "x") + "/" + "y" * 990, "x" * 5000]
+    fixed = [
+        str(target.repo),
+        str(example("review-flow")),
+        str(target.scratch),
+        str(target.scratch / "fifo"),
+        str(target.scratch / "huge.json"),
+        "/dev/zero",
+        "/dev/null",
+        "/dev/stdin",
+        "/proc/self/environ",
+        "",
+        str(target.scratch / ("a" * 300)),
+        str(target.scratch / "a\x00b"),
+        str(target.scratch / "x") + "/" + "y" * 990,
+        "x" * 5000,
+    ]
     inside = st.text(max_size=40).map(lambda t: str(target.scratch / "made" / t))
     return st.sampled_from(fixed) | inside
 
@@ -115,11 +180,15 @@ def value_for(param: Param, target: Target) -> st.SearchStrategy[Any]:
         typed = st.sampled_from(["", "true", "x" * 1001, "a\x00b", "\ud800"])
     elif param.type == "string":
         around = st.integers(max(0, param.max_length - 1), param.max_length + 1)
-        typed = (st.sampled_from(HOSTILE_TEXT + target.ids + list(param.choices or ()))
-                 | st.text(max_size=60) | around.map(lambda n: "y" * n))
+        typed = (
+            st.sampled_from(HOSTILE_TEXT + target.ids + list(param.choices or ()))
+            | st.text(max_size=60)
+            | around.map(lambda n: "y" * n)
+        )
     elif param.type == "integer":
-        typed = (st.integers(-(2**70), 2**70)
-                 | st.sampled_from([0, -1, 1, 3600, 3601, 2**53 - 1, 2**53, 2**63, -(2**63)]))
+        typed = st.integers(-(2**70), 2**70) | st.sampled_from(
+            [0, -1, 1, 3600, 3601, 2**53 - 1, 2**53, 2**63, -(2**63)]
+        )
     else:
         typed = st.booleans()
     return typed | any_json  # the right type most of the time, anything at all otherwise
@@ -127,8 +196,9 @@ def value_for(param: Param, target: Target) -> st.SearchStrategy[Any]:
 
 def params_for(verb: Verb, target: Target) -> st.SearchStrategy[Any]:
     safe_keys = st.text(max_size=12).filter(lambda k: k not in {p.name for p in verb.params})
-    known = st.fixed_dictionaries({}, optional={p.name: value_for(p, target)
-                                                for p in verb.params if not p.local})
+    known = st.fixed_dictionaries(
+        {}, optional={p.name: value_for(p, target) for p in verb.params if not p.local}
+    )
     unknown = st.dictionaries(safe_keys, any_json, max_size=2)
     merged = st.tuples(known, unknown).map(lambda pair: {**pair[1], **pair[0]})
     return known | merged | any_json.filter(lambda v: not isinstance(v, dict))
@@ -146,8 +216,12 @@ def test_every_verb_answers_any_params_with_a_documented_error_or_a_result(
     fuzz()
 
 
-HOSTILE_VALUES = st.sampled_from([*HOSTILE_TEXT, f"roles/{'r' * 300}", "/dev/zero", "fifo",
-                                  "../../../../../../dev/zero"]) | any_json
+HOSTILE_VALUES = (
+    st.sampled_from(
+        [*HOSTILE_TEXT, f"roles/{'r' * 300}", "/dev/zero", "fifo", "../../../../../../dev/zero"]
+    )
+    | any_json
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -192,12 +266,16 @@ def test_hostile_workflow_files_are_refused_cleanly_by_run_prepare(
     shutil.copytree(source.parent, folder)  # the example's role and prompt files
     os.mkfifo(folder / "fifo")
     (folder / "workflow.json").write_text(json.dumps(document))
-    target.send("run.prepare", {"workflow": str(folder / "workflow.json"),
-                                "repo": str(target.repo)})
+    target.send(
+        "run.prepare", {"workflow": str(folder / "workflow.json"), "repo": str(target.repo)}
+    )
 
 
-@pytest.mark.parametrize("out", ["/dev/null", "fifo", "huge.json", "a" * 300, "x/" + "y" * 990],
-                         ids=["device", "fifo", "a-file", "name-too-long", "path-too-long"])
+@pytest.mark.parametrize(
+    "out",
+    ["/dev/null", "fifo", "huge.json", "a" * 300, "x/" + "y" * 990],
+    ids=["device", "fifo", "a-file", "name-too-long", "path-too-long"],
+)
 def test_corpus_export_into_a_place_that_cannot_hold_a_bundle_is_refused(
     target: Target, out: str
 ) -> None:
@@ -206,8 +284,11 @@ def test_corpus_export_into_a_place_that_cannot_hold_a_bundle_is_refused(
     assert answer["ok"] is False and answer["error"]["code"] in ("validation", "conflict")
 
 
-@pytest.mark.parametrize("workflow", ["/dev/zero", "fifo", "huge.json", ".", "a" * 300],
-                         ids=["device", "fifo", "over-1-MiB", "directory", "name-too-long"])
+@pytest.mark.parametrize(
+    "workflow",
+    ["/dev/zero", "fifo", "huge.json", ".", "a" * 300],
+    ids=["device", "fifo", "over-1-MiB", "directory", "name-too-long"],
+)
 def test_run_prepare_refuses_a_workflow_that_is_not_a_small_regular_file(
     target: Target, workflow: str
 ) -> None:
@@ -217,14 +298,31 @@ def test_run_prepare_refuses_a_workflow_that_is_not_a_small_regular_file(
     assert answer["ok"] is False and answer["error"]["code"] == "validation", answer
 
 
-@pytest.mark.parametrize(("where", "value"), [
-    (("name",), "nul\x00name"), (("name",), "lone \ud800 surrogate"),
-    (("roles", "author"), "a\x00.md"), (("roles", "author"), "r" * 300),
-    (("roles", "author"), "\ud800.md"), (("jobs",), True), (("roles",), 7),
-    (("jobs", 0, "prompt"), "p" * 300), (("jobs", 0, "id"), "\udfff"),
-], ids=["nul", "surrogate", "role-file-nul", "role-file-too-long", "role-file-surrogate",
-        "jobs-not-a-list", "roles-not-an-object", "prompt-too-long",
-        "job-id-surrogate"])
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("name",), "nul\x00name"),
+        (("name",), "lone \ud800 surrogate"),
+        (("roles", "author"), "a\x00.md"),
+        (("roles", "author"), "r" * 300),
+        (("roles", "author"), "\ud800.md"),
+        (("jobs",), True),
+        (("roles",), 7),
+        (("jobs", 0, "prompt"), "p" * 300),
+        (("jobs", 0, "id"), "\udfff"),
+    ],
+    ids=[
+        "nul",
+        "surrogate",
+        "role-file-nul",
+        "role-file-too-long",
+        "role-file-surrogate",
+        "jobs-not-a-list",
+        "roles-not-an-object",
+        "prompt-too-long",
+        "job-id-surrogate",
+    ],
+)
 def test_run_prepare_refuses_a_bad_workflow_naming_the_field(
     target: Target, where: tuple[Any, ...], value: str
 ) -> None:
@@ -234,8 +332,9 @@ def test_run_prepare_refuses_a_bad_workflow_naming_the_field(
     shutil.copytree(source.parent, folder)
     document = _mutated(json.loads(source.read_text()), where, value)
     (folder / "workflow.json").write_text(json.dumps(document))
-    answer = target.send("run.prepare", {"workflow": str(folder / "workflow.json"),
-                                         "repo": str(target.repo)})
+    answer = target.send(
+        "run.prepare", {"workflow": str(folder / "workflow.json"), "repo": str(target.repo)}
+    )
     assert answer["ok"] is False and answer["error"]["code"] == "validation", answer
     field = ".".join(str(step) for step in where).replace(".0.", "[0].")
     assert field in json.dumps(answer["error"]["details"]), answer["error"]

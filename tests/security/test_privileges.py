@@ -68,24 +68,35 @@ def test_the_runtime_role_cannot_lock_out_the_event_chain(runtime: db.Conn) -> N
 
 
 def test_the_runtime_role_holds_no_special_attribute_and_no_other_role(admin: db.Conn) -> None:
-    role = db.fetch_one(admin, "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, "
-                        "rolreplication, rolinherit FROM pg_roles "
-                        "WHERE rolname = 'striatumd_runtime'")
+    role = db.fetch_one(
+        admin,
+        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, "
+        "rolreplication, rolinherit FROM pg_roles "
+        "WHERE rolname = 'striatumd_runtime'",
+    )
     assert role is not None
-    assert not any(role[k] for k in ("rolsuper", "rolcreaterole", "rolcreatedb",
-                                     "rolbypassrls", "rolreplication"))
-    memberships = db.fetch_all(admin, "SELECT r.rolname FROM pg_auth_members m "
-                               "JOIN pg_roles r ON r.oid = m.roleid "
-                               "JOIN pg_roles u ON u.oid = m.member "
-                               "WHERE u.rolname = 'striatumd_runtime'")
+    assert not any(
+        role[k]
+        for k in ("rolsuper", "rolcreaterole", "rolcreatedb", "rolbypassrls", "rolreplication")
+    )
+    memberships = db.fetch_all(
+        admin,
+        "SELECT r.rolname FROM pg_auth_members m "
+        "JOIN pg_roles r ON r.oid = m.roleid "
+        "JOIN pg_roles u ON u.oid = m.member "
+        "WHERE u.rolname = 'striatumd_runtime'",
+    )
     assert memberships == []
 
 
 def test_no_function_of_the_schema_runs_with_its_owners_rights(admin: db.Conn) -> None:
     """A SECURITY DEFINER function would be a door from the runtime role to the owner's."""
-    found = db.fetch_all(admin, "SELECT proname FROM pg_proc p JOIN pg_namespace n "
-                         "ON n.oid = p.pronamespace WHERE n.nspname = 'striatumd' "
-                         "AND p.prosecdef")
+    found = db.fetch_all(
+        admin,
+        "SELECT proname FROM pg_proc p JOIN pg_namespace n "
+        "ON n.oid = p.pronamespace WHERE n.nspname = 'striatumd' "
+        "AND p.prosecdef",
+    )
     assert found == []
 
 

@@ -12,8 +12,13 @@ from striatum.skills import bundle
 from tests.support import cli_docs
 
 FILES = bundle.files(__version__)
-EXPECTED = {"striatum-claim-loop", "striatum-review", "striatum-recover",
-            "striatum-write-workflow", "striatum-escalate"}
+EXPECTED = {
+    "striatum-claim-loop",
+    "striatum-review",
+    "striatum-recover",
+    "striatum-write-workflow",
+    "striatum-escalate",
+}
 
 
 def test_the_bundle_has_the_five_skills() -> None:
@@ -34,15 +39,18 @@ def test_each_skill_keeps_the_agent_skills_rules(path: str) -> None:
     assert body.lstrip().startswith("# ")
 
 
-@pytest.mark.parametrize(("folder", "text", "fragment"), [
-    ("Bad_Name", "---\nname: Bad_Name\ndescription: x\n---\n", "lowercase"),
-    ("a", "---\nname: b\ndescription: x\n---\n", "differs from its folder"),
-    ("a", "---\nname: a\n---\n", "description must be"),
-    ("a", "---\nname: a\ndescription: " + "x" * 1025 + "\n---\n", "description must be"),
-    ("a", "# no front matter\n", "no front matter"),
-    ("a", "---\nname: a\ndescription: x\n", "not closed"),
-    ("a--b", "---\nname: a--b\ndescription: x\n---\n", "single hyphens"),
-])
+@pytest.mark.parametrize(
+    ("folder", "text", "fragment"),
+    [
+        ("Bad_Name", "---\nname: Bad_Name\ndescription: x\n---\n", "lowercase"),
+        ("a", "---\nname: b\ndescription: x\n---\n", "differs from its folder"),
+        ("a", "---\nname: a\n---\n", "description must be"),
+        ("a", "---\nname: a\ndescription: " + "x" * 1025 + "\n---\n", "description must be"),
+        ("a", "# no front matter\n", "no front matter"),
+        ("a", "---\nname: a\ndescription: x\n", "not closed"),
+        ("a--b", "---\nname: a--b\ndescription: x\n---\n", "single hyphens"),
+    ],
+)
 def test_the_rules_catch_broken_skills(folder: str, text: str, fragment: str) -> None:
     assert any(fragment in problem for problem in bundle.problems(folder, text))
 

@@ -24,8 +24,9 @@ def test_the_plan_tells_ours_from_edits() -> None:
 
 
 def _all_files(base: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()
+    }
 
 
 def test_installing_twice_changes_nothing(tmp_path: Path) -> None:
@@ -53,8 +54,9 @@ def test_an_edited_skill_is_refused_unless_forced(tmp_path: Path) -> None:
     assert _all_files(tmp_path) == before  # nothing written
     [check] = install.check(tmp_path)
     assert check["state"] == "edited" and check["edited"] == ["striatum-review/SKILL.md"]
-    assert check["fix"] == (f"striatum --repo {tmp_path} skills install --profile claude_code "
-                            "--project --force")
+    assert check["fix"] == (
+        f"striatum --repo {tmp_path} skills install --profile claude_code --project --force"
+    )
     install.install("claude_code", tmp_path, force=True)
     assert "My team's extra rule" not in edited.read_text()
     assert mine.read_text().startswith("---\nname: my-own-skill")  # not ours: untouched
@@ -77,8 +79,11 @@ def test_check_flags_outdated_and_missing_bundles(tmp_path: Path) -> None:
     install.install("gemini", tmp_path)
     manifest_path = tmp_path / ".agents/skills" / install.MANIFEST
     manifest = json.loads(manifest_path.read_text())
-    old = {**manifest, "version": "0.0.1",
-           "files": {**manifest["files"], "striatum-review/SKILL.md": "0" * 64}}
+    old = {
+        **manifest,
+        "version": "0.0.1",
+        "files": {**manifest["files"], "striatum-review/SKILL.md": "0" * 64},
+    }
     manifest_path.write_text(json.dumps(old))
     (tmp_path / ".agents/skills/striatum-review/SKILL.md").write_text("x")  # as 0.0.1 wrote
     [report] = install.check(tmp_path)
@@ -107,8 +112,15 @@ def test_a_manifest_cannot_point_outside_its_directory(tmp_path: Path) -> None:
     digest = install.sha256(victim.read_bytes())
     skills = tmp_path / "repo" / ".claude" / "skills"
     skills.mkdir(parents=True)
-    (skills / install.MANIFEST).write_text(json.dumps({"version": "0", "profiles": [],
-        "files": {"../../../victim.txt": digest, str(victim): digest}}))
+    (skills / install.MANIFEST).write_text(
+        json.dumps(
+            {
+                "version": "0",
+                "profiles": [],
+                "files": {"../../../victim.txt": digest, str(victim): digest},
+            }
+        )
+    )
     result = install.install("claude_code", tmp_path / "repo")
     assert victim.read_text() == "precious"
     assert result["directories"][0]["removed"] == []

@@ -10,9 +10,23 @@ BIN = Path(sys.executable).parent
 
 
 def install(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "striatum"), "--repo", str(repo), "skills", "install",
-                           "--profile", "claude_code", "--project", *extra],
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [
+            str(BIN / "striatum"),
+            "--repo",
+            str(repo),
+            "skills",
+            "install",
+            "--profile",
+            "claude_code",
+            "--project",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_an_edited_skill_exits_5_and_force_replaces_it(tmp_path: Path) -> None:

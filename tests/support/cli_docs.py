@@ -13,8 +13,10 @@ from striatum.cli.main import cli
 def commands(text: str) -> list[list[str]]:
     """Every `striatum ...` command line in inline code or fenced code blocks (argv[1:])."""
     spans = re.findall(r"`([^`\n]+)`", text) + [
-        line.strip() for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S)
-        for line in block.splitlines()]
+        line.strip()
+        for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S)
+        for line in block.splitlines()
+    ]
     found = []
     for span in spans:
         if span.startswith("striatum "):

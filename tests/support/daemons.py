@@ -32,8 +32,9 @@ class DaemonUnderTest:
 
     def __post_init__(self) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
-        self.env.update(STRIATUM_HOME=str(self.base / "home"),
-                        STRIATUM_RUNTIME_DIR=str(self.base / "run"))
+        self.env.update(
+            STRIATUM_HOME=str(self.base / "home"), STRIATUM_RUNTIME_DIR=str(self.base / "run")
+        )
         if self.database is not None:
             self.env["STRIATUM_DATABASE_URL"] = self.database.admin_conninfo
 
@@ -49,13 +50,20 @@ class DaemonUnderTest:
     def log(self) -> Path:
         return self.base / "home" / "logs" / "striatumd.log"
 
-    def cli(self, *args: str, token: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, token: str | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         env = dict(self.env)
         if token is not None:
             env["STRIATUM_TOKEN"] = token
-        return subprocess.run([str(BIN / "striatum"), *args], env=env, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [str(BIN / "striatum"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def json(self, *args: str, token: str | None = None) -> Any:
         result = self.cli(*args, "--json", token=token)

@@ -40,8 +40,9 @@ class Operator:
         return run_id
 
     def claim(self, run_id: str, *extra: str) -> dict[str, Any] | None:
-        packet: dict[str, Any] = self.cli("claim-next", "--session", self.session,
-                                          "--run-id", run_id, *extra)
+        packet: dict[str, Any] = self.cli(
+            "claim-next", "--session", self.session, "--run-id", run_id, *extra
+        )
         if not packet["claimed"]:
             return None
         self.claims.append(packet)
@@ -55,18 +56,38 @@ class Operator:
         prompt = self.repo / ".striatum" / "prompt.md"
         prompt.write_text(packet["prompt"])
         for expected in packet["expected_artifacts"]:
-            subprocess.run([sys.executable, str(AGENT), "--job", packet["job"]["job_id"],
-                            "--attempt", str(packet["job"]["attempt"]), "--prompt",
-                            str(prompt), "--out", str(self.repo / expected["path"]),
-                            "--plan", str(plan_file)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(AGENT),
+                    "--job",
+                    packet["job"]["job_id"],
+                    "--attempt",
+                    str(packet["job"]["attempt"]),
+                    "--prompt",
+                    str(prompt),
+                    "--out",
+                    str(self.repo / expected["path"]),
+                    "--plan",
+                    str(plan_file),
+                ],
+                check=True,
+            )
 
     def step(self, run_id: str) -> bool:
         """One move: decide a checkpoint, or claim, work and complete a job. False: stuck."""
         status = self.cli("status", "--run-id", run_id)
         for blocker in status["open_blockers"]:
             if blocker["kind"] == "checkpoint" and blocker["job_id"] in self.choices:
-                self.cli("checkpoint", "decide", "--blocker", blocker["blocker_id"],
-                         "--choice", self.choices[blocker["job_id"]], principal=True)
+                self.cli(
+                    "checkpoint",
+                    "decide",
+                    "--blocker",
+                    blocker["blocker_id"],
+                    "--choice",
+                    self.choices[blocker["job_id"]],
+                    principal=True,
+                )
                 return True
         packet = self.claim(run_id)
         if packet is None:

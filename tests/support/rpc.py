@@ -15,8 +15,9 @@ def aimed_at(daemon: DaemonUnderTest) -> Iterator[None]:
     """Point this process's client at `daemon` (set once: threads share the environment)."""
     keys = ("STRIATUM_RUNTIME_DIR", "STRIATUM_HOME", "STRIATUM_TOKEN")
     saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(STRIATUM_RUNTIME_DIR=str(daemon.runtime_dir),
-                      STRIATUM_HOME=str(daemon.base / "home"))
+    os.environ.update(
+        STRIATUM_RUNTIME_DIR=str(daemon.runtime_dir), STRIATUM_HOME=str(daemon.base / "home")
+    )
     os.environ.pop("STRIATUM_TOKEN", None)
     try:
         yield

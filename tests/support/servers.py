@@ -23,8 +23,12 @@ from striatum.store.connection import Database
 
 SYSTEM_PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TEMPLATE = "striatum_template"
-TEST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-                 "max_connections": "60"}
+TEST_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "60",
+}
 _counter = itertools.count()
 
 

@@ -32,8 +32,7 @@ def test_claude_logins_in_its_config_dir_or_claude_json(tmp_path: Path) -> None:
     assert configured("claude_code", {"CLAUDE_CONFIG_DIR": str(tmp_path / "cfg")}, tmp_path).ok
     assert not configured("claude_code", {}, tmp_path).ok
     (tmp_path / ".claude.json").write_text(json.dumps({"oauthAccount": {"emailAddress": "x"}}))
-    assert configured("claude_code", {}, tmp_path).detail == \
-        f"login in {tmp_path / '.claude.json'}"
+    assert configured("claude_code", {}, tmp_path).detail == f"login in {tmp_path / '.claude.json'}"
 
 
 def test_codex_auth_json_or_a_model_provider_under_codex_home(tmp_path: Path) -> None:
@@ -64,15 +63,19 @@ def test_only_a_needed_agent_that_is_not_ready_fails_and_lines_fit_80_columns() 
     answering = Probe(path="/x/claude", version="2.1.197 (Claude Code)", problem=None)
     from striatum.lanes.credentials import Setup
 
-    unset = Setup(False, "no OPENAI_API_KEY, no /a/very/long/home/directory/somewhere/"
-                  ".codex/auth.json")
+    unset = Setup(
+        False, "no OPENAI_API_KEY, no /a/very/long/home/directory/somewhere/.codex/auth.json"
+    )
     info = agents_plane.check("codex", missing, unset, None, "npm install -g @openai/codex")
     bad = agents_plane.check("codex", missing, unset, "run run_1", "npm i")
-    ready = agents_plane.check("claude_code", answering, Setup(True, "ANTHROPIC_API_KEY set"),
-                               "adopted", "npm i")
+    ready = agents_plane.check(
+        "claude_code", answering, Setup(True, "ANTHROPIC_API_KEY set"), "adopted", "npm i"
+    )
     assert (info["ok"], bad["ok"], ready["ok"]) == (True, False, True)
     assert agents_plane.needed({"codex"}, {"codex": "run run_1", "gemini": "run run_2"}) == {
-        "codex": "adopted, run run_1", "gemini": "run run_2"}
+        "codex": "adopted, run run_1",
+        "gemini": "run run_2",
+    }
     text = agents_plane.lines({"ok": False, "checks": [ready, bad, info]})
     assert text[0] == "agents: PROBLEM" and text[1].startswith("  ok   claude_code: 2.1.197")
     assert any(line.startswith("  BAD  codex") for line in text)

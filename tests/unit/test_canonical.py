@@ -36,11 +36,21 @@ def test_keys_sort_by_utf16_code_units_not_code_points() -> None:
 @pytest.mark.parametrize(
     ("number", "text"),
     [
-        (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-1.5, "-1.5"), (1e21, "1e+21"),
-        (1e20, "100000000000000000000"), (123456789012345680000.0, "123456789012345680000"),
-        (1e-6, "0.000001"), (1e-7, "1e-7"), (5e-324, "5e-324"),
-        (1.7976931348623157e308, "1.7976931348623157e+308"), (0.1 + 0.2, "0.30000000000000004"),
-        (9007199254740991.0, "9007199254740991"), (2.5e-5, "0.000025"), (1.25e25, "1.25e+25"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1.0, "1"),
+        (-1.5, "-1.5"),
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (1e-6, "0.000001"),
+        (1e-7, "1e-7"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (9007199254740991.0, "9007199254740991"),
+        (2.5e-5, "0.000025"),
+        (1.25e25, "1.25e+25"),
     ],
 )
 def test_numbers_use_ecmascript_shortest_form(number: float, text: str) -> None:
@@ -54,17 +64,23 @@ def test_non_finite_numbers_are_refused(bad: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [{"big": 2**53 + 1}, {1: "int key"}, {"b": b"bytes"}, {"s": "\ud800"}])
+    "bad", [{"big": 2**53 + 1}, {1: "int key"}, {"b": b"bytes"}, {"s": "\ud800"}]
+)
 def test_unrepresentable_values_are_refused(bad: object) -> None:
     with pytest.raises(CanonicalizationError):
         canonical_bytes(bad)
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
-    | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -15,12 +15,27 @@ from striatum.model.canonical import canonical_bytes
 def build(count: int, chain_name: str = "repo:r") -> tuple[list[chain.StoredRow], chain.Head]:
     rows, previous = [], chain.GENESIS_HASH
     for seq in range(1, count + 1):
-        record = {"repo_id": "r", "seq": seq, "type": "t", "run_id": None, "job_id": None,
-                  "actor": "a", "payload": {"n": seq, "previous_hash": "f" * 64}, "at": "x"}
+        record = {
+            "repo_id": "r",
+            "seq": seq,
+            "type": "t",
+            "run_id": None,
+            "job_id": None,
+            "actor": "a",
+            "payload": {"n": seq, "previous_hash": "f" * 64},
+            "at": "x",
+        }
         sealed = chain.seal(record, previous)
         columns = {k: v for k, v in sealed.record.items() if k != "previous_hash"}
-        rows.append(chain.StoredRow(seq=seq, previous_hash=previous, row_hash=sealed.row_hash,
-                                    canonical=sealed.canonical, columns=columns))
+        rows.append(
+            chain.StoredRow(
+                seq=seq,
+                previous_hash=previous,
+                row_hash=sealed.row_hash,
+                canonical=sealed.canonical,
+                columns=columns,
+            )
+        )
         previous = sealed.row_hash
     return rows, chain.Head(seq=count, row_hash=previous)
 
@@ -92,7 +107,7 @@ def test_any_single_byte_change_in_any_row_is_detected(data: st.DataObject) -> N
     target = rows[index].canonical
     position = data.draw(st.integers(0, len(target) - 1))
     flipped = bytes([target[position] ^ data.draw(st.integers(1, 255))])
-    changed = target[:position] + flipped + target[position + 1:]
+    changed = target[:position] + flipped + target[position + 1 :]
     rows[index] = rows[index]._replace(canonical=changed)
     report = chain.verify_rows("repo:r", rows, head, deep=True)
     assert report.first_break is not None and report.first_break.seq == index + 1
@@ -122,7 +137,8 @@ def test_the_fast_check_names_the_same_row_as_the_full_check(data: st.DataObject
     position = data.draw(st.integers(0, len(target) - 1))
     flipped = bytes([target[position] ^ data.draw(st.integers(1, 255))])
     rows[index] = rows[index]._replace(
-        canonical=target[:position] + flipped + target[position + 1:])
+        canonical=target[:position] + flipped + target[position + 1 :]
+    )
     fast = chain.verify_links("repo:r", _links(rows), head).first_break
     full = chain.verify_rows("repo:r", rows, head).first_break
     assert fast is not None and full is not None

@@ -17,25 +17,45 @@ SQL_DIR = Path(__file__).parents[2] / "src" / "striatum" / "store" / "sql"
 def test_exit_codes_are_stable() -> None:
     """Contract: these numbers are documented in docs/SPEC.md and never change meaning."""
     assert errors.EXIT_CODES == {
-        "internal": 1, "usage": 2, "validation": 3, "not_found": 4, "conflict": 5,
-        "permission_denied": 6, "daemon_unreachable": 7, "integrity": 8,
-        "database_unavailable": 9, "database_unsupported": 10, "migration": 11,
-        "token_missing": 12, "token_invalid": 13, "token_revoked": 14, "token_expired": 15,
-        "protocol": 16, "storage": 17, "agent_unavailable": 18,
+        "internal": 1,
+        "usage": 2,
+        "validation": 3,
+        "not_found": 4,
+        "conflict": 5,
+        "permission_denied": 6,
+        "daemon_unreachable": 7,
+        "integrity": 8,
+        "database_unavailable": 9,
+        "database_unsupported": 10,
+        "migration": 11,
+        "token_missing": 12,
+        "token_invalid": 13,
+        "token_revoked": 14,
+        "token_expired": 15,
+        "protocol": 16,
+        "storage": 17,
+        "agent_unavailable": 18,
     }
 
 
 def test_every_error_class_has_a_documented_code() -> None:
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, errors.StriatumError)]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.StriatumError)
+    ]
     assert {c.code for c in classes} <= set(errors.EXIT_CODES)
 
 
 def test_error_shape_is_code_message_hint_details() -> None:
     """Contract: every door serializes errors as {code, message, hint, details}."""
     error = errors.IntegrityFailure("bad row", hint="run doctor", chain="audit", seq=3)
-    assert error.to_dict() == {"code": "integrity", "message": "bad row", "hint": "run doctor",
-                               "details": {"chain": "audit", "seq": 3}}
+    assert error.to_dict() == {
+        "code": "integrity",
+        "message": "bad row",
+        "hint": "run doctor",
+        "details": {"chain": "audit", "seq": 3},
+    }
     assert errors.NotFound().message == "No such object."
 
 
@@ -88,8 +108,16 @@ def test_every_verb_is_a_cli_command() -> None:
         assert any(p.name == "as_json" for p in command.params), verb.name
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/USING_STRIATUM.md", "docs/HOW_TO_AGENT.md",
-                                 "docs/HOW_TO_HUMAN.md", "docs/WEB_UI.md"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "README.md",
+        "docs/USING_STRIATUM.md",
+        "docs/HOW_TO_AGENT.md",
+        "docs/HOW_TO_HUMAN.md",
+        "docs/WEB_UI.md",
+    ],
+)
 def test_every_command_a_guide_shows_exists(doc: str) -> None:
     from tests.support import cli_docs
 

@@ -19,8 +19,9 @@ def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any
     """What the full CLI sends for argv, or None when it refuses the arguments."""
     sent: list[tuple[Any, ...]] = []
 
-    def record(method: str, params: dict[str, Any], *, as_role: str | None = None,
-               token: str | None = None) -> Any:
+    def record(
+        method: str, params: dict[str, Any], *, as_role: str | None = None, token: str | None = None
+    ) -> Any:
         sent.append((method, params, as_role))
         return {}
 
@@ -46,20 +47,33 @@ def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
         else:
             values = st.text("abc-_ 1=", max_size=6) | st.just("--json")
         return values.flatmap(lambda v: st.sampled_from([[flag, v], [f"{flag}={v}"]]))
+
     def flag_with_value(param: Param) -> st.SearchStrategy[list[str]]:
         return st.just(["--" + param.name.replace("_", "-") + "="])
 
     pieces = [option(p) for p in verb.params if not p.positional]
     pieces += [flag_with_value(p) for p in verb.params if p.type == "boolean"]
-    positional = [st.text("tok_abc", min_size=1, max_size=8).map(lambda v: [v])
-                  for p in verb.params if p.positional]
-    chosen = st.lists(st.sampled_from(pieces), max_size=3).flatmap(
-        lambda picks: st.tuples(*picks)) if pieces else st.just(())
+    positional = [
+        st.text("tok_abc", min_size=1, max_size=8).map(lambda v: [v])
+        for p in verb.params
+        if p.positional
+    ]
+    chosen = (
+        st.lists(st.sampled_from(pieces), max_size=3).flatmap(lambda picks: st.tuples(*picks))
+        if pieces
+        else st.just(())
+    )
     extras = st.sampled_from([[], ["--json"]])
     prefix = st.sampled_from([[], ["--as", "principal"], ["--as", "operator"]])
     return st.tuples(prefix, st.tuples(*positional), chosen, extras).map(
-        lambda parts: [*parts[0], *verb.words, *(a for p in parts[1] for a in p),
-                       *(a for p in parts[2] for a in p), *parts[3]])
+        lambda parts: [
+            *parts[0],
+            *verb.words,
+            *(a for p in parts[1] for a in p),
+            *(a for p in parts[2] for a in p),
+            *parts[3],
+        ]
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -77,19 +91,33 @@ def test_the_fast_path_agrees_with_click_or_defers(argv: list[str]) -> None:
     assert expected == (fast.verb.name, sent, fast.as_role), argv
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["token", "create", "--help"], ["daemon", "start"],
-                                  ["token", "create"], ["--repo", ".", "whoami"], ["whoami", "x"],
-                                  ["token", "create", "--role", "lane"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["token", "create", "--help"],
+        ["daemon", "start"],
+        ["token", "create"],
+        ["--repo", ".", "whoami"],
+        ["whoami", "x"],
+        ["token", "create", "--role", "lane"],
+    ],
+)
 def test_help_local_commands_and_errors_go_to_click(argv: list[str]) -> None:
     assert fastpath.parse(argv) is None
 
 
 def test_an_ordinary_call_takes_the_fast_path() -> None:
-    parsed = fastpath.parse(["--as", "principal", "token", "create", "--role=reader",
-                             "--label", "ci", "--json"])
+    parsed = fastpath.parse(
+        ["--as", "principal", "token", "create", "--role=reader", "--label", "ci", "--json"]
+    )
     assert parsed is not None
     assert (parsed.verb.name, parsed.params, parsed.as_json, parsed.as_role) == (
-        "token.create", {"role": "reader", "label": "ci"}, True, "principal")
+        "token.create",
+        {"role": "reader", "label": "ci"},
+        True,
+        "principal",
+    )
 
 
 def test_an_empty_inline_value_is_a_value_and_a_valued_flag_defers() -> None:

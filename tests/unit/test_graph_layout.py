@@ -24,7 +24,8 @@ def dags(draw: st.DrawFn) -> tuple[list[str], list[tuple[str, str]]]:
 @settings(max_examples=60, deadline=None)
 @given(dags())
 def test_no_two_boxes_overlap_and_every_edge_points_right(
-        dag: tuple[list[str], list[tuple[str, str]]]) -> None:
+    dag: tuple[list[str], list[tuple[str, str]]],
+) -> None:
     nodes, edges = dag
     placed = graph_layout.layout(nodes, edges)
     boxes = list(placed.boxes.values())
@@ -38,15 +39,17 @@ def test_no_two_boxes_overlap_and_every_edge_points_right(
 
 
 def test_layers_follow_the_longest_path() -> None:
-    layers = graph_layout.assign_layers(["a", "b", "c", "d"],
-                                        [("a", "b"), ("b", "c"), ("a", "c"), ("a", "d")])
+    layers = graph_layout.assign_layers(
+        ["a", "b", "c", "d"], [("a", "b"), ("b", "c"), ("a", "c"), ("a", "d")]
+    )
     assert layers == {"a": 0, "b": 1, "c": 2, "d": 1}
 
 
 def test_ordering_removes_an_avoidable_crossing() -> None:
     nodes = ["a", "b", "x", "y"]
-    rows = graph_layout.order_layers(nodes, [("a", "y"), ("b", "x")],
-                                     {"a": 0, "b": 0, "x": 1, "y": 1})
+    rows = graph_layout.order_layers(
+        nodes, [("a", "y"), ("b", "x")], {"a": 0, "b": 0, "x": 1, "y": 1}
+    )
     assert rows == [["a", "b"], ["y", "x"]]
 
 
@@ -57,14 +60,25 @@ def test_a_cycle_costs_readability_not_an_overlap() -> None:
 
 
 def test_graph_view_draws_revision_routes_as_back_edges_and_labels_branches() -> None:
-    node = {"kind": "task", "state": "ready", "attempt": 1, "max_attempts": 3, "revisions": 0,
-            "lane": "author", "provider": "command"}
-    graph = {"nodes": [{**node, "job_id": j} for j in ("draft", "review", "decide", "ship")],
-             "edges": [{"from": "draft", "to": "review"}, {"from": "review", "to": "decide"},
-                       {"from": "decide", "to": "ship"}],
-             "revision_routes": [{"review": "review", "target": "draft", "max_revisions": 2}],
-             "checkpoint_branches": [{"checkpoint": "decide", "choice": "go",
-                                      "jobs": ["ship"]}]}
+    node = {
+        "kind": "task",
+        "state": "ready",
+        "attempt": 1,
+        "max_attempts": 3,
+        "revisions": 0,
+        "lane": "author",
+        "provider": "command",
+    }
+    graph = {
+        "nodes": [{**node, "job_id": j} for j in ("draft", "review", "decide", "ship")],
+        "edges": [
+            {"from": "draft", "to": "review"},
+            {"from": "review", "to": "decide"},
+            {"from": "decide", "to": "ship"},
+        ],
+        "revision_routes": [{"review": "review", "target": "draft", "max_revisions": 2}],
+        "checkpoint_branches": [{"checkpoint": "decide", "choice": "go", "jobs": ["ship"]}],
+    }
     view = graph_view.build(graph)
     assert [e.label for e in view.edges] == [None, None, "go"]
     assert len(view.back_edges) == 1 and view.back_edges[0].label == "revise ≤2"

@@ -16,7 +16,8 @@ def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
 def test_an_edited_applied_migration_is_refused_by_name() -> None:
     shipped = migrations.available()
     recorded: dict[int, dict[str, object]] = {
-        1: {"version": 1, "name": shipped[0].name, "sha256": "0" * 64}}
+        1: {"version": 1, "name": shipped[0].name, "sha256": "0" * 64}
+    }
     with pytest.raises(errors.MigrationError, match=shipped[0].name) as caught:
         migrations.refuse_edited(shipped, recorded)
     assert caught.value.exit_code == 11
@@ -24,7 +25,8 @@ def test_an_edited_applied_migration_is_refused_by_name() -> None:
 
 def test_a_migration_unknown_to_this_version_is_refused() -> None:
     recorded: dict[int, dict[str, object]] = {
-        999: {"version": 999, "name": "0999_future.sql", "sha256": "0" * 64}}
+        999: {"version": 999, "name": "0999_future.sql", "sha256": "0" * 64}
+    }
     with pytest.raises(errors.MigrationError, match=r"0999_future\.sql"):
         migrations.refuse_edited(migrations.available(), recorded)
 

@@ -19,8 +19,9 @@ def test_any_path_round_trips_through_a_toml_string(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["$STRIATUM_TOKEN", "${STRIATUM_TOKEN}", ""])
-def test_an_unexpanded_or_empty_setting_counts_as_unset(monkeypatch: pytest.MonkeyPatch,
-                                                        value: str) -> None:
+def test_an_unexpanded_or_empty_setting_counts_as_unset(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     monkeypatch.setenv("STRIATUM_TOKEN", value)
     assert paths.setting("STRIATUM_TOKEN") is None
     monkeypatch.setenv("STRIATUM_TOKEN", "stk_real")
@@ -28,7 +29,8 @@ def test_an_unexpanded_or_empty_setting_counts_as_unset(monkeypatch: pytest.Monk
 
 
 def test_an_agent_without_its_lane_token_never_falls_back_to_the_host_token(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("STRIATUM_LEASE", "lease_1")
     monkeypatch.setenv("STRIATUM_TOKEN", "$STRIATUM_TOKEN")  # what an agent CLI may pass
     with pytest.raises(errors.TokenMissing):

@@ -15,13 +15,23 @@ from striatum.verbs.catalog import ENGINE
 
 
 def _lane(provider: str, lane: str = "lane", model: str | None = None) -> Worker:
-    return worker(session_provider=None, session_model=None, lane=lane,
-                  lane_provider=provider, lane_model=model)
+    return worker(
+        session_provider=None,
+        session_model=None,
+        lane=lane,
+        lane_provider=provider,
+        lane_model=model,
+    )
 
 
 def _session(provider: str, model: str | None = None, lane: str = "lane") -> Worker:
-    return worker(session_provider=provider, session_model=model, lane=lane,
-                  lane_provider="codex", lane_model="gpt")
+    return worker(
+        session_provider=provider,
+        session_model=model,
+        lane=lane,
+        lane_provider="codex",
+        lane_model="gpt",
+    )
 
 
 def test_a_declared_provider_wins_over_the_lane() -> None:
@@ -35,15 +45,17 @@ def test_a_session_that_declares_nothing_is_the_lanes_provider() -> None:
 
 
 def test_a_session_may_not_review_work_its_own_provider_did() -> None:
-    decision = may_review(_session("claude_code"), _session("claude_code"),
-                          allow_same_provider=False)
+    decision = may_review(
+        _session("claude_code"), _session("claude_code"), allow_same_provider=False
+    )
     assert not decision.allowed and decision.same_provider
     assert decision.identity == "claude_code"
 
 
 def test_the_gate_option_allows_the_same_provider() -> None:
-    decision = may_review(_session("claude_code"), _session("claude_code"),
-                          allow_same_provider=True)
+    decision = may_review(
+        _session("claude_code"), _session("claude_code"), allow_same_provider=True
+    )
     assert decision.allowed and decision.same_provider
 
 
@@ -52,16 +64,20 @@ def test_another_provider_may_review() -> None:
     assert decision.allowed and not decision.same_provider
 
 
-@pytest.mark.parametrize(("reviewer", "author", "allowed"), [
-    (_lane("command", "a", "m1"), _lane("command", "b", "m2"), True),
-    (_lane("command", "a", "m1"), _lane("command", "b", "m1"), False),
-    (_lane("command", "a"), _lane("command", "b"), True),  # no model: the lane names it
-    (_session("command", "m1"), _lane("command", "b", "m1"), False),
-    (_session("human"), _session("human"), False),
-    (_session("human"), _lane("codex"), True),
-])
-def test_identities_follow_the_workflow_rule(reviewer: Worker, author: Worker,
-                                             allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("reviewer", "author", "allowed"),
+    [
+        (_lane("command", "a", "m1"), _lane("command", "b", "m2"), True),
+        (_lane("command", "a", "m1"), _lane("command", "b", "m1"), False),
+        (_lane("command", "a"), _lane("command", "b"), True),  # no model: the lane names it
+        (_session("command", "m1"), _lane("command", "b", "m1"), False),
+        (_session("human"), _session("human"), False),
+        (_session("human"), _lane("codex"), True),
+    ],
+)
+def test_identities_follow_the_workflow_rule(
+    reviewer: Worker, author: Worker, allowed: bool
+) -> None:
     assert may_review(reviewer, author, allow_same_provider=False).allowed is allowed
 
 

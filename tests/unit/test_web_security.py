@@ -13,8 +13,9 @@ def test_loopback_hosts_are_accepted(host: str) -> None:
     security.require_loopback(host)
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.1", "192.168.1.2", "example.org",
-                                  "localhost.example.org", ""])
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", "::", "10.0.0.1", "192.168.1.2", "example.org", "localhost.example.org", ""]
+)
 def test_other_hosts_are_refused_as_usage_errors(host: str) -> None:
     with pytest.raises(errors.UsageError) as refused:
         security.require_loopback(host)
@@ -27,17 +28,21 @@ def test_allowed_hosts_name_this_server_only() -> None:
     assert "127.0.0.1" in security.allowed_hosts("127.0.0.1", 80)
 
 
-@pytest.mark.parametrize(("headers", "same"), [
-    ({"host": "127.0.0.1:8765", "origin": "http://127.0.0.1:8765"}, True),
-    ({"host": "127.0.0.1:8765", "referer": "http://127.0.0.1:8765/inbox"}, True),
-    ({"host": "127.0.0.1:8765", "origin": "http://localhost:8765"}, False),
-    ({"host": "127.0.0.1:8765", "origin": "null"}, False),
-    ({"host": "127.0.0.1:8765", "origin": "file://"}, False),
-    ({"host": "127.0.0.1:8765"}, False),
-    ({"origin": "http://127.0.0.1:8765"}, False),
-])
-def test_same_origin_compares_origin_or_referer_with_host(headers: dict[str, str],
-                                                          same: bool) -> None:
+@pytest.mark.parametrize(
+    ("headers", "same"),
+    [
+        ({"host": "127.0.0.1:8765", "origin": "http://127.0.0.1:8765"}, True),
+        ({"host": "127.0.0.1:8765", "referer": "http://127.0.0.1:8765/inbox"}, True),
+        ({"host": "127.0.0.1:8765", "origin": "http://localhost:8765"}, False),
+        ({"host": "127.0.0.1:8765", "origin": "null"}, False),
+        ({"host": "127.0.0.1:8765", "origin": "file://"}, False),
+        ({"host": "127.0.0.1:8765"}, False),
+        ({"origin": "http://127.0.0.1:8765"}, False),
+    ],
+)
+def test_same_origin_compares_origin_or_referer_with_host(
+    headers: dict[str, str], same: bool
+) -> None:
     assert security.same_origin(headers) is same
 
 

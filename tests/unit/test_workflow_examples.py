@@ -20,21 +20,27 @@ from striatum.starters.shapes import SHAPES
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples"
-EXAMPLE_NAMES = ["minimal-flow", "review-flow", "code-change-flow", "human-checkpoint-flow",
-                 "support-ledger-flow", "rfc-ledger-cleanup"]
+EXAMPLE_NAMES = [
+    "minimal-flow",
+    "review-flow",
+    "code-change-flow",
+    "human-checkpoint-flow",
+    "support-ledger-flow",
+    "rfc-ledger-cleanup",
+]
 
 
 def test_the_six_examples_exist_under_their_documented_names() -> None:
-    assert sorted(p.parent.name for p in EXAMPLES.glob("*/workflow.json")) == sorted(
-        EXAMPLE_NAMES)
+    assert sorted(p.parent.name for p in EXAMPLES.glob("*/workflow.json")) == sorted(EXAMPLE_NAMES)
     assert (EXAMPLES / "agents" / "scripted_agent.py").is_file()
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_every_example_validates_with_its_files_and_against_the_json_schema(name: str) -> None:
     folder = EXAMPLES / name
-    result = validate_text((folder / "workflow.json").read_text(),
-                           file_exists=lambda p: (folder / p).is_file())
+    result = validate_text(
+        (folder / "workflow.json").read_text(), file_exists=lambda p: (folder / p).is_file()
+    )
     assert result.ok and not result.problems, result.problems
     schema = json.loads((ROOT / "schemas" / "workflow.v1.json").read_text())
     jsonschema.validate(json.loads((folder / "workflow.json").read_text()), schema)
@@ -53,8 +59,9 @@ def test_the_committed_json_schema_is_up_to_date() -> None:
 
 
 @pytest.mark.parametrize("style", list(SHAPES))
-@pytest.mark.parametrize("providers", [["claude_code", "codex", "gemini"],
-                                       ["codex", "claude_code"], ["gemini", "codex"]])
+@pytest.mark.parametrize(
+    "providers", [["claude_code", "codex", "gemini"], ["codex", "claude_code"], ["gemini", "codex"]]
+)
 def test_every_starter_passes_its_own_validator(style: str, providers: list[str]) -> None:
     for scripted in (False, True):
         files = build(style, providers=providers, scripted=scripted, schema_ref="x")
@@ -71,8 +78,9 @@ def test_every_starter_passes_its_own_validator(style: str, providers: list[str]
 
 
 def test_the_graph_shows_revision_routes_and_checkpoint_branches() -> None:
-    files = build("human-checkpoint", providers=["claude_code", "codex"], scripted=False,
-                  schema_ref="x")
+    files = build(
+        "human-checkpoint", providers=["claude_code", "codex"], scripted=False, schema_ref="x"
+    )
     workflow = validate_text(files["workflow.json"]).workflow
     assert workflow is not None
     text = graph.text(workflow)
@@ -88,9 +96,13 @@ def _valid_documents() -> list[dict[str, Any]]:
     return [json.loads((EXAMPLES / n / "workflow.json").read_text()) for n in EXAMPLE_NAMES]
 
 
-junk = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-                    lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -119,8 +131,11 @@ def test_mutated_workflows_give_a_clean_result_never_an_exception(data: st.DataO
         elif action == "replace":
             parent[path[-1]] = data.draw(junk)
         else:
-            parent[path[-1]] = data.draw(st.sampled_from(
-                ["draft", "review", "ghost", "author", "reviewer1", "decide", "", "x" * 70]))
+            parent[path[-1]] = data.draw(
+                st.sampled_from(
+                    ["draft", "review", "ghost", "author", "reviewer1", "decide", "", "x" * 70]
+                )
+            )
         if not _paths(document)[1:]:
             break
     result = validate_document(document)
@@ -140,8 +155,14 @@ def test_writing_workflows_documents_every_field() -> None:
     from striatum.model.workflow import schema
 
     text = (ROOT / "docs" / "WRITING_WORKFLOWS.md").read_text()
-    for model in (schema.Workflow, schema.Lane, schema.Job, schema.Artifact, schema.ReviewGate,
-                  schema.Checkpoint):
+    for model in (
+        schema.Workflow,
+        schema.Lane,
+        schema.Job,
+        schema.Artifact,
+        schema.ReviewGate,
+        schema.Checkpoint,
+    ):
         for name, field in model.model_fields.items():
             shown = field.alias or name
             assert f"`{shown}`" in text or f'"{shown}"' in text, f"{model.__name__}.{shown}"

@@ -34,11 +34,13 @@ def _checkpoint(operator: Operator) -> tuple[str, dict[str, Any]]:
 
 
 def test_a_read_only_server_refuses_every_action_and_shows_no_button(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     run_id, _ = _checkpoint(operator)
     for path in ACTION_PATHS:
-        answer = reader.post(path.format(run=run_id), data=form(choice="continue"),
-                             headers=SAME_ORIGIN)
+        answer = reader.post(
+            path.format(run=run_id), data=form(choice="continue"), headers=SAME_ORIGIN
+        )
         assert answer.status_code == 403, path
         assert "read-only" in answer.text
     for page in (f"/runs/{run_id}", f"/runs/{run_id}/jobs/decide", "/inbox"):
@@ -46,66 +48,87 @@ def test_a_read_only_server_refuses_every_action_and_shows_no_button(
     assert rpc.call("status", run_id=run_id)["run"]["state"] == "running"
 
 
-@pytest.mark.parametrize(("headers", "secret"), [
-    ({}, "test-secret-0123456789"),  # no Origin, no Referer
-    ({"origin": "http://evil.example"}, "test-secret-0123456789"),
-    ({"origin": "null"}, "test-secret-0123456789"),
-    ({"referer": "http://127.0.0.1:9999/runs"}, "test-secret-0123456789"),
-    ({"origin": ORIGIN}, "wrong"),
-    ({"origin": ORIGIN}, ""),
-])
+@pytest.mark.parametrize(
+    ("headers", "secret"),
+    [
+        ({}, "test-secret-0123456789"),  # no Origin, no Referer
+        ({"origin": "http://evil.example"}, "test-secret-0123456789"),
+        ({"origin": "null"}, "test-secret-0123456789"),
+        ({"referer": "http://127.0.0.1:9999/runs"}, "test-secret-0123456789"),
+        ({"origin": ORIGIN}, "wrong"),
+        ({"origin": ORIGIN}, ""),
+    ],
+)
 def test_an_action_needs_the_same_origin_and_the_secret(
-        operator: Operator, principal: TestClient, headers: dict[str, str],
-        secret: str) -> None:
+    operator: Operator, principal: TestClient, headers: dict[str, str], secret: str
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
-    answer = principal.post(f"/actions/runs/{run_id}/cancel",
-                            data={"secret": secret}, headers=headers)
+    answer = principal.post(
+        f"/actions/runs/{run_id}/cancel", data={"secret": secret}, headers=headers
+    )
     assert answer.status_code == 403
     assert rpc.call("status", run_id=run_id)["run"]["state"] == "running"
 
 
 def test_deciding_a_checkpoint_from_the_inbox_lets_the_run_go_on(
-        operator: Operator, principal: TestClient) -> None:
+    operator: Operator, principal: TestClient
+) -> None:
     run_id, blocker = _checkpoint(operator)
     inbox = principal.get("/inbox").text
     assert f'action="/actions/blockers/{blocker["blocker_id"]}/decide"' in inbox
     assert 'name="secret" value="test-secret-0123456789"' in inbox
-    answer = principal.post(f"/actions/blockers/{blocker['blocker_id']}/decide",
-                            data=form(choice="continue", note="ship it", next="/inbox"),
-                            headers={"referer": f"{ORIGIN}/inbox"})
+    answer = principal.post(
+        f"/actions/blockers/{blocker['blocker_id']}/decide",
+        data=form(choice="continue", note="ship it", next="/inbox"),
+        headers={"referer": f"{ORIGIN}/inbox"},
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
     assert _states(run_id)["decide"] == "succeeded" and _states(run_id)["publish"] == "ready"
-    again = principal.post(f"/actions/blockers/{blocker['blocker_id']}/decide",
-                           data=form(choice="continue"), headers=SAME_ORIGIN)
+    again = principal.post(
+        f"/actions/blockers/{blocker['blocker_id']}/decide",
+        data=form(choice="continue"),
+        headers=SAME_ORIGIN,
+    )
     assert again.status_code == 409 and "already settled" in again.text
 
 
 def test_resolving_an_escalation_retries_the_blocked_job(
-        operator: Operator, principal: TestClient) -> None:
+    operator: Operator, principal: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     packet = operator.claim(run_id)
     assert packet is not None
     blocker = rpc.call("block", lease=packet["lease"]["lease_id"], reason="which API?")
-    answer = principal.post(f"/actions/blockers/{blocker['blocker_id']}/resolve",
-                            data=form(outcome="retry", next="//evil.example/"),
-                            headers=SAME_ORIGIN)
+    answer = principal.post(
+        f"/actions/blockers/{blocker['blocker_id']}/resolve",
+        data=form(outcome="retry", next="//evil.example/"),
+        headers=SAME_ORIGIN,
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
     assert _states(run_id)[packet["job"]["job_id"]] == "ready"
 
 
 def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
-        operator: Operator, principal: TestClient) -> None:
+    operator: Operator, principal: TestClient
+) -> None:
     run_id = operator.prepare(example("review-flow"))
     page = principal.get(f"/runs/{run_id}").text
     assert f'action="/actions/runs/{run_id}/jobs/draft/cancel"' in page
-    requeue = principal.post(f"/actions/runs/{run_id}/jobs/draft/requeue", data=form(),
-                             headers=SAME_ORIGIN)
+    requeue = principal.post(
+        f"/actions/runs/{run_id}/jobs/draft/requeue", data=form(), headers=SAME_ORIGIN
+    )
     assert requeue.status_code == 409 and "only failed jobs" in requeue.text
-    verdict = principal.post(f"/actions/runs/{run_id}/jobs/review/verdict",
-                             data=form(value="accept", reason="fine"), headers=SAME_ORIGIN)
+    verdict = principal.post(
+        f"/actions/runs/{run_id}/jobs/review/verdict",
+        data=form(value="accept", reason="fine"),
+        headers=SAME_ORIGIN,
+    )
     assert verdict.status_code == 409
-    cancelled = principal.post(f"/actions/runs/{run_id}/jobs/draft/cancel",
-                               data=form(next=f"/runs/{run_id}"), headers=SAME_ORIGIN)
+    cancelled = principal.post(
+        f"/actions/runs/{run_id}/jobs/draft/cancel",
+        data=form(next=f"/runs/{run_id}"),
+        headers=SAME_ORIGIN,
+    )
     assert cancelled.status_code == 303 and cancelled.headers["location"] == f"/runs/{run_id}"
     assert _states(run_id)["draft"] == "cancelled"
     other = operator.prepare(example("minimal-flow"))
@@ -116,25 +139,32 @@ def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
     assert any(row["method"] == "run.cancel" and row["role"] == "principal" for row in audit)
 
 
-def test_a_form_that_is_not_urlencoded_is_refused(operator: Operator,
-                                                  principal: TestClient) -> None:
+def test_a_form_that_is_not_urlencoded_is_refused(
+    operator: Operator, principal: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
-    answer = principal.post(f"/actions/runs/{run_id}/cancel", content=b'{"secret": 1}',
-                            headers={**SAME_ORIGIN, "content-type": "application/json"})
+    answer = principal.post(
+        f"/actions/runs/{run_id}/cancel",
+        content=b'{"secret": 1}',
+        headers={**SAME_ORIGIN, "content-type": "application/json"},
+    )
     assert answer.status_code == 403  # no secret can be read from it
 
 
 def test_overriding_a_waiting_gate_from_the_job_page_accepts_the_work(
-        operator: Operator, principal: TestClient) -> None:
+    operator: Operator, principal: TestClient
+) -> None:
     operator.plan = {"code-review": "needs_revision,needs_revision,needs_revision"}
     run_id = operator.prepare(example("code-change-flow"))
     operator.drive(run_id)  # the revision bound is reached: the gate escalates
     assert _states(run_id)["code-review"] == "waiting"
     page = principal.get(f"/runs/{run_id}/jobs/code-review").text
     assert f'action="/actions/runs/{run_id}/jobs/code-review/verdict"' in page
-    answer = principal.post(f"/actions/runs/{run_id}/jobs/code-review/verdict",
-                            data=form(value="accept", reason="good enough for now"),
-                            headers=SAME_ORIGIN)
+    answer = principal.post(
+        f"/actions/runs/{run_id}/jobs/code-review/verdict",
+        data=form(value="accept", reason="good enough for now"),
+        headers=SAME_ORIGIN,
+    )
     assert answer.status_code == 303
     assert _states(run_id)["code-review"] == "succeeded"
     assert _states(run_id)["handoff"] == "ready"

@@ -27,17 +27,21 @@ from tests.support.waiting import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DOCS_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium browser installed "
-                                "(.ci/run installs Debian's)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium browser installed (.ci/run installs Debian's)"
+)
 
 
 @pytest.fixture
 def web(operator: Operator) -> Iterator[str]:
     """`striatum serve --web --allow-mutations` on a free port; its base URL."""
     port = free_port()
-    server = subprocess.Popen([str(BIN / "striatum"), "serve", "--web", "--allow-mutations",
-                               "--port", str(port)], env=operator.daemon.env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [str(BIN / "striatum"), "serve", "--web", "--allow-mutations", "--port", str(port)],
+        env=operator.daemon.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_listening(port, server)
         yield f"http://127.0.0.1:{port}"
@@ -91,12 +95,12 @@ def _refuse(dialog: Any, seen: list[str]) -> None:
 
 
 def _node_state(page: Any, job: str, state: str) -> None:
-    page.wait_for_selector(f'svg.graph a[data-job="{job}"][data-state="{state}"]',
-                           timeout=15000)
+    page.wait_for_selector(f'svg.graph a[data-job="{job}"][data-state="{state}"]', timeout=15000)
 
 
 def test_a_running_run_updates_live_and_goes_on_after_a_checkpoint(
-        operator: Operator, web: str, browser: Any) -> None:
+    operator: Operator, web: str, browser: Any
+) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     dialogs: list[str] = []
@@ -122,7 +126,8 @@ def test_a_running_run_updates_live_and_goes_on_after_a_checkpoint(
 
 
 def test_a_supervised_run_decided_from_the_inbox_and_every_page(
-        operator: Operator, web: str, browser: Any, tmp_path: Path) -> None:
+    operator: Operator, web: str, browser: Any, tmp_path: Path
+) -> None:
     """Real (scripted) agents under the supervisor; the human decides in the browser."""
     run_id = operator.prepare(example("human-checkpoint-flow"))
     page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -131,9 +136,13 @@ def test_a_supervised_run_decided_from_the_inbox_and_every_page(
         _node_state(page, "decide", "waiting")
         _shoot(page, tmp_path, "run")
         artifact = rpc.call("job.show", run_id=run_id, job="draft")["artifacts"][0]
-        for name, path in [("runs", "/"), ("job", f"/runs/{run_id}/jobs/draft"),
-                           ("artifact", f"/artifacts/{artifact['artifact_id']}"),
-                           ("doctor", "/doctor"), ("inbox", "/inbox")]:
+        for name, path in [
+            ("runs", "/"),
+            ("job", f"/runs/{run_id}/jobs/draft"),
+            ("artifact", f"/artifacts/{artifact['artifact_id']}"),
+            ("doctor", "/doctor"),
+            ("inbox", "/inbox"),
+        ]:
             page.goto(f"{web}{path}")
             assert page.query_selector("section.error") is None, path
             _shoot(page, tmp_path, name)
@@ -148,8 +157,10 @@ def test_an_artifact_script_never_runs(operator: Operator, web: str, browser: An
     run_id = operator.prepare(example("minimal-flow"))
     packet = operator.claim(run_id)
     assert packet is not None
-    hostile = ("# Proposal\n\nA plan with **care**.\n\n<script>window.__owned = 1</script>\n\n"
-               "<img src=x onerror=\"window.__owned = 2\">\n\n[x](javascript:window.__owned=3)\n")
+    hostile = (
+        "# Proposal\n\nA plan with **care**.\n\n<script>window.__owned = 1</script>\n\n"
+        '<img src=x onerror="window.__owned = 2">\n\n[x](javascript:window.__owned=3)\n'
+    )
     target = operator.repo / packet["expected_artifacts"][0]["path"]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(hostile)

@@ -12,12 +12,15 @@ from tests.support.operator import Operator, example
 from tests.support.waiting import wait_until
 
 
-def test_the_dashboard_redraws_on_events_and_exits_when_the_run_ends(
-        operator: Operator) -> None:
+def test_the_dashboard_redraws_on_events_and_exits_when_the_run_ends(operator: Operator) -> None:
     run_id = operator.prepare(example("minimal-flow"))
-    dashboard = subprocess.Popen([str(BIN / "striatum"), "dashboard", "--run-id", run_id,
-                                  "--interval", "30"], env=operator.daemon.env, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    dashboard = subprocess.Popen(
+        [str(BIN / "striatum"), "dashboard", "--run-id", run_id, "--interval", "30"],
+        env=operator.daemon.env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     seen: list[str] = []
     reader = threading.Thread(target=_collect, args=(dashboard, seen))
     reader.start()
@@ -45,4 +48,3 @@ def _collect(process: subprocess.Popen[str], seen: list[str]) -> None:
     assert process.stdout is not None
     for line in process.stdout:
         seen.append(line)
-

@@ -19,8 +19,7 @@ def _read_stream(client: TestClient, path: str) -> list[str]:
         return [line for line in response.iter_lines() if line]
 
 
-def test_a_watched_run_streams_changes_then_its_end(operator: Operator,
-                                                    reader: TestClient) -> None:
+def test_a_watched_run_streams_changes_then_its_end(operator: Operator, reader: TestClient) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     after = rpc.call("run.graph", run_id=run_id)["last_seq"]
     pause = threading.Timer(1.0, lambda: rpc.call("run.pause", run_id=run_id))
@@ -33,7 +32,9 @@ def test_a_watched_run_streams_changes_then_its_end(operator: Operator,
     cancel.join()
     assert time.monotonic() - started < 20
     assert "event: change" in lines and lines[-2:] == [
-        "event: end", 'data: {"run_state": "cancelled"}']
+        "event: end",
+        'data: {"run_state": "cancelled"}',
+    ]
     assert any(line.startswith("id: ") and int(line[4:]) > after for line in lines)
     assert any('"run.paused"' in line for line in lines)
 
@@ -49,17 +50,20 @@ def test_an_ended_run_streams_its_end_at_once(operator: Operator, reader: TestCl
 
 
 def test_a_resuming_browser_continues_from_its_last_event_id(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     rpc.call("run.cancel", run_id=run_id)
     last = rpc.call("run.graph", run_id=run_id)["last_seq"]
-    with reader.stream("GET", f"/live?run_id={run_id}&after=0",
-                       headers={"last-event-id": str(last)}) as response:
+    with reader.stream(
+        "GET", f"/live?run_id={run_id}&after=0", headers={"last-event-id": str(last)}
+    ) as response:
         lines = [line for line in response.iter_lines() if line]
     assert "event: change" not in lines and lines[-2] == "event: end"
 
 
-def test_an_unknown_run_streams_one_unavailable_message(reader: TestClient,
-                                                        operator: Operator) -> None:
+def test_an_unknown_run_streams_one_unavailable_message(
+    reader: TestClient, operator: Operator
+) -> None:
     lines = _read_stream(reader, "/live?run_id=run_missing&after=0")
     assert lines[0] == "event: unavailable" and "no run" in lines[1]

@@ -47,7 +47,8 @@ def test_runs_list_shows_runs_and_filters_them(operator: Operator, reader: TestC
 
 
 def test_run_page_draws_the_graph_with_states_back_edges_and_branches(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
     page = reader.get(f"/runs/{run_id}")
     assert page.status_code == 200
@@ -63,7 +64,8 @@ def test_run_page_draws_the_graph_with_states_back_edges_and_branches(
 
 
 def test_job_page_shows_attempts_lease_artifacts_and_events(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     packet = operator.claim(run_id)
     assert packet is not None
@@ -80,7 +82,8 @@ def test_job_page_shows_attempts_lease_artifacts_and_events(
 
 
 def test_artifact_page_renders_markdown_with_its_hash_and_recording_event(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     artifact_id = _publish(operator, run_id, "# Findings\n\n- **one** thing\n")
     detail = rpc.call("artifact.show", artifact=artifact_id)
@@ -92,10 +95,13 @@ def test_artifact_page_renders_markdown_with_its_hash_and_recording_event(
 
 
 def test_an_artifact_cannot_inject_script_or_javascript_links(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
-    hostile = ("# Hi\n\n<script>alert('owned')</script>\n\n<img src=x onerror=alert(1)>\n\n"
-               "[click](javascript:alert(1)) [fine](https://example.org)\n")
+    hostile = (
+        "# Hi\n\n<script>alert('owned')</script>\n\n<img src=x onerror=alert(1)>\n\n"
+        "[click](javascript:alert(1)) [fine](https://example.org)\n"
+    )
     page = reader.get(f"/artifacts/{_publish(operator, run_id, hostile)}")
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
     assert "<img src=x" not in page.text and 'href="javascript:' not in page.text
@@ -103,14 +109,19 @@ def test_an_artifact_cannot_inject_script_or_javascript_links(
     assert page.headers["content-security-policy"] == CSP
 
 
-def test_unknown_ids_and_paths_give_clear_error_pages(operator: Operator,
-                                                      reader: TestClient) -> None:
+def test_unknown_ids_and_paths_give_clear_error_pages(
+    operator: Operator, reader: TestClient
+) -> None:
     run_id = operator.prepare(example("minimal-flow"))
-    for path, words in [("/runs/run_nope", "no run"), ("/artifacts/art_nope", "no artifact"),
-                        (f"/runs/{run_id}/jobs/nope", "no job"), ("/nowhere", "no such page"),
-                        ("/live?after=-3", "non-negative"),
-                        ("/runs/" + "x" * 100, "longer than 64"),
-                        ("/artifacts/a%00b", "contains a NUL")]:
+    for path, words in [
+        ("/runs/run_nope", "no run"),
+        ("/artifacts/art_nope", "no artifact"),
+        (f"/runs/{run_id}/jobs/nope", "no job"),
+        ("/nowhere", "no such page"),
+        ("/live?after=-3", "non-negative"),
+        ("/runs/" + "x" * 100, "longer than 64"),
+        ("/artifacts/a%00b", "contains a NUL"),
+    ]:
         page = reader.get(path)
         assert page.status_code in (400, 404), path
         assert words in page.text and "Traceback" not in page.text, path
@@ -124,7 +135,8 @@ def test_every_response_is_guarded_and_foreign_hosts_are_refused(reader: TestCli
     rebound = reader.get("/", headers={"host": "evil.example:8765"})
     assert rebound.status_code == 400 and "Host" in rebound.text
     assert "<script>" not in reader.get("/").text.replace(
-        '<script src="/static/live.js" defer></script>', "")
+        '<script src="/static/live.js" defer></script>', ""
+    )
 
 
 def test_a_non_loopback_host_is_refused() -> None:
@@ -139,8 +151,7 @@ def test_a_non_loopback_host_is_refused() -> None:
         create_app(WebConfig(host=host))
 
 
-def test_inbox_lists_what_waits_with_its_options(operator: Operator,
-                                                 reader: TestClient) -> None:
+def test_inbox_lists_what_waits_with_its_options(operator: Operator, reader: TestClient) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
     operator.drive(run_id)  # stops at the checkpoint: nobody decides it
     page = reader.get("/inbox")
@@ -150,19 +161,20 @@ def test_inbox_lists_what_waits_with_its_options(operator: Operator,
 
 
 def test_doctor_page_shows_both_chains_and_a_broken_one_in_red(
-        operator: Operator, reader: TestClient) -> None:
+    operator: Operator, reader: TestClient
+) -> None:
     operator.prepare(example("minimal-flow"))
     page = reader.get("/doctor")
     assert page.status_code == 200 and "all checks hold" in page.text
     assert "<code>audit</code>" in page.text and "repo:" in page.text
     assert operator.daemon.database is not None
     with psycopg.connect(operator.daemon.database.admin_conninfo, autocommit=True) as conn:
-        original = conn.execute("SELECT canonical FROM striatumd.events WHERE seq = 2"
-                                ).fetchone()
+        original = conn.execute("SELECT canonical FROM striatumd.events WHERE seq = 2").fetchone()
         assert original is not None
         conn.execute("ALTER TABLE striatumd.events DISABLE TRIGGER USER")
-        conn.execute("UPDATE striatumd.events SET canonical = canonical || '\\x20'::bytea "
-                     "WHERE seq = 2")
+        conn.execute(
+            "UPDATE striatumd.events SET canonical = canonical || '\\x20'::bytea WHERE seq = 2"
+        )
         try:
             broken = reader.get("/doctor")
         finally:
@@ -173,10 +185,10 @@ def test_doctor_page_shows_both_chains_and_a_broken_one_in_red(
 
 
 def test_a_200_job_run_page_draws_every_job_in_its_own_box(
-        operator: Operator, reader: TestClient, tmp_path: Path) -> None:
+    operator: Operator, reader: TestClient, tmp_path: Path
+) -> None:
     workflow = tmp_path / "workflow.json"
-    workflow.write_text(json.dumps(tree_dag(200, 4, {"provider": "command",
-                                                     "command": ["true"]})))
+    workflow.write_text(json.dumps(tree_dag(200, 4, {"provider": "command", "command": ["true"]})))
     run_id = operator.prepare(workflow)
     started = time.monotonic()
     page = reader.get(f"/runs/{run_id}")
@@ -186,8 +198,9 @@ def test_a_200_job_run_page_draws_every_job_in_its_own_box(
     assert page.text.count('class="edge"') == 199
 
 
-def test_without_a_daemon_pages_say_so_with_503(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_daemon_pages_say_so_with_503(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STRIATUM_RUNTIME_DIR", str(tmp_path / "run"))
     monkeypatch.delenv("STRIATUM_TOKEN", raising=False)
     app = create_app(WebConfig(port=8765))

@@ -11,8 +11,14 @@ from tests.support.daemons import BIN
 
 def _serve(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
-    return subprocess.run([str(BIN / "striatum"), "serve", *args], env=env, text=True,
-                          capture_output=True, timeout=60, check=False)
+    return subprocess.run(
+        [str(BIN / "striatum"), "serve", *args],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_a_non_loopback_host_exits_2_with_a_hint() -> None:

@@ -25,21 +25,22 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Iterator[Operator]:
 
 
 def _audit_rows(daemon: DaemonUnderTest) -> int:
-    rows: list[dict[str, Any]] = daemon.json("--as", "principal", "audit", "list", "--limit",
-                                             "1")["rows"]
+    rows: list[dict[str, Any]] = daemon.json("--as", "principal", "audit", "list", "--limit", "1")[
+        "rows"
+    ]
     return int(rows[0]["seq"])
 
 
-def test_run_graph_names_edges_revision_routes_and_checkpoint_branches(
-        operator: Operator) -> None:
+def test_run_graph_names_edges_revision_routes_and_checkpoint_branches(operator: Operator) -> None:
     run_id = operator.prepare(example("human-checkpoint-flow"))
     graph = rpc.call("run.graph", run_id=run_id)
     assert [n["job_id"] for n in graph["nodes"]] == ["draft", "review", "decide", "publish"]
     assert {"from": "draft", "to": "review"} in graph["edges"]
-    assert graph["revision_routes"] == [{"review": "review", "target": "draft",
-                                         "max_revisions": 1}]
+    assert graph["revision_routes"] == [{"review": "review", "target": "draft", "max_revisions": 1}]
     assert {b["choice"]: b["jobs"] for b in graph["checkpoint_branches"]} == {
-        "cancel": [], "continue": ["publish"]}
+        "cancel": [],
+        "continue": ["publish"],
+    }
     assert graph["last_seq"] > 0
 
 
@@ -103,9 +104,14 @@ def test_events_wait_holds_no_worker_while_waiting(operator: Operator) -> None:
     """Eight long polls at once (the daemon has four workers) leave other verbs answering."""
     run_id = operator.prepare(example("minimal-flow"))
     cursor = rpc.call("events.wait", run_id=run_id, after_seq=0, timeout_s=1)["last_seq"]
-    waiters = [threading.Thread(target=rpc.call, args=("events.wait",),
-                                kwargs={"run_id": run_id, "after_seq": cursor,
-                                        "timeout_s": 6}) for _ in range(8)]
+    waiters = [
+        threading.Thread(
+            target=rpc.call,
+            args=("events.wait",),
+            kwargs={"run_id": run_id, "after_seq": cursor, "timeout_s": 6},
+        )
+        for _ in range(8)
+    ]
     for waiter in waiters:
         waiter.start()
     time.sleep(0.5)
@@ -138,16 +144,22 @@ def test_cancelling_one_branch_lets_the_rest_of_the_run_go_on(operator: Operator
     result = rpc.call("job.cancel", run_id=run_id, job="publish")
     assert result["run_state"] == "running"  # the checkpoint still waits
     states = {j["job_id"]: j["state"] for j in rpc.call("status", run_id=run_id)["jobs"]}
-    assert states == {"draft": "succeeded", "review": "succeeded", "decide": "waiting",
-                      "publish": "cancelled"}
+    assert states == {
+        "draft": "succeeded",
+        "review": "succeeded",
+        "decide": "waiting",
+        "publish": "cancelled",
+    }
 
 
 def test_the_listener_comes_back_after_its_connection_is_killed(operator: Operator) -> None:
     run_id = operator.prepare(example("minimal-flow"))
     assert operator.daemon.database is not None
     with psycopg.connect(operator.daemon.database.admin_conninfo, autocommit=True) as conn:
-        killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE query = 'LISTEN striatum_events'").fetchall()
+        killed = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE query = 'LISTEN striatum_events'"
+        ).fetchall()
     assert len(killed) == 1
     cursor = rpc.call("events.wait", run_id=run_id, after_seq=0, timeout_s=1)["last_seq"]
     time.sleep(1.0)  # the listener reconnects with a short backoff

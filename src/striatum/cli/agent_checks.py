@@ -22,8 +22,13 @@ def warn_on_prepare(result: dict[str, Any], local: dict[str, Any]) -> dict[str, 
     try:
         checks = _checks(_status(result["run_id"], local))
     except errors.StriatumError as error:  # the run exists: never fail prepare over this
-        extra = [{"path": "$.lanes", "severity": "warning",
-                  "message": f"agent CLIs not checked: {error.message}"}]
+        extra = [
+            {
+                "path": "$.lanes",
+                "severity": "warning",
+                "message": f"agent CLIs not checked: {error.message}",
+            }
+        ]
     else:
         from striatum.lanes import preflight
 
@@ -49,9 +54,12 @@ def refuse_on_start(params: dict[str, Any], local: dict[str, Any]) -> None:
 def _status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
     from striatum.cli import client
 
-    found: dict[str, Any] = client.call("status", {"run_id": run_id},
-                                        as_role=local.get("caller_role"),
-                                        token=local.get("caller_token"))
+    found: dict[str, Any] = client.call(
+        "status",
+        {"run_id": run_id},
+        as_role=local.get("caller_role"),
+        token=local.get("caller_token"),
+    )
     return found
 
 
@@ -60,5 +68,6 @@ def _checks(status: dict[str, Any]) -> list[LaneCheck]:
 
     run = status["run"]
     path = run.get("workflow_path")
-    return preflight.check_lanes(status["lanes"], repo=run["repo"],
-                                 workflow_dir=os.path.dirname(path) if path else None)
+    return preflight.check_lanes(
+        status["lanes"], repo=run["repo"], workflow_dir=os.path.dirname(path) if path else None
+    )

@@ -24,8 +24,11 @@ EXIT_AGENTS = errors.EXIT_CODES["agent_unavailable"]
 MAX_RUNS = 50  # active runs whose lanes are read; more is a listing, not a doctor's job
 
 
-def gather(project: Path | None, call: Callable[[str, dict[str, Any]], Any] | None,
-           env: Mapping[str, str] | None = None) -> tuple[bool, list[dict[str, Any]]]:
+def gather(
+    project: Path | None,
+    call: Callable[[str, dict[str, Any]], Any] | None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[bool, list[dict[str, Any]]]:
     """(ok, checks). `call`: the daemon, or None when it is not reachable."""
     from striatum.lanes import credentials, preflight
     from striatum.lanes.profiles import PROFILES
@@ -34,42 +37,61 @@ def gather(project: Path | None, call: Callable[[str, dict[str, Any]], Any] | No
     needs = needed(adopted(project) if project else set(), used_by_runs(call) if call else {})
     checks = []
     for name, profile in PROFILES.items():
-        found = preflight.probe(profile.executable, run_version=True,
-                                search_path=source.get("PATH", os.defpath))
+        found = preflight.probe(
+            profile.executable, run_version=True, search_path=source.get("PATH", os.defpath)
+        )
         setup = credentials.configured(name, source, Path(source.get("HOME") or Path.home()))
         checks.append(check(name, found, setup, needs.get(name), profile.install_hint))
     return all(c["ok"] for c in checks), checks
 
 
-def check(name: str, found: Probe, setup: Setup, needed_by: str | None,
-          install_hint: str) -> dict[str, Any]:
+def check(
+    name: str, found: Probe, setup: Setup, needed_by: str | None, install_hint: str
+) -> dict[str, Any]:
     """Pure: one profile's check, with its `--version` answer and configuration."""
     ready = found.problem is None and setup.ok
-    detail = found.problem or f"{found.version}; {'configured: ' if setup.ok else ''}" \
-        f"{setup.detail}"
+    detail = found.problem or f"{found.version}; {'configured: ' if setup.ok else ''}{setup.detail}"
     detail += f" (needed: {needed_by})" if needed_by else " (not needed here)"
-    fix = install_hint if found.problem else None if setup.ok else \
-        "sign in with the CLI, or set its API key variable (docs/SPEC.md §12)"
-    return {"check": name, "ok": ready or needed_by is None, "ready": ready,
-            "needed": needed_by is not None, "detail": detail, "fix": fix,
-            "path": found.path, "version": found.version, "configured": setup.ok}
+    fix = (
+        install_hint
+        if found.problem
+        else None
+        if setup.ok
+        else "sign in with the CLI, or set its API key variable (docs/SPEC.md §12)"
+    )
+    return {
+        "check": name,
+        "ok": ready or needed_by is None,
+        "ready": ready,
+        "needed": needed_by is not None,
+        "detail": detail,
+        "fix": fix,
+        "path": found.path,
+        "version": found.version,
+        "configured": setup.ok,
+    }
 
 
 def needed(adopted_for: set[str], runs: dict[str, str]) -> dict[str, str]:
     """Pure: profile -> why it is needed ("adopted", "run run_…")."""
     from striatum.lanes.profiles import PROFILES
 
-    return {name: ", ".join(why for why in (
-        "adopted" if name in adopted_for else None, runs.get(name)) if why)
-        for name in PROFILES if name in adopted_for or name in runs}
+    return {
+        name: ", ".join(
+            why for why in ("adopted" if name in adopted_for else None, runs.get(name)) if why
+        )
+        for name in PROFILES
+        if name in adopted_for or name in runs
+    }
 
 
 def adopted(project: Path) -> set[str]:
     """The profiles whose project file names the `striatum` MCP server."""
     from striatum.mcp import registration
 
-    return {name for name in registration.PROJECT_FILES
-            if registration.named_in_project(name, project)}
+    return {
+        name for name in registration.PROJECT_FILES if registration.named_in_project(name, project)
+    }
 
 
 def used_by_runs(call: Callable[[str, dict[str, Any]], Any]) -> dict[str, str]:
@@ -94,9 +116,14 @@ def lines(plane: dict[str, Any]) -> list[str]:
     out = [f"agents: {'ok' if plane['ok'] else 'PROBLEM'}"]
     for item in plane["checks"]:
         mark = "ok " if item["ready"] else "BAD" if not item["ok"] else " - "
-        out += textwrap.wrap(f"{mark}  {item['check']}: {item['detail']}", 80,
-                             initial_indent="  ", subsequent_indent=" " * 7)
+        out += textwrap.wrap(
+            f"{mark}  {item['check']}: {item['detail']}",
+            80,
+            initial_indent="  ",
+            subsequent_indent=" " * 7,
+        )
         if not item["ok"] and item.get("fix"):
-            out += textwrap.wrap(f"fix: {item['fix']}", 80, initial_indent=" " * 8,
-                                 subsequent_indent=" " * 10)
+            out += textwrap.wrap(
+                f"fix: {item['fix']}", 80, initial_indent=" " * 8, subsequent_indent=" " * 10
+            )
     return out

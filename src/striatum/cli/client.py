@@ -20,32 +20,38 @@ def token_for(as_role: str | None) -> str | None:
     lane token. A guard, not a sandbox: agents run as the operator's user (SPEC §10)."""
     lease, token = paths.setting("STRIATUM_LEASE"), paths.setting("STRIATUM_TOKEN")
     if as_role and lease:
-        raise errors.PermissionDenied("an agent (STRIATUM_LEASE is set) acts with its lane "
-                                      "token; --as is refused")
+        raise errors.PermissionDenied(
+            "an agent (STRIATUM_LEASE is set) acts with its lane token; --as is refused"
+        )
     if token and not as_role:
         return token
     if lease:  # e.g. an agent CLI that dropped STRIATUM_TOKEN
-        raise errors.TokenMissing("STRIATUM_LEASE is set but STRIATUM_TOKEN is not: an agent "
-                                  "acts with its lane token, never this host's",
-                                  hint="pass STRIATUM_TOKEN through to the agent's tools "
-                                  "(striatum adopt --profile configures the MCP server so)")
+        raise errors.TokenMissing(
+            "STRIATUM_LEASE is set but STRIATUM_TOKEN is not: an agent "
+            "acts with its lane token, never this host's",
+            hint="pass STRIATUM_TOKEN through to the agent's tools "
+            "(striatum adopt --profile configures the MCP server so)",
+        )
     role = as_role or "operator"
     try:
         return paths.token_file(role).read_text().strip() or None
     except (FileNotFoundError, NotADirectoryError):
         return None
     except PermissionError:
-        raise errors.PermissionDenied(f"cannot read the {role} token file "
-                                      f"{paths.token_file(role)}") from None
+        raise errors.PermissionDenied(
+            f"cannot read the {role} token file {paths.token_file(role)}"
+        ) from None
 
 
-def call(method: str, params: dict[str, Any], *, as_role: str | None = None,
-         token: str | None = None) -> Any:
+def call(
+    method: str, params: dict[str, Any], *, as_role: str | None = None, token: str | None = None
+) -> Any:
     """Send one request and return its result, or raise the error the daemon sent back.
 
     `token` (the MCP server's HTTP callers bring their own) overrides the usual lookup."""
-    frame = envelope.request_frame(os.urandom(8).hex(), method, params,
-                                   token if token is not None else token_for(as_role))
+    frame = envelope.request_frame(
+        os.urandom(8).hex(), method, params, token if token is not None else token_for(as_role)
+    )
     path = paths.socket_path()
     try:
         _check_owner(path)
@@ -55,22 +61,27 @@ def call(method: str, params: dict[str, Any], *, as_role: str | None = None,
             sock.sendall(frame)
             return envelope.parse_response(_read_line(sock))
     except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
-        raise errors.DaemonUnreachable(f"no daemon is answering at {path}",
-                                       hint="start one with: striatum daemon start") from None
+        raise errors.DaemonUnreachable(
+            f"no daemon is answering at {path}", hint="start one with: striatum daemon start"
+        ) from None
     except TimeoutError:
-        raise errors.DaemonUnreachable(f"the daemon at {path} did not answer within "
-                                       f"{TIMEOUT_S:.0f}s") from None
+        raise errors.DaemonUnreachable(
+            f"the daemon at {path} did not answer within {TIMEOUT_S:.0f}s"
+        ) from None
     except OSError as error:
-        raise errors.DaemonUnreachable(f"cannot reach the daemon at {path}: "
-                                       f"{error.strerror or error}") from None
+        raise errors.DaemonUnreachable(
+            f"cannot reach the daemon at {path}: {error.strerror or error}"
+        ) from None
 
 
 def _check_owner(path: Path) -> None:
     """Never hand a token to a socket someone else planted."""
     owner = os.stat(path).st_uid
     if owner not in (os.geteuid(), 0):
-        raise errors.PermissionDenied(f"refusing the socket {path}: it belongs to uid {owner}, "
-                                      "not to you", hint="check STRIATUM_RUNTIME_DIR")
+        raise errors.PermissionDenied(
+            f"refusing the socket {path}: it belongs to uid {owner}, not to you",
+            hint="check STRIATUM_RUNTIME_DIR",
+        )
 
 
 def _read_line(sock: socket.socket) -> bytes:

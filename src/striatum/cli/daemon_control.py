@@ -29,11 +29,19 @@ def start(database_url: str | None) -> str:
         env["STRIATUM_DATABASE_URL"] = database_url
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [_striatumd()], stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-            start_new_session=True, close_fds=True)
+            [_striatumd()],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
     status = _wait_until_answering(process, log_path)
-    return (f"striatumd started on {status['socket']} (pid {status['pid']}, "
-            f"{status['database']}); log: {log_path}")
+    return (
+        f"striatumd started on {status['socket']} (pid {status['pid']}, "
+        f"{status['database']}); log: {log_path}"
+    )
 
 
 def stop() -> str:
@@ -43,14 +51,17 @@ def stop() -> str:
         return "striatumd is not running"
     pid = runtime.read_pid()
     if pid is None:
-        raise errors.DaemonUnreachable("a daemon holds the runtime lock but wrote no pidfile",
-                                       hint=f"look for striatumd processes; {paths.lock_file()}")
+        raise errors.DaemonUnreachable(
+            "a daemon holds the runtime lock but wrote no pidfile",
+            hint=f"look for striatumd processes; {paths.lock_file()}",
+        )
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while runtime.is_running():
         if time.monotonic() > deadline:
-            raise errors.DaemonUnreachable(f"striatumd (pid {pid}) did not stop within "
-                                           f"{STOP_TIMEOUT_S:.0f}s")
+            raise errors.DaemonUnreachable(
+                f"striatumd (pid {pid}) did not stop within {STOP_TIMEOUT_S:.0f}s"
+            )
         time.sleep(0.05)
     return f"striatumd (pid {pid}) stopped"
 
@@ -67,7 +78,8 @@ def _wait_until_answering(process: subprocess.Popen[bytes], log_path: Path) -> d
         if code is not None:
             raise errors.DaemonUnreachable(
                 f"striatumd exited with status {code} during start-up: {_tail(log_path)}",
-                hint=f"full log: {log_path}")
+                hint=f"full log: {log_path}",
+            )
         try:  # with this host's own token: STRIATUM_TOKEN may belong to another host
             result = client.call("daemon.status", {}, as_role="operator")
             assert isinstance(result, dict)
@@ -76,7 +88,8 @@ def _wait_until_answering(process: subprocess.Popen[bytes], log_path: Path) -> d
             if time.monotonic() > deadline:
                 raise errors.DaemonUnreachable(
                     f"striatumd did not answer within {START_TIMEOUT_S:.0f}s",
-                    hint=f"see {log_path}") from None
+                    hint=f"see {log_path}",
+                ) from None
             time.sleep(0.05)
 
 

@@ -16,24 +16,37 @@ import click
 from striatum import errors
 from striatum.cli import client
 
-STATE_MARKS = {"pending": ".", "ready": "o", "leased": ">", "waiting": "?", "succeeded": "+",
-               "failed": "x", "cancelled": "-"}
+STATE_MARKS = {
+    "pending": ".",
+    "ready": "o",
+    "leased": ">",
+    "waiting": "?",
+    "succeeded": "+",
+    "failed": "x",
+    "cancelled": "-",
+}
 
 
 def render(status: dict[str, Any], events: list[dict[str, Any]], width: int = 100) -> str:
     run = status["run"]
-    lines = [f"run {run['run_id']}  {run['workflow_id']}  {run['state'].upper()}"
-             + (f"  ({run['ended_reason']})" if run.get("ended_reason") else "")]
+    lines = [
+        f"run {run['run_id']}  {run['workflow_id']}  {run['state'].upper()}"
+        + (f"  ({run['ended_reason']})" if run.get("ended_reason") else "")
+    ]
     leases = {lease["job_id"]: lease for lease in status["leases"]}
     for job in status["jobs"]:
         lease = leases.get(job["job_id"])
         age = f"  heartbeat {lease['heartbeat_age_s']}s ago" if lease else ""
-        lines.append(f"  {STATE_MARKS.get(job['state'], ' ')} {job['job_id']:<22} "
-                     f"{job['state']:<10} attempt {job['attempt']:<2} "
-                     f"{job['lane'] or 'human'}/{job['provider'] or '-'}{age}")
+        lines.append(
+            f"  {STATE_MARKS.get(job['state'], ' ')} {job['job_id']:<22} "
+            f"{job['state']:<10} attempt {job['attempt']:<2} "
+            f"{job['lane'] or 'human'}/{job['provider'] or '-'}{age}"
+        )
     for blocker in status["open_blockers"]:
-        lines.append(f"  ! {blocker['kind']} {blocker['blocker_id']} on {blocker['job_id']}: "
-                     f"{blocker['reason']}")
+        lines.append(
+            f"  ! {blocker['kind']} {blocker['blocker_id']} on {blocker['job_id']}: "
+            f"{blocker['reason']}"
+        )
     lines.append("  last events:")
     for event in events[-8:]:
         lines.append(f"    {event['at'][11:19]} {event['type']:<22} {event['job_id'] or ''}")
@@ -58,13 +71,15 @@ def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> No
             sys.exit(130)
 
 
-def _wait_for_events(run_id: str, after_seq: int, interval: float,
-                     as_role: str | None) -> None:
+def _wait_for_events(run_id: str, after_seq: int, interval: float, as_role: str | None) -> None:
     """Return when the run has new events, or after `interval` seconds (at least 1 s, at
     most 30, the long poll's limits; a daemon without events.wait falls back to sleeping)."""
     timeout = max(1, min(30, round(interval)))
     try:
-        client.call("events.wait", {"run_id": run_id, "after_seq": after_seq,
-                                    "timeout_s": timeout}, as_role=as_role)
+        client.call(
+            "events.wait",
+            {"run_id": run_id, "after_seq": after_seq, "timeout_s": timeout},
+            as_role=as_role,
+        )
     except errors.UsageError:  # an older daemon: no such method
         time.sleep(interval)

@@ -27,18 +27,23 @@ def lines(report: DoctorReport) -> list[str]:
             out.append(f"  hint: {report.error.hint}")
         return out
     if report.migrations_pending:
-        out.append(f"  migrations: pending {', '.join(report.migrations_pending)} "
-                   "(run: striatum daemon doctor --apply-migrations)")
+        out.append(
+            f"  migrations: pending {', '.join(report.migrations_pending)} "
+            "(run: striatum daemon doctor --apply-migrations)"
+        )
         return out
     applied = ", ".join(report.migrations_applied) or "nothing new"
     out.append(f"  migrations: up to date (applied now: {applied})")
     out += [f"  privileges: PROBLEM: {p}" for p in report.privilege_problems] or [
-        "  privileges: runtime role is append-only on events, artifacts, audit_log"]
+        "  privileges: runtime role is append-only on events, artifacts, audit_log"
+    ]
     for chain_report in report.chains:
         out.append(_chain_line(chain_report))
     for anchor in report.anchor_breaks:
-        out.append(f"  anchor {anchor.chain} seq {anchor.seq}: BROKEN: {anchor.reason} "
-                   f"(anchored {anchor.expected}, stored {anchor.stored})")
+        out.append(
+            f"  anchor {anchor.chain} seq {anchor.seq}: BROKEN: {anchor.reason} "
+            f"(anchored {anchor.expected}, stored {anchor.stored})"
+        )
     return out
 
 

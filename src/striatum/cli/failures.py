@@ -26,8 +26,12 @@ def run_guarded(command: Callable[[], Any]) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as error:
-        report(errors.StriatumError(f"internal error: {type(error).__name__}: {error}",
-                                    hint="please report this with the command you ran"))
+        report(
+            errors.StriatumError(
+                f"internal error: {type(error).__name__}: {error}",
+                hint="please report this with the command you ran",
+            )
+        )
         sys.exit(errors.EXIT_INTERNAL)
     sys.exit(result if isinstance(result, int) else 0)
 

@@ -31,7 +31,7 @@ def parse(argv: list[str]) -> Invocation | None:
     verb = _match(rest)
     if verb is None:
         return None
-    parsed = _verb_arguments(verb, rest[len(verb.words):])
+    parsed = _verb_arguments(verb, rest[len(verb.words) :])
     if parsed is None:
         return None
     params, as_json = parsed
@@ -55,8 +55,10 @@ def run(invocation: Invocation) -> int:
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
     except Exception as error:  # the last line of defence, as in failures.run_guarded
-        _report(f"internal error: {type(error).__name__}: {error}",
-                "please report this with the command you ran")
+        _report(
+            f"internal error: {type(error).__name__}: {error}",
+            "please report this with the command you ran",
+        )
         return errors.EXIT_INTERNAL
     return 0
 
@@ -82,7 +84,7 @@ def _global_options(argv: list[str]) -> tuple[str | None, list[str] | None]:
 
 def _match(words: list[str]) -> Verb | None:
     for verb in VERBS:
-        if tuple(words[:len(verb.words)]) == verb.words:
+        if tuple(words[: len(verb.words)]) == verb.words:
             return verb
     return None
 

@@ -29,71 +29,128 @@ def gather(project: Path | None, *, deep: bool) -> dict[str, Any]:
     from striatum.skills import install
 
     status, status_error = _attempt(lambda: client.call("daemon.status", {}))
-    verified, verify_error = (None, None) if status is None else _attempt(
-        lambda: client.call("daemon.verify", {"deep": deep}))
+    verified, verify_error = (
+        (None, None)
+        if status is None
+        else _attempt(lambda: client.call("daemon.verify", {"deep": deep}))
+    )
     bases = [b for b in (project, Path.home()) if b is not None]
     skills = [entry for base in dict.fromkeys(bases) for entry in install.check(base)]
     agents = Plane(*agents_plane.gather(project, None if status is None else client.call))
     return report(status, status_error, verified, verify_error, skills, agents)
 
 
-def report(status: dict[str, Any] | None, status_error: errors.StriatumError | None,
-           verified: dict[str, Any] | None, verify_error: errors.StriatumError | None,
-           skills: list[dict[str, Any]], agents: Plane) -> dict[str, Any]:
+def report(
+    status: dict[str, Any] | None,
+    status_error: errors.StriatumError | None,
+    verified: dict[str, Any] | None,
+    verify_error: errors.StriatumError | None,
+    skills: list[dict[str, Any]],
+    agents: Plane,
+) -> dict[str, Any]:
     """Pure: the planes from what the daemon answered (or the error it raised)."""
     availability = _availability(status, status_error, verified, verify_error)
     provenance = _provenance(verified, verify_error, reachable=status is not None)
-    skill_plane = Plane(all(s["state"] == "current" for s in skills), [
-        {"check": s["directory"], "ok": s["state"] == "current",
-         "detail": f"{s['state']} (written by {s['version']})", "fix": s["fix"]}
-        for s in skills])
-    planes = {"availability": availability, "provenance": provenance, "skills": skill_plane,
-              "agents": agents}
-    return {"ok": all(p.ok for p in planes.values()),
-            "exit_code": _exit_code(planes, status_error or verify_error),
-            **{name: plane._asdict() for name, plane in planes.items()}}
+    skill_plane = Plane(
+        all(s["state"] == "current" for s in skills),
+        [
+            {
+                "check": s["directory"],
+                "ok": s["state"] == "current",
+                "detail": f"{s['state']} (written by {s['version']})",
+                "fix": s["fix"],
+            }
+            for s in skills
+        ],
+    )
+    planes = {
+        "availability": availability,
+        "provenance": provenance,
+        "skills": skill_plane,
+        "agents": agents,
+    }
+    return {
+        "ok": all(p.ok for p in planes.values()),
+        "exit_code": _exit_code(planes, status_error or verify_error),
+        **{name: plane._asdict() for name, plane in planes.items()},
+    }
 
 
-def _availability(status: dict[str, Any] | None, status_error: errors.StriatumError | None,
-                  verified: dict[str, Any] | None,
-                  verify_error: errors.StriatumError | None) -> Plane:
+def _availability(
+    status: dict[str, Any] | None,
+    status_error: errors.StriatumError | None,
+    verified: dict[str, Any] | None,
+    verify_error: errors.StriatumError | None,
+) -> Plane:
     if status is None:
         assert status_error is not None
         return Plane(False, [_failed("daemon", status_error)])
     checks = [
-        {"check": "daemon", "ok": True, "detail": f"pid {status['pid']} on {status['host']}, "
-         f"version {status['version']}, up {status['uptime_s']}s"},
-        {"check": "database", "ok": True,
-         "detail": f"{status['database']}, PostgreSQL {status['server_version']}"}]
+        {
+            "check": "daemon",
+            "ok": True,
+            "detail": f"pid {status['pid']} on {status['host']}, "
+            f"version {status['version']}, up {status['uptime_s']}s",
+        },
+        {
+            "check": "database",
+            "ok": True,
+            "detail": f"{status['database']}, PostgreSQL {status['server_version']}",
+        },
+    ]
     if verified is None:
         assert verify_error is not None
         if verify_error.code == "database_unavailable":
             checks.append(_failed("migrations", verify_error))
         else:  # a slow or failed verification is a provenance matter, not availability's
-            checks.append({"check": "migrations", "ok": True,
-                           "detail": "not checked (daemon.verify did not answer)"})
+            checks.append(
+                {
+                    "check": "migrations",
+                    "ok": True,
+                    "detail": "not checked (daemon.verify did not answer)",
+                }
+            )
     else:
         migrations = verified["migrations"]
         problem = migrations["error"] or (
-            f"pending: {', '.join(migrations['pending'])}" if migrations["pending"] else None)
-        checks.append({"check": "migrations", "ok": problem is None,
-                       "detail": problem or "current",
-                       "fix": "striatum daemon doctor --apply-migrations" if problem else None})
+            f"pending: {', '.join(migrations['pending'])}" if migrations["pending"] else None
+        )
+        checks.append(
+            {
+                "check": "migrations",
+                "ok": problem is None,
+                "detail": problem or "current",
+                "fix": "striatum daemon doctor --apply-migrations" if problem else None,
+            }
+        )
     return Plane(all(c["ok"] for c in checks), checks)
 
 
-def _provenance(verified: dict[str, Any] | None, verify_error: errors.StriatumError | None,
-                *, reachable: bool) -> Plane:
+def _provenance(
+    verified: dict[str, Any] | None, verify_error: errors.StriatumError | None, *, reachable: bool
+) -> Plane:
     if verified is None:
         why = verify_error.message if verify_error else "the daemon is not reachable"
-        return Plane(False, [{"check": "chains", "ok": False, "detail": f"not verified: {why}",
-                              "fix": "striatum daemon doctor (checks the database directly)"}])
+        return Plane(
+            False,
+            [
+                {
+                    "check": "chains",
+                    "ok": False,
+                    "detail": f"not verified: {why}",
+                    "fix": "striatum daemon doctor (checks the database directly)",
+                }
+            ],
+        )
     checks = [_chain_check(chain) for chain in verified["chains"]]
-    checks += [{"check": f"anchor {a['chain']}", "ok": False,
-                "detail": f"seq {a['seq']}: {a['reason']}"} for a in verified["anchor_breaks"]]
-    checks += [{"check": "append-only guards", "ok": False, "detail": p}
-               for p in verified["privilege_problems"]] or [
-        {"check": "append-only guards", "ok": True, "detail": "in place"}]
+    checks += [
+        {"check": f"anchor {a['chain']}", "ok": False, "detail": f"seq {a['seq']}: {a['reason']}"}
+        for a in verified["anchor_breaks"]
+    ]
+    checks += [
+        {"check": "append-only guards", "ok": False, "detail": p}
+        for p in verified["privilege_problems"]
+    ] or [{"check": "append-only guards", "ok": True, "detail": "in place"}]
     return Plane(all(c["ok"] for c in checks), checks)
 
 
@@ -102,8 +159,12 @@ def _chain_check(chain: dict[str, Any]) -> dict[str, Any]:
     if chain["ok"]:
         return {"check": name, "ok": True, "detail": f"{chain['rows']} rows verify"}
     bad = chain["first_break"]
-    return {"check": name, "ok": False, "detail": f"BROKEN at seq {bad['seq']}: {bad['reason']}",
-            "fix": "striatum daemon doctor (names the row; see docs/SPEC.md on integrity)"}
+    return {
+        "check": name,
+        "ok": False,
+        "detail": f"BROKEN at seq {bad['seq']}: {bad['reason']}",
+        "fix": "striatum daemon doctor (names the row; see docs/SPEC.md on integrity)",
+    }
 
 
 def _failed(check: str, error: errors.StriatumError) -> dict[str, Any]:
@@ -142,8 +203,7 @@ def lines(result: dict[str, Any]) -> list[str]:
             continue
         out.append(f"{name}: {'ok' if plane['ok'] else 'PROBLEM'}")
         for check in plane["checks"]:
-            out.append(f"  {'ok ' if check['ok'] else 'BAD'}  {check['check']}: "
-                       f"{check['detail']}")
+            out.append(f"  {'ok ' if check['ok'] else 'BAD'}  {check['check']}: {check['detail']}")
             if not check["ok"] and check.get("fix"):
                 out.append(f"        fix: {check['fix']}")
     return out

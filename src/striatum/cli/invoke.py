@@ -13,8 +13,14 @@ from striatum.cli import after, client, local_params
 from striatum.verbs.spec import Verb
 
 
-def invoke(verb: Verb, params: dict[str, Any], *, repo: str | None = None,
-           as_role: str | None = None, token: str | None = None) -> Any:
+def invoke(
+    verb: Verb,
+    params: dict[str, Any],
+    *,
+    repo: str | None = None,
+    as_role: str | None = None,
+    token: str | None = None,
+) -> Any:
     """The result to show. `token` (an MCP caller over HTTP) also goes to what a follow-up
     starts, so a launched supervisor acts as the caller, never as this process."""
     sent = local_params.complete(verb, params, repo)

@@ -39,5 +39,7 @@ def git_root(start: str) -> str | None:
 def split_local(verb: Verb, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(what goes to the daemon, what the CLI keeps for itself)."""
     local_names = {p.name for p in verb.params if p.local}
-    return ({k: v for k, v in params.items() if k not in local_names},
-            {k: v for k, v in params.items() if k in local_names})
+    return (
+        {k: v for k, v in params.items() if k not in local_names},
+        {k: v for k, v in params.items() if k in local_names},
+    )

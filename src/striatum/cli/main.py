@@ -24,11 +24,20 @@ from striatum.cli.options import database_url_option
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="striatum")
-@click.option("--as", "as_role", type=click.Choice(["operator", "principal"]), default=None,
-              help="Act with this host's token for the role (default: operator, or "
-              "STRIATUM_TOKEN).")
-@click.option("--repo", "repo", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Target repository (default: the git root of the current directory).")
+@click.option(
+    "--as",
+    "as_role",
+    type=click.Choice(["operator", "principal"]),
+    default=None,
+    help="Act with this host's token for the role (default: operator, or STRIATUM_TOKEN).",
+)
+@click.option(
+    "--repo",
+    "repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Target repository (default: the git root of the current directory).",
+)
 @click.pass_context
 def cli(ctx: click.Context, as_role: str | None, repo: Path | None) -> None:
     """Striatum: coordinate terminal-based AI coding agents through explicit workflows."""
@@ -60,8 +69,11 @@ def stop() -> None:
 @daemon.command()
 @database_url_option
 @click.option("--apply-migrations", is_flag=True, help="Apply pending schema migrations first.")
-@click.option("--fast", is_flag=True,
-              help="Check hashes and links only; skip comparing columns with the hashed bytes.")
+@click.option(
+    "--fast",
+    is_flag=True,
+    help="Check hashes and links only; skip comparing columns with the hashed bytes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json: bool) -> None:
     """Check the database, roles, migrations and both hash chains.
@@ -81,8 +93,9 @@ def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json
 
 
 @cli.command(name="doctor")
-@click.option("--deep", is_flag=True,
-              help="Also compare each chain row's columns with its hashed bytes.")
+@click.option(
+    "--deep", is_flag=True, help="Also compare each chain row's columns with its hashed bytes."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
@@ -112,8 +125,9 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
 @cli.command()
 @click.option("--run-id", required=True, help="The run to watch.")
 @click.option("--once", is_flag=True, help="Print one frame and exit.")
-@click.option("--interval", type=float, default=1.0, show_default=True,
-              help="Seconds between frames.")
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, help="Seconds between frames."
+)
 @click.pass_context
 def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> None:
     """A compact terminal view of a run: jobs, leases, blockers, last events."""
@@ -124,8 +138,11 @@ def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> N
 
 @cli.command()
 @click.option("--run-id", required=True, help="The run whose jobs to run.")
-@click.option("--until-blocked", is_flag=True,
-              help="Exit (status 5) when the run only waits for a human decision.")
+@click.option(
+    "--until-blocked",
+    is_flag=True,
+    help="Exit (status 5) when the run only waits for a human decision.",
+)
 def supervise(run_id: str, until_blocked: bool) -> None:
     """Run a run's agents in the foreground until the run ends.
 

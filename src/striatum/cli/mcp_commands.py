@@ -14,13 +14,26 @@ def mcp() -> None:
 
 
 @mcp.command()
-@click.option("--http", "http", is_flag=True,
-              help="Serve streamable HTTP on loopback instead of stdio; every request must "
-              "carry `Authorization: Bearer <token>`.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Loopback address for --http (anything else is refused, exit 2).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8766, show_default=True,
-              help="Port for --http.")
+@click.option(
+    "--http",
+    "http",
+    is_flag=True,
+    help="Serve streamable HTTP on loopback instead of stdio; every request must "
+    "carry `Authorization: Bearer <token>`.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Loopback address for --http (anything else is refused, exit 2).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8766,
+    show_default=True,
+    help="Port for --http.",
+)
 def serve(http: bool, host: str, port: int) -> None:
     """Serve the verb catalog over MCP (stdio by default).
 
@@ -31,13 +44,16 @@ def serve(http: bool, host: str, port: int) -> None:
     tool errors carrying Striatum's error code and exit code.
     """
     if http and not is_loopback(host):  # refused before the SDK loads
-        raise errors.UsageError(f"--host {host}: the MCP server binds loopback only "
-                                "(127.0.0.1, ::1 or localhost)", parameter="host")
+        raise errors.UsageError(
+            f"--host {host}: the MCP server binds loopback only (127.0.0.1, ::1 or localhost)",
+            parameter="host",
+        )
     from striatum.mcp import server
 
     if not http:
         server.serve_stdio()
         return
-    click.echo(f"striatum: MCP over streamable HTTP at http://{bracketed(host)}:{port}/mcp",
-               err=True)
+    click.echo(
+        f"striatum: MCP over streamable HTTP at http://{bracketed(host)}:{port}/mcp", err=True
+    )
     server.serve_http(host, port)

@@ -12,7 +12,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def database_url_option(function: F) -> F:
     return click.option(
-        "--database-url", envvar="STRIATUM_DATABASE_URL", default=None, metavar="URL",
+        "--database-url",
+        envvar="STRIATUM_DATABASE_URL",
+        default=None,
+        metavar="URL",
         help="Use this PostgreSQL 14+ server instead of the embedded one "
         "(env STRIATUM_DATABASE_URL).",
     )(function)

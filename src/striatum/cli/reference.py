@@ -25,16 +25,23 @@ def render(root: click.Group) -> str:
 
 
 def _exit_codes() -> str:
-    rows = [f"| {code} | `{name}` |" for name, code in
-            sorted(EXIT_CODES.items(), key=lambda item: item[1])]
+    rows = [
+        f"| {code} | `{name}` |"
+        for name, code in sorted(EXIT_CODES.items(), key=lambda item: item[1])
+    ]
     return "## Exit codes\n\n| exit | code |\n| --- | --- |\n| 0 | ok |\n" + "\n".join(rows) + "\n"
 
 
 def _section(command: click.Command, path: list[str], ctx: click.Context) -> str:
     title = " ".join(path)
     usage = command.collect_usage_pieces(ctx)
-    lines = [f"## `{title}`\n", (command.help or "").strip(), "",
-             f"Usage: `{title} {' '.join(usage)}`", ""]
+    lines = [
+        f"## `{title}`\n",
+        (command.help or "").strip(),
+        "",
+        f"Usage: `{title} {' '.join(usage)}`",
+        "",
+    ]
     verb = BY_NAME.get(".".join(path[1:]))
     if verb is not None:
         kind = "write" if verb.writes else "read"
@@ -47,8 +54,7 @@ def _section(command: click.Command, path: list[str], ctx: click.Context) -> str
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
             child = command.commands[name]
-            text += _section(child, [*path, name], click.Context(child, info_name=name,
-                                                                     parent=ctx))
+            text += _section(child, [*path, name], click.Context(child, info_name=name, parent=ctx))
     return text
 
 

@@ -42,9 +42,14 @@ def _bullet(item: str) -> list[str]:
         if part.startswith(" "):
             out.append(f"  {part}")
             continue
-        out += textwrap.wrap(part, 80, initial_indent="    " if number else "  - ",
-                             subsequent_indent="    ", break_long_words=False,
-                             break_on_hyphens=False) or ["  -"]
+        out += textwrap.wrap(
+            part,
+            80,
+            initial_indent="    " if number else "  - ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or ["  -"]
     return out
 
 

@@ -18,18 +18,25 @@ def skills() -> None:
 
 
 @skills.command()
-@click.option("--profile", type=click.Choice(PROFILE_CHOICES), required=True,
-              help="Which agent's skills directory: .claude/skills (claude_code), "
-              ".agents/skills (codex, gemini), or all.")
-@click.option("--project", is_flag=True,
-              help="Install into the repository (--repo, else the git root of the cwd) "
-              "instead of your home directory.")
-@click.option("--force", is_flag=True,
-              help="Overwrite skill files you edited (or that are not Striatum's).")
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_CHOICES),
+    required=True,
+    help="Which agent's skills directory: .claude/skills (claude_code), "
+    ".agents/skills (codex, gemini), or all.",
+)
+@click.option(
+    "--project",
+    is_flag=True,
+    help="Install into the repository (--repo, else the git root of the cwd) "
+    "instead of your home directory.",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite skill files you edited (or that are not Striatum's)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def install(ctx: click.Context, profile: str, project: bool, force: bool,
-            as_json: bool) -> None:
+def install(ctx: click.Context, profile: str, project: bool, force: bool, as_json: bool) -> None:
     """Write the skills (claim loop, review, recover, write a workflow, escalate).
 
     Each SKILL.md carries the Striatum version that wrote it; an install manifest
@@ -49,8 +56,9 @@ def install(ctx: click.Context, profile: str, project: bool, force: bool,
 
 
 def describe(entry: dict[str, Any]) -> str:
-    counts = ", ".join(f"{len(entry[k])} {k}" for k in ("written", "unchanged", "removed")
-                       if entry[k])
+    counts = ", ".join(
+        f"{len(entry[k])} {k}" for k in ("written", "unchanged", "removed") if entry[k]
+    )
     verb = "updated" if entry["changed"] else "already current"
     return f"skills {verb}: {entry['directory']} ({counts or 'nothing to do'})"
 

@@ -9,8 +9,7 @@ import click
 from striatum.verbs.catalog import VERBS
 from striatum.verbs.spec import Param, Verb
 
-_CLICK_TYPES: dict[str, Any] = {"string": click.STRING, "integer": click.INT,
-                                "boolean": click.BOOL}
+_CLICK_TYPES: dict[str, Any] = {"string": click.STRING, "integer": click.INT, "boolean": click.BOOL}
 
 
 def attach(root: click.Group) -> None:
@@ -29,8 +28,11 @@ def attach(root: click.Group) -> None:
 
 def command_for(verb: Verb) -> click.Command:
     params: list[click.Parameter] = [_click_param(p) for p in verb.params]
-    params.append(click.Option(["--json", "as_json"], is_flag=True,
-                               help="Print the result as JSON on stdout."))
+    params.append(
+        click.Option(
+            ["--json", "as_json"], is_flag=True, help="Print the result as JSON on stdout."
+        )
+    )
 
     def callback(as_json: bool, **values: Any) -> None:
         from striatum.cli import render
@@ -39,14 +41,16 @@ def command_for(verb: Verb) -> click.Command:
         options = click.get_current_context().find_root().obj or {}
         sent = {k: v for k, v in values.items() if v is not None}
         repo = options.get("repo")
-        result = invoke(verb, sent, repo=None if repo is None else str(repo),
-                        as_role=options.get("as_role"))
+        result = invoke(
+            verb, sent, repo=None if repo is None else str(repo), as_role=options.get("as_role")
+        )
         render.show(result, as_json=as_json)
 
     help_text = verb.summary + (f"\n\n{verb.description}" if verb.description else "")
     help_text += f"\n\nNeeds capability '{verb.capability.value}'."
-    return click.Command(verb.words[-1], params=params, callback=callback, help=help_text,
-                         short_help=verb.summary)
+    return click.Command(
+        verb.words[-1], params=params, callback=callback, help=help_text, short_help=verb.summary
+    )
 
 
 def _click_param(param: Param) -> click.Parameter:
@@ -56,5 +60,11 @@ def _click_param(param: Param) -> click.Parameter:
     flag = "--" + param.name.replace("_", "-")
     if param.type == "boolean":
         return click.Option([flag, param.name], is_flag=True, default=None, help=param.help)
-    return click.Option([flag, param.name], type=kind, required=param.required, default=None,
-                        help=param.help, show_default=False)
+    return click.Option(
+        [flag, param.name],
+        type=kind,
+        required=param.required,
+        default=None,
+        help=param.help,
+        show_default=False,
+    )

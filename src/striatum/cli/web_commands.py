@@ -11,15 +11,28 @@ from striatum import errors
 
 
 @click.command()
-@click.option("--web", "web", is_flag=True, help="Serve the web UI (the one door `serve` "
-              "offers so far).")
-@click.option("--allow-mutations", is_flag=True,
-              help="Show and accept the principal's actions (decide, resolve, override, "
-              "requeue, cancel). Without it every action answers 403.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="A loopback address; any other is refused with exit code 2.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
-              help="TCP port to listen on.")
+@click.option(
+    "--web", "web", is_flag=True, help="Serve the web UI (the one door `serve` offers so far)."
+)
+@click.option(
+    "--allow-mutations",
+    is_flag=True,
+    help="Show and accept the principal's actions (decide, resolve, override, "
+    "requeue, cancel). Without it every action answers 403.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="A loopback address; any other is refused with exit code 2.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8765,
+    show_default=True,
+    help="TCP port to listen on.",
+)
 def serve(web: bool, allow_mutations: bool, host: str, port: int) -> None:
     """Serve the web UI on this machine's loopback interface until Ctrl-C.
 
@@ -42,8 +55,7 @@ def serve(web: bool, allow_mutations: bool, host: str, port: int) -> None:
 
     shown = bracketed(host)
     mode = "actions enabled" if allow_mutations else "read-only"
-    click.echo(f"striatum: web UI on http://{shown}:{port}/ ({mode}); Ctrl-C stops it",
-               err=True)
+    click.echo(f"striatum: web UI on http://{shown}:{port}/ ({mode}); Ctrl-C stops it", err=True)
     from striatum.web import live
 
     class Server(uvicorn.Server):
@@ -51,8 +63,15 @@ def serve(web: bool, allow_mutations: bool, host: str, port: int) -> None:
             live.close_streams(app)  # live streams never end by themselves
             super().handle_exit(sig, frame)
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            server_header=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
     Server(config).run()
 
 
@@ -63,7 +82,8 @@ def _check_port_free(host: str, port: int) -> None:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host.strip("[]") if host != "localhost" else "127.0.0.1", port))
     except OSError as error:
-        raise errors.UsageError(f"cannot listen on {host}:{port}: {error.strerror}",
-                                hint="choose another --port") from None
+        raise errors.UsageError(
+            f"cannot listen on {host}:{port}: {error.strerror}", hint="choose another --port"
+        ) from None
     finally:
         probe.close()

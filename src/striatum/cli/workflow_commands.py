@@ -30,8 +30,16 @@ def validate(file: Path, as_json: bool) -> None:
 
     result = validate_text(_read(file), file_exists=lambda p: (file.parent / p).is_file())
     if as_json:
-        click.echo(json.dumps({"file": str(file), "ok": result.ok,
-                               "problems": [p.to_dict() for p in result.problems]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "file": str(file),
+                    "ok": result.ok,
+                    "problems": [p.to_dict() for p in result.problems],
+                },
+                indent=2,
+            )
+        )
     else:
         for problem in result.problems:
             click.echo(f"{file}: {problem}", err=problem.severity == "error")
@@ -42,8 +50,14 @@ def validate(file: Path, as_json: bool) -> None:
 
 @workflow.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "mermaid"]), default="text",
-              show_default=True, help="Plain text layers, or a Mermaid flowchart.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "mermaid"]),
+    default="text",
+    show_default=True,
+    help="Plain text layers, or a Mermaid flowchart.",
+)
 def graph(file: Path, fmt: str) -> None:
     """Print a workflow's job graph, revision routes and checkpoint branches included."""
     from striatum.model.workflow import graph as drawing
@@ -52,21 +66,36 @@ def graph(file: Path, fmt: str) -> None:
     result = validate_text(_read(file))
     if result.workflow is None or result.errors:
         first = result.errors[0] if result.errors else None
-        raise errors.ValidationError(f"{file} is not a valid workflow: {first}",
-                                     hint=f"striatum workflow validate {file}")
-    click.echo(drawing.text(result.workflow) if fmt == "text"
-               else drawing.mermaid(result.workflow), nl=False)
+        raise errors.ValidationError(
+            f"{file} is not a valid workflow: {first}", hint=f"striatum workflow validate {file}"
+        )
+    click.echo(
+        drawing.text(result.workflow) if fmt == "text" else drawing.mermaid(result.workflow),
+        nl=False,
+    )
 
 
 @workflow.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--style", type=click.Choice(STYLES), default="review", show_default=True,
-              help="Which shape to start from.")
-@click.option("--lanes", default="claude_code,codex,gemini", show_default=True,
-              help="Providers, comma-separated: the author takes the first, reviewers the "
-              "others.")
-@click.option("--command", "scripted", is_flag=True,
-              help="Use scripted `command` lanes, runnable with no AI CLI installed.")
+@click.option(
+    "--style",
+    type=click.Choice(STYLES),
+    default="review",
+    show_default=True,
+    help="Which shape to start from.",
+)
+@click.option(
+    "--lanes",
+    default="claude_code,codex,gemini",
+    show_default=True,
+    help="Providers, comma-separated: the author takes the first, reviewers the others.",
+)
+@click.option(
+    "--command",
+    "scripted",
+    is_flag=True,
+    help="Use scripted `command` lanes, runnable with no AI CLI installed.",
+)
 def init(directory: Path, style: str, lanes: str, scripted: bool) -> None:
     """Write a starter workflow.json with its roles/ and prompts/ into DIRECTORY."""
     from striatum.model.workflow import json_schema
@@ -75,8 +104,9 @@ def init(directory: Path, style: str, lanes: str, scripted: bool) -> None:
     from striatum.starters.examples import scripted_agent
 
     providers = [p.strip() for p in lanes.split(",") if p.strip()]
-    files = build.build(style, providers=providers, scripted=scripted,
-                        schema_ref="./workflow.schema.json")
+    files = build.build(
+        style, providers=providers, scripted=scripted, schema_ref="./workflow.schema.json"
+    )
     files["workflow.schema.json"] = json_schema.text()
     if scripted:
         files["agents/scripted_agent.py"] = scripted_agent()
@@ -86,8 +116,10 @@ def init(directory: Path, style: str, lanes: str, scripted: bool) -> None:
     click.echo(f"wrote {len(written)} files into {directory}:")
     for path in written:
         click.echo(f"  {path}")
-    click.echo("next: edit the prompts/ and roles/ Markdown, set each lane's model, then run "
-               f"`striatum workflow validate {directory / 'workflow.json'}`")
+    click.echo(
+        "next: edit the prompts/ and roles/ Markdown, set each lane's model, then run "
+        f"`striatum workflow validate {directory / 'workflow.json'}`"
+    )
 
 
 def _read(file: Path) -> str:

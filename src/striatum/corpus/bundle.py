@@ -16,17 +16,20 @@ from striatum.corpus.redact import Redactor
 from striatum.model.canonical import canonical_bytes
 
 FORMAT = "striatum.corpus.v1"
-TABLES = ("runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers",
-          "artifacts")
+TABLES = ("runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers", "artifacts")
 
 
-def event_lines(rows: Sequence[Mapping[str, Any]], in_scope: set[str] | None,
-                redactor: Redactor) -> list[dict[str, Any]]:
+def event_lines(
+    rows: Sequence[Mapping[str, Any]], in_scope: set[str] | None, redactor: Redactor
+) -> list[dict[str, Any]]:
     """Chain rows as bundle lines: whole (canonical text), redacted, or link-only."""
     lines = []
     for row in rows:
-        base = {"seq": row["seq"], "previous_hash": row["previous_hash"],
-                "row_hash": row["row_hash"]}
+        base = {
+            "seq": row["seq"],
+            "previous_hash": row["previous_hash"],
+            "row_hash": row["row_hash"],
+        }
         if in_scope is not None and row["run_id"] not in in_scope:
             lines.append({**base, "omitted": "outside the exported scope"})
             continue
@@ -38,9 +41,17 @@ def event_lines(rows: Sequence[Mapping[str, Any]], in_scope: set[str] | None,
         if sum(redactor.counts.values()) == before:
             lines.append({**base, "canonical": canonical})
         else:
-            lines.append({**base, "record": redacted, "redacted": {
-                "original_payload_sha256": hashlib.sha256(
-                    canonical_bytes(record.get("payload", {}))).hexdigest()}})
+            lines.append(
+                {
+                    **base,
+                    "record": redacted,
+                    "redacted": {
+                        "original_payload_sha256": hashlib.sha256(
+                            canonical_bytes(record.get("payload", {}))
+                        ).hexdigest()
+                    },
+                }
+            )
     return lines
 
 
@@ -53,18 +64,26 @@ def manifest_text(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def assemble(data: dict[str, list[Any]], *, scope: dict[str, Any], chain: dict[str, Any],
-             redactions: Mapping[str, int]) -> dict[str, bytes]:
+def assemble(
+    data: dict[str, list[Any]],
+    *,
+    scope: dict[str, Any],
+    chain: dict[str, Any],
+    redactions: Mapping[str, int],
+) -> dict[str, bytes]:
     """{file name: bytes} for a whole bundle: data files, manifest.json, SHA256SUMS."""
     files = {f"{name}.jsonl": jsonl(rows) for name, rows in data.items()}
     manifest: dict[str, Any] = {
-        "format": FORMAT, "scope": scope, "chain": chain,
+        "format": FORMAT,
+        "scope": scope,
+        "chain": chain,
         "counts": {name: len(rows) for name, rows in sorted(data.items())},
         "redactions": dict(sorted(redactions.items())),
         "files": {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())},
     }
     manifest["bundle_hash"] = hashlib.sha256(manifest_text(manifest).encode()).hexdigest()
     files["manifest.json"] = (manifest_text(manifest) + "\n").encode()
-    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n"
-                                  for name, body in sorted(files.items())).encode()
+    files["SHA256SUMS"] = "".join(
+        f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in sorted(files.items())
+    ).encode()
     return files

@@ -14,9 +14,9 @@ from typing import Any
 BUILTIN: dict[str, str] = {
     # To its END line, or to the end of the text when it was cut off.
     "private_key": r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
-                   r"(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
+    r"(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
     "authorization_header": r"(?i)[\"']?authorization[\"']?\s*[:=]\s*[\"']?"
-                            r"(?:bearer|basic|token)?\s*[^\s\"',;]+",
+    r"(?:bearer|basic|token)?\s*[^\s\"',;]+",
     "anthropic_key": r"sk-ant-[A-Za-z0-9_\-]{16,}",
     "openai_key": r"sk-(?:proj-)?[A-Za-z0-9_\-]{20,}",
     "github_token": r"(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{22,})",
@@ -25,7 +25,7 @@ BUILTIN: dict[str, str] = {
     "slack_token": r"xox[abprs]-[A-Za-z0-9\-]{10,}",
     "striatum_token": r"stm_[A-Za-z0-9_\-]{20,}",
     "secret_assignment": r"(?i)\b[A-Z0-9_]*(?:KEY|SECRET|TOKEN|PASSWORD)[A-Z0-9_]*\s*=\s*"
-                         r"(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)",
+    r"(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)",
 }
 
 

@@ -12,8 +12,17 @@ from typing import Any
 
 from striatum.corpus.bundle import FORMAT, manifest_text
 
-REQUIRED = ("runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers",
-            "artifacts", "events")
+REQUIRED = (
+    "runs",
+    "jobs",
+    "attempts",
+    "sessions",
+    "leases",
+    "verdicts",
+    "blockers",
+    "artifacts",
+    "events",
+)
 OPTIONAL = ("contents", "scratch")
 LINE_KINDS = ("canonical", "redacted", "omitted")
 
@@ -24,8 +33,12 @@ def first_failure(folder: Path) -> str | None:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
         if not isinstance(manifest, dict):
             return "manifest.json: not a JSON object"
-        return (_manifest(manifest) or _sums(folder, manifest) or _counts(folder, manifest)
-                or _chain(folder, manifest))
+        return (
+            _manifest(manifest)
+            or _sums(folder, manifest)
+            or _counts(folder, manifest)
+            or _chain(folder, manifest)
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         return f"unreadable bundle: {type(error).__name__}: {error}"
 
@@ -88,12 +101,16 @@ def _chain(folder: Path, manifest: dict[str, Any]) -> str | None:
         if "omitted" in row and (scope["kind"] == "repo" or number in (1, len(lines))):
             return f"{where}: an omitted line may only stand inside a run's stretch"
         record = json.loads(row["canonical"]) if "canonical" in row else row.get("record")
-        if "canonical" in row and hashlib.sha256(
-                row["canonical"].encode()).hexdigest() != row["row_hash"]:
+        if (
+            "canonical" in row
+            and hashlib.sha256(row["canonical"].encode()).hexdigest() != row["row_hash"]
+        ):
             return f"{where}: row_hash is not the SHA-256 of its canonical record"
-        if record is not None and (record.get("previous_hash") != running
-                                   or record.get("seq") != row["seq"]
-                                   or record.get("repo_id") != chain["repo_id"]):
+        if record is not None and (
+            record.get("previous_hash") != running
+            or record.get("seq") != row["seq"]
+            or record.get("repo_id") != chain["repo_id"]
+        ):
             return f"{where}: the record does not match its line"
         running, expected_seq = row["row_hash"], row["seq"] + 1
     if running != chain["head_hash"] or expected_seq - 1 != chain["last_seq"]:

@@ -32,8 +32,16 @@ def verify_chain(
     # spawn, not fork: a forked child would share (and on exit, close) our connection's socket.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(count, mp_context=context) as pool:
-        walks = list(pool.map(walk_range, [database] * count, [name] * count,
-                              [lo for lo, _ in bounds], [hi for _, hi in bounds], [deep] * count))
+        walks = list(
+            pool.map(
+                walk_range,
+                [database] * count,
+                [name] * count,
+                [lo for lo, _ in bounds],
+                [hi for _, hi in bounds],
+                [deep] * count,
+            )
+        )
     return chain.finish_walks(name, walks, head)
 
 
@@ -47,14 +55,13 @@ def split(last_seq: int, parts: int) -> list[tuple[int, int | None]]:
     """Contiguous ranges covering 1..last_seq; the last one is open so extra rows show up."""
     size = -(-last_seq // parts)
     bounds: list[tuple[int, int | None]] = [
-        (lo, lo + size - 1) for lo in range(1, last_seq + 1, size)]
+        (lo, lo + size - 1) for lo in range(1, last_seq + 1, size)
+    ]
     bounds[-1] = (bounds[-1][0], None)
     return bounds
 
 
-def walk_range(
-    database: db.Database, name: str, lo: int, hi: int | None, deep: bool
-) -> chain.Walk:
+def walk_range(database: db.Database, name: str, lo: int, hi: int | None, deep: bool) -> chain.Walk:
     """In a worker process: walk rows lo..hi of a chain on a connection of its own."""
     conn = db.connect_admin(database, autocommit=True)
     try:

@@ -53,9 +53,11 @@ class Dispatcher:
 
         caller = Caller(token_id="sweep", role=roles.Role.OPERATOR)
         with self._pool.connection() as conn:
+
             def work(c: db.Conn) -> tuple[int, list[dict[str, Any]]]:
                 ctx = Context(conn=c, caller=caller, daemon=self._daemon)
                 return len(recovery.sweep(ctx, {"limit": 100})["recovered"]), ctx.notices
+
             count, notices = db.in_transaction(conn, work)
         notify.deliver(notices)
         return count
@@ -68,11 +70,13 @@ class Dispatcher:
 
         try:
             with self._pool.connection() as conn:
+
                 def peek(c: db.Conn) -> bool:
                     authorize(authenticate(c, request.token), lookup(request.method))
                     params = lookup(request.method).validate(request.params)
                     live.check(params)
                     return live.has_news(c, params)
+
                 return db.in_transaction(conn, peek)
         except errors.StriatumError:
             return True
@@ -80,8 +84,9 @@ class Dispatcher:
     def refuse_malformed(self, error: errors.StriatumError, request_id: str | None) -> None:
         """Audit a frame that never became a request."""
         with self._pool.connection() as conn:
-            db.in_transaction(conn, lambda c: _audit(
-                c, request_id or "-", MALFORMED, None, {}, error))
+            db.in_transaction(
+                conn, lambda c: _audit(c, request_id or "-", MALFORMED, None, {}, error)
+            )
 
     def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, list[dict[str, Any]]]:
         caller: Caller | None = None
@@ -101,8 +106,9 @@ class Dispatcher:
             return error, []
         except Exception as error:  # a bug: log it, tell the caller one line, audit it
             log.exception("handler for %s failed", request.method)
-            failure = errors.StriatumError(f"internal error in {request.method}: "
-                                           f"{type(error).__name__}")
+            failure = errors.StriatumError(
+                f"internal error in {request.method}: {type(error).__name__}"
+            )
             _audit(conn, request.id, request.method, caller, params, failure)
             return failure, []
         _audit(conn, request.id, request.method, caller, params, None)
@@ -117,12 +123,16 @@ class Dispatcher:
 
 def authenticate(conn: db.Conn, secret: str | None) -> Caller:
     if not secret:
-        raise errors.TokenMissing(hint="set STRIATUM_TOKEN, or run `striatum daemon start` "
-                                  "so the token files exist")
+        raise errors.TokenMissing(
+            hint="set STRIATUM_TOKEN, or run `striatum daemon start` so the token files exist"
+        )
     stored = tokens.find_by_digest(conn, token_rules.digest(secret))
     record = token_rules.accept(None if stored is None else stored.record(), tokens.now(conn))
-    return Caller(token_id=record.token_id, role=record.role,
-                  lease_id=None if stored is None else stored.lease_id)
+    return Caller(
+        token_id=record.token_id,
+        role=record.role,
+        lease_id=None if stored is None else stored.lease_id,
+    )
 
 
 def lookup(method: str) -> Verb:
@@ -139,11 +149,19 @@ def authorize(caller: Caller, verb: Verb) -> None:
     raise errors.PermissionDenied(
         f"{verb.name} needs capability {verb.capability.value!r}, which role "
         f"{caller.role.value!r} lacks (held by: {holders})",
-        capability=verb.capability.value, role=caller.role.value)
+        capability=verb.capability.value,
+        role=caller.role.value,
+    )
 
 
-def _audit(conn: db.Conn, request_id: str, method: str, caller: Caller | None,
-           params: dict[str, Any], error: errors.StriatumError | None) -> None:
+def _audit(
+    conn: db.Conn,
+    request_id: str,
+    method: str,
+    caller: Caller | None,
+    params: dict[str, Any],
+    error: errors.StriatumError | None,
+) -> None:
     """Append the request's audit row; if its content cannot be recorded, record that instead.
 
     The envelope and the params validation already refuse text that cannot be stored, so the
@@ -154,16 +172,32 @@ def _audit(conn: db.Conn, request_id: str, method: str, caller: Caller | None,
     code = None if error is None else error.code
     try:
         with conn.transaction():
-            chains.append_audit(conn, request_id=request_id, method=method[:200], actor=actor,
-                                role=role, ok=error is None, error_code=code,
-                                params=_auditable(params))
+            chains.append_audit(
+                conn,
+                request_id=request_id,
+                method=method[:200],
+                actor=actor,
+                role=role,
+                ok=error is None,
+                error_code=code,
+                params=_auditable(params),
+            )
     except errors.Retryable:
         raise
     except (ValueError, errors.StriatumError):
-        log.warning("audit row for %r could not be recorded as sent; recording a stand-in",
-                    method[:50])
-        chains.append_audit(conn, request_id="-", method="(unrecordable)", actor=actor,
-                            role=role, ok=error is None, error_code=code, params={})
+        log.warning(
+            "audit row for %r could not be recorded as sent; recording a stand-in", method[:50]
+        )
+        chains.append_audit(
+            conn,
+            request_id="-",
+            method="(unrecordable)",
+            actor=actor,
+            role=role,
+            ok=error is None,
+            error_code=code,
+            params={},
+        )
 
 
 def _auditable(params: dict[str, Any]) -> dict[str, Any]:

@@ -31,9 +31,13 @@ class DoctorReport:
 
     @property
     def ok(self) -> bool:
-        return (self.error is None and not self.migrations_pending
-                and not self.privilege_problems and not self.anchor_breaks
-                and all(report.ok for report in self.chains))
+        return (
+            self.error is None
+            and not self.migrations_pending
+            and not self.privilege_problems
+            and not self.anchor_breaks
+            and all(report.ok for report in self.chains)
+        )
 
     @property
     def exit_code(self) -> int:
@@ -45,9 +49,13 @@ class DoctorReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.ok, "database": self.database, "server_version": self.server_version,
-            "migrations": {"applied_now": self.migrations_applied,
-                           "pending": self.migrations_pending},
+            "ok": self.ok,
+            "database": self.database,
+            "server_version": self.server_version,
+            "migrations": {
+                "applied_now": self.migrations_applied,
+                "pending": self.migrations_pending,
+            },
             "privilege_problems": self.privilege_problems,
             "chains": [chain_dict(report) for report in self.chains],
             "anchor_breaks": [asdict(b) for b in self.anchor_breaks],
@@ -57,7 +65,9 @@ class DoctorReport:
 
 def chain_dict(report: chain.ChainReport) -> dict[str, Any]:
     return {
-        "chain": report.chain, "ok": report.ok, "rows": report.rows,
+        "chain": report.chain,
+        "ok": report.ok,
+        "rows": report.rows,
         "head": None if report.head is None else asdict(report.head),
         "first_break": None if report.first_break is None else asdict(report.first_break),
     }
@@ -89,9 +99,7 @@ def _check_migrations(database: db.Database, report: DoctorReport, apply: bool) 
     report.server_version, report.migrations_pending = migrations.pending(database)
 
 
-def _verify_chains(
-    database: db.Database, conn: db.Conn, report: DoctorReport, deep: bool
-) -> None:
+def _verify_chains(database: db.Database, conn: db.Conn, report: DoctorReport, deep: bool) -> None:
     for name in chain_names(conn):
         report.chains.append(chain_check.verify_chain(database, conn, name, deep=deep))
     _check_anchors(conn, report)

@@ -104,23 +104,48 @@ class EmbeddedCluster:
             return False
         self._make_dir(self.root, 0o700)
         self._make_dir(self.data_dir, 0o700)
-        self._run_tool("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
-                       "--encoding=UTF8", "--locale=C", "--no-instructions")
+        self._run_tool(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-instructions",
+        )
         return True
 
     def start(self, *, timeout_s: float = 60.0) -> None:
         """Start postgres as our child and wait until it accepts connections."""
         self.ensure_initialized()
         self._make_socket_dir()
-        argv = [str(self._binary("postgres")), "-D", str(self.data_dir), "-p", str(PORT),
-                "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.socket_dir}",
-                "-c", "unix_socket_permissions=0700"]
+        argv = [
+            str(self._binary("postgres")),
+            "-D",
+            str(self.data_dir),
+            "-p",
+            str(PORT),
+            "-c",
+            "listen_addresses=",
+            "-c",
+            f"unix_socket_directories={self.socket_dir}",
+            "-c",
+            "unix_socket_permissions=0700",
+        ]
         for name, value in sorted(self.settings.items()):
             argv += ["-c", f"{name}={value}"]
         with open(self.log_file, "ab") as log:
             self._child = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                preexec_fn=_die_with_parent, user=self._uid(), group=self._gid(),
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+                user=self._uid(),
+                group=self._gid(),
                 extra_groups=self._extra_groups(),
             )
         try:
@@ -160,8 +185,7 @@ class EmbeddedCluster:
     @property
     def _maintenance_conninfo(self) -> str:
         """The superuser on the `postgres` database, which exists before ours does."""
-        return self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}",
-                                                      "dbname=postgres")
+        return self.database().admin_conninfo.replace(f"dbname={DATABASE_NAME}", "dbname=postgres")
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -178,7 +202,8 @@ class EmbeddedCluster:
                 self.stop()
                 raise errors.DatabaseUnavailable(
                     f"embedded PostgreSQL did not accept connections within {timeout_s:.0f}s",
-                    hint=f"see {self.log_file}")
+                    hint=f"see {self.log_file}",
+                )
             time.sleep(0.05)
 
     def _create_database(self) -> None:
@@ -205,7 +230,8 @@ class EmbeddedCluster:
         if path.is_symlink() or info.st_uid != owner or info.st_mode & 0o077:
             raise errors.DatabaseUnavailable(
                 f"refusing socket directory {path}: it is not a private directory of ours",
-                hint="remove it, or use a shorter STRIATUM_HOME")
+                hint="remove it, or use a shorter STRIATUM_HOME",
+            )
 
     def _make_dir(self, path: Path, mode: int) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -227,8 +253,14 @@ class EmbeddedCluster:
         with open(self.log_file, "ab") as log:
             _own_log(self.log_file, self._account)
             result = subprocess.run(
-                [str(self._binary(name)), *args], stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, check=False, cwd=self.root, user=self._uid(), group=self._gid(),
+                [str(self._binary(name)), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                check=False,
+                cwd=self.root,
+                user=self._uid(),
+                group=self._gid(),
                 extra_groups=self._extra_groups(),
             )
         if result.returncode != 0:
@@ -247,4 +279,3 @@ def _die_with_parent() -> None:
     """In the child: ask the kernel for SIGINT (fast shutdown) if the daemon dies."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
-

@@ -49,17 +49,24 @@ def parse_request(line: bytes) -> Request:
     if not isinstance(frame, dict):
         raise errors.ProtocolError("the frame must be a JSON object")
     request_id = frame.get("id")
-    if (not isinstance(request_id, str) or not 0 < len(request_id) <= 128
-            or not _clean_text(request_id)):
-        raise errors.ProtocolError("'id' must be a string of 1 to 128 characters "
-                                   "(no NUL, valid Unicode)")
+    if (
+        not isinstance(request_id, str)
+        or not 0 < len(request_id) <= 128
+        or not _clean_text(request_id)
+    ):
+        raise errors.ProtocolError(
+            "'id' must be a string of 1 to 128 characters (no NUL, valid Unicode)"
+        )
     if frame.get("v") != VERSION:
-        raise errors.ProtocolError(f"unsupported envelope version {frame.get('v')!r}; "
-                                   f"this daemon speaks v{VERSION}", request_id=request_id)
+        raise errors.ProtocolError(
+            f"unsupported envelope version {frame.get('v')!r}; this daemon speaks v{VERSION}",
+            request_id=request_id,
+        )
     method, token = frame.get("method"), frame.get("token")
     if not isinstance(method, str) or not _METHOD.match(method):
-        raise errors.ProtocolError("'method' must be a verb name such as token.create",
-                                   request_id=request_id)
+        raise errors.ProtocolError(
+            "'method' must be a verb name such as token.create", request_id=request_id
+        )
     if token is not None and (not isinstance(token, str) or not _clean_text(token)):
         raise errors.ProtocolError("'token' must be a string", request_id=request_id)
     return Request(id=request_id, method=method, params=frame.get("params"), token=token)

@@ -43,8 +43,7 @@ class Fanout:
     def start(self) -> None:
         """Start listening; call from the event loop that subscribers wait in."""
         self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._listen_forever, name="listen",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._listen_forever, name="listen", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -79,8 +78,12 @@ class Fanout:
         backoff = 0.1
         while not self._stop.is_set():
             try:
-                listener.listen(self._database, self._hand_over, self._stop,
-                                on_connected=lambda: self._hand_over(None))
+                listener.listen(
+                    self._database,
+                    self._hand_over,
+                    self._stop,
+                    on_connected=lambda: self._hand_over(None),
+                )
                 return
             except errors.StriatumError as error:
                 log.warning("live-view listener lost its connection (%s); retrying", error)

@@ -49,9 +49,14 @@ def _mint(conn: db.Conn, role: Role, place: str) -> str:
     replaced = tokens.revoke_by_label(conn, role=role, label=label)
     minted = token_rules.mint()
     tokens.insert(conn, minted, role=role, label=label, expires_at=None)
-    chains.append_audit(conn, request_id="boot-" + secrets.token_hex(4),
-                        method="daemon.mint_host_token", actor="striatumd", role="daemon",
-                        ok=True, error_code=None,
-                        params={"role": role.value, "token_id": minted.token_id,
-                                "revoked": replaced})
+    chains.append_audit(
+        conn,
+        request_id="boot-" + secrets.token_hex(4),
+        method="daemon.mint_host_token",
+        actor="striatumd",
+        role="daemon",
+        ok=True,
+        error_code=None,
+        params={"role": role.value, "token_id": minted.token_id, "revoked": replaced},
+    )
     return minted.secret

@@ -34,10 +34,12 @@ from striatum.verbs.context import DaemonInfo
 @database_url_option
 def striatumd(database_url: str | None) -> None:
     """Run the Striatum daemon in the foreground until SIGTERM or SIGINT."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s striatumd %(levelname)s %(message)s")
-    with runtime.daemon_lock(), substrate.database(database_url, own=True,
-                                                   wait_s=120) as database:
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s striatumd %(levelname)s %(message)s",
+    )
+    with runtime.daemon_lock(), substrate.database(database_url, own=True, wait_s=120) as database:
         report = migrations.migrate(database)
         pool = Pool(database)
         pool.open()
@@ -47,9 +49,14 @@ def striatumd(database_url: str | None) -> None:
                 _check_runtime_login(conn, database)
                 minted = host_tokens.ensure(conn, host)
             info = DaemonInfo(
-                pid=_pid(), host=host, version=__version__, socket=str(paths.socket_path()),
-                database=database.label, server_version=report.server_version,
-                started_at=dt.datetime.now(dt.UTC))
+                pid=_pid(),
+                host=host,
+                version=__version__,
+                socket=str(paths.socket_path()),
+                database=database.label,
+                server_version=report.server_version,
+                started_at=dt.datetime.now(dt.UTC),
+            )
             fanout = Fanout(database)
             server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
             runtime.write_pid()
@@ -67,13 +74,17 @@ def _check_runtime_login(conn: Conn, database: Database) -> None:
     if problem:
         raise errors.UsageError(problem, hint="see docs/SPEC.md §3 (a separate runtime login)")
     if set_role:  # works, but a session could RESET ROLE back to the admin
-        click.echo("striatumd: warning: runtime sessions log in as the URL's user and SET ROLE "
-                   "striatumd_runtime; set STRIATUM_RUNTIME_DATABASE_URL to give them their "
-                   "own login (docs/SPEC.md §3)", err=True)
+        click.echo(
+            "striatumd: warning: runtime sessions log in as the URL's user and SET ROLE "
+            "striatumd_runtime; set STRIATUM_RUNTIME_DATABASE_URL to give them their "
+            "own login (docs/SPEC.md §3)",
+            err=True,
+        )
 
 
-async def _serve(server: Server, fanout: Fanout, info: DaemonInfo, applied: list[str],
-                 minted: list[str]) -> None:
+async def _serve(
+    server: Server, fanout: Fanout, info: DaemonInfo, applied: list[str], minted: list[str]
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for wanted in (signal.SIGTERM, signal.SIGINT):
@@ -84,8 +95,11 @@ async def _serve(server: Server, fanout: Fanout, info: DaemonInfo, applied: list
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
     suffix = f"; {'; '.join(notes)}" if notes else ""
-    click.echo(f"striatumd: listening on {info.socket} (pid {info.pid}, {info.database}, "
-               f"PostgreSQL {info.server_version}){suffix}; ready", err=True)
+    click.echo(
+        f"striatumd: listening on {info.socket} (pid {info.pid}, {info.database}, "
+        f"PostgreSQL {info.server_version}){suffix}; ready",
+        err=True,
+    )
     await stop.wait()
     click.echo("striatumd: shutting down", err=True)
     sweeper.cancel()

@@ -25,7 +25,8 @@ def ensure_private_dir(directory: Path) -> Path:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
         raise errors.PermissionDenied(
             f"refusing {directory}: it is not a directory owned by you",
-            hint="remove it, or set STRIATUM_RUNTIME_DIR to a directory of yours")
+            hint="remove it, or set STRIATUM_RUNTIME_DIR to a directory of yours",
+        )
     os.chmod(directory, 0o700)
     return directory
 
@@ -45,7 +46,9 @@ def daemon_lock() -> Iterator[IO[str]]:
         except BlockingIOError:
             raise errors.Conflict(
                 f"a daemon is already running with runtime directory {paths.runtime_dir()} "
-                f"(pid {read_pid() or '?'})", hint="striatum daemon status") from None
+                f"(pid {read_pid() or '?'})",
+                hint="striatum daemon status",
+            ) from None
         yield handle
     finally:
         handle.close()

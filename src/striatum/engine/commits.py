@@ -34,8 +34,18 @@ def show_range(repo: Path, shas: list[str], scopes: list[str]) -> str | None:
     if not shas or not all(map(is_sha, shas)):
         return None
     subjects = _git(repo, "log", "--no-walk", "--format=%h %s", "--end-of-options", *shas)
-    diff = _git(repo, "diff", "--no-color", "--stat", "--patch", "--end-of-options",
-                f"{shas[0]}^", shas[-1], "--", *scopes)
+    diff = _git(
+        repo,
+        "diff",
+        "--no-color",
+        "--stat",
+        "--patch",
+        "--end-of-options",
+        f"{shas[0]}^",
+        shas[-1],
+        "--",
+        *scopes,
+    )
     if subjects is None or diff is None:
         return None
     return f"{subjects.rstrip()}\n\n{diff}"
@@ -44,9 +54,14 @@ def show_range(repo: Path, shas: list[str], scopes: list[str]) -> str | None:
 def _git(repo: Path, *args: str) -> str | None:
     """A git command's output, read up to DIFF_LIMIT characters (the rest is never held)."""
     try:
-        process = subprocess.Popen(["git", "--literal-pathspecs", "-C", str(repo), *args],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   stdin=subprocess.DEVNULL, text=True, errors="replace")
+        process = subprocess.Popen(
+            ["git", "--literal-pathspecs", "-C", str(repo), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+        )
     except OSError:
         return None
     assert process.stdout is not None
@@ -64,6 +79,8 @@ def _git(repo: Path, *args: str) -> str | None:
     code = process.wait()
     text = "".join(chunks)
     if cut:
-        return (text[:DIFF_LIMIT] + f"\n[... cut at {DIFF_LIMIT} characters: run git in "
-                "your working directory for the rest]\n")
+        return (
+            text[:DIFF_LIMIT] + f"\n[... cut at {DIFF_LIMIT} characters: run git in "
+            "your working directory for the rest]\n"
+        )
     return text if code == 0 else None

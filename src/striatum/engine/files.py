@@ -26,22 +26,30 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
         real_repo, real = os.path.realpath(repo), os.path.realpath(candidate)
         inside = os.path.relpath(real, real_repo)
         if os.path.commonpath([real_repo, real]) != real_repo:
-            raise errors.ValidationError(f"artifact path {relative!r} leads outside the "
-                                         "repository (through a symlink)", path=relative)
+            raise errors.ValidationError(
+                f"artifact path {relative!r} leads outside the repository (through a symlink)",
+                path=relative,
+            )
         parts = Path(inside).parts
         if any(part in (".git", ".striatum") for part in parts):
-            raise errors.ValidationError(f"artifact path {relative!r} leads into a .git/ or "
-                                         ".striatum/ directory", path=relative)
+            raise errors.ValidationError(
+                f"artifact path {relative!r} leads into a .git/ or .striatum/ directory",
+                path=relative,
+            )
         if not any(within(inside, scope) for scope in scopes):
-            raise errors.ValidationError(f"artifact path {relative!r} resolves to {inside}, "
-                                         "outside the job's write scope", path=relative)
+            raise errors.ValidationError(
+                f"artifact path {relative!r} resolves to {inside}, outside the job's write scope",
+                path=relative,
+            )
         if not candidate.is_file():
-            raise errors.NotFound(f"artifact file {relative!r} does not exist in {repo}",
-                                  path=relative)
+            raise errors.NotFound(
+                f"artifact file {relative!r} does not exist in {repo}", path=relative
+            )
         _refuse_hard_link(relative, candidate.stat().st_nlink)
     except OSError as error:
-        raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
-                                     path=relative) from None
+        raise errors.ValidationError(
+            f"artifact path {relative!r}: {error.strerror}", path=relative
+        ) from None
     return Path(real)
 
 
@@ -54,15 +62,18 @@ def check_relative(relative: str, scopes: list[str]) -> None:
     if not any(within(relative, scope) for scope in scopes):
         raise errors.ValidationError(
             f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
-            path=relative)
+            path=relative,
+        )
 
 
 def _refuse_hard_link(relative: str, links: int) -> None:
     if links > 1:
         raise errors.ValidationError(
             f"artifact path {relative!r} is a hard link ({links} names for one file): its "
-            "content may be a file outside the repository", path=relative,
-            hint="write the artifact as a file of its own, not a link")
+            "content may be a file outside the repository",
+            path=relative,
+            hint="write the artifact as a file of its own, not a link",
+        )
 
 
 def digest(path: Path) -> tuple[str, int]:
@@ -70,8 +81,9 @@ def digest(path: Path) -> tuple[str, int]:
     FIFO, no hard link, at most MAX_ARTIFACT_BYTES)."""
     data = _read_regular(path, MAX_ARTIFACT_BYTES, single_link=True)
     if data is None:
-        raise errors.ValidationError(f"artifact {path.name} is not a regular file of at most "
-                                     f"{MAX_ARTIFACT_BYTES} bytes")
+        raise errors.ValidationError(
+            f"artifact {path.name} is not a regular file of at most {MAX_ARTIFACT_BYTES} bytes"
+        )
     return hashlib.sha256(data).hexdigest(), len(data)
 
 
@@ -118,21 +130,24 @@ def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root:
     try:
         data = _read_inside(worktree, relative)
     except OSError as error:  # e.g. a name too long for the file system
-        raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
-                                     path=relative) from None
+        raise errors.ValidationError(
+            f"artifact path {relative!r}: {error.strerror}", path=relative
+        ) from None
     if data is None:
         return False
     if not _reached_directly(repo, relative):
-        raise errors.ValidationError(f"{relative} is reached through a symlink in the "
-                                     "repository", path=relative)
+        raise errors.ValidationError(
+            f"{relative} is reached through a symlink in the repository", path=relative
+        )
     write_into(repo, relative, data)
     return True
 
 
 def _reached_directly(root: Path, relative: str) -> bool:
     """Whether `root/relative` (existing or not) is reached without following a symlink."""
-    return os.path.realpath(root / relative) == os.path.join(os.path.realpath(root),
-                                                             normalized(relative))
+    return os.path.realpath(root / relative) == os.path.join(
+        os.path.realpath(root), normalized(relative)
+    )
 
 
 def write_into(repo: Path, relative: str, data: bytes) -> None:
@@ -155,12 +170,14 @@ def write_into(repo: Path, relative: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         if error.errno == errno.ENAMETOOLONG:
-            raise errors.ValidationError(f"artifact path {relative!r}: {error.strerror}",
-                                         path=relative) from None
-        raise errors.StorageError(f"cannot write {relative} into {repo}: "
-                                  f"{error.strerror or error}", path=relative,
-                                  hint="free disk space or make the repository writable, "
-                                  "then retry the job") from None
+            raise errors.ValidationError(
+                f"artifact path {relative!r}: {error.strerror}", path=relative
+            ) from None
+        raise errors.StorageError(
+            f"cannot write {relative} into {repo}: {error.strerror or error}",
+            path=relative,
+            hint="free disk space or make the repository writable, then retry the job",
+        ) from None
 
 
 def _refuse_symlinked_parent(repo: Path, parent: Path, relative: str) -> None:
@@ -171,8 +188,9 @@ def _refuse_symlinked_parent(repo: Path, parent: Path, relative: str) -> None:
     root = os.path.realpath(repo)
     real = os.path.realpath(existing)
     if real != root and not real.startswith(root + os.sep):
-        raise errors.ValidationError(f"{relative} would be written outside {repo} "
-                                     "(through a symlink)", path=relative)
+        raise errors.ValidationError(
+            f"{relative} would be written outside {repo} (through a symlink)", path=relative
+        )
 
 
 def _read_inside(worktree: Path, relative: str) -> bytes | None:
@@ -184,6 +202,7 @@ def _read_inside(worktree: Path, relative: str) -> bytes | None:
     _refuse_hard_link(relative, source.stat().st_nlink)
     data = _read_regular(source, MAX_ARTIFACT_BYTES, single_link=True)
     if data is None:
-        raise errors.ValidationError(f"{relative} is not a regular file of at most "
-                                     f"{MAX_ARTIFACT_BYTES} bytes")
+        raise errors.ValidationError(
+            f"{relative} is not a regular file of at most {MAX_ARTIFACT_BYTES} bytes"
+        )
     return data

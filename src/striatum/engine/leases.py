@@ -25,15 +25,22 @@ def held(ctx: Context, lease_id: str) -> Held:
     """The live lease `lease_id` of a running job; refused when ended, expired, or not the
     caller's (a lane token acts only on its own lease)."""
     if ctx.caller.role == Role.LANE and ctx.caller.lease_id != lease_id:
-        raise errors.PermissionDenied(f"this lane token acts only on lease "
-                                      f"{ctx.caller.lease_id}, not {lease_id}",
-                                      lease_id=lease_id)
+        raise errors.PermissionDenied(
+            f"this lane token acts only on lease {ctx.caller.lease_id}, not {lease_id}",
+            lease_id=lease_id,
+        )
     run = runs.lock(ctx.conn, work.lease_run(ctx.conn, lease_id))
     lease = work.lock_lease(ctx.conn, lease_id)
     if lease["ended_at"] is not None:
-        raise errors.Conflict(f"lease {lease_id} has ended ({lease['outcome']})",
-                              lease_id=lease_id, outcome=lease["outcome"])
+        raise errors.Conflict(
+            f"lease {lease_id} has ended ({lease['outcome']})",
+            lease_id=lease_id,
+            outcome=lease["outcome"],
+        )
     if lease["expired"]:
-        raise errors.Conflict(f"lease {lease_id} expired; the job will be recovered",
-                              hint="claim again", lease_id=lease_id)
+        raise errors.Conflict(
+            f"lease {lease_id} expired; the job will be recovered",
+            hint="claim again",
+            lease_id=lease_id,
+        )
     return Held(run=run, job=runs.job(ctx.conn, run.run_id, lease["job_id"]), lease=lease)

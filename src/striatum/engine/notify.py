@@ -29,8 +29,15 @@ def _run(command: str, notice: dict[str, Any]) -> None:
     try:
         # A minimal environment: the daemon's own (database URL, tokens) stays out of it.
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "USER")}
-        subprocess.run(["sh", "-c", command], input=json.dumps(notice, default=str).encode(),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                       timeout=TIMEOUT_S, check=False, cwd="/")
+        subprocess.run(
+            ["sh", "-c", command],
+            input=json.dumps(notice, default=str).encode(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            timeout=TIMEOUT_S,
+            check=False,
+            cwd="/",
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         log.warning("notification command failed: %s", error)

@@ -14,27 +14,50 @@ from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
 
 
-def build(ctx: Context, run: Run, job: JobRow, attempt: int, lease: dict[str, Any],
-          lane_token: str, ttl_s: int) -> dict[str, Any]:
+def build(
+    ctx: Context,
+    run: Run,
+    job: JobRow,
+    attempt: int,
+    lease: dict[str, Any],
+    lane_token: str,
+    ttl_s: int,
+) -> dict[str, Any]:
     spec = snapshot.job_spec(run, job.job_id)
     lane = snapshot.lane_spec(run, job.lane)
     inputs = upstream_artifacts(ctx, run, job)
     revision = revision_input(ctx, run, job)
     expected = snapshot.expected_artifacts(run, job.job_id, attempt)
     lease_id = lease["lease_id"]
-    brief = Brief(run_id=run.run_id, job_id=job.job_id, kind=job.kind, attempt=attempt,
-                  max_attempts=job.max_attempts, lease_id=lease_id,
-                  write_scope=snapshot.write_scope(run, job.job_id, attempt),
-                  forbidden=snapshot.forbidden_paths(run),
-                  context_docs=snapshot.context_docs(run),
-                  under_review=under_review(ctx, run, spec),
-                  human_notes=records.human_notes(ctx.conn, run.run_id, [
-                      job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)]))
+    brief = Brief(
+        run_id=run.run_id,
+        job_id=job.job_id,
+        kind=job.kind,
+        attempt=attempt,
+        max_attempts=job.max_attempts,
+        lease_id=lease_id,
+        write_scope=snapshot.write_scope(run, job.job_id, attempt),
+        forbidden=snapshot.forbidden_paths(run),
+        context_docs=snapshot.context_docs(run),
+        under_review=under_review(ctx, run, spec),
+        human_notes=records.human_notes(
+            ctx.conn,
+            run.run_id,
+            [job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)],
+        ),
+    )
     return {
-        "job": {"run_id": run.run_id, "job_id": job.job_id, "kind": job.kind,
-                "title": spec.get("title", ""), "lane": job.lane,
-                "provider": lane.get("provider"), "model": lane.get("model"),
-                "attempt": attempt, "max_attempts": job.max_attempts},
+        "job": {
+            "run_id": run.run_id,
+            "job_id": job.job_id,
+            "kind": job.kind,
+            "title": spec.get("title", ""),
+            "lane": job.lane,
+            "provider": lane.get("provider"),
+            "model": lane.get("model"),
+            "attempt": attempt,
+            "max_attempts": job.max_attempts,
+        },
         "lease": {"lease_id": lease_id, "expires_at": lease["expires_at"], "ttl_s": ttl_s},
         "token": lane_token,
         "repo": run.repo_path,
@@ -84,10 +107,14 @@ def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any]
     root = snapshot.artifact_root(run)
     scopes = [s for s in snapshot.write_scope(run, target.job_id) if not within(s, root)]
     shas = [sha for _, sha in made]
-    return {"job_id": target.job_id, "attempt": target.attempt, "model": author.model,
-            "commits": [{"attempt": attempt, "commit": sha} for attempt, sha in made],
-            "commit": shas[-1] if shas else None,
-            "diff": commits.show_range(Path(run.repo_path), shas, scopes) if shas else None}
+    return {
+        "job_id": target.job_id,
+        "attempt": target.attempt,
+        "model": author.model,
+        "commits": [{"attempt": attempt, "commit": sha} for attempt, sha in made],
+        "commit": shas[-1] if shas else None,
+        "diff": commits.show_range(Path(run.repo_path), shas, scopes) if shas else None,
+    }
 
 
 def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, Any]]:
@@ -95,11 +122,18 @@ def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, An
     found = []
     for parent in job.depends_on:
         upstream = parents[parent]
-        for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=parent,
-                                                  attempt=upstream.attempt):
-            found.append({"job_id": parent, "attempt": upstream.attempt,
-                          "path": artifact["path"], "sha256": artifact["sha256"],
-                          "artifact_id": artifact["artifact_id"]})
+        for artifact in records.attempt_artifacts(
+            ctx.conn, run_id=run.run_id, job_id=parent, attempt=upstream.attempt
+        ):
+            found.append(
+                {
+                    "job_id": parent,
+                    "attempt": upstream.attempt,
+                    "path": artifact["path"],
+                    "sha256": artifact["sha256"],
+                    "artifact_id": artifact["artifact_id"],
+                }
+            )
     return found
 
 
@@ -114,62 +148,93 @@ def revision_input(ctx: Context, run: Run, job: JobRow) -> dict[str, Any] | None
         if verdict["findings_artifact_id"]:
             artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
             text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
-            findings = {"path": artifact["path"],
-                        "text": text if text is not None else "(the findings file changed "
-                        "since it was published)"}
-        asked.append({"verdict_id": verdict["verdict_id"],
-                      "review_job_id": verdict["review_job_id"], "value": verdict["value"],
-                      "findings": findings})
+            findings = {
+                "path": artifact["path"],
+                "text": text
+                if text is not None
+                else "(the findings file changed since it was published)",
+            }
+        asked.append(
+            {
+                "verdict_id": verdict["verdict_id"],
+                "review_job_id": verdict["review_job_id"],
+                "value": verdict["value"],
+                "findings": findings,
+            }
+        )
     if not asked:
         return None
     first = asked[0]
     return {**first, "all": asked}
 
 
-def render_prompt(run: Run, spec: dict[str, Any], inputs: list[dict[str, Any]],
-                  revision: dict[str, Any] | None, expected: list[dict[str, Any]],
-                  brief: Brief) -> str:
+def render_prompt(
+    run: Run,
+    spec: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    revision: dict[str, Any] | None,
+    expected: list[dict[str, Any]],
+    brief: Brief,
+) -> str:
     roles = run.workflow.get("roles", {})
     parts = []
     role_text = snapshot.file_text(run, roles.get(spec.get("role") or ""))
     if role_text:
         parts.append(role_text.strip())
-    parts.append(snapshot.file_text(run, spec.get("prompt")).strip()
-                 or f"# {spec['id']}\n\n{spec.get('title', '')}")
+    parts.append(
+        snapshot.file_text(run, spec.get("prompt")).strip()
+        or f"# {spec['id']}\n\n{spec.get('title', '')}"
+    )
     parts.append(_job_section(brief))
     if brief.context_docs:
         parts.append("## Read first\n\n" + "\n".join(f"- `{d}`" for d in brief.context_docs))
     if brief.human_notes:
-        parts.append("## From the human\n\n" + "\n".join(
-            f"- On `{n['job_id']}` ({n['kind']}, {n['outcome']}): {n['note']}"
-            for n in brief.human_notes))
+        parts.append(
+            "## From the human\n\n"
+            + "\n".join(
+                f"- On `{n['job_id']}` ({n['kind']}, {n['outcome']}): {n['note']}"
+                for n in brief.human_notes
+            )
+        )
     if brief.under_review is not None:
         parts.append(_review_section(brief.under_review))
     if inputs:
-        parts.append("## Inputs\n\n" + "\n".join(
-            f"- `{i['path']}` (from {i['job_id']}, attempt {i['attempt']})" for i in inputs))
+        parts.append(
+            "## Inputs\n\n"
+            + "\n".join(
+                f"- `{i['path']}` (from {i['job_id']}, attempt {i['attempt']})" for i in inputs
+            )
+        )
     if revision is not None:
         for asked in revision["all"]:
             findings = asked["findings"]
             text = findings["text"] if findings else "(the review gave no findings file)"
             parts.append(f"## Revision requested by {asked['review_job_id']}\n\n{text.strip()}")
     if expected:
-        parts.append("## Write\n\n" + "\n".join(
-            f"- `{e['path']}`{' (required)' if e['required'] else ''}" for e in expected))
+        parts.append(
+            "## Write\n\n"
+            + "\n".join(
+                f"- `{e['path']}`{' (required)' if e['required'] else ''}" for e in expected
+            )
+        )
     if spec["kind"] == "review":
         target = expected[0]["path"] if expected else "your review file"
-        parts.append(f"## Verdict\n\nStart `{target}` with this front matter, choosing one "
-                     f"value:\n\n{verdict_text.FORMAT}\n\nIt is read when the job "
-                     "completes. (An operator holding the lease may give it with the "
-                     "`verdict` tool instead.)")
+        parts.append(
+            f"## Verdict\n\nStart `{target}` with this front matter, choosing one "
+            f"value:\n\n{verdict_text.FORMAT}\n\nIt is read when the job "
+            "completes. (An operator holding the lease may give it with the "
+            "`verdict` tool instead.)"
+        )
     return "\n\n".join(parts) + "\n"
 
 
 def _job_section(brief: Brief) -> str:
-    lines = [f"- Run: `{brief.run_id}`; job: `{brief.job_id}` ({brief.kind}), attempt "
-             f"{brief.attempt} of {brief.max_attempts}",
-             f"- Lease: `{brief.lease_id}` (also in $STRIATUM_LEASE)",
-             "- You may write only under: " + ", ".join(f"`{s}`" for s in brief.write_scope)]
+    lines = [
+        f"- Run: `{brief.run_id}`; job: `{brief.job_id}` ({brief.kind}), attempt "
+        f"{brief.attempt} of {brief.max_attempts}",
+        f"- Lease: `{brief.lease_id}` (also in $STRIATUM_LEASE)",
+        "- You may write only under: " + ", ".join(f"`{s}`" for s in brief.write_scope),
+    ]
     if brief.forbidden:
         lines.append("- Never change: " + ", ".join(f"`{p}`" for p in brief.forbidden))
     lines.append("- Changes anywhere else fail this attempt and are thrown away.")
@@ -182,8 +247,10 @@ def _review_section(target: dict[str, Any]) -> str:
         return head + ": it changed no code (judge its artifacts under Inputs)."
     listed = ", ".join(f"`{c['commit']}` (attempt {c['attempt']})" for c in target["commits"])
     first, last = target["commits"][0]["commit"], target["commits"][-1]["commit"]
-    head += (f". Its commits in this run: {listed}; together, inside its write scope "
-             f"(`git diff {first}^ {last}`):")
+    head += (
+        f". Its commits in this run: {listed}; together, inside its write scope "
+        f"(`git diff {first}^ {last}`):"
+    )
     if target["diff"] is None:
         return head
     fence = "`" * max(3, _longest_backtick_run(target["diff"]) + 1)
@@ -209,8 +276,8 @@ def follow_ups(lease_id: str, kind: str, expected: list[dict[str, Any]]) -> dict
         "release": f"striatum release --lease {lease_id}",
     }
     if kind == "review":
-        commands["verdict"] = (f"striatum verdict --lease {lease_id} --value "
-                               f"accept|needs_revision|reject --findings {first}")
+        commands["verdict"] = (
+            f"striatum verdict --lease {lease_id} --value "
+            f"accept|needs_revision|reject --findings {first}"
+        )
     return commands
-
-

@@ -17,28 +17,56 @@ from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
 
 
-def emit(ctx: Context, run: Run, type: str, job_id: str | None = None,
-         **payload: Any) -> chains.Appended:
+def emit(
+    ctx: Context, run: Run, type: str, job_id: str | None = None, **payload: Any
+) -> chains.Appended:
     """Append one event to the run's repository chain."""
-    return chains.append_event(ctx.conn, repo_id=run.repo_id, type=type, actor=ctx.actor,
-                               payload={"run_id": run.run_id, **payload}, run_id=run.run_id,
-                               job_id=job_id)
+    return chains.append_event(
+        ctx.conn,
+        repo_id=run.repo_id,
+        type=type,
+        actor=ctx.actor,
+        payload={"run_id": run.run_id, **payload},
+        run_id=run.run_id,
+        job_id=job_id,
+    )
 
 
 def notice(ctx: Context, run: Run, kind: str, **details: Any) -> None:
     """Queue a notification (delivered after commit) that something needs a human or ended."""
-    ctx.notices.append({"kind": kind, "run_id": run.run_id, "repo": run.repo_path,
-                        "notify_command": run.notify_command, **details})
+    ctx.notices.append(
+        {
+            "kind": kind,
+            "run_id": run.run_id,
+            "repo": run.repo_path,
+            "notify_command": run.notify_command,
+            **details,
+        }
+    )
 
 
-def move_job(ctx: Context, run: Run, job: JobRow, wanted: JobState, *,
-             reason: str | None = None, **payload: Any) -> chains.Appended:
+def move_job(
+    ctx: Context,
+    run: Run,
+    job: JobRow,
+    wanted: JobState,
+    *,
+    reason: str | None = None,
+    **payload: Any,
+) -> chains.Appended:
     check_job(job.job_id, job.state, wanted)
     runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted)
     if wanted == JobState.SUCCEEDED:  # addressed verdicts and past failures are done with
         runs.clear_job_history(ctx.conn, run.run_id, job.job_id)
-    return emit(ctx, run, f"job.{wanted.value}", job.job_id, previous=job.state.value,
-                reason=reason, **payload)
+    return emit(
+        ctx,
+        run,
+        f"job.{wanted.value}",
+        job.job_id,
+        previous=job.state.value,
+        reason=reason,
+        **payload,
+    )
 
 
 def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:
@@ -52,13 +80,25 @@ def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:
             failed_blocked.add(blocker["job_id"])
     return plan.RunView(
         state=run.state,
-        jobs={j.job_id: plan.JobView(job_id=j.job_id, kind=j.kind, state=j.state,
-                                     depends_on=j.depends_on, attempt=j.attempt,
-                                     max_attempts=j.max_attempts) for j in jobs},
-        checkpoint_paths=snapshot.checkpoint_paths(run), decided=decided,
-        failed_with_open_blocker=frozenset(j for j in failed_blocked
-                                           if any(x.job_id == j and x.state == JobState.FAILED
-                                                  for x in jobs)))
+        jobs={
+            j.job_id: plan.JobView(
+                job_id=j.job_id,
+                kind=j.kind,
+                state=j.state,
+                depends_on=j.depends_on,
+                attempt=j.attempt,
+                max_attempts=j.max_attempts,
+            )
+            for j in jobs
+        },
+        checkpoint_paths=snapshot.checkpoint_paths(run),
+        decided=decided,
+        failed_with_open_blocker=frozenset(
+            j
+            for j in failed_blocked
+            if any(x.job_id == j and x.state == JobState.FAILED for x in jobs)
+        ),
+    )
 
 
 def advance(ctx: Context, run: Run) -> Run:
@@ -85,32 +125,67 @@ def advance(ctx: Context, run: Run) -> Run:
 def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
     spec = snapshot.job_spec(run, job_id)["checkpoint"]
     blocker_id = new_id("blk")
-    records.insert_blocker(ctx.conn, blocker_id=blocker_id, run_id=run.run_id, job_id=job_id,
-                           kind="checkpoint", reason=spec["question"], opened_by=ctx.actor,
-                           reason_kind="checkpoint")
-    emit(ctx, run, "checkpoint.opened", job_id, blocker_id=blocker_id,
-         choices=sorted(spec["choices"]))
-    notice(ctx, run, "checkpoint", job_id=job_id, blocker_id=blocker_id,
-           question=spec["question"], choices=sorted(spec["choices"]))
+    records.insert_blocker(
+        ctx.conn,
+        blocker_id=blocker_id,
+        run_id=run.run_id,
+        job_id=job_id,
+        kind="checkpoint",
+        reason=spec["question"],
+        opened_by=ctx.actor,
+        reason_kind="checkpoint",
+    )
+    emit(
+        ctx,
+        run,
+        "checkpoint.opened",
+        job_id,
+        blocker_id=blocker_id,
+        choices=sorted(spec["choices"]),
+    )
+    notice(
+        ctx,
+        run,
+        "checkpoint",
+        job_id=job_id,
+        blocker_id=blocker_id,
+        question=spec["question"],
+        choices=sorted(spec["choices"]),
+    )
 
 
-def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *,
-            reason: str) -> Run:
+def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reason: str) -> Run:
     """End a run: cancel what has not finished, end live leases, record why."""
     check_run(run.state, state)
     for lease in work.live_leases(ctx.conn, run.run_id):
         work.end_lease(ctx.conn, lease["lease_id"], "cancelled")
-        work.end_attempt(ctx.conn, run_id=run.run_id, job_id=lease["job_id"],
-                         attempt=lease["attempt"], state="cancelled", reason=reason)
-        emit(ctx, run, "lease.ended", lease["job_id"], lease_id=lease["lease_id"],
-             outcome="cancelled")
+        work.end_attempt(
+            ctx.conn,
+            run_id=run.run_id,
+            job_id=lease["job_id"],
+            attempt=lease["attempt"],
+            state="cancelled",
+            reason=reason,
+        )
+        emit(
+            ctx,
+            run,
+            "lease.ended",
+            lease["job_id"],
+            lease_id=lease["lease_id"],
+            outcome="cancelled",
+        )
     for job in jobs:
         if job.state not in TERMINAL_JOB:
             move_job(ctx, run, job, JobState.CANCELLED, reason=f"run {state.value}")
     for blocker in records.open_blockers(ctx.conn, run.run_id):
-        records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
-                                resolution="run ended", resolved_by=ctx.actor,
-                                outcome="closed")
+        records.resolve_blocker(
+            ctx.conn,
+            blocker_id=blocker["blocker_id"],
+            resolution="run ended",
+            resolved_by=ctx.actor,
+            outcome="closed",
+        )
     runs.set_state(ctx.conn, run.run_id, state, reason)
     emit(ctx, run, f"run.{state.value}", reason=reason)
     notice(ctx, run, "run_ended", state=state.value, reason=reason)

@@ -14,8 +14,9 @@ from striatum.store.runs import JobRow, Run
 from striatum.verbs.context import Context
 
 
-def publish(ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str,
-            kind: str) -> dict[str, Any]:
+def publish(
+    ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str, kind: str
+) -> dict[str, Any]:
     """Check the path (scope, symlinks, .git/.striatum, existence), hash, record, emit.
 
     A supervised agent works in the run's worktree: an output it names there is first
@@ -29,23 +30,50 @@ def publish(ctx: Context, run: Run, job: JobRow, lease_id: str, relative: str,
     path = files.check_path(repo, relative, scopes)
     sha256, size = files.digest(path)
     artifact_id = new_id("art")
-    records.insert_artifact(ctx.conn, artifact_id=artifact_id, repo_id=run.repo_id,
-                            run_id=run.run_id, job_id=job.job_id, attempt=job.attempt,
-                            path=relative, kind=kind, sha256=sha256, size_bytes=size,
-                            published_by=ctx.actor, lease_id=lease_id)
-    progress.emit(ctx, run, "artifact.published", job.job_id, artifact_id=artifact_id,
-                  path=relative, sha256=sha256, size_bytes=size, attempt=job.attempt,
-                  lease_id=lease_id)
-    return {"artifact_id": artifact_id, "path": relative, "sha256": sha256, "size_bytes": size,
-            "attempt": job.attempt}
+    records.insert_artifact(
+        ctx.conn,
+        artifact_id=artifact_id,
+        repo_id=run.repo_id,
+        run_id=run.run_id,
+        job_id=job.job_id,
+        attempt=job.attempt,
+        path=relative,
+        kind=kind,
+        sha256=sha256,
+        size_bytes=size,
+        published_by=ctx.actor,
+        lease_id=lease_id,
+    )
+    progress.emit(
+        ctx,
+        run,
+        "artifact.published",
+        job.job_id,
+        artifact_id=artifact_id,
+        path=relative,
+        sha256=sha256,
+        size_bytes=size,
+        attempt=job.attempt,
+        lease_id=lease_id,
+    )
+    return {
+        "artifact_id": artifact_id,
+        "path": relative,
+        "sha256": sha256,
+        "size_bytes": size,
+        "attempt": job.attempt,
+    }
 
 
 def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list[str]:
     """Publish declared outputs of this attempt that exist but were not published; return
     the required ones still missing."""
-    done = {a["path"] for a in records.attempt_artifacts(ctx.conn, run_id=run.run_id,
-                                                         job_id=job.job_id,
-                                                         attempt=job.attempt)}
+    done = {
+        a["path"]
+        for a in records.attempt_artifacts(
+            ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
+        )
+    }
     missing = []
     for expected in snapshot.expected_artifacts(run, job.job_id, job.attempt):
         if expected["path"] in done:

@@ -51,9 +51,11 @@ def file_text(run: Run, relative: str | None) -> str:
 
 
 def checkpoint_paths(run: Run) -> dict[str, dict[str, tuple[str, ...]]]:
-    return {job["id"]: {choice: tuple(jobs) for choice, jobs
-                        in job["checkpoint"]["choices"].items()}
-            for job in run.workflow["jobs"] if job.get("checkpoint")}
+    return {
+        job["id"]: {choice: tuple(jobs) for choice, jobs in job["checkpoint"]["choices"].items()}
+        for job in run.workflow["jobs"]
+        if job.get("checkpoint")
+    }
 
 
 def artifact_root(run: Run) -> str:
@@ -92,12 +94,17 @@ def attempt_path(run: Run, job_id: str, attempt: int, declared: str) -> str:
     root = artifact_root(run).rstrip("/")
     if declared == root or not declared.startswith(root + "/"):
         return declared
-    inner = declared[len(root) + 1:]
+    inner = declared[len(root) + 1 :]
     return f"{root}/{run.run_id}/{job_id}/attempt-{attempt}/{inner}"
 
 
 def expected_artifacts(run: Run, job_id: str, attempt: int) -> list[dict[str, Any]]:
-    return [{"path": attempt_path(run, job_id, attempt, a["path"]),
-             "declared": a["path"], "kind": a.get("kind", "output"),
-             "required": a.get("required", True)}
-            for a in job_spec(run, job_id).get("artifacts", [])]
+    return [
+        {
+            "path": attempt_path(run, job_id, attempt, a["path"]),
+            "declared": a["path"],
+            "kind": a.get("kind", "output"),
+            "required": a.get("required", True),
+        }
+        for a in job_spec(run, job_id).get("artifacts", [])
+    ]

@@ -22,33 +22,43 @@ SAME_PROVIDER_OPTION = "review.allow_same_provider"
 def of_session(run: Run, lane: str | None, session: dict[str, Any]) -> Worker:
     """Who does an attempt this session claims on this lane."""
     spec = snapshot.lane_spec(run, lane)
-    return provenance.worker(session_provider=session["provider"],
-                             session_model=session["model"], lane=lane,
-                             lane_provider=spec.get("provider"), lane_model=spec.get("model"))
+    return provenance.worker(
+        session_provider=session["provider"],
+        session_model=session["model"],
+        lane=lane,
+        lane_provider=spec.get("provider"),
+        lane_model=spec.get("model"),
+    )
 
 
 def of_lane(run: Run, lane: str | None) -> Worker:
     spec = snapshot.lane_spec(run, lane)
-    return provenance.worker(session_provider=None, session_model=None, lane=lane,
-                             lane_provider=spec.get("provider"), lane_model=spec.get("model"))
+    return provenance.worker(
+        session_provider=None,
+        session_model=None,
+        lane=lane,
+        lane_provider=spec.get("provider"),
+        lane_model=spec.get("model"),
+    )
 
 
 def of_attempt(ctx: Context, run: Run, job_id: str, lane: str | None, attempt: int) -> Worker:
-    recorded = work.attempt_worker(ctx.conn, run_id=run.run_id, job_id=job_id, lane=lane,
-                                   attempt=attempt)
+    recorded = work.attempt_worker(
+        ctx.conn, run_id=run.run_id, job_id=job_id, lane=lane, attempt=attempt
+    )
     return recorded or of_lane(run, lane)
 
 
 def author(ctx: Context, run: Run, target: str) -> tuple[str | None, Worker]:
     """The target's lane and who did its latest succeeded attempt."""
     lane = snapshot.job_spec(run, target).get("lane")
-    recorded = work.last_succeeded_worker(ctx.conn, run_id=run.run_id, job_id=target,
-                                          lane=lane)
+    recorded = work.last_succeeded_worker(ctx.conn, run_id=run.run_id, job_id=target, lane=lane)
     return lane, recorded or of_lane(run, lane)
 
 
-def review_refusal(ctx: Context, run: Run, job_id: str,
-                   reviewer: Worker) -> errors.SameProviderReview | None:
+def review_refusal(
+    ctx: Context, run: Run, job_id: str, reviewer: Worker
+) -> errors.SameProviderReview | None:
     """Why `reviewer` may not take review `job_id` (co-blindness), or None when it may.
 
     Race-safe under the review's row lock: the target's latest succeeded attempt can only
@@ -57,8 +67,9 @@ def review_refusal(ctx: Context, run: Run, job_id: str,
     if not gate:
         return None
     _, did = author(ctx, run, gate["target"])
-    decision = provenance.may_review(reviewer, did,
-                                     allow_same_provider=bool(gate.get("allow_same_provider")))
+    decision = provenance.may_review(
+        reviewer, did, allow_same_provider=bool(gate.get("allow_same_provider"))
+    )
     if decision.allowed:
         return None
     return errors.SameProviderReview(
@@ -67,5 +78,9 @@ def review_refusal(ctx: Context, run: Run, job_id: str,
         f"gate sets {SAME_PROVIDER_OPTION}: true",
         hint="claim it from a session of another provider (register-session --provider), "
         "or set allow_same_provider: true on the review gate in the workflow",
-        job_id=job_id, target=gate["target"], provider=decision.identity,
-        option=SAME_PROVIDER_OPTION, run_id=run.run_id)
+        job_id=job_id,
+        target=gate["target"],
+        provider=decision.identity,
+        option=SAME_PROVIDER_OPTION,
+        run_id=run.run_id,
+    )

@@ -62,14 +62,19 @@ def _claude(stdout: str) -> AgentOutput:
     model = _main_model(models) if isinstance(models, dict) else None
     if result.get("is_error") or str(result.get("subtype", "success")) != "success":
         text = result.get("result") or result.get("subtype") or "an error result"
-        return AgentOutput(failure=f"Claude Code reported an error: {_quote(text)}",
-                           model=model)
-    denied = [d.get("tool_name", "?") for d in result.get("permission_denials") or []
-              if isinstance(d, dict)]
+        return AgentOutput(failure=f"Claude Code reported an error: {_quote(text)}", model=model)
+    denied = [
+        d.get("tool_name", "?")
+        for d in result.get("permission_denials") or []
+        if isinstance(d, dict)
+    ]
     if denied:
-        return AgentOutput(failure="Claude Code was refused permission for "
-                           + ", ".join(sorted(set(map(str, denied))))
-                           + " (permission_denials in its result)", model=model)
+        return AgentOutput(
+            failure="Claude Code was refused permission for "
+            + ", ".join(sorted(set(map(str, denied))))
+            + " (permission_denials in its result)",
+            model=model,
+        )
     return AgentOutput(model=model)
 
 
@@ -87,10 +92,14 @@ def _codex(stdout: str) -> AgentOutput:
             failure = f"Codex reported an error: {_quote(_message(event))}"
         elif kind == "turn.completed":
             failure = None  # a later turn succeeded after a retried stream error
-        elif (kind == "item.completed" and item.get("type") == "file_change"
-              and item.get("status") == "failed"):
-            refused += [str(c.get("path")) for c in item.get("changes") or []
-                        if isinstance(c, dict)]
+        elif (
+            kind == "item.completed"
+            and item.get("type") == "file_change"
+            and item.get("status") == "failed"
+        ):
+            refused += [
+                str(c.get("path")) for c in item.get("changes") or [] if isinstance(c, dict)
+            ]
     if failure is None and refused:
         failure = "Codex could not change " + ", ".join(refused)
     return AgentOutput(failure=failure, model=model, session=thread)
@@ -105,22 +114,34 @@ def _gemini(stdout: str) -> AgentOutput:
     model = _main_model(models) if isinstance(models, dict) else None
     error = result.get("error")
     if error:
-        return AgentOutput(failure=f"Gemini CLI reported an error: {_quote(_message(error))}",
-                           model=model)
+        return AgentOutput(
+            failure=f"Gemini CLI reported an error: {_quote(_message(error))}", model=model
+        )
     tools = stats.get("tools") if isinstance(stats, dict) else None
     by_name = tools.get("byName") if isinstance(tools, dict) else None
-    refused = sorted(name for name, tool in (by_name or {}).items()
-                     if isinstance(tool, dict) and (
-                         (tool.get("decisions") or {}).get("reject", 0)
-                         or (name in CHANGING_TOOLS and tool.get("fail", 0))))
+    refused = sorted(
+        name
+        for name, tool in (by_name or {}).items()
+        if isinstance(tool, dict)
+        and (
+            (tool.get("decisions") or {}).get("reject", 0)
+            or (name in CHANGING_TOOLS and tool.get("fail", 0))
+        )
+    )
     if refused:
-        return AgentOutput(failure="Gemini CLI's " + ", ".join(refused) + " failed or was "
-                           "refused (stats.tools in its result)", model=model)
+        return AgentOutput(
+            failure="Gemini CLI's " + ", ".join(refused) + " failed or was "
+            "refused (stats.tools in its result)",
+            model=model,
+        )
     return AgentOutput(model=model)
 
 
 READERS: dict[str, Callable[[str], AgentOutput]] = {
-    "claude_code": _claude, "codex": _codex, "gemini": _gemini}
+    "claude_code": _claude,
+    "codex": _codex,
+    "gemini": _gemini,
+}
 
 
 def _documents(stdout: str) -> Iterator[dict[str, Any]]:
@@ -163,6 +184,7 @@ def _last_object(text: str) -> str:
 
 def _main_model(models: dict[str, Any]) -> str | None:
     """The model that did most of the work (most output tokens) when several answered."""
+
     def weight(item: tuple[str, Any]) -> float:
         usage = item[1] if isinstance(item[1], dict) else {}
         tokens = usage.get("tokens") if isinstance(usage.get("tokens"), dict) else usage
@@ -171,6 +193,7 @@ def _main_model(models: dict[str, Any]) -> str | None:
             if isinstance(value, int | float):
                 return float(value)
         return 0.0
+
     ranked = sorted(models.items(), key=weight, reverse=True)
     return str(ranked[0][0]) if ranked else None
 

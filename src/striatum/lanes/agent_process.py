@@ -47,24 +47,44 @@ class AgentProcess:
         _reap_group(self.process.pid)
 
 
-def launch(invocation: Invocation, *, cwd: Path, env: dict[str, str], scratch: Path,
-           timeout_s: float, packet: dict[str, Any]) -> AgentProcess:
+def launch(
+    invocation: Invocation,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    scratch: Path,
+    timeout_s: float,
+    packet: dict[str, Any],
+) -> AgentProcess:
     scratch.mkdir(parents=True, exist_ok=True)
     stdin: IO[bytes] | int = subprocess.DEVNULL
     if invocation.stdin_file:
         stdin = open(invocation.stdin_file, "rb")  # noqa: SIM115 - handed to the child
     try:
         with open(scratch / "stdout.log", "ab") as out, open(scratch / "stderr.log", "ab") as err:
-            process = subprocess.Popen(invocation.argv, cwd=cwd, env=env, stdin=stdin,
-                                       stdout=out, stderr=err, start_new_session=True,
-                                       preexec_fn=_die_with_supervisor)
+            process = subprocess.Popen(
+                invocation.argv,
+                cwd=cwd,
+                env=env,
+                stdin=stdin,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=_die_with_supervisor,
+            )
     finally:
         if not isinstance(stdin, int):
             stdin.close()
     (scratch / "agent.pid").write_text(f"{process.pid}\n")
     now = time.monotonic()
-    return AgentProcess(packet=packet, process=process, started=now,
-                        deadline=now + timeout_s, scratch=scratch, env=env)
+    return AgentProcess(
+        packet=packet,
+        process=process,
+        started=now,
+        deadline=now + timeout_s,
+        scratch=scratch,
+        env=env,
+    )
 
 
 def _reap_group(pgid: int) -> None:

@@ -20,8 +20,11 @@ def judge(agent: AgentProcess, code: int) -> agent_output.AgentOutput:
     """The attempt's outcome: `failure` is None only for exit 0 with no error reported."""
     stdout_log, stderr_log = agent.scratch / "stdout.log", agent.scratch / "stderr.log"
     provider = str(agent.packet["lane_spec"].get("provider"))
-    output = (agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
-              if provider in agent_output.READERS else agent_output.AgentOutput())
+    output = (
+        agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
+        if provider in agent_output.READERS
+        else agent_output.AgentOutput()
+    )
     if provider == "codex" and output.model is None and output.session:
         output = replace(output, model=_codex_model(agent.env, output.session))
     found_in = stderr_log if output.in_stderr else stdout_log
@@ -41,8 +44,11 @@ def _codex_model(env: dict[str, str], thread: str) -> str | None:
     """Codex names its model only in its session file, found by the thread id."""
     if not THREAD_ID.fullmatch(thread):  # it goes into a glob pattern
         return None
-    home = Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") else \
-        Path(env.get("HOME", "~")).expanduser() / ".codex"
+    home = (
+        Path(env["CODEX_HOME"])
+        if env.get("CODEX_HOME")
+        else Path(env.get("HOME", "~")).expanduser() / ".codex"
+    )
     for rollout in (home / "sessions").glob(f"*/*/*/rollout-*{thread}.jsonl"):
         return agent_output.codex_model(_tail(rollout))
     return None

@@ -30,9 +30,17 @@ def configured(profile: str, env: Mapping[str, str], home: Path) -> Setup:
 
 
 def _claude(env: Mapping[str, str], home: Path) -> Setup:
-    found = _variables(env, ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN",
-                             "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CODE_USE_BEDROCK",
-                             "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY"))
+    found = _variables(
+        env,
+        (
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_AUTH_TOKEN",
+            "CLAUDE_CODE_OAUTH_TOKEN",
+            "CLAUDE_CODE_USE_BEDROCK",
+            "CLAUDE_CODE_USE_VERTEX",
+            "CLAUDE_CODE_USE_FOUNDRY",
+        ),
+    )
     if found:
         return found
     folder = Path(env["CLAUDE_CONFIG_DIR"]) if env.get("CLAUDE_CONFIG_DIR") else home / ".claude"
@@ -56,8 +64,9 @@ def _codex(env: Mapping[str, str], home: Path) -> Setup:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         settings = {}
     if settings.get("model_provider"):
-        return Setup(True, f"model_provider {settings['model_provider']!r} in "
-                     f"{folder / 'config.toml'}")
+        return Setup(
+            True, f"model_provider {settings['model_provider']!r} in {folder / 'config.toml'}"
+        )
     return Setup(False, f"no OPENAI_API_KEY, no {folder / 'auth.json'}")
 
 
@@ -69,12 +78,21 @@ def _gemini(env: Mapping[str, str], home: Path) -> Setup:
     selected = auth.get("selectedType") if isinstance(auth, dict) else None
     if isinstance(selected, str) and selected:
         return Setup(True, f"auth {selected!r} in {settings}")
-    switches = [n for n in ("GOOGLE_GENAI_USE_GCA", "GOOGLE_GENAI_USE_VERTEXAI", "CLOUD_SHELL",
-                            "GEMINI_CLI_USE_COMPUTE_ADC") if env.get(n) == "true"]
+    switches = [
+        n
+        for n in (
+            "GOOGLE_GENAI_USE_GCA",
+            "GOOGLE_GENAI_USE_VERTEXAI",
+            "CLOUD_SHELL",
+            "GEMINI_CLI_USE_COMPUTE_ADC",
+        )
+        if env.get(n) == "true"
+    ]
     if switches:
         return Setup(True, f"{switches[0]}=true")
     return _variables(env, ("GEMINI_API_KEY",)) or Setup(
-        False, f"no GEMINI_API_KEY, no auth type in {settings}")
+        False, f"no GEMINI_API_KEY, no auth type in {settings}"
+    )
 
 
 def _variables(env: Mapping[str, str], names: tuple[str, ...]) -> Setup | None:
@@ -91,4 +109,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 _RULES: dict[str, Callable[[Mapping[str, str], Path], Setup]] = {
-    "claude_code": _claude, "codex": _codex, "gemini": _gemini}
+    "claude_code": _claude,
+    "codex": _codex,
+    "gemini": _gemini,
+}

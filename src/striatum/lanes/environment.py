@@ -18,14 +18,29 @@ from striatum import errors
 from striatum.lanes.profiles import PROFILES
 from striatum.model.workflow import lane_env
 
-BASE = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TMPDIR",
-        "TZ", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
-        "XDG_RUNTIME_DIR")
+BASE = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+)
 BASE_PREFIXES = ("LC_",)
 
 
-def build(lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mapping[str, str],
-          scratch: Path) -> dict[str, str]:
+def build(
+    lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mapping[str, str], scratch: Path
+) -> dict[str, str]:
     """The agent's environment; refuses (ValidationError) a `${VAR}` the source lacks."""
     profile = PROFILES.get(str(lane.get("provider")))
     needs = profile.needs_env if profile else ()
@@ -40,8 +55,10 @@ def build(lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mappin
     if missing:
         raise errors.ValidationError(
             "the lane's env refers to variables the supervisor does not have: "
-            + ", ".join(missing), hint="export them before `striatum run start`, or "
-            "give literal values in the workflow", missing=missing)
+            + ", ".join(missing),
+            hint="export them before `striatum run start`, or give literal values in the workflow",
+            missing=missing,
+        )
     env.update(declared)
     if profile and profile.defaults_file and profile.defaults_file[0] not in env:
         variable, settings = profile.defaults_file

@@ -17,22 +17,32 @@ def send(run_id: str, job_id: str, message: str, *, as_role: str | None = None) 
     if job is None:
         raise errors.NotFound(f"no job {job_id!r} in run {run_id}")
     if job["state"] != "leased":
-        raise errors.Conflict(f"job {job_id} is {job['state']}; only a running agent can get "
-                              "messages")
-    fifo = (Path(status["run"]["repo"]) / ".striatum" / "runs" / run_id / job_id
-            / f"attempt-{job['attempt']}" / "input.fifo")
+        raise errors.Conflict(
+            f"job {job_id} is {job['state']}; only a running agent can get messages"
+        )
+    fifo = (
+        Path(status["run"]["repo"])
+        / ".striatum"
+        / "runs"
+        / run_id
+        / job_id
+        / f"attempt-{job['attempt']}"
+        / "input.fifo"
+    )
     try:
         descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except FileNotFoundError:
-        raise errors.NotFound(f"no input FIFO at {fifo}: is a supervisor running this job?",
-                              path=str(fifo)) from None
+        raise errors.NotFound(
+            f"no input FIFO at {fifo}: is a supervisor running this job?", path=str(fifo)
+        ) from None
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise errors.Conflict(f"{fifo} is a symlink; refusing to write through it") from None
         if error.errno == errno.ENXIO:
-            raise errors.Conflict(f"the agent of {job_id} is not reading its input FIFO now",
-                                  hint="agents read STRIATUM_INPUT_FIFO when they want "
-                                  "messages; try again") from None
+            raise errors.Conflict(
+                f"the agent of {job_id} is not reading its input FIFO now",
+                hint="agents read STRIATUM_INPUT_FIFO when they want messages; try again",
+            ) from None
         raise
     if not stat.S_ISFIFO(os.fstat(descriptor).st_mode):
         os.close(descriptor)

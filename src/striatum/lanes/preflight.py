@@ -74,13 +74,21 @@ def target(lane: Mapping[str, Any], *, workflow_dir: str | None, repo: str | Non
     program = placeholders.fill(first, {"workflow_dir": workflow_dir or ""})
     if "/" in program and not os.path.isabs(program) and repo is not None:
         program = os.path.join(repo, program)
-    return Target(program=program, run_version=False,
-                  fix=f"install `{os.path.basename(program)}` or fix the lane's command")
+    return Target(
+        program=program,
+        run_version=False,
+        fix=f"install `{os.path.basename(program)}` or fix the lane's command",
+    )
 
 
-def check_lanes(lanes: Mapping[str, Mapping[str, Any]], *, workflow_dir: str | None,
-                repo: str | None, search_path: str | None = None,
-                timeout_s: float = VERSION_TIMEOUT_S) -> list[LaneCheck]:
+def check_lanes(
+    lanes: Mapping[str, Mapping[str, Any]],
+    *,
+    workflow_dir: str | None,
+    repo: str | None,
+    search_path: str | None = None,
+    timeout_s: float = VERSION_TIMEOUT_S,
+) -> list[LaneCheck]:
     """Every lane, each program probed once. `search_path`: the caller's PATH (default:
     this process's), the one a supervisor started from here would hand its agents, unless
     the lane's `env` sets its own PATH. A `${VAR}` of the lane's env that is unset here
@@ -92,10 +100,18 @@ def check_lanes(lanes: Mapping[str, Mapping[str, Any]], *, workflow_dir: str | N
         aim = target(lane, workflow_dir=workflow_dir, repo=repo)
         declared, missing = lane_env.resolve(lane.get("env") or {}, os.environ)
         if missing:
-            checks.append(decide(name, lane, replace(aim, fix="export them before starting "
-                                                     "the run"),
-                                 Probe(path=None, version=None, problem="the lane's env "
-                                       f"refers to unset {', '.join(missing)}")))
+            checks.append(
+                decide(
+                    name,
+                    lane,
+                    replace(aim, fix="export them before starting the run"),
+                    Probe(
+                        path=None,
+                        version=None,
+                        problem=f"the lane's env refers to unset {', '.join(missing)}",
+                    ),
+                )
+            )
             continue
         if aim.program is None:
             checks.append(decide(name, lane, aim, None))
@@ -103,8 +119,9 @@ def check_lanes(lanes: Mapping[str, Mapping[str, Any]], *, workflow_dir: str | N
         lane_path = declared.get("PATH", found_path)
         key = (aim.program, aim.run_version, lane_path)
         if key not in probes:
-            probes[key] = probe(aim.program, search_path=lane_path, run_version=aim.run_version,
-                                timeout_s=timeout_s)
+            probes[key] = probe(
+                aim.program, search_path=lane_path, run_version=aim.run_version, timeout_s=timeout_s
+            )
         checks.append(decide(name, lane, aim, probes[key]))
     return checks
 
@@ -112,18 +129,29 @@ def check_lanes(lanes: Mapping[str, Mapping[str, Any]], *, workflow_dir: str | N
 def decide(name: str, lane: Mapping[str, Any], aim: Target, found: Probe | None) -> LaneCheck:
     """Pure: one lane's verdict from its probe (None: nothing could be checked, so ok)."""
     fix = aim.fix if found is not None and found.problem else None
-    return LaneCheck(lane=name, provider=str(lane.get("provider")), program=aim.program,
-                     path=found.path if found else None,
-                     version=found.version if found else None,
-                     ok=found is None or found.problem is None,
-                     problem=found.problem if found else None, fix=fix)
+    return LaneCheck(
+        lane=name,
+        provider=str(lane.get("provider")),
+        program=aim.program,
+        path=found.path if found else None,
+        version=found.version if found else None,
+        ok=found is None or found.problem is None,
+        problem=found.problem if found else None,
+        fix=fix,
+    )
 
 
 def warnings(checks: list[LaneCheck]) -> list[dict[str, str]]:
     """Pure: `run prepare` warnings, shaped like the workflow's own."""
-    return [{"path": f"$.lanes.{c.lane}", "severity": "warning",
-             "message": f"{c.problem} (fix: {c.fix})" if c.fix else str(c.problem)}
-            for c in checks if not c.ok]
+    return [
+        {
+            "path": f"$.lanes.{c.lane}",
+            "severity": "warning",
+            "message": f"{c.problem} (fix: {c.fix})" if c.fix else str(c.problem),
+        }
+        for c in checks
+        if not c.ok
+    ]
 
 
 def refusal(checks: list[LaneCheck]) -> errors.AgentUnavailable | None:
@@ -133,21 +161,21 @@ def refusal(checks: list[LaneCheck]) -> errors.AgentUnavailable | None:
         return None
     fixes = list(dict.fromkeys(c.fix for c in bad if c.fix))
     return errors.AgentUnavailable(
-        "cannot start the run's agents: " + "; ".join(f"lane {c.lane}: {c.problem}"
-                                                       for c in bad),
+        "cannot start the run's agents: " + "; ".join(f"lane {c.lane}: {c.problem}" for c in bad),
         hint="; ".join(fixes) + " (or start with --no-supervise and drive it yourself)",
-        lanes=[c.to_dict() for c in bad])
+        lanes=[c.to_dict() for c in bad],
+    )
 
 
-def probe(program: str, *, search_path: str, run_version: bool,
-          timeout_s: float = VERSION_TIMEOUT_S) -> Probe:
+def probe(
+    program: str, *, search_path: str, run_version: bool, timeout_s: float = VERSION_TIMEOUT_S
+) -> Probe:
     """Look `program` up on `search_path` (a path: check it), then ask `--version`."""
     if "/" in program:
         if not os.path.exists(program):
             return Probe(path=None, version=None, problem=f"`{program}` does not exist")
         if os.path.isdir(program) or not os.access(program, os.X_OK):
-            return Probe(path=program, version=None,
-                         problem=f"`{program}` is not executable")
+            return Probe(path=program, version=None, problem=f"`{program}` is not executable")
         path = program
     else:
         looked_up = shutil.which(program, path=search_path)
@@ -163,24 +191,37 @@ def _ask_version(program: str, path: str, search_path: str, timeout_s: float) ->
     env = {k: v for k, v in os.environ.items() if environment.wanted(k, ())}
     env["PATH"] = search_path
     try:
-        process = subprocess.Popen([path, "--version"], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [path, "--version"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
     except OSError as error:
-        return Probe(path=path, version=None,
-                     problem=f"`{program}` cannot start: {error.strerror or error}")
+        return Probe(
+            path=path, version=None, problem=f"`{program}` cannot start: {error.strerror or error}"
+        )
     try:
         out, err = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):  # its children too (node spawns)
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        return Probe(path=path, version=None,
-                     problem=f"`{program} --version` did not answer within {timeout_s:g} s")
+        return Probe(
+            path=path,
+            version=None,
+            problem=f"`{program} --version` did not answer within {timeout_s:g} s",
+        )
     if process.returncode != 0:
         said = _first_line(err) or _first_line(out)
-        return Probe(path=path, version=None, problem=f"`{program} --version` exited "
-                     f"{process.returncode}" + (f": {said}" if said else ""))
+        return Probe(
+            path=path,
+            version=None,
+            problem=f"`{program} --version` exited "
+            f"{process.returncode}" + (f": {said}" if said else ""),
+        )
     return Probe(path=path, version=_first_line(out) or _first_line(err), problem=None)
 
 

@@ -43,35 +43,74 @@ PROFILES: dict[str, Profile] = {
     # `claude -p` prints one JSON result; with no prompt argument it reads stdin.
     # acceptEdits lets it write files without an interactive permission prompt.
     "claude_code": Profile(
-        name="claude_code", executable="claude", package="@anthropic-ai/claude-code",
+        name="claude_code",
+        executable="claude",
+        package="@anthropic-ai/claude-code",
         headless=("-p", "--output-format", "json", "--permission-mode", "acceptEdits"),
         model_flag="--model",
-        needs_env=("ANTHROPIC_", "CLAUDE_", "DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY",
-                   "IS_SANDBOX", "AWS_", "CLOUD_ML_REGION", "GOOGLE_APPLICATION_CREDENTIALS",
-                   "ANTHROPIC_VERTEX_PROJECT_ID", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"),
-        fail_fast_env={"CLAUDE_CODE_MAX_RETRIES": "1"}),
+        needs_env=(
+            "ANTHROPIC_",
+            "CLAUDE_",
+            "DISABLE_AUTOUPDATER",
+            "DISABLE_TELEMETRY",
+            "IS_SANDBOX",
+            "AWS_",
+            "CLOUD_ML_REGION",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "ANTHROPIC_VERTEX_PROJECT_ID",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "NO_PROXY",
+        ),
+        fail_fast_env={"CLAUDE_CODE_MAX_RETRIES": "1"},
+    ),
     # `codex exec -` reads the prompt from stdin (with no `-` and an open stdin it waits for
     # EOF); --json streams events; the sandbox lets it write inside its working directory.
     # Without the feature switched off, Codex retries an unreachable endpoint for ever.
     "codex": Profile(
-        name="codex", executable="codex", package="@openai/codex",
-        headless=("exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write",
-                  "-c", "features.unbounded_connection_retries=false"),
-        model_flag="--model", trailing=("-",),
-        needs_env=("CODEX_", "OPENAI_", "AZURE_OPENAI_", "HTTPS_PROXY", "HTTP_PROXY",
-                   "NO_PROXY", "SSL_CERT_FILE")),
+        name="codex",
+        executable="codex",
+        package="@openai/codex",
+        headless=(
+            "exec",
+            "--json",
+            "--skip-git-repo-check",
+            "--sandbox",
+            "workspace-write",
+            "-c",
+            "features.unbounded_connection_retries=false",
+        ),
+        model_flag="--model",
+        trailing=("-",),
+        needs_env=(
+            "CODEX_",
+            "OPENAI_",
+            "AZURE_OPENAI_",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "NO_PROXY",
+            "SSL_CERT_FILE",
+        ),
+    ),
     # `gemini -p TEXT` runs headless with TEXT appended to what stdin holds. auto_edit
     # approves file edits; --skip-trust: a run's worktree is new, so never a trusted folder.
     "gemini": Profile(
-        name="gemini", executable="gemini", package="@google/gemini-cli",
+        name="gemini",
+        executable="gemini",
+        package="@google/gemini-cli",
         headless=("--output-format", "json", "--approval-mode", "auto_edit", "--skip-trust"),
         model_flag="--model",
         trailing=("-p", "Follow the instructions above. Write the files they name."),
         needs_env=("GEMINI_", "GOOGLE_", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"),
-        defaults_file=("GEMINI_CLI_SYSTEM_DEFAULTS_PATH",
-                       {"general": {"maxAttempts": 1, "enableAutoUpdate": False},
-                        "privacy": {"usageStatisticsEnabled": False},
-                        "telemetry": {"enabled": False}})),
+        defaults_file=(
+            "GEMINI_CLI_SYSTEM_DEFAULTS_PATH",
+            {
+                "general": {"maxAttempts": 1, "enableAutoUpdate": False},
+                "privacy": {"usageStatisticsEnabled": False},
+                "telemetry": {"enabled": False},
+            },
+        ),
+    ),
 }
 
 
@@ -90,10 +129,11 @@ def invocation(lane: dict[str, Any], values: dict[str, str]) -> Invocation:
             raise errors.ValidationError("a command lane needs its argv template")
         return Invocation(argv=extra, stdin_file=values.get("prompt_file"))
     profile = PROFILES[provider]
-    model = [profile.model_flag, lane["model"]] if lane.get("model") and profile.model_flag \
-        else []
-    return Invocation(argv=[profile.executable, *profile.headless, *model, *extra,
-                            *profile.trailing], stdin_file=values["prompt_file"])
+    model = [profile.model_flag, lane["model"]] if lane.get("model") and profile.model_flag else []
+    return Invocation(
+        argv=[profile.executable, *profile.headless, *model, *extra, *profile.trailing],
+        stdin_file=values["prompt_file"],
+    )
 
 
 def executable(lane: dict[str, Any]) -> str | None:

@@ -27,8 +27,10 @@ class Violations:
         """The failure reason, naming the paths, or None when there is nothing to say."""
         said = []
         if self.outside:
-            said.append(f"changed {_list(self.outside)} outside its write scope "
-                        f"({', '.join(scopes) or 'none for code'})")
+            said.append(
+                f"changed {_list(self.outside)} outside its write scope "
+                f"({', '.join(scopes) or 'none for code'})"
+            )
         if self.forbidden:
             said.append(f"changed forbidden path(s) {_list(self.forbidden)}")
         if not said:
@@ -36,13 +38,20 @@ class Violations:
         return "; ".join(said) + "; those changes were discarded"
 
 
-def check(changed: Iterable[str], *, scopes: list[str], artifact_root: str,
-          others: list[str], forbidden: list[str]) -> Violations:
+def check(
+    changed: Iterable[str],
+    *,
+    scopes: list[str],
+    artifact_root: str,
+    others: list[str],
+    forbidden: list[str],
+) -> Violations:
     changed = sorted(set(changed))
     allowed = [*scopes, artifact_root, *others]
     return Violations(
         outside=[p for p in changed if not any(within(p, s) for s in allowed)],
-        forbidden=[p for p in changed if any(within(p, f) for f in forbidden)])
+        forbidden=[p for p in changed if any(within(p, f) for f in forbidden)],
+    )
 
 
 def _list(paths: list[str], limit: int = 10) -> str:

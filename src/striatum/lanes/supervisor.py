@@ -44,8 +44,7 @@ class Supervisor:
         self.running: dict[str, AgentProcess] = {}
         self.guard: WorktreeGuard | None = None  # set once the worktree is known
         self.stopping = False
-        self.log = log or (lambda text: print(f"supervise: {text}", file=sys.stderr,
-                                              flush=True))
+        self.log = log or (lambda text: print(f"supervise: {text}", file=sys.stderr, flush=True))
 
     def call(self, method: str, **params: Any) -> Any:
         """One verb; while the daemon is away (restarting, say) wait and try again, still
@@ -70,17 +69,26 @@ class Supervisor:
         self.repo = Path(status["run"]["repo"])
         self.artifact_root = status["run"]["artifact_root"].rstrip("/")
         with self._only_supervisor():
-            agent_process.kill_leftovers(self.repo / ".striatum" / "runs" / self.run_id,
-                                         self.run_id)
-            self.workdir = (worktrees.ensure(self.repo, self.run_id,
-                                             paths.worktree(status["run"]["repo_id"],
-                                                            self.run_id))
-                            if worktrees.usable(self.repo) else self.repo)
-            self.guard = (WorktreeGuard(self.workdir, self.artifact_root)
-                          if self.workdir != self.repo else None)
+            agent_process.kill_leftovers(
+                self.repo / ".striatum" / "runs" / self.run_id, self.run_id
+            )
+            self.workdir = (
+                worktrees.ensure(
+                    self.repo, self.run_id, paths.worktree(status["run"]["repo_id"], self.run_id)
+                )
+                if worktrees.usable(self.repo)
+                else self.repo
+            )
+            self.guard = (
+                WorktreeGuard(self.workdir, self.artifact_root)
+                if self.workdir != self.repo
+                else None
+            )
             if self.guard is not None and (left := self.guard.drop_leftovers()):
-                self.log(f"dropped what an earlier supervisor's agents left uncommitted in "
-                         f"the worktree: {', '.join(left[:10])}")
+                self.log(
+                    f"dropped what an earlier supervisor's agents left uncommitted in "
+                    f"the worktree: {', '.join(left[:10])}"
+                )
             self.session = self.call("register-session", role="operator")["session_id"]
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
@@ -107,12 +115,15 @@ class Supervisor:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 handle.close()
-                raise errors.Conflict(f"run {self.run_id} already has a supervisor",
-                                      hint="striatum dashboard --run-id " + self.run_id) from None
+                raise errors.Conflict(
+                    f"run {self.run_id} already has a supervisor",
+                    hint="striatum dashboard --run-id " + self.run_id,
+                ) from None
             try:
                 yield
             finally:
                 handle.close()
+
         return locked()
 
     def _loop(self) -> str:
@@ -148,7 +159,8 @@ class Supervisor:
         """Nothing ready or leased, and something waits for a human decision."""
         moving = {"ready", "leased"}
         return bool(status["open_blockers"]) and not any(
-            job["state"] in moving for job in status["jobs"])
+            job["state"] in moving for job in status["jobs"]
+        )
 
     def _claim_all(self, status: dict[str, Any]) -> int:
         """Claim ready jobs by id: within each lane's concurrency, and never a write job
@@ -161,8 +173,9 @@ class Supervisor:
             busy = sum(1 for a in self.running.values() if a.packet["job"]["lane"] == job["lane"])
             if busy >= limit or self._conflicts(job["write_scope"]):
                 continue
-            packet = self.call("claim-next", session=self.session, run_id=self.run_id,
-                               job=job["job_id"])
+            packet = self.call(
+                "claim-next", session=self.session, run_id=self.run_id, job=job["job_id"]
+            )
             if packet["claimed"]:
                 self._start(packet)
                 claimed += 1
@@ -173,13 +186,21 @@ class Supervisor:
 
     def _conflicts(self, scopes: list[str]) -> bool:
         mine = self._code_scopes(scopes)
-        return any(_overlap(mine, self._code_scopes(a.packet["write_scope"]))
-                   for a in self.running.values())
+        return any(
+            _overlap(mine, self._code_scopes(a.packet["write_scope"]))
+            for a in self.running.values()
+        )
 
     def _start(self, packet: dict[str, Any]) -> None:
         job = packet["job"]
-        scratch = self.repo / ".striatum" / "runs" / self.run_id / job["job_id"] / \
-            f"attempt-{job['attempt']}"
+        scratch = (
+            self.repo
+            / ".striatum"
+            / "runs"
+            / self.run_id
+            / job["job_id"]
+            / f"attempt-{job['attempt']}"
+        )
         scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
         prompt = scratch / "prompt.md"
         prompt.write_text(packet["prompt"], encoding="utf-8")
@@ -190,21 +211,33 @@ class Supervisor:
         os.mkfifo(fifo, 0o600)  # `striatum send` writes here; the agent may read it
         for expected in packet["expected_artifacts"]:
             (self.workdir / expected["path"]).parent.mkdir(parents=True, exist_ok=True)
-        values = {"prompt_file": str(prompt), "workdir": str(self.workdir),
-                  "workflow_dir": packet.get("workflow_dir") or str(self.repo),
-                  "output": packet["expected_artifacts"][0]["path"]
-                  if packet["expected_artifacts"] else "",
-                  "job_id": job["job_id"], "attempt": str(job["attempt"]),
-                  "run_id": self.run_id, "artifact_root": packet.get("artifact_root") or "",
-                  "lease_id": packet["lease"]["lease_id"]}
+        values = {
+            "prompt_file": str(prompt),
+            "workdir": str(self.workdir),
+            "workflow_dir": packet.get("workflow_dir") or str(self.repo),
+            "output": packet["expected_artifacts"][0]["path"]
+            if packet["expected_artifacts"]
+            else "",
+            "job_id": job["job_id"],
+            "attempt": str(job["attempt"]),
+            "run_id": self.run_id,
+            "artifact_root": packet.get("artifact_root") or "",
+            "lease_id": packet["lease"]["lease_id"],
+        }
         lane = packet["lane_spec"]
         try:
             invocation = profiles.invocation(lane, values)
-            env = environment.build(lane, self._lease_vars(packet, prompt, fifo), os.environ,
-                                    scratch)
+            env = environment.build(
+                lane, self._lease_vars(packet, prompt, fifo), os.environ, scratch
+            )
             agent = agent_process.launch(
-                invocation, cwd=self.workdir, env=env, scratch=scratch,
-                timeout_s=float(lane.get("timeout_s", 1800)), packet=packet)
+                invocation,
+                cwd=self.workdir,
+                env=env,
+                scratch=scratch,
+                timeout_s=float(lane.get("timeout_s", 1800)),
+                packet=packet,
+            )
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
             why = attempt_end.launch_failure(lane, error)
@@ -220,8 +253,9 @@ class Supervisor:
         """`.striatum/runs/<run>/lanes/<lane>.pid`: the pids of the lane's live agents."""
         folder = self.repo / ".striatum" / "runs" / self.run_id / "lanes"
         folder.mkdir(parents=True, exist_ok=True)
-        pids = [str(a.process.pid) for a in self.running.values()
-                if a.packet["job"]["lane"] == lane]
+        pids = [
+            str(a.process.pid) for a in self.running.values() if a.packet["job"]["lane"] == lane
+        ]
         (folder / f"{lane}.pid").write_text("".join(f"{pid}\n" for pid in pids))
 
     def _lease_vars(self, packet: dict[str, Any], prompt: Path, fifo: Path) -> dict[str, str]:
@@ -229,12 +263,16 @@ class Supervisor:
 
         job = packet["job"]
         return {
-            "STRIATUM_TOKEN": packet["token"], "STRIATUM_LEASE": packet["lease"]["lease_id"],
-            "STRIATUM_RUN_ID": self.run_id, "STRIATUM_JOB_ID": job["job_id"],
-            "STRIATUM_ATTEMPT": str(job["attempt"]), "STRIATUM_PROMPT_FILE": str(prompt),
+            "STRIATUM_TOKEN": packet["token"],
+            "STRIATUM_LEASE": packet["lease"]["lease_id"],
+            "STRIATUM_RUN_ID": self.run_id,
+            "STRIATUM_JOB_ID": job["job_id"],
+            "STRIATUM_ATTEMPT": str(job["attempt"]),
+            "STRIATUM_PROMPT_FILE": str(prompt),
             "STRIATUM_INPUT_FIFO": str(fifo),
             "STRIATUM_OUTPUT": packet["expected_artifacts"][0]["path"]
-            if packet["expected_artifacts"] else "",
+            if packet["expected_artifacts"]
+            else "",
             "STRIATUM_RUNTIME_DIR": str(paths.runtime_dir()),
         }
 
@@ -285,21 +323,29 @@ class Supervisor:
             self._fail(agent.lease_id, failure)
         self.log(f"{job['job_id']}: {failure}")
 
-    def _judge(self, agent: AgentProcess, code: int,
-               scopes: list[str]) -> tuple[str | None, str | None]:
+    def _judge(
+        self, agent: AgentProcess, code: int, scopes: list[str]
+    ) -> tuple[str | None, str | None]:
         """(why the attempt failed or None, the model its CLI reported)."""
         output = attempt_end.judge(agent, code)
         failure = output.failure
         if agent.killed_because not in (None, "finished"):
             failure = agent.killed_because
         if self.guard is not None:
-            others = [scope for other in self.running.values() if other is not agent
-                      for scope in self._code_scopes(other.packet["write_scope"])]
-            broke, made = self.guard.police(scopes=scopes, others=others,
-                                            forbidden=agent.packet.get("forbidden_paths", []))
+            others = [
+                scope
+                for other in self.running.values()
+                if other is not agent
+                for scope in self._code_scopes(other.packet["write_scope"])
+            ]
+            broke, made = self.guard.police(
+                scopes=scopes, others=others, forbidden=agent.packet.get("forbidden_paths", [])
+            )
             if made:
-                self.log(f"{agent.packet['job']['job_id']}: its own commits were taken back "
-                         f"and judged as changes: {'; '.join(made)}")
+                self.log(
+                    f"{agent.packet['job']['job_id']}: its own commits were taken back "
+                    f"and judged as changes: {'; '.join(made)}"
+                )
             if broke:
                 failure = broke if failure is None else f"{failure}; also {broke}"
         return failure, output.model
@@ -316,13 +362,20 @@ class Supervisor:
         try:
             if self.workdir != self.repo:
                 for expected in agent.packet["expected_artifacts"]:
-                    files.copy_from_worktree(self.workdir, self.repo, expected["path"],
-                                             self.artifact_root)
+                    files.copy_from_worktree(
+                        self.workdir, self.repo, expected["path"], self.artifact_root
+                    )
                 head = self.call("status", run_id=self.run_id)["chain_head"]
                 anchor = head["row_hash"] if head else None
-                sha = worktrees.commit(self.workdir, run_id=self.run_id, job_id=job["job_id"],
-                                       attempt=job["attempt"], lease_id=agent.lease_id,
-                                       anchor=anchor, scopes=scopes)
+                sha = worktrees.commit(
+                    self.workdir,
+                    run_id=self.run_id,
+                    job_id=job["job_id"],
+                    attempt=job["attempt"],
+                    lease_id=agent.lease_id,
+                    anchor=anchor,
+                    scopes=scopes,
+                )
                 if self.guard is not None:
                     self.guard.committed()
             extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
@@ -346,7 +399,7 @@ class Supervisor:
         """Fail an attempt; a reason longer than the verb takes is cut, never refused (a
         refused `fail` would leave the job leased until its lease expired)."""
         if len(reason) > REASON_LIMIT:
-            reason = reason[:REASON_LIMIT - 1] + "…"
+            reason = reason[: REASON_LIMIT - 1] + "…"
         self._quietly("fail", lease=lease, reason=reason, permanent=permanent)
 
     def _quietly(self, method: str, **params: Any) -> None:

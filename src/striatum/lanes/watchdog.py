@@ -22,9 +22,13 @@ class Watchdog:
 
     def __init__(self, run_id: str) -> None:
         self._process = subprocess.Popen(  # the run id in argv: `ps` says whose it is
-            [sys.executable, "-m", "striatum.lanes.watchdog", run_id], stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            close_fds=True)
+            [sys.executable, "-m", "striatum.lanes.watchdog", run_id],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
         assert self._process.stdin is not None
         self._pipe: IO[bytes] = self._process.stdin
 

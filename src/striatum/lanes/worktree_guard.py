@@ -28,15 +28,20 @@ class WorktreeGuard:
         """Uncommitted changes from before this supervisor: nobody can vouch for them."""
         return worktrees.clean_all(self.worktree)
 
-    def police(self, *, scopes: list[str], others: list[str],
-               forbidden: list[str]) -> tuple[str | None, list[str]]:
+    def police(
+        self, *, scopes: list[str], others: list[str], forbidden: list[str]
+    ) -> tuple[str | None, list[str]]:
         """(why the attempt broke the rules or None, the agent's own commits undone)."""
         made: list[str] = []
         if worktrees.head(self.worktree) != self.head:
             made = worktrees.uncommit(self.worktree, self.head)
-        found = scope_check.check(worktrees.changed(self.worktree), scopes=scopes,
-                                  artifact_root=self.artifact_root, others=others,
-                                  forbidden=forbidden)
+        found = scope_check.check(
+            worktrees.changed(self.worktree),
+            scopes=scopes,
+            artifact_root=self.artifact_root,
+            others=others,
+            forbidden=forbidden,
+        )
         if found.paths:
             worktrees.revert_paths(self.worktree, found.paths)
         return found.reason(scopes), made

@@ -38,8 +38,16 @@ def ensure(repo: Path, run_id: str, path: Path) -> Path:
     return path
 
 
-def commit(worktree: Path, *, run_id: str, job_id: str, attempt: int, lease_id: str,
-           anchor: str | None, scopes: list[str]) -> str | None:
+def commit(
+    worktree: Path,
+    *,
+    run_id: str,
+    job_id: str,
+    attempt: int,
+    lease_id: str,
+    anchor: str | None,
+    scopes: list[str],
+) -> str | None:
     """Commit the job's changes inside `scopes`; None when it changed nothing there."""
     scopes = present(worktree, scopes)
     if not scopes:
@@ -49,28 +57,35 @@ def commit(worktree: Path, *, run_id: str, job_id: str, attempt: int, lease_id: 
     links = [name for name in staged if name and (worktree / name).is_symlink()]
     if links:
         _git(worktree, "reset", "-q", "--", *scopes)
-        raise errors.ValidationError(f"{job_id} left symlinks in its scope: "
-                                     f"{', '.join(links)}; they are never committed")
+        raise errors.ValidationError(
+            f"{job_id} left symlinks in its scope: {', '.join(links)}; they are never committed"
+        )
     if not any(staged):
         return None
-    message = (f"striatum: {job_id} (attempt {attempt}) of {run_id}\n\n"
-               f"Striatum-Run: {run_id}\nStriatum-Job: {job_id}\nStriatum-Attempt: {attempt}\n"
-               f"Striatum-Lease: {lease_id}\nStriatum-Event: {anchor or 'none'}\n")
+    message = (
+        f"striatum: {job_id} (attempt {attempt}) of {run_id}\n\n"
+        f"Striatum-Run: {run_id}\nStriatum-Job: {job_id}\nStriatum-Attempt: {attempt}\n"
+        f"Striatum-Lease: {lease_id}\nStriatum-Event: {anchor or 'none'}\n"
+    )
     _git(worktree, *IDENTITY, "commit", "-q", "--no-verify", "-m", message, "--", *scopes)
     return _git(worktree, "rev-parse", "HEAD").stdout.strip()
 
 
 def present(worktree: Path, scopes: list[str]) -> list[str]:
     """The scopes git can be asked about: on disk, or tracked (then deleted)."""
-    return [scope for scope in scopes if (worktree / scope).exists()
-            or _git(worktree, "ls-files", "--", scope).stdout.strip()]
+    return [
+        scope
+        for scope in scopes
+        if (worktree / scope).exists() or _git(worktree, "ls-files", "--", scope).stdout.strip()
+    ]
 
 
 def changed(worktree: Path) -> list[str]:
     """Every path that differs from HEAD (tracked changes and untracked files, ignored ones
     excepted), as git names them."""
-    listed = _git(worktree, "status", "--porcelain=v1", "-z", "--untracked-files=all",
-                  "--no-renames").stdout
+    listed = _git(
+        worktree, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"
+    ).stdout
     return [entry[3:] for entry in listed.split("\0") if len(entry) > 3]
 
 
@@ -78,7 +93,7 @@ def revert_paths(worktree: Path, names: list[str]) -> None:
     """Put these paths back as HEAD has them: staged changes unstaged, tracked files
     restored (deleted ones included), untracked ones deleted."""
     for start in range(0, len(names), 200):
-        chunk = names[start:start + 200]
+        chunk = names[start : start + 200]
         _git(worktree, "reset", "-q", "HEAD", "--", *chunk, check=False)
         tracked = _git(worktree, "ls-files", "-z", "--", *chunk).stdout.split("\0")
         tracked = [name for name in tracked if name]
@@ -137,10 +152,19 @@ def land(repo: Path, run_id: str, worktree: Path) -> str:
     if _git(repo, "rev-parse", "--verify", branch(run_id), check=False).returncode != 0:
         raise errors.NotFound(f"no branch {branch(run_id)} in {repo}")
     if (worktree / ".git").exists() and _git(
-            worktree, "status", "--porcelain", "--untracked-files=no").stdout.strip():
+        worktree, "status", "--porcelain", "--untracked-files=no"
+    ).stdout.strip():
         raise errors.Conflict(f"the run's worktree {worktree} holds uncommitted changes")
-    merged = _git(repo, *IDENTITY, "merge", "--no-ff", "-m",
-                  f"Land striatum run {run_id}", branch(run_id), check=False)
+    merged = _git(
+        repo,
+        *IDENTITY,
+        "merge",
+        "--no-ff",
+        "-m",
+        f"Land striatum run {run_id}",
+        branch(run_id),
+        check=False,
+    )
     if merged.returncode != 0:
         _git(repo, "merge", "--abort", check=False)
         raise errors.Conflict(f"merging {branch(run_id)} conflicts: {merged.stdout.strip()}")
@@ -150,11 +174,16 @@ def land(repo: Path, run_id: str, worktree: Path) -> str:
 def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     # Paths are literal (an agent's file named `*` or `:/` is not a pattern matching every
     # file), and names that are not UTF-8 survive the round trip (surrogateescape).
-    result = subprocess.run(["git", "--literal-pathspecs", "-C", str(cwd), *args],
-                            capture_output=True, text=True, errors="surrogateescape",
-                            check=False)
+    result = subprocess.run(
+        ["git", "--literal-pathspecs", "-C", str(cwd), *args],
+        capture_output=True,
+        text=True,
+        errors="surrogateescape",
+        check=False,
+    )
     if check and result.returncode != 0:
         verb = next((a for a in args if not a.startswith("-") and "=" not in a), "?")
-        raise errors.StriatumError(f"git {verb} failed: "
-                                   f"{result.stderr.strip() or result.stdout.strip()}")
+        raise errors.StriatumError(
+            f"git {verb} failed: {result.stderr.strip() or result.stdout.strip()}"
+        )
     return result

@@ -29,10 +29,12 @@ def codex_step(repo: Path) -> str | None:
     entry = projects.get(str(repo)) if isinstance(projects, dict) else None
     if isinstance(entry, dict) and entry.get("trust_level") == "trusted":
         return None
-    return (f"Codex: reads .codex/config.toml only in a trusted project. Trust {repo} once: "
-            "pass --trust to your first `codex exec` there, or add to "
-            f"{config}:\n    [projects.{toml_string(str(repo))}]\n"
-            '    trust_level = "trusted"')
+    return (
+        f"Codex: reads .codex/config.toml only in a trusted project. Trust {repo} once: "
+        "pass --trust to your first `codex exec` there, or add to "
+        f"{config}:\n    [projects.{toml_string(str(repo))}]\n"
+        '    trust_level = "trusted"'
+    )
 
 
 def gemini_step(repo: Path) -> str | None:
@@ -44,15 +46,16 @@ def gemini_step(repo: Path) -> str | None:
     folder_trust = security.get("folderTrust") if isinstance(security, dict) else None
     if isinstance(folder_trust, dict) and folder_trust.get("enabled") is False:
         return None
-    path = Path(os.environ.get("GEMINI_CLI_TRUSTED_FOLDERS_PATH")
-                or gemini / "trustedFolders.json")
+    path = Path(os.environ.get("GEMINI_CLI_TRUSTED_FOLDERS_PATH") or gemini / "trustedFolders.json")
     if gemini_trusts(_load(path, json.loads), repo):
         return None
-    return ("Gemini CLI: loads the project's MCP servers only in a trusted folder "
-            f"(--skip-trust is not enough). Trust {repo} once: run `gemini` there and "
-            f"trust the folder, or add to {path}:\n"
-            f"    {json.dumps(str(repo))}: \"TRUST_FOLDER\"\n"
-            "    or set GEMINI_CLI_TRUST_WORKSPACE=true for each headless run")
+    return (
+        "Gemini CLI: loads the project's MCP servers only in a trusted folder "
+        f"(--skip-trust is not enough). Trust {repo} once: run `gemini` there and "
+        f"trust the folder, or add to {path}:\n"
+        f'    {json.dumps(str(repo))}: "TRUST_FOLDER"\n'
+        "    or set GEMINI_CLI_TRUST_WORKSPACE=true for each headless run"
+    )
 
 
 def gemini_trusts(rules: dict[str, Any], repo: Path) -> bool:

@@ -32,16 +32,17 @@ from striatum.cli import client
 TRUST_S = 2.0
 _MAX_TRUSTED = 256
 # The daemon could not answer: not the caller's fault, so not a 401.
-_UNAVAILABLE = {"daemon_unreachable", "database_unavailable", "database_unsupported",
-                "migration"}
+_UNAVAILABLE = {"daemon_unreachable", "database_unavailable", "database_unsupported", "migration"}
 
 
 def bearer_token(header: str) -> str:
     """The token of an `Authorization` header value; `token_missing` when there is none."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise errors.TokenMissing("MCP over HTTP needs `Authorization: Bearer <token>` on "
-                                  "every request", hint="striatum token create --role operator")
+        raise errors.TokenMissing(
+            "MCP over HTTP needs `Authorization: Bearer <token>` on every request",
+            hint="striatum token create --role operator",
+        )
     return token.strip()
 
 
@@ -53,9 +54,14 @@ def check_with_daemon(token: str) -> None:
 class BearerGate:
     """Refuses an HTTP request without a live Bearer token; lifespan passes through."""
 
-    def __init__(self, app: ASGIApp, security: TransportSecuritySettings, *,
-                 check: Callable[[str], None] = check_with_daemon,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        security: TransportSecuritySettings,
+        *,
+        check: Callable[[str], None] = check_with_daemon,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.hosts = TransportSecurityMiddleware(security)
         self.check = check
@@ -91,8 +97,9 @@ class BearerGate:
 
 
 def refused(error: errors.StriatumError) -> Response:
-    body = json.dumps({"error": {**error.to_dict(), "exit_code": error.exit_code}},
-                      sort_keys=True, default=str)
+    body = json.dumps(
+        {"error": {**error.to_dict(), "exit_code": error.exit_code}}, sort_keys=True, default=str
+    )
     if error.code in _UNAVAILABLE:
         return Response(body, status_code=503, media_type="application/json")
     challenge = 'Bearer realm="striatum"'

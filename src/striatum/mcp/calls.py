@@ -37,9 +37,12 @@ def call_tool(name: str, arguments: dict[str, Any] | None, *, token: str | None)
     except errors.StriatumError as error:
         return failure(error)
     except Exception as error:  # the last line of defence: a tool error, never a crash
-        return failure(errors.StriatumError(
-            f"internal error: {type(error).__name__}: {error}",
-            hint="please report this with the tool call you made"))
+        return failure(
+            errors.StriatumError(
+                f"internal error: {type(error).__name__}: {error}",
+                hint="please report this with the tool call you made",
+            )
+        )
     return Outcome(result if isinstance(result, dict) else {"result": result}, False)
 
 

@@ -51,11 +51,13 @@ def replace(path: Path, text: str) -> None:
 
 def _object(config: Path, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise errors.ValidationError(f"{config}: expected an object at the top level",
-                                     path=str(config))
+        raise errors.ValidationError(
+            f"{config}: expected an object at the top level", path=str(config)
+        )
     return data
 
 
 def _unreadable(config: Path, error: Exception) -> errors.ValidationError:
-    return errors.ValidationError(f"{config}: cannot read it ({error}); fix or move it, "
-                                  "then adopt again", path=str(config))
+    return errors.ValidationError(
+        f"{config}: cannot read it ({error}); fix or move it, then adopt again", path=str(config)
+    )

@@ -34,8 +34,14 @@ from striatum.mcp.toml_table import toml_string as toml_string
 
 SERVER = "striatum"
 CLAUDE_RULE = f"mcp__{SERVER}"
-PASSED_THROUGH = ("STRIATUM_TOKEN", "STRIATUM_LEASE", "STRIATUM_RUN_ID", "STRIATUM_JOB_ID",
-                  "STRIATUM_HOME", "STRIATUM_RUNTIME_DIR")
+PASSED_THROUGH = (
+    "STRIATUM_TOKEN",
+    "STRIATUM_LEASE",
+    "STRIATUM_RUN_ID",
+    "STRIATUM_JOB_ID",
+    "STRIATUM_HOME",
+    "STRIATUM_RUNTIME_DIR",
+)
 
 
 class Registration(TypedDict):
@@ -58,8 +64,11 @@ def register(profile: str, repo: Path) -> Registration:
     return {"claude_code": _claude, "codex": _codex, "gemini": _gemini}[profile](repo)
 
 
-PROJECT_FILES = {"claude_code": ".mcp.json", "codex": ".codex/config.toml",
-                 "gemini": ".gemini/settings.json"}
+PROJECT_FILES = {
+    "claude_code": ".mcp.json",
+    "codex": ".codex/config.toml",
+    "gemini": ".gemini/settings.json",
+}
 
 
 def named_in_project(profile: str, repo: Path) -> bool:
@@ -71,8 +80,9 @@ def named_in_project(profile: str, repo: Path) -> bool:
             data = config_files.read_toml(config_files.read_text(config), config)
         else:
             data = config_files.read_json(config)
-        servers = config_files.table(config, data,
-                                     "mcp_servers" if profile == "codex" else "mcpServers")
+        servers = config_files.table(
+            config, data, "mcp_servers" if profile == "codex" else "mcpServers"
+        )
     except errors.ValidationError:
         return False
     return SERVER in servers
@@ -80,9 +90,12 @@ def named_in_project(profile: str, repo: Path) -> bool:
 
 def is_ours(entry: Any) -> bool:
     """A server entry Striatum wrote (or one that runs Striatum's stdio server the same way)."""
-    return (isinstance(entry, dict) and isinstance(entry.get("command"), str)
-            and Path(entry["command"]).name == "striatum"
-            and entry.get("args") == ["mcp", "serve"])
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("command"), str)
+        and Path(entry["command"]).name == "striatum"
+        and entry.get("args") == ["mcp", "serve"]
+    )
 
 
 def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -105,11 +118,16 @@ def _claude(repo: Path) -> Registration:
     entry = {"type": "stdio", "command": command, "args": args, "env": {}}
     how = _set_json_server(mcp, entry)
     if how == "left alone":
-        return _left_alone("claude_code", mcp, "Claude Code: .mcp.json has your own `striatum` "
-                           f"server, left as it is; run headless with --allowedTools {CLAUDE_RULE}")
+        return _left_alone(
+            "claude_code",
+            mcp,
+            "Claude Code: .mcp.json has your own `striatum` "
+            f"server, left as it is; run headless with --allowedTools {CLAUDE_RULE}",
+        )
     local = config_files.read_json(settings)
-    permissions = merged(config_files.table(settings, local, "permissions"),
-                         {"allow": [CLAUDE_RULE]})
+    permissions = merged(
+        config_files.table(settings, local, "permissions"), {"allow": [CLAUDE_RULE]}
+    )
     wanted = merged(local, {"permissions": permissions, "enabledMcpjsonServers": [SERVER]})
     if wanted != local:
         config_files.write_json(settings, wanted)
@@ -124,19 +142,27 @@ def _codex(repo: Path) -> Registration:
     servers = config_files.table(config, config_files.read_toml(text, config), "mcp_servers")
     old = servers.get(SERVER)
     if old is not None and not is_ours(old):
-        return _left_alone("codex", config, "Codex: .codex/config.toml has your own "
-                           f"[mcp_servers.{SERVER}], left as it is; for `codex exec` it needs "
-                           'default_tools_approval_mode = "approve"')
+        return _left_alone(
+            "codex",
+            config,
+            "Codex: .codex/config.toml has your own "
+            f"[mcp_servers.{SERVER}], left as it is; for `codex exec` it needs "
+            'default_tools_approval_mode = "approve"',
+        )
     values: dict[str, toml_table.TomlValue] = {
-        "command": command, "args": args,
+        "command": command,
+        "args": args,
         "env_vars": merged(old or {}, {"env_vars": list(PASSED_THROUGH)})["env_vars"],
-        "default_tools_approval_mode": "approve"}
+        "default_tools_approval_mode": "approve",
+    }
     try:
         edited = toml_table.set_keys(text, ("mcp_servers", SERVER), values)
     except toml_table.Unsupported as why:
         raise errors.ValidationError(
             f"{config}: cannot set [mcp_servers.{SERVER}] in it as written ({why}); add the "
-            "server yourself", path=str(config)) from None
+            "server yourself",
+            path=str(config),
+        ) from None
     how = _how(old, changed=edited != text)
     if edited != text:
         config_files.replace(config, edited)
@@ -146,13 +172,21 @@ def _codex(repo: Path) -> Registration:
 def _gemini(repo: Path) -> Registration:
     command, *args = server_command()
     config = repo / ".gemini" / "settings.json"
-    entry = {"command": command, "args": args,
-             "env": {name: f"${name}" for name in PASSED_THROUGH}, "trust": True}
+    entry = {
+        "command": command,
+        "args": args,
+        "env": {name: f"${name}" for name in PASSED_THROUGH},
+        "trust": True,
+    }
     how = _set_json_server(config, entry)
     if how == "left alone":
-        return _left_alone("gemini", config, "Gemini CLI: .gemini/settings.json has your own "
-                           f"`{SERVER}` server, left as it is; headless runs need \"trust\": "
-                           "true on it (or --yolo)")
+        return _left_alone(
+            "gemini",
+            config,
+            "Gemini CLI: .gemini/settings.json has your own "
+            f'`{SERVER}` server, left as it is; headless runs need "trust": '
+            "true on it (or --yolo)",
+        )
     return _done("gemini", how, [config], _steps(agent_trust.gemini_step(repo)))
 
 
@@ -181,8 +215,13 @@ def _steps(step: str | None) -> list[str]:
 
 
 def _done(agent: str, how: str, files: list[Path], steps: list[str]) -> Registration:
-    return {"agent": agent, "changed": how in ("written", "upgraded"), "how": how,
-            "files": [str(path) for path in files], "steps": steps}
+    return {
+        "agent": agent,
+        "changed": how in ("written", "upgraded"),
+        "how": how,
+        "files": [str(path) for path in files],
+        "steps": steps,
+    }
 
 
 def _left_alone(agent: str, config: Path, step: str) -> Registration:

@@ -35,20 +35,27 @@ _INVALID = {"usage", "validation", "protocol"}
 
 
 def fixed() -> list[types.Resource]:
-    return [types.Resource(uri=uri, name=verb, description=text, mime_type="application/json")
-            for uri, (verb, text) in _FIXED.items()]
+    return [
+        types.Resource(uri=uri, name=verb, description=text, mime_type="application/json")
+        for uri, (verb, text) in _FIXED.items()
+    ]
 
 
 def templates() -> list[types.ResourceTemplate]:
     return [
         types.ResourceTemplate(
-            uri_template="striatum://runs/{run_id}/status", name="status",
+            uri_template="striatum://runs/{run_id}/status",
+            name="status",
             description="A run's jobs, leases, blockers and next actions.",
-            mime_type="application/json"),
+            mime_type="application/json",
+        ),
         types.ResourceTemplate(
-            uri_template="striatum://artifacts/{artifact_id}", name="artifact",
+            uri_template="striatum://artifacts/{artifact_id}",
+            name="artifact",
             description="An artifact: its record, SHA-256, provenance and text.",
-            mime_type="application/json")]
+            mime_type="application/json",
+        ),
+    ]
 
 
 def read(uri: str, *, token: str | None, protocol_version: str) -> str:
@@ -78,5 +85,6 @@ def _route(uri: str) -> tuple[str, dict[str, Any]]:
     match = _ARTIFACT.match(uri)
     if match:
         return "artifact.show", {"artifact": match.group(1)}
-    raise errors.NotFound(f"no resource {uri}", hint="resources/list and "
-                          "resources/templates/list name what exists")
+    raise errors.NotFound(
+        f"no resource {uri}", hint="resources/list and resources/templates/list name what exists"
+    )

@@ -33,12 +33,14 @@ INSTRUCTIONS = (
     "verb (same name with `_` for `.`/`-`) and returns its JSON result; failures are tool "
     "errors carrying Striatum's error code (an unknown tool is a protocol error). Start "
     "with `status` or `inbox`; work a run with `register_session`, `claim_next`, "
-    "`publish_artifact`, `verdict`, `complete`.")
+    "`publish_artifact`, `verdict`, `complete`."
+)
 
 
 def build(*, http: bool) -> Server[Any]:
-    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None
-                         ) -> types.ListToolsResult:
+    async def list_tools(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         _one_page(params)
         return types.ListToolsResult(tools=[_tool(spec) for spec in TOOLS.values()])
 
@@ -50,7 +52,8 @@ def build(*, http: bool) -> Server[Any]:
         except errors.StriatumError as error:
             return _result(failure(error))
         outcome = await anyio.to_thread.run_sync(
-            lambda: call_tool(params.name, params.arguments, token=token))
+            lambda: call_tool(params.name, params.arguments, token=token)
+        )
         return _result(outcome)
 
     async def read(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
@@ -60,23 +63,36 @@ def build(*, http: bool) -> Server[Any]:
         except errors.StriatumError as error:
             raise resources.read_error(error, params.uri, version) from None
         text = await anyio.to_thread.run_sync(
-            lambda: resources.read(params.uri, token=token, protocol_version=version))
-        return types.ReadResourceResult(contents=[types.TextResourceContents(
-            uri=params.uri, mime_type="application/json", text=text)])
+            lambda: resources.read(params.uri, token=token, protocol_version=version)
+        )
+        return types.ReadResourceResult(
+            contents=[
+                types.TextResourceContents(uri=params.uri, mime_type="application/json", text=text)
+            ]
+        )
 
-    async def list_resources(ctx: Any, params: types.PaginatedRequestParams | None
-                             ) -> types.ListResourcesResult:
+    async def list_resources(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
         _one_page(params)
         return types.ListResourcesResult(resources=resources.fixed())
 
-    async def list_templates(ctx: Any, params: types.PaginatedRequestParams | None
-                             ) -> types.ListResourceTemplatesResult:
+    async def list_templates(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
         _one_page(params)
         return types.ListResourceTemplatesResult(resource_templates=resources.templates())
 
-    return Server("striatum", version=__version__, instructions=INSTRUCTIONS,
-                  on_list_tools=list_tools, on_call_tool=call, on_read_resource=read,
-                  on_list_resources=list_resources, on_list_resource_templates=list_templates)
+    return Server(
+        "striatum",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call,
+        on_read_resource=read,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_templates,
+    )
 
 
 def serve_stdio() -> None:
@@ -99,32 +115,45 @@ def serve_http(host: str, port: int) -> None:
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[f"{netloc}:*"],
-        allowed_origins=[f"http://{netloc}:*"])
+        allowed_origins=[f"http://{netloc}:*"],
+    )
     app = build(http=True).streamable_http_app(host=host, transport_security=security)
     uvicorn.run(BearerGate(app, security), host=host, port=port, log_level="warning")
 
 
 def _tool(spec: ToolSpec) -> types.Tool:
-    hints = types.ToolAnnotations(title=spec.title, read_only_hint=spec.read_only,
-                                  open_world_hint=False)
+    hints = types.ToolAnnotations(
+        title=spec.title, read_only_hint=spec.read_only, open_world_hint=False
+    )
     if not spec.read_only:  # the protocol ignores these on a read-only tool
         hints.destructive_hint = spec.destructive
         hints.idempotent_hint = spec.idempotent
-    return types.Tool(name=spec.name, title=spec.title, description=spec.description,
-                      input_schema=spec.input_schema, annotations=hints)
+    return types.Tool(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        input_schema=spec.input_schema,
+        annotations=hints,
+    )
 
 
 def _one_page(params: types.PaginatedRequestParams | None) -> None:
     if params is not None and params.cursor is not None:
-        raise MCPError(code=INVALID_PARAMS, message="Invalid cursor: every list fits on one "
-                       "page, so there is no cursor to continue from",
-                       data={"cursor": params.cursor})
+        raise MCPError(
+            code=INVALID_PARAMS,
+            message="Invalid cursor: every list fits on one "
+            "page, so there is no cursor to continue from",
+            data={"cursor": params.cursor},
+        )
 
 
 def _result(outcome: Outcome) -> types.CallToolResult:
     text = json.dumps(outcome.payload, sort_keys=True, default=str)
-    return types.CallToolResult(content=[types.TextContent(text=text)],
-                                structured_content=json.loads(text), is_error=outcome.is_error)
+    return types.CallToolResult(
+        content=[types.TextContent(text=text)],
+        structured_content=json.loads(text),
+        is_error=outcome.is_error,
+    )
 
 
 def _bearer(ctx: Any) -> str:

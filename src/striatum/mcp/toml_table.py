@@ -63,8 +63,9 @@ def _span(lines: list[str], table: tuple[str, str]) -> tuple[int, int] | None:
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return None
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
-               len(lines))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines)
+    )
     return start, end
 
 
@@ -82,14 +83,19 @@ def _edit(lines: list[str], span: tuple[int, int], values: dict[str, TomlValue])
         except tomllib.TOMLDecodeError:
             raise Unsupported(f"its {key} spans several lines") from None
         block[at] = f"{key} = {toml_value(value)}"
-    last = max(i for i, line in enumerate(block) if line.strip() and
-               not line.lstrip().startswith("#"))
-    block[last + 1:last + 1] = missing
+    last = max(
+        i for i, line in enumerate(block) if line.strip() and not line.lstrip().startswith("#")
+    )
+    block[last + 1 : last + 1] = missing
     return [*lines[:start], *block, *lines[end:]]
 
 
-def _check(before: dict[str, Any], after: dict[str, Any], table: tuple[str, str],
-           values: dict[str, TomlValue]) -> None:
+def _check(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    table: tuple[str, str],
+    values: dict[str, TomlValue],
+) -> None:
     outer, name = table
     old = before.get(outer, {}).get(name, {})
     new = after.get(outer, {}).pop(name, None)

@@ -21,8 +21,17 @@ from striatum.verbs.spec import Verb
 # Writing verbs that only add: a token, a prepared run, a session, a heartbeat, a published
 # artifact, an escalation, an export into a new directory. (`adopt` is not among them: it
 # rewrites Striatum's entries in agent config files and can replace the notify hook.)
-ADDITIVE = frozenset({"token.create", "run.prepare", "register-session", "heartbeat",
-                      "publish-artifact", "block", "corpus.export"})
+ADDITIVE = frozenset(
+    {
+        "token.create",
+        "run.prepare",
+        "register-session",
+        "heartbeat",
+        "publish-artifact",
+        "block",
+        "corpus.export",
+    }
+)
 # Writing verbs that leave things as they were when repeated (adopting twice changes nothing).
 IDEMPOTENT = frozenset({"adopt"})
 
@@ -44,13 +53,20 @@ def tool_name(verb: Verb) -> str:
 
 def describe(verb: Verb) -> ToolSpec:
     text = verb.summary + (f"\n\n{verb.description}" if verb.description else "")
-    text += (f"\n\nSame as `striatum {' '.join(verb.words)}`. Needs capability "
-             f"'{verb.capability.value}'. Returns the verb's JSON result.")
-    return ToolSpec(name=tool_name(verb), title=f"striatum {' '.join(verb.words)}",
-                    description=text, input_schema=verb.json_schema(include_local=True),
-                    read_only=not verb.writes,
-                    destructive=verb.writes and verb.name not in ADDITIVE,
-                    idempotent=not verb.writes or verb.name in IDEMPOTENT, verb=verb)
+    text += (
+        f"\n\nSame as `striatum {' '.join(verb.words)}`. Needs capability "
+        f"'{verb.capability.value}'. Returns the verb's JSON result."
+    )
+    return ToolSpec(
+        name=tool_name(verb),
+        title=f"striatum {' '.join(verb.words)}",
+        description=text,
+        input_schema=verb.json_schema(include_local=True),
+        read_only=not verb.writes,
+        destructive=verb.writes and verb.name not in ADDITIVE,
+        idempotent=not verb.writes or verb.name in IDEMPOTENT,
+        verb=verb,
+    )
 
 
 TOOLS: dict[str, ToolSpec] = {spec.name: spec for spec in map(describe, VERBS)}

@@ -109,9 +109,11 @@ def template(record: Mapping[str, Any]) -> bytes:
 
 def fill(template_bytes: bytes, *, seq: int, at: str, previous_hash: str) -> bytes:
     """Close a template's markers (the same substitution the database performs)."""
-    return (template_bytes.replace(b"\x01seq\x01", str(seq).encode())
-            .replace(b"\x01at\x01", canonical_bytes(at))
-            .replace(b"\x01previous_hash\x01", canonical_bytes(previous_hash)))
+    return (
+        template_bytes.replace(b"\x01seq\x01", str(seq).encode())
+        .replace(b"\x01at\x01", canonical_bytes(at))
+        .replace(b"\x01previous_hash\x01", canonical_bytes(previous_hash))
+    )
 
 
 def linked_hash(canonical: bytes) -> str:
@@ -144,8 +146,12 @@ def verify_rows(
 
 
 def walk_rows(
-    chain: str, rows: Iterable[StoredRow], *, deep: bool = False,
-    start_seq: int = 1, start_hash: str = GENESIS_HASH,
+    chain: str,
+    rows: Iterable[StoredRow],
+    *,
+    deep: bool = False,
+    start_seq: int = 1,
+    start_hash: str = GENESIS_HASH,
 ) -> Walk:
     """Walk full rows in seq order and stop at the first row that breaks the chain.
 
@@ -157,21 +163,28 @@ def walk_rows(
     for row in rows:
         seq, previous_hash, row_hash, canonical, columns = row
         start = canonical.rfind(key) + key_len
-        if (seq != expected_seq or previous_hash != running_hash
-                or sha256(canonical).hexdigest() != row_hash
-                or canonical[start:start + 64] != running_hash.encode()
-                or (deep and columns is not None and _check_columns(chain, row) is not None)):
+        if (
+            seq != expected_seq
+            or previous_hash != running_hash
+            or sha256(canonical).hexdigest() != row_hash
+            or canonical[start : start + 64] != running_hash.encode()
+            or (deep and columns is not None and _check_columns(chain, row) is not None)
+        ):
             problem = _check_row(chain, row, expected_seq, running_hash, deep)
             last = Head(seq=expected_seq - 1, row_hash=running_hash)
             return Walk(rows=count, last=last, first_break=problem)
         expected_seq, running_hash, count = seq + 1, row_hash, count + 1
-    return Walk(rows=count, last=Head(seq=expected_seq - 1, row_hash=running_hash),
-                first_break=None)
+    return Walk(
+        rows=count, last=Head(seq=expected_seq - 1, row_hash=running_hash), first_break=None
+    )
 
 
 def walk_links(
-    chain: str, rows: Iterable[tuple[int, bytes, bytes]], *,
-    start_seq: int = 1, start_hash: str = GENESIS_HASH,
+    chain: str,
+    rows: Iterable[tuple[int, bytes, bytes]],
+    *,
+    start_seq: int = 1,
+    start_hash: str = GENESIS_HASH,
 ) -> Walk:
     """The fast check over (seq, stored SHA-256 digest, canonical bytes) triples.
 
@@ -184,15 +197,19 @@ def walk_links(
     sha256, key, key_len = hashlib.sha256, _LINK_KEY, len(_LINK_KEY)
     for seq, digest, canonical in rows:
         start = canonical.rfind(key) + key_len
-        if (seq != expected_seq or sha256(canonical).digest() != digest
-                or canonical[start:start + 64] != running):
+        if (
+            seq != expected_seq
+            or sha256(canonical).digest() != digest
+            or canonical[start : start + 64] != running
+        ):
             row = StoredRow(seq, running.decode(), digest.hex(), canonical)
             problem = _check_row(chain, row, expected_seq, running.decode(), deep=False)
             last = Head(seq=expected_seq - 1, row_hash=running.decode())
             return Walk(rows=count, last=last, first_break=problem)
         expected_seq, running, count = seq + 1, digest.hex().encode(), count + 1
-    return Walk(rows=count, last=Head(seq=expected_seq - 1, row_hash=running.decode()),
-                first_break=None)
+    return Walk(
+        rows=count, last=Head(seq=expected_seq - 1, row_hash=running.decode()), first_break=None
+    )
 
 
 def verify_links(
@@ -210,8 +227,9 @@ def finish_walks(chain: str, walks: Iterable[Walk], head: Head | None) -> ChainR
         if walk.first_break is not None:
             return ChainReport(chain=chain, rows=count, head=head, first_break=walk.first_break)
         last = walk.last
-    return ChainReport(chain=chain, rows=count, head=head,
-                       first_break=_check_head(chain, last, head))
+    return ChainReport(
+        chain=chain, rows=count, head=head, first_break=_check_head(chain, last, head)
+    )
 
 
 def _check_row(
@@ -219,21 +237,32 @@ def _check_row(
 ) -> ChainBreak | None:
     if row.seq != expected_seq:
         return ChainBreak(
-            chain=chain, seq=row.seq, reason="sequence gap or reorder",
-            expected=str(expected_seq), stored=str(row.seq),
+            chain=chain,
+            seq=row.seq,
+            reason="sequence gap or reorder",
+            expected=str(expected_seq),
+            stored=str(row.seq),
         )
     actual = hashlib.sha256(row.canonical).hexdigest()
     if actual != row.row_hash:
         return ChainBreak(
-            chain=chain, seq=row.seq, reason="row_hash does not match the row's canonical bytes",
-            expected=actual, stored=row.row_hash,
+            chain=chain,
+            seq=row.seq,
+            reason="row_hash does not match the row's canonical bytes",
+            expected=actual,
+            stored=row.row_hash,
         )
-    for label, link in (("previous_hash column", row.previous_hash),
-                        ("previous_hash in canonical bytes", linked_hash(row.canonical))):
+    for label, link in (
+        ("previous_hash column", row.previous_hash),
+        ("previous_hash in canonical bytes", linked_hash(row.canonical)),
+    ):
         if link != running_hash:
             return ChainBreak(
-                chain=chain, seq=row.seq, reason=f"{label} does not link to the previous row",
-                expected=running_hash, stored=link,
+                chain=chain,
+                seq=row.seq,
+                reason=f"{label} does not link to the previous row",
+                expected=running_hash,
+                stored=link,
             )
     if deep and row.columns is not None:
         return _check_columns(chain, row)
@@ -251,7 +280,9 @@ def _check_columns(chain: str, row: StoredRow) -> ChainBreak | None:
     for name, value in row.columns.items():
         if not same_json(written.get(name), value):
             return ChainBreak(
-                chain=chain, seq=row.seq, reason=f"column {name!r} differs from the hashed record",
+                chain=chain,
+                seq=row.seq,
+                reason=f"column {name!r} differs from the hashed record",
                 expected=json.dumps(written.get(name), sort_keys=True),
                 stored=json.dumps(value, sort_keys=True, default=str),
             )
@@ -278,9 +309,11 @@ def _check_head(chain: str, last: Head, head: Head | None) -> ChainBreak | None:
         return ChainBreak(chain=chain, seq=last.seq, reason="rows exist but the chain has no head")
     if head.seq != last.seq or head.row_hash != last.row_hash:
         return ChainBreak(
-            chain=chain, seq=head.seq,
+            chain=chain,
+            seq=head.seq,
             reason="chain head does not match the last row (truncated or rewritten tail)",
-            expected=f"{head.seq}:{head.row_hash}", stored=f"{last.seq}:{last.row_hash}",
+            expected=f"{head.seq}:{head.row_hash}",
+            stored=f"{last.seq}:{last.row_hash}",
         )
     return None
 
@@ -291,7 +324,9 @@ def check_anchor(chain: str, rows_by_seq: Mapping[int, str], anchor: Head) -> Ch
     if stored == anchor.row_hash:
         return None
     return ChainBreak(
-        chain=chain, seq=anchor.seq,
+        chain=chain,
+        seq=anchor.seq,
         reason="row differs from the head anchored outside the database",
-        expected=anchor.row_hash, stored=stored or "missing",
+        expected=anchor.row_hash,
+        stored=stored or "missing",
     )

@@ -35,8 +35,9 @@ class TokenRecord:
 
 def mint() -> Minted:
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    return Minted(token_id="tok_" + secrets.token_hex(6), secret=secret,
-                  secret_sha256=digest(secret))
+    return Minted(
+        token_id="tok_" + secrets.token_hex(6), secret=secret, secret_sha256=digest(secret)
+    )
 
 
 def digest(secret: str) -> str:
@@ -51,8 +52,10 @@ def accept(record: TokenRecord | None, now: dt.datetime) -> TokenRecord:
     if record.revoked_at is not None:
         raise errors.TokenRevoked(f"token {record.token_id} was revoked", token_id=record.token_id)
     if record.expires_at is not None and record.expires_at <= now:
-        raise errors.TokenExpired(f"token {record.token_id} expired at "
-                                  f"{record.expires_at.isoformat()}", token_id=record.token_id)
+        raise errors.TokenExpired(
+            f"token {record.token_id} expired at {record.expires_at.isoformat()}",
+            token_id=record.token_id,
+        )
     return record
 
 
@@ -65,18 +68,19 @@ def parse_expiry(text: str, now: dt.datetime) -> dt.datetime:
             raise errors.ValidationError("--expires must be in the future", field="expires")
         seconds = amount * _UNIT_SECONDS[unit]
         if seconds > MAX_LIFETIME.total_seconds():
-            raise errors.ValidationError("--expires may be at most 10 years away",
-                                         field="expires")
+            raise errors.ValidationError("--expires may be at most 10 years away", field="expires")
         return now + dt.timedelta(seconds=seconds)
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise errors.ValidationError(
             f"--expires {text!r} is neither a duration (30m, 12h, 7d, 2w) nor an ISO timestamp",
-            field="expires") from None
+            field="expires",
+        ) from None
     if moment.tzinfo is None:
-        raise errors.ValidationError("--expires timestamp needs a timezone (e.g. ...Z)",
-                                     field="expires")
+        raise errors.ValidationError(
+            "--expires timestamp needs a timezone (e.g. ...Z)", field="expires"
+        )
     if moment <= now:
         raise errors.ValidationError("--expires must be in the future", field="expires")
     if moment - now > MAX_LIFETIME:

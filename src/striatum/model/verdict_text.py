@@ -39,8 +39,10 @@ def _leading(lines: list[str]) -> range | None:
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None or lines[start].strip() != "---":
         return None
-    end = next((i for i in range(start + 1, min(len(lines), start + _SCAN))
-                if lines[i].strip() == "---"), None)
+    end = next(
+        (i for i in range(start + 1, min(len(lines), start + _SCAN)) if lines[i].strip() == "---"),
+        None,
+    )
     return None if end is None else range(start + 1, end)
 
 
@@ -48,8 +50,9 @@ def _trailing(lines: list[str]) -> range | None:
     end = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
     if end is None or lines[end].strip() != "---":
         return None
-    start = next((i for i in range(end - 1, max(-1, end - _SCAN), -1)
-                  if lines[i].strip() == "---"), None)
+    start = next(
+        (i for i in range(end - 1, max(-1, end - _SCAN), -1) if lines[i].strip() == "---"), None
+    )
     return None if start is None else range(start + 1, end)
 
 
@@ -62,6 +65,8 @@ def _verdict_in(lines: list[str], block: range) -> Reading | None:
         if cleaned.lower() in VALUES:
             cleaned = cleaned.lower()
             return Reading(value=cleaned, line=index + 1)
-        return Reading(problem=f"line {index + 1}: `verdict: {cleaned}` is not one of "
-                       f"{', '.join(VALUES)}", line=index + 1)
+        return Reading(
+            problem=f"line {index + 1}: `verdict: {cleaned}` is not one of {', '.join(VALUES)}",
+            line=index + 1,
+        )
     return None

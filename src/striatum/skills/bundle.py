@@ -39,7 +39,7 @@ def split_front_matter(text: str) -> tuple[str, str]:
     end = text.find("\n---\n", 3)
     if end < 0:
         raise ValueError("the front matter is not closed by a '---' line")
-    return text[4:end + 1], text[end + 5:]
+    return text[4 : end + 1], text[end + 5 :]
 
 
 def top_level_fields(text: str) -> dict[str, str]:
@@ -62,8 +62,10 @@ def problems(folder: str, text: str) -> list[str]:
     name, description = fields.get("name", ""), fields.get("description", "")
     found = []
     if not NAME_RULE.match(name) or len(name) > NAME_MAX:
-        found.append(f"{folder}/SKILL.md: name {name!r} must be 1-{NAME_MAX} lowercase "
-                     "letters, digits and single hyphens")
+        found.append(
+            f"{folder}/SKILL.md: name {name!r} must be 1-{NAME_MAX} lowercase "
+            "letters, digits and single hyphens"
+        )
     if name != folder:
         found.append(f"{folder}/SKILL.md: name {name!r} differs from its folder {folder!r}")
     if not description or len(description) > DESCRIPTION_MAX:

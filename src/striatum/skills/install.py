@@ -20,8 +20,11 @@ from striatum.skills import bundle
 from striatum.skills.plan import Plan, decide
 
 PROFILES = ("claude_code", "codex", "gemini")
-SKILL_DIRS = {"claude_code": ".claude/skills", "codex": ".agents/skills",
-              "gemini": ".agents/skills"}
+SKILL_DIRS = {
+    "claude_code": ".claude/skills",
+    "codex": ".agents/skills",
+    "gemini": ".agents/skills",
+}
 MANIFEST = ".striatum-skills.json"
 OUR_PATH = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*/SKILL\.md$")
 
@@ -30,8 +33,9 @@ def profiles_of(profile: str) -> tuple[str, ...]:
     """`all` or one profile, as the profiles it names."""
     chosen = PROFILES if profile == "all" else (profile,)
     if any(p not in PROFILES for p in chosen):
-        raise errors.UsageError(f"--profile {profile}: choose one of "
-                                f"{', '.join(PROFILES)}, all", parameter="profile")
+        raise errors.UsageError(
+            f"--profile {profile}: choose one of {', '.join(PROFILES)}, all", parameter="profile"
+        )
     return chosen
 
 
@@ -50,41 +54,60 @@ def install(profile: str, base: Path, *, force: bool = False) -> dict[str, Any]:
     plans = []
     for directory, profiles in targets(profile, base).items():
         manifest = read_manifest(directory)
-        plan = decide(desired, on_disk(directory, set(desired) | set(manifest["files"])),
-                      manifest["files"], force=force)
+        plan = decide(
+            desired,
+            on_disk(directory, set(desired) | set(manifest["files"])),
+            manifest["files"],
+            force=force,
+        )
         plans.append((directory, sorted(set(profiles) | set(manifest["profiles"])), plan))
     _refuse_conflicts(plans, profile, base)
-    return {"profile": profile, "version": __version__,
-            "directories": [_apply(d, p, plan, desired_text, desired) for d, p, plan in plans]}
+    return {
+        "profile": profile,
+        "version": __version__,
+        "directories": [_apply(d, p, plan, desired_text, desired) for d, p, plan in plans],
+    }
 
 
-def _refuse_conflicts(plans: list[tuple[Path, list[str], Plan]], profile: str,
-                      base: Path) -> None:
+def _refuse_conflicts(plans: list[tuple[Path, list[str], Plan]], profile: str, base: Path) -> None:
     clashes = [str(d / path) for d, _, plan in plans for path in plan.conflicts]
     if clashes:
         raise errors.Conflict(
             "refusing to overwrite skill files that were edited or are not Striatum's: "
-            + ", ".join(clashes), files=clashes,
+            + ", ".join(clashes),
+            files=clashes,
             hint=f"keep your edits elsewhere, or replace them: {fix_command(profile, base)} "
-            "--force")
+            "--force",
+        )
 
 
-def _apply(directory: Path, profiles: list[str], plan: Plan, texts: dict[str, str],
-           hashes: dict[str, str]) -> dict[str, Any]:
+def _apply(
+    directory: Path, profiles: list[str], plan: Plan, texts: dict[str, str], hashes: dict[str, str]
+) -> dict[str, Any]:
     for path in plan.write:
         atomic.write_text(directory / path, texts[path])
     for path in plan.remove:
         (directory / path).unlink()
         _remove_empty(directory / path)
-    manifest = {"generator": bundle.GENERATOR, "version": __version__, "profiles": profiles,
-                "files": hashes}
+    manifest = {
+        "generator": bundle.GENERATOR,
+        "version": __version__,
+        "profiles": profiles,
+        "files": hashes,
+    }
     rendered = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     manifest_path = directory / MANIFEST
     if not manifest_path.is_file() or manifest_path.read_text("utf-8") != rendered:
         atomic.write_text(manifest_path, rendered)
-    return {"directory": str(directory), "profiles": profiles, "written": list(plan.write),
-            "unchanged": list(plan.unchanged), "removed": list(plan.remove),
-            "kept_edited": list(plan.kept), "changed": plan.changes}
+    return {
+        "directory": str(directory),
+        "profiles": profiles,
+        "written": list(plan.write),
+        "unchanged": list(plan.unchanged),
+        "removed": list(plan.remove),
+        "kept_edited": list(plan.kept),
+        "changed": plan.changes,
+    }
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -145,14 +168,31 @@ def check(base: Path) -> list[dict[str, Any]]:
         edited = sorted(p for p, sha in recorded.items() if current[p] not in (None, sha))
         missing = sorted(p for p in recorded if current[p] is None)
         outdated = manifest["version"] != __version__ or recorded != desired
-        state = ("edited" if edited else "missing_files" if missing
-                 else "outdated" if outdated else "current")
+        state = (
+            "edited"
+            if edited
+            else "missing_files"
+            if missing
+            else "outdated"
+            if outdated
+            else "current"
+        )
         profile = (manifest["profiles"] or [_profile_of(directory, base)])[0]
-        fix = None if state == "current" else fix_command(profile, base) + (
-            " --force" if edited else "")
-        reports.append({"directory": str(directory), "state": state,
-                        "version": manifest["version"], "edited": edited,
-                        "missing": missing, "fix": fix})
+        fix = (
+            None
+            if state == "current"
+            else fix_command(profile, base) + (" --force" if edited else "")
+        )
+        reports.append(
+            {
+                "directory": str(directory),
+                "state": state,
+                "version": manifest["version"],
+                "edited": edited,
+                "missing": missing,
+                "fix": fix,
+            }
+        )
     return reports
 
 

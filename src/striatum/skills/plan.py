@@ -23,8 +23,13 @@ class Plan(NamedTuple):
         return bool(self.write or self.remove)
 
 
-def decide(desired: Mapping[str, str], current: Mapping[str, str | None],
-           recorded: Mapping[str, str], *, force: bool) -> Plan:
+def decide(
+    desired: Mapping[str, str],
+    current: Mapping[str, str | None],
+    recorded: Mapping[str, str],
+    *,
+    force: bool,
+) -> Plan:
     """desired/recorded: path -> SHA-256; current: path -> SHA-256 on disk, None if absent."""
     write: list[str] = []
     unchanged: list[str] = []

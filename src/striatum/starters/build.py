@@ -18,16 +18,27 @@ VENDORS = ("claude_code", "codex", "gemini")
 PLAN_FILE = "scripted-plan.json"
 
 
-def build(style: str, *, providers: list[str], scripted: bool, schema_ref: str,
-          agent_script: str = "{workflow_dir}/agents/scripted_agent.py") -> dict[str, str]:
+def build(
+    style: str,
+    *,
+    providers: list[str],
+    scripted: bool,
+    schema_ref: str,
+    agent_script: str = "{workflow_dir}/agents/scripted_agent.py",
+) -> dict[str, str]:
     shape = _shape(style)
     slots = sorted({job["lane"] for job in shape.jobs if "lane" in job})
     lanes = {slot: _lane(slot, providers, scripted, agent_script) for slot in slots}
     document: dict[str, Any] = {
-        "$schema": schema_ref, "schema_version": SCHEMA_VERSION,
-        "id": shape.example, "name": shape.name, "description": shape.purpose,
-        "artifact_root": "docs/striatum", "lanes": lanes,
-        "roles": {role: f"roles/{role}.md" for role in shape.roles}, "jobs": shape.jobs,
+        "$schema": schema_ref,
+        "schema_version": SCHEMA_VERSION,
+        "id": shape.example,
+        "name": shape.name,
+        "description": shape.purpose,
+        "artifact_root": "docs/striatum",
+        "lanes": lanes,
+        "roles": {role: f"roles/{role}.md" for role in shape.roles},
+        "jobs": shape.jobs,
     }
     files = {"workflow.json": json.dumps(document, indent=2) + "\n"}
     for role, text in shape.roles.items():
@@ -43,15 +54,17 @@ def readme(style: str, files: dict[str, str]) -> str:
     """An example's README: what the shape is for, its graph, how to run it."""
     shape = _shape(style)
     workflow = Workflow.model_validate(json.loads(files["workflow.json"]))
-    return (f"# {shape.name} (`{shape.example}`)\n\n{shape.purpose}\n\n## The graph\n\n"
-            f"```\n{graph.text(workflow)}```\n\n```mermaid\n{graph.mermaid(workflow)}```\n\n"
-            "## Running it\n\nIts lanes are `command` lanes running `examples/agents/"
-            "scripted_agent.py`, so it runs with no AI CLI installed:\n\n```sh\n"
-            f"striatum workflow validate examples/{shape.example}/workflow.json\n"
-            f"striatum workflow graph examples/{shape.example}/workflow.json\n```\n\n"
-            "Swap a lane's `provider` to `claude_code`, `codex` or `gemini` (and drop its "
-            "`command`) to run real agents; keep reviewers on a provider other than the job "
-            "they judge.\n")
+    return (
+        f"# {shape.name} (`{shape.example}`)\n\n{shape.purpose}\n\n## The graph\n\n"
+        f"```\n{graph.text(workflow)}```\n\n```mermaid\n{graph.mermaid(workflow)}```\n\n"
+        "## Running it\n\nIts lanes are `command` lanes running `examples/agents/"
+        "scripted_agent.py`, so it runs with no AI CLI installed:\n\n```sh\n"
+        f"striatum workflow validate examples/{shape.example}/workflow.json\n"
+        f"striatum workflow graph examples/{shape.example}/workflow.json\n```\n\n"
+        "Swap a lane's `provider` to `claude_code`, `codex` or `gemini` (and drop its "
+        "`command`) to run real agents; keep reviewers on a provider other than the job "
+        "they judge.\n"
+    )
 
 
 def write(directory: Path, files: dict[str, str]) -> list[Path]:
@@ -59,8 +72,9 @@ def write(directory: Path, files: dict[str, str]) -> list[Path]:
     targets = [directory / name for name in files]
     existing = [str(t) for t in targets if t.exists()]
     if existing:
-        raise errors.Conflict(f"refusing to overwrite {', '.join(existing)}",
-                              hint="choose an empty directory")
+        raise errors.Conflict(
+            f"refusing to overwrite {', '.join(existing)}", hint="choose an empty directory"
+        )
     for target, text in zip(targets, files.values(), strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
@@ -75,10 +89,25 @@ def _shape(style: str) -> Shape:
 
 def _lane(slot: str, providers: list[str], scripted: bool, agent_script: str) -> dict[str, Any]:
     if scripted:
-        return {"provider": "command", "model": f"scripted-{slot}", "command": [
-            "python3", agent_script, "--job", "{job_id}", "--attempt", "{attempt}",
-            "--prompt", "{prompt_file}", "--out", "{output}",
-            "--plan", "{workflow_dir}/" + PLAN_FILE], "timeout_s": 120}
+        return {
+            "provider": "command",
+            "model": f"scripted-{slot}",
+            "command": [
+                "python3",
+                agent_script,
+                "--job",
+                "{job_id}",
+                "--attempt",
+                "{attempt}",
+                "--prompt",
+                "{prompt_file}",
+                "--out",
+                "{output}",
+                "--plan",
+                "{workflow_dir}/" + PLAN_FILE,
+            ],
+            "timeout_s": 120,
+        }
     return {"provider": provider_for(slot, providers)}
 
 
@@ -91,6 +120,8 @@ def provider_for(slot: str, providers: list[str]) -> str:
         return providers[0]
     others = [p for p in providers if p != providers[0]]
     if not others:
-        raise errors.UsageError("this style has reviews, which need a second provider: "
-                                "give --lanes at least two (e.g. claude_code,codex)")
+        raise errors.UsageError(
+            "this style has reviews, which need a second provider: "
+            "give --lanes at least two (e.g. claude_code,codex)"
+        )
     return others[(int(slot.removeprefix("reviewer")) - 1) % len(others)]

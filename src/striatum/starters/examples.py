@@ -21,8 +21,7 @@ def example_files() -> dict[str, str]:
     """{path under examples/: text} for every shape."""
     files: dict[str, str] = {}
     for style, shape in SHAPES.items():
-        built = build(style, providers=[], scripted=True, schema_ref=SCHEMA_REF,
-                      agent_script=AGENT)
+        built = build(style, providers=[], scripted=True, schema_ref=SCHEMA_REF, agent_script=AGENT)
         built["README.md"] = readme(style, built)
         files.update({f"{shape.example}/{name}": text for name, text in built.items()})
     files["agents/scripted_agent.py"] = scripted_agent()

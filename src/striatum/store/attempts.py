@@ -10,5 +10,9 @@ from striatum.store.sql import queries
 
 def of_job(conn: db.Conn, run_id: str, job_id: str) -> list[dict[str, Any]]:
     """Every attempt of the job, newest first, with its duration so far."""
-    return [dict(r) for r in db.fetch_all(conn, queries("attempts")["job_attempts"],
-                                          {"run_id": run_id, "job_id": job_id})]
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn, queries("attempts")["job_attempts"], {"run_id": run_id, "job_id": job_id}
+        )
+    ]

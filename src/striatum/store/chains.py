@@ -36,25 +36,57 @@ class Appended:
 
 
 def append_event(
-    conn: db.Conn, *, repo_id: str, type: str, actor: str,
-    payload: Mapping[str, Any], run_id: str | None = None, job_id: str | None = None,
+    conn: db.Conn,
+    *,
+    repo_id: str,
+    type: str,
+    actor: str,
+    payload: Mapping[str, Any],
+    run_id: str | None = None,
+    job_id: str | None = None,
 ) -> Appended:
     """Append one event to the repository's chain. Call inside the verb's transaction."""
-    record = {"repo_id": repo_id, "type": type, "run_id": run_id, "job_id": job_id,
-              "actor": actor, "payload": dict(payload)}
-    return _append(conn, "append_event", event_chain(repo_id), record,
-                   {**record, "payload": Jsonb(record["payload"])})
+    record = {
+        "repo_id": repo_id,
+        "type": type,
+        "run_id": run_id,
+        "job_id": job_id,
+        "actor": actor,
+        "payload": dict(payload),
+    }
+    return _append(
+        conn,
+        "append_event",
+        event_chain(repo_id),
+        record,
+        {**record, "payload": Jsonb(record["payload"])},
+    )
 
 
 def append_audit(
-    conn: db.Conn, *, request_id: str, method: str, actor: str, role: str, ok: bool,
-    error_code: str | None, params: Mapping[str, Any],
+    conn: db.Conn,
+    *,
+    request_id: str,
+    method: str,
+    actor: str,
+    role: str,
+    ok: bool,
+    error_code: str | None,
+    params: Mapping[str, Any],
 ) -> Appended:
     """Append one audit row to the daemon-global chain. Call inside the request's transaction."""
-    record = {"request_id": request_id, "method": method, "actor": actor, "role": role,
-              "ok": ok, "error_code": error_code, "params": dict(params)}
-    return _append(conn, "append_audit", AUDIT_CHAIN, record,
-                   {**record, "params": Jsonb(record["params"])})
+    record = {
+        "request_id": request_id,
+        "method": method,
+        "actor": actor,
+        "role": role,
+        "ok": ok,
+        "error_code": error_code,
+        "params": dict(params),
+    }
+    return _append(
+        conn, "append_audit", AUDIT_CHAIN, record, {**record, "params": Jsonb(record["params"])}
+    )
 
 
 def _append(
@@ -67,8 +99,9 @@ def _append(
         db.execute(conn, queries("chains")["ensure_head"], {"chain": name})
         row = db.fetch_one(conn, queries("chains")[query], arguments)
         assert row is not None
-    return Appended(chain=name, seq=int(row["seq"]), row_hash=str(row["row_hash"]),
-                    at=str(row["at"]))
+    return Appended(
+        chain=name, seq=int(row["seq"]), row_hash=str(row["row_hash"]), at=str(row["at"])
+    )
 
 
 def read_head(conn: db.Conn, name: str) -> chain.Head | None:
@@ -85,8 +118,17 @@ def event_chains(conn: db.Conn) -> list[str]:
 
 
 _EVENT_COLUMNS = ("repo_id", "seq", "type", "run_id", "job_id", "actor", "payload", "at")
-_AUDIT_COLUMNS = ("seq", "at", "request_id", "method", "actor", "role", "ok", "error_code",
-                  "params")
+_AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "request_id",
+    "method",
+    "actor",
+    "role",
+    "ok",
+    "error_code",
+    "params",
+)
 
 
 def scan_rows(
@@ -97,8 +139,7 @@ def scan_rows(
     bounds = {"first_seq": first_seq, "last_seq": last_seq}
     if name == AUDIT_CHAIN:
         return _scan(conn, sql["scan_audit"], bounds, _AUDIT_COLUMNS)
-    return _scan(conn, sql["scan_events"], {**bounds, "repo_id": _repo_of(name)},
-                 _EVENT_COLUMNS)
+    return _scan(conn, sql["scan_events"], {**bounds, "repo_id": _repo_of(name)}, _EVENT_COLUMNS)
 
 
 def scan_links(
@@ -124,8 +165,11 @@ def _scan(
         cursor.execute(query, params)
         for row in cursor:
             yield chain.StoredRow(
-                seq=row["seq"], previous_hash=row["previous_hash"], row_hash=row["row_hash"],
-                canonical=bytes(row["canonical"]), columns={c: row[c] for c in columns},
+                seq=row["seq"],
+                previous_hash=row["previous_hash"],
+                row_hash=row["row_hash"],
+                canonical=bytes(row["canonical"]),
+                columns={c: row[c] for c in columns},
             )
 
 
@@ -133,9 +177,11 @@ def _scan_links(
     conn: db.Conn, query: Any, params: dict[str, Any]
 ) -> Iterator[tuple[int, bytes, bytes]]:
     # Binary results: bytea arrives as bytes with no hex decoding, the costliest part here.
-    with db.translated_errors(), conn.transaction(), conn.cursor(
-        name="chain_links", row_factory=tuple_row, binary=True
-    ) as cursor:
+    with (
+        db.translated_errors(),
+        conn.transaction(),
+        conn.cursor(name="chain_links", row_factory=tuple_row, binary=True) as cursor,
+    ):
         cursor.itersize = _SCAN_BATCH
         cursor.execute(query, params)
         yield from cursor
@@ -153,5 +199,6 @@ def stored_hash_at(conn: db.Conn, name: str, seq: int) -> str | None:
 
 def latest_audit(conn: db.Conn, limit: int) -> list[dict[str, Any]]:
     """The newest audit rows as plain dicts (for the audit.list verb)."""
-    return [dict(row) for row in db.fetch_all(conn, queries("chains")["latest_audit"],
-                                              {"limit": limit})]
+    return [
+        dict(row) for row in db.fetch_all(conn, queries("chains")["latest_audit"], {"limit": limit})
+    ]

@@ -49,11 +49,15 @@ class Database:
         except psycopg.ProgrammingError as error:
             raise errors.UsageError(
                 f"invalid database URL: {error}",
-                hint="STRIATUM_DATABASE_URL, STRIATUM_RUNTIME_DATABASE_URL or --database-url"
+                hint="STRIATUM_DATABASE_URL, STRIATUM_RUNTIME_DATABASE_URL or --database-url",
             ) from None
         label = make_conninfo("", **{k: v for k, v in parts.items() if k != "password"})
-        return cls(admin_conninfo=url, runtime_conninfo=runtime_url or url,
-                   runtime_set_role=None if runtime_url else RUNTIME_ROLE, label=label)
+        return cls(
+            admin_conninfo=url,
+            runtime_conninfo=runtime_url or url,
+            runtime_set_role=None if runtime_url else RUNTIME_ROLE,
+            label=label,
+        )
 
     def with_dbname(self, dbname: str) -> Database:
         """The same server, another database (tests clone one per test)."""
@@ -69,8 +73,11 @@ def connect(conninfo: str, *, autocommit: bool = False, set_role: str | None = N
     """Open one connection; failures become DatabaseUnavailable."""
     try:
         conn = psycopg.connect(
-            conninfo, autocommit=autocommit, row_factory=dict_row,
-            connect_timeout=CONNECT_TIMEOUT_S, application_name="striatumd",
+            conninfo,
+            autocommit=autocommit,
+            row_factory=dict_row,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            application_name="striatumd",
         )
         # Explicit, whatever the server's default: appends rely on row locks, not SSI.
         conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED

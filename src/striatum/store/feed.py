@@ -8,10 +8,17 @@ from striatum.store import connection as db
 from striatum.store.sql import queries
 
 
-def events_after(conn: db.Conn, run_id: str, after_seq: int,
-                 limit: int = 200) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, queries("feed")["events_after"], {
-        "run_id": run_id, "after_seq": after_seq, "limit": limit})]
+def events_after(
+    conn: db.Conn, run_id: str, after_seq: int, limit: int = 200
+) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn,
+            queries("feed")["events_after"],
+            {"run_id": run_id, "after_seq": after_seq, "limit": limit},
+        )
+    ]
 
 
 def last_seq(conn: db.Conn, run_id: str) -> int:

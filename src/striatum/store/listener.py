@@ -16,9 +16,14 @@ from striatum.store import connection as db
 EVENTS_CHANNEL = "striatum_events"  # filled by the events_notify trigger (migration 0003)
 
 
-def listen(database: db.Database, on_payload: Callable[[dict[str, Any]], None],
-           stop: threading.Event, *, on_connected: Callable[[], None] | None = None,
-           poll_s: float = 0.5) -> None:
+def listen(
+    database: db.Database,
+    on_payload: Callable[[dict[str, Any]], None],
+    stop: threading.Event,
+    *,
+    on_connected: Callable[[], None] | None = None,
+    poll_s: float = 0.5,
+) -> None:
     """Listen until `stop` is set; DatabaseUnavailable when the connection is lost.
 
     `on_connected` runs once LISTEN is in place: anything before it may have been missed.
@@ -42,5 +47,3 @@ def _decode(payload: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
-
-

@@ -44,11 +44,14 @@ def available() -> list[Migration]:
         if not match:
             continue
         data = entry.read_bytes()
-        found.append(Migration(
-            version=int(match.group(1)), name=entry.name,
-            sql=data.decode("utf-8"),
-            sha256=hashlib.sha256(data).hexdigest(),
-        ))
+        found.append(
+            Migration(
+                version=int(match.group(1)),
+                name=entry.name,
+                sql=data.decode("utf-8"),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
     return sorted(found, key=lambda m: m.version)
 
 
@@ -109,7 +112,8 @@ def refuse_edited(shipped: list[Migration], recorded: dict[int, dict[str, object
         if migration is None:
             raise errors.MigrationError(
                 f"the database has migration {row['name']} applied, which this version of "
-                "Striatum does not ship", hint="upgrade Striatum; never downgrade a database",
+                "Striatum does not ship",
+                hint="upgrade Striatum; never downgrade a database",
                 migration=row["name"],
             )
         if migration.sha256 != row["sha256"]:
@@ -124,9 +128,15 @@ def refuse_edited(shipped: list[Migration], recorded: dict[int, dict[str, object
 def _apply(conn: db.Conn, migration: Migration) -> None:
     db.execute(conn, queries("migrations")["become_owner"])
     db.execute(conn, migration.sql)
-    db.execute(conn, queries("migrations")["record_migration"], {
-        "version": migration.version, "name": migration.name, "sha256": migration.sha256,
-    })
+    db.execute(
+        conn,
+        queries("migrations")["record_migration"],
+        {
+            "version": migration.version,
+            "name": migration.name,
+            "sha256": migration.sha256,
+        },
+    )
 
 
 def _recorded(conn: db.Conn) -> dict[int, dict[str, object]]:
@@ -134,8 +144,10 @@ def _recorded(conn: db.Conn) -> dict[int, dict[str, object]]:
     present = db.fetch_one(conn, queries("migrations")["schema_exists"])
     if not (present and present["present"]):
         return {}
-    return {row["version"]: row for row in
-            db.fetch_all(conn, queries("migrations")["applied_migrations"])}
+    return {
+        row["version"]: row
+        for row in db.fetch_all(conn, queries("migrations")["applied_migrations"])
+    }
 
 
 def pending_on(conn: db.Conn) -> list[str]:

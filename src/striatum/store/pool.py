@@ -25,10 +25,14 @@ class Pool:
                 conn.execute(f"SET ROLE {set_role}")  # our fixed role name
 
         self._pool: ConnectionPool[db.Conn] = ConnectionPool(
-            database.runtime_conninfo, min_size=1, max_size=size, open=False, timeout=10,
-            configure=configure, check=ConnectionPool.check_connection,
-            kwargs={"autocommit": True, "row_factory": dict_row,
-                    "application_name": "striatumd"},
+            database.runtime_conninfo,
+            min_size=1,
+            max_size=size,
+            open=False,
+            timeout=10,
+            configure=configure,
+            check=ConnectionPool.check_connection,
+            kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "striatumd"},
             name="striatumd",
         )
 
@@ -49,4 +53,5 @@ class Pool:
         except PoolTimeout:
             raise errors.DatabaseUnavailable(
                 "no database connection became available in time",
-                hint="the database may be down or overloaded; retry") from None
+                hint="the database may be down or overloaded; retry",
+            ) from None

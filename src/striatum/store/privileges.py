@@ -31,8 +31,10 @@ def _role_problems(conn: db.Conn) -> list[str]:
     if row is None:
         return ["runtime role striatumd_runtime does not exist"]
     checks = {
-        "rolsuper": "is a superuser", "rolcreaterole": "can create roles",
-        "rolcreatedb": "can create databases", "rolbypassrls": "bypasses row security",
+        "rolsuper": "is a superuser",
+        "rolcreaterole": "can create roles",
+        "rolcreatedb": "can create databases",
+        "rolbypassrls": "bypasses row security",
         "is_owner_member": "is a member of the schema owner role",
         "can_create": "can create objects in schema striatumd",
     }
@@ -44,7 +46,8 @@ def _trigger_problems(conn: db.Conn) -> list[str]:
     enabled = {(r["table_name"], r["trigger_name"]) for r in rows if r["enabled"]}
     return [
         f"trigger {table}_{suffix} on {table} is missing or disabled"
-        for table in APPEND_ONLY_TABLES for suffix in _GUARD_TRIGGERS
+        for table in APPEND_ONLY_TABLES
+        for suffix in _GUARD_TRIGGERS
         if (table, f"{table}_{suffix}") not in enabled
     ]
 
@@ -62,6 +65,7 @@ def runtime_login_problem(conn: db.Conn, *, set_role: bool) -> str | None:
     if row["current_user"] != db.RUNTIME_ROLE:
         return f"runtime sessions act as {row['current_user']}, not {db.RUNTIME_ROLE}"
     if not set_role and row["session_user"] != db.RUNTIME_ROLE:
-        return (f"STRIATUM_RUNTIME_DATABASE_URL logs in as {row['session_user']}, not "
-                f"{db.RUNTIME_ROLE}")
+        return (
+            f"STRIATUM_RUNTIME_DATABASE_URL logs in as {row['session_user']}, not {db.RUNTIME_ROLE}"
+        )
     return None

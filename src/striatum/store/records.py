@@ -17,10 +17,15 @@ def insert_artifact(conn: db.Conn, **values: Any) -> None:
     db.execute(conn, _q("insert_artifact"), values)
 
 
-def attempt_artifacts(conn: db.Conn, *, run_id: str, job_id: str,
-                      attempt: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("attempt_artifacts"), {
-        "run_id": run_id, "job_id": job_id, "attempt": attempt})]
+def attempt_artifacts(
+    conn: db.Conn, *, run_id: str, job_id: str, attempt: int
+) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn, _q("attempt_artifacts"), {"run_id": run_id, "job_id": job_id, "attempt": attempt}
+        )
+    ]
 
 
 def list_artifacts(conn: db.Conn, run_id: str) -> list[dict[str, Any]]:
@@ -35,17 +40,29 @@ def get_artifact(conn: db.Conn, artifact_id: str) -> dict[str, Any]:
 
 
 def insert_verdict(conn: db.Conn, **values: Any) -> None:
-    defaults = {"findings_artifact_id": None, "overrides": None, "reason": None,
-                "reviewer": None, "reviewer_lane": None, "reviewer_provider": None,
-                "reviewer_model": None, "author_lane": None, "author_provider": None,
-                "author_model": None, "cross_provider": None, "applied": False}
+    defaults = {
+        "findings_artifact_id": None,
+        "overrides": None,
+        "reason": None,
+        "reviewer": None,
+        "reviewer_lane": None,
+        "reviewer_provider": None,
+        "reviewer_model": None,
+        "author_lane": None,
+        "author_provider": None,
+        "author_model": None,
+        "cross_provider": None,
+        "applied": False,
+    }
     db.execute(conn, _q("insert_verdict"), {**defaults, **values})
 
 
-def pending_verdict(conn: db.Conn, *, run_id: str, job_id: str,
-                    attempt: int) -> dict[str, Any] | None:
-    row = db.fetch_one(conn, _q("pending_verdict"),
-                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
+def pending_verdict(
+    conn: db.Conn, *, run_id: str, job_id: str, attempt: int
+) -> dict[str, Any] | None:
+    row = db.fetch_one(
+        conn, _q("pending_verdict"), {"run_id": run_id, "job_id": job_id, "attempt": attempt}
+    )
     return None if row is None else dict(row)
 
 
@@ -86,18 +103,25 @@ def resolve_blocker(conn: db.Conn, *, note: str | None = None, **values: Any) ->
 
 def human_notes(conn: db.Conn, run_id: str, job_ids: list[str]) -> list[dict[str, Any]]:
     """The human's notes on blockers of these jobs (escalations, checkpoints), oldest first."""
-    return [dict(r) for r in db.fetch_all(conn, _q("human_notes"),
-                                          {"run_id": run_id, "job_ids": job_ids})]
+    return [
+        dict(r)
+        for r in db.fetch_all(conn, _q("human_notes"), {"run_id": run_id, "job_ids": job_ids})
+    ]
 
 
 def open_blockers(conn: db.Conn, run_id: str | None = None) -> list[dict[str, Any]]:
     return [dict(r) for r in db.fetch_all(conn, _q("open_blockers"), {"run_id": run_id})]
 
 
-def list_blockers(conn: db.Conn, run_id: str | None = None,
-                  include_resolved: bool = False) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("list_blockers"),
-                                          {"run_id": run_id, "all": include_resolved})]
+def list_blockers(
+    conn: db.Conn, run_id: str | None = None, include_resolved: bool = False
+) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn, _q("list_blockers"), {"run_id": run_id, "all": include_resolved}
+        )
+    ]
 
 
 def latest_verdict(conn: db.Conn, *, run_id: str, job_id: str) -> str | None:

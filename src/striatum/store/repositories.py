@@ -17,8 +17,11 @@ class Repository:
 
 def insert(conn: db.Conn, *, repo_id: str, path: str, name: str) -> Repository:
     """Register a repository; registering the same path again returns the existing row."""
-    row = db.fetch_one(conn, queries("repositories")["insert_repository"],
-                       {"repo_id": repo_id, "path": path, "name": name})
+    row = db.fetch_one(
+        conn,
+        queries("repositories")["insert_repository"],
+        {"repo_id": repo_id, "path": path, "name": name},
+    )
     assert row is not None
     return Repository(repo_id=row["repo_id"], path=row["path"], name=row["name"])
 
@@ -33,5 +36,6 @@ def list_all(conn: db.Conn) -> list[dict[str, object]]:
 
 
 def set_notify(conn: db.Conn, repo_id: str, command: str | None) -> None:
-    db.execute(conn, queries("repositories")["set_notify"],
-               {"repo_id": repo_id, "notify_command": command})
+    db.execute(
+        conn, queries("repositories")["set_notify"], {"repo_id": repo_id, "notify_command": command}
+    )

@@ -35,13 +35,21 @@ class Run:
 
     @classmethod
     def from_row(cls, row: DictRow) -> Run:
-        return cls(run_id=row["run_id"], repo_id=row["repo_id"], repo_path=row["repo_path"],
-                   state=RunState(row["state"]),
-                   body=_snapshot_body(row["sha256"], row["body_text"]), sha256=row["sha256"],
-                   created_by=row["created_by"], created_at=row["created_at"],
-                   started_at=row["started_at"], ended_at=row["ended_at"],
-                   ended_reason=row["ended_reason"], workflow_path=row["workflow_path"],
-                   notify_command=row["notify_command"])
+        return cls(
+            run_id=row["run_id"],
+            repo_id=row["repo_id"],
+            repo_path=row["repo_path"],
+            state=RunState(row["state"]),
+            body=_snapshot_body(row["sha256"], row["body_text"]),
+            sha256=row["sha256"],
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            ended_reason=row["ended_reason"],
+            workflow_path=row["workflow_path"],
+            notify_command=row["notify_command"],
+        )
 
     @property
     def workflow(self) -> dict[str, Any]:
@@ -83,19 +91,41 @@ class JobRow:
 
     @classmethod
     def from_row(cls, row: DictRow) -> JobRow:
-        return cls(run_id=row["run_id"], job_id=row["job_id"], kind=row["kind"],
-                   lane=row["lane"], state=JobState(row["state"]), attempt=row["attempt"],
-                   max_attempts=row["max_attempts"], revisions=row["revisions"],
-                   depends_on=tuple(row["depends_on"]),
-                   revision_verdicts=tuple(row["revision_verdicts"]),
-                   failed_attempts=row["failed_attempts"])
+        return cls(
+            run_id=row["run_id"],
+            job_id=row["job_id"],
+            kind=row["kind"],
+            lane=row["lane"],
+            state=JobState(row["state"]),
+            attempt=row["attempt"],
+            max_attempts=row["max_attempts"],
+            revisions=row["revisions"],
+            depends_on=tuple(row["depends_on"]),
+            revision_verdicts=tuple(row["revision_verdicts"]),
+            failed_attempts=row["failed_attempts"],
+        )
 
 
-def insert_snapshot(conn: db.Conn, *, snapshot_id: str, repo_id: str, workflow_id: str,
-                    sha256: str, body: dict[str, Any]) -> str:
-    row = db.fetch_one(conn, queries("runs")["insert_snapshot"], {
-        "snapshot_id": snapshot_id, "repo_id": repo_id, "workflow_id": workflow_id,
-        "sha256": sha256, "body": Jsonb(body)})
+def insert_snapshot(
+    conn: db.Conn,
+    *,
+    snapshot_id: str,
+    repo_id: str,
+    workflow_id: str,
+    sha256: str,
+    body: dict[str, Any],
+) -> str:
+    row = db.fetch_one(
+        conn,
+        queries("runs")["insert_snapshot"],
+        {
+            "snapshot_id": snapshot_id,
+            "repo_id": repo_id,
+            "workflow_id": workflow_id,
+            "sha256": sha256,
+            "body": Jsonb(body),
+        },
+    )
     assert row is not None
     return str(row["snapshot_id"])
 
@@ -124,14 +154,22 @@ def get(conn: db.Conn, run_id: str) -> Run:
 
 
 def set_state(conn: db.Conn, run_id: str, state: RunState, reason: str | None = None) -> None:
-    db.execute(conn, queries("runs")["set_run_state"],
-               {"run_id": run_id, "state": state.value, "reason": reason})
+    db.execute(
+        conn,
+        queries("runs")["set_run_state"],
+        {"run_id": run_id, "state": state.value, "reason": reason},
+    )
 
 
-def list_runs(conn: db.Conn, *, repo_id: str | None = None, state: str | None = None,
-              limit: int = 50) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, queries("runs")["list_runs"],
-                                          {"repo_id": repo_id, "state": state, "limit": limit})]
+def list_runs(
+    conn: db.Conn, *, repo_id: str | None = None, state: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn, queries("runs")["list_runs"], {"repo_id": repo_id, "state": state, "limit": limit}
+        )
+    ]
 
 
 def jobs(conn: db.Conn, run_id: str, *, lock: bool = False) -> list[JobRow]:
@@ -151,36 +189,46 @@ def job(conn: db.Conn, run_id: str, job_id: str) -> JobRow:
 
 def named_jobs(conn: db.Conn, run_id: str, job_ids: list[str]) -> list[JobRow]:
     query = queries("runs")["named_jobs"]
-    return [JobRow.from_row(row) for row in
-            db.fetch_all(conn, query, {"run_id": run_id, "job_ids": job_ids})]
+    return [
+        JobRow.from_row(row)
+        for row in db.fetch_all(conn, query, {"run_id": run_id, "job_ids": job_ids})
+    ]
 
 
 def set_job_state(conn: db.Conn, run_id: str, job_id: str, state: JobState) -> None:
-    db.execute(conn, queries("runs")["set_job_state"],
-               {"run_id": run_id, "job_id": job_id, "state": state.value})
+    db.execute(
+        conn,
+        queries("runs")["set_job_state"],
+        {"run_id": run_id, "job_id": job_id, "state": state.value},
+    )
 
 
 def bump_attempt(conn: db.Conn, run_id: str, job_id: str) -> int:
-    row = db.fetch_one(conn, queries("runs")["bump_attempt"],
-                       {"run_id": run_id, "job_id": job_id})
+    row = db.fetch_one(conn, queries("runs")["bump_attempt"], {"run_id": run_id, "job_id": job_id})
     assert row is not None
     return int(row["attempt"])
 
 
 def add_revision_verdict(conn: db.Conn, run_id: str, job_id: str, verdict_id: str) -> None:
-    db.execute(conn, queries("runs")["add_revision_verdict"],
-               {"run_id": run_id, "job_id": job_id, "verdict_id": verdict_id})
+    db.execute(
+        conn,
+        queries("runs")["add_revision_verdict"],
+        {"run_id": run_id, "job_id": job_id, "verdict_id": verdict_id},
+    )
 
 
-def clear_job_history(conn: db.Conn, run_id: str, job_id: str, *,
-                      keep_verdicts: bool = False) -> None:
-    db.execute(conn, queries("runs")["clear_job_history"],
-               {"run_id": run_id, "job_id": job_id, "keep_verdicts": keep_verdicts})
+def clear_job_history(
+    conn: db.Conn, run_id: str, job_id: str, *, keep_verdicts: bool = False
+) -> None:
+    db.execute(
+        conn,
+        queries("runs")["clear_job_history"],
+        {"run_id": run_id, "job_id": job_id, "keep_verdicts": keep_verdicts},
+    )
 
 
 def count_failure(conn: db.Conn, run_id: str, job_id: str) -> int:
-    row = db.fetch_one(conn, queries("runs")["count_failure"],
-                       {"run_id": run_id, "job_id": job_id})
+    row = db.fetch_one(conn, queries("runs")["count_failure"], {"run_id": run_id, "job_id": job_id})
     assert row is not None
     return int(row["failed_attempts"])
 
@@ -189,14 +237,25 @@ def add_revision(conn: db.Conn, run_id: str, job_id: str) -> None:
     db.execute(conn, queries("runs")["add_revision"], {"run_id": run_id, "job_id": job_id})
 
 
-def events(conn: db.Conn, run_id: str, job_id: str | None = None,
-           limit: int = 1000) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, queries("runs")["run_events"],
-                                          {"run_id": run_id, "job_id": job_id,
-                                           "limit": limit})]
+def events(
+    conn: db.Conn, run_id: str, job_id: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn,
+            queries("runs")["run_events"],
+            {"run_id": run_id, "job_id": job_id, "limit": limit},
+        )
+    ]
 
 
-def events_mentioning(conn: db.Conn, key: str, value: str,
-                      limit: int = 1000) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, queries("runs")["events_mentioning"],
-                                          {"key": key, "value": value, "limit": limit})]
+def events_mentioning(
+    conn: db.Conn, key: str, value: str, limit: int = 1000
+) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in db.fetch_all(
+            conn, queries("runs")["events_mentioning"], {"key": key, "value": value, "limit": limit}
+        )
+    ]

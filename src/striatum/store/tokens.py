@@ -25,27 +25,53 @@ class StoredToken:
 
     @classmethod
     def from_row(cls, row: DictRow) -> StoredToken:
-        return cls(token_id=row["token_id"], role=Role(row["role"]), label=row["label"],
-                   created_at=row["created_at"], expires_at=row["expires_at"],
-                   revoked_at=row["revoked_at"], lease_id=row["lease_id"])
+        return cls(
+            token_id=row["token_id"],
+            role=Role(row["role"]),
+            label=row["label"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            revoked_at=row["revoked_at"],
+            lease_id=row["lease_id"],
+        )
 
     def record(self) -> TokenRecord:
-        return TokenRecord(token_id=self.token_id, role=self.role, label=self.label,
-                           expires_at=self.expires_at, revoked_at=self.revoked_at)
+        return TokenRecord(
+            token_id=self.token_id,
+            role=self.role,
+            label=self.label,
+            expires_at=self.expires_at,
+            revoked_at=self.revoked_at,
+        )
 
 
-def insert(conn: db.Conn, minted: Minted, *, role: Role, label: str,
-           expires_at: dt.datetime | None, lease_id: str | None = None) -> StoredToken:
-    row = db.fetch_one(conn, queries("tokens")["insert_token"], {
-        "token_id": minted.token_id, "role": role.value, "label": label,
-        "secret_sha256": minted.secret_sha256, "expires_at": expires_at, "lease_id": lease_id})
+def insert(
+    conn: db.Conn,
+    minted: Minted,
+    *,
+    role: Role,
+    label: str,
+    expires_at: dt.datetime | None,
+    lease_id: str | None = None,
+) -> StoredToken:
+    row = db.fetch_one(
+        conn,
+        queries("tokens")["insert_token"],
+        {
+            "token_id": minted.token_id,
+            "role": role.value,
+            "label": label,
+            "secret_sha256": minted.secret_sha256,
+            "expires_at": expires_at,
+            "lease_id": lease_id,
+        },
+    )
     assert row is not None
     return StoredToken.from_row(row)
 
 
 def find_by_digest(conn: db.Conn, secret_sha256: str) -> StoredToken | None:
-    row = db.fetch_one(conn, queries("tokens")["find_by_digest"],
-                       {"secret_sha256": secret_sha256})
+    row = db.fetch_one(conn, queries("tokens")["find_by_digest"], {"secret_sha256": secret_sha256})
     return None if row is None else StoredToken.from_row(row)
 
 
@@ -67,8 +93,9 @@ def revoke(conn: db.Conn, token_id: str) -> StoredToken:
 
 def revoke_by_label(conn: db.Conn, *, role: Role, label: str) -> list[str]:
     """Revoke every live token with this role and label; return their ids."""
-    rows = db.fetch_all(conn, queries("tokens")["revoke_by_label"],
-                        {"role": role.value, "label": label})
+    rows = db.fetch_all(
+        conn, queries("tokens")["revoke_by_label"], {"role": role.value, "label": label}
+    )
     return [str(row["token_id"]) for row in rows]
 
 

@@ -35,39 +35,73 @@ def list_sessions(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
     return [dict(r) for r in db.fetch_all(conn, _q("list_sessions"), {"limit": limit})]
 
 
-def claim_next(conn: db.Conn, *, lane: str | None, run_id: str | None,
-               job_id: str | None = None,
-               skip: tuple[tuple[str, str], ...] = ()) -> dict[str, Any] | None:
+def claim_next(
+    conn: db.Conn,
+    *,
+    lane: str | None,
+    run_id: str | None,
+    job_id: str | None = None,
+    skip: tuple[tuple[str, str], ...] = (),
+) -> dict[str, Any] | None:
     """The next ready job, row-locked; `skip` holds (run, job) pairs already turned down."""
-    row = db.fetch_one(conn, _q("claim_next"), {
-        "lane": lane, "run_id": run_id, "job_id": job_id,
-        "skip": [f"{run}/{job}" for run, job in skip]})
+    row = db.fetch_one(
+        conn,
+        _q("claim_next"),
+        {
+            "lane": lane,
+            "run_id": run_id,
+            "job_id": job_id,
+            "skip": [f"{run}/{job}" for run, job in skip],
+        },
+    )
     return None if row is None else dict(row)
 
 
-def insert_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, worker: Worker,
-                   revision_verdict_id: str | None = None) -> None:
-    db.execute(conn, _q("insert_attempt"), {
-        "run_id": run_id, "job_id": job_id, "attempt": attempt,
-        "revision_verdict_id": revision_verdict_id, **worker.recorded()})
+def insert_attempt(
+    conn: db.Conn,
+    *,
+    run_id: str,
+    job_id: str,
+    attempt: int,
+    worker: Worker,
+    revision_verdict_id: str | None = None,
+) -> None:
+    db.execute(
+        conn,
+        _q("insert_attempt"),
+        {
+            "run_id": run_id,
+            "job_id": job_id,
+            "attempt": attempt,
+            "revision_verdict_id": revision_verdict_id,
+            **worker.recorded(),
+        },
+    )
 
 
-def set_attempt_worker(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
-                       worker: Worker) -> None:
-    db.execute(conn, _q("set_attempt_worker"), {
-        "run_id": run_id, "job_id": job_id, "attempt": attempt, **worker.recorded()})
+def set_attempt_worker(
+    conn: db.Conn, *, run_id: str, job_id: str, attempt: int, worker: Worker
+) -> None:
+    db.execute(
+        conn,
+        _q("set_attempt_worker"),
+        {"run_id": run_id, "job_id": job_id, "attempt": attempt, **worker.recorded()},
+    )
 
 
-def attempt_worker(conn: db.Conn, *, run_id: str, job_id: str, lane: str | None,
-                   attempt: int) -> Worker | None:
+def attempt_worker(
+    conn: db.Conn, *, run_id: str, job_id: str, lane: str | None, attempt: int
+) -> Worker | None:
     """Who did one attempt, as recorded when it was claimed (None: not recorded)."""
-    row = db.fetch_one(conn, _q("attempt_worker"),
-                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
+    row = db.fetch_one(
+        conn, _q("attempt_worker"), {"run_id": run_id, "job_id": job_id, "attempt": attempt}
+    )
     return _worker(row, lane)
 
 
-def last_succeeded_worker(conn: db.Conn, *, run_id: str, job_id: str,
-                          lane: str | None) -> Worker | None:
+def last_succeeded_worker(
+    conn: db.Conn, *, run_id: str, job_id: str, lane: str | None
+) -> Worker | None:
     """Who did the job's latest succeeded attempt (None: none, or not recorded)."""
     row = db.fetch_one(conn, _q("last_succeeded_worker"), {"run_id": run_id, "job_id": job_id})
     return _worker(row, lane)
@@ -76,32 +110,58 @@ def last_succeeded_worker(conn: db.Conn, *, run_id: str, job_id: str,
 def _worker(row: Any, lane: str | None) -> Worker | None:
     if row is None or row["provider"] is None:
         return None
-    return Worker(provider=row["provider"], model=row["model"], lane=lane,
-                  source=Source(row["provider_source"]))
+    return Worker(
+        provider=row["provider"],
+        model=row["model"],
+        lane=lane,
+        source=Source(row["provider_source"]),
+    )
 
 
-def end_attempt(conn: db.Conn, *, run_id: str, job_id: str, attempt: int, state: str,
-                reason: str | None = None) -> None:
-    db.execute(conn, _q("end_attempt"), {"run_id": run_id, "job_id": job_id,
-                                         "attempt": attempt, "state": state, "reason": reason})
+def end_attempt(
+    conn: db.Conn, *, run_id: str, job_id: str, attempt: int, state: str, reason: str | None = None
+) -> None:
+    db.execute(
+        conn,
+        _q("end_attempt"),
+        {"run_id": run_id, "job_id": job_id, "attempt": attempt, "state": state, "reason": reason},
+    )
 
 
-def record_attempt_result(conn: db.Conn, *, run_id: str, job_id: str, attempt: int,
-                          commit_sha: str | None, reported_model: str | None) -> None:
-    db.execute(conn, _q("record_attempt_result"),
-               {"run_id": run_id, "job_id": job_id, "attempt": attempt,
-                "commit_sha": commit_sha, "reported_model": reported_model})
+def record_attempt_result(
+    conn: db.Conn,
+    *,
+    run_id: str,
+    job_id: str,
+    attempt: int,
+    commit_sha: str | None,
+    reported_model: str | None,
+) -> None:
+    db.execute(
+        conn,
+        _q("record_attempt_result"),
+        {
+            "run_id": run_id,
+            "job_id": job_id,
+            "attempt": attempt,
+            "commit_sha": commit_sha,
+            "reported_model": reported_model,
+        },
+    )
 
 
 def attempt_commits(conn: db.Conn, *, run_id: str, job_id: str) -> list[tuple[int, str]]:
     """(attempt, commit) of the job's attempts that recorded a commit, oldest first."""
-    return [(int(r["attempt"]), str(r["commit_sha"])) for r in db.fetch_all(
-        conn, _q("attempt_commits"), {"run_id": run_id, "job_id": job_id})]
+    return [
+        (int(r["attempt"]), str(r["commit_sha"]))
+        for r in db.fetch_all(conn, _q("attempt_commits"), {"run_id": run_id, "job_id": job_id})
+    ]
 
 
 def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -> str | None:
-    row = db.fetch_one(conn, _q("last_revision_verdict"),
-                       {"run_id": run_id, "job_id": job_id, "attempt": attempt})
+    row = db.fetch_one(
+        conn, _q("last_revision_verdict"), {"run_id": run_id, "job_id": job_id, "attempt": attempt}
+    )
     return None if row is None else row["revision_verdict_id"]
 
 
@@ -129,9 +189,11 @@ def heartbeat(conn: db.Conn, lease_id: str, ttl_s: int) -> Any:
 
 
 def transfer(conn: db.Conn, *, lease_id: str, session_id: str, holder: str, ttl_s: int) -> Any:
-    row = db.fetch_one(conn, _q("transfer_lease"), {"lease_id": lease_id,
-                                                    "session_id": session_id,
-                                                    "holder": holder, "ttl_s": ttl_s})
+    row = db.fetch_one(
+        conn,
+        _q("transfer_lease"),
+        {"lease_id": lease_id, "session_id": session_id, "holder": holder, "ttl_s": ttl_s},
+    )
     assert row is not None
     return row["expires_at"]
 

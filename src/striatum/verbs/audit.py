@@ -14,6 +14,7 @@ MAX_LIMIT = 1000
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     limit = params["limit"]
     if not 1 <= limit <= MAX_LIMIT:
-        raise errors.ValidationError(f"--limit must be between 1 and {MAX_LIMIT}",
-                                     parameter="limit")
+        raise errors.ValidationError(
+            f"--limit must be between 1 and {MAX_LIMIT}", parameter="limit"
+        )
     return {"rows": chains.latest_audit(ctx.conn, limit)}

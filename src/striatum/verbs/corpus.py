@@ -30,23 +30,36 @@ def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     raw = corpus.tables(ctx.conn, run_ids)
     data: dict[str, list[Any]] = {"runs": redactor.value(scoped_runs)}
     data.update({name: redactor.value(rows) for name, rows in raw.items()})
-    rows = corpus.chain_rows(ctx.conn, repo_id=str(repo["repo_id"]),
-                             run_ids=run_ids if run_id else None)
+    rows = corpus.chain_rows(
+        ctx.conn, repo_id=str(repo["repo_id"]), run_ids=run_ids if run_id else None
+    )
     data["events"] = bundle.event_lines(rows, set(run_ids) if run_id else None, redactor)
     if params["include_content"]:
         data["contents"] = _contents(repo_path, raw["artifacts"], redactor)
         data["scratch"] = _scratch(repo_path, run_ids, redactor)
-    chain = {"repo_id": repo["repo_id"],
-             "first_seq": rows[0]["seq"] if rows else 1,
-             "first_previous_hash": rows[0]["previous_hash"] if rows else GENESIS_HASH,
-             "last_seq": rows[-1]["seq"] if rows else 0,
-             "head_hash": rows[-1]["row_hash"] if rows else GENESIS_HASH}
-    scope = {"kind": "run", "run_id": run_id} if run_id else {
-        "kind": "repo", "repo_id": repo["repo_id"]}
-    written = _write(Path(params["out"]), bundle.assemble(
-        data, scope=scope, chain=chain, redactions=redactor.counts))
-    return {"out": params["out"], "files": written, "events": len(data["events"]),
-            "redactions": dict(redactor.counts), "head_hash": chain["head_hash"]}
+    chain = {
+        "repo_id": repo["repo_id"],
+        "first_seq": rows[0]["seq"] if rows else 1,
+        "first_previous_hash": rows[0]["previous_hash"] if rows else GENESIS_HASH,
+        "last_seq": rows[-1]["seq"] if rows else 0,
+        "head_hash": rows[-1]["row_hash"] if rows else GENESIS_HASH,
+    }
+    scope = (
+        {"kind": "run", "run_id": run_id}
+        if run_id
+        else {"kind": "repo", "repo_id": repo["repo_id"]}
+    )
+    written = _write(
+        Path(params["out"]),
+        bundle.assemble(data, scope=scope, chain=chain, redactions=redactor.counts),
+    )
+    return {
+        "out": params["out"],
+        "files": written,
+        "events": len(data["events"]),
+        "redactions": dict(redactor.counts),
+        "head_hash": chain["head_hash"],
+    }
 
 
 def _redactor(repo: Path) -> Redactor:
@@ -60,13 +73,18 @@ def _redactor(repo: Path) -> Redactor:
     return Redactor.build(home=os.path.expanduser("~"), user=getpass.getuser(), extra=extra)
 
 
-def _contents(repo: Path, artifacts: list[dict[str, Any]],
-              redactor: Redactor) -> list[dict[str, Any]]:
+def _contents(
+    repo: Path, artifacts: list[dict[str, Any]], redactor: Redactor
+) -> list[dict[str, Any]]:
     found = []
     for artifact in artifacts:
         text = files.read_recorded(repo, artifact["path"], artifact["sha256"])
-        found.append({"artifact_id": artifact["artifact_id"],
-                      "content": None if text is None else redactor.text(text)})
+        found.append(
+            {
+                "artifact_id": artifact["artifact_id"],
+                "content": None if text is None else redactor.text(text),
+            }
+        )
     return found
 
 
@@ -79,22 +97,28 @@ def _scratch(repo: Path, run_ids: list[str], redactor: Redactor) -> list[dict[st
             if path.name in ("prompt.md", "stdout.log", "stderr.log"):
                 data = files.read_head(path, 1 << 20)  # regular files only, no symlinks
                 if data is not None:
-                    found.append({"path": str(path.relative_to(repo)),
-                                  "text": redactor.text(data.decode("utf-8", "replace"))})
+                    found.append(
+                        {
+                            "path": str(path.relative_to(repo)),
+                            "text": redactor.text(data.decode("utf-8", "replace")),
+                        }
+                    )
     return found
 
 
 def _write(out: Path, payload: dict[str, bytes]) -> list[str]:
     try:
         if out.exists() and not out.is_dir():
-            raise errors.ValidationError(f"{out} is not a directory; export into a new "
-                                         "directory", parameter="out")
+            raise errors.ValidationError(
+                f"{out} is not a directory; export into a new directory", parameter="out"
+            )
         if out.exists() and any(out.iterdir()):
             raise errors.Conflict(f"{out} is not empty; export into a new directory")
         out.mkdir(parents=True, exist_ok=True)
         for name, body in payload.items():
             (out / name).write_bytes(body)
     except OSError as error:  # e.g. a name too long, a read-only file system
-        raise errors.ValidationError(f"cannot export into {out}: {error.strerror}",
-                                     parameter="out") from None
+        raise errors.ValidationError(
+            f"cannot export into {out}: {error.strerror}", parameter="out"
+        ) from None
     return sorted(payload)

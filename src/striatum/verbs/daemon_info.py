@@ -13,8 +13,12 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     info = ctx.daemon
     now = tokens.now(ctx.conn)
     return {
-        "pid": info.pid, "host": info.host, "version": info.version, "socket": info.socket,
-        "database": info.database, "server_version": info.server_version,
+        "pid": info.pid,
+        "host": info.host,
+        "version": info.version,
+        "socket": info.socket,
+        "database": info.database,
+        "server_version": info.server_version,
         "instance_id": privileges.instance_id(ctx.conn),
         "started_at": info.started_at.isoformat(),
         "uptime_s": round((now - info.started_at).total_seconds(), 1),
@@ -23,5 +27,8 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def whoami(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     role = ctx.caller.role
-    return {"token_id": ctx.caller.token_id, "role": role.value,
-            "capabilities": sorted(c.value for c in ROLE_CAPABILITIES[role])}
+    return {
+        "token_id": ctx.caller.token_id,
+        "role": role.value,
+        "capabilities": sorted(c.value for c in ROLE_CAPABILITIES[role]),
+    }

@@ -22,12 +22,19 @@ OUTCOMES = {
 def block(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """An agent stops and asks the human; its attempt ends, its job waits."""
     found = leases.held(ctx, params["lease"])
-    outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
-                         lease_outcome="released", attempt_state="cancelled",
-                         reason=f"blocked: {params['reason']}")
+    outcomes.end_attempt(
+        ctx,
+        found.run,
+        found.job,
+        found.lease["lease_id"],
+        lease_outcome="released",
+        attempt_state="cancelled",
+        reason=f"blocked: {params['reason']}",
+    )
     progress.move_job(ctx, found.run, found.job, JobState.WAITING, reason="blocked")
-    blocker_id = outcomes.open_escalation(ctx, found.run, found.job.job_id, "blocked",
-                                          params["reason"])
+    blocker_id = outcomes.open_escalation(
+        ctx, found.run, found.job.job_id, "blocked", params["reason"]
+    )
     return {"blocker_id": blocker_id, "job_id": found.job.job_id, "state": "waiting"}
 
 
@@ -43,20 +50,25 @@ def show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"blocker": blocker, "outcomes": list(allowed), "events": history}
 
 
-def _open_blocker(ctx: Context, blocker_id: str, kind: str) -> tuple[
-        runs.Run, dict[str, runs.JobRow], dict[str, Any]]:
+def _open_blocker(
+    ctx: Context, blocker_id: str, kind: str
+) -> tuple[runs.Run, dict[str, runs.JobRow], dict[str, Any]]:
     """The run (locked first, as every transition does), its jobs, and the open blocker."""
     run = runs.lock(ctx.conn, records.get_blocker(ctx.conn, blocker_id)["run_id"])
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     blocker = records.lock_blocker(ctx.conn, blocker_id)
     if blocker["kind"] != kind:
-        raise errors.Conflict("a checkpoint is decided with `checkpoint decide`"
-                              if kind == "escalation"
-                              else "an escalation is resolved with `escalation resolve`")
+        raise errors.Conflict(
+            "a checkpoint is decided with `checkpoint decide`"
+            if kind == "escalation"
+            else "an escalation is resolved with `escalation resolve`"
+        )
     if blocker["state"] != "open":
-        raise errors.Conflict(f"{blocker['kind']} {blocker['blocker_id']} on "
-                              f"{blocker['job_id']} was already settled "
-                              f"({blocker['resolution']})")
+        raise errors.Conflict(
+            f"{blocker['kind']} {blocker['blocker_id']} on "
+            f"{blocker['job_id']} was already settled "
+            f"({blocker['resolution']})"
+        )
     return run, jobs, blocker
 
 
@@ -65,26 +77,43 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     outcome, note = params["outcome"], params.get("note") or ""
     allowed = OUTCOMES[blocker["reason_kind"]]
     if outcome not in allowed:
-        raise errors.ValidationError(f"a {blocker['reason_kind']} escalation takes --outcome "
-                                     f"{'|'.join(allowed)}", parameter="outcome")
+        raise errors.ValidationError(
+            f"a {blocker['reason_kind']} escalation takes --outcome {'|'.join(allowed)}",
+            parameter="outcome",
+        )
     job = jobs[blocker["job_id"]]
     if blocker["reason_kind"] == "revision_bound":
-        decision = {"accept": GateDecision.ACCEPT, "revise": GateDecision.REVISE,
-                    "fail": GateDecision.FAIL}[outcome]
+        decision = {
+            "accept": GateDecision.ACCEPT,
+            "revise": GateDecision.REVISE,
+            "fail": GateDecision.FAIL,
+        }[outcome]
         verdict_id = records.latest_verdict(ctx.conn, run_id=run.run_id, job_id=job.job_id)
         results.settle_escalated_gate(ctx, run, job, decision, verdict_id, note)
     else:
-        records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=note,
-                                resolved_by=ctx.actor, outcome=outcome, note=note)
-        progress.emit(ctx, run, "escalation.resolved", job.job_id,
-                      blocker_id=blocker["blocker_id"], outcome=outcome, note=note)
+        records.resolve_blocker(
+            ctx.conn,
+            blocker_id=blocker["blocker_id"],
+            resolution=note,
+            resolved_by=ctx.actor,
+            outcome=outcome,
+            note=note,
+        )
+        progress.emit(
+            ctx,
+            run,
+            "escalation.resolved",
+            job.job_id,
+            blocker_id=blocker["blocker_id"],
+            outcome=outcome,
+            note=note,
+        )
         if outcome == "retry":
             progress.move_job(ctx, run, job, JobState.READY, reason="retry after escalation")
         elif job.state != JobState.FAILED:
             progress.move_job(ctx, run, job, JobState.FAILED, reason="failed by the human")
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
-    return {"blocker_id": blocker["blocker_id"], "outcome": outcome,
-            "run_state": run.state.value}
+    return {"blocker_id": blocker["blocker_id"], "outcome": outcome, "run_state": run.state.value}
 
 
 def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -92,13 +121,28 @@ def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     choices = snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"]
     choice = params["choice"]
     if choice not in choices:
-        raise errors.ValidationError(f"choice {choice!r} is not one of "
-                                     f"{', '.join(sorted(choices))}", parameter="choice")
-    records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"], resolution=choice,
-                            resolved_by=ctx.actor, outcome=choice, note=params.get("note"))
-    progress.emit(ctx, run, "checkpoint.decided", blocker["job_id"],
-                  blocker_id=blocker["blocker_id"], choice=choice, note=params.get("note"))
-    progress.move_job(ctx, run, jobs[blocker["job_id"]], JobState.SUCCEEDED,
-                      reason=f"decided: {choice}")
+        raise errors.ValidationError(
+            f"choice {choice!r} is not one of {', '.join(sorted(choices))}", parameter="choice"
+        )
+    records.resolve_blocker(
+        ctx.conn,
+        blocker_id=blocker["blocker_id"],
+        resolution=choice,
+        resolved_by=ctx.actor,
+        outcome=choice,
+        note=params.get("note"),
+    )
+    progress.emit(
+        ctx,
+        run,
+        "checkpoint.decided",
+        blocker["job_id"],
+        blocker_id=blocker["blocker_id"],
+        choice=choice,
+        note=params.get("note"),
+    )
+    progress.move_job(
+        ctx, run, jobs[blocker["job_id"]], JobState.SUCCEEDED, reason=f"decided: {choice}"
+    )
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     return {"checkpoint": blocker["job_id"], "choice": choice, "run_state": run.state.value}

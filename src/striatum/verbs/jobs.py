@@ -22,14 +22,19 @@ def cancel(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run = runs.lock(ctx.conn, params["run_id"])
     job = next((j for j in runs.jobs(ctx.conn, run.run_id) if j.job_id == params["job"]), None)
     if job is None:
-        raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}",
-                              job=params["job"])
+        raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}", job=params["job"])
     if run.state not in (RunState.RUNNING, RunState.PAUSED):
-        raise errors.Conflict(f"run {run.run_id} is {run.state.value}; its jobs cannot be "
-                              "cancelled", run_id=run.run_id, state=run.state.value)
+        raise errors.Conflict(
+            f"run {run.run_id} is {run.state.value}; its jobs cannot be cancelled",
+            run_id=run.run_id,
+            state=run.state.value,
+        )
     if job.state in TERMINAL_JOB:
-        raise errors.Conflict(f"job {job.job_id} already ended ({job.state.value})",
-                              job_id=job.job_id, state=job.state.value)
+        raise errors.Conflict(
+            f"job {job.job_id} already ended ({job.state.value})",
+            job_id=job.job_id,
+            state=job.state.value,
+        )
     reason = params.get("reason") or "cancelled by a caller"
     _end_live_lease(ctx, run, job, reason)
     _close_blockers(ctx, run, job.job_id)
@@ -37,21 +42,30 @@ def cancel(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run = runs.get(ctx.conn, run.run_id)
     current = runs.jobs(ctx.conn, run.run_id)
     if would_succeed(progress.view(ctx, run, current)):
-        run = progress.end_run(ctx, run, current, RunState.CANCELLED,
-                               reason=f"job {job.job_id} cancelled: {reason}")
+        run = progress.end_run(
+            ctx, run, current, RunState.CANCELLED, reason=f"job {job.job_id} cancelled: {reason}"
+        )
     else:
         run = progress.advance(ctx, run)
-    return {"run_id": run.run_id, "job_id": job.job_id, "state": "cancelled",
-            "run_state": run.state.value}
+    return {
+        "run_id": run.run_id,
+        "job_id": job.job_id,
+        "state": "cancelled",
+        "run_state": run.state.value,
+    }
 
 
 def would_succeed(view: plan.RunView) -> bool:
     """Whether the run would now end `succeeded` once the engine promotes what it can
     (cancellations cascading downstream included)."""
     moved = plan.promotions(view)
-    after = dataclasses.replace(view, jobs={
-        job_id: dataclasses.replace(job, state=moved.get(job_id, job.state))
-        for job_id, job in view.jobs.items()})
+    after = dataclasses.replace(
+        view,
+        jobs={
+            job_id: dataclasses.replace(job, state=moved.get(job_id, job.state))
+            for job_id, job in view.jobs.items()
+        },
+    )
     return plan.outcome(after) == RunState.SUCCEEDED
 
 
@@ -60,18 +74,41 @@ def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) 
         if lease["job_id"] != job.job_id:
             continue
         work.end_lease(ctx.conn, lease["lease_id"], "cancelled")
-        work.end_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id,
-                         attempt=lease["attempt"], state="cancelled", reason=reason)
-        progress.emit(ctx, run, "lease.ended", job.job_id, lease_id=lease["lease_id"],
-                      outcome="cancelled", attempt=lease["attempt"], reason=reason)
+        work.end_attempt(
+            ctx.conn,
+            run_id=run.run_id,
+            job_id=job.job_id,
+            attempt=lease["attempt"],
+            state="cancelled",
+            reason=reason,
+        )
+        progress.emit(
+            ctx,
+            run,
+            "lease.ended",
+            job.job_id,
+            lease_id=lease["lease_id"],
+            outcome="cancelled",
+            attempt=lease["attempt"],
+            reason=reason,
+        )
 
 
 def _close_blockers(ctx: Context, run: runs.Run, job_id: str) -> None:
     for blocker in records.open_blockers(ctx.conn, run.run_id):
         if blocker["job_id"] == job_id:
-            records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
-                                    resolution="job cancelled", resolved_by=ctx.actor,
-                                    outcome="closed")
-            progress.emit(ctx, run, "escalation.closed" if blocker["kind"] == "escalation"
-                          else "checkpoint.closed", job_id, blocker_id=blocker["blocker_id"],
-                          reason="job cancelled")
+            records.resolve_blocker(
+                ctx.conn,
+                blocker_id=blocker["blocker_id"],
+                resolution="job cancelled",
+                resolved_by=ctx.actor,
+                outcome="closed",
+            )
+            progress.emit(
+                ctx,
+                run,
+                "escalation.closed" if blocker["kind"] == "escalation" else "checkpoint.closed",
+                job_id,
+                blocker_id=blocker["blocker_id"],
+                reason="job cancelled",
+            )

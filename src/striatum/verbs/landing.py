@@ -16,9 +16,11 @@ from striatum.verbs.context import Context
 def land(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run = runs.lock(ctx.conn, params["run_id"])
     if run.state != RunState.SUCCEEDED:
-        raise errors.Conflict(f"run {run.run_id} is {run.state.value}; only a succeeded run "
-                              "lands", run_id=run.run_id)
-    merged = worktrees.land(Path(run.repo_path), run.run_id,
-                            paths.worktree(run.repo_id, run.run_id))
+        raise errors.Conflict(
+            f"run {run.run_id} is {run.state.value}; only a succeeded run lands", run_id=run.run_id
+        )
+    merged = worktrees.land(
+        Path(run.repo_path), run.run_id, paths.worktree(run.repo_id, run.run_id)
+    )
     progress.emit(ctx, run, "run.landed", branch=worktrees.branch(run.run_id), commit=merged)
     return {"run_id": run.run_id, "branch": worktrees.branch(run.run_id), "commit": merged}

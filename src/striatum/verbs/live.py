@@ -26,8 +26,9 @@ MAX_EVENTS = 200
 
 def check(params: dict[str, Any]) -> None:
     if not 1 <= params["timeout_s"] <= MAX_TIMEOUT_S:
-        raise errors.ValidationError(f"--timeout-s must be between 1 and {MAX_TIMEOUT_S}",
-                                     parameter="timeout_s")
+        raise errors.ValidationError(
+            f"--timeout-s must be between 1 and {MAX_TIMEOUT_S}", parameter="timeout_s"
+        )
     if params["after_seq"] < 0:
         raise errors.ValidationError("--after-seq must not be negative", parameter="after_seq")
 
@@ -47,11 +48,15 @@ def wait(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     check(params)
     run_id = params.get("run_id")
     if not run_id:
-        return {"run_id": None, "events": [], "last_seq": feed.event_total(ctx.conn),
-                "run_state": None}
+        return {
+            "run_id": None,
+            "events": [],
+            "last_seq": feed.event_total(ctx.conn),
+            "run_state": None,
+        }
     run = runs.get(ctx.conn, run_id)
     events = feed.events_after(ctx.conn, run_id, params["after_seq"], MAX_EVENTS)
-    last = events[-1]["seq"] if events else max(params["after_seq"],
-                                                 feed.last_seq(ctx.conn, run_id))
-    return {"run_id": run_id, "events": events, "last_seq": last,
-            "run_state": run.state.value}
+    last = (
+        events[-1]["seq"] if events else max(params["after_seq"], feed.last_seq(ctx.conn, run_id))
+    )
+    return {"run_id": run_id, "events": events, "last_seq": last, "run_state": run.state.value}

@@ -13,22 +13,30 @@ from striatum.verbs.context import Context
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = params.get("run_id")
-    expired = [lease for lease in work.expired_leases(ctx.conn, limit=500)
-               if run_id is None or lease["run_id"] == run_id]
+    expired = [
+        lease
+        for lease in work.expired_leases(ctx.conn, limit=500)
+        if run_id is None or lease["run_id"] == run_id
+    ]
     failed, stuck = [], []
     for run in runs.list_runs(ctx.conn, state="running", limit=500):
         if run_id is not None and run["run_id"] != run_id:
             continue
         jobs = runs.jobs(ctx.conn, run["run_id"])
-        failed += [{"run_id": run["run_id"], "job_id": j.job_id, "attempt": j.attempt}
-                   for j in jobs if j.state == JobState.FAILED]
-        if not any(j.state in (JobState.READY, JobState.LEASED, JobState.WAITING)
-                   for j in jobs):
+        failed += [
+            {"run_id": run["run_id"], "job_id": j.job_id, "attempt": j.attempt}
+            for j in jobs
+            if j.state == JobState.FAILED
+        ]
+        if not any(j.state in (JobState.READY, JobState.LEASED, JobState.WAITING) for j in jobs):
             stuck.append(run["run_id"])
-    escalations = [b for b in records.open_blockers(ctx.conn, run_id)
-                   if b["kind"] == "escalation"]
-    return {"expired_leases": expired, "failed_jobs": failed, "stuck_runs": stuck,
-            "open_escalations": escalations}
+    escalations = [b for b in records.open_blockers(ctx.conn, run_id) if b["kind"] == "escalation"]
+    return {
+        "expired_leases": expired,
+        "failed_jobs": failed,
+        "stuck_runs": stuck,
+        "open_escalations": escalations,
+    }
 
 
 def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -41,15 +49,16 @@ def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if run.state not in (RunState.RUNNING, RunState.PAUSED):
         raise errors.Conflict(f"run {run.run_id} is {run.state.value}; nothing can be requeued")
     if job.state != JobState.FAILED:
-        raise errors.Conflict(f"job {job.job_id} is {job.state.value}; only failed jobs are "
-                              "requeued")
-    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id)
-               if b["job_id"] == job.job_id]
+        raise errors.Conflict(
+            f"job {job.job_id} is {job.state.value}; only failed jobs are requeued"
+        )
+    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id) if b["job_id"] == job.job_id]
     if waiting:
         raise errors.Conflict(
             f"job {job.job_id} waits for the human (escalation {waiting[0]['blocker_id']})",
             hint=f"striatum --as principal escalation resolve --blocker "
-            f"{waiting[0]['blocker_id']} --outcome retry")
+            f"{waiting[0]['blocker_id']} --outcome retry",
+        )
     progress.move_job(ctx, run, job, JobState.READY, reason="requeued by recovery")
     return {"job_id": job.job_id, "state": "ready"}
 
@@ -83,10 +92,21 @@ def _expire(ctx: Context, candidate: dict[str, Any]) -> dict[str, Any] | None:
         return None  # finished or heartbeated meanwhile
     job = jobs[lease["job_id"]]
     why = f"lease {lease['lease_id']} expired: its holder stopped heartbeating"
-    outcomes.end_attempt(ctx, run, job, lease["lease_id"], lease_outcome="expired",
-                         attempt_state="expired", reason=why)
+    outcomes.end_attempt(
+        ctx,
+        run,
+        job,
+        lease["lease_id"],
+        lease_outcome="expired",
+        attempt_state="expired",
+        reason=why,
+    )
     if job.state == JobState.LEASED:
         outcomes.after_failure(ctx, run, job, why=why)
     progress.advance(ctx, runs.get(ctx.conn, run.run_id))
-    return {"lease_id": lease["lease_id"], "run_id": run.run_id, "job_id": job.job_id,
-            "attempt": job.attempt}
+    return {
+        "lease_id": lease["lease_id"],
+        "run_id": run.run_id,
+        "job_id": job.job_id,
+        "attempt": job.attempt,
+    }

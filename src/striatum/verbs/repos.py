@@ -22,15 +22,27 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("notify") is not None:
         # The hook runs commands as the daemon's user: only the principal may set it.
         if not roles.allows(ctx.caller.role, roles.Capability.ADMINISTER):
-            raise errors.PermissionDenied("setting a notification command needs capability "
-                                          "'administer' (principal)", capability="administer")
+            raise errors.PermissionDenied(
+                "setting a notification command needs capability 'administer' (principal)",
+                capability="administer",
+            )
         repositories.set_notify(ctx.conn, repo.repo_id, params["notify"] or None)
     ignored = _ignore_scratch(path)
     if existing is None:
-        chains.append_event(ctx.conn, repo_id=repo.repo_id, type="repo.adopted",
-                             actor=ctx.actor, payload={"path": str(path)})
-    return {"repo_id": repo.repo_id, "path": repo.path, "name": repo.name,
-            "already_adopted": existing is not None, "gitignore_updated": ignored}
+        chains.append_event(
+            ctx.conn,
+            repo_id=repo.repo_id,
+            type="repo.adopted",
+            actor=ctx.actor,
+            payload={"path": str(path)},
+        )
+    return {
+        "repo_id": repo.repo_id,
+        "path": repo.path,
+        "name": repo.name,
+        "already_adopted": existing is not None,
+        "gitignore_updated": ignored,
+    }
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -40,26 +52,30 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def resolve(ctx: Context, repo: str | None) -> dict[str, Any]:
     """The adopted repository at a path (the CLI sends --repo or the cwd's git root)."""
     if not repo:
-        raise errors.ValidationError("no repository: run inside a git repository or pass "
-                                     "--repo DIR", parameter="repo")
+        raise errors.ValidationError(
+            "no repository: run inside a git repository or pass --repo DIR", parameter="repo"
+        )
     found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()))
     if found is None:
-        raise errors.NotFound(f"repository {repo} is not adopted",
-                              hint=f"striatum --repo {repo} adopt", path=repo)
+        raise errors.NotFound(
+            f"repository {repo} is not adopted", hint=f"striatum --repo {repo} adopt", path=repo
+        )
     return found
 
 
 def _existing_repo(repo: str | None) -> Path:
     if not repo:
-        raise errors.ValidationError("no repository: run inside a git repository or pass "
-                                     "--repo DIR", parameter="repo")
+        raise errors.ValidationError(
+            "no repository: run inside a git repository or pass --repo DIR", parameter="repo"
+        )
     try:
         path = Path(repo).resolve()
         if not path.is_dir():
             raise errors.NotFound(f"no directory {repo}", path=repo)
     except OSError as error:  # e.g. a name too long for the file system
-        raise errors.ValidationError(f"repository {repo}: {error.strerror}",
-                                     parameter="repo") from None
+        raise errors.ValidationError(
+            f"repository {repo}: {error.strerror}", parameter="repo"
+        ) from None
     return path
 
 
@@ -67,14 +83,17 @@ def _ignore_scratch(path: Path) -> bool:
     """Add `.striatum/` to the repository's .gitignore unless it is already there."""
     gitignore = path / ".gitignore"
     if gitignore.is_symlink() or (gitignore.exists() and not gitignore.is_file()):
-        raise errors.ValidationError(f"{gitignore} is not a regular file; add .striatum/ to "
-                                     "it yourself", path=str(gitignore))
+        raise errors.ValidationError(
+            f"{gitignore} is not a regular file; add .striatum/ to it yourself", path=str(gitignore)
+        )
     try:
         text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     except (OSError, UnicodeDecodeError) as error:
         raise errors.ValidationError(f"cannot read {gitignore}: {error}") from None
     if any(line.strip() in (IGNORE_LINE, ".striatum") for line in text.splitlines()):
         return False
-    gitignore.write_text(text + ("" if not text or text.endswith("\n") else "\n")
-                         + IGNORE_LINE + "\n", encoding="utf-8")
+    gitignore.write_text(
+        text + ("" if not text or text.endswith("\n") else "\n") + IGNORE_LINE + "\n",
+        encoding="utf-8",
+    )
     return True

@@ -27,49 +27,74 @@ from striatum.verbs.context import Context
 
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    return publishing.publish(ctx, found.run, found.job, found.lease["lease_id"],
-                              params["path"], params["kind"])
+    return publishing.publish(
+        ctx, found.run, found.job, found.lease["lease_id"], params["path"], params["kind"]
+    )
 
 
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     run, job, lease_id = found.run, found.job, found.lease["lease_id"]
     if params.get("commit") and not commits.is_sha(params["commit"]):
-        raise errors.ValidationError("--commit must be a commit id (7 to 64 hex digits)",
-                                     parameter="commit")
-    if params.get("commit") and not commits.made_for(Path(run.repo_path), params["commit"],
-                                                     lease_id):
+        raise errors.ValidationError(
+            "--commit must be a commit id (7 to 64 hex digits)", parameter="commit"
+        )
+    if params.get("commit") and not commits.made_for(
+        Path(run.repo_path), params["commit"], lease_id
+    ):
         raise errors.ValidationError(
             f"--commit {params['commit']} is not a commit of this lease (its trailers must "
-            f"say Striatum-Lease: {lease_id})", parameter="commit")
-    work.record_attempt_result(ctx.conn, run_id=run.run_id, job_id=job.job_id,
-                               attempt=job.attempt, commit_sha=params.get("commit"),
-                               reported_model=params.get("model"))
+            f"say Striatum-Lease: {lease_id})",
+            parameter="commit",
+        )
+    work.record_attempt_result(
+        ctx.conn,
+        run_id=run.run_id,
+        job_id=job.job_id,
+        attempt=job.attempt,
+        commit_sha=params.get("commit"),
+        reported_model=params.get("model"),
+    )
     missing = publishing.publish_expected(ctx, run, job, lease_id)
     if missing:
         raise errors.ValidationError(
             f"{job.job_id} cannot complete: required artifact(s) missing: {', '.join(missing)}",
-            missing=missing)
-    verdict = (_review_verdict(ctx, run, job, lease_id, found.lease["session_id"])
-               if job.kind == "review" else None)
-    outcomes.end_attempt(ctx, run, job, lease_id, lease_outcome="completed",
-                         attempt_state="succeeded")
+            missing=missing,
+        )
+    verdict = (
+        _review_verdict(ctx, run, job, lease_id, found.lease["session_id"])
+        if job.kind == "review"
+        else None
+    )
+    outcomes.end_attempt(
+        ctx, run, job, lease_id, lease_outcome="completed", attempt_state="succeeded"
+    )
     recorded = None
     if verdict is None:
-        recorded = progress.move_job(ctx, run, job, JobState.SUCCEEDED, reason="completed",
-                                     attempt=job.attempt, commit=params.get("commit"),
-                                     **({"model": params["model"]} if params.get("model")
-                                        else {}))
+        recorded = progress.move_job(
+            ctx,
+            run,
+            job,
+            JobState.SUCCEEDED,
+            reason="completed",
+            attempt=job.attempt,
+            commit=params.get("commit"),
+            **({"model": params["model"]} if params.get("model") else {}),
+        )
     else:
         outcomes.settle_review(ctx, run, job, verdict)
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     now = runs.job(ctx.conn, run.run_id, job.job_id)
-    return {"job_id": job.job_id, "state": now.state.value, "attempt": job.attempt,
-            "verdict": None if verdict is None else verdict["value"],
-            "run_state": run.state.value,
-            # The event that recorded the success: provenance commits carry it as an anchor.
-            "event_hash": None if recorded is None else recorded.row_hash,
-            "event_seq": None if recorded is None else recorded.seq}
+    return {
+        "job_id": job.job_id,
+        "state": now.state.value,
+        "attempt": job.attempt,
+        "verdict": None if verdict is None else verdict["value"],
+        "run_state": run.state.value,
+        # The event that recorded the success: provenance commits carry it as an anchor.
+        "event_hash": None if recorded is None else recorded.row_hash,
+        "event_seq": None if recorded is None else recorded.seq,
+    }
 
 
 def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -78,18 +103,32 @@ def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.Conflict(f"{found.job.job_id} is a {found.job.kind}, not a review")
     findings_id = None
     if params.get("findings"):
-        findings_id = publishing.publish(ctx, found.run, found.job, found.lease["lease_id"],
-                                         params["findings"], "findings")["artifact_id"]
-    verdict_id = record_verdict(ctx, found.run, found.job, params["value"], findings_id,
-                                reviewer=found.lease["session_id"])
-    return {"verdict_id": verdict_id, "value": params["value"], "job_id": found.job.job_id,
-            "applies_on": "complete"}
+        findings_id = publishing.publish(
+            ctx, found.run, found.job, found.lease["lease_id"], params["findings"], "findings"
+        )["artifact_id"]
+    verdict_id = record_verdict(
+        ctx, found.run, found.job, params["value"], findings_id, reviewer=found.lease["session_id"]
+    )
+    return {
+        "verdict_id": verdict_id,
+        "value": params["value"],
+        "job_id": found.job.job_id,
+        "applies_on": "complete",
+    }
 
 
-def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
-                   findings_id: str | None, *, reviewer: str | None,
-                   overrides: str | None = None, reason: str | None = None,
-                   applied: bool = False) -> str:
+def record_verdict(
+    ctx: Context,
+    run: Run,
+    review: JobRow,
+    value: str,
+    findings_id: str | None,
+    *,
+    reviewer: str | None,
+    overrides: str | None = None,
+    reason: str | None = None,
+    applied: bool = False,
+) -> str:
     """Record a verdict with who actually reviewed and who actually did the work it judges
     (the attempts' recorded providers, else their lanes'), and whether they differed."""
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]
@@ -98,47 +137,83 @@ def record_verdict(ctx: Context, run: Run, review: JobRow, value: str,
     verdict_id = new_id("vrd")
     cross = mine.identity != theirs.identity
     records.insert_verdict(
-        ctx.conn, verdict_id=verdict_id, run_id=run.run_id, review_job_id=review.job_id,
-        target_job_id=target, attempt=review.attempt, value=value,
-        findings_artifact_id=findings_id, actor=ctx.actor, overrides=overrides, reason=reason,
-        reviewer=reviewer, reviewer_lane=review.lane, reviewer_provider=mine.provider,
-        reviewer_model=mine.model, author_lane=target_lane, author_provider=theirs.provider,
-        author_model=theirs.model, cross_provider=cross, applied=applied)
-    progress.emit(ctx, run, "verdict.recorded", review.job_id, verdict_id=verdict_id,
-                  value=value, target=target, cross_provider=cross, overrides=overrides,
-                  reason=reason, findings_artifact_id=findings_id)
+        ctx.conn,
+        verdict_id=verdict_id,
+        run_id=run.run_id,
+        review_job_id=review.job_id,
+        target_job_id=target,
+        attempt=review.attempt,
+        value=value,
+        findings_artifact_id=findings_id,
+        actor=ctx.actor,
+        overrides=overrides,
+        reason=reason,
+        reviewer=reviewer,
+        reviewer_lane=review.lane,
+        reviewer_provider=mine.provider,
+        reviewer_model=mine.model,
+        author_lane=target_lane,
+        author_provider=theirs.provider,
+        author_model=theirs.model,
+        cross_provider=cross,
+        applied=applied,
+    )
+    progress.emit(
+        ctx,
+        run,
+        "verdict.recorded",
+        review.job_id,
+        verdict_id=verdict_id,
+        value=value,
+        target=target,
+        cross_provider=cross,
+        overrides=overrides,
+        reason=reason,
+        findings_artifact_id=findings_id,
+    )
     return verdict_id
 
 
-def _review_verdict(ctx: Context, run: Run, job: JobRow, lease_id: str,
-                    session: str | None) -> dict[str, Any]:
+def _review_verdict(
+    ctx: Context, run: Run, job: JobRow, lease_id: str, session: str | None
+) -> dict[str, Any]:
     """The verdict given with the verb, else the one in the review artifact's front matter
     (read only if the file still has the SHA-256 recorded when it was published)."""
-    pending = records.pending_verdict(ctx.conn, run_id=run.run_id, job_id=job.job_id,
-                                      attempt=job.attempt)
+    pending = records.pending_verdict(
+        ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
+    )
     if pending is not None:
         return pending
     problems = []
-    for artifact in records.attempt_artifacts(ctx.conn, run_id=run.run_id, job_id=job.job_id,
-                                              attempt=job.attempt):
+    for artifact in records.attempt_artifacts(
+        ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
+    ):
         text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
         if text is None:
-            problems.append(f"{artifact['path']}: changed since it was published (its "
-                            "SHA-256 no longer matches), so its verdict is not believed")
+            problems.append(
+                f"{artifact['path']}: changed since it was published (its "
+                "SHA-256 no longer matches), so its verdict is not believed"
+            )
             continue
         reading = verdict_text.read(text)
         if reading.value is not None:
-            verdict_id = record_verdict(ctx, run, job, reading.value, artifact["artifact_id"],
-                                        reviewer=session)
-            return {"verdict_id": verdict_id, "value": reading.value,
-                    "findings_artifact_id": artifact["artifact_id"]}
+            verdict_id = record_verdict(
+                ctx, run, job, reading.value, artifact["artifact_id"], reviewer=session
+            )
+            return {
+                "verdict_id": verdict_id,
+                "value": reading.value,
+                "findings_artifact_id": artifact["artifact_id"],
+            }
         problems.append(f"{artifact['path']}: {reading.problem}")
     raise errors.ValidationError(
         f"review {job.job_id} (attempt {job.attempt}) gave no verdict: "
         + ("; ".join(problems) if problems else "it published no artifact")
         + f". Start the review file with:\n{verdict_text.FORMAT}",
         hint="or give it with the `verdict` verb while the lease lives",
-        job_id=job.job_id, lease_id=lease_id)
+        job_id=job.job_id,
+        lease_id=lease_id,
+    )
 
 
 def override_verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -149,29 +224,60 @@ def override_verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if review is None or review.kind != "review":
         raise errors.NotFound(f"no review job {params['job']!r} in run {run.run_id}")
     if review.state != JobState.WAITING:
-        raise errors.Conflict(f"review {review.job_id} is {review.state.value}; a verdict can "
-                              "be overridden while its gate waits for the human")
+        raise errors.Conflict(
+            f"review {review.job_id} is {review.state.value}; a verdict can "
+            "be overridden while its gate waits for the human"
+        )
     overridden = records.latest_verdict(ctx.conn, run_id=run.run_id, job_id=review.job_id)
-    verdict_id = record_verdict(ctx, run, review, params["value"], None, reviewer=None,
-                                reason=params["reason"], overrides=overridden, applied=True)
-    decision = {"accept": GateDecision.ACCEPT, "needs_revision": GateDecision.REVISE,
-                "reject": GateDecision.FAIL}[params["value"]]
+    verdict_id = record_verdict(
+        ctx,
+        run,
+        review,
+        params["value"],
+        None,
+        reviewer=None,
+        reason=params["reason"],
+        overrides=overridden,
+        applied=True,
+    )
+    decision = {
+        "accept": GateDecision.ACCEPT,
+        "needs_revision": GateDecision.REVISE,
+        "reject": GateDecision.FAIL,
+    }[params["value"]]
     settle_escalated_gate(ctx, run, review, decision, verdict_id, params["reason"])
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     return {"verdict_id": verdict_id, "job_id": review.job_id, "run_state": run.state.value}
 
 
-def settle_escalated_gate(ctx: Context, run: Run, review: JobRow, decision: GateDecision,
-                          verdict_id: str | None, note: str) -> None:
+def settle_escalated_gate(
+    ctx: Context,
+    run: Run,
+    review: JobRow,
+    decision: GateDecision,
+    verdict_id: str | None,
+    note: str,
+) -> None:
     """Close the gate's open escalation and apply the human's decision; the human's note (if
     any) is kept for the prompts of the jobs that follow."""
     for blocker in records.open_blockers(ctx.conn, run.run_id):
         if blocker["job_id"] == review.job_id:
-            records.resolve_blocker(ctx.conn, blocker_id=blocker["blocker_id"],
-                                    resolution=note or decision.value, resolved_by=ctx.actor,
-                                    outcome=decision.value, note=note or None)
-            progress.emit(ctx, run, "escalation.resolved", review.job_id,
-                          blocker_id=blocker["blocker_id"], outcome=decision.value,
-                          note=note or decision.value)
+            records.resolve_blocker(
+                ctx.conn,
+                blocker_id=blocker["blocker_id"],
+                resolution=note or decision.value,
+                resolved_by=ctx.actor,
+                outcome=decision.value,
+                note=note or None,
+            )
+            progress.emit(
+                ctx,
+                run,
+                "escalation.resolved",
+                review.job_id,
+                blocker_id=blocker["blocker_id"],
+                outcome=decision.value,
+                note=note or decision.value,
+            )
     target = snapshot.job_spec(run, review.job_id)["review"]["target"]
     outcomes.apply_gate(ctx, run, review, decision, verdict_id or "", target)

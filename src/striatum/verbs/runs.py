@@ -33,36 +33,68 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.ValidationError(
             f"{path}: {len(result.errors)} error(s); first: {result.errors[0]}",
             hint=f"striatum workflow validate {path}",
-            problems=[p.to_dict() for p in result.errors])
+            problems=[p.to_dict() for p in result.errors],
+        )
     # The normalized model, defaults included: what the engine and supervisors read.
     document = result.workflow.model_dump(mode="json", by_alias=True)
     body = {"workflow": document, "files": files}
     sha256 = hashlib.sha256(canonical_bytes(body)).hexdigest()
-    snapshot_id = runs.insert_snapshot(ctx.conn, snapshot_id=new_id("wfs"),
-                                       repo_id=str(repo["repo_id"]),
-                                       workflow_id=document["id"], sha256=sha256, body=body)
+    snapshot_id = runs.insert_snapshot(
+        ctx.conn,
+        snapshot_id=new_id("wfs"),
+        repo_id=str(repo["repo_id"]),
+        workflow_id=document["id"],
+        sha256=sha256,
+        body=body,
+    )
     run_id = new_id("run")
-    runs.insert_run(ctx.conn, run_id=run_id, repo_id=repo["repo_id"], snapshot_id=snapshot_id,
-                    created_by=ctx.actor, workflow_path=str(path))
+    runs.insert_run(
+        ctx.conn,
+        run_id=run_id,
+        repo_id=repo["repo_id"],
+        snapshot_id=snapshot_id,
+        created_by=ctx.actor,
+        workflow_path=str(path),
+    )
     lanes = document["lanes"]
     for position, job in enumerate(document["jobs"]):
         lane = lanes.get(job.get("lane") or "", {})
-        runs.insert_job(ctx.conn, run_id=run_id, job_id=job["id"], kind=job["kind"],
-                        lane=job.get("lane"), max_attempts=lane.get("max_attempts", 3),
-                        depends_on=list(job.get("depends_on", [])), position=position)
+        runs.insert_job(
+            ctx.conn,
+            run_id=run_id,
+            job_id=job["id"],
+            kind=job["kind"],
+            lane=job.get("lane"),
+            max_attempts=lane.get("max_attempts", 3),
+            depends_on=list(job.get("depends_on", [])),
+            position=position,
+        )
     run = runs.get(ctx.conn, run_id)
-    progress.emit(ctx, run, "run.prepared", workflow_id=document["id"], sha256=sha256,
-                  jobs=len(document["jobs"]), workflow_path=str(path))
-    return {"run_id": run_id, "workflow_id": document["id"], "sha256": sha256,
-            "jobs": len(document["jobs"]), "warnings": [p.to_dict() for p in result.warnings]}
+    progress.emit(
+        ctx,
+        run,
+        "run.prepared",
+        workflow_id=document["id"],
+        sha256=sha256,
+        jobs=len(document["jobs"]),
+        workflow_path=str(path),
+    )
+    return {
+        "run_id": run_id,
+        "workflow_id": document["id"],
+        "sha256": sha256,
+        "jobs": len(document["jobs"]),
+        "warnings": [p.to_dict() for p in result.warnings],
+    }
 
 
 def start(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run = runs.lock(ctx.conn, params["run_id"])
     check_run(run.state, RunState.RUNNING)
     if run.state != RunState.PREPARED:
-        raise errors.Conflict(f"run {run.run_id} is {run.state.value}; use run resume",
-                              run_id=run.run_id)
+        raise errors.Conflict(
+            f"run {run.run_id} is {run.state.value}; use run resume", run_id=run.run_id
+        )
     runs.set_state(ctx.conn, run.run_id, RunState.RUNNING)
     progress.emit(ctx, run, "run.started")
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
@@ -80,20 +112,25 @@ def resume(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def cancel(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run = runs.lock(ctx.conn, params["run_id"])
     if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
-        raise errors.Conflict(f"run {run.run_id} already ended ({run.state.value})",
-                              run_id=run.run_id)
+        raise errors.Conflict(
+            f"run {run.run_id} already ended ({run.state.value})", run_id=run.run_id
+        )
     jobs = runs.jobs(ctx.conn, run.run_id)
     reason = params.get("reason") or "cancelled by a caller"
     run = progress.end_run(ctx, run, jobs, RunState.CANCELLED, reason=reason)
     return _summary(run)
 
 
-def _move(ctx: Context, run_id: str, wanted: RunState, event: str,
-          required: RunState) -> dict[str, Any]:
+def _move(
+    ctx: Context, run_id: str, wanted: RunState, event: str, required: RunState
+) -> dict[str, Any]:
     run = runs.lock(ctx.conn, run_id)
     if run.state != required:
-        raise errors.Conflict(f"run {run_id} is {run.state.value}, not {required.value}",
-                              run_id=run_id, state=run.state.value)
+        raise errors.Conflict(
+            f"run {run_id} is {run.state.value}, not {required.value}",
+            run_id=run_id,
+            state=run.state.value,
+        )
     check_run(run.state, wanted)
     runs.set_state(ctx.conn, run_id, wanted)
     progress.emit(ctx, run, event)
@@ -101,8 +138,12 @@ def _move(ctx: Context, run_id: str, wanted: RunState, event: str,
 
 
 def _summary(run: runs.Run) -> dict[str, Any]:
-    return {"run_id": run.run_id, "state": run.state.value, "ended_reason": run.ended_reason,
-            "repo": run.repo_path}
+    return {
+        "run_id": run.run_id,
+        "state": run.state.value,
+        "ended_reason": run.ended_reason,
+        "repo": run.repo_path,
+    }
 
 
 def _read(path: Path) -> str:
@@ -152,5 +193,3 @@ def _workflow_files(folder: Path, text: str) -> dict[str, str]:
         except (OSError, ValueError):  # a name too long, or not encodable as a file name:
             continue  # the file is missing, and validation says why
     return files
-
-

@@ -13,8 +13,11 @@ from striatum import errors
 from striatum.model.roles import Capability
 
 ParamType = Literal["string", "integer", "boolean"]
-_PYTHON_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,),
-                                              "boolean": (bool,)}
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+}
 
 
 # NamedTuples rather than dataclasses: the CLI's fast path imports this module, and
@@ -58,7 +61,8 @@ class Verb(NamedTuple):
         if unknown:
             raise errors.ValidationError(
                 f"{self.name}: unknown parameter(s) {', '.join(map(str, unknown))}",
-                parameters=unknown)
+                parameters=unknown,
+            )
         return {p.name: _check(self.name, p, raw.get(p.name)) for p in self.params}
 
     def json_schema(self, *, include_local: bool = False) -> dict[str, Any]:
@@ -76,44 +80,57 @@ class Verb(NamedTuple):
             if p.type == "string":
                 prop["maxLength"] = p.max_length
             properties[p.name] = prop
-        return {"type": "object", "properties": properties, "additionalProperties": False,
-                "required": [p.name for p in self.params
-                             if p.required and (include_local or not p.local)]}
+        return {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+            "required": [
+                p.name for p in self.params if p.required and (include_local or not p.local)
+            ],
+        }
 
 
 def _check(verb: str, param: Param, value: Any) -> Any:
     if value is None:
         if param.required:
-            raise errors.ValidationError(f"{verb}: parameter {param.name!r} is required",
-                                         parameter=param.name)
+            raise errors.ValidationError(
+                f"{verb}: parameter {param.name!r} is required", parameter=param.name
+            )
         return param.default
     expected = _PYTHON_TYPES[param.type]
     if not isinstance(value, expected) or (param.type == "integer" and isinstance(value, bool)):
         raise errors.ValidationError(
-            f"{verb}: parameter {param.name!r} must be a {param.type}, "
-            f"not {type(value).__name__}", parameter=param.name)
+            f"{verb}: parameter {param.name!r} must be a {param.type}, not {type(value).__name__}",
+            parameter=param.name,
+        )
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53 - 1:
-        raise errors.ValidationError(f"{verb}: parameter {param.name!r} is out of range",
-                                     parameter=param.name)
+        raise errors.ValidationError(
+            f"{verb}: parameter {param.name!r} is out of range", parameter=param.name
+        )
     if isinstance(value, str):
         if len(value) > param.max_length:
             raise errors.ValidationError(
                 f"{verb}: parameter {param.name!r} is longer than {param.max_length} characters",
-                parameter=param.name)
+                parameter=param.name,
+            )
         if "\x00" in value:
-            raise errors.ValidationError(f"{verb}: parameter {param.name!r} contains a NUL",
-                                         parameter=param.name)
+            raise errors.ValidationError(
+                f"{verb}: parameter {param.name!r} contains a NUL", parameter=param.name
+            )
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise errors.ValidationError(f"{verb}: parameter {param.name!r} is not valid "
-                                         "Unicode", parameter=param.name) from None
+            raise errors.ValidationError(
+                f"{verb}: parameter {param.name!r} is not valid Unicode", parameter=param.name
+            ) from None
     if param.path and isinstance(value, str) and not value.startswith("/"):
         # The daemon's working directory means nothing to a caller: doors send absolute paths.
-        raise errors.ValidationError(f"{verb}: parameter {param.name!r} must be an absolute "
-                                     "path", parameter=param.name)
+        raise errors.ValidationError(
+            f"{verb}: parameter {param.name!r} must be an absolute path", parameter=param.name
+        )
     if param.choices and value not in param.choices:
         raise errors.ValidationError(
             f"{verb}: parameter {param.name!r} must be one of {', '.join(param.choices)}",
-            parameter=param.name)
+            parameter=param.name,
+        )
     return value

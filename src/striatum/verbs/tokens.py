@@ -15,8 +15,9 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     now = tokens.now(ctx.conn)
     expires_at = token_rules.parse_expiry(params["expires"], now) if params["expires"] else None
     minted = token_rules.mint()
-    stored = tokens.insert(ctx.conn, minted, role=Role(params["role"]), label=params["label"],
-                           expires_at=expires_at)
+    stored = tokens.insert(
+        ctx.conn, minted, role=Role(params["role"]), label=params["label"], expires_at=expires_at
+    )
     return {**describe(stored, now), "secret": minted.secret}
 
 
@@ -45,9 +46,13 @@ def describe(token: tokens.StoredToken, now: Any) -> dict[str, Any]:
     else:
         state = "live"
     return {
-        "token_id": token.token_id, "role": token.role.value, "label": token.label,
-        "state": state, "created_at": _iso(token.created_at),
-        "expires_at": _iso(token.expires_at), "revoked_at": _iso(token.revoked_at),
+        "token_id": token.token_id,
+        "role": token.role.value,
+        "label": token.label,
+        "state": state,
+        "created_at": _iso(token.created_at),
+        "expires_at": _iso(token.expires_at),
+        "revoked_at": _iso(token.revoked_at),
     }
 
 

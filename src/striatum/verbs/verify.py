@@ -19,12 +19,17 @@ from striatum.verbs.context import Context
 def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     deep = bool(params.get("deep"))
     pending, migration_error = _migrations(ctx)
-    reports = [chain_check.verify_chain_serially(ctx.conn, name, deep=deep)
-               for name in doctor.chain_names(ctx.conn)]
+    reports = [
+        chain_check.verify_chain_serially(ctx.conn, name, deep=deep)
+        for name in doctor.chain_names(ctx.conn)
+    ]
     breaks = doctor.anchor_breaks(ctx.conn)
     problems = privileges.problems(ctx.conn)
     return {
-        "ok": not pending and migration_error is None and not problems and not breaks
+        "ok": not pending
+        and migration_error is None
+        and not problems
+        and not breaks
         and all(report.ok for report in reports),
         "deep": deep,
         "migrations": {"pending": pending, "error": migration_error},

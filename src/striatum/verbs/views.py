@@ -16,11 +16,15 @@ ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk"
 def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("run_id"):
         return run_status(ctx, params["run_id"])
-    active = [r for r in runs.list_runs(ctx.conn, limit=200)
-              if r["state"] in ("prepared", "running", "paused")]
+    active = [
+        r
+        for r in runs.list_runs(ctx.conn, limit=200)
+        if r["state"] in ("prepared", "running", "paused")
+    ]
     blockers = records.open_blockers(ctx.conn)
     actions = [f"striatum status --run-id {r['run_id']}" for r in active] or [
-        "nothing is active: striatum run prepare --workflow FILE"]
+        "nothing is active: striatum run prepare --workflow FILE"
+    ]
     return {"active_runs": active, "open_blockers": blockers, "next_actions": actions}
 
 
@@ -32,27 +36,65 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
     job_rows = []
     for job in jobs:
         lane = snapshot.lane_spec(run, job.lane)
-        job_rows.append({"job_id": job.job_id, "kind": job.kind, "state": job.state.value,
-                         "attempt": job.attempt, "revisions": job.revisions,
-                         "lane": job.lane, "provider": lane.get("provider"),
-                         "model": lane.get("model"),
-                         "write_scope": snapshot.write_scope(run, job.job_id)})
+        job_rows.append(
+            {
+                "job_id": job.job_id,
+                "kind": job.kind,
+                "state": job.state.value,
+                "attempt": job.attempt,
+                "revisions": job.revisions,
+                "lane": job.lane,
+                "provider": lane.get("provider"),
+                "model": lane.get("model"),
+                "write_scope": snapshot.write_scope(run, job.job_id),
+            }
+        )
     return {
-        "run": {"run_id": run.run_id, "state": run.state.value, "repo": run.repo_path,
-                "repo_id": run.repo_id,
-                "artifact_root": snapshot.artifact_root(run),
-                "workflow_id": run.workflow["id"], "workflow_path": run.workflow_path,
-                "created_at": run.created_at,
-                "started_at": run.started_at, "ended_at": run.ended_at,
-                "ended_reason": run.ended_reason},
+        "run": {
+            "run_id": run.run_id,
+            "state": run.state.value,
+            "repo": run.repo_path,
+            "repo_id": run.repo_id,
+            "artifact_root": snapshot.artifact_root(run),
+            "workflow_id": run.workflow["id"],
+            "workflow_path": run.workflow_path,
+            "created_at": run.created_at,
+            "started_at": run.started_at,
+            "ended_at": run.ended_at,
+            "ended_reason": run.ended_reason,
+        },
         "jobs": job_rows,
         # `env` as the workflow wrote it: `${VAR}` references, never their values.
-        "lanes": {name: {k: lane.get(k) for k in ("provider", "model", "command", "env",
-                                                   "inherit_env", "max_concurrency",
-                                                   "timeout_s", "max_attempts")}
-                  for name, lane in run.workflow["lanes"].items()},
-        "leases": [{k: lease[k] for k in ("lease_id", "job_id", "attempt", "session_id",
-                                          "expires_at", "heartbeat_age_s")} for lease in leases],
+        "lanes": {
+            name: {
+                k: lane.get(k)
+                for k in (
+                    "provider",
+                    "model",
+                    "command",
+                    "env",
+                    "inherit_env",
+                    "max_concurrency",
+                    "timeout_s",
+                    "max_attempts",
+                )
+            }
+            for name, lane in run.workflow["lanes"].items()
+        },
+        "leases": [
+            {
+                k: lease[k]
+                for k in (
+                    "lease_id",
+                    "job_id",
+                    "attempt",
+                    "session_id",
+                    "expires_at",
+                    "heartbeat_age_s",
+                )
+            }
+            for lease in leases
+        ],
         "open_blockers": blockers,
         "next_actions": next_actions(run, jobs, blockers),
         # The repository chain's head now: supervisors anchor their commits to it.
@@ -65,8 +107,9 @@ def _head(ctx: Context, repo_id: str) -> dict[str, Any] | None:
     return None if head is None else {"seq": head.seq, "row_hash": head.row_hash}
 
 
-def next_actions(run: runs.Run, jobs: list[runs.JobRow],
-                 blockers: list[dict[str, Any]]) -> list[str]:
+def next_actions(
+    run: runs.Run, jobs: list[runs.JobRow], blockers: list[dict[str, Any]]
+) -> list[str]:
     """What a caller can do now, as exact commands."""
     rid = run.run_id
     if run.state == RunState.PREPARED:
@@ -74,21 +117,25 @@ def next_actions(run: runs.Run, jobs: list[runs.JobRow],
     if run.state == RunState.PAUSED:
         return [f"striatum run resume --run-id {rid}"]
     if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
-        return [f"nothing: the run {run.state.value} ({run.ended_reason})",
-                f"striatum why {rid}"]
+        return [f"nothing: the run {run.state.value} ({run.ended_reason})", f"striatum why {rid}"]
     actions = []
     for blocker in blockers:
         if blocker["kind"] == "checkpoint":
             choices = sorted(snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"])
-            actions.append(f"striatum --as principal checkpoint decide --blocker "
-                           f"{blocker['blocker_id']} --choice {'|'.join(choices)}")
+            actions.append(
+                f"striatum --as principal checkpoint decide --blocker "
+                f"{blocker['blocker_id']} --choice {'|'.join(choices)}"
+            )
         else:
-            actions.append(f"striatum --as principal escalation resolve --blocker "
-                           f"{blocker['blocker_id']} --outcome ...  ({blocker['reason']})")
+            actions.append(
+                f"striatum --as principal escalation resolve --blocker "
+                f"{blocker['blocker_id']} --outcome ...  ({blocker['reason']})"
+            )
     ready = [j.job_id for j in jobs if j.state == JobState.READY]
     if ready:
-        actions.append(f"striatum claim-next --session SESSION --run-id {rid}  "
-                       f"(ready: {', '.join(ready)})")
+        actions.append(
+            f"striatum claim-next --session SESSION --run-id {rid}  (ready: {', '.join(ready)})"
+        )
     leased = [j.job_id for j in jobs if j.state == JobState.LEASED]
     if leased:
         actions.append(f"wait for the leased job(s): {', '.join(leased)}")
@@ -107,8 +154,9 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     elif params.get("run_id"):
         found = runs.events(ctx.conn, params["run_id"], target)
     else:
-        raise errors.ValidationError(f"{target!r} looks like a job id: give --run-id too",
-                                     parameter="run_id")
+        raise errors.ValidationError(
+            f"{target!r} looks like a job id: give --run-id too", parameter="run_id"
+        )
     if not found:
         raise errors.NotFound(f"no events mention {target!r}", id=target)
     result: dict[str, Any] = {"id": target, "events": found}
@@ -122,8 +170,7 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def list_runs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= params["limit"] <= 1000:
         raise errors.ValidationError("--limit must be between 1 and 1000", parameter="limit")
-    return {"runs": runs.list_runs(ctx.conn, state=params.get("state"),
-                                   limit=params["limit"])}
+    return {"runs": runs.list_runs(ctx.conn, state=params.get("state"), limit=params["limit"])}
 
 
 def list_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -22,18 +22,30 @@ def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if provider == "command" and not model:
         raise errors.ValidationError(
             "--provider command needs --model: the label of the model behind the command "
-            "(the co-blindness rule compares it)", parameter="model")
+            "(the co-blindness rule compares it)",
+            parameter="model",
+        )
     repo_id = None
     if params.get("repo"):
         repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
-    session = work.insert_session(ctx.conn, session_id=new_id("ses"), repo_id=repo_id,
-                                  role=params["role"], lane=params.get("lane"),
-                                  token_id=ctx.caller.token_id, provider=provider,
-                                  model=model)
-    return {"session_id": session["session_id"], "role": session["role"],
-            "lane": session["lane"], "provider": session["provider"],
-            "model": session["model"], "next": f"striatum claim-next --session "
-            f"{session['session_id']}"}
+    session = work.insert_session(
+        ctx.conn,
+        session_id=new_id("ses"),
+        repo_id=repo_id,
+        role=params["role"],
+        lane=params.get("lane"),
+        token_id=ctx.caller.token_id,
+        provider=provider,
+        model=model,
+    )
+    return {
+        "session_id": session["session_id"],
+        "role": session["role"],
+        "lane": session["lane"],
+        "provider": session["provider"],
+        "model": session["model"],
+        "next": f"striatum claim-next --session {session['session_id']}",
+    }
 
 
 def close_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -49,8 +61,11 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     lane = params.get("lane") or session["lane"]
     found, skipped = _find(ctx, params, session, lane)
     if found is None:
-        return {"claimed": False, "reason": _nothing_reason(lane, skipped),
-                "skipped": [{"run_id": r, "job_id": j} for r, j in skipped]}
+        return {
+            "claimed": False,
+            "reason": _nothing_reason(lane, skipped),
+            "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
+        }
     run = runs.lock(ctx.conn, found["run_id"])
     job = runs.job(ctx.conn, run.run_id, found["job_id"])
     if job.state != JobState.READY or run.state != RunState.RUNNING:
@@ -58,17 +73,37 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         return {"claimed": False, "reason": "raced with another transition; claim again"}
     worker = workers.of_session(run, job.lane, session)
     attempt = runs.bump_attempt(ctx.conn, run.run_id, job.job_id)
-    work.insert_attempt(ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=attempt,
-                        worker=worker, revision_verdict_id=(job.revision_verdicts[-1]
-                                                            if job.revision_verdicts else None))
-    lease = work.insert_lease(ctx.conn, lease_id=new_id("lease"), run_id=run.run_id,
-                              job_id=job.job_id, attempt=attempt,
-                              session_id=session["session_id"], holder=ctx.actor,
-                              lane=job.lane, ttl_s=ttl_s)
+    work.insert_attempt(
+        ctx.conn,
+        run_id=run.run_id,
+        job_id=job.job_id,
+        attempt=attempt,
+        worker=worker,
+        revision_verdict_id=(job.revision_verdicts[-1] if job.revision_verdicts else None),
+    )
+    lease = work.insert_lease(
+        ctx.conn,
+        lease_id=new_id("lease"),
+        run_id=run.run_id,
+        job_id=job.job_id,
+        attempt=attempt,
+        session_id=session["session_id"],
+        holder=ctx.actor,
+        lane=job.lane,
+        ttl_s=ttl_s,
+    )
     secret = _mint_lane_token(ctx, lease["lease_id"], job.job_id)
-    progress.move_job(ctx, run, job, JobState.LEASED, reason="claimed",
-                      lease_id=lease["lease_id"], attempt=attempt,
-                      session_id=session["session_id"], **worker.recorded())
+    progress.move_job(
+        ctx,
+        run,
+        job,
+        JobState.LEASED,
+        reason="claimed",
+        lease_id=lease["lease_id"],
+        attempt=attempt,
+        session_id=session["session_id"],
+        **worker.recorded(),
+    )
     job = runs.job(ctx.conn, run.run_id, job.job_id)
     packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
     return {"claimed": True, **packet, "worker": worker.recorded()}
@@ -81,15 +116,21 @@ def _open_session(ctx: Context, session_id: str) -> dict[str, Any]:
     return session
 
 
-def _find(ctx: Context, params: dict[str, Any], session: dict[str, Any],
-          lane: str | None) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+def _find(
+    ctx: Context, params: dict[str, Any], session: dict[str, Any], lane: str | None
+) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
     """The next ready job this session may do, row-locked. A review of work done by the
     session's own provider is refused when asked for by id, else skipped (another session may
     take it); skipped rows stay locked until commit, which only hides them from racing claims."""
     skipped: list[tuple[str, str]] = []
     while True:
-        found = work.claim_next(ctx.conn, lane=lane, run_id=params.get("run_id"),
-                                job_id=params.get("job"), skip=tuple(skipped))
+        found = work.claim_next(
+            ctx.conn,
+            lane=lane,
+            run_id=params.get("run_id"),
+            job_id=params.get("job"),
+            skip=tuple(skipped),
+        )
         if found is None or found["kind"] != "review":
             return found, skipped
         run = runs.get(ctx.conn, found["run_id"])
@@ -105,16 +146,23 @@ def _find(ctx: Context, params: dict[str, Any], session: dict[str, Any],
 def _nothing_reason(lane: str | None, skipped: list[tuple[str, str]]) -> str:
     reason = "no ready job" + (f" on lane {lane}" if lane else "")
     if skipped:
-        reason += (f"; skipped {len(skipped)} review(s) of work this session's provider did "
-                   f"(co-blindness): {', '.join(job for _, job in skipped)}")
+        reason += (
+            f"; skipped {len(skipped)} review(s) of work this session's provider did "
+            f"(co-blindness): {', '.join(job for _, job in skipped)}"
+        )
     return reason
-
 
 
 def _mint_lane_token(ctx: Context, lease_id: str, job_id: str) -> str:
     minted = token_rules.mint()
-    tokens.insert(ctx.conn, minted, role=Role.LANE, label=f"lane token for {job_id}",
-                  expires_at=None, lease_id=lease_id)
+    tokens.insert(
+        ctx.conn,
+        minted,
+        role=Role.LANE,
+        label=f"lane token for {job_id}",
+        expires_at=None,
+        lease_id=lease_id,
+    )
     work.set_lease_token(ctx.conn, lease_id, minted.token_id)
     return minted.secret
 
@@ -127,9 +175,15 @@ def heartbeat(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
-                         lease_outcome="released", attempt_state="cancelled",
-                         reason="released by its holder")
+    outcomes.end_attempt(
+        ctx,
+        found.run,
+        found.job,
+        found.lease["lease_id"],
+        lease_outcome="released",
+        attempt_state="cancelled",
+        reason="released by its holder",
+    )
     progress.move_job(ctx, found.run, found.job, JobState.READY, reason="released")
     return {"lease_id": found.lease["lease_id"], "job_id": found.job.job_id, "state": "ready"}
 
@@ -143,31 +197,65 @@ def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         refusal = workers.review_refusal(ctx, found.run, found.job.job_id, worker)
         if refusal is not None:
             raise refusal
-    work.set_attempt_worker(ctx.conn, run_id=found.run.run_id, job_id=found.job.job_id,
-                            attempt=found.job.attempt, worker=worker)
+    work.set_attempt_worker(
+        ctx.conn,
+        run_id=found.run.run_id,
+        job_id=found.job.job_id,
+        attempt=found.job.attempt,
+        worker=worker,
+    )
     lease_id = found.lease["lease_id"]
-    expires_at = work.transfer(ctx.conn, lease_id=lease_id, session_id=session["session_id"],
-                               holder=ctx.actor, ttl_s=_ttl(params))
+    expires_at = work.transfer(
+        ctx.conn,
+        lease_id=lease_id,
+        session_id=session["session_id"],
+        holder=ctx.actor,
+        ttl_s=_ttl(params),
+    )
     work.end_lease_tokens(ctx.conn, lease_id)
     secret = _mint_lane_token(ctx, lease_id, found.job.job_id)
-    progress.emit(ctx, found.run, "lease.transferred", found.job.job_id, lease_id=lease_id,
-                  from_session=found.lease["session_id"], to_session=session["session_id"],
-                  **worker.recorded())
-    return {"lease_id": lease_id, "session_id": session["session_id"],
-            "expires_at": expires_at, "token": secret, "attempt": found.job.attempt}
+    progress.emit(
+        ctx,
+        found.run,
+        "lease.transferred",
+        found.job.job_id,
+        lease_id=lease_id,
+        from_session=found.lease["session_id"],
+        to_session=session["session_id"],
+        **worker.recorded(),
+    )
+    return {
+        "lease_id": lease_id,
+        "session_id": session["session_id"],
+        "expires_at": expires_at,
+        "token": secret,
+        "attempt": found.job.attempt,
+    }
 
 
 def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     reason = params["reason"]
-    outcomes.end_attempt(ctx, found.run, found.job, found.lease["lease_id"],
-                         lease_outcome="failed", attempt_state="failed", reason=reason)
-    outcomes.after_failure(ctx, found.run, found.job, why=reason,
-                           permanent=bool(params.get("permanent")))
+    outcomes.end_attempt(
+        ctx,
+        found.run,
+        found.job,
+        found.lease["lease_id"],
+        lease_outcome="failed",
+        attempt_state="failed",
+        reason=reason,
+    )
+    outcomes.after_failure(
+        ctx, found.run, found.job, why=reason, permanent=bool(params.get("permanent"))
+    )
     run = progress.advance(ctx, runs.get(ctx.conn, found.run.run_id))
     job = runs.job(ctx.conn, run.run_id, found.job.job_id)
-    return {"job_id": job.job_id, "state": job.state.value, "attempt": job.attempt,
-            "run_state": run.state.value}
+    return {
+        "job_id": job.job_id,
+        "state": job.state.value,
+        "attempt": job.attempt,
+        "run_state": run.state.value,
+    }
 
 
 def _ttl(params: dict[str, Any]) -> int:
@@ -175,6 +263,7 @@ def _ttl(params: dict[str, Any]) -> int:
     if ttl is None:
         ttl = leases.DEFAULT_TTL_S
     if not 1 <= ttl <= MAX_TTL_S:
-        raise errors.ValidationError(f"--ttl-s must be between 1 and {MAX_TTL_S}",
-                                     parameter="ttl_s")
+        raise errors.ValidationError(
+            f"--ttl-s must be between 1 and {MAX_TTL_S}", parameter="ttl_s"
+        )
     return int(ttl)

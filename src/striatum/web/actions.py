@@ -24,8 +24,10 @@ Perform = Callable[[Request, Form], Awaitable[Any]]
 
 async def _form(request: Request) -> Form | None:
     """The urlencoded form (first value of each field), or None if it is not one."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != \
-            "application/x-www-form-urlencoded":
+    if (
+        request.headers.get("content-type", "").split(";")[0].strip()
+        != "application/x-www-form-urlencoded"
+    ):
         return None
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
@@ -45,8 +47,9 @@ def _back(form: Form, fallback: str) -> str:
     return fallback
 
 
-def action(perform: Perform, fallback: Callable[[Request], str]) -> Callable[
-        [Request], Awaitable[Response]]:
+def action(
+    perform: Perform, fallback: Callable[[Request], str]
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         form = await _form(request)
         refusal = request.app.state.policy.refusal(request.headers, form or {})
@@ -56,6 +59,7 @@ def action(perform: Perform, fallback: Callable[[Request], str]) -> Callable[
             return render.error_page(request, 400, "expected a urlencoded form")
         await perform(request, form)
         return RedirectResponse(_back(form, fallback(request)), status_code=303)
+
     return endpoint
 
 
@@ -68,47 +72,69 @@ def _inbox(request: Request) -> str:
 
 
 async def _cancel_run(request: Request, form: Form) -> Any:
-    return await calls.act("run.cancel", run_id=request.path_params["run_id"],
-                           reason=form.get("reason") or "cancelled from the web UI")
+    return await calls.act(
+        "run.cancel",
+        run_id=request.path_params["run_id"],
+        reason=form.get("reason") or "cancelled from the web UI",
+    )
 
 
 async def _cancel_job(request: Request, form: Form) -> Any:
-    return await calls.act("job.cancel", run_id=request.path_params["run_id"],
-                           job=request.path_params["job_id"],
-                           reason=form.get("reason") or "cancelled from the web UI")
+    return await calls.act(
+        "job.cancel",
+        run_id=request.path_params["run_id"],
+        job=request.path_params["job_id"],
+        reason=form.get("reason") or "cancelled from the web UI",
+    )
 
 
 async def _requeue_job(request: Request, form: Form) -> Any:
-    return await calls.act("recovery.requeue", run_id=request.path_params["run_id"],
-                           job=request.path_params["job_id"])
+    return await calls.act(
+        "recovery.requeue", run_id=request.path_params["run_id"], job=request.path_params["job_id"]
+    )
 
 
 async def _override_verdict(request: Request, form: Form) -> Any:
-    return await calls.act("override-verdict", run_id=request.path_params["run_id"],
-                           job=request.path_params["job_id"], value=form.get("value"),
-                           reason=form.get("reason") or "decided in the web UI")
+    return await calls.act(
+        "override-verdict",
+        run_id=request.path_params["run_id"],
+        job=request.path_params["job_id"],
+        value=form.get("value"),
+        reason=form.get("reason") or "decided in the web UI",
+    )
 
 
 async def _decide(request: Request, form: Form) -> Any:
-    return await calls.act("checkpoint.decide", blocker=request.path_params["blocker_id"],
-                           choice=form.get("choice"), note=form.get("note"))
+    return await calls.act(
+        "checkpoint.decide",
+        blocker=request.path_params["blocker_id"],
+        choice=form.get("choice"),
+        note=form.get("note"),
+    )
 
 
 async def _resolve(request: Request, form: Form) -> Any:
-    return await calls.act("escalation.resolve", blocker=request.path_params["blocker_id"],
-                           outcome=form.get("outcome"), note=form.get("note"))
+    return await calls.act(
+        "escalation.resolve",
+        blocker=request.path_params["blocker_id"],
+        outcome=form.get("outcome"),
+        note=form.get("note"),
+    )
 
 
 def routes() -> list[Route]:
     job = "/actions/runs/{run_id:str}/jobs/{job_id:str}"
     return [
-        Route("/actions/runs/{run_id:str}/cancel", action(_cancel_run, _run_page),
-              methods=["POST"]),
+        Route(
+            "/actions/runs/{run_id:str}/cancel", action(_cancel_run, _run_page), methods=["POST"]
+        ),
         Route(f"{job}/cancel", action(_cancel_job, _run_page), methods=["POST"]),
         Route(f"{job}/requeue", action(_requeue_job, _run_page), methods=["POST"]),
         Route(f"{job}/verdict", action(_override_verdict, _run_page), methods=["POST"]),
-        Route("/actions/blockers/{blocker_id:str}/decide", action(_decide, _inbox),
-              methods=["POST"]),
-        Route("/actions/blockers/{blocker_id:str}/resolve", action(_resolve, _inbox),
-              methods=["POST"]),
+        Route(
+            "/actions/blockers/{blocker_id:str}/decide", action(_decide, _inbox), methods=["POST"]
+        ),
+        Route(
+            "/actions/blockers/{blocker_id:str}/resolve", action(_resolve, _inbox), methods=["POST"]
+        ),
     ]

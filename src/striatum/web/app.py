@@ -37,14 +37,24 @@ def create_app(config: WebConfig) -> Starlette:
     """The app for one server; refuses a non-loopback host (usage error)."""
     require_loopback(config.host)
     static = resources.files("striatum.web") / "static"
-    routes = [*pages_runs.routes(), *pages_jobs.routes(), *pages_human.routes(),
-              *actions.routes(), *live.routes(),
-              Mount("/static", app=StaticFiles(directory=str(static)), name="static")]
+    routes = [
+        *pages_runs.routes(),
+        *pages_jobs.routes(),
+        *pages_human.routes(),
+        *actions.routes(),
+        *live.routes(),
+        Mount("/static", app=StaticFiles(directory=str(static)), name="static"),
+    ]
     app = Starlette(
-        routes=routes, lifespan=_lifespan,
+        routes=routes,
+        lifespan=_lifespan,
         middleware=[Middleware(Guard, hosts=allowed_hosts(config.host, config.port))],
-        exception_handlers={errors.StriatumError: _striatum_error,
-                            HTTPException: _http_error, Exception: _bug})
+        exception_handlers={
+            errors.StriatumError: _striatum_error,
+            HTTPException: _http_error,
+            Exception: _bug,
+        },
+    )
     app.state.policy = MutationPolicy(allowed=config.allow_mutations, secret=config.secret)
     return app
 

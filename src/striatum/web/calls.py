@@ -22,11 +22,22 @@ from striatum.daemon import envelope
 
 # One table: the HTTP status of each error code a verb may answer with.
 HTTP_STATUS: dict[str, int] = {
-    "usage": 400, "validation": 400, "protocol": 400, "not_found": 404, "conflict": 409,
-    "permission_denied": 403, "token_missing": 401, "token_invalid": 401,
-    "token_revoked": 401, "token_expired": 401, "daemon_unreachable": 503,
-    "database_unavailable": 503, "database_unsupported": 503, "migration": 503,
-    "integrity": 500, "internal": 500,
+    "usage": 400,
+    "validation": 400,
+    "protocol": 400,
+    "not_found": 404,
+    "conflict": 409,
+    "permission_denied": 403,
+    "token_missing": 401,
+    "token_invalid": 401,
+    "token_revoked": 401,
+    "token_expired": 401,
+    "daemon_unreachable": 503,
+    "database_unavailable": 503,
+    "database_unsupported": 503,
+    "migration": 503,
+    "integrity": 500,
+    "internal": 500,
 }
 
 
@@ -41,8 +52,9 @@ async def read(method: str, **params: Any) -> Any:
 
 async def act(method: str, **params: Any) -> Any:
     """Call a verb as the principal (only the mutation routes do, after their checks)."""
-    return await run_in_threadpool(functools.partial(client.call, method, _sent(params),
-                                                     as_role="principal"))
+    return await run_in_threadpool(
+        functools.partial(client.call, method, _sent(params), as_role="principal")
+    )
 
 
 def _sent(params: dict[str, Any]) -> dict[str, Any]:
@@ -53,15 +65,18 @@ def _sent(params: dict[str, Any]) -> dict[str, Any]:
 async def wait_for_events(**params: Any) -> dict[str, Any]:
     """`events.wait` with the caller's token, on its own asyncio connection."""
     path = paths.socket_path()
-    frame = envelope.request_frame(os.urandom(8).hex(), "events.wait", _sent(params),
-                                   client.token_for(None))
+    frame = envelope.request_frame(
+        os.urandom(8).hex(), "events.wait", _sent(params), client.token_for(None)
+    )
     try:
         client._check_owner(path)  # never hand a token to a planted socket
         reader, writer = await asyncio.open_unix_connection(
-            str(path), limit=envelope.MAX_FRAME_BYTES)
+            str(path), limit=envelope.MAX_FRAME_BYTES
+        )
     except (FileNotFoundError, ConnectionRefusedError):
-        raise errors.DaemonUnreachable(f"no daemon is answering at {path}",
-                                       hint="start one with: striatum daemon start") from None
+        raise errors.DaemonUnreachable(
+            f"no daemon is answering at {path}", hint="start one with: striatum daemon start"
+        ) from None
     try:
         writer.write(frame)
         await writer.drain()

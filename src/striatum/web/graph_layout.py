@@ -30,8 +30,12 @@ class Box:
     h: int = NODE_H
 
     def overlaps(self, other: Box) -> bool:
-        return (self.x < other.x + other.w and other.x < self.x + self.w
-                and self.y < other.y + other.h and other.y < self.y + self.h)
+        return (
+            self.x < other.x + other.w
+            and other.x < self.x + self.w
+            and self.y < other.y + other.h
+            and other.y < self.y + self.h
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,13 +52,23 @@ def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Layout:
     kept = [(a, b) for a, b in edges if a in known and b in known and a != b]
     layers = assign_layers(nodes, kept)
     rows = order_layers(nodes, kept, layers)
-    boxes = {node: Box(node=node, layer=layer, order=order,
-                       x=MARGIN + layer * (NODE_W + GAP_X),
-                       y=MARGIN + order * (NODE_H + GAP_Y))
-             for layer, row in enumerate(rows) for order, node in enumerate(row)}
+    boxes = {
+        node: Box(
+            node=node,
+            layer=layer,
+            order=order,
+            x=MARGIN + layer * (NODE_W + GAP_X),
+            y=MARGIN + order * (NODE_H + GAP_Y),
+        )
+        for layer, row in enumerate(rows)
+        for order, node in enumerate(row)
+    }
     depth = max((len(row) for row in rows), default=0)
-    return Layout(boxes=boxes, width=2 * MARGIN + len(rows) * (NODE_W + GAP_X) - GAP_X,
-                  height=2 * MARGIN + depth * (NODE_H + GAP_Y) - GAP_Y)
+    return Layout(
+        boxes=boxes,
+        width=2 * MARGIN + len(rows) * (NODE_W + GAP_X) - GAP_X,
+        height=2 * MARGIN + depth * (NODE_H + GAP_Y) - GAP_Y,
+    )
 
 
 def assign_layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
@@ -78,8 +92,9 @@ def assign_layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dic
     return {n: layer.get(n, last) for n in nodes}
 
 
-def order_layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]],
-                 layers: dict[str, int]) -> list[list[str]]:
+def order_layers(
+    nodes: Sequence[str], edges: Sequence[tuple[str, str]], layers: dict[str, int]
+) -> list[list[str]]:
     """Each layer's nodes, ordered by the barycentre of their neighbours (stable ties)."""
     count = max(layers.values(), default=-1) + 1
     rows: list[list[str]] = [[] for _ in range(count)]
@@ -98,8 +113,7 @@ def order_layers(nodes: Sequence[str], edges: Sequence[tuple[str, str]],
     return rows
 
 
-def _by_barycentre(row: list[str], fixed: list[str],
-                   neighbours: dict[str, list[str]]) -> list[str]:
+def _by_barycentre(row: list[str], fixed: list[str], neighbours: dict[str, list[str]]) -> list[str]:
     position = {node: i for i, node in enumerate(fixed)}
 
     def key(item: tuple[int, str]) -> tuple[float, int]:

@@ -49,13 +49,23 @@ def build(graph: dict[str, Any]) -> GraphView:
     placed = graph_layout.layout(ids, [(e["from"], e["to"]) for e in graph["edges"]])
     boxes = placed.boxes
     choices = _choice_labels(graph)
-    edges = [_forward(boxes[e["from"]], boxes[e["to"]], choices.get((e["from"], e["to"])))
-             for e in graph["edges"] if e["from"] in boxes and e["to"] in boxes]
-    back = [_backward(boxes[r["review"]], boxes[r["target"]], r["max_revisions"])
-            for r in graph["revision_routes"] if r["review"] in boxes and r["target"] in boxes]
-    return GraphView(width=max(placed.width, 200), height=max(placed.height, 120),
-                     nodes=[_node(boxes[n["job_id"]], n) for n in graph["nodes"]],
-                     edges=edges, back_edges=back)
+    edges = [
+        _forward(boxes[e["from"]], boxes[e["to"]], choices.get((e["from"], e["to"])))
+        for e in graph["edges"]
+        if e["from"] in boxes and e["to"] in boxes
+    ]
+    back = [
+        _backward(boxes[r["review"]], boxes[r["target"]], r["max_revisions"])
+        for r in graph["revision_routes"]
+        if r["review"] in boxes and r["target"] in boxes
+    ]
+    return GraphView(
+        width=max(placed.width, 200),
+        height=max(placed.height, 120),
+        nodes=[_node(boxes[n["job_id"]], n) for n in graph["nodes"]],
+        edges=edges,
+        back_edges=back,
+    )
 
 
 def _node(box: Box, node: dict[str, Any]) -> Node:
@@ -64,12 +74,19 @@ def _node(box: Box, node: dict[str, Any]) -> Node:
     attempts = f"attempt {node['attempt']}/{node['max_attempts']}"
     if node["revisions"]:
         attempts += f" · rev {node['revisions']}"
-    return Node(box=box, job_id=node["job_id"], label=_cut(node["job_id"]), state=node["state"],
-                kind=node["kind"], detail=_cut(detail), attempts=attempts)
+    return Node(
+        box=box,
+        job_id=node["job_id"],
+        label=_cut(node["job_id"]),
+        state=node["state"],
+        kind=node["kind"],
+        detail=_cut(detail),
+        attempts=attempts,
+    )
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
 def _choice_labels(graph: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -84,8 +101,12 @@ def _forward(start: Box, end: Box, label: str | None) -> Curve:
     x1, y1 = start.x + start.w, start.y + start.h // 2
     x2, y2 = end.x, end.y + end.h // 2
     bend = max((x2 - x1) // 2, 20)
-    return Curve(d=f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}",
-                 label=label, label_x=x1 + 6, label_y=y1 - 6)
+    return Curve(
+        d=f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}",
+        label=label,
+        label_x=x1 + 6,
+        label_y=y1 - 6,
+    )
 
 
 def _backward(review: Box, target: Box, max_revisions: int) -> Curve:
@@ -93,6 +114,9 @@ def _backward(review: Box, target: Box, max_revisions: int) -> Curve:
     x1, x2 = review.x + review.w // 2, target.x + target.w // 2
     y1, y2 = review.y, target.y
     top = graph_layout.MARGIN // 4
-    return Curve(d=f"M{x1},{y1} C{x1},{top} {x2},{top} {x2},{y2}",
-                 label=f"revise ≤{max_revisions}", label_x=(x1 + x2) // 2 - 30,
-                 label_y=top + 1)
+    return Curve(
+        d=f"M{x1},{y1} C{x1},{top} {x2},{top} {x2},{y2}",
+        label=f"revise ≤{max_revisions}",
+        label_x=(x1 + x2) // 2 - 30,
+        label_y=top + 1,
+    )

@@ -38,13 +38,15 @@ def _cursor(value: str | None) -> int | None:
 async def live(request: Request) -> Response:
     run_id = request.query_params.get("run_id") or None
     try:
-        after = _cursor(request.headers.get("last-event-id")
-                        or request.query_params.get("after"))
+        after = _cursor(request.headers.get("last-event-id") or request.query_params.get("after"))
     except ValueError:
         return render.error_page(request, 400, "after must be a non-negative integer")
     closing = getattr(request.app.state, "closing", None) or asyncio.Event()
-    return StreamingResponse(_stream(run_id, after, closing), media_type="text/event-stream",
-                             headers={"x-accel-buffering": "no"})
+    return StreamingResponse(
+        _stream(run_id, after, closing),
+        media_type="text/event-stream",
+        headers={"x-accel-buffering": "no"},
+    )
 
 
 def close_streams(app: Starlette) -> None:
@@ -54,13 +56,15 @@ def close_streams(app: Starlette) -> None:
         loop.call_soon_threadsafe(app.state.closing.set)
 
 
-async def _stream(run_id: str | None, after: int | None,
-                  closing: asyncio.Event) -> AsyncIterator[str]:
+async def _stream(
+    run_id: str | None, after: int | None, closing: asyncio.Event
+) -> AsyncIterator[str]:
     cursor = after
     while not closing.is_set():
         try:
-            answer = await _wait(run_id, 0 if cursor is None else cursor,
-                                 1 if cursor is None else WAIT_S, closing)
+            answer = await _wait(
+                run_id, 0 if cursor is None else cursor, 1 if cursor is None else WAIT_S, closing
+            )
         except errors.StriatumError as error:
             yield _message("unavailable", {"message": error.message})
             if error.code in FINAL_ERRORS or error.code.startswith("token_"):
@@ -70,9 +74,11 @@ async def _stream(run_id: str | None, after: int | None,
         if answer is None:  # the server is closing
             return
         if cursor is not None and answer["last_seq"] != cursor:
-            yield _message("change", {"last_seq": answer["last_seq"],
-                                      "types": [e["type"] for e in answer["events"]]},
-                           event_id=answer["last_seq"])
+            yield _message(
+                "change",
+                {"last_seq": answer["last_seq"], "types": [e["type"] for e in answer["events"]]},
+                event_id=answer["last_seq"],
+            )
         elif cursor is not None:
             yield ": still here\n\n"
         cursor = answer["last_seq"]
@@ -81,11 +87,13 @@ async def _stream(run_id: str | None, after: int | None,
             return
 
 
-async def _wait(run_id: str | None, after: int, timeout_s: int,
-                closing: asyncio.Event) -> dict[str, Any] | None:
+async def _wait(
+    run_id: str | None, after: int, timeout_s: int, closing: asyncio.Event
+) -> dict[str, Any] | None:
     """The long poll's answer, or None when the server starts closing first."""
-    poll = asyncio.ensure_future(calls.wait_for_events(run_id=run_id, after_seq=after,
-                                                       timeout_s=timeout_s))
+    poll = asyncio.ensure_future(
+        calls.wait_for_events(run_id=run_id, after_seq=after, timeout_s=timeout_s)
+    )
     stop = asyncio.ensure_future(closing.wait())
     try:
         done, _ = await asyncio.wait({poll, stop}, return_when=asyncio.FIRST_COMPLETED)

@@ -21,8 +21,11 @@ async def inbox_page(request: Request) -> Response:
         if blocker["kind"] == "checkpoint":
             if blocker["run_id"] not in graphs:
                 graphs[blocker["run_id"]] = await read("run.graph", run_id=blocker["run_id"])
-            options = [b["choice"] for b in graphs[blocker["run_id"]]["checkpoint_branches"]
-                       if b["checkpoint"] == blocker["job_id"]]
+            options = [
+                b["choice"]
+                for b in graphs[blocker["run_id"]]["checkpoint_branches"]
+                if b["checkpoint"] == blocker["job_id"]
+            ]
         else:
             options = (await read("escalation.show", blocker=blocker["blocker_id"]))["outcomes"]
         items.append({**blocker, "options": options})
@@ -36,5 +39,4 @@ async def doctor_page(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route("/inbox", inbox_page, name="inbox"),
-            Route("/doctor", doctor_page, name="doctor")]
+    return [Route("/inbox", inbox_page, name="inbox"), Route("/doctor", doctor_page, name="doctor")]

@@ -17,19 +17,32 @@ async def job_page(request: Request) -> Response:
     run_id, job_id = request.path_params["run_id"], request.path_params["job_id"]
     shown = await read("job.show", run_id=run_id, job=job_id)
     live_lease = next((lease for lease in shown["leases"] if lease["ended_at"] is None), None)
-    live = None if shown["run"]["state"] in TERMINAL else (
-        f"/live?run_id={run_id}&after={shown['last_seq']}")
-    return render.page(request, "job.html", shown=shown, run=shown["run"], job=shown["job"],
-                       live_lease=live_lease, live=live)
+    live = (
+        None
+        if shown["run"]["state"] in TERMINAL
+        else (f"/live?run_id={run_id}&after={shown['last_seq']}")
+    )
+    return render.page(
+        request,
+        "job.html",
+        shown=shown,
+        run=shown["run"],
+        job=shown["job"],
+        live_lease=live_lease,
+        live=live,
+    )
 
 
 async def artifact_page(request: Request) -> Response:
     shown = await read("artifact.show", artifact=request.path_params["artifact_id"])
     as_markdown = shown["artifact"]["path"].lower().endswith(MARKDOWN_SUFFIXES)
-    return render.page(request, "artifact.html", shown=shown, artifact=shown["artifact"],
-                       as_markdown=as_markdown)
+    return render.page(
+        request, "artifact.html", shown=shown, artifact=shown["artifact"], as_markdown=as_markdown
+    )
 
 
 def routes() -> list[Route]:
-    return [Route("/runs/{run_id:str}/jobs/{job_id:str}", job_page, name="job"),
-            Route("/artifacts/{artifact_id:str}", artifact_page, name="artifact")]
+    return [
+        Route("/runs/{run_id:str}/jobs/{job_id:str}", job_page, name="job"),
+        Route("/artifacts/{artifact_id:str}", artifact_page, name="artifact"),
+    ]

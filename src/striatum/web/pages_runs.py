@@ -18,20 +18,29 @@ async def runs_list(request: Request) -> Response:
     query = request.query_params
     state = query.get("state") or None
     if state is not None and state not in RUN_STATES:
-        return render.error_page(request, 400, f"unknown run state {state!r}",
-                                 hint=f"one of: {', '.join(RUN_STATES)}")
+        return render.error_page(
+            request, 400, f"unknown run state {state!r}", hint=f"one of: {', '.join(RUN_STATES)}"
+        )
     found = (await calls.read("list.runs", state=state, limit=200))["runs"]
     repos = {r["repo_id"]: r["path"] for r in (await calls.read("repo.list"))["repositories"]}
     rows = [{**run, "repo": repos.get(run["repo_id"], run["repo_id"])} for run in found]
     rows = [r for r in rows if _matches(r, query.get("workflow"), query.get("repo"))]
-    return render.page(request, "runs.html", runs=rows, states=RUN_STATES, state=state or "",
-                       workflow=query.get("workflow", ""), repo=query.get("repo", ""),
-                       live="/live")
+    return render.page(
+        request,
+        "runs.html",
+        runs=rows,
+        states=RUN_STATES,
+        state=state or "",
+        workflow=query.get("workflow", ""),
+        repo=query.get("repo", ""),
+        live="/live",
+    )
 
 
 def _matches(run: dict[str, Any], workflow: str | None, repo: str | None) -> bool:
-    return ((not workflow or workflow.lower() in run["workflow_id"].lower())
-            and (not repo or repo.lower() in str(run["repo"]).lower()))
+    return (not workflow or workflow.lower() in run["workflow_id"].lower()) and (
+        not repo or repo.lower() in str(run["repo"]).lower()
+    )
 
 
 async def run_page(request: Request) -> Response:
@@ -41,14 +50,22 @@ async def run_page(request: Request) -> Response:
     choices: dict[str, list[str]] = {b["checkpoint"]: [] for b in graph["checkpoint_branches"]}
     for branch in graph["checkpoint_branches"]:
         choices[branch["checkpoint"]].append(branch["choice"])
-    live = None if status["run"]["state"] in TERMINAL else (
-        f"/live?run_id={run_id}&after={graph['last_seq']}")
-    return render.page(request, "run.html", status=status, run=status["run"],
-                       view=graph_view.build(graph), choices=choices,
-                       leases={lease["job_id"]: lease for lease in status["leases"]},
-                       live=live)
+    live = (
+        None
+        if status["run"]["state"] in TERMINAL
+        else (f"/live?run_id={run_id}&after={graph['last_seq']}")
+    )
+    return render.page(
+        request,
+        "run.html",
+        status=status,
+        run=status["run"],
+        view=graph_view.build(graph),
+        choices=choices,
+        leases={lease["job_id"]: lease for lease in status["leases"]},
+        live=live,
+    )
 
 
 def routes() -> list[Route]:
-    return [Route("/", runs_list, name="runs"),
-            Route("/runs/{run_id:str}", run_page, name="run")]
+    return [Route("/", runs_list, name="runs"), Route("/runs/{run_id:str}", run_page, name="run")]

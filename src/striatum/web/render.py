@@ -19,18 +19,26 @@ from striatum.web import markdown
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("striatum.web", "templates"),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(markdown=markdown.render, when=when, duration=duration, age=age,
-                       short=short)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("striatum.web", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(markdown=markdown.render, when=when, duration=duration, age=age, short=short)
     return env
 
 
 def page(request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     template = environment().get_template(name)
     policy = request.app.state.policy
-    values = {"request": request, "mutations": policy.allowed, "secret": policy.secret,
-              "here": request.url.path, **context}
+    values = {
+        "request": request,
+        "mutations": policy.allowed,
+        "secret": policy.secret,
+        "here": request.url.path,
+        **context,
+    }
     if request.query_params.get("fragment") == "1" and "content" in template.blocks:
         body = "".join(template.blocks["content"](template.new_context(values)))
     else:
@@ -38,10 +46,15 @@ def page(request: Request, name: str, http_status: int = 200, **context: Any) ->
     return HTMLResponse(body, status_code=http_status)
 
 
-def error_page(request: Request, status: int, message: str, hint: str | None = None,
-               ) -> HTMLResponse:
-    return page(request, "error.html", http_status=status, status_code=status, message=message,
-                hint=hint)
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    hint: str | None = None,
+) -> HTMLResponse:
+    return page(
+        request, "error.html", http_status=status, status_code=status, message=message, hint=hint
+    )
 
 
 def parse_time(value: Any) -> dt.datetime | None:

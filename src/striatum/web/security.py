@@ -23,8 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from striatum import errors
 from striatum.loopback import bracketed, is_loopback
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -42,7 +44,8 @@ def require_loopback(host: str) -> None:
         raise errors.UsageError(
             f"--host {host!r} is not a loopback address; the web UI serves this machine only",
             hint="use --host 127.0.0.1 (or ::1), and an SSH tunnel to reach it from elsewhere",
-            host=host)
+            host=host,
+        )
 
 
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
@@ -64,9 +67,11 @@ class Guard:
             await self.app(scope, receive, send)
             return
         if Headers(scope=scope).get("host", "") not in self.hosts:
-            response = PlainTextResponse("unknown Host header: this server answers only to "
-                                         "its own loopback address", status_code=400,
-                                         headers=HEADERS)
+            response = PlainTextResponse(
+                "unknown Host header: this server answers only to its own loopback address",
+                status_code=400,
+                headers=HEADERS,
+            )
             await response(scope, receive, send)
             return
 
@@ -74,8 +79,9 @@ class Guard:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                headers += [(k.encode(), v.encode()) for k, v in HEADERS.items()
-                            if k.encode() not in names]
+                headers += [
+                    (k.encode(), v.encode()) for k, v in HEADERS.items() if k.encode() not in names
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -77,8 +77,16 @@ def render(reply: Reply, turn: Turn, ids: Ids, held: HeldReplies, *, resumed: bo
 
 def side_message(body: JsonObject, ids: Ids) -> JsonObject:
     """A short text answer to a request outside the tool loop (titles, quota checks)."""
-    turn = Turn(api="anthropic", model=str(body.get("model", "")), system="", prompt="",
-                tool_results=(), tools=(), cwd=None, number=0)
+    turn = Turn(
+        api="anthropic",
+        model=str(body.get("model", "")),
+        system="",
+        prompt="",
+        tool_results=(),
+        tools=(),
+        cwd=None,
+        number=0,
+    )
     return render(Final("ok"), turn, ids, HeldReplies(), resumed=True)
 
 
@@ -127,8 +135,10 @@ def _tool_uses(
     existing = [c for c in calls if isinstance(c, WriteFile) and os.path.exists(_abs(turn, c.path))]
     if existing and not resumed:
         # Claude's Write refuses to overwrite a file it has not Read in this conversation.
-        reads = [_use(ids.new("toolu_", lookup=True), "Read", {"file_path": _abs(turn, c.path)})
-                 for c in existing]
+        reads = [
+            _use(ids.new("toolu_", lookup=True), "Read", {"file_path": _abs(turn, c.path)})
+            for c in existing
+        ]
         held.hold(reads[0]["id"], calls)
         return reads
     return [_use(ids.new("toolu_"), *_claude_call(c, turn)) for c in calls]

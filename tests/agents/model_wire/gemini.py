@@ -56,10 +56,17 @@ def render(reply: Reply, turn: Turn, ids: Ids) -> JsonObject:
     prompt = tokens(turn.system + turn.prompt)
     spent = tokens(json.dumps(parts))
     candidate = {"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}
-    usage = {"promptTokenCount": prompt, "candidatesTokenCount": spent,
-             "totalTokenCount": prompt + spent}
-    return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": turn.model,
-            "responseId": ids.new("resp_")}
+    usage = {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": spent,
+        "totalTokenCount": prompt + spent,
+    }
+    return {
+        "candidates": [candidate],
+        "usageMetadata": usage,
+        "modelVersion": turn.model,
+        "responseId": ids.new("resp_"),
+    }
 
 
 def side_answer(body: JsonObject, model: str, ids: Ids) -> JsonObject:
@@ -67,8 +74,16 @@ def side_answer(body: JsonObject, model: str, ids: Ids) -> JsonObject:
     config = body.get("generationConfig") or {}
     schema = config.get("responseJsonSchema") or config.get("responseSchema") or {}
     text = json.dumps(_fill(schema)) if schema else "ok"
-    turn = Turn(api="gemini", model=model, system="", prompt="", tool_results=(), tools=(),
-                cwd=None, number=0)
+    turn = Turn(
+        api="gemini",
+        model=model,
+        system="",
+        prompt="",
+        tool_results=(),
+        tools=(),
+        cwd=None,
+        number=0,
+    )
     return render(Final(text), turn, ids)
 
 
@@ -117,8 +132,12 @@ def _texts(content: JsonObject) -> str:
 
 
 def _tool_names(tools: list[Any]) -> list[str]:
-    return [str(f.get("name")) for t in tools if isinstance(t, dict)
-            for f in t.get("functionDeclarations", [])]
+    return [
+        str(f.get("name"))
+        for t in tools
+        if isinstance(t, dict)
+        for f in t.get("functionDeclarations", [])
+    ]
 
 
 def _results(contents: Sequence[JsonObject]) -> tuple[ToolResult, ...]:

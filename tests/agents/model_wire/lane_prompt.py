@@ -41,14 +41,17 @@ def parse_lane_prompt(text: str) -> LanePrompt:
     sections = _sections(text)
     writes = tuple(
         LaneFile(path=m.group(1), required=bool(m.group(2)))
-        for line in sections.get("write", []) if (m := _WRITE.match(line))
+        for line in sections.get("write", [])
+        if (m := _WRITE.match(line))
     )
     verdict = sections.get("verdict")
-    lease = next((m.group(1) for line in sections.get("this job", [])
-                  if (m := _LEASE.match(line))), None)
+    lease = next(
+        (m.group(1) for line in sections.get("this job", []) if (m := _LEASE.match(line))), None
+    )
     verdict_path = next((m.group(1) for line in verdict or [] if (m := _PATH.search(line))), None)
-    return LanePrompt(writes=writes, wants_verdict=verdict is not None,
-                      verdict_path=verdict_path, lease=lease)
+    return LanePrompt(
+        writes=writes, wants_verdict=verdict is not None, verdict_path=verdict_path, lease=lease
+    )
 
 
 def lane_script(

@@ -43,8 +43,10 @@ def parse(body: JsonObject) -> Parsed:
     turn = Turn(
         api="openai",
         model=str(body.get("model", "")),
-        system="\n".join([str(body.get("instructions") or "")]
-                         + [t for i in items if i.get("role") == "developer" for t in _texts(i)]),
+        system="\n".join(
+            [str(body.get("instructions") or "")]
+            + [t for i in items if i.get("role") == "developer" for t in _texts(i)]
+        ),
         prompt=next((t.rstrip("\n") for t in user_texts if not _is_context(t)), ""),
         tool_results=_results(items),
         tools=tuple(_tool_names(body.get("tools", []))),
@@ -58,17 +60,33 @@ def render(reply: Reply, turn: Turn, ids: Ids, held: HeldReplies, *, resumed: bo
     """The completed response object answering `turn` with `reply`."""
     if isinstance(reply, Final):
         text = {"type": "output_text", "text": reply.text, "annotations": []}
-        output = [{"type": "message", "id": ids.new("msg_"), "role": "assistant",
-                   "status": "completed", "content": [text]}]
+        output = [
+            {
+                "type": "message",
+                "id": ids.new("msg_"),
+                "role": "assistant",
+                "status": "completed",
+                "content": [text],
+            }
+        ]
     else:
         output = _calls(reply, turn, ids, held, resumed=resumed)
     spent = tokens(json.dumps(output))
-    usage = {"input_tokens": tokens(turn.system + turn.prompt),
-             "input_tokens_details": {"cached_tokens": 0}, "output_tokens": spent,
-             "output_tokens_details": {"reasoning_tokens": 0}}
+    usage = {
+        "input_tokens": tokens(turn.system + turn.prompt),
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": spent,
+        "output_tokens_details": {"reasoning_tokens": 0},
+    }
     usage["total_tokens"] = usage["input_tokens"] + spent  # type: ignore[operator]
-    return {"id": ids.new("resp_"), "object": "response", "model": turn.model,
-            "status": "completed", "output": output, "usage": usage}
+    return {
+        "id": ids.new("resp_"),
+        "object": "response",
+        "model": turn.model,
+        "status": "completed",
+        "output": output,
+        "usage": usage,
+    }
 
 
 def stream(response: JsonObject) -> bytes:
@@ -79,12 +97,19 @@ def stream(response: JsonObject) -> bytes:
         {"type": "response.in_progress", "response": started},
     ]
     for index, item in enumerate(response["output"]):
-        events.append({"type": "response.output_item.added", "output_index": index,
-                       "item": _opening(item)})
+        events.append(
+            {"type": "response.output_item.added", "output_index": index, "item": _opening(item)}
+        )
         if item["type"] == "message":
-            events.append({"type": "response.output_text.delta", "item_id": item["id"],
-                           "output_index": index, "content_index": 0,
-                           "delta": item["content"][0]["text"]})
+            events.append(
+                {
+                    "type": "response.output_text.delta",
+                    "item_id": item["id"],
+                    "output_index": index,
+                    "content_index": 0,
+                    "delta": item["content"][0]["text"],
+                }
+            )
         events.append({"type": "response.output_item.done", "output_index": index, "item": item})
     events.append({"type": "response.completed", "response": response})
     return sse.named_events(events)
@@ -93,8 +118,14 @@ def stream(response: JsonObject) -> bytes:
 def failed(status: int, message: str, model: str) -> JsonObject:
     """A `response.failed` event (an API error inside a 200 stream)."""
     code = "rate_limit_exceeded" if status == 429 else "server_error"
-    response = {"id": "resp_failed", "object": "response", "model": model, "status": "failed",
-                "error": {"code": code, "message": message}, "output": []}
+    response = {
+        "id": "resp_failed",
+        "object": "response",
+        "model": model,
+        "status": "failed",
+        "error": {"code": code, "message": message},
+        "output": [],
+    }
     return {"type": "response.failed", "response": response}
 
 
@@ -113,17 +144,30 @@ def _calls(
         query = " ".join(c.tool for c in hidden)
         call_id = ids.new("call_", lookup=True)
         held.hold(call_id, calls)
-        return [{"type": "tool_search_call", "id": ids.new("ts_"), "call_id": call_id,
-                 "status": "completed", "execution": "client",
-                 "arguments": {"query": query, "limit": 8}}]
+        return [
+            {
+                "type": "tool_search_call",
+                "id": ids.new("ts_"),
+                "call_id": call_id,
+                "status": "completed",
+                "execution": "client",
+                "arguments": {"query": query, "limit": 8},
+            }
+        ]
     return [_codex_call(c, turn, ids) for c in calls]
 
 
 def _codex_call(call: ToolCall, turn: Turn, ids: Ids) -> JsonObject:
     call_id = ids.new("call_")
     if isinstance(call, WriteFile) and "apply_patch" in turn.tools:
-        return {"type": "custom_tool_call", "id": ids.new("ctc_"), "call_id": call_id,
-                "name": "apply_patch", "input": _patch(turn, call), "status": "completed"}
+        return {
+            "type": "custom_tool_call",
+            "id": ids.new("ctc_"),
+            "call_id": call_id,
+            "name": "apply_patch",
+            "input": _patch(turn, call),
+            "status": "completed",
+        }
     if isinstance(call, McpCall):
         return _function(ids, call_id, call.tool, dict(call.arguments), namespace=_NAMESPACE)
     command = call.command if isinstance(call, Shell) else _heredoc(call)
@@ -135,8 +179,14 @@ def _codex_call(call: ToolCall, turn: Turn, ids: Ids) -> JsonObject:
 def _function(
     ids: Ids, call_id: str, name: str, arguments: JsonObject, namespace: str | None = None
 ) -> JsonObject:
-    item: JsonObject = {"type": "function_call", "id": ids.new("fc_"), "call_id": call_id,
-                        "name": name, "arguments": json.dumps(arguments), "status": "completed"}
+    item: JsonObject = {
+        "type": "function_call",
+        "id": ids.new("fc_"),
+        "call_id": call_id,
+        "name": name,
+        "arguments": json.dumps(arguments),
+        "status": "completed",
+    }
     if namespace:
         item["namespace"] = namespace
     return item
@@ -155,8 +205,10 @@ def _patch(turn: Turn, call: WriteFile) -> str:
 
 
 def _heredoc(call: WriteFile) -> str:
-    return f"mkdir -p \"$(dirname '{call.path}')\" && cat > '{call.path}' <<'SCRIPTED_EOF'\n" \
-           f"{call.content}\nSCRIPTED_EOF"
+    return (
+        f"mkdir -p \"$(dirname '{call.path}')\" && cat > '{call.path}' <<'SCRIPTED_EOF'\n"
+        f"{call.content}\nSCRIPTED_EOF"
+    )
 
 
 def _opening(item: JsonObject) -> JsonObject:
@@ -206,8 +258,11 @@ def _model_runs(items: list[JsonObject]) -> list[list[str]]:
 
 
 def _results(items: list[JsonObject]) -> tuple[ToolResult, ...]:
-    names = {str(i.get("call_id")): str(i.get("name") or i.get("type"))
-             for i in items if i.get("type") in _CALLS}
+    names = {
+        str(i.get("call_id")): str(i.get("name") or i.get("type"))
+        for i in items
+        if i.get("type") in _CALLS
+    }
     found = []
     for item in items:
         call_id = str(item.get("call_id"))

@@ -69,8 +69,9 @@ def outcome(run: RunView) -> RunState | None:
     if run.state not in (RunState.RUNNING, RunState.PAUSED):
         return None
     jobs = run.jobs.values()
-    if any(j.state == JobState.FAILED and j.job_id not in run.failed_with_open_blocker
-           for j in jobs):
+    if any(
+        j.state == JobState.FAILED and j.job_id not in run.failed_with_open_blocker for j in jobs
+    ):
         return RunState.FAILED
     if any(j.state not in TERMINAL_JOB for j in jobs) or run.failed_with_open_blocker:
         return None
@@ -87,8 +88,9 @@ class GateDecision(enum.StrEnum):
     ESCALATE = "escalate"  # the human decides (revision bound reached, gate says escalate)
 
 
-def gate_decision(verdict: str, *, revisions: int, max_revisions: int,
-                  on_exhausted: str) -> GateDecision:
+def gate_decision(
+    verdict: str, *, revisions: int, max_revisions: int, on_exhausted: str
+) -> GateDecision:
     """What a review's verdict does, given how many revisions the gate has used."""
     if verdict == "accept":
         return GateDecision.ACCEPT

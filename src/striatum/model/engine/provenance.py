@@ -36,18 +36,29 @@ class Worker:
 
     def recorded(self) -> dict[str, str | None]:
         """As the attempt row and the `job.leased` event record it."""
-        return {"provider": self.provider, "model": self.model,
-                "provider_source": self.source.value}
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "provider_source": self.source.value,
+        }
 
 
-def worker(*, session_provider: str | None, session_model: str | None, lane: str | None,
-           lane_provider: str | None, lane_model: str | None) -> Worker:
+def worker(
+    *,
+    session_provider: str | None,
+    session_model: str | None,
+    lane: str | None,
+    lane_provider: str | None,
+    lane_model: str | None,
+) -> Worker:
     """The session's declared provider if it has one, else the lane's."""
     if session_provider is not None:
-        return Worker(provider=session_provider, model=session_model, lane=lane,
-                      source=Source.SESSION)
-    return Worker(provider=lane_provider or "unknown", model=lane_model, lane=lane,
-                  source=Source.LANE)
+        return Worker(
+            provider=session_provider, model=session_model, lane=lane, source=Source.SESSION
+        )
+    return Worker(
+        provider=lane_provider or "unknown", model=lane_model, lane=lane, source=Source.LANE
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,10 +68,12 @@ class ReviewDecision:
     identity: str  # the reviewer's identity
 
 
-def may_review(reviewer: Worker, author: Worker | None, *,
-               allow_same_provider: bool) -> ReviewDecision:
+def may_review(
+    reviewer: Worker, author: Worker | None, *, allow_same_provider: bool
+) -> ReviewDecision:
     """A review must not be done by the provider that did the work it judges, unless its
     gate says `allow_same_provider: true`. No recorded author (nothing succeeded yet): allowed."""
     same = author is not None and reviewer.identity == author.identity
-    return ReviewDecision(allowed=allow_same_provider or not same, same_provider=same,
-                          identity=reviewer.identity)
+    return ReviewDecision(
+        allowed=allow_same_provider or not same, same_provider=same, identity=reviewer.identity
+    )

@@ -31,19 +31,30 @@ TERMINAL_JOB = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLE
 
 RUN_EDGES: dict[RunState, frozenset[RunState]] = {
     RunState.PREPARED: frozenset({RunState.RUNNING, RunState.CANCELLED}),
-    RunState.RUNNING: frozenset({RunState.PAUSED, RunState.SUCCEEDED, RunState.FAILED,
-                                 RunState.CANCELLED}),
-    RunState.PAUSED: frozenset({RunState.RUNNING, RunState.SUCCEEDED, RunState.FAILED,
-                                RunState.CANCELLED}),
+    RunState.RUNNING: frozenset(
+        {RunState.PAUSED, RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED}
+    ),
+    RunState.PAUSED: frozenset(
+        {RunState.RUNNING, RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED}
+    ),
 }
 
 JOB_EDGES: dict[JobState, frozenset[JobState]] = {
     JobState.PENDING: frozenset({JobState.READY, JobState.WAITING, JobState.CANCELLED}),
     JobState.READY: frozenset({JobState.LEASED, JobState.CANCELLED, JobState.PENDING}),
-    JobState.LEASED: frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.READY,
-                                JobState.WAITING, JobState.PENDING, JobState.CANCELLED}),
-    JobState.WAITING: frozenset({JobState.SUCCEEDED, JobState.READY, JobState.FAILED,
-                                 JobState.CANCELLED, JobState.PENDING}),
+    JobState.LEASED: frozenset(
+        {
+            JobState.SUCCEEDED,
+            JobState.FAILED,
+            JobState.READY,
+            JobState.WAITING,
+            JobState.PENDING,
+            JobState.CANCELLED,
+        }
+    ),
+    JobState.WAITING: frozenset(
+        {JobState.SUCCEEDED, JobState.READY, JobState.FAILED, JobState.CANCELLED, JobState.PENDING}
+    ),
     # A revision re-opens finished work: the target becomes ready, the review pending.
     JobState.SUCCEEDED: frozenset({JobState.READY, JobState.PENDING}),
     # Recovery can requeue a failed job; a revision upstream resets it.
@@ -55,11 +66,15 @@ JOB_EDGES: dict[JobState, frozenset[JobState]] = {
 
 def check_run(current: RunState, wanted: RunState) -> None:
     if wanted not in RUN_EDGES.get(current, frozenset()):
-        raise errors.Conflict(f"a {current.value} run cannot become {wanted.value}",
-                              state=current.value)
+        raise errors.Conflict(
+            f"a {current.value} run cannot become {wanted.value}", state=current.value
+        )
 
 
 def check_job(job_id: str, current: JobState, wanted: JobState) -> None:
     if wanted not in JOB_EDGES.get(current, frozenset()):
-        raise errors.Conflict(f"job {job_id} is {current.value} and cannot become "
-                              f"{wanted.value}", job_id=job_id, state=current.value)
+        raise errors.Conflict(
+            f"job {job_id} is {current.value} and cannot become {wanted.value}",
+            job_id=job_id,
+            state=current.value,
+        )

@@ -37,8 +37,10 @@ def text(workflow: Workflow) -> str:
             lines.append(f"  {depth}  {job.id}  {job.kind}  {_lane_label(workflow, job)}{after}")
     for job in workflow.jobs:
         if job.review:
-            lines.append(f"  revision route: {job.id} --needs_revision--> {job.review.target} "
-                         f"(max {job.review.max_revisions}, then {job.review.on_exhausted})")
+            lines.append(
+                f"  revision route: {job.id} --needs_revision--> {job.review.target} "
+                f"(max {job.review.max_revisions}, then {job.review.on_exhausted})"
+            )
         if job.checkpoint and "cancel" in job.checkpoint.choices:
             lines.append(f"  checkpoint {job.id}: cancel ends the run")
     return "\n".join(lines) + "\n"
@@ -59,8 +61,10 @@ def mermaid(workflow: Workflow) -> str:
             lines.append(f"  {_node(parent)} {arrow} {_node(job.id)}")
     for job in workflow.jobs:
         if job.review:
-            lines.append(f"  {_node(job.id)} -. needs_revision (max "
-                         f"{job.review.max_revisions}) .-> {_node(job.review.target)}")
+            lines.append(
+                f"  {_node(job.id)} -. needs_revision (max "
+                f"{job.review.max_revisions}) .-> {_node(job.review.target)}"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -16,8 +16,7 @@ SCHEMA_ID = "urn:striatum:schema:workflow:v1"
 
 def document() -> dict[str, Any]:
     schema = Workflow.model_json_schema(by_alias=True)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
 
 
 def text() -> str:

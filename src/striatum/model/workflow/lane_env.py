@@ -31,8 +31,9 @@ def references(value: str) -> list[str]:
     return REFERENCE.findall(value)
 
 
-def resolve(declared: Mapping[str, str], source: Mapping[str, str]) -> tuple[dict[str, str],
-                                                                             list[str]]:
+def resolve(
+    declared: Mapping[str, str], source: Mapping[str, str]
+) -> tuple[dict[str, str], list[str]]:
     """The lane's variables with every `${VAR}` filled from `source`, and the names of
     referenced variables `source` does not have (the launch refuses those)."""
     missing: list[str] = []

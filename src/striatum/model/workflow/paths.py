@@ -32,4 +32,4 @@ def normalized(text: str) -> str:
 def within(path: str, scope: str) -> bool:
     """Whether `path` lies inside the directory or file `scope`."""
     inner, outer = PurePosixPath(path).parts, PurePosixPath(scope).parts
-    return inner[:len(outer)] == outer
+    return inner[: len(outer)] == outer

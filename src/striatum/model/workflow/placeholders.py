@@ -5,8 +5,19 @@ from __future__ import annotations
 
 import re
 
-NAMES = frozenset({"prompt_file", "workdir", "workflow_dir", "output", "job_id", "attempt",
-                   "run_id", "artifact_root", "lease_id"})
+NAMES = frozenset(
+    {
+        "prompt_file",
+        "workdir",
+        "workflow_dir",
+        "output",
+        "job_id",
+        "attempt",
+        "run_id",
+        "artifact_root",
+        "lease_id",
+    }
+)
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 

@@ -30,11 +30,14 @@ class Lane(Strict):
         default_factory=list,
         description="For `command`: the argv template. For the others: extra arguments. "
         "Placeholders: {prompt_file} {workdir} {workflow_dir} {output} {job_id} "
-        "{attempt} {run_id} {artifact_root} {lease_id}; any other brace is literal.")
+        "{attempt} {run_id} {artifact_root} {lease_id}; any other brace is literal.",
+    )
     model: str | None = Field(
-        default=None, max_length=200,
+        default=None,
+        max_length=200,
         description="Model label. For `command` lanes it also names the model behind the "
-        "command, for the same-provider review rule.")
+        "command, for the same-provider review rule.",
+    )
     timeout_s: int = Field(default=1800, ge=1, le=7 * 86400, description="Per attempt.")
     max_concurrency: int = Field(default=1, ge=1, le=64, description="Jobs at once.")
     max_attempts: int = Field(default=3, ge=1, le=20, description="Tries per job.")
@@ -42,11 +45,13 @@ class Lane(Strict):
         default_factory=dict,
         description="Variables for this lane's agents: a literal value, or `${VAR}` read "
         "from the supervisor's environment at launch (the run keeps the reference, never "
-        "the value).")
+        "the value).",
+    )
     inherit_env: bool = Field(
         default=False,
         description="Give the agent the supervisor's whole environment instead of the "
-        "minimal base, its profile's variables and `env`.")
+        "minimal base, its profile's variables and `env`.",
+    )
 
 
 class Artifact(Strict):
@@ -61,12 +66,15 @@ class ReviewGate(Strict):
     """What a review judges and what a `needs_revision` verdict does."""
 
     target: str = Field(description="The job this review judges (an upstream job).")
-    max_revisions: int = Field(default=2, ge=0, le=20,
-                               description="How many times the target may be redone.")
+    max_revisions: int = Field(
+        default=2, ge=0, le=20, description="How many times the target may be redone."
+    )
     on_exhausted: Literal["fail", "escalate"] = Field(
-        default="fail", description="Past max_revisions: fail the run, or ask the human.")
+        default="fail", description="Past max_revisions: fail the run, or ask the human."
+    )
     allow_same_provider: bool = Field(
-        default=False, description="Allow a reviewer on the target's provider (co-blindness).")
+        default=False, description="Allow a reviewer on the target's provider (co-blindness)."
+    )
 
 
 class Checkpoint(Strict):
@@ -74,7 +82,8 @@ class Checkpoint(Strict):
 
     question: str = Field(min_length=1, max_length=2000)
     choices: dict[str, list[str]] = Field(
-        min_length=1, description="Choice name -> jobs it leads to (a `cancel` choice: []).")
+        min_length=1, description="Choice name -> jobs it leads to (a `cancel` choice: [])."
+    )
 
 
 class Job(Strict):
@@ -83,12 +92,14 @@ class Job(Strict):
     title: str = Field(default="", max_length=200)
     lane: str | None = Field(default=None, description="Required except for checkpoints.")
     role: str | None = None
-    prompt: str | None = Field(default=None, description="Markdown prompt file, relative "
-                               "to the workflow file.")
+    prompt: str | None = Field(
+        default=None, description="Markdown prompt file, relative to the workflow file."
+    )
     depends_on: list[str] = Field(default_factory=list)
     artifacts: list[Artifact] = Field(default_factory=list)
     write_scope: list[str] | None = Field(
-        default=None, description="Path prefixes the job may write (default: artifact_root).")
+        default=None, description="Path prefixes the job may write (default: artifact_root)."
+    )
     review: ReviewGate | None = Field(default=None, description="Required for reviews.")
     checkpoint: Checkpoint | None = Field(default=None, description="Required for checkpoints.")
 
@@ -103,13 +114,13 @@ class Workflow(Strict):
     description: str = Field(default="", max_length=4000)
     artifact_root: str = Field(default="docs/striatum", min_length=1, max_length=300)
     lanes: dict[str, Lane] = Field(min_length=1)
-    roles: dict[str, str] = Field(default_factory=dict,
-                                  description="Role name -> Markdown file.")
+    roles: dict[str, str] = Field(default_factory=dict, description="Role name -> Markdown file.")
     context_docs: list[str] = Field(
         default_factory=list,
-        description="Repository files every job of a run should read (listed in each "
-        "prompt).")
+        description="Repository files every job of a run should read (listed in each prompt).",
+    )
     forbidden_paths: list[str] = Field(
         default_factory=list,
-        description="Path prefixes no job may change, even inside its write scope.")
+        description="Path prefixes no job may change, even inside its write scope.",
+    )
     jobs: list[Job] = Field(min_length=1)

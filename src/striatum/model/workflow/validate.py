@@ -46,9 +46,16 @@ def validate_text(text: str, *, file_exists: Callable[[str], bool] | None = None
     try:
         document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
-        return Result(workflow=None, problems=[Problem(
-            path="$", message=f"invalid JSON at line {error.lineno}, column {error.colno}: "
-            f"{error.msg}")])
+        return Result(
+            workflow=None,
+            problems=[
+                Problem(
+                    path="$",
+                    message=f"invalid JSON at line {error.lineno}, column {error.colno}: "
+                    f"{error.msg}",
+                )
+            ],
+        )
     except _DuplicateKey as error:
         return Result(workflow=None, problems=[Problem(path="$", message=str(error))])
     except RecursionError:
@@ -56,18 +63,19 @@ def validate_text(text: str, *, file_exists: Callable[[str], bool] | None = None
     return validate_document(document, file_exists=file_exists)
 
 
-def validate_document(document: Any, *,
-                      file_exists: Callable[[str], bool] | None = None) -> Result:
+def validate_document(document: Any, *, file_exists: Callable[[str], bool] | None = None) -> Result:
     if not isinstance(document, dict):
-        return Result(workflow=None, problems=[Problem(
-            path="$", message="a workflow is a JSON object")])
+        return Result(
+            workflow=None, problems=[Problem(path="$", message="a workflow is a JSON object")]
+        )
     unstorable = _unstorable_text(document)
     if unstorable is not None:
         return Result(workflow=None, problems=[unstorable])
-    if document.get("schema_version") != SCHEMA_VERSION:
-        return Result(workflow=None, problems=[Problem(
-            path=json_path("schema_version"),
-            message=f"must be {SCHEMA_VERSION!r} (found {document.get('schema_version')!r})")])
+    found = document.get("schema_version")
+    if found != SCHEMA_VERSION:
+        message = f"must be {SCHEMA_VERSION!r} (found {found!r})"
+        problem = Problem(path=json_path("schema_version"), message=message)
+        return Result(workflow=None, problems=[problem])
     try:
         workflow = Workflow.model_validate(document)
     except ValidationError as error:
@@ -89,8 +97,9 @@ def _unstorable_text(document: Any) -> Problem | None:
             return Problem(path=json_path(*where), message="holds a NUL or invalid Unicode")
         if isinstance(node, dict):
             if not all(_clean(key) for key in node):
-                return Problem(path=json_path(*where),
-                               message="a key holds a NUL or invalid Unicode")
+                return Problem(
+                    path=json_path(*where), message="a key holds a NUL or invalid Unicode"
+                )
             pending += [((*where, key), value) for key, value in node.items()]
         elif isinstance(node, list):
             pending += [((*where, index), value) for index, value in enumerate(node)]
@@ -124,10 +133,15 @@ def _missing_files(workflow: Workflow, exists: Callable[[str], bool]) -> list[Pr
     problems = []
     for name, file in workflow.roles.items():
         if path_problem(file) is None and not exists(file):
-            problems.append(Problem(path=json_path("roles", name),
-                                    message=f"role file {file!r} does not exist"))
+            problems.append(
+                Problem(path=json_path("roles", name), message=f"role file {file!r} does not exist")
+            )
     for index, job in enumerate(workflow.jobs):
         if job.prompt and path_problem(job.prompt) is None and not exists(job.prompt):
-            problems.append(Problem(path=json_path("jobs", index, "prompt"),
-                                    message=f"prompt file {job.prompt!r} does not exist"))
+            problems.append(
+                Problem(
+                    path=json_path("jobs", index, "prompt"),
+                    message=f"prompt file {job.prompt!r} does not exist",
+                )
+            )
     return problems
