@@ -28,8 +28,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from striatum.daemon import chain_check
 from striatum.daemon.embedded import EmbeddedCluster
+from striatum.integrity import chain_check
 from striatum.model import chain
 from striatum.store import chains, migrations, repositories
 from striatum.store import connection as db

@@ -23,9 +23,9 @@ TTL_S = 5
 
 
 def call(method: str, **params: Any) -> Any:
-    from striatum.cli import client
+    from striatum.client import rpc
 
-    return client.call(method, params)
+    return rpc.call(method, params)
 
 
 def hold_leases(base: Path, lanes: int) -> tuple[str, list[str]]:

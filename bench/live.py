@@ -22,9 +22,9 @@ from bench.scratch import daemon_home, git_repo, tree_dag
 
 
 def call(method: str, **params: Any) -> Any:
-    from striatum.cli import client
+    from striatum.client import rpc
 
-    return client.call(method, params)
+    return rpc.call(method, params)
 
 
 def wake_latencies(run_id: str, rounds: int) -> list[float]:

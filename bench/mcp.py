@@ -29,12 +29,12 @@ def measure(calls: int = 200) -> dict[str, Any]:
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters
 
-    from striatum.cli import client
+    from striatum.client import rpc
 
     direct = []
     for _ in range(calls):
         started = time.perf_counter()
-        client.call("whoami", {})
+        rpc.call("whoami", {})
         direct.append(time.perf_counter() - started)
 
     async def over_mcp() -> tuple[float, list[float]]:

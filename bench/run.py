@@ -26,10 +26,10 @@ class Counter:
         self.calls = 0
 
     def __call__(self, method: str, **params: Any) -> Any:
-        from striatum.cli import client
+        from striatum.client import rpc
 
         self.calls += 1
-        return client.call(method, params)
+        return rpc.call(method, params)
 
 
 def drive(call: Counter, run_id: str, session: str) -> int:

@@ -28,14 +28,19 @@ def main() -> int:
     front = [f"job: {args.job}", f"attempt: {args.attempt}", "author: scripted-agent"]
     if verdict:
         front.append(f"verdict: {verdict}")
-    body = [f"# {args.job} (attempt {args.attempt})", "",
-            "Scripted output standing in for an agent's work.", "",
-            f"The prompt had {len(prompt.splitlines())} lines."]
+    body = [
+        f"# {args.job} (attempt {args.attempt})",
+        "",
+        "Scripted output standing in for an agent's work.",
+        "",
+        f"The prompt had {len(prompt.splitlines())} lines.",
+    ]
     if verdict == "needs_revision":
         body += ["", "## Findings", "", "- Scripted finding: tighten the summary."]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("---\n" + "\n".join(front) + "\n---\n\n" + "\n".join(body) + "\n",
-                        encoding="utf-8")
+    args.out.write_text(
+        "---\n" + "\n".join(front) + "\n---\n\n" + "\n".join(body) + "\n", encoding="utf-8"
+    )
     return 0
 
 
@@ -43,8 +48,7 @@ def choose_verdict(plan_file: Path | None, job: str, attempt: int) -> str | None
     """The planned verdict for a review job, or accept for reviews without a plan."""
     if plan_file is None or not plan_file.exists():
         return None
-    plan: dict[str, object] = json.loads(plan_file.read_text(encoding="utf-8")).get(
-        "verdicts", {})
+    plan: dict[str, object] = json.loads(plan_file.read_text(encoding="utf-8")).get("verdicts", {})
     if job not in plan:
         return "accept" if "review" in job else None
     sequence = [v.strip() for v in str(plan[job]).split(",") if v.strip()]

@@ -130,11 +130,11 @@ def test_someone_elses_directory_is_never_used_for_sockets(tmp_path: Path) -> No
 
 
 def test_a_socket_owned_by_someone_else_gets_no_token(tmp_path: Path) -> None:
-    from striatum.cli import client
+    from striatum.client import rpc
 
     planted = tmp_path / "striatumd.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(str(planted))
         os.chown(planted, 54321, 54321)
         with pytest.raises(errors.PermissionDenied, match="belongs to uid 54321"):
-            client._check_owner(planted)
+            rpc._check_owner(planted)

@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from striatum.daemon.envelope import MAX_FRAME_BYTES
+from striatum.client.envelope import MAX_FRAME_BYTES
 from tests.support.daemons import DaemonUnderTest
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)

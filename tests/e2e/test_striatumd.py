@@ -132,7 +132,9 @@ def test_help_and_version_import_no_heavy_module() -> None:
 
 
 def test_version_and_the_verb_fast_path_do_not_even_import_click() -> None:
-    loaded = _imported_after("from striatum.cli import entry, fastpath, client, render")
+    loaded = _imported_after(
+        "from striatum.cli import entry, fastpath, render; from striatum.client import rpc"
+    )
     assert "click" not in loaded
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
     result = subprocess.run(

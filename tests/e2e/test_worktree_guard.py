@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from striatum.lanes import worktrees
+from striatum.engine import worktrees
 from striatum.lanes.worktree_guard import WorktreeGuard
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from striatum.daemon import envelope
+from striatum.client import envelope
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import example, new_repo
 

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from striatum.daemon import chain_check
+from striatum.integrity import chain_check
 from striatum.store import chains
 from striatum.store import connection as db
 from tests.integration.chain_helpers import append_events, register_repo

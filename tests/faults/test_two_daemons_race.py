@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from striatum.daemon import envelope
+from striatum.client import envelope
 from tests.support.daemons import DaemonUnderTest, daemon_pair
 from tests.support.operator import Operator, new_repo
 from tests.support.servers import PgServer

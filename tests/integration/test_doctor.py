@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from striatum.daemon import doctor
+from striatum.integrity import doctor
 from striatum.store import connection as db
 from tests.integration.chain_helpers import append_audits, append_events, register_repo
 from tests.support.servers import PgServer

@@ -28,7 +28,7 @@ from mcp.shared.exceptions import MCPError
 
 from striatum.errors import EXIT_CODES
 from striatum.mcp.tools import TOOLS
-from striatum.verbs.spec import Param
+from striatum.model.verb_spec import Param
 from tests.support.daemons import DaemonUnderTest, alive
 
 BIN = Path(sys.executable).parent

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from striatum.errors import EXIT_CODES
+from striatum.model.verb_spec import Param, Verb
 from striatum.verbs.catalog import VERBS
-from striatum.verbs.spec import Param, Verb
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import EXAMPLES, Operator, example, new_repo
 

@@ -30,6 +30,6 @@ def aimed_at(daemon: DaemonUnderTest) -> Iterator[None]:
 
 
 def call(method: str, *, as_role: str | None = None, **params: Any) -> Any:
-    from striatum.cli import client
+    from striatum.client import rpc
 
-    return client.call(method, params, as_role=as_role)
+    return rpc.call(method, params, as_role=as_role)

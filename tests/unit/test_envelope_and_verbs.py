@@ -8,7 +8,7 @@ import json
 import pytest
 
 from striatum import errors
-from striatum.daemon import envelope
+from striatum.client import envelope
 from striatum.model import roles
 from striatum.model import tokens as token_rules
 from striatum.verbs.catalog import BY_NAME, VERBS

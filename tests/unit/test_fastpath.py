@@ -9,10 +9,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from striatum.cli import client, fastpath
+from striatum.cli import fastpath
 from striatum.cli.main import cli
+from striatum.client import rpc
+from striatum.model.verb_spec import Param, Verb
 from striatum.verbs.catalog import VERBS
-from striatum.verbs.spec import Param, Verb
 
 
 def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...] | None:
@@ -25,11 +26,11 @@ def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any
         sent.append((method, params, as_role))
         return {}
 
-    monkeypatch.setattr(client, "call", record)
-    from striatum.cli import after
+    monkeypatch.setattr(rpc, "call", record)
+    from striatum.client import invoke
 
-    monkeypatch.setattr(after, "run_hook", lambda *args: None)
-    monkeypatch.setattr(after, "run_check", lambda *args: None)
+    monkeypatch.setattr(invoke, "run_hook", lambda *args: None)
+    monkeypatch.setattr(invoke, "run_check", lambda *args: None)
     result = CliRunner().invoke(cli, argv)
     return sent[0] if result.exit_code == 0 and sent else None
 
@@ -84,7 +85,7 @@ def test_the_fast_path_agrees_with_click_or_defers(argv: list[str]) -> None:
     fast = fastpath.parse(argv)
     if fast is None:
         return  # deferring is always allowed: click then answers
-    from striatum.cli import local_params
+    from striatum.client import local_params
 
     sent = local_params.complete(fast.verb, fast.params, None)
     sent, _ = local_params.split_local(fast.verb, sent)

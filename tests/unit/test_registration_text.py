@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from striatum import errors, paths
-from striatum.cli import client
+from striatum.client import rpc
 from striatum.mcp.registration import toml_string
 
 
@@ -34,6 +34,6 @@ def test_an_agent_without_its_lane_token_never_falls_back_to_the_host_token(
     monkeypatch.setenv("STRIATUM_LEASE", "lease_1")
     monkeypatch.setenv("STRIATUM_TOKEN", "$STRIATUM_TOKEN")  # what an agent CLI may pass
     with pytest.raises(errors.TokenMissing):
-        client.token_for(None)
+        rpc.token_for(None)
     monkeypatch.setenv("STRIATUM_TOKEN", "stk_lane")
-    assert client.token_for(None) == "stk_lane"
+    assert rpc.token_for(None) == "stk_lane"

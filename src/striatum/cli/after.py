@@ -12,27 +12,6 @@ if TYPE_CHECKING:
     from striatum.mcp.registration import Registration
 
 
-def run_check(dotted: str | None, params: dict[str, Any], local: dict[str, Any]) -> None:
-    """A verb's check before it leaves this machine; it refuses by raising."""
-    if dotted:
-        _load(dotted)(params, local)
-
-
-def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
-    """The result to show: the hook's, when it adds what it did, else the verb's own."""
-    if not dotted:
-        return result
-    extended = _load(dotted)(result, local)
-    return result if extended is None else extended
-
-
-def _load(dotted: str) -> Any:
-    import importlib
-
-    module, function = dotted.split(":")
-    return getattr(importlib.import_module(module), function)
-
-
 def adopt_profile(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any] | None:
     """`adopt --profile`: this repository's skills, and what each agent CLI needs to use the
     MCP server headless. Each step is idempotent, so adopting twice changes nothing; `steps`

@@ -52,9 +52,9 @@ def refuse_on_start(params: dict[str, Any], local: dict[str, Any]) -> None:
 
 
 def _status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
-    from striatum.cli import client
+    from striatum.client import rpc
 
-    found: dict[str, Any] = client.call(
+    found: dict[str, Any] = rpc.call(
         "status",
         {"run_id": run_id},
         as_role=local.get("caller_role"),

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from striatum import errors, paths
-from striatum.cli import client
+from striatum.client import rpc
 from striatum.daemon import runtime
 
 START_TIMEOUT_S = 90.0
@@ -20,7 +20,7 @@ STOP_TIMEOUT_S = 60.0
 def start(database_url: str | None) -> str:
     """Launch striatumd in the background; return once it answers. Idempotent."""
     if runtime.is_running():
-        status = client.call("daemon.status", {}, as_role="operator")
+        status = rpc.call("daemon.status", {}, as_role="operator")
         return f"striatumd already running on {status['socket']} (pid {status['pid']})"
     log_path = paths.daemon_log()
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def _wait_until_answering(process: subprocess.Popen[bytes], log_path: Path) -> d
                 hint=f"full log: {log_path}",
             )
         try:  # with this host's own token: STRIATUM_TOKEN may belong to another host
-            result = client.call("daemon.status", {}, as_role="operator")
+            result = rpc.call("daemon.status", {}, as_role="operator")
             assert isinstance(result, dict)
             return result
         except (errors.DaemonUnreachable, errors.TokenMissing):

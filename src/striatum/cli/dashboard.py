@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from striatum import errors
-from striatum.cli import client
+from striatum.client import rpc
 
 STATE_MARKS = {
     "pending": ".",
@@ -56,8 +56,8 @@ def render(status: dict[str, Any], events: list[dict[str, Any]], width: int = 10
 
 def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> None:
     while True:
-        status = client.call("status", {"run_id": run_id}, as_role=as_role)
-        events = client.call("why", {"id": run_id}, as_role=as_role)["events"]
+        status = rpc.call("status", {"run_id": run_id}, as_role=as_role)
+        events = rpc.call("why", {"id": run_id}, as_role=as_role)["events"]
         frame = render(status, events)
         if once:
             click.echo(frame)
@@ -76,7 +76,7 @@ def _wait_for_events(run_id: str, after_seq: int, interval: float, as_role: str 
     most 30, the long poll's limits; a daemon without events.wait falls back to sleeping)."""
     timeout = max(1, min(30, round(interval)))
     try:
-        client.call(
+        rpc.call(
             "events.wait",
             {"run_id": run_id, "after_seq": after_seq, "timeout_s": timeout},
             as_role=as_role,

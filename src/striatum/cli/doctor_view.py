@@ -6,7 +6,7 @@ import json
 
 import click
 
-from striatum.daemon.doctor import DoctorReport
+from striatum.integrity.doctor import DoctorReport
 from striatum.model.chain import ChainReport
 
 
@@ -20,7 +20,8 @@ def show(report: DoctorReport, *, as_json: bool) -> None:
 
 def lines(report: DoctorReport) -> list[str]:
     verdict = "OK" if report.ok else "FAILED"
-    out = [f"doctor: {verdict}  ({report.database}, PostgreSQL {report.server_version or '?'})"]
+    where = f"{report.database}, PostgreSQL {report.server_version or '?'}"
+    out = [f"doctor: {verdict}  ({where}; checked {_by(report)})"]
     if report.error is not None:
         out.append(f"  error: {report.error.message}")
         if report.error.hint:
@@ -55,3 +56,7 @@ def _chain_line(chain_report: ChainReport) -> str:
     assert bad is not None
     detail = f" (expected {bad.expected}, stored {bad.stored})" if bad.expected else ""
     return f"  chain {chain_report.chain}: BROKEN at seq {bad.seq}: {bad.reason}{detail}"
+
+
+def _by(report: DoctorReport) -> str:
+    return "directly" if report.checked_by == "direct" else f"by the {report.checked_by}"

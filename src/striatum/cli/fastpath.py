@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from typing import Any, NamedTuple
 
+from striatum.model.verb_spec import Param, Verb
 from striatum.verbs.catalog import VERBS
-from striatum.verbs.spec import Param, Verb
 
 _GLOBAL_ROLES = ("operator", "principal")
 
@@ -42,7 +42,7 @@ def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum import errors
     from striatum.cli import render
-    from striatum.cli.invoke import invoke
+    from striatum.client.invoke import invoke
 
     try:
         result = invoke(invocation.verb, invocation.params, as_role=invocation.as_role)

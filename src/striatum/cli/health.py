@@ -25,18 +25,18 @@ class Plane(NamedTuple):
 
 def gather(project: Path | None, *, deep: bool) -> dict[str, Any]:
     """Every plane's report; only the daemon's verdicts, never a direct database read."""
-    from striatum.cli import client
+    from striatum.client import rpc
     from striatum.skills import install
 
-    status, status_error = _attempt(lambda: client.call("daemon.status", {}))
+    status, status_error = _attempt(lambda: rpc.call("daemon.status", {}))
     verified, verify_error = (
         (None, None)
         if status is None
-        else _attempt(lambda: client.call("daemon.verify", {"deep": deep}))
+        else _attempt(lambda: rpc.call("daemon.verify", {"deep": deep}))
     )
     bases = [b for b in (project, Path.home()) if b is not None]
     skills = [entry for base in dict.fromkeys(bases) for entry in install.check(base)]
-    agents = Plane(*agents_plane.gather(project, None if status is None else client.call))
+    agents = Plane(*agents_plane.gather(project, None if status is None else rpc.call))
     return report(status, status_error, verified, verify_error, skills, agents)
 
 

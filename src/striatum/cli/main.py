@@ -78,16 +78,17 @@ def stop() -> None:
 def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json: bool) -> None:
     """Check the database, roles, migrations and both hash chains.
 
-    Starts the embedded PostgreSQL for the check when no daemon runs it. Exits 0 only when
+    Asks the daemon when one answers; otherwise (no daemon, a wedged one, --database-url or
+    --apply-migrations given) checks the database directly, starting the embedded PostgreSQL
+    for the check when needed. Saves the verified heads as anchors. Exits 0 only when
     everything holds; 8 when a chain or an append-only guarantee is broken (naming the first
     bad row), 11 when migrations are pending or edited.
     """
-    from striatum.cli import doctor_view
-    from striatum.daemon import doctor as doctor_checks
-    from striatum.daemon import substrate
+    from striatum.cli import daemon_doctor, doctor_view
 
-    with substrate.database(database_url) as database:
-        report = doctor_checks.run(database, apply_migrations=apply_migrations, deep=not fast)
+    given = click.get_current_context().get_parameter_source("database_url")
+    direct = apply_migrations or given is click.core.ParameterSource.COMMANDLINE
+    report = daemon_doctor.check(database_url, apply_migrations, deep=not fast, direct=direct)
     doctor_view.show(report, as_json=as_json)
     sys.exit(report.exit_code)
 

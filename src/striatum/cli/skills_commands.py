@@ -64,7 +64,7 @@ def describe(entry: dict[str, Any]) -> str:
 
 
 def project_root(ctx: click.Context) -> Path:
-    from striatum.cli.local_params import git_root
+    from striatum.client.local_params import git_root
 
     repo = (ctx.find_root().obj or {}).get("repo")
     if repo is not None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
+from striatum.model.verb_spec import Param, Verb
 from striatum.verbs.catalog import VERBS
-from striatum.verbs.spec import Param, Verb
 
 _CLICK_TYPES: dict[str, Any] = {"string": click.STRING, "integer": click.INT, "boolean": click.BOOL}
 
@@ -36,7 +36,7 @@ def command_for(verb: Verb) -> click.Command:
 
     def callback(as_json: bool, **values: Any) -> None:
         from striatum.cli import render
-        from striatum.cli.invoke import invoke
+        from striatum.client.invoke import invoke
 
         options = click.get_current_context().find_root().obj or {}
         sent = {k: v for k, v in values.items() if v is not None}

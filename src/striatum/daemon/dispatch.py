@@ -14,16 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from striatum import errors
-from striatum.daemon.envelope import Request
+from striatum.client.envelope import Request
 from striatum.engine import notify
+from striatum.engine.context import Caller, Context, DaemonInfo
 from striatum.model import roles
 from striatum.model import tokens as token_rules
+from striatum.model.verb_spec import Verb
 from striatum.store import chains, tokens
 from striatum.store import connection as db
 from striatum.store.pool import Pool
 from striatum.verbs.catalog import BY_NAME
-from striatum.verbs.context import Caller, Context, DaemonInfo
-from striatum.verbs.spec import Verb
 
 log = logging.getLogger("striatumd")
 Handler = Callable[[Context, dict[str, Any]], Any]

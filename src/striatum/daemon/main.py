@@ -1,4 +1,4 @@
-"""`striatumd`: the daemon in the foreground.
+"""The daemon in the foreground (`striatumd`, whose command line is `striatum.cli.striatumd`).
 
 Start-up order: take the runtime lock (one daemon per runtime directory), bring up the
 database (embedded cluster as our child, or the URL), apply migrations, open the pool, make
@@ -16,24 +16,19 @@ import signal
 import socket
 import sys
 
-import click
-
 from striatum import __version__, errors, paths
-from striatum.cli.options import database_url_option
 from striatum.daemon import host_tokens, runtime, substrate
 from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
 from striatum.daemon.server import Server
+from striatum.engine.context import DaemonInfo
 from striatum.store import migrations, privileges
 from striatum.store.connection import Conn, Database
 from striatum.store.pool import Pool
-from striatum.verbs.context import DaemonInfo
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@database_url_option
-def striatumd(database_url: str | None) -> None:
-    """Run the Striatum daemon in the foreground until SIGTERM or SIGINT."""
+def serve(database_url: str | None) -> None:
+    """Run the daemon until SIGTERM or SIGINT."""
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
@@ -74,11 +69,10 @@ def _check_runtime_login(conn: Conn, database: Database) -> None:
     if problem:
         raise errors.UsageError(problem, hint="see docs/SPEC.md §3 (a separate runtime login)")
     if set_role:  # works, but a session could RESET ROLE back to the admin
-        click.echo(
+        _say(
             "striatumd: warning: runtime sessions log in as the URL's user and SET ROLE "
             "striatumd_runtime; set STRIATUM_RUNTIME_DATABASE_URL to give them their "
             "own login (docs/SPEC.md §3)",
-            err=True,
         )
 
 
@@ -95,13 +89,12 @@ async def _serve(
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
     suffix = f"; {'; '.join(notes)}" if notes else ""
-    click.echo(
+    _say(
         f"striatumd: listening on {info.socket} (pid {info.pid}, {info.database}, "
         f"PostgreSQL {info.server_version}){suffix}; ready",
-        err=True,
     )
     await stop.wait()
-    click.echo("striatumd: shutting down", err=True)
+    _say("striatumd: shutting down")
     sweeper.cancel()
     await server.stop()
     fanout.stop()
@@ -125,11 +118,5 @@ def _pid() -> int:
     return os.getpid()
 
 
-def main() -> None:
-    from striatum.cli.failures import run_guarded
-
-    run_guarded(lambda: striatumd.main(prog_name="striatumd", standalone_mode=False))
-
-
-if __name__ == "__main__":
-    main()
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

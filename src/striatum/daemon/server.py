@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from striatum import errors
-from striatum.daemon import envelope, runtime
+from striatum.client import envelope
+from striatum.daemon import runtime
 from striatum.daemon.dispatch import LONG_POLL, Dispatcher
 from striatum.daemon.fanout import Fanout
 

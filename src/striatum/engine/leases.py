@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from striatum import errors
+from striatum.engine.context import Context
 from striatum.model.roles import Role
 from striatum.store import runs, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.context import Context
 
 DEFAULT_TTL_S = 120
 

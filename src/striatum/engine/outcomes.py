@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from striatum.engine import progress, snapshot
+from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model.engine import plan
 from striatum.model.engine.plan import AttemptDecision, GateDecision
 from striatum.model.engine.states import JobState
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.context import Context
 
 
 def end_attempt(

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from striatum.engine import commits, files, snapshot, workers
+from striatum.engine.context import Context
 from striatum.model import verdict_text
 from striatum.model.workflow.paths import within
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.context import Context
 
 
 def build(

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from striatum.engine import snapshot
+from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model.engine import plan
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState, check_job, check_run
 from striatum.store import chains, records, runs, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.context import Context
 
 
 def emit(

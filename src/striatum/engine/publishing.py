@@ -8,10 +8,10 @@ from typing import Any
 
 from striatum import paths
 from striatum.engine import files, progress, snapshot
+from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.store import records
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.context import Context
 
 
 def publish(

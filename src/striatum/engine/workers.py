@@ -10,11 +10,11 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import snapshot
+from striatum.engine.context import Context
 from striatum.model.engine import provenance
 from striatum.model.engine.provenance import Worker
 from striatum.store import work
 from striatum.store.runs import Run
-from striatum.verbs.context import Context
 
 SAME_PROVIDER_OPTION = "review.allow_same_provider"
 

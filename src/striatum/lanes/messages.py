@@ -8,11 +8,11 @@ import stat
 from pathlib import Path
 
 from striatum import errors
-from striatum.cli import client
+from striatum.client import rpc
 
 
 def send(run_id: str, job_id: str, message: str, *, as_role: str | None = None) -> str:
-    status = client.call("status", {"run_id": run_id}, as_role=as_role)
+    status = rpc.call("status", {"run_id": run_id}, as_role=as_role)
     job = next((j for j in status["jobs"] if j["job_id"] == job_id), None)
     if job is None:
         raise errors.NotFound(f"no job {job_id!r} in run {run_id}")

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from striatum import errors
-from striatum.cli import client
-from striatum.engine import files
-from striatum.lanes import agent_process, attempt_end, environment, profiles, worktrees
+from striatum.client import rpc
+from striatum.engine import files, worktrees
+from striatum.lanes import agent_process, attempt_end, environment, profiles
 from striatum.lanes.agent_process import AgentProcess
 from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
@@ -52,7 +52,7 @@ class Supervisor:
         delay, since = 0.2, time.monotonic()
         while True:
             try:
-                return client.call(method, params)
+                return rpc.call(method, params)
             except (errors.DaemonUnreachable, errors.DatabaseUnavailable) as error:
                 if self.stopping or time.monotonic() - since > PATIENCE_S:
                     raise

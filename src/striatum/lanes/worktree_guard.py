@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from striatum.lanes import scope_check, worktrees
+from striatum.engine import worktrees
+from striatum.lanes import scope_check
 
 
 class WorktreeGuard:

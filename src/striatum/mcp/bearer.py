@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from striatum import errors
-from striatum.cli import client
+from striatum.client import rpc
 
 TRUST_S = 2.0
 _MAX_TRUSTED = 256
@@ -48,7 +48,7 @@ def bearer_token(header: str) -> str:
 
 def check_with_daemon(token: str) -> None:
     """Raise the daemon's token error (or its unavailability) for this token."""
-    client.call("whoami", {}, token=token)
+    rpc.call("whoami", {}, token=token)
 
 
 class BearerGate:

@@ -19,8 +19,8 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from striatum import errors
-from striatum.cli import local_params
-from striatum.cli.invoke import invoke
+from striatum.client import local_params
+from striatum.client.invoke import invoke
 from striatum.mcp.tools import TOOLS
 
 

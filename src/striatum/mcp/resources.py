@@ -21,7 +21,7 @@ from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from striatum import errors
-from striatum.cli import client
+from striatum.client import rpc
 from striatum.mcp.calls import protocol_error
 
 RESOURCE_NOT_FOUND = -32002  # MCP 2025-06-18 / 2025-11-25, server/resources
@@ -62,7 +62,7 @@ def read(uri: str, *, token: str | None, protocol_version: str) -> str:
     """The verb's JSON result; a Striatum failure raises the JSON-RPC error for it."""
     try:
         method, params = _route(uri)
-        result: Any = client.call(method, params, token=token)
+        result: Any = rpc.call(method, params, token=token)
     except errors.StriatumError as error:
         raise read_error(error, uri, protocol_version) from None
     return json.dumps(result, sort_keys=True, indent=2, default=str)

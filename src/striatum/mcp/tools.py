@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from striatum.model.verb_spec import Verb
 from striatum.verbs.catalog import VERBS
-from striatum.verbs.spec import Verb
 
 # Writing verbs that only add: a token, a prepared run, a session, a heartbeat, a published
 # artifact, an escalation, an export into a new directory. (`adopt` is not among them: it

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from striatum import errors
+from striatum.engine.context import Context
 from striatum.store import chains
-from striatum.verbs.context import Context
 
 MAX_LIMIT = 1000
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from striatum.model.roles import Capability
-from striatum.verbs.spec import Param, Verb
+from striatum.model.verb_spec import Param, Verb
 
 VERBS: tuple[Verb, ...] = (
     Verb(

@@ -11,10 +11,10 @@ from striatum import errors
 from striatum.corpus import bundle
 from striatum.corpus.redact import Redactor, repo_patterns
 from striatum.engine import files
+from striatum.engine.context import Context
 from striatum.model.chain import GENESIS_HASH
 from striatum.store import corpus, runs
 from striatum.verbs import repos
-from striatum.verbs.context import Context
 
 
 def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

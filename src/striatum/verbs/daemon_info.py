@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from striatum.engine.context import Context
 from striatum.model.roles import ROLE_CAPABILITIES
 from striatum.store import privileges, tokens
-from striatum.verbs.context import Context
 
 
 def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

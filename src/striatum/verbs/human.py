@@ -6,11 +6,11 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import leases, outcomes, progress, snapshot
+from striatum.engine.context import Context
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
 from striatum.store import records, runs
 from striatum.verbs import results
-from striatum.verbs.context import Context
 
 OUTCOMES = {
     "blocked": ("retry", "fail"),

@@ -11,8 +11,8 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import files, snapshot
+from striatum.engine.context import Context
 from striatum.store import attempts, feed, records, runs, work
-from striatum.verbs.context import Context
 
 MAX_PROMPT_BYTES = 64 << 10
 MAX_LOG_READ_BYTES = 256 << 10  # the log tail is cut from this much of the file's start

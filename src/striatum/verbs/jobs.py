@@ -12,10 +12,10 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import progress
+from striatum.engine.context import Context
 from striatum.model.engine import plan
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState
 from striatum.store import records, runs, work
-from striatum.verbs.context import Context
 
 
 def cancel(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
-from striatum.engine import progress
-from striatum.lanes import worktrees
+from striatum.engine import progress, worktrees
+from striatum.engine.context import Context
 from striatum.model.engine.states import RunState
 from striatum.store import runs
-from striatum.verbs.context import Context
 
 
 def land(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from striatum import errors
+from striatum.engine.context import Context
 from striatum.model.engine.states import TERMINAL_RUN
 from striatum.store import connection as db
 from striatum.store import feed, runs
-from striatum.verbs.context import Context
 
 MAX_TIMEOUT_S = 30
 MAX_EVENTS = 200

@@ -6,9 +6,9 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import outcomes, progress
+from striatum.engine.context import Context
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import records, runs, work
-from striatum.verbs.context import Context
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors
+from striatum.engine.context import Context
 from striatum.model import roles
 from striatum.store import chains, repositories
-from striatum.verbs.context import Context
 
 IGNORE_LINE = ".striatum/"
 

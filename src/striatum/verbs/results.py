@@ -16,13 +16,13 @@ from striatum.engine import (
     snapshot,
     workers,
 )
+from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model import verdict_text
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.context import Context
 
 
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

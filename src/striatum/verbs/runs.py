@@ -11,6 +11,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import progress
+from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model.canonical import canonical_bytes
 from striatum.model.engine.states import RunState, check_run
@@ -18,7 +19,6 @@ from striatum.model.workflow.paths import path_problem
 from striatum.model.workflow.validate import validate_text
 from striatum.store import runs
 from striatum.verbs import repos
-from striatum.verbs.context import Context
 
 MAX_FILE_BYTES = 1 << 20
 

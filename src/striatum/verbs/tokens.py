@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from striatum import errors
+from striatum.engine.context import Context
 from striatum.model import tokens as token_rules
 from striatum.model.roles import Role
 from striatum.store import tokens
-from striatum.verbs.context import Context
 
 
 def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

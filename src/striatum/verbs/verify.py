@@ -11,9 +11,9 @@ from dataclasses import asdict
 from typing import Any
 
 from striatum import errors
-from striatum.daemon import chain_check, doctor
+from striatum.engine.context import Context
+from striatum.integrity import chain_check, doctor
 from striatum.store import migrations, privileges
-from striatum.verbs.context import Context
 
 
 def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import snapshot
+from striatum.engine.context import Context
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import chains, records, runs, work
-from striatum.verbs.context import Context
 
 ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk": "blocker_id"}
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import leases, outcomes, packets, progress, workers
+from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model import tokens as token_rules
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
 from striatum.verbs import repos
-from striatum.verbs.context import Context
 
 MAX_TTL_S = 3600
 

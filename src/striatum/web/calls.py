@@ -17,8 +17,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from striatum import errors, paths
-from striatum.cli import client
-from striatum.daemon import envelope
+from striatum.client import envelope, rpc
 
 # One table: the HTTP status of each error code a verb may answer with.
 HTTP_STATUS: dict[str, int] = {
@@ -47,13 +46,13 @@ def http_status(error: errors.StriatumError) -> int:
 
 async def read(method: str, **params: Any) -> Any:
     """Call a read verb with the caller's own token."""
-    return await run_in_threadpool(functools.partial(client.call, method, _sent(params)))
+    return await run_in_threadpool(functools.partial(rpc.call, method, _sent(params)))
 
 
 async def act(method: str, **params: Any) -> Any:
     """Call a verb as the principal (only the mutation routes do, after their checks)."""
     return await run_in_threadpool(
-        functools.partial(client.call, method, _sent(params), as_role="principal")
+        functools.partial(rpc.call, method, _sent(params), as_role="principal")
     )
 
 
@@ -66,10 +65,10 @@ async def wait_for_events(**params: Any) -> dict[str, Any]:
     """`events.wait` with the caller's token, on its own asyncio connection."""
     path = paths.socket_path()
     frame = envelope.request_frame(
-        os.urandom(8).hex(), "events.wait", _sent(params), client.token_for(None)
+        os.urandom(8).hex(), "events.wait", _sent(params), rpc.token_for(None)
     )
     try:
-        client._check_owner(path)  # never hand a token to a planted socket
+        rpc._check_owner(path)  # never hand a token to a planted socket
         reader, writer = await asyncio.open_unix_connection(
             str(path), limit=envelope.MAX_FRAME_BYTES
         )

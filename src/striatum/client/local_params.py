@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from striatum.verbs.spec import Verb
+from striatum.model.verb_spec import Verb
 
 
 def complete(verb: Verb, params: dict[str, Any], repo_option: str | None) -> dict[str, Any]:

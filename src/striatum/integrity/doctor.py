@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from striatum import errors, paths
-from striatum.daemon import anchors, chain_check
+from striatum.integrity import anchors, chain_check
 from striatum.model import chain
 from striatum.store import chains, migrations, privileges
 from striatum.store import connection as db
@@ -28,6 +28,7 @@ class DoctorReport:
     chains: list[chain.ChainReport] = field(default_factory=list)
     anchor_breaks: list[chain.ChainBreak] = field(default_factory=list)
     error: errors.StriatumError | None = None
+    checked_by: str = "direct"  # or "daemon pid N": who ran the checks
 
     @property
     def ok(self) -> bool:
@@ -50,6 +51,7 @@ class DoctorReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "checked_by": self.checked_by,
             "database": self.database,
             "server_version": self.server_version,
             "migrations": {
@@ -122,8 +124,40 @@ def anchor_breaks(conn: db.Conn) -> list[chain.ChainBreak]:
 
 
 def _check_anchors(conn: db.Conn, report: DoctorReport) -> None:
-    instance = privileges.instance_id(conn)
     report.anchor_breaks = anchor_breaks(conn)
+    save_anchors(report, privileges.instance_id(conn))
+
+
+def from_daemon(status: dict[str, Any], verified: dict[str, Any]) -> DoctorReport:
+    """A report from a daemon's `daemon.status` and `daemon.verify` answers."""
+    report = DoctorReport(
+        database=str(status["database"]),
+        server_version=str(status["server_version"]),
+        checked_by=f"daemon pid {status['pid']}",
+    )
+    migration_error = verified["migrations"]["error"]
+    if migration_error is not None:
+        report.error = errors.MigrationError(migration_error)
+        return report
+    report.migrations_pending = list(verified["migrations"]["pending"])
+    report.privilege_problems = list(verified["privilege_problems"])
+    report.chains = [_chain_report(c) for c in verified["chains"]]
+    report.anchor_breaks = [chain.ChainBreak(**b) for b in verified["anchor_breaks"]]
+    return report
+
+
+def save_anchors(report: DoctorReport, instance_id: str) -> None:
+    """Anchor the verified heads outside the database (only when everything held)."""
     if report.ok:
         heads = {r.chain: r.head for r in report.chains if r.head is not None and r.head.seq > 0}
-        anchors.save(paths.anchors_file(), instance, heads)
+        anchors.save(paths.anchors_file(), instance_id, heads)
+
+
+def _chain_report(found: dict[str, Any]) -> chain.ChainReport:
+    head, first_break = found["head"], found["first_break"]
+    return chain.ChainReport(
+        chain=found["chain"],
+        rows=found["rows"],
+        head=None if head is None else chain.Head(**head),
+        first_break=None if first_break is None else chain.ChainBreak(**first_break),
+    )

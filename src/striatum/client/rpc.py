@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
-from striatum.daemon import envelope
+from striatum.client import envelope
 
 TIMEOUT_S = 120.0
 
@@ -44,7 +44,12 @@ def token_for(as_role: str | None) -> str | None:
 
 
 def call(
-    method: str, params: dict[str, Any], *, as_role: str | None = None, token: str | None = None
+    method: str,
+    params: dict[str, Any],
+    *,
+    as_role: str | None = None,
+    token: str | None = None,
+    timeout_s: float = TIMEOUT_S,
 ) -> Any:
     """Send one request and return its result, or raise the error the daemon sent back.
 
@@ -56,7 +61,7 @@ def call(
     try:
         _check_owner(path)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(TIMEOUT_S)
+            sock.settimeout(timeout_s)
             sock.connect(str(path))
             sock.sendall(frame)
             return envelope.parse_response(_read_line(sock))
@@ -66,7 +71,7 @@ def call(
         ) from None
     except TimeoutError:
         raise errors.DaemonUnreachable(
-            f"the daemon at {path} did not answer within {TIMEOUT_S:.0f}s"
+            f"the daemon at {path} did not answer within {timeout_s:.0f}s"
         ) from None
     except OSError as error:
         raise errors.DaemonUnreachable(

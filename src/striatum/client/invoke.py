@@ -1,0 +1,58 @@
+"""One verb call from a door on the caller's machine (the CLI, its fast path, MCP).
+
+Fill in what only this machine knows (absolute paths, the repository), keep the CLI-local
+params, send the rest to the daemon, then run the verb's local follow-up. Light imports only:
+the fast path uses it.
+
+A verb's `before`/`after` steps act on the caller's machine (start a supervisor, write an
+agent's config), so they live with the doors (`striatum.cli.after`, `striatum.cli.agent_checks`);
+the verb names them as "module:function" and they are resolved here only when a call needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from striatum.client import local_params, rpc
+from striatum.model.verb_spec import Verb
+
+
+def invoke(
+    verb: Verb,
+    params: dict[str, Any],
+    *,
+    repo: str | None = None,
+    as_role: str | None = None,
+    token: str | None = None,
+) -> Any:
+    """The result to show. `token` (an MCP caller over HTTP) also goes to what a follow-up
+    starts, so a launched supervisor acts as the caller, never as this process."""
+    sent = local_params.complete(verb, params, repo)
+    sent, local = local_params.split_local(verb, sent)
+    if token is not None:
+        local["caller_token"] = token
+    if as_role is not None:
+        local["caller_role"] = as_role
+    run_check(verb.before, sent, local)
+    result = rpc.call(verb.name, sent, as_role=as_role, token=token)
+    return run_hook(verb.after, result, local)
+
+
+def run_check(dotted: str | None, params: dict[str, Any], local: dict[str, Any]) -> None:
+    """A verb's check before it leaves this machine; it refuses by raising."""
+    if dotted:
+        _load(dotted)(params, local)
+
+
+def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
+    """The result to show: the hook's, when it adds what it did, else the verb's own."""
+    if not dotted:
+        return result
+    extended = _load(dotted)(result, local)
+    return result if extended is None else extended
+
+
+def _load(dotted: str) -> Any:
+    module, function = dotted.split(":")
+    return getattr(importlib.import_module(module), function)
