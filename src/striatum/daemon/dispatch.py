@@ -4,6 +4,13 @@ The handler runs inside a savepoint of the request's transaction. Whatever happe
 one audit row is appended in that transaction, last (so every transaction takes chain-head
 locks in the same order: event chains first, the audit chain last), and then it commits. A
 failed handler's changes are rolled back to the savepoint; the denial or failure is audited.
+
+Only then, outside the transaction and with its connection given back, does the dispatcher
+do what the handler recorded for after commit (`Context.after_commit`: a merge, a file
+written) and deliver its notices, once. A retried attempt's `Context` is dropped with it, and
+a failed handler's actions with its savepoint, so nothing outside the database ever happens
+for work that did not commit. When an action fails the caller gets its error, marked
+`committed: true` in its details: the database change stands, the error says how to finish.
 """
 
 from __future__ import annotations
@@ -40,12 +47,12 @@ class Dispatcher:
     def serve(self, request: Request) -> Any:
         """The verb's result, or the StriatumError to send back (already audited).
 
-        Notifications queued by the handler go out only after the transaction committed.
+        What the handler recorded for after commit runs only once the transaction committed.
         """
         with self._pool.connection() as conn:
-            outcome, notices = db.in_transaction(conn, lambda c: self._serve(c, request))
-        notify.deliver(notices)
-        return outcome
+            outcome, done = db.in_transaction(conn, lambda c: self._serve(c, request))
+        failure = after_commit(request.method, done)
+        return outcome if failure is None else failure
 
     def sweep(self) -> int:
         """Expire silent leases (the daemon's timer); returns how many were recovered."""
@@ -54,12 +61,12 @@ class Dispatcher:
         caller = Caller(token_id="sweep", role=roles.Role.OPERATOR)
         with self._pool.connection() as conn:
 
-            def work(c: db.Conn) -> tuple[int, list[dict[str, Any]]]:
+            def work(c: db.Conn) -> tuple[int, Context]:
                 ctx = Context(conn=c, caller=caller, daemon=self._daemon)
-                return len(recovery.sweep(ctx, {"limit": 100})["recovered"]), ctx.notices
+                return len(recovery.sweep(ctx, {"limit": 100})["recovered"]), ctx
 
-            count, notices = db.in_transaction(conn, work)
-        notify.deliver(notices)
+            count, done = db.in_transaction(conn, work)
+        after_commit("sweep", done)
         return count
 
     def has_news(self, request: Request) -> bool:
@@ -88,7 +95,9 @@ class Dispatcher:
                 conn, lambda c: _audit(c, request_id or "-", MALFORMED, None, {}, error)
             )
 
-    def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, list[dict[str, Any]]]:
+    def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, Context | None]:
+        """One attempt at the request: the outcome, and the Context whose recorded actions
+        are owed once it commits (None when the handler failed: its savepoint took them)."""
         caller: Caller | None = None
         params: dict[str, Any] = {}
         try:
@@ -103,22 +112,46 @@ class Dispatcher:
             raise  # the whole transaction is retried, audit row included
         except errors.StriatumError as error:
             _audit(conn, request.id, request.method, caller, params, error)
-            return error, []
+            return error, None
         except Exception as error:  # a bug: log it, tell the caller one line, audit it
             log.exception("handler for %s failed", request.method)
             failure = errors.StriatumError(
                 f"internal error in {request.method}: {type(error).__name__}"
             )
             _audit(conn, request.id, request.method, caller, params, failure)
-            return failure, []
+            return failure, None
         _audit(conn, request.id, request.method, caller, params, None)
-        return result, ctx.notices
+        return result, ctx
 
     def _handler(self, verb: Verb) -> Handler:
         if verb.name not in self._handlers:
             module_name, function = verb.handler.split(":")
             self._handlers[verb.name] = getattr(importlib.import_module(module_name), function)
         return self._handlers[verb.name]
+
+
+def after_commit(method: str, done: Context | None) -> errors.StriatumError | None:
+    """Run a committed transaction's recorded actions, in order, then deliver its notices;
+    the first action's failure (the others still run: each brings the world in line with
+    what was committed), or None."""
+    if done is None:
+        return None
+    failure: errors.StriatumError | None = None
+    for action in done.actions:
+        try:
+            action()
+        except errors.StriatumError as error:
+            log.warning("after %s committed: %s", method, error.message)
+            failure = failure or error
+        except Exception as error:  # a bug: the log gets the traceback
+            log.exception("after %s committed, an action failed", method)
+            failure = failure or errors.StriatumError(
+                f"internal error after {method} committed: {type(error).__name__}"
+            )
+    notify.deliver(done.notices)
+    if failure is not None:
+        failure.details["committed"] = True
+    return failure
 
 
 def authenticate(conn: db.Conn, secret: str | None) -> Caller:

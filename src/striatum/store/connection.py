@@ -126,7 +126,11 @@ def in_transaction(conn: Conn, work: Callable[[Conn], T], *, attempts: int = 8) 
     """Run `work` in one transaction, retrying serialization failures and deadlocks.
 
     Trade-off: `work` may run more than once, so it must do nothing outside the transaction
-    (no files, no network). The backoff is short and jittered because our transactions are.
+    (no files, no git, no network). What must happen outside it returns to the caller, who
+    does it after this returns — that is, after commit, once: the daemon's handlers record
+    such actions on their `Context` (engine/context.py) and the dispatcher runs them. A retry
+    calls `work` afresh, so whatever an abandoned attempt built is dropped with it. The backoff
+    is short and jittered because our transactions are.
     """
     for attempt in range(1, attempts + 1):
         try:
