@@ -5,12 +5,17 @@ the repository instead) are committed on that branch before the job completes, w
 naming the run, the job, the attempt, the lease, and the repository chain's head hash (an
 anchor of the event chain outside the database); `complete` then records the commit in the
 `job.succeeded` event. Nothing outside the job's scope is committed, and symlinks never are.
-`run land` merges the branch.
+`run land` merges the branch: the merge commit is prepared inside the transaction (objects
+only, no ref moves), the `run.landed` event names it, and the checked-out branch is fast-
+forwarded to it after commit (`prepare_land`, `finish_land`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from striatum import errors
@@ -144,9 +149,24 @@ def discard(worktree: Path, scopes: list[str]) -> None:
         _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
 
 
-def land(repo: Path, run_id: str, worktree: Path) -> str:
-    """Merge the run's branch into the checked-out branch; refuse a dirty tree, a worktree
-    with uncommitted work, or a conflict."""
+@dataclass(frozen=True, kw_only=True)
+class Landing:
+    """A run's merge, prepared: `commit` exists in the repository's object store, but no ref
+    names it yet (nothing a user sees has changed)."""
+
+    repo: Path
+    run_id: str
+    checked_out: str  # the ref HEAD named when it was prepared ("" when detached)
+    base: str  # HEAD then: the merge's first parent
+    commit: str  # the merge commit; `base` itself when the branch was merged already
+
+
+def prepare_land(repo: Path, run_id: str, worktree: Path) -> Landing:
+    """The `--no-ff` merge of the run's branch into HEAD, as a commit no ref names yet;
+    refuse a dirty tree, a worktree with uncommitted work, a conflict, or untracked files the
+    merge would overwrite. Writes only unreferenced git objects, and the same ones for the
+    same HEAD and branch (the commit is dated by its later parent), so it is safe inside a
+    transaction that may be retried: `finish_land` moves the ref after commit."""
     if _git(repo, "status", "--porcelain", "--untracked-files=no").stdout.strip():
         raise errors.Conflict(f"{repo} has uncommitted changes; commit or stash them first")
     if _git(repo, "rev-parse", "--verify", branch(run_id), check=False).returncode != 0:
@@ -155,23 +175,76 @@ def land(repo: Path, run_id: str, worktree: Path) -> str:
         worktree, "status", "--porcelain", "--untracked-files=no"
     ).stdout.strip():
         raise errors.Conflict(f"the run's worktree {worktree} holds uncommitted changes")
-    merged = _git(
-        repo,
-        *IDENTITY,
-        "merge",
-        "--no-ff",
-        "-m",
-        f"Land striatum run {run_id}",
-        branch(run_id),
-        check=False,
+    base, tip = _sha(repo, "HEAD"), _sha(repo, branch(run_id))
+    checked_out = _git(repo, "symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
+    landing = Landing(repo=repo, run_id=run_id, checked_out=checked_out, base=base, commit=base)
+    if _git(repo, "merge-base", "--is-ancestor", tip, base, check=False).returncode == 0:
+        return landing  # merged already: nothing to do, as `git merge` says
+    commit = _merge_commit(repo, run_id, base, tip)
+    moved = _git(repo, "read-tree", "-n", "-m", "-u", base, commit, check=False)
+    if moved.returncode != 0:
+        raise errors.Conflict(f"landing {branch(run_id)} would fail: {moved.stderr.strip()}")
+    return dataclasses.replace(landing, commit=commit)
+
+
+def finish_land(landing: Landing) -> None:
+    """Move the checked-out branch and the working tree to the prepared merge (a fast
+    forward); nothing to do when HEAD is there already. Refused, naming the recorded commit
+    and how to finish, when HEAD moved or the working tree is in the way meanwhile."""
+    head = _sha(landing.repo, "HEAD")
+    if head == landing.commit:
+        return
+    checked_out = _git(landing.repo, "symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
+    moved = None
+    if head == landing.base and checked_out == landing.checked_out:
+        moved = _git(landing.repo, "merge", "-q", "--ff-only", landing.commit, check=False)
+        if moved.returncode == 0:
+            return
+    why = f"HEAD is no longer {landing.checked_out or 'detached'} at {landing.base}"
+    if moved is not None:
+        why = moved.stderr.strip() or moved.stdout.strip()
+    raise errors.Conflict(
+        f"run {landing.run_id} is recorded as landed (merge commit {landing.commit}) but the "
+        f"checkout in {landing.repo} was not moved to it: {why}",
+        hint=f"put the checkout back at {landing.base[:12]} with a clean tree and run "
+        f"`git merge --ff-only {landing.commit}`, or `striatum run land --run-id "
+        f"{landing.run_id}` again",
+        run_id=landing.run_id,
+        commit=landing.commit,
     )
-    if merged.returncode != 0:
-        _git(repo, "merge", "--abort", check=False)
-        raise errors.Conflict(f"merging {branch(run_id)} conflicts: {merged.stdout.strip()}")
-    return _git(repo, "rev-parse", "HEAD").stdout.strip()
 
 
-def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _merge_commit(repo: Path, run_id: str, base: str, tip: str) -> str:
+    tree = _git(
+        repo, "merge-tree", "--write-tree", "--no-messages", "--name-only", base, tip, check=False
+    )
+    if tree.returncode == 1:  # the tree's id, then the conflicted paths
+        conflicted = ", ".join(line for line in tree.stdout.splitlines()[1:] if line)
+        raise errors.Conflict(f"merging {branch(run_id)} conflicts: {conflicted}")
+    if tree.returncode != 0:
+        raise errors.Conflict(
+            f"git merge-tree cannot merge {branch(run_id)}: {tree.stderr.strip()}",
+            hint="landing needs git 2.38 or later (git merge-tree --write-tree)",
+        )
+    when = max(int(_git(repo, "log", "-1", "--format=%ct", sha).stdout) for sha in (base, tip))
+    who = {"NAME": "Striatum", "EMAIL": "striatum@localhost", "DATE": f"@{when} +0000"}
+    env = {
+        f"GIT_{role}_{key}": value for role in ("AUTHOR", "COMMITTER") for key, value in who.items()
+    }
+    message, root = f"Land striatum run {run_id}", tree.stdout.splitlines()[0]
+    made = _git(
+        repo, "commit-tree", "--no-gpg-sign", "-p", base, "-p", tip, "-m", message, root, env=env
+    )
+    return made.stdout.strip()
+
+
+def _sha(repo: Path, name: str) -> str:
+    return _git(repo, "rev-parse", "--verify", f"{name}^{{commit}}").stdout.strip()
+
+
+def _git(
+    cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # Paths are literal (an agent's file named `*` or `:/` is not a pattern matching every
     # file), and names that are not UTF-8 survive the round trip (surrogateescape).
     result = subprocess.run(
@@ -180,6 +253,7 @@ def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
         text=True,
         errors="surrogateescape",
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
     if check and result.returncode != 0:
         verb = next((a for a in args if not a.startswith("-") and "=" not in a), "?")

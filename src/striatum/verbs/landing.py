@@ -1,7 +1,14 @@
-"""run.land: merge a succeeded run's branch into the repository (the principal decides)."""
+"""run.land: merge a succeeded run's branch into the repository (the principal decides).
+
+The merge commit is made inside the transaction but named by no ref (so a retried or rolled
+back transaction leaves nothing a user sees); `run.landed` records it; the checked-out branch
+is fast-forwarded to it after commit. If that fast-forward fails, the caller is told the
+recorded commit and how to finish (engine/worktrees.finish_land).
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +25,11 @@ def land(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.Conflict(
             f"run {run.run_id} is {run.state.value}; only a succeeded run lands", run_id=run.run_id
         )
-    merged = worktrees.land(
+    landing = worktrees.prepare_land(
         Path(run.repo_path), run.run_id, paths.worktree(run.repo_id, run.run_id)
     )
-    progress.emit(ctx, run, "run.landed", branch=worktrees.branch(run.run_id), commit=merged)
-    return {"run_id": run.run_id, "branch": worktrees.branch(run.run_id), "commit": merged}
+    progress.emit(
+        ctx, run, "run.landed", branch=worktrees.branch(run.run_id), commit=landing.commit
+    )
+    ctx.after_commit(functools.partial(worktrees.finish_land, landing))
+    return {"run_id": run.run_id, "branch": worktrees.branch(run.run_id), "commit": landing.commit}
