@@ -30,12 +30,7 @@ def check_path(repo: Path, relative: str, scopes: list[str]) -> Path:
                 f"artifact path {relative!r} leads outside the repository (through a symlink)",
                 path=relative,
             )
-        parts = Path(inside).parts
-        if any(part in (".git", ".striatum") for part in parts):
-            raise errors.ValidationError(
-                f"artifact path {relative!r} leads into a .git/ or .striatum/ directory",
-                path=relative,
-            )
+        _refuse_private(relative, Path(inside).parts)
         if not any(within(inside, scope) for scope in scopes):
             raise errors.ValidationError(
                 f"artifact path {relative!r} resolves to {inside}, outside the job's write scope",
@@ -62,6 +57,14 @@ def check_relative(relative: str, scopes: list[str]) -> None:
     if not any(within(relative, scope) for scope in scopes):
         raise errors.ValidationError(
             f"artifact path {relative!r} is outside the job's write scope ({', '.join(scopes)})",
+            path=relative,
+        )
+
+
+def _refuse_private(relative: str, parts: tuple[str, ...]) -> None:
+    if any(part in (".git", ".striatum") for part in parts):
+        raise errors.ValidationError(
+            f"artifact path {relative!r} leads into a .git/ or .striatum/ directory",
             path=relative,
         )
 
@@ -120,13 +123,27 @@ def _read_regular(path: Path, limit: int, *, single_link: bool = False) -> bytes
 
 
 # Copying declared outputs from a run's worktree into the repository (the supervisor does it
-# after an agent exits; publishing does it when an agent publishes from its worktree).
+# after an agent exits; publishing does it, after commit, when an agent publishes from its
+# worktree).
 def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root: str) -> bool:
     """Copy one declared output under the artifact root from the worktree into the
-    repository (regular files only, no symlink on the way, neither in the worktree nor in
-    the repository); False when it is not there."""
-    if not within(relative, artifact_root):
+    repository (as `take_from_worktree` checks it); False when it is not there."""
+    data = take_from_worktree(worktree, repo, relative, artifact_root)
+    if data is None:
         return False
+    write_into(repo, relative, data)
+    return True
+
+
+def take_from_worktree(
+    worktree: Path, repo: Path, relative: str, artifact_root: str
+) -> bytes | None:
+    """The bytes of one declared output under the artifact root in the worktree, to be
+    written at the same path in the repository: regular files only, no symlink on the way,
+    neither in the worktree nor in the repository, never into .git/ or .striatum/; None when
+    it is not there. Reads only."""
+    if not within(relative, artifact_root):
+        return None
     try:
         data = _read_inside(worktree, relative)
     except OSError as error:  # e.g. a name too long for the file system
@@ -134,13 +151,21 @@ def copy_from_worktree(worktree: Path, repo: Path, relative: str, artifact_root:
             f"artifact path {relative!r}: {error.strerror}", path=relative
         ) from None
     if data is None:
-        return False
+        return None
     if not _reached_directly(repo, relative):
         raise errors.ValidationError(
             f"{relative} is reached through a symlink in the repository", path=relative
         )
-    write_into(repo, relative, data)
-    return True
+    _refuse_private(relative, Path(normalized(relative)).parts)
+    return data
+
+
+def place(repo: Path, relative: str, data: bytes) -> None:
+    """Write `data` at `relative` in the repository (as `write_into` does) unless the file
+    there holds exactly these bytes already: placing the same bytes twice is placing them
+    once."""
+    if read_recorded(repo, relative, hashlib.sha256(data).hexdigest(), len(data)) is None:
+        write_into(repo, relative, data)
 
 
 def _reached_directly(root: Path, relative: str) -> bool:

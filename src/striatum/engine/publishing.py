@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
-from striatum import paths
+from striatum import errors, paths
 from striatum.engine import files, progress, snapshot
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
@@ -19,17 +21,22 @@ def publish(
 ) -> dict[str, Any]:
     """Check the path (scope, symlinks, .git/.striatum, existence), hash, record, emit.
 
-    A supervised agent works in the run's worktree: an output it names there is first
-    copied to the same path in the repository (artifact root only, never through a symlink).
+    A supervised agent works in the run's worktree: an output it names there, absent from
+    the repository, is recorded as the worktree holds it and copied to the same path in the
+    repository after commit (artifact root only, never through a symlink; the same bytes
+    already there are left alone).
     """
     repo, scopes = Path(run.repo_path), snapshot.write_scope(run, job.job_id, job.attempt)
     files.check_relative(relative, scopes)  # before any file is looked at or copied
-    worktree = paths.worktree(run.repo_id, run.run_id)
+    worktree, artifact_id = paths.worktree(run.repo_id, run.run_id), new_id("art")
+    data = None
     if worktree.is_dir() and not os.path.lexists(repo / relative):
-        files.copy_from_worktree(worktree, repo, relative, snapshot.artifact_root(run))
-    path = files.check_path(repo, relative, scopes)
-    sha256, size = files.digest(path)
-    artifact_id = new_id("art")
+        data = files.take_from_worktree(worktree, repo, relative, snapshot.artifact_root(run))
+    if data is None:
+        sha256, size = files.digest(files.check_path(repo, relative, scopes))
+    else:
+        sha256, size = hashlib.sha256(data).hexdigest(), len(data)
+        ctx.after_commit(functools.partial(_copy_in, repo, relative, data, artifact_id))
     records.insert_artifact(
         ctx.conn,
         artifact_id=artifact_id,
@@ -63,6 +70,19 @@ def publish(
         "size_bytes": size,
         "attempt": job.attempt,
     }
+
+
+def _copy_in(repo: Path, relative: str, data: bytes, artifact_id: str) -> None:
+    """After commit: put a worktree output's recorded bytes at its path in the repository."""
+    try:
+        files.place(repo, relative, data)
+    except errors.StriatumError as error:
+        raise type(error)(
+            f"artifact {artifact_id} is recorded, but {relative} was not copied into the "
+            f"repository: {error.message}",
+            hint="make the repository writable (or free disk space), then publish it again",
+            **error.details,
+        ) from None
 
 
 def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list[str]:

@@ -1,7 +1,12 @@
-"""corpus.export: write a redacted, replay-stable bundle of a run or a repository."""
+"""corpus.export: write a redacted, replay-stable bundle of a run or a repository.
+
+The bundle is built in memory inside the transaction (one consistent view of the chain) and
+written after commit, so a retried transaction never meets its own first output.
+"""
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from pathlib import Path
@@ -49,13 +54,13 @@ def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         if run_id
         else {"kind": "repo", "repo_id": repo["repo_id"]}
     )
-    written = _write(
-        Path(params["out"]),
-        bundle.assemble(data, scope=scope, chain=chain, redactions=redactor.counts),
-    )
+    out = Path(params["out"])
+    _check_empty(out)
+    payload = bundle.assemble(data, scope=scope, chain=chain, redactions=redactor.counts)
+    ctx.after_commit(functools.partial(_write, out, payload))
     return {
         "out": params["out"],
-        "files": written,
+        "files": sorted(payload),
         "events": len(data["events"]),
         "redactions": dict(redactor.counts),
         "head_hash": chain["head_hash"],
@@ -106,7 +111,8 @@ def _scratch(repo: Path, run_ids: list[str], redactor: Redactor) -> list[dict[st
     return found
 
 
-def _write(out: Path, payload: dict[str, bytes]) -> list[str]:
+def _check_empty(out: Path) -> None:
+    """Refuse an export into anything but a new or empty directory."""
     try:
         if out.exists() and not out.is_dir():
             raise errors.ValidationError(
@@ -114,11 +120,21 @@ def _write(out: Path, payload: dict[str, bytes]) -> list[str]:
             )
         if out.exists() and any(out.iterdir()):
             raise errors.Conflict(f"{out} is not empty; export into a new directory")
-        out.mkdir(parents=True, exist_ok=True)
-        for name, body in payload.items():
-            (out / name).write_bytes(body)
-    except OSError as error:  # e.g. a name too long, a read-only file system
+    except OSError as error:  # e.g. a name too long, a directory we may not read
         raise errors.ValidationError(
             f"cannot export into {out}: {error.strerror}", parameter="out"
         ) from None
-    return sorted(payload)
+
+
+def _write(out: Path, payload: dict[str, bytes]) -> None:
+    """After commit: write the bundle (the directory is checked again: something may have
+    appeared there meanwhile)."""
+    _check_empty(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, body in payload.items():
+            (out / name).write_bytes(body)
+    except OSError as error:  # e.g. a full disk, a read-only file system
+        raise errors.ValidationError(
+            f"cannot export into {out}: {error.strerror}", parameter="out"
+        ) from None

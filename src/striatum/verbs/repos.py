@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                 capability="administer",
             )
         repositories.set_notify(ctx.conn, repo.repo_id, params["notify"] or None)
-    ignored = _ignore_scratch(path)
+    ignored = _ignore_scratch(ctx, path)
     if existing is None:
         chains.append_event(
             ctx.conn,
@@ -79,21 +80,42 @@ def _existing_repo(repo: str | None) -> Path:
     return path
 
 
-def _ignore_scratch(path: Path) -> bool:
-    """Add `.striatum/` to the repository's .gitignore unless it is already there."""
+def _ignore_scratch(ctx: Context, path: Path) -> bool:
+    """Add `.striatum/` to the repository's .gitignore (after commit) unless it is there."""
     gitignore = path / ".gitignore"
     if gitignore.is_symlink() or (gitignore.exists() and not gitignore.is_file()):
         raise errors.ValidationError(
             f"{gitignore} is not a regular file; add .striatum/ to it yourself", path=str(gitignore)
         )
+    text = _read_gitignore(gitignore)
+    if _ignores_scratch(text):
+        return False
+    ctx.after_commit(functools.partial(_add_ignore_line, gitignore))
+    return True
+
+
+def _add_ignore_line(gitignore: Path) -> None:
+    text = _read_gitignore(gitignore)
+    if _ignores_scratch(text):  # added meanwhile: adding it again would be a duplicate
+        return
     try:
-        text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+        gitignore.write_text(
+            text + ("" if not text or text.endswith("\n") else "\n") + IGNORE_LINE + "\n",
+            encoding="utf-8",
+        )
+    except OSError as error:
+        raise errors.StorageError(
+            f"the repository is adopted, but {gitignore} could not be updated: {error.strerror}",
+            hint="add the line .striatum/ to it yourself",
+        ) from None
+
+
+def _read_gitignore(gitignore: Path) -> str:
+    try:
+        return gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     except (OSError, UnicodeDecodeError) as error:
         raise errors.ValidationError(f"cannot read {gitignore}: {error}") from None
-    if any(line.strip() in (IGNORE_LINE, ".striatum") for line in text.splitlines()):
-        return False
-    gitignore.write_text(
-        text + ("" if not text or text.endswith("\n") else "\n") + IGNORE_LINE + "\n",
-        encoding="utf-8",
-    )
-    return True
+
+
+def _ignores_scratch(text: str) -> bool:
+    return any(line.strip() in (IGNORE_LINE, ".striatum") for line in text.splitlines())
