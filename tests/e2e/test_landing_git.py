@@ -98,3 +98,13 @@ def test_an_untracked_file_in_the_way_is_refused_while_preparing(repo: Path) -> 
     with pytest.raises(errors.Conflict, match="would be overwritten"):
         worktrees.prepare_land(repo, RUN, repo / "no-worktree")
     assert (repo / "app.py").read_text() == "mine\n"
+
+
+def test_finishing_after_a_commit_on_top_of_the_landing_is_a_no_op(repo: Path) -> None:
+    """The landed commit is in HEAD's history: landing is done, whatever came after it."""
+    landing = worktrees.prepare_land(repo, RUN, repo / "no-worktree")
+    worktrees.finish_land(landing)
+    commit(repo, "LATER.md", "a commit made since\n")
+    after = visible(repo)
+    worktrees.finish_land(landing)
+    assert visible(repo) == after

@@ -178,7 +178,7 @@ def prepare_land(repo: Path, run_id: str, worktree: Path) -> Landing:
     base, tip = _sha(repo, "HEAD"), _sha(repo, branch(run_id))
     checked_out = _git(repo, "symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
     landing = Landing(repo=repo, run_id=run_id, checked_out=checked_out, base=base, commit=base)
-    if _git(repo, "merge-base", "--is-ancestor", tip, base, check=False).returncode == 0:
+    if _contains(repo, base, tip):
         return landing  # merged already: nothing to do, as `git merge` says
     commit = _merge_commit(repo, run_id, base, tip)
     moved = _git(repo, "read-tree", "-n", "-m", "-u", base, commit, check=False)
@@ -189,10 +189,10 @@ def prepare_land(repo: Path, run_id: str, worktree: Path) -> Landing:
 
 def finish_land(landing: Landing) -> None:
     """Move the checked-out branch and the working tree to the prepared merge (a fast
-    forward); nothing to do when HEAD is there already. Refused, naming the recorded commit
+    forward); nothing to do when HEAD holds it already. Refused, naming the recorded commit
     and how to finish, when HEAD moved or the working tree is in the way meanwhile."""
     head = _sha(landing.repo, "HEAD")
-    if head == landing.commit:
+    if _contains(landing.repo, head, landing.commit):
         return
     checked_out = _git(landing.repo, "symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
     moved = None
@@ -236,6 +236,11 @@ def _merge_commit(repo: Path, run_id: str, base: str, tip: str) -> str:
         repo, "commit-tree", "--no-gpg-sign", "-p", base, "-p", tip, "-m", message, root, env=env
     )
     return made.stdout.strip()
+
+
+def _contains(repo: Path, head: str, commit: str) -> bool:
+    """Whether `commit` is `head` or one of its ancestors."""
+    return _git(repo, "merge-base", "--is-ancestor", commit, head, check=False).returncode == 0
 
 
 def _sha(repo: Path, name: str) -> str:
