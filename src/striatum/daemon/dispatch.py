@@ -51,7 +51,7 @@ class Dispatcher:
         """
         with self._pool.connection() as conn:
             outcome, done = db.in_transaction(conn, lambda c: self._serve(c, request))
-        failure = after_commit(request.method, done)
+        failure = run_after_commit(request.method, done)
         return outcome if failure is None else failure
 
     def sweep(self) -> int:
@@ -66,7 +66,7 @@ class Dispatcher:
                 return len(recovery.sweep(ctx, {"limit": 100})["recovered"]), ctx
 
             count, done = db.in_transaction(conn, work)
-        after_commit("sweep", done)
+        run_after_commit("sweep", done)
         return count
 
     def has_news(self, request: Request) -> bool:
@@ -130,7 +130,7 @@ class Dispatcher:
         return self._handlers[verb.name]
 
 
-def after_commit(method: str, done: Context | None) -> errors.StriatumError | None:
+def run_after_commit(method: str, done: Context | None) -> errors.StriatumError | None:
     """Run a committed transaction's recorded actions, in order, then deliver its notices;
     the first action's failure (the others still run: each brings the world in line with
     what was committed), or None."""
