@@ -10,7 +10,7 @@ from striatum.engine.context import Context
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState
 from striatum.store import records, runs
-from striatum.verbs import results
+from striatum.verbs.work import results
 
 OUTCOMES = {
     "blocked": ("retry", "fail"),
