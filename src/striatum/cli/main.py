@@ -152,9 +152,9 @@ def supervise(run_id: str, until_blocked: bool) -> None:
     lease, enforces the lane timeout, then completes or fails the job. Exits 0 when the run
     succeeded, 5 otherwise.
     """
-    from striatum.lanes.supervisor import Supervisor
+    from striatum.lanes.supervisor import supervise
 
-    final = Supervisor(run_id, until_blocked=until_blocked).run()
+    final = supervise(run_id, until_blocked=until_blocked)
     click.echo(f"run {run_id} {final}")
     sys.exit(0 if final == "succeeded" else 5)
 

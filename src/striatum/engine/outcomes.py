@@ -108,12 +108,12 @@ def open_escalation(ctx: Context, run: Run, job_id: str, reason_kind: str, reaso
 
 def settle_review(ctx: Context, run: Run, review: JobRow, verdict: dict[str, Any]) -> None:
     """Apply a review's verdict through its gate (the review job is leased or waiting)."""
-    gate = snapshot.job_spec(run, review.job_id)["review"]
+    gate = snapshot.gate(run, review.job_id)
     decision = plan.gate_decision(
         verdict["value"],
         revisions=review.revisions,
-        max_revisions=gate.get("max_revisions", 2),
-        on_exhausted=gate.get("on_exhausted", "fail"),
+        max_revisions=gate.max_revisions,
+        on_exhausted=gate.on_exhausted,
     )
     records.mark_applied(ctx.conn, verdict["verdict_id"])
     progress.emit(
@@ -125,9 +125,9 @@ def settle_review(ctx: Context, run: Run, review: JobRow, verdict: dict[str, Any
         verdict=verdict["value"],
         decision=decision.value,
         revisions=review.revisions,
-        max_revisions=gate.get("max_revisions", 2),
+        max_revisions=gate.max_revisions,
     )
-    apply_gate(ctx, run, review, decision, verdict["verdict_id"], gate["target"])
+    apply_gate(ctx, run, review, decision, verdict["verdict_id"], gate.target)
 
 
 def apply_gate(

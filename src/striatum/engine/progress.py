@@ -123,7 +123,7 @@ def advance(ctx: Context, run: Run) -> Run:
 
 
 def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
-    spec = snapshot.job_spec(run, job_id)["checkpoint"]
+    spec = snapshot.checkpoint(run, job_id)
     blocker_id = new_id("blk")
     records.insert_blocker(
         ctx.conn,
@@ -131,7 +131,7 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
         run_id=run.run_id,
         job_id=job_id,
         kind="checkpoint",
-        reason=spec["question"],
+        reason=spec.question,
         opened_by=ctx.actor,
         reason_kind="checkpoint",
     )
@@ -141,7 +141,7 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
         "checkpoint.opened",
         job_id,
         blocker_id=blocker_id,
-        choices=sorted(spec["choices"]),
+        choices=sorted(spec.choices),
     )
     notice(
         ctx,
@@ -149,8 +149,8 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
         "checkpoint",
         job_id=job_id,
         blocker_id=blocker_id,
-        question=spec["question"],
-        choices=sorted(spec["choices"]),
+        question=spec.question,
+        choices=sorted(spec.choices),
     )
 
 

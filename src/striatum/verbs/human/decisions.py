@@ -118,7 +118,7 @@ def resolve(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def decide_checkpoint(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run, jobs, blocker = _open_blocker(ctx, params["blocker"], "checkpoint")
-    choices = snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"]
+    choices = snapshot.checkpoint(run, blocker["job_id"]).choices
     choice = params["choice"]
     if choice not in choices:
         raise errors.ValidationError(

@@ -50,23 +50,19 @@ def _node(run: runs.Run, job: runs.JobRow) -> dict[str, Any]:
         "max_attempts": job.max_attempts,
         "revisions": job.revisions,
         "lane": job.lane,
-        "provider": lane.get("provider"),
-        "model": lane.get("model"),
+        "provider": lane.provider if lane else None,
+        "model": lane.model if lane else None,
         "depends_on": list(job.depends_on),
-        "title": snapshot.job_spec(run, job.job_id).get("title"),
+        "title": snapshot.job_spec(run, job.job_id).title,
     }
 
 
 def _revision_routes(run: runs.Run) -> list[dict[str, Any]]:
     """Each review gate points back at the job it may send for revision."""
     return [
-        {
-            "review": job["id"],
-            "target": job["review"]["target"],
-            "max_revisions": job["review"].get("max_revisions", 2),
-        }
-        for job in run.workflow["jobs"]
-        if job.get("review")
+        {"review": job.id, "target": job.review.target, "max_revisions": job.review.max_revisions}
+        for job in snapshot.workflow(run).jobs
+        if job.review is not None
     ]
 
 

@@ -44,8 +44,8 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
                 "attempt": job.attempt,
                 "revisions": job.revisions,
                 "lane": job.lane,
-                "provider": lane.get("provider"),
-                "model": lane.get("model"),
+                "provider": lane.provider if lane else None,
+                "model": lane.model if lane else None,
                 "write_scope": snapshot.write_scope(run, job.job_id),
             }
         )
@@ -121,7 +121,7 @@ def next_actions(
     actions = []
     for blocker in blockers:
         if blocker["kind"] == "checkpoint":
-            choices = sorted(snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"])
+            choices = sorted(snapshot.checkpoint(run, blocker["job_id"]).choices)
             actions.append(
                 f"striatum --as principal checkpoint decide --blocker "
                 f"{blocker['blocker_id']} --choice {'|'.join(choices)}"

@@ -131,7 +131,7 @@ def record_verdict(
 ) -> str:
     """Record a verdict with who actually reviewed and who actually did the work it judges
     (the attempts' recorded providers, else their lanes'), and whether they differed."""
-    target = snapshot.job_spec(run, review.job_id)["review"]["target"]
+    target = snapshot.gate(run, review.job_id).target
     mine = workers.of_attempt(ctx, run, review.job_id, review.lane, review.attempt)
     target_lane, theirs = workers.author(ctx, run, target)
     verdict_id = new_id("vrd")
@@ -279,5 +279,5 @@ def settle_escalated_gate(
                 outcome=decision.value,
                 note=note or decision.value,
             )
-    target = snapshot.job_spec(run, review.job_id)["review"]["target"]
+    target = snapshot.gate(run, review.job_id).target
     outcomes.apply_gate(ctx, run, review, decision, verdict_id or "", target)
