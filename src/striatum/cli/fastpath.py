@@ -51,16 +51,16 @@ def run(invocation: Invocation) -> int:
         _report(error.message, error.hint)
         return error.exit_code
     except KeyboardInterrupt:
-        return 130
+        return errors.EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into `head`
-        return 0
+        return errors.EXIT_OK
     except Exception as error:  # the last line of defence, as in failures.run_guarded
         _report(
             f"internal error: {type(error).__name__}: {error}",
             "please report this with the command you ran",
         )
         return errors.EXIT_INTERNAL
-    return 0
+    return errors.EXIT_OK
 
 
 def _report(message: str, hint: str | None) -> None:
