@@ -20,7 +20,7 @@ and takes the same parameters. Every verb accepts `--json`.
 
 
 def render(root: click.Group) -> str:
-    parts = [HEADER, _exit_codes(), _section(root, ["striatum"], click.Context(root))]
+    parts = [HEADER, _exit_codes(), _section(root, ["striatum"], _context(root))]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -38,6 +38,13 @@ def error_table() -> str:
 
 def _exit_codes() -> str:
     return "## Exit codes and error codes\n\n" + error_table()
+
+
+def _context(root: click.Group) -> click.Context:
+    """The root's context as the CLI makes it (its context settings: `-h` as well as `--help`);
+    click caches each command's help option from the first context it saw, so a bare
+    `click.Context(root)` would print whatever an earlier call in this process left there."""
+    return click.Context(root, info_name="striatum", **root.context_settings)
 
 
 def _section(command: click.Command, path: list[str], ctx: click.Context) -> str:
