@@ -182,12 +182,12 @@ def request_revision(ctx: Context, run: Run, review: JobRow, verdict_id: str, ta
 
 def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
     for lease in work.live_leases(ctx.conn, run.run_id):
-        if lease["job_id"] == job.job_id:
+        if lease.job_id == job.job_id:
             end_attempt(
                 ctx,
                 run,
                 job,
-                lease["lease_id"],
+                lease.lease_id,
                 lease_outcome="cancelled",
                 attempt_state="cancelled",
                 reason=why,

@@ -19,7 +19,7 @@ def build(
     run: Run,
     job: JobRow,
     attempt: int,
-    lease: dict[str, Any],
+    lease: work.Lease,
     lane_token: str,
     ttl_s: int,
 ) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def build(
     inputs = upstream_artifacts(ctx, run, job)
     revision = revision_input(ctx, run, job)
     expected = snapshot.expected_artifacts(run, job.job_id, attempt)
-    lease_id = lease["lease_id"]
+    lease_id = lease.lease_id
     brief = Brief(
         run_id=run.run_id,
         job_id=job.job_id,
@@ -58,7 +58,7 @@ def build(
             "attempt": attempt,
             "max_attempts": job.max_attempts,
         },
-        "lease": {"lease_id": lease_id, "expires_at": lease["expires_at"], "ttl_s": ttl_s},
+        "lease": {"lease_id": lease_id, "expires_at": lease.expires_at, "ttl_s": ttl_s},
         "token": lane_token,
         "repo": run.repo_path,
         "prompt": render_prompt(run, spec, inputs, revision, expected, brief),

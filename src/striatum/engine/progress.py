@@ -158,12 +158,12 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
     """End a run: cancel what has not finished, end live leases, record why."""
     check_run(run.state, state)
     for lease in work.live_leases(ctx.conn, run.run_id):
-        work.end_lease(ctx.conn, lease["lease_id"], "cancelled")
+        work.end_lease(ctx.conn, lease.lease_id, "cancelled")
         work.end_attempt(
             ctx.conn,
             run_id=run.run_id,
-            job_id=lease["job_id"],
-            attempt=lease["attempt"],
+            job_id=lease.job_id,
+            attempt=lease.attempt,
             state="cancelled",
             reason=reason,
         )
@@ -171,8 +171,8 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
             ctx,
             run,
             "lease.ended",
-            lease["job_id"],
-            lease_id=lease["lease_id"],
+            lease.job_id,
+            lease_id=lease.lease_id,
             outcome="cancelled",
         )
     for job in jobs:

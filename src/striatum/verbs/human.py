@@ -26,7 +26,7 @@ def block(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         ctx,
         found.run,
         found.job,
-        found.lease["lease_id"],
+        found.lease.lease_id,
         lease_outcome="released",
         attempt_state="cancelled",
         reason=f"blocked: {params['reason']}",

@@ -13,6 +13,7 @@ from striatum import errors
 from striatum.engine import files, snapshot
 from striatum.engine.context import Context
 from striatum.store import attempts, feed, records, runs, work
+from striatum.verbs import shapes
 
 MAX_PROMPT_BYTES = 64 << 10
 MAX_LOG_READ_BYTES = 256 << 10  # the log tail is cut from this much of the file's start
@@ -102,9 +103,9 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "job": _node(run, job),
         "attempts": attempts.of_job(ctx.conn, run.run_id, job.job_id),
         "leases": [
-            lease
+            lease.to_dict(shapes.LEASE_LISTED)
             for lease in work.list_leases(ctx.conn, run.run_id)
-            if lease["job_id"] == job.job_id
+            if lease.job_id == job.job_id
         ],
         "prompt": _text(scratch / "prompt.md", MAX_PROMPT_BYTES),
         "logs": {name: _tail(scratch / f"{name}.log") for name in ("stdout", "stderr")},

@@ -71,14 +71,14 @@ def would_succeed(view: plan.RunView) -> bool:
 
 def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) -> None:
     for lease in work.live_leases(ctx.conn, run.run_id):
-        if lease["job_id"] != job.job_id:
+        if lease.job_id != job.job_id:
             continue
-        work.end_lease(ctx.conn, lease["lease_id"], "cancelled")
+        work.end_lease(ctx.conn, lease.lease_id, "cancelled")
         work.end_attempt(
             ctx.conn,
             run_id=run.run_id,
             job_id=job.job_id,
-            attempt=lease["attempt"],
+            attempt=lease.attempt,
             state="cancelled",
             reason=reason,
         )
@@ -87,9 +87,9 @@ def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) 
             run,
             "lease.ended",
             job.job_id,
-            lease_id=lease["lease_id"],
+            lease_id=lease.lease_id,
             outcome="cancelled",
-            attempt=lease["attempt"],
+            attempt=lease.attempt,
             reason=reason,
         )
 

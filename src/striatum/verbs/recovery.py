@@ -9,14 +9,15 @@ from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import records, runs, work
+from striatum.verbs import shapes
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = params.get("run_id")
     expired = [
-        lease
+        lease.to_dict(shapes.LEASE_EXPIRED)
         for lease in work.expired_leases(ctx.conn, limit=500)
-        if run_id is None or lease["run_id"] == run_id
+        if run_id is None or lease.run_id == run_id
     ]
     failed, stuck = [], []
     for run in runs.list_runs(ctx.conn, state="running", limit=500):
@@ -77,26 +78,26 @@ def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         except errors.Retryable:
             raise
         except errors.StriatumError as error:
-            skipped.append({"lease_id": candidate["lease_id"], "error": error.message})
+            skipped.append({"lease_id": candidate.lease_id, "error": error.message})
             continue
         if found is not None:
             recovered.append(found)
     return {"recovered": recovered, "skipped": skipped}
 
 
-def _expire(ctx: Context, candidate: dict[str, Any]) -> dict[str, Any] | None:
-    run = runs.lock(ctx.conn, candidate["run_id"])
+def _expire(ctx: Context, candidate: work.Lease) -> dict[str, Any] | None:
+    run = runs.lock(ctx.conn, candidate.run_id)
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    lease = work.lock_lease(ctx.conn, candidate["lease_id"])
-    if lease["ended_at"] is not None or not lease["expired"]:
+    lease = work.lock_lease(ctx.conn, candidate.lease_id)
+    if lease.ended_at is not None or not lease.expired:
         return None  # finished or heartbeated meanwhile
-    job = jobs[lease["job_id"]]
-    why = f"lease {lease['lease_id']} expired: its holder stopped heartbeating"
+    job = jobs[lease.job_id]
+    why = f"lease {lease.lease_id} expired: its holder stopped heartbeating"
     outcomes.end_attempt(
         ctx,
         run,
         job,
-        lease["lease_id"],
+        lease.lease_id,
         lease_outcome="expired",
         attempt_state="expired",
         reason=why,
@@ -105,7 +106,7 @@ def _expire(ctx: Context, candidate: dict[str, Any]) -> dict[str, Any] | None:
         outcomes.after_failure(ctx, run, job, why=why)
     progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     return {
-        "lease_id": lease["lease_id"],
+        "lease_id": lease.lease_id,
         "run_id": run.run_id,
         "job_id": job.job_id,
         "attempt": job.attempt,

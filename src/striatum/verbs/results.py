@@ -28,13 +28,13 @@ from striatum.store.runs import JobRow, Run
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     return publishing.publish(
-        ctx, found.run, found.job, found.lease["lease_id"], params["path"], params["kind"]
+        ctx, found.run, found.job, found.lease.lease_id, params["path"], params["kind"]
     )
 
 
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    run, job, lease_id = found.run, found.job, found.lease["lease_id"]
+    run, job, lease_id = found.run, found.job, found.lease.lease_id
     if params.get("commit") and not commits.is_sha(params["commit"]):
         raise errors.ValidationError(
             "--commit must be a commit id (7 to 64 hex digits)", parameter="commit"
@@ -62,7 +62,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             missing=missing,
         )
     verdict = (
-        _review_verdict(ctx, run, job, lease_id, found.lease["session_id"])
+        _review_verdict(ctx, run, job, lease_id, found.lease.session_id)
         if job.kind == "review"
         else None
     )
@@ -104,10 +104,10 @@ def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     findings_id = None
     if params.get("findings"):
         findings_id = publishing.publish(
-            ctx, found.run, found.job, found.lease["lease_id"], params["findings"], "findings"
+            ctx, found.run, found.job, found.lease.lease_id, params["findings"], "findings"
         )["artifact_id"]
     verdict_id = record_verdict(
-        ctx, found.run, found.job, params["value"], findings_id, reviewer=found.lease["session_id"]
+        ctx, found.run, found.job, params["value"], findings_id, reviewer=found.lease.session_id
     )
     return {
         "verdict_id": verdict_id,

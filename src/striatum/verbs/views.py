@@ -9,6 +9,7 @@ from striatum.engine import snapshot
 from striatum.engine.context import Context
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import chains, records, runs, work
+from striatum.verbs import shapes
 
 ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk": "blocker_id"}
 
@@ -31,7 +32,7 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
     run = runs.get(ctx.conn, run_id)
     jobs = runs.jobs(ctx.conn, run_id)
-    leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease["ended_at"] is None]
+    leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease.ended_at is None]
     blockers = records.open_blockers(ctx.conn, run_id)
     job_rows = []
     for job in jobs:
@@ -81,20 +82,7 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
             }
             for name, lane in run.workflow["lanes"].items()
         },
-        "leases": [
-            {
-                k: lease[k]
-                for k in (
-                    "lease_id",
-                    "job_id",
-                    "attempt",
-                    "session_id",
-                    "expires_at",
-                    "heartbeat_age_s",
-                )
-            }
-            for lease in leases
-        ],
+        "leases": [lease.to_dict(shapes.LEASE_LIVE) for lease in leases],
         "open_blockers": blockers,
         "next_actions": next_actions(run, jobs, blockers),
         # The repository chain's head now: supervisors anchor their commits to it.
@@ -183,7 +171,7 @@ def list_artifacts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_sessions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"sessions": work.list_sessions(ctx.conn)}
+    return {"sessions": [session.to_dict() for session in work.list_sessions(ctx.conn)]}
 
 
 def list_verdicts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,26 @@
+"""The wire shapes of the rows the views show: which columns, in which order.
+
+A store row carries every column of its table; each view names the ones it has always shown,
+so that its JSON stays the same (the views' tests pin it)."""
+
+from __future__ import annotations
+
+# run status: the live leases of a run
+LEASE_LIVE = ("lease_id", "job_id", "attempt", "session_id", "expires_at", "heartbeat_age_s")
+# job show: every lease of the job, newest first
+LEASE_LISTED = (
+    "lease_id",
+    "job_id",
+    "attempt",
+    "session_id",
+    "holder",
+    "lane",
+    "acquired_at",
+    "heartbeat_at",
+    "expires_at",
+    "ended_at",
+    "outcome",
+    "heartbeat_age_s",
+)
+# recovery list: leases past their expiry
+LEASE_EXPIRED = ("lease_id", "run_id", "job_id", "attempt")
