@@ -196,10 +196,10 @@ def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
 
 def close_escalations(ctx: Context, run: Run, job_id: str, why: str) -> None:
     for blocker in records.open_blockers(ctx.conn, run.run_id):
-        if blocker["job_id"] == job_id:
+        if blocker.job_id == job_id:
             records.resolve_blocker(
                 ctx.conn,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 resolution=why,
                 resolved_by=ctx.actor,
                 outcome="superseded",
@@ -209,7 +209,7 @@ def close_escalations(ctx: Context, run: Run, job_id: str, why: str) -> None:
                 run,
                 "escalation.resolved",
                 job_id,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 outcome="superseded",
                 note=why,
             )

@@ -13,6 +13,9 @@ from striatum.model.workflow.paths import within
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
 
+# A human note as the packet shows it: the blocker it was left on.
+HUMAN_NOTE = ("job_id", "kind", "outcome", "note", "resolved_by", "resolved_at")
+
 
 def build(
     ctx: Context,
@@ -69,7 +72,7 @@ def build(
         "forbidden_paths": brief.forbidden,
         "context_docs": brief.context_docs,
         "under_review": brief.under_review,
-        "human_notes": brief.human_notes,
+        "human_notes": [note.to_dict(HUMAN_NOTE) for note in brief.human_notes],
         "commands": follow_ups(lease_id, job.kind, expected),
         # For supervisors: how to run this job's agent.
         "lane_spec": dict(lane),  # a copy: the snapshot is shared, read-only, per process
@@ -92,7 +95,7 @@ class Brief:
     forbidden: list[str]
     context_docs: list[str]
     under_review: dict[str, Any] | None
-    human_notes: list[dict[str, Any]]
+    human_notes: list[records.Blocker]
 
 
 def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any] | None:
@@ -192,8 +195,7 @@ def render_prompt(
         parts.append(
             "## From the human\n\n"
             + "\n".join(
-                f"- On `{n['job_id']}` ({n['kind']}, {n['outcome']}): {n['note']}"
-                for n in brief.human_notes
+                f"- On `{n.job_id}` ({n.kind}, {n.outcome}): {n.note}" for n in brief.human_notes
             )
         )
     if brief.under_review is not None:

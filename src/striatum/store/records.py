@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from psycopg.rows import DictRow
+
 from striatum import errors
+from striatum.model.engine.records import BlockerKind, BlockerReason, BlockerState
 from striatum.store import connection as db
+from striatum.store.rows import Row
 from striatum.store.sql import queries
+
+
+@dataclass(frozen=True, kw_only=True)
+class Blocker(Row):
+    """Something that waits for the human: an escalation or a checkpoint."""
+
+    blocker_id: str
+    run_id: str
+    job_id: str  # every writer names the job (the column allows null, no row has it)
+    kind: BlockerKind
+    reason: str
+    state: BlockerState
+    opened_by: str
+    opened_at: dt.datetime
+    resolution: str | None  # the choice, or the human's words
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    reason_kind: BlockerReason
+    outcome: str | None  # how it was settled: an escalation outcome or a checkpoint choice
+    note: str | None  # the human's note, kept for the prompts of the jobs that follow
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> Blocker:
+        return cls(
+            blocker_id=row["blocker_id"],
+            run_id=row["run_id"],
+            job_id=row["job_id"],
+            kind=BlockerKind(row["kind"]),
+            reason=row["reason"],
+            state=BlockerState(row["state"]),
+            opened_by=row["opened_by"],
+            opened_at=row["opened_at"],
+            resolution=row["resolution"],
+            resolved_by=row["resolved_by"],
+            resolved_at=row["resolved_at"],
+            reason_kind=BlockerReason(row["reason_kind"]),
+            outcome=row["outcome"],
+            note=row["note"],
+        )
 
 
 def _q(name: str) -> Any:
@@ -83,45 +128,43 @@ def insert_blocker(conn: db.Conn, **values: Any) -> None:
     db.execute(conn, _q("insert_blocker"), values)
 
 
-def lock_blocker(conn: db.Conn, blocker_id: str) -> dict[str, Any]:
-    row = db.fetch_one(conn, _q("lock_blocker"), {"blocker_id": blocker_id})
-    if row is None:
-        raise errors.NotFound(f"no blocker {blocker_id!r}", blocker_id=blocker_id)
-    return dict(row)
+def lock_blocker(conn: db.Conn, blocker_id: str) -> Blocker:
+    return _blocker(conn, "lock_blocker", blocker_id)
 
 
-def get_blocker(conn: db.Conn, blocker_id: str) -> dict[str, Any]:
-    row = db.fetch_one(conn, _q("get_blocker"), {"blocker_id": blocker_id})
+def get_blocker(conn: db.Conn, blocker_id: str) -> Blocker:
+    return _blocker(conn, "get_blocker", blocker_id)
+
+
+def _blocker(conn: db.Conn, query: str, blocker_id: str) -> Blocker:
+    row = db.fetch_one(conn, _q(query), {"blocker_id": blocker_id})
     if row is None:
         raise errors.NotFound(f"no blocker {blocker_id!r}", blocker_id=blocker_id)
-    return dict(row)
+    return Blocker.from_row(row)
 
 
 def resolve_blocker(conn: db.Conn, *, note: str | None = None, **values: Any) -> None:
     db.execute(conn, _q("resolve_blocker"), {**values, "note": note})
 
 
-def human_notes(conn: db.Conn, run_id: str, job_ids: list[str]) -> list[dict[str, Any]]:
-    """The human's notes on blockers of these jobs (escalations, checkpoints), oldest first."""
-    return [
-        dict(r)
-        for r in db.fetch_all(conn, _q("human_notes"), {"run_id": run_id, "job_ids": job_ids})
-    ]
+def human_notes(conn: db.Conn, run_id: str, job_ids: list[str]) -> list[Blocker]:
+    """Resolved blockers of these jobs (escalations, checkpoints) where the human left a
+    note, oldest first."""
+    return _blockers(conn, "human_notes", {"run_id": run_id, "job_ids": job_ids})
 
 
-def open_blockers(conn: db.Conn, run_id: str | None = None) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("open_blockers"), {"run_id": run_id})]
+def open_blockers(conn: db.Conn, run_id: str | None = None) -> list[Blocker]:
+    return _blockers(conn, "open_blockers", {"run_id": run_id})
 
 
 def list_blockers(
     conn: db.Conn, run_id: str | None = None, include_resolved: bool = False
-) -> list[dict[str, Any]]:
-    return [
-        dict(r)
-        for r in db.fetch_all(
-            conn, _q("list_blockers"), {"run_id": run_id, "all": include_resolved}
-        )
-    ]
+) -> list[Blocker]:
+    return _blockers(conn, "list_blockers", {"run_id": run_id, "all": include_resolved})
+
+
+def _blockers(conn: db.Conn, query: str, params: dict[str, object]) -> list[Blocker]:
+    return [Blocker.from_row(row) for row in db.fetch_all(conn, _q(query), params)]
 
 
 def latest_verdict(conn: db.Conn, *, run_id: str, job_id: str) -> str | None:

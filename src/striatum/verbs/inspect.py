@@ -118,7 +118,9 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             if job.job_id in (v["review_job_id"], v["target_job_id"])
         ],
         "open_blockers": [
-            b for b in records.open_blockers(ctx.conn, run.run_id) if b["job_id"] == job.job_id
+            b.to_dict(shapes.BLOCKER_OPEN)
+            for b in records.open_blockers(ctx.conn, run.run_id)
+            if b.job_id == job.job_id
         ],
         "events": runs.events(ctx.conn, run.run_id, job.job_id)[-50:],
         "last_seq": feed.last_seq(ctx.conn, run.run_id),

@@ -7,6 +7,7 @@ from typing import Any
 from striatum import errors
 from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
+from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import records, runs, work
 from striatum.verbs import shapes
@@ -31,7 +32,11 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         ]
         if not any(j.state in (JobState.READY, JobState.LEASED, JobState.WAITING) for j in jobs):
             stuck.append(run["run_id"])
-    escalations = [b for b in records.open_blockers(ctx.conn, run_id) if b["kind"] == "escalation"]
+    escalations = [
+        b.to_dict(shapes.BLOCKER_OPEN)
+        for b in records.open_blockers(ctx.conn, run_id)
+        if b.kind == BlockerKind.ESCALATION
+    ]
     return {
         "expired_leases": expired,
         "failed_jobs": failed,
@@ -53,12 +58,12 @@ def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.Conflict(
             f"job {job.job_id} is {job.state.value}; only failed jobs are requeued"
         )
-    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id) if b["job_id"] == job.job_id]
+    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id) if b.job_id == job.job_id]
     if waiting:
         raise errors.Conflict(
-            f"job {job.job_id} waits for the human (escalation {waiting[0]['blocker_id']})",
+            f"job {job.job_id} waits for the human (escalation {waiting[0].blocker_id})",
             hint=f"striatum --as principal escalation resolve --blocker "
-            f"{waiting[0]['blocker_id']} --outcome retry",
+            f"{waiting[0].blocker_id} --outcome retry",
         )
     progress.move_job(ctx, run, job, JobState.READY, reason="requeued by recovery")
     return {"job_id": job.job_id, "state": "ready"}

@@ -261,10 +261,10 @@ def settle_escalated_gate(
     """Close the gate's open escalation and apply the human's decision; the human's note (if
     any) is kept for the prompts of the jobs that follow."""
     for blocker in records.open_blockers(ctx.conn, run.run_id):
-        if blocker["job_id"] == review.job_id:
+        if blocker.job_id == review.job_id:
             records.resolve_blocker(
                 ctx.conn,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 resolution=note or decision.value,
                 resolved_by=ctx.actor,
                 outcome=decision.value,
@@ -275,7 +275,7 @@ def settle_escalated_gate(
                 run,
                 "escalation.resolved",
                 review.job_id,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 outcome=decision.value,
                 note=note or decision.value,
             )

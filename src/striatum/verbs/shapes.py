@@ -24,3 +24,46 @@ LEASE_LISTED = (
 )
 # recovery list: leases past their expiry
 LEASE_EXPIRED = ("lease_id", "run_id", "job_id", "attempt")
+# status, inbox, job show, recovery list: open blockers, oldest first
+BLOCKER_OPEN = (
+    "blocker_id",
+    "run_id",
+    "job_id",
+    "kind",
+    "reason_kind",
+    "reason",
+    "opened_by",
+    "opened_at",
+)
+# escalation list: open (or all) escalations, newest first
+BLOCKER_LISTED = (
+    "blocker_id",
+    "run_id",
+    "job_id",
+    "kind",
+    "reason_kind",
+    "reason",
+    "state",
+    "opened_by",
+    "opened_at",
+    "resolution",
+    "resolved_by",
+    "resolved_at",
+    "outcome",
+)
+# escalation show: one blocker
+BLOCKER_SHOWN = (
+    "blocker_id",
+    "run_id",
+    "job_id",
+    "kind",
+    "reason",
+    "state",
+    "opened_by",
+    "opened_at",
+    "resolution",
+    "resolved_by",
+    "resolved_at",
+    "reason_kind",
+    "outcome",
+)

@@ -7,6 +7,7 @@ from typing import Any
 from striatum import errors
 from striatum.engine import snapshot
 from striatum.engine.context import Context
+from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import chains, records, runs, work
 from striatum.verbs import shapes
@@ -26,7 +27,11 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     actions = [f"striatum status --run-id {r['run_id']}" for r in active] or [
         "nothing is active: striatum run prepare --workflow FILE"
     ]
-    return {"active_runs": active, "open_blockers": blockers, "next_actions": actions}
+    return {
+        "active_runs": active,
+        "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
+        "next_actions": actions,
+    }
 
 
 def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
@@ -83,7 +88,7 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
             for name, lane in run.workflow["lanes"].items()
         },
         "leases": [lease.to_dict(shapes.LEASE_LIVE) for lease in leases],
-        "open_blockers": blockers,
+        "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
         "next_actions": next_actions(run, jobs, blockers),
         # The repository chain's head now: supervisors anchor their commits to it.
         "chain_head": _head(ctx, run.repo_id),
@@ -96,7 +101,7 @@ def _head(ctx: Context, repo_id: str) -> dict[str, Any] | None:
 
 
 def next_actions(
-    run: runs.Run, jobs: list[runs.JobRow], blockers: list[dict[str, Any]]
+    run: runs.Run, jobs: list[runs.JobRow], blockers: list[records.Blocker]
 ) -> list[str]:
     """What a caller can do now, as exact commands."""
     rid = run.run_id
@@ -108,16 +113,16 @@ def next_actions(
         return [f"nothing: the run {run.state.value} ({run.ended_reason})", f"striatum why {rid}"]
     actions = []
     for blocker in blockers:
-        if blocker["kind"] == "checkpoint":
-            choices = sorted(snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"])
+        if blocker.kind == BlockerKind.CHECKPOINT:
+            choices = sorted(snapshot.job_spec(run, blocker.job_id)["checkpoint"]["choices"])
             actions.append(
                 f"striatum --as principal checkpoint decide --blocker "
-                f"{blocker['blocker_id']} --choice {'|'.join(choices)}"
+                f"{blocker.blocker_id} --choice {'|'.join(choices)}"
             )
         else:
             actions.append(
                 f"striatum --as principal escalation resolve --blocker "
-                f"{blocker['blocker_id']} --outcome ...  ({blocker['reason']})"
+                f"{blocker.blocker_id} --outcome ...  ({blocker.reason})"
             )
     ready = [j.job_id for j in jobs if j.state == JobState.READY]
     if ready:
@@ -182,4 +187,4 @@ def list_verdicts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def inbox(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """What waits for the human: open checkpoints and escalations, oldest first."""
     items = records.open_blockers(ctx.conn)
-    return {"waiting": items, "count": len(items)}
+    return {"waiting": [b.to_dict(shapes.BLOCKER_OPEN) for b in items], "count": len(items)}

@@ -67,9 +67,10 @@ VALUES (%(blocker_id)s, %(run_id)s, %(job_id)s, %(kind)s, %(reason)s, %(opened_b
 
 -- name: lock_blocker
 -- One blocker, locked.
-SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
-       resolved_by, resolved_at, reason_kind, outcome
-FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s FOR UPDATE;
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
+FROM striatumd.blockers b
+WHERE b.blocker_id = %(blocker_id)s FOR UPDATE;
 
 -- name: resolve_blocker
 -- Close a blocker with the human's outcome.
@@ -80,20 +81,20 @@ WHERE blocker_id = %(blocker_id)s;
 
 -- name: open_blockers
 -- Open blockers, of one run or all, oldest first.
-SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason_kind, b.reason, b.opened_by,
-       b.opened_at
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
 FROM striatumd.blockers b
 WHERE b.state = 'open' AND (%(run_id)s::text IS NULL OR b.run_id = %(run_id)s)
 ORDER BY b.opened_at;
 
 -- name: list_blockers
 -- Blockers, newest first.
-SELECT blocker_id, run_id, job_id, kind, reason_kind, reason, state, opened_by, opened_at,
-       resolution, resolved_by, resolved_at, outcome
-FROM striatumd.blockers
-WHERE (%(run_id)s::text IS NULL OR run_id = %(run_id)s)
-  AND (%(all)s OR state = 'open')
-ORDER BY opened_at DESC;
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
+FROM striatumd.blockers b
+WHERE (%(run_id)s::text IS NULL OR b.run_id = %(run_id)s)
+  AND (%(all)s OR b.state = 'open')
+ORDER BY b.opened_at DESC;
 
 -- name: latest_verdict
 -- The newest verdict on a review job, over all its attempts.
@@ -103,13 +104,15 @@ ORDER BY created_at DESC LIMIT 1;
 
 -- name: get_blocker
 -- One blocker, without locking (for reading).
-SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
-       resolved_by, resolved_at, reason_kind, outcome
-FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s;
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
+FROM striatumd.blockers b
+WHERE b.blocker_id = %(blocker_id)s;
 
 -- name: human_notes
 -- What the human said resolving blockers of these jobs, oldest first.
-SELECT b.job_id, b.kind, b.outcome, b.note, b.resolved_by, b.resolved_at
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
 FROM striatumd.blockers b
 WHERE b.run_id = %(run_id)s AND b.job_id = ANY(%(job_ids)s) AND b.state = 'resolved'
   AND coalesce(b.note, '') <> ''
