@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from striatum.engine import progress, snapshot
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
@@ -106,28 +104,28 @@ def open_escalation(ctx: Context, run: Run, job_id: str, reason_kind: str, reaso
     return blocker_id
 
 
-def settle_review(ctx: Context, run: Run, review: JobRow, verdict: dict[str, Any]) -> None:
+def settle_review(ctx: Context, run: Run, review: JobRow, verdict: records.Verdict) -> None:
     """Apply a review's verdict through its gate (the review job is leased or waiting)."""
     gate = snapshot.job_spec(run, review.job_id)["review"]
     decision = plan.gate_decision(
-        verdict["value"],
+        verdict.value,
         revisions=review.revisions,
         max_revisions=gate.get("max_revisions", 2),
         on_exhausted=gate.get("on_exhausted", "fail"),
     )
-    records.mark_applied(ctx.conn, verdict["verdict_id"])
+    records.mark_applied(ctx.conn, verdict.verdict_id)
     progress.emit(
         ctx,
         run,
         "gate.decided",
         review.job_id,
-        verdict_id=verdict["verdict_id"],
-        verdict=verdict["value"],
+        verdict_id=verdict.verdict_id,
+        verdict=verdict.value.value,
         decision=decision.value,
         revisions=review.revisions,
         max_revisions=gate.get("max_revisions", 2),
     )
-    apply_gate(ctx, run, review, decision, verdict["verdict_id"], gate["target"])
+    apply_gate(ctx, run, review, decision, verdict.verdict_id, gate["target"])
 
 
 def apply_gate(

@@ -132,9 +132,9 @@ def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, An
                 {
                     "job_id": parent,
                     "attempt": upstream.attempt,
-                    "path": artifact["path"],
-                    "sha256": artifact["sha256"],
-                    "artifact_id": artifact["artifact_id"],
+                    "path": artifact.path,
+                    "sha256": artifact.sha256,
+                    "artifact_id": artifact.artifact_id,
                 }
             )
     return found
@@ -148,20 +148,20 @@ def revision_input(ctx: Context, run: Run, job: JobRow) -> dict[str, Any] | None
         if verdict is None:
             continue
         findings = None
-        if verdict["findings_artifact_id"]:
-            artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
-            text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+        if verdict.findings_artifact_id:
+            artifact = records.get_artifact(ctx.conn, verdict.findings_artifact_id)
+            text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
             findings = {
-                "path": artifact["path"],
+                "path": artifact.path,
                 "text": text
                 if text is not None
                 else "(the findings file changed since it was published)",
             }
         asked.append(
             {
-                "verdict_id": verdict["verdict_id"],
-                "review_job_id": verdict["review_job_id"],
-                "value": verdict["value"],
+                "verdict_id": verdict.verdict_id,
+                "review_job_id": verdict.review_job_id,
+                "value": verdict.value.value,
                 "findings": findings,
             }
         )

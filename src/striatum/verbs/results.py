@@ -89,7 +89,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "job_id": job.job_id,
         "state": now.state.value,
         "attempt": job.attempt,
-        "verdict": None if verdict is None else verdict["value"],
+        "verdict": None if verdict is None else verdict.value.value,
         "run_state": run.state.value,
         # The event that recorded the success: provenance commits carry it as an anchor.
         "event_hash": None if recorded is None else recorded.row_hash,
@@ -176,7 +176,7 @@ def record_verdict(
 
 def _review_verdict(
     ctx: Context, run: Run, job: JobRow, lease_id: str, session: str | None
-) -> dict[str, Any]:
+) -> records.Verdict:
     """The verdict given with the verb, else the one in the review artifact's front matter
     (read only if the file still has the SHA-256 recorded when it was published)."""
     pending = records.pending_verdict(
@@ -188,24 +188,22 @@ def _review_verdict(
     for artifact in records.attempt_artifacts(
         ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
     ):
-        text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+        text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
         if text is None:
             problems.append(
-                f"{artifact['path']}: changed since it was published (its "
+                f"{artifact.path}: changed since it was published (its "
                 "SHA-256 no longer matches), so its verdict is not believed"
             )
             continue
         reading = verdict_text.read(text)
         if reading.value is not None:
             verdict_id = record_verdict(
-                ctx, run, job, reading.value, artifact["artifact_id"], reviewer=session
+                ctx, run, job, reading.value, artifact.artifact_id, reviewer=session
             )
-            return {
-                "verdict_id": verdict_id,
-                "value": reading.value,
-                "findings_artifact_id": artifact["artifact_id"],
-            }
-        problems.append(f"{artifact['path']}: {reading.problem}")
+            recorded = records.get_verdict(ctx.conn, verdict_id)
+            assert recorded is not None  # written just now, in this transaction
+            return recorded
+        problems.append(f"{artifact.path}: {reading.problem}")
     raise errors.ValidationError(
         f"review {job.job_id} (attempt {job.attempt}) gave no verdict: "
         + ("; ".join(problems) if problems else "it published no artifact")

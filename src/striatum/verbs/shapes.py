@@ -67,3 +67,36 @@ BLOCKER_SHOWN = (
     "reason_kind",
     "outcome",
 )
+# list artifacts, job show: a run's artifacts, oldest first
+ARTIFACT_LISTED = (
+    "artifact_id",
+    "job_id",
+    "attempt",
+    "path",
+    "kind",
+    "sha256",
+    "size_bytes",
+    "published_by",
+    "created_at",
+)
+# list verdicts, job show: a run's verdicts, oldest first
+VERDICT_LISTED = (
+    "verdict_id",
+    "review_job_id",
+    "target_job_id",
+    "attempt",
+    "value",
+    "findings_artifact_id",
+    "actor",
+    "overrides",
+    "reason",
+    "reviewer_lane",
+    "reviewer_provider",
+    "reviewer_model",
+    "author_lane",
+    "author_provider",
+    "author_model",
+    "cross_provider",
+    "applied",
+    "created_at",
+)

@@ -156,7 +156,7 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if prefix == "vrd":
         verdict = records.get_verdict(ctx.conn, target)
         if verdict is not None:
-            result["verdict"] = verdict
+            result["verdict"] = verdict.to_dict()
     return result
 
 
@@ -172,7 +172,8 @@ def list_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_artifacts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     runs.get(ctx.conn, params["run_id"])
-    return {"artifacts": records.list_artifacts(ctx.conn, params["run_id"])}
+    found = records.list_artifacts(ctx.conn, params["run_id"])
+    return {"artifacts": [a.to_dict(shapes.ARTIFACT_LISTED) for a in found]}
 
 
 def list_sessions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +182,8 @@ def list_sessions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_verdicts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     runs.get(ctx.conn, params["run_id"])
-    return {"verdicts": records.list_verdicts(ctx.conn, params["run_id"])}
+    found = records.list_verdicts(ctx.conn, params["run_id"])
+    return {"verdicts": [v.to_dict(shapes.VERDICT_LISTED) for v in found]}
 
 
 def inbox(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

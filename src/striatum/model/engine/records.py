@@ -22,7 +22,7 @@ class LeaseOutcome(enum.StrEnum):
     CANCELLED = "cancelled"  # ended from outside: job or run cancelled, revision, run end
 
 
-class Verdict(enum.StrEnum):
+class VerdictValue(enum.StrEnum):
     ACCEPT = "accept"  # the reviewed work stands
     NEEDS_REVISION = "needs_revision"  # the reviewed job runs again with the findings
     REJECT = "reject"  # the reviewed work is refused: the gate fails

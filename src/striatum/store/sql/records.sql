@@ -8,14 +8,16 @@ VALUES (%(artifact_id)s, %(repo_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(pat
 
 -- name: attempt_artifacts
 -- The artifacts one attempt published.
-SELECT artifact_id, path, kind, sha256, size_bytes, published_by, created_at
+SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+       published_by, lease_id, created_at
 FROM striatumd.artifacts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
 ORDER BY created_at;
 
 -- name: list_artifacts
 -- A run's artifacts, oldest first.
-SELECT artifact_id, job_id, attempt, path, kind, sha256, size_bytes, published_by, created_at
+SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+       published_by, lease_id, created_at
 FROM striatumd.artifacts WHERE run_id = %(run_id)s
 ORDER BY created_at, artifact_id;
 
@@ -39,7 +41,10 @@ VALUES (%(verdict_id)s, %(run_id)s, %(review_job_id)s, %(target_job_id)s, %(atte
 
 -- name: pending_verdict
 -- The latest unapplied verdict on one attempt of a review job.
-SELECT verdict_id, value, findings_artifact_id FROM striatumd.verdicts
+SELECT verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+       actor, overrides, reason, created_at, reviewer, reviewer_lane, reviewer_provider,
+       reviewer_model, author_lane, author_provider, author_model, cross_provider, applied
+FROM striatumd.verdicts
 WHERE run_id = %(run_id)s AND review_job_id = %(job_id)s AND attempt = %(attempt)s
   AND NOT applied
 ORDER BY created_at DESC LIMIT 1;
@@ -50,13 +55,16 @@ UPDATE striatumd.verdicts SET applied = true WHERE verdict_id = %(verdict_id)s;
 
 -- name: get_verdict
 -- One verdict.
-SELECT * FROM striatumd.verdicts WHERE verdict_id = %(verdict_id)s;
+SELECT verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+       actor, overrides, reason, created_at, reviewer, reviewer_lane, reviewer_provider,
+       reviewer_model, author_lane, author_provider, author_model, cross_provider, applied
+FROM striatumd.verdicts WHERE verdict_id = %(verdict_id)s;
 
 -- name: list_verdicts
 -- A run's verdicts, oldest first.
-SELECT verdict_id, review_job_id, target_job_id, attempt, value, findings_artifact_id, actor,
-       overrides, reason, reviewer_lane, reviewer_provider, reviewer_model, author_lane,
-       author_provider, author_model, cross_provider, applied, created_at
+SELECT verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+       actor, overrides, reason, created_at, reviewer, reviewer_lane, reviewer_provider,
+       reviewer_model, author_lane, author_provider, author_model, cross_provider, applied
 FROM striatumd.verdicts WHERE run_id = %(run_id)s ORDER BY created_at;
 
 -- name: insert_blocker
