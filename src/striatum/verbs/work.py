@@ -27,7 +27,7 @@ def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     repo_id = None
     if params.get("repo"):
-        repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
+        repo_id = repos.resolve(ctx, params["repo"]).repo_id
     session = work.insert_session(
         ctx.conn,
         session_id=new_id("ses"),
