@@ -55,7 +55,7 @@ def show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "blocker": blocker.to_dict(shapes.BLOCKER_SHOWN),
         "outcomes": list(allowed),
-        "events": history,
+        "events": [e.to_dict() for e in history],
     }
 
 

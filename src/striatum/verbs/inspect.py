@@ -101,7 +101,10 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "workflow_id": run.workflow["id"],
         },
         "job": _node(run, job),
-        "attempts": attempts.of_job(ctx.conn, run.run_id, job.job_id),
+        "attempts": [
+            a.to_dict(shapes.ATTEMPT_LISTED)
+            for a in attempts.of_job(ctx.conn, run.run_id, job.job_id)
+        ],
         "leases": [
             lease.to_dict(shapes.LEASE_LISTED)
             for lease in work.list_leases(ctx.conn, run.run_id)
@@ -124,7 +127,7 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             for b in records.open_blockers(ctx.conn, run.run_id)
             if b.job_id == job.job_id
         ],
-        "events": runs.events(ctx.conn, run.run_id, job.job_id)[-50:],
+        "events": [e.to_dict() for e in runs.events(ctx.conn, run.run_id, job.job_id)[-50:]],
         "last_seq": feed.last_seq(ctx.conn, run.run_id),
     }
 
@@ -165,7 +168,8 @@ def artifact_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             Path(run.repo_path), artifact.path, artifact.sha256, MAX_ARTIFACT_VIEW_BYTES
         )
         status = "ok" if content is not None else "changed_or_missing"
-    events = runs.events_mentioning(ctx.conn, "artifact_id", artifact.artifact_id, limit=50)
+    found = runs.events_mentioning(ctx.conn, "artifact_id", artifact.artifact_id, limit=50)
+    events = [e.to_dict() for e in found]
     return {
         "artifact": artifact.to_dict(),
         "repo": run.repo_path,

@@ -22,16 +22,16 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     ]
     failed, stuck = [], []
     for run in runs.list_runs(ctx.conn, state="running", limit=500):
-        if run_id is not None and run["run_id"] != run_id:
+        if run_id is not None and run.run_id != run_id:
             continue
-        jobs = runs.jobs(ctx.conn, run["run_id"])
+        jobs = runs.jobs(ctx.conn, run.run_id)
         failed += [
-            {"run_id": run["run_id"], "job_id": j.job_id, "attempt": j.attempt}
+            {"run_id": run.run_id, "job_id": j.job_id, "attempt": j.attempt}
             for j in jobs
             if j.state == JobState.FAILED
         ]
         if not any(j.state in (JobState.READY, JobState.LEASED, JobState.WAITING) for j in jobs):
-            stuck.append(run["run_id"])
+            stuck.append(run.run_id)
     escalations = [
         b.to_dict(shapes.BLOCKER_OPEN)
         for b in records.open_blockers(ctx.conn, run_id)

@@ -100,3 +100,15 @@ VERDICT_LISTED = (
     "applied",
     "created_at",
 )
+# job show: the job's attempts, newest first
+ATTEMPT_LISTED = (
+    "attempt",
+    "state",
+    "reason",
+    "provider",
+    "model",
+    "provider_source",
+    "started_at",
+    "ended_at",
+    "duration_s",
+)

@@ -21,14 +21,14 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     active = [
         r
         for r in runs.list_runs(ctx.conn, limit=200)
-        if r["state"] in ("prepared", "running", "paused")
+        if r.state in (RunState.PREPARED, RunState.RUNNING, RunState.PAUSED)
     ]
     blockers = records.open_blockers(ctx.conn)
-    actions = [f"striatum status --run-id {r['run_id']}" for r in active] or [
+    actions = [f"striatum status --run-id {r.run_id}" for r in active] or [
         "nothing is active: striatum run prepare --workflow FILE"
     ]
     return {
-        "active_runs": active,
+        "active_runs": [r.to_dict() for r in active],
         "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
         "next_actions": actions,
     }
@@ -152,7 +152,7 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     if not found:
         raise errors.NotFound(f"no events mention {target!r}", id=target)
-    result: dict[str, Any] = {"id": target, "events": found}
+    result: dict[str, Any] = {"id": target, "events": [e.to_dict() for e in found]}
     if prefix == "vrd":
         verdict = records.get_verdict(ctx.conn, target)
         if verdict is not None:
@@ -163,7 +163,8 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def list_runs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= params["limit"] <= 1000:
         raise errors.ValidationError("--limit must be between 1 and 1000", parameter="limit")
-    return {"runs": runs.list_runs(ctx.conn, state=params.get("state"), limit=params["limit"])}
+    found = runs.list_runs(ctx.conn, state=params.get("state"), limit=params["limit"])
+    return {"runs": [r.to_dict() for r in found]}
 
 
 def list_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
