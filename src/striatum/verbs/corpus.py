@@ -37,10 +37,10 @@ def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         data["scratch"] = _scratch(repo_path, run_ids, redactor)
     chain = {
         "repo_id": repo.repo_id,
-        "first_seq": rows[0]["seq"] if rows else 1,
-        "first_previous_hash": rows[0]["previous_hash"] if rows else GENESIS_HASH,
-        "last_seq": rows[-1]["seq"] if rows else 0,
-        "head_hash": rows[-1]["row_hash"] if rows else GENESIS_HASH,
+        "first_seq": rows[0].seq if rows else 1,
+        "first_previous_hash": rows[0].previous_hash if rows else GENESIS_HASH,
+        "last_seq": rows[-1].seq if rows else 0,
+        "head_hash": rows[-1].row_hash if rows else GENESIS_HASH,
     }
     scope = (
         {"kind": "run", "run_id": run_id} if run_id else {"kind": "repo", "repo_id": repo.repo_id}
