@@ -18,13 +18,13 @@ from striatum.model.engine.states import RunState, check_run
 from striatum.model.workflow.paths import path_problem
 from striatum.model.workflow.validate import validate_text
 from striatum.store import runs
-from striatum.verbs import repos
+from striatum.verbs.repos import adoption
 
 MAX_FILE_BYTES = 1 << 20
 
 
 def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    repo = repos.resolve(ctx, params.get("repo"))
+    repo = adoption.resolve(ctx, params.get("repo"))
     path = Path(params["workflow"])
     text = _read(path)
     files = _workflow_files(path.parent, text)

@@ -12,7 +12,7 @@ from striatum.model import tokens as token_rules
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
-from striatum.verbs import repos
+from striatum.verbs.repos import adoption
 
 MAX_TTL_S = 3600
 
@@ -27,7 +27,7 @@ def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     repo_id = None
     if params.get("repo"):
-        repo_id = repos.resolve(ctx, params["repo"]).repo_id
+        repo_id = adoption.resolve(ctx, params["repo"]).repo_id
     session = work.insert_session(
         ctx.conn,
         session_id=new_id("ses"),

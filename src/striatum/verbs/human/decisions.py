@@ -11,7 +11,8 @@ from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.records import BlockerKind, BlockerReason, BlockerState
 from striatum.model.engine.states import JobState
 from striatum.store import records, runs
-from striatum.verbs import results, shapes
+from striatum.verbs import shapes
+from striatum.verbs.work import results
 
 OUTCOMES = {
     "blocked": ("retry", "fail"),

@@ -14,15 +14,15 @@ from striatum.engine import files
 from striatum.engine.context import Context
 from striatum.model.chain import GENESIS_HASH
 from striatum.store import corpus, runs
-from striatum.verbs import repos
+from striatum.verbs.repos import adoption
 
 
 def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = params.get("run_id")
     if run_id:
-        repo = repos.resolve(ctx, runs.get(ctx.conn, run_id).repo_path)
+        repo = adoption.resolve(ctx, runs.get(ctx.conn, run_id).repo_path)
     else:
-        repo = repos.resolve(ctx, params.get("repo"))
+        repo = adoption.resolve(ctx, params.get("repo"))
     repo_path = Path(repo.path)
     redactor = _redactor(repo_path)
     scoped_runs = corpus.runs(ctx.conn, run_id=run_id, repo_id=repo.repo_id)
