@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from striatum.engine import commits, files, snapshot, workers
 from striatum.engine.context import Context
@@ -27,13 +25,15 @@ from striatum.model.workflow.schema import Job, Lane
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
 
+# A human note as the packet shows it: the blocker it was left on.
+
 
 def build(
     ctx: Context,
     run: Run,
     job: JobRow,
     attempt: int,
-    lease: Mapping[str, Any],
+    lease: work.Lease,
     lane_token: str,
     ttl_s: int,
 ) -> WorkPacket:
@@ -44,7 +44,7 @@ def build(
     inputs = upstream_artifacts(ctx, run, job)
     revision = revision_input(ctx, run, job)
     expected = snapshot.expected_artifacts(run, job.job_id, attempt)
-    lease_id = str(lease["lease_id"])
+    lease_id = lease.lease_id
     brief = Brief(
         run_id=run.run_id,
         job_id=job.job_id,
@@ -70,7 +70,7 @@ def build(
             "attempt": attempt,
             "max_attempts": job.max_attempts,
         },
-        "lease": {"lease_id": lease_id, "expires_at": str(lease["expires_at"]), "ttl_s": ttl_s},
+        "lease": {"lease_id": lease_id, "expires_at": str(lease.expires_at), "ttl_s": ttl_s},
         "token": lane_token,
         "repo": run.repo_path,
         "prompt": render_prompt(run, spec, inputs, revision, expected, brief),
@@ -109,12 +109,12 @@ def human_notes(ctx: Context, run: Run, job: JobRow) -> list[HumanNote]:
     jobs = [job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)]
     return [
         {
-            "job_id": note["job_id"],
-            "kind": note["kind"],
-            "outcome": note["outcome"],
-            "note": note["note"],
-            "resolved_by": note["resolved_by"],
-            "resolved_at": _wire_time(note["resolved_at"]),
+            "job_id": note.job_id,
+            "kind": note.kind.value,
+            "outcome": note.outcome,
+            "note": note.note or "",
+            "resolved_by": note.resolved_by,
+            "resolved_at": _wire_time(note.resolved_at),
         }
         for note in records.human_notes(ctx.conn, run.run_id, jobs)
     ]
@@ -175,9 +175,9 @@ def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[UpstreamArti
                 {
                     "job_id": parent,
                     "attempt": upstream.attempt,
-                    "path": artifact["path"],
-                    "sha256": artifact["sha256"],
-                    "artifact_id": artifact["artifact_id"],
+                    "path": artifact.path,
+                    "sha256": artifact.sha256,
+                    "artifact_id": artifact.artifact_id,
                 }
             )
     return found
@@ -191,20 +191,20 @@ def revision_input(ctx: Context, run: Run, job: JobRow) -> Revision | None:
         if verdict is None:
             continue
         findings: Findings | None = None
-        if verdict["findings_artifact_id"]:
-            artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
-            text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+        if verdict.findings_artifact_id:
+            artifact = records.get_artifact(ctx.conn, verdict.findings_artifact_id)
+            text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
             findings = {
-                "path": artifact["path"],
+                "path": artifact.path,
                 "text": text
                 if text is not None
                 else "(the findings file changed since it was published)",
             }
         asked.append(
             {
-                "verdict_id": verdict["verdict_id"],
-                "review_job_id": verdict["review_job_id"],
-                "value": verdict["value"],
+                "verdict_id": verdict.verdict_id,
+                "review_job_id": verdict.review_job_id,
+                "value": verdict.value.value,
                 "findings": findings,
             }
         )

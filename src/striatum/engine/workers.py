@@ -6,8 +6,6 @@ migration 0005) is taken to have been done by its lane's provider.
 
 from __future__ import annotations
 
-from typing import Any
-
 from striatum import errors
 from striatum.engine import snapshot
 from striatum.engine.context import Context
@@ -19,12 +17,12 @@ from striatum.store.runs import Run
 SAME_PROVIDER_OPTION = "review.allow_same_provider"
 
 
-def of_session(run: Run, lane: str | None, session: dict[str, Any]) -> Worker:
+def of_session(run: Run, lane: str | None, session: work.Session) -> Worker:
     """Who does an attempt this session claims on this lane."""
     spec = snapshot.lane_spec(run, lane)
     return provenance.worker(
-        session_provider=session["provider"],
-        session_model=session["model"],
+        session_provider=session.provider,
+        session_model=session.model,
         lane=lane,
         lane_provider=spec.provider if spec else None,
         lane_model=spec.model if spec else None,

@@ -43,7 +43,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     snapshot_id = runs.insert_snapshot(
         ctx.conn,
         snapshot_id=new_id("wfs"),
-        repo_id=str(repo["repo_id"]),
+        repo_id=repo.repo_id,
         workflow_id=document["id"],
         sha256=sha256,
         body=body,
@@ -52,7 +52,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     runs.insert_run(
         ctx.conn,
         run_id=run_id,
-        repo_id=repo["repo_id"],
+        repo_id=repo.repo_id,
         snapshot_id=snapshot_id,
         created_by=ctx.actor,
         workflow_path=str(path),
