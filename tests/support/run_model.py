@@ -20,8 +20,7 @@ Action = tuple[str, ...]
 # needs_revision first: revisions are where runs get interesting (and shrinking goes there)
 VERDICTS = ("needs_revision", "accept", "reject")
 # Escalation outcomes the human may pick, by the escalation's reason (as in
-# verbs.human.decisions.OUTCOMES, which lacks `cannot_start`, the escalation of a permanent
-# failure: its resolve looks the reason up and would raise KeyError; here it takes retry|fail).
+# verbs.human.decisions.OUTCOMES).
 OUTCOMES = {
     "blocked": ("retry", "fail"),
     "attempts_exhausted": ("retry", "fail"),

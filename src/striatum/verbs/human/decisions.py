@@ -14,10 +14,12 @@ from striatum.store import records, runs
 from striatum.verbs import shapes
 from striatum.verbs.work import results
 
-OUTCOMES = {
-    "blocked": ("retry", "fail"),
-    "attempts_exhausted": ("retry", "fail"),
-    "revision_bound": ("accept", "revise", "fail"),
+# What the human may answer, by why the escalation was opened (every reason but checkpoint).
+OUTCOMES: dict[BlockerReason, tuple[str, ...]] = {
+    BlockerReason.BLOCKED: ("retry", "fail"),
+    BlockerReason.ATTEMPTS_EXHAUSTED: ("retry", "fail"),
+    BlockerReason.CANNOT_START: ("retry", "fail"),  # retry once the agent can start
+    BlockerReason.REVISION_BOUND: ("accept", "revise", "fail"),
 }
 
 
