@@ -1,38 +1,95 @@
-"""One exception root, stable codes, and the one table mapping codes to exit codes.
+"""One exception root, stable codes, and the one table mapping each code to every door.
 
 Every error a user can see is a `StriatumError` subclass. Its `code` is part of the public
-contract (wire errors and `--json` output carry it); `EXIT_CODES` maps it to the process exit
-status documented in docs/SPEC.md. The class docstring is the default message.
+contract (wire errors and `--json` output carry it). `CODES` is the only place a code becomes a
+number: the process exit status (CLI), the HTTP status (web UI, MCP over HTTP) and the JSON-RPC
+error code (MCP resource reads); docs/CLI_REFERENCE.md and docs/SPEC.md §2 print it. The class
+docstring is the default message.
+
+Standard library only: the CLI's fast path imports this module.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
+# JSON-RPC 2.0 error codes (and MCP's resource-not-found), named here so this module stays
+# free of the MCP SDK; tests/unit/test_error_table.py checks them against the SDK's constants.
+JSONRPC_INVALID_PARAMS = -32602
+JSONRPC_INTERNAL_ERROR = -32603
+MCP_RESOURCE_NOT_FOUND = -32002  # MCP 2025-06-18 / 2025-11-25, server/resources
+
+
+class Code(NamedTuple):
+    """One row of the error table: how every door reports one error code."""
+
+    exit: int  # the process exit status
+    http: int  # the HTTP status
+    jsonrpc: int  # the JSON-RPC error code, where a door must answer with one
+    meaning: str  # one line, as the docs print it
+
+
+_INVALID, _INTERNAL = JSONRPC_INVALID_PARAMS, JSONRPC_INTERNAL_ERROR
+
+# code -> its row. Changing a number is a breaking change.
+CODES: dict[str, Code] = {
+    "internal": Code(1, 500, _INTERNAL, "a bug; reported in one line, never as a traceback"),
+    "usage": Code(2, 400, _INVALID, "wrong arguments or a malformed option value"),
+    "validation": Code(3, 400, _INVALID, "invalid input (workflow, parameters)"),
+    "not_found": Code(4, 404, MCP_RESOURCE_NOT_FOUND, "no such object"),
+    "conflict": Code(
+        5,
+        409,
+        _INTERNAL,
+        "invalid transition or state conflict; the exit status is reused by `supervise` (the run"
+        " did not succeed) and by `doctor` (a skills bundle to reinstall)",
+    ),
+    "permission_denied": Code(6, 403, _INTERNAL, "the caller's role lacks the capability"),
+    "daemon_unreachable": Code(7, 503, _INTERNAL, "the daemon is not answering"),
+    "integrity": Code(
+        8, 500, _INTERNAL, "a hash chain, an anchor or an append-only guarantee does not hold"
+    ),
+    "database_unavailable": Code(9, 503, _INTERNAL, "PostgreSQL cannot be reached or started"),
+    "database_unsupported": Code(10, 503, _INTERNAL, "PostgreSQL older than 14"),
+    "migration": Code(
+        11,
+        503,
+        _INTERNAL,
+        "migrations pending (doctor without `--apply-migrations`), edited, or unknown",
+    ),
+    "token_missing": Code(12, 401, _INTERNAL, "the request carried no token"),
+    "token_invalid": Code(13, 401, _INTERNAL, "the token is not one this database issued"),
+    "token_revoked": Code(14, 401, _INTERNAL, "the token was revoked"),
+    "token_expired": Code(15, 401, _INTERNAL, "the token has expired"),
+    "protocol": Code(16, 400, _INVALID, "the frame is not a valid envelope v1 request"),
+    "storage": Code(
+        17,
+        507,
+        _INTERNAL,
+        "a file could not be written (disk full, read-only file system, permissions);"
+        " nothing half-written is left",
+    ),
+    "agent_unavailable": Code(
+        18,
+        503,
+        _INTERNAL,
+        "an agent CLI a lane needs is not on PATH or does not start (`run start` when it would"
+        " supervise the run; `doctor`'s agents plane)",
+    ),
+}
+
+# code -> exit status: a view of CODES, for callers that only need the number.
+EXIT_CODES: dict[str, int] = {code: row.exit for code, row in CODES.items()}
+
+# Exit statuses that are not an error code's, and the ones reused for a second meaning.
 EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_USAGE = 2
-
-# code -> exit status. Changing a number is a breaking change.
-EXIT_CODES: dict[str, int] = {
-    "internal": EXIT_INTERNAL,
-    "usage": EXIT_USAGE,
-    "validation": 3,
-    "not_found": 4,
-    "conflict": 5,
-    "permission_denied": 6,
-    "daemon_unreachable": 7,
-    "integrity": 8,
-    "database_unavailable": 9,
-    "database_unsupported": 10,
-    "migration": 11,
-    "token_missing": 12,
-    "token_invalid": 13,
-    "token_revoked": 14,
-    "token_expired": 15,
-    "protocol": 16,
-    "storage": 17,
-    "agent_unavailable": 18,
+EXIT_INTERNAL = CODES["internal"].exit
+EXIT_USAGE = CODES["usage"].exit
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports a process SIGINT ended
+EXIT_RUN_NOT_SUCCEEDED = CODES["conflict"].exit  # `supervise`: the run ended otherwise
+OTHER_EXITS: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_INTERRUPTED: "interrupted by the user (Ctrl-C): 128 + SIGINT, as shells report it",
 }
 
 
@@ -51,7 +108,15 @@ class StriatumError(Exception):
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.code]
+        return CODES[self.code].exit
+
+    @property
+    def http_status(self) -> int:
+        return CODES[self.code].http
+
+    @property
+    def jsonrpc_code(self) -> int:
+        return CODES[self.code].jsonrpc
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON error shape shared by every door: code, message, hint, details."""
@@ -165,6 +230,18 @@ class ProtocolError(StriatumError):
     code = "protocol"
 
 
+class StorageError(StriatumError):
+    """A file could not be written (disk full, read-only file system, permissions)."""
+
+    code = "storage"
+
+
+class AgentUnavailable(StriatumError):
+    """An agent CLI a lane needs is not on PATH or does not start."""
+
+    code = "agent_unavailable"
+
+
 def from_dict(shape: dict[str, Any]) -> StriatumError:
     """Rebuild an error received over the wire, as the class its code names."""
     code = shape.get("code", "internal")
@@ -181,15 +258,3 @@ def _subclasses(root: type[StriatumError]) -> list[type[StriatumError]]:
         found += _subclasses(child)
     # Retryable subclasses share their parent's code; the first (the parent) wins.
     return list(reversed(found))
-
-
-class StorageError(StriatumError):
-    """A file could not be written (disk full, read-only file system, permissions)."""
-
-    code = "storage"
-
-
-class AgentUnavailable(StriatumError):
-    """An agent CLI a lane needs is not on PATH or does not start."""
-
-    code = "agent_unavailable"

@@ -618,7 +618,7 @@ def test_a_missing_cli_fails_the_job_at_once_with_the_install_hint(
     operator: Operator, tmp_path: Path
 ) -> None:
     """A launch that cannot start is permanent: one attempt, not three, and the escalation
-    says what to install."""
+    says what to install; once it is installed, the human's retry runs the job again."""
     workflow = _stub_workflow(tmp_path, "claude_code")
     document = json.loads(workflow.read_text())
     document["lanes"]["agent"]["max_attempts"] = 3
@@ -632,6 +632,18 @@ def test_a_missing_cli_fails_the_job_at_once_with_the_install_hint(
     (blocker,) = final["open_blockers"]
     assert "`claude` is not on PATH" in blocker["reason"]
     assert "npm install -g @anthropic-ai/claude-code" in blocker["reason"]
+    shown = operator.cli("escalation", "show", blocker["blocker_id"])
+    assert shown["outcomes"] == ["retry", "fail"]
+    operator.cli(
+        "escalation",
+        "resolve",
+        "--blocker",
+        blocker["blocker_id"],
+        "--outcome",
+        "retry",
+        principal=True,
+    )
+    assert status(operator, run_id)["jobs"][0]["state"] == "ready"
 
 
 FAKE_CLAUDE = """#!/bin/sh

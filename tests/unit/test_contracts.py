@@ -38,15 +38,6 @@ def test_exit_codes_are_stable() -> None:
     }
 
 
-def test_every_error_class_has_a_documented_code() -> None:
-    classes = [
-        c
-        for c in vars(errors).values()
-        if isinstance(c, type) and issubclass(c, errors.StriatumError)
-    ]
-    assert {c.code for c in classes} <= set(errors.EXIT_CODES)
-
-
 def test_error_shape_is_code_message_hint_details() -> None:
     """Contract: every door serializes errors as {code, message, hint, details}."""
     error = errors.IntegrityFailure("bad row", hint="run doctor", chain="audit", seq=3)

@@ -109,10 +109,10 @@ def test_no_module_imports_its_own_layer_or_above() -> None:
 @pytest.mark.parametrize(
     ("module", "target", "upward"),
     [
-        ("striatum.engine.progress", "striatum.verbs.runs", True),
+        ("striatum.engine.progress", "striatum.verbs.runs.lifecycle", True),
         ("striatum.mcp.calls", "striatum.cli.main", True),
         ("striatum.mcp.calls", "striatum.web.app", True),
-        ("striatum.verbs.runs", "striatum.engine.progress", False),
+        ("striatum.verbs.runs.lifecycle", "striatum.engine.progress", False),
         ("striatum.cli.main", "striatum.daemon.main", False),
         ("striatum.model.tokens", "striatum.errors", False),
     ],

@@ -11,7 +11,7 @@ from striatum.model.engine.provenance import (
     may_review,
     worker,
 )
-from striatum.verbs.catalog import ENGINE
+from striatum.verbs.catalog import BY_NAME
 
 
 def _lane(provider: str, lane: str = "lane", model: str | None = None) -> Worker:
@@ -86,6 +86,6 @@ def test_nothing_recorded_for_the_author_is_no_reason_to_refuse() -> None:
 
 
 def test_register_session_offers_exactly_the_session_providers() -> None:
-    verb = next(v for v in ENGINE if v.name == "register-session")
+    verb = BY_NAME["register-session"]
     param = next(p for p in verb.params if p.name == "provider")
     assert param.choices == SESSION_PROVIDERS

@@ -1,7 +1,7 @@
 """`striatum daemon doctor`: through the daemon when one answers, else on the database itself.
 
 The direct check runs the integrity package in this process (in parallel over the chains);
-it is what still works when the daemon is down or wedged.
+it is what still works when the daemon is down or wedged, or cannot be asked (no token).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _through_daemon(deep: bool) -> doctor.DoctorReport | None:
     try:
         status = rpc.call("daemon.status", {}, timeout_s=PROBE_S)
         verified = rpc.call("daemon.verify", {"deep": deep})
-    except errors.DaemonUnreachable:
+    except errors.StriatumError:  # no daemon, a wedged one, no token to ask it with
         return None
     report = doctor.from_daemon(status, verified)
     doctor.save_anchors(report, str(status["instance_id"]))

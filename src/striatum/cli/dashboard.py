@@ -68,7 +68,7 @@ def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> No
         try:
             _wait_for_events(run_id, events[-1]["seq"] if events else 0, interval, as_role)
         except KeyboardInterrupt:
-            sys.exit(130)
+            sys.exit(errors.EXIT_INTERRUPTED)
 
 
 def _wait_for_events(run_id: str, after_seq: int, interval: float, as_role: str | None) -> None:

@@ -19,12 +19,12 @@ def run_guarded(command: Callable[[], Any]) -> None:
         report(error)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
-        sys.exit(130)
+        sys.exit(errors.EXIT_INTERRUPTED)
     except click.ClickException as error:
         error.show()
-        sys.exit(errors.EXIT_USAGE if error.exit_code == 2 else error.exit_code)
+        sys.exit(errors.EXIT_USAGE if isinstance(error, click.UsageError) else error.exit_code)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(errors.EXIT_INTERRUPTED)
     except Exception as error:
         report(
             errors.StriatumError(
@@ -33,7 +33,7 @@ def run_guarded(command: Callable[[], Any]) -> None:
             )
         )
         sys.exit(errors.EXIT_INTERNAL)
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(result if isinstance(result, int) else errors.EXIT_OK)
 
 
 def report(error: errors.StriatumError) -> None:

@@ -1,9 +1,10 @@
 """Parsing an ordinary verb call straight from the catalog, without click.
 
-Grammar accepted: `[--as ROLE] [--repo DIR] WORD... [ARG] [--opt VALUE | --opt=VALUE | --flag
-| --json]...`. Anything else (help, unknown or missing options, bad values) returns None and
-the full click CLI handles it, with its error messages. tests/unit/test_fastpath.py checks that
-both parsers send the same request for every verb.
+Grammar accepted: `[--as ROLE] WORD... [ARG] [--opt VALUE | --opt=VALUE | --flag | --json]...`.
+Anything else (help, --repo, unknown or missing options, bad values) returns None and the full
+click CLI handles it, so a usage mistake is always click's exit 2 with click's message; only
+a call click would make is made here. tests/unit/test_fastpath.py checks that both parsers send
+the same request, tests/unit/test_cli_usage.py that they end every call the same way.
 """
 
 from __future__ import annotations
@@ -51,16 +52,17 @@ def run(invocation: Invocation) -> int:
         _report(error.message, error.hint)
         return error.exit_code
     except KeyboardInterrupt:
-        return 130
+        sys.stderr.write("\n")  # as click does: end the line the terminal's ^C is on
+        return errors.EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into `head`
-        return 0
+        return errors.EXIT_OK
     except Exception as error:  # the last line of defence, as in failures.run_guarded
         _report(
             f"internal error: {type(error).__name__}: {error}",
             "please report this with the command you ran",
         )
         return errors.EXIT_INTERNAL
-    return 0
+    return errors.EXIT_OK
 
 
 def _report(message: str, hint: str | None) -> None:

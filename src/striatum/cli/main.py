@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from striatum import __version__
+from striatum import __version__, errors
 from striatum.cli import (
     mcp_commands,
     skills_commands,
@@ -152,11 +152,11 @@ def supervise(run_id: str, until_blocked: bool) -> None:
     lease, enforces the lane timeout, then completes or fails the job. Exits 0 when the run
     succeeded, 5 otherwise.
     """
-    from striatum.lanes.supervisor import Supervisor
+    from striatum.lanes.supervisor import supervise
 
-    final = Supervisor(run_id, until_blocked=until_blocked).run()
+    final = supervise(run_id, until_blocked=until_blocked)
     click.echo(f"run {run_id} {final}")
-    sys.exit(0 if final == "succeeded" else 5)
+    sys.exit(errors.EXIT_OK if final == "succeeded" else errors.EXIT_RUN_NOT_SUCCEEDED)
 
 
 @cli.command()
@@ -188,7 +188,7 @@ def corpus_verify(directory: Path) -> None:
     failure = first_failure(directory)
     if failure:
         click.echo(f"{directory}: BROKEN: {failure}", err=True)
-        sys.exit(8)
+        sys.exit(errors.EXIT_CODES["integrity"])
     click.echo(f"{directory}: ok")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from striatum.errors import EXIT_CODES
+from striatum import errors
 from striatum.verbs.catalog import BY_NAME
 
 HEADER = """# CLI reference
@@ -20,16 +20,31 @@ and takes the same parameters. Every verb accepts `--json`.
 
 
 def render(root: click.Group) -> str:
-    parts = [HEADER, _exit_codes(), _section(root, ["striatum"], click.Context(root))]
+    parts = [HEADER, _exit_codes(), _section(root, ["striatum"], _context(root))]
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _exit_codes() -> str:
+def error_table() -> str:
+    """The error table as markdown; docs/SPEC.md §2 holds the same rows (a test compares)."""
     rows = [
-        f"| {code} | `{name}` |"
-        for name, code in sorted(EXIT_CODES.items(), key=lambda item: item[1])
+        (row.exit, f"`{code}`", str(row.http), str(row.jsonrpc), row.meaning)
+        for code, row in errors.CODES.items()
     ]
-    return "## Exit codes\n\n| exit | code |\n| --- | --- |\n| 0 | ok |\n" + "\n".join(rows) + "\n"
+    rows += [(status, "-", "-", "-", meaning) for status, meaning in errors.OTHER_EXITS.items()]
+    lines = ["| exit | code | HTTP | JSON-RPC | meaning |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {status} | {' | '.join(cells)} |" for status, *cells in sorted(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def _exit_codes() -> str:
+    return "## Exit codes and error codes\n\n" + error_table()
+
+
+def _context(root: click.Group) -> click.Context:
+    """The root's context as the CLI makes it (its context settings: `-h` as well as `--help`);
+    click caches each command's help option from the first context it saw, so a bare
+    `click.Context(root)` would print whatever an earlier call in this process left there."""
+    return click.Context(root, info_name="striatum", **root.context_settings)
 
 
 def _section(command: click.Command, path: list[str], ctx: click.Context) -> str:

@@ -60,11 +60,8 @@ def _click_param(param: Param) -> click.Parameter:
     flag = "--" + param.name.replace("_", "-")
     if param.type == "boolean":
         return click.Option([flag, param.name], is_flag=True, default=None, help=param.help)
+    # No `default=None` here: click (8.3 on) takes an explicit None as a given value, and a
+    # required option would then reach the daemon missing instead of being a usage error.
     return click.Option(
-        [flag, param.name],
-        type=kind,
-        required=param.required,
-        default=None,
-        help=param.help,
-        show_default=False,
+        [flag, param.name], type=kind, required=param.required, help=param.help, show_default=False
     )

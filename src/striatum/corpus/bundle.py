@@ -10,30 +10,33 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from striatum.corpus.redact import Redactor
 from striatum.model.canonical import canonical_bytes
+
+if TYPE_CHECKING:  # the bundle stays pure: `corpus verify` runs without a database driver
+    from striatum.store.corpus import ChainRow
 
 FORMAT = "striatum.corpus.v1"
 TABLES = ("runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers", "artifacts")
 
 
 def event_lines(
-    rows: Sequence[Mapping[str, Any]], in_scope: set[str] | None, redactor: Redactor
+    rows: Sequence[ChainRow], in_scope: set[str] | None, redactor: Redactor
 ) -> list[dict[str, Any]]:
     """Chain rows as bundle lines: whole (canonical text), redacted, or link-only."""
     lines = []
     for row in rows:
         base = {
-            "seq": row["seq"],
-            "previous_hash": row["previous_hash"],
-            "row_hash": row["row_hash"],
+            "seq": row.seq,
+            "previous_hash": row.previous_hash,
+            "row_hash": row.row_hash,
         }
-        if in_scope is not None and row["run_id"] not in in_scope:
+        if in_scope is not None and row.run_id not in in_scope:
             lines.append({**base, "omitted": "outside the exported scope"})
             continue
-        canonical = bytes(row["canonical"]).decode("utf-8")
+        canonical = row.canonical.decode("utf-8")
         record = json.loads(canonical)
         before = sum(redactor.counts.values())
         # Only the payload is redacted: the chain fields (seq, hashes, ids) stay exact.

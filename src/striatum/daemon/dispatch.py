@@ -56,14 +56,14 @@ class Dispatcher:
 
     def sweep(self) -> int:
         """Expire silent leases (the daemon's timer); returns how many were recovered."""
-        from striatum.verbs import recovery
+        from striatum.verbs.recovery import repairs
 
         caller = Caller(token_id="sweep", role=roles.Role.OPERATOR)
         with self._pool.connection() as conn:
 
             def work(c: db.Conn) -> tuple[int, Context]:
                 ctx = Context(conn=c, caller=caller, daemon=self._daemon)
-                return len(recovery.sweep(ctx, {"limit": 100})["recovered"]), ctx
+                return len(repairs.sweep(ctx, {"limit": 100})["recovered"]), ctx
 
             count, done = db.in_transaction(conn, work)
         run_after_commit("sweep", done)
@@ -73,7 +73,7 @@ class Dispatcher:
         """For a long poll: whether to answer at once. Any refusal answers at once too, so
         `serve` audits it; this peek itself appends nothing and holds its connection briefly.
         """
-        from striatum.verbs import live
+        from striatum.verbs.views import live
 
         try:
             with self._pool.connection() as conn:

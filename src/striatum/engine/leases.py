@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from striatum import errors
 from striatum.engine.context import Context
 from striatum.model.roles import Role
 from striatum.store import runs, work
 from striatum.store.runs import JobRow, Run
+from striatum.store.work import Lease
 
 DEFAULT_TTL_S = 120
 
@@ -18,7 +18,7 @@ DEFAULT_TTL_S = 120
 class Held:
     run: Run
     job: JobRow
-    lease: dict[str, Any]
+    lease: Lease
 
 
 def held(ctx: Context, lease_id: str) -> Held:
@@ -31,16 +31,16 @@ def held(ctx: Context, lease_id: str) -> Held:
         )
     run = runs.lock(ctx.conn, work.lease_run(ctx.conn, lease_id))
     lease = work.lock_lease(ctx.conn, lease_id)
-    if lease["ended_at"] is not None:
+    if lease.ended_at is not None:
         raise errors.Conflict(
-            f"lease {lease_id} has ended ({lease['outcome']})",
+            f"lease {lease_id} has ended ({lease.outcome})",
             lease_id=lease_id,
-            outcome=lease["outcome"],
+            outcome=lease.outcome,
         )
-    if lease["expired"]:
+    if lease.expired:
         raise errors.Conflict(
             f"lease {lease_id} expired; the job will be recovered",
             hint="claim again",
             lease_id=lease_id,
         )
-    return Held(run=run, job=runs.job(ctx.conn, run.run_id, lease["job_id"]), lease=lease)
+    return Held(run=run, job=runs.job(ctx.conn, run.run_id, lease.job_id), lease=lease)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from striatum.engine import progress, snapshot
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
@@ -106,28 +104,28 @@ def open_escalation(ctx: Context, run: Run, job_id: str, reason_kind: str, reaso
     return blocker_id
 
 
-def settle_review(ctx: Context, run: Run, review: JobRow, verdict: dict[str, Any]) -> None:
+def settle_review(ctx: Context, run: Run, review: JobRow, verdict: records.Verdict) -> None:
     """Apply a review's verdict through its gate (the review job is leased or waiting)."""
-    gate = snapshot.job_spec(run, review.job_id)["review"]
+    gate = snapshot.gate(run, review.job_id)
     decision = plan.gate_decision(
-        verdict["value"],
+        verdict.value,
         revisions=review.revisions,
-        max_revisions=gate.get("max_revisions", 2),
-        on_exhausted=gate.get("on_exhausted", "fail"),
+        max_revisions=gate.max_revisions,
+        on_exhausted=gate.on_exhausted,
     )
-    records.mark_applied(ctx.conn, verdict["verdict_id"])
+    records.mark_applied(ctx.conn, verdict.verdict_id)
     progress.emit(
         ctx,
         run,
         "gate.decided",
         review.job_id,
-        verdict_id=verdict["verdict_id"],
-        verdict=verdict["value"],
+        verdict_id=verdict.verdict_id,
+        verdict=verdict.value.value,
         decision=decision.value,
         revisions=review.revisions,
-        max_revisions=gate.get("max_revisions", 2),
+        max_revisions=gate.max_revisions,
     )
-    apply_gate(ctx, run, review, decision, verdict["verdict_id"], gate["target"])
+    apply_gate(ctx, run, review, decision, verdict.verdict_id, gate.target)
 
 
 def apply_gate(
@@ -182,12 +180,12 @@ def request_revision(ctx: Context, run: Run, review: JobRow, verdict_id: str, ta
 
 def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
     for lease in work.live_leases(ctx.conn, run.run_id):
-        if lease["job_id"] == job.job_id:
+        if lease.job_id == job.job_id:
             end_attempt(
                 ctx,
                 run,
                 job,
-                lease["lease_id"],
+                lease.lease_id,
                 lease_outcome="cancelled",
                 attempt_state="cancelled",
                 reason=why,
@@ -196,10 +194,10 @@ def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
 
 def close_escalations(ctx: Context, run: Run, job_id: str, why: str) -> None:
     for blocker in records.open_blockers(ctx.conn, run.run_id):
-        if blocker["job_id"] == job_id:
+        if blocker.job_id == job_id:
             records.resolve_blocker(
                 ctx.conn,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 resolution=why,
                 resolved_by=ctx.actor,
                 outcome="superseded",
@@ -209,7 +207,7 @@ def close_escalations(ctx: Context, run: Run, job_id: str, why: str) -> None:
                 run,
                 "escalation.resolved",
                 job_id,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 outcome="superseded",
                 note=why,
             )

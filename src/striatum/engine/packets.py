@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from striatum.engine import commits, files, snapshot, workers
 from striatum.engine.context import Context
 from striatum.model import verdict_text
+from striatum.model.packet import (
+    Commands,
+    ExpectedArtifact,
+    Findings,
+    HumanNote,
+    LaneSpec,
+    Revision,
+    RevisionAsk,
+    UnderReview,
+    UpstreamArtifact,
+    WorkPacket,
+)
 from striatum.model.workflow.paths import within
+from striatum.model.workflow.schema import Job, Lane
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
+
+# A human note as the packet shows it: the blocker it was left on.
 
 
 def build(
@@ -19,16 +33,18 @@ def build(
     run: Run,
     job: JobRow,
     attempt: int,
-    lease: dict[str, Any],
+    lease: work.Lease,
     lane_token: str,
     ttl_s: int,
-) -> dict[str, Any]:
+) -> WorkPacket:
     spec = snapshot.job_spec(run, job.job_id)
     lane = snapshot.lane_spec(run, job.lane)
+    if lane is None:  # validation gives every job but a checkpoint a lane; none is claimed
+        raise ValueError(f"job {job.job_id} has no lane to run on")
     inputs = upstream_artifacts(ctx, run, job)
     revision = revision_input(ctx, run, job)
     expected = snapshot.expected_artifacts(run, job.job_id, attempt)
-    lease_id = lease["lease_id"]
+    lease_id = lease.lease_id
     brief = Brief(
         run_id=run.run_id,
         job_id=job.job_id,
@@ -40,25 +56,21 @@ def build(
         forbidden=snapshot.forbidden_paths(run),
         context_docs=snapshot.context_docs(run),
         under_review=under_review(ctx, run, spec),
-        human_notes=records.human_notes(
-            ctx.conn,
-            run.run_id,
-            [job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)],
-        ),
+        human_notes=human_notes(ctx, run, job),
     )
     return {
         "job": {
             "run_id": run.run_id,
             "job_id": job.job_id,
             "kind": job.kind,
-            "title": spec.get("title", ""),
+            "title": spec.title,
             "lane": job.lane,
-            "provider": lane.get("provider"),
-            "model": lane.get("model"),
+            "provider": lane.provider,
+            "model": lane.model,
             "attempt": attempt,
             "max_attempts": job.max_attempts,
         },
-        "lease": {"lease_id": lease_id, "expires_at": lease["expires_at"], "ttl_s": ttl_s},
+        "lease": {"lease_id": lease_id, "expires_at": str(lease.expires_at), "ttl_s": ttl_s},
         "token": lane_token,
         "repo": run.repo_path,
         "prompt": render_prompt(run, spec, inputs, revision, expected, brief),
@@ -72,10 +84,45 @@ def build(
         "human_notes": brief.human_notes,
         "commands": follow_ups(lease_id, job.kind, expected),
         # For supervisors: how to run this job's agent.
-        "lane_spec": dict(lane),  # a copy: the snapshot is shared, read-only, per process
+        "lane_spec": lane_spec(lane),
         "workflow_dir": str(Path(run.workflow_path).parent) if run.workflow_path else None,
         "artifact_root": snapshot.artifact_root(run),
     }
+
+
+def lane_spec(lane: Lane) -> LaneSpec:
+    """The lane as the snapshot holds it: every field, defaults included (a fresh copy)."""
+    return {
+        "provider": lane.provider,
+        "command": list(lane.command),
+        "model": lane.model,
+        "timeout_s": lane.timeout_s,
+        "max_concurrency": lane.max_concurrency,
+        "max_attempts": lane.max_attempts,
+        "env": dict(lane.env),
+        "inherit_env": lane.inherit_env,
+    }
+
+
+def human_notes(ctx: Context, run: Run, job: JobRow) -> list[HumanNote]:
+    """The human's notes on this job, its dependencies and the reviews that judge it."""
+    jobs = [job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)]
+    return [
+        {
+            "job_id": note.job_id,
+            "kind": note.kind.value,
+            "outcome": note.outcome,
+            "note": note.note or "",
+            "resolved_by": note.resolved_by,
+            "resolved_at": _wire_time(note.resolved_at),
+        }
+        for note in records.human_notes(ctx.conn, run.run_id, jobs)
+    ]
+
+
+def _wire_time(value: object) -> str | None:
+    """A time as the envelope writes it (`str`), so the packet's type is its JSON."""
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,17 +138,16 @@ class Brief:
     write_scope: list[str]
     forbidden: list[str]
     context_docs: list[str]
-    under_review: dict[str, Any] | None
-    human_notes: list[dict[str, Any]]
+    under_review: UnderReview | None
+    human_notes: list[HumanNote]
 
 
-def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any] | None:
+def under_review(ctx: Context, run: Run, spec: Job) -> UnderReview | None:
     """For a review: the job it judges, the commits its attempts made in this run, and what
     they changed together inside its write scope (every revision, not only the last)."""
-    gate = spec.get("review")
-    if spec["kind"] != "review" or not gate:
+    if spec.kind != "review" or spec.review is None:
         return None
-    target = runs.job(ctx.conn, run.run_id, gate["target"])
+    target = runs.job(ctx.conn, run.run_id, spec.review.target)
     made = work.attempt_commits(ctx.conn, run_id=run.run_id, job_id=target.job_id)
     _, author = workers.author(ctx, run, target.job_id)
     root = snapshot.artifact_root(run)
@@ -117,9 +163,9 @@ def under_review(ctx: Context, run: Run, spec: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, Any]]:
+def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[UpstreamArtifact]:
     parents = {j.job_id: j for j in runs.named_jobs(ctx.conn, run.run_id, list(job.depends_on))}
-    found = []
+    found: list[UpstreamArtifact] = []
     for parent in job.depends_on:
         upstream = parents[parent]
         for artifact in records.attempt_artifacts(
@@ -129,62 +175,65 @@ def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[dict[str, An
                 {
                     "job_id": parent,
                     "attempt": upstream.attempt,
-                    "path": artifact["path"],
-                    "sha256": artifact["sha256"],
-                    "artifact_id": artifact["artifact_id"],
+                    "path": artifact.path,
+                    "sha256": artifact.sha256,
+                    "artifact_id": artifact.artifact_id,
                 }
             )
     return found
 
 
-def revision_input(ctx: Context, run: Run, job: JobRow) -> dict[str, Any] | None:
+def revision_input(ctx: Context, run: Run, job: JobRow) -> Revision | None:
     """For a revision attempt: every verdict that asked for it, with its findings text."""
-    asked = []
+    asked: list[RevisionAsk] = []
     for verdict_id in job.revision_verdicts:
         verdict = records.get_verdict(ctx.conn, verdict_id)
         if verdict is None:
             continue
-        findings = None
-        if verdict["findings_artifact_id"]:
-            artifact = records.get_artifact(ctx.conn, verdict["findings_artifact_id"])
-            text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+        findings: Findings | None = None
+        if verdict.findings_artifact_id:
+            artifact = records.get_artifact(ctx.conn, verdict.findings_artifact_id)
+            text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
             findings = {
-                "path": artifact["path"],
+                "path": artifact.path,
                 "text": text
                 if text is not None
                 else "(the findings file changed since it was published)",
             }
         asked.append(
             {
-                "verdict_id": verdict["verdict_id"],
-                "review_job_id": verdict["review_job_id"],
-                "value": verdict["value"],
+                "verdict_id": verdict.verdict_id,
+                "review_job_id": verdict.review_job_id,
+                "value": verdict.value.value,
                 "findings": findings,
             }
         )
     if not asked:
         return None
     first = asked[0]
-    return {**first, "all": asked}
+    return {
+        "verdict_id": first["verdict_id"],
+        "review_job_id": first["review_job_id"],
+        "value": first["value"],
+        "findings": first["findings"],
+        "all": asked,
+    }
 
 
 def render_prompt(
     run: Run,
-    spec: dict[str, Any],
-    inputs: list[dict[str, Any]],
-    revision: dict[str, Any] | None,
-    expected: list[dict[str, Any]],
+    spec: Job,
+    inputs: list[UpstreamArtifact],
+    revision: Revision | None,
+    expected: list[ExpectedArtifact],
     brief: Brief,
 ) -> str:
-    roles = run.workflow.get("roles", {})
+    roles = snapshot.workflow(run).roles
     parts = []
-    role_text = snapshot.file_text(run, roles.get(spec.get("role") or ""))
+    role_text = snapshot.file_text(run, roles.get(spec.role or ""))
     if role_text:
         parts.append(role_text.strip())
-    parts.append(
-        snapshot.file_text(run, spec.get("prompt")).strip()
-        or f"# {spec['id']}\n\n{spec.get('title', '')}"
-    )
+    parts.append(snapshot.file_text(run, spec.prompt).strip() or f"# {spec.id}\n\n{spec.title}")
     parts.append(_job_section(brief))
     if brief.context_docs:
         parts.append("## Read first\n\n" + "\n".join(f"- `{d}`" for d in brief.context_docs))
@@ -217,7 +266,7 @@ def render_prompt(
                 f"- `{e['path']}`{' (required)' if e['required'] else ''}" for e in expected
             )
         )
-    if spec["kind"] == "review":
+    if spec.kind == "review":
         target = expected[0]["path"] if expected else "your review file"
         parts.append(
             f"## Verdict\n\nStart `{target}` with this front matter, choosing one "
@@ -241,7 +290,7 @@ def _job_section(brief: Brief) -> str:
     return "## This job\n\n" + "\n".join(lines)
 
 
-def _review_section(target: dict[str, Any]) -> str:
+def _review_section(target: UnderReview) -> str:
     head = f"## Under review\n\nJob `{target['job_id']}`, attempt {target['attempt']}"
     if not target["commits"]:
         return head + ": it changed no code (judge its artifacts under Inputs)."
@@ -251,10 +300,11 @@ def _review_section(target: dict[str, Any]) -> str:
         f". Its commits in this run: {listed}; together, inside its write scope "
         f"(`git diff {first}^ {last}`):"
     )
-    if target["diff"] is None:
+    diff = target["diff"]
+    if diff is None:
         return head
-    fence = "`" * max(3, _longest_backtick_run(target["diff"]) + 1)
-    return f"{head}\n\n{fence}diff\n{target['diff'].rstrip()}\n{fence}"
+    fence = "`" * max(3, _longest_backtick_run(diff) + 1)
+    return f"{head}\n\n{fence}diff\n{diff.rstrip()}\n{fence}"
 
 
 def _longest_backtick_run(text: str) -> int:
@@ -265,9 +315,9 @@ def _longest_backtick_run(text: str) -> int:
     return longest
 
 
-def follow_ups(lease_id: str, kind: str, expected: list[dict[str, Any]]) -> dict[str, str]:
+def follow_ups(lease_id: str, kind: str, expected: list[ExpectedArtifact]) -> Commands:
     first = expected[0]["path"] if expected else "PATH"
-    commands = {
+    commands: Commands = {
         "heartbeat": f"striatum heartbeat --lease {lease_id}",
         "publish": f"striatum publish-artifact --lease {lease_id} --path {first}",
         "complete": f"striatum complete --lease {lease_id}",

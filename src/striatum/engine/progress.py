@@ -12,6 +12,7 @@ from striatum.engine import snapshot
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model.engine import plan
+from striatum.model.engine.records import BlockerKind, BlockerState
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState, check_job, check_run
 from striatum.store import chains, records, runs, work
 from striatum.store.runs import JobRow, Run
@@ -74,10 +75,10 @@ def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:
     failed_blocked: set[str] = set()
     # Oldest first, so a checkpoint decided again (after a revision) keeps its newest choice.
     for blocker in reversed(records.list_blockers(ctx.conn, run.run_id, include_resolved=True)):
-        if blocker["kind"] == "checkpoint" and blocker["state"] == "resolved":
-            decided[blocker["job_id"]] = blocker["resolution"]
-        if blocker["state"] == "open" and blocker["job_id"]:
-            failed_blocked.add(blocker["job_id"])
+        if blocker.state == BlockerState.OPEN:
+            failed_blocked.add(blocker.job_id)
+        elif blocker.kind == BlockerKind.CHECKPOINT and blocker.resolution is not None:
+            decided[blocker.job_id] = blocker.resolution  # resolved: the choice made
     return plan.RunView(
         state=run.state,
         jobs={
@@ -123,7 +124,7 @@ def advance(ctx: Context, run: Run) -> Run:
 
 
 def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
-    spec = snapshot.job_spec(run, job_id)["checkpoint"]
+    spec = snapshot.checkpoint(run, job_id)
     blocker_id = new_id("blk")
     records.insert_blocker(
         ctx.conn,
@@ -131,7 +132,7 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
         run_id=run.run_id,
         job_id=job_id,
         kind="checkpoint",
-        reason=spec["question"],
+        reason=spec.question,
         opened_by=ctx.actor,
         reason_kind="checkpoint",
     )
@@ -141,7 +142,7 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
         "checkpoint.opened",
         job_id,
         blocker_id=blocker_id,
-        choices=sorted(spec["choices"]),
+        choices=sorted(spec.choices),
     )
     notice(
         ctx,
@@ -149,8 +150,8 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
         "checkpoint",
         job_id=job_id,
         blocker_id=blocker_id,
-        question=spec["question"],
-        choices=sorted(spec["choices"]),
+        question=spec.question,
+        choices=sorted(spec.choices),
     )
 
 
@@ -158,12 +159,12 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
     """End a run: cancel what has not finished, end live leases, record why."""
     check_run(run.state, state)
     for lease in work.live_leases(ctx.conn, run.run_id):
-        work.end_lease(ctx.conn, lease["lease_id"], "cancelled")
+        work.end_lease(ctx.conn, lease.lease_id, "cancelled")
         work.end_attempt(
             ctx.conn,
             run_id=run.run_id,
-            job_id=lease["job_id"],
-            attempt=lease["attempt"],
+            job_id=lease.job_id,
+            attempt=lease.attempt,
             state="cancelled",
             reason=reason,
         )
@@ -171,8 +172,8 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
             ctx,
             run,
             "lease.ended",
-            lease["job_id"],
-            lease_id=lease["lease_id"],
+            lease.job_id,
+            lease_id=lease.lease_id,
             outcome="cancelled",
         )
     for job in jobs:
@@ -181,7 +182,7 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
     for blocker in records.open_blockers(ctx.conn, run.run_id):
         records.resolve_blocker(
             ctx.conn,
-            blocker_id=blocker["blocker_id"],
+            blocker_id=blocker.blocker_id,
             resolution="run ended",
             resolved_by=ctx.actor,
             outcome="closed",

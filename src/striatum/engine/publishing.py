@@ -89,7 +89,7 @@ def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list
     """Publish declared outputs of this attempt that exist but were not published; return
     the required ones still missing."""
     done = {
-        a["path"]
+        a.path
         for a in records.attempt_artifacts(
             ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
         )

@@ -1,16 +1,22 @@
-"""Reading a run's frozen workflow: job specs, lanes, and the files it was prepared with."""
+"""Reading a run's frozen workflow: job specs, lanes, and the files it was prepared with.
+
+The snapshot is stored as JSON; it is read here as the validated `Workflow` model, parsed once
+per snapshot and process, so its defaults live only in `model.workflow.schema`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from striatum.model.packet import ExpectedArtifact
+from striatum.model.workflow.schema import Checkpoint, Job, Lane, ReviewGate, Workflow
 from striatum.store.runs import Run
 
 
 @dataclass(frozen=True)
 class _Index:
-    jobs: dict[str, dict[str, Any]]  # job id -> its spec
+    workflow: Workflow
+    jobs: dict[str, Job]  # job id -> its spec
     reviews_of: dict[str, list[str]]  # job id -> the reviews whose gate judges it
 
 
@@ -19,28 +25,50 @@ _INDEXES_KEPT = 32
 
 
 def _index(run: Run) -> _Index:
-    """Look-ups by job id in O(1): a transition must not scan a 5,000-job workflow. Built once
-    per snapshot and process (a race builds it twice, harmlessly)."""
+    """The model, and look-ups by job id in O(1): a transition must not scan a 5,000-job
+    workflow. Built once per snapshot and process (a race builds it twice, harmlessly)."""
     found = _INDEXES.get(run.sha256)
     if found is None:
-        jobs = {j["id"]: j for j in run.workflow["jobs"]}
+        workflow = Workflow.model_validate(run.workflow)
+        jobs = {j.id: j for j in workflow.jobs}
         reviews: dict[str, list[str]] = {}
-        for job in jobs.values():
-            if target := (job.get("review") or {}).get("target"):
-                reviews.setdefault(target, []).append(job["id"])
+        for job in workflow.jobs:
+            if job.review is not None:
+                reviews.setdefault(job.review.target, []).append(job.id)
         if len(_INDEXES) >= _INDEXES_KEPT:
             _INDEXES.pop(next(iter(_INDEXES)), None)
-        found = _INDEXES[run.sha256] = _Index(jobs=jobs, reviews_of=reviews)
+        found = _INDEXES[run.sha256] = _Index(workflow=workflow, jobs=jobs, reviews_of=reviews)
     return found
 
 
-def job_spec(run: Run, job_id: str) -> dict[str, Any]:
+def workflow(run: Run) -> Workflow:
+    """The run's workflow, validated (shared and frozen: never change it)."""
+    return _index(run).workflow
+
+
+def job_spec(run: Run, job_id: str) -> Job:
     return _index(run).jobs[job_id]
 
 
-def lane_spec(run: Run, lane: str | None) -> dict[str, Any]:
-    spec: dict[str, Any] = run.workflow["lanes"].get(lane or "", {})
-    return spec
+def lane_spec(run: Run, lane: str | None) -> Lane | None:
+    """The lane's spec; None for a job without one (a checkpoint)."""
+    return workflow(run).lanes.get(lane or "")
+
+
+def gate(run: Run, review_id: str) -> ReviewGate:
+    """The gate of a review job (validation requires one on every review)."""
+    found = job_spec(run, review_id).review
+    if found is None:
+        raise ValueError(f"job {review_id} has no review gate")
+    return found
+
+
+def checkpoint(run: Run, job_id: str) -> Checkpoint:
+    """The question and choices of a checkpoint job (validation requires them)."""
+    found = job_spec(run, job_id).checkpoint
+    if found is None:
+        raise ValueError(f"job {job_id} has no checkpoint")
+    return found
 
 
 def file_text(run: Run, relative: str | None) -> str:
@@ -52,22 +80,21 @@ def file_text(run: Run, relative: str | None) -> str:
 
 def checkpoint_paths(run: Run) -> dict[str, dict[str, tuple[str, ...]]]:
     return {
-        job["id"]: {choice: tuple(jobs) for choice, jobs in job["checkpoint"]["choices"].items()}
-        for job in run.workflow["jobs"]
-        if job.get("checkpoint")
+        job.id: {choice: tuple(jobs) for choice, jobs in job.checkpoint.choices.items()}
+        for job in workflow(run).jobs
+        if job.checkpoint is not None
     }
 
 
 def artifact_root(run: Run) -> str:
-    root: str = run.workflow.get("artifact_root", "docs/striatum")
-    return root
+    return workflow(run).artifact_root
 
 
 def write_scope(run: Run, job_id: str, attempt: int | None = None) -> list[str]:
     """The job's write scope; for an attempt, a scope inside the artifact root is moved to
     that attempt's folder the way its artifacts are (`attempt_path`), so a scope validated
     against the declared artifact paths also holds the paths the attempt really writes."""
-    scope = job_spec(run, job_id).get("write_scope")
+    scope = job_spec(run, job_id).write_scope
     scopes = list(scope) if scope is not None else [artifact_root(run)]
     if attempt is None:
         return scopes
@@ -80,11 +107,11 @@ def reviews_of(run: Run, job_id: str) -> list[str]:
 
 
 def forbidden_paths(run: Run) -> list[str]:
-    return list(run.workflow.get("forbidden_paths", []))
+    return list(workflow(run).forbidden_paths)
 
 
 def context_docs(run: Run) -> list[str]:
-    return list(run.workflow.get("context_docs", []))
+    return list(workflow(run).context_docs)
 
 
 def attempt_path(run: Run, job_id: str, attempt: int, declared: str) -> str:
@@ -98,13 +125,13 @@ def attempt_path(run: Run, job_id: str, attempt: int, declared: str) -> str:
     return f"{root}/{run.run_id}/{job_id}/attempt-{attempt}/{inner}"
 
 
-def expected_artifacts(run: Run, job_id: str, attempt: int) -> list[dict[str, Any]]:
+def expected_artifacts(run: Run, job_id: str, attempt: int) -> list[ExpectedArtifact]:
     return [
         {
-            "path": attempt_path(run, job_id, attempt, a["path"]),
-            "declared": a["path"],
-            "kind": a.get("kind", "output"),
-            "required": a.get("required", True),
+            "path": attempt_path(run, job_id, attempt, a.path),
+            "declared": a.path,
+            "kind": a.kind,
+            "required": a.required,
         }
-        for a in job_spec(run, job_id).get("artifacts", [])
+        for a in job_spec(run, job_id).artifacts
     ]

@@ -9,8 +9,9 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from striatum.lanes.assignment import Assignment
 from striatum.lanes.profiles import Invocation
 
 KILL_GRACE_S = 5.0
@@ -18,7 +19,7 @@ KILL_GRACE_S = 5.0
 
 @dataclass
 class AgentProcess:
-    packet: dict[str, Any]
+    assignment: Assignment
     process: subprocess.Popen[bytes]
     started: float
     deadline: float
@@ -29,7 +30,7 @@ class AgentProcess:
 
     @property
     def lease_id(self) -> str:
-        return str(self.packet["lease"]["lease_id"])
+        return self.assignment.lease_id
 
     def kill_group(self, why: str) -> None:
         """SIGTERM the whole group, then SIGKILL what is left after a grace period."""
@@ -54,7 +55,7 @@ def launch(
     env: dict[str, str],
     scratch: Path,
     timeout_s: float,
-    packet: dict[str, Any],
+    assignment: Assignment,
 ) -> AgentProcess:
     scratch.mkdir(parents=True, exist_ok=True)
     stdin: IO[bytes] | int = subprocess.DEVNULL
@@ -78,7 +79,7 @@ def launch(
     (scratch / "agent.pid").write_text(f"{process.pid}\n")
     now = time.monotonic()
     return AgentProcess(
-        packet=packet,
+        assignment=assignment,
         process=process,
         started=now,
         deadline=now + timeout_s,

@@ -7,10 +7,10 @@ import errno
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from striatum.lanes import agent_output, profiles
 from striatum.lanes.agent_process import AgentProcess
+from striatum.model.packet import LaneSpec
 
 THREAD_ID = re.compile(r"[0-9A-Za-z-]{8,64}")
 READ_LIMIT = 8 * 1024 * 1024  # the tail of a log that is read (results come last)
@@ -19,7 +19,7 @@ READ_LIMIT = 8 * 1024 * 1024  # the tail of a log that is read (results come las
 def judge(agent: AgentProcess, code: int) -> agent_output.AgentOutput:
     """The attempt's outcome: `failure` is None only for exit 0 with no error reported."""
     stdout_log, stderr_log = agent.scratch / "stdout.log", agent.scratch / "stderr.log"
-    provider = str(agent.packet["lane_spec"].get("provider"))
+    provider = agent.assignment.lane["provider"]
     output = (
         agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
         if provider in agent_output.READERS
@@ -54,11 +54,11 @@ def _codex_model(env: dict[str, str], thread: str) -> str | None:
     return None
 
 
-def launch_failure(lane: dict[str, Any], error: BaseException) -> str:
+def launch_failure(lane: LaneSpec, error: BaseException) -> str:
     """Why the agent could not start, with what to do about it."""
     program = profiles.executable(lane) or "the lane's command"
     if isinstance(error, OSError) and error.errno == errno.ENOENT:
-        profile = profiles.PROFILES.get(str(lane.get("provider")))
+        profile = profiles.PROFILES.get(lane["provider"])
         hint = f" (install it: {profile.install_hint})" if profile else ""
         return f"could not launch the agent: `{program}` is not on PATH{hint}"
     if isinstance(error, OSError) and error.errno == errno.EACCES:

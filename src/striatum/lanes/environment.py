@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from striatum import errors
 from striatum.lanes.profiles import PROFILES
+from striatum.model.packet import LaneSpec
 from striatum.model.workflow import lane_env
 
 BASE = (
@@ -39,19 +39,19 @@ BASE_PREFIXES = ("LC_",)
 
 
 def build(
-    lane: Mapping[str, Any], lease_vars: Mapping[str, str], source: Mapping[str, str], scratch: Path
+    lane: LaneSpec, lease_vars: Mapping[str, str], source: Mapping[str, str], scratch: Path
 ) -> dict[str, str]:
     """The agent's environment; refuses (ValidationError) a `${VAR}` the source lacks."""
-    profile = PROFILES.get(str(lane.get("provider")))
+    profile = PROFILES.get(lane["provider"])
     needs = profile.needs_env if profile else ()
-    if lane.get("inherit_env"):
+    if lane["inherit_env"]:
         env = {k: v for k, v in source.items() if not k.startswith("STRIATUM_")}
     else:
         env = {k: v for k, v in source.items() if wanted(k, needs)}
     if profile:
         for name, value in profile.fail_fast_env.items():
             env.setdefault(name, value)
-    declared, missing = lane_env.resolve(lane.get("env") or {}, source)
+    declared, missing = lane_env.resolve(lane["env"], source)
     if missing:
         raise errors.ValidationError(
             "the lane's env refers to variables the supervisor does not have: "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from striatum import errors
+from striatum.model.packet import LaneSpec
 from striatum.model.workflow import placeholders
 
 
@@ -120,26 +121,26 @@ class Invocation:
     stdin_file: str | None  # the prompt file fed on stdin, or None
 
 
-def invocation(lane: dict[str, Any], values: dict[str, str]) -> Invocation:
+def invocation(lane: LaneSpec, values: dict[str, str]) -> Invocation:
     """The argv for a lane and job. `values` fills the placeholders of `command`."""
     provider = lane["provider"]
-    extra = [placeholders.fill(arg, values) for arg in lane.get("command", [])]
+    extra = [placeholders.fill(arg, values) for arg in lane["command"]]
     if provider == "command":
         if not extra:
             raise errors.ValidationError("a command lane needs its argv template")
         return Invocation(argv=extra, stdin_file=values.get("prompt_file"))
     profile = PROFILES[provider]
-    model = [profile.model_flag, lane["model"]] if lane.get("model") and profile.model_flag else []
+    model = [profile.model_flag, lane["model"]] if lane["model"] and profile.model_flag else []
     return Invocation(
         argv=[profile.executable, *profile.headless, *model, *extra, *profile.trailing],
         stdin_file=values["prompt_file"],
     )
 
 
-def executable(lane: dict[str, Any]) -> str | None:
+def executable(lane: LaneSpec) -> str | None:
     """The program a lane launches (for the preflight): the profile's CLI or argv[0]."""
     if lane["provider"] == "command":
-        command = lane.get("command") or []
+        command = lane["command"]
         if not command or "{" in command[0]:  # known only at launch
             return None
         return str(command[0])

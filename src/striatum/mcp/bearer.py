@@ -2,9 +2,11 @@
 
 Every HTTP request (initialize, ping and the listings included) must carry `Authorization:
 Bearer <token>` naming a live token of the daemon behind this server; otherwise the answer is
-HTTP 401 with `WWW-Authenticate: Bearer` and a JSON body `{"error": {code, message, hint,
-details, exit_code}}`, before the MCP layer sees the request. A client that checks its
-connection with `tools/list` thus learns at once that its token is wrong.
+the error's HTTP status from the error table (`errors.CODES`: 401 with `WWW-Authenticate:
+Bearer` for a token problem, 503 when the daemon or its database cannot answer) and a JSON body
+`{"error": {code, message, hint, details, exit_code}}`, before the MCP layer sees the request.
+A client that checks its connection with `tools/list` thus learns at once that its token is
+wrong.
 
 The check is a `whoami` call through the daemon (which audits it). A token that passed is
 trusted for `TRUST_S` seconds so listings stay fast; a revoked or expired token fails from
@@ -28,11 +30,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from striatum import errors
 from striatum.client import rpc
+from striatum.mcp.calls import payload
 
 TRUST_S = 2.0
 _MAX_TRUSTED = 256
-# The daemon could not answer: not the caller's fault, so not a 401.
-_UNAVAILABLE = {"daemon_unreachable", "database_unavailable", "database_unsupported", "migration"}
 
 
 def bearer_token(header: str) -> str:
@@ -97,14 +98,14 @@ class BearerGate:
 
 
 def refused(error: errors.StriatumError) -> Response:
-    body = json.dumps(
-        {"error": {**error.to_dict(), "exit_code": error.exit_code}}, sort_keys=True, default=str
-    )
-    if error.code in _UNAVAILABLE:
-        return Response(body, status_code=503, media_type="application/json")
+    """The error's HTTP status from the error table (401 for a token, 503 when the daemon or
+    its database could not answer: not the caller's fault), its payload as the body."""
+    body = json.dumps({"error": payload(error)}, sort_keys=True, default=str)
+    status = error.http_status
+    if status != 401:
+        return Response(body, status_code=status, media_type="application/json")
     challenge = 'Bearer realm="striatum"'
-    if error.code.startswith("token_") and error.code != "token_missing":
+    if error.code != "token_missing":
         challenge += ', error="invalid_token"'  # RFC 6750 §3.1: no error code when absent
-    status = 401 if error.code.startswith("token_") else 500
-    headers = {"WWW-Authenticate": challenge} if status == 401 else {}
+    headers = {"WWW-Authenticate": challenge}
     return Response(body, status_code=status, media_type="application/json", headers=headers)

@@ -2,9 +2,10 @@
 artifact (its record, text and provenance).
 
 A read that fails is a JSON-RPC error, as the MCP specification's resources section ("Error
-Handling", 2025-06-18 and 2025-11-25) asks: -32002 when the resource does not exist (an
-unknown URI, a missing run or artifact), -32602 for invalid parameters, -32603 for anything
-else (a refused or missing token, an unreachable daemon). Its `data` is Striatum's error
+Handling", 2025-06-18 and 2025-11-25) asks, its code from the error table (`errors.CODES`):
+-32002 when the resource does not exist (an unknown URI, a missing run or artifact), -32602 for
+invalid parameters, -32603 for anything else (a refused or missing token, an unreachable
+daemon). Its `data` is Striatum's error
 payload (code, message, hint, details, exit_code) plus the `uri`. Protocol 2026-07-28
 retires -32002 (SEP-2164): a client speaking it gets -32602 for a missing resource.
 """
@@ -17,21 +18,19 @@ from typing import Any
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
-from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
+from mcp_types import INVALID_PARAMS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from striatum import errors
 from striatum.client import rpc
 from striatum.mcp.calls import protocol_error
 
-RESOURCE_NOT_FOUND = -32002  # MCP 2025-06-18 / 2025-11-25, server/resources
 _FIXED = {
     "striatum://runs": ("list.runs", "Runs, newest first."),
     "striatum://inbox": ("inbox", "What waits for the human: checkpoints and escalations."),
 }
 _RUN_STATUS = re.compile(r"^striatum://runs/(run_[A-Za-z0-9_-]{1,60})/status$")
 _ARTIFACT = re.compile(r"^striatum://artifacts/(art_[A-Za-z0-9_-]{1,60})$")
-_INVALID = {"usage", "validation", "protocol"}
 
 
 def fixed() -> list[types.Resource]:
@@ -69,10 +68,11 @@ def read(uri: str, *, token: str | None, protocol_version: str) -> str:
 
 
 def read_error(error: errors.StriatumError, uri: str, protocol_version: str) -> MCPError:
-    if error.code == "not_found":
-        modern = protocol_version in MODERN_PROTOCOL_VERSIONS
-        return protocol_error(INVALID_PARAMS if modern else RESOURCE_NOT_FOUND, error, uri=uri)
-    code = INVALID_PARAMS if error.code in _INVALID else INTERNAL_ERROR
+    """The JSON-RPC error the error table gives the code; a protocol that retired -32002
+    gets -32602 (invalid params) for a missing resource instead."""
+    code = error.jsonrpc_code
+    if code == errors.MCP_RESOURCE_NOT_FOUND and protocol_version in MODERN_PROTOCOL_VERSIONS:
+        code = INVALID_PARAMS
     return protocol_error(code, error, uri=uri)
 
 

@@ -10,11 +10,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.rows import tuple_row
+from psycopg.rows import DictRow, tuple_row
 from psycopg.types.json import Jsonb
 
 from striatum.model import chain
 from striatum.store import connection as db
+from striatum.store.rows import Row
 from striatum.store.sql import queries
 
 AUDIT_CHAIN = "audit"
@@ -197,8 +198,38 @@ def stored_hash_at(conn: db.Conn, name: str, seq: int) -> str | None:
     return None if row is None else str(row["row_hash"])
 
 
-def latest_audit(conn: db.Conn, limit: int) -> list[dict[str, Any]]:
-    """The newest audit rows as plain dicts (for the audit.list verb)."""
-    return [
-        dict(row) for row in db.fetch_all(conn, queries("chains")["latest_audit"], {"limit": limit})
-    ]
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry(Row):
+    """One audit row, as the audit.list verb shows it."""
+
+    seq: int
+    at: str  # UTC, ISO 8601 with microseconds
+    request_id: str
+    method: str
+    actor: str
+    role: str  # the caller's role (or what stood for it when it had none)
+    ok: bool
+    error_code: str | None
+    params: Mapping[str, Any]  # the request's parameters, as audited
+    row_hash: str
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> AuditEntry:
+        return cls(
+            seq=row["seq"],
+            at=row["at"],
+            request_id=row["request_id"],
+            method=row["method"],
+            actor=row["actor"],
+            role=row["role"],
+            ok=row["ok"],
+            error_code=row["error_code"],
+            params=row["params"],
+            row_hash=row["row_hash"],
+        )
+
+
+def latest_audit(conn: db.Conn, limit: int) -> list[AuditEntry]:
+    """The newest audit rows, newest first."""
+    rows = db.fetch_all(conn, queries("chains")["latest_audit"], {"limit": limit})
+    return [AuditEntry.from_row(row) for row in rows]

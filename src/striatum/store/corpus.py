@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+
+from psycopg.rows import DictRow
 
 from striatum.store import connection as db
 from striatum.store.sql import queries
@@ -17,6 +20,27 @@ TABLE_QUERIES = {
     "blockers": "scope_blockers",
     "artifacts": "scope_artifacts",
 }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChainRow:
+    """One event of a repository chain as it was hashed: its links and its canonical bytes."""
+
+    seq: int
+    run_id: str | None
+    previous_hash: str
+    row_hash: str
+    canonical: bytes  # the RFC 8785 bytes the row hash covers
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> ChainRow:
+        return cls(
+            seq=row["seq"],
+            run_id=row["run_id"],
+            previous_hash=row["previous_hash"],
+            row_hash=row["row_hash"],
+            canonical=bytes(row["canonical"]),
+        )
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +68,7 @@ def tables(conn: db.Conn, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]
     }
 
 
-def chain_rows(conn: db.Conn, *, repo_id: str, run_ids: list[str] | None) -> list[dict[str, Any]]:
+def chain_rows(conn: db.Conn, *, repo_id: str, run_ids: list[str] | None) -> list[ChainRow]:
     """The chain from the first to the last event of the scope (all of it for a repository)."""
     bounds = db.fetch_one(
         conn,
@@ -54,7 +78,7 @@ def chain_rows(conn: db.Conn, *, repo_id: str, run_ids: list[str] | None) -> lis
     if bounds is None or bounds["first_seq"] is None:
         return []
     return [
-        dict(r)
+        ChainRow.from_row(r)
         for r in db.fetch_all(
             conn,
             queries("corpus")["chain_rows"],

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from psycopg.rows import DictRow
+
 from striatum.store import connection as db
+from striatum.store.rows import Row
 from striatum.store.sql import queries
 
 
 @dataclass(frozen=True, kw_only=True)
-class Repository:
+class Repository(Row):
     repo_id: str
     path: str
     name: str
+    notify_command: str | None  # run by the daemon on checkpoints, escalations, run ends
+    created_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> Repository:
+        return cls(
+            repo_id=row["repo_id"],
+            path=row["path"],
+            name=row["name"],
+            notify_command=row["notify_command"],
+            created_at=row["created_at"],
+        )
 
 
 def insert(conn: db.Conn, *, repo_id: str, path: str, name: str) -> Repository:
@@ -23,16 +39,17 @@ def insert(conn: db.Conn, *, repo_id: str, path: str, name: str) -> Repository:
         {"repo_id": repo_id, "path": path, "name": name},
     )
     assert row is not None
-    return Repository(repo_id=row["repo_id"], path=row["path"], name=row["name"])
+    return Repository.from_row(row)
 
 
-def find_by_path(conn: db.Conn, path: str) -> dict[str, object] | None:
+def find_by_path(conn: db.Conn, path: str) -> Repository | None:
     row = db.fetch_one(conn, queries("repositories")["find_by_path"], {"path": path})
-    return None if row is None else dict(row)
+    return None if row is None else Repository.from_row(row)
 
 
-def list_all(conn: db.Conn) -> list[dict[str, object]]:
-    return [dict(r) for r in db.fetch_all(conn, queries("repositories")["list_repositories"])]
+def list_all(conn: db.Conn) -> list[Repository]:
+    rows = db.fetch_all(conn, queries("repositories")["list_repositories"])
+    return [Repository.from_row(row) for row in rows]
 
 
 def set_notify(conn: db.Conn, repo_id: str, command: str | None) -> None:

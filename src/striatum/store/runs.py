@@ -14,6 +14,8 @@ from psycopg.types.json import Jsonb
 from striatum import errors
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import connection as db
+from striatum.store.feed import Event
+from striatum.store.rows import Row
 from striatum.store.sql import queries
 
 
@@ -73,6 +75,33 @@ def _snapshot_body(sha256: str, text: str) -> dict[str, Any]:
                 _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
             body = _SNAPSHOTS[sha256] = json.loads(text)
         return body
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSummary(Row):
+    """A run as listings show it (no snapshot)."""
+
+    run_id: str
+    repo_id: str
+    state: RunState
+    workflow_id: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    ended_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> RunSummary:
+        return cls(
+            run_id=row["run_id"],
+            repo_id=row["repo_id"],
+            state=RunState(row["state"]),
+            workflow_id=row["workflow_id"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            ended_reason=row["ended_reason"],
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,12 +192,10 @@ def set_state(conn: db.Conn, run_id: str, state: RunState, reason: str | None = 
 
 def list_runs(
     conn: db.Conn, *, repo_id: str | None = None, state: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+) -> list[RunSummary]:
+    params = {"repo_id": repo_id, "state": state, "limit": limit}
     return [
-        dict(r)
-        for r in db.fetch_all(
-            conn, queries("runs")["list_runs"], {"repo_id": repo_id, "state": state, "limit": limit}
-        )
+        RunSummary.from_row(r) for r in db.fetch_all(conn, queries("runs")["list_runs"], params)
     ]
 
 
@@ -237,25 +264,12 @@ def add_revision(conn: db.Conn, run_id: str, job_id: str) -> None:
     db.execute(conn, queries("runs")["add_revision"], {"run_id": run_id, "job_id": job_id})
 
 
-def events(
-    conn: db.Conn, run_id: str, job_id: str | None = None, limit: int = 1000
-) -> list[dict[str, Any]]:
-    return [
-        dict(r)
-        for r in db.fetch_all(
-            conn,
-            queries("runs")["run_events"],
-            {"run_id": run_id, "job_id": job_id, "limit": limit},
-        )
-    ]
+def events(conn: db.Conn, run_id: str, job_id: str | None = None, limit: int = 1000) -> list[Event]:
+    params = {"run_id": run_id, "job_id": job_id, "limit": limit}
+    return [Event.from_row(r) for r in db.fetch_all(conn, queries("runs")["run_events"], params)]
 
 
-def events_mentioning(
-    conn: db.Conn, key: str, value: str, limit: int = 1000
-) -> list[dict[str, Any]]:
-    return [
-        dict(r)
-        for r in db.fetch_all(
-            conn, queries("runs")["events_mentioning"], {"key": key, "value": value, "limit": limit}
-        )
-    ]
+def events_mentioning(conn: db.Conn, key: str, value: str, limit: int = 1000) -> list[Event]:
+    params = {"key": key, "value": value, "limit": limit}
+    rows = db.fetch_all(conn, queries("runs")["events_mentioning"], params)
+    return [Event.from_row(r) for r in rows]

@@ -2,37 +2,113 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from psycopg.rows import DictRow
 
 from striatum import errors
 from striatum.model.engine.provenance import Source, Worker
+from striatum.model.engine.records import LeaseOutcome
+from striatum.model.roles import Role
 from striatum.store import connection as db
+from striatum.store.rows import Row
+from striatum.store.runs import JobRow
 from striatum.store.sql import queries
+
+
+@dataclass(frozen=True, kw_only=True)
+class Session(Row):
+    session_id: str
+    repo_id: str | None
+    role: Role
+    lane: str | None
+    token_id: str | None
+    provider: str | None  # declared by the session; None: the lane's provider is assumed
+    model: str | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> Session:
+        return cls(
+            session_id=row["session_id"],
+            repo_id=row["repo_id"],
+            role=Role(row["role"]),
+            lane=row["lane"],
+            token_id=row["token_id"],
+            provider=row["provider"],
+            model=row["model"],
+            opened_at=row["opened_at"],
+            closed_at=row["closed_at"],
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lease(Row):
+    lease_id: str
+    run_id: str
+    job_id: str
+    attempt: int
+    session_id: str | None
+    holder: str
+    lane: str | None
+    acquired_at: dt.datetime
+    heartbeat_at: dt.datetime
+    expires_at: dt.datetime
+    ended_at: dt.datetime | None
+    outcome: LeaseOutcome | None  # None while the lease lives
+    token_id: str | None  # the lane token minted for it
+    expired: bool  # past its expiry when read (the sweep may not have ended it yet)
+    heartbeat_age_s: Decimal  # seconds since the last heartbeat when read
+
+    @classmethod
+    def from_row(cls, row: DictRow) -> Lease:
+        outcome = row["outcome"]
+        return cls(
+            lease_id=row["lease_id"],
+            run_id=row["run_id"],
+            job_id=row["job_id"],
+            attempt=row["attempt"],
+            session_id=row["session_id"],
+            holder=row["holder"],
+            lane=row["lane"],
+            acquired_at=row["acquired_at"],
+            heartbeat_at=row["heartbeat_at"],
+            expires_at=row["expires_at"],
+            ended_at=row["ended_at"],
+            outcome=None if outcome is None else LeaseOutcome(outcome),
+            token_id=row["token_id"],
+            expired=row["expired"],
+            heartbeat_age_s=row["heartbeat_age_s"],
+        )
 
 
 def _q(name: str) -> Any:
     return queries("work")[name]
 
 
-def insert_session(conn: db.Conn, **values: Any) -> dict[str, Any]:
+def insert_session(conn: db.Conn, **values: Any) -> Session:
     row = db.fetch_one(conn, _q("insert_session"), values)
     assert row is not None
-    return dict(row)
+    return Session.from_row(row)
 
 
-def get_session(conn: db.Conn, session_id: str) -> dict[str, Any]:
+def get_session(conn: db.Conn, session_id: str) -> Session:
     row = db.fetch_one(conn, _q("get_session"), {"session_id": session_id})
     if row is None:
         raise errors.NotFound(f"no session {session_id!r}", session_id=session_id)
-    return dict(row)
+    return Session.from_row(row)
 
 
 def close_session(conn: db.Conn, session_id: str) -> bool:
     return db.fetch_one(conn, _q("close_session"), {"session_id": session_id}) is not None
 
 
-def list_sessions(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("list_sessions"), {"limit": limit})]
+def list_sessions(conn: db.Conn, limit: int = 100) -> list[Session]:
+    return [Session.from_row(r) for r in db.fetch_all(conn, _q("list_sessions"), {"limit": limit})]
 
 
 def claim_next(
@@ -42,7 +118,7 @@ def claim_next(
     run_id: str | None,
     job_id: str | None = None,
     skip: tuple[tuple[str, str], ...] = (),
-) -> dict[str, Any] | None:
+) -> JobRow | None:
     """The next ready job, row-locked; `skip` holds (run, job) pairs already turned down."""
     row = db.fetch_one(
         conn,
@@ -54,7 +130,7 @@ def claim_next(
             "skip": [f"{run}/{job}" for run, job in skip],
         },
     )
-    return None if row is None else dict(row)
+    return None if row is None else JobRow.from_row(row)
 
 
 def insert_attempt(
@@ -165,21 +241,21 @@ def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -
     return None if row is None else row["revision_verdict_id"]
 
 
-def insert_lease(conn: db.Conn, **values: Any) -> dict[str, Any]:
+def insert_lease(conn: db.Conn, **values: Any) -> Lease:
     row = db.fetch_one(conn, _q("insert_lease"), values)
     assert row is not None
-    return dict(row)
+    return Lease.from_row(row)
 
 
 def set_lease_token(conn: db.Conn, lease_id: str, token_id: str) -> None:
     db.execute(conn, _q("set_lease_token"), {"lease_id": lease_id, "token_id": token_id})
 
 
-def lock_lease(conn: db.Conn, lease_id: str) -> dict[str, Any]:
+def lock_lease(conn: db.Conn, lease_id: str) -> Lease:
     row = db.fetch_one(conn, _q("lock_lease"), {"lease_id": lease_id})
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
-    return dict(row)
+    return Lease.from_row(row)
 
 
 def heartbeat(conn: db.Conn, lease_id: str, ttl_s: int) -> Any:
@@ -208,16 +284,20 @@ def end_lease_tokens(conn: db.Conn, lease_id: str) -> None:
     db.execute(conn, _q("revoke_lease_tokens"), {"lease_id": lease_id})
 
 
-def live_leases(conn: db.Conn, run_id: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("live_leases_of_run"), {"run_id": run_id})]
+def live_leases(conn: db.Conn, run_id: str) -> list[Lease]:
+    return _leases(conn, "live_leases_of_run", {"run_id": run_id})
 
 
-def expired_leases(conn: db.Conn, limit: int = 100) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("expired_leases"), {"limit": limit})]
+def expired_leases(conn: db.Conn, limit: int = 100) -> list[Lease]:
+    return _leases(conn, "expired_leases", {"limit": limit})
 
 
-def list_leases(conn: db.Conn, run_id: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in db.fetch_all(conn, _q("list_leases"), {"run_id": run_id})]
+def list_leases(conn: db.Conn, run_id: str) -> list[Lease]:
+    return _leases(conn, "list_leases", {"run_id": run_id})
+
+
+def _leases(conn: db.Conn, query: str, params: dict[str, object]) -> list[Lease]:
+    return [Lease.from_row(row) for row in db.fetch_all(conn, _q(query), params)]
 
 
 def lease_run(conn: db.Conn, lease_id: str) -> str:

@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from striatum import errors
-from striatum.web import actions, calls, live, pages_human, pages_jobs, pages_runs, render
+from striatum.web import actions, live, pages_human, pages_jobs, pages_runs, render
 from striatum.web.security import Guard, MutationPolicy, allowed_hosts, require_loopback
 
 log = logging.getLogger("striatum.web")
@@ -70,7 +70,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
 
 async def _striatum_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, errors.StriatumError)
-    return render.error_page(request, calls.http_status(error), error.message, error.hint)
+    return render.error_page(request, error.http_status, error.message, error.hint)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

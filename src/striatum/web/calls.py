@@ -19,30 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from striatum import errors, paths
 from striatum.client import envelope, rpc
 
-# One table: the HTTP status of each error code a verb may answer with.
-HTTP_STATUS: dict[str, int] = {
-    "usage": 400,
-    "validation": 400,
-    "protocol": 400,
-    "not_found": 404,
-    "conflict": 409,
-    "permission_denied": 403,
-    "token_missing": 401,
-    "token_invalid": 401,
-    "token_revoked": 401,
-    "token_expired": 401,
-    "daemon_unreachable": 503,
-    "database_unavailable": 503,
-    "database_unsupported": 503,
-    "migration": 503,
-    "integrity": 500,
-    "internal": 500,
-}
-
-
-def http_status(error: errors.StriatumError) -> int:
-    return HTTP_STATUS.get(error.code, 500)
-
 
 async def read(method: str, **params: Any) -> Any:
     """Call a read verb with the caller's own token."""

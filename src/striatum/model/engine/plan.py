@@ -75,7 +75,12 @@ def outcome(run: RunView) -> RunState | None:
         return RunState.FAILED
     if any(j.state not in TERMINAL_JOB for j in jobs) or run.failed_with_open_blocker:
         return None
-    cancelled_by_choice = any(choice == "cancel" for choice in run.decided.values())
+    # Only a checkpoint that stands decided counts: a revision may have reset one after its
+    # `cancel`, and another path then cancelled it, so its old choice no longer holds.
+    cancelled_by_choice = any(
+        choice == "cancel" and run.jobs[checkpoint].state == JobState.SUCCEEDED
+        for checkpoint, choice in run.decided.items()
+    )
     if cancelled_by_choice:
         return RunState.CANCELLED
     return RunState.SUCCEEDED

@@ -1,6 +1,7 @@
 -- name: job_attempts
 -- Every attempt of one job, newest first.
-SELECT attempt, state, reason, provider, model, provider_source, started_at, ended_at,
+SELECT run_id, job_id, attempt, state, reason, provider, model, provider_source, started_at,
+       ended_at, revision_verdict_id, commit_sha,
        round(extract(epoch FROM coalesce(ended_at, clock_timestamp()) - started_at)::numeric, 1)
            AS duration_s
 FROM striatumd.job_attempts

@@ -8,14 +8,16 @@ VALUES (%(artifact_id)s, %(repo_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(pat
 
 -- name: attempt_artifacts
 -- The artifacts one attempt published.
-SELECT artifact_id, path, kind, sha256, size_bytes, published_by, created_at
+SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+       published_by, lease_id, created_at
 FROM striatumd.artifacts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
 ORDER BY created_at;
 
 -- name: list_artifacts
 -- A run's artifacts, oldest first.
-SELECT artifact_id, job_id, attempt, path, kind, sha256, size_bytes, published_by, created_at
+SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+       published_by, lease_id, created_at
 FROM striatumd.artifacts WHERE run_id = %(run_id)s
 ORDER BY created_at, artifact_id;
 
@@ -39,7 +41,10 @@ VALUES (%(verdict_id)s, %(run_id)s, %(review_job_id)s, %(target_job_id)s, %(atte
 
 -- name: pending_verdict
 -- The latest unapplied verdict on one attempt of a review job.
-SELECT verdict_id, value, findings_artifact_id FROM striatumd.verdicts
+SELECT verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+       actor, overrides, reason, created_at, reviewer, reviewer_lane, reviewer_provider,
+       reviewer_model, author_lane, author_provider, author_model, cross_provider, applied
+FROM striatumd.verdicts
 WHERE run_id = %(run_id)s AND review_job_id = %(job_id)s AND attempt = %(attempt)s
   AND NOT applied
 ORDER BY created_at DESC LIMIT 1;
@@ -50,13 +55,16 @@ UPDATE striatumd.verdicts SET applied = true WHERE verdict_id = %(verdict_id)s;
 
 -- name: get_verdict
 -- One verdict.
-SELECT * FROM striatumd.verdicts WHERE verdict_id = %(verdict_id)s;
+SELECT verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+       actor, overrides, reason, created_at, reviewer, reviewer_lane, reviewer_provider,
+       reviewer_model, author_lane, author_provider, author_model, cross_provider, applied
+FROM striatumd.verdicts WHERE verdict_id = %(verdict_id)s;
 
 -- name: list_verdicts
 -- A run's verdicts, oldest first.
-SELECT verdict_id, review_job_id, target_job_id, attempt, value, findings_artifact_id, actor,
-       overrides, reason, reviewer_lane, reviewer_provider, reviewer_model, author_lane,
-       author_provider, author_model, cross_provider, applied, created_at
+SELECT verdict_id, run_id, review_job_id, target_job_id, attempt, value, findings_artifact_id,
+       actor, overrides, reason, created_at, reviewer, reviewer_lane, reviewer_provider,
+       reviewer_model, author_lane, author_provider, author_model, cross_provider, applied
 FROM striatumd.verdicts WHERE run_id = %(run_id)s ORDER BY created_at;
 
 -- name: insert_blocker
@@ -67,9 +75,10 @@ VALUES (%(blocker_id)s, %(run_id)s, %(job_id)s, %(kind)s, %(reason)s, %(opened_b
 
 -- name: lock_blocker
 -- One blocker, locked.
-SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
-       resolved_by, resolved_at, reason_kind, outcome
-FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s FOR UPDATE;
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
+FROM striatumd.blockers b
+WHERE b.blocker_id = %(blocker_id)s FOR UPDATE;
 
 -- name: resolve_blocker
 -- Close a blocker with the human's outcome.
@@ -80,20 +89,20 @@ WHERE blocker_id = %(blocker_id)s;
 
 -- name: open_blockers
 -- Open blockers, of one run or all, oldest first.
-SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason_kind, b.reason, b.opened_by,
-       b.opened_at
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
 FROM striatumd.blockers b
 WHERE b.state = 'open' AND (%(run_id)s::text IS NULL OR b.run_id = %(run_id)s)
 ORDER BY b.opened_at;
 
 -- name: list_blockers
 -- Blockers, newest first.
-SELECT blocker_id, run_id, job_id, kind, reason_kind, reason, state, opened_by, opened_at,
-       resolution, resolved_by, resolved_at, outcome
-FROM striatumd.blockers
-WHERE (%(run_id)s::text IS NULL OR run_id = %(run_id)s)
-  AND (%(all)s OR state = 'open')
-ORDER BY opened_at DESC;
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
+FROM striatumd.blockers b
+WHERE (%(run_id)s::text IS NULL OR b.run_id = %(run_id)s)
+  AND (%(all)s OR b.state = 'open')
+ORDER BY b.opened_at DESC;
 
 -- name: latest_verdict
 -- The newest verdict on a review job, over all its attempts.
@@ -103,13 +112,15 @@ ORDER BY created_at DESC LIMIT 1;
 
 -- name: get_blocker
 -- One blocker, without locking (for reading).
-SELECT blocker_id, run_id, job_id, kind, reason, state, opened_by, opened_at, resolution,
-       resolved_by, resolved_at, reason_kind, outcome
-FROM striatumd.blockers WHERE blocker_id = %(blocker_id)s;
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
+FROM striatumd.blockers b
+WHERE b.blocker_id = %(blocker_id)s;
 
 -- name: human_notes
 -- What the human said resolving blockers of these jobs, oldest first.
-SELECT b.job_id, b.kind, b.outcome, b.note, b.resolved_by, b.resolved_at
+SELECT b.blocker_id, b.run_id, b.job_id, b.kind, b.reason, b.state, b.opened_by, b.opened_at,
+       b.resolution, b.resolved_by, b.resolved_at, b.reason_kind, b.outcome, b.note
 FROM striatumd.blockers b
 WHERE b.run_id = %(run_id)s AND b.job_id = ANY(%(job_ids)s) AND b.state = 'resolved'
   AND coalesce(b.note, '') <> ''

@@ -3,11 +3,12 @@
 INSERT INTO striatumd.repositories (repo_id, path, name)
 VALUES (%(repo_id)s, %(path)s, %(name)s)
 ON CONFLICT (path) DO UPDATE SET name = striatumd.repositories.name
-RETURNING repo_id, path, name;
+RETURNING repo_id, path, name, notify_command, created_at;
 
 -- name: find_by_path
 -- The repository registered at a path.
-SELECT repo_id, path, name, notify_command FROM striatumd.repositories WHERE path = %(path)s;
+SELECT repo_id, path, name, notify_command, created_at FROM striatumd.repositories
+WHERE path = %(path)s;
 
 -- name: list_repositories
 -- Every registered repository.

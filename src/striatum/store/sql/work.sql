@@ -25,7 +25,8 @@ LIMIT %(limit)s;
 
 -- name: claim_next
 -- The next ready job of a running run (one lane or any), locked; others skip it.
-SELECT j.run_id, j.job_id, j.kind, j.lane, j.attempt, j.max_attempts
+SELECT j.run_id, j.job_id, j.kind, j.lane, j.state, j.attempt, j.max_attempts, j.revisions,
+       j.depends_on, j.revision_verdicts, j.failed_attempts
 FROM striatumd.jobs j
 JOIN striatumd.runs r ON r.run_id = j.run_id
 WHERE j.state = 'ready' AND r.state = 'running' AND j.kind <> 'checkpoint'
@@ -80,7 +81,11 @@ INSERT INTO striatumd.leases
     (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at)
 VALUES (%(lease_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(session_id)s, %(holder)s,
         %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s))
-RETURNING lease_id, expires_at;
+RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_at,
+          heartbeat_at, expires_at, ended_at, outcome, token_id,
+          expires_at <= clock_timestamp() AS expired,
+          round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
+              AS heartbeat_age_s;
 
 -- name: set_lease_token
 -- Bind the lane token minted for a lease.
@@ -90,7 +95,9 @@ UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)
 -- One lease with its job's state, locked.
 SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
-       l.expires_at <= clock_timestamp() AS expired
+       l.expires_at <= clock_timestamp() AS expired,
+       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
+           AS heartbeat_age_s
 FROM striatumd.leases l
 WHERE l.lease_id = %(lease_id)s
 FOR UPDATE;
@@ -118,25 +125,37 @@ WHERE lease_id = %(lease_id)s AND ended_at IS NULL;
 
 -- name: live_leases_of_run
 -- The live leases of a run, locked.
-SELECT lease_id, job_id, attempt FROM striatumd.leases
-WHERE run_id = %(run_id)s AND ended_at IS NULL
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
+       l.expires_at <= clock_timestamp() AS expired,
+       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
+           AS heartbeat_age_s
+FROM striatumd.leases l
+WHERE l.run_id = %(run_id)s AND l.ended_at IS NULL
 FOR UPDATE;
 
 -- name: expired_leases
 -- Live leases past their expiry (the sweeper locks each run, then re-checks).
-SELECT lease_id, run_id, job_id, attempt FROM striatumd.leases
-WHERE ended_at IS NULL AND expires_at <= clock_timestamp()
-ORDER BY expires_at
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
+       l.expires_at <= clock_timestamp() AS expired,
+       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
+           AS heartbeat_age_s
+FROM striatumd.leases l
+WHERE l.ended_at IS NULL AND l.expires_at <= clock_timestamp()
+ORDER BY l.expires_at
 LIMIT %(limit)s;
 
 -- name: list_leases
 -- A run's leases, newest first.
-SELECT lease_id, job_id, attempt, session_id, holder, lane, acquired_at, heartbeat_at,
-       expires_at, ended_at, outcome,
-       round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
+       l.expires_at <= clock_timestamp() AS expired,
+       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
            AS heartbeat_age_s
-FROM striatumd.leases WHERE run_id = %(run_id)s
-ORDER BY acquired_at DESC;
+FROM striatumd.leases l
+WHERE l.run_id = %(run_id)s
+ORDER BY l.acquired_at DESC;
 
 -- name: revoke_lease_tokens
 -- A lease's lane token dies with the lease.

@@ -17,4 +17,4 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.ValidationError(
             f"--limit must be between 1 and {MAX_LIMIT}", parameter="limit"
         )
-    return {"rows": chains.latest_audit(ctx.conn, limit)}
+    return {"rows": [entry.to_dict() for entry in chains.latest_audit(ctx.conn, limit)]}

@@ -28,13 +28,13 @@ from striatum.store.runs import JobRow, Run
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     return publishing.publish(
-        ctx, found.run, found.job, found.lease["lease_id"], params["path"], params["kind"]
+        ctx, found.run, found.job, found.lease.lease_id, params["path"], params["kind"]
     )
 
 
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    run, job, lease_id = found.run, found.job, found.lease["lease_id"]
+    run, job, lease_id = found.run, found.job, found.lease.lease_id
     if params.get("commit") and not commits.is_sha(params["commit"]):
         raise errors.ValidationError(
             "--commit must be a commit id (7 to 64 hex digits)", parameter="commit"
@@ -62,7 +62,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             missing=missing,
         )
     verdict = (
-        _review_verdict(ctx, run, job, lease_id, found.lease["session_id"])
+        _review_verdict(ctx, run, job, lease_id, found.lease.session_id)
         if job.kind == "review"
         else None
     )
@@ -89,7 +89,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "job_id": job.job_id,
         "state": now.state.value,
         "attempt": job.attempt,
-        "verdict": None if verdict is None else verdict["value"],
+        "verdict": None if verdict is None else verdict.value.value,
         "run_state": run.state.value,
         # The event that recorded the success: provenance commits carry it as an anchor.
         "event_hash": None if recorded is None else recorded.row_hash,
@@ -104,10 +104,10 @@ def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     findings_id = None
     if params.get("findings"):
         findings_id = publishing.publish(
-            ctx, found.run, found.job, found.lease["lease_id"], params["findings"], "findings"
+            ctx, found.run, found.job, found.lease.lease_id, params["findings"], "findings"
         )["artifact_id"]
     verdict_id = record_verdict(
-        ctx, found.run, found.job, params["value"], findings_id, reviewer=found.lease["session_id"]
+        ctx, found.run, found.job, params["value"], findings_id, reviewer=found.lease.session_id
     )
     return {
         "verdict_id": verdict_id,
@@ -131,7 +131,7 @@ def record_verdict(
 ) -> str:
     """Record a verdict with who actually reviewed and who actually did the work it judges
     (the attempts' recorded providers, else their lanes'), and whether they differed."""
-    target = snapshot.job_spec(run, review.job_id)["review"]["target"]
+    target = snapshot.gate(run, review.job_id).target
     mine = workers.of_attempt(ctx, run, review.job_id, review.lane, review.attempt)
     target_lane, theirs = workers.author(ctx, run, target)
     verdict_id = new_id("vrd")
@@ -176,7 +176,7 @@ def record_verdict(
 
 def _review_verdict(
     ctx: Context, run: Run, job: JobRow, lease_id: str, session: str | None
-) -> dict[str, Any]:
+) -> records.Verdict:
     """The verdict given with the verb, else the one in the review artifact's front matter
     (read only if the file still has the SHA-256 recorded when it was published)."""
     pending = records.pending_verdict(
@@ -188,24 +188,22 @@ def _review_verdict(
     for artifact in records.attempt_artifacts(
         ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
     ):
-        text = files.read_recorded(Path(run.repo_path), artifact["path"], artifact["sha256"])
+        text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
         if text is None:
             problems.append(
-                f"{artifact['path']}: changed since it was published (its "
+                f"{artifact.path}: changed since it was published (its "
                 "SHA-256 no longer matches), so its verdict is not believed"
             )
             continue
         reading = verdict_text.read(text)
         if reading.value is not None:
             verdict_id = record_verdict(
-                ctx, run, job, reading.value, artifact["artifact_id"], reviewer=session
+                ctx, run, job, reading.value, artifact.artifact_id, reviewer=session
             )
-            return {
-                "verdict_id": verdict_id,
-                "value": reading.value,
-                "findings_artifact_id": artifact["artifact_id"],
-            }
-        problems.append(f"{artifact['path']}: {reading.problem}")
+            recorded = records.get_verdict(ctx.conn, verdict_id)
+            assert recorded is not None  # written just now, in this transaction
+            return recorded
+        problems.append(f"{artifact.path}: {reading.problem}")
     raise errors.ValidationError(
         f"review {job.job_id} (attempt {job.attempt}) gave no verdict: "
         + ("; ".join(problems) if problems else "it published no artifact")
@@ -261,10 +259,10 @@ def settle_escalated_gate(
     """Close the gate's open escalation and apply the human's decision; the human's note (if
     any) is kept for the prompts of the jobs that follow."""
     for blocker in records.open_blockers(ctx.conn, run.run_id):
-        if blocker["job_id"] == review.job_id:
+        if blocker.job_id == review.job_id:
             records.resolve_blocker(
                 ctx.conn,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 resolution=note or decision.value,
                 resolved_by=ctx.actor,
                 outcome=decision.value,
@@ -275,9 +273,9 @@ def settle_escalated_gate(
                 run,
                 "escalation.resolved",
                 review.job_id,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 outcome=decision.value,
                 note=note or decision.value,
             )
-    target = snapshot.job_spec(run, review.job_id)["review"]["target"]
+    target = snapshot.gate(run, review.job_id).target
     outcomes.apply_gate(ctx, run, review, decision, verdict_id or "", target)

@@ -7,30 +7,36 @@ from typing import Any
 from striatum import errors
 from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
+from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import records, runs, work
+from striatum.verbs import shapes
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = params.get("run_id")
     expired = [
-        lease
+        lease.to_dict(shapes.LEASE_EXPIRED)
         for lease in work.expired_leases(ctx.conn, limit=500)
-        if run_id is None or lease["run_id"] == run_id
+        if run_id is None or lease.run_id == run_id
     ]
     failed, stuck = [], []
     for run in runs.list_runs(ctx.conn, state="running", limit=500):
-        if run_id is not None and run["run_id"] != run_id:
+        if run_id is not None and run.run_id != run_id:
             continue
-        jobs = runs.jobs(ctx.conn, run["run_id"])
+        jobs = runs.jobs(ctx.conn, run.run_id)
         failed += [
-            {"run_id": run["run_id"], "job_id": j.job_id, "attempt": j.attempt}
+            {"run_id": run.run_id, "job_id": j.job_id, "attempt": j.attempt}
             for j in jobs
             if j.state == JobState.FAILED
         ]
         if not any(j.state in (JobState.READY, JobState.LEASED, JobState.WAITING) for j in jobs):
-            stuck.append(run["run_id"])
-    escalations = [b for b in records.open_blockers(ctx.conn, run_id) if b["kind"] == "escalation"]
+            stuck.append(run.run_id)
+    escalations = [
+        b.to_dict(shapes.BLOCKER_OPEN)
+        for b in records.open_blockers(ctx.conn, run_id)
+        if b.kind == BlockerKind.ESCALATION
+    ]
     return {
         "expired_leases": expired,
         "failed_jobs": failed,
@@ -52,12 +58,12 @@ def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.Conflict(
             f"job {job.job_id} is {job.state.value}; only failed jobs are requeued"
         )
-    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id) if b["job_id"] == job.job_id]
+    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id) if b.job_id == job.job_id]
     if waiting:
         raise errors.Conflict(
-            f"job {job.job_id} waits for the human (escalation {waiting[0]['blocker_id']})",
+            f"job {job.job_id} waits for the human (escalation {waiting[0].blocker_id})",
             hint=f"striatum --as principal escalation resolve --blocker "
-            f"{waiting[0]['blocker_id']} --outcome retry",
+            f"{waiting[0].blocker_id} --outcome retry",
         )
     progress.move_job(ctx, run, job, JobState.READY, reason="requeued by recovery")
     return {"job_id": job.job_id, "state": "ready"}
@@ -77,26 +83,26 @@ def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         except errors.Retryable:
             raise
         except errors.StriatumError as error:
-            skipped.append({"lease_id": candidate["lease_id"], "error": error.message})
+            skipped.append({"lease_id": candidate.lease_id, "error": error.message})
             continue
         if found is not None:
             recovered.append(found)
     return {"recovered": recovered, "skipped": skipped}
 
 
-def _expire(ctx: Context, candidate: dict[str, Any]) -> dict[str, Any] | None:
-    run = runs.lock(ctx.conn, candidate["run_id"])
+def _expire(ctx: Context, candidate: work.Lease) -> dict[str, Any] | None:
+    run = runs.lock(ctx.conn, candidate.run_id)
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    lease = work.lock_lease(ctx.conn, candidate["lease_id"])
-    if lease["ended_at"] is not None or not lease["expired"]:
+    lease = work.lock_lease(ctx.conn, candidate.lease_id)
+    if lease.ended_at is not None or not lease.expired:
         return None  # finished or heartbeated meanwhile
-    job = jobs[lease["job_id"]]
-    why = f"lease {lease['lease_id']} expired: its holder stopped heartbeating"
+    job = jobs[lease.job_id]
+    why = f"lease {lease.lease_id} expired: its holder stopped heartbeating"
     outcomes.end_attempt(
         ctx,
         run,
         job,
-        lease["lease_id"],
+        lease.lease_id,
         lease_outcome="expired",
         attempt_state="expired",
         reason=why,
@@ -105,7 +111,7 @@ def _expire(ctx: Context, candidate: dict[str, Any]) -> dict[str, Any] | None:
         outcomes.after_failure(ctx, run, job, why=why)
     progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     return {
-        "lease_id": lease["lease_id"],
+        "lease_id": lease.lease_id,
         "run_id": run.run_id,
         "job_id": job.job_id,
         "attempt": job.attempt,

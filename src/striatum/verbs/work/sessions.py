@@ -12,7 +12,7 @@ from striatum.model import tokens as token_rules
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
-from striatum.verbs import repos
+from striatum.verbs.repos import adoption
 
 MAX_TTL_S = 3600
 
@@ -27,7 +27,7 @@ def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     repo_id = None
     if params.get("repo"):
-        repo_id = repos.resolve(ctx, params["repo"])["repo_id"]
+        repo_id = adoption.resolve(ctx, params["repo"]).repo_id
     session = work.insert_session(
         ctx.conn,
         session_id=new_id("ses"),
@@ -39,12 +39,12 @@ def register_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         model=model,
     )
     return {
-        "session_id": session["session_id"],
-        "role": session["role"],
-        "lane": session["lane"],
-        "provider": session["provider"],
-        "model": session["model"],
-        "next": f"striatum claim-next --session {session['session_id']}",
+        "session_id": session.session_id,
+        "role": session.role.value,
+        "lane": session.lane,
+        "provider": session.provider,
+        "model": session.model,
+        "next": f"striatum claim-next --session {session.session_id}",
     }
 
 
@@ -58,7 +58,7 @@ def close_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     session = _open_session(ctx, params["session"])
     ttl_s = _ttl(params)
-    lane = params.get("lane") or session["lane"]
+    lane = params.get("lane") or session.lane
     found, skipped = _find(ctx, params, session, lane)
     if found is None:
         return {
@@ -66,8 +66,8 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "reason": _nothing_reason(lane, skipped),
             "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
         }
-    run = runs.lock(ctx.conn, found["run_id"])
-    job = runs.job(ctx.conn, run.run_id, found["job_id"])
+    run = runs.lock(ctx.conn, found.run_id)
+    job = runs.job(ctx.conn, run.run_id, found.job_id)
     if job.state != JobState.READY or run.state != RunState.RUNNING:
         # The run changed between the job lock and the run lock: let the caller try again.
         return {"claimed": False, "reason": "raced with another transition; claim again"}
@@ -87,21 +87,21 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         run_id=run.run_id,
         job_id=job.job_id,
         attempt=attempt,
-        session_id=session["session_id"],
+        session_id=session.session_id,
         holder=ctx.actor,
         lane=job.lane,
         ttl_s=ttl_s,
     )
-    secret = _mint_lane_token(ctx, lease["lease_id"], job.job_id)
+    secret = _mint_lane_token(ctx, lease.lease_id, job.job_id)
     progress.move_job(
         ctx,
         run,
         job,
         JobState.LEASED,
         reason="claimed",
-        lease_id=lease["lease_id"],
+        lease_id=lease.lease_id,
         attempt=attempt,
-        session_id=session["session_id"],
+        session_id=session.session_id,
         **worker.recorded(),
     )
     job = runs.job(ctx.conn, run.run_id, job.job_id)
@@ -109,16 +109,16 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"claimed": True, **packet, "worker": worker.recorded()}
 
 
-def _open_session(ctx: Context, session_id: str) -> dict[str, Any]:
+def _open_session(ctx: Context, session_id: str) -> work.Session:
     session = work.get_session(ctx.conn, session_id)
-    if session["closed_at"] is not None:
+    if session.closed_at is not None:
         raise errors.Conflict(f"session {session_id} is closed")
     return session
 
 
 def _find(
-    ctx: Context, params: dict[str, Any], session: dict[str, Any], lane: str | None
-) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    ctx: Context, params: dict[str, Any], session: work.Session, lane: str | None
+) -> tuple[runs.JobRow | None, list[tuple[str, str]]]:
     """The next ready job this session may do, row-locked. A review of work done by the
     session's own provider is refused when asked for by id, else skipped (another session may
     take it); skipped rows stay locked until commit, which only hides them from racing claims."""
@@ -131,16 +131,16 @@ def _find(
             job_id=params.get("job"),
             skip=tuple(skipped),
         )
-        if found is None or found["kind"] != "review":
+        if found is None or found.kind != "review":
             return found, skipped
-        run = runs.get(ctx.conn, found["run_id"])
-        reviewer = workers.of_session(run, found["lane"], session)
-        refusal = workers.review_refusal(ctx, run, found["job_id"], reviewer)
+        run = runs.get(ctx.conn, found.run_id)
+        reviewer = workers.of_session(run, found.lane, session)
+        refusal = workers.review_refusal(ctx, run, found.job_id, reviewer)
         if refusal is None:
             return found, skipped
         if params.get("job"):
             raise refusal
-        skipped.append((found["run_id"], found["job_id"]))
+        skipped.append((found.run_id, found.job_id))
 
 
 def _nothing_reason(lane: str | None, skipped: list[tuple[str, str]]) -> str:
@@ -169,8 +169,8 @@ def _mint_lane_token(ctx: Context, lease_id: str, job_id: str) -> str:
 
 def heartbeat(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    expires_at = work.heartbeat(ctx.conn, found.lease["lease_id"], _ttl(params))
-    return {"lease_id": found.lease["lease_id"], "expires_at": expires_at}
+    expires_at = work.heartbeat(ctx.conn, found.lease.lease_id, _ttl(params))
+    return {"lease_id": found.lease.lease_id, "expires_at": expires_at}
 
 
 def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -179,13 +179,13 @@ def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         ctx,
         found.run,
         found.job,
-        found.lease["lease_id"],
+        found.lease.lease_id,
         lease_outcome="released",
         attempt_state="cancelled",
         reason="released by its holder",
     )
     progress.move_job(ctx, found.run, found.job, JobState.READY, reason="released")
-    return {"lease_id": found.lease["lease_id"], "job_id": found.job.job_id, "state": "ready"}
+    return {"lease_id": found.lease.lease_id, "job_id": found.job.job_id, "state": "ready"}
 
 
 def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -204,11 +204,11 @@ def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         attempt=found.job.attempt,
         worker=worker,
     )
-    lease_id = found.lease["lease_id"]
+    lease_id = found.lease.lease_id
     expires_at = work.transfer(
         ctx.conn,
         lease_id=lease_id,
-        session_id=session["session_id"],
+        session_id=session.session_id,
         holder=ctx.actor,
         ttl_s=_ttl(params),
     )
@@ -220,13 +220,13 @@ def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "lease.transferred",
         found.job.job_id,
         lease_id=lease_id,
-        from_session=found.lease["session_id"],
-        to_session=session["session_id"],
+        from_session=found.lease.session_id,
+        to_session=session.session_id,
         **worker.recorded(),
     )
     return {
         "lease_id": lease_id,
-        "session_id": session["session_id"],
+        "session_id": session.session_id,
         "expires_at": expires_at,
         "token": secret,
         "attempt": found.job.attempt,
@@ -240,7 +240,7 @@ def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         ctx,
         found.run,
         found.job,
-        found.lease["lease_id"],
+        found.lease.lease_id,
         lease_outcome="failed",
         attempt_state="failed",
         reason=reason,

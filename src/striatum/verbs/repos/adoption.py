@@ -47,10 +47,10 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"repositories": repositories.list_all(ctx.conn)}
+    return {"repositories": [repo.to_dict() for repo in repositories.list_all(ctx.conn)]}
 
 
-def resolve(ctx: Context, repo: str | None) -> dict[str, Any]:
+def resolve(ctx: Context, repo: str | None) -> repositories.Repository:
     """The adopted repository at a path (the CLI sends --repo or the cwd's git root)."""
     if not repo:
         raise errors.ValidationError(

@@ -56,7 +56,10 @@ def wait(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         }
     run = runs.get(ctx.conn, run_id)
     events = feed.events_after(ctx.conn, run_id, params["after_seq"], MAX_EVENTS)
-    last = (
-        events[-1]["seq"] if events else max(params["after_seq"], feed.last_seq(ctx.conn, run_id))
-    )
-    return {"run_id": run_id, "events": events, "last_seq": last, "run_state": run.state.value}
+    last = events[-1].seq if events else max(params["after_seq"], feed.last_seq(ctx.conn, run_id))
+    return {
+        "run_id": run_id,
+        "events": [e.to_dict() for e in events],
+        "last_seq": last,
+        "run_state": run.state.value,
+    }

@@ -14,6 +14,7 @@ from striatum import errors
 from striatum.engine import progress
 from striatum.engine.context import Context
 from striatum.model.engine import plan
+from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState
 from striatum.store import records, runs, work
 
@@ -71,14 +72,14 @@ def would_succeed(view: plan.RunView) -> bool:
 
 def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) -> None:
     for lease in work.live_leases(ctx.conn, run.run_id):
-        if lease["job_id"] != job.job_id:
+        if lease.job_id != job.job_id:
             continue
-        work.end_lease(ctx.conn, lease["lease_id"], "cancelled")
+        work.end_lease(ctx.conn, lease.lease_id, "cancelled")
         work.end_attempt(
             ctx.conn,
             run_id=run.run_id,
             job_id=job.job_id,
-            attempt=lease["attempt"],
+            attempt=lease.attempt,
             state="cancelled",
             reason=reason,
         )
@@ -87,19 +88,19 @@ def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) 
             run,
             "lease.ended",
             job.job_id,
-            lease_id=lease["lease_id"],
+            lease_id=lease.lease_id,
             outcome="cancelled",
-            attempt=lease["attempt"],
+            attempt=lease.attempt,
             reason=reason,
         )
 
 
 def _close_blockers(ctx: Context, run: runs.Run, job_id: str) -> None:
     for blocker in records.open_blockers(ctx.conn, run.run_id):
-        if blocker["job_id"] == job_id:
+        if blocker.job_id == job_id:
             records.resolve_blocker(
                 ctx.conn,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 resolution="job cancelled",
                 resolved_by=ctx.actor,
                 outcome="closed",
@@ -107,8 +108,10 @@ def _close_blockers(ctx: Context, run: runs.Run, job_id: str) -> None:
             progress.emit(
                 ctx,
                 run,
-                "escalation.closed" if blocker["kind"] == "escalation" else "checkpoint.closed",
+                "escalation.closed"
+                if blocker.kind == BlockerKind.ESCALATION
+                else "checkpoint.closed",
                 job_id,
-                blocker_id=blocker["blocker_id"],
+                blocker_id=blocker.blocker_id,
                 reason="job cancelled",
             )

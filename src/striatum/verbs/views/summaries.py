@@ -7,8 +7,10 @@ from typing import Any
 from striatum import errors
 from striatum.engine import snapshot
 from striatum.engine.context import Context
+from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import chains, records, runs, work
+from striatum.verbs import shapes
 
 ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk": "blocker_id"}
 
@@ -19,19 +21,23 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     active = [
         r
         for r in runs.list_runs(ctx.conn, limit=200)
-        if r["state"] in ("prepared", "running", "paused")
+        if r.state in (RunState.PREPARED, RunState.RUNNING, RunState.PAUSED)
     ]
     blockers = records.open_blockers(ctx.conn)
-    actions = [f"striatum status --run-id {r['run_id']}" for r in active] or [
+    actions = [f"striatum status --run-id {r.run_id}" for r in active] or [
         "nothing is active: striatum run prepare --workflow FILE"
     ]
-    return {"active_runs": active, "open_blockers": blockers, "next_actions": actions}
+    return {
+        "active_runs": [r.to_dict() for r in active],
+        "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
+        "next_actions": actions,
+    }
 
 
 def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
     run = runs.get(ctx.conn, run_id)
     jobs = runs.jobs(ctx.conn, run_id)
-    leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease["ended_at"] is None]
+    leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease.ended_at is None]
     blockers = records.open_blockers(ctx.conn, run_id)
     job_rows = []
     for job in jobs:
@@ -44,8 +50,8 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
                 "attempt": job.attempt,
                 "revisions": job.revisions,
                 "lane": job.lane,
-                "provider": lane.get("provider"),
-                "model": lane.get("model"),
+                "provider": lane.provider if lane else None,
+                "model": lane.model if lane else None,
                 "write_scope": snapshot.write_scope(run, job.job_id),
             }
         )
@@ -81,21 +87,8 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
             }
             for name, lane in run.workflow["lanes"].items()
         },
-        "leases": [
-            {
-                k: lease[k]
-                for k in (
-                    "lease_id",
-                    "job_id",
-                    "attempt",
-                    "session_id",
-                    "expires_at",
-                    "heartbeat_age_s",
-                )
-            }
-            for lease in leases
-        ],
-        "open_blockers": blockers,
+        "leases": [lease.to_dict(shapes.LEASE_LIVE) for lease in leases],
+        "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
         "next_actions": next_actions(run, jobs, blockers),
         # The repository chain's head now: supervisors anchor their commits to it.
         "chain_head": _head(ctx, run.repo_id),
@@ -108,7 +101,7 @@ def _head(ctx: Context, repo_id: str) -> dict[str, Any] | None:
 
 
 def next_actions(
-    run: runs.Run, jobs: list[runs.JobRow], blockers: list[dict[str, Any]]
+    run: runs.Run, jobs: list[runs.JobRow], blockers: list[records.Blocker]
 ) -> list[str]:
     """What a caller can do now, as exact commands."""
     rid = run.run_id
@@ -120,16 +113,16 @@ def next_actions(
         return [f"nothing: the run {run.state.value} ({run.ended_reason})", f"striatum why {rid}"]
     actions = []
     for blocker in blockers:
-        if blocker["kind"] == "checkpoint":
-            choices = sorted(snapshot.job_spec(run, blocker["job_id"])["checkpoint"]["choices"])
+        if blocker.kind == BlockerKind.CHECKPOINT:
+            choices = sorted(snapshot.checkpoint(run, blocker.job_id).choices)
             actions.append(
                 f"striatum --as principal checkpoint decide --blocker "
-                f"{blocker['blocker_id']} --choice {'|'.join(choices)}"
+                f"{blocker.blocker_id} --choice {'|'.join(choices)}"
             )
         else:
             actions.append(
                 f"striatum --as principal escalation resolve --blocker "
-                f"{blocker['blocker_id']} --outcome ...  ({blocker['reason']})"
+                f"{blocker.blocker_id} --outcome ...  ({blocker.reason})"
             )
     ready = [j.job_id for j in jobs if j.state == JobState.READY]
     if ready:
@@ -159,18 +152,19 @@ def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     if not found:
         raise errors.NotFound(f"no events mention {target!r}", id=target)
-    result: dict[str, Any] = {"id": target, "events": found}
+    result: dict[str, Any] = {"id": target, "events": [e.to_dict() for e in found]}
     if prefix == "vrd":
         verdict = records.get_verdict(ctx.conn, target)
         if verdict is not None:
-            result["verdict"] = verdict
+            result["verdict"] = verdict.to_dict()
     return result
 
 
 def list_runs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= params["limit"] <= 1000:
         raise errors.ValidationError("--limit must be between 1 and 1000", parameter="limit")
-    return {"runs": runs.list_runs(ctx.conn, state=params.get("state"), limit=params["limit"])}
+    found = runs.list_runs(ctx.conn, state=params.get("state"), limit=params["limit"])
+    return {"runs": [r.to_dict() for r in found]}
 
 
 def list_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -179,19 +173,21 @@ def list_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_artifacts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     runs.get(ctx.conn, params["run_id"])
-    return {"artifacts": records.list_artifacts(ctx.conn, params["run_id"])}
+    found = records.list_artifacts(ctx.conn, params["run_id"])
+    return {"artifacts": [a.to_dict(shapes.ARTIFACT_LISTED) for a in found]}
 
 
 def list_sessions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"sessions": work.list_sessions(ctx.conn)}
+    return {"sessions": [session.to_dict() for session in work.list_sessions(ctx.conn)]}
 
 
 def list_verdicts(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     runs.get(ctx.conn, params["run_id"])
-    return {"verdicts": records.list_verdicts(ctx.conn, params["run_id"])}
+    found = records.list_verdicts(ctx.conn, params["run_id"])
+    return {"verdicts": [v.to_dict(shapes.VERDICT_LISTED) for v in found]}
 
 
 def inbox(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """What waits for the human: open checkpoints and escalations, oldest first."""
     items = records.open_blockers(ctx.conn)
-    return {"waiting": items, "count": len(items)}
+    return {"waiting": [b.to_dict(shapes.BLOCKER_OPEN) for b in items], "count": len(items)}

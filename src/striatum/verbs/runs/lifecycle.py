@@ -16,15 +16,16 @@ from striatum.engine.ids import new_id
 from striatum.model.canonical import canonical_bytes
 from striatum.model.engine.states import RunState, check_run
 from striatum.model.workflow.paths import path_problem
+from striatum.model.workflow.schema import Lane
 from striatum.model.workflow.validate import validate_text
 from striatum.store import runs
-from striatum.verbs import repos
+from striatum.verbs.repos import adoption
 
 MAX_FILE_BYTES = 1 << 20
 
 
 def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    repo = repos.resolve(ctx, params.get("repo"))
+    repo = adoption.resolve(ctx, params.get("repo"))
     path = Path(params["workflow"])
     text = _read(path)
     files = _workflow_files(path.parent, text)
@@ -42,7 +43,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     snapshot_id = runs.insert_snapshot(
         ctx.conn,
         snapshot_id=new_id("wfs"),
-        repo_id=str(repo["repo_id"]),
+        repo_id=repo.repo_id,
         workflow_id=document["id"],
         sha256=sha256,
         body=body,
@@ -51,22 +52,21 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     runs.insert_run(
         ctx.conn,
         run_id=run_id,
-        repo_id=repo["repo_id"],
+        repo_id=repo.repo_id,
         snapshot_id=snapshot_id,
         created_by=ctx.actor,
         workflow_path=str(path),
     )
-    lanes = document["lanes"]
-    for position, job in enumerate(document["jobs"]):
-        lane = lanes.get(job.get("lane") or "", {})
+    workflow = result.workflow
+    for position, job in enumerate(workflow.jobs):
         runs.insert_job(
             ctx.conn,
             run_id=run_id,
-            job_id=job["id"],
-            kind=job["kind"],
-            lane=job.get("lane"),
-            max_attempts=lane.get("max_attempts", 3),
-            depends_on=list(job.get("depends_on", [])),
+            job_id=job.id,
+            kind=job.kind,
+            lane=job.lane,
+            max_attempts=_max_attempts(workflow.lanes.get(job.lane or "")),
+            depends_on=list(job.depends_on),
             position=position,
         )
     run = runs.get(ctx.conn, run_id)
@@ -86,6 +86,13 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "jobs": len(document["jobs"]),
         "warnings": [p.to_dict() for p in result.warnings],
     }
+
+
+def _max_attempts(lane: Lane | None) -> int:
+    """A job without a lane (a checkpoint) is never attempted: the schema's default."""
+    if lane is None:
+        return int(Lane.model_fields["max_attempts"].default)
+    return lane.max_attempts
 
 
 def start(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from striatum import errors
 from striatum.engine import files, snapshot
 from striatum.engine.context import Context
 from striatum.store import attempts, feed, records, runs, work
+from striatum.verbs import shapes
 
 MAX_PROMPT_BYTES = 64 << 10
 MAX_LOG_READ_BYTES = 256 << 10  # the log tail is cut from this much of the file's start
@@ -50,23 +51,19 @@ def _node(run: runs.Run, job: runs.JobRow) -> dict[str, Any]:
         "max_attempts": job.max_attempts,
         "revisions": job.revisions,
         "lane": job.lane,
-        "provider": lane.get("provider"),
-        "model": lane.get("model"),
+        "provider": lane.provider if lane else None,
+        "model": lane.model if lane else None,
         "depends_on": list(job.depends_on),
-        "title": snapshot.job_spec(run, job.job_id).get("title"),
+        "title": snapshot.job_spec(run, job.job_id).title,
     }
 
 
 def _revision_routes(run: runs.Run) -> list[dict[str, Any]]:
     """Each review gate points back at the job it may send for revision."""
     return [
-        {
-            "review": job["id"],
-            "target": job["review"]["target"],
-            "max_revisions": job["review"].get("max_revisions", 2),
-        }
-        for job in run.workflow["jobs"]
-        if job.get("review")
+        {"review": job.id, "target": job.review.target, "max_revisions": job.review.max_revisions}
+        for job in snapshot.workflow(run).jobs
+        if job.review is not None
     ]
 
 
@@ -100,26 +97,33 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "workflow_id": run.workflow["id"],
         },
         "job": _node(run, job),
-        "attempts": attempts.of_job(ctx.conn, run.run_id, job.job_id),
+        "attempts": [
+            a.to_dict(shapes.ATTEMPT_LISTED)
+            for a in attempts.of_job(ctx.conn, run.run_id, job.job_id)
+        ],
         "leases": [
-            lease
+            lease.to_dict(shapes.LEASE_LISTED)
             for lease in work.list_leases(ctx.conn, run.run_id)
-            if lease["job_id"] == job.job_id
+            if lease.job_id == job.job_id
         ],
         "prompt": _text(scratch / "prompt.md", MAX_PROMPT_BYTES),
         "logs": {name: _tail(scratch / f"{name}.log") for name in ("stdout", "stderr")},
         "artifacts": [
-            a for a in records.list_artifacts(ctx.conn, run.run_id) if a["job_id"] == job.job_id
+            a.to_dict(shapes.ARTIFACT_LISTED)
+            for a in records.list_artifacts(ctx.conn, run.run_id)
+            if a.job_id == job.job_id
         ],
         "verdicts": [
-            v
+            v.to_dict(shapes.VERDICT_LISTED)
             for v in records.list_verdicts(ctx.conn, run.run_id)
-            if job.job_id in (v["review_job_id"], v["target_job_id"])
+            if job.job_id in (v.review_job_id, v.target_job_id)
         ],
         "open_blockers": [
-            b for b in records.open_blockers(ctx.conn, run.run_id) if b["job_id"] == job.job_id
+            b.to_dict(shapes.BLOCKER_OPEN)
+            for b in records.open_blockers(ctx.conn, run.run_id)
+            if b.job_id == job.job_id
         ],
-        "events": runs.events(ctx.conn, run.run_id, job.job_id)[-50:],
+        "events": [e.to_dict() for e in runs.events(ctx.conn, run.run_id, job.job_id)[-50:]],
         "last_seq": feed.last_seq(ctx.conn, run.run_id),
     }
 
@@ -153,16 +157,17 @@ def artifact_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """An artifact's record, its text (only if the file still has its recorded SHA-256), and
     the events that mention it (the first one recorded it)."""
     artifact = records.get_artifact(ctx.conn, params["artifact"])
-    run = runs.get(ctx.conn, artifact["run_id"])
+    run = runs.get(ctx.conn, artifact.run_id)
     content, status = None, "too_large"
-    if artifact["size_bytes"] <= MAX_ARTIFACT_VIEW_BYTES:
+    if artifact.size_bytes <= MAX_ARTIFACT_VIEW_BYTES:
         content = files.read_recorded(
-            Path(run.repo_path), artifact["path"], artifact["sha256"], MAX_ARTIFACT_VIEW_BYTES
+            Path(run.repo_path), artifact.path, artifact.sha256, MAX_ARTIFACT_VIEW_BYTES
         )
         status = "ok" if content is not None else "changed_or_missing"
-    events = runs.events_mentioning(ctx.conn, "artifact_id", artifact["artifact_id"], limit=50)
+    found = runs.events_mentioning(ctx.conn, "artifact_id", artifact.artifact_id, limit=50)
+    events = [e.to_dict() for e in found]
     return {
-        "artifact": artifact,
+        "artifact": artifact.to_dict(),
         "repo": run.repo_path,
         "workflow_id": run.workflow["id"],
         "content": content,

@@ -19,40 +19,36 @@ from striatum.engine import files
 from striatum.engine.context import Context
 from striatum.model.chain import GENESIS_HASH
 from striatum.store import corpus, runs
-from striatum.verbs import repos
+from striatum.verbs.repos import adoption
 
 
 def export(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run_id = params.get("run_id")
     if run_id:
-        repo = repos.resolve(ctx, runs.get(ctx.conn, run_id).repo_path)
+        repo = adoption.resolve(ctx, runs.get(ctx.conn, run_id).repo_path)
     else:
-        repo = repos.resolve(ctx, params.get("repo"))
-    repo_path = Path(str(repo["path"]))
+        repo = adoption.resolve(ctx, params.get("repo"))
+    repo_path = Path(repo.path)
     redactor = _redactor(repo_path)
-    scoped_runs = corpus.runs(ctx.conn, run_id=run_id, repo_id=str(repo["repo_id"]))
+    scoped_runs = corpus.runs(ctx.conn, run_id=run_id, repo_id=repo.repo_id)
     run_ids = [r["run_id"] for r in scoped_runs]
     raw = corpus.tables(ctx.conn, run_ids)
     data: dict[str, list[Any]] = {"runs": redactor.value(scoped_runs)}
     data.update({name: redactor.value(rows) for name, rows in raw.items()})
-    rows = corpus.chain_rows(
-        ctx.conn, repo_id=str(repo["repo_id"]), run_ids=run_ids if run_id else None
-    )
+    rows = corpus.chain_rows(ctx.conn, repo_id=repo.repo_id, run_ids=run_ids if run_id else None)
     data["events"] = bundle.event_lines(rows, set(run_ids) if run_id else None, redactor)
     if params["include_content"]:
         data["contents"] = _contents(repo_path, raw["artifacts"], redactor)
         data["scratch"] = _scratch(repo_path, run_ids, redactor)
     chain = {
-        "repo_id": repo["repo_id"],
-        "first_seq": rows[0]["seq"] if rows else 1,
-        "first_previous_hash": rows[0]["previous_hash"] if rows else GENESIS_HASH,
-        "last_seq": rows[-1]["seq"] if rows else 0,
-        "head_hash": rows[-1]["row_hash"] if rows else GENESIS_HASH,
+        "repo_id": repo.repo_id,
+        "first_seq": rows[0].seq if rows else 1,
+        "first_previous_hash": rows[0].previous_hash if rows else GENESIS_HASH,
+        "last_seq": rows[-1].seq if rows else 0,
+        "head_hash": rows[-1].row_hash if rows else GENESIS_HASH,
     }
     scope = (
-        {"kind": "run", "run_id": run_id}
-        if run_id
-        else {"kind": "repo", "repo_id": repo["repo_id"]}
+        {"kind": "run", "run_id": run_id} if run_id else {"kind": "repo", "repo_id": repo.repo_id}
     )
     out = Path(params["out"])
     _check_empty(out)

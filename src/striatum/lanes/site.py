@@ -1,0 +1,74 @@
+"""Where a supervisor's agents work: the run's repository and worktree, held by one supervisor."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from striatum import errors
+from striatum.engine import worktrees
+from striatum.lanes import agent_process
+from striatum.lanes.worktree_guard import WorktreeGuard
+from striatum.model.packet import LaneSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    """Learnt once from the run's status (a run's snapshot never changes)."""
+
+    repo: Path
+    workdir: Path  # the run's worktree, or the repository itself when it has no commit
+    artifact_root: str  # without a trailing slash
+    lanes: dict[str, LaneSpec]  # every lane of the workflow, defaults included
+
+
+@contextlib.contextmanager
+def only_supervisor(repo: Path, run_id: str) -> Iterator[None]:
+    """Hold the run's lock file in `.striatum/`; Conflict when another supervisor has it."""
+    scratch = repo / ".striatum"
+    scratch.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = open(scratch / f"supervisor-{run_id}.lock", "a")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise errors.Conflict(
+            f"run {run_id} already has a supervisor",
+            hint="striatum dashboard --run-id " + run_id,
+        ) from None
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+def take_over(
+    run_id: str, status: dict[str, Any], log: Callable[[str], None]
+) -> tuple[Site, WorktreeGuard | None]:
+    """Under the lock: kill what a dead supervisor of the run left running, make sure of the
+    run's worktree, and drop what its agents left uncommitted there."""
+    from striatum import paths
+
+    run = status["run"]
+    repo = Path(run["repo"])
+    agent_process.kill_leftovers(repo / ".striatum" / "runs" / run_id, run_id)
+    workdir = (
+        worktrees.ensure(repo, run_id, paths.worktree(run["repo_id"], run_id))
+        if worktrees.usable(repo)
+        else repo
+    )
+    lanes: dict[str, LaneSpec] = status["lanes"]
+    site = Site(
+        repo=repo, workdir=workdir, artifact_root=run["artifact_root"].rstrip("/"), lanes=lanes
+    )
+    guard = WorktreeGuard(workdir, site.artifact_root) if workdir != repo else None
+    if guard is not None and (left := guard.drop_leftovers()):
+        log(
+            f"dropped what an earlier supervisor's agents left uncommitted in "
+            f"the worktree: {', '.join(left[:10])}"
+        )
+    return site, guard

@@ -1,0 +1,39 @@
+"""Parameters several verb families share, built the same way everywhere."""
+
+from __future__ import annotations
+
+from striatum.model.verb_spec import Param
+
+
+def repo() -> Param:
+    return Param(
+        name="repo",
+        type="string",
+        path=True,
+        max_length=1000,
+        help="Target repository (default: --repo, else the git root of the cwd).",
+    )
+
+
+def run_id(required: bool = True) -> Param:
+    return Param(
+        name="run_id", type="string", required=required, max_length=64, help="The run (run_...)."
+    )
+
+
+def lease() -> Param:
+    return Param(
+        name="lease",
+        type="string",
+        required=True,
+        max_length=64,
+        help="The lease (lease_...) from claim-next.",
+    )
+
+
+def ttl() -> Param:
+    return Param(
+        name="ttl_s",
+        type="integer",
+        help="Lease lifetime in seconds from now (default 120, at most 3600).",
+    )

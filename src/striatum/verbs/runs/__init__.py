@@ -1,0 +1,108 @@
+"""A run's life: prepare, start, pause, resume, cancel, land; cancelling one job.
+
+The declarations (light: the CLI reads them on every call); the handlers live beside them
+and are imported only by the daemon.
+"""
+
+from __future__ import annotations
+
+from striatum.model.roles import Capability
+from striatum.model.verb_spec import Param, Verb
+from striatum.verbs import params
+
+VERBS: tuple[Verb, ...] = (
+    Verb(
+        name="run.prepare",
+        summary="Validate a workflow, snapshot it, create a run.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.lifecycle:prepare",
+        params=(
+            Param(
+                name="workflow",
+                type="string",
+                required=True,
+                path=True,
+                max_length=1000,
+                help="The workflow.json file.",
+            ),
+            params.repo(),
+        ),
+        description="Warns when a lane's agent CLI is not on this machine's PATH or does not "
+        "answer `--version`.",
+        after="striatum.cli.agent_checks:warn_on_prepare",
+    ),
+    Verb(
+        name="run.start",
+        summary="Start a prepared run; a supervisor runs its agents unless --no-supervise.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.lifecycle:start",
+        params=(
+            params.run_id(),
+            Param(
+                name="no_supervise",
+                type="boolean",
+                local=True,
+                help="Drive the run yourself (claim-next); start no supervisor.",
+            ),
+        ),
+        description="Unless --no-supervise, refuses (agent_unavailable, exit 18) while a "
+        "lane's agent CLI is not on PATH or does not answer `--version`; the run stays "
+        "prepared.",
+        before="striatum.cli.agent_checks:refuse_on_start",
+        after="striatum.cli.after:start_supervisor",
+    ),
+    Verb(
+        name="run.land",
+        summary="Merge a succeeded run's branch (striatum/RUN) into the "
+        "repository's checked-out branch.",
+        capability=Capability.DECIDE,
+        writes=True,
+        handler="striatum.verbs.runs.landing:land",
+        params=(params.run_id(),),
+    ),
+    Verb(
+        name="run.pause",
+        summary="Pause a run: nothing new is claimed.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.lifecycle:pause",
+        params=(params.run_id(),),
+    ),
+    Verb(
+        name="run.resume",
+        summary="Resume a paused run.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.lifecycle:resume",
+        params=(params.run_id(),),
+    ),
+    Verb(
+        name="run.cancel",
+        summary="Cancel a run, its leased jobs included.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.lifecycle:cancel",
+        params=(
+            params.run_id(),
+            Param(
+                name="reason", type="string", max_length=500, help="Why (recorded in the event)."
+            ),
+        ),
+    ),
+    Verb(
+        name="job.cancel",
+        summary="Cancel one job of a running run (its jobs downstream are cancelled too).",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.jobs:cancel",
+        params=(
+            params.run_id(),
+            Param(name="job", type="string", required=True, max_length=64, help="The job."),
+            Param(
+                name="reason", type="string", max_length=500, help="Why (recorded in the event)."
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,237 @@
+"""Doing a job: sessions, claims, leases, artifacts, completion and verdicts.
+
+The declarations (light: the CLI reads them on every call); the handlers live beside them
+and are imported only by the daemon.
+"""
+
+from __future__ import annotations
+
+from striatum.model.roles import Capability
+from striatum.model.verb_spec import Param, Verb
+from striatum.verbs import params
+
+VERBS: tuple[Verb, ...] = (
+    Verb(
+        name="register-session",
+        summary="Open a session that claims work.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.work.sessions:register_session",
+        params=(
+            Param(
+                name="role",
+                type="string",
+                required=True,
+                choices=("operator", "lane"),
+                help="Who works in this session.",
+            ),
+            Param(name="lane", type="string", max_length=64, help="Only claim jobs of this lane."),
+            params.repo(),
+            Param(
+                name="provider",
+                type="string",
+                choices=("claude_code", "codex", "gemini", "command", "human"),
+                help="The provider you are (an AI operator names its own CLI): "
+                "recorded on each attempt you claim, and no review of work your "
+                "provider did is handed to you. Without it, each claim is taken to "
+                "be done by the job's lane provider.",
+            ),
+            Param(
+                name="model",
+                type="string",
+                max_length=200,
+                help="Your model label (required with --provider command).",
+            ),
+        ),
+    ),
+    Verb(
+        name="session.close",
+        summary="Close a session.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.work.sessions:close_session",
+        params=(
+            Param(
+                name="session",
+                type="string",
+                required=True,
+                max_length=64,
+                help="The session (ses_...).",
+            ),
+        ),
+    ),
+    Verb(
+        name="claim-next",
+        summary="Lease the next ready job; returns its work packet.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.work.sessions:claim_next",
+        params=(
+            Param(
+                name="session",
+                type="string",
+                required=True,
+                max_length=64,
+                help="Your session (ses_...).",
+            ),
+            Param(name="lane", type="string", max_length=64, help="Only this lane."),
+            params.run_id(required=False),
+            Param(
+                name="job",
+                type="string",
+                max_length=64,
+                help="Only this ready job (with --run-id).",
+            ),
+            params.ttl(),
+        ),
+    ),
+    Verb(
+        name="heartbeat",
+        summary="Keep a lease alive.",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.sessions:heartbeat",
+        params=(params.lease(), params.ttl()),
+    ),
+    Verb(
+        name="release",
+        summary="Give a leased job back (it becomes ready again).",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.sessions:release",
+        params=(params.lease(),),
+    ),
+    Verb(
+        name="lease.transfer",
+        summary="Hand a live lease to another session, same attempt.",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.work.sessions:transfer",
+        params=(
+            params.lease(),
+            Param(
+                name="session",
+                type="string",
+                required=True,
+                max_length=64,
+                help="The session taking over.",
+            ),
+            params.ttl(),
+        ),
+    ),
+    Verb(
+        name="publish-artifact",
+        summary="Record a file of the repository as this attempt's output.",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.results:publish_artifact",
+        params=(
+            params.lease(),
+            Param(
+                name="path",
+                type="string",
+                required=True,
+                max_length=500,
+                help="Path relative to the repository.",
+            ),
+            Param(
+                name="kind",
+                type="string",
+                default="output",
+                max_length=32,
+                help="What it is (output, findings, ledger...).",
+            ),
+        ),
+    ),
+    Verb(
+        name="complete",
+        summary="Finish a leased job (refused while required artifacts are missing).",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.results:complete",
+        params=(
+            params.lease(),
+            Param(
+                name="commit",
+                type="string",
+                max_length=64,
+                help="The commit holding the job's changes (supervisors "
+                "record it in the job.succeeded event).",
+            ),
+            Param(
+                name="model",
+                type="string",
+                max_length=200,
+                help="The model the agent's CLI reported using (recorded on the "
+                "attempt and in the verdict's provenance).",
+            ),
+        ),
+    ),
+    Verb(
+        name="fail",
+        summary="Fail a leased job's attempt (retried up to the lane's max).",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.sessions:fail",
+        params=(
+            params.lease(),
+            Param(
+                name="reason",
+                type="string",
+                required=True,
+                max_length=2000,
+                help="What went wrong.",
+            ),
+            Param(
+                name="permanent",
+                type="boolean",
+                help="Another attempt would fail the same way (the agent cannot "
+                "start): fail the job at once and escalate, without retrying.",
+            ),
+        ),
+    ),
+    Verb(
+        name="verdict",
+        summary="Give a review's verdict; it takes effect on complete.",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.results:verdict",
+        params=(
+            params.lease(),
+            Param(
+                name="value",
+                type="string",
+                required=True,
+                choices=("accept", "needs_revision", "reject"),
+                help="The verdict.",
+            ),
+            Param(
+                name="findings",
+                type="string",
+                max_length=500,
+                help="The findings file (relative to the repository).",
+            ),
+        ),
+    ),
+    Verb(
+        name="override-verdict",
+        summary="Decide a gate that waits for the human.",
+        capability=Capability.DECIDE,
+        writes=True,
+        handler="striatum.verbs.work.results:override_verdict",
+        params=(
+            params.run_id(),
+            Param(name="job", type="string", required=True, max_length=64, help="The review job."),
+            Param(
+                name="value",
+                type="string",
+                required=True,
+                choices=("accept", "needs_revision", "reject"),
+                help="The verdict.",
+            ),
+            Param(
+                name="reason", type="string", required=True, max_length=2000, help="Why (recorded)."
+            ),
+        ),
+    ),
+)

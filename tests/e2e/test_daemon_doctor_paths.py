@@ -1,0 +1,101 @@
+"""`striatum daemon doctor` asks a daemon that answers, and checks directly when none does.
+
+The direct path is what still works with the daemon down or wedged: a stopped (SIGSTOP)
+daemon must not hang the doctor, and both paths must find the same tampered row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+from striatum.store import connection as db
+from tests.support.daemons import DaemonUnderTest
+
+INTEGRITY = 8
+
+
+def _report(daemon: DaemonUnderTest, *args: str) -> tuple[int, dict[str, object]]:
+    result = daemon.cli("daemon", "doctor", "--json", *args, timeout=60)
+    assert "Traceback" not in result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def _tamper_one_event(daemon: DaemonUnderTest) -> int:
+    assert daemon.database is not None
+    conn = db.connect_admin(daemon.database, autocommit=True)
+    try:
+        row = db.fetch_one(conn, "SELECT max(seq) AS seq FROM striatumd.events")
+        assert row is not None and row["seq"] is not None
+        db.execute(conn, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
+        db.execute(
+            conn,
+            "UPDATE striatumd.events SET payload = payload || '{\"forged\": true}' "
+            f"WHERE seq = {int(row['seq'])}",
+        )
+        db.execute(conn, "ALTER TABLE striatumd.events ENABLE TRIGGER USER")
+        return int(row["seq"])
+    finally:
+        conn.close()
+
+
+def test_a_running_daemon_does_the_check_and_the_heads_are_anchored(
+    daemon: DaemonUnderTest,
+) -> None:
+    code, report = _report(daemon)
+    assert code == 0, report
+    assert report["checked_by"] == f"daemon pid {daemon.pid()}"
+    anchors = json.loads((daemon.base / "home" / "anchors.json").read_text())
+    (heads,) = anchors["instances"].values()
+    assert "audit" in heads
+    human = daemon.cli("daemon", "doctor")
+    assert human.returncode == 0
+    assert f"checked by the daemon pid {daemon.pid()}" in human.stdout.splitlines()[0]
+
+
+def test_an_explicit_database_url_checks_directly(daemon: DaemonUnderTest) -> None:
+    assert daemon.database is not None
+    code, report = _report(daemon, "--database-url", daemon.database.admin_conninfo)
+    assert code == 0, report
+    assert report["checked_by"] == "direct"
+
+
+def test_both_paths_name_the_same_tampered_event(daemon: DaemonUnderTest) -> None:
+    daemon.cli("adopt", "--repo", str(daemon.base))  # puts events on a repository chain
+    seq = _tamper_one_event(daemon)
+    assert daemon.database is not None
+    for extra in ((), ("--database-url", daemon.database.admin_conninfo)):
+        code, report = _report(daemon, *extra)
+        assert code == INTEGRITY, report
+        chains = report["chains"]
+        assert isinstance(chains, list)
+        broken = [c for c in chains if not c["ok"]]
+        assert [c["first_break"]["seq"] for c in broken] == [seq], report
+    _repair(daemon, seq)
+
+
+def test_a_wedged_daemon_is_passed_over_for_the_database(daemon: DaemonUnderTest) -> None:
+    pid = daemon.pid()
+    os.kill(pid, signal.SIGSTOP)  # it still accepts connections, and answers nothing
+    try:
+        code, report = _report(daemon)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert code == 0, report
+    assert report["checked_by"] == "direct"
+
+
+def _repair(daemon: DaemonUnderTest, seq: int) -> None:
+    """Put the forged event back, so the fixture's closing doctor is green again."""
+    assert daemon.database is not None
+    conn = db.connect_admin(daemon.database, autocommit=True)
+    try:
+        db.execute(conn, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
+        db.execute(
+            conn,
+            f"UPDATE striatumd.events SET payload = payload - 'forged' WHERE seq = {seq}",
+        )
+        db.execute(conn, "ALTER TABLE striatumd.events ENABLE TRIGGER USER")
+    finally:
+        conn.close()
