@@ -51,7 +51,7 @@ def test_a_running_daemon_does_the_check_and_the_heads_are_anchored(
     assert "audit" in heads
     human = daemon.cli("daemon", "doctor")
     assert human.returncode == 0
-    assert f"checked by the daemon pid {daemon.pid()}" in human.stdout.splitlines()[0]
+    assert f"  checked by: daemon pid {daemon.pid()}" in human.stdout.splitlines()
 
 
 def test_an_explicit_database_url_checks_directly(daemon: DaemonUnderTest) -> None:

@@ -21,7 +21,7 @@ def show(report: DoctorReport, *, as_json: bool) -> None:
 def lines(report: DoctorReport) -> list[str]:
     verdict = "OK" if report.ok else "FAILED"
     where = f"{report.database}, PostgreSQL {report.server_version or '?'}"
-    out = [f"doctor: {verdict}  ({where}; checked {_by(report)})"]
+    out = [f"doctor: {verdict}  ({where})", f"  checked by: {_by(report)}"]
     if report.error is not None:
         out.append(f"  error: {report.error.message}")
         if report.error.hint:
@@ -59,4 +59,4 @@ def _chain_line(chain_report: ChainReport) -> str:
 
 
 def _by(report: DoctorReport) -> str:
-    return "directly" if report.checked_by == "direct" else f"by the {report.checked_by}"
+    return "this process, on the database" if report.checked_by == "direct" else report.checked_by
