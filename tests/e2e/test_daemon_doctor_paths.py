@@ -99,3 +99,35 @@ def _repair(daemon: DaemonUnderTest, seq: int) -> None:
         db.execute(conn, "ALTER TABLE striatumd.events ENABLE TRIGGER USER")
     finally:
         conn.close()
+
+
+def test_both_paths_give_an_edited_migration_with_its_hint(daemon: DaemonUnderTest) -> None:
+    """The daemon's answer carries the refusal whole: the same error, hint and details."""
+    assert daemon.database is not None
+    conn = db.connect_admin(daemon.database, autocommit=True)
+    row = db.fetch_one(conn, "SELECT sha256 FROM striatumd.schema_migrations WHERE version = 1")
+    assert row is not None
+    db.execute(conn, "ALTER TABLE striatumd.schema_migrations DISABLE TRIGGER ALL")
+    try:
+        _set_first_migration_sha(conn, "0" * 64)
+        via_daemon = _report(daemon)
+        direct = _report(daemon, "--database-url", daemon.database.admin_conninfo)
+    finally:
+        _set_first_migration_sha(conn, row["sha256"])
+        db.execute(conn, "ALTER TABLE striatumd.schema_migrations ENABLE TRIGGER ALL")
+        conn.close()
+    assert via_daemon[1]["checked_by"] != "direct" and direct[1]["checked_by"] == "direct"
+    assert via_daemon[0] == direct[0] == 11
+    assert via_daemon[1]["error"] == direct[1]["error"]
+    error = via_daemon[1]["error"]
+    assert isinstance(error, dict)
+    assert "restore the original file" in error["hint"]
+    assert error["details"] == {"migration": "0001_initial.sql"}
+
+
+def _set_first_migration_sha(conn: db.Conn, sha256: str) -> None:
+    db.execute(
+        conn,
+        "UPDATE striatumd.schema_migrations SET sha256 = %(sha)s WHERE version = 1",
+        {"sha": sha256},
+    )

@@ -108,3 +108,12 @@ def test_finishing_after_a_commit_on_top_of_the_landing_is_a_no_op(repo: Path) -
     after = visible(repo)
     worktrees.finish_land(landing)
     assert visible(repo) == after
+
+
+def test_a_checkout_with_no_commit_is_a_conflict_not_a_crash(repo: Path) -> None:
+    """An orphan branch checked out since the run began: a refusal the user can act on
+    (exit 5), never an internal error."""
+    git(repo, "checkout", "-q", "--orphan", "fresh")
+    git(repo, "rm", "-rq", "--cached", ".")
+    with pytest.raises(errors.Conflict, match="no commit checked out"):
+        worktrees.prepare_land(repo, RUN, repo / "no-worktree")

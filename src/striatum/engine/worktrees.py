@@ -175,6 +175,11 @@ def prepare_land(repo: Path, run_id: str, worktree: Path) -> Landing:
         worktree, "status", "--porcelain", "--untracked-files=no"
     ).stdout.strip():
         raise errors.Conflict(f"the run's worktree {worktree} holds uncommitted changes")
+    if _git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode != 0:
+        raise errors.Conflict(
+            f"{repo} has no commit checked out to land into",
+            hint="check out the branch the run should land on, then run `run land` again",
+        )
     base, tip = _sha(repo, "HEAD"), _sha(repo, branch(run_id))
     checked_out = _git(repo, "symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
     landing = Landing(repo=repo, run_id=run_id, checked_out=checked_out, base=base, commit=base)

@@ -135,9 +135,9 @@ def from_daemon(status: dict[str, Any], verified: dict[str, Any]) -> DoctorRepor
         server_version=str(status["server_version"]),
         checked_by=f"daemon pid {status['pid']}",
     )
-    migration_error = verified["migrations"]["error"]
-    if migration_error is not None:
-        report.error = errors.MigrationError(migration_error)
+    refusal = verified["migrations"]["refusal"]
+    if refusal is not None:  # the same error, hint and details as the direct check's
+        report.error = errors.from_dict(refusal)
         return report
     report.migrations_pending = list(verified["migrations"]["pending"])
     report.privilege_problems = list(verified["privilege_problems"])

@@ -18,7 +18,7 @@ from striatum.store import migrations, privileges
 
 def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     deep = bool(params.get("deep"))
-    pending, migration_error = _migrations(ctx)
+    pending, refusal = _migrations(ctx)
     reports = [
         chain_check.verify_chain_serially(ctx.conn, name, deep=deep)
         for name in doctor.chain_names(ctx.conn)
@@ -27,20 +27,24 @@ def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     problems = privileges.problems(ctx.conn)
     return {
         "ok": not pending
-        and migration_error is None
+        and refusal is None
         and not problems
         and not breaks
         and all(report.ok for report in reports),
         "deep": deep,
-        "migrations": {"pending": pending, "error": migration_error},
+        "migrations": {
+            "pending": pending,
+            "error": None if refusal is None else refusal.message,
+            "refusal": None if refusal is None else refusal.to_dict(),  # with hint and details
+        },
         "privilege_problems": problems,
         "chains": [doctor.chain_dict(report) for report in reports],
         "anchor_breaks": [asdict(b) for b in breaks],
     }
 
 
-def _migrations(ctx: Context) -> tuple[list[str], str | None]:
+def _migrations(ctx: Context) -> tuple[list[str], errors.StriatumError | None]:
     try:
         return migrations.pending_on(ctx.conn), None
     except errors.StriatumError as error:  # an edited or unknown applied migration
-        return [], error.message
+        return [], error
