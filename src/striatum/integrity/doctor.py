@@ -135,8 +135,10 @@ def from_daemon(status: dict[str, Any], verified: dict[str, Any]) -> DoctorRepor
         server_version=str(status["server_version"]),
         checked_by=f"daemon pid {status['pid']}",
     )
-    refusal = verified["migrations"]["refusal"]
-    if refusal is not None:  # the same error, hint and details as the direct check's
+    found = verified["migrations"]
+    if found.get("error") is not None:  # the same error, hint and details as the direct check's
+        # (a daemon older than `refusal` sends the message alone)
+        refusal = found.get("refusal") or {"code": "migration", "message": found["error"]}
         report.error = errors.from_dict(refusal)
         return report
     report.migrations_pending = list(verified["migrations"]["pending"])
