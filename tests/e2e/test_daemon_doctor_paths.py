@@ -22,22 +22,33 @@ def _report(daemon: DaemonUnderTest, *args: str) -> tuple[int, dict[str, object]
     return result.returncode, json.loads(result.stdout)
 
 
+def _as_superuser(daemon: DaemonUnderTest, statement: str) -> None:
+    """What an attacker with superuser rights does: lift the guard, change rows, restore it."""
+    assert daemon.database is not None
+    conn = db.connect_admin(daemon.database, autocommit=True)
+    try:
+        db.execute(conn, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
+        db.execute(conn, statement)
+        db.execute(conn, "ALTER TABLE striatumd.events ENABLE TRIGGER USER")
+    finally:
+        conn.close()
+
+
 def _tamper_one_event(daemon: DaemonUnderTest) -> int:
     assert daemon.database is not None
     conn = db.connect_admin(daemon.database, autocommit=True)
     try:
         row = db.fetch_one(conn, "SELECT max(seq) AS seq FROM striatumd.events")
-        assert row is not None and row["seq"] is not None
-        db.execute(conn, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
-        db.execute(
-            conn,
-            "UPDATE striatumd.events SET payload = payload || '{\"forged\": true}' "
-            f"WHERE seq = {int(row['seq'])}",
-        )
-        db.execute(conn, "ALTER TABLE striatumd.events ENABLE TRIGGER USER")
-        return int(row["seq"])
     finally:
         conn.close()
+    assert row is not None and row["seq"] is not None
+    seq = int(row["seq"])
+    _as_superuser(
+        daemon,
+        "UPDATE striatumd.events SET payload = payload || '{\"forged\": true}' "
+        f"WHERE seq = {seq}",
+    )
+    return seq
 
 
 def test_a_running_daemon_does_the_check_and_the_heads_are_anchored(
@@ -88,17 +99,9 @@ def test_a_wedged_daemon_is_passed_over_for_the_database(daemon: DaemonUnderTest
 
 def _repair(daemon: DaemonUnderTest, seq: int) -> None:
     """Put the forged event back, so the fixture's closing doctor is green again."""
-    assert daemon.database is not None
-    conn = db.connect_admin(daemon.database, autocommit=True)
-    try:
-        db.execute(conn, "ALTER TABLE striatumd.events DISABLE TRIGGER USER")
-        db.execute(
-            conn,
-            f"UPDATE striatumd.events SET payload = payload - 'forged' WHERE seq = {seq}",
-        )
-        db.execute(conn, "ALTER TABLE striatumd.events ENABLE TRIGGER USER")
-    finally:
-        conn.close()
+    _as_superuser(
+        daemon, f"UPDATE striatumd.events SET payload = payload - 'forged' WHERE seq = {seq}"
+    )
 
 
 def test_both_paths_give_an_edited_migration_with_its_hint(daemon: DaemonUnderTest) -> None:
