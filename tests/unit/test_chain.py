@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from striatum.model import chain
+from striatum.model import chain, chain_body
 from striatum.model.canonical import canonical_bytes
 
 
-def build(count: int, chain_name: str = "repo:r") -> tuple[list[chain.StoredRow], chain.Head]:
+def build(
+    count: int, *, v2_from: int | None = None, payload: Any = None
+) -> tuple[list[chain.StoredRow], chain.Head]:
+    """A chain of `count` events: v1 records, then v2 ones from seq `v2_from` on."""
     rows, previous = [], chain.GENESIS_HASH
     for seq in range(1, count + 1):
-        record = {
+        columns = {
             "repo_id": "r",
             "seq": seq,
             "type": "t",
             "run_id": None,
             "job_id": None,
             "actor": "a",
-            "payload": {"n": seq, "previous_hash": "f" * 64},
+            "payload": payload if payload is not None else {"n": seq, "previous_hash": "f" * 64},
             "at": "x",
         }
+        record: dict[str, Any] = columns
+        if v2_from is not None and seq >= v2_from:
+            columns = {**columns, "host": "h1"}
+            record = chain_body.v2_record(columns, "payload")
         sealed = chain.seal(record, previous)
-        columns = {k: v for k, v in sealed.record.items() if k != "previous_hash"}
         rows.append(
             chain.StoredRow(
                 seq=seq,
@@ -59,15 +67,23 @@ def test_the_link_inside_the_bytes_ignores_a_nested_previous_hash_key() -> None:
     assert chain.linked_hash(rows[1].canonical) == rows[0].row_hash
 
 
-def test_a_changed_payload_column_is_caught_only_by_the_deep_check() -> None:
-    rows, head = build(5)
+@pytest.mark.parametrize("v2_from", [None, 1, 3])
+def test_a_changed_payload_column_is_caught_without_the_deep_check(v2_from: int | None) -> None:
+    """Contract: the body column is part of the fast check, for v1 and v2 rows alike."""
+    rows, head = build(5, v2_from=v2_from)
     columns = dict(rows[2].columns or {})
     columns["payload"] = {"n": 999}
     rows[2] = rows[2]._replace(columns=columns)
-    assert chain.verify_rows("repo:r", rows, head).ok
-    report = chain.verify_rows("repo:r", rows, head, deep=True)
-    assert report.first_break is not None
-    assert (report.first_break.seq, "payload" in report.first_break.reason) == (3, True)
+    for report in (
+        chain.verify_rows("repo:r", rows, head),
+        chain.verify_rows("repo:r", rows, head, deep=True),
+        chain.verify_links("repo:r", _links(rows), head),
+    ):
+        assert report.first_break is not None
+        assert (report.first_break.seq, report.first_break.reason) == (
+            3,
+            "column 'payload' differs from the hashed record",
+        )
 
 
 def test_a_deleted_row_is_named_by_its_successor() -> None:
@@ -118,8 +134,10 @@ def test_stored_canonical_bytes_are_valid_json_objects() -> None:
     assert json.loads(rows[0].canonical)["previous_hash"] == chain.GENESIS_HASH
 
 
-def _links(rows: list[chain.StoredRow]) -> list[tuple[int, bytes, bytes]]:
-    return [(r.seq, bytes.fromhex(r.row_hash), r.canonical) for r in rows]
+def _links(rows: list[chain.StoredRow]) -> list[tuple[int, bytes, bytes, Any]]:
+    return [
+        (r.seq, bytes.fromhex(r.row_hash), r.canonical, (r.columns or {})["payload"]) for r in rows
+    ]
 
 
 def test_the_fast_link_check_passes_an_intact_chain() -> None:

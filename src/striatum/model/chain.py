@@ -3,7 +3,9 @@
 A record is sealed by adding `previous_hash` (the `row_hash` of the row before it, or 64 zeros
 for the first row), encoding the whole record with RFC 8785, and taking the SHA-256 of those
 bytes as `row_hash`. The canonical bytes are stored as written, so verification re-hashes them
-instead of re-encoding columns; a deep check also compares the columns against the bytes.
+instead of re-encoding columns. Every check also compares the stored body column (`payload`,
+`params`) with what the record covers (`model/chain_body.py`); a deep check compares every
+column against the bytes.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from striatum.model.canonical import canonical_bytes, utf16_sort_key
+from striatum.model.chain_body import AUDIT_CHAIN as AUDIT_CHAIN
+from striatum.model.chain_body import body_key, body_matcher, stored_body, written_body
+from striatum.model.chain_body import same_json as same_json
 
 GENESIS_HASH = "0" * 64
 _LINK_KEY = b'"previous_hash":"'
 # Filled in by the database under the head lock, so an append needs one round trip.
 DEFERRED_KEYS = ("at", "previous_hash", "seq")
+_ABSENT = object()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +44,7 @@ class StoredRow(NamedTuple):
     previous_hash: str
     row_hash: str
     canonical: bytes
-    columns: Mapping[str, Any] | None = None  # the queryable columns, for a deep check
+    columns: Mapping[str, Any] | None = None  # the queryable columns (body included)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,11 +161,13 @@ def walk_rows(
 ) -> Walk:
     """Walk full rows in seq order and stop at the first row that breaks the chain.
 
-    The loop does only the cheap comparisons; the first row failing any of them is handed
-    to `_check_row`, which says precisely what is wrong with it.
+    The loop does only the cheap comparisons (and the body column, when the rows carry it);
+    the first row failing any of them is handed to `_check_row`, which says precisely what is
+    wrong with it.
     """
     expected_seq, running_hash, count = start_seq, start_hash, 0
     sha256, key, key_len = hashlib.sha256, _LINK_KEY, len(_LINK_KEY)
+    body, matches = body_key(chain), body_matcher(body_key(chain))
     for row in rows:
         seq, previous_hash, row_hash, canonical, columns = row
         start = canonical.rfind(key) + key_len
@@ -168,6 +176,7 @@ def walk_rows(
             or previous_hash != running_hash
             or sha256(canonical).hexdigest() != row_hash
             or canonical[start : start + 64] != running_hash.encode()
+            or (columns is not None and body in columns and not matches(canonical, columns[body]))
             or (deep and columns is not None and _check_columns(chain, row) is not None)
         ):
             problem = _check_row(chain, row, expected_seq, running_hash, deep)
@@ -181,28 +190,31 @@ def walk_rows(
 
 def walk_links(
     chain: str,
-    rows: Iterable[tuple[int, bytes, bytes]],
+    rows: Iterable[tuple[int, bytes, bytes, Any]],
     *,
     start_seq: int = 1,
     start_hash: str = GENESIS_HASH,
 ) -> Walk:
-    """The fast check over (seq, stored SHA-256 digest, canonical bytes) triples.
+    """The fast check over (seq, stored SHA-256 digest, canonical bytes, body column) rows.
 
-    Hashes and links only: the previous_hash column and the other columns are the deep
+    Hashes, links and the body column (an event's payload, an audit row's params) against
+    what the record covers: the previous_hash column and the other columns are the deep
     check's business. Digests are compared as bytes, which is what makes this the fast path.
     A walk may start mid-chain (`start_seq`, with the stored hash of the row before it), so a
     long chain can be split into ranges walked in parallel.
     """
     expected_seq, running, count = start_seq, start_hash.encode(), 0
     sha256, key, key_len = hashlib.sha256, _LINK_KEY, len(_LINK_KEY)
-    for seq, digest, canonical in rows:
+    body, matches = body_key(chain), body_matcher(body_key(chain))
+    for seq, digest, canonical, stored in rows:
         start = canonical.rfind(key) + key_len
         if (
             seq != expected_seq
             or sha256(canonical).digest() != digest
             or canonical[start : start + 64] != running
+            or not matches(canonical, stored)
         ):
-            row = StoredRow(seq, running.decode(), digest.hex(), canonical)
+            row = StoredRow(seq, running.decode(), digest.hex(), canonical, {body: stored})
             problem = _check_row(chain, row, expected_seq, running.decode(), deep=False)
             last = Head(seq=expected_seq - 1, row_hash=running.decode())
             return Walk(rows=count, last=last, first_break=problem)
@@ -213,7 +225,7 @@ def walk_links(
 
 
 def verify_links(
-    chain: str, rows: Iterable[tuple[int, bytes, bytes]], head: Head | None
+    chain: str, rows: Iterable[tuple[int, bytes, bytes, Any]], head: Head | None
 ) -> ChainReport:
     """Walk a whole chain with the fast check and compare its end with the head."""
     return finish_walks(chain, [walk_links(chain, rows)], head)
@@ -264,6 +276,16 @@ def _check_row(
                 expected=running_hash,
                 stored=link,
             )
+    body = body_key(chain)
+    stored = _ABSENT if row.columns is None else row.columns.get(body, _ABSENT)
+    if stored is not _ABSENT and not body_matcher(body)(row.canonical, stored):
+        return ChainBreak(
+            chain=chain,
+            seq=row.seq,
+            reason=f"column {body!r} differs from the hashed record",
+            expected=written_body(row.canonical, body),
+            stored=stored_body(stored, row.canonical, body),
+        )
     if deep and row.columns is not None:
         return _check_columns(chain, row)
     return None
@@ -277,8 +299,9 @@ def _check_columns(chain: str, row: StoredRow) -> ChainBreak | None:
     if not isinstance(written, dict):
         return ChainBreak(chain=chain, seq=row.seq, reason="hashed bytes are not a JSON object")
     assert row.columns is not None
+    body = body_key(chain)
     for name, value in row.columns.items():
-        if not same_json(written.get(name), value):
+        if name != body and not same_json(written.get(name), value):
             return ChainBreak(
                 chain=chain,
                 seq=row.seq,
@@ -287,19 +310,6 @@ def _check_columns(chain: str, row: StoredRow) -> ChainBreak | None:
                 stored=json.dumps(value, sort_keys=True, default=str),
             )
     return None
-
-
-def same_json(left: Any, right: Any) -> bool:
-    """JSON equality: numbers compared as doubles, but true is not 1 and false is not 0."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return float(left) == float(right)
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(same_json, left, right))
-    return type(left) is type(right) and bool(left == right)
 
 
 def _check_head(chain: str, last: Head, head: Head | None) -> ChainBreak | None:

@@ -1,11 +1,15 @@
 """Appending to and reading the two hash chains: per-repository events and the audit log.
 
 An append locks the chain's head row as its first statement, so concurrent appenders queue on
-that row lock instead of failing serialization checks, and a chain can never fork.
+that row lock instead of failing serialization checks, and a chain can never fork. New rows are
+v2 records (docs/SPEC.md §4): the hashed bytes hold the body's digest and the writing host, the
+body itself goes to its jsonb column.
 """
 
 from __future__ import annotations
 
+import functools
+import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,17 +17,23 @@ from typing import Any
 from psycopg.rows import DictRow, tuple_row
 from psycopg.types.json import Jsonb
 
-from striatum.model import chain
+from striatum.model import chain, chain_body
 from striatum.store import connection as db
 from striatum.store.rows import Row
 from striatum.store.sql import queries
 
-AUDIT_CHAIN = "audit"
+AUDIT_CHAIN = chain.AUDIT_CHAIN
 _SCAN_BATCH = 5000
 
 
 def event_chain(repo_id: str) -> str:
     return f"repo:{repo_id}"
+
+
+@functools.cache
+def writer_host() -> str:
+    """The host this process writes rows from (several may share one database)."""
+    return socket.gethostname()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,13 +63,14 @@ def append_event(
         "run_id": run_id,
         "job_id": job_id,
         "actor": actor,
+        "host": writer_host(),
         "payload": dict(payload),
     }
     return _append(
         conn,
         "append_event",
         event_chain(repo_id),
-        record,
+        chain_body.v2_record(record, "payload"),
         {**record, "payload": Jsonb(record["payload"])},
     )
 
@@ -83,17 +94,23 @@ def append_audit(
         "role": role,
         "ok": ok,
         "error_code": error_code,
+        "host": writer_host(),
         "params": dict(params),
     }
     return _append(
-        conn, "append_audit", AUDIT_CHAIN, record, {**record, "params": Jsonb(record["params"])}
+        conn,
+        "append_audit",
+        AUDIT_CHAIN,
+        chain_body.v2_record(record, "params"),
+        {**record, "params": Jsonb(record["params"])},
     )
 
 
 def _append(
     conn: db.Conn, query: str, name: str, record: dict[str, Any], params: dict[str, Any]
 ) -> Appended:
-    """Seal `record` in the database under the head lock (see chain.template)."""
+    """Seal `record` (the hashed one) in the database under the head lock (see
+    chain.template); `params` are the columns."""
     arguments = {**params, "chain": name, "template": chain.template(record)}
     row = db.fetch_one(conn, queries("chains")[query], arguments)
     if row is None:  # a chain's first append: create its head, then take the lock
@@ -118,7 +135,7 @@ def event_chains(conn: db.Conn) -> list[str]:
     return [str(row["chain"]).removeprefix("repo:") for row in rows]
 
 
-_EVENT_COLUMNS = ("repo_id", "seq", "type", "run_id", "job_id", "actor", "payload", "at")
+_EVENT_COLUMNS = ("repo_id", "seq", "type", "run_id", "job_id", "actor", "host", "payload", "at")
 _AUDIT_COLUMNS = (
     "seq",
     "at",
@@ -128,6 +145,7 @@ _AUDIT_COLUMNS = (
     "role",
     "ok",
     "error_code",
+    "host",
     "params",
 )
 
@@ -145,8 +163,9 @@ def scan_rows(
 
 def scan_links(
     conn: db.Conn, name: str, *, first_seq: int = 1, last_seq: int | None = None
-) -> Iterator[tuple[int, bytes, bytes]]:
-    """Stream (seq, stored digest, canonical bytes) of a chain's rows, for the fast check."""
+) -> Iterator[tuple[int, bytes, bytes, Any]]:
+    """Stream (seq, stored digest, canonical bytes, body column) of a chain's rows, for the
+    fast check (the body: an event's payload, an audit row's params)."""
     sql = queries("chains")
     bounds = {"first_seq": first_seq, "last_seq": last_seq}
     if name == AUDIT_CHAIN:
@@ -176,7 +195,7 @@ def _scan(
 
 def _scan_links(
     conn: db.Conn, query: Any, params: dict[str, Any]
-) -> Iterator[tuple[int, bytes, bytes]]:
+) -> Iterator[tuple[int, bytes, bytes, Any]]:
     # Binary results: bytea arrives as bytes with no hex decoding, the costliest part here.
     with (
         db.translated_errors(),

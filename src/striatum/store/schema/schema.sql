@@ -314,4 +314,8 @@ ALTER TABLE striatumd.job_attempts ADD COLUMN model text;
 ALTER TABLE striatumd.job_attempts ADD COLUMN provider_source text
     CHECK (provider_source IN ('session', 'lane'));
 
+-- 0006: chain records v2 (the writing host; null on v1 rows).
+ALTER TABLE striatumd.events ADD COLUMN host text;
+ALTER TABLE striatumd.audit_log ADD COLUMN host text;
+
 RESET ROLE;

@@ -28,10 +28,11 @@ WITH head AS (
     FROM head
 ), inserted AS (
     INSERT INTO striatumd.events
-        (repo_id, seq, type, run_id, job_id, actor, payload, at, previous_hash, row_hash,
-         canonical)
-    SELECT %(repo_id)s, seq, %(type)s, %(run_id)s, %(job_id)s, %(actor)s, %(payload)s,
-           at::timestamptz, previous_hash, encode(sha256(canonical), 'hex'), canonical
+        (repo_id, seq, type, run_id, job_id, actor, host, payload, at, previous_hash,
+         row_hash, canonical)
+    SELECT %(repo_id)s, seq, %(type)s, %(run_id)s, %(job_id)s, %(actor)s, %(host)s,
+           %(payload)s, at::timestamptz, previous_hash, encode(sha256(canonical), 'hex'),
+           canonical
     FROM sealed
     RETURNING seq, row_hash
 ), advanced AS (
@@ -54,10 +55,11 @@ WITH head AS (
     FROM head
 ), inserted AS (
     INSERT INTO striatumd.audit_log
-        (seq, at, request_id, method, actor, role, ok, error_code, params,
+        (seq, at, request_id, method, actor, role, ok, error_code, host, params,
          previous_hash, row_hash, canonical)
     SELECT seq, at::timestamptz, %(request_id)s, %(method)s, %(actor)s, %(role)s, %(ok)s,
-           %(error_code)s, %(params)s, previous_hash, encode(sha256(canonical), 'hex'), canonical
+           %(error_code)s, %(host)s, %(params)s, previous_hash, encode(sha256(canonical), 'hex'),
+           canonical
     FROM sealed
     RETURNING seq, row_hash
 ), advanced AS (
@@ -69,8 +71,8 @@ SELECT i.seq, i.row_hash, s.at FROM inserted i JOIN sealed s USING (seq);
 
 -- name: scan_events
 -- A range of one repository's events with every column, for the deep check.
-SELECT seq, previous_hash, row_hash, canonical, repo_id, type, run_id, job_id, actor, payload,
-       to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+SELECT seq, previous_hash, row_hash, canonical, repo_id, type, run_id, job_id, actor, host,
+       payload, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
 FROM striatumd.events
 WHERE repo_id = %(repo_id)s AND seq >= %(first_seq)s
   AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
@@ -79,7 +81,7 @@ ORDER BY seq;
 -- name: scan_audit
 -- A range of the audit log with every column, for the deep check.
 SELECT seq, previous_hash, row_hash, canonical, request_id, method, actor, role, ok,
-       error_code, params,
+       error_code, host, params,
        to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
 FROM striatumd.audit_log
 WHERE seq >= %(first_seq)s AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
@@ -94,16 +96,16 @@ SELECT row_hash FROM striatumd.events WHERE repo_id = %(repo_id)s AND seq = %(se
 SELECT row_hash FROM striatumd.audit_log WHERE seq = %(seq)s;
 
 -- name: scan_event_links
--- A range of one repository's events: seq, stored digest, hashed bytes (the fast check).
-SELECT seq, decode(row_hash, 'hex') AS digest, canonical
+-- A range of one repository's events: seq, stored digest, hashed bytes, payload (fast check).
+SELECT seq, decode(row_hash, 'hex') AS digest, canonical, payload
 FROM striatumd.events
 WHERE repo_id = %(repo_id)s AND seq >= %(first_seq)s
   AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
 ORDER BY seq;
 
 -- name: scan_audit_links
--- A range of the audit log: seq, stored digest, hashed bytes (the fast check).
-SELECT seq, decode(row_hash, 'hex') AS digest, canonical
+-- A range of the audit log: seq, stored digest, hashed bytes, params (the fast check).
+SELECT seq, decode(row_hash, 'hex') AS digest, canonical, params
 FROM striatumd.audit_log
 WHERE seq >= %(first_seq)s AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
 ORDER BY seq;

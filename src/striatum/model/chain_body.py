@@ -1,0 +1,145 @@
+"""A chain record's body (an event's `payload`, an audit row's `params`) and its stored column.
+
+A v1 record holds the body itself; a v2 record (`"v": 2`) holds `<body>_sha256`, the
+lowercase hex SHA-256 of the body's RFC 8785 bytes, so the hashed record stays small and a
+bundle can carry a redacted body beside the exact record. Either way the body is also stored
+in a jsonb column for queries, and `body_matches` says cheaply whether that column still is
+the body the record covers: this is part of the fast check, so a tamper of the column alone
+is caught without the deep check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from striatum.model.canonical import MAX_SAFE_INTEGER, CanonicalizationError, canonical_bytes
+
+AUDIT_CHAIN = "audit"
+RECORD_VERSION = 2
+# "v" sorts after every other key of both records, so a v2 record always ends so; a v1 record
+# ends with its "type" (events) or "seq" (audit) value.
+_V2_END = b',"v":2}'
+_LINK_KEY = b',"previous_hash":"'
+# Compact, key-sorted, non-ASCII kept: equal to RFC 8785 for most bodies (no floats, no keys
+# past U+E000), and a C encoder. Only ever used to prove a match, never a mismatch.
+_quick = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def body_key(chain_name: str) -> str:
+    """The record key (and column) holding a chain's body: `params` for audit, else `payload`."""
+    return "params" if chain_name == AUDIT_CHAIN else "payload"
+
+
+def digest_key(body: str) -> str:
+    """The v2 record key holding the body's digest: `payload_sha256`, `params_sha256`."""
+    return f"{body}_sha256"
+
+
+def is_v2(canonical: bytes) -> bool:
+    return canonical.endswith(_V2_END)
+
+
+def body_digest(body: Any) -> str:
+    """Lowercase hex SHA-256 of the body's RFC 8785 bytes (numbers read as doubles)."""
+    return hashlib.sha256(canonical_bytes(as_doubles(body))).hexdigest()
+
+
+def v2_record(record: Mapping[str, Any], body: str) -> dict[str, Any]:
+    """A v2 record from a full one: the body replaced by its digest, plus `"v": 2`.
+
+    Refuses what RFC 8785 cannot encode exactly (integers beyond +/-(2**53 - 1)), as v1 did.
+    """
+    digest = hashlib.sha256(canonical_bytes(record[body])).hexdigest()
+    rest = {key: value for key, value in record.items() if key != body}
+    return {**rest, digest_key(body): digest, "v": RECORD_VERSION}
+
+
+def as_doubles(value: Any) -> Any:
+    """The JSON value as RFC 8785 reads it: integers beyond +/-(2**53 - 1) become doubles.
+
+    jsonb keeps such digits exactly (a stored 1e20 reads back as an integer), while RFC 8785
+    parses every number as an IEEE double.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+        return float(value)
+    if isinstance(value, dict):
+        return {key: as_doubles(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_doubles(item) for item in value]
+    return value
+
+
+def body_matcher(key: str) -> Callable[[bytes, Any], bool]:
+    """`matches(canonical, body)`: whether a stored body column is the body the hashed record
+    covers. Cheap first (one C encoding, one SHA-256 for v2, one slice compare for v1); the
+    exact RFC 8785 comparison runs only when the cheap one does not match."""
+    digest_marker = b'"' + digest_key(key).encode() + b'":"'
+    body_marker = b'"' + key.encode() + b'":'
+    sha256, v2_end, link_key = hashlib.sha256, _V2_END, _LINK_KEY
+
+    def matches(canonical: bytes, body: Any) -> bool:
+        if canonical.endswith(v2_end):
+            start = canonical.find(digest_marker) + len(digest_marker)
+            written = canonical[start : start + 64]
+            quick = sha256(_quick(body).encode()).hexdigest().encode()
+            return quick == written or _digest_or_none(body) == written.decode("ascii", "replace")
+        # v1: the top-level body is the first such key (only scalars come before it) and
+        # ends where the top-level link starts (it is the key right before previous_hash).
+        start = canonical.find(body_marker) + len(body_marker)
+        end = canonical.rfind(link_key)
+        return _quick(body).encode() == canonical[start:end] or _v1_body_equal(canonical, body, key)
+
+    return matches
+
+
+def _digest_or_none(body: Any) -> str | None:
+    try:
+        return body_digest(body)
+    except CanonicalizationError:
+        return None
+
+
+def _v1_body_equal(canonical: bytes, body: Any, key: str) -> bool:
+    try:
+        written = json.loads(canonical)
+    except ValueError:
+        return False
+    return isinstance(written, dict) and key in written and same_json(written[key], body)
+
+
+def same_json(left: Any, right: Any) -> bool:
+    """JSON equality: numbers compared as doubles, but true is not 1 and false is not 0."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return float(left) == float(right)
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_json, left, right))
+    return type(left) is type(right) and bool(left == right)
+
+
+def written_body(canonical: bytes, key: str) -> str:
+    """What the hashed record says about its body (for a break's `expected`)."""
+    try:
+        written = json.loads(canonical)
+    except ValueError:
+        return "unreadable"
+    if not isinstance(written, dict):
+        return "unreadable"
+    if written.get("v") == RECORD_VERSION:
+        return f"{digest_key(key)} {written.get(digest_key(key))}"
+    return json.dumps(written.get(key), sort_keys=True)
+
+
+def stored_body(body: Any, canonical: bytes, key: str) -> str:
+    """The column's body as a break's `stored` shows it (a digest for v2 records)."""
+    if is_v2(canonical):
+        return f"{digest_key(key)} {_digest_or_none(body)}"
+    return json.dumps(body, sort_keys=True, default=str)
