@@ -6,10 +6,12 @@ Runs on one fresh embedded cluster with durable settings (fsync on), prints one 
   (b) our event append (head lock + seal + insert + head advance, one statement) from 1 and 4
       connections, alone and inside BEGIN ... COMMIT, on one shared chain and on one chain per
       connection, with ratios to (a);
-  (c) verification of 100k and 1M stored events in rows/s (fast: hashes and links; deep: also
-      columns against the hashed bytes), with ratios to hashlib.sha256 over the same bytes.
+  (c) verification of 100k and 1M stored events in rows/s (fast: hashes, links and the payload
+      column against the record; deep: also every column against the hashed bytes), with
+      ratios to hashlib.sha256 over the same bytes; for v2 records (what the daemon writes)
+      and for v1 records (a database written before migration 0006).
 
-Usage: python -m bench.chain [--events 100000,1000000] [--seconds 3]
+Usage: python -m bench.chain [--events 100000,1000000] [--versions 2,1] [--seconds 3]
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from psycopg.types.json import Jsonb
 
 from striatum.daemon.embedded import EmbeddedCluster
 from striatum.integrity import chain_check
-from striatum.model import chain
+from striatum.model import chain, chain_body
 from striatum.store import chains, migrations, repositories
 from striatum.store import connection as db
 
@@ -122,8 +124,11 @@ def measure_appends(database: db.Database, seconds: float) -> dict[str, Any]:
     return report
 
 
-def load_events(database: db.Database, repo_id: str, count: int) -> list[bytes]:
-    """Seal `count` events in Python and COPY them in (as the owner would restore them)."""
+def load_events(
+    database: db.Database, repo_id: str, count: int, *, version: int = 2
+) -> list[bytes]:
+    """Seal `count` events (records v2, or v1) in Python and COPY them in (as the owner would
+    restore them)."""
     canonicals, previous = [], chain.GENESIS_HASH
     admin = psycopg.connect(database.admin_conninfo, autocommit=True)
     admin.execute(
@@ -133,8 +138,8 @@ def load_events(database: db.Database, repo_id: str, count: int) -> list[bytes]:
     with (
         admin.cursor() as cursor,
         cursor.copy(
-            "COPY striatumd.events (repo_id, seq, type, run_id, job_id, actor, payload, at, "
-            "previous_hash, row_hash, canonical) FROM STDIN"
+            "COPY striatumd.events (repo_id, seq, type, run_id, job_id, actor, host, payload, "
+            "at, previous_hash, row_hash, canonical) FROM STDIN"
         ) as copy,
     ):
         for seq in range(1, count + 1):
@@ -149,6 +154,9 @@ def load_events(database: db.Database, repo_id: str, count: int) -> list[bytes]:
                 "payload": {"attempt": 1, "artifact": f"docs/finding-{seq}.md"},
                 "at": at,
             }
+            host = "bench-host" if version == 2 else None
+            if version == 2:
+                record = chain_body.v2_record({**record, "host": host}, "payload")
             sealed = chain.seal(record, previous)
             copy.write_row(
                 (
@@ -158,7 +166,8 @@ def load_events(database: db.Database, repo_id: str, count: int) -> list[bytes]:
                     record["run_id"],
                     record["job_id"],
                     record["actor"],
-                    Jsonb(record["payload"]),
+                    host,
+                    Jsonb({"attempt": 1, "artifact": f"docs/finding-{seq}.md"}),
                     at,
                     previous,
                     sealed.row_hash,
@@ -176,16 +185,20 @@ def load_events(database: db.Database, repo_id: str, count: int) -> list[bytes]:
     return canonicals
 
 
-def measure_verification(database: db.Database, count: int) -> dict[str, Any]:
-    repo_id = f"verify{count}"
-    canonicals = load_events(database, repo_id, count)
+def measure_verification(database: db.Database, count: int, version: int) -> dict[str, Any]:
+    repo_id = f"verify{count}v{version}"
+    canonicals = load_events(database, repo_id, count, version=version)
     started = time.perf_counter()
     for data in canonicals:
         hashlib.sha256(data).hexdigest()
     hash_rate = count / (time.perf_counter() - started)
     del canonicals
     conn = db.connect_admin(database, autocommit=True)
-    result: dict[str, Any] = {"events": count, "raw_sha256_per_s": round(hash_rate)}
+    result: dict[str, Any] = {
+        "events": count,
+        "record_version": version,
+        "raw_sha256_per_s": round(hash_rate),
+    }
     for mode, deep in (("fast", False), ("deep", True)):
         started = time.perf_counter()
         report = chain_check.verify_chain(database, conn, chains.event_chain(repo_id), deep=deep)
@@ -198,18 +211,23 @@ def measure_verification(database: db.Database, count: int) -> dict[str, Any]:
     return result
 
 
-def measure(database: db.Database, events: list[int], seconds: float) -> dict[str, Any]:
+def measure(
+    database: db.Database, events: list[int], versions: list[int], seconds: float
+) -> dict[str, Any]:
     return {
         "benchmark": "chain",
         "server": "embedded PostgreSQL, fsync on",
         "append": measure_appends(database, seconds),
-        "verification": [measure_verification(database, n) for n in events],
+        "verification": [
+            measure_verification(database, n, version) for version in versions for n in events
+        ],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", default="100000,1000000")
+    parser.add_argument("--versions", default="2,1", help="record versions to verify")
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="striatum-bench-", dir="/tmp"))
@@ -220,7 +238,8 @@ def main() -> None:
         database = cluster.database()
         migrations.migrate(database)
         events = [int(n) for n in args.events.split(",")]
-        print(json.dumps(measure(database, events, args.seconds), indent=2))
+        versions = [int(v) for v in args.versions.split(",")]
+        print(json.dumps(measure(database, events, versions, args.seconds), indent=2))
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)

@@ -9,12 +9,12 @@ The recipe (docs/SPEC.md §11):
 2. Every file named in manifest "files" has that SHA-256, and SHA256SUMS (format of
    `sha256sum`) lists the same digest for it and for manifest.json.
 3. Each `<name>.jsonl` has as many lines as manifest "counts"[name] says.
-4. events.jsonl (split on "\n" only) is one stretch of a hash chain; each line holds one of
-   "canonical", "redacted", "omitted"; its seq follows the previous one and its previous_hash
-   is the previous line's row_hash (the first: chain.first_seq/first_previous_hash, which for
-   a repository bundle are 1 and 64 zeros). A "canonical" line hashes to its row_hash; every
-   record carries the line's seq, previous_hash and the chain's repo_id. The last line ends at
-   chain.last_seq/head_hash. Redacted and omitted lines cannot be re-hashed (see SPEC §11).
+4. events.jsonl (split on "\n" only) is one stretch of a hash chain: each line's seq follows
+   the previous one and its previous_hash is the previous line's row_hash (the first:
+   chain.first_seq/first_previous_hash, 1 and 64 zeros for a repository bundle); the last
+   ends at chain.last_seq/head_hash. Line shapes: SPEC §11. "canonical" hashes to row_hash;
+   an unredacted v2 "payload" hashes (RFC 8785) to the record's payload_sha256; every record
+   carries the line's seq, previous_hash and the chain's repo_id.
 """
 
 from __future__ import annotations
@@ -22,15 +22,40 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 TABLES = {"runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers",
           "artifacts", "events"}
 OPTIONAL = {"contents", "scratch"}
+V2_SHAPES = [{"canonical", "payload"}, {"canonical", "payload", "redacted"}, {"canonical", "omitted"}]
+V1_SHAPES = [{"canonical"}, {"record", "redacted"}, {"omitted"}]
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def jcs(v: object) -> str:  # RFC 8785: sorted UTF-16 keys, no spaces, ECMAScript numbers
+    if isinstance(v, dict):
+        keys = sorted(v, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + jcs(v[k]) for k in keys) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(map(jcs, v)) + "]"
+    if v is None or isinstance(v, (bool, str)) or (isinstance(v, int) and abs(v) < 2**53):
+        return json.dumps(v, ensure_ascii=False)
+    x = float(v)  # 0.0 and -0.0 come out as "0" below
+    _, t, e = Decimal(repr(abs(x))).normalize().as_tuple()
+    d, n = "".join(map(str, t)), len(t) + e
+    if len(d) <= n <= 21:
+        s = d + "0" * (n - len(d))
+    elif 0 < n <= 21:
+        s = d[:n] + "." + d[n:]
+    elif -6 < n <= 0:
+        s = "0." + "0" * -n + d
+    else:
+        s = d[0] + ("." + d[1:] if len(d) > 1 else "") + f"e{'+' if n > 0 else '-'}{abs(n - 1)}"
+    return ("-" if x < 0 else "") + s
 
 
 def lines_of(path: Path) -> list[str]:
@@ -38,7 +63,7 @@ def lines_of(path: Path) -> list[str]:
 
 
 def check_manifest(m: dict) -> str | None:
-    if m.get("format") != "striatum.corpus.v1":
+    if m.get("format") not in ("striatum.corpus.v1", "striatum.corpus.v2"):
         return "manifest.json: unknown format"
     body = {k: v for k, v in m.items() if k != "bundle_hash"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -82,16 +107,23 @@ def check_chain(folder: Path, m: dict) -> str | None:
     for number, line in enumerate(lines, 1):
         row = json.loads(line)
         where = f"events.jsonl line {number} (seq {row.get('seq')})"
-        if sum(k in row for k in ("canonical", "redacted", "omitted")) != 1:
-            return f"{where}: must hold exactly one of canonical, redacted, omitted"
         if row["seq"] != expected or row["previous_hash"] != running:
             return f"{where}: does not follow the previous row"
         if "omitted" in row and (kind == "repo" or number in (1, len(lines))):
             return f"{where}: an omitted line may only stand inside a run's stretch"
-        record = json.loads(row["canonical"]) if "canonical" in row else row.get("record")
-        if "canonical" in row and sha256(row["canonical"].encode()) != row["row_hash"]:
+        shape = {k for k in ("canonical", "record", "redacted", "omitted", "payload") if k in row}
+        text = row.get("canonical")
+        if shape not in (V2_SHAPES if str(text).endswith(',"v":2}') else V1_SHAPES):
+            return f"{where}: holds neither a whole, a redacted nor an omitted row"
+        record = json.loads(text) if text is not None else row.get("record")
+        if text is not None and sha256(text.encode()) != row["row_hash"]:
             return f"{where}: row_hash is not the SHA-256 of its canonical record"
-        if record is not None and (record.get("previous_hash") != running
+        if "payload" in row and "redacted" not in row and (
+                not isinstance(row["payload"], dict)
+                or sha256(jcs(row["payload"]).encode()) != record.get("payload_sha256")):
+            return f"{where}: payload does not match the payload_sha256 of its canonical record"
+        if record is not None and (not isinstance(record, dict)
+                                   or record.get("previous_hash") != running
                                    or record.get("seq") != row["seq"]
                                    or record.get("repo_id") != chain["repo_id"]):
             return f"{where}: the record does not match its line"

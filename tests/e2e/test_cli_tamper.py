@@ -109,12 +109,19 @@ def test_daemon_verify_reports_a_broken_chain_while_the_daemon_stays_up(
         "UPDATE striatumd.events SET payload = "
         "jsonb_set(payload, '{note}', '\"OK\"') WHERE seq = 3",
     )
-    fast = json.loads(run(["striatum", "daemon", "verify", "--json"], home).stdout)
-    assert fast["ok"] is True  # the fast check re-hashes the stored bytes, which are intact
-    result = run(["striatum", "daemon", "verify", "--deep", "--json"], home)
-    assert result.returncode == 0  # a read verb: the report says what is wrong
-    deep = json.loads(result.stdout)
-    broken = {c["chain"]: c["first_break"] for c in deep["chains"] if not c["ok"]}
-    assert deep["ok"] is False and list(broken) == ["repo:r1"]
-    assert broken["repo:r1"]["seq"] == 3
+    tamper(
+        live_daemon,
+        "audit_log",
+        "UPDATE striatumd.audit_log SET params = params || '{\"n\": 7}' WHERE seq = 4",
+    )
+    # Records v2: the fast check (the default, what `striatum doctor` asks for) compares the
+    # payload and params columns with the digests the hashed bytes hold.
+    for flags in ([], ["--deep"]):
+        result = run(["striatum", "daemon", "verify", "--json", *flags], home)
+        assert result.returncode == 0  # a read verb: the report says what is wrong
+        report = json.loads(result.stdout)
+        broken = {c["chain"]: c["first_break"] for c in report["chains"] if not c["ok"]}
+        assert report["ok"] is False and sorted(broken) == ["audit", "repo:r1"]
+        assert (broken["repo:r1"]["seq"], broken["audit"]["seq"]) == (3, 4)
+        assert broken["audit"]["reason"] == "column 'params' differs from the hashed record"
     assert run(["striatum", "daemon", "status"], home).returncode == 0

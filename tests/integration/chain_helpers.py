@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from striatum.store import chains, repositories
+from pathlib import Path
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from striatum.corpus import bundle
+from striatum.corpus.redact import Redactor
+from striatum.model import chain
+from striatum.store import chains, corpus, repositories
 from striatum.store import connection as db
 
 
@@ -45,3 +53,111 @@ def append_audits(conn: db.Conn, count: int) -> None:
                 params={"n": n},
             ),
         )
+
+
+# Appends exactly as Striatum did before migration 0006 (records v1: the body inside the
+# hashed bytes, no host), to build the chains an upgraded database holds.
+_V1_EVENT = """
+WITH head AS (
+    SELECT seq + 1 AS seq, row_hash AS previous_hash,
+           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+    FROM striatumd.chain_heads WHERE chain = %(chain)s FOR UPDATE
+), sealed AS (
+    SELECT head.*, striatumd.fill_record(%(template)s, head.seq, head.at, head.previous_hash)
+               AS canonical
+    FROM head
+), inserted AS (
+    INSERT INTO striatumd.events
+        (repo_id, seq, type, run_id, job_id, actor, payload, at, previous_hash, row_hash,
+         canonical)
+    SELECT %(repo_id)s, seq, %(type)s, %(run_id)s, %(job_id)s, %(actor)s, %(payload)s,
+           at::timestamptz, previous_hash, encode(sha256(canonical), 'hex'), canonical
+    FROM sealed RETURNING seq, row_hash
+)
+UPDATE striatumd.chain_heads h SET seq = i.seq, row_hash = i.row_hash
+FROM inserted i WHERE h.chain = %(chain)s
+"""
+_V1_AUDIT = """
+WITH head AS (
+    SELECT seq + 1 AS seq, row_hash AS previous_hash,
+           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+    FROM striatumd.chain_heads WHERE chain = 'audit' FOR UPDATE
+), sealed AS (
+    SELECT head.*, striatumd.fill_record(%(template)s, head.seq, head.at, head.previous_hash)
+               AS canonical
+    FROM head
+), inserted AS (
+    INSERT INTO striatumd.audit_log
+        (seq, at, request_id, method, actor, role, ok, error_code, params,
+         previous_hash, row_hash, canonical)
+    SELECT seq, at::timestamptz, %(request_id)s, %(method)s, %(actor)s, %(role)s, %(ok)s,
+           %(error_code)s, %(params)s, previous_hash, encode(sha256(canonical), 'hex'), canonical
+    FROM sealed RETURNING seq, row_hash
+)
+UPDATE striatumd.chain_heads h SET seq = i.seq, row_hash = i.row_hash
+FROM inserted i WHERE h.chain = 'audit'
+"""
+_NEW_HEAD = "INSERT INTO striatumd.chain_heads (chain, seq, row_hash) VALUES (%(chain)s, 0, "
+_NEW_HEAD += "repeat('0', 64)) ON CONFLICT (chain) DO NOTHING"
+
+
+def append_v1_event(conn: db.Conn, repo_id: str, payload: dict[str, Any], run_id: str) -> None:
+    record = {
+        "repo_id": repo_id,
+        "type": "job.succeeded",
+        "run_id": run_id,
+        "job_id": "job-1",
+        "actor": "operator:test",
+        "payload": payload,
+    }
+    name = chains.event_chain(repo_id)
+    arguments = {**record, "payload": Jsonb(payload), "chain": name}
+
+    def write(c: db.Conn) -> None:
+        db.execute(c, _NEW_HEAD, {"chain": name})
+        db.execute(c, _V1_EVENT, {**arguments, "template": chain.template(record)})
+
+    db.in_transaction(conn, write)
+
+
+def append_v1_audit(conn: db.Conn, n: int) -> None:
+    record = {
+        "request_id": f"old-{n}",
+        "method": "status",
+        "actor": "operator",
+        "role": "operator",
+        "ok": True,
+        "error_code": None,
+        "params": {"n": n},
+    }
+
+    def write(c: db.Conn) -> None:
+        db.execute(c, _NEW_HEAD, {"chain": "audit"})
+        arguments = {**record, "params": Jsonb(record["params"])}
+        db.execute(c, _V1_AUDIT, {**arguments, "template": chain.template(record)})
+
+    db.in_transaction(conn, write)
+
+
+def write_bundle(
+    conn: db.Conn, repo_id: str, out: Path, *, run_id: str | None = None
+) -> dict[str, int]:
+    """What `corpus export` writes, minus the tables other than events (left empty)."""
+    in_scope = None if run_id is None else {run_id}
+    rows = corpus.chain_rows(conn, repo_id=repo_id, run_ids=None if run_id is None else [run_id])
+    redactor = Redactor.build(home=None, user=None, extra=[r"secret-\w+"])
+    data: dict[str, list[Any]] = {name: [] for name in bundle.TABLES}
+    data["events"] = bundle.event_lines(rows, in_scope, redactor)
+    head = {
+        "repo_id": repo_id,
+        "first_seq": rows[0].seq,
+        "first_previous_hash": rows[0].previous_hash,
+        "last_seq": rows[-1].seq,
+        "head_hash": rows[-1].row_hash,
+    }
+    scope = {"kind": "run", "run_id": run_id} if run_id else {"kind": "repo", "repo_id": repo_id}
+    files = bundle.assemble(data, scope=scope, chain=head, redactions=redactor.counts)
+    out.mkdir()
+    for name, body in files.items():
+        (out / name).write_bytes(body)
+    return dict(redactor.counts)

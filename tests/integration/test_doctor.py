@@ -62,6 +62,29 @@ def test_one_changed_byte_of_an_event_payload_is_named(
     assert _break(report, "repo:r1") == (4, "column 'payload' differs from the hashed record")
 
 
+@pytest.mark.parametrize(
+    ("table", "column", "chain_name"),
+    [("events", "payload", "repo:r1"), ("audit_log", "params", "audit")],
+)
+def test_a_changed_body_column_alone_is_named_without_the_deep_check(
+    database: db.Database,
+    seeded: db.Conn,
+    admin: db.Conn,
+    table: str,
+    column: str,
+    chain_name: str,
+) -> None:
+    """Records v2: the fast check compares the payload/params column with its digest."""
+    _as_attacker(
+        admin,
+        table,
+        f"UPDATE striatumd.{table} SET {column} = {column} || '{{\"n\": -1}}' WHERE seq = 5",
+    )
+    report = doctor.run(database, apply_migrations=False, deep=False)
+    assert report.exit_code == INTEGRITY
+    assert _break(report, chain_name) == (5, f"column {column!r} differs from the hashed record")
+
+
 def test_one_changed_byte_of_the_hashed_bytes_is_named(
     database: db.Database, seeded: db.Conn, admin: db.Conn
 ) -> None:

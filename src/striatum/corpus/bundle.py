@@ -9,53 +9,66 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from striatum.corpus.redact import Redactor
+from striatum.model import chain_body
 from striatum.model.canonical import canonical_bytes
 
 if TYPE_CHECKING:  # the bundle stays pure: `corpus verify` runs without a database driver
     from striatum.store.corpus import ChainRow
 
-FORMAT = "striatum.corpus.v1"
+FORMAT = "striatum.corpus.v2"
+FORMATS = ("striatum.corpus.v1", FORMAT)  # what `corpus verify` reads
 TABLES = ("runs", "jobs", "attempts", "sessions", "leases", "verdicts", "blockers", "artifacts")
+OUTSIDE = "outside the exported scope"
 
 
 def event_lines(
     rows: Sequence[ChainRow], in_scope: set[str] | None, redactor: Redactor
 ) -> list[dict[str, Any]]:
-    """Chain rows as bundle lines: whole (canonical text), redacted, or link-only."""
+    """Chain rows as bundle lines (docs/SPEC.md §11).
+
+    A v2 row keeps its canonical text whole, so every such line is anchored; its payload
+    travels beside it, redacted or not. A v1 row is whole, redacted (its record rewritten), or
+    link-only. Only the payload is redacted: the chain fields (seq, hashes, ids) stay exact.
+    """
     lines = []
     for row in rows:
-        base = {
-            "seq": row.seq,
-            "previous_hash": row.previous_hash,
-            "row_hash": row.row_hash,
-        }
-        if in_scope is not None and row.run_id not in in_scope:
-            lines.append({**base, "omitted": "outside the exported scope"})
-            continue
+        base = {"seq": row.seq, "previous_hash": row.previous_hash, "row_hash": row.row_hash}
+        outside = in_scope is not None and row.run_id not in in_scope
         canonical = row.canonical.decode("utf-8")
-        record = json.loads(canonical)
-        before = sum(redactor.counts.values())
-        # Only the payload is redacted: the chain fields (seq, hashes, ids) stay exact.
-        redacted = {**record, "payload": redactor.value(record.get("payload", {}))}
-        if sum(redactor.counts.values()) == before:
-            lines.append({**base, "canonical": canonical})
+        if chain_body.is_v2(row.canonical):
+            lines.append(_v2_line(base, canonical, row.payload, redactor, outside=outside))
+        elif outside:
+            lines.append({**base, "omitted": OUTSIDE})
         else:
-            lines.append(
-                {
-                    **base,
-                    "record": redacted,
-                    "redacted": {
-                        "original_payload_sha256": hashlib.sha256(
-                            canonical_bytes(record.get("payload", {}))
-                        ).hexdigest()
-                    },
-                }
-            )
+            lines.append(_v1_line(base, canonical, redactor))
     return lines
+
+
+def _v2_line(
+    base: dict[str, Any], canonical: str, payload: Any, redactor: Redactor, *, outside: bool
+) -> dict[str, Any]:
+    if outside:  # another run's event: its record (ids, type, digest), never its payload
+        return {**base, "canonical": canonical, "omitted": OUTSIDE}
+    before = Counter(redactor.counts)
+    redacted = redactor.value(chain_body.as_doubles(payload))
+    rules = dict(sorted((redactor.counts - before).items()))
+    line = {**base, "canonical": canonical, "payload": redacted}
+    return {**line, "redacted": {"rules": rules}} if rules else line
+
+
+def _v1_line(base: dict[str, Any], canonical: str, redactor: Redactor) -> dict[str, Any]:
+    record = json.loads(canonical)
+    before = sum(redactor.counts.values())
+    redacted = {**record, "payload": redactor.value(record.get("payload", {}))}
+    if sum(redactor.counts.values()) == before:
+        return {**base, "canonical": canonical}
+    original = hashlib.sha256(canonical_bytes(record.get("payload", {}))).hexdigest()
+    return {**base, "record": redacted, "redacted": {"original_payload_sha256": original}}
 
 
 def jsonl(rows: list[Any]) -> bytes:

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from striatum.corpus.bundle import FORMAT, manifest_text
+from striatum.corpus.bundle import FORMATS, manifest_text
+from striatum.model import chain_body
 
 REQUIRED = (
     "runs",
@@ -24,7 +25,6 @@ REQUIRED = (
     "events",
 )
 OPTIONAL = ("contents", "scratch")
-LINE_KINDS = ("canonical", "redacted", "omitted")
 
 
 def first_failure(folder: Path) -> str | None:
@@ -44,8 +44,8 @@ def first_failure(folder: Path) -> str | None:
 
 
 def _manifest(manifest: dict[str, Any]) -> str | None:
-    if manifest.get("format") != FORMAT:
-        return f"manifest.json: format is {manifest.get('format')!r}, not {FORMAT!r}"
+    if manifest.get("format") not in FORMATS:
+        return f"manifest.json: format is {manifest.get('format')!r}, not one of {FORMATS}"
     body = {k: v for k, v in manifest.items() if k != "bundle_hash"}
     if hashlib.sha256(manifest_text(body).encode()).hexdigest() != manifest.get("bundle_hash"):
         return "manifest.json: bundle_hash does not match"
@@ -93,26 +93,54 @@ def _chain(folder: Path, manifest: dict[str, Any]) -> str | None:
     for number, line in enumerate(lines, 1):
         row = json.loads(line)
         where = f"events.jsonl line {number} (seq {row.get('seq')})"
-        kinds = [kind for kind in LINE_KINDS if kind in row]
-        if len(kinds) != 1:
-            return f"{where}: must hold exactly one of canonical, redacted, omitted"
         if row["seq"] != expected_seq or row["previous_hash"] != running:
             return f"{where}: does not follow the previous row"
         if "omitted" in row and (scope["kind"] == "repo" or number in (1, len(lines))):
             return f"{where}: an omitted line may only stand inside a run's stretch"
-        record = json.loads(row["canonical"]) if "canonical" in row else row.get("record")
-        if (
-            "canonical" in row
-            and hashlib.sha256(row["canonical"].encode()).hexdigest() != row["row_hash"]
-        ):
-            return f"{where}: row_hash is not the SHA-256 of its canonical record"
-        if record is not None and (
-            record.get("previous_hash") != running
-            or record.get("seq") != row["seq"]
-            or record.get("repo_id") != chain["repo_id"]
-        ):
-            return f"{where}: the record does not match its line"
+        problem = _line(row) or _record(row, running, chain["repo_id"])
+        if problem:
+            return f"{where}: {problem}"
         running, expected_seq = row["row_hash"], row["seq"] + 1
     if running != chain["head_hash"] or expected_seq - 1 != chain["last_seq"]:
         return "events.jsonl: the chain does not end at the head the manifest covers"
     return None
+
+
+def _line(row: dict[str, Any]) -> str | None:
+    """The line's shape, its canonical text's hash, and a v2 payload against its digest."""
+    shape = {key for key in ("canonical", "record", "redacted", "omitted", "payload") if key in row}
+    if "canonical" not in row:
+        allowed = [{"record", "redacted"}, {"omitted"}]
+    elif not chain_body.is_v2(row["canonical"].encode()):
+        allowed = [{"canonical"}]
+    else:
+        allowed = [{"canonical", "payload"}, {"canonical", "payload", "redacted"}]
+        allowed.append({"canonical", "omitted"})
+    if shape not in allowed:
+        return "holds neither a whole, a redacted nor an omitted row (see SPEC §11)"
+    if "canonical" in row and sha256(row["canonical"]) != row["row_hash"]:
+        return "row_hash is not the SHA-256 of its canonical record"
+    if "payload" in row and "redacted" not in row:
+        written = json.loads(row["canonical"]).get("payload_sha256")
+        if (
+            not isinstance(row["payload"], dict)
+            or chain_body.body_digest(row["payload"]) != written
+        ):
+            return "payload does not match the payload_sha256 of its canonical record"
+    return None
+
+
+def _record(row: dict[str, Any], running: str, repo_id: str) -> str | None:
+    record = json.loads(row["canonical"]) if "canonical" in row else row.get("record")
+    if record is not None and (
+        not isinstance(record, dict)
+        or record.get("previous_hash") != running
+        or record.get("seq") != row["seq"]
+        or record.get("repo_id") != repo_id
+    ):
+        return "the record does not match its line"
+    return None
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

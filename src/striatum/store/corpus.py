@@ -31,6 +31,7 @@ class ChainRow:
     previous_hash: str
     row_hash: str
     canonical: bytes  # the RFC 8785 bytes the row hash covers
+    payload: Any  # the payload column (a v2 record holds only its digest)
 
     @classmethod
     def from_row(cls, row: DictRow) -> ChainRow:
@@ -40,6 +41,7 @@ class ChainRow:
             previous_hash=row["previous_hash"],
             row_hash=row["row_hash"],
             canonical=bytes(row["canonical"]),
+            payload=row["payload"],
         )
 
 

@@ -73,23 +73,25 @@ def check_server_version(conn: db.Conn) -> str:
     return str(row["text"])
 
 
-def migrate(database: db.Database) -> MigrationReport:
-    """Bring the schema up to date; safe to run from several processes at once."""
+def migrate(database: db.Database, *, through: int | None = None) -> MigrationReport:
+    """Bring the schema up to date (or up to version `through`, as an older release would
+    leave it); safe to run from several processes at once."""
     conn = db.connect_admin(database, autocommit=True)
     try:
         version = check_server_version(conn)
         db.execute(conn, queries("migrations")["lock_migrations"])
         try:
-            return _migrate_locked(conn, version)
+            return _migrate_locked(conn, version, through)
         finally:
             db.execute(conn, queries("migrations")["unlock_migrations"])
     finally:
         conn.close()
 
 
-def _migrate_locked(conn: db.Conn, version: str) -> MigrationReport:
+def _migrate_locked(conn: db.Conn, version: str, through: int | None) -> MigrationReport:
     shipped = available()
     refuse_edited(shipped, _recorded(conn))  # before anything is changed
+    shipped = [m for m in shipped if through is None or m.version <= through]
     bootstrap = queries("bootstrap")
     for name in ("create_roles", "grant_owner_to_admin", "grant_runtime_to_admin", "create_schema"):
         db.execute(conn, bootstrap[name])

@@ -57,5 +57,5 @@ WHERE repo_id = %(repo_id)s AND (%(all)s OR run_id = ANY(%(run_ids)s));
 
 -- name: chain_rows
 -- A contiguous stretch of a repository's chain.
-SELECT seq, run_id, previous_hash, row_hash, canonical FROM striatumd.events
+SELECT seq, run_id, previous_hash, row_hash, canonical, payload FROM striatumd.events
 WHERE repo_id = %(repo_id)s AND seq BETWEEN %(first_seq)s AND %(last_seq)s ORDER BY seq;
