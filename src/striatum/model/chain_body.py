@@ -117,7 +117,10 @@ def body_matcher(key: str) -> Callable[[bytes, Any], bool]:
         # ends where the top-level link starts (it is the key right before previous_hash).
         start = canonical.find(body_marker) + len(body_marker)
         end = canonical.rfind(link_key)
-        return _quick(body).encode() == canonical[start:end] or _v1_body_equal(canonical, body, key)
+        quick = _quick(body).encode()  # never empty for a real body
+        return (quick != b"" and quick == canonical[start:end]) or _v1_body_equal(
+            canonical, body, key
+        )
 
     return matches
 
