@@ -94,11 +94,11 @@ def test_a_changed_params_column_of_the_audit_chain_is_named(version: int) -> No
         columns = {**AUDIT, "seq": seq, "params": {"n": seq}}
         record = columns if version == 1 else chain_body.v2_record(columns, "params")
         sealed = chain.seal(record, previous)
-        rows.append((seq, bytes.fromhex(sealed.row_hash), sealed.canonical, {"n": seq}))
+        rows.append((seq, bytes.fromhex(sealed.row_hash), sealed.canonical, b'{"n": %d}' % seq))
         previous = sealed.row_hash
     head = chain.Head(seq=3, row_hash=previous)
     assert chain.verify_links("audit", rows, head).ok
-    rows[1] = (*rows[1][:3], {"n": 20})
+    rows[1] = (*rows[1][:3], b'{"n": 20}')
     problem = chain.verify_links("audit", rows, head).first_break
     assert problem is not None
     assert (problem.seq, problem.reason) == (2, "column 'params' differs from the hashed record")

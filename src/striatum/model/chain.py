@@ -190,12 +190,12 @@ def walk_rows(
 
 def walk_links(
     chain: str,
-    rows: Iterable[tuple[int, bytes, bytes, Any]],
+    rows: Iterable[tuple[int, bytes, bytes, bytes]],
     *,
     start_seq: int = 1,
     start_hash: str = GENESIS_HASH,
 ) -> Walk:
-    """The fast check over (seq, stored SHA-256 digest, canonical bytes, body column) rows.
+    """The fast check over (seq, stored SHA-256 digest, canonical bytes, body JSON text) rows.
 
     Hashes, links and the body column (an event's payload, an audit row's params) against
     what the record covers: the previous_hash column and the other columns are the deep
@@ -205,16 +205,17 @@ def walk_links(
     """
     expected_seq, running, count = start_seq, start_hash.encode(), 0
     sha256, key, key_len = hashlib.sha256, _LINK_KEY, len(_LINK_KEY)
-    body, matches = body_key(chain), body_matcher(body_key(chain))
+    body, matches, loads = body_key(chain), body_matcher(body_key(chain)), json.loads
     for seq, digest, canonical, stored in rows:
         start = canonical.rfind(key) + key_len
         if (
             seq != expected_seq
             or sha256(canonical).digest() != digest
             or canonical[start : start + 64] != running
-            or not matches(canonical, stored)
+            or not matches(canonical, loads(stored))
         ):
-            row = StoredRow(seq, running.decode(), digest.hex(), canonical, {body: stored})
+            columns = {body: loads(stored)}
+            row = StoredRow(seq, running.decode(), digest.hex(), canonical, columns)
             problem = _check_row(chain, row, expected_seq, running.decode(), deep=False)
             last = Head(seq=expected_seq - 1, row_hash=running.decode())
             return Walk(rows=count, last=last, first_break=problem)
@@ -225,7 +226,7 @@ def walk_links(
 
 
 def verify_links(
-    chain: str, rows: Iterable[tuple[int, bytes, bytes, Any]], head: Head | None
+    chain: str, rows: Iterable[tuple[int, bytes, bytes, bytes]], head: Head | None
 ) -> ChainReport:
     """Walk a whole chain with the fast check and compare its end with the head."""
     return finish_walks(chain, [walk_links(chain, rows)], head)
