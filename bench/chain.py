@@ -212,7 +212,7 @@ def measure_verification(database: db.Database, count: int, version: int) -> dic
 
 
 def measure(
-    database: db.Database, events: list[int], versions: list[int], seconds: float
+    database: db.Database, events: list[int], seconds: float, *, versions: tuple[int, ...] = (2, 1)
 ) -> dict[str, Any]:
     return {
         "benchmark": "chain",
@@ -238,8 +238,8 @@ def main() -> None:
         database = cluster.database()
         migrations.migrate(database)
         events = [int(n) for n in args.events.split(",")]
-        versions = [int(v) for v in args.versions.split(",")]
-        print(json.dumps(measure(database, events, versions, args.seconds), indent=2))
+        versions = tuple(int(v) for v in args.versions.split(","))
+        print(json.dumps(measure(database, events, args.seconds, versions=versions), indent=2))
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)
