@@ -86,22 +86,32 @@ def test_a_broken_chain_is_reported_beside_a_healthy_daemon(
     repo = new_repo(tmp_path)
     adopt_for_claude(daemon, repo)
     assert daemon.database is not None
-    set_first_payload(daemon, '\'{"path": "/elsewhere"}\'::jsonb')
-    try:
-        code, report = doctor(daemon, repo, "--deep")
-        assert code == 8 and report["availability"]["ok"] and not report["provenance"]["ok"]
-        broken = [c for c in report["provenance"]["checks"] if not c["ok"]]
-        assert len(broken) == 1 and "BROKEN at seq 1" in broken[0]["detail"]
-    finally:  # the hashed bytes still hold the truth: put the column back from them
-        set_first_payload(daemon, "(convert_from(canonical, 'UTF8')::jsonb -> 'payload')")
+    original = first_payload(daemon)
+    set_first_payload(daemon, '{"path": "/elsewhere"}')
+    try:  # records v2: the default check compares the payload column with its digest
+        for flags in ((), ("--deep",)):
+            code, report = doctor(daemon, repo, *flags)
+            assert code == 8 and report["availability"]["ok"] and not report["provenance"]["ok"]
+            broken = [c for c in report["provenance"]["checks"] if not c["ok"]]
+            assert len(broken) == 1 and "BROKEN at seq 1" in broken[0]["detail"]
+    finally:  # put the column back as it was written
+        set_first_payload(daemon, original)
     assert doctor(daemon, repo, "--deep")[0] == 0
 
 
-def set_first_payload(daemon: DaemonUnderTest, expression: str) -> None:
+def first_payload(daemon: DaemonUnderTest) -> str:
+    assert daemon.database is not None
+    with psycopg.connect(daemon.database.admin_conninfo, autocommit=True) as conn:
+        row = conn.execute("SELECT payload::text FROM striatumd.events WHERE seq = 1").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def set_first_payload(daemon: DaemonUnderTest, payload: str) -> None:
     assert daemon.database is not None
     with psycopg.connect(daemon.database.admin_conninfo, autocommit=True) as conn:
         conn.execute("ALTER TABLE striatumd.events DISABLE TRIGGER USER")
-        conn.execute(f"UPDATE striatumd.events SET payload = {expression} WHERE seq = 1")
+        conn.execute("UPDATE striatumd.events SET payload = %s::jsonb WHERE seq = 1", (payload,))
         conn.execute("ALTER TABLE striatumd.events ENABLE TRIGGER USER")
 
 
