@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +163,23 @@ def write_bundle(
     for name, body in files.items():
         (out / name).write_bytes(body)
     return dict(redactor.counts)
+
+
+def bundle_lines(folder: Path) -> list[dict[str, object]]:
+    text = (folder / "events.jsonl").read_text("utf-8")
+    return [json.loads(line) for line in text.split("\n")[:-1]]
+
+
+def reseal_bundle(folder: Path, lines: list[dict[str, object]]) -> None:
+    """Write events.jsonl and re-seal the manifest and SHA256SUMS around it, as an attacker."""
+    (folder / "events.jsonl").write_bytes(bundle.jsonl(lines))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["bundle_hash"]
+    names = sorted(manifest["files"])
+    manifest["files"] = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in names}
+    manifest["bundle_hash"] = hashlib.sha256(bundle.manifest_text(manifest).encode()).hexdigest()
+    (folder / "manifest.json").write_text(bundle.manifest_text(manifest) + "\n")
+    sums = {
+        n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in [*names, "manifest.json"]
+    }
+    (folder / "SHA256SUMS").write_text("".join(f"{d}  {n}\n" for n, d in sorted(sums.items())))

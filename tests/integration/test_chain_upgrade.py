@@ -23,7 +23,9 @@ from tests.integration.chain_helpers import (
     append_events,
     append_v1_audit,
     append_v1_event,
+    bundle_lines,
     register_repo,
+    reseal_bundle,
     write_bundle,
 )
 from tests.support.servers import PgServer
@@ -122,3 +124,19 @@ def test_an_upgraded_chain_exports_and_both_verifiers_accept_it(
     ] * 5 + [["canonical", "payload"]] * 5
     assert verify.first_failure(tmp_path / "b") is None
     assert _standalone(tmp_path / "b").returncode == 0
+
+
+def test_a_v1_bundle_of_v1_lines_still_verifies(upgraded: db.Database, tmp_path: Path) -> None:
+    """Bundles written before records v2 (format striatum.corpus.v1) are still read."""
+    with db.connect_runtime(upgraded, autocommit=True) as conn:
+        write_bundle(conn, "r1", tmp_path / "b")
+    folder = tmp_path / "b"
+    lines = bundle_lines(folder)[:5]  # the v1 rows (all redacted: "secret-old")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format"] = "striatum.corpus.v1"
+    manifest["counts"]["events"] = 5
+    manifest["chain"].update(last_seq=5, head_hash=lines[-1]["row_hash"])
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    reseal_bundle(folder, lines)
+    assert verify.first_failure(folder) is None
+    assert _standalone(folder).returncode == 0

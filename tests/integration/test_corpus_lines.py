@@ -4,18 +4,21 @@ line, even when the attacker also rewrites the manifest and SHA256SUMS to match.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from striatum.corpus import bundle, verify
+from striatum.corpus import verify
 from striatum.store import chains
 from striatum.store import connection as db
-from tests.integration.chain_helpers import register_repo, write_bundle
+from tests.integration.chain_helpers import (
+    bundle_lines,
+    register_repo,
+    reseal_bundle,
+    write_bundle,
+)
 
 STANDALONE = Path(__file__).parents[2] / "scripts" / "verify_corpus.py"
 # run-1 and run-2 interleave; two of run-1's payloads hold a secret the repository redacts.
@@ -39,26 +42,6 @@ def exported(runtime: db.Conn, tmp_path: Path) -> Path:
     return tmp_path / "b"
 
 
-def _lines(folder: Path) -> list[dict[str, object]]:
-    text = (folder / "events.jsonl").read_text("utf-8")
-    return [json.loads(line) for line in text.split("\n")[:-1]]
-
-
-def _rewrite(folder: Path, lines: list[dict[str, object]]) -> None:
-    """Write events.jsonl and re-seal the manifest and SHA256SUMS around it, as an attacker."""
-    (folder / "events.jsonl").write_bytes(bundle.jsonl(lines))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    del manifest["bundle_hash"]
-    names = sorted(manifest["files"])
-    manifest["files"] = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in names}
-    manifest["bundle_hash"] = hashlib.sha256(bundle.manifest_text(manifest).encode()).hexdigest()
-    (folder / "manifest.json").write_text(bundle.manifest_text(manifest) + "\n")
-    sums = {
-        n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in [*names, "manifest.json"]
-    }
-    (folder / "SHA256SUMS").write_text("".join(f"{d}  {n}\n" for n, d in sorted(sums.items())))
-
-
 def _both(folder: Path) -> tuple[str | None, str]:
     theirs = subprocess.run(
         [sys.executable, str(STANDALONE), str(folder)], capture_output=True, text=True, check=False
@@ -67,7 +50,7 @@ def _both(folder: Path) -> tuple[str | None, str]:
 
 
 def test_every_line_of_a_redacted_run_bundle_is_anchored(exported: Path) -> None:
-    lines = _lines(exported)
+    lines = bundle_lines(exported)
     assert len(lines) == 7 and all("canonical" in line for line in lines)  # seq 3..9
     shapes = [
         sorted(set(line) - {"seq", "previous_hash", "row_hash", "canonical"}) for line in lines
@@ -85,14 +68,14 @@ CHANGES = [("canonical", index) for index in range(7)] + [("payload", 2), ("payl
 def test_changing_any_line_fails_both_verifiers_at_that_line(
     exported: Path, part: str, index: int
 ) -> None:
-    lines = _lines(exported)
+    lines = bundle_lines(exported)
     line = lines[index]
     if part == "canonical":
         line["canonical"] = str(line["canonical"]).replace("lane:x", "lane:y")
     else:
         assert "redacted" not in line
         line["payload"] = {**line["payload"], "n": 42}  # type: ignore[dict-item]
-    _rewrite(exported, lines)
+    reseal_bundle(exported, lines)
     ours, theirs = _both(exported)
     where = f"events.jsonl line {index + 1} (seq {index + 3})"
     assert ours is not None and ours.startswith(where), ours
