@@ -3,7 +3,7 @@
 A v1 record holds the body itself; a v2 record (`"v": 2`) holds `<body>_sha256`, the
 lowercase hex SHA-256 of the body's RFC 8785 bytes, so the hashed record stays small and a
 bundle can carry a redacted body beside the exact record. Either way the body is also stored
-in a jsonb column for queries, and `body_matches` says cheaply whether that column still is
+in a jsonb column for queries, and `body_matcher` says cheaply whether that column still is
 the body the record covers: this is part of the fast check, so a tamper of the column alone
 is caught without the deep check.
 """
@@ -32,18 +32,23 @@ def _quick_encoder() -> Callable[[Any], str]:
     """
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # a Python without the C accelerator
-        return json.JSONEncoder(
-            ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str
-        ).encode
+        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        encode: Callable[[Any], str] = encoder.encode
+    else:
 
-    def refuse(value: Any) -> Any:
-        raise TypeError(f"{type(value).__name__} is not JSON")
+        def refuse(value: Any) -> Any:
+            raise TypeError(f"{type(value).__name__} is not JSON")
 
-    chunks = make(None, refuse, json.encoder.encode_basestring, None, ":", ",", True, False, True)
+        chunks = make(
+            None, refuse, json.encoder.encode_basestring, None, ":", ",", True, False, True
+        )
+
+        def encode(value: Any) -> str:
+            return "".join(chunks(value, 0))
 
     def quick(value: Any) -> str:
         try:
-            return "".join(chunks(value, 0))
+            return encode(value)
         except (TypeError, ValueError, RecursionError):
             return ""  # matches nothing: the exact comparison decides
 
