@@ -112,7 +112,7 @@ def test_daemon_verify_reports_a_broken_chain_while_the_daemon_stays_up(
     fast = json.loads(run(["striatum", "daemon", "verify", "--json"], home).stdout)
     assert fast["ok"] is True  # the fast check re-hashes the stored bytes, which are intact
     result = run(["striatum", "daemon", "verify", "--deep", "--json"], home)
-    assert result.returncode == 0  # a read verb: the report says what is wrong
+    assert result.returncode == 8  # the report says what is wrong, the exit code agrees
     deep = json.loads(result.stdout)
     broken = {c["chain"]: c["first_break"] for c in deep["chains"] if not c["ok"]}
     assert deep["ok"] is False and list(broken) == ["repo:r1"]

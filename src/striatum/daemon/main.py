@@ -22,6 +22,7 @@ from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
 from striatum.daemon.server import Server
 from striatum.engine.context import DaemonInfo
+from striatum.integrity import anchoring
 from striatum.store import migrations, privileges
 from striatum.store.connection import Conn, Database
 from striatum.store.pool import Pool
@@ -56,7 +57,8 @@ def serve(database_url: str | None) -> None:
             server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
             runtime.write_pid()
             try:
-                asyncio.run(_serve(server, fanout, info, report.applied, minted))
+                anchorer = anchoring.Anchorer(database.label, anchoring.Cadence.from_settings())
+                asyncio.run(_serve(server, fanout, info, report.applied, minted, pool, anchorer))
             finally:
                 runtime.remove_pid()
         finally:
@@ -77,7 +79,13 @@ def _check_runtime_login(conn: Conn, database: Database) -> None:
 
 
 async def _serve(
-    server: Server, fanout: Fanout, info: DaemonInfo, applied: list[str], minted: list[str]
+    server: Server,
+    fanout: Fanout,
+    info: DaemonInfo,
+    applied: list[str],
+    minted: list[str],
+    pool: Pool,
+    anchorer: anchoring.Anchorer,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,6 +94,7 @@ async def _serve(
     await server.start()
     fanout.start()
     sweeper = asyncio.create_task(_sweep_forever(server))
+    anchoring_task = asyncio.create_task(_anchor_forever(pool, anchorer))
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
     suffix = f"; {'; '.join(notes)}" if notes else ""
@@ -96,8 +105,25 @@ async def _serve(
     await stop.wait()
     _say("striatumd: shutting down")
     sweeper.cancel()
+    anchoring_task.cancel()
     await server.stop()
     fanout.stop()
+    await asyncio.to_thread(_anchor, pool, anchorer, force=True)  # the heads at shutdown
+
+
+async def _anchor_forever(pool: Pool, anchorer: anchoring.Anchorer) -> None:
+    """Anchor chain heads outside the database as they grow (STRIATUM_ANCHOR_EVERY_*)."""
+    while True:
+        await asyncio.sleep(anchorer.cadence.tick_s)
+        await asyncio.to_thread(_anchor, pool, anchorer)
+
+
+def _anchor(pool: Pool, anchorer: anchoring.Anchorer, *, force: bool = False) -> None:
+    try:
+        with pool.connection() as conn:
+            anchorer.tick(conn, force=force)
+    except Exception:  # the database may be down: try again next time
+        logging.getLogger("striatumd").warning("anchoring failed", exc_info=True)
 
 
 async def _sweep_forever(server: Server) -> None:

@@ -112,6 +112,15 @@ def read_head(conn: db.Conn, name: str) -> chain.Head | None:
     return chain.Head(seq=int(row["seq"]), row_hash=str(row["row_hash"]))
 
 
+def all_heads(conn: db.Conn) -> dict[str, chain.Head]:
+    """Every chain's head by chain name."""
+    rows = db.fetch_all(conn, queries("chains")["all_heads"])
+    return {
+        str(row["chain"]): chain.Head(seq=int(row["seq"]), row_hash=str(row["row_hash"]))
+        for row in rows
+    }
+
+
 def event_chains(conn: db.Conn) -> list[str]:
     """The repository ids that have an event chain."""
     rows = db.fetch_all(conn, queries("chains")["list_event_chains"])

@@ -58,6 +58,13 @@ def instance_id(conn: db.Conn) -> str:
     return str(row["instance_id"])
 
 
+def database_identity(conn: db.Conn) -> tuple[str | None, str]:
+    """(instance id or None when the row is gone, the cluster's system identifier)."""
+    row = db.fetch_one(conn, queries("privileges")["database_identity"])
+    assert row is not None
+    return row["instance_id"], str(row["system_identifier"])
+
+
 def runtime_login_problem(conn: db.Conn, *, set_role: bool) -> str | None:
     """On a runtime connection: why its identity is not what the configuration promises."""
     row = db.fetch_one(conn, queries("privileges")["session_identity"])

@@ -8,6 +8,10 @@ ON CONFLICT (chain) DO NOTHING;
 -- A chain's head, without locking.
 SELECT seq, row_hash FROM striatumd.chain_heads WHERE chain = %(chain)s;
 
+-- name: all_heads
+-- Every chain's head, for the daemon's anchoring (a few rows: one per repository, plus audit).
+SELECT chain, seq, row_hash FROM striatumd.chain_heads ORDER BY chain;
+
 -- name: list_event_chains
 -- Every repository with an event chain: by its head, or by its events (a lost head shows).
 SELECT chain FROM striatumd.chain_heads WHERE chain LIKE 'repo:%%'
