@@ -49,7 +49,7 @@ _KEYS = frozenset(
     }
 )
 REPAIR_HINT = (
-    "if the change is legitimate (a restored or moved database), a principal accepts the "
+    "if the change is legitimate (a database restored or moved), a principal accepts the "
     "current heads: striatum --as principal daemon accept-anchors --reason TEXT"
 )
 

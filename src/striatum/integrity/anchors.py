@@ -110,8 +110,8 @@ def identity_breaks(ident: Identity, anchored: Anchored) -> list[ChainBreak]:
                 ChainBreak(
                     chain=DATABASE_CHAIN,
                     seq=0,
-                    reason=f"the database's {label} changed since it was anchored (a dropped "
-                    "and recreated schema, a forged instance row or another server)",
+                    reason=f"the database's {label} changed since it was anchored (schema "
+                    "recreated, instance row forged, or another server)",
                     expected=before,
                     stored=after,
                 )
