@@ -2,8 +2,9 @@
 
 Start-up order: take the runtime lock (one daemon per runtime directory), bring up the
 database (embedded cluster as our child, or the URL), apply migrations, open the pool, make
-sure this host's operator/principal token files exist, then listen. SIGTERM/SIGINT stop it in
-the reverse order; the embedded cluster is stopped last.
+sure this host's operator/principal token files exist, then listen (and anchor chain heads as
+they grow: `daemon.anchor_loop`). SIGTERM/SIGINT stop it in the reverse order, anchoring the
+heads once more; the embedded cluster is stopped last.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import sys
 
 from striatum import __version__, errors, paths
 from striatum.daemon import host_tokens, runtime, substrate
+from striatum.daemon.anchor_loop import AnchorLoop
 from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
 from striatum.daemon.server import Server
 from striatum.engine.context import DaemonInfo
-from striatum.integrity import anchoring
 from striatum.store import migrations, privileges
 from striatum.store.connection import Conn, Database
 from striatum.store.pool import Pool
@@ -57,8 +58,11 @@ def serve(database_url: str | None) -> None:
             server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
             runtime.write_pid()
             try:
-                anchorer = anchoring.Anchorer(database.label, anchoring.Cadence.from_settings())
-                asyncio.run(_serve(server, fanout, info, report.applied, minted, pool, anchorer))
+                anchors = AnchorLoop(database)
+                try:
+                    asyncio.run(_serve(server, fanout, info, report.applied, minted, anchors))
+                finally:
+                    anchors.close()
             finally:
                 runtime.remove_pid()
         finally:
@@ -84,8 +88,7 @@ async def _serve(
     info: DaemonInfo,
     applied: list[str],
     minted: list[str],
-    pool: Pool,
-    anchorer: anchoring.Anchorer,
+    anchors: AnchorLoop,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -94,7 +97,7 @@ async def _serve(
     await server.start()
     fanout.start()
     sweeper = asyncio.create_task(_sweep_forever(server))
-    anchoring_task = asyncio.create_task(_anchor_forever(pool, anchorer))
+    anchoring = asyncio.create_task(anchors.run_forever())
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
     suffix = f"; {'; '.join(notes)}" if notes else ""
@@ -105,25 +108,10 @@ async def _serve(
     await stop.wait()
     _say("striatumd: shutting down")
     sweeper.cancel()
-    anchoring_task.cancel()
+    anchoring.cancel()
     await server.stop()
     fanout.stop()
-    await asyncio.to_thread(_anchor, pool, anchorer, force=True)  # the heads at shutdown
-
-
-async def _anchor_forever(pool: Pool, anchorer: anchoring.Anchorer) -> None:
-    """Anchor chain heads outside the database as they grow (STRIATUM_ANCHOR_EVERY_*)."""
-    while True:
-        await asyncio.sleep(anchorer.cadence.tick_s)
-        await asyncio.to_thread(_anchor, pool, anchorer)
-
-
-def _anchor(pool: Pool, anchorer: anchoring.Anchorer, *, force: bool = False) -> None:
-    try:
-        with pool.connection() as conn:
-            anchorer.tick(conn, force=force)
-    except Exception:  # the database may be down: try again next time
-        logging.getLogger("striatumd").warning("anchoring failed", exc_info=True)
+    await asyncio.to_thread(anchors.tick, force=True)  # the heads at shutdown
 
 
 async def _sweep_forever(server: Server) -> None:
