@@ -114,6 +114,9 @@ def test_the_daemon_anchors_every_chain_on_its_own(victim: DaemonUnderTest) -> N
     ledger = anchor_file.read(victim.anchors_file)  # verifies every line and link
     assert all(line.by == f"daemon pid {victim.pid()}" for line in ledger.lines)
     assert _doctor(victim)[0] == 0
+    anchoring = victim.json("daemon", "status")["anchoring"]
+    assert anchoring["last_line"] >= 2 and anchoring["problems"] == {}
+    assert anchoring["every_s"] == 0.3 and anchoring["every_events"] == 1000
 
 
 def test_a_deleted_tail_a_truncated_audit_and_a_new_instance_id_are_caught(
@@ -180,6 +183,8 @@ def test_a_tail_rewritten_with_the_published_recipe_is_caught(victim: DaemonUnde
         assert time.monotonic() < deadline, "the daemon did not refuse to anchor the rewrite"
         time.sleep(0.1)
     assert _anchored(victim)["repo:r1"] == 6
+    problems = victim.json("daemon", "status")["anchoring"]["problems"]
+    assert "rewritten" in problems["repo:r1"]
 
 
 def test_a_principal_accepts_a_legitimately_changed_database(victim: DaemonUnderTest) -> None:

@@ -45,6 +45,7 @@ def serve(database_url: str | None) -> None:
             with pool.connection() as conn:
                 _check_runtime_login(conn, database)
                 minted = host_tokens.ensure(conn, host)
+            anchors = AnchorLoop(database)
             info = DaemonInfo(
                 pid=_pid(),
                 host=host,
@@ -53,12 +54,12 @@ def serve(database_url: str | None) -> None:
                 database=database.label,
                 server_version=report.server_version,
                 started_at=dt.datetime.now(dt.UTC),
+                anchoring=anchors.anchorer.state,
             )
             fanout = Fanout(database)
             server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
             runtime.write_pid()
             try:
-                anchors = AnchorLoop(database)
                 try:
                     asyncio.run(_serve(server, fanout, info, report.applied, minted, anchors))
                 finally:

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from striatum import errors, paths
 from striatum.integrity import anchor_file, anchors, chain_check
@@ -63,6 +64,19 @@ class Anchorer:
         self.ledger: anchor_file.Ledger | None = None
         self.last = time.monotonic()
         self.problems: dict[str, str] = {}  # chain (or file/database) -> what stopped it
+        self.anchored_at: str | None = None  # when this daemon last wrote an anchor line
+
+    def state(self) -> dict[str, Any]:
+        """What `daemon status` shows: the cadence, the last anchor, what stops anchoring."""
+        return {
+            "every_events": self.cadence.every_events,
+            "every_s": self.cadence.every_s,
+            "last_line": self.ledger.lines[-1].number
+            if self.ledger and self.ledger.lines
+            else None,
+            "anchored_at": self.anchored_at,
+            "problems": dict(self.problems),
+        }
 
     def tick(self, conn: db.Conn, *, force: bool = False) -> list[str]:
         """Anchor what is due; the chains anchored (none when not due or nothing grew)."""
@@ -97,6 +111,7 @@ class Anchorer:
             return []
         for what in (anchors.FILE_CHAIN, anchors.DATABASE_CHAIN):
             self.problems.pop(what, None)
+        self.anchored_at = anchors.now()
         return sorted(verified)
 
     def _due(self, anchored: anchor_file.Anchored | None, fresh: Mapping[str, Head]) -> bool:
