@@ -20,7 +20,9 @@ H5 = Head(seq=5, row_hash="5" * 64)
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    )
     return done.stdout.strip()
 
 
@@ -77,6 +79,7 @@ def test_push_and_fetch_through_the_cli(repo: Path, tmp_path: Path) -> None:
     assert nothing.returncode == 4 and nothing.stdout == ""
     assert nothing.stderr.startswith("striatum: error: no anchors to push")
     tip = ref_anchors.record(repo, {CHAIN: H5})
+    assert tip is not None
     pushed = anchors(home, "push", "--repo", str(repo))
     assert pushed.returncode == 0, pushed.stderr
     assert pushed.stdout == f"anchors pushed to origin: refs/striatum/anchors at {tip[:12]}\n"
