@@ -79,6 +79,10 @@ def test_record_returns_none_when_nothing_advanced_or_there_is_no_repository(
     assert ref_anchors.record(plain, {CHAIN: head(1)}) is None
     assert ref_anchors.record(tmp_path / "missing", {CHAIN: head(1)}) is None
     assert ref_anchors.read(plain) == ref_anchors.RefAnchors()
+    inside = repo / "sub"
+    inside.mkdir()
+    assert ref_anchors.record(inside, {CHAIN: head(9)}) is None  # only a repository's top
+    assert not ref_anchors.contains(inside, tip or "")
 
 
 def test_no_hook_runs_when_anchors_are_recorded(repo: Path) -> None:
@@ -169,6 +173,7 @@ def test_push_then_fetch_into_a_clone_carries_the_anchors(
     assert ref_anchors.read(clone).tip is None  # a plain clone does not carry it
     assert ref_anchors.fetch(clone, "origin").moved
     assert ref_anchors.read(clone).heads == {CHAIN: head(2)}
+    assert git(clone, "for-each-ref", "--format=%(refname)") == REF  # no scratch ref left
     newer = ref_anchors.record(clone, {CHAIN: head(3)})
     ref_anchors.push(clone, "origin")
     assert ref_anchors.fetch(repo, "origin") == ref_anchors.Transfer(

@@ -87,5 +87,9 @@ def said(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def is_repository(repo: Path) -> bool:
-    """A directory git takes for a repository (a work tree or a bare one)."""
-    return repo.is_dir() and run(repo, "rev-parse", "--git-dir").returncode == 0
+    """Whether `repo` is itself a repository (a work tree's top or a bare one), never merely
+    a directory inside one: git does not look above it."""
+    if not repo.is_dir():
+        return False
+    above = {"GIT_CEILING_DIRECTORIES": str(repo.resolve().parent)}
+    return run(repo, "rev-parse", "--git-dir", env=above).returncode == 0

@@ -17,6 +17,7 @@ fetch that would not fast-forward is refused, never forced.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,10 +241,7 @@ def fetch(repo: Path, remote: str) -> Transfer:
     or one was rewritten), `errors.NotFound` when the remote has no anchors or cannot be
     reached. A remote behind this ref changes nothing."""
     local = _local_tip(repo, remote)
-    done = git.run(repo, "fetch", "--no-tags", "--no-recurse-submodules", remote, REF)
-    if done.returncode != 0:
-        raise errors.NotFound(f"cannot fetch {REF} from {remote}: {git.said(done)}")
-    fetched = git.output(repo, "rev-parse", "--verify", "FETCH_HEAD^{commit}").strip()
+    fetched = _fetched(repo, remote)
     if local is None or (local != fetched and _holds(repo, fetched, local)):
         swap(repo, fetched, local)
         return Transfer(remote=remote, tip=fetched, moved=True)
@@ -255,6 +253,30 @@ def fetch(repo: Path, remote: str) -> Transfer:
         hint="one side recorded anchors the other lacks, or rewrote them: compare "
         f"`git log {fetched[:12]}` with `striatum anchors show`",
     )
+
+
+def _fetched(repo: Path, remote: str) -> str:
+    """The remote's tip, fetched into a ref of this call's own (FETCH_HEAD is shared with
+    whatever else fetches here meanwhile), which is gone again on return."""
+    scratch = f"refs/striatum-incoming/{uuid.uuid4().hex}"
+    try:
+        done = git.run(
+            repo,
+            "fetch",
+            "--no-tags",
+            "--no-recurse-submodules",
+            "--no-write-fetch-head",
+            remote,
+            f"+{REF}:{scratch}",
+        )  # forced into the scratch ref only: it holds nothing before
+        if done.returncode != 0:
+            raise errors.NotFound(f"cannot fetch {REF} from {remote}: {git.said(done)}")
+        found = git.run(repo, "rev-parse", "--verify", "-q", f"{scratch}^{{commit}}")
+        if found.returncode != 0:
+            raise errors.IntegrityFailure(f"{remote}'s {REF} does not name a commit")
+        return found.stdout.strip()
+    finally:
+        git.run(repo, "update-ref", "-d", scratch)
 
 
 def _holds(repo: Path, tip: str, sha: str) -> bool:
