@@ -213,3 +213,34 @@ def test_push_and_fetch_say_what_is_missing(repo: Path, remote: Path) -> None:
         ref_anchors.fetch(repo, "nowhere")
     with pytest.raises(errors.UsageError):
         ref_anchors.fetch(repo, "--upload-pack=touch")
+
+
+def test_a_head_that_cannot_be_written_is_refused_before_anything_is(repo: Path) -> None:
+    with pytest.raises(errors.ValidationError):
+        ref_anchors.record(repo, {"repo:a b": head(1)})
+    with pytest.raises(errors.ValidationError):
+        ref_anchors.record(repo, {CHAIN: Head(seq=1, row_hash="ABC")})
+    assert ref_anchors.read(repo).tip is None
+
+
+def test_a_forged_message_with_a_nul_byte_is_a_problem(repo: Path) -> None:
+    good = ref_anchors.record(repo, {CHAIN: head(1)})
+    who = "x <x> 0 +0000"
+    raw = (
+        f"tree {git(repo, 'mktree')}\nparent {good}\nauthor {who}\ncommitter {who}\n\n"
+        f"striatum anchors: 1\n\0\nx\n"
+    )
+    forged = (
+        subprocess.run(
+            ["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+            input=raw.encode(),
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(repo, "update-ref", REF, forged)
+    assert ref_anchors.read(repo).problems == [  # git prints a message up to its NUL
+        f"commit {forged} is not an anchor record (its message does not parse)"
+    ]

@@ -65,6 +65,9 @@ def _history(entries: list[str], tip: str) -> RefAnchors:
     problems: list[str] = []
     for entry in entries:
         first, _, body = entry.partition("\n")
+        if not first.split():  # not git's record shape (git prints messages up to a NUL)
+            problems.append(f"{REF} holds a commit git cannot list: {entry[:60]!r}")
+            continue
         sha, *parents = first.split()
         if len(parents) > 1:
             problems.append(f"commit {sha} merges {len(parents)} parents; {REF} is one line")
@@ -109,12 +112,14 @@ def record(repo: Path, heads: Mapping[str, Head]) -> str | None:
     None, without raising, when `repo` is missing or not a git repository, or when no head
     advances past what the tip anchors (a head at or below the tip's seq is never written:
     the ref only moves forward). Another writer's commit in between is built on, up to
-    ATTEMPTS times, then `errors.Conflict`; a git failure is a StriatumError.
+    ATTEMPTS times, then `errors.Conflict`; a git failure is a StriatumError, and so is a
+    ref that names no commit (`errors.IntegrityFailure`) or a head that cannot be written
+    (`errors.ValidationError`: a chain name with spaces, a row_hash not 64 lowercase hex).
     """
     wanted = {name: head for name, head in heads.items() if head.seq > 0}
-    for name in wanted:
-        if not re.fullmatch(r"\S+", name):
-            raise errors.ValidationError(f"a chain name cannot be anchored: {name!r}")
+    for name, head in wanted.items():
+        if not _LINE.fullmatch(f"{TRAILER}: {name} {head.seq} {head.row_hash}"):
+            raise errors.ValidationError(f"not a chain head to anchor: {name!r} {head}")
     if not git.is_repository(repo):
         return None
     for _ in range(ATTEMPTS):
