@@ -147,3 +147,20 @@ def test_a_repository_without_run_branches_has_nothing_to_check(repo: Path, tmp_
 
     assert trailers.check(repo, never) == []
     assert trailers.check(tmp_path / "missing", never) == []
+
+
+def test_odd_bytes_in_a_message_do_not_confuse_the_reading(
+    conn: db.Conn, repo: Path, tmp_path: Path
+) -> None:
+    good = head_of(conn)
+    stamp(repo, tmp_path, "draft", good.row_hash, good.seq)
+    tree = tmp_path / "worktree"
+    (tree / "x.txt").write_text("x")
+    git(tree, "add", "x.txt")
+    message = (
+        "agent \x01 subject\n\nbody \x01 line\nStriatum-Event: in the body, not a trailer\n\n"
+        f"Striatum-Event: {good.row_hash}\nStriatum-Event-Seq: {good.seq}\n  folded\n"
+    )
+    git(tree, "commit", "-qm", message)
+    broken = trailers.check(repo, by_seq(conn))
+    assert [b.reason for b in broken] == ["Striatum-Event-Seq is not one number"]

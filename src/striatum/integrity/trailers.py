@@ -21,8 +21,12 @@ EVENT_SEQ = "Striatum-Event-Seq"
 BRANCHES = "refs/heads/striatum/"
 BATCH = 1000  # hashes per lookup
 _HASH = re.compile(r"[0-9a-f]{64}")
-_FIELDS = "%x01".join(
-    ["%H", "%S", *(f"%(trailers:key={key},valueonly,separator=%x2C)" for key in (EVENT, EVENT_SEQ))]
+_FIELDS = "%n".join(  # one line each: refnames and unfolded trailer values hold no newline
+    [
+        "%H",
+        "%S",
+        *(f"%(trailers:key={k},valueonly,unfold,separator=%x2C)" for k in (EVENT, EVENT_SEQ)),
+    ]
 )
 
 # Given a batch of row_hash values, those the chain holds: a set, or a mapping to each one's
@@ -88,7 +92,7 @@ def stamped_commits(repo: Path, *, whole_history: bool = False) -> list[Stamped]
     )
     found = []
     for entry in filter(None, log.split("\0")):
-        sha, source, events, seqs = entry.strip("\n").split("\x01")
+        sha, source, events, seqs = entry.split("\n", 3)
         if events:  # a line in the body that is not a trailer is no stamp
             found.append(
                 Stamped(
