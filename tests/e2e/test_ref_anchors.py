@@ -198,6 +198,11 @@ def test_a_fetch_that_would_not_fast_forward_is_refused_and_changes_nothing(
     with pytest.raises(errors.Conflict, match="does not extend"):
         ref_anchors.fetch(clone, "origin")
     assert ref_anchors.read(clone).tip == before
+    # not even when the user configured the forced refspec we advise against
+    git(clone, "config", "--add", "remote.origin.fetch", "+refs/striatum/*:refs/striatum/*")
+    with pytest.raises(errors.Conflict, match="does not extend"):
+        ref_anchors.fetch(clone, "origin")
+    assert ref_anchors.read(clone).tip == before
     mine = ref_anchors.record(clone, {CHAIN: head(3)})
     with pytest.raises(errors.Conflict, match="refused"):  # and pushing does not force
         ref_anchors.push(clone, "origin")

@@ -225,7 +225,15 @@ def push(repo: Path, remote: str) -> Transfer:
     tip = _local_tip(repo, remote)
     if tip is None:
         raise errors.NotFound(f"no anchors to push: {repo} has no {REF}")
-    done = git.run(repo, "push", "--porcelain", "--no-verify", remote, f"{REF}:{REF}")
+    done = git.run(
+        repo,
+        "push",
+        "--porcelain",
+        "--no-verify",
+        "--no-recurse-submodules",
+        remote,
+        f"{REF}:{REF}",
+    )
     # --porcelain: one "<flag>\t<src>:<dst>\t<summary>" line per ref; "!" rejected, "=" same
     status = [line.split("\t") for line in done.stdout.splitlines() if "\t" in line]
     flag, summary = (status[0][0], status[0][-1]) if status else ("", "")
@@ -271,6 +279,8 @@ def _fetched(repo: Path, remote: str) -> str:
             "--no-tags",
             "--no-recurse-submodules",
             "--no-write-fetch-head",
+            "--no-prune",
+            "--refmap=",  # a configured `+refs/striatum/*:...` must not force our ref too
             remote,
             f"+{REF}:{scratch}",
         )  # forced into the scratch ref only: it holds nothing before
