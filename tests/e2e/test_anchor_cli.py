@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from striatum import errors
-from striatum.integrity import ref_anchors
+from striatum.integrity import ref_anchors, ref_remote
 from striatum.model.chain import Head
 from tests.e2e.cli_helpers import run
 
@@ -96,12 +96,12 @@ def test_a_fetch_that_would_not_fast_forward_exits_5_in_one_line(
     repo: Path, tmp_path: Path
 ) -> None:
     ref_anchors.record(repo, {CHAIN: H5})
-    ref_anchors.push(repo, "origin")
+    ref_remote.push(repo, "origin")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(clone))
     ref_anchors.record(clone, {CHAIN: Head(seq=6, row_hash="6" * 64)})
     ref_anchors.record(repo, {CHAIN: Head(seq=7, row_hash="7" * 64)})
-    ref_anchors.push(repo, "origin")
+    ref_remote.push(repo, "origin")
     refused = anchors(tmp_path / "home", "fetch", "--remote", "origin", "--repo", str(clone))
     assert refused.returncode == errors.EXIT_CODES["conflict"] == 5
     assert refused.stdout == "" and "Traceback" not in refused.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from striatum import errors
-from striatum.integrity import ref_anchors
+from striatum.integrity import ref_anchors, ref_remote
 from striatum.integrity.ref_anchors import REF
 from striatum.model.chain import Head
 
@@ -165,22 +165,22 @@ def test_push_then_fetch_into_a_clone_carries_the_anchors(
 ) -> None:
     git(repo, "remote", "add", "origin", str(remote))
     tip = ref_anchors.record(repo, {CHAIN: head(2)})
-    pushed = ref_anchors.push(repo, "origin")
-    assert pushed == ref_anchors.Transfer(remote="origin", tip=tip, moved=True)
-    assert not ref_anchors.push(repo, "origin").moved  # up to date
+    pushed = ref_remote.push(repo, "origin")
+    assert pushed == ref_remote.Transfer(remote="origin", tip=tip, moved=True)
+    assert not ref_remote.push(repo, "origin").moved  # up to date
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(remote), str(clone))
     assert ref_anchors.read(clone).tip is None  # a plain clone does not carry it
-    assert ref_anchors.fetch(clone, "origin").moved
+    assert ref_remote.fetch(clone, "origin").moved
     assert ref_anchors.read(clone).heads == {CHAIN: head(2)}
     assert git(clone, "for-each-ref", "--format=%(refname)") == REF  # no scratch ref left
     newer = ref_anchors.record(clone, {CHAIN: head(3)})
-    ref_anchors.push(clone, "origin")
-    assert ref_anchors.fetch(repo, "origin") == ref_anchors.Transfer(
+    ref_remote.push(clone, "origin")
+    assert ref_remote.fetch(repo, "origin") == ref_remote.Transfer(
         remote="origin", tip=newer, moved=True
     )
     assert ref_anchors.record(repo, {CHAIN: head(4)})
-    behind = ref_anchors.fetch(repo, "origin")  # the remote is behind: nothing to do
+    behind = ref_remote.fetch(repo, "origin")  # the remote is behind: nothing to do
     assert not behind.moved and behind.tip != newer
 
 
@@ -188,36 +188,36 @@ def test_a_fetch_that_would_not_fast_forward_is_refused_and_changes_nothing(
     repo: Path, remote: Path, tmp_path: Path
 ) -> None:
     ref_anchors.record(repo, {CHAIN: head(2)})
-    ref_anchors.push(repo, str(remote))
+    ref_remote.push(repo, str(remote))
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(remote), str(clone))
-    ref_anchors.fetch(clone, "origin")
+    ref_remote.fetch(clone, "origin")
     rewritten = ref_anchors.commit(remote, {CHAIN: head(1)}, parent=None)
     git(remote, "update-ref", REF, rewritten)
     before = ref_anchors.read(clone).tip
     with pytest.raises(errors.Conflict, match="does not extend"):
-        ref_anchors.fetch(clone, "origin")
+        ref_remote.fetch(clone, "origin")
     assert ref_anchors.read(clone).tip == before
     # not even when the user configured the forced refspec we advise against
     git(clone, "config", "--add", "remote.origin.fetch", "+refs/striatum/*:refs/striatum/*")
     with pytest.raises(errors.Conflict, match="does not extend"):
-        ref_anchors.fetch(clone, "origin")
+        ref_remote.fetch(clone, "origin")
     assert ref_anchors.read(clone).tip == before
     mine = ref_anchors.record(clone, {CHAIN: head(3)})
     with pytest.raises(errors.Conflict, match="refused"):  # and pushing does not force
-        ref_anchors.push(clone, "origin")
+        ref_remote.push(clone, "origin")
     assert ref_anchors.read(remote).tip == rewritten and ref_anchors.read(clone).tip == mine
 
 
 def test_push_and_fetch_say_what_is_missing(repo: Path, remote: Path) -> None:
     with pytest.raises(errors.NotFound, match="no anchors to push"):
-        ref_anchors.push(repo, str(remote))
+        ref_remote.push(repo, str(remote))
     with pytest.raises(errors.NotFound, match="cannot fetch"):
-        ref_anchors.fetch(repo, str(remote))
+        ref_remote.fetch(repo, str(remote))
     with pytest.raises(errors.NotFound, match="cannot fetch"):
-        ref_anchors.fetch(repo, "nowhere")
+        ref_remote.fetch(repo, "nowhere")
     with pytest.raises(errors.UsageError):
-        ref_anchors.fetch(repo, "--upload-pack=touch")
+        ref_remote.fetch(repo, "--upload-pack=touch")
 
 
 def test_a_head_that_cannot_be_written_is_refused_before_anything_is(repo: Path) -> None:

@@ -13,7 +13,8 @@ import click
 from striatum import errors
 
 if TYPE_CHECKING:
-    from striatum.integrity.ref_anchors import RefAnchors, Transfer
+    from striatum.integrity.ref_anchors import RefAnchors
+    from striatum.integrity.ref_remote import Transfer
 
 
 def repo_option(function: click.decorators.FC) -> click.decorators.FC:
@@ -64,9 +65,9 @@ def push(ctx: click.Context, remote: str, repo: Path | None) -> None:
     """Push refs/striatum/anchors to the remote, by fast-forward only (a plain `git push`
     does not carry it). Exits 5 when the remote's anchors do not extend these, 4 when there is
     nothing to push or the remote cannot be reached."""
-    from striatum.integrity import ref_anchors
+    from striatum.integrity import ref_remote
 
-    click.echo(_said("pushed to", ref_anchors.push(_repository(ctx, repo), _remote(remote))))
+    click.echo(_said("pushed to", ref_remote.push(_repository(ctx, repo), _remote(remote))))
 
 
 @anchors.command()
@@ -77,10 +78,10 @@ def fetch(ctx: click.Context, remote: str, repo: Path | None) -> None:
     """Fetch the remote's refs/striatum/anchors when it extends this repository's (a
     fast-forward; never forced). Exits 5, changing nothing, when it does not; 4 when the
     remote has no anchors or cannot be reached; 8 when the fetched history has problems."""
-    from striatum.integrity import ref_anchors
+    from striatum.integrity import ref_anchors, ref_remote
 
     where = _repository(ctx, repo)
-    click.echo(_said("fetched from", ref_anchors.fetch(where, _remote(remote))))
+    click.echo(_said("fetched from", ref_remote.fetch(where, _remote(remote))))
     problems = ref_anchors.read(where).problems
     for problem in problems:
         click.echo(f"PROBLEM: {problem}")

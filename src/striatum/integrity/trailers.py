@@ -59,7 +59,7 @@ def check(
 ) -> list[TrailerBreak]:
     """Every commit on a run branch whose Striatum-Event names a hash the chain lacks (or holds
     at another seq than its Striatum-Event-Seq, when `event_exists` returns a mapping to seqs),
-    or that is malformed. None for a repository with no run branches (or no repository).
+    or that is malformed; empty for a repository with no run branches (or no repository).
 
     Bounded: one `git log` over the run branches' commits that no other local branch holds
     (those made since they left the main line, unlanded); `whole_history` reads every commit
