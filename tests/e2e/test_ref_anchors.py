@@ -56,6 +56,7 @@ def test_record_then_read_gives_the_highest_head_of_every_chain(repo: Path) -> N
     assert anchors.tip == second and anchors.problems == []
     assert anchors.heads == {CHAIN: head(5), "repo:r2": head(1)}
     assert git(repo, "rev-parse", f"{second}^") == first
+    assert git(repo, "reflog", "show", "--format=%H", REF).split() == [second, first]
     # the working tree, index and HEAD are as they were
     assert git(repo, "status", "--porcelain") == status
     assert git(repo, "log", "--format=%s", "HEAD") == "first"

@@ -155,8 +155,9 @@ def commit(repo: Path, heads: Mapping[str, Head], *, parent: str | None) -> str:
 
 def swap(repo: Path, new: str, old: str | None) -> None:
     """Point the ref at `new` if it still points at `old` (absent when None);
-    `errors.Conflict` when it moved meanwhile."""
-    done = git.run(repo, "update-ref", "-m", SUBJECT, REF, new, old or "")
+    `errors.Conflict` when it moved meanwhile. Logged in the ref's reflog, which git keeps
+    for refs outside refs/heads only when asked: a tip lost to a forced fetch stays found."""
+    done = git.run(repo, "update-ref", "--create-reflog", "-m", SUBJECT, REF, new, old or "")
     if done.returncode != 0:
         raise errors.Conflict(f"{REF} in {repo} moved meanwhile: {git.said(done)}")
 
