@@ -2,12 +2,12 @@
 
 A job's changes inside its write scope (outside the artifact root, which is published into
 the repository instead) are committed on that branch before the job completes, with trailers
-naming the run, the job, the attempt, the lease, and the repository chain's head hash (an
-anchor of the event chain outside the database); `complete` then records the commit in the
-`job.succeeded` event. Nothing outside the job's scope is committed, and symlinks never are.
-`run land` merges the branch: the merge commit is prepared inside the transaction (objects
-only, no ref moves), the `run.landed` event names it, and the checked-out branch is fast-
-forwarded to it after commit (`prepare_land`, `finish_land`).
+naming the run, the job, the attempt, the lease, and the repository chain's head hash and
+seq (an anchor of the event chain outside the database); `complete` then records the commit
+in the `job.succeeded` event. Nothing outside the job's scope is committed, and symlinks
+never are. `run land` merges the branch: the merge commit is prepared inside the transaction
+(objects only, no ref moves), the `run.landed` event names it, and the checked-out branch is
+fast-forwarded to it after commit (`prepare_land`, `finish_land`).
 """
 
 from __future__ import annotations
@@ -52,8 +52,13 @@ def commit(
     lease_id: str,
     anchor: str | None,
     scopes: list[str],
+    anchor_seq: int | None = None,
 ) -> str | None:
-    """Commit the job's changes inside `scopes`; None when it changed nothing there."""
+    """Commit the job's changes inside `scopes`; None when it changed nothing there.
+
+    `anchor` is the chain head's row_hash (`Striatum-Event`, "none" for an empty chain) and
+    `anchor_seq` its seq, carried in a trailer of its own (`Striatum-Event-Seq`) so readers
+    of `Striatum-Event` alone see what they always saw."""
     scopes = present(worktree, scopes)
     if not scopes:
         return None
@@ -72,6 +77,8 @@ def commit(
         f"Striatum-Run: {run_id}\nStriatum-Job: {job_id}\nStriatum-Attempt: {attempt}\n"
         f"Striatum-Lease: {lease_id}\nStriatum-Event: {anchor or 'none'}\n"
     )
+    if anchor and anchor_seq is not None:
+        message += f"Striatum-Event-Seq: {anchor_seq}\n"
     _git(worktree, *IDENTITY, "commit", "-q", "--no-verify", "-m", message, "--", *scopes)
     return _git(worktree, "rev-parse", "HEAD").stdout.strip()
 

@@ -384,6 +384,7 @@ class Supervisor:
                     attempt=job.attempt,
                     lease_id=agent.lease_id,
                     anchor=anchor,
+                    anchor_seq=head["seq"] if head else None,
                     scopes=scopes,
                 )
                 if self.guard is not None:

@@ -119,3 +119,8 @@ SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS a
 FROM striatumd.audit_log
 ORDER BY seq DESC
 LIMIT %(limit)s;
+
+-- name: event_hashes_present
+-- Which of these row_hash values one repository's chain holds, and at which seq.
+SELECT seq, row_hash FROM striatumd.events
+WHERE repo_id = %(repo_id)s AND row_hash = ANY(%(hashes)s);
