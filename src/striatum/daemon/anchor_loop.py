@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from striatum.integrity import anchoring
+from striatum.integrity import anchoring, repo_anchors
 from striatum.store import connection as db
 
 log = logging.getLogger("striatumd")
@@ -19,7 +19,9 @@ log = logging.getLogger("striatumd")
 class AnchorLoop:
     def __init__(self, database: db.Database) -> None:
         self.database = database
-        self.anchorer = anchoring.Anchorer(database.label, anchoring.Cadence.from_settings())
+        self.anchorer = anchoring.Anchorer(
+            database.label, anchoring.Cadence.from_settings(), copies=repo_anchors.RepoCopies()
+        )
         self._conn: db.Conn | None = None
 
     async def run_forever(self) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from striatum import errors, paths
 from striatum.integrity import anchor_file, anchors, chain_check
@@ -25,8 +25,18 @@ DEFAULT_EVERY_EVENTS = 1000
 DEFAULT_EVERY_S = 10.0
 log = logging.getLogger("striatumd")
 
-# Copies of repository heads elsewhere (the repository's own anchor ref): chain -> commit.
-RefWriter = Callable[[db.Conn, Mapping[str, Head]], Mapping[str, str]]
+
+class Copies(Protocol):
+    """Anchors kept beside the file (each repository's anchor ref): a head there is one more
+    position the chain must still hold before anything past it is anchored."""
+
+    problems: dict[str, str]  # chain -> why its copy was not written
+
+    def heads(self, conn: db.Conn) -> Mapping[str, Head]: ...
+
+    def write(
+        self, conn: db.Conn, heads: Mapping[str, Head], recorded: Mapping[str, str]
+    ) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,10 +66,10 @@ def _number(name: str, default: float) -> float:
 
 
 class Anchorer:
-    def __init__(self, database: str, cadence: Cadence, *, refs: RefWriter | None = None) -> None:
+    def __init__(self, database: str, cadence: Cadence, *, copies: Copies | None = None) -> None:
         self.database = database
         self.cadence = cadence
-        self.refs = refs
+        self.copies = copies
         self.by = f"daemon pid {os.getpid()}"
         self.ledger: anchor_file.Ledger | None = None
         self.last = time.monotonic()
@@ -75,7 +85,10 @@ class Anchorer:
             if self.ledger and self.ledger.lines
             else None,
             "anchored_at": self.anchored_at,
-            "problems": dict(self.problems),
+            "problems": {
+                **({} if self.copies is None else self.copies.problems),
+                **self.problems,
+            },
         }
 
     def tick(self, conn: db.Conn, *, force: bool = False) -> list[str]:
@@ -96,13 +109,17 @@ class Anchorer:
         if anchored is not None and (changed := anchors.identity_breaks(ident, anchored)):
             self._report(anchors.DATABASE_CHAIN, changed[0].reason)
             return []
+        elsewhere = self.copies.heads(conn) if self.copies is not None else {}
         verified = {
-            name: head for name, head in fresh.items() if self._extends(conn, name, anchored, head)
+            name: head
+            for name, head in fresh.items()
+            if self._extends(conn, name, anchored, elsewhere.get(name), head)
         }
         self.last = time.monotonic()
         if not verified:
             return []
-        refs = dict(self.refs(conn, verified)) if self.refs is not None else {}
+        recorded = {} if anchored is None else anchored.refs
+        refs = {} if self.copies is None else dict(self.copies.write(conn, verified, recorded))
         try:
             self.ledger = anchors.record(ident, verified, by=self.by, refs=refs, expect=self.ledger)
         except errors.StriatumError as error:
@@ -123,10 +140,18 @@ class Anchorer:
         return grown >= self.cadence.every_events or waited >= self.cadence.every_s
 
     def _extends(
-        self, conn: db.Conn, name: str, anchored: anchor_file.Anchored | None, head: Head
+        self,
+        conn: db.Conn,
+        name: str,
+        anchored: anchor_file.Anchored | None,
+        copied: Head | None,
+        head: Head,
     ) -> bool:
         anchor = None if anchored is None else anchored.heads.get(name)
-        problem = None if anchor is None else anchors.position_break(conn, name, anchor)
+        problem = None
+        for position in (anchor, copied):  # both must still be in the chain
+            if problem is None and position is not None:
+                problem = anchors.position_break(conn, name, position)
         if problem is None:
             problem = chain_check.verify_extension(conn, name, anchor, head)
         if problem is not None:

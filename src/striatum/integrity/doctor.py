@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from striatum import errors
-from striatum.integrity import anchors, chain_check
+from striatum.integrity import anchors, chain_check, repo_anchors
+from striatum.integrity.anchor_file import Identity
 from striatum.model import chain
 from striatum.store import chains, migrations, privileges
 from striatum.store import connection as db
@@ -113,10 +114,16 @@ def chain_names(conn: db.Conn) -> list[str]:
     return [chains.AUDIT_CHAIN] + [chains.event_chain(r) for r in chains.event_chains(conn)]
 
 
+def anchor_breaks(conn: db.Conn, ident: Identity) -> list[chain.ChainBreak]:
+    """The chains against every copy kept outside the database that this host can read: the
+    home's anchors file, and each repository's anchor ref and provenance trailers."""
+    return anchors.check(conn, ident) + repo_anchors.check(conn, ident)
+
+
 def _check_anchors(conn: db.Conn, report: DoctorReport) -> None:
     """Compare with the anchors; when everything holds, anchor what was verified."""
     ident = anchors.identity(conn, report.database)
-    report.anchor_breaks = anchors.check(conn, ident)
+    report.anchor_breaks = anchor_breaks(conn, ident)
     if not report.ok:
         return
     heads = {r.chain: r.head for r in report.chains if r.head is not None}

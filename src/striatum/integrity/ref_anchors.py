@@ -192,6 +192,13 @@ def tip_of(repo: Path) -> str | None:
     return None
 
 
+def tip_heads(repo: Path) -> dict[str, Head]:
+    """What the tip anchors (every chain the ref knows): the cheap read, no history walk."""
+    if not git.is_repository(repo):
+        return {}
+    return _tip_heads(repo, tip_of(repo))
+
+
 def _tip_heads(repo: Path, tip: str | None) -> dict[str, Head]:
     if tip is None:
         return {}

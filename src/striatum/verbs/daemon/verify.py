@@ -23,7 +23,7 @@ def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         chain_check.verify_chain_serially(ctx.conn, name, deep=deep)
         for name in doctor.chain_names(ctx.conn)
     ]
-    breaks = anchors.check(ctx.conn, anchors.identity(ctx.conn, ctx.daemon.database))
+    breaks = doctor.anchor_breaks(ctx.conn, anchors.identity(ctx.conn, ctx.daemon.database))
     problems = privileges.problems(ctx.conn)
     return {
         "ok": not pending
