@@ -235,7 +235,7 @@ class Supervisor:
             self.log(f"{job.job_id}: {why}")
             return
         self.running[agent.lease_id] = agent
-        self.watchdog.watch(agent.process.pid)  # its group: the agent leads a new session
+        self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
 
