@@ -94,6 +94,26 @@ def test_a_new_supervisor_drops_what_earlier_agents_left(tmp_path: Path) -> None
     repo = repo_with(tmp_path, {"a.py": "a\n"})
     (repo / "a.py").write_text("half done\n")
     (repo / "stray.txt").write_text("x\n")
-    left = WorktreeGuard(repo, "docs").drop_leftovers()
+    left = WorktreeGuard(repo, "docs").isolate(live=[])
     assert sorted(left) == ["a.py", "stray.txt"]
     assert worktrees.changed(repo) == []
+
+
+def test_isolating_spares_running_scopes_and_the_artifact_root(tmp_path: Path) -> None:
+    """Staged, deleted, modified and new files outside every live scope are put back; a
+    running job's work in progress and published artifacts stay."""
+    repo = repo_with(tmp_path, {"mine/a.py": "a\n", "b.py": "b\n", "c.py": "c\n"})
+    (repo / "mine" / "a.py").write_text("dead attempt\n")
+    (repo / "b.py").unlink()
+    (repo / "c.py").write_text("staged\n")
+    git(repo, "add", "c.py")
+    (repo / "new" / "deep").mkdir(parents=True)
+    (repo / "new" / "deep" / "n.py").write_text("n\n")
+    (repo / "live").mkdir()
+    (repo / "live" / "wip.py").write_text("in progress\n")
+    (repo / "docs" / "r" / "j").mkdir(parents=True)
+    (repo / "docs" / "r" / "j" / "out.md").write_text("published\n")
+    put_back = WorktreeGuard(repo, "docs").isolate(live=["live"])
+    assert sorted(put_back) == ["b.py", "c.py", "mine/a.py", "new/deep/n.py"]
+    assert sorted(worktrees.changed(repo)) == ["docs/r/j/out.md", "live/wip.py"]
+    assert (repo / "b.py").read_text() == "b\n" and not (repo / "new").exists()

@@ -127,26 +127,9 @@ def uncommit(worktree: Path, to: str) -> list[str]:
     return made
 
 
-def clean_all(worktree: Path) -> list[str]:
-    """Drop every uncommitted change (what agents of a dead supervisor left); the paths."""
-    left = changed(worktree)
-    if left:
-        _git(worktree, "reset", "-q", "--hard", "HEAD")
-        _git(worktree, "clean", "-fdq")
-    return left
-
-
 def undo(worktree: Path, sha: str) -> None:
     """Take back a commit whose job then failed (a revert: other jobs' commits stay)."""
     _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
-
-
-def discard(worktree: Path, scopes: list[str]) -> None:
-    """Throw away what a failed attempt left in its scopes, so no later commit takes it."""
-    scopes = present(worktree, scopes)
-    if scopes:
-        _git(worktree, "checkout", "-q", "HEAD", "--", *scopes, check=False)
-        _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
 
 
 @dataclass(frozen=True, kw_only=True)

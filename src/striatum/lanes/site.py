@@ -49,8 +49,9 @@ def only_supervisor(repo: Path, run_id: str) -> Iterator[None]:
 def take_over(
     run_id: str, status: dict[str, Any], log: Callable[[str], None]
 ) -> tuple[Site, WorktreeGuard | None]:
-    """Under the lock: kill what a dead supervisor of the run left running, make sure of the
-    run's worktree, and drop what its agents left uncommitted there."""
+    """Under the lock: kill what a dead supervisor of the run left running (first: a writer
+    still running would undo the clean-up), make sure of the run's worktree, and put back
+    what its agents left uncommitted there (no attempt of the run is live now)."""
     from striatum import paths
 
     run = status["run"]
@@ -66,7 +67,7 @@ def take_over(
         repo=repo, workdir=workdir, artifact_root=run["artifact_root"].rstrip("/"), lanes=lanes
     )
     guard = WorktreeGuard(workdir, site.artifact_root) if workdir != repo else None
-    if guard is not None and (left := guard.drop_leftovers()):
+    if guard is not None and (left := guard.isolate(live=[])):
         log(
             f"dropped what an earlier supervisor's agents left uncommitted in "
             f"the worktree: {', '.join(left[:10])}"
