@@ -20,7 +20,8 @@ from pathlib import Path
 
 from striatum import errors
 
-IDENTITY = ("-c", "user.name=Striatum", "-c", "user.email=striatum@localhost")
+EMAIL = "striatum@localhost"  # the committer of every commit Striatum makes
+IDENTITY = ("-c", "user.name=Striatum", "-c", f"user.email={EMAIL}")
 
 
 def branch(run_id: str) -> str:
@@ -125,6 +126,22 @@ def uncommit(worktree: Path, to: str) -> list[str]:
     made = _git(worktree, "log", "--format=%h %s", f"{to}..HEAD").stdout.splitlines()
     _git(worktree, "reset", "-q", to)
     return made
+
+
+def last_own_commit(worktree: Path, checkout: Path) -> str:
+    """The newest commit on the worktree's branch (first parents, since it left the
+    checkout's HEAD) that Striatum made, or where the branch left the checkout: any commit
+    above it an agent made itself. HEAD when neither is found."""
+    fork = _git(worktree, "merge-base", "HEAD", _sha(checkout, "HEAD"), check=False)
+    since = fork.stdout.strip()
+    listed = _git(
+        worktree, "log", "--first-parent", "--format=%H %ce", f"{since}..HEAD" if since else "HEAD"
+    ).stdout.splitlines()
+    for line in listed:
+        sha, _, email = line.partition(" ")
+        if email == EMAIL:
+            return sha
+    return since or head(worktree)
 
 
 def undo(worktree: Path, sha: str) -> None:

@@ -45,6 +45,15 @@ class WorktreeGuard:
             worktrees.revert_paths(self.worktree, stale)
         return stale
 
+    def take_over(self, checkout: Path) -> tuple[list[str], list[str]]:
+        """A dead supervisor's worktree: the commits its agents made themselves are taken
+        back, then every uncommitted change is put back (no attempt is live); (the commits'
+        subjects, the paths put back)."""
+        own = worktrees.last_own_commit(self.worktree, checkout)
+        made = worktrees.uncommit(self.worktree, own) if own != self.head else []
+        self.head = worktrees.head(self.worktree)
+        return made, self.isolate(live=[])
+
     def police(
         self, *, scopes: list[str], others: list[str], forbidden: list[str]
     ) -> tuple[str | None, list[str]]:
