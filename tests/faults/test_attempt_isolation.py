@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from striatum.lanes import markers
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import Operator, new_repo
 from tests.support.waiting import wait_until
@@ -178,6 +179,9 @@ echo ok > "$STRIATUM_OUTPUT"
     wait_until(lambda: line_count(code) >= 4, "attempt 1 never wrote")
     first.send_signal(signal.SIGKILL)
     first.wait()
+    # The watchdog kills the attempt's every process, the one that left its group too.
+    run = markers.of_run(run_id)
+    wait_until(lambda: not markers.find(run), "attempt 1 outlived its supervisor", 10)
     expire_leases(operator, run_id)
     second = supervise(operator, run_id)
     assert second.returncode == 0, second.stderr

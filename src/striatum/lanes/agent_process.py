@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from striatum.lanes import marked
+from striatum.lanes import markers
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.profiles import Invocation
 
@@ -49,7 +49,7 @@ class AgentProcess:
             except subprocess.TimeoutExpired:
                 continue
         _reap_group(self.process.pid)
-        marked.kill(marked.lease_marker(self.lease_id))
+        markers.kill(markers.of_lease(self.lease_id))
 
 
 def launch(
@@ -114,4 +114,4 @@ def kill_leftovers(runs_dir: Path, run_id: str) -> list[int]:
     for pidfile in runs_dir.rglob("agent.pid"):
         with contextlib.suppress(ValueError, OSError):
             recorded.add(int(pidfile.read_text().strip()))
-    return marked.kill(marked.run_marker(run_id), groups=recorded)
+    return markers.kill(markers.of_run(run_id), groups=recorded)

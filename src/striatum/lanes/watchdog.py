@@ -17,7 +17,7 @@ import subprocess
 import sys
 from typing import IO
 
-from striatum.lanes import marked
+from striatum.lanes import markers
 
 
 class Watchdog:
@@ -68,7 +68,7 @@ def main() -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
     for lease_id in groups.values():  # never by the run: a new supervisor's agents may be up
-        marked.kill(marked.lease_marker(lease_id))
+        markers.kill(markers.of_lease(lease_id))
 
 
 if __name__ == "__main__":

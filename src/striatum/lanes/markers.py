@@ -22,11 +22,11 @@ PROC = Path("/proc")
 SETTLE_S = 2.0  # how long a kill waits for the killed to be gone
 
 
-def run_marker(run_id: str) -> bytes:
+def of_run(run_id: str) -> bytes:
     return f"STRIATUM_RUN_ID={run_id}".encode()
 
 
-def lease_marker(lease_id: str) -> bytes:
+def of_lease(lease_id: str) -> bytes:
     return f"STRIATUM_LEASE={lease_id}".encode()
 
 
