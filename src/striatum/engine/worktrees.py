@@ -20,7 +20,8 @@ from pathlib import Path
 
 from striatum import errors
 
-IDENTITY = ("-c", "user.name=Striatum", "-c", "user.email=striatum@localhost")
+EMAIL = "striatum@localhost"  # the committer of every commit Striatum makes
+IDENTITY = ("-c", "user.name=Striatum", "-c", f"user.email={EMAIL}")
 
 
 def branch(run_id: str) -> str:
@@ -134,26 +135,25 @@ def uncommit(worktree: Path, to: str) -> list[str]:
     return made
 
 
-def clean_all(worktree: Path) -> list[str]:
-    """Drop every uncommitted change (what agents of a dead supervisor left); the paths."""
-    left = changed(worktree)
-    if left:
-        _git(worktree, "reset", "-q", "--hard", "HEAD")
-        _git(worktree, "clean", "-fdq")
-    return left
+def last_own_commit(worktree: Path, checkout: Path) -> str:
+    """The newest commit on the worktree's branch (first parents, since it left the
+    checkout's HEAD) that Striatum made, or where the branch left the checkout: any commit
+    above it an agent made itself. HEAD when neither is found."""
+    fork = _git(worktree, "merge-base", "HEAD", _sha(checkout, "HEAD"), check=False)
+    since = fork.stdout.strip()
+    listed = _git(
+        worktree, "log", "--first-parent", "--format=%H %ce", f"{since}..HEAD" if since else "HEAD"
+    ).stdout.splitlines()
+    for line in listed:
+        sha, _, email = line.partition(" ")
+        if email == EMAIL:
+            return sha
+    return since or head(worktree)
 
 
 def undo(worktree: Path, sha: str) -> None:
     """Take back a commit whose job then failed (a revert: other jobs' commits stay)."""
     _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
-
-
-def discard(worktree: Path, scopes: list[str]) -> None:
-    """Throw away what a failed attempt left in its scopes, so no later commit takes it."""
-    scopes = present(worktree, scopes)
-    if scopes:
-        _git(worktree, "checkout", "-q", "HEAD", "--", *scopes, check=False)
-        _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
 
 
 @dataclass(frozen=True, kw_only=True)
