@@ -47,8 +47,8 @@ def test_show_reports_the_heads_as_text_and_json(repo: Path, tmp_path: Path) -> 
     text = anchors(tmp_path / "home", "show", "--repo", str(repo))
     assert text.returncode == 0, text.stderr
     assert text.stdout.splitlines() == [
-        f"{repo}: refs/striatum/anchors at {tip}",
-        f"  {CHAIN}  seq 5  {H5.row_hash}",
+        f"{repo}: refs/striatum/anchors at {tip[:12]}",
+        f"  {CHAIN}  seq 5  {H5.row_hash[:16]}",
         "ok",
     ]
     shown = anchors(tmp_path / "home", "show", "--json", "--repo", str(repo))

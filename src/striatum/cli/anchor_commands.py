@@ -123,8 +123,9 @@ def _as_dict(repo: Path, found: RefAnchors) -> dict[str, object]:
 def _lines(repo: Path, found: RefAnchors) -> str:
     if found.tip is None:
         return f"{repo}: no anchors (no refs/striatum/anchors yet)"
-    lines = [f"{repo}: refs/striatum/anchors at {found.tip}"]
-    lines += [f"  {name}  seq {h.seq}  {h.row_hash}" for name, h in found.heads.items()]
+    lines = [f"{repo}: refs/striatum/anchors at {found.tip[:12]}"]
+    # 16 hex digits are enough to compare by eye and fit 80 columns; --json has them whole
+    lines += [f"  {name}  seq {h.seq}  {h.row_hash[:16]}" for name, h in found.heads.items()]
     lines += [f"PROBLEM: {problem}" for problem in found.problems]
     lines.append("ok" if not found.problems else f"BROKEN: {len(found.problems)} problem(s)")
     return "\n".join(lines)
