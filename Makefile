@@ -41,7 +41,8 @@ typecheck: install
 	$(BIN)/mypy
 
 # One embedded cluster, every benchmark, one JSON report in bench/report.json (~8 minutes).
-# Each bench also runs alone: python -m bench.chain | cli | mcp | run | lanes | heartbeats | live | corpus
+# Each bench also runs alone: python -m bench.chain | anchoring | cli | mcp | run | lanes |
+# heartbeats | live | corpus
 # bench.agents (the real agent CLIs per job; needs them: make test-agents installs them) is not
 # in the report: python -m bench.agents
 bench: install

@@ -72,14 +72,14 @@ def raw_insert_op(database: db.Database) -> Callable[[int], Callable[[], None]]:
 
 
 def append_op(
-    database: db.Database, *, shared: bool, explicit_transaction: bool
+    database: db.Database, *, shared: bool, explicit_transaction: bool, prefix: str = "repo"
 ) -> Callable[[int], Callable[[], None]]:
     """One event append: alone (one statement, its own transaction, like the raw insert) or
     wrapped in BEGIN ... COMMIT as a verb's transaction wraps it."""
 
     def make(index: int) -> Callable[[], None]:
         conn = db.connect_runtime(database, autocommit=True)
-        repo_id = "shared" if shared else f"repo{index}"
+        repo_id = "shared" if shared else f"{prefix}{index}"
 
         def append(c: db.Conn) -> None:
             chains.append_event(c, repo_id=repo_id, type="bench", actor="bench", payload={"n": 1})

@@ -6,7 +6,8 @@ Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb roun
 instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
 corpus export and verification (bench.corpus) and, last because it loads a million events,
-the chain (bench.chain). Writes bench/report.json and prints it.
+the chain (bench.chain) and what automatic anchoring costs appends (bench.anchoring). Writes
+bench/report.json and prints it.
 
 Usage: python -m bench.report [--quick] [--out bench/report.json]
 """
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import chain, cli, corpus, heartbeats, lanes, live, mcp, run
+from bench import anchoring, chain, cli, corpus, heartbeats, lanes, live, mcp, run
 from bench.scratch import daemon_home
 
 ROOT = Path(__file__).parents[1]
@@ -78,6 +79,9 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
 
         database = EmbeddedCluster(root=home / "postgres").database()
         report["chain"] = chain.measure(database, sizes["chain_events"], sizes["append_s"])
+        report["anchoring"] = anchoring.measure(
+            database, _fresh(base, "anchors"), sizes["append_s"], rounds=3
+        )
     return report
 
 

@@ -90,7 +90,13 @@ def cluster_dir() -> Path:
 
 
 def anchors_file() -> Path:
-    """Chain heads recorded outside the database, compared by `doctor`."""
+    """Chain heads recorded outside the database (append-only JSON lines), compared by
+    `doctor`, written by the daemon as the chains grow."""
+    return home() / "anchors.jsonl"
+
+
+def legacy_anchors_file() -> Path:
+    """Where Striatum before 0.16 kept its anchors (read once, never written)."""
     return home() / "anchors.json"
 
 

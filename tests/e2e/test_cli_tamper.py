@@ -118,7 +118,7 @@ def test_daemon_verify_reports_a_broken_chain_while_the_daemon_stays_up(
     # payload and params columns with the digests the hashed bytes hold.
     for flags in ([], ["--deep"]):
         result = run(["striatum", "daemon", "verify", "--json", *flags], home)
-        assert result.returncode == 0  # a read verb: the report says what is wrong
+        assert result.returncode == 8  # the report says what is wrong, the exit code agrees
         report = json.loads(result.stdout)
         broken = {c["chain"]: c["first_break"] for c in report["chains"] if not c["ok"]}
         assert report["ok"] is False and sorted(broken) == ["audit", "repo:r1"]

@@ -460,8 +460,9 @@ def test_code_changes_are_committed_on_the_run_branch_and_land(
     ).stdout
     assert f"Striatum-Run: {run_id}" in log and "Striatum-Job: draft" in log
     event_hash = log.split("Striatum-Event: ")[1].split()[0]
+    event_seq = int(log.split("Striatum-Event-Seq: ")[1].split()[0])
     events = operator.cli("why", "draft", "--run-id", run_id)["events"]
-    assert event_hash in {e["row_hash"] for e in events}  # an anchor of the chain
+    assert (event_seq, event_hash) in {(e["seq"], e["row_hash"]) for e in events}  # an anchor
     denied = operator.daemon.cli("--repo", str(operator.repo), "run", "land", "--run-id", run_id)
     assert denied.returncode == 6  # landing is the principal's decision
     landed = operator.cli("run", "land", "--run-id", run_id, principal=True)

@@ -94,6 +94,63 @@ def test_a_new_supervisor_drops_what_earlier_agents_left(tmp_path: Path) -> None
     repo = repo_with(tmp_path, {"a.py": "a\n"})
     (repo / "a.py").write_text("half done\n")
     (repo / "stray.txt").write_text("x\n")
-    left = WorktreeGuard(repo, "docs").drop_leftovers()
+    left = WorktreeGuard(repo, "docs").isolate(live=[])
     assert sorted(left) == ["a.py", "stray.txt"]
     assert worktrees.changed(repo) == []
+
+
+def test_isolating_spares_running_scopes_and_the_artifact_root(tmp_path: Path) -> None:
+    """Staged, deleted, modified and new files outside every live scope are put back; a
+    running job's work in progress and published artifacts stay."""
+    repo = repo_with(tmp_path, {"mine/a.py": "a\n", "b.py": "b\n", "c.py": "c\n"})
+    (repo / "mine" / "a.py").write_text("dead attempt\n")
+    (repo / "b.py").unlink()
+    (repo / "c.py").write_text("staged\n")
+    git(repo, "add", "c.py")
+    (repo / "new" / "deep").mkdir(parents=True)
+    (repo / "new" / "deep" / "n.py").write_text("n\n")
+    (repo / "live").mkdir()
+    (repo / "live" / "wip.py").write_text("in progress\n")
+    (repo / "docs" / "r" / "j").mkdir(parents=True)
+    (repo / "docs" / "r" / "j" / "out.md").write_text("published\n")
+    put_back = WorktreeGuard(repo, "docs").isolate(live=["live"])
+    assert sorted(put_back) == ["b.py", "c.py", "mine/a.py", "new/deep/n.py"]
+    assert sorted(worktrees.changed(repo)) == ["docs/r/j/out.md", "live/wip.py"]
+    assert (repo / "b.py").read_text() == "b\n" and not (repo / "new").exists()
+
+
+def test_a_new_supervisor_takes_back_commits_a_dead_supervisors_agents_made(
+    tmp_path: Path,
+) -> None:
+    """Above the last commit Striatum made on the run's branch, any commit is an agent's own:
+    a new supervisor takes it back with everything uncommitted."""
+    checkout = repo_with(tmp_path, {"a.py": "a\n"})
+    tree = worktrees.ensure(checkout, "r1", tmp_path / "trees" / "r1")
+    (tree / "mine").mkdir()
+    (tree / "mine" / "ok.py").write_text("kept\n")
+    worktrees.commit(
+        tree, run_id="r1", job_id="j", attempt=1, lease_id="l", anchor=None, scopes=["mine"]
+    )
+    ours = worktrees.head(tree)
+    (tree / "a.py").write_text("agent's own\n")
+    git(tree, "commit", "-qam", "an agent's commit")
+    (tree / "half.py").write_text("uncommitted\n")
+    made, left = WorktreeGuard(tree, "docs").take_over(checkout)
+    assert [subject.split(" ", 1)[1] for subject in made] == ["an agent's commit"]
+    assert left == ["a.py", "half.py"]
+    assert worktrees.head(tree) == ours and worktrees.changed(tree) == []
+    assert (tree / "a.py").read_text() == "a\n"
+
+
+def test_an_agents_commit_on_a_fresh_branch_is_taken_back_to_where_it_left(
+    tmp_path: Path,
+) -> None:
+    checkout = repo_with(tmp_path, {"a.py": "a\n"})
+    base = worktrees.head(checkout)
+    tree = worktrees.ensure(checkout, "r2", tmp_path / "trees" / "r2")
+    (tree / "new.py").write_text("agent's own\n")
+    git(tree, "add", "new.py")
+    git(tree, "commit", "-qm", "an agent's commit")
+    made, left = WorktreeGuard(tree, "docs").take_over(checkout)
+    assert len(made) == 1 and left == ["new.py"]
+    assert worktrees.head(tree) == base and not (tree / "new.py").exists()

@@ -162,12 +162,19 @@ def _tables(conninfo: str) -> dict[str, str]:
     return digests
 
 
+# What the daemon writes on its own, whatever is called: its log and its chain anchors (the
+# home's file, and the repository's anchor ref with the git objects it points at).
+_BACKGROUND = [("logs",), ("anchors.jsonl",), (".git", "objects"), (".git", "refs", "striatum")]
+_BACKGROUND += [(".git", "logs", "refs", "striatum")]
+
+
 def _files(repo: Path, home: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for root in (repo, home):
         for path in root.rglob("*"):
             relative = path.relative_to(root)
-            if not path.is_file() or relative.parts[:1] == ("logs",):
+            background = any(relative.parts[: len(p)] == p for p in _BACKGROUND)
+            if not path.is_file() or background:
                 continue
             found[f"{root.name}/{relative}"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found

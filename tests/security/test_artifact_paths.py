@@ -56,6 +56,11 @@ class Leased:
         return answer
 
 
+# The repository is compared byte for byte before and after each refusal: the daemon's own
+# anchoring (a commit under refs/striatum/anchors) must not run in between.
+DAEMON_ENV = {"STRIATUM_ANCHOR_EVERY_S": "3600"}
+
+
 @pytest.fixture(scope="module")
 def leased(shared_daemon: DaemonUnderTest, tmp_path_factory: pytest.TempPathFactory) -> Leased:
     base = tmp_path_factory.mktemp("artifact-paths")

@@ -33,10 +33,17 @@ class DaemonUnderTest:
     def __post_init__(self) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
         self.env.update(
-            STRIATUM_HOME=str(self.base / "home"), STRIATUM_RUNTIME_DIR=str(self.base / "run")
+            STRIATUM_HOME=str(self.base / "home"),
+            STRIATUM_RUNTIME_DIR=str(self.base / "run"),
+            # Anchor often, so every test runs with the anchoring loop busy beside it.
+            STRIATUM_ANCHOR_EVERY_S="0.3",
         )
         if self.database is not None:
             self.env["STRIATUM_DATABASE_URL"] = self.database.admin_conninfo
+
+    @property
+    def anchors_file(self) -> Path:
+        return self.base / "home" / "anchors.jsonl"
 
     @property
     def runtime_dir(self) -> Path:

@@ -32,6 +32,4 @@ def _through_daemon(deep: bool) -> doctor.DoctorReport | None:
         verified = rpc.call("daemon.verify", {"deep": deep})
     except errors.StriatumError:  # no daemon, a wedged one, no token to ask it with
         return None
-    report = doctor.from_daemon(status, verified)
-    doctor.save_anchors(report, str(status["instance_id"]))
-    return report
+    return doctor.from_daemon(status, verified)

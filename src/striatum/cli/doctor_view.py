@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+import textwrap
 
 import click
 
+from striatum.integrity.anchor_file import REPAIR_HINT
 from striatum.integrity.doctor import DoctorReport
 from striatum.model.chain import ChainReport
 
@@ -41,11 +44,32 @@ def lines(report: DoctorReport) -> list[str]:
     for chain_report in report.chains:
         out.append(_chain_line(chain_report))
     for anchor in report.anchor_breaks:
-        out.append(
-            f"  anchor {anchor.chain} seq {anchor.seq}: BROKEN: {anchor.reason} "
-            f"(anchored {anchor.expected}, stored {anchor.stored})"
-        )
+        where = f"anchor {anchor.chain}" + (f" seq {anchor.seq}" if anchor.seq else "")
+        out += _wrapped(f"{where}: BROKEN: {anchor.reason}", 2)
+        if anchor.expected is not None:
+            out += _wrapped(f"anchored {_short(anchor.expected)}, now {_short(anchor.stored)}", 4)
+    if report.anchor_breaks:
+        out += _wrapped(f"hint: {REPAIR_HINT}", 2)
     return out
+
+
+def _wrapped(text: str, indent: int) -> list[str]:
+    """One logical line fitted to the terminal, continuation lines indented under it."""
+    width = max(60, shutil.get_terminal_size((80, 24)).columns)
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + 2),
+        break_on_hyphens=False,
+    )
+
+
+def _short(value: str | None) -> str:
+    """A chain hash to its first 16 digits (enough to compare by eye); other values whole."""
+    if value is not None and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value[:16]
+    return str(value)
 
 
 def _chain_line(chain_report: ChainReport) -> str:

@@ -43,11 +43,12 @@ def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum import errors
     from striatum.cli import render
-    from striatum.client.invoke import invoke
+    from striatum.client.invoke import exit_code, invoke
 
     try:
         result = invoke(invocation.verb, invocation.params, as_role=invocation.as_role)
         render.show(result, as_json=invocation.as_json)
+        return exit_code(invocation.verb, result)
     except errors.StriatumError as error:
         _report(error.message, error.hint)
         return error.exit_code
@@ -62,7 +63,6 @@ def run(invocation: Invocation) -> int:
             "please report this with the command you ran",
         )
         return errors.EXIT_INTERNAL
-    return errors.EXIT_OK
 
 
 def _report(message: str, hint: str | None) -> None:

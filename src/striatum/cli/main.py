@@ -13,6 +13,7 @@ import click
 
 from striatum import __version__, errors
 from striatum.cli import (
+    anchor_commands,
     mcp_commands,
     skills_commands,
     verb_commands,
@@ -193,6 +194,7 @@ def corpus_verify(directory: Path) -> None:
 
 
 cli.add_command(workflow_commands.workflow)
+cli.add_command(anchor_commands.anchors)
 cli.add_command(mcp_commands.mcp)
 cli.add_command(skills_commands.skills)
 cli.add_command(web_commands.serve)

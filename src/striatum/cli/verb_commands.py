@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -36,7 +37,7 @@ def command_for(verb: Verb) -> click.Command:
 
     def callback(as_json: bool, **values: Any) -> None:
         from striatum.cli import render
-        from striatum.client.invoke import invoke
+        from striatum.client.invoke import exit_code, invoke
 
         options = click.get_current_context().find_root().obj or {}
         sent = {k: v for k, v in values.items() if v is not None}
@@ -45,6 +46,9 @@ def command_for(verb: Verb) -> click.Command:
             verb, sent, repo=None if repo is None else str(repo), as_role=options.get("as_role")
         )
         render.show(result, as_json=as_json)
+        code = exit_code(verb, result)
+        if code:
+            sys.exit(code)
 
     help_text = verb.summary + (f"\n\n{verb.description}" if verb.description else "")
     help_text += f"\n\nNeeds capability '{verb.capability.value}'."

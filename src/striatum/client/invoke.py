@@ -39,6 +39,14 @@ def invoke(
     return run_hook(verb.after, result, local)
 
 
+def exit_code(verb: Verb, result: Any) -> int:
+    """0, or the integrity code when the verb's result is a verdict that says not ok."""
+    from striatum import errors
+
+    failed = verb.verdict and isinstance(result, dict) and result.get("ok") is False
+    return errors.EXIT_CODES["integrity"] if failed else errors.EXIT_OK
+
+
 def run_check(dotted: str | None, params: dict[str, Any], local: dict[str, Any]) -> None:
     """A verb's check before it leaves this machine; it refuses by raising."""
     if dotted:

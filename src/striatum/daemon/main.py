@@ -2,8 +2,9 @@
 
 Start-up order: take the runtime lock (one daemon per runtime directory), bring up the
 database (embedded cluster as our child, or the URL), apply migrations, open the pool, make
-sure this host's operator/principal token files exist, then listen. SIGTERM/SIGINT stop it in
-the reverse order; the embedded cluster is stopped last.
+sure this host's operator/principal token files exist, then listen (and anchor chain heads as
+they grow: `daemon.anchor_loop`). SIGTERM/SIGINT stop it in the reverse order, anchoring the
+heads once more; the embedded cluster is stopped last.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 
 from striatum import __version__, errors, paths
 from striatum.daemon import host_tokens, runtime, substrate
+from striatum.daemon.anchor_loop import AnchorLoop
 from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
 from striatum.daemon.server import Server
@@ -43,6 +45,7 @@ def serve(database_url: str | None) -> None:
             with pool.connection() as conn:
                 _check_runtime_login(conn, database)
                 minted = host_tokens.ensure(conn, host)
+            anchors = AnchorLoop(database)
             info = DaemonInfo(
                 pid=_pid(),
                 host=host,
@@ -51,12 +54,16 @@ def serve(database_url: str | None) -> None:
                 database=database.label,
                 server_version=report.server_version,
                 started_at=dt.datetime.now(dt.UTC),
+                anchoring=anchors.anchorer.state,
             )
             fanout = Fanout(database)
             server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
             runtime.write_pid()
             try:
-                asyncio.run(_serve(server, fanout, info, report.applied, minted))
+                try:
+                    asyncio.run(_serve(server, fanout, info, report.applied, minted, anchors))
+                finally:
+                    anchors.close()
             finally:
                 runtime.remove_pid()
         finally:
@@ -77,7 +84,12 @@ def _check_runtime_login(conn: Conn, database: Database) -> None:
 
 
 async def _serve(
-    server: Server, fanout: Fanout, info: DaemonInfo, applied: list[str], minted: list[str]
+    server: Server,
+    fanout: Fanout,
+    info: DaemonInfo,
+    applied: list[str],
+    minted: list[str],
+    anchors: AnchorLoop,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,6 +98,7 @@ async def _serve(
     await server.start()
     fanout.start()
     sweeper = asyncio.create_task(_sweep_forever(server))
+    anchoring = asyncio.create_task(anchors.run_forever())
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
     suffix = f"; {'; '.join(notes)}" if notes else ""
@@ -96,8 +109,10 @@ async def _serve(
     await stop.wait()
     _say("striatumd: shutting down")
     sweeper.cancel()
+    anchoring.cancel()
     await server.stop()
     fanout.stop()
+    await asyncio.to_thread(anchors.tick, force=True)  # the heads at shutdown
 
 
 async def _sweep_forever(server: Server) -> None:

@@ -41,6 +41,7 @@ class DaemonInfo:
     database: str
     server_version: str
     started_at: dt.datetime
+    anchoring: Callable[[], dict[str, Any]] | None = None  # the anchorer's state, for status
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,12 +2,12 @@
 
 A job's changes inside its write scope (outside the artifact root, which is published into
 the repository instead) are committed on that branch before the job completes, with trailers
-naming the run, the job, the attempt, the lease, and the repository chain's head hash (an
-anchor of the event chain outside the database); `complete` then records the commit in the
-`job.succeeded` event. Nothing outside the job's scope is committed, and symlinks never are.
-`run land` merges the branch: the merge commit is prepared inside the transaction (objects
-only, no ref moves), the `run.landed` event names it, and the checked-out branch is fast-
-forwarded to it after commit (`prepare_land`, `finish_land`).
+naming the run, the job, the attempt, the lease, and the repository chain's head hash and
+seq (an anchor of the event chain outside the database); `complete` then records the commit
+in the `job.succeeded` event. Nothing outside the job's scope is committed, and symlinks
+never are. `run land` merges the branch: the merge commit is prepared inside the transaction
+(objects only, no ref moves), the `run.landed` event names it, and the checked-out branch is
+fast-forwarded to it after commit (`prepare_land`, `finish_land`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from striatum import errors
 
-IDENTITY = ("-c", "user.name=Striatum", "-c", "user.email=striatum@localhost")
+EMAIL = "striatum@localhost"  # the committer of every commit Striatum makes
+IDENTITY = ("-c", "user.name=Striatum", "-c", f"user.email={EMAIL}")
 
 
 def branch(run_id: str) -> str:
@@ -52,8 +53,13 @@ def commit(
     lease_id: str,
     anchor: str | None,
     scopes: list[str],
+    anchor_seq: int | None = None,
 ) -> str | None:
-    """Commit the job's changes inside `scopes`; None when it changed nothing there."""
+    """Commit the job's changes inside `scopes`; None when it changed nothing there.
+
+    `anchor` is the chain head's row_hash (`Striatum-Event`, "none" for an empty chain) and
+    `anchor_seq` its seq, carried in a trailer of its own (`Striatum-Event-Seq`) so readers
+    of `Striatum-Event` alone see what they always saw."""
     scopes = present(worktree, scopes)
     if not scopes:
         return None
@@ -72,6 +78,8 @@ def commit(
         f"Striatum-Run: {run_id}\nStriatum-Job: {job_id}\nStriatum-Attempt: {attempt}\n"
         f"Striatum-Lease: {lease_id}\nStriatum-Event: {anchor or 'none'}\n"
     )
+    if anchor and anchor_seq is not None:
+        message += f"Striatum-Event-Seq: {anchor_seq}\n"
     _git(worktree, *IDENTITY, "commit", "-q", "--no-verify", "-m", message, "--", *scopes)
     return _git(worktree, "rev-parse", "HEAD").stdout.strip()
 
@@ -127,26 +135,25 @@ def uncommit(worktree: Path, to: str) -> list[str]:
     return made
 
 
-def clean_all(worktree: Path) -> list[str]:
-    """Drop every uncommitted change (what agents of a dead supervisor left); the paths."""
-    left = changed(worktree)
-    if left:
-        _git(worktree, "reset", "-q", "--hard", "HEAD")
-        _git(worktree, "clean", "-fdq")
-    return left
+def last_own_commit(worktree: Path, checkout: Path) -> str:
+    """The newest commit on the worktree's branch (first parents, since it left the
+    checkout's HEAD) that Striatum made, or where the branch left the checkout: any commit
+    above it an agent made itself. HEAD when neither is found."""
+    fork = _git(worktree, "merge-base", "HEAD", _sha(checkout, "HEAD"), check=False)
+    since = fork.stdout.strip()
+    listed = _git(
+        worktree, "log", "--first-parent", "--format=%H %ce", f"{since}..HEAD" if since else "HEAD"
+    ).stdout.splitlines()
+    for line in listed:
+        sha, _, email = line.partition(" ")
+        if email == EMAIL:
+            return sha
+    return since or head(worktree)
 
 
 def undo(worktree: Path, sha: str) -> None:
     """Take back a commit whose job then failed (a revert: other jobs' commits stay)."""
     _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
-
-
-def discard(worktree: Path, scopes: list[str]) -> None:
-    """Throw away what a failed attempt left in its scopes, so no later commit takes it."""
-    scopes = present(worktree, scopes)
-    if scopes:
-        _git(worktree, "checkout", "-q", "HEAD", "--", *scopes, check=False)
-        _git(worktree, "clean", "-fdq", "--", *scopes, check=False)
 
 
 @dataclass(frozen=True, kw_only=True)

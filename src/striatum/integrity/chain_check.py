@@ -51,6 +51,28 @@ def verify_chain_serially(conn: db.Conn, name: str, *, deep: bool) -> chain.Chai
     return chain.finish_walks(name, [_walk(conn, name, 1, None, deep)], head)
 
 
+def verify_extension(
+    conn: db.Conn, name: str, anchor: chain.Head | None, head: chain.Head
+) -> chain.ChainBreak | None:
+    """Whether rows after an anchored position (the whole chain when none) link up to `head`.
+
+    The caller has checked that the row at `anchor.seq` still has the anchored hash, so the
+    walk starts from it: only the rows added since are read."""
+    lo = 1 if anchor is None else anchor.seq + 1
+    walk = _walk(conn, name, lo, head.seq, deep=False)
+    if walk.first_break is not None:
+        return walk.first_break
+    if walk.last != head:
+        return chain.ChainBreak(
+            chain=name,
+            seq=head.seq,
+            reason="chain head does not match the last row (truncated or rewritten tail)",
+            expected=f"{head.seq}:{head.row_hash}",
+            stored=f"{walk.last.seq}:{walk.last.row_hash}",
+        )
+    return None
+
+
 def split(last_seq: int, parts: int) -> list[tuple[int, int | None]]:
     """Contiguous ranges covering 1..last_seq; the last one is open so extra rows show up."""
     size = -(-last_seq // parts)

@@ -8,11 +8,13 @@ and heads anchored outside the database still match.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from striatum import errors, paths
-from striatum.integrity import anchors, chain_check
+from striatum import errors
+from striatum.integrity import anchors, chain_check, repo_anchors
+from striatum.integrity.anchor_file import Identity
 from striatum.model import chain
 from striatum.store import chains, migrations, privileges
 from striatum.store import connection as db
@@ -112,20 +114,23 @@ def chain_names(conn: db.Conn) -> list[str]:
     return [chains.AUDIT_CHAIN] + [chains.event_chain(r) for r in chains.event_chains(conn)]
 
 
-def anchor_breaks(conn: db.Conn) -> list[chain.ChainBreak]:
-    """Heads anchored outside the database that the database no longer holds."""
-    found = []
-    for name, anchor in anchors.load(paths.anchors_file(), privileges.instance_id(conn)).items():
-        stored = chains.stored_hash_at(conn, name, anchor.seq)
-        problem = chain.check_anchor(name, {anchor.seq: stored} if stored else {}, anchor)
-        if problem is not None:
-            found.append(problem)
-    return found
+def anchor_breaks(conn: db.Conn, ident: Identity) -> list[chain.ChainBreak]:
+    """The chains against every copy kept outside the database that this host can read: the
+    home's anchors file, and each repository's anchor ref and provenance trailers."""
+    return anchors.check(conn, ident) + repo_anchors.check(conn, ident)
 
 
 def _check_anchors(conn: db.Conn, report: DoctorReport) -> None:
-    report.anchor_breaks = anchor_breaks(conn)
-    save_anchors(report, privileges.instance_id(conn))
+    """Compare with the anchors; when everything holds, anchor what was verified."""
+    ident = anchors.identity(conn, report.database)
+    report.anchor_breaks = anchor_breaks(conn, ident)
+    if not report.ok:
+        return
+    heads = {r.chain: r.head for r in report.chains if r.head is not None}
+    try:
+        anchors.record(ident, heads, by=f"doctor pid {os.getpid()}")
+    except errors.IntegrityFailure as error:  # the file changed under us since the check
+        report.anchor_breaks.append(anchors.file_break(error))
 
 
 def from_daemon(status: dict[str, Any], verified: dict[str, Any]) -> DoctorReport:
@@ -146,13 +151,6 @@ def from_daemon(status: dict[str, Any], verified: dict[str, Any]) -> DoctorRepor
     report.chains = [_chain_report(c) for c in verified["chains"]]
     report.anchor_breaks = [chain.ChainBreak(**b) for b in verified["anchor_breaks"]]
     return report
-
-
-def save_anchors(report: DoctorReport, instance_id: str) -> None:
-    """Anchor the verified heads outside the database (only when everything held)."""
-    if report.ok:
-        heads = {r.chain: r.head for r in report.chains if r.head is not None and r.head.seq > 0}
-        anchors.save(paths.anchors_file(), instance_id, heads)
 
 
 def _chain_report(found: dict[str, Any]) -> chain.ChainReport:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from striatum.lanes import markers
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.profiles import Invocation
 
@@ -33,7 +34,9 @@ class AgentProcess:
         return self.assignment.lease_id
 
     def kill_group(self, why: str) -> None:
-        """SIGTERM the whole group, then SIGKILL what is left after a grace period."""
+        """SIGTERM the whole group, then SIGKILL what is left after a grace period; then
+        whatever the attempt started that left the group (its environment names the lease),
+        so nothing of the attempt writes into the worktree once this returns."""
         self.killed_because = self.killed_because or why
         for sent in (signal.SIGTERM, signal.SIGKILL):
             try:
@@ -46,6 +49,7 @@ class AgentProcess:
             except subprocess.TimeoutExpired:
                 continue
         _reap_group(self.process.pid)
+        markers.kill(markers.of_lease(self.lease_id))
 
 
 def launch(
@@ -101,29 +105,13 @@ def _die_with_supervisor() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def kill_leftovers(runs_dir: Path, run_id: str) -> None:
-    """Kill agent groups a dead supervisor of this run left behind. Their leader may be gone
-    and their children not, so the group counts while any member's environment names this
-    run (a recycled pid or group of someone else's is never touched)."""
+def kill_leftovers(runs_dir: Path, run_id: str) -> list[int]:
+    """Kill what agents of a dead supervisor of this run left running: every process whose
+    environment names the run, in any group (a tool may have left its agent's group), and
+    the recorded agent groups they are in; the pids killed. Only under the run's supervisor
+    lock, before it starts an agent: nothing of the run is live then."""
     recorded = set()
     for pidfile in runs_dir.rglob("agent.pid"):
         with contextlib.suppress(ValueError, OSError):
             recorded.add(int(pidfile.read_text().strip()))
-    for pgid in recorded & _groups_of_run(run_id):
-        _reap_group(pgid)
-
-
-def _groups_of_run(run_id: str) -> set[int]:
-    """Process groups holding a live process whose environment names `run_id`."""
-    marker = f"STRIATUM_RUN_ID={run_id}".encode()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if marker not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
-            found.add(int((entry / "stat").read_text().rsplit(") ", 1)[1].split()[2]))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
+    return markers.kill(markers.of_run(run_id), groups=recorded)

@@ -49,8 +49,9 @@ def only_supervisor(repo: Path, run_id: str) -> Iterator[None]:
 def take_over(
     run_id: str, status: dict[str, Any], log: Callable[[str], None]
 ) -> tuple[Site, WorktreeGuard | None]:
-    """Under the lock: kill what a dead supervisor of the run left running, make sure of the
-    run's worktree, and drop what its agents left uncommitted there."""
+    """Under the lock: kill what a dead supervisor of the run left running (first: a writer
+    still running would undo the clean-up), make sure of the run's worktree, and take back
+    what its agents left there, committed by themselves or not (no attempt is live now)."""
     from striatum import paths
 
     run = status["run"]
@@ -66,9 +67,13 @@ def take_over(
         repo=repo, workdir=workdir, artifact_root=run["artifact_root"].rstrip("/"), lanes=lanes
     )
     guard = WorktreeGuard(workdir, site.artifact_root) if workdir != repo else None
-    if guard is not None and (left := guard.drop_leftovers()):
-        log(
-            f"dropped what an earlier supervisor's agents left uncommitted in "
-            f"the worktree: {', '.join(left[:10])}"
-        )
+    if guard is not None:
+        made, left = guard.take_over(repo)
+        if made:
+            log(f"took back commits an earlier supervisor's agents made: {'; '.join(made)}")
+        if left:
+            log(
+                f"dropped what an earlier supervisor's agents left uncommitted in "
+                f"the worktree: {', '.join(left[:10])}"
+            )
     return site, guard

@@ -135,8 +135,12 @@ class Supervisor:
             return self._loop()
         finally:
             self.stopping = True  # clean-up calls try once: never wait for a gone daemon
-            for agent in list(self.running.values()):
+            stopped = list(self.running.values())
+            for agent in stopped:
                 agent.kill_group("supervisor stopping")
+            self.running.clear()
+            self._isolate("the supervisor stopped")
+            for agent in stopped:
                 self._quietly("release", lease=agent.lease_id)
             self._quietly("session.close", session=self.session)
             self.watchdog.close()
@@ -159,6 +163,7 @@ class Supervisor:
                     self.watchdog.forget(agent.process.pid)
                     self.log(f"{agent.assignment.job_id}: killed, the run {state}")
                 self.running.clear()
+                self._isolate(f"the run {state}")
                 return str(state)
             claimed = self._claim_all(status) if state == "running" else 0
             self._watch()
@@ -205,6 +210,7 @@ class Supervisor:
         )
 
     def _start(self, job: Assignment) -> None:
+        self._isolate(f"before {job.job_id} attempt {job.attempt}")
         scratch = self._scratch(job)
         prompt = scratch / "prompt.md"
         prompt.write_text(job.prompt, encoding="utf-8")
@@ -235,7 +241,7 @@ class Supervisor:
             self.log(f"{job.job_id}: {why}")
             return
         self.running[agent.lease_id] = agent
-        self.watchdog.watch(agent.process.pid)  # its group: the agent leads a new session
+        self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
 
@@ -330,7 +336,7 @@ class Supervisor:
         if failure is None:
             self._complete(agent, scopes, model)
             return
-        self._discard(scopes)
+        self._isolate(f"{job.job_id} attempt {job.attempt} failed")
         if agent.killed_because != "lease lost":
             self._fail(agent.lease_id, failure)
         self.log(f"{job.job_id}: {failure}")
@@ -362,11 +368,25 @@ class Supervisor:
                 failure = broke if failure is None else f"{failure}; also {broke}"
         return failure, output.model
 
-    def _discard(self, scopes: list[str]) -> None:
+    def _isolate(self, when: str) -> None:
+        """Put back every uncommitted change in the worktree that no running attempt may be
+        making (`WorktreeGuard.isolate`). In place (no worktree) nothing is put back: the
+        checkout's files cannot be told from the user's (SPEC §10)."""
+        if self.guard is None:
+            return
+        live = [
+            s for a in self.running.values() for s in self._code_scopes(a.assignment.write_scope)
+        ]
         try:
-            worktrees.discard(self.site.workdir, scopes)
+            stale = self.guard.isolate(live)
         except errors.StriatumError as error:
-            self.log(f"could not discard the attempt's changes: {error.message}")
+            self.log(f"{when}: could not put the worktree back: {error.message}")
+            return
+        if stale:
+            shown = ", ".join(stale[:10]) + (
+                f" and {len(stale) - 10} more" if len(stale) > 10 else ""
+            )
+            self.log(f"{when}: put back what no running attempt owns: {shown}")
 
     def _complete(self, agent: AgentProcess, scopes: list[str], model: str | None) -> None:
         job, where = agent.assignment, self.site
@@ -384,6 +404,7 @@ class Supervisor:
                     attempt=job.attempt,
                     lease_id=agent.lease_id,
                     anchor=anchor,
+                    anchor_seq=head["seq"] if head else None,
                     scopes=scopes,
                 )
                 if self.guard is not None:
@@ -398,7 +419,7 @@ class Supervisor:
                 worktrees.undo(where.workdir, sha)
             if self.guard is not None:
                 self.guard.committed()
-            self._discard(scopes)
+            self._isolate(f"{job.job_id} attempt {job.attempt} failed")
             if isinstance(error, errors.Conflict):  # the lease ended meanwhile
                 self.log(f"{job.job_id}: {error.message}")
                 return

@@ -3,8 +3,9 @@
 PR_SET_PDEATHSIG kills an agent (the supervisor's direct child) with the supervisor, but not
 what the agent started (a shell's `sleep`, a test runner): those stay in the agent's process
 group, orphaned. The watchdog is a separate process reading a pipe whose only writer is the
-supervisor: `+PGID` when an agent starts, `-PGID` once it is reaped. End of file - the
-supervisor exited, `kill -9` included - sends SIGKILL to every group still listed.
+supervisor: `+PGID LEASE` when an agent starts, `-PGID` once it is reaped. End of file - the
+supervisor exited, `kill -9` included - sends SIGKILL to every group still listed, and to
+every process whose environment names one of their leases (what left its agent's group).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import signal
 import subprocess
 import sys
 from typing import IO
+
+from striatum.lanes import markers
 
 
 class Watchdog:
@@ -32,8 +35,8 @@ class Watchdog:
         assert self._process.stdin is not None
         self._pipe: IO[bytes] = self._process.stdin
 
-    def watch(self, pgid: int) -> None:
-        self._send(f"+{pgid}")
+    def watch(self, pgid: int, lease_id: str) -> None:
+        self._send(f"+{pgid} {lease_id}")
 
     def forget(self, pgid: int) -> None:
         self._send(f"-{pgid}")
@@ -52,14 +55,20 @@ class Watchdog:
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # only the end of the pipe ends us
-    groups: set[int] = set()
+    groups: dict[int, str] = {}  # pgid: its agent's lease
     for line in sys.stdin.buffer:
-        sign, number = line[:1], line[1:].strip()
-        if number.isdigit():
-            (groups.add if sign == b"+" else groups.discard)(int(number))
+        sign, fields = line[:1], line[1:].split()
+        if not fields or not fields[0].isdigit():
+            continue
+        if sign == b"+" and len(fields) == 2:
+            groups[int(fields[0])] = fields[1].decode(errors="replace")
+        else:
+            groups.pop(int(fields[0]), None)
     for pgid in groups:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
+    for lease_id in groups.values():  # never by the run: a new supervisor's agents may be up
+        markers.kill(markers.of_lease(lease_id))
 
 
 if __name__ == "__main__":

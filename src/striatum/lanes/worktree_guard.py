@@ -4,8 +4,12 @@ The supervisor owns the branch: it alone commits, with trailers. An agent's own 
 taken back (the branch moved past what the supervisor knows) and judged as changes like any
 other. Changes outside the attempt's scopes (other than under the artifact root, and other
 than inside the scopes of jobs still running in the same worktree) or inside a forbidden
-path are reverted and named, on every outcome, so no later job inherits them. What agents of
-a dead supervisor left is dropped when a new supervisor starts.
+path are reverted and named, on every outcome, so no later job inherits them.
+
+Attempts are isolated: before an attempt starts, after one ends without success, and when a
+new supervisor takes the worktree over, every uncommitted change no live attempt may be
+making is put back as the branch head has it (`isolate`), so a commit only ever holds what
+its own attempt wrote.
 
 Jobs running at once share the worktree: a stray change is charged to whichever of them
 exits first (a limit, documented in SPEC §10).
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from striatum.engine import worktrees
 from striatum.lanes import scope_check
+from striatum.model.workflow.paths import within
 
 
 class WorktreeGuard:
@@ -25,9 +30,29 @@ class WorktreeGuard:
         self.artifact_root = artifact_root
         self.head = worktrees.head(worktree)  # the last commit the supervisor knows
 
-    def drop_leftovers(self) -> list[str]:
-        """Uncommitted changes from before this supervisor: nobody can vouch for them."""
-        return worktrees.clean_all(self.worktree)
+    def isolate(self, live: list[str]) -> list[str]:
+        """Put every uncommitted change back as the branch head has it (staged ones, deleted
+        files, untracked files alike), except inside `live` (the code scopes of attempts
+        still running: their work in progress) and under the artifact root (the published
+        artifacts later jobs read there; never committed); the paths put back."""
+        spared = [*live, self.artifact_root]
+        stale = [
+            path
+            for path in worktrees.changed(self.worktree)
+            if not any(within(path, scope) for scope in spared)
+        ]
+        if stale:
+            worktrees.revert_paths(self.worktree, stale)
+        return stale
+
+    def take_over(self, checkout: Path) -> tuple[list[str], list[str]]:
+        """A dead supervisor's worktree: the commits its agents made themselves are taken
+        back, then every uncommitted change is put back (no attempt is live); (the commits'
+        subjects, the paths put back)."""
+        own = worktrees.last_own_commit(self.worktree, checkout)
+        made = worktrees.uncommit(self.worktree, own) if own != self.head else []
+        self.head = worktrees.head(self.worktree)
+        return made, self.isolate(live=[])
 
     def police(
         self, *, scopes: list[str], others: list[str], forbidden: list[str]

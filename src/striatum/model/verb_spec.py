@@ -45,6 +45,7 @@ class Verb(NamedTuple):
     description: str = ""
     after: str | None = None  # "module:function" the CLI runs with the result (and locals)
     before: str | None = None  # "module:function" the CLI runs first (params, locals); raises
+    verdict: bool = False  # the result's `ok` is a verdict: false exits with the integrity code
 
     @property
     def words(self) -> tuple[str, ...]:

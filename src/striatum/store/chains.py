@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,15 @@ def read_head(conn: db.Conn, name: str) -> chain.Head | None:
     if row is None:
         return None
     return chain.Head(seq=int(row["seq"]), row_hash=str(row["row_hash"]))
+
+
+def all_heads(conn: db.Conn) -> dict[str, chain.Head]:
+    """Every chain's head by chain name."""
+    rows = db.fetch_all(conn, queries("chains")["all_heads"])
+    return {
+        str(row["chain"]): chain.Head(seq=int(row["seq"]), row_hash=str(row["row_hash"]))
+        for row in rows
+    }
 
 
 def event_chains(conn: db.Conn) -> list[str]:
@@ -265,3 +274,15 @@ def latest_audit(conn: db.Conn, limit: int) -> list[AuditEntry]:
     """The newest audit rows, newest first."""
     rows = db.fetch_all(conn, queries("chains")["latest_audit"], {"limit": limit})
     return [AuditEntry.from_row(row) for row in rows]
+
+
+def events_present(conn: db.Conn, repo_id: str, hashes: Sequence[str]) -> set[str]:
+    """Those of `hashes` that are the row_hash of an event in the repository's chain."""
+    return set(event_seqs(conn, repo_id, hashes))
+
+
+def event_seqs(conn: db.Conn, repo_id: str, hashes: Sequence[str]) -> dict[str, int]:
+    """Each of `hashes` the repository's chain holds, with its seq (one query)."""
+    params = {"repo_id": repo_id, "hashes": list(hashes)}
+    rows = db.fetch_all(conn, queries("chains")["event_hashes_present"], params)
+    return {str(row["row_hash"]): int(row["seq"]) for row in rows}

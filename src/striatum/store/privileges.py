@@ -52,10 +52,11 @@ def _trigger_problems(conn: db.Conn) -> list[str]:
     ]
 
 
-def instance_id(conn: db.Conn) -> str:
-    row = db.fetch_one(conn, queries("privileges")["instance_id"])
+def database_identity(conn: db.Conn) -> tuple[str | None, str]:
+    """(instance id or None when the row is gone, the cluster's system identifier)."""
+    row = db.fetch_one(conn, queries("privileges")["database_identity"])
     assert row is not None
-    return str(row["instance_id"])
+    return row["instance_id"], str(row["system_identifier"])
 
 
 def runtime_login_problem(conn: db.Conn, *, set_role: bool) -> str | None:

@@ -8,6 +8,10 @@ ON CONFLICT (chain) DO NOTHING;
 -- A chain's head, without locking.
 SELECT seq, row_hash FROM striatumd.chain_heads WHERE chain = %(chain)s;
 
+-- name: all_heads
+-- Every chain's head, for the daemon's anchoring (a few rows: one per repository, plus audit).
+SELECT chain, seq, row_hash FROM striatumd.chain_heads ORDER BY chain;
+
 -- name: list_event_chains
 -- Every repository with an event chain: by its head, or by its events (a lost head shows).
 SELECT chain FROM striatumd.chain_heads WHERE chain LIKE 'repo:%%'
@@ -117,3 +121,8 @@ SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS a
 FROM striatumd.audit_log
 ORDER BY seq DESC
 LIMIT %(limit)s;
+
+-- name: event_hashes_present
+-- Which of these row_hash values one repository's chain holds, and at which seq.
+SELECT seq, row_hash FROM striatumd.events
+WHERE repo_id = %(repo_id)s AND row_hash = ANY(%(hashes)s);

@@ -27,10 +27,12 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'striatumd' AND NOT t.tgisinternal
 ORDER BY c.relname, t.tgname;
 
--- name: instance_id
--- This database's identity, for keying outside anchors.
-SELECT instance_id FROM striatumd.instance;
-
 -- name: session_identity
 -- Who this session logged in as, and whom it acts as now.
 SELECT session_user::text AS session_user, current_user::text AS current_user;
+
+-- name: database_identity
+-- What outside anchors key a database by: its instance row and the cluster's system identifier
+-- (from the control file; no SQL can change it).
+SELECT (SELECT instance_id FROM striatumd.instance LIMIT 1) AS instance_id,
+       (SELECT system_identifier::text FROM pg_control_system()) AS system_identifier;

@@ -24,14 +24,35 @@ VERBS: tuple[Verb, ...] = (
         capability=Capability.READ,
         writes=False,
         handler="striatum.verbs.daemon.verify:verify",
-        description="Read-only: anchors are compared, not rewritten (`striatum daemon doctor` "
-        "also saves them). Long chains take a while: the check runs in one request.",
+        verdict=True,
+        description="Read-only: anchors are compared, not written (the daemon anchors the "
+        "heads on its own as the chains grow). Long chains take a while: the check runs in "
+        "one request. Exits 8 (integrity) when any check fails.",
         params=(
             Param(
                 name="deep",
                 type="boolean",
                 default=False,
                 help="Also compare each row's columns with its hashed bytes.",
+            ),
+        ),
+    ),
+    Verb(
+        name="daemon.accept-anchors",
+        summary="Replace what this daemon's home anchored by the database's current heads.",
+        capability=Capability.ADMINISTER,
+        writes=True,
+        handler="striatum.verbs.daemon.anchors:accept",
+        description="For a legitimate change that anchors report as a break: a database "
+        "restored onto another server, a schema recreated on purpose, an anchors file that no "
+        "longer verifies (it is set aside, never deleted). Every chain must hold on its own; "
+        "the accept line and this request's audit row record who did it and why.",
+        params=(
+            Param(
+                name="reason",
+                type="string",
+                required=True,
+                help="Why the current heads are right (kept in the anchors file and the audit).",
             ),
         ),
     ),

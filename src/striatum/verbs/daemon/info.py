@@ -19,9 +19,10 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "socket": info.socket,
         "database": info.database,
         "server_version": info.server_version,
-        "instance_id": privileges.instance_id(ctx.conn),
+        "instance_id": privileges.database_identity(ctx.conn)[0],
         "started_at": info.started_at.isoformat(),
         "uptime_s": round((now - info.started_at).total_seconds(), 1),
+        "anchoring": None if info.anchoring is None else info.anchoring(),
     }
 
 

@@ -1,8 +1,8 @@
 """daemon.verify: the daemon checks its own substrate and both chains, for any reader.
 
 The same checks as `striatum daemon doctor`, run inside one request on the daemon's connection
-(sequentially, read-only: anchors are compared, never rewritten), so `striatum doctor` and the
-web UI can report provenance without reaching the database themselves.
+(sequentially, read-only: anchors are compared here; the daemon writes them on its own), so
+`striatum doctor` and the web UI can report provenance without reaching the database.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine.context import Context
-from striatum.integrity import chain_check, doctor
+from striatum.integrity import anchors, chain_check, doctor
 from striatum.store import migrations, privileges
 
 
@@ -23,7 +23,7 @@ def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         chain_check.verify_chain_serially(ctx.conn, name, deep=deep)
         for name in doctor.chain_names(ctx.conn)
     ]
-    breaks = doctor.anchor_breaks(ctx.conn)
+    breaks = doctor.anchor_breaks(ctx.conn, anchors.identity(ctx.conn, ctx.daemon.database))
     problems = privileges.problems(ctx.conn)
     return {
         "ok": not pending

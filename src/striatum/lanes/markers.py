@@ -1,0 +1,80 @@
+"""Processes marked by an agent's environment, wherever they went.
+
+Every agent gets `STRIATUM_RUN_ID` and `STRIATUM_LEASE` in its environment, and what it starts
+inherits them. A process group is not enough to find an agent's work: a tool it runs may
+start a new session (`setsid`, a detached child) and so leave the group, out of reach of the
+group kill, of PR_SET_PDEATHSIG and of the watchdog, and keep writing into the worktree
+after its attempt ended. The kernel keeps each process's starting environment in
+`/proc/<pid>/environ` (readable for our own processes only), so a marker found there names
+a process of ours that belongs to the run or to the attempt. A process that replaced its
+whole environment (`env -i`) is not found: a limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+PROC = Path("/proc")
+SETTLE_S = 2.0  # how long a kill waits for the killed to be gone
+
+
+def of_run(run_id: str) -> bytes:
+    return f"STRIATUM_RUN_ID={run_id}".encode()
+
+
+def of_lease(lease_id: str) -> bytes:
+    return f"STRIATUM_LEASE={lease_id}".encode()
+
+
+def find(marker: bytes) -> dict[int, int]:
+    """{pid: process group} of every live process (not this one) whose environment holds
+    `marker` as one whole entry."""
+    found: dict[int, int] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            continue
+        if fields[0] != "Z":  # a zombie writes nothing
+            found[int(entry.name)] = int(fields[2])
+    return found
+
+
+def kill(marker: bytes, *, groups: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """SIGKILL every process marked so, and the groups they lead or that are in `groups`
+    (groups known to be the run's agents'), then wait (at most SETTLE_S) until they are
+    gone, so nothing they do lands after this returns. Never this process's own group."""
+    found = find(marker)
+    ours = os.getpgrp()
+    for pgid in {g for g in found.values() if g in found or g in groups} - {ours}:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    for pid in found:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    _settle(found)
+    return sorted(found)
+
+
+def _settle(pids: dict[int, int]) -> None:
+    deadline = time.monotonic() + SETTLE_S
+    while pids and time.monotonic() < deadline:
+        pids = {pid: g for pid, g in pids.items() if _running(pid)}
+        if pids:
+            time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = (PROC / str(pid) / "stat").read_text().rsplit(") ", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
