@@ -44,6 +44,7 @@ def test_show_reports_the_heads_as_text_and_json(repo: Path, tmp_path: Path) -> 
     assert (empty.returncode, empty.stderr) == (0, "")
     assert "no anchors" in empty.stdout
     tip = ref_anchors.record(repo, {CHAIN: H5})
+    assert tip is not None
     text = anchors(tmp_path / "home", "show", "--repo", str(repo))
     assert text.returncode == 0, text.stderr
     assert text.stdout.splitlines() == [
