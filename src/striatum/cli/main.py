@@ -73,7 +73,8 @@ def stop() -> None:
 @click.option(
     "--fast",
     is_flag=True,
-    help="Check hashes and links only; skip comparing columns with the hashed bytes.",
+    help="Check hashes, links and payloads only; skip comparing the other columns "
+    "(type, actor, times) with the hashed bytes.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json: bool) -> None:

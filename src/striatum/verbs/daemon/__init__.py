@@ -33,7 +33,8 @@ VERBS: tuple[Verb, ...] = (
                 name="deep",
                 type="boolean",
                 default=False,
-                help="Also compare each row's columns with its hashed bytes.",
+                help="Also compare every other column (type, actor, times) with the hashed "
+                "bytes; hashes, links and payloads are always checked.",
             ),
         ),
     ),
