@@ -54,12 +54,15 @@ def verify_chain_serially(conn: db.Conn, name: str, *, deep: bool) -> chain.Chai
 def verify_extension(
     conn: db.Conn, name: str, anchor: chain.Head | None, head: chain.Head
 ) -> chain.ChainBreak | None:
-    """Whether rows after an anchored position (the whole chain when none) link up to `head`.
+    """Whether rows after an anchored position (the whole chain when none) link up to `head`:
+    hashes and links only (what an anchor vouches for; body columns are doctor's business).
 
-    The caller has checked that the row at `anchor.seq` still has the anchored hash, so the
-    walk starts from it: only the rows added since are read."""
+    The walk starts from the anchored hash (the caller has checked the row at `anchor.seq`
+    still has it): only the rows added since are read."""
     lo = 1 if anchor is None else anchor.seq + 1
-    walk = _walk(conn, name, lo, head.seq, deep=False)
+    links = chains.scan_links(conn, name, first_seq=lo, last_seq=head.seq)
+    start = chain.GENESIS_HASH if anchor is None else anchor.row_hash
+    walk = chain.walk_links(name, links, start_seq=lo, start_hash=start, bodies=False)
     if walk.first_break is not None:
         return walk.first_break
     if walk.last != head:
