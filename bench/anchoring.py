@@ -14,19 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.chain import append_op, rate
-from striatum.daemon.embedded import EmbeddedCluster
+from bench.scratch import migrated_cluster
 from striatum.integrity import anchor_file, anchoring
 from striatum.store import connection as db
-from striatum.store import migrations, repositories
+from striatum.store import repositories
 
 WORKERS = 4
 CADENCES = {
@@ -101,19 +99,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-", dir="/tmp"))
-    base.chmod(0o755)
-    cluster = EmbeddedCluster(root=base / "pg")
-    cluster.start()
-    try:
-        database = cluster.database()
-        migrations.migrate(database)
+    with migrated_cluster() as (database, base):
         home = base / "home"
         home.mkdir()
         print(json.dumps(measure(database, home, args.seconds, args.rounds), indent=2))
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,21 +19,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from striatum.daemon.embedded import EmbeddedCluster
+from bench.scratch import migrated_cluster
 from striatum.integrity import chain_check
 from striatum.model import chain, chain_body
-from striatum.store import chains, migrations, repositories
+from striatum.store import chains, repositories
 from striatum.store import connection as db
 
 
@@ -230,19 +227,10 @@ def main() -> None:
     parser.add_argument("--versions", default="2,1", help="record versions to verify")
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-", dir="/tmp"))
-    base.chmod(0o755)
-    cluster = EmbeddedCluster(root=base / "pg")
-    cluster.start()
-    try:
-        database = cluster.database()
-        migrations.migrate(database)
+    with migrated_cluster() as (database, _):
         events = [int(n) for n in args.events.split(",")]
         versions = tuple(int(v) for v in args.versions.split(","))
         print(json.dumps(measure(database, events, args.seconds, versions=versions), indent=2))
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,25 @@ def daemon_home(prefix: str) -> Iterator[Path]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def migrated_cluster() -> Iterator[tuple[Any, Path]]:
+    """A throwaway embedded cluster, migrated, with no daemon: (its Database, a base dir)."""
+    from striatum.daemon.embedded import EmbeddedCluster
+    from striatum.store import migrations
+
+    base = Path(tempfile.mkdtemp(prefix="striatum-bench-", dir="/tmp"))
+    base.chmod(0o755)
+    cluster = EmbeddedCluster(root=base / "pg")
+    cluster.start()
+    try:
+        database = cluster.database()
+        migrations.migrate(database)
+        yield database, base
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def git_repo(base: Path) -> Path:
     repo = base / "repo"
     repo.mkdir()

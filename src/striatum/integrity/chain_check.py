@@ -63,17 +63,7 @@ def verify_extension(
     links = chains.scan_links(conn, name, first_seq=lo, last_seq=head.seq)
     start = chain.GENESIS_HASH if anchor is None else anchor.row_hash
     walk = chain.walk_links(name, links, start_seq=lo, start_hash=start, bodies=False)
-    if walk.first_break is not None:
-        return walk.first_break
-    if walk.last != head:
-        return chain.ChainBreak(
-            chain=name,
-            seq=head.seq,
-            reason="chain head does not match the last row (truncated or rewritten tail)",
-            expected=f"{head.seq}:{head.row_hash}",
-            stored=f"{walk.last.seq}:{walk.last.row_hash}",
-        )
-    return None
+    return chain.finish_walks(name, [walk], head).first_break
 
 
 def split(last_seq: int, parts: int) -> list[tuple[int, int | None]]:

@@ -331,17 +331,3 @@ def _check_head(chain: str, last: Head, head: Head | None) -> ChainBreak | None:
             stored=f"{last.seq}:{last.row_hash}",
         )
     return None
-
-
-def check_anchor(chain: str, rows_by_seq: Mapping[int, str], anchor: Head) -> ChainBreak | None:
-    """Compare a head recorded outside the database with the row now stored at its seq."""
-    stored = rows_by_seq.get(anchor.seq)
-    if stored == anchor.row_hash:
-        return None
-    return ChainBreak(
-        chain=chain,
-        seq=anchor.seq,
-        reason="row differs from the head anchored outside the database",
-        expected=anchor.row_hash,
-        stored=stored or "missing",
-    )
