@@ -190,3 +190,23 @@ def test_a_failed_append_leaves_no_half_line(tmp_path: Path) -> None:
     worker.join(60)
     assert worker.exitcode == 3
     assert path.read_bytes() == before
+
+
+def test_a_writer_never_appends_to_a_file_replaced_under_it(tmp_path: Path) -> None:
+    path = tmp_path / "anchors.jsonl"
+    ledger, _ = anchor_file.append(
+        path, kind="anchor", by="a", at="t", identity=DB, heads={"audit": _head(1)}
+    )
+    path.unlink()  # deleted (or swapped for another file) behind the writer's back
+    _append(path, {"audit": _head(1)})
+    with pytest.raises(errors.IntegrityFailure, match="replaced or cut short"):
+        anchor_file.append(
+            path,
+            kind="anchor",
+            by="a",
+            at="t",
+            identity=DB,
+            heads={"audit": _head(2)},
+            expect=ledger,
+        )
+    assert len(anchor_file.read(path).lines) == 1

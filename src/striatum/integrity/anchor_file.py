@@ -276,6 +276,14 @@ def set_aside(path: Path, suffix: str) -> Path | None:
 def _current(fd: int, path: Path, expect: Ledger | None) -> Ledger:
     stat = os.fstat(fd)
     size = stat.st_size
+    if expect is not None and expect.lines and (expect.inode != stat.st_ino or size < expect.size):
+        # Lines this writer saw are gone: never append as if nothing happened (the caller
+        # reads the file again, whole, and reports what it finds).
+        raise broken(
+            path,
+            len(expect.lines),
+            f"the file was replaced or cut short since it was read ({len(expect.lines)} lines)",
+        )
     if expect is not None and expect.inode == stat.st_ino and expect.size <= size:
         os.lseek(fd, expect.size, os.SEEK_SET)
         fresh = _verify(
