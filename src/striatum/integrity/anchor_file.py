@@ -94,6 +94,7 @@ class Ledger:
     lines: list[Line]
     size: int
     inode: int = 0  # a file replaced since it was read is read again whole
+    tail: bytes = b""  # the last line's bytes: still there, or the file is not the one read
 
     @property
     def last_hash(self) -> str:
@@ -214,7 +215,7 @@ def read(path: Path) -> Ledger:
         return Ledger(lines=[], size=0)
     except OSError as error:
         raise errors.StorageError(f"cannot read {path}: {error.strerror}") from None
-    return Ledger(lines=parse(data, path), size=len(data), inode=inode)
+    return Ledger(lines=parse(data, path), size=len(data), inode=inode, tail=_last_line(data))
 
 
 def append(
@@ -257,7 +258,10 @@ def append(
         _write_whole(fd, path, data, ledger.size)
         line = _parse_line(data[:-1], document["line"], path)
         after = Ledger(
-            lines=[*ledger.lines, line], size=ledger.size + len(data), inode=ledger.inode
+            lines=[*ledger.lines, line],
+            size=ledger.size + len(data),
+            inode=ledger.inode,
+            tail=data,
         )
         return after, line
     finally:
@@ -276,7 +280,7 @@ def set_aside(path: Path, suffix: str) -> Path | None:
 def _current(fd: int, path: Path, expect: Ledger | None) -> Ledger:
     stat = os.fstat(fd)
     size = stat.st_size
-    if expect is not None and expect.lines and (expect.inode != stat.st_ino or size < expect.size):
+    if expect is not None and expect.lines and not _still_holds(fd, expect, stat):
         # Lines this writer saw are gone: never append as if nothing happened (the caller
         # reads the file again, whole, and reports what it finds).
         raise broken(
@@ -285,17 +289,34 @@ def _current(fd: int, path: Path, expect: Ledger | None) -> Ledger:
             f"the file was replaced or cut short since it was read ({len(expect.lines)} lines)",
         )
     if expect is not None and expect.inode == stat.st_ino and expect.size <= size:
-        os.lseek(fd, expect.size, os.SEEK_SET)
-        fresh = _verify(
-            _read_fd(fd, size - expect.size),
-            path,
-            first=len(expect.lines) + 1,
-            previous=expect.last_hash,
+        added = _pread_all(fd, expect.size, size)
+        fresh = _verify(added, path, first=len(expect.lines) + 1, previous=expect.last_hash)
+        return Ledger(
+            lines=[*expect.lines, *fresh],
+            size=size,
+            inode=stat.st_ino,
+            tail=_last_line(added) if added else expect.tail,
         )
-        return Ledger(lines=[*expect.lines, *fresh], size=size, inode=stat.st_ino)
     os.lseek(fd, 0, os.SEEK_SET)
     data = _read_fd(fd, size)
-    return Ledger(lines=parse(data, path), size=len(data), inode=stat.st_ino)
+    return Ledger(lines=parse(data, path), size=len(data), inode=stat.st_ino, tail=_last_line(data))
+
+
+def _still_holds(fd: int, expect: Ledger, stat: os.stat_result) -> bool:
+    """Whether the file still ends, at the size read, with the last line read (an inode
+    number alone is reused by a file created anew)."""
+    if expect.inode != stat.st_ino or stat.st_size < expect.size:
+        return False
+    start = expect.size - len(expect.tail)
+    return os.pread(fd, len(expect.tail), start) == expect.tail
+
+
+def _pread_all(fd: int, start: int, end: int) -> bytes:
+    return os.pread(fd, end - start, start) if end > start else b""
+
+
+def _last_line(data: bytes) -> bytes:
+    return data[data.rfind(b"\n", 0, len(data) - 1) + 1 :] if data else b""
 
 
 def _read_fd(fd: int, size: int) -> bytes:
