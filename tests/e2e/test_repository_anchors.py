@@ -85,8 +85,8 @@ def adopted(embedded_server: servers.PgServer) -> Iterator[Adopted]:
 
 
 def test_the_daemon_copies_the_head_into_the_repository(adopted: Adopted) -> None:
-    ledger = anchor_file.read(adopted.daemon.anchors_file)
-    recorded = [line.refs[adopted.chain] for line in ledger.lines if adopted.chain in line.refs]
+    lines = anchor_file.read_lines(adopted.daemon.anchors_file)
+    recorded = [line.refs[adopted.chain] for line in lines if adopted.chain in line.refs]
     assert recorded and recorded[-1] == ref_anchors.tip_of(adopted.repo)
     # the work tree and index are untouched (adopt itself wrote .gitignore)
     assert _git(adopted.repo, "status", "--porcelain") in ("", "?? .gitignore")
@@ -117,7 +117,7 @@ def test_with_the_anchors_file_gone_the_ref_still_catches_a_rewrite(adopted: Ado
     head = _ref_head(adopted)
     assert head is not None and head.seq == 7
     file_heads = anchor_file.read(daemon.anchors_file).anchored(
-        anchor_file.read(daemon.anchors_file).lines[0].identity.database
+        anchor_file.read_lines(daemon.anchors_file)[0].identity.database
     )
     assert file_heads is None or adopted.chain not in file_heads.heads
 
@@ -164,3 +164,25 @@ def test_a_trailer_naming_an_event_not_in_the_chain_is_caught(adopted: Adopted) 
         c == adopted.chain and f"commit {commit[:12]} on striatum/run-forged" in r
         for c, _, r in _breaks(report)
     ), report
+
+
+def test_a_restore_from_an_older_backup_is_accepted_refs_included(adopted: Adopted) -> None:
+    """What a legitimate restore looks like (the last rows gone), and its one repair."""
+    daemon = adopted.daemon
+    _as_superuser(
+        daemon,
+        f"DELETE FROM striatumd.events WHERE repo_id = '{adopted.repo_id}' AND seq > 4",
+        "UPDATE striatumd.chain_heads SET seq = 4, row_hash = (SELECT row_hash FROM "
+        f"striatumd.events WHERE repo_id = '{adopted.repo_id}' AND seq = 4) "
+        f"WHERE chain = '{adopted.chain}'",
+    )
+    assert _doctor(daemon)[0] == INTEGRITY
+    accepted = daemon.cli("--as", "principal", "daemon", "accept-anchors", "--reason", "backup")
+    assert accepted.returncode == 0, accepted.stderr
+    head = _ref_head(adopted)
+    assert head is not None and head.seq == 4  # the ref starts again from the accepted head
+    code, report = _doctor(daemon)
+    assert code == 0, report
+    with _runtime(daemon) as conn:
+        append_events(conn, adopted.repo_id, 3, start=200)
+    _wait_ref(adopted, 7)  # and the daemon goes on copying into it

@@ -69,9 +69,8 @@ def _as_superuser(daemon: DaemonUnderTest, *statements: str) -> None:
 
 
 def _anchored(daemon: DaemonUnderTest) -> dict[str, int]:
-    ledger = anchor_file.read(daemon.anchors_file)
     heads: dict[str, int] = {}
-    for line in ledger.lines:
+    for line in anchor_file.read_lines(daemon.anchors_file):
         for name, head in line.heads.items():
             heads[name] = max(heads.get(name, 0), head.seq)
     return heads
@@ -111,8 +110,8 @@ def test_the_daemon_anchors_every_chain_on_its_own(victim: DaemonUnderTest) -> N
     with _runtime(victim) as conn:
         append_events(conn, "r1", 3, start=6)
     _wait_anchored(victim, "repo:r1", 9)
-    ledger = anchor_file.read(victim.anchors_file)  # verifies every line and link
-    assert all(line.by == f"daemon pid {victim.pid()}" for line in ledger.lines)
+    lines = anchor_file.read_lines(victim.anchors_file)  # verifies every line and link
+    assert all(line.by == f"daemon pid {victim.pid()}" for line in lines)
     assert _doctor(victim)[0] == 0
     anchoring = victim.json("daemon", "status")["anchoring"]
     assert anchoring["last_line"] >= 2 and anchoring["problems"] == {}
@@ -196,12 +195,16 @@ def test_a_principal_accepts_a_legitimately_changed_database(victim: DaemonUnder
     assert accepted.returncode == 0, accepted.stderr
     code, report = _doctor(victim)
     assert code == 0, report
-    last = anchor_file.read(victim.anchors_file).lines
+    last = anchor_file.read_lines(victim.anchors_file)
     accept = [line for line in last if line.kind == "accept"]
     assert len(accept) == 1 and accept[0].reason == "restored"
     assert accept[0].by.startswith("principal ")
     audit = victim.json("--as", "principal", "audit", "list")
     assert any(row["method"] == "daemon.accept-anchors" for row in audit["rows"])
+    with _runtime(victim) as conn:  # and the running daemon anchors again, past the accept
+        append_events(conn, "r1", 2, start=6)
+    _wait_anchored(victim, "repo:r1", 8)
+    assert victim.json("daemon", "status")["anchoring"]["problems"] == {}
 
 
 def test_a_broken_chain_cannot_be_accepted(victim: DaemonUnderTest) -> None:
@@ -231,6 +234,11 @@ def test_a_garbage_anchors_file_is_an_integrity_error_and_is_kept(
     time.sleep(1)  # the daemon's ticks neither replace nor extend it
     assert victim.anchors_file.read_bytes() == content
     assert "not anchoring anchors file" in victim.log.read_text()
+    accepted = victim.cli("--as", "principal", "daemon", "accept-anchors", "--reason", "lost")
+    assert accepted.returncode == 0, accepted.stderr
+    kept = list(victim.anchors_file.parent.glob("anchors.jsonl.replaced-*"))
+    assert [path.read_bytes() for path in kept] == [content]  # set aside, never deleted
+    assert _doctor(victim)[0] == 0
 
 
 def test_a_truncated_anchors_file_names_the_torn_line(victim: DaemonUnderTest) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import resource
@@ -13,6 +14,7 @@ import pytest
 from striatum import errors
 from striatum.integrity import anchor_file
 from striatum.integrity.anchor_file import Identity
+from striatum.model.canonical import canonical_bytes
 from striatum.model.chain import Head
 
 DB = Identity(database="db one", instance_id="i-1", system_identifier="42")
@@ -40,8 +42,9 @@ def test_lines_round_trip_and_fold_to_the_highest_heads(tmp_path: Path) -> None:
     _append(path, {"audit": _head(3), "repo:r": _head(5, "b")})
     _append(path, {"audit": _head(7, "c")})
     _append(path, {"repo:x": _head(1)}, ident=OTHER)
+    assert [line.number for line in anchor_file.read_lines(path)] == [1, 2, 3]
     ledger = anchor_file.read(path)
-    assert [line.number for line in ledger.lines] == [1, 2, 3]
+    assert ledger.count == 3
     anchored = ledger.anchored("db one")
     assert anchored is not None and anchored.identity == DB
     assert anchored.heads == {"audit": _head(7, "c"), "repo:r": _head(5, "b")}
@@ -61,24 +64,46 @@ def test_an_accept_line_replaces_what_was_anchored(tmp_path: Path) -> None:
     assert anchored.since_line == 2
 
 
+def _forge(path: Path, heads: dict[str, Head], ident: Identity = DB) -> None:
+    """Append a line as a writer never would (the writers refuse), linked and hashed."""
+    lines = anchor_file.read_lines(path)
+    document = {
+        "v": 1,
+        "line": len(lines) + 1,
+        "previous": lines[-1].hash if lines else anchor_file.ZERO,
+        "at": "t",
+        "kind": "anchor",
+        "by": "forger",
+        "reason": None,
+        "database": ident.database,
+        "instance_id": ident.instance_id,
+        "system_identifier": ident.system_identifier,
+        "heads": {n: {"seq": h.seq, "row_hash": h.row_hash} for n, h in heads.items()},
+        "refs": {},
+    }
+    document["hash"] = hashlib.sha256(canonical_bytes(document)).hexdigest()
+    with path.open("ab") as file:
+        file.write(canonical_bytes(document) + b"\n")
+
+
 def test_a_line_with_another_identity_and_no_accept_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "anchors.jsonl"
     _append(path, {"audit": _head(1)})
-    _append(
+    _forge(
         path,
         {"audit": _head(2)},
         ident=Identity(database="db one", instance_id="forged", system_identifier="42"),
     )
-    with pytest.raises(errors.IntegrityFailure, match="line 2 names another identity"):
-        anchor_file.read(path).anchored("db one")
+    with pytest.raises(errors.IntegrityFailure, match="line 2: names another identity"):
+        anchor_file.read(path)
 
 
 def test_two_hashes_for_one_position_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "anchors.jsonl"
     _append(path, {"audit": _head(4, "a")})
-    _append(path, {"audit": _head(4, "b")})
-    with pytest.raises(errors.IntegrityFailure, match="line 2 anchors audit seq 4"):
-        anchor_file.read(path).anchored("db one")
+    _forge(path, {"audit": _head(4, "b")})
+    with pytest.raises(errors.IntegrityFailure, match="line 2: anchors audit seq 4"):
+        anchor_file.read(path)
 
 
 @pytest.mark.parametrize(
@@ -143,8 +168,8 @@ def test_an_append_after_a_known_ledger_reads_only_what_was_added(tmp_path: Path
     after, line = anchor_file.append(
         path, kind="anchor", by="a", at="t", identity=DB, heads={"audit": _head(3)}, expect=ledger
     )
-    assert line.number == 3 and len(after.lines) == 3
-    assert anchor_file.read(path).lines == after.lines
+    assert line.number == 3 and after.count == 3
+    assert anchor_file.read(path) == after
 
 
 def _append_many(path: str, who: str) -> None:
@@ -164,7 +189,7 @@ def test_concurrent_writers_interleave_whole_lines(tmp_path: Path) -> None:
         worker.join(60)
         assert worker.exitcode == 0
     ledger = anchor_file.read(path)
-    assert len(ledger.lines) == 80
+    assert ledger.count == 80
     anchored = ledger.anchored("db one")
     assert anchored is not None and anchored.heads == {"p": _head(40), "q": _head(40)}
 
@@ -209,4 +234,4 @@ def test_a_writer_never_appends_to_a_file_replaced_under_it(tmp_path: Path) -> N
             heads={"audit": _head(2)},
             expect=ledger,
         )
-    assert len(anchor_file.read(path).lines) == 1
+    assert anchor_file.read(path).count == 1

@@ -70,7 +70,9 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
         "--run-id",
         result["run_id"],
     ]
-    env = dict(os.environ)
+    from striatum.lanes import markers
+
+    env = markers.unmarked(dict(os.environ))
     if local.get("caller_token"):  # an MCP caller over HTTP: never lend the server's token
         env["STRIATUM_TOKEN"] = local["caller_token"]
     with open(log, "ab") as handle:

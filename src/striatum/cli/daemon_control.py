@@ -12,6 +12,7 @@ from pathlib import Path
 from striatum import errors, paths
 from striatum.client import rpc
 from striatum.daemon import runtime
+from striatum.lanes import markers
 
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 60.0
@@ -24,7 +25,7 @@ def start(database_url: str | None) -> str:
         return f"striatumd already running on {status['socket']} (pid {status['pid']})"
     log_path = paths.daemon_log()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
+    env = markers.unmarked(dict(os.environ))
     if database_url:
         env["STRIATUM_DATABASE_URL"] = database_url
     with open(log_path, "ab") as log:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from striatum.integrity import anchoring, repo_anchors
 from striatum.store import connection as db
@@ -23,6 +24,7 @@ class AnchorLoop:
             database.label, anchoring.Cadence.from_settings(), copies=repo_anchors.RepoCopies()
         )
         self._conn: db.Conn | None = None
+        self._lock = threading.Lock()  # one tick at a time, the shutdown tick included
 
     async def run_forever(self) -> None:
         while True:
@@ -30,6 +32,10 @@ class AnchorLoop:
             await asyncio.to_thread(self.tick)
 
     def tick(self, *, force: bool = False) -> None:
+        with self._lock:
+            self._tick(force)
+
+    def _tick(self, force: bool) -> None:
         try:
             if self._conn is None or self._conn.closed:
                 self._conn = db.connect_runtime(self.database, autocommit=True)

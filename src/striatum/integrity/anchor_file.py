@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,19 +89,28 @@ class Anchored:
 
 @dataclass(frozen=True, kw_only=True)
 class Ledger:
-    """The verified lines of the file and where it ends."""
+    """Where the verified file ends and what it anchors for each database. Not its lines: a
+    daemon keeps one for its whole life while the file only grows (`read_lines` has them)."""
 
-    lines: list[Line]
-    size: int
+    count: int = 0
+    last_hash: str = ZERO
+    size: int = 0
     inode: int = 0  # a file replaced since it was read is read again whole
     tail: bytes = b""  # the last line's bytes: still there, or the file is not the one read
-
-    @property
-    def last_hash(self) -> str:
-        return self.lines[-1].hash if self.lines else ZERO
+    states: Mapping[str, Anchored] = field(default_factory=dict)
 
     def anchored(self, database: str) -> Anchored | None:
-        return fold(self.lines, database)
+        return self.states.get(database)
+
+    def extended(self, lines: list[Line], path: Path, **where: Any) -> Ledger:
+        """This ledger with `lines` (verified, next in the file) added; `where` gives the
+        file's new size, inode and tail."""
+        return Ledger(
+            count=self.count + len(lines),
+            last_hash=lines[-1].hash if lines else self.last_hash,
+            states=fold_into(self.states, lines, path),
+            **{"size": self.size, "inode": self.inode, "tail": self.tail, **where},
+        )
 
 
 def broken(path: Path, number: int, reason: str) -> errors.IntegrityFailure:
@@ -177,33 +186,44 @@ def _parse_line(raw: bytes, number: int, path: Path) -> Line:
         raise broken(path, number, "has a malformed heads or refs entry") from None
 
 
-def fold(lines: list[Line], database: str) -> Anchored | None:
-    """What the lines anchor for one database (None if nothing). A later line never lowers a
-    head; an `accept` replaces everything before it."""
-    state: Anchored | None = None
+def fold_into(states: Mapping[str, Anchored], lines: list[Line], path: Path) -> dict[str, Anchored]:
+    """What each database has anchored after `lines` (`states` is left as it was). The first
+    line for a database, or an `accept`, sets its identity and starts afresh; an `anchor`
+    line keeps the identity and never lowers a head; two hashes for one position, or another
+    identity without an accept, make the file an integrity failure at that line."""
+    folded = dict(states)
     for line in lines:
-        if line.identity.database != database:
-            continue
+        database = line.identity.database
+        state = folded.get(database)
         if state is None or line.kind == "accept":
             state = Anchored(identity=line.identity, since_line=line.number)
         elif line.identity != state.identity:
-            raise errors.IntegrityFailure(
-                f"anchors line {line.number} names another identity for {database} without "
-                "an accept line",
-                hint=REPAIR_HINT,
+            raise broken(
+                path, line.number, f"names another identity for {database} without an accept"
             )
+        else:
+            state = replace(state, heads=dict(state.heads), refs=dict(state.refs))
         for name, head in line.heads.items():
             known = state.heads.get(name)
             if known is not None and known.seq == head.seq and known.row_hash != head.row_hash:
-                raise errors.IntegrityFailure(
-                    f"anchors line {line.number} anchors {name} seq {head.seq} with another "
-                    "hash than an earlier line",
-                    hint=REPAIR_HINT,
+                raise broken(
+                    path,
+                    line.number,
+                    f"anchors {name} seq {head.seq} with another hash than an earlier line",
                 )
             if known is None or head.seq > known.seq:
                 state.heads[name] = head
         state.refs.update(line.refs)
-    return state
+        folded[database] = state
+    return folded
+
+
+def read_lines(path: Path) -> list[Line]:
+    """Every line, verified (for showing; `read` keeps only what a check needs)."""
+    try:
+        return parse(path.read_bytes(), path)
+    except FileNotFoundError:
+        return []
 
 
 def read(path: Path) -> Ledger:
@@ -212,10 +232,12 @@ def read(path: Path) -> Ledger:
         with path.open("rb") as file:
             data, inode = file.read(), os.fstat(file.fileno()).st_ino
     except FileNotFoundError:
-        return Ledger(lines=[], size=0)
+        return Ledger()
     except OSError as error:
         raise errors.StorageError(f"cannot read {path}: {error.strerror}") from None
-    return Ledger(lines=parse(data, path), size=len(data), inode=inode, tail=_last_line(data))
+    return Ledger().extended(
+        parse(data, path), path, size=len(data), inode=inode, tail=_last_line(data)
+    )
 
 
 def append(
@@ -241,7 +263,7 @@ def append(
         ledger = _current(fd, path, expect)
         document: dict[str, Any] = {
             "v": FORMAT,
-            "line": len(ledger.lines) + 1,
+            "line": ledger.count + 1,
             "previous": ledger.last_hash,
             "at": at,
             "kind": kind,
@@ -257,13 +279,7 @@ def append(
         data = canonical_bytes(document) + b"\n"
         _write_whole(fd, path, data, ledger.size)
         line = _parse_line(data[:-1], document["line"], path)
-        after = Ledger(
-            lines=[*ledger.lines, line],
-            size=ledger.size + len(data),
-            inode=ledger.inode,
-            tail=data,
-        )
-        return after, line
+        return ledger.extended([line], path, size=ledger.size + len(data), tail=data), line
     finally:
         os.close(fd)  # releases the lock
 
@@ -280,26 +296,22 @@ def set_aside(path: Path, suffix: str) -> Path | None:
 def _current(fd: int, path: Path, expect: Ledger | None) -> Ledger:
     stat = os.fstat(fd)
     size = stat.st_size
-    if expect is not None and expect.lines and not _still_holds(fd, expect, stat):
+    if expect is not None and expect.count and not _still_holds(fd, expect, stat):
         # Lines this writer saw are gone: never append as if nothing happened (the caller
         # reads the file again, whole, and reports what it finds).
         raise broken(
             path,
-            len(expect.lines),
-            f"the file was replaced or cut short since it was read ({len(expect.lines)} lines)",
+            expect.count,
+            f"the file was replaced or cut short since it was read ({expect.count} lines)",
         )
     if expect is not None and expect.inode == stat.st_ino and expect.size <= size:
         added = _pread_all(fd, expect.size, size)
-        fresh = _verify(added, path, first=len(expect.lines) + 1, previous=expect.last_hash)
-        return Ledger(
-            lines=[*expect.lines, *fresh],
-            size=size,
-            inode=stat.st_ino,
-            tail=_last_line(added) if added else expect.tail,
-        )
-    os.lseek(fd, 0, os.SEEK_SET)
-    data = _read_fd(fd, size)
-    return Ledger(lines=parse(data, path), size=len(data), inode=stat.st_ino, tail=_last_line(data))
+        fresh = _verify(added, path, first=expect.count + 1, previous=expect.last_hash)
+        return expect.extended(fresh, path, size=size, tail=_last_line(added) or expect.tail)
+    data = _pread_all(fd, 0, size)
+    return Ledger().extended(
+        parse(data, path), path, size=len(data), inode=stat.st_ino, tail=_last_line(data)
+    )
 
 
 def _still_holds(fd: int, expect: Ledger, stat: os.stat_result) -> bool:
@@ -317,17 +329,6 @@ def _pread_all(fd: int, start: int, end: int) -> bytes:
 
 def _last_line(data: bytes) -> bytes:
     return data[data.rfind(b"\n", 0, len(data) - 1) + 1 :] if data else b""
-
-
-def _read_fd(fd: int, size: int) -> bytes:
-    chunks, left = [], size
-    while left > 0:
-        chunk = os.read(fd, left)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
 
 
 def _write_whole(fd: int, path: Path, data: bytes, old_size: int) -> None:

@@ -81,9 +81,7 @@ class Anchorer:
         return {
             "every_events": self.cadence.every_events,
             "every_s": self.cadence.every_s,
-            "last_line": self.ledger.lines[-1].number
-            if self.ledger and self.ledger.lines
-            else None,
+            "last_line": self.ledger.count if self.ledger else None,
             "anchored_at": self.anchored_at,
             "problems": {
                 **({} if self.copies is None else self.copies.problems),
@@ -96,7 +94,7 @@ class Anchorer:
         heads = chains.all_heads(conn)
         ident = anchors.identity(conn, self.database)
         try:
-            if self.ledger is None:
+            if self.ledger is None or self._written_by_others():
                 self.ledger = anchor_file.read(paths.anchors_file())
             anchored = anchors.anchored_in(self.ledger, ident)
         except errors.IntegrityFailure as error:
@@ -131,6 +129,16 @@ class Anchorer:
         self.anchored_at = anchors.now()
         return sorted(verified)
 
+    def _written_by_others(self) -> bool:
+        """Whether the file is not as this daemon left it (a doctor's line, a principal's
+        accept, a file replaced): then it is read again, whole."""
+        assert self.ledger is not None
+        try:
+            stat = os.stat(paths.anchors_file())
+        except FileNotFoundError:
+            return self.ledger.count > 0
+        return (stat.st_ino, stat.st_size) != (self.ledger.inode, self.ledger.size)
+
     def _due(self, anchored: anchor_file.Anchored | None, fresh: Mapping[str, Head]) -> bool:
         if not fresh:
             return False
@@ -148,10 +156,10 @@ class Anchorer:
         head: Head,
     ) -> bool:
         anchor = None if anchored is None else anchored.heads.get(name)
-        problem = None
-        for position in (anchor, copied):  # both must still be in the chain
-            if problem is None and position is not None:
-                problem = anchors.position_break(conn, name, position)
+        # The file is the authority; a repository's ref (which anything able to write the
+        # repository can move) stands in only for a chain the file has never anchored.
+        position = anchor if anchor is not None else copied
+        problem = None if position is None else anchors.position_break(conn, name, position)
         if problem is None:
             problem = chain_check.verify_extension(conn, name, anchor, head)
         if problem is not None:

@@ -49,7 +49,7 @@ def load(ident: Identity, path: Path | None = None) -> tuple[Ledger, Anchored | 
 
 def anchored_in(ledger: Ledger, ident: Identity) -> Anchored | None:
     anchored = ledger.anchored(ident.database)
-    if anchored is None and not ledger.lines:
+    if anchored is None and not ledger.count:
         heads = legacy_heads(paths.legacy_anchors_file(), ident.instance_id)
         if heads:  # since_line 0: not in the new file yet
             anchored = Anchored(identity=ident, heads=heads)
@@ -190,7 +190,13 @@ def record(
 
 
 def accept(
-    ident: Identity, heads: Mapping[str, Head], *, by: str, reason: str, path: Path | None = None
+    ident: Identity,
+    heads: Mapping[str, Head],
+    *,
+    by: str,
+    reason: str,
+    refs: Mapping[str, str] | None = None,
+    path: Path | None = None,
 ) -> dict[str, str | int | None]:
     """A principal's replacement of what is anchored for this database by its current heads.
 
@@ -209,6 +215,7 @@ def accept(
         at=now(),
         identity=ident,
         heads={name: head for name, head in heads.items() if head.seq > 0},
+        refs=refs,
         reason=reason,
     )
     return {"file": str(path), "line": line.number, "set_aside": set_aside}

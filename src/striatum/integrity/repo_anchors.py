@@ -22,14 +22,35 @@ from striatum.store import connection as db
 log = logging.getLogger("striatumd")
 
 
-def _reachable(conn: db.Conn) -> dict[str, tuple[str, Path]]:
-    """chain name -> (repo id, checkout) for the adopted repositories this host can reach."""
+def reachable(conn: db.Conn) -> dict[str, tuple[str, Path]]:
+    """chain name -> (repo id, checkout) for the adopted repositories this host can reach
+    (a path on another host, removed, or unreadable to us is passed over)."""
     found = {}
     for repo in repositories.list_all(conn):
         path = Path(repo.path)
-        if git.is_repository(path):
-            found[chains.event_chain(repo.repo_id)] = (repo.repo_id, path)
+        try:
+            if git.is_repository(path):
+                found[chains.event_chain(repo.repo_id)] = (repo.repo_id, path)
+        except (OSError, errors.StriatumError) as error:
+            log.info("not reaching %s: %s", path, getattr(error, "message", error))
     return found
+
+
+def restart(where: dict[str, tuple[str, Path]], heads: Mapping[str, Head]) -> dict[str, str]:
+    """A principal's accept: each repository's ref starts again from the accepted head (a new
+    root commit; git's reflog keeps the old tip). chain -> the new commit."""
+    started = {}
+    for name, (_, path) in where.items():
+        if name not in heads:
+            continue
+        try:
+            made = ref_anchors.commit(path, {name: heads[name]}, parent=None)
+            ref_anchors.swap(path, made, _tip(path))
+        except errors.StriatumError as error:
+            log.warning("accept: %s in %s not restarted: %s", ref_anchors.REF, path, error.message)
+            continue
+        started[name] = made
+    return started
 
 
 class RepoCopies:
@@ -42,7 +63,7 @@ class RepoCopies:
     def heads(self, conn: db.Conn) -> dict[str, Head]:
         """What each reachable repository's anchor ref holds for its chain (its tip)."""
         found = {}
-        for name, (_, path) in _reachable(conn).items():
+        for name, (_, path) in reachable(conn).items():
             try:
                 head = ref_anchors.tip_heads(path).get(name)
             except errors.StriatumError as error:  # a ref that names no commit
@@ -60,7 +81,7 @@ class RepoCopies:
         A ref that lost the commit the anchors file recorded (removed, rewritten) is left as
         it is, for doctor to report, until a principal accepts the anchors again."""
         written = {}
-        for name, (_, path) in _reachable(conn).items():
+        for name, (_, path) in reachable(conn).items():
             if name not in heads:
                 continue
             try:
@@ -91,9 +112,13 @@ def check(conn: db.Conn, ident: Identity) -> list[ChainBreak]:
     except errors.IntegrityFailure:  # anchors.check reports the file itself
         recorded = {}
     found: list[ChainBreak] = []
-    for name, (repo_id, path) in sorted(_reachable(conn).items()):
-        found += _ref_breaks(conn, name, path, recorded.get(name))
-        found += _trailer_breaks(conn, name, repo_id, path)
+    for name, (repo_id, path) in sorted(reachable(conn).items()):
+        try:
+            found += _ref_breaks(conn, name, path, recorded.get(name))
+            found += _trailer_breaks(conn, name, repo_id, path)
+        except (OSError, errors.StriatumError) as error:  # git gone, a timeout, a bad ref
+            reason = f"{path} could not be checked: {getattr(error, 'message', error)}"
+            found.append(ChainBreak(chain=name, seq=0, reason=reason))
     return found
 
 
@@ -136,9 +161,9 @@ def _tip(path: Path) -> str | None:
 
 
 def _trailer_breaks(conn: db.Conn, name: str, repo_id: str, path: Path) -> list[ChainBreak]:
-    found = trailers.check(
-        path, lambda hashes: chains.event_seqs(conn, repo_id, hashes), whole_history=True
-    )
+    # Unlanded run commits only: landed history may hold other databases' runs (a teammate's,
+    # a reinstall's) whose events this chain never had.
+    found = trailers.check(path, lambda hashes: chains.event_seqs(conn, repo_id, hashes))
     return [
         ChainBreak(
             chain=name,

@@ -30,6 +30,12 @@ def of_lease(lease_id: str) -> bytes:
     return f"STRIATUM_LEASE={lease_id}".encode()
 
 
+def unmarked(env: dict[str, str]) -> dict[str, str]:
+    """`env` without an attempt's markers: a daemon or supervisor started from an agent's
+    shell outlives the attempt and must not be killed with it."""
+    return {k: v for k, v in env.items() if k not in ("STRIATUM_RUN_ID", "STRIATUM_LEASE")}
+
+
 def find(marker: bytes) -> dict[int, int]:
     """{pid: process group} of every live process (not this one) whose environment holds
     `marker` as one whole entry."""

@@ -1,8 +1,9 @@
 """daemon.accept-anchors: a principal replaces what this home anchored by the current heads.
 
 The chains must hold on their own (links, hashes, heads): accepting makes a changed database
-the anchored one, never a broken chain whole. The file is written after the commit, so the
-audit row of this request exists whenever the accept line does.
+the anchored one, never a broken chain whole. Each reachable repository's anchor ref starts
+again from its accepted head. The files are written after the commit, so the audit row of
+this request exists whenever the accept line does.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from striatum import errors, paths
 from striatum.engine.context import Context
-from striatum.integrity import anchors, chain_check, doctor
+from striatum.integrity import anchors, chain_check, doctor, repo_anchors
 
 
 def accept(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -32,9 +33,11 @@ def accept(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     replaced = anchors.check(ctx.conn, ident)
     heads = {r.chain: r.head for r in reports if r.head is not None}
     by, reason = f"principal {ctx.actor}", str(params["reason"])
+    where = repo_anchors.reachable(ctx.conn)
 
     def write() -> None:
-        anchors.accept(ident, heads, by=by, reason=reason)
+        refs = repo_anchors.restart(where, heads)
+        anchors.accept(ident, heads, by=by, reason=reason, refs=refs)
 
     ctx.after_commit(write)
     return {
