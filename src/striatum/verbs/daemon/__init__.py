@@ -46,8 +46,9 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.daemon.anchors:accept",
         description="For a legitimate change that anchors report as a break: a database "
         "restored onto another server, a schema recreated on purpose, an anchors file that no "
-        "longer verifies (it is set aside, never deleted). Every chain must hold on its own; "
-        "the accept line and this request's audit row record who did it and why.",
+        "longer verifies (it is set aside, never deleted). Each repository's anchor ref "
+        "starts again from its accepted head. Every chain must hold on its own; the accept "
+        "line and this request's audit row record who did it and why.",
         params=(
             Param(
                 name="reason",
