@@ -89,7 +89,7 @@ def measure(database: db.Database, home: Path, seconds: float, rounds: int) -> d
             "mean_anchoring_tick_ms": round(1000 * statistics.mean(ticks), 2) if ticks else None,
         }
     ledger = anchor_file.read(home / "anchors.jsonl")
-    report["anchor_lines"] = len(ledger.lines)
+    report["anchor_lines"] = ledger.count
     report["anchors_file_bytes"] = ledger.size
     return report
 
