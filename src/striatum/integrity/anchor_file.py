@@ -220,24 +220,32 @@ def fold_into(states: Mapping[str, Anchored], lines: list[Line], path: Path) -> 
 
 def read_lines(path: Path) -> list[Line]:
     """Every line, verified (for showing; `read` keeps only what a check needs)."""
-    try:
-        return parse(path.read_bytes(), path)
-    except FileNotFoundError:
-        return []
+    found = _read_whole(path)
+    return [] if found is None else parse(found[0], path)
 
 
 def read(path: Path) -> Ledger:
     """The whole file, verified (an absent file is an empty ledger)."""
-    try:
-        with path.open("rb") as file:
-            data, inode = file.read(), os.fstat(file.fileno()).st_ino
-    except FileNotFoundError:
+    found = _read_whole(path)
+    if found is None:
         return Ledger()
-    except OSError as error:
-        raise errors.StorageError(f"cannot read {path}: {error.strerror}") from None
+    data, inode = found
     return Ledger().extended(
         parse(data, path), path, size=len(data), inode=inode, tail=_last_line(data)
     )
+
+
+def _read_whole(path: Path) -> tuple[bytes, int] | None:
+    """(bytes, inode), read under a shared lock: a writer's line is either all there or not
+    yet (a read racing a write could otherwise see half of it: a false torn line)."""
+    try:
+        with path.open("rb") as file:
+            fcntl.flock(file.fileno(), fcntl.LOCK_SH)
+            return file.read(), os.fstat(file.fileno()).st_ino
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise errors.StorageError(f"cannot read {path}: {error.strerror}") from None
 
 
 def append(
