@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from striatum.integrity import doctor
+from striatum.integrity import chain_check, doctor
 from striatum.store import connection as db
 from tests.integration.chain_helpers import append_audits, append_events, register_repo
 from tests.support.servers import PgServer
@@ -200,3 +201,33 @@ def test_a_stale_pidfile_naming_another_process_is_not_taken_for_postgres(
     cluster.data_dir.mkdir(parents=True)
     (cluster.data_dir / "postmaster.pid").write_text(f"{os.getpid()}\n")
     assert cluster.running_pid() is None
+
+
+def test_rows_appended_while_a_chain_is_walked_are_not_a_break(
+    database: db.Database, runtime: db.Conn
+) -> None:
+    """The head is read after the walk: an append that lands in between is past the walk's
+    end, and its row is there, so it is growth, never a "truncated or rewritten tail"."""
+    register_repo(runtime)
+    append_events(runtime, "r1", 50)
+    stop = threading.Event()
+
+    def keep_appending() -> None:
+        writer = db.connect_runtime(database, autocommit=True)
+        n = 50
+        while not stop.is_set():
+            append_events(writer, "r1", 1, start=n)
+            n += 1
+        writer.close()
+
+    appender = threading.Thread(target=keep_appending)
+    appender.start()
+    try:
+        reports = [
+            chain_check.verify_chain_serially(runtime, "repo:r1", deep=False) for _ in range(40)
+        ]
+    finally:
+        stop.set()
+        appender.join()
+    assert all(report.ok for report in reports), [r.first_break for r in reports if not r.ok]
+    assert reports[-1].rows > 50

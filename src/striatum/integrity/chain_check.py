@@ -26,7 +26,7 @@ def verify_chain(
     head = chains.read_head(conn, name)
     workers = min(os.cpu_count() or 1, 8)
     if head is None or head.seq < PARALLEL_MIN_ROWS or workers < 2:
-        return chain.finish_walks(name, [_walk(conn, name, 1, None, deep)], head)
+        return verify_chain_serially(conn, name, deep=deep)
     bounds = split(head.seq, workers)
     count = len(bounds)
     # spawn, not fork: a forked child would share (and on exit, close) our connection's socket.
@@ -42,13 +42,28 @@ def verify_chain(
                 [deep] * count,
             )
         )
-    return chain.finish_walks(name, walks, head)
+    return _finish(conn, name, walks)
 
 
 def verify_chain_serially(conn: db.Conn, name: str, *, deep: bool) -> chain.ChainReport:
     """Walk one chain on this connection alone (inside a daemon request)."""
+    return _finish(conn, name, [_walk(conn, name, 1, None, deep)])
+
+
+def _finish(conn: db.Conn, name: str, walks: list[chain.Walk]) -> chain.ChainReport:
+    """Join the walks and compare their end with the head, read after them: each statement
+    sees what was committed when it began, so rows appended while the walk ran are past its
+    end. A head beyond the walk whose own row is there is such an append, not a break."""
     head = chains.read_head(conn, name)
-    return chain.finish_walks(name, [_walk(conn, name, 1, None, deep)], head)
+    last = walks[-1].last if walks and walks[-1].first_break is None else None
+    if (
+        head is not None
+        and last is not None
+        and head.seq > last.seq
+        and chains.stored_hash_at(conn, name, head.seq) == head.row_hash
+    ):
+        head = last
+    return chain.finish_walks(name, walks, head)
 
 
 def verify_extension(
