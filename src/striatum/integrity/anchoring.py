@@ -119,7 +119,8 @@ class Anchorer:
         recorded = {} if anchored is None else anchored.refs
         refs = {} if self.copies is None else dict(self.copies.write(conn, verified, recorded))
         try:
-            self.ledger = anchors.record(ident, verified, by=self.by, refs=refs, expect=self.ledger)
+            after = anchors.record(ident, verified, by=self.by, refs=refs, expect=self.ledger)
+            self.ledger = after or self.ledger  # None: nothing was left to write
         except errors.StriatumError as error:
             self.ledger = None
             self._report(anchors.FILE_CHAIN, error.message)
