@@ -88,7 +88,7 @@ def by_seq(conn: db.Conn) -> trailers.EventLookup:
 
 
 def by_hash(conn: db.Conn) -> trailers.EventLookup:
-    return lambda hashes: chains.events_present(conn, REPO_ID, hashes)
+    return lambda hashes: set(chains.event_seqs(conn, REPO_ID, hashes))
 
 
 def test_a_good_run_branch_has_no_break(conn: db.Conn, repo: Path, tmp_path: Path) -> None:

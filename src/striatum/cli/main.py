@@ -82,9 +82,9 @@ def doctor(database_url: str | None, apply_migrations: bool, fast: bool, as_json
 
     Asks the daemon when one answers; otherwise (no daemon, a wedged one, --database-url or
     --apply-migrations given) checks the database directly, starting the embedded PostgreSQL
-    for the check when needed. Saves the verified heads as anchors. Exits 0 only when
-    everything holds; 8 when a chain or an append-only guarantee is broken (naming the first
-    bad row), 11 when migrations are pending or edited.
+    for the check when needed, and then anchors the verified heads (a daemon anchors on its
+    own). Exits 0 only when everything holds; 8 when a chain, an anchor or an append-only
+    guarantee is broken (naming the first bad row), 11 when migrations are pending or edited.
     """
     from striatum.cli import daemon_doctor, doctor_view
 

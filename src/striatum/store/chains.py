@@ -276,11 +276,6 @@ def latest_audit(conn: db.Conn, limit: int) -> list[AuditEntry]:
     return [AuditEntry.from_row(row) for row in rows]
 
 
-def events_present(conn: db.Conn, repo_id: str, hashes: Sequence[str]) -> set[str]:
-    """Those of `hashes` that are the row_hash of an event in the repository's chain."""
-    return set(event_seqs(conn, repo_id, hashes))
-
-
 def event_seqs(conn: db.Conn, repo_id: str, hashes: Sequence[str]) -> dict[str, int]:
     """Each of `hashes` the repository's chain holds, with its seq (one query)."""
     params = {"repo_id": repo_id, "hashes": list(hashes)}
