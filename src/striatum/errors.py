@@ -76,6 +76,13 @@ CODES: dict[str, Code] = {
         "an agent CLI a lane needs is not on PATH or does not start (`run start` when it would"
         " supervise the run; `doctor`'s agents plane)",
     ),
+    "busy": Code(
+        19,
+        429,
+        _INTERNAL,
+        "the daemon refused the request unserved: too many of this token's requests in flight,"
+        " or too many connections; retry shortly",
+    ),
 }
 
 # code -> exit status: a view of CODES, for callers that only need the number.
@@ -240,6 +247,12 @@ class AgentUnavailable(StriatumError):
     """An agent CLI a lane needs is not on PATH or does not start."""
 
     code = "agent_unavailable"
+
+
+class Busy(StriatumError):
+    """The daemon is at a limit (this token's requests in flight, or connections); retry."""
+
+    code = "busy"
 
 
 def from_dict(shape: dict[str, Any]) -> StriatumError:

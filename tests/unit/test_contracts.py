@@ -35,6 +35,7 @@ def test_exit_codes_are_stable() -> None:
         "protocol": 16,
         "storage": 17,
         "agent_unavailable": 18,
+        "busy": 19,
     }
 
 

@@ -81,6 +81,7 @@ def test_the_numbers_are_stable() -> None:
         "protocol": (400, -32602),
         "storage": (507, -32603),
         "agent_unavailable": (503, -32603),
+        "busy": (429, -32603),
     }
     assert (errors.EXIT_OK, errors.EXIT_INTERRUPTED) == (0, 130)
 

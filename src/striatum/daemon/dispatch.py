@@ -22,6 +22,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.client.envelope import Request
+from striatum.daemon import noise
 from striatum.engine import notify
 from striatum.engine.context import Caller, Context, DaemonInfo
 from striatum.model import roles
@@ -34,7 +35,6 @@ from striatum.verbs.catalog import BY_NAME
 
 log = logging.getLogger("striatumd")
 Handler = Callable[[Context, dict[str, Any]], Any]
-MALFORMED = "(malformed)"
 LONG_POLL = frozenset({"events.wait"})  # the server waits for news before serving these
 
 
@@ -88,12 +88,28 @@ class Dispatcher:
         except errors.StriatumError:
             return True
 
-    def refuse_malformed(self, error: errors.StriatumError, request_id: str | None) -> None:
-        """Audit a frame that never became a request."""
+    def refuse(self, request: Request, error: errors.StriatumError) -> errors.StriatumError:
+        """Audit a request refused unserved (`busy`), naming its caller when the token is
+        good; the error is what the caller gets."""
+
+        def record(c: db.Conn) -> None:
+            try:
+                caller: Caller | None = authenticate(c, request.token)
+            except errors.Retryable:
+                raise
+            except errors.StriatumError:
+                caller = None
+            _audit(c, request.id, request.method, caller, {}, error)
+
         with self._pool.connection() as conn:
-            db.in_transaction(
-                conn, lambda c: _audit(c, request_id or "-", MALFORMED, None, {}, error)
-            )
+            db.in_transaction(conn, record)
+        return error
+
+    def audit_noise(self, params: dict[str, Any]) -> None:
+        """One audit row for a period's frames that never became requests (`daemon.noise`)."""
+        error = errors.ProtocolError(f"{params['count']} frame(s) or connection(s) refused")
+        with self._pool.connection() as conn:
+            db.in_transaction(conn, lambda c: _audit(c, "-", noise.METHOD, None, params, error))
 
     def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, Context | None]:
         """One attempt at the request: the outcome, and the Context whose recorded actions

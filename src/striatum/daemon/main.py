@@ -22,6 +22,7 @@ from striatum.daemon import host_tokens, runtime, substrate
 from striatum.daemon.anchor_loop import AnchorLoop
 from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
+from striatum.daemon.limits import Limits
 from striatum.daemon.server import Server
 from striatum.engine.context import DaemonInfo
 from striatum.store import migrations, privileges
@@ -38,7 +39,8 @@ def serve(database_url: str | None) -> None:
     )
     with runtime.daemon_lock(), substrate.database(database_url, own=True, wait_s=120) as database:
         report = migrations.migrate(database)
-        pool = Pool(database)
+        limits = Limits.from_settings()
+        pool = Pool(database, size=limits.database_connections)
         pool.open()
         try:
             host = socket.gethostname()
@@ -57,7 +59,9 @@ def serve(database_url: str | None) -> None:
                 anchoring=anchors.anchorer.state,
             )
             fanout = Fanout(database)
-            server = Server(Dispatcher(pool, info), paths.socket_path(), fanout=fanout)
+            server = Server(
+                Dispatcher(pool, info), paths.socket_path(), limits=limits, fanout=fanout
+            )
             runtime.write_pid()
             try:
                 try:
@@ -98,6 +102,7 @@ async def _serve(
     await server.start()
     fanout.start()
     sweeper = asyncio.create_task(_sweep_forever(server))
+    housekeeping = asyncio.create_task(server.housekeep_forever())
     anchoring = asyncio.create_task(anchors.run_forever())
     notes = [f"migrations applied: {', '.join(applied)}"] if applied else []
     notes += [f"minted {role} token" for role in minted]
@@ -109,6 +114,7 @@ async def _serve(
     await stop.wait()
     _say("striatumd: shutting down")
     sweeper.cancel()
+    housekeeping.cancel()
     anchoring.cancel()
     await server.stop()
     fanout.stop()

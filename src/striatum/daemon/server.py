@@ -1,26 +1,41 @@
 """The asyncio Unix-socket server: frames in, dispatch on worker threads, frames out.
 
 Each connection is served in order (one request at a time per connection, any number of
-connections at once). A malformed frame gets an error response and the connection stays open;
-a frame over the size limit gets an error response and the connection is closed, because
-the stream can no longer be split into frames reliably.
+connections up to `Limits.connections`). Whatever callers send, the daemon's share for each
+stays bounded (`daemon.limits`): frames are read under a size cap, a deadline and a buffer
+budget shared by all connections (`daemon.frames`); a token has at most `per_token` requests
+queued or running, the next is refused `busy`; callers take turns for worker threads
+(`daemon.fair_pool`), and the long-running verbs have threads of their own, so heartbeats,
+claims and the sweep never wait behind a verify. A frame that is not a request gets an error
+answer and is counted into a periodic audit row (`daemon.noise`); every request, a refused
+one included, gets its own audit row.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from striatum import errors
 from striatum.client import envelope
-from striatum.daemon import runtime
+from striatum.daemon import memory, runtime
 from striatum.daemon.dispatch import LONG_POLL, Dispatcher
+from striatum.daemon.fair_pool import FairPool
 from striatum.daemon.fanout import Fanout
+from striatum.daemon.frames import CHUNK, Budget, FrameProblem, FrameReader
+from striatum.daemon.limits import Limits
+from striatum.daemon.noise import Noise
+from striatum.verbs.catalog import BY_NAME
 
 log = logging.getLogger("striatumd")
+DAEMON_KEY = "(daemon)"  # the daemon's own work takes turns with the callers'
+TRIM_AFTER_BYTES = 8 << 20  # a burst of buffered frames this big is handed back afterwards
 
 
 class Server:
@@ -29,13 +44,18 @@ class Server:
         dispatcher: Dispatcher,
         socket_path: Path,
         *,
-        workers: int = 4,
+        limits: Limits | None = None,
         fanout: Fanout | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._fanout = fanout
         self._socket_path = socket_path
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="verb")
+        self._limits = limits or Limits()
+        self._fast = FairPool(self._limits.fast_workers, name="verb")
+        self._long = FairPool(self._limits.long_workers, name="long-verb")
+        self._budget = Budget(self._limits.buffer_bytes)
+        self._noise = Noise()
+        self._in_flight: Counter[str] = Counter()  # token -> requests queued or running
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -45,15 +65,42 @@ class Server:
         old_umask = os.umask(0o177)  # the socket is created 0600
         try:
             self._server = await asyncio.start_unix_server(
-                self._serve_connection, path=str(self._socket_path), limit=envelope.MAX_FRAME_BYTES
+                self._serve_connection, path=str(self._socket_path), limit=CHUNK
             )
         finally:
             os.umask(old_umask)
         os.chmod(self._socket_path, 0o600)
 
     async def run_sweep(self) -> int:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._dispatcher.sweep)
+        """The lease sweep, on a thread of its own: it never queues behind callers."""
+        return await asyncio.to_thread(self._dispatcher.sweep)
+
+    async def housekeep_forever(self) -> None:
+        """Audit counted noise once per period; hand memory back after a burst of frames."""
+        tick = min(5.0, self._limits.noise_every_s)
+        since_audit = 0.0
+        while True:
+            await asyncio.sleep(tick)
+            since_audit += tick
+            if since_audit >= self._limits.noise_every_s:
+                since_audit = 0.0
+                await self.audit_noise()
+            if self._budget.reset_peak() >= TRIM_AFTER_BYTES:
+                memory.trim()
+
+    async def audit_noise(self) -> None:
+        params = self._noise.drain()
+        if params is None:
+            return
+        try:
+            await self._on(self._fast, DAEMON_KEY, self._dispatcher.audit_noise, params)
+        except errors.StriatumError:
+            log.warning(
+                "could not audit %d malformed frame(s): the database is unavailable",
+                params["count"],
+            )
+        except Exception:
+            log.exception("could not audit malformed frames")
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -62,36 +109,51 @@ class Server:
             for writer in list(self._writers):
                 writer.close()
             await self._server.wait_closed()
-        self._executor.shutdown(wait=True)
+        await self.audit_noise()
+        self._fast.shutdown()
+        self._long.shutdown()
         self._socket_path.unlink(missing_ok=True)
 
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        if len(self._writers) >= self._limits.connections:
+            self._noise.count("connections_refused")
+            busy = errors.Busy(f"the daemon serves {self._limits.connections} connections at most")
+            writer.write(envelope.error_frame(None, busy))
+            writer.close()
+            return
         self._writers.add(writer)
+        frames = FrameReader(
+            reader,
+            self._budget,
+            max_bytes=envelope.MAX_FRAME_BYTES,
+            deadline_s=self._limits.frame_deadline_s,
+        )
         try:
-            while True:
-                try:
-                    line = await reader.readuntil(b"\n")
-                except asyncio.IncompleteReadError as partial:
-                    if partial.partial.strip():
-                        await self._answer_malformed(
-                            writer, errors.ProtocolError("the frame ended without a newline"), None
-                        )
-                    return
-                except asyncio.LimitOverrunError:
-                    await self._answer_malformed(
-                        writer,
-                        errors.ProtocolError(f"the frame exceeds {envelope.MAX_FRAME_BYTES} bytes"),
-                        None,
-                    )
-                    return
+            while (line := await self._next_frame(frames, writer)) is not None:
                 await self._answer(writer, line)
-        except (ConnectionError, asyncio.CancelledError):
+        except (ConnectionError, TimeoutError, asyncio.CancelledError):
             return
         finally:
+            frames.release()
             self._writers.discard(writer)
             writer.close()
+
+    async def _next_frame(self, frames: FrameReader, writer: asyncio.StreamWriter) -> bytes | None:
+        """The next frame, or None when the connection is done (a broken bound is answered
+        first: the stream can no longer be split into frames reliably)."""
+        try:
+            return await frames.next()
+        except FrameProblem as problem:
+            self._noise.count(problem.kind)
+            error: errors.StriatumError = (
+                errors.Busy(problem.message)
+                if problem.kind == "buffers_full"
+                else errors.ProtocolError(problem.message)
+            )
+            await self._send(writer, envelope.error_frame(None, error))
+            return None
 
     async def _answer(self, writer: asyncio.StreamWriter, line: bytes) -> None:
         if not line.strip():
@@ -99,24 +161,52 @@ class Server:
         try:
             request = envelope.parse_request(line)
         except errors.ProtocolError as error:
-            await self._answer_malformed(writer, error, error.details.get("request_id"))
+            self._noise.count("unparseable")
+            await self._send(writer, envelope.error_frame(error.details.get("request_id"), error))
             return
         if request.method in LONG_POLL:
             await self._wait_for_news(request)
-        loop = asyncio.get_running_loop()
-        try:
-            outcome = await loop.run_in_executor(self._executor, self._dispatcher.serve, request)
-        except errors.StriatumError as error:  # e.g. the database is down: retryable
-            outcome = error
-        except Exception:  # a bug: the caller gets one line, the log gets the traceback
-            log.exception("request %s (%s) failed", request.id, request.method)
-            outcome = errors.StriatumError("internal error; see the daemon log")
+        outcome = await self._serve(request)
         if isinstance(outcome, errors.StriatumError):
             frame = envelope.error_frame(request.id, outcome)
         else:
             frame = envelope.ok_frame(request.id, outcome)
+        await self._send(writer, frame)
+
+    async def _serve(self, request: envelope.Request) -> Any:
+        """The request's outcome: served in its token's turn, or refused `busy` (audited)."""
+        key = request.token or "(no token)"
+        verb = BY_NAME.get(request.method)
+        pool = self._long if verb is not None and verb.long_running else self._fast
+        try:
+            if self._in_flight[key] >= self._limits.per_token:
+                busy = errors.Busy(
+                    f"this token already has {self._limits.per_token} requests in flight; "
+                    "retry shortly",
+                    limit=self._limits.per_token,
+                )
+                return await self._on(self._fast, key, self._dispatcher.refuse, request, busy)
+            self._in_flight[key] += 1
+            try:
+                return await self._on(pool, key, self._dispatcher.serve, request)
+            finally:
+                self._in_flight[key] -= 1
+                if not self._in_flight[key]:
+                    del self._in_flight[key]
+        except errors.StriatumError as error:  # e.g. the database is down: retryable
+            return error
+        except Exception:  # a bug: the caller gets one line, the log gets the traceback
+            log.exception("request %s (%s) failed", request.id, request.method)
+            return errors.StriatumError("internal error; see the daemon log")
+
+    async def _on(self, pool: FairPool, key: str, work: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.wrap_future(pool.submit(key, functools.partial(work, *args)))
+
+    async def _send(self, writer: asyncio.StreamWriter, frame: bytes) -> None:
+        """Write one answer; a peer that does not read it within the deadline loses the
+        connection (TimeoutError), so it cannot hold a slot by never reading."""
         writer.write(frame)
-        await writer.drain()
+        await asyncio.wait_for(writer.drain(), self._limits.frame_deadline_s)
 
     async def _wait_for_news(self, request: envelope.Request) -> None:
         """Wait, holding no thread and no connection, until the fan-out hears of an event the
@@ -130,26 +220,11 @@ class Server:
         timeout = timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else 0
         subscription = self._fanout.subscribe(run_id)
         try:
-            loop = asyncio.get_running_loop()
-            if await loop.run_in_executor(self._executor, self._dispatcher.has_news, request):
+            key = request.token or "(no token)"
+            if await self._on(self._fast, key, self._dispatcher.has_news, request):
                 return
             await asyncio.wait_for(subscription.woken.wait(), timeout=min(timeout, 30))
         except TimeoutError:
             return
         finally:
             self._fanout.unsubscribe(subscription)
-
-    async def _answer_malformed(
-        self, writer: asyncio.StreamWriter, error: errors.StriatumError, request_id: str | None
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            await loop.run_in_executor(
-                self._executor, self._dispatcher.refuse_malformed, error, request_id
-            )
-        except errors.StriatumError:
-            log.warning("could not audit a malformed frame: the database is unavailable")
-        except Exception:
-            log.exception("could not audit a malformed frame")
-        writer.write(envelope.error_frame(request_id, error))
-        await writer.drain()

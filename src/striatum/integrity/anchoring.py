@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from striatum import errors, paths
+from striatum import errors, paths, settings
 from striatum.integrity import anchor_file, anchors, chain_check
 from striatum.model.chain import Head
 from striatum.store import chains
@@ -48,21 +48,15 @@ class Cadence:
     def from_settings(cls) -> Cadence:
         """STRIATUM_ANCHOR_EVERY_EVENTS and STRIATUM_ANCHOR_EVERY_S (bad values: defaults)."""
         return cls(
-            every_events=max(1, int(_number("STRIATUM_ANCHOR_EVERY_EVENTS", DEFAULT_EVERY_EVENTS))),
-            every_s=max(0.05, _number("STRIATUM_ANCHOR_EVERY_S", DEFAULT_EVERY_S)),
+            every_events=max(
+                1, int(settings.number("STRIATUM_ANCHOR_EVERY_EVENTS", DEFAULT_EVERY_EVENTS))
+            ),
+            every_s=max(0.05, settings.number("STRIATUM_ANCHOR_EVERY_S", DEFAULT_EVERY_S)),
         )
 
     @property
     def tick_s(self) -> float:
         return min(1.0, self.every_s)
-
-
-def _number(name: str, default: float) -> float:
-    try:
-        return float(paths.setting(name) or default)
-    except ValueError:
-        log.warning("%s is not a number; using %s", name, default)
-        return default
 
 
 class Anchorer:

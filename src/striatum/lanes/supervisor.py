@@ -83,7 +83,7 @@ def _patiently(
     while True:
         try:
             return rpc.call(method, params)
-        except (errors.DaemonUnreachable, errors.DatabaseUnavailable) as error:
+        except (errors.DaemonUnreachable, errors.DatabaseUnavailable, errors.Busy) as error:
             if stopping() or time.monotonic() - since > PATIENCE_S:
                 raise
             log(f"{method}: {error.message}; retrying in {delay:.1f}s")

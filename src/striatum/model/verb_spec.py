@@ -46,6 +46,7 @@ class Verb(NamedTuple):
     after: str | None = None  # "module:function" the CLI runs with the result (and locals)
     before: str | None = None  # "module:function" the CLI runs first (params, locals); raises
     verdict: bool = False  # the result's `ok` is a verdict: false exits with the integrity code
+    long_running: bool = False  # may take long: served apart, so it never delays liveness verbs
 
     @property
     def words(self) -> tuple[str, ...]:

@@ -76,6 +76,7 @@ VERBS: tuple[Verb, ...] = (
         summary="Show the latest audit rows: every request, allowed or denied.",
         capability=Capability.ADMINISTER,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.access.audit:list_",
         params=(
             Param(

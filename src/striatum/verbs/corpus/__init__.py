@@ -16,6 +16,7 @@ VERBS: tuple[Verb, ...] = (
         summary="Write a redacted, verifiable bundle of a run (or of the repository's runs).",
         capability=Capability.ADMINISTER,
         writes=True,
+        long_running=True,
         handler="striatum.verbs.corpus.export:export",
         params=(
             params.run_id(required=False),

@@ -23,6 +23,7 @@ VERBS: tuple[Verb, ...] = (
         "append-only guards, from the daemon.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.daemon.verify:verify",
         verdict=True,
         description="Read-only: anchors are compared, not written (the daemon anchors the "

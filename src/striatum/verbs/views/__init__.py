@@ -42,6 +42,7 @@ VERBS: tuple[Verb, ...] = (
         summary="List runs, newest first.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.views.summaries:list_runs",
         params=(
             Param(
@@ -58,6 +59,7 @@ VERBS: tuple[Verb, ...] = (
         summary="List a run's jobs.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.views.summaries:list_jobs",
         params=(params.run_id(),),
     ),
@@ -66,6 +68,7 @@ VERBS: tuple[Verb, ...] = (
         summary="List a run's artifacts with their SHA-256.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.views.summaries:list_artifacts",
         params=(params.run_id(),),
     ),
@@ -74,6 +77,7 @@ VERBS: tuple[Verb, ...] = (
         summary="List sessions.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.views.summaries:list_sessions",
     ),
     Verb(
@@ -81,6 +85,7 @@ VERBS: tuple[Verb, ...] = (
         summary="List a run's verdicts with reviewer and author provenance.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.views.summaries:list_verdicts",
         params=(params.run_id(),),
     ),
@@ -97,6 +102,7 @@ VERBS: tuple[Verb, ...] = (
         "edges, revision routes, checkpoint branches.",
         capability=Capability.READ,
         writes=False,
+        long_running=True,
         handler="striatum.verbs.views.inspect:run_graph",
         params=(params.run_id(),),
     ),
