@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import threading
 import time
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.chain import append_op, rate
-from bench.scratch import migrated_cluster
+from bench.scratch import instance, migrated_cluster
+from striatum import paths
 from striatum.integrity import anchor_file, anchoring
 from striatum.store import connection as db
 from striatum.store import repositories
@@ -60,7 +60,13 @@ class Ticking:
 
 
 def measure(database: db.Database, home: Path, seconds: float, rounds: int) -> dict[str, Any]:
-    os.environ["STRIATUM_HOME"] = str(home)
+    """Against `database`, with the anchors file in `home` (the instance meanwhile, so the
+    anchorer never writes into another's)."""
+    with instance(home):
+        return _measure(database, seconds, rounds)
+
+
+def _measure(database: db.Database, seconds: float, rounds: int) -> dict[str, Any]:
     runtime = db.connect_runtime(database, autocommit=True)
     for index in range(WORKERS):
         db.in_transaction(
@@ -88,7 +94,7 @@ def measure(database: db.Database, home: Path, seconds: float, rounds: int) -> d
             "anchoring_ticks": len(ticks),
             "mean_anchoring_tick_ms": round(1000 * statistics.mean(ticks), 2) if ticks else None,
         }
-    ledger = anchor_file.read(home / "anchors.jsonl")
+    ledger = anchor_file.read(paths.anchors_file())
     report["anchor_lines"] = ledger.count
     report["anchors_file_bytes"] = ledger.size
     return report

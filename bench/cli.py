@@ -13,14 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.scratch import daemon_home
+from striatum import paths
 
 BIN = Path(sys.executable).parent
 
@@ -43,9 +44,14 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def postgres_rss_mb(home: Path) -> float:
+def daemon_pid() -> int:
+    """The pid of the daemon this process points at."""
+    return int(paths.pid_file().read_text())
+
+
+def postgres_rss_mb() -> float:
     """Sum over the embedded cluster's processes (the postmaster and its children)."""
-    pid_file = home / "postgres" / "data" / "postmaster.pid"
+    pid_file = paths.cluster_dir() / "data" / "postmaster.pid"
     if not pid_file.exists():
         return 0.0
     root = int(pid_file.read_text().split()[0])
@@ -56,10 +62,11 @@ def postgres_rss_mb(home: Path) -> float:
     return float(sum(rss_mb(pid) for pid in pids))
 
 
-def measure(env: dict[str, str], home: Path, runs: int = 30) -> dict[str, Any]:
-    """Start-up and round-trip medians against the daemon of `home`."""
+def measure(runs: int = 30) -> dict[str, Any]:
+    """Start-up and round-trip medians against the daemon this process points at."""
     striatum = str(BIN / "striatum")
-    pid = int((home / "run" / "striatumd.pid").read_text())
+    env = dict(os.environ)
+    pid = daemon_pid()
     baseline = median_seconds([sys.executable, "-c", "pass"], env, runs)
     figures = {
         "version": median_seconds([striatum, "--version"], env, runs),
@@ -77,7 +84,7 @@ def measure(env: dict[str, str], home: Path, runs: int = 30) -> dict[str, Any]:
         **{f"{name}_ms": round(value * 1000, 1) for name, value in figures.items()},
         **{f"{name}_ratio": round(value / baseline, 2) for name, value in figures.items()},
         "daemon_idle_rss_mb": round(rss_mb(pid), 1),
-        "embedded_postgres_rss_mb": round(postgres_rss_mb(home), 1),
+        "embedded_postgres_rss_mb": round(postgres_rss_mb(), 1),
         "targets": {"version_ratio": 3, "verb_ratio": 5, "daemon_idle_rss_mb": 80},
     }
 
@@ -86,21 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-cli-", dir="/tmp"))
-    base.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
-    env["STRIATUM_HOME"] = str(base / "home")
-    striatum = str(BIN / "striatum")
-    try:
-        subprocess.run(
-            [striatum, "daemon", "start"], env=env, check=True, stdout=subprocess.DEVNULL
-        )
-        print(json.dumps(measure(env, base / "home", args.runs), indent=2))
-    finally:
-        subprocess.run(
-            [striatum, "daemon", "stop"], env=env, check=False, stdout=subprocess.DEVNULL
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with daemon_home("cli"):
+        print(json.dumps(measure(args.runs), indent=2))
 
 
 if __name__ == "__main__":

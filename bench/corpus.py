@@ -28,9 +28,10 @@ def timed(argv: list[str]) -> float:
 
 def measure(base: Path, events: int = 50_000) -> dict[str, Any]:
     """Export and verify a repository of `events` events in the running daemon's cluster."""
+    from striatum import paths
     from striatum.daemon.embedded import EmbeddedCluster
 
-    database = EmbeddedCluster(root=base / "home" / "postgres").database()
+    database = EmbeddedCluster(root=paths.cluster_dir()).database()
     load_events(database, "corpus", events)
     bundle = base / "bundle"
     export_s = timed(

@@ -24,6 +24,7 @@ from typing import Any
 
 from bench import anchoring, chain, cli, corpus, heartbeats, lanes, live, mcp, run
 from bench.scratch import daemon_home
+from striatum import paths
 
 ROOT = Path(__file__).parents[1]
 FULL = {
@@ -57,8 +58,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}
     }
     with daemon_home("report") as base:
-        home = base / "home"
-        report["cli"] = cli.measure(dict(os.environ), home, sizes["cli_runs"])
+        report["cli"] = cli.measure(sizes["cli_runs"])
         report["mcp"] = mcp.measure(sizes["mcp_calls"])
         report["run"] = [run.measure(jobs) for jobs in sizes["jobs"]]
         small, large = (r["overhead_per_job_ms"] for r in report["run"])
@@ -71,13 +71,11 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
             _fresh(base, "heartbeats"), sizes["heartbeat_lanes"], sizes["heartbeat_s"]
         )
         report["live"] = live.measure(_fresh(base, "live"), sizes["live_rounds"])
-        report["daemon_rss_mb_after_load"] = round(
-            cli.rss_mb(int((home / "run" / "striatumd.pid").read_text())), 1
-        )
+        report["daemon_rss_mb_after_load"] = round(cli.rss_mb(cli.daemon_pid()), 1)
         report["corpus"] = corpus.measure(base, sizes["corpus_events"])
         from striatum.daemon.embedded import EmbeddedCluster
 
-        database = EmbeddedCluster(root=home / "postgres").database()
+        database = EmbeddedCluster(root=paths.cluster_dir()).database()
         report["chain"] = chain.measure(database, sizes["chain_events"], sizes["append_s"])
         report["anchoring"] = anchoring.measure(
             database, _fresh(base, "anchors"), sizes["append_s"], rounds=3

@@ -1,5 +1,12 @@
 """What every benchmark sets up: a throwaway home with a running daemon, a git repository,
-a tree-shaped DAG of jobs, and a run of it ready for a supervisor."""
+a tree-shaped DAG of jobs, and a run of it ready for a supervisor.
+
+A benchmark's instance is its own whatever the environment says: `instance` points every
+Striatum variable at the scratch home (its runtime directory and embedded cluster inside it),
+so a developer's STRIATUM_RUNTIME_DIR or STRIATUM_DATABASE_URL never sends the bench's daemon,
+its clients or its `daemon stop` to their own daemon. Benchmarks read the daemon's files
+through `striatum.paths`, never by recomputing them.
+"""
 
 from __future__ import annotations
 
@@ -15,26 +22,50 @@ from pathlib import Path
 from typing import Any
 
 STRIATUM = str(Path(sys.executable).parent / "striatum")
+# Where `make test-agents` installed the agent CLIs (bench.agents runs them): not a setting of
+# the instance, so it passes through.
+KEPT = frozenset({"STRIATUM_AGENTS_CACHE"})
+
+
+@contextlib.contextmanager
+def instance(home: Path) -> Iterator[None]:
+    """This process's environment (so every daemon and client it starts) pointed at the
+    instance in `home`: STRIATUM_HOME and STRIATUM_RUNTIME_DIR set, every other Striatum
+    variable (a database URL, a token, an agent's markers, tuning) out; restored afterwards."""
+    saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith("STRIATUM_") and n not in KEPT]:
+        del os.environ[name]
+    os.environ["STRIATUM_HOME"] = str(home)
+    os.environ["STRIATUM_RUNTIME_DIR"] = str(home / "run")
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextlib.contextmanager
 def daemon_home(prefix: str) -> Iterator[Path]:
-    """A fresh STRIATUM_HOME under /tmp (reachable by the cluster user) with a daemon in it;
-    the daemon is stopped and everything removed on the way out."""
+    """A fresh base directory under /tmp (reachable by the cluster user) whose `home` is the
+    `instance` of a running daemon; the daemon is stopped, the environment restored and
+    everything removed on the way out."""
     base = Path(tempfile.mkdtemp(prefix=f"striatum-bench-{prefix}-", dir="/tmp"))
     base.chmod(0o755)
-    os.environ["STRIATUM_HOME"] = str(base / "home")
-    subprocess.run([STRIATUM, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
     try:
-        yield base
+        with instance(base / "home"):
+            subprocess.run([STRIATUM, "daemon", "start"], check=True, stdout=subprocess.DEVNULL)
+            try:
+                yield base
+            finally:
+                subprocess.run([STRIATUM, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
     finally:
-        subprocess.run([STRIATUM, "daemon", "stop"], check=False, stdout=subprocess.DEVNULL)
         shutil.rmtree(base, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def migrated_cluster() -> Iterator[tuple[Any, Path]]:
-    """A throwaway embedded cluster, migrated, with no daemon: (its Database, a base dir)."""
+    """A throwaway embedded cluster, migrated, with no daemon: (its Database, a base dir
+    whose `home` is the `instance` meanwhile, for what reads the home in this process)."""
     from striatum.daemon.embedded import EmbeddedCluster
     from striatum.store import migrations
 
@@ -45,7 +76,8 @@ def migrated_cluster() -> Iterator[tuple[Any, Path]]:
     try:
         database = cluster.database()
         migrations.migrate(database)
-        yield database, base
+        with instance(base / "home"):
+            yield database, base
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)

@@ -60,8 +60,9 @@ def status(operator: Operator, run_id: str) -> dict[str, Any]:
     return found
 
 
-def processes_of(run_id: str) -> list[tuple[int, str]]:
-    """(pid, state) of every process whose environment or command line names the run."""
+def marked(run_id: str) -> list[tuple[int, str, bytes]]:
+    """(pid, state, command line) of every process whose environment or command line names
+    the run, each read in one go (a process may be gone a moment later)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -73,8 +74,21 @@ def processes_of(run_id: str) -> list[tuple[int, str]]:
         except OSError:
             continue
         if run_id.encode() in environ + cmdline:
-            found.append((int(entry.name), state))
+            found.append((int(entry.name), state, cmdline))
     return found
+
+
+def processes_of(run_id: str) -> list[tuple[int, str]]:
+    """(pid, state) of every process whose environment or command line names the run."""
+    return [(pid, state) for pid, state, _ in marked(run_id)]
+
+
+def sleeps_of(run_id: str) -> list[int]:
+    return [pid for pid, _, cmdline in marked(run_id) if cmdline.startswith(b"sleep\0")]
+
+
+def state_of(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
 
 
 def agent_pids(repo: Path) -> list[int]:
@@ -85,11 +99,7 @@ def agent_pids(repo: Path) -> list[int]:
 
 
 def watchdog_of(run_id: str) -> int:
-    [pid] = [
-        pid
-        for pid, _ in processes_of(run_id)
-        if b"striatum.lanes.watchdog" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
+    [pid] = [pid for pid, _, cmdline in marked(run_id) if b"striatum.lanes.watchdog" in cmdline]
     return pid
 
 
@@ -106,16 +116,26 @@ def test_kill_9_of_an_agent_and_its_supervisor(
         "run_id"
     ]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
-    supervisor = subprocess.Popen(
-        [str(BIN / "striatum"), "supervise", "--run-id", run_id],
-        env=daemon.env,
-        cwd=operator.repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(lambda: len(status(operator, run_id)["leases"]) == 2, "both jobs leased")
-    wait_until(lambda: len(agent_pids(operator.repo)) == 2, "both agents started")
-    agents = agent_pids(operator.repo)
+    log = tmp_path / "supervise.log"
+    with log.open("w") as stderr:
+        supervisor = subprocess.Popen(
+            [str(BIN / "striatum"), "supervise", "--run-id", run_id],
+            env=daemon.env,
+            cwd=operator.repo,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    # Both agents started and told to the watchdog (the supervisor says so after), and both
+    # have started the child that is to be orphaned.
+    wait_until(lambda: log.read_text().count(" started (pid ") == 2, "both agents started")
+    wait_until(lambda: len(sleeps_of(run_id)) == 2, "both agents started their `sleep`")
+    agents, orphans = agent_pids(operator.repo), sleeps_of(run_id)
+    assert len(agents) == 2 and len(status(operator, run_id)["leases"]) == 2
+    # The agent and its supervisor die together: frozen first, the supervisor cannot see its
+    # agent die and fail the attempt (a 50 ms tick) while the test is still killing; both
+    # leases must be left to expire.
+    supervisor.send_signal(signal.SIGSTOP)
+    wait_until(lambda: state_of(supervisor.pid) == "T", "the supervisor never stopped")
     os.kill(agents[0], signal.SIGKILL)
     if watchdog_killed:  # the worst case: nothing is left to clean up but the next supervisor
         os.kill(watchdog_of(run_id), signal.SIGKILL)
@@ -125,8 +145,10 @@ def test_kill_9_of_an_agent_and_its_supervisor(
     if not watchdog_killed:  # the agents' children (`sleep`) die at once, not at a restart
         wait_until(lambda: processes_of(run_id) == [], "orphans outlived the supervisor", 10)
     else:
-        assert processes_of(run_id), "expected orphaned agent children to clean up"
-    for lease in status(operator, run_id)["leases"]:  # shorten the wait for the expiry
+        assert all(alive(pid) for pid in orphans), "expected orphaned agent children to clean up"
+    leases = status(operator, run_id)["leases"]
+    assert len(leases) == 2, "a lease ended before its holder died"
+    for lease in leases:  # shorten the wait for the expiry
         operator.cli("heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
     # The daemon's own sweep (every few seconds) expires them: nobody calls recovery here.
     wait_until(lambda: not status(operator, run_id)["leases"], "the leases never expired")
@@ -150,4 +172,5 @@ def test_kill_9_of_an_agent_and_its_supervisor(
         if e["type"] == "lease.ended" and '"expired"' in json.dumps(e)
     ]
     assert len(expired) == 2
+    assert not any(alive(pid) for pid in orphans)
     assert processes_of(run_id) == []  # no agent, supervisor or zombie left
