@@ -1,33 +1,95 @@
-"""The daemon's connection pool: runtime-role connections, autocommit, checked on borrow."""
+"""The daemon's connection pool: runtime-role connections, autocommit, checked on borrow.
+
+While the daemon knows its database is down (its embedded cluster restarting), the pool
+refuses at once instead of waiting for a connection that cannot come: `refusal` says why.
+Once the database is back, `renew` replaces every connection, the dead ones included.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from striatum import errors
 from striatum.store import connection as db
+
+log = logging.getLogger("striatumd")
+# Why the database cannot serve right now, or None when it may.
+Refusal = Callable[[], errors.StriatumError | None]
+OPEN_TIMEOUT_S = 30
 
 
 class Pool:
     """A bounded set of runtime-role connections shared by the request threads."""
 
-    def __init__(self, database: db.Database, *, size: int = 4) -> None:
-        set_role = database.runtime_set_role
+    def __init__(
+        self, database: db.Database, *, size: int = 4, refusal: Refusal | None = None
+    ) -> None:
+        self._database = database
+        self._size = size
+        self._refusal = refusal or (lambda: None)
+        self._pool = self._new_pool()
+
+    def open(self) -> None:
+        try:
+            self._pool.open(wait=True, timeout=OPEN_TIMEOUT_S)
+        except PoolTimeout:
+            raise errors.DatabaseUnavailable("cannot open connections to the database") from None
+
+    def renew(self) -> None:
+        """Swap in fresh connections (after the database restarted). Connections lent out of
+        the old set are closed when given back; requests borrow from the new one at once."""
+        fresh = self._new_pool()
+        try:
+            fresh.open(wait=True, timeout=OPEN_TIMEOUT_S)
+        except PoolTimeout:  # it keeps connecting in the background meanwhile
+            log.warning("the renewed connection pool is not connected yet")
+        old, self._pool = self._pool, fresh
+        old.close()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[db.Conn]:
+        refusal = self._refusal()
+        if refusal is not None:
+            raise refusal
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout:
+            raise self._refusal() or errors.DatabaseUnavailable(
+                "no database connection became available in time",
+                hint="the database may be down or overloaded; retry",
+            ) from None
+        except PoolClosed:  # renewed between our look and our borrow
+            raise errors.DatabaseUnavailable(
+                "the database connections were being renewed after a restart", hint="retry"
+            ) from None
+        except errors.DatabaseUnavailable as lost:  # e.g. the server died mid-request
+            refusal = self._refusal()
+            if refusal is None:
+                raise
+            raise refusal from lost
+
+    def _new_pool(self) -> ConnectionPool[db.Conn]:
+        set_role = self._database.runtime_set_role
 
         def configure(conn: db.Conn) -> None:
             conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
             if set_role:
                 conn.execute(f"SET ROLE {set_role}")  # our fixed role name
 
-        self._pool: ConnectionPool[db.Conn] = ConnectionPool(
-            database.runtime_conninfo,
+        return ConnectionPool(
+            self._database.runtime_conninfo,
             min_size=1,
-            max_size=size,
+            max_size=self._size,
             open=False,
             timeout=10,
             configure=configure,
@@ -35,23 +97,3 @@ class Pool:
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "striatumd"},
             name="striatumd",
         )
-
-    def open(self) -> None:
-        try:
-            self._pool.open(wait=True, timeout=30)
-        except PoolTimeout:
-            raise errors.DatabaseUnavailable("cannot open connections to the database") from None
-
-    def close(self) -> None:
-        self._pool.close()
-
-    @contextmanager
-    def connection(self) -> Iterator[db.Conn]:
-        try:
-            with self._pool.connection() as conn:
-                yield conn
-        except PoolTimeout:
-            raise errors.DatabaseUnavailable(
-                "no database connection became available in time",
-                hint="the database may be down or overloaded; retry",
-            ) from None
