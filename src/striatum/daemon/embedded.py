@@ -134,6 +134,10 @@ class EmbeddedCluster:
             f"unix_socket_directories={self.socket_dir}",
             "-c",
             "unix_socket_permissions=0700",
+            # Crash recovery begins by fsyncing every file one by one (seconds on a busy
+            # disk); syncfs is one call per file system, so the cluster is back sooner.
+            "-c",
+            "recovery_init_sync_method=syncfs",
         ]
         for name, value in sorted(self.settings.items()):
             argv += ["-c", f"{name}={value}"]
