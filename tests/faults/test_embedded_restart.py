@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from tests.support.waiting import wait_until
 BIN = Path(sys.executable).parent
 HEALED_WITHIN_S = 60  # generous: the issue's target is 10 s, the figure is printed
 FAST_ANSWER_S = 8  # a refusal, not the old 10 s wait for a pool connection
+LONG_POLL = ("--timeout-s", "30", "--json")  # a view woken sooner than 20 s heard a NOTIFY
 
 
 @pytest.fixture
@@ -78,14 +79,13 @@ def wait_healed(daemon: DaemonUnderTest, killed_at: float) -> tuple[dict[str, An
         time.sleep(0.2)
 
 
-def woken_by_the_next_event(daemon: DaemonUnderTest, make_event: Any) -> float:
+def woken_by_the_next_event(daemon: DaemonUnderTest, make_event: Callable[[], object]) -> float:
     """Seconds a waiting live view took to hear of the next event (LISTEN fan-out at work).
     A waiter woken by the listener's own reconnection, before the event, waits again."""
     for _ in range(5):
         cursor = daemon.json("events", "wait", "--timeout-s", "1")["last_seq"]
         waiter = subprocess.Popen(
-            [str(BIN / "striatum"), "events", "wait", "--after-seq", str(cursor)]
-            + ["--timeout-s", "30", "--json"],
+            [str(BIN / "striatum"), "events", "wait", "--after-seq", str(cursor), *LONG_POLL],
             env=daemon.env,
             stdout=subprocess.PIPE,
             text=True,
