@@ -102,6 +102,23 @@ def woken_by_the_next_event(daemon: DaemonUnderTest, make_event: Callable[[], ob
     raise AssertionError("every waiter was woken before the event")
 
 
+def busy_backend(cluster_data: Path) -> subprocess.Popen[bytes]:
+    """A client whose backend computes for minutes: after a `kill -9` of its postmaster it
+    lives on, holding the shared memory, so the cluster cannot start until it is killed."""
+    socket_dir = cluster_data.parent / "run"
+    assert (socket_dir / ".s.PGSQL.5432").exists()
+    query = "select count(*) from generate_series(1, 20000000000)"
+    code = (
+        "import psycopg\n"
+        f"with psycopg.connect('host={socket_dir} dbname=striatum user=postgres') as c:\n"
+        f"    c.execute('{query}')\n"
+    )
+    busy = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    assert busy.poll() is None, "the busy query did not start"
+    return busy
+
+
 def test_kill_9_of_the_embedded_postgres_is_healed_by_the_daemon(
     embedded_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
@@ -109,9 +126,15 @@ def test_kill_9_of_the_embedded_postgres_is_healed_by_the_daemon(
     daemon_pid = daemon.pid()
     cluster_data = data_dir(daemon)
     postmaster = postmaster_of(daemon_pid)
+    busy = busy_backend(cluster_data)
     os.kill(postmaster, signal.SIGKILL)
     killed_at = time.monotonic()
-    status, healed_s = wait_healed(daemon, killed_at)
+    try:
+        status, healed_s = wait_healed(daemon, killed_at)
+        assert busy.wait(30) != 0  # its backend, left behind, was killed by the daemon
+    finally:
+        busy.kill()
+        busy.wait()
     print(f"\nkill -9 of the embedded postgres -> healthy daemon status in {healed_s:.1f}s")
     assert status["pid"] == daemon_pid == daemon.pid()
     assert status["database_state"]["restarts"] == 1

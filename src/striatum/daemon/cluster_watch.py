@@ -113,13 +113,22 @@ class ClusterWatch:
             raise errors.DatabaseUnavailable(self.gave_up)
 
     def _watch(self) -> None:
-        assert self._cluster is not None
+        # This thread must not end while the daemon serves: its end would stop the cluster.
         while not self._closing.is_set():
-            status = self._cluster.wait_exit(POLL_S)
-            if status is None or self._closing.is_set():
-                continue
-            if not self._recover(describe_exit(status)):
-                return
+            try:
+                if not self._watch_once():
+                    return
+            except Exception:  # a bug: keep watching, the log gets the traceback
+                log.exception("watching the embedded PostgreSQL failed")
+                self._closing.wait(POLL_S)
+
+    def _watch_once(self) -> bool:
+        """Wait a moment for the postmaster to exit; False once there is nothing to watch."""
+        assert self._cluster is not None
+        status = self._cluster.wait_exit(POLL_S)
+        if status is None or self._closing.is_set():
+            return True
+        return self._recover(describe_exit(status))
 
     def _recover(self, how: str) -> bool:
         """Start the cluster again; False when we gave up or the daemon is stopping."""
@@ -136,7 +145,7 @@ class ClusterWatch:
                 return False
             self._attempted_at.append(time.monotonic())
             try:
-                self._cluster.restart()
+                leftovers = self._cluster.restart()
             except errors.StriatumError as error:
                 failure = error.message
                 log.warning("restarting the embedded PostgreSQL failed: %s", failure)
@@ -152,6 +161,8 @@ class ClusterWatch:
                 restarts=self._health.restarts + 1,
                 last_restart_at=dt.datetime.now(dt.UTC).isoformat(),
             )
+            if leftovers:
+                log.info("killed what the dead postmaster left running: pids %s", leftovers)
             log.info("the embedded PostgreSQL is up again")
             return True
 

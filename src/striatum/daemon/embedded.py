@@ -195,18 +195,20 @@ class EmbeddedCluster:
             os.close(descriptor)
         return child.poll()
 
-    def restart(self, *, timeout_s: float = 60.0) -> None:
-        """Start again after our postmaster died (reaped by `wait_exit`).
+    def restart(self, *, timeout_s: float = 60.0) -> list[int]:
+        """Start again after our postmaster died (reaped by `wait_exit`); the pids of what
+        the dead postmaster left running, killed first.
 
         Never initdb here: a data directory gone under a running daemon is an error, not a
-        new empty cluster. What the dead postmaster left running is killed first.
+        new empty cluster.
         """
         self._child = None
         if not self.initialized():
             raise errors.DatabaseUnavailable(f"the data directory {self.data_dir} is gone")
         owner = os.geteuid() if self._account is None else self._account.uid
-        leftover_backends.end(self.data_dir, owner)
+        killed = leftover_backends.end(self.data_dir, owner)
         self.start(timeout_s=timeout_s)
+        return killed
 
     def running_pid(self) -> int | None:
         """The pid in postmaster.pid if it is a live postgres serving this data directory.
