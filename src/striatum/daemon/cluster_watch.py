@@ -4,9 +4,10 @@ A thread waits for the postmaster to exit. When it exits while the daemon is not
 (`kill -9`, a crash, the OOM killer), the thread reaps it and starts the cluster again after
 a backoff, within the budget of `daemon.restart_budget`. Meanwhile `refusal` tells the pool
 to fail requests at once with `database_unavailable` (a client retries; the supervisor does
-on its own) rather than after a wait for a connection that cannot come; once the cluster is
-back, `on_up` renews the pool's connections. When the budget is spent the daemon is asked to
-stop (`stop_daemon`), and `raise_if_gave_up` then ends it with exit status 9.
+on its own) rather than after a wait for a connection that cannot come, and the pool drops
+its dead connections; once the cluster is back, it opens fresh ones. When the budget is
+spent the daemon is asked to stop (`stop_daemon`), and `raise_if_gave_up` then ends it with
+exit status 9.
 
 With an external database (no cluster of ours) nothing is watched and the state says so.
 
@@ -24,7 +25,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal, TypedDict
+from typing import Literal, Protocol, TypedDict
 
 from striatum import errors
 from striatum.daemon.embedded import EmbeddedCluster
@@ -33,6 +34,13 @@ from striatum.daemon.restart_budget import RestartBudget
 log = logging.getLogger("striatumd")
 State = Literal["up", "restarting", "down"]
 POLL_S = 1.0  # how often the waiting thread looks up to see whether the daemon is stopping
+
+
+class Connections(Protocol):
+    """The daemon's connections (`store.pool.Pool`)."""
+
+    def drop(self) -> None: ...  # the database went down: let go of every connection
+    def renew(self) -> None: ...  # it is back: open fresh ones
 
 
 class DatabaseState(TypedDict):
@@ -69,7 +77,7 @@ class ClusterWatch:
     def __init__(self, cluster: EmbeddedCluster | None, budget: RestartBudget) -> None:
         self._cluster = cluster
         self._budget = budget
-        self._on_up: Callable[[], None] = lambda: None
+        self._connections: Connections | None = None
         self._stop_daemon: Callable[[], None] = lambda: None
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="pg-watch", daemon=True)
@@ -77,10 +85,10 @@ class ClusterWatch:
         self._health = Health(embedded=cluster is not None)
         self.gave_up: str | None = None  # why the daemon stops, once the budget is spent
 
-    def start(self, *, on_up: Callable[[], None], stop_daemon: Callable[[], None]) -> None:
+    def start(self, *, connections: Connections, stop_daemon: Callable[[], None]) -> None:
         if self._cluster is None:
             return
-        self._on_up, self._stop_daemon = on_up, stop_daemon
+        self._connections, self._stop_daemon = connections, stop_daemon
         self._thread.start()
 
     def close(self) -> None:
@@ -135,6 +143,7 @@ class ClusterWatch:
         assert self._cluster is not None
         log.error("the embedded PostgreSQL went down (%s); restarting it", how)
         self._health = dataclasses.replace(self._health, state="restarting", last_exit=how)
+        self._tell_connections("drop")
         failure = ""
         while True:
             delay = self._budget.next_delay(self._attempted_at, time.monotonic())
@@ -154,7 +163,7 @@ class ClusterWatch:
                 failure = f"{type(error).__name__}: {error}"
                 log.exception("restarting the embedded PostgreSQL failed")
                 continue
-            self._renew_connections()
+            self._tell_connections("renew")
             self._health = dataclasses.replace(
                 self._health,
                 state="up",
@@ -166,11 +175,16 @@ class ClusterWatch:
             log.info("the embedded PostgreSQL is up again")
             return True
 
-    def _renew_connections(self) -> None:
+    def _tell_connections(self, what: Literal["drop", "renew"]) -> None:
+        connections = self._connections
+        assert connections is not None
         try:
-            self._on_up()
-        except Exception:  # the pool reconnects on its own too, only later
-            log.exception("renewing the connections after the restart failed")
+            if what == "drop":
+                connections.drop()
+            else:
+                connections.renew()
+        except Exception:  # a bug: requests are still refused meanwhile; the log gets it
+            log.exception("could not %s the database connections", what)
 
     def _give_up(self, how: str, failure: str) -> None:
         assert self._cluster is not None

@@ -42,7 +42,7 @@ def serve(database_url: str | None) -> None:
         watch = cluster_watch.ClusterWatch(cluster, RestartBudget.from_settings())
         pool = Pool(database, refusal=watch.refusal)
         pool.open()
-        watch.start(on_up=pool.renew, stop_daemon=cluster_watch.stop_this_daemon)
+        watch.start(connections=pool, stop_daemon=cluster_watch.stop_this_daemon)
         try:
             host = socket.gethostname()
             with pool.connection() as conn:

@@ -1,8 +1,9 @@
 """The daemon's connection pool: runtime-role connections, autocommit, checked on borrow.
 
 While the daemon knows its database is down (its embedded cluster restarting), the pool
-refuses at once instead of waiting for a connection that cannot come: `refusal` says why.
-Once the database is back, `renew` replaces every connection, the dead ones included.
+refuses at once instead of waiting for a connection that cannot come: `refusal` says why, and
+`drop` lets go of the dead connections (whoever waits for one is refused at once too). Once
+the database is back, `renew` opens fresh ones.
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ class Pool:
         except PoolTimeout:
             raise errors.DatabaseUnavailable("cannot open connections to the database") from None
 
+    def drop(self) -> None:
+        """Close every connection (the database went down): waiting borrowers are refused,
+        connections lent out are closed when given back. `renew` opens new ones."""
+        self._pool.close()
+
     def renew(self) -> None:
-        """Swap in fresh connections (after the database restarted). Connections lent out of
-        the old set are closed when given back; requests borrow from the new one at once."""
+        """Swap in fresh connections (the database is back); requests borrow from them at
+        once. Whatever the old set still holds is closed as `drop` does."""
         fresh = self._new_pool()
         try:
             fresh.open(wait=True, timeout=OPEN_TIMEOUT_S)
@@ -68,8 +74,8 @@ class Pool:
                 "no database connection became available in time",
                 hint="the database may be down or overloaded; retry",
             ) from None
-        except PoolClosed:  # renewed between our look and our borrow
-            raise errors.DatabaseUnavailable(
+        except PoolClosed:  # dropped or renewed between our look and our borrow
+            raise self._refusal() or errors.DatabaseUnavailable(
                 "the database connections were being renewed after a restart", hint="retry"
             ) from None
         except errors.DatabaseUnavailable as lost:  # e.g. the server died mid-request
