@@ -233,3 +233,14 @@ def test_when_restarts_are_spent_the_daemon_exits_9_and_leaves_nothing_behind(
             process.kill()
             process.wait()
         discard(daemon)
+
+
+def test_a_daemon_on_a_database_url_runs_no_cluster_and_says_so(daemon: DaemonUnderTest) -> None:
+    """With STRIATUM_DATABASE_URL nothing is watched or restarted: status says it is not ours."""
+    assert daemon.json("daemon", "status")["database_state"] == {
+        "embedded": False,
+        "state": "up",
+        "restarts": 0,
+        "last_restart_at": None,
+        "last_exit": None,
+    }
