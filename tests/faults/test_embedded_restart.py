@@ -11,8 +11,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,20 @@ def postmaster_of(daemon_pid: int) -> int:
 
 def data_dir(daemon: DaemonUnderTest) -> Path:
     return Path(daemon.json("daemon", "status")["database"].removeprefix("embedded PostgreSQL at "))
+
+
+def refused_states(daemon: DaemonUnderTest, healed: threading.Event) -> list[dict[str, Any]]:
+    """`database_state` from the details of every refused `daemon.status` until healed."""
+    frame = {"v": 1, "id": "probe", "method": "daemon.status", "params": {}}
+    frame["token"] = daemon.token("operator")
+    found = []
+    while not healed.is_set():
+        answer = json.loads(daemon.rpc(json.dumps(frame).encode() + b"\n"))
+        if not answer["ok"] and "database_state" in answer["error"]["details"]:
+            assert answer["error"]["code"] == "database_unavailable"
+            found.append(answer["error"]["details"]["database_state"])
+        time.sleep(0.02)
+    return found
 
 
 def wait_healed(daemon: DaemonUnderTest, killed_at: float) -> tuple[dict[str, Any], float]:
@@ -129,12 +145,23 @@ def test_kill_9_of_the_embedded_postgres_is_healed_by_the_daemon(
     busy = busy_backend(cluster_data)
     os.kill(postmaster, signal.SIGKILL)
     killed_at = time.monotonic()
-    try:
-        status, healed_s = wait_healed(daemon, killed_at)
+    healed = threading.Event()
+    try:  # RPC clients asking meanwhile (three at once: one may meet a dying connection)
+        with ThreadPoolExecutor(3) as pool:
+            probes = [pool.submit(refused_states, daemon, healed) for _ in range(3)]
+            try:
+                status, healed_s = wait_healed(daemon, killed_at)
+            finally:
+                healed.set()
+            refused = [state for probe in probes for state in probe.result()]
         assert busy.wait(30) != 0  # its backend, left behind, was killed by the daemon
     finally:
         busy.kill()
         busy.wait()
+    assert refused, "no RPC client was refused with the cluster's state during the outage"
+    assert {(s["state"], s["restarts"], s["last_exit"]) for s in refused} == {
+        ("restarting", 0, "killed by signal 9 (SIGKILL)")
+    }
     print(f"\nkill -9 of the embedded postgres -> healthy daemon status in {healed_s:.1f}s")
     assert status["pid"] == daemon_pid == daemon.pid()
     assert status["database_state"]["restarts"] == 1

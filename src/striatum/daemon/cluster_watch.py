@@ -101,7 +101,8 @@ class ClusterWatch:
         return self._health.as_wire()
 
     def refusal(self) -> errors.StriatumError | None:
-        """Why requests cannot be served now, or None (the pool asks before each borrow)."""
+        """Why requests cannot be served now (its details carry `database_state`, for the
+        RPC and MCP doors), or None (the pool asks before each borrow)."""
         health = self._health
         if health.state == "up":
             return None
@@ -110,10 +111,12 @@ class ClusterWatch:
             return errors.DatabaseUnavailable(
                 f"the embedded PostgreSQL is restarting ({why}); retry in a moment",
                 hint="the daemon restarts it on its own; `striatum daemon status` shows how far",
+                database_state=health.as_wire(),
             )
         return errors.DatabaseUnavailable(
             f"the embedded PostgreSQL is down ({why}) and the daemon is stopping",
             hint="see the daemon's log, then `striatum daemon start`",
+            database_state=health.as_wire(),
         )
 
     def raise_if_gave_up(self) -> None:

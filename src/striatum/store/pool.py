@@ -9,8 +9,9 @@ the database is back, `renew` opens fresh ones.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import psycopg
 from psycopg.rows import dict_row
@@ -23,6 +24,8 @@ log = logging.getLogger("striatumd")
 # Why the database cannot serve right now, or None when it may.
 Refusal = Callable[[], errors.StriatumError | None]
 OPEN_TIMEOUT_S = 30
+BORROW_TIMEOUT_S = 10  # the longest a request waits for a connection
+BORROW_SLICE_S = 0.5  # how often a waiting request looks whether the database went down
 
 
 class Pool:
@@ -63,26 +66,37 @@ class Pool:
 
     @contextmanager
     def connection(self) -> Iterator[db.Conn]:
-        refusal = self._refusal()
-        if refusal is not None:
-            raise refusal
-        try:
-            with self._pool.connection() as conn:
+        with ExitStack() as borrowed:
+            conn = self._borrow(borrowed)
+            try:
                 yield conn
-        except PoolTimeout:
-            raise self._refusal() or errors.DatabaseUnavailable(
-                "no database connection became available in time",
-                hint="the database may be down or overloaded; retry",
-            ) from None
-        except PoolClosed:  # dropped or renewed between our look and our borrow
-            raise self._refusal() or errors.DatabaseUnavailable(
-                "the database connections were being renewed after a restart", hint="retry"
-            ) from None
-        except errors.DatabaseUnavailable as lost:  # e.g. the server died mid-request
+            except errors.DatabaseUnavailable as lost:  # e.g. the server died mid-request
+                refusal = self._refusal()
+                if refusal is None:
+                    raise
+                raise refusal from lost
+
+    def _borrow(self, borrowed: ExitStack) -> db.Conn:
+        """A connection, waiting in short slices: a borrower that waits when the database
+        goes down (or that met a dead connection: the pool then waits for a new one) hears
+        of it within a slice instead of at the end of its wait."""
+        deadline = time.monotonic() + BORROW_TIMEOUT_S
+        while True:
             refusal = self._refusal()
-            if refusal is None:
-                raise
-            raise refusal from lost
+            if refusal is not None:
+                raise refusal
+            wait = min(BORROW_SLICE_S, deadline - time.monotonic())
+            try:
+                return borrowed.enter_context(self._pool.connection(timeout=max(wait, 0.01)))
+            except PoolTimeout:
+                pass
+            except PoolClosed:  # dropped (the refusal says why) or being renewed
+                time.sleep(0.05)
+            if time.monotonic() >= deadline:
+                raise errors.DatabaseUnavailable(
+                    "no database connection became available in time",
+                    hint="the database may be down or overloaded; retry",
+                )
 
     def _new_pool(self) -> ConnectionPool[db.Conn]:
         set_role = self._database.runtime_set_role
@@ -97,7 +111,7 @@ class Pool:
             min_size=1,
             max_size=self._size,
             open=False,
-            timeout=10,
+            timeout=BORROW_TIMEOUT_S,
             configure=configure,
             check=ConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "striatumd"},
