@@ -110,7 +110,7 @@ class ClusterWatch:
         if health.state == "restarting":
             return errors.DatabaseUnavailable(
                 f"the embedded PostgreSQL is restarting ({why}); retry in a moment",
-                hint="the daemon restarts it on its own; `striatum daemon status` shows how far",
+                hint="the daemon starts it again on its own: retry within seconds",
                 database_state=health.as_wire(),
             )
         return errors.DatabaseUnavailable(
