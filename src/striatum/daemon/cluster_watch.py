@@ -78,14 +78,16 @@ class ClusterWatch:
         self._cluster = cluster
         self._budget = budget
         self._connections: Connections | None = None
-        self._stop_daemon: Callable[[], None] = lambda: None
+        self._stop_daemon: Callable[[], bool] = lambda: True
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="pg-watch", daemon=True)
         self._attempted_at: list[float] = []  # monotonic times of restart attempts
         self._health = Health(embedded=cluster is not None)
         self.gave_up: str | None = None  # why the daemon stops, once the budget is spent
 
-    def start(self, *, connections: Connections, stop_daemon: Callable[[], None]) -> None:
+    def start(self, *, connections: Connections, stop_daemon: Callable[[], bool]) -> None:
+        """Watch; `stop_daemon` asks the daemon to stop, and says False while it cannot
+        (it is asked again until it can or the daemon stops anyway)."""
         if self._cluster is None:
             return
         self._connections, self._stop_daemon = connections, stop_daemon
@@ -200,7 +202,8 @@ class ClusterWatch:
         )
         log.error("%s; stopping the daemon", self.gave_up)
         self._health = dataclasses.replace(self._health, state="down")
-        self._stop_daemon()
+        while not self._closing.is_set() and not self._stop_daemon():
+            self._closing.wait(0.05)
 
 
 def describe_exit(status: int) -> str:
@@ -214,6 +217,10 @@ def describe_exit(status: int) -> str:
     return f"exited with status {status}"
 
 
-def stop_this_daemon() -> None:
-    """Ask the daemon to stop as `striatum daemon stop` does, through its one shutdown path."""
+def stop_this_daemon() -> bool:
+    """Ask the daemon to stop as `striatum daemon stop` does, through its one shutdown path;
+    False while that path does not listen yet (SIGTERM would end the process without it)."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        return False
     os.kill(os.getpid(), signal.SIGTERM)
+    return True
