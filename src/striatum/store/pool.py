@@ -56,8 +56,10 @@ class Pool:
         fresh = self._new_pool()
         try:
             fresh.open(wait=True, timeout=OPEN_TIMEOUT_S)
-        except PoolTimeout:  # it keeps connecting in the background meanwhile
+        except PoolTimeout:  # which closed it: one that keeps connecting in the background
             log.warning("the renewed connection pool is not connected yet")
+            fresh = self._new_pool()
+            fresh.open(wait=False)
         old, self._pool = self._pool, fresh
         old.close()
 
