@@ -18,11 +18,12 @@ import socket
 import sys
 
 from striatum import __version__, errors, paths
-from striatum.daemon import host_tokens, runtime, substrate
+from striatum.daemon import cluster_watch, host_tokens, runtime, substrate
 from striatum.daemon.anchor_loop import AnchorLoop
 from striatum.daemon.dispatch import Dispatcher
 from striatum.daemon.fanout import Fanout
 from striatum.daemon.limits import Limits
+from striatum.daemon.restart_budget import RestartBudget
 from striatum.daemon.server import Server
 from striatum.engine.context import DaemonInfo
 from striatum.store import migrations, privileges
@@ -37,11 +38,13 @@ def serve(database_url: str | None) -> None:
         stream=sys.stderr,
         format="%(asctime)s striatumd %(levelname)s %(message)s",
     )
-    with runtime.daemon_lock(), substrate.database(database_url, own=True, wait_s=120) as database:
+    with runtime.daemon_lock(), substrate.owned(database_url, wait_s=120) as (database, cluster):
         report = migrations.migrate(database)
         limits = Limits.from_settings()
-        pool = Pool(database, size=limits.database_connections)
+        watch = cluster_watch.ClusterWatch(cluster, RestartBudget.from_settings())
+        pool = Pool(database, size=limits.database_connections, refusal=watch.refusal)
         pool.open()
+        watch.start(connections=pool, stop_daemon=cluster_watch.stop_this_daemon)
         try:
             host = socket.gethostname()
             with pool.connection() as conn:
@@ -57,6 +60,7 @@ def serve(database_url: str | None) -> None:
                 server_version=report.server_version,
                 started_at=dt.datetime.now(dt.UTC),
                 anchoring=anchors.anchorer.state,
+                database_state=watch.state,
             )
             fanout = Fanout(database)
             server = Server(
@@ -71,7 +75,9 @@ def serve(database_url: str | None) -> None:
             finally:
                 runtime.remove_pid()
         finally:
+            watch.close()
             pool.close()
+        watch.raise_if_gave_up()  # exit 9, the pidfile and socket already removed
 
 
 def _check_runtime_login(conn: Conn, database: Database) -> None:

@@ -31,14 +31,32 @@ def database(
     a short-lived owner such as `doctor` finishes, stops it, and the daemon takes over, so the
     cluster is never stopped under a daemon that merely attached to it.
     """
+    with _substrate(url, own=own, wait_s=wait_s) as (found, _):
+        yield found
+
+
+@contextlib.contextmanager
+def owned(
+    url: str | None = None, *, wait_s: float = 30.0
+) -> Iterator[tuple[Database, EmbeddedCluster | None]]:
+    """As `database(own=True)`, for the daemon: also the cluster it runs (None with a URL),
+    which it watches and starts again when it dies (`daemon.cluster_watch`)."""
+    with _substrate(url, own=True, wait_s=wait_s) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def _substrate(
+    url: str | None, *, own: bool, wait_s: float
+) -> Iterator[tuple[Database, EmbeddedCluster | None]]:
     url = url or paths.database_url()
     if url:
-        yield Database.from_url(url, paths.runtime_database_url())
+        yield Database.from_url(url, paths.runtime_database_url()), None
         return
     cluster = EmbeddedCluster(root=paths.cluster_dir())
     with _cluster_lock(cluster.root, wait_s, attach=not own) as owner:
         if not owner:
-            yield cluster.database()
+            yield cluster.database(), None
             return
         _stop_orphan(cluster)
         if not cluster.initialized():
@@ -53,7 +71,7 @@ def database(
             )
         cluster.start()
         try:
-            yield cluster.database()
+            yield cluster.database(), cluster
         finally:
             cluster.stop()
 

@@ -14,7 +14,7 @@ to finish by hand, is what the caller is told.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -42,6 +42,7 @@ class DaemonInfo:
     server_version: str
     started_at: dt.datetime
     anchoring: Callable[[], dict[str, Any]] | None = None  # the anchorer's state, for status
+    database_state: Callable[[], Mapping[str, object]] | None = None  # the cluster's, for status
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,6 +23,7 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "started_at": info.started_at.isoformat(),
         "uptime_s": round((now - info.started_at).total_seconds(), 1),
         "anchoring": None if info.anchoring is None else info.anchoring(),
+        "database_state": None if info.database_state is None else info.database_state(),
     }
 
 
