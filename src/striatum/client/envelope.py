@@ -14,6 +14,7 @@ import re
 from typing import Any, NamedTuple
 
 from striatum import errors
+from striatum.model import bounded_json
 
 VERSION = 1
 MAX_FRAME_BYTES = 1 << 20  # 1 MiB, newline included
@@ -43,8 +44,10 @@ def _clean_text(value: str) -> bool:
 def parse_request(line: bytes) -> Request:
     """Decode one frame; a ProtocolError carries the request id when one could be read."""
     try:
-        frame = json.loads(line)
-    except (ValueError, RecursionError):
+        frame = bounded_json.loads(line)
+    except bounded_json.BoundsError as error:
+        raise errors.ProtocolError(f"the frame is out of bounds at {error}") from None
+    except ValueError:
         raise errors.ProtocolError("the frame is not valid UTF-8 JSON") from None
     if not isinstance(frame, dict):
         raise errors.ProtocolError("the frame must be a JSON object")
