@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from striatum import errors
+from striatum.model.terminal_text import visible
 
 
 def run_guarded(command: Callable[[], Any]) -> None:
@@ -37,6 +38,8 @@ def run_guarded(command: Callable[[], Any]) -> None:
 
 
 def report(error: errors.StriatumError) -> None:
-    click.echo(f"striatum: error: {error.message}", err=True)
+    """The message and hint, which may quote agent or workflow text, with controls escaped
+    (their own line breaks kept)."""
+    click.echo(f"striatum: error: {visible(error.message, keep_newlines=True)}", err=True)
     if error.hint:
-        click.echo(f"  hint: {error.hint}", err=True)
+        click.echo(f"  hint: {visible(error.hint, keep_newlines=True)}", err=True)

@@ -116,12 +116,13 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
 
     from striatum.cli import health
     from striatum.cli.skills_commands import project_root
+    from striatum.model.terminal_text import visible
 
     result = health.gather(project_root(ctx), deep=deep)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     else:
-        click.echo("\n".join(health.lines(result)))
+        click.echo("\n".join(visible(line) for line in health.lines(result)))
     sys.exit(result["exit_code"])
 
 
