@@ -114,3 +114,12 @@ def test_very_long_keys_are_shortened_in_the_path() -> None:
 def test_bounded_values_parse_exactly_as_json_does(value: object) -> None:
     text = json.dumps(value)
     assert bounded_json.loads(text) == json.loads(text)
+
+
+def test_without_locating_the_problem_is_the_same_and_the_path_is_the_root() -> None:
+    """What the daemon's event loop uses: no Python-speed scan of a hostile frame."""
+    for text in (nested(100_000), '{"a": [' + "9" * 5000 + "]}"):
+        with pytest.raises(BoundsError) as caught:
+            bounded_json.loads(text, locate=False)
+        assert caught.value.path == "$"
+        assert caught.value.problem == refusal(text).problem

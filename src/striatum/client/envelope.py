@@ -44,9 +44,9 @@ def _clean_text(value: str) -> bool:
 def parse_request(line: bytes) -> Request:
     """Decode one frame; a ProtocolError carries the request id when one could be read."""
     try:
-        frame = bounded_json.loads(line)
+        frame = bounded_json.loads(line, locate=False)  # on the daemon's event loop: no scan
     except bounded_json.BoundsError as error:
-        raise errors.ProtocolError(f"the frame is out of bounds at {error}") from None
+        raise errors.ProtocolError(f"the frame is out of bounds: {error.problem}") from None
     except ValueError:
         raise errors.ProtocolError("the frame is not valid UTF-8 JSON") from None
     if not isinstance(frame, dict):
