@@ -38,8 +38,8 @@ def run_guarded(command: Callable[[], Any]) -> None:
 
 
 def report(error: errors.StriatumError) -> None:
-    """The message and hint, which may quote agent or workflow text, with controls escaped
-    (their own line breaks kept)."""
-    click.echo(f"striatum: error: {visible(error.message, keep_newlines=True)}", err=True)
+    """The message and hint on one line each: they may quote agent or workflow text, so
+    their control characters, newlines included, are escaped."""
+    click.echo(f"striatum: error: {visible(error.message)}", err=True)
     if error.hint:
-        click.echo(f"  hint: {visible(error.hint, keep_newlines=True)}", err=True)
+        click.echo(f"  hint: {visible(error.hint)}", err=True)

@@ -72,7 +72,7 @@ def graph(file: Path, fmt: str) -> None:
             f"{file} is not a valid workflow: {first}", hint=f"striatum workflow validate {file}"
         )
     drawn = drawing.text(result.workflow) if fmt == "text" else drawing.mermaid(result.workflow)
-    click.echo(visible(drawn, keep_newlines=True), nl=False)
+    click.echo("\n".join(visible(line) for line in drawn.split("\n")), nl=False)
 
 
 @workflow.command()

@@ -14,14 +14,12 @@ from __future__ import annotations
 import re
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNSAFE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def visible(text: str, *, keep_newlines: bool = False) -> str:
-    """`text` with every control character written as a visible escape; `keep_newlines`
-    for our own multi-line messages, which may quote agent text (an error's detail)."""
-    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE).sub(_escape, text)
+def visible(text: str) -> str:
+    """`text` on one line, every control character written as a visible escape."""
+    return _UNSAFE.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
