@@ -14,6 +14,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,17 +64,14 @@ def scene(shared_daemon: DaemonUnderTest, tmp_path_factory: pytest.TempPathFacto
     )
     repo = new_repo(base)
 
-    def cli(*args: str, token: str | None = None) -> dict[str, str]:
-        found: dict[str, str] = shared_daemon.json("--repo", str(repo), *args, token=token)
-        return found
+    def cli(*args: str, token: str | None = None) -> Any:
+        return shared_daemon.json("--repo", str(repo), *args, token=token)
 
     cli("adopt")
     run_id = cli("run", "prepare", "--workflow", str(workflow))["run_id"]
     cli("run", "start", "--run-id", run_id, "--no-supervise")
     session = cli("register-session", "--role", "operator")["session_id"]
-    packet = json.loads(
-        json.dumps(cli("claim-next", "--session", session, "--run-id", run_id))
-    )
+    packet = cli("claim-next", "--session", session, "--run-id", run_id)
     lease, lane_token = packet["lease"]["lease_id"], packet["token"]
     blocked = cli("block", "--lease", lease, "--reason", REASON, token=lane_token)
     return Scene(shared_daemon, repo, run_id, blocked["blocker_id"])

@@ -143,7 +143,7 @@ def _key(position: Any) -> str | int:
     if isinstance(position, int):
         return position
     try:
-        key = json.loads(position)
+        key = str(json.loads(position))
     except ValueError:
         key = position.strip('"')
     return key if len(key) <= _KEY_CHARS else key[:_KEY_CHARS] + "…"
