@@ -104,6 +104,8 @@ def test_an_unbounded_rpc_frame_gets_a_protocol_error_and_the_next_request_is_se
     assert len(answers) == 2, answers
     refused, served = answers
     assert refused["ok"] is False and refused["error"]["code"] == "protocol"
+    # a refused number leaves the id readable; a frame too deep to parse has none
+    assert refused["id"] == (None if problem.startswith("nesting") else "bad")
     assert problem in refused["error"]["message"]
     assert errors.from_dict(refused["error"]).exit_code == errors.EXIT_CODES["protocol"] == 16
     assert served["id"] == "next" and served["ok"] is True

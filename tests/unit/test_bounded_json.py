@@ -123,3 +123,11 @@ def test_without_locating_the_problem_is_the_same_and_the_path_is_the_root() -> 
             bounded_json.loads(text, locate=False)
         assert caught.value.path == "$"
         assert caught.value.problem == refusal(text).problem
+
+
+def test_a_refused_number_leaves_the_rest_readable_and_a_deep_document_nothing() -> None:
+    with pytest.raises(BoundsError) as caught:
+        bounded_json.loads('{"id": "r1", "params": {"n": ' + "9" * 30 + ', "f": NaN}}')
+    assert caught.value.document == {"id": "r1", "params": {"n": None, "f": None}}
+    assert caught.value.path == "$.params.n", "the first refused number is named"
+    assert refusal(nested(100)).document is None

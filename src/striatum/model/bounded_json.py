@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
@@ -38,16 +39,15 @@ _PATH_HEAD, _PATH_TAIL, _KEY_CHARS = 6, 3, 40
 
 
 class BoundsError(ValueError):
-    """The JSON is well formed but exceeds a bound; `path` says where."""
+    """The JSON is well formed but exceeds a bound; `path` says where. `document` is what
+    could still be read: the whole document with each refused number as None, or None when
+    it was too deep to parse (a server still learns a request's id from it)."""
 
-    def __init__(self, path: str, problem: str) -> None:
+    def __init__(self, path: str, problem: str, document: Any = None) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
-
-
-class _Unbounded(ValueError):
-    """Raised from json's hooks; loads() then locates the literal."""
+        self.document = document
 
 
 def loads(
@@ -64,19 +64,19 @@ def loads(
         text = text.decode(json.detect_encoding(text), "surrogatepass")
     if _deeper_than_limit(text):
         too_deep = f"nesting deeper than {MAX_DEPTH} levels"
-        raise _located(text, fallback=too_deep) if locate else BoundsError("$", too_deep)
-    try:
-        return json.loads(
-            text,
-            parse_int=_bounded_int,
-            parse_float=_bounded_float,
-            parse_constant=_refused_constant,
-            object_pairs_hook=object_pairs_hook,
-        )
-    except _Unbounded as error:
-        if not locate:
-            raise BoundsError("$", str(error)) from None
-        raise _located(text, fallback=str(error)) from None
+        raise _located(text, too_deep) if locate else BoundsError("$", too_deep)
+    refused: list[str] = []  # what json's hooks refused, in text order
+    document = json.loads(
+        text,
+        parse_int=partial(_bounded_int, refused),
+        parse_float=partial(_bounded_float, refused),
+        parse_constant=partial(_refused_constant, refused),
+        object_pairs_hook=object_pairs_hook,
+    )
+    if refused:
+        error = _located(text, refused[0]) if locate else BoundsError("$", refused[0])
+        raise BoundsError(error.path, error.problem, document)
+    return document
 
 
 def number_problem(literal: str) -> str | None:
@@ -99,7 +99,7 @@ def _deeper_than_limit(text: str) -> bool:
     return max(accumulate(map(_STEPS.__getitem__, brackets)), default=0) > MAX_DEPTH
 
 
-def _located(text: str, *, fallback: str) -> BoundsError:
+def _located(text: str, fallback: str) -> BoundsError:
     for path, problem in _violations(text):
         return BoundsError(_abbreviated(path), problem)
     return BoundsError("$", fallback)
@@ -161,21 +161,23 @@ def _short(literal: str) -> str:
     return literal if len(literal) <= 24 else f"{literal[:12]}…({len(literal)} characters)"
 
 
-def _bounded_int(literal: str) -> int:
+def _bounded_int(refused: list[str], literal: str) -> int | None:
     if len(literal) <= 18:  # the common case, always within 64 bits
         return int(literal)
     problem = number_problem(literal)
     if problem is not None:
-        raise _Unbounded(problem)
+        refused.append(problem)
+        return None
     return int(literal)
 
 
-def _bounded_float(literal: str) -> float:
+def _bounded_float(refused: list[str], literal: str) -> float | None:
     value = float(literal)
-    if not math.isfinite(value):
-        raise _Unbounded(number_problem(literal))
-    return value
+    if math.isfinite(value):
+        return value
+    refused.append(f"number {_short(literal)} is too large for a double")
+    return None
 
 
-def _refused_constant(literal: str) -> Any:
-    raise _Unbounded(number_problem(literal))
+def _refused_constant(refused: list[str], literal: str) -> None:
+    refused.append(f"{literal} is not a JSON number")
