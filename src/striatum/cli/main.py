@@ -187,10 +187,11 @@ def corpus_verify(directory: Path) -> None:
     Exits 0 when it holds, 8 naming the first failure otherwise.
     """
     from striatum.corpus.verify import first_failure
+    from striatum.model.terminal_text import visible
 
     failure = first_failure(directory)
-    if failure:
-        click.echo(f"{directory}: BROKEN: {failure}", err=True)
+    if failure:  # it may quote the bundle, which anyone may have written
+        click.echo(visible(f"{directory}: BROKEN: {failure}"), err=True)
         sys.exit(errors.EXIT_CODES["integrity"])
     click.echo(f"{directory}: ok")
 
