@@ -147,6 +147,18 @@ def strings(value: object) -> set[str]:
     return found
 
 
+def test_an_agent_log_shown_by_job_show_is_inert(scene: Scene) -> None:
+    """The log tails `job show` prints are the agent's own output: anything at all."""
+    attempt = scene.repo / ".striatum" / "runs" / scene.run_id / "j0" / "attempt-1"
+    attempt.mkdir(parents=True, exist_ok=True)
+    (attempt / "stdout.log").write_text("building…\n" + REASON + "\n")
+    (attempt / "prompt.md").write_text("# Draft\n" + TITLE)
+    stdout, stderr, code = scene.shown("job", "show", "--run-id", scene.run_id, "--job", "j0")
+    assert code == 0, stderr
+    text = assert_inert(stdout)
+    assert "building" in text and "APPROVED BY HUMAN" in text
+
+
 @pytest.mark.parametrize("door", ["fast", "click"])
 def test_an_error_quoting_hostile_text_is_escaped_on_stderr(
     scene: Scene, door: str, tmp_path: Path
