@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from striatum.model.json_paths import json_path
 from striatum.model.workflow import graph, json_schema
 from striatum.model.workflow.validate import validate_document, validate_text
 from striatum.starters.build import build
@@ -149,6 +150,37 @@ def test_mutated_workflows_give_a_clean_result_never_an_exception(data: st.DataO
 def test_random_bytes_give_a_clean_result(raw: bytes) -> None:
     result = validate_text(raw.decode("utf-8", "replace"))
     assert not result.ok and result.errors
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_unbounded_json_anywhere_in_a_workflow_is_a_validation_problem_at_its_path(
+    data: st.DataObject,
+) -> None:
+    """A deep nest or a huge number spliced into any field: one problem naming that field's
+    path (or a path inside it), never an exception."""
+    document = copy.deepcopy(data.draw(st.sampled_from(_valid_documents())))
+    path = data.draw(st.sampled_from(_paths(document)[1:]))
+    parent = document
+    for key in path[:-1]:
+        parent = parent[key]
+    marker = "\u0000splice\u0000"
+    parent[path[-1]] = marker
+    hostile = data.draw(
+        st.sampled_from(
+            [
+                "[" * 100_000 + "]" * 100_000,
+                "9" * 5000,
+                "1e999",
+                "NaN",
+                '{"a":' * 70 + "1" + "}" * 70,
+            ]
+        )
+    )
+    text = json.dumps(document).replace(json.dumps(marker), hostile)
+    result = validate_text(text)
+    assert not result.ok and len(result.errors) == 1
+    assert result.errors[0].path.startswith(json_path(*path))
 
 
 def test_writing_workflows_documents_every_field() -> None:

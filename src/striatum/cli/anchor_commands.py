@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from striatum import errors
+from striatum.model.terminal_text import visible
 
 if TYPE_CHECKING:
     from striatum.integrity.ref_anchors import RefAnchors
@@ -84,7 +85,7 @@ def fetch(ctx: click.Context, remote: str, repo: Path | None) -> None:
     click.echo(_said("fetched from", ref_remote.fetch(where, _remote(remote))))
     problems = ref_anchors.read(where).problems
     for problem in problems:
-        click.echo(f"PROBLEM: {problem}")
+        click.echo(f"PROBLEM: {visible(problem)}")
     if problems:
         sys.exit(errors.EXIT_CODES["integrity"])
 
@@ -128,4 +129,4 @@ def _lines(repo: Path, found: RefAnchors) -> str:
     lines += [f"  {name}  seq {h.seq}  {h.row_hash[:16]}" for name, h in found.heads.items()]
     lines += [f"PROBLEM: {problem}" for problem in found.problems]
     lines.append("ok" if not found.problems else f"BROKEN: {len(found.problems)} problem(s)")
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)  # names and problems come from git

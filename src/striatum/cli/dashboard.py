@@ -15,6 +15,7 @@ import click
 
 from striatum import errors
 from striatum.client import rpc
+from striatum.model.terminal_text import visible
 
 STATE_MARKS = {
     "pending": ".",
@@ -28,6 +29,8 @@ STATE_MARKS = {
 
 
 def render(status: dict[str, Any], events: list[dict[str, Any]], width: int = 100) -> str:
+    """One frame; each line escaped whole (agent text in a reason or a title can neither
+    drive the terminal nor start a line), then cut at `width`."""
     run = status["run"]
     lines = [
         f"run {run['run_id']}  {run['workflow_id']}  {run['state'].upper()}"
@@ -51,7 +54,7 @@ def render(status: dict[str, Any], events: list[dict[str, Any]], width: int = 10
     for event in events[-8:]:
         lines.append(f"    {event['at'][11:19]} {event['type']:<22} {event['job_id'] or ''}")
     lines.append("  next: " + "; ".join(status["next_actions"]))
-    return "\n".join(line[:width] for line in lines)
+    return "\n".join(visible(line)[:width] for line in lines)
 
 
 def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> None:

@@ -11,6 +11,7 @@ import click
 from striatum.integrity.anchor_file import REPAIR_HINT
 from striatum.integrity.doctor import DoctorReport
 from striatum.model.chain import ChainReport
+from striatum.model.terminal_text import visible
 
 
 def show(report: DoctorReport, *, as_json: bool) -> None:
@@ -18,7 +19,7 @@ def show(report: DoctorReport, *, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
         return
     for line in lines(report):
-        click.echo(line)
+        click.echo(visible(line))
 
 
 def lines(report: DoctorReport) -> list[str]:

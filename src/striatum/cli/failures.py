@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from striatum import errors
+from striatum.model.terminal_text import visible
 
 
 def run_guarded(command: Callable[[], Any]) -> None:
@@ -37,6 +38,8 @@ def run_guarded(command: Callable[[], Any]) -> None:
 
 
 def report(error: errors.StriatumError) -> None:
-    click.echo(f"striatum: error: {error.message}", err=True)
+    """The message and hint on one line each: they may quote agent or workflow text, so
+    their control characters, newlines included, are escaped."""
+    click.echo(f"striatum: error: {visible(error.message)}", err=True)
     if error.hint:
-        click.echo(f"  hint: {error.hint}", err=True)
+        click.echo(f"  hint: {visible(error.hint)}", err=True)

@@ -66,9 +66,12 @@ def run(invocation: Invocation) -> int:
 
 
 def _report(message: str, hint: str | None) -> None:
-    sys.stderr.write(f"striatum: error: {message}\n")
+    """As failures.report: one line each, control characters escaped."""
+    from striatum.model.terminal_text import visible
+
+    sys.stderr.write(f"striatum: error: {visible(message)}\n")
     if hint:
-        sys.stderr.write(f"  hint: {hint}\n")
+        sys.stderr.write(f"  hint: {visible(hint)}\n")
 
 
 def _global_options(argv: list[str]) -> tuple[str | None, list[str] | None]:

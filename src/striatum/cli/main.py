@@ -116,12 +116,13 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
 
     from striatum.cli import health
     from striatum.cli.skills_commands import project_root
+    from striatum.model.terminal_text import visible
 
     result = health.gather(project_root(ctx), deep=deep)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     else:
-        click.echo("\n".join(health.lines(result)))
+        click.echo("\n".join(visible(line) for line in health.lines(result)))
     sys.exit(result["exit_code"])
 
 
@@ -186,10 +187,11 @@ def corpus_verify(directory: Path) -> None:
     Exits 0 when it holds, 8 naming the first failure otherwise.
     """
     from striatum.corpus.verify import first_failure
+    from striatum.model.terminal_text import visible
 
     failure = first_failure(directory)
-    if failure:
-        click.echo(f"{directory}: BROKEN: {failure}", err=True)
+    if failure:  # it may quote the bundle, which anyone may have written
+        click.echo(visible(f"{directory}: BROKEN: {failure}"), err=True)
         sys.exit(errors.EXIT_CODES["integrity"])
     click.echo(f"{directory}: ok")
 

@@ -1,10 +1,17 @@
-"""Human output for verb results: lists become tables, objects become aligned fields."""
+"""Human output for verb results: lists become tables, objects become aligned fields.
+
+Every piece of text from the result (keys, cells, bullets) goes through
+`terminal_text.visible`, so agent text can neither send control sequences to the terminal
+nor start a line of its own. `--json` is left exact: JSON escapes every control character.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from typing import Any
+
+from striatum.model.terminal_text import visible
 
 
 def show(result: Any, *, as_json: bool) -> None:
@@ -22,23 +29,24 @@ def lines(result: Any) -> list[str]:
         fields = {k: v for k, v in result.items() if k not in tables and k not in bullets}
         out = _fields(fields)
         for name, items in bullets.items():
-            out += [f"{name}:"] + [line for item in items for line in _bullet(item)]
+            out += [f"{visible(name)}:"] + [line for item in items for line in _bullet(item)]
         for name, rows in tables.items():
-            out += [f"{name}:"] if fields or len(tables) > 1 else []
+            out += [f"{visible(name)}:"] if fields or len(tables) > 1 else []
             out += _table(rows) if rows else ["  (none)"]
         return out
     if _is_table(result):
         return _table(result) or ["(none)"]
-    return [str(result)]
+    return [visible(str(result))]
 
 
 def _bullet(item: str) -> list[str]:
     """An item wrapped at 80 columns; its own lines that start with a space (a command, a
-    snippet to paste) are kept whole, indented under it."""
+    snippet to paste) are kept whole, indented under it. The daemon's newlines split it;
+    agent text in it arrives escaped (`summaries.next_actions`) and is escaped again here."""
     import textwrap
 
     out: list[str] = []
-    for number, part in enumerate(item.split("\n")):
+    for number, part in enumerate(visible(line) for line in item.split("\n")):
         if part.startswith(" "):
             out.append(f"  {part}")
             continue
@@ -62,24 +70,27 @@ def _is_table(value: Any) -> bool:
 
 
 def _fields(fields: dict[str, Any]) -> list[str]:
-    width = max((len(k) for k in fields), default=0)
-    return [f"{key.ljust(width)}  {_cell(value)}" for key, value in fields.items()]
+    keys = {key: visible(key) for key in fields}
+    width = max((len(k) for k in keys.values()), default=0)
+    return [f"{keys[key].ljust(width)}  {_cell(value)}" for key, value in fields.items()]
 
 
 def _table(rows: list[dict[str, Any]]) -> list[str]:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    header = "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))
+    titles = [visible(c).upper() for c in columns]
+    widths = [max(len(t), *(len(r[i]) for r in cells)) for i, t in enumerate(titles)]
+    header = "  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True))
     body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return [header.rstrip(), *(line.rstrip() for line in body)]
 
 
 def _cell(value: Any) -> str:
+    """One value on one line: nested values as compact JSON, text with controls escaped."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value)
+        return visible(json.dumps(value, sort_keys=True, separators=(",", ":")))
+    return visible(str(value))

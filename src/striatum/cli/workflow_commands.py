@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from striatum import errors
+from striatum.model.terminal_text import visible
 
 STYLES = ("minimal", "review", "code-change", "human-checkpoint", "evidence", "multi-review")
 
@@ -41,10 +42,11 @@ def validate(file: Path, as_json: bool) -> None:
             )
         )
     else:
+        shown = visible(str(file))
         for problem in result.problems:
-            click.echo(f"{file}: {problem}", err=problem.severity == "error")
+            click.echo(f"{shown}: {visible(str(problem))}", err=problem.severity == "error")
         counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        click.echo(f"{file}: {'valid' if result.ok else 'INVALID'} ({counts})")
+        click.echo(f"{shown}: {'valid' if result.ok else 'INVALID'} ({counts})")
     sys.exit(0 if result.ok else errors.EXIT_CODES["validation"])
 
 
@@ -69,10 +71,8 @@ def graph(file: Path, fmt: str) -> None:
         raise errors.ValidationError(
             f"{file} is not a valid workflow: {first}", hint=f"striatum workflow validate {file}"
         )
-    click.echo(
-        drawing.text(result.workflow) if fmt == "text" else drawing.mermaid(result.workflow),
-        nl=False,
-    )
+    drawn = drawing.text(result.workflow) if fmt == "text" else drawing.mermaid(result.workflow)
+    click.echo("\n".join(visible(line) for line in drawn.split("\n")), nl=False)
 
 
 @workflow.command()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from striatum import errors
+from striatum.model import bounded_json
 
 VERSION = 1
 MAX_FRAME_BYTES = 1 << 20  # 1 MiB, newline included
@@ -40,20 +41,27 @@ def _clean_text(value: str) -> bool:
     return True
 
 
+def _valid_id(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and 0 < len(value) <= 128 and _clean_text(value)
+
+
 def parse_request(line: bytes) -> Request:
     """Decode one frame; a ProtocolError carries the request id when one could be read."""
     try:
-        frame = json.loads(line)
-    except (ValueError, RecursionError):
+        frame = bounded_json.loads(line, locate=False)  # on the daemon's event loop: no scan
+    except bounded_json.BoundsError as error:
+        known = error.document  # a number refused: the rest was read, the id too
+        request_id = known.get("id") if isinstance(known, dict) else None
+        raise errors.ProtocolError(
+            f"the frame is out of bounds: {error.problem}",
+            request_id=request_id if _valid_id(request_id) else None,
+        ) from None
+    except ValueError:
         raise errors.ProtocolError("the frame is not valid UTF-8 JSON") from None
     if not isinstance(frame, dict):
         raise errors.ProtocolError("the frame must be a JSON object")
     request_id = frame.get("id")
-    if (
-        not isinstance(request_id, str)
-        or not 0 < len(request_id) <= 128
-        or not _clean_text(request_id)
-    ):
+    if not _valid_id(request_id):
         raise errors.ProtocolError(
             "'id' must be a string of 1 to 128 characters (no NUL, valid Unicode)"
         )

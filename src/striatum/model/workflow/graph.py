@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from striatum.model.terminal_text import visible
 from striatum.model.workflow import dag
 from striatum.model.workflow.schema import Job, Workflow
 
@@ -25,7 +26,7 @@ def text(workflow: Workflow) -> str:
     """One line per job in dependency layers, then the revision routes."""
     by_id = {job.id: job for job in workflow.jobs}
     edges = {job.id: list(job.depends_on) for job in workflow.jobs}
-    lines = [f"{workflow.name} ({workflow.id})"]
+    lines = [f"{visible(workflow.name)} ({workflow.id})"]  # a name is free text
     for depth, layer in enumerate(dag.layers(edges)):
         for job_id in layer:
             job = by_id[job_id]

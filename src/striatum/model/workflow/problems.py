@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from striatum.model.json_paths import json_path
+
+__all__ = ["Problem", "json_path"]
+
 
 @dataclass(frozen=True, kw_only=True)
 class Problem:
@@ -17,16 +21,3 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.path}: {self.message}"
-
-
-def json_path(*parts: str | int) -> str:
-    """`$` followed by `.name` for keys and `[i]` for list indexes."""
-    text = "$"
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part.replace("_", "").replace("-", "").isalnum() and not part[:1].isdigit():
-            text += f".{part}"
-        else:
-            text += f"[{part!r}]"
-    return text

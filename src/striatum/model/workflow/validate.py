@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from striatum.model import bounded_json
 from striatum.model.workflow import rules
 from striatum.model.workflow.paths import path_problem
 from striatum.model.workflow.problems import Problem, json_path
@@ -44,7 +45,7 @@ class _DuplicateKey(ValueError):
 def validate_text(text: str, *, file_exists: Callable[[str], bool] | None = None) -> Result:
     """Validate workflow.json text; `file_exists` (if given) checks role and prompt files."""
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        document = bounded_json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
         return Result(
             workflow=None,
@@ -58,8 +59,8 @@ def validate_text(text: str, *, file_exists: Callable[[str], bool] | None = None
         )
     except _DuplicateKey as error:
         return Result(workflow=None, problems=[Problem(path="$", message=str(error))])
-    except RecursionError:
-        return Result(workflow=None, problems=[Problem(path="$", message="nested too deeply")])
+    except bounded_json.BoundsError as error:
+        return Result(workflow=None, problems=[Problem(path=error.path, message=error.problem)])
     return validate_document(document, file_exists=file_exists)
 
 

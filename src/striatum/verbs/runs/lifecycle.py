@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from pathlib import Path
@@ -13,6 +12,7 @@ from striatum import errors
 from striatum.engine import progress
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
+from striatum.model import bounded_json
 from striatum.model.canonical import canonical_bytes
 from striatum.model.engine.states import RunState, check_run
 from striatum.model.workflow.paths import path_problem
@@ -177,8 +177,8 @@ def _read(path: Path) -> str:
 def _workflow_files(folder: Path, text: str) -> dict[str, str]:
     """The role and prompt files a workflow names, read now so the snapshot is complete."""
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = bounded_json.loads(text)
+    except ValueError:  # syntax or bounds: validation names it
         return {}
     names: list[str] = []
     if isinstance(document, dict):

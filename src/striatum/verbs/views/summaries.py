@@ -9,6 +9,7 @@ from striatum.engine import snapshot
 from striatum.engine.context import Context
 from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
+from striatum.model.terminal_text import visible
 from striatum.store import chains, records, runs, work
 from striatum.verbs import shapes
 
@@ -122,7 +123,8 @@ def next_actions(
         else:
             actions.append(
                 f"striatum --as principal escalation resolve --blocker "
-                f"{blocker.blocker_id} --outcome ...  ({blocker.reason})"
+                # the agent's reason on this one line: it must not start a line of its own
+                f"{blocker.blocker_id} --outcome ...  ({visible(blocker.reason)})"
             )
     ready = [j.job_id for j in jobs if j.state == JobState.READY]
     if ready:
