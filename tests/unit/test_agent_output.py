@@ -116,3 +116,13 @@ def test_the_main_model_is_the_one_that_wrote_most() -> None:
         '"claude-haiku":{"outputTokens":5},"claude-opus":{"outputTokens":500}}}'
     )
     assert agent_output.read("claude_code", text).model == "claude-opus"
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDERS.values()))
+def test_deep_or_huge_json_from_an_agent_is_read_as_no_output_not_a_crash(provider: str) -> None:
+    """An agent's stdout is anything: JSON nested 100,000 deep or with a 5,000-digit number
+    must not raise RecursionError or ValueError in the supervisor."""
+    deep = "[" * 100_000 + "]" * 100_000
+    for stdout in (deep, f'{{"a": {deep}}}', '{"n": ' + "9" * 5000 + "}", f"x\n{deep}\n"):
+        output = agent_output.read(provider, stdout, f"error\n{deep}")
+        assert isinstance(output, agent_output.AgentOutput)

@@ -159,7 +159,10 @@ class Server:
         if not line.strip():
             return
         try:
-            request = envelope.parse_request(line)
+            if len(line) > CHUNK:  # a big frame is parsed off the event loop
+                request = await asyncio.to_thread(envelope.parse_request, line)
+            else:
+                request = envelope.parse_request(line)
         except errors.ProtocolError as error:
             self._noise.count("unparseable")
             await self._send(writer, envelope.error_frame(error.details.get("request_id"), error))

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from striatum.model import bounded_json
+
 QUOTE_LIMIT = 300
 
 
@@ -148,7 +150,7 @@ def _documents(stdout: str) -> Iterator[dict[str, Any]]:
     """JSON objects in the output: the whole text as one, else one per line (JSONL)."""
     text = stdout.strip()
     try:
-        whole = json.loads(text)
+        whole = bounded_json.loads(text, locate=False)  # an agent's output: anything
     except ValueError:
         pass
     else:
@@ -160,7 +162,7 @@ def _documents(stdout: str) -> Iterator[dict[str, Any]]:
         if not line.startswith("{"):
             continue
         try:
-            found = json.loads(line)
+            found = bounded_json.loads(line, locate=False)
         except ValueError:
             continue
         if isinstance(found, dict):
@@ -175,7 +177,7 @@ def _last_object(text: str) -> str:
         if position == 0 or text[position - 1] == "\n":
             try:
                 found, end = decoder.raw_decode(text, position)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(found, dict) and not text[end:].strip():
                 return text[position:end]
