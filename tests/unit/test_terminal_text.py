@@ -46,6 +46,16 @@ def test_a_table_cell_cannot_start_a_row_nor_a_key_a_field() -> None:
     assert any(visible(HOSTILE) in line for line in lines)
 
 
+def test_an_artifacts_content_keeps_its_lines_each_inert_and_indented() -> None:
+    content = f"# Findings\n\n- {HOSTILE}\nartifact_id  forged"
+    lines = render.lines({"artifact_id": "art_1", "content": content, "path": "a.md"})
+    assert lines[:2] == ["artifact_id  art_1", "path         a.md"]
+    assert lines[2] == "content:"
+    assert lines[3:5] == ["    # Findings", "    "]
+    assert all(is_inert(line) and line.startswith("    ") for line in lines[3:])
+    assert lines[-1] == "    artifact_id  forged"  # readable, but indented: no field of ours
+
+
 def test_a_plain_result_is_escaped_too() -> None:
     assert render.lines(HOSTILE) == [visible(HOSTILE)]
 

@@ -13,6 +13,10 @@ from typing import Any
 
 from striatum.model.terminal_text import visible
 
+# Long text (an artifact's content) shown line by line, indented under its name: its lines
+# escaped one by one, so none can pass for a field or a table row of the result.
+BLOCKS = frozenset({"content"})
+
 
 def show(result: Any, *, as_json: bool) -> None:
     """Print a verb's result (plain stdout writes: this runs on the CLI's fast path)."""
@@ -26,8 +30,12 @@ def lines(result: Any) -> list[str]:
     if isinstance(result, dict):
         tables = {k: v for k, v in result.items() if _is_table(v)}
         bullets = {k: v for k, v in result.items() if _is_text_list(v) and k not in tables}
-        fields = {k: v for k, v in result.items() if k not in tables and k not in bullets}
+        blocks = {k: v for k, v in result.items() if k in BLOCKS and isinstance(v, str)}
+        shown = {*tables, *bullets, *blocks}
+        fields = {k: v for k, v in result.items() if k not in shown}
         out = _fields(fields)
+        for name, text in blocks.items():
+            out += [f"{name}:"] + [f"    {visible(line)}" for line in text.split("\n")]
         for name, items in bullets.items():
             out += [f"{visible(name)}:"] + [line for item in items for line in _bullet(item)]
         for name, rows in tables.items():
