@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
 
@@ -15,7 +16,7 @@ def test_a_late_caller_is_served_before_a_floods_backlog() -> None:
     order: list[str] = []
     try:
         first = pool.submit("flood", gate.wait)  # holds the one worker
-        flood = [pool.submit("flood", lambda n=n: order.append(f"flood-{n}")) for n in range(50)]
+        flood = [pool.submit("flood", partial(order.append, f"flood-{n}")) for n in range(50)]
         late = pool.submit("late", lambda: order.append("late"))
         gate.set()
         late.result(timeout=10)
@@ -41,7 +42,7 @@ def test_errors_reach_the_caller_and_the_worker_lives_on() -> None:
 def test_shutdown_finishes_what_is_queued_and_refuses_more() -> None:
     pool = FairPool(2, name="test")
     done: list[int] = []
-    futures = [pool.submit(str(n % 3), lambda n=n: done.append(n)) for n in range(30)]
+    futures = [pool.submit(str(n % 3), partial(done.append, n)) for n in range(30)]
     pool.shutdown()
     assert all(f.done() for f in futures) and sorted(done) == list(range(30))
     with pytest.raises(RuntimeError):
