@@ -112,7 +112,7 @@ def resumed_events(operator: Operator, run_id: str) -> list[dict[str, Any]]:
 
 
 def finished(operator: Operator, run_id: str) -> bool:
-    return status(operator, run_id)["run"]["state"] == "succeeded"
+    return bool(status(operator, run_id)["run"]["state"] == "succeeded")
 
 
 def test_a_killed_supervisor_is_relaunched_by_the_daemon_and_the_run_finishes(
@@ -162,9 +162,7 @@ def test_the_run_finishes_after_kill_9_of_supervisor_and_daemon_and_a_daemon_sta
     assert event["payload"]["gone_pid"] == gone
 
 
-def test_a_no_supervise_run_is_never_resumed(
-    quick_daemon: DaemonUnderTest, tmp_path: Path
-) -> None:
+def test_a_no_supervise_run_is_never_resumed(quick_daemon: DaemonUnderTest, tmp_path: Path) -> None:
     gate = tmp_path / "go"
     operator = Operator(daemon=quick_daemon, repo=new_repo(tmp_path))
     run_id = started_run(operator, tmp_path, gate, "--no-supervise")

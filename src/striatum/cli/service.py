@@ -97,7 +97,7 @@ def _systemd_word(text: str) -> str:
     """One word of a unit's command line or Environment=, quoted when needed (`%` doubled:
     systemd reads it as a specifier)."""
     escaped = _systemd_escape(text).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"' if any(c in escaped for c in ' \t"\\\'') else escaped
+    return f'"{escaped}"' if any(c in escaped for c in " \t\"\\'") else escaped
 
 
 def launchd_plist(argv: Sequence[str], env: Mapping[str, str], log: Path) -> bytes:

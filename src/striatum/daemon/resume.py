@@ -15,6 +15,7 @@ It also removes the kept environments of runs that ended.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import subprocess
@@ -62,22 +63,24 @@ class Resumer:
                 conn, lambda c: supervisors.supervised_on_host(c, self._daemon.host)
             )
             for seen in watched:
-                relaunch = db.in_transaction(conn, lambda c, seen=seen: self._take_over(c, seen))
+                relaunch = db.in_transaction(conn, functools.partial(self._take_over, seen=seen))
                 if relaunch is not None and self._launch(relaunch):
                     resumed.append(relaunch.run_id)
             self._forget_ended(conn)
         return resumed
 
-    def _take_over(self, conn: db.Conn, seen: Supervision) -> Relaunch | None:
+    def _take_over(self, conn: db.Conn, *, seen: Supervision) -> Relaunch | None:
         run = runs.lock(conn, seen.run_id)
         identity = liveness.identity(seen.pid) if seen.pid else None
         is_gone = gone(seen, identity_now=identity, now=tokens.now(conn))
-        wanted = resumable(
-            seen, host=self._daemon.host, run_state=run.state.value, is_gone=is_gone
-        )
-        if not wanted or supervisors.claim_relaunch(
-            conn, seen.run_id, host=self._daemon.host, generation=seen.generation
-        ) is None:
+        wanted = resumable(seen, host=self._daemon.host, run_state=run.state.value, is_gone=is_gone)
+        if (
+            not wanted
+            or supervisors.claim_relaunch(
+                conn, seen.run_id, host=self._daemon.host, generation=seen.generation
+            )
+            is None
+        ):
             return None
         kept = supervisor_env.load(run.run_id)
         ctx = Context(conn=conn, caller=CALLER, daemon=self._daemon)
@@ -116,11 +119,15 @@ class Resumer:
         """Remove the kept environments of runs that ended (or that this database lacks)."""
         for run_id in supervisor_env.kept_runs():
             try:
-                state = db.in_transaction(conn, lambda c, r=run_id: runs.get(c, r).state)
+                state = db.in_transaction(conn, functools.partial(_run_state, run_id=run_id))
             except errors.NotFound:
                 state = None
             if state not in (RunState.PREPARED, RunState.RUNNING, RunState.PAUSED):
                 supervisor_env.remove(run_id)
+
+
+def _run_state(conn: db.Conn, *, run_id: str) -> RunState:
+    return runs.get(conn, run_id).state
 
 
 def _own_environment() -> dict[str, str]:

@@ -2,12 +2,13 @@
 
 It is a client of the daemon like any other (operator token, RPC), and the only supervisor of
 its run (a lock file in `.striatum/`); it registers itself (host, pid, process identity) so
-that its host's daemon resumes a supervised run it leaves behind. For each job it renders the prompt into `.striatum/`,
-launches the lane's agent in its own process group in the run's worktree, with the lease's
-lane token in its environment, heartbeats the lease while the process lives, kills the group
-on timeout or lease loss, then commits the job's changes and completes it, or fails it. If
-the supervisor dies, its agents die with it and its leases expire; the daemon's sweep gives
-the jobs to the next supervisor.
+that its host's daemon resumes a supervised run it leaves behind. For each job it renders the
+prompt into `.striatum/`, launches the lane's agent in its own process group in the run's
+worktree, with the lease's lane token in its environment, heartbeats the lease while the
+process lives, kills the group on timeout or lease loss, then commits the job's changes and
+completes it, or fails it. If the supervisor dies, its agents die with it; the next
+supervisor (the daemon relaunches one for a supervised run) ends the leases it left, and
+the jobs are retried as new attempts.
 """
 
 from __future__ import annotations
@@ -65,7 +66,11 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
         me = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid()}
         # Who holds the run, for its host's daemon to resume it should this process die.
         patient_call(
-            say, "supervisor.register", **me, identity=liveness.identity(os.getpid()), session=session
+            say,
+            "supervisor.register",
+            **me,
+            identity=liveness.identity(os.getpid()),
+            session=session,
         )
         supervisor = Supervisor(
             run_id,

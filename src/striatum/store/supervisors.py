@@ -74,9 +74,7 @@ def left(conn: db.Conn, run_id: str, *, host: str, pid: int) -> Supervision | No
     return _one(conn, "supervisor_left", run_id=run_id, host=host, pid=pid)
 
 
-def claim_relaunch(
-    conn: db.Conn, run_id: str, *, host: str, generation: int
-) -> Supervision | None:
+def claim_relaunch(conn: db.Conn, run_id: str, *, host: str, generation: int) -> Supervision | None:
     """None when someone changed the row since `generation` was read."""
     return _one(conn, "claim_relaunch", run_id=run_id, host=host, generation=generation)
 

@@ -101,9 +101,7 @@ VERBS: tuple[Verb, ...] = (
         params=(
             params.run_id(),
             *_supervisor_params(),
-            Param(
-                name="outcome", type="string", max_length=200, help="Why it stopped."
-            ),
+            Param(name="outcome", type="string", max_length=200, help="Why it stopped."),
         ),
         description="Only the registered supervisor leaves; a supervised run still running "
         "is resumed by its host's daemon.",

@@ -69,7 +69,12 @@ def _end_orphaned_leases(
             f"{previous.host}) is gone, and pid {now.pid} took the run over"
         )
         outcomes.end_attempt(
-            ctx, run, job, lease.lease_id, lease_outcome="expired", attempt_state="expired",
+            ctx,
+            run,
+            job,
+            lease.lease_id,
+            lease_outcome="expired",
+            attempt_state="expired",
             reason=why,
         )
         if job.state == JobState.LEASED:
