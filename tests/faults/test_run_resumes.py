@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from striatum.store import connection as db
 from tests.faults.test_lane_crashes import agent_pids, hanging_workflow, processes_of
 from tests.support.daemons import DaemonUnderTest, alive, discard, new_daemon
 from tests.support.operator import Operator, new_repo
@@ -208,3 +209,31 @@ def test_run_start_relaunches_a_gone_supervisor_and_refuses_while_it_lives(
     wait_until(lambda: finished(operator, run_id), "the run never finished", timeout=120)
     [event] = resumed_events(operator, run_id)
     assert event["payload"]["how"] == "run start" and event["payload"]["gone_pid"] == pid
+
+
+def test_a_daemon_never_resumes_a_run_supervised_from_another_host(
+    quick_daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    """Daemons of several hosts share one database: only the supervising host's daemon can
+    tell whether its supervisor lives, so no other touches the run."""
+    gate = tmp_path / "go"
+    operator = Operator(daemon=quick_daemon, repo=new_repo(tmp_path))
+    run_id = started_run(operator, tmp_path, gate)
+    wait_until(lambda: supervisor_pid(operator, run_id) is not None, "never registered")
+    assert quick_daemon.database is not None
+    with db.connect_admin(quick_daemon.database, autocommit=True) as conn:  # as if from there
+        conn.execute(
+            "UPDATE striatumd.run_supervisors SET host = 'elsewhere.example' WHERE run_id = %s",
+            (run_id,),
+        )
+    pid = kill_supervisor(operator, run_id)
+    time.sleep(5)  # ten sweeps
+    assert resumed_events(operator, run_id) == []
+    assert supervisors_of(run_id) == []
+    actions = status(operator, run_id)["next_actions"]
+    assert f"pid {pid} on elsewhere.example" in actions[0], actions
+    refused = quick_daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id)
+    assert refused.returncode != 0 and "only that host can tell" in refused.stderr
+    operator.cli("run", "cancel", "--run-id", run_id)
+    kept = quick_daemon.base / "home" / "supervisors" / f"{run_id}.env.json"
+    wait_until(lambda: not kept.exists(), "the daemon kept the ended run's environment")

@@ -15,6 +15,7 @@ It also removes the kept environments of runs that ended.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -59,28 +60,31 @@ class Resumer:
         self._launched = [p for p in self._launched if p.poll() is None]  # reap the ended
         resumed = []
         with self._pool.connection() as conn:
-            watched = db.in_transaction(
-                conn, lambda c: supervisors.supervised_on_host(c, self._daemon.host)
-            )
+            watched, now = db.in_transaction(conn, self._watched)
             for seen in watched:
+                identity = liveness.identity(seen.pid) if seen.pid else None
+                if not gone(seen, identity_now=identity, now=now):
+                    continue  # the common case: nothing is locked for a live supervisor
                 relaunch = db.in_transaction(conn, functools.partial(self._take_over, seen=seen))
                 if relaunch is not None and self._launch(relaunch):
                     resumed.append(relaunch.run_id)
             self._forget_ended(conn)
         return resumed
 
+    def _watched(self, conn: db.Conn) -> tuple[list[Supervision], dt.datetime]:
+        return supervisors.supervised_on_host(conn, self._daemon.host), tokens.now(conn)
+
     def _take_over(self, conn: db.Conn, *, seen: Supervision) -> Relaunch | None:
+        """With the run locked: relaunch unless it stopped running, or its row changed since
+        `seen` (a supervisor registered, `run start` or another resumer was first)."""
         run = runs.lock(conn, seen.run_id)
-        identity = liveness.identity(seen.pid) if seen.pid else None
-        is_gone = gone(seen, identity_now=identity, now=tokens.now(conn))
-        wanted = resumable(seen, host=self._daemon.host, run_state=run.state.value, is_gone=is_gone)
-        if (
-            not wanted
-            or supervisors.claim_relaunch(
-                conn, seen.run_id, host=self._daemon.host, generation=seen.generation
-            )
-            is None
-        ):
+        wanted = resumable(seen, host=self._daemon.host, run_state=run.state.value, is_gone=True)
+        if not wanted:
+            return None
+        claimed = supervisors.claim_relaunch(
+            conn, seen.run_id, host=self._daemon.host, generation=seen.generation
+        )
+        if claimed is None:
             return None
         kept = supervisor_env.load(run.run_id)
         ctx = Context(conn=conn, caller=CALLER, daemon=self._daemon)
