@@ -196,7 +196,7 @@ def test_run_start_relaunches_a_gone_supervisor_and_refuses_while_it_lives(
     wait_until(lambda: supervisor_pid(operator, run_id) is not None, "never registered")
     pid = supervisor_pid(operator, run_id)
     refused = daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id)
-    assert refused.returncode != 0
+    assert refused.returncode == 5  # conflict
     assert f"pid {pid}" in refused.stderr and "already has a supervisor" in refused.stderr
     actions = status(operator, run_id)["next_actions"]
     assert not any("claim-next" in a for a in actions) and "wait" in actions[0], actions
@@ -204,6 +204,8 @@ def test_run_start_relaunches_a_gone_supervisor_and_refuses_while_it_lives(
     gate.touch()
     actions = status(operator, run_id)["next_actions"]
     assert any("run start" in a for a in actions), actions
+    [orphan] = operator.cli("recovery", "list", "--run-id", run_id)["orphaned_runs"]
+    assert orphan["gone_pid"] == pid
     again = daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id)
     assert again.returncode == 0, again.stderr
     wait_until(lambda: finished(operator, run_id), "the run never finished", timeout=120)
