@@ -116,6 +116,17 @@ def finished(operator: Operator, run_id: str) -> bool:
     return bool(status(operator, run_id)["run"]["state"] == "succeeded")
 
 
+def wait_for_the_end(operator: Operator, run_id: str) -> None:
+    """Until the run succeeded; else fail showing the daemon's and the supervisor's logs."""
+    try:
+        wait_until(lambda: finished(operator, run_id), "the run never finished", timeout=120)
+    except AssertionError:
+        supervisor = operator.repo / ".striatum" / f"supervisor-{run_id}.log"
+        logs = [operator.daemon.log.read_text()[-3000:]]
+        logs += [supervisor.read_text()[-3000:]] if supervisor.exists() else []
+        raise AssertionError("the run never finished:\n" + "\n---\n".join(logs)) from None
+
+
 def test_a_killed_supervisor_is_relaunched_by_the_daemon_and_the_run_finishes(
     quick_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
@@ -131,12 +142,14 @@ def test_a_killed_supervisor_is_relaunched_by_the_daemon_and_the_run_finishes(
     assert "STRIATUM_DATABASE_URL" not in saved
     gone = kill_supervisor(operator, run_id)
     gate.touch()  # the next attempts finish
-    wait_until(lambda: finished(operator, run_id), "the run never finished", timeout=120)
+    wait_for_the_end(operator, run_id)
     [event] = resumed_events(operator, run_id)
     payload = event["payload"]
     assert payload["gone_pid"] == gone and payload["how"] == "daemon sweep"
     assert payload["daemon_pid"] == quick_daemon.pid()
     assert payload["environment"] == "kept by run start"
+    watch = status(operator, run_id)["supervisor"]
+    assert watch["resumes"] == 1 and watch["streak"] == 1 and watch["state"] == "left"
     wait_until(lambda: not kept.exists(), "the kept environment outlived the run")
     assert "resumed run" in quick_daemon.log.read_text()
 
@@ -158,7 +171,7 @@ def test_the_run_finishes_after_kill_9_of_supervisor_and_daemon_and_a_daemon_sta
     wait_until(lambda: not alive(gone), "the supervisor outlived SIGKILL")
     gate.touch()
     quick_daemon.start()  # the only step: as a login service would
-    wait_until(lambda: finished(operator, run_id), "the run never finished", timeout=120)
+    wait_for_the_end(operator, run_id)
     [event] = resumed_events(operator, run_id)
     assert event["payload"]["gone_pid"] == gone
 
@@ -208,7 +221,7 @@ def test_run_start_relaunches_a_gone_supervisor_and_refuses_while_it_lives(
     assert orphan["gone_pid"] == pid
     again = daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id)
     assert again.returncode == 0, again.stderr
-    wait_until(lambda: finished(operator, run_id), "the run never finished", timeout=120)
+    wait_for_the_end(operator, run_id)
     [event] = resumed_events(operator, run_id)
     assert event["payload"]["how"] == "run start" and event["payload"]["gone_pid"] == pid
 

@@ -14,6 +14,7 @@ import pytest
 from striatum.lanes import liveness, supervisor_env
 from striatum.model.engine.supervision import (
     LAUNCH_GRACE_S,
+    MAX_STREAK,
     Supervision,
     gone,
     restart_refusal,
@@ -31,6 +32,7 @@ HELD = Supervision(
     session_id="ses_1",
     generation=3,
     resumes=0,
+    streak=0,
     changed_at=NOW,
 )
 
@@ -59,6 +61,13 @@ def test_only_the_supervising_hosts_daemon_resumes_a_supervised_running_run() ->
     assert not resumable(HELD, host="here", run_state="running", is_gone=False)
     by_hand = dataclasses.replace(HELD, supervised=False)  # --no-supervise
     assert not resumable(by_hand, host="here", run_state="running", is_gone=True)
+
+
+def test_a_crash_loop_is_resumed_a_bounded_number_of_times() -> None:
+    looping = dataclasses.replace(HELD, streak=MAX_STREAK - 1)
+    assert resumable(looping, host="here", run_state="running", is_gone=True)
+    looped = dataclasses.replace(HELD, streak=MAX_STREAK)
+    assert not resumable(looped, host="here", run_state="running", is_gone=True)
 
 
 def test_run_start_refuses_a_live_supervisor_naming_it_and_allows_a_gone_one() -> None:

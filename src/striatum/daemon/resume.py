@@ -10,7 +10,9 @@ wins) and appends `run.supervisor_resumed` naming this daemon and the gone super
 After commit it launches `striatum supervise --run-id RUN` detached, with the environment
 `run start` kept (or, when none was kept, its own, as the event says), and reaps it later.
 The relaunched supervisor holds the run's lock file like any other: a second one exits.
-It also removes the kept environments of runs that ended.
+After MAX_STREAK resumes in a row whose supervisors each died at once, it stops (a crash
+loop: a human reads the supervisor's log and runs `run start`). It also removes the kept
+environments of runs that ended.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from striatum.engine.context import Caller, Context, DaemonInfo
 from striatum.lanes import liveness, supervisor_env, supervisor_launch
 from striatum.model import roles
 from striatum.model.engine.states import RunState
-from striatum.model.engine.supervision import Supervision, gone, resumable
+from striatum.model.engine.supervision import (
+    MAX_STREAK,
+    STABLE_S,
+    Supervision,
+    gone,
+    resumable,
+)
 from striatum.store import connection as db
 from striatum.store import runs, supervisors, tokens
 from striatum.store.pool import Pool
@@ -54,6 +62,7 @@ class Resumer:
         self._pool = pool
         self._daemon = daemon
         self._launched: list[subprocess.Popen[bytes]] = []
+        self._given_up: set[str] = set()
 
     def sweep(self) -> list[str]:
         """Resume what needs it now; the ids of the runs resumed."""
@@ -65,6 +74,9 @@ class Resumer:
                 identity = liveness.identity(seen.pid) if seen.pid else None
                 if not gone(seen, identity_now=identity, now=now):
                     continue  # the common case: nothing is locked for a live supervisor
+                if seen.streak >= MAX_STREAK:
+                    self._give_up(seen)
+                    continue
                 relaunch = db.in_transaction(conn, functools.partial(self._take_over, seen=seen))
                 if relaunch is not None and self._launch(relaunch):
                     resumed.append(relaunch.run_id)
@@ -102,6 +114,18 @@ class Resumer:
         )
         env = kept if kept is not None else _own_environment()
         return Relaunch(run_id=run.run_id, repo=Path(run.repo_path), env=env, gone_pid=seen.pid)
+
+    def _give_up(self, seen: Supervision) -> None:
+        if seen.run_id not in self._given_up:  # say it once, not every sweep
+            self._given_up.add(seen.run_id)
+            log.warning(
+                "not resuming run %s: its last %d supervisors died within %.0fs each; "
+                "see its supervisor log, then `striatum run start --run-id %s`",
+                seen.run_id,
+                seen.streak,
+                STABLE_S,
+                seen.run_id,
+            )
 
     def _launch(self, relaunch: Relaunch) -> bool:
         try:

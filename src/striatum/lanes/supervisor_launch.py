@@ -29,7 +29,7 @@ def log_file(repo: Path, run_id: str) -> Path:
 def launch(run_id: str, repo: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     """Start the supervisor detached; the caller reaps it (or exits and lets init do so)."""
     log = log_file(repo, run_id)
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(exist_ok=True)  # never the repository itself: it may have been removed
     with open(log, "ab") as handle:
         return subprocess.Popen(
             command(run_id),

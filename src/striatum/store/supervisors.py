@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg.rows import DictRow
 
-from striatum.model.engine.supervision import Supervision
+from striatum.model.engine.supervision import STABLE_S, Supervision
 from striatum.store import connection as db
 from striatum.store.sql import queries
 
@@ -20,6 +20,7 @@ def _from_row(row: DictRow) -> Supervision:
         session_id=row["session_id"],
         generation=row["generation"],
         resumes=row["resumes"],
+        streak=row["streak"],
         changed_at=row["changed_at"],
     )
 
@@ -76,7 +77,14 @@ def left(conn: db.Conn, run_id: str, *, host: str, pid: int) -> Supervision | No
 
 def claim_relaunch(conn: db.Conn, run_id: str, *, host: str, generation: int) -> Supervision | None:
     """None when someone changed the row since `generation` was read."""
-    return _one(conn, "claim_relaunch", run_id=run_id, host=host, generation=generation)
+    return _one(
+        conn,
+        "claim_relaunch",
+        run_id=run_id,
+        host=host,
+        generation=generation,
+        stable_s=STABLE_S,
+    )
 
 
 def supervised_on_host(conn: db.Conn, host: str) -> list[Supervision]:

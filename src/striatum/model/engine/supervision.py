@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 LAUNCH_GRACE_S = 60.0  # a launched supervisor registers within seconds; a minute is generous
+# A supervisor that held the run this long was not crash-looping: the streak starts again.
+STABLE_S = 60.0
+# Automatic resumes in a row (each supervisor dying within STABLE_S, or never registering)
+# before the daemon stops and leaves the run to a human (`run start`, which starts over).
+MAX_STREAK = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +34,7 @@ class Supervision:
     session_id: str | None
     generation: int  # grows with every change: the compare in a compare-and-set
     resumes: int
+    streak: int  # automatic resumes since a supervisor last held the run for STABLE_S
     changed_at: dt.datetime
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,6 +45,7 @@ class Supervision:
             "pid": self.pid,
             "session_id": self.session_id,
             "resumes": self.resumes,
+            "streak": self.streak,
             "changed_at": self.changed_at.isoformat(),
         }
 
@@ -77,5 +84,12 @@ def restart_refusal(found: Supervision | None, *, host: str, is_gone: bool) -> s
 
 
 def resumable(found: Supervision, *, host: str, run_state: str, is_gone: bool) -> bool:
-    """Whether `host`'s daemon relaunches the run's supervisor now."""
-    return found.supervised and found.host == host and run_state == "running" and is_gone
+    """Whether `host`'s daemon relaunches the run's supervisor now: never past MAX_STREAK
+    resumes whose supervisors all died at once (a crash loop: a human looks)."""
+    return (
+        found.supervised
+        and found.host == host
+        and run_state == "running"
+        and is_gone
+        and found.streak < MAX_STREAK
+    )

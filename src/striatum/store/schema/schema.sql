@@ -329,6 +329,9 @@ CREATE TABLE striatumd.run_supervisors (
     session_id  text REFERENCES striatumd.sessions,
     generation  integer NOT NULL DEFAULT 1,
     resumes     integer NOT NULL DEFAULT 0 CHECK (resumes >= 0),
+    -- automatic resumes since a supervisor last held the run for a while: bounds a crash loop
+    streak      integer NOT NULL DEFAULT 0 CHECK (streak >= 0),
+    registered_at timestamptz,
     changed_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     CHECK ((state = 'supervising') = (pid IS NOT NULL))
 );

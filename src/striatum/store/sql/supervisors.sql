@@ -40,9 +40,15 @@ RETURNING *
 -- name: claim_relaunch
 -- A resumer takes the run over from a gone supervisor: only if nothing changed since it
 -- looked (the generation it saw), so two resumers cannot both relaunch. The gone one's
--- session stays: the next supervisor ends the leases it left.
+-- session stays: the next supervisor ends the leases it left. The streak starts again when
+-- the gone supervisor had held the run for `stable_s` seconds.
 UPDATE striatumd.run_supervisors
-SET state = 'launching', pid = NULL, identity = NULL, generation = generation + 1, resumes = resumes + 1, changed_at = clock_timestamp()
+SET state = 'launching', pid = NULL, identity = NULL, generation = generation + 1,
+    resumes = resumes + 1, changed_at = clock_timestamp(),
+    streak = CASE
+        WHEN state <> 'launching' AND registered_at IS NOT NULL
+             AND clock_timestamp() - registered_at >= make_interval(secs => %(stable_s)s)
+        THEN 1 ELSE streak + 1 END
 WHERE run_id = %(run_id)s AND generation = %(generation)s AND host = %(host)s
 RETURNING *
 

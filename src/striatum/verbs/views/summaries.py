@@ -9,6 +9,7 @@ from striatum.engine import snapshot
 from striatum.engine.context import Context
 from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
+from striatum.model.engine.supervision import MAX_STREAK
 from striatum.store import chains, records, runs, supervisors, work
 from striatum.verbs import shapes
 from striatum.verbs.runs import supervision
@@ -164,6 +165,11 @@ def _by_hand(supervisor: dict[str, Any]) -> bool:
 
 
 def _supervisor_actions(rid: str, supervisor: dict[str, Any]) -> list[str]:
+    if supervisor["gone"] and supervisor["supervised"] and supervisor["streak"] >= MAX_STREAK:
+        return [
+            f"striatum run start --run-id {rid}  (its last {supervisor['streak']} supervisors "
+            f"died at once: read .striatum/supervisor-{rid}.log first)"
+        ]
     if supervisor["gone"] and supervisor["supervised"]:
         return [
             f"wait: its supervisor is gone; the daemon on {supervisor['host']} resumes the "
