@@ -150,6 +150,8 @@ def test_a_killed_supervisor_is_relaunched_by_the_daemon_and_the_run_finishes(
     assert payload["environment"] == "kept by run start"
     watch = status(operator, run_id)["supervisor"]
     assert watch["resumes"] == 1 and watch["streak"] == 1 and watch["state"] == "left"
+    history = json.dumps(operator.cli("why", run_id)["events"])
+    assert history.count("took the run over") >= 2  # both leases ended at once, not at TTL
     wait_until(lambda: not kept.exists(), "the kept environment outlived the run")
     assert "resumed run" in quick_daemon.log.read_text()
 
