@@ -23,6 +23,7 @@ ENDED = (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
 def register(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """Record the supervisor; end the leases an earlier supervisor of this host left (it is
     gone: the caller holds the run's lock file, which a live one would hold)."""
+    _check_pid(params)
     run = runs.lock(ctx.conn, params["run_id"])
     work.get_session(ctx.conn, params["session"])  # NotFound names it
     previous = supervisors.lock(ctx.conn, run.run_id)
@@ -86,6 +87,7 @@ def _end_orphaned_leases(
 
 
 def leave(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    _check_pid(params)
     run = runs.lock(ctx.conn, params["run_id"])
     found = supervisors.left(ctx.conn, run.run_id, host=params["host"], pid=params["pid"])
     if found is not None and run.state not in ENDED:
@@ -99,6 +101,11 @@ def leave(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             resumed_by=f"the daemon on {found.host}" if found.supervised else None,
         )
     return {"run_id": run.run_id, "left": found is not None}
+
+
+def _check_pid(params: dict[str, Any]) -> None:
+    if params["pid"] <= 0:
+        raise errors.ValidationError("--pid must be a process id (> 0)", parameter="pid")
 
 
 def is_gone(ctx: Context, found: Supervision) -> bool:
