@@ -210,6 +210,8 @@ def test_run_start_relaunches_a_gone_supervisor_and_refuses_while_it_lives(
     run_id = started_run(operator, tmp_path, gate)
     wait_until(lambda: supervisor_pid(operator, run_id) is not None, "never registered")
     pid = supervisor_pid(operator, run_id)
+    forged = ("supervisor", "register", "--run-id", run_id, "--host", "h", "--session", "s")
+    assert daemon.cli(*forged, "--pid", "0").returncode == 3  # validation: no such process
     refused = daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id)
     assert refused.returncode == 5  # conflict
     assert f"pid {pid}" in refused.stderr and "already has a supervisor" in refused.stderr
