@@ -17,11 +17,13 @@ import pytest
 BIN = Path(sys.executable).parent
 
 
-def install_service(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def install_service(
+    home: Path, *args: str, striatum_home: str = "striatum"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRIATUM_")}
     env.update(
         HOME=str(home),
-        STRIATUM_HOME=str(home / "striatum"),
+        STRIATUM_HOME=str(home / striatum_home),
         STRIATUM_DATABASE_URL="postgresql://u@db.example/striatum?sslmode=require",
         STRIATUM_TOKEN="secret-token-never-written",
     )
@@ -79,8 +81,10 @@ def test_install_service_writes_a_systemd_user_unit_and_uninstall_removes_it(
 def test_the_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed here: the unit is checked by parsing only")
-    assert install_service(tmp_path, "--platform", "linux").returncode == 0
+    odd = 'a home with spaces, 100% "quoted"'  # systemd's quoting and specifiers
+    assert install_service(tmp_path, "--platform", "linux", striatum_home=odd).returncode == 0
     unit = tmp_path / ".config" / "systemd" / "user" / "striatumd.service"
+    assert '100%% \\"quoted\\"' in unit.read_text()
     checked = subprocess.run(
         ["systemd-analyze", "verify", str(unit)],
         capture_output=True,
