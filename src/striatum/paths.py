@@ -106,6 +106,13 @@ def worktree(repo_id: str, run_id: str) -> Path:
     return home() / "worktrees" / repo_id / run_id
 
 
+def supervisor_env_file(run_id: str) -> Path:
+    """The environment a run's supervisor was launched with (0600, in a 0700 directory), for
+    the daemon to resume the run with. Under the home, not the runtime directory: that one is
+    often a tmpfs (/run/user/<uid>), emptied by the reboot the file must outlive."""
+    return home() / "supervisors" / f"{run_id}.env.json"
+
+
 def database_url() -> str | None:
     """`STRIATUM_DATABASE_URL`, or None for the embedded default."""
     return setting("STRIATUM_DATABASE_URL")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from striatum import errors
 
 if TYPE_CHECKING:
     from striatum.mcp.registration import Registration
@@ -57,32 +58,36 @@ def _summary(
 
 
 def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
-    """`run start` launches a background supervisor for the run unless --no-supervise."""
-    if local.get("no_supervise") or result.get("state") != "running":
+    """`run start` launches a background supervisor for the run unless --no-supervise (or
+    launches one again for a running run whose supervisor is gone), keeping the environment
+    it needs for the daemon to resume the run with (`lanes.supervisor_env`)."""
+    if not result.get("supervise") or result.get("state") != "running":
         return
-    scratch = Path(result["repo"]) / ".striatum"
-    scratch.mkdir(parents=True, exist_ok=True)
-    log = scratch / f"supervisor-{result['run_id']}.log"
-    beside = Path(sys.executable).parent / "striatum"
-    command = [
-        str(beside) if beside.exists() else "striatum",
-        "supervise",
-        "--run-id",
-        result["run_id"],
-    ]
-    from striatum.lanes import markers
+    from striatum.lanes import supervisor_env, supervisor_launch
 
-    env = markers.unmarked(dict(os.environ))
+    run_id, repo = result["run_id"], Path(result["repo"])
+    env = dict(os.environ)
+    try:
+        lanes = _status(run_id, local)["lanes"]
+        kept = supervisor_env.save(run_id, supervisor_env.kept(env, lanes))
+    except (errors.StriatumError, OSError) as error:  # the run starts all the same
+        sys.stderr.write(f"striatum: the supervisor's environment was not kept: {error}\n")
+    else:
+        sys.stderr.write(f"striatum: kept the supervisor's environment in {kept}\n")
     if local.get("caller_token"):  # an MCP caller over HTTP: never lend the server's token
         env["STRIATUM_TOKEN"] = local["caller_token"]
-    with open(log, "ab") as handle:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=handle,
-            stderr=handle,
-            start_new_session=True,
-            close_fds=True,
-            env=env,
-        )
+    process = supervisor_launch.launch(run_id, repo, env)
+    log = supervisor_launch.log_file(repo, run_id)
     sys.stderr.write(f"striatum: supervisor started (pid {process.pid}); log: {log}\n")
+
+
+def _status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
+    from striatum.client import rpc
+
+    found: dict[str, Any] = rpc.call(
+        "status",
+        {"run_id": run_id},
+        as_role=local.get("caller_role"),
+        token=local.get("caller_token"),
+    )
+    return found

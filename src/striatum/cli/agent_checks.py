@@ -39,7 +39,7 @@ def warn_on_prepare(result: dict[str, Any], local: dict[str, Any]) -> dict[str, 
 def refuse_on_start(params: dict[str, Any], local: dict[str, Any]) -> None:
     """Before-hook: raise agent_unavailable when a supervisor started here could not launch
     a lane's agent. A run that is not `prepared` is left to the daemon to refuse."""
-    if local.get("no_supervise") or not params.get("run_id"):
+    if params.get("no_supervise") or not params.get("run_id"):
         return  # nothing to check here: the daemon refuses a missing run id itself
     status = _status(params["run_id"], local)
     if status["run"]["state"] != "prepared":

@@ -67,6 +67,24 @@ def stop() -> None:
     click.echo(daemon_control.stop())
 
 
+@daemon.command(name="install-service")
+@click.option("--uninstall", is_flag=True, help="Remove the service file instead.")
+@click.option(
+    "--enable",
+    is_flag=True,
+    help="Also run systemctl --user (Linux) or launchctl (macOS) to enable (or disable) it.",
+)
+@click.option("--platform", type=click.Choice(["linux", "darwin"]), default=None, hidden=True)
+def install_service(uninstall: bool, enable: bool, platform: str | None) -> None:
+    """Start the daemon at login: write a systemd user unit (Linux) or a launchd agent
+    (macOS) that runs this install's striatumd with the current STRIATUM_* settings and PATH,
+    restarted if it crashes. Prints the command that enables it; --enable runs it."""
+    from striatum.cli import service
+
+    done = (service.uninstall if uninstall else service.install)(platform=platform, enable=enable)
+    click.echo("\n".join(done))
+
+
 @daemon.command()
 @database_url_option
 @click.option("--apply-migrations", is_flag=True, help="Apply pending schema migrations first.")

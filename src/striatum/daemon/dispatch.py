@@ -23,6 +23,7 @@ from typing import Any
 from striatum import errors
 from striatum.client.envelope import Request
 from striatum.daemon import noise
+from striatum.daemon.resume import Resumer
 from striatum.engine import notify
 from striatum.engine.context import Caller, Context, DaemonInfo
 from striatum.model import roles
@@ -43,6 +44,7 @@ class Dispatcher:
         self._pool = pool
         self._daemon = daemon
         self._handlers: dict[str, Handler] = {}
+        self._resumer = Resumer(pool, daemon)
 
     def serve(self, request: Request) -> Any:
         """The verb's result, or the StriatumError to send back (already audited).
@@ -55,7 +57,8 @@ class Dispatcher:
         return outcome if failure is None else failure
 
     def sweep(self) -> int:
-        """Expire silent leases (the daemon's timer); returns how many were recovered."""
+        """Expire silent leases (the daemon's timer), then resume runs whose supervisor is
+        gone (`daemon.resume`); returns how many leases were recovered."""
         from striatum.verbs.recovery import repairs
 
         caller = Caller(token_id="sweep", role=roles.Role.OPERATOR)
@@ -67,6 +70,7 @@ class Dispatcher:
 
             count, done = db.in_transaction(conn, work)
         run_after_commit("sweep", done)
+        self._resumer.sweep()  # this host's supervised runs whose supervisor is gone
         return count
 
     def has_news(self, request: Request) -> bool:

@@ -1,18 +1,21 @@
 """The supervisor: claims a run's ready jobs and runs their agents until the run ends.
 
 It is a client of the daemon like any other (operator token, RPC), and the only supervisor of
-its run (a lock file in `.striatum/`). For each job it renders the prompt into `.striatum/`,
-launches the lane's agent in its own process group in the run's worktree, with the lease's
-lane token in its environment, heartbeats the lease while the process lives, kills the group
-on timeout or lease loss, then commits the job's changes and completes it, or fails it. If
-the supervisor dies, its agents die with it and its leases expire; the daemon's sweep gives
-the jobs to the next supervisor.
+its run (a lock file in `.striatum/`); it registers itself (host, pid, process identity) so
+that its host's daemon resumes a supervised run it leaves behind. For each job it renders the
+prompt into `.striatum/`, launches the lane's agent in its own process group in the run's
+worktree, with the lease's lane token in its environment, heartbeats the lease while the
+process lives, kills the group on timeout or lease loss, then commits the job's changes and
+completes it, or fails it. If the supervisor dies, its agents die with it; the next
+supervisor (the daemon relaunches one for a supervised run) ends the leases it left, and
+the jobs are retried as new attempts.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +25,15 @@ from typing import Any
 from striatum import errors
 from striatum.client import rpc
 from striatum.engine import files, worktrees
-from striatum.lanes import agent_process, attempt_end, environment, profiles, site
+from striatum.lanes import (
+    agent_process,
+    attempt_end,
+    environment,
+    liveness,
+    profiles,
+    site,
+    supervisor_env,
+)
 from striatum.lanes.agent_process import AgentProcess
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.site import Site
@@ -52,6 +63,15 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
     with site.only_supervisor(Path(status["run"]["repo"]), run_id):
         where, guard = site.take_over(run_id, status, say)
         session = patient_call(say, "register-session", role="operator")["session_id"]
+        me = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid()}
+        # Who holds the run, for its host's daemon to resume it should this process die.
+        patient_call(
+            say,
+            "supervisor.register",
+            **me,
+            identity=liveness.identity(os.getpid()),
+            session=session,
+        )
         supervisor = Supervisor(
             run_id,
             site=where,
@@ -63,7 +83,12 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
         )
         signal.signal(signal.SIGTERM, supervisor.stop)
         signal.signal(signal.SIGINT, supervisor.stop)
-        return supervisor.run()
+        outcome = "stopped"
+        try:
+            outcome = supervisor.run()
+        finally:
+            supervisor.leave(me, outcome)
+        return outcome
 
 
 def patient_call(log: Log, method: str, **params: Any) -> Any:
@@ -438,6 +463,13 @@ class Supervisor:
             self.call(method, **params)
         except errors.StriatumError as error:
             self.log(f"{method} failed: {error.message}")
+
+    def leave(self, me: dict[str, Any], outcome: str) -> None:
+        """Say this supervisor no longer holds the run (a supervised run that still runs is
+        then resumed by its host's daemon); once the run ended, drop its kept environment."""
+        self._quietly("supervisor.leave", **me, outcome=outcome)
+        if outcome in TERMINAL:
+            supervisor_env.remove(self.run_id)
 
     def stop(self, signum: int, frame: object) -> None:
         """The signal handler: finish the current step, then clean up and return."""

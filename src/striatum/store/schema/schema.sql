@@ -318,4 +318,25 @@ ALTER TABLE striatumd.job_attempts ADD COLUMN provider_source text
 ALTER TABLE striatumd.events ADD COLUMN host text;
 ALTER TABLE striatumd.audit_log ADD COLUMN host text;
 
+-- 0007: who supervises a run (the resumable ones: supervised; the process by pid + identity).
+CREATE TABLE striatumd.run_supervisors (
+    run_id      text PRIMARY KEY REFERENCES striatumd.runs,
+    supervised  boolean NOT NULL,
+    host        text NOT NULL,
+    state       text NOT NULL CHECK (state IN ('launching', 'supervising', 'left')),
+    pid         integer CHECK (pid > 0),
+    identity    text,
+    session_id  text REFERENCES striatumd.sessions,
+    generation  integer NOT NULL DEFAULT 1,
+    resumes     integer NOT NULL DEFAULT 0 CHECK (resumes >= 0),
+    -- automatic resumes since a supervisor last held the run for a while: bounds a crash loop
+    streak      integer NOT NULL DEFAULT 0 CHECK (streak >= 0),
+    registered_at timestamptz,
+    changed_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CHECK ((state = 'supervising') = (pid IS NOT NULL))
+);
+CREATE INDEX run_supervisors_host_idx ON striatumd.run_supervisors (host) WHERE supervised;
+
+GRANT SELECT, INSERT, UPDATE ON striatumd.run_supervisors TO striatumd_runtime;
+
 RESET ROLE;

@@ -13,7 +13,8 @@ from striatum.verbs import params
 VERBS: tuple[Verb, ...] = (
     Verb(
         name="recovery.list",
-        summary="Expired leases, failed jobs, stuck runs, open escalations.",
+        summary="Expired leases, failed jobs, stuck runs, runs whose supervisor is gone, "
+        "open escalations.",
         capability=Capability.READ,
         writes=False,
         handler="striatum.verbs.recovery.repairs:list_",

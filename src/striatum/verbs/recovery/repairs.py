@@ -9,8 +9,9 @@ from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
 from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
-from striatum.store import records, runs, work
+from striatum.store import records, runs, supervisors, work
 from striatum.verbs import shapes
+from striatum.verbs.runs import supervision
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -20,10 +21,21 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         for lease in work.expired_leases(ctx.conn, limit=500)
         if run_id is None or lease.run_id == run_id
     ]
-    failed, stuck = [], []
+    failed, stuck, orphaned = [], [], []
     for run in runs.list_runs(ctx.conn, state="running", limit=500):
         if run_id is not None and run.run_id != run_id:
             continue
+        watch = supervisors.get(ctx.conn, run.run_id)
+        if watch is not None and watch.supervised and supervision.is_gone(ctx, watch):
+            orphaned.append(
+                {
+                    "run_id": run.run_id,
+                    "host": watch.host,
+                    "gone_pid": watch.pid,
+                    "next": f"striatum run start --run-id {run.run_id}  (or wait: the "
+                    f"daemon on {watch.host} resumes it)",
+                }
+            )
         jobs = runs.jobs(ctx.conn, run.run_id)
         failed += [
             {"run_id": run.run_id, "job_id": j.job_id, "attempt": j.attempt}
@@ -41,6 +53,7 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "expired_leases": expired,
         "failed_jobs": failed,
         "stuck_runs": stuck,
+        "orphaned_runs": orphaned,  # supervised, and their supervisor is gone
         "open_escalations": escalations,
     }
 

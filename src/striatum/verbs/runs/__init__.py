@@ -10,6 +10,16 @@ from striatum.model.roles import Capability
 from striatum.model.verb_spec import Param, Verb
 from striatum.verbs import params
 
+
+def _supervisor_params() -> tuple[Param, ...]:
+    return (
+        Param(
+            name="host", type="string", required=True, max_length=255, help="The supervisor's host."
+        ),
+        Param(name="pid", type="integer", required=True, help="The supervisor's process id."),
+    )
+
+
 VERBS: tuple[Verb, ...] = (
     Verb(
         name="run.prepare",
@@ -43,15 +53,58 @@ VERBS: tuple[Verb, ...] = (
             Param(
                 name="no_supervise",
                 type="boolean",
-                local=True,
-                help="Drive the run yourself (claim-next); start no supervisor.",
+                help="Drive the run yourself (claim-next); start no supervisor, and none is "
+                "ever started for it by itself.",
             ),
         ),
         description="Unless --no-supervise, refuses (agent_unavailable, exit 18) while a "
         "lane's agent CLI is not on PATH or does not answer `--version`; the run stays "
-        "prepared.",
+        "prepared. On a running run whose supervisor is gone (killed, the machine "
+        "rebooted) it launches a new one; while that supervisor runs it refuses "
+        "(conflict), naming its pid and host. The supervisor's environment (PATH, HOME, "
+        "the lanes' provider keys, STRIATUM_* settings but no token) is kept in a 0600 "
+        "file under the home, so the daemon can resume the run with it.",
         before="striatum.cli.agent_checks:refuse_on_start",
         after="striatum.cli.after:start_supervisor",
+    ),
+    Verb(
+        name="supervisor.register",
+        summary="A supervisor holds a run: record its host, pid and session (supervisors "
+        "call this).",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.supervision:register",
+        params=(
+            params.run_id(),
+            *_supervisor_params(),
+            Param(
+                name="identity",
+                type="string",
+                max_length=200,
+                help="The process's boot id and start time (a reused pid is not it).",
+            ),
+            Param(
+                name="session",
+                type="string",
+                required=True,
+                max_length=64,
+                help="The supervisor's session (ses_...).",
+            ),
+        ),
+    ),
+    Verb(
+        name="supervisor.leave",
+        summary="A supervisor stops holding a run (supervisors call this as they end).",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.supervision:leave",
+        params=(
+            params.run_id(),
+            *_supervisor_params(),
+            Param(name="outcome", type="string", max_length=200, help="Why it stopped."),
+        ),
+        description="Only the registered supervisor leaves; a supervised run still running "
+        "is resumed by its host's daemon.",
     ),
     Verb(
         name="run.land",

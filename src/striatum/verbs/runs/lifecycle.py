@@ -18,8 +18,9 @@ from striatum.model.engine.states import RunState, check_run
 from striatum.model.workflow.paths import path_problem
 from striatum.model.workflow.schema import Lane
 from striatum.model.workflow.validate import validate_text
-from striatum.store import runs
+from striatum.store import runs, supervisors
 from striatum.verbs.repos import adoption
+from striatum.verbs.runs import supervision
 
 MAX_FILE_BYTES = 1 << 20
 
@@ -96,16 +97,24 @@ def _max_attempts(lane: Lane | None) -> int:
 
 
 def start(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """A prepared run starts; a running one whose supervisor is gone gets one again.
+    `supervise` in the result: the caller launches the supervisor (its environment is the
+    caller's, so only the caller can)."""
     run = runs.lock(ctx.conn, params["run_id"])
+    supervise = not params.get("no_supervise")
+    if run.state == RunState.RUNNING and supervise:
+        supervision.restart(ctx, run)
+        return {**_summary(run), "supervise": True, "resumed": True}
     check_run(run.state, RunState.RUNNING)
     if run.state != RunState.PREPARED:
         raise errors.Conflict(
             f"run {run.run_id} is {run.state.value}; use run resume", run_id=run.run_id
         )
     runs.set_state(ctx.conn, run.run_id, RunState.RUNNING)
-    progress.emit(ctx, run, "run.started")
+    supervisors.record_launch(ctx.conn, run.run_id, supervised=supervise, host=ctx.daemon.host)
+    progress.emit(ctx, run, "run.started", supervised=supervise)
     run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
-    return _summary(run)
+    return {**_summary(run), "supervise": supervise and run.state == RunState.RUNNING}
 
 
 def pause(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

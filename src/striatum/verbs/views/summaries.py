@@ -9,9 +9,11 @@ from striatum.engine import snapshot
 from striatum.engine.context import Context
 from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
+from striatum.model.engine.supervision import MAX_STREAK
 from striatum.model.terminal_text import visible
-from striatum.store import chains, records, runs, work
+from striatum.store import chains, records, runs, supervisors, work
 from striatum.verbs import shapes
+from striatum.verbs.runs import supervision
 
 ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk": "blocker_id"}
 
@@ -40,6 +42,7 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
     jobs = runs.jobs(ctx.conn, run_id)
     leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease.ended_at is None]
     blockers = records.open_blockers(ctx.conn, run_id)
+    watch = _supervisor(ctx, run)
     job_rows = []
     for job in jobs:
         lane = snapshot.lane_spec(run, job.lane)
@@ -90,7 +93,8 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
         },
         "leases": [lease.to_dict(shapes.LEASE_LIVE) for lease in leases],
         "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
-        "next_actions": next_actions(run, jobs, blockers),
+        "supervisor": watch,
+        "next_actions": next_actions(run, jobs, blockers, supervisor=watch),
         # The repository chain's head now: supervisors anchor their commits to it.
         "chain_head": _head(ctx, run.repo_id),
     }
@@ -101,10 +105,25 @@ def _head(ctx: Context, repo_id: str) -> dict[str, Any] | None:
     return None if head is None else {"seq": head.seq, "row_hash": head.row_hash}
 
 
+def _supervisor(ctx: Context, run: runs.Run) -> dict[str, Any] | None:
+    """Who supervises the run (None: nobody ever registered or started one), and whether it
+    is gone (null when only its own host can tell)."""
+    found = supervisors.get(ctx.conn, run.run_id)
+    if found is None:
+        return None
+    here = found.host == ctx.daemon.host or found.state != "supervising"
+    return {**found.to_dict(), "gone": supervision.is_gone(ctx, found) if here else None}
+
+
 def next_actions(
-    run: runs.Run, jobs: list[runs.JobRow], blockers: list[records.Blocker]
+    run: runs.Run,
+    jobs: list[runs.JobRow],
+    blockers: list[records.Blocker],
+    *,
+    supervisor: dict[str, Any] | None = None,
 ) -> list[str]:
-    """What a caller can do now, as exact commands."""
+    """What a caller can do now, as exact commands. A supervised run's ready jobs are its
+    supervisor's to claim: wait for it, or `run start` again when it is gone."""
     rid = run.run_id
     if run.state == RunState.PREPARED:
         return [f"striatum run start --run-id {rid}"]
@@ -127,6 +146,9 @@ def next_actions(
                 f"{blocker.blocker_id} --outcome ...  ({visible(blocker.reason)})"
             )
     ready = [j.job_id for j in jobs if j.state == JobState.READY]
+    if supervisor is not None:
+        actions += _supervisor_actions(rid, supervisor)
+        ready = ready if _by_hand(supervisor) else []
     if ready:
         actions.append(
             f"striatum claim-next --session SESSION --run-id {rid}  (ready: {', '.join(ready)})"
@@ -135,6 +157,32 @@ def next_actions(
     if leased:
         actions.append(f"wait for the leased job(s): {', '.join(leased)}")
     return actions or [f"striatum recovery list --run-id {rid}"]
+
+
+def _by_hand(supervisor: dict[str, Any]) -> bool:
+    """No supervisor drives the run, nor is one expected to: the caller claims its jobs."""
+    return not supervisor["supervised"] and (
+        supervisor["state"] == "left" or bool(supervisor["gone"])
+    )
+
+
+def _supervisor_actions(rid: str, supervisor: dict[str, Any]) -> list[str]:
+    if supervisor["gone"] and supervisor["supervised"] and supervisor["streak"] >= MAX_STREAK:
+        return [
+            f"striatum run start --run-id {rid}  (its last {supervisor['streak']} supervisors "
+            f"died at once: read .striatum/supervisor-{rid}.log first)"
+        ]
+    if supervisor["gone"] and supervisor["supervised"]:
+        return [
+            f"wait: its supervisor is gone; the daemon on {supervisor['host']} resumes the "
+            f"run within seconds (or, on that host: striatum run start --run-id {rid})"
+        ]
+    if supervisor["gone"]:
+        return [f"striatum run start --run-id {rid}  (its supervisor is gone)"]
+    if supervisor["state"] == "left":
+        return []
+    who = f"pid {supervisor['pid']} on {supervisor['host']}" if supervisor["pid"] else "starting"
+    return [f"wait: its supervisor ({who}) runs the jobs"]
 
 
 def why(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
