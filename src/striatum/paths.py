@@ -24,6 +24,18 @@ def setting(name: str) -> str | None:
     return value
 
 
+def number_setting(name: str, default: float) -> float:
+    """A numeric setting; a bad value is logged and the default used, so a typo never stops
+    the daemon."""
+    try:
+        return float(setting(name) or default)
+    except ValueError:
+        import logging
+
+        logging.getLogger("striatumd").warning("%s is not a number; using %s", name, default)
+        return default
+
+
 def home() -> Path:
     """`STRIATUM_HOME`, else the platform's user data directory for Striatum."""
     configured = setting("STRIATUM_HOME")

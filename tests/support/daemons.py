@@ -37,6 +37,8 @@ class DaemonUnderTest:
             STRIATUM_RUNTIME_DIR=str(self.base / "run"),
             # Anchor often, so every test runs with the anchoring loop busy beside it.
             STRIATUM_ANCHOR_EVERY_S="0.3",
+            # Audit counted noise (frames that are not requests) often, for the same reason.
+            STRIATUM_NOISE_AUDIT_S="0.5",
         )
         if self.database is not None:
             self.env["STRIATUM_DATABASE_URL"] = self.database.admin_conninfo

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from striatum import settings
+from striatum import paths
 
 
 class Limits(NamedTuple):
@@ -23,15 +23,19 @@ class Limits(NamedTuple):
     def from_settings(cls) -> Limits:
         d = cls()
         return cls(
-            connections=max(1, int(settings.number("STRIATUM_MAX_CONNECTIONS", d.connections))),
-            per_token=max(1, int(settings.number("STRIATUM_MAX_REQUESTS_PER_TOKEN", d.per_token))),
+            connections=max(
+                1, int(paths.number_setting("STRIATUM_MAX_CONNECTIONS", d.connections))
+            ),
+            per_token=max(
+                1, int(paths.number_setting("STRIATUM_MAX_REQUESTS_PER_TOKEN", d.per_token))
+            ),
             frame_deadline_s=max(
-                0.1, settings.number("STRIATUM_FRAME_DEADLINE_S", d.frame_deadline_s)
+                0.1, paths.number_setting("STRIATUM_FRAME_DEADLINE_S", d.frame_deadline_s)
             ),
             buffer_bytes=max(
-                1 << 20, int(settings.number("STRIATUM_BUFFER_MB", d.buffer_bytes >> 20)) << 20
+                1 << 20, int(paths.number_setting("STRIATUM_BUFFER_MB", d.buffer_bytes >> 20)) << 20
             ),
-            noise_every_s=max(0.1, settings.number("STRIATUM_NOISE_AUDIT_S", d.noise_every_s)),
+            noise_every_s=max(0.1, paths.number_setting("STRIATUM_NOISE_AUDIT_S", d.noise_every_s)),
         )
 
     @property

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from striatum import errors, paths, settings
+from striatum import errors, paths
 from striatum.integrity import anchor_file, anchors, chain_check
 from striatum.model.chain import Head
 from striatum.store import chains
@@ -49,9 +49,9 @@ class Cadence:
         """STRIATUM_ANCHOR_EVERY_EVENTS and STRIATUM_ANCHOR_EVERY_S (bad values: defaults)."""
         return cls(
             every_events=max(
-                1, int(settings.number("STRIATUM_ANCHOR_EVERY_EVENTS", DEFAULT_EVERY_EVENTS))
+                1, int(paths.number_setting("STRIATUM_ANCHOR_EVERY_EVENTS", DEFAULT_EVERY_EVENTS))
             ),
-            every_s=max(0.05, settings.number("STRIATUM_ANCHOR_EVERY_S", DEFAULT_EVERY_S)),
+            every_s=max(0.05, paths.number_setting("STRIATUM_ANCHOR_EVERY_S", DEFAULT_EVERY_S)),
         )
 
     @property
