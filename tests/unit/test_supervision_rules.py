@@ -17,6 +17,7 @@ from striatum.model.engine.supervision import (
     MAX_STREAK,
     Supervision,
     gone,
+    rebooted_since,
     restart_refusal,
     resumable,
 )
@@ -42,6 +43,19 @@ def test_a_supervisor_is_there_only_while_the_same_process_lives() -> None:
     assert gone(HELD, identity_now=None, now=NOW)  # dead
     assert gone(HELD, identity_now="boot-a:2000", now=NOW)  # its pid reused
     assert gone(HELD, identity_now="boot-b:1000", now=NOW)  # a reboot
+
+
+def test_only_a_reboot_lets_the_old_leases_end_at_once() -> None:
+    """Leases of a dead supervisor end at takeover only when none of its processes can live:
+    a new boot. The same boot, or an identity without a boot id (ps), waits for the TTL."""
+    same_boot = dataclasses.replace(HELD, pid=5000, identity="boot-a:9000")
+    new_boot = dataclasses.replace(HELD, pid=5000, identity="boot-b:12")
+    assert rebooted_since(HELD, new_boot)
+    assert not rebooted_since(HELD, same_boot)
+    assert not rebooted_since(None, new_boot)
+    assert not rebooted_since(dataclasses.replace(HELD, identity=None), new_boot)
+    ps = dataclasses.replace(HELD, identity="ps:Sat Dec  5 08:00:00 2026")
+    assert not rebooted_since(ps, dataclasses.replace(ps, identity="ps:Sat Dec  5 09:00:00 2026"))
 
 
 def test_a_launch_gets_a_grace_to_register_and_a_left_supervisor_is_gone() -> None:

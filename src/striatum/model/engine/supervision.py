@@ -93,3 +93,14 @@ def resumable(found: Supervision, *, host: str, run_state: str, is_gone: bool) -
         and is_gone
         and found.streak < MAX_STREAK
     )
+
+
+def rebooted_since(before: Supervision | None, now: Supervision) -> bool:
+    """Whether the host rebooted between two supervisors' registrations (their identities'
+    boot ids differ). Only then can no process of the earlier one's attempts be alive: its
+    leases may end at once. Otherwise they run out their TTL, the window in which a writer
+    that escaped every marker finishes before the next attempt starts (SPEC §10)."""
+    if before is None or before.identity is None or now.identity is None:
+        return False
+    old, new = before.identity.split(":", 1)[0], now.identity.split(":", 1)[0]
+    return old != "ps" and new != "ps" and old != new

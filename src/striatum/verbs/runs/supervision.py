@@ -14,15 +14,20 @@ from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
 from striatum.lanes import liveness
 from striatum.model.engine.states import JobState, RunState
-from striatum.model.engine.supervision import Supervision, gone, restart_refusal
+from striatum.model.engine.supervision import (
+    Supervision,
+    gone,
+    rebooted_since,
+    restart_refusal,
+)
 from striatum.store import runs, supervisors, tokens, work
 
 ENDED = (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
 
 
 def register(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """Record the supervisor; end the leases an earlier supervisor of this host left (it is
-    gone: the caller holds the run's lock file, which a live one would hold)."""
+    """Record the supervisor. After a reboot, end the leases the earlier supervisor of this
+    host left (none of its processes can be alive); otherwise they expire at their TTL."""
     _check_pid(params)
     run = runs.lock(ctx.conn, params["run_id"])
     work.get_session(ctx.conn, params["session"])  # NotFound names it
@@ -46,7 +51,7 @@ def register(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             supervised=found.supervised,
         )
     ended = []
-    if previous is not None and previous.host == found.host:
+    if previous is not None and previous.host == found.host and rebooted_since(previous, found):
         ended = _end_orphaned_leases(ctx, run, previous, found)
     return {"run_id": run.run_id, "supervision": found.to_dict(), "ended_leases": ended}
 
