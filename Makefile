@@ -42,7 +42,7 @@ typecheck: install
 
 # One embedded cluster, every benchmark, one JSON report in bench/report.json (~8 minutes).
 # Each bench also runs alone: python -m bench.chain | anchoring | cli | mcp | run | lanes |
-# heartbeats | live | corpus
+# heartbeats | starvation | live | corpus
 # bench.agents (the real agent CLIs per job; needs them: make test-agents installs them) is not
 # in the report: python -m bench.agents
 bench: install

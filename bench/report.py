@@ -5,8 +5,9 @@ Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb roun
 200 and 1,000 jobs (bench.run: does the per-job overhead stay flat?), the supervisor with
 instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
-corpus export and verification (bench.corpus) and, last because it loads a million events,
-the chain (bench.chain) and what automatic anchoring costs appends (bench.anchoring). Writes
+a reader's verify flood and a flood of unterminated frames (bench.starvation), corpus export
+and verification (bench.corpus) and, last because it loads a million events, the chain
+(bench.chain) and what automatic anchoring costs appends (bench.anchoring). Writes
 bench/report.json and prints it.
 
 Usage: python -m bench.report [--quick] [--out bench/report.json]
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchoring, chain, cli, corpus, heartbeats, lanes, live, mcp, run
+from bench import anchoring, chain, cli, corpus, heartbeats, lanes, live, mcp, run, starvation
 from bench.scratch import daemon_home
 from striatum import paths
 
@@ -38,6 +39,8 @@ FULL = {
     "append_s": 3.0,
     "live_rounds": 100,
     "mcp_calls": 200,
+    "verify_flood": 500,
+    "frame_flood": 1500,
 }
 QUICK = {
     "cli_runs": 5,
@@ -50,6 +53,8 @@ QUICK = {
     "append_s": 0.5,
     "live_rounds": 20,
     "mcp_calls": 20,
+    "verify_flood": 50,
+    "frame_flood": 100,
 }
 
 
@@ -72,6 +77,9 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
         )
         report["live"] = live.measure(_fresh(base, "live"), sizes["live_rounds"])
         report["daemon_rss_mb_after_load"] = round(cli.rss_mb(cli.daemon_pid()), 1)
+        report["starvation"] = starvation.measure(
+            _fresh(base, "starvation"), sizes["verify_flood"], sizes["frame_flood"]
+        )
         report["corpus"] = corpus.measure(base, sizes["corpus_events"])
         from striatum.daemon.embedded import EmbeddedCluster
 
