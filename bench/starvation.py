@@ -1,9 +1,10 @@
 """Can the lowest role or a stranger on the socket starve the daemon?
 
 Two floods against one daemon, with lanes heartbeating their leases throughout:
-1. a reader token sends `daemon.verify --deep` on 500 connections at once: heartbeat and
-   operator `status` latency (p50/p99) without and with the flood, how many verifies were
-   served or refused `busy`, and leases lost (must be 0);
+1. a reader token keeps 500 `daemon.verify --deep` requests outstanding (each answer is
+   followed by a new request) for the whole measurement: heartbeat and operator `status`
+   latency (p50/p99) without and with the flood, how many verifies were served or refused
+   `busy`, and leases lost (must be 0);
 2. 1,500 connections each send 1 MiB - 2 bytes without a newline, then close: the daemon's
    RSS idle, at its peak during the flood, and 0 s / 10 s / 30 s after it.
 
@@ -65,34 +66,62 @@ def latencies(lanes: list[Lane]) -> tuple[list[float], int]:
     return [x for lane in lanes for x in lane.latencies], sum(len(ln.failures) for ln in lanes)
 
 
-def verify_flood(socket_path: Path, token: str, count: int) -> dict[str, Any]:
-    """Send `count` deep verifies at once; wait for every answer."""
-    socks = []
-    for n in range(count):
+def verify_flood(
+    socket_path: Path, token: str, count: int, stop: threading.Event
+) -> dict[str, Any]:
+    """Keep `count` deep verifies outstanding (each answer is followed by a new request on a
+    new connection) until `stop`; then wait for the last answers."""
+    started, codes, waiting = time.perf_counter(), [], {}
+    sent = 0
+
+    def send() -> bool:
+        nonlocal sent
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(str(socket_path))
-        frame = {"v": 1, "id": f"f{n}", "method": "daemon.verify", "token": token}
-        sock.sendall(json.dumps({**frame, "params": {"deep": True}}).encode() + b"\n")
-        socks.append(sock)
-    started, codes, waiting = time.perf_counter(), [], {s: b"" for s in socks}
+        frame = {"v": 1, "id": f"f{sent}", "method": "daemon.verify", "token": token}
+        try:
+            sock.connect(str(socket_path))
+            sock.sendall(json.dumps({**frame, "params": {"deep": True}}).encode() + b"\n")
+        except OSError:  # the kernel's backlog was full, or the daemon closed on us
+            sock.close()
+            codes.append("refused_at_connect")
+            return False
+        waiting[sock] = b""
+        sent += 1
+        return True
+
+    def top_up() -> None:
+        while len(waiting) < count and send():
+            pass
+
+    top_up()
     while waiting:
         readable, _, _ = select.select(list(waiting), [], [], 600)
         if not readable:
             break
         for sock in readable:
-            chunk = sock.recv(65536)
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                chunk = b""
             waiting[sock] += chunk
             if not chunk or waiting[sock].endswith(b"\n"):
-                answer = json.loads(waiting.pop(sock) or b'{"ok": false, "error": {"code": "eof"}}')
-                codes.append("ok" if answer["ok"] else answer["error"]["code"])
+                raw = waiting.pop(sock)
+                answer: dict[str, Any] = json.loads(raw) if raw else {}
+                codes.append(
+                    "ok" if answer.get("ok") else answer.get("error", {}).get("code", "closed")
+                )
                 sock.close()
+        if not stop.is_set():
+            top_up()
     return {
-        "requests": count,
+        "outstanding": count,
+        "requests": sent,
         "served": codes.count("ok"),
         "busy": codes.count("busy"),
-        "other": len(codes) - codes.count("ok") - codes.count("busy"),
+        "refused_at_connect": codes.count("refused_at_connect"),
+        "other": len(codes) - sum(map(codes.count, ("ok", "busy", "refused_at_connect"))),
         "unanswered": len(waiting),
-        "drained_s": round(time.perf_counter() - started, 1),
+        "flood_s": round(time.perf_counter() - started, 1),
     }
 
 
@@ -138,15 +167,17 @@ def measure(base: Path, flood: int = 500, frames: int = 1500, lanes: int = 5) ->
     status_quiet = timed_status(run_id, 20, 0.3)
     beats_quiet, failures_quiet = latencies(quiet)
 
-    loud = beating(leases, 10)
     flooding: dict[str, Any] = {}
+    stop = threading.Event()
     flooder = threading.Thread(
-        target=lambda: flooding.update(verify_flood(paths.socket_path(), reader, flood))
+        target=lambda: flooding.update(verify_flood(paths.socket_path(), reader, flood, stop))
     )
     flooder.start()
-    time.sleep(0.5)  # the flood is queued
+    time.sleep(1)  # the flood is queued
+    loud = beating(leases, 10)
     status_loud = timed_status(run_id, 20, 0.3)
     beats_loud, failures_loud = latencies(loud)
+    stop.set()
     flooder.join()
 
     live = {lease["lease_id"] for lease in call("status", run_id=run_id)["leases"]}

@@ -143,20 +143,41 @@ def test_a_frame_must_arrive_whole_within_the_deadline(bounded: DaemonUnderTest)
         assert idle.recv(1) == b""
 
 
-def test_connections_beyond_the_cap_are_refused_busy(bounded: DaemonUnderTest) -> None:
+def test_one_token_filling_every_seat_cannot_lock_the_others_out(
+    bounded: DaemonUnderTest,
+) -> None:
+    """A reader holds as many connections as the cap (long polls): past the cap an operator
+    is still served, the reader's next connection is refused `busy` (audited), and past twice
+    the cap every connection is refused at once."""
+    reader = reader_token(bounded)
     held = [connect(bounded) for _ in range(CONNECTIONS)]
     try:
-        wait_until(lambda: refused_one(bounded), "the cap to be reached", timeout=10)
+        for n, sock in enumerate(held):
+            sock.sendall(request("events.wait", reader, {"timeout_s": 20}, n))
+        wait_until(lambda: refused(bounded, reader), "the reader's seats to be counted")
+        whoami = bounded.cli("whoami", "--json", timeout=30)
+        assert whoami.returncode == 0, whoami.stderr
+        assert audited(bounded, "whoami")[None] >= 1
+        assert audited(bounded, "daemon.status")["busy"] >= 1  # refused, yet audited
+        silent = [connect(bounded) for _ in range(CONNECTIONS)]  # fills the overflow
+        try:
+            with connect(bounded) as sock:
+                answer = json.loads(read_line(sock))
+            assert answer["error"]["code"] == "busy" and answer["id"] is None
+        finally:
+            for sock in silent:
+                sock.close()
     finally:
         for sock in held:
             sock.close()
-    wait_until(lambda: bounded.cli("whoami").returncode == 0, "a free slot again", timeout=10)
+    wait_until(lambda: bounded.cli("whoami").returncode == 0, "a free seat again", timeout=10)
 
 
-def refused_one(daemon: DaemonUnderTest) -> bool:
+def refused(daemon: DaemonUnderTest, token: str) -> bool:
     with connect(daemon) as sock:
+        sock.sendall(request("daemon.status", token))
         line = read_line(sock)
-    return bool(line) and json.loads(line)["error"]["code"] == "busy"
+    return bool(line) and not json.loads(line)["ok"] and "holds" in line.decode()
 
 
 def test_unfinished_frames_share_one_buffer_budget(bounded: DaemonUnderTest) -> None:

@@ -55,7 +55,7 @@ class FrameReader:
         self._reader = reader
         self._budget = budget
         self._max_bytes = max_bytes
-        self._deadline_s = deadline_s
+        self.deadline_s = deadline_s  # may change between frames
         self._parts: list[bytes] = []  # the unfinished frame, as read
         self._held = 0  # bytes in _parts, all taken from the budget
 
@@ -65,7 +65,7 @@ class FrameReader:
         frame = self._split()
         if frame is not None:
             return frame
-        deadline = time.monotonic() + self._deadline_s
+        deadline = time.monotonic() + self.deadline_s
         while True:
             remaining = deadline - time.monotonic()
             try:
@@ -76,7 +76,7 @@ class FrameReader:
                 if self._held == 0:
                     return None
                 raise FrameProblem(
-                    "deadline", f"the frame did not arrive whole within {self._deadline_s:g}s"
+                    "deadline", f"the frame did not arrive whole within {self.deadline_s:g}s"
                 ) from None
             if not chunk:
                 if not b"".join(self._parts).strip():

@@ -11,7 +11,7 @@ from striatum import paths
 
 
 class Limits(NamedTuple):
-    connections: int = 256  # open at once; the next is refused `busy`
+    connections: int = 256  # open at once; past it only tokens holding few; past 2x none
     per_token: int = 16  # one token's requests queued or being served; the next is `busy`
     frame_deadline_s: float = 30.0  # for a frame to arrive whole (and for an idle connection)
     buffer_bytes: int = 64 << 20  # unfinished frames across all connections

@@ -19,6 +19,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,16 @@ from striatum.verbs.catalog import BY_NAME
 log = logging.getLogger("striatumd")
 DAEMON_KEY = "(daemon)"  # the daemon's own work takes turns with the callers'
 TRIM_AFTER_BYTES = 8 << 20  # a burst of buffered frames this big is handed back afterwards
+OVERFLOW_DEADLINE_S = 1.0  # a connection past the cap must show its request at once
+BACKLOG = 1024  # connections the kernel queues for us in a burst, before refusing them
+
+
+@dataclass
+class Seat:
+    """One connection's place: past the cap or not, and whose token it counts against."""
+
+    overflow: bool
+    key: str | None = None
 
 
 class Server:
@@ -56,6 +67,7 @@ class Server:
         self._budget = Budget(self._limits.buffer_bytes)
         self._noise = Noise()
         self._in_flight: Counter[str] = Counter()  # token -> requests queued or running
+        self._seats: Counter[str] = Counter()  # token -> connections it holds
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -65,7 +77,7 @@ class Server:
         old_umask = os.umask(0o177)  # the socket is created 0600
         try:
             self._server = await asyncio.start_unix_server(
-                self._serve_connection, path=str(self._socket_path), limit=CHUNK
+                self._serve_connection, path=str(self._socket_path), limit=CHUNK, backlog=BACKLOG
             )
         finally:
             os.umask(old_umask)
@@ -117,27 +129,38 @@ class Server:
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        if len(self._writers) >= self._limits.connections:
+        """Past `Limits.connections` a connection is still heard, up to twice that many, but
+        must show its request at once and is served only if its token holds few connections:
+        one caller filling every seat cannot lock the others out."""
+        cap = self._limits.connections
+        if len(self._writers) >= 2 * cap:
             self._noise.count("connections_refused")
-            busy = errors.Busy(f"the daemon serves {self._limits.connections} connections at most")
+            busy = errors.Busy(f"the daemon serves {cap} connections at most")
             writer.write(envelope.error_frame(None, busy))
             writer.close()
             return
+        seat = Seat(overflow=len(self._writers) >= cap)
         self._writers.add(writer)
         frames = FrameReader(
             reader,
             self._budget,
             max_bytes=envelope.MAX_FRAME_BYTES,
-            deadline_s=self._limits.frame_deadline_s,
+            deadline_s=OVERFLOW_DEADLINE_S if seat.overflow else self._limits.frame_deadline_s,
         )
         try:
             while (line := await self._next_frame(frames, writer)) is not None:
-                await self._answer(writer, line)
+                if not await self._answer(writer, line, seat):
+                    return
+                frames.deadline_s = self._limits.frame_deadline_s
         except (ConnectionError, TimeoutError, asyncio.CancelledError):
             return
         finally:
             frames.release()
             self._writers.discard(writer)
+            if seat.key is not None:
+                self._seats[seat.key] -= 1
+                if not self._seats[seat.key]:
+                    del self._seats[seat.key]
             writer.close()
 
     async def _next_frame(self, frames: FrameReader, writer: asyncio.StreamWriter) -> bytes | None:
@@ -155,9 +178,10 @@ class Server:
             await self._send(writer, envelope.error_frame(None, error))
             return None
 
-    async def _answer(self, writer: asyncio.StreamWriter, line: bytes) -> None:
+    async def _answer(self, writer: asyncio.StreamWriter, line: bytes, seat: Seat) -> bool:
+        """Answer one frame; False when the connection must close (refused past the cap)."""
         if not line.strip():
-            return
+            return True
         try:
             if len(line) > CHUNK:  # a big frame is parsed off the event loop
                 request = await asyncio.to_thread(envelope.parse_request, line)
@@ -166,7 +190,19 @@ class Server:
         except errors.ProtocolError as error:
             self._noise.count("unparseable")
             await self._send(writer, envelope.error_frame(error.details.get("request_id"), error))
-            return
+            return True
+        key = request.token or "(no token)"
+        if seat.key is None:
+            seat.key = key
+            self._seats[key] += 1
+        if seat.overflow and self._seats[key] > self._limits.per_token:
+            busy = errors.Busy(
+                f"the daemon serves {self._limits.connections} connections and this token "
+                f"holds {self._seats[key] - 1} of them; retry shortly"
+            )
+            refused = await self._on(self._fast, key, self._dispatcher.refuse, request, busy)
+            await self._send(writer, envelope.error_frame(request.id, refused))
+            return False
         if request.method in LONG_POLL:
             await self._wait_for_news(request)
         outcome = await self._serve(request)
@@ -175,6 +211,7 @@ class Server:
         else:
             frame = envelope.ok_frame(request.id, outcome)
         await self._send(writer, frame)
+        return True
 
     async def _serve(self, request: envelope.Request) -> Any:
         """The request's outcome: served in its token's turn, or refused `busy` (audited)."""
