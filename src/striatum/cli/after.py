@@ -63,12 +63,13 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     it needs for the daemon to resume the run with (`lanes.supervisor_env`)."""
     if not result.get("supervise") or result.get("state") != "running":
         return
+    from striatum.cli.agent_checks import run_status
     from striatum.lanes import supervisor_env, supervisor_launch
 
     run_id, repo = result["run_id"], Path(result["repo"])
     env = dict(os.environ)
     try:
-        lanes = _status(run_id, local)["lanes"]
+        lanes = run_status(run_id, local)["lanes"]
         kept = supervisor_env.save(run_id, supervisor_env.kept(env, lanes))
     except (errors.StriatumError, OSError) as error:  # the run starts all the same
         sys.stderr.write(f"striatum: the supervisor's environment was not kept: {error}\n")
@@ -79,15 +80,3 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     process = supervisor_launch.launch(run_id, repo, env)
     log = supervisor_launch.log_file(repo, run_id)
     sys.stderr.write(f"striatum: supervisor started (pid {process.pid}); log: {log}\n")
-
-
-def _status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
-    from striatum.client import rpc
-
-    found: dict[str, Any] = rpc.call(
-        "status",
-        {"run_id": run_id},
-        as_role=local.get("caller_role"),
-        token=local.get("caller_token"),
-    )
-    return found

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def warn_on_prepare(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any] | None:
     """After-hook: the prepared run's result with the preflight's warnings added."""
     try:
-        checks = _checks(_status(result["run_id"], local))
+        checks = _checks(run_status(result["run_id"], local))
     except errors.StriatumError as error:  # the run exists: never fail prepare over this
         extra = [
             {
@@ -41,7 +41,7 @@ def refuse_on_start(params: dict[str, Any], local: dict[str, Any]) -> None:
     a lane's agent. A run that is not `prepared` is left to the daemon to refuse."""
     if params.get("no_supervise") or not params.get("run_id"):
         return  # nothing to check here: the daemon refuses a missing run id itself
-    status = _status(params["run_id"], local)
+    status = run_status(params["run_id"], local)
     if status["run"]["state"] != "prepared":
         return
     from striatum.lanes import preflight
@@ -51,7 +51,8 @@ def refuse_on_start(params: dict[str, Any], local: dict[str, Any]) -> None:
         raise refusal
 
 
-def _status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
+def run_status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
+    """`status` of a run as the caller (their role or token), for a before/after hook."""
     from striatum.client import rpc
 
     found: dict[str, Any] = rpc.call(

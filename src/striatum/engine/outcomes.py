@@ -43,6 +43,16 @@ def end_attempt(
     )
 
 
+def expire(ctx: Context, run: Run, job: JobRow, lease_id: str, *, why: str) -> None:
+    """A lease that ended without its holder (expired, or its supervisor gone): end the
+    attempt as expired, then retry or fail the job as for any failed attempt."""
+    end_attempt(
+        ctx, run, job, lease_id, lease_outcome="expired", attempt_state="expired", reason=why
+    )
+    if job.state == JobState.LEASED:
+        after_failure(ctx, run, job, why=why)
+
+
 def after_failure(
     ctx: Context, run: Run, job: JobRow, *, why: str, permanent: bool = False
 ) -> None:

@@ -111,17 +111,7 @@ def _expire(ctx: Context, candidate: work.Lease) -> dict[str, Any] | None:
         return None  # finished or heartbeated meanwhile
     job = jobs[lease.job_id]
     why = f"lease {lease.lease_id} expired: its holder stopped heartbeating"
-    outcomes.end_attempt(
-        ctx,
-        run,
-        job,
-        lease.lease_id,
-        lease_outcome="expired",
-        attempt_state="expired",
-        reason=why,
-    )
-    if job.state == JobState.LEASED:
-        outcomes.after_failure(ctx, run, job, why=why)
+    outcomes.expire(ctx, run, job, lease.lease_id, why=why)
     progress.advance(ctx, runs.get(ctx.conn, run.run_id))
     return {
         "lease_id": lease.lease_id,

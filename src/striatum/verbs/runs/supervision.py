@@ -13,7 +13,7 @@ from striatum import errors
 from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
 from striatum.lanes import liveness
-from striatum.model.engine.states import JobState, RunState
+from striatum.model.engine.states import RunState
 from striatum.model.engine.supervision import (
     Supervision,
     gone,
@@ -74,17 +74,7 @@ def _end_orphaned_leases(
             f"lease {lease.lease_id} ended: its supervisor (pid {previous.pid or '?'} on "
             f"{previous.host}) is gone, and pid {now.pid} took the run over"
         )
-        outcomes.end_attempt(
-            ctx,
-            run,
-            job,
-            lease.lease_id,
-            lease_outcome="expired",
-            attempt_state="expired",
-            reason=why,
-        )
-        if job.state == JobState.LEASED:
-            outcomes.after_failure(ctx, run, job, why=why)
+        outcomes.expire(ctx, run, job, lease.lease_id, why=why)
         ended.append(lease.lease_id)
     if ended:
         progress.advance(ctx, runs.get(ctx.conn, run.run_id))
