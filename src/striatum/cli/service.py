@@ -158,7 +158,7 @@ def install(*, platform: str | None = None, enable: bool = False) -> list[str]:
     said = [f"wrote {service.path}"]
     if enable:
         return said + _run(service.enable)
-    said.append("enable it (start now and at every login): " + _shown(service.enable))
+    said += ["enable it (start now and at every login):", *_shown(service.enable)]
     if service.path.suffix == ".service":
         said.append("to start it at boot, before any login: loginctl enable-linger $USER")
     return said
@@ -173,7 +173,7 @@ def uninstall(*, platform: str | None = None, enable: bool = False) -> list[str]
     service.path.unlink()
     said.append(f"removed {service.path}")
     if not enable:
-        said.append("if it was enabled, stop it: " + _shown(service.disable))
+        said += ["if it was enabled, stop it:", *_shown(service.disable)]
     return said
 
 
@@ -196,5 +196,6 @@ def _run(commands: Sequence[Sequence[str]]) -> list[str]:
     return said
 
 
-def _shown(commands: Sequence[Sequence[str]]) -> str:
-    return "; ".join(" ".join(argv) for argv in commands)
+def _shown(commands: Sequence[Sequence[str]]) -> list[str]:
+    """One command a line, indented: each fits a narrow terminal and pastes as it is."""
+    return ["  " + " ".join(argv) for argv in commands]
