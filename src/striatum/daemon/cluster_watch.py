@@ -108,16 +108,16 @@ class ClusterWatch:
         health = self._health
         if health.state == "up":
             return None
-        why = f"its last exit: {health.last_exit}"
-        if health.state == "restarting":
+        why = health.last_exit or "stopped"
+        if health.state == "restarting":  # message and hint each fit 80 columns
             return errors.DatabaseUnavailable(
-                f"the embedded PostgreSQL is restarting ({why}); retry in a moment",
-                hint="the daemon starts it again on its own: retry within seconds",
+                "the embedded PostgreSQL is restarting",
+                hint=f"last exit: {why}; the daemon restarts it, retry in seconds",
                 database_state=health.as_wire(),
             )
         return errors.DatabaseUnavailable(
-            f"the embedded PostgreSQL is down ({why}) and the daemon is stopping",
-            hint="see the daemon's log, then `striatum daemon start`",
+            "the embedded PostgreSQL is down and the daemon is stopping",
+            hint=f"last exit: {why}; see the daemon's log, then `striatum daemon start`",
             database_state=health.as_wire(),
         )
 
