@@ -72,8 +72,8 @@ def test_an_edited_skill_is_flagged_with_its_fix(daemon: DaemonUnderTest, tmp_pa
     skill = repo / ".claude/skills/striatum-escalate/SKILL.md"
     skill.write_text(skill.read_text() + "\nlocal tweak\n")
     code, report = doctor(daemon, repo)
-    assert code == 5 and report["availability"]["ok"], report
     assert report["provenance"]["ok"], report["provenance"]  # (once seen flaking: say why)
+    assert code == 5 and report["availability"]["ok"], report
     [check] = report["skills"]["checks"]
     assert check["detail"].startswith("edited")
     assert check["fix"] == (
