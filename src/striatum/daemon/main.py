@@ -129,7 +129,7 @@ async def _serve(
 
 async def _sweep_forever(server: Server) -> None:
     """Expire silent leases every STRIATUM_SWEEP_INTERVAL_S seconds (default 5)."""
-    interval = float(os.environ.get("STRIATUM_SWEEP_INTERVAL_S", "5"))
+    interval = max(0.05, paths.number_setting("STRIATUM_SWEEP_INTERVAL_S", 5))
     log = logging.getLogger("striatumd")
     while True:
         await asyncio.sleep(interval)

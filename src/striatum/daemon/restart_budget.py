@@ -8,13 +8,11 @@ slowly and then given up on, rather than restarted in a tight loop for ever.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from striatum import paths
 
-log = logging.getLogger("striatumd")
 DEFAULT_ATTEMPTS = 5
 DEFAULT_WINDOW_S = 600.0
 FIRST_DELAY_S = 0.5
@@ -32,8 +30,10 @@ class RestartBudget:
     def from_settings(cls) -> RestartBudget:
         """STRIATUM_PG_RESTARTS and STRIATUM_PG_RESTART_WINDOW_S (bad values: the defaults)."""
         return cls(
-            attempts=max(0, _count("STRIATUM_PG_RESTARTS", DEFAULT_ATTEMPTS)),
-            window_s=max(1.0, _number("STRIATUM_PG_RESTART_WINDOW_S", DEFAULT_WINDOW_S)),
+            attempts=max(0, int(paths.number_setting("STRIATUM_PG_RESTARTS", DEFAULT_ATTEMPTS))),
+            window_s=max(
+                1.0, paths.number_setting("STRIATUM_PG_RESTART_WINDOW_S", DEFAULT_WINDOW_S)
+            ),
         )
 
     def next_delay(self, attempted_at: Sequence[float], now: float) -> float | None:
@@ -46,19 +46,3 @@ class RestartBudget:
         if recent >= self.attempts:
             return None
         return min(self.first_delay_s * 2.0**recent, self.max_delay_s)
-
-
-def _count(name: str, default: int) -> int:
-    try:
-        return int(paths.setting(name) or default)
-    except ValueError:
-        log.warning("%s is not a whole number; using %s", name, default)
-        return default
-
-
-def _number(name: str, default: float) -> float:
-    try:
-        return float(paths.setting(name) or default)
-    except ValueError:
-        log.warning("%s is not a number; using %s", name, default)
-        return default

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from striatum import errors
+from striatum import errors, paths
 from striatum.client import rpc
 from striatum.engine import files, worktrees
 from striatum.lanes import (
@@ -45,7 +45,7 @@ TICK_S = 0.05
 IDLE_TICK_S = 0.5
 # How long the daemon may stay unreachable before the supervisor gives up (its leases then
 # expire, and a later supervisor takes the jobs over).
-PATIENCE_S = float(os.environ.get("STRIATUM_SUPERVISOR_PATIENCE_S", "600"))
+PATIENCE_S = paths.number_setting("STRIATUM_SUPERVISOR_PATIENCE_S", 600)
 TERMINAL = ("succeeded", "failed", "cancelled")
 REASON_LIMIT = 2000  # the `fail` verb's limit on --reason
 
