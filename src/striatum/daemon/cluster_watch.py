@@ -145,10 +145,11 @@ class ClusterWatch:
 
     def _recover(self, how: str) -> bool:
         """Start the cluster again; False when we gave up or the daemon is stopping."""
-        assert self._cluster is not None
+        assert self._cluster is not None and self._connections is not None
+        connections = self._connections
         log.error("the embedded PostgreSQL went down (%s); restarting it", how)
         self._health = dataclasses.replace(self._health, state="restarting", last_exit=how)
-        self._tell_connections("drop")
+        self._tell_connections(connections.drop)
         failure = ""
         while True:
             delay = self._budget.next_delay(self._attempted_at, time.monotonic())
@@ -168,7 +169,7 @@ class ClusterWatch:
                 failure = f"{type(error).__name__}: {error}"
                 log.exception("restarting the embedded PostgreSQL failed")
                 continue
-            self._tell_connections("renew")
+            self._tell_connections(connections.renew)
             self._health = dataclasses.replace(
                 self._health,
                 state="up",
@@ -180,16 +181,11 @@ class ClusterWatch:
             log.info("the embedded PostgreSQL is up again")
             return True
 
-    def _tell_connections(self, what: Literal["drop", "renew"]) -> None:
-        connections = self._connections
-        assert connections is not None
+    def _tell_connections(self, what: Callable[[], None]) -> None:
         try:
-            if what == "drop":
-                connections.drop()
-            else:
-                connections.renew()
+            what()
         except Exception:  # a bug: requests are still refused meanwhile; the log gets it
-            log.exception("could not %s the database connections", what)
+            log.exception("could not %s the database connections", what.__name__)
 
     def _give_up(self, how: str, failure: str) -> None:
         assert self._cluster is not None

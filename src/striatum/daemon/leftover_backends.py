@@ -16,6 +16,8 @@ import signal
 import time
 from pathlib import Path
 
+from striatum.lanes import liveness
+
 PROC = Path("/proc")
 
 
@@ -44,15 +46,6 @@ def end(data_dir: Path, uid: int, *, wait_s: float = 10.0) -> list[int]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + wait_s
-    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(liveness.identity(pid) is not None for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
     return pids
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a zombie holds no memory: its parent, init, reaps it)."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(") ", 1)[1][:1] != "Z"

@@ -21,17 +21,13 @@ from striatum.store.connection import Database
 
 
 @contextlib.contextmanager
-def database(
-    url: str | None = None, *, own: bool = False, wait_s: float = 30.0
-) -> Iterator[Database]:
+def database(url: str | None = None, *, wait_s: float = 30.0) -> Iterator[Database]:
     """Yield a reachable Database for the duration of the block.
 
-    For the embedded default, start the cluster if nobody runs it, and stop it afterwards.
-    With `own` (the daemon) wait until no one else holds the cluster and run it ourselves:
-    a short-lived owner such as `doctor` finishes, stops it, and the daemon takes over, so the
-    cluster is never stopped under a daemon that merely attached to it.
+    For the embedded default, start the cluster if nobody runs it, and stop it afterwards;
+    attach to it when someone (a daemon) already runs it.
     """
-    with _substrate(url, own=own, wait_s=wait_s) as (found, _):
+    with _substrate(url, own=False, wait_s=wait_s) as (found, _):
         yield found
 
 
@@ -39,8 +35,11 @@ def database(
 def owned(
     url: str | None = None, *, wait_s: float = 30.0
 ) -> Iterator[tuple[Database, EmbeddedCluster | None]]:
-    """As `database(own=True)`, for the daemon: also the cluster it runs (None with a URL),
-    which it watches and starts again when it dies (`daemon.cluster_watch`)."""
+    """For the daemon: wait until no one else holds the embedded cluster and run it ourselves
+    (a short-lived owner such as `doctor` finishes, stops it, and the daemon takes over, so the
+    cluster is never stopped under a daemon that merely attached to it). Also yields the
+    cluster (None with a URL), which the daemon watches and starts again when it dies
+    (`daemon.cluster_watch`)."""
     with _substrate(url, own=True, wait_s=wait_s) as found:
         yield found
 
