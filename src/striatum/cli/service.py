@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from striatum import errors, paths
+from striatum import atomic, errors, paths
 
 UNIT = "striatumd.service"
 LABEL = "dev.striatum.striatumd"
@@ -149,12 +149,7 @@ def install(*, platform: str | None = None, enable: bool = False) -> list[str]:
     the user runs next."""
     service = _service(platform)
     paths.daemon_log().parent.mkdir(parents=True, exist_ok=True)
-    service.path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = service.path.with_name(f".{service.path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(service.content)
-    os.replace(temporary, service.path)
+    atomic.write_private(service.path, service.content)
     said = [f"wrote {service.path}"]
     if enable:
         return said + _run(service.enable)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from striatum import errors, paths
+from striatum import atomic, errors, paths
 
 
 def prepare_dir() -> Path:
@@ -55,7 +55,7 @@ def daemon_lock() -> Iterator[IO[str]]:
 
 
 def write_pid() -> None:
-    _write_private(paths.pid_file(), f"{os.getpid()}\n")
+    atomic.write_private(paths.pid_file(), f"{os.getpid()}\n")
 
 
 def remove_pid() -> None:
@@ -90,18 +90,9 @@ def read_token(role: str) -> str | None:
 
 
 def write_token(role: str, secret: str) -> None:
-    _write_private(paths.token_file(role), secret + "\n")
+    atomic.write_private(paths.token_file(role), secret + "\n")
 
 
 def make_private(path: Path) -> None:
     """Make an existing file of ours 0600 again (someone may have loosened it)."""
     os.chmod(path, 0o600)
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a 0600 file atomically."""
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    os.replace(staging, path)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from striatum import paths
+from striatum import atomic, paths
 from striatum.lanes import environment, markers
 from striatum.lanes.profiles import PROFILES
 from striatum.model.workflow import lane_env
@@ -68,14 +68,10 @@ def is_secret(name: str) -> bool:
 
 
 def save(run_id: str, env: Mapping[str, str]) -> Path:
-    """Write the file (0600, created so: never readable by others, even for an instant)."""
+    """Write the file (0600, in a 0700 folder)."""
     path = paths.supervisor_env_file(run_id)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(dict(env), handle, sort_keys=True)
-    os.replace(temporary, path)
+    atomic.write_private(path, json.dumps(dict(env), sort_keys=True))
     return path
 
 
