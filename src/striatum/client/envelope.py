@@ -14,7 +14,6 @@ import re
 from typing import Any, NamedTuple, TypeGuard
 
 from striatum import errors
-from striatum.model import bounded_json
 
 VERSION = 1
 MAX_FRAME_BYTES = 1 << 20  # 1 MiB, newline included
@@ -47,6 +46,8 @@ def _valid_id(value: object) -> TypeGuard[str]:
 
 def parse_request(line: bytes) -> Request:
     """Decode one frame; a ProtocolError carries the request id when one could be read."""
+    from striatum.model import bounded_json  # the daemon's side: not on the CLI's start path
+
     try:
         frame = bounded_json.loads(line, locate=False)  # on the daemon's event loop: no scan
     except bounded_json.BoundsError as error:

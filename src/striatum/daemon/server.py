@@ -196,9 +196,10 @@ class Server:
             seat.key = key
             self._seats[key] += 1
         if seat.overflow and self._seats[key] > self._limits.per_token:
-            busy = errors.Busy(
-                f"the daemon serves {self._limits.connections} connections and this token "
-                f"holds {self._seats[key] - 1} of them; retry shortly"
+            busy = errors.Busy(  # one line on an 80-column terminal
+                f"this token holds {self._seats[key] - 1} of the daemon's connections; "
+                "retry shortly",
+                connections=self._limits.connections,
             )
             refused = await self._on(self._fast, key, self._dispatcher.refuse, request, busy)
             await self._send(writer, envelope.error_frame(request.id, refused))
