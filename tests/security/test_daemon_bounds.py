@@ -8,18 +8,24 @@ import contextlib
 import json
 import select
 import socket
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from tests.faults.test_lane_crashes import hanging_workflow
 from tests.support import servers
 from tests.support.daemons import DaemonUnderTest, discard, new_daemon
+from tests.support.operator import Operator, new_repo
 from tests.support.waiting import wait_until
 
+BIN = Path(sys.executable).parent
 PER_TOKEN = 4
 CONNECTIONS = 40
 DEADLINE_S = 2
@@ -223,3 +229,50 @@ def test_frames_that_are_not_requests_are_audited_as_one_periodic_row(
 
     wait_until(lambda: counted() == 40, "the periodic noise row", timeout=20)
     assert sum(audited(bounded, "(malformed)").values()) < 40  # not one row per frame
+
+
+def test_the_supervisor_rides_out_busy_and_finishes_the_run(
+    bounded: DaemonUnderTest, tmp_path: Path
+) -> None:
+    """The operator token's requests in flight at the cap (verifies held up): the supervisor,
+    which acts with that token, is refused `busy`, waits and retries, and finishes the run
+    once the cap frees."""
+    gate = tmp_path / "go"
+    gate.touch()  # the jobs finish at once
+    operator = Operator(daemon=bounded, repo=new_repo(tmp_path))
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow", str(hanging_workflow(tmp_path, gate)))[
+        "run_id"
+    ]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    token = bounded.token("operator")
+    with admin(bounded) as lock:
+        lock.execute("BEGIN")
+        lock.execute("LOCK TABLE striatumd.events IN ACCESS EXCLUSIVE MODE")
+        held = [connect(bounded) for _ in range(PER_TOKEN)]
+        for n, sock in enumerate(held):
+            sock.sendall(request("daemon.verify", token, {}, n))
+        wait_until(lambda: refused_busy(bounded, token), "the operator token to be at its cap")
+        supervisor = subprocess.Popen(
+            [str(BIN / "striatum"), "supervise", "--run-id", run_id],
+            env=bounded.env,
+            cwd=operator.repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(2)  # it meets `busy` meanwhile
+        lock.execute("COMMIT")
+    said, _ = supervisor.communicate(timeout=120)
+    for sock in held:
+        sock.close()
+    assert supervisor.returncode == 0, said
+    assert "requests in flight" in said and "retrying" in said, said
+    assert operator.cli("status", "--run-id", run_id)["run"]["state"] == "succeeded"
+
+
+def refused_busy(daemon: DaemonUnderTest, token: str) -> bool:
+    with connect(daemon) as sock:
+        sock.sendall(request("whoami", token))
+        answer = json.loads(read_line(sock))
+    return not answer["ok"] and answer["error"]["code"] == "busy"
