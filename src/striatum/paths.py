@@ -122,7 +122,12 @@ def supervisor_env_file(run_id: str) -> Path:
     """The environment a run's supervisor was launched with (0600, in a 0700 directory), for
     the daemon to resume the run with. Under the home, not the runtime directory: that one is
     often a tmpfs (/run/user/<uid>), emptied by the reboot the file must outlive."""
-    return home() / "supervisors" / f"{run_id}.env.json"
+    return supervisors_dir() / f"{run_id}.env.json"
+
+
+def supervisors_dir() -> Path:
+    """Where the kept environments of supervised runs are (`supervisor_env_file`)."""
+    return home() / "supervisors"
 
 
 def database_url() -> str | None:

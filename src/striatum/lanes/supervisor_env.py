@@ -96,7 +96,7 @@ def remove(run_id: str) -> None:
 
 def kept_runs() -> list[str]:
     """The runs whose environment is kept here."""
-    folder = paths.supervisor_env_file("x").parent
+    folder = paths.supervisors_dir()
     with contextlib.suppress(OSError):
         return sorted(p.name.removesuffix(".env.json") for p in folder.glob("run_*.env.json"))
     return []
