@@ -183,13 +183,17 @@ def parse(text: str) -> dict[str, Head] | None:
 
 
 def tip_of(repo: Path) -> str | None:
-    """The ref's commit; None when there is no such ref."""
-    done = git.run(repo, "rev-parse", "--verify", "-q", f"{REF}^{{commit}}")
-    if done.returncode == 0:
-        return done.stdout.strip()
-    if git.run(repo, "rev-parse", "--verify", "-q", REF).returncode == 0:
+    """The ref's commit; None when there is no such ref.
+
+    The ref is read once and its object's type asked of that object: asking the ref twice
+    raced with the daemon creating it in between (missing, then present: "not a commit")."""
+    done = git.run(repo, "rev-parse", "--verify", "-q", REF)
+    if done.returncode != 0:
+        return None
+    sha = done.stdout.strip()
+    if git.run(repo, "cat-file", "-t", sha).stdout.strip() != "commit":
         raise errors.IntegrityFailure(f"{REF} in {repo} does not name a commit")
-    return None
+    return sha
 
 
 def tip_heads(repo: Path) -> dict[str, Head]:
