@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+
+# Handlers run in this process too: their incremental planning is checked against the
+# whole run's on every transition (engine/progress.py), before the engine is imported.
+os.environ["STRIATUM_PLAN_CROSSCHECK"] = "1"
 
 import pytest
 

@@ -39,6 +39,8 @@ class DaemonUnderTest:
             STRIATUM_ANCHOR_EVERY_S="0.3",
             # Audit counted noise (frames that are not requests) often, for the same reason.
             STRIATUM_NOISE_AUDIT_S="0.5",
+            # Every transition also plans the whole run: incremental planning must agree.
+            STRIATUM_PLAN_CROSSCHECK="1",
         )
         if self.database is not None:
             self.env["STRIATUM_DATABASE_URL"] = self.database.admin_conninfo

@@ -139,6 +139,38 @@ def test_after_promotions_nothing_could_move_and_a_run_going_on_has_work(run: Ru
 
 @PROPERTY
 @given(st.data())
+def test_asking_about_some_jobs_in_rounds_gives_what_asking_about_all_gives(
+    data: st.DataObject,
+) -> None:
+    """Incremental planning (engine/progress.advance): a question about some jobs, asked of a
+    view holding only them and their parents, never answers differently from the whole
+    run's; and asking again about the dependents of what it cancelled, round after round,
+    finds every promotion the whole run's question finds."""
+    run = data.draw(run_views(moments=MID_RUN))
+    whole = plan.promotions(run)
+    asked = set(data.draw(st.sets(st.sampled_from(sorted(run.jobs)))))
+    found: dict[str, JobState] = {}
+    while asked:
+        parents = {p for j in asked for p in run.jobs[j].depends_on}
+        partial = dataclasses.replace(
+            with_states(run, found),
+            jobs={j: v for j, v in with_states(run, found).jobs.items() if j in asked | parents},
+        )
+        moves = plan.promotions(partial, only=asked)
+        assert all(whole[j] == wanted for j, wanted in moves.items())
+        found.update(moves)
+        asked = {
+            d.job_id
+            for d in run.jobs.values()
+            for j, wanted in moves.items()
+            if wanted == JobState.CANCELLED and j in d.depends_on
+        }
+    everything = set(run.jobs)
+    assert plan.promotions(run, only=everything) == whole
+
+
+@PROPERTY
+@given(st.data())
 def test_decisions_do_not_depend_on_the_order_of_jobs_or_dependencies(
     data: st.DataObject,
 ) -> None:

@@ -54,6 +54,9 @@ class Context:
     # them to the notification hook after the transaction commits.
     notices: list[dict[str, Any]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    # The jobs this transaction moved: `progress.advance` looks at them and what depends on
+    # them, never at the whole run.
+    moved: set[str] = field(default_factory=set)
 
     def after_commit(self, action: Action) -> None:
         """Run `action` once this transaction has committed (never if it rolls back)."""

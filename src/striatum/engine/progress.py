@@ -6,6 +6,7 @@ is never left `running` with nothing to do.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from striatum.engine import snapshot
@@ -57,6 +58,7 @@ def move_job(
 ) -> chains.Appended:
     check_job(job.job_id, job.state, wanted)
     runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted)
+    ctx.moved.add(job.job_id)
     if wanted == JobState.SUCCEEDED:  # addressed verdicts and past failures are done with
         runs.clear_job_history(ctx.conn, run.run_id, job.job_id)
     return emit(
@@ -70,11 +72,17 @@ def move_job(
     )
 
 
-def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:
+def view(ctx: Context, run: Run, jobs: list[JobRow], *, with_blockers: bool = True) -> plan.RunView:
+    """The planner's view of `jobs` (all of the run's, or some and their parents). Without
+    blockers it knows no checkpoint decision and no failure awaiting the human: enough to
+    promote jobs none of whose parents is a checkpoint."""
     decided: dict[str, str] = {}
     failed_blocked: set[str] = set()
     # Oldest first, so a checkpoint decided again (after a revision) keeps its newest choice.
-    for blocker in reversed(records.list_blockers(ctx.conn, run.run_id, include_resolved=True)):
+    listed = (
+        records.list_blockers(ctx.conn, run.run_id, include_resolved=True) if with_blockers else []
+    )
+    for blocker in reversed(listed):
         if blocker.state == BlockerState.OPEN:
             failed_blocked.add(blocker.job_id)
         elif blocker.kind == BlockerKind.CHECKPOINT and blocker.resolution is not None:
@@ -103,24 +111,81 @@ def view(ctx: Context, run: Run, jobs: list[JobRow]) -> plan.RunView:
 
 
 def advance(ctx: Context, run: Run) -> Run:
-    """Promote what can move, then end the run if nothing more can happen."""
+    """Promote what can move, then end the run if nothing more can happen.
+
+    The cost of a transition does not grow with the run: only the jobs this transaction
+    moved (`ctx.moved`) and their dependents are read and planned, and whether the run ends
+    is asked of two partial indexes. Only a transaction that moved nothing (a run's start)
+    plans the whole run, and only a run's end reads all of its jobs."""
     if run.state not in (RunState.RUNNING, RunState.PAUSED):
         return run
+    if ctx.moved:
+        _promote(ctx, run, _affected(run, ctx.moved))
+    else:
+        _promote(ctx, run, None)
+    ending = _ending(ctx, run)
+    if ending is None:
+        if CROSSCHECK:
+            _crosscheck(ctx, run)
+        return run
     current = runs.jobs(ctx.conn, run.run_id)
-    seen = view(ctx, run, current)
-    promotions = plan.promotions(seen)
-    jobs = {j.job_id: j for j in current}
-    for job_id, wanted in promotions.items():
-        move_job(ctx, run, jobs[job_id], wanted, reason="dependencies settled")
-        if wanted == JobState.WAITING:
-            _open_checkpoint(ctx, run, job_id)
-    if promotions:  # read again only when something moved
-        current = runs.jobs(ctx.conn, run.run_id)
-        seen = view(ctx, run, current)
-    ending = plan.outcome(seen)
-    if ending is not None:
-        return end_run(ctx, run, current, ending, reason="nothing more can happen")
-    return run
+    return end_run(ctx, run, current, ending, reason="nothing more can happen")
+
+
+def _affected(run: Run, moved: set[str]) -> set[str]:
+    """The jobs whose promotion may have changed: what moved, and what depends on it."""
+    return {*moved, *(d for job_id in moved for d in snapshot.dependents(run, job_id))}
+
+
+def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:
+    """Promote, among `candidates` (None: every job), the pending jobs that can move;
+    cancellations cascade to the dependents of what they cancel, a round at a time."""
+    while candidates is None or candidates:
+        if candidates is None:
+            rows = runs.jobs(ctx.conn, run.run_id)
+        else:
+            parents = {p for j in candidates for p in snapshot.job_spec(run, j).depends_on}
+            rows = runs.named_jobs(ctx.conn, run.run_id, sorted(candidates | parents))
+        paths = snapshot.checkpoint_paths(run)
+        after_checkpoint = any(p in paths for row in rows for p in row.depends_on)
+        seen = view(ctx, run, rows, with_blockers=after_checkpoint)
+        jobs = {j.job_id: j for j in rows}
+        cancelled: set[str] = set()
+        for job_id, wanted in plan.promotions(seen, only=candidates).items():
+            move_job(ctx, run, jobs[job_id], wanted, reason="dependencies settled")
+            if wanted == JobState.WAITING:
+                _open_checkpoint(ctx, run, job_id)
+            elif wanted == JobState.CANCELLED:
+                cancelled.add(job_id)
+        candidates = {d for j in cancelled for d in snapshot.dependents(run, j)}
+
+
+def _ending(ctx: Context, run: Run) -> RunState | None:
+    """How the run ends now, or None. Nearly always answered by the tally alone: the whole
+    view is read only when the run may be ending (nothing unfinished, or a failure with
+    nobody asked about it)."""
+    tally = runs.tally(ctx.conn, run.run_id)
+    if tally.failed:
+        asked = {b.job_id for b in records.open_blockers(ctx.conn, run.run_id)}
+        if not set(tally.failed) - asked:
+            return None  # every failure waits on the human
+    elif tally.unfinished:
+        return None
+    return plan.outcome(view(ctx, run, runs.jobs(ctx.conn, run.run_id)))
+
+
+# Tests set STRIATUM_PLAN_CROSSCHECK=1: every transition then also plans the whole run and
+# fails loudly if the incremental answer left something it should have moved or ended.
+CROSSCHECK = os.environ.get("STRIATUM_PLAN_CROSSCHECK") == "1"
+
+
+def _crosscheck(ctx: Context, run: Run) -> None:
+    seen = view(ctx, run, runs.jobs(ctx.conn, run.run_id))
+    missed, ending = plan.promotions(seen), plan.outcome(seen)
+    if missed or ending is not None:
+        raise AssertionError(
+            f"incremental planning of {run.run_id} missed promotions {missed} or end {ending}"
+        )
 
 
 def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:

@@ -18,6 +18,8 @@ class _Index:
     workflow: Workflow
     jobs: dict[str, Job]  # job id -> its spec
     reviews_of: dict[str, list[str]]  # job id -> the reviews whose gate judges it
+    dependents: dict[str, list[str]]  # job id -> the jobs that depend on it, in order
+    checkpoint_paths: dict[str, dict[str, tuple[str, ...]]]  # checkpoint -> choice -> jobs
 
 
 _INDEXES: dict[str, _Index] = {}  # by snapshot SHA-256: a snapshot never changes
@@ -32,12 +34,26 @@ def _index(run: Run) -> _Index:
         workflow = Workflow.model_validate(run.workflow)
         jobs = {j.id: j for j in workflow.jobs}
         reviews: dict[str, list[str]] = {}
+        dependents: dict[str, list[str]] = {}
         for job in workflow.jobs:
             if job.review is not None:
                 reviews.setdefault(job.review.target, []).append(job.id)
+            for parent in job.depends_on:
+                dependents.setdefault(parent, []).append(job.id)
+        paths = {
+            job.id: {choice: tuple(jobs) for choice, jobs in job.checkpoint.choices.items()}
+            for job in workflow.jobs
+            if job.checkpoint is not None
+        }
         if len(_INDEXES) >= _INDEXES_KEPT:
             _INDEXES.pop(next(iter(_INDEXES)), None)
-        found = _INDEXES[run.sha256] = _Index(workflow=workflow, jobs=jobs, reviews_of=reviews)
+        found = _INDEXES[run.sha256] = _Index(
+            workflow=workflow,
+            jobs=jobs,
+            reviews_of=reviews,
+            dependents=dependents,
+            checkpoint_paths=paths,
+        )
     return found
 
 
@@ -79,11 +95,13 @@ def file_text(run: Run, relative: str | None) -> str:
 
 
 def checkpoint_paths(run: Run) -> dict[str, dict[str, tuple[str, ...]]]:
-    return {
-        job.id: {choice: tuple(jobs) for choice, jobs in job.checkpoint.choices.items()}
-        for job in workflow(run).jobs
-        if job.checkpoint is not None
-    }
+    """Checkpoint id -> choice -> the jobs it releases (shared: never change it)."""
+    return _index(run).checkpoint_paths
+
+
+def dependents(run: Run, job_id: str) -> list[str]:
+    """The jobs that depend on `job_id` directly, in workflow order."""
+    return list(_index(run).dependents.get(job_id, []))
 
 
 def artifact_root(run: Run) -> str:

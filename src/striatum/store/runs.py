@@ -36,13 +36,13 @@ class Run:
     notify_command: str | None
 
     @classmethod
-    def from_row(cls, row: DictRow) -> Run:
+    def from_row(cls, row: DictRow, body: dict[str, Any]) -> Run:
         return cls(
             run_id=row["run_id"],
             repo_id=row["repo_id"],
             repo_path=row["repo_path"],
             state=RunState(row["state"]),
-            body=_snapshot_body(row["sha256"], row["body_text"]),
+            body=body,
             sha256=row["sha256"],
             created_by=row["created_by"],
             created_at=row["created_at"],
@@ -64,17 +64,24 @@ _SNAPSHOTS_KEPT = 32
 _SNAPSHOTS_LOCK = threading.Lock()  # the daemon's request threads share the cache
 
 
-def _snapshot_body(sha256: str, text: str) -> dict[str, Any]:
-    """A snapshot never changes (its SHA-256 names it), so each process parses it once: at
-    1,000 jobs, re-parsing it on every transition was a third of the daemon's time. Treat
-    the returned document as read-only."""
+def _with_body(conn: db.Conn, row: DictRow) -> Run:
+    """The run of `row`, its snapshot read and parsed once per process: a snapshot never
+    changes (its SHA-256 names it), and at 5,000 jobs sending its text with every run row
+    cost more than the rest of a transition. Treat the document as read-only."""
+    sha256 = row["sha256"]
     with _SNAPSHOTS_LOCK:
         body = _SNAPSHOTS.get(sha256)
-        if body is None:
+    if body is None:
+        found = db.fetch_one(
+            conn, queries("runs")["snapshot_body"], {"snapshot_id": row["snapshot_id"]}
+        )
+        assert found is not None  # the run row references it
+        parsed: dict[str, Any] = json.loads(found["body_text"])
+        with _SNAPSHOTS_LOCK:
             if len(_SNAPSHOTS) >= _SNAPSHOTS_KEPT:
                 _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
-            body = _SNAPSHOTS[sha256] = json.loads(text)
-        return body
+            body = _SNAPSHOTS.setdefault(sha256, parsed)
+    return Run.from_row(row, body)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,14 +179,14 @@ def lock(conn: db.Conn, run_id: str) -> Run:
     row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id})
     if row is None:
         raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
-    return Run.from_row(row)
+    return _with_body(conn, row)
 
 
 def get(conn: db.Conn, run_id: str) -> Run:
     row = db.fetch_one(conn, queries("runs")["get_run"], {"run_id": run_id})
     if row is None:
         raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
-    return Run.from_row(row)
+    return _with_body(conn, row)
 
 
 def set_state(conn: db.Conn, run_id: str, state: RunState, reason: str | None = None) -> None:
@@ -220,6 +227,19 @@ def named_jobs(conn: db.Conn, run_id: str, job_ids: list[str]) -> list[JobRow]:
         JobRow.from_row(row)
         for row in db.fetch_all(conn, query, {"run_id": run_id, "job_ids": job_ids})
     ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tally:
+    unfinished: bool  # some job is not yet succeeded, failed or cancelled
+    failed: tuple[str, ...]
+
+
+def tally(conn: db.Conn, run_id: str) -> Tally:
+    """What a run's end depends on, from the few job rows that qualify."""
+    row = db.fetch_one(conn, queries("runs")["run_tally"], {"run_id": run_id})
+    assert row is not None
+    return Tally(unfinished=row["unfinished"], failed=tuple(row["failed"]))
 
 
 def set_job_state(conn: db.Conn, run_id: str, job_id: str, state: JobState) -> None:

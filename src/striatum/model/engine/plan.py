@@ -6,7 +6,7 @@ Handlers fetch a RunView, ask these functions, and write what they decide.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState
@@ -33,15 +33,20 @@ class RunView:
     failed_with_open_blocker: frozenset[str] = frozenset()
 
 
-def promotions(run: RunView) -> dict[str, JobState]:
+def promotions(run: RunView, only: Collection[str] | None = None) -> dict[str, JobState]:
     """Pending jobs that can now move: to ready (or waiting, for a checkpoint), or to
-    cancelled when a decided checkpoint or a cancelled dependency means they never run."""
+    cancelled when a decided checkpoint or a cancelled dependency means they never run.
+
+    `only` limits the question to some jobs (the view then needs only them and their
+    parents): after a transition, only the dependents of what moved can have changed."""
     states = {job_id: job.state for job_id, job in run.jobs.items()}
+    asked = [job for job in run.jobs.values() if only is None or job.job_id in only]
     changes: dict[str, JobState] = {}
     moved = True
     while moved:  # cancellations cascade down the graph
         moved = False
-        for job_id, job in run.jobs.items():
+        for job in asked:
+            job_id = job.job_id
             if states[job_id] != JobState.PENDING:
                 continue
             wanted = _next_state(run, job, states)

@@ -19,7 +19,7 @@ VALUES (%(run_id)s, %(job_id)s, %(kind)s, %(lane)s, %(max_attempts)s, %(depends_
 -- name: lock_run
 -- One run with its snapshot, locked: every transition of a run serializes on this row.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
-       r.ended_reason, r.workflow_path, s.body::text AS body_text, s.sha256,
+       r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
        p.path AS repo_path,
        p.notify_command
 FROM striatumd.runs r
@@ -31,13 +31,18 @@ FOR UPDATE OF r;
 -- name: get_run
 -- One run with its snapshot, without locking.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
-       r.ended_reason, r.workflow_path, s.body::text AS body_text, s.sha256,
+       r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
        p.path AS repo_path,
        p.notify_command
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
 JOIN striatumd.repositories p ON p.repo_id = r.repo_id
 WHERE r.run_id = %(run_id)s;
+
+-- name: snapshot_body
+-- A workflow snapshot's document, read once per process (runs carry only its SHA-256).
+SELECT body::text AS body_text FROM striatumd.workflow_snapshots
+WHERE snapshot_id = %(snapshot_id)s;
 
 -- name: set_run_state
 -- Move a run to another state (the caller checked the edge).
@@ -78,6 +83,16 @@ FROM striatumd.jobs WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
 SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
        revision_verdicts, failed_attempts, updated_at
 FROM striatumd.jobs WHERE run_id = %(run_id)s AND job_id = ANY(%(job_ids)s) ORDER BY position;
+
+-- name: run_tally
+-- Whether a run still has unfinished jobs, and which failed (the partial indexes of 0008).
+SELECT EXISTS (
+           SELECT 1 FROM striatumd.jobs
+           WHERE run_id = %(run_id)s AND state NOT IN ('succeeded', 'failed', 'cancelled')
+       ) AS unfinished,
+       ARRAY(
+           SELECT job_id FROM striatumd.jobs WHERE run_id = %(run_id)s AND state = 'failed'
+       ) AS failed;
 
 -- name: lock_jobs
 -- A run's jobs in workflow order, locked for a transition.
