@@ -15,6 +15,7 @@ for work that did not commit. When an action fails the caller gets its error, ma
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Callable
@@ -52,7 +53,11 @@ class Dispatcher:
         What the handler recorded for after commit runs only once the transaction committed.
         """
         with self._pool.connection() as conn:
-            outcome, done = db.in_transaction(conn, lambda c: self._serve(c, request))
+            try:
+                outcome, done = db.in_transaction(conn, lambda c: self._serve(c, request))
+            except _Refused as refused:  # rolled back: nothing but its audit row remains
+                db.in_transaction(conn, functools.partial(refused.audit, request=request))
+                return refused.error
         failure = run_after_commit(request.method, done)
         return outcome if failure is None else failure
 
@@ -115,31 +120,30 @@ class Dispatcher:
         with self._pool.connection() as conn:
             db.in_transaction(conn, lambda c: _audit(c, "-", noise.METHOD, None, params, error))
 
-    def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, Context | None]:
+    def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, Context]:
         """One attempt at the request: the outcome, and the Context whose recorded actions
-        are owed once it commits (None when the handler failed: its savepoint took them)."""
+        are owed once it commits. A refusal or failure raises `_Refused`: its transaction
+        rolls back whole (no savepoint on the way of every request), and `serve` audits it
+        in a transaction of its own."""
         caller: Caller | None = None
         params: dict[str, Any] = {}
         try:
-            with conn.transaction():  # a savepoint: a failing handler leaves nothing behind
-                caller = authenticate(conn, request.token)
-                verb = lookup(request.method)
-                authorize(caller, verb)
-                params = verb.validate(request.params)
-                ctx = Context(conn=conn, caller=caller, daemon=self._daemon)
-                result = self._handler(verb)(ctx, params)
+            caller = authenticate(conn, request.token)
+            verb = lookup(request.method)
+            authorize(caller, verb)
+            params = verb.validate(request.params)
+            ctx = Context(conn=conn, caller=caller, daemon=self._daemon)
+            result = self._handler(verb)(ctx, params)
         except errors.Retryable:
             raise  # the whole transaction is retried, audit row included
         except errors.StriatumError as error:
-            _audit(conn, request.id, request.method, caller, params, error)
-            return error, None
+            raise _Refused(error, caller, params) from None
         except Exception as error:  # a bug: log it, tell the caller one line, audit it
             log.exception("handler for %s failed", request.method)
             failure = errors.StriatumError(
                 f"internal error in {request.method}: {type(error).__name__}"
             )
-            _audit(conn, request.id, request.method, caller, params, failure)
-            return failure, None
+            raise _Refused(failure, caller, params) from None
         _audit(conn, request.id, request.method, caller, params, None)
         return result, ctx
 
@@ -148,6 +152,19 @@ class Dispatcher:
             module_name, function = verb.handler.split(":")
             self._handlers[verb.name] = getattr(importlib.import_module(module_name), function)
         return self._handlers[verb.name]
+
+
+class _Refused(Exception):
+    """A request refused or failed: what its audit row records, and what its caller gets."""
+
+    def __init__(
+        self, error: errors.StriatumError, caller: Caller | None, params: dict[str, Any]
+    ) -> None:
+        super().__init__(error.message)
+        self.error, self.caller, self.params = error, caller, params
+
+    def audit(self, conn: db.Conn, request: Request) -> None:
+        _audit(conn, request.id, request.method, self.caller, self.params, self.error)
 
 
 def run_after_commit(method: str, done: Context | None) -> errors.StriatumError | None:
@@ -179,8 +196,8 @@ def authenticate(conn: db.Conn, secret: str | None) -> Caller:
         raise errors.TokenMissing(
             hint="set STRIATUM_TOKEN, or run `striatum daemon start` so the token files exist"
         )
-    stored = tokens.find_by_digest(conn, token_rules.digest(secret))
-    record = token_rules.accept(None if stored is None else stored.record(), tokens.now(conn))
+    stored, now = tokens.find_for_request(conn, token_rules.digest(secret))
+    record = token_rules.accept(None if stored is None else stored.record(), now)
     return Caller(
         token_id=record.token_id,
         role=record.role,

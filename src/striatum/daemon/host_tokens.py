@@ -35,9 +35,9 @@ def ensure(conn: db.Conn, host: str) -> list[str]:
 
 
 def _accepted(conn: db.Conn, secret: str, role: Role) -> bool:
-    stored = tokens.find_by_digest(conn, token_rules.digest(secret))
+    stored, now = tokens.find_for_request(conn, token_rules.digest(secret))
     try:
-        token_rules.accept(None if stored is None else stored.record(), tokens.now(conn))
+        token_rules.accept(None if stored is None else stored.record(), now)
     except errors.StriatumError:
         return False
     return stored is not None and stored.role == role

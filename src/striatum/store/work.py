@@ -119,17 +119,15 @@ def claim_next(
     job_id: str | None = None,
     skip: tuple[tuple[str, str], ...] = (),
 ) -> JobRow | None:
-    """The next ready job, row-locked; `skip` holds (run, job) pairs already turned down."""
-    row = db.fetch_one(
-        conn,
-        _q("claim_next"),
-        {
-            "lane": lane,
-            "run_id": run_id,
-            "job_id": job_id,
-            "skip": [f"{run}/{job}" for run, job in skip],
-        },
-    )
+    """The next ready job, row-locked; `skip` holds (run, job) pairs already turned down.
+    Each shape of question has its own query, so each gets a plan that fits it."""
+    if run_id is None:
+        query, skipped = _q("claim_next"), [f"{run}/{job}" for run, job in skip]
+    else:
+        query = _q("claim_job" if job_id is not None else "claim_in_run")
+        skipped = [job for run, job in skip if run == run_id]
+    params = {"lane": lane, "run_id": run_id, "job_id": job_id, "skip": skipped}
+    row = db.fetch_one(conn, query, params)
     return None if row is None else JobRow.from_row(row)
 
 

@@ -339,9 +339,10 @@ CREATE INDEX run_supervisors_host_idx ON striatumd.run_supervisors (host) WHERE 
 
 GRANT SELECT, INSERT, UPDATE ON striatumd.run_supervisors TO striatumd_runtime;
 
--- 0008: what remains of a run, and what failed, without reading its jobs.
+-- 0008: what remains of a run, what failed, and its first ready job, without reading its jobs.
 CREATE INDEX jobs_unfinished_idx ON striatumd.jobs (run_id)
     WHERE state NOT IN ('succeeded', 'failed', 'cancelled');
 CREATE INDEX jobs_failed_idx ON striatumd.jobs (run_id) WHERE state = 'failed';
+CREATE INDEX jobs_ready_in_run_idx ON striatumd.jobs (run_id, position) WHERE state = 'ready';
 
 RESET ROLE;

@@ -4,10 +4,12 @@ INSERT INTO striatumd.tokens (token_id, role, label, secret_sha256, expires_at, 
 VALUES (%(token_id)s, %(role)s, %(label)s, %(secret_sha256)s, %(expires_at)s, %(lease_id)s)
 RETURNING token_id, role, label, created_at, expires_at, revoked_at, lease_id;
 
--- name: find_by_digest
--- The token whose secret hashes to this digest.
-SELECT token_id, role, label, created_at, expires_at, revoked_at, lease_id
-FROM striatumd.tokens WHERE secret_sha256 = %(secret_sha256)s;
+-- name: find_for_request
+-- A request's token (by its secret's digest) and the database clock, in one trip.
+SELECT clock_timestamp() AS now, t.token_id, t.role, t.label, t.created_at, t.expires_at,
+       t.revoked_at, t.lease_id
+FROM (SELECT 1) AS one
+LEFT JOIN striatumd.tokens t ON t.secret_sha256 = %(secret_sha256)s;
 
 -- name: list_tokens
 -- Tokens, newest first; live ones only unless all is true.

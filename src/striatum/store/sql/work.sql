@@ -38,6 +38,32 @@ ORDER BY r.created_at, j.position
 LIMIT 1
 FOR UPDATE OF j SKIP LOCKED;
 
+-- name: claim_in_run
+-- The next ready job of one running run (one lane or any), locked; others skip it. Its own
+-- query, so that it walks the run's ready jobs in order (0008's index), never sorts them all.
+SELECT j.run_id, j.job_id, j.kind, j.lane, j.state, j.attempt, j.max_attempts, j.revisions,
+       j.depends_on, j.revision_verdicts, j.failed_attempts
+FROM striatumd.jobs j
+WHERE j.run_id = %(run_id)s AND j.state = 'ready' AND j.kind <> 'checkpoint'
+  AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
+  AND NOT j.job_id = ANY(%(skip)s::text[])
+  AND EXISTS (SELECT 1 FROM striatumd.runs r WHERE r.run_id = j.run_id AND r.state = 'running')
+ORDER BY j.position
+LIMIT 1
+FOR UPDATE OF j SKIP LOCKED;
+
+-- name: claim_job
+-- One named job of a running run if it is ready, locked; none if another claim holds it.
+SELECT j.run_id, j.job_id, j.kind, j.lane, j.state, j.attempt, j.max_attempts, j.revisions,
+       j.depends_on, j.revision_verdicts, j.failed_attempts
+FROM striatumd.jobs j
+WHERE j.run_id = %(run_id)s AND j.job_id = %(job_id)s
+  AND j.state = 'ready' AND j.kind <> 'checkpoint'
+  AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
+  AND NOT j.job_id = ANY(%(skip)s::text[])
+  AND EXISTS (SELECT 1 FROM striatumd.runs r WHERE r.run_id = j.run_id AND r.state = 'running')
+FOR UPDATE OF j SKIP LOCKED;
+
 -- name: insert_attempt
 -- Record a new attempt of a job, with the provider that does it.
 INSERT INTO striatumd.job_attempts
