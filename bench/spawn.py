@@ -1,13 +1,15 @@
 """What launching one agent costs the supervisor: `true` started N times each way.
 
-`popen_ms` is how long Popen holds the supervisor (its loop waits that long per job);
-`exit_ms` is from the call until `true` has run and exited (what the agent's start waits).
+`held_ms` is how long the call (Popen, or launch) holds the supervisor, whose loop waits
+that long per job; `exit_ms` is from the call until `true` has run and exited (what the
+agent's start waits).
 The ways: `preexec_fn`, the death signal set by a preexec_fn (CPython forks the whole
 interpreter); `plain`, no death signal at all (the floor: CPython's vfork path); `setpriv`,
 the death signal set by `setpriv --pdeathsig` (the vfork path and one more exec in the
 child); `launch`, agent_process.launch as the supervisor calls it (its log files and pid
-file included). In a process with the supervisor's modules imported: fork's cost grows
-with the heap it copies.
+file included); `launch_without_setpriv`, the same where setpriv is missing, which is how
+every launch went before setpriv was used. In a process with the supervisor's modules
+imported: fork's cost grows with the heap it copies.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
+from unittest import mock
 
 import striatum.lanes.supervisor  # noqa: F401 - the supervisor's heap, for fork to copy
 from striatum.lanes import agent_process, death_signal
@@ -74,11 +77,17 @@ def launch(cwd: Path) -> subprocess.Popen[bytes]:
     ).process
 
 
+def launch_without_setpriv(cwd: Path) -> subprocess.Popen[bytes]:
+    with mock.patch.object(death_signal, "setpriv_path", return_value=None):
+        return launch(cwd)
+
+
 def ways() -> dict[str, Spawn]:
     found: dict[str, Spawn] = {
         "preexec_fn": popen(["true"], death_signal.set_in_child),
         "plain": popen(["true"]),
         "launch": launch,
+        "launch_without_setpriv": launch_without_setpriv,
     }
     setpriv = death_signal.setpriv_path()
     if setpriv is not None:
@@ -100,8 +109,8 @@ def timed(spawns: dict[str, Spawn], cwd: Path, samples: int) -> dict[str, dict[s
             done[name].append(time.perf_counter() - started)
     return {
         name: {
-            "popen_ms": ms(statistics.median(held[name])),
-            "popen_p90_ms": ms(statistics.quantiles(held[name], n=10)[-1]),
+            "held_ms": ms(statistics.median(held[name])),
+            "held_p90_ms": ms(statistics.quantiles(held[name], n=10)[-1]),
             "exit_ms": ms(statistics.median(done[name])),
         }
         for name in spawns
@@ -113,7 +122,7 @@ def ms(seconds: float) -> float:
 
 
 def measure(samples: int = 300) -> dict[str, Any]:
-    """The launch cost of `true`, `samples` times each way (medians, p90 of popen_ms)."""
+    """The launch cost of `true`, `samples` times each way (medians, p90 of held_ms)."""
     with tempfile.TemporaryDirectory(prefix="striatum-bench-spawn-") as scratch:
         results = timed(ways(), Path(scratch), max(samples, 2))
     return {
