@@ -1,4 +1,5 @@
-"""One agent process: launched in its own process group, logged, timed, killed as a group."""
+"""One agent process: launched in its own session and process group with a parent-death signal
+(death_signal), logged, timed, killed as a group."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from striatum.lanes import markers
+from striatum.lanes import death_signal, markers
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.profiles import Invocation
 
@@ -62,20 +63,22 @@ def launch(
     assignment: Assignment,
 ) -> AgentProcess:
     scratch.mkdir(parents=True, exist_ok=True)
+    # No preexec_fn where setpriv sets the death signal: Popen keeps its vfork fast path.
+    argv, preexec_fn = death_signal.armed(invocation.argv, env=env, cwd=cwd)
     stdin: IO[bytes] | int = subprocess.DEVNULL
     if invocation.stdin_file:
         stdin = open(invocation.stdin_file, "rb")  # noqa: SIM115 - handed to the child
     try:
         with open(scratch / "stdout.log", "ab") as out, open(scratch / "stderr.log", "ab") as err:
             process = subprocess.Popen(
-                invocation.argv,
+                argv,
                 cwd=cwd,
                 env=env,
                 stdin=stdin,
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_die_with_supervisor,
+                preexec_fn=preexec_fn,
             )
     finally:
         if not isinstance(stdin, int):
@@ -96,13 +99,6 @@ def _reap_group(pgid: int) -> None:
     """Kill stragglers of a group whose leader is gone (a grandchild that outlived it)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-
-
-def _die_with_supervisor() -> None:
-    """In the child: the kernel sends SIGKILL if the supervisor dies (kill -9 included)."""
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def kill_leftovers(runs_dir: Path, run_id: str) -> list[int]:

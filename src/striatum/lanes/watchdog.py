@@ -1,11 +1,12 @@
 """A supervisor's watchdog: its agents' process groups die the moment the supervisor does.
 
-PR_SET_PDEATHSIG kills an agent (the supervisor's direct child) with the supervisor, but not
-what the agent started (a shell's `sleep`, a test runner): those stay in the agent's process
-group, orphaned. The watchdog is a separate process reading a pipe whose only writer is the
-supervisor: `+PGID LEASE` when an agent starts, `-PGID` once it is reaped. End of file - the
-supervisor exited, `kill -9` included - sends SIGKILL to every group still listed, and to
-every process whose environment names one of their leases (what left its agent's group).
+PR_SET_PDEATHSIG (death_signal) kills an agent, the supervisor's direct child, with the
+supervisor, the watchdog dead or alive, but not what the agent started (a shell's `sleep`, a
+test runner): those stay in the agent's process group, orphaned. The watchdog is a separate
+process reading a pipe whose only writer is the supervisor: `+PGID LEASE` when an agent
+starts, `-PGID` once it is reaped. End of file - the supervisor exited, `kill -9` included -
+sends SIGKILL to every group still listed, and to every process whose environment names one
+of their leases (what left its agent's group).
 """
 
 from __future__ import annotations
