@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from striatum.model.engine.states import JobState
 from striatum.model.roles import Role
 from striatum.store.connection import Conn
 
@@ -54,9 +55,9 @@ class Context:
     # them to the notification hook after the transaction commits.
     notices: list[dict[str, Any]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
-    # The jobs this transaction moved: `progress.advance` looks at them and what depends on
-    # them, never at the whole run.
-    moved: set[str] = field(default_factory=set)
+    # The jobs this transaction moved, with the state each moved to last: `progress.advance`
+    # looks at them and what depends on them, never at the whole run.
+    moved: dict[str, JobState] = field(default_factory=dict)
 
     def after_commit(self, action: Action) -> None:
         """Run `action` once this transaction has committed (never if it rolls back)."""

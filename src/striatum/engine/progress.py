@@ -7,6 +7,7 @@ is never left `running` with nothing to do.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from striatum.engine import snapshot
@@ -58,7 +59,7 @@ def move_job(
 ) -> chains.Appended:
     check_job(job.job_id, job.state, wanted)
     runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted)
-    ctx.moved.add(job.job_id)
+    ctx.moved[job.job_id] = wanted
     if wanted == JobState.SUCCEEDED:  # addressed verdicts and past failures are done with
         runs.clear_job_history(ctx.conn, run.run_id, job.job_id)
     return emit(
@@ -132,7 +133,21 @@ def advance(ctx: Context, run: Run) -> Run:
     return end_run(ctx, run, current, ending, reason="nothing more can happen")
 
 
-def _affected(run: Run, moved: set[str]) -> set[str]:
+def now_ready(ctx: Context, run: Run) -> list[dict[str, Any]]:
+    """The jobs this transaction made ready, as a supervisor claims them: the answer of a
+    transition carries them, so a supervisor need not re-read the run to find new work."""
+    return [
+        {
+            "job_id": job_id,
+            "lane": snapshot.job_spec(run, job_id).lane,
+            "write_scope": snapshot.write_scope(run, job_id),
+        }
+        for job_id, state in ctx.moved.items()
+        if state == JobState.READY
+    ]
+
+
+def _affected(run: Run, moved: Iterable[str]) -> set[str]:
     """The jobs whose promotion may have changed: what moved, and what depends on it."""
     return {*moved, *(d for job_id in moved for d in snapshot.dependents(run, job_id))}
 

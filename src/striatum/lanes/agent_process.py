@@ -29,6 +29,7 @@ class AgentProcess:
     env: dict[str, str]
     last_heartbeat: float = field(default_factory=time.monotonic)
     killed_because: str | None = None
+    birth: markers.Birth | None = None  # where the pid counter stood: bounds the marker scan
 
     @property
     def lease_id(self) -> str:
@@ -50,7 +51,7 @@ class AgentProcess:
             except subprocess.TimeoutExpired:
                 continue
         _reap_group(self.process.pid)
-        markers.kill(markers.of_lease(self.lease_id))
+        markers.kill(markers.of_lease(self.lease_id), floor=markers.CLOCK.since(self.birth))
 
 
 def launch(
@@ -69,6 +70,7 @@ def launch(
     if invocation.stdin_file:
         stdin = open(invocation.stdin_file, "rb")  # noqa: SIM115 - handed to the child
     try:
+        before = markers.CLOCK.before_fork()
         with open(scratch / "stdout.log", "ab") as out, open(scratch / "stderr.log", "ab") as err:
             process = subprocess.Popen(
                 argv,
@@ -83,6 +85,7 @@ def launch(
     finally:
         if not isinstance(stdin, int):
             stdin.close()
+    birth = markers.CLOCK.birth(process.pid, before)
     (scratch / "agent.pid").write_text(f"{process.pid}\n")
     now = time.monotonic()
     return AgentProcess(
@@ -92,6 +95,7 @@ def launch(
         deadline=now + timeout_s,
         scratch=scratch,
         env=env,
+        birth=birth,
     )
 
 

@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -36,12 +37,69 @@ def unmarked(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in ("STRIATUM_RUN_ID", "STRIATUM_LEASE")}
 
 
-def find(marker: bytes) -> dict[int, int]:
+@dataclass(frozen=True)
+class Birth:
+    """Where the pid counter stood when a process was born: its pid, and how many times the
+    counter had wrapped (as `PidClock` saw it)."""
+
+    pid: int
+    wraps: int
+
+
+class PidClock:
+    """Counts the wraps of the kernel's pid counter, read often enough (a supervisor reads it
+    on every wake-up, at least once a second) to see each one: a wrap takes tens of
+    thousands of forks. Unreadable counter: every question answers "may have wrapped"."""
+
+    def __init__(self) -> None:
+        self.wraps = 0
+        self._last = _last_pid()
+
+    def read(self) -> int | None:
+        last = _last_pid()
+        if last is not None and self._last is not None and last < self._last:
+            self.wraps += 1
+        self._last = last
+        return last
+
+    def before_fork(self) -> int | None:
+        """Read just before starting a process; hand the answer to `birth` after."""
+        return None if self.read() is None else self.wraps
+
+    def birth(self, pid: int, before: int | None) -> Birth | None:
+        """Where the counter stood at `pid`'s birth; None when unknown (it wrapped while
+        the process started, or cannot be read)."""
+        if before is None or self.read() is None or self.wraps != before:
+            return None
+        return Birth(pid=pid, wraps=before)
+
+    def since(self, birth: Birth | None) -> int:
+        """The pid from which up every process born since `birth` is (0: all of them)."""
+        if birth is None or self.read() is None or self.wraps != birth.wraps:
+            return 0
+        return birth.pid
+
+
+def _last_pid() -> int | None:
+    try:
+        return int((PROC / "sys" / "kernel" / "ns_last_pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+CLOCK = PidClock()  # this process's
+
+
+def find(marker: bytes, *, floor: int = 0) -> dict[int, int]:
     """{pid: process group} of every live process (not this one) whose environment holds
-    `marker` as one whole entry."""
+    `marker` as one whole entry.
+
+    `floor`: only pids from it up can hold the marker (`PidClock.since` the birth of the
+    process every marked one descends from, an agent whose marker is new with its
+    attempt): reading every process's environment costs milliseconds per attempt."""
     found: dict[int, int] = {}
     for entry in PROC.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit() or int(entry.name) < floor or int(entry.name) == os.getpid():
             continue
         try:
             if marker not in (entry / "environ").read_bytes().split(b"\0"):
@@ -54,11 +112,17 @@ def find(marker: bytes) -> dict[int, int]:
     return found
 
 
-def kill(marker: bytes, *, groups: set[int] | frozenset[int] = frozenset()) -> list[int]:
+def kill(
+    marker: bytes,
+    *,
+    groups: set[int] | frozenset[int] = frozenset(),
+    floor: int = 0,
+) -> list[int]:
     """SIGKILL every process marked so, and the groups they lead or that are in `groups`
     (groups known to be the run's agents'), then wait (at most SETTLE_S) until they are
-    gone, so nothing they do lands after this returns. Never this process's own group."""
-    found = find(marker)
+    gone, so nothing they do lands after this returns. Never this process's own group.
+    `floor` as for `find`."""
+    found = find(marker, floor=floor)
     ours = os.getpgrp()
     for pgid in {g for g in found.values() if g in found or g in groups} - {ours}:
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -13,7 +13,9 @@ the jobs are retried as new attempts.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import socket
 import sys
@@ -30,6 +32,7 @@ from striatum.lanes import (
     attempt_end,
     environment,
     liveness,
+    markers,
     profiles,
     site,
     supervisor_env,
@@ -41,8 +44,9 @@ from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
 from striatum.model.workflow.paths import within
 
-TICK_S = 0.05
-IDLE_TICK_S = 0.5
+TICK_S = 0.05  # how often agents are polled where the kernel cannot wake us (no pidfd)
+IDLE_TICK_S = 0.5  # with no agent running: how often the run is read again
+REFRESH_S = 1.0  # with agents running: how often (others may have made work ready)
 # How long the daemon may stay unreachable before the supervisor gives up (its leases then
 # expire, and a later supervisor takes the jobs over).
 PATIENCE_S = paths.number_setting("STRIATUM_SUPERVISOR_PATIENCE_S", 600)
@@ -139,9 +143,13 @@ class Supervisor:
         self.until_blocked = until_blocked
         self.log = log
         self.running: dict[str, AgentProcess] = {}  # by lease id
+        self.exits: dict[str, int] = {}  # lease id -> a pidfd readable once its agent exits
+        # The run's ready jobs as last heard: from a whole read of the run (`status`), then
+        # from each transition's answer (`ready`), so a job costs no read of the run.
+        self.ready: dict[str, dict[str, Any]] = {}
+        self.run_state = "running"
         self.stopping = False
         self.finished: str | None = None  # the run's end, once a completion reported it
-        self.settled = True  # an agent finished: the run may have new ready work
 
     def call(self, method: str, **params: Any) -> Any:
         """One verb; while the daemon is away (restarting, say) wait and try again, still
@@ -163,7 +171,7 @@ class Supervisor:
             stopped = list(self.running.values())
             for agent in stopped:
                 agent.kill_group("supervisor stopping")
-            self.running.clear()
+                self._forget(agent.lease_id)
             self._isolate("the supervisor stopped")
             for agent in stopped:
                 self._quietly("release", lease=agent.lease_id)
@@ -171,31 +179,65 @@ class Supervisor:
             self.watchdog.close()
 
     def _loop(self) -> str:
-        last_status = 0.0
+        read_at = 0.0  # when to read the whole run again
         while not self.stopping:
             if self.finished:
                 return self.finished
-            if self.running and not self.settled and time.monotonic() - last_status < IDLE_TICK_S:
-                self._watch()  # nothing can have become ready: only watch the agents
-                time.sleep(TICK_S)
-                continue
-            self.settled, last_status = False, time.monotonic()
-            status = self.call("status", run_id=self.run_id)
-            state = status["run"]["state"]
-            if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
-                for agent in list(self.running.values()):
-                    agent.kill_group(f"the run {state}")
-                    self.watchdog.forget(agent.process.pid)
-                    self.log(f"{agent.assignment.job_id}: killed, the run {state}")
-                self.running.clear()
-                self._isolate(f"the run {state}")
-                return str(state)
-            claimed = self._claim_all(status) if state == "running" else 0
-            self._watch()
-            if self.until_blocked and self._only_waiting(status) and not self.running:
-                return "waiting for the human"
-            time.sleep(TICK_S if claimed or self.running else IDLE_TICK_S)
+            if time.monotonic() >= read_at:
+                status = self.call("status", run_id=self.run_id)
+                ended = self._read(status)
+                if ended:
+                    return ended
+                if self.until_blocked and self._only_waiting(status) and not self.running:
+                    return "waiting for the human"
+                read_at = time.monotonic() + (REFRESH_S if self.running else IDLE_TICK_S)
+            claimed = self._claim_all() if self.run_state == "running" else 0
+            if self._watch() or claimed:
+                continue  # an agent ended or started: there may be more to do at once
+            if not self.running:
+                read_at = min(read_at, time.monotonic() + IDLE_TICK_S)
+            self._wait(read_at)
         return "stopped"
+
+    def _read(self, status: dict[str, Any]) -> str | None:
+        """Take in a whole read of the run; the run's end when it ended (then whatever still
+        runs is stopped)."""
+        state = str(status["run"]["state"])
+        if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
+            for agent in list(self.running.values()):
+                agent.kill_group(f"the run {state}")
+                self.watchdog.forget(agent.process.pid)
+                self.log(f"{agent.assignment.job_id}: killed, the run {state}")
+                self._forget(agent.lease_id)
+            self._isolate(f"the run {state}")
+            return state
+        self.run_state = state
+        self.ready = {
+            job["job_id"]: job for job in status["jobs"] if job["state"] == "ready" and job["lane"]
+        }
+        return None
+
+    def _heard(self, answer: dict[str, Any]) -> None:
+        """A transition's answer: the jobs it made ready join those known."""
+        for job in answer.get("ready") or []:
+            if job.get("lane"):
+                self.ready[job["job_id"]] = job
+
+    def _wait(self, until: float) -> None:
+        """Sleep until `until`, a heartbeat or a deadline is due, or an agent exits."""
+        now = time.monotonic()
+        due = [until]
+        for agent in self.running.values():
+            due.append(agent.last_heartbeat + self._heartbeat_every(agent))
+            due.append(agent.deadline)
+        timeout = max(0.0, min(due) - now)
+        exits = list(self.exits.values())
+        if len(exits) < len(self.running):  # some agent has no pidfd: poll it
+            timeout = min(timeout, TICK_S)
+        if exits:
+            select.select(exits, [], [], timeout)
+        else:
+            time.sleep(timeout)
 
     @staticmethod
     def _only_waiting(status: dict[str, Any]) -> bool:
@@ -205,13 +247,12 @@ class Supervisor:
             job["state"] in moving for job in status["jobs"]
         )
 
-    def _claim_all(self, status: dict[str, Any]) -> int:
-        """Claim ready jobs by id: within each lane's concurrency, and never a write job
-        whose scope overlaps one that is running (so nothing is claimed only to be released)."""
+    def _claim_all(self) -> int:
+        """Claim the ready jobs known, by id: within each lane's concurrency, and never a
+        write job whose scope overlaps one that is running (so nothing is claimed only to be
+        released). The worktree is put back once before the attempts start."""
         claimed = 0
-        for job in status["jobs"]:
-            if job["state"] != "ready" or not job["lane"]:
-                continue
+        for job in list(self.ready.values()):
             limit = self.site.lanes[job["lane"]]["max_concurrency"]
             busy = sum(1 for a in self.running.values() if a.assignment.lane_name == job["lane"])
             if busy >= limit or self._conflicts(job["write_scope"]):
@@ -219,8 +260,12 @@ class Supervisor:
             claim = self.call(
                 "claim-next", session=self.session, run_id=self.run_id, job=job["job_id"]
             )
+            del self.ready[job["job_id"]]  # claimed now, or no longer ready
             if claim["claimed"]:
-                self._start(Assignment.from_packet(claim))
+                assignment = Assignment.from_packet(claim)
+                if not claimed:
+                    self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")
+                self._start(assignment)
                 claimed += 1
         return claimed
 
@@ -235,7 +280,6 @@ class Supervisor:
         )
 
     def _start(self, job: Assignment) -> None:
-        self._isolate(f"before {job.job_id} attempt {job.attempt}")
         scratch = self._scratch(job)
         prompt = scratch / "prompt.md"
         prompt.write_text(job.prompt, encoding="utf-8")
@@ -266,6 +310,8 @@ class Supervisor:
             self.log(f"{job.job_id}: {why}")
             return
         self.running[agent.lease_id] = agent
+        with contextlib.suppress(OSError):  # no pidfd (an old kernel): polled instead
+            self.exits[agent.lease_id] = os.pidfd_open(agent.process.pid)
         self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
@@ -325,9 +371,11 @@ class Supervisor:
             if agent.process.poll() is None and now > agent.deadline:
                 agent.kill_group(f"timed out after {agent.assignment.lane['timeout_s']}s")
 
-    def _watch(self) -> None:
+    def _watch(self) -> int:
+        """Heartbeat the agents that run, finish those that ended; how many ended."""
         self._enforce_deadlines()
-        now = time.monotonic()
+        markers.CLOCK.read()  # every wake-up: so the pid counter's wraps are all seen
+        now, ended = time.monotonic(), 0
         for lease_id, agent in list(self.running.items()):
             code = agent.process.poll()
             if code is None:
@@ -336,10 +384,17 @@ class Supervisor:
                 continue
             agent.kill_group("finished")  # stragglers the agent left in its group
             self.watchdog.forget(agent.process.pid)
-            del self.running[lease_id]
-            self.settled = True
+            self._forget(lease_id)
             self._write_lane_pids(agent.assignment.lane_name)
             self._finish(agent, code)
+            ended += 1
+        return ended
+
+    def _forget(self, lease_id: str) -> None:
+        self.running.pop(lease_id, None)
+        exit_fd = self.exits.pop(lease_id, None)
+        if exit_fd is not None:
+            os.close(exit_fd)
 
     def _heartbeat_every(self, agent: AgentProcess) -> float:
         return max(0.2, float(agent.assignment.ttl_s) / 3)
@@ -420,22 +475,23 @@ class Supervisor:
             if where.workdir != where.repo:
                 for output in job.outputs:
                     files.copy_from_worktree(where.workdir, where.repo, output, where.artifact_root)
-                head = self.call("status", run_id=self.run_id)["chain_head"]
-                anchor = head["row_hash"] if head else None
-                sha = worktrees.commit(
-                    where.workdir,
-                    run_id=self.run_id,
-                    job_id=job.job_id,
-                    attempt=job.attempt,
-                    lease_id=agent.lease_id,
-                    anchor=anchor,
-                    anchor_seq=head["seq"] if head else None,
-                    scopes=scopes,
-                )
-                if self.guard is not None:
+                if worktrees.present(where.workdir, scopes):  # code to commit
+                    head = self.call("status", run_id=self.run_id)["chain_head"]
+                    sha = worktrees.commit(
+                        where.workdir,
+                        run_id=self.run_id,
+                        job_id=job.job_id,
+                        attempt=job.attempt,
+                        lease_id=agent.lease_id,
+                        anchor=head["row_hash"] if head else None,
+                        anchor_seq=head["seq"] if head else None,
+                        scopes=scopes,
+                    )
+                if sha and self.guard is not None:
                     self.guard.committed()
             extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
             done = self.call("complete", lease=agent.lease_id, **extra)
+            self._heard(done)
             self.log(f"{job.job_id}: completed" + (f", commit {sha[:12]}" if sha else ""))
             if done.get("run_state") in TERMINAL and not self.running:
                 self.finished = str(done["run_state"])  # no need to ask again
@@ -456,7 +512,10 @@ class Supervisor:
         refused `fail` would leave the job leased until its lease expired)."""
         if len(reason) > REASON_LIMIT:
             reason = reason[: REASON_LIMIT - 1] + "…"
-        self._quietly("fail", lease=lease, reason=reason, permanent=permanent)
+        try:
+            self._heard(self.call("fail", lease=lease, reason=reason, permanent=permanent))
+        except errors.StriatumError as error:
+            self.log(f"fail failed: {error.message}")
 
     def _quietly(self, method: str, **params: Any) -> None:
         try:

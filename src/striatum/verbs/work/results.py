@@ -83,14 +83,17 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     else:
         outcomes.settle_review(ctx, run, job, verdict)
-    run = progress.advance(ctx, runs.get(ctx.conn, run.run_id))
-    now = runs.job(ctx.conn, run.run_id, job.job_id)
+    run = progress.advance(ctx, run)
+    state = (
+        JobState.SUCCEEDED if verdict is None else runs.job(ctx.conn, run.run_id, job.job_id).state
+    )
     return {
         "job_id": job.job_id,
-        "state": now.state.value,
+        "state": state.value,
         "attempt": job.attempt,
         "verdict": None if verdict is None else verdict.value.value,
         "run_state": run.state.value,
+        "ready": progress.now_ready(ctx, run),  # what this completion made ready
         # The event that recorded the success: provenance commits carry it as an anchor.
         "event_hash": None if recorded is None else recorded.row_hash,
         "event_seq": None if recorded is None else recorded.seq,

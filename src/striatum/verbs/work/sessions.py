@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from striatum import errors
@@ -67,8 +68,8 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
         }
     run = runs.lock(ctx.conn, found.run_id)
-    job = runs.job(ctx.conn, run.run_id, found.job_id)
-    if job.state != JobState.READY or run.state != RunState.RUNNING:
+    job = found  # row-locked by the claim: what it read is what holds
+    if run.state != RunState.RUNNING:
         # The run changed between the job lock and the run lock: let the caller try again.
         return {"claimed": False, "reason": "raced with another transition; claim again"}
     worker = workers.of_session(run, job.lane, session)
@@ -104,7 +105,7 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         session_id=session.session_id,
         **worker.recorded(),
     )
-    job = runs.job(ctx.conn, run.run_id, job.job_id)
+    job = dataclasses.replace(job, state=JobState.LEASED, attempt=attempt)
     packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
     return {"claimed": True, **packet, "worker": worker.recorded()}
 
@@ -185,7 +186,12 @@ def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         reason="released by its holder",
     )
     progress.move_job(ctx, found.run, found.job, JobState.READY, reason="released")
-    return {"lease_id": found.lease.lease_id, "job_id": found.job.job_id, "state": "ready"}
+    return {
+        "lease_id": found.lease.lease_id,
+        "job_id": found.job.job_id,
+        "state": "ready",
+        "ready": progress.now_ready(ctx, found.run),
+    }
 
 
 def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +261,7 @@ def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "state": job.state.value,
         "attempt": job.attempt,
         "run_state": run.state.value,
+        "ready": progress.now_ready(ctx, run),  # a retry, say
     }
 
 
