@@ -55,13 +55,14 @@ def move_job(
     wanted: JobState,
     *,
     reason: str | None = None,
+    new_attempt: int | None = None,
     **payload: Any,
 ) -> chains.Appended:
+    """Move a job (a claim numbers its new attempt) and record it. A success also forgets
+    the job's addressed verdicts and past failures: they are done with."""
     check_job(job.job_id, job.state, wanted)
-    runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted)
+    runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted, attempt=new_attempt)
     ctx.moved[job.job_id] = wanted
-    if wanted == JobState.SUCCEEDED:  # addressed verdicts and past failures are done with
-        runs.clear_job_history(ctx.conn, run.run_id, job.job_id)
     return emit(
         ctx,
         run,

@@ -96,10 +96,29 @@ def present(worktree: Path, scopes: list[str]) -> list[str]:
 def changed(worktree: Path) -> list[str]:
     """Every path that differs from HEAD (tracked changes and untracked files, ignored ones
     excepted), as git names them."""
+    return head_and_changes(worktree)[1]
+
+
+def head_and_changes(worktree: Path) -> tuple[str, list[str]]:
+    """HEAD's commit and `changed`, from one git process (an agent's end asks both)."""
     listed = _git(
-        worktree, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"
+        worktree,
+        "status",
+        "--porcelain=v2",
+        "--branch",
+        "-z",
+        "--untracked-files=all",
+        "--no-renames",
     ).stdout
-    return [entry[3:] for entry in listed.split("\0") if len(entry) > 3]
+    head, paths = "", []
+    for entry in listed.split("\0"):
+        if entry.startswith("# branch.oid "):
+            head = entry.removeprefix("# branch.oid ")
+        elif entry.startswith(("1 ", "u ")):  # changed, unmerged: the path is the last field
+            paths.append(entry.split(" ", 8 if entry[0] == "1" else 10)[-1])
+        elif entry.startswith("? "):
+            paths.append(entry[2:])
+    return head, paths
 
 
 def revert_paths(worktree: Path, names: list[str]) -> None:

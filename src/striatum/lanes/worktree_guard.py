@@ -59,10 +59,12 @@ class WorktreeGuard:
     ) -> tuple[str | None, list[str]]:
         """(why the attempt broke the rules or None, the agent's own commits undone)."""
         made: list[str] = []
-        if worktrees.head(self.worktree) != self.head:
+        head, changed = worktrees.head_and_changes(self.worktree)
+        if head != self.head:
             made = worktrees.uncommit(self.worktree, self.head)
+            changed = worktrees.changed(self.worktree)
         found = scope_check.check(
-            worktrees.changed(self.worktree),
+            changed,
             scopes=scopes,
             artifact_root=self.artifact_root,
             others=others,

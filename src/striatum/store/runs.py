@@ -242,18 +242,16 @@ def tally(conn: db.Conn, run_id: str) -> Tally:
     return Tally(unfinished=row["unfinished"], failed=tuple(row["failed"]))
 
 
-def set_job_state(conn: db.Conn, run_id: str, job_id: str, state: JobState) -> None:
+def set_job_state(
+    conn: db.Conn, run_id: str, job_id: str, state: JobState, *, attempt: int | None = None
+) -> None:
+    """Move a job; `attempt` numbers a claim's new attempt. A success also clears the job's
+    history (as `clear_job_history`)."""
     db.execute(
         conn,
         queries("runs")["set_job_state"],
-        {"run_id": run_id, "job_id": job_id, "state": state.value},
+        {"run_id": run_id, "job_id": job_id, "state": state.value, "attempt": attempt},
     )
-
-
-def bump_attempt(conn: db.Conn, run_id: str, job_id: str) -> int:
-    row = db.fetch_one(conn, queries("runs")["bump_attempt"], {"run_id": run_id, "job_id": job_id})
-    assert row is not None
-    return int(row["attempt"])
 
 
 def add_revision_verdict(conn: db.Conn, run_id: str, job_id: str, verdict_id: str) -> None:

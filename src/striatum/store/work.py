@@ -13,6 +13,7 @@ from striatum import errors
 from striatum.model.engine.provenance import Source, Worker
 from striatum.model.engine.records import LeaseOutcome
 from striatum.model.roles import Role
+from striatum.model.tokens import Minted
 from striatum.store import connection as db
 from striatum.store.rows import Row
 from striatum.store.runs import JobRow
@@ -193,34 +194,39 @@ def _worker(row: Any, lane: str | None) -> Worker | None:
 
 
 def end_attempt(
-    conn: db.Conn, *, run_id: str, job_id: str, attempt: int, state: str, reason: str | None = None
-) -> None:
-    db.execute(
-        conn,
-        _q("end_attempt"),
-        {"run_id": run_id, "job_id": job_id, "attempt": attempt, "state": state, "reason": reason},
-    )
-
-
-def record_attempt_result(
     conn: db.Conn,
     *,
     run_id: str,
     job_id: str,
     attempt: int,
-    commit_sha: str | None,
-    reported_model: str | None,
+    state: str,
+    reason: str | None = None,
+    commit_sha: str | None = None,
+    reported_model: str | None = None,
 ) -> None:
+    """Close an attempt; a success also records its commit and the model its CLI reported."""
     db.execute(
         conn,
-        _q("record_attempt_result"),
+        _q("end_attempt"),
         {
             "run_id": run_id,
             "job_id": job_id,
             "attempt": attempt,
+            "state": state,
+            "reason": reason,
             "commit_sha": commit_sha,
             "reported_model": reported_model,
         },
+    )
+
+
+def record_reported_model(
+    conn: db.Conn, *, run_id: str, job_id: str, attempt: int, reported_model: str
+) -> None:
+    db.execute(
+        conn,
+        _q("record_reported_model"),
+        {"run_id": run_id, "job_id": job_id, "attempt": attempt, "reported_model": reported_model},
     )
 
 
@@ -239,8 +245,17 @@ def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -
     return None if row is None else row["revision_verdict_id"]
 
 
-def insert_lease(conn: db.Conn, **values: Any) -> Lease:
-    row = db.fetch_one(conn, _q("insert_lease"), values)
+def insert_lease_with_token(
+    conn: db.Conn, *, token: Minted, token_label: str, **values: Any
+) -> Lease:
+    """A new lease and the lane token that acts on it (and only on it), in one trip."""
+    params = {
+        **values,
+        "token_id": token.token_id,
+        "secret_sha256": token.secret_sha256,
+        "token_label": token_label,
+    }
+    row = db.fetch_one(conn, _q("insert_lease_with_token"), params)
     assert row is not None
     return Lease.from_row(row)
 
@@ -273,8 +288,8 @@ def transfer(conn: db.Conn, *, lease_id: str, session_id: str, holder: str, ttl_
 
 
 def end_lease(conn: db.Conn, lease_id: str, outcome: str) -> None:
+    """End a lease; its lane token dies with it."""
     db.execute(conn, _q("end_lease"), {"lease_id": lease_id, "outcome": outcome})
-    end_lease_tokens(conn, lease_id)
 
 
 def end_lease_tokens(conn: db.Conn, lease_id: str) -> None:

@@ -101,15 +101,14 @@ SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depe
 FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position FOR UPDATE;
 
 -- name: set_job_state
--- Move a job to another state.
-UPDATE striatumd.jobs SET state = %(state)s, updated_at = clock_timestamp()
+-- Move a job to another state; a claim also numbers its new attempt, and a success forgets
+-- the job's addressed verdicts and past failures (as clear_job_history), in the same trip.
+UPDATE striatumd.jobs
+SET state = %(state)s, updated_at = clock_timestamp(),
+    attempt = coalesce(%(attempt)s, attempt),
+    failed_attempts = CASE WHEN %(state)s = 'succeeded' THEN 0 ELSE failed_attempts END,
+    revision_verdicts = CASE WHEN %(state)s = 'succeeded' THEN '{}' ELSE revision_verdicts END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
-
--- name: bump_attempt
--- Start a new attempt number for a job.
-UPDATE striatumd.jobs SET attempt = attempt + 1, updated_at = clock_timestamp()
-WHERE run_id = %(run_id)s AND job_id = %(job_id)s
-RETURNING attempt;
 
 -- name: add_revision
 -- Count one more revision on a review's target.

@@ -90,9 +90,15 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND state = 'succeeded'
 ORDER BY attempt DESC LIMIT 1;
 
 -- name: end_attempt
--- Close an attempt with its outcome.
+-- Close an attempt with its outcome and what it produced: its commit and the model its CLI
+-- reported. The reported model replaces the lane's label (or the session's declared one)
+-- for a vendor CLI only: a `command` provider's identity for co-blindness is its model
+-- label, which an agent must not rename after the fact.
 UPDATE striatumd.job_attempts
-SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp()
+SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp(),
+    commit_sha = coalesce(%(commit_sha)s, commit_sha),
+    model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
+                 THEN coalesce(%(reported_model)s, model) ELSE model END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
   AND ended_at IS NULL;
 
@@ -101,12 +107,17 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
 SELECT revision_verdict_id FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
--- name: insert_lease
--- Lease a job to a session.
+-- name: insert_lease_with_token
+-- Lease a job to a session with its lane token (its secret only as a SHA-256): one trip.
+-- Each row names the other; both foreign keys are checked when the statement ends.
+WITH token AS (
+    INSERT INTO striatumd.tokens (token_id, role, label, secret_sha256, expires_at, lease_id)
+    VALUES (%(token_id)s, 'lane', %(token_label)s, %(secret_sha256)s, NULL, %(lease_id)s)
+)
 INSERT INTO striatumd.leases
-    (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at)
+    (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at, token_id)
 VALUES (%(lease_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(session_id)s, %(holder)s,
-        %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s))
+        %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s), %(token_id)s)
 RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_at,
           heartbeat_at, expires_at, ended_at, outcome, token_id,
           expires_at <= clock_timestamp() AS expired,
@@ -145,9 +156,13 @@ WHERE lease_id = %(lease_id)s
 RETURNING expires_at;
 
 -- name: end_lease
--- End a lease with its outcome.
-UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
-WHERE lease_id = %(lease_id)s AND ended_at IS NULL;
+-- End a lease with its outcome; its lane token dies with it (one trip).
+WITH ended AS (
+    UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
+    WHERE lease_id = %(lease_id)s AND ended_at IS NULL
+)
+UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
+WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
 
 -- name: live_leases_of_run
 -- The live leases of a run, locked.
@@ -192,14 +207,11 @@ WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
 -- Which run a lease belongs to (read before locking the run, to keep the lock order).
 SELECT run_id FROM striatumd.leases WHERE lease_id = %(lease_id)s;
 
--- name: record_attempt_result
--- What the attempt produced: its commit and the model its CLI reported.
--- The model the CLI reported replaces the lane's label (or the session's declared one) for a
--- vendor CLI only: a `command` provider's identity for co-blindness is its model label, which
--- an agent must not rename after the fact.
+-- name: record_reported_model
+-- The model a review's CLI reported, before its verdict is recorded (the verdict names it);
+-- for a vendor CLI only, as in end_attempt.
 UPDATE striatumd.job_attempts
-SET commit_sha = coalesce(%(commit_sha)s, commit_sha),
-    model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
+SET model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
                  THEN coalesce(%(reported_model)s, model) ELSE model END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 

@@ -47,19 +47,19 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"say Striatum-Lease: {lease_id})",
             parameter="commit",
         )
-    work.record_attempt_result(
-        ctx.conn,
-        run_id=run.run_id,
-        job_id=job.job_id,
-        attempt=job.attempt,
-        commit_sha=params.get("commit"),
-        reported_model=params.get("model"),
-    )
     missing = publishing.publish_expected(ctx, run, job, lease_id)
     if missing:
         raise errors.ValidationError(
             f"{job.job_id} cannot complete: required artifact(s) missing: {', '.join(missing)}",
             missing=missing,
+        )
+    if job.kind == "review" and params.get("model"):  # its verdict names the reviewer's model
+        work.record_reported_model(
+            ctx.conn,
+            run_id=run.run_id,
+            job_id=job.job_id,
+            attempt=job.attempt,
+            reported_model=params["model"],
         )
     verdict = (
         _review_verdict(ctx, run, job, lease_id, found.lease.session_id)
@@ -67,7 +67,14 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         else None
     )
     outcomes.end_attempt(
-        ctx, run, job, lease_id, lease_outcome="completed", attempt_state="succeeded"
+        ctx,
+        run,
+        job,
+        lease_id,
+        lease_outcome="completed",
+        attempt_state="succeeded",
+        commit_sha=params.get("commit"),
+        reported_model=params.get("model"),
     )
     recorded = None
     if verdict is None:

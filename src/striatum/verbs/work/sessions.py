@@ -73,7 +73,7 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         # The run changed between the job lock and the run lock: let the caller try again.
         return {"claimed": False, "reason": "raced with another transition; claim again"}
     worker = workers.of_session(run, job.lane, session)
-    attempt = runs.bump_attempt(ctx.conn, run.run_id, job.job_id)
+    attempt = job.attempt + 1  # the job's row is locked: no other claim numbers it
     work.insert_attempt(
         ctx.conn,
         run_id=run.run_id,
@@ -82,8 +82,11 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         worker=worker,
         revision_verdict_id=(job.revision_verdicts[-1] if job.revision_verdicts else None),
     )
-    lease = work.insert_lease(
+    minted = token_rules.mint()
+    lease = work.insert_lease_with_token(
         ctx.conn,
+        token=minted,
+        token_label=f"lane token for {job.job_id}",
         lease_id=new_id("lease"),
         run_id=run.run_id,
         job_id=job.job_id,
@@ -93,13 +96,14 @@ def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lane=job.lane,
         ttl_s=ttl_s,
     )
-    secret = _mint_lane_token(ctx, lease.lease_id, job.job_id)
+    secret = minted.secret
     progress.move_job(
         ctx,
         run,
         job,
         JobState.LEASED,
         reason="claimed",
+        new_attempt=attempt,
         lease_id=lease.lease_id,
         attempt=attempt,
         session_id=session.session_id,
