@@ -8,7 +8,7 @@ the same request, tests/unit/test_cli_usage.py that they end every call the same
 
 The catalog is read from its generated index (`verb_index`), and nothing on the way to a
 successful answer imports typing, the catalog or the error classes (errors are imported where
-one is caught): tests/unit/test_cli_start_path.py keeps it so.
+one is caught): tests/e2e/test_cli_start_path.py keeps it so.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from striatum.model.verb_spec import Verb
 
 # errors.EXIT_OK, restated so that a successful call never imports the error classes (the
-# CLI's start path); tests/unit/test_cli_start_path.py checks that the two agree.
+# CLI's start path); tests/unit/test_verb_index.py checks that the two agree.
 EXIT_OK = 0
 
 
