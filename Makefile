@@ -53,6 +53,9 @@ demo: install
 
 docs: install
 	$(BIN)/python -m striatum.cli.reference > docs/CLI_REFERENCE.md
+	$(BIN)/python -m striatum.cli.verb_index_writer > src/striatum/cli/verb_index.py.new
+	mv src/striatum/cli/verb_index.py.new src/striatum/cli/verb_index.py
+	$(BIN)/ruff format --quiet src/striatum/cli/verb_index.py
 	$(BIN)/python -m striatum.model.workflow.json_schema > schemas/workflow.v1.json
 	$(BIN)/python -m striatum.starters.examples examples
 

@@ -6,7 +6,6 @@ where the data, the runtime directory, the socket or the tokens live.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -74,6 +73,8 @@ def socket_path() -> Path:
     preferred = runtime_dir() / "striatumd.sock"
     if len(str(preferred)) <= _MAX_SOCKET_PATH:
         return preferred
+    import hashlib  # lazy: only a long path needs it, and every CLI call asks for the socket
+
     key = hashlib.sha256(str(preferred).encode()).hexdigest()[:16]
     return Path("/tmp") / f"striatumd-{os.getuid()}-{key}" / "striatumd.sock"
 

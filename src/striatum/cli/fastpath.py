@@ -5,24 +5,37 @@ Anything else (help, --repo, unknown or missing options, bad values) returns Non
 click CLI handles it, so a usage mistake is always click's exit 2 with click's message; only
 a call click would make is made here. tests/unit/test_fastpath.py checks that both parsers send
 the same request, tests/unit/test_cli_usage.py that they end every call the same way.
+
+The catalog is read from its generated index (`verb_index`), and nothing on the way to a
+successful answer imports typing, the catalog or the error classes (errors are imported where
+one is caught): tests/e2e/test_cli_start_path.py keeps it so.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, NamedTuple
 
-from striatum.model.verb_spec import Param, Verb
-from striatum.verbs.catalog import VERBS
+from striatum.cli.verb_index import VERBS
+from striatum.client.call_spec import CallParam, CallSpec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from striatum.model.verb_spec import Verb
 
 _GLOBAL_ROLES = ("operator", "principal")
 
 
-class Invocation(NamedTuple):
-    verb: Verb
-    params: dict[str, Any]
-    as_json: bool
-    as_role: str | None
+class Invocation:
+    """A parsed call: the verb (a catalog `Verb` works too), its params, the global options."""
+
+    __slots__ = ("as_json", "as_role", "params", "verb")
+
+    def __init__(
+        self, verb: CallSpec | Verb, params: dict[str, Any], as_json: bool, as_role: str | None
+    ) -> None:
+        self.verb, self.params, self.as_json, self.as_role = verb, params, as_json, as_role
 
 
 def parse(argv: list[str]) -> Invocation | None:
@@ -41,7 +54,6 @@ def parse(argv: list[str]) -> Invocation | None:
 
 def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
-    from striatum import errors
     from striatum.cli import render
     from striatum.client.invoke import exit_code, invoke
 
@@ -49,20 +61,32 @@ def run(invocation: Invocation) -> int:
         result = invoke(invocation.verb, invocation.params, as_role=invocation.as_role)
         render.show(result, as_json=invocation.as_json)
         return exit_code(invocation.verb, result)
-    except errors.StriatumError as error:
-        _report(error.message, error.hint)
-        return error.exit_code
     except KeyboardInterrupt:
+        from striatum import errors
+
         sys.stderr.write("\n")  # as click does: end the line the terminal's ^C is on
         return errors.EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into `head`
+        from striatum import errors
+
         return errors.EXIT_OK
-    except Exception as error:  # the last line of defence, as in failures.run_guarded
-        _report(
-            f"internal error: {type(error).__name__}: {error}",
-            "please report this with the command you ran",
-        )
-        return errors.EXIT_INTERNAL
+    except Exception as error:
+        return _failed(error)
+
+
+def _failed(error: Exception) -> int:
+    """Our error as its one line and status; anything else as the last line of defence, as in
+    failures.run_guarded."""
+    from striatum import errors
+
+    if isinstance(error, errors.StriatumError):
+        _report(error.message, error.hint)
+        return error.exit_code
+    _report(
+        f"internal error: {type(error).__name__}: {error}",
+        "please report this with the command you ran",
+    )
+    return errors.EXIT_INTERNAL
 
 
 def _report(message: str, hint: str | None) -> None:
@@ -87,14 +111,15 @@ def _global_options(argv: list[str]) -> tuple[str | None, list[str] | None]:
     return as_role, argv[index:]
 
 
-def _match(words: list[str]) -> Verb | None:
-    for verb in VERBS:
-        if tuple(words[: len(verb.words)]) == verb.words:
-            return verb
+def _match(words: list[str]) -> CallSpec | None:
+    for row in VERBS:
+        spelled = row[0].split(".")
+        if words[: len(spelled)] == spelled:
+            return CallSpec(row)
     return None
 
 
-def _verb_arguments(verb: Verb, args: list[str]) -> tuple[dict[str, Any], bool] | None:
+def _verb_arguments(verb: CallSpec, args: list[str]) -> tuple[dict[str, Any], bool] | None:
     options = {"--" + p.name.replace("_", "-"): p for p in verb.params if not p.positional}
     positionals = [p for p in verb.params if p.positional]
     params: dict[str, Any] = {}
@@ -132,7 +157,7 @@ def _verb_arguments(verb: Verb, args: list[str]) -> tuple[dict[str, Any], bool] 
     return params, as_json
 
 
-def _convert(param: Param, text: str) -> Any:
+def _convert(param: CallParam, text: str) -> Any:
     if param.type == "integer":
         try:
             return int(text)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 from striatum.model.terminal_text import visible
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Long text (an artifact's content) shown line by line, indented under its name: its lines
 # escaped one by one, so none can pass for a field or a table row of the result.

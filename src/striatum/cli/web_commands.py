@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from types import FrameType
 
 import click
@@ -76,6 +75,8 @@ def serve(web: bool, allow_mutations: bool, host: str, port: int) -> None:
 
 
 def _check_port_free(host: str, port: int) -> None:
+    import socket  # here, not at the top: `striatum --help` builds this command too
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     probe = socket.socket(family, socket.SOCK_STREAM)
     try:

@@ -4,26 +4,32 @@ Request:  {"v": 1, "id": str, "method": str, "params": object, "token": str}
 Response: {"v": 1, "id": str|null, "ok": true, "result": any}
       or  {"v": 1, "id": str|null, "ok": false, "error": {code, message, hint, details}}
 
-Standard library only: the CLI imports this on its fast path.
+Standard library only, and neither typing nor the error classes on a successful call's way:
+the CLI imports this on its fast path.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple, TypeGuard
 
-from striatum import errors
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
+
+    from striatum import errors
 
 VERSION = 1
 MAX_FRAME_BYTES = 1 << 20  # 1 MiB, newline included
 
 
-class Request(NamedTuple):
-    id: str
-    method: str
-    params: Any
-    token: str | None
+class Request:
+    """A request frame as the daemon reads it."""
+
+    __slots__ = ("id", "method", "params", "token")
+
+    def __init__(self, id: str, method: str, params: Any, token: str | None) -> None:
+        self.id, self.method, self.params, self.token = id, method, params, token
 
 
 _METHOD = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -46,7 +52,8 @@ def _valid_id(value: object) -> TypeGuard[str]:
 
 def parse_request(line: bytes) -> Request:
     """Decode one frame; a ProtocolError carries the request id when one could be read."""
-    from striatum.model import bounded_json  # the daemon's side: not on the CLI's start path
+    from striatum import errors  # the daemon's side: not on the CLI's start path
+    from striatum.model import bounded_json
 
     try:
         frame = bounded_json.loads(line, locate=False)  # on the daemon's event loop: no scan
@@ -96,14 +103,21 @@ def error_frame(request_id: str | None, error: errors.StriatumError) -> bytes:
     return json.dumps(body, separators=(",", ":"), default=str).encode() + b"\n"
 
 
+_NOT_JSON = object()
+
+
 def parse_response(line: bytes) -> Any:
     """The result of a response frame, or the StriatumError it carries, raised."""
     try:
         frame = json.loads(line)
     except ValueError:
-        raise errors.ProtocolError("the daemon sent a frame that is not JSON") from None
+        frame = _NOT_JSON
+    if isinstance(frame, dict) and "ok" in frame and frame["ok"]:
+        return frame.get("result")
+    from striatum import errors  # only now: a successful call never loads the error classes
+
+    if frame is _NOT_JSON:
+        raise errors.ProtocolError("the daemon sent a frame that is not JSON")
     if not isinstance(frame, dict) or "ok" not in frame:
         raise errors.ProtocolError("the daemon sent a frame that is not a v1 response")
-    if frame["ok"]:
-        return frame.get("result")
     raise errors.from_dict(frame.get("error") or {})

@@ -12,14 +12,23 @@ the verb names them as "module:function" and they are resolved here only when a 
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from striatum.client import local_params, rpc
-from striatum.model.verb_spec import Verb
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from striatum.client.call_spec import CallSpec
+    from striatum.model.verb_spec import Verb
+
+# errors.EXIT_OK, restated so that a successful call never imports the error classes (the
+# CLI's start path); tests/unit/test_verb_index.py checks that the two agree.
+EXIT_OK = 0
 
 
 def invoke(
-    verb: Verb,
+    verb: Verb | CallSpec,
     params: dict[str, Any],
     *,
     repo: str | None = None,
@@ -39,12 +48,13 @@ def invoke(
     return run_hook(verb.after, result, local)
 
 
-def exit_code(verb: Verb, result: Any) -> int:
+def exit_code(verb: Verb | CallSpec, result: Any) -> int:
     """0, or the integrity code when the verb's result is a verdict that says not ok."""
+    if not (verb.verdict and isinstance(result, dict) and result.get("ok") is False):
+        return EXIT_OK
     from striatum import errors
 
-    failed = verb.verdict and isinstance(result, dict) and result.get("ok") is False
-    return errors.EXIT_CODES["integrity"] if failed else errors.EXIT_OK
+    return errors.EXIT_CODES["integrity"]
 
 
 def run_check(dotted: str | None, params: dict[str, Any], local: dict[str, Any]) -> None:

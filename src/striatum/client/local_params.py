@@ -6,12 +6,18 @@ Used by both the click commands and the fast path, so they send the same request
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from striatum.model.verb_spec import Verb
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from striatum.client.call_spec import CallSpec
+    from striatum.model.verb_spec import Verb
 
 
-def complete(verb: Verb, params: dict[str, Any], repo_option: str | None) -> dict[str, Any]:
+def complete(
+    verb: Verb | CallSpec, params: dict[str, Any], repo_option: str | None
+) -> dict[str, Any]:
     """Absolutize path params; give a `repo` param the --repo option or the cwd's git root."""
     filled = dict(params)
     for param in verb.params:
@@ -36,7 +42,9 @@ def git_root(start: str) -> str | None:
         current = parent
 
 
-def split_local(verb: Verb, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_local(
+    verb: Verb | CallSpec, params: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(what goes to the daemon, what the CLI keeps for itself)."""
     local_names = {p.name for p in verb.params if p.local}
     return (

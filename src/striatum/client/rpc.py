@@ -1,14 +1,22 @@
-"""The RPC client: one verb is one socket round trip. Standard library only (fast start)."""
+"""The RPC client: one verb is one socket round trip. Standard library only (fast start):
+the error classes load only when a call fails, typing never."""
 
 from __future__ import annotations
 
+# The C socket type that socket.py wraps: socket.py's import builds enum classes of every
+# constant, a third of a bare interpreter start-up, for nothing a client uses.
+import _socket
 import os
-import socket
-from pathlib import Path
-from typing import Any
 
-from striatum import errors, paths
+from striatum import paths
 from striatum.client import envelope
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from striatum import errors
 
 TIMEOUT_S = 120.0
 
@@ -20,12 +28,16 @@ def token_for(as_role: str | None) -> str | None:
     lane token. A guard, not a sandbox: agents run as the operator's user (SPEC §10)."""
     lease, token = paths.setting("STRIATUM_LEASE"), paths.setting("STRIATUM_TOKEN")
     if as_role and lease:
+        from striatum import errors
+
         raise errors.PermissionDenied(
             "an agent (STRIATUM_LEASE is set) acts with its lane token; --as is refused"
         )
     if token and not as_role:
         return token
     if lease:  # e.g. an agent CLI that dropped STRIATUM_TOKEN
+        from striatum import errors
+
         raise errors.TokenMissing(
             "STRIATUM_LEASE is set but STRIATUM_TOKEN is not: an agent "
             "acts with its lane token, never this host's",
@@ -38,6 +50,8 @@ def token_for(as_role: str | None) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except PermissionError:
+        from striatum import errors
+
         raise errors.PermissionDenied(
             f"cannot read the {role} token file {paths.token_file(role)}"
         ) from None
@@ -60,36 +74,48 @@ def call(
     path = paths.socket_path()
     try:
         _check_owner(path)
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
             sock.settimeout(timeout_s)
             sock.connect(str(path))
             sock.sendall(frame)
             return envelope.parse_response(_read_line(sock))
-    except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
-        raise errors.DaemonUnreachable(
-            f"no daemon is answering at {path}", hint="start one with: striatum daemon start"
-        ) from None
-    except TimeoutError:
-        raise errors.DaemonUnreachable(
-            f"the daemon at {path} did not answer within {timeout_s:.0f}s"
-        ) from None
+        finally:
+            sock.close()
     except OSError as error:
-        raise errors.DaemonUnreachable(
-            f"cannot reach the daemon at {path}: {error.strerror or error}"
-        ) from None
+        raise _unreachable(error, path, timeout_s) from None
+
+
+def _unreachable(error: OSError, path: Path, timeout_s: float) -> errors.DaemonUnreachable:
+    """What a failed connection or exchange tells the caller."""
+    from striatum import errors
+
+    if isinstance(
+        error, FileNotFoundError | ConnectionRefusedError | ConnectionResetError | BrokenPipeError
+    ):
+        return errors.DaemonUnreachable(
+            f"no daemon is answering at {path}", hint="start one with: striatum daemon start"
+        )
+    if isinstance(error, TimeoutError):
+        return errors.DaemonUnreachable(
+            f"the daemon at {path} did not answer within {timeout_s:.0f}s"
+        )
+    return errors.DaemonUnreachable(f"cannot reach the daemon at {path}: {error.strerror or error}")
 
 
 def _check_owner(path: Path) -> None:
     """Never hand a token to a socket someone else planted."""
     owner = os.stat(path).st_uid
     if owner not in (os.geteuid(), 0):
+        from striatum import errors
+
         raise errors.PermissionDenied(
             f"refusing the socket {path}: it belongs to uid {owner}, not to you",
             hint="check STRIATUM_RUNTIME_DIR",
         )
 
 
-def _read_line(sock: socket.socket) -> bytes:
+def _read_line(sock: _socket.socket) -> bytes:
     chunks = []
     while True:
         chunk = sock.recv(65536)
