@@ -328,3 +328,29 @@ def test_a_retried_adopt_adds_the_ignore_line_once_after_commit(operator: Operat
     assert adopted["gitignore_updated"] is True and adopted["already_adopted"] is False
     assert gitignore.read_text() == ".striatum/\n"
     assert doctor_passes(operator.daemon)
+
+
+# an audit row the database refuses
+
+
+def test_a_request_whose_audit_row_is_refused_does_nothing_and_a_stand_in_says_so(
+    operator: Operator,
+) -> None:
+    """No savepoint guards each request's audit row: when the database refuses it, the whole
+    request rolls back (the token is not created), the caller is told, and the audit chain
+    still records that a request came (the stand-in row)."""
+    operator.cli("adopt")
+    marker = operator.repo.parent / "never-created"
+    labels = "SELECT count(*) FROM striatumd.tokens WHERE label = 'refused-audit'"
+    stand_ins = "SELECT count(*) FROM striatumd.audit_log WHERE method = '(unrecordable)'"
+    before = count(operator.daemon, stand_ins)
+    with fault(operator.daemon, "audit_log", "NEW.method = 'token.create'", marker, for_good=True):
+        refused = operator.daemon.cli(
+            "--as", "principal", "token", "create", "--role", "operator", "--label", "refused-audit"
+        )
+    assert refused.returncode != 0
+    assert "could not be audited, so nothing was done" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert count(operator.daemon, labels) == 0
+    assert count(operator.daemon, stand_ins) == before + 1
+    assert doctor_passes(operator.daemon)

@@ -56,8 +56,11 @@ class Dispatcher:
             try:
                 outcome, done = db.in_transaction(conn, lambda c: self._serve(c, request))
             except _Refused as refused:  # rolled back: nothing but its audit row remains
-                db.in_transaction(conn, functools.partial(refused.audit, request=request))
+                _audited(conn, functools.partial(refused.audit, request=request))
                 return refused.error
+            except _Unauditable as unauditable:
+                db.in_transaction(conn, unauditable.record)
+                return unauditable.answer
         failure = run_after_commit(request.method, done)
         return outcome if failure is None else failure
 
@@ -111,14 +114,14 @@ class Dispatcher:
             _audit(c, request.id, request.method, caller, {}, error)
 
         with self._pool.connection() as conn:
-            db.in_transaction(conn, record)
+            _audited(conn, record)
         return error
 
     def audit_noise(self, params: dict[str, Any]) -> None:
         """One audit row for a period's frames that never became requests (`daemon.noise`)."""
         error = errors.ProtocolError(f"{params['count']} frame(s) or connection(s) refused")
         with self._pool.connection() as conn:
-            db.in_transaction(conn, lambda c: _audit(c, "-", noise.METHOD, None, params, error))
+            _audited(conn, lambda c: _audit(c, "-", noise.METHOD, None, params, error))
 
     def _serve(self, conn: db.Conn, request: Request) -> tuple[Any, Context]:
         """One attempt at the request: the outcome, and the Context whose recorded actions
@@ -235,38 +238,81 @@ def _audit(
     """Append the request's audit row; if its content cannot be recorded, record that instead.
 
     The envelope and the params validation already refuse text that cannot be stored, so the
-    fallback is a last line of defence: a request must never go unaudited.
+    fallback is a last line of defence: a request must never go unaudited. Content Python
+    cannot encode is caught before anything is sent, and the stand-in joins the same
+    transaction; a row the database refuses aborts the transaction (no savepoint on the way
+    of every request), so `_Unauditable` rolls the request back and `serve` records the
+    stand-in on its own.
     """
     actor = caller.token_id if caller else "anonymous"
     role = caller.role.value if caller else "none"
     code = None if error is None else error.code
     try:
-        with conn.transaction():
-            chains.append_audit(
-                conn,
-                request_id=request_id,
-                method=method[:200],
-                actor=actor,
-                role=role,
-                ok=error is None,
-                error_code=code,
-                params=_auditable(params),
-            )
-    except errors.Retryable:
-        raise
-    except (ValueError, errors.StriatumError):
-        log.warning(
-            "audit row for %r could not be recorded as sent; recording a stand-in", method[:50]
-        )
         chains.append_audit(
             conn,
-            request_id="-",
-            method="(unrecordable)",
+            request_id=request_id,
+            method=method[:200],
             actor=actor,
             role=role,
             ok=error is None,
             error_code=code,
-            params={},
+            params=_auditable(params),
+        )
+    except errors.Retryable:
+        raise
+    except ValueError:
+        log.warning(
+            "audit row for %r could not be recorded as sent; recording a stand-in", method[:50]
+        )
+        _stand_in(conn, actor, role, error)
+    except errors.StriatumError as refused:
+        raise _Unauditable(refused, actor, role, error) from None
+
+
+def _audited(conn: db.Conn, work: Callable[[db.Conn], None]) -> None:
+    """Run `work`, which appends an audit row, in a transaction; if the database refuses the
+    row, record the stand-in instead."""
+    try:
+        db.in_transaction(conn, work)
+    except _Unauditable as unauditable:
+        db.in_transaction(conn, unauditable.record)
+
+
+def _stand_in(conn: db.Conn, actor: str, role: str, error: errors.StriatumError | None) -> None:
+    chains.append_audit(
+        conn,
+        request_id="-",
+        method="(unrecordable)",
+        actor=actor,
+        role=role,
+        ok=error is None,
+        error_code=None if error is None else error.code,
+        params={},
+    )
+
+
+class _Unauditable(Exception):
+    """The database refused a request's audit row: the request is rolled back, and a stand-in
+    row recorded in a transaction of its own."""
+
+    def __init__(
+        self,
+        refused: errors.StriatumError,
+        actor: str,
+        role: str,
+        error: errors.StriatumError | None,
+    ) -> None:
+        super().__init__(refused.message)
+        self.refused, self.actor, self.role, self.error = refused, actor, role, error
+
+    def record(self, conn: db.Conn) -> None:
+        log.warning("audit row refused by the database (%s); recording a stand-in", self)
+        _stand_in(conn, self.actor, self.role, self.error)
+
+    @property
+    def answer(self) -> errors.StriatumError:
+        return errors.StriatumError(
+            f"the request could not be audited, so nothing was done: {self.refused.message}"
         )
 
 
