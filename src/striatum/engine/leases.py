@@ -29,7 +29,7 @@ def held(ctx: Context, lease_id: str) -> Held:
             f"this lane token acts only on lease {ctx.caller.lease_id}, not {lease_id}",
             lease_id=lease_id,
         )
-    run = runs.lock(ctx.conn, work.lease_run(ctx.conn, lease_id))
+    run = runs.lock_of_lease(ctx.conn, lease_id)
     lease = work.lock_lease(ctx.conn, lease_id)
     if lease.ended_at is not None:
         raise errors.Conflict(

@@ -61,16 +61,16 @@ def move_job(
     """Move a job (a claim numbers its new attempt) and record it. A success also forgets
     the job's addressed verdicts and past failures: they are done with."""
     check_job(job.job_id, job.state, wanted)
-    runs.set_job_state(ctx.conn, run.run_id, job.job_id, wanted, attempt=new_attempt)
     ctx.moved[job.job_id] = wanted
-    return emit(
-        ctx,
-        run,
-        f"job.{wanted.value}",
-        job.job_id,
-        previous=job.state.value,
-        reason=reason,
-        **payload,
+    return chains.append_event(  # the move and its event: one statement
+        ctx.conn,
+        repo_id=run.repo_id,
+        type=f"job.{wanted.value}",
+        actor=ctx.actor,
+        payload={"run_id": run.run_id, "previous": job.state.value, "reason": reason, **payload},
+        run_id=run.run_id,
+        job_id=job.job_id,
+        move=chains.JobMove(state=wanted.value, attempt=new_attempt),
     )
 
 

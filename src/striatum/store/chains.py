@@ -57,8 +57,10 @@ def append_event(
     payload: Mapping[str, Any],
     run_id: str | None = None,
     job_id: str | None = None,
+    move: JobMove | None = None,
 ) -> Appended:
-    """Append one event to the repository's chain. Call inside the verb's transaction."""
+    """Append one event to the repository's chain. Call inside the verb's transaction.
+    With `move`, the event's job moves in the same statement (the caller checked the edge)."""
     record = {
         "repo_id": repo_id,
         "type": type,
@@ -73,8 +75,21 @@ def append_event(
         "append_event",
         event_chain(repo_id),
         chain_body.v2_record(record, "payload"),
-        {**record, "payload": Jsonb(record["payload"])},
+        {
+            **record,
+            "payload": Jsonb(record["payload"]),
+            "move_state": move.state if move else None,
+            "move_attempt": move.attempt if move else None,
+        },
     )
+
+
+@dataclass(frozen=True)
+class JobMove:
+    """A job's new state (and, for a claim, its new attempt's number)."""
+
+    state: str
+    attempt: int | None = None
 
 
 def append_audit(

@@ -182,6 +182,14 @@ def lock(conn: db.Conn, run_id: str) -> Run:
     return _with_body(conn, row)
 
 
+def lock_of_lease(conn: db.Conn, lease_id: str) -> Run:
+    """The run of lease `lease_id`, locked (as `lock`); NotFound naming the lease otherwise."""
+    row = db.fetch_one(conn, queries("runs")["lock_run_of_lease"], {"lease_id": lease_id})
+    if row is None:
+        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
+    return _with_body(conn, row)
+
+
 def get(conn: db.Conn, run_id: str) -> Run:
     row = db.fetch_one(conn, queries("runs")["get_run"], {"run_id": run_id})
     if row is None:
@@ -240,18 +248,6 @@ def tally(conn: db.Conn, run_id: str) -> Tally:
     row = db.fetch_one(conn, queries("runs")["run_tally"], {"run_id": run_id})
     assert row is not None
     return Tally(unfinished=row["unfinished"], failed=tuple(row["failed"]))
-
-
-def set_job_state(
-    conn: db.Conn, run_id: str, job_id: str, state: JobState, *, attempt: int | None = None
-) -> None:
-    """Move a job; `attempt` numbers a claim's new attempt. A success also clears the job's
-    history (as `clear_job_history`)."""
-    db.execute(
-        conn,
-        queries("runs")["set_job_state"],
-        {"run_id": run_id, "job_id": job_id, "state": state.value, "attempt": attempt},
-    )
 
 
 def add_revision_verdict(conn: db.Conn, run_id: str, job_id: str, verdict_id: str) -> None:

@@ -311,10 +311,3 @@ def list_leases(conn: db.Conn, run_id: str) -> list[Lease]:
 
 def _leases(conn: db.Conn, query: str, params: dict[str, object]) -> list[Lease]:
     return [Lease.from_row(row) for row in db.fetch_all(conn, _q(query), params)]
-
-
-def lease_run(conn: db.Conn, lease_id: str) -> str:
-    row = db.fetch_one(conn, _q("lease_run"), {"lease_id": lease_id})
-    if row is None:
-        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
-    return str(row["run_id"])

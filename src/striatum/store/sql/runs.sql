@@ -28,6 +28,19 @@ JOIN striatumd.repositories p ON p.repo_id = r.repo_id
 WHERE r.run_id = %(run_id)s
 FOR UPDATE OF r;
 
+-- name: lock_run_of_lease
+-- The run a lease belongs to, locked as lock_run locks it: the lease is found and the run
+-- locked in one trip, and the lease row is not locked here (runs lock first, then leases).
+SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
+       r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
+       p.path AS repo_path,
+       p.notify_command
+FROM striatumd.runs r
+JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
+JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+WHERE r.run_id = (SELECT l.run_id FROM striatumd.leases l WHERE l.lease_id = %(lease_id)s)
+FOR UPDATE OF r;
+
 -- name: get_run
 -- One run with its snapshot, without locking.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
@@ -99,16 +112,6 @@ SELECT EXISTS (
 SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
        revision_verdicts, failed_attempts, updated_at
 FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position FOR UPDATE;
-
--- name: set_job_state
--- Move a job to another state; a claim also numbers its new attempt, and a success forgets
--- the job's addressed verdicts and past failures (as clear_job_history), in the same trip.
-UPDATE striatumd.jobs
-SET state = %(state)s, updated_at = clock_timestamp(),
-    attempt = coalesce(%(attempt)s, attempt),
-    failed_attempts = CASE WHEN %(state)s = 'succeeded' THEN 0 ELSE failed_attempts END,
-    revision_verdicts = CASE WHEN %(state)s = 'succeeded' THEN '{}' ELSE revision_verdicts END
-WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
 
 -- name: add_revision
 -- Count one more revision on a review's target.

@@ -203,10 +203,6 @@ ORDER BY l.acquired_at DESC;
 UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
 WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
 
--- name: lease_run
--- Which run a lease belongs to (read before locking the run, to keep the lock order).
-SELECT run_id FROM striatumd.leases WHERE lease_id = %(lease_id)s;
-
 -- name: record_reported_model
 -- The model a review's CLI reported, before its verdict is recorded (the verdict names it);
 -- for a vendor CLI only, as in end_attempt.
