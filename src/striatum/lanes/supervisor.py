@@ -21,6 +21,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,10 @@ class Supervisor:
         self.run_state = "running"
         self.stopping = False
         self.finished: str | None = None  # the run's end, once a completion reported it
+        # Completions sent from a thread while the loop goes on (`_complete_later`).
+        self.completer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="complete")
+        self.pending: dict[Future[Any], AgentProcess] = {}
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
         """One verb; while the daemon is away (restarting, say) wait and try again, still
@@ -167,6 +172,8 @@ class Supervisor:
         try:
             return self._loop()
         finally:
+            self.completer.shutdown(wait=True)  # completions sent are answered first
+            self._settle()
             self.stopping = True  # clean-up calls try once: never wait for a gone daemon
             stopped = list(self.running.values())
             for agent in stopped:
@@ -177,10 +184,13 @@ class Supervisor:
                 self._quietly("release", lease=agent.lease_id)
             self._quietly("session.close", session=self.session)
             self.watchdog.close()
+            os.close(self.wake_r)
+            os.close(self.wake_w)
 
     def _loop(self) -> str:
         read_at = 0.0  # when to read the whole run again
         while not self.stopping:
+            settled = self._settle()
             if self.finished:
                 return self.finished
             if time.monotonic() >= read_at:
@@ -188,13 +198,14 @@ class Supervisor:
                 ended = self._read(status)
                 if ended:
                     return ended
-                if self.until_blocked and self._only_waiting(status) and not self.running:
+                busy = self.running or self.pending
+                if self.until_blocked and self._only_waiting(status) and not busy:
                     return "waiting for the human"
-                read_at = time.monotonic() + (REFRESH_S if self.running else IDLE_TICK_S)
+                read_at = time.monotonic() + (REFRESH_S if busy else IDLE_TICK_S)
             claimed = self._claim_all() if self.run_state == "running" else 0
-            if self._watch() or claimed:
+            if self._watch() or claimed or settled:
                 continue  # an agent ended or started: there may be more to do at once
-            if not self.running:
+            if not self.running and not self.pending:
                 read_at = min(read_at, time.monotonic() + IDLE_TICK_S)
             self._wait(read_at)
         return "stopped"
@@ -231,13 +242,11 @@ class Supervisor:
             due.append(agent.last_heartbeat + self._heartbeat_every(agent))
             due.append(agent.deadline)
         timeout = max(0.0, min(due) - now)
-        exits = list(self.exits.values())
-        if len(exits) < len(self.running):  # some agent has no pidfd: poll it
+        if len(self.exits) < len(self.running):  # some agent has no pidfd: poll it
             timeout = min(timeout, TICK_S)
-        if exits:
-            select.select(exits, [], [], timeout)
-        else:
-            time.sleep(timeout)
+        select.select([self.wake_r, *self.exits.values()], [], [], timeout)
+        with contextlib.suppress(BlockingIOError):
+            os.read(self.wake_r, 4096)  # a completion's wake-up, taken
 
     @staticmethod
     def _only_waiting(status: dict[str, Any]) -> bool:
@@ -490,22 +499,64 @@ class Supervisor:
                 if sha and self.guard is not None:
                     self.guard.committed()
             extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
-            done = self.call("complete", lease=agent.lease_id, **extra)
-            self._heard(done)
-            self.log(f"{job.job_id}: completed" + (f", commit {sha[:12]}" if sha else ""))
-            if done.get("run_state") in TERMINAL and not self.running:
-                self.finished = str(done["run_state"])  # no need to ask again
-        except (errors.ValidationError, errors.StriatumError) as error:
-            if sha:  # the attempt did not succeed: its commit leaves the branch
-                worktrees.undo(where.workdir, sha)
-            if self.guard is not None:
-                self.guard.committed()
-            self._isolate(f"{job.job_id} attempt {job.attempt} failed")
-            if isinstance(error, errors.Conflict):  # the lease ended meanwhile
-                self.log(f"{job.job_id}: {error.message}")
+            if sha is None:  # nothing to take back should it fail: the loop goes on meanwhile
+                self._complete_later(agent, extra)
                 return
-            self._fail(agent.lease_id, f"agent exited 0 but {error.message}")
-            self.log(f"{job.job_id}: failed: {error.message}")
+            self._completed(agent, sha, self.call("complete", lease=agent.lease_id, **extra))
+        except (errors.ValidationError, errors.StriatumError) as error:
+            self._not_completed(agent, sha, error)
+
+    def _complete_later(self, agent: AgentProcess, extra: dict[str, Any]) -> None:
+        """Send `complete` from the completer thread; `_settle` takes in its answer. The
+        supervisor claims and starts other jobs while the daemon records this one."""
+        params = {"lease": agent.lease_id, **extra}
+        future = self.completer.submit(
+            _patiently,
+            self.log,
+            "complete",
+            params,
+            stopping=lambda: self.stopping,
+            meanwhile=lambda: None,  # deadlines are the loop's, not this thread's
+        )
+        future.add_done_callback(lambda _: self._wake())
+        self.pending[future] = agent
+
+    def _settle(self) -> int:
+        """Take in the answers of completions sent meanwhile; how many."""
+        settled = [f for f in self.pending if f.done()]
+        for future in settled:
+            agent = self.pending.pop(future)
+            try:
+                self._completed(agent, None, future.result())
+            except (errors.ValidationError, errors.StriatumError) as error:
+                self._not_completed(agent, None, error)
+        return len(settled)
+
+    def _completed(self, agent: AgentProcess, sha: str | None, done: dict[str, Any]) -> None:
+        self._heard(done)
+        self.log(f"{agent.assignment.job_id}: completed" + (f", commit {sha[:12]}" if sha else ""))
+        if done.get("run_state") in TERMINAL and not self.running and not self.pending:
+            self.finished = str(done["run_state"])  # no need to ask again
+
+    def _not_completed(
+        self, agent: AgentProcess, sha: str | None, error: errors.StriatumError
+    ) -> None:
+        job = agent.assignment
+        if sha:  # the attempt did not succeed: its commit leaves the branch
+            worktrees.undo(self.site.workdir, sha)
+        if self.guard is not None:
+            self.guard.committed()
+        self._isolate(f"{job.job_id} attempt {job.attempt} failed")
+        if isinstance(error, errors.Conflict):  # the lease ended meanwhile
+            self.log(f"{job.job_id}: {error.message}")
+            return
+        self._fail(agent.lease_id, f"agent exited 0 but {error.message}")
+        self.log(f"{job.job_id}: failed: {error.message}")
+
+    def _wake(self) -> None:
+        """From the completer thread: end the loop's wait."""
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.write(self.wake_w, b"!")
 
     def _fail(self, lease: str, reason: str, *, permanent: bool = False) -> None:
         """Fail an attempt; a reason longer than the verb takes is cut, never refused (a
