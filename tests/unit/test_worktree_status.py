@@ -47,3 +47,24 @@ def test_head_and_changes_match_rev_parse_and_the_v1_listing(tmp_path: Path) -> 
     assert {"edited", "deleted", "staged", "moved", "renamed", "tab\there"} <= set(changed)
     assert "new dir/deep/a file with spaces" in changed
     assert "kept" not in changed
+
+
+def test_a_folder_left_out_is_not_listed_and_nothing_else_is_lost(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "guide.md").write_text("guide")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    (repo / "docs" / "striatum" / "run" / "job").mkdir(parents=True)
+    for n in range(5):
+        (repo / "docs" / "striatum" / "run" / "job" / f"a{n}.md").write_text("artifact")
+    (repo / "docs" / "guide.md").write_text("edited")
+    (repo / "docs" / "striatum-like.md").write_text("a sibling, not inside")
+    (repo / "*").write_text("a file named like a pattern")
+    everything = worktrees.changed(repo)
+    _, without = worktrees.head_and_changes(repo, besides="docs/striatum/")
+    assert without == [p for p in everything if not p.startswith("docs/striatum/")]
+    assert sorted(without) == ["*", "docs/guide.md", "docs/striatum-like.md"]
+    assert worktrees.changed(repo, besides=".") == everything  # never the whole tree

@@ -93,14 +93,20 @@ def present(worktree: Path, scopes: list[str]) -> list[str]:
     ]
 
 
-def changed(worktree: Path) -> list[str]:
+def changed(worktree: Path, *, besides: str | None = None) -> list[str]:
     """Every path that differs from HEAD (tracked changes and untracked files, ignored ones
-    excepted), as git names them."""
-    return head_and_changes(worktree)[1]
+    excepted), as git names them; none inside the folder `besides` (see head_and_changes)."""
+    return head_and_changes(worktree, besides=besides)[1]
 
 
-def head_and_changes(worktree: Path) -> tuple[str, list[str]]:
-    """HEAD's commit and `changed`, from one git process (an agent's end asks both)."""
+def head_and_changes(worktree: Path, *, besides: str | None = None) -> tuple[str, list[str]]:
+    """HEAD's commit and `changed`, from one git process (an agent's end asks both).
+
+    `besides`: a folder git does not even look into, for callers that spare it whatever it
+    holds (the artifact root: a run's published artifacts pile up there, so listing them
+    on every attempt made its cost grow with the run)."""
+    folder = (besides or "").strip("/")
+    skip = [f":(exclude,literal){folder}"] if folder and folder != "." else []
     listed = _git(
         worktree,
         "status",
@@ -109,6 +115,8 @@ def head_and_changes(worktree: Path) -> tuple[str, list[str]]:
         "-z",
         "--untracked-files=all",
         "--no-renames",
+        *(["--", *skip] if skip else []),
+        literal=not skip,  # the one pathspec with magic is ours, its path taken literally
     ).stdout
     head, paths = "", []
     for entry in listed.split("\0"):
@@ -279,12 +287,16 @@ def _sha(repo: Path, name: str) -> str:
 
 
 def _git(
-    cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    literal: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     # Paths are literal (an agent's file named `*` or `:/` is not a pattern matching every
     # file), and names that are not UTF-8 survive the round trip (surrogateescape).
     result = subprocess.run(
-        ["git", "--literal-pathspecs", "-C", str(cwd), *args],
+        ["git", *(["--literal-pathspecs"] if literal else []), "-C", str(cwd), *args],
         capture_output=True,
         text=True,
         errors="surrogateescape",

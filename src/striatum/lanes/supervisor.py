@@ -153,6 +153,7 @@ class Supervisor:
         self.finished: str | None = None  # the run's end, once a completion reported it
         # Completions sent from a thread while the loop goes on (`_complete_later`).
         self.completer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="complete")
+        self.claimer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="claim")
         self.pending: dict[Future[Any], AgentProcess] = {}
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
@@ -172,6 +173,7 @@ class Supervisor:
         try:
             return self._loop()
         finally:
+            self.claimer.shutdown(wait=True)
             self.completer.shutdown(wait=True)  # completions sent are answered first
             self._settle()
             self.stopping = True  # clean-up calls try once: never wait for a gone daemon
@@ -258,32 +260,53 @@ class Supervisor:
 
     def _claim_all(self) -> int:
         """Claim the ready jobs known, by id: within each lane's concurrency, and never a
-        write job whose scope overlaps one that is running (so nothing is claimed only to be
-        released). The worktree is put back once before the attempts start."""
-        claimed = 0
-        for job in list(self.ready.values()):
+        write job whose scope overlaps one that is running or claimed with it (so nothing
+        is claimed only to be released). The claims are sent at once, from threads; the
+        worktree is put back once before their attempts start."""
+        picked: list[dict[str, Any]] = []
+        for job in self.ready.values():
             limit = self.site.lanes[job["lane"]]["max_concurrency"]
             busy = sum(1 for a in self.running.values() if a.assignment.lane_name == job["lane"])
-            if busy >= limit or self._conflicts(job["write_scope"]):
-                continue
-            claim = self.call(
-                "claim-next", session=self.session, run_id=self.run_id, job=job["job_id"]
+            busy += sum(1 for p in picked if p["lane"] == job["lane"])
+            taken = [s for p in picked for s in self._code_scopes(p["write_scope"])]
+            if busy < limit and not self._conflicts(job["write_scope"], taken):
+                picked.append(job)
+        claims = [
+            self.claimer.submit(
+                _patiently,
+                self.log,
+                "claim-next",
+                {"session": self.session, "run_id": self.run_id, "job": job["job_id"]},
+                stopping=lambda: self.stopping,
+                meanwhile=lambda: None,
             )
+            for job in picked
+        ]
+        started, failure = 0, None
+        for job, claim in zip(picked, claims, strict=True):
             del self.ready[job["job_id"]]  # claimed now, or no longer ready
-            if claim["claimed"]:
-                assignment = Assignment.from_packet(claim)
-                if not claimed:
+            try:
+                packet = claim.result()
+            except errors.StriatumError as error:  # the others' agents still start
+                failure = failure or error
+                continue
+            if packet["claimed"]:
+                assignment = Assignment.from_packet(packet)
+                if not started:
                     self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")
                 self._start(assignment)
-                claimed += 1
-        return claimed
+                started += 1
+        if failure is not None:
+            raise failure
+        return started
 
     def _code_scopes(self, scopes: Sequence[str]) -> list[str]:
         return [s.rstrip("/") for s in scopes if not within(s, self.site.artifact_root)]
 
-    def _conflicts(self, scopes: Sequence[str]) -> bool:
+    def _conflicts(self, scopes: Sequence[str], taken: Sequence[str] = ()) -> bool:
+        """Whether these scopes overlap a running attempt's or `taken` (code scopes)."""
         mine = self._code_scopes(scopes)
-        return any(
+        return _overlap(mine, list(taken)) or any(
             _overlap(mine, self._code_scopes(a.assignment.write_scope))
             for a in self.running.values()
         )

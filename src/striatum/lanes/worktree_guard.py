@@ -38,7 +38,7 @@ class WorktreeGuard:
         spared = [*live, self.artifact_root]
         stale = [
             path
-            for path in worktrees.changed(self.worktree)
+            for path in worktrees.changed(self.worktree, besides=self.artifact_root)
             if not any(within(path, scope) for scope in spared)
         ]
         if stale:
@@ -59,10 +59,14 @@ class WorktreeGuard:
     ) -> tuple[str | None, list[str]]:
         """(why the attempt broke the rules or None, the agent's own commits undone)."""
         made: list[str] = []
-        head, changed = worktrees.head_and_changes(self.worktree)
+        # Under the artifact root anything goes (scope_check) unless a forbidden path lies
+        # there: otherwise git need not look into it.
+        inside = any(within(f, self.artifact_root) for f in forbidden)
+        besides = None if inside else self.artifact_root
+        head, changed = worktrees.head_and_changes(self.worktree, besides=besides)
         if head != self.head:
             made = worktrees.uncommit(self.worktree, self.head)
-            changed = worktrees.changed(self.worktree)
+            changed = worktrees.changed(self.worktree, besides=besides)
         found = scope_check.check(
             changed,
             scopes=scopes,
