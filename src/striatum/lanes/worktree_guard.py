@@ -6,10 +6,10 @@ other. Changes outside the attempt's scopes (other than under the artifact root,
 than inside the scopes of jobs still running in the same worktree) or inside a forbidden
 path are reverted and named, on every outcome, so no later job inherits them.
 
-Attempts are isolated: before an attempt starts, after one ends without success, and when a
-new supervisor takes the worktree over, every uncommitted change no live attempt may be
-making is put back as the branch head has it (`isolate`), so a commit only ever holds what
-its own attempt wrote.
+Attempts are isolated: before the attempts claimed together start, after one ends without
+success, and when a new supervisor takes the worktree over, every uncommitted change no live
+attempt may be making is put back as the branch head has it (`isolate`), so a commit only
+ever holds what its own attempt wrote.
 
 Jobs running at once share the worktree: a stray change is charged to whichever of them
 exits first (a limit, documented in SPEC §10).
