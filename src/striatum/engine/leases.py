@@ -30,7 +30,7 @@ def held(ctx: Context, lease_id: str) -> Held:
             lease_id=lease_id,
         )
     run = runs.lock_of_lease(ctx.conn, lease_id)
-    lease = work.lock_lease(ctx.conn, lease_id)
+    lease, job = work.lock_lease(ctx.conn, lease_id)
     if lease.ended_at is not None:
         raise errors.Conflict(
             f"lease {lease_id} has ended ({lease.outcome})",
@@ -43,4 +43,4 @@ def held(ctx: Context, lease_id: str) -> Held:
             hint="claim again",
             lease_id=lease_id,
         )
-    return Held(run=run, job=runs.job(ctx.conn, run.run_id, lease.job_id), lease=lease)
+    return Held(run=run, job=job, lease=lease)

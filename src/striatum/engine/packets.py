@@ -164,23 +164,25 @@ def under_review(ctx: Context, run: Run, spec: Job) -> UnderReview | None:
 
 
 def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[UpstreamArtifact]:
-    parents = {j.job_id: j for j in runs.named_jobs(ctx.conn, run.run_id, list(job.depends_on))}
-    found: list[UpstreamArtifact] = []
-    for parent in job.depends_on:
-        upstream = parents[parent]
-        for artifact in records.attempt_artifacts(
-            ctx.conn, run_id=run.run_id, job_id=parent, attempt=upstream.attempt
-        ):
-            found.append(
-                {
-                    "job_id": parent,
-                    "attempt": upstream.attempt,
-                    "path": artifact.path,
-                    "sha256": artifact.sha256,
-                    "artifact_id": artifact.artifact_id,
-                }
-            )
-    return found
+    """What the job's parents' current attempts published: its inputs, parent by parent."""
+    if not job.depends_on:
+        return []
+    by_parent: dict[str, list[records.Artifact]] = {}
+    for artifact in records.current_artifacts(
+        ctx.conn, run_id=run.run_id, job_ids=list(job.depends_on)
+    ):
+        by_parent.setdefault(artifact.job_id, []).append(artifact)
+    return [
+        {
+            "job_id": artifact.job_id,
+            "attempt": artifact.attempt,
+            "path": artifact.path,
+            "sha256": artifact.sha256,
+            "artifact_id": artifact.artifact_id,
+        }
+        for parent in job.depends_on
+        for artifact in by_parent.get(parent, [])
+    ]
 
 
 def revision_input(ctx: Context, run: Run, job: JobRow) -> Revision | None:

@@ -264,11 +264,14 @@ def set_lease_token(conn: db.Conn, lease_id: str, token_id: str) -> None:
     db.execute(conn, _q("set_lease_token"), {"lease_id": lease_id, "token_id": token_id})
 
 
-def lock_lease(conn: db.Conn, lease_id: str) -> Lease:
+def lock_lease(conn: db.Conn, lease_id: str) -> tuple[Lease, JobRow]:
+    """The lease, locked, and its job as it stands (one trip)."""
     row = db.fetch_one(conn, _q("lock_lease"), {"lease_id": lease_id})
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
-    return Lease.from_row(row)
+    job = {k.removeprefix("job_"): v for k, v in row.items() if k.startswith("job_")}
+    job.update(run_id=row["run_id"], job_id=row["job_id"])
+    return Lease.from_row(row), JobRow.from_row(job)
 
 
 def heartbeat(conn: db.Conn, lease_id: str, ttl_s: int) -> Any:

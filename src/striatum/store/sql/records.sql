@@ -14,6 +14,16 @@ FROM striatumd.artifacts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
 ORDER BY created_at;
 
+-- name: current_artifacts
+-- The artifacts of some jobs' current attempts (a job's parents: its inputs), in one trip.
+SELECT a.artifact_id, a.repo_id, a.run_id, a.job_id, a.attempt, a.path, a.kind, a.sha256,
+       a.size_bytes, a.published_by, a.lease_id, a.created_at
+FROM striatumd.jobs j
+JOIN striatumd.artifacts a
+  ON a.run_id = j.run_id AND a.job_id = j.job_id AND a.attempt = j.attempt
+WHERE j.run_id = %(run_id)s AND j.job_id = ANY(%(job_ids)s)
+ORDER BY a.created_at;
+
 -- name: list_artifacts
 -- A run's artifacts, oldest first.
 SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,

@@ -129,15 +129,21 @@ RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_
 UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)s;
 
 -- name: lock_lease
--- One lease with its job's state, locked.
+-- One lease, locked, with its job's row (not locked: the caller holds the run's lock).
 SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
        l.expires_at <= clock_timestamp() AS expired,
        round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
-           AS heartbeat_age_s
+           AS heartbeat_age_s,
+       j.kind AS job_kind, j.lane AS job_lane, j.state AS job_state,
+       j.attempt AS job_attempt, j.max_attempts AS job_max_attempts,
+       j.revisions AS job_revisions, j.depends_on AS job_depends_on,
+       j.revision_verdicts AS job_revision_verdicts,
+       j.failed_attempts AS job_failed_attempts
 FROM striatumd.leases l
+JOIN striatumd.jobs j ON j.run_id = l.run_id AND j.job_id = l.job_id
 WHERE l.lease_id = %(lease_id)s
-FOR UPDATE;
+FOR UPDATE OF l;
 
 -- name: heartbeat
 -- Extend a live lease.
