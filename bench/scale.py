@@ -5,12 +5,14 @@ bench.scratch.SHAPES: `wide` (each job releases up to 50) and `deep` (chains of 
 
 - operator: a scripted operator in this process claims and completes every job over RPC (no
   CLI start-up, no files); overhead per job = (run.start + the drive) / jobs.
-- supervised: `striatum supervise` runs an instant shell agent per job (it writes its output
-  file and exits) on a lane with default settings (one job at a time). Overhead per job =
-  (steady time - the agents' own time) / jobs, where steady time runs from the supervisor's
-  registration (or its first lease) to the run's end, by the daemon's clock: the supervisor's
-  start-up and exit are a fixed cost, reported apart (`startup_and_exit_s`), not a per-job
-  one. The agent's own time is what `sh -c ...` costs beyond spawning `true`, measured alone.
+- supervised: the run started (`run start --no-supervise`, outside the figures), then
+  `striatum supervise` runs an instant shell agent per job (it writes its output file and
+  exits) on a lane with default settings (one job at a time). Overhead per job = steady time
+  / jobs - the agent's own time, where steady time runs from the supervisor's registration (or
+  its first lease) to the run's end, by the daemon's clock: the supervisor's start-up and exit
+  are a fixed cost, reported apart (`startup_and_exit_s`; `wall_per_job_ms` keeps them). The
+  agent's own time is what `sh -c ...` costs beyond spawning `true`, measured alone: the
+  spawn itself is orchestration, and part of the floor.
 
 Every case reports statements and transactions per job: the daemon's own counters (`work` in
 `daemon.status`: statements run and outermost transactions committed through its store
@@ -58,7 +60,7 @@ def measure(
     """Every case against the daemon this process points at, each run in its own folder of
     `base`, with the floor and the agent's own cost measured in the same go."""
     load_before = os.getloadavg()
-    agent = agent_cost(base, samples=floor_samples // 2)
+    agent = agent_cost(base, samples=max(floor_samples // 2, 1))
     cases = []
     for mode in modes:
         for shape in shapes:
