@@ -101,7 +101,7 @@ def operator_case(folder: Path, shape: str, jobs: int) -> dict[str, Any]:
     before = work_snapshot()
     calls = call.calls
     started = time.perf_counter()
-    call("run.start", run_id=run_id)
+    call("run.start", run_id=run_id, no_supervise=True)
     done = drive(call, run_id, session)
     elapsed = time.perf_counter() - started
     verbs = call.calls - calls
