@@ -93,7 +93,7 @@ def operator_case(folder: Path, shape: str, jobs: int) -> dict[str, Any]:
     workflow.write_text(
         json.dumps(SHAPES[shape](jobs, {"provider": "command", "command": ["true"]}))
     )
-    call = Counter()
+    call = TimedCalls()
     repo = git_repo(folder)
     call("adopt", repo=str(repo))
     run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
@@ -105,6 +105,7 @@ def operator_case(folder: Path, shape: str, jobs: int) -> dict[str, Any]:
     done = drive(call, run_id, session)
     elapsed = time.perf_counter() - started
     verbs = call.calls - calls
+    verb_ms = call.mean_ms(("run.start", "claim-next", "complete"))
     work = work_snapshot().minus(before)
     state = call("status", run_id=run_id)["run"]["state"]
     return {
@@ -116,8 +117,27 @@ def operator_case(folder: Path, shape: str, jobs: int) -> dict[str, Any]:
         "wall_s": round(elapsed, 2),
         "overhead_per_job_ms": round(elapsed / jobs * 1000, 2),
         "verbs_per_job": round(verbs / jobs, 2),
+        "verb_mean_ms": verb_ms,
         **work.per_job(jobs),
     }
+
+
+class TimedCalls(Counter):
+    """bench.run's verb caller, timing each verb's round trips (where the cost goes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: dict[str, list[float]] = {}
+
+    def __call__(self, method: str, **params: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return super().__call__(method, **params)
+        finally:
+            self.seconds.setdefault(method, []).append(time.perf_counter() - started)
+
+    def mean_ms(self, methods: Sequence[str]) -> dict[str, float]:
+        return {m: round(statistics.fmean(self.seconds[m]) * 1000, 2) for m in methods}
 
 
 def supervised_case(folder: Path, shape: str, jobs: int, agent_ms: float) -> dict[str, Any]:
