@@ -1,9 +1,10 @@
 """`make bench`: every benchmark in one go on one embedded cluster, one JSON report.
 
 Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb round trips
-(bench.cli), an MCP tool call against the same verb over RPC (bench.mcp), the run engine at
-200 and 1,000 jobs (bench.run: does the per-job overhead stay flat?), the supervisor with
-instant agents (bench.lanes), 50 lanes heartbeating for 2 minutes (bench.heartbeats), live
+(bench.cli), an MCP tool call against the same verb over RPC (bench.mcp), per-job cost at
+200, 1,000 and 5,000 jobs, wide and deep, operator-driven and supervised, beside the floor
+and the goals (bench.scale: is it near the floor, does it stay flat?), 50 lanes
+heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
 a reader's verify flood and a flood of unterminated frames (bench.starvation), corpus export
 and verification (bench.corpus) and, last because it loads a million events, the chain
@@ -23,15 +24,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchoring, chain, cli, corpus, heartbeats, lanes, live, mcp, run, starvation
+from bench import anchoring, chain, cli, corpus, heartbeats, live, mcp, scale, starvation
 from bench.scratch import daemon_home
 from striatum import paths
 
 ROOT = Path(__file__).parents[1]
 FULL = {
     "cli_runs": 30,
-    "jobs": (200, 1000),
-    "lane_jobs": 200,
+    "scale_jobs": (200, 1000, 5000),
     "heartbeat_lanes": 50,
     "heartbeat_s": 120.0,
     "corpus_events": 50_000,
@@ -44,8 +44,7 @@ FULL = {
 }
 QUICK = {
     "cli_runs": 5,
-    "jobs": (50, 200),
-    "lane_jobs": 50,
+    "scale_jobs": (50, 200),
     "heartbeat_lanes": 10,
     "heartbeat_s": 5.0,
     "corpus_events": 2_000,
@@ -65,13 +64,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
     with daemon_home("report") as base:
         report["cli"] = cli.measure(sizes["cli_runs"])
         report["mcp"] = mcp.measure(sizes["mcp_calls"])
-        report["run"] = [run.measure(jobs) for jobs in sizes["jobs"]]
-        small, large = (r["overhead_per_job_ms"] for r in report["run"])
-        report["run_flatness"] = {
-            "jobs": list(sizes["jobs"]),
-            "overhead_ratio_large_to_small": round(large / small, 2),
-        }
-        report["lanes"] = lanes.measure(_fresh(base, "lanes"), sizes["lane_jobs"])
+        report["scale"] = scale.measure(_fresh(base, "scale"), sizes["scale_jobs"])
         report["heartbeats"] = heartbeats.measure(
             _fresh(base, "heartbeats"), sizes["heartbeat_lanes"], sizes["heartbeat_s"]
         )

@@ -1,5 +1,6 @@
 """What every benchmark sets up: a throwaway home with a running daemon, a git repository,
-a tree-shaped DAG of jobs, and a run of it ready for a supervisor.
+a DAG of jobs (a tree, or one of the `SHAPES`: wide or deep), and a run of it ready for a
+supervisor.
 
 A benchmark's instance is its own whatever the environment says: `instance` points every
 Striatum variable at the scratch home (its runtime directory and embedded cluster inside it),
@@ -17,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,16 +95,56 @@ def tree_dag(
     jobs: int, fanout: int, lane: dict[str, Any], *, with_outputs: bool = False
 ) -> dict[str, Any]:
     """Job n depends on job (n - 1) // fanout, so each job releases up to `fanout` others."""
-    specs = [
-        {
-            "id": f"j{n:04d}",
-            "kind": "task",
-            "lane": "work",
-            "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}] if with_outputs else [],
-            "depends_on": [] if n == 0 else [f"j{(n - 1) // fanout:04d}"],
-        }
-        for n in range(jobs)
-    ]
+    return _workflow(
+        jobs, lane, lambda n: None if n == 0 else (n - 1) // fanout, with_outputs=with_outputs
+    )
+
+
+def chains_dag(
+    jobs: int, length: int, lane: dict[str, Any], *, with_outputs: bool = False
+) -> dict[str, Any]:
+    """Independent chains of `length` jobs (the last one shorter when `length` does not divide
+    `jobs`): each job depends on the one before it in its chain, so nothing runs side by side
+    within a chain."""
+    return _workflow(
+        jobs, lane, lambda n: None if n % length == 0 else n - 1, with_outputs=with_outputs
+    )
+
+
+WIDE_FANOUT = 50
+DEEP_CHAIN = 100
+
+
+def wide_dag(jobs: int, lane: dict[str, Any], *, with_outputs: bool = False) -> dict[str, Any]:
+    """A tree in which each job releases up to 50 others."""
+    return tree_dag(jobs, WIDE_FANOUT, lane, with_outputs=with_outputs)
+
+
+def deep_dag(jobs: int, lane: dict[str, Any], *, with_outputs: bool = False) -> dict[str, Any]:
+    """jobs/100 independent chains of 100 (a run of 200 jobs is 2 chains)."""
+    return chains_dag(jobs, DEEP_CHAIN, lane, with_outputs=with_outputs)
+
+
+# The DAGs the scale benchmark compares, by name.
+SHAPES = {"wide": wide_dag, "deep": deep_dag}
+
+
+def _workflow(
+    jobs: int, lane: dict[str, Any], parent: Callable[[int], int | None], *, with_outputs: bool
+) -> dict[str, Any]:
+    """A workflow of `jobs` tasks on one lane, job n depending on job `parent(n)` (if any)."""
+    specs = []
+    for n in range(jobs):
+        up = parent(n)
+        specs.append(
+            {
+                "id": f"j{n:04d}",
+                "kind": "task",
+                "lane": "work",
+                "artifacts": [{"path": f"docs/striatum/j{n:04d}.md"}] if with_outputs else [],
+                "depends_on": [] if up is None else [f"j{up:04d}"],
+            }
+        )
     return {
         "schema_version": "striatum.workflow.v1",
         "id": "bench-dag",

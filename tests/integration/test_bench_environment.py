@@ -47,8 +47,13 @@ def bench(module: str, *argv: str, env: dict[str, str]) -> Any:
         ("cli", ["--runs", "1"]),
         # A daemon started, driven over RPC and stopped by bench.scratch.daemon_home.
         ("run", ["--jobs", "3", "--fanout", "2"]),
+        # Its daemon counters from daemon.status and the commit count from its own cluster.
+        (
+            "scale",
+            ["--sizes", "3", "--shapes", "deep", "--modes", "operator", "--floor-samples", "9"],
+        ),
     ],
-    ids=["cli", "run"],
+    ids=["cli", "run", "scale"],
 )
 def test_a_bench_leaves_the_daemon_the_environment_names_alone(
     daemon: DaemonUnderTest, module: str, argv: list[str]
@@ -60,6 +65,10 @@ def test_a_bench_leaves_the_daemon_the_environment_names_alone(
     if module == "cli":
         assert report["daemon_idle_rss_mb"] > 0
         assert report["embedded_postgres_rss_mb"] > 0  # its own embedded cluster, not the URL's
+    elif module == "scale":
+        [case] = report["cases"]
+        assert (case["completed"], case["run_state"]) == (3, "succeeded")
+        assert case["transactions_per_job"] > 0
     else:
         assert (report["completed"], report["run_state"]) == (3, "succeeded")
     assert alive(theirs), "the bench stopped the daemon the environment names"

@@ -1,12 +1,15 @@
 """The connection boundary: opening connections, translating driver errors, retrying.
 
 Every psycopg error that leaves this package leaves as a `StriatumError` with a stable code.
+It also tallies the work done through it (`work_done`): benchmarks read statements and
+transactions per job from the daemon's `daemon.status`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +28,34 @@ T = TypeVar("T")
 RUNTIME_ROLE = "striatumd_runtime"
 OWNER_ROLE = "striatumd_owner"
 CONNECT_TIMEOUT_S = 5
+
+
+class _Tally:
+    """Statements run and transactions committed through this module, process-wide."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # request threads count at once; `+=` is not atomic
+        self.statements = 0
+        self.transactions = 0
+
+    def add(self, *, statements: int = 0, transactions: int = 0) -> None:
+        with self._lock:
+            self.statements += statements
+            self.transactions += transactions
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return {"statements": self.statements, "transactions": self.transactions}
+
+
+_TALLY = _Tally()
+
+
+def work_done() -> dict[str, int]:
+    """How many statements (`fetch_one`, `fetch_all`, `execute`) this process has run and how
+    many outermost `in_transaction` blocks it has committed, since it started. Savepoints,
+    BEGIN/COMMIT themselves and statements issued around this module are not counted."""
+    return _TALLY.snapshot()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,10 +163,13 @@ def in_transaction(conn: Conn, work: Callable[[Conn], T], *, attempts: int = 8) 
     calls `work` afresh, so whatever an abandoned attempt built is dropped with it. The backoff
     is short and jittered because our transactions are.
     """
+    outermost = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     for attempt in range(1, attempts + 1):
         try:
             with translated_errors(), conn.transaction():
-                return work(conn)
+                result = work(conn)
+            _TALLY.add(transactions=int(outermost))  # nested, it was only a savepoint
+            return result
         except errors.SerializationConflict:
             if attempt == attempts:
                 raise
@@ -144,15 +178,18 @@ def in_transaction(conn: Conn, work: Callable[[Conn], T], *, attempts: int = 8) 
 
 
 def fetch_one(conn: Conn, query: Any, params: dict[str, Any] | None = None) -> DictRow | None:
+    _TALLY.add(statements=1)
     with translated_errors():
         return conn.execute(query, params).fetchone()
 
 
 def fetch_all(conn: Conn, query: Any, params: dict[str, Any] | None = None) -> list[DictRow]:
+    _TALLY.add(statements=1)
     with translated_errors():
         return conn.execute(query, params).fetchall()
 
 
 def execute(conn: Conn, query: Any, params: dict[str, Any] | None = None) -> None:
+    _TALLY.add(statements=1)
     with translated_errors():
         conn.execute(query, params)

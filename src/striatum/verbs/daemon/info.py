@@ -6,7 +6,7 @@ from typing import Any
 
 from striatum.engine.context import Context
 from striatum.model.roles import ROLE_CAPABILITIES
-from striatum.store import privileges, tokens
+from striatum.store import connection, privileges, tokens
 
 
 def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +24,9 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "uptime_s": round((now - info.started_at).total_seconds(), 1),
         "anchoring": None if info.anchoring is None else info.anchoring(),
         "database_state": None if info.database_state is None else info.database_state(),
+        # Statements and committed transactions since start, this request's so far included:
+        # benchmarks take the difference across a drive.
+        "work": connection.work_done(),
     }
 
 
