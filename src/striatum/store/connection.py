@@ -139,8 +139,10 @@ def translate(error: BaseException) -> errors.StriatumError:
         return errors.PermissionDenied(message)
     if isinstance(error, pg_errors.UniqueViolation):
         return errors.Conflict(message)
-    if isinstance(error, psycopg.OperationalError):
-        return errors.DatabaseUnavailable(message, hint="is PostgreSQL running and reachable?")
+    if isinstance(error, psycopg.OperationalError):  # the message alone may not say "database"
+        return errors.DatabaseUnavailable(
+            f"database unavailable: {message}", hint="is PostgreSQL running and reachable?"
+        )
     return errors.StriatumError(f"database error: {message}")
 
 

@@ -1,4 +1,6 @@
-"""The daemon's connection pool: runtime-role connections, autocommit, checked on borrow.
+"""The daemon's connection pool: runtime-role connections, autocommit, checked on borrow
+when they sat idle (a connection in steady use proves itself: a check on every borrow was a
+round trip per request).
 
 While the daemon knows its database is down (its embedded cluster restarting), the pool
 refuses at once instead of waiting for a connection that cannot come: `refusal` says why, and
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -26,6 +29,8 @@ Refusal = Callable[[], errors.StriatumError | None]
 OPEN_TIMEOUT_S = 30
 BORROW_TIMEOUT_S = 10  # the longest a request waits for a connection
 BORROW_SLICE_S = 0.5  # how often a waiting request looks whether the database went down
+# A connection idle longer than this is checked (an empty query) before it is lent out.
+IDLE_CHECK_S = 2.0
 
 
 class Pool:
@@ -37,6 +42,7 @@ class Pool:
         self._database = database
         self._size = size
         self._refusal = refusal or (lambda: None)
+        self._last_used: weakref.WeakKeyDictionary[db.Conn, float] = weakref.WeakKeyDictionary()
         self._pool = self._new_pool()
 
     def open(self) -> None:
@@ -77,6 +83,8 @@ class Pool:
                 if refusal is None:
                     raise
                 raise refusal from lost
+            finally:
+                self._last_used[conn] = time.monotonic()
 
     def _borrow(self, borrowed: ExitStack) -> db.Conn:
         """A connection, waiting in short slices: a borrower that waits when the database
@@ -115,7 +123,12 @@ class Pool:
             open=False,
             timeout=BORROW_TIMEOUT_S,
             configure=configure,
-            check=ConnectionPool.check_connection,
+            check=self._check_if_idle,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "striatumd"},
             name="striatumd",
         )
+
+    def _check_if_idle(self, conn: db.Conn) -> None:
+        """The pool's check on borrow, for a connection that sat idle (or was never lent)."""
+        if time.monotonic() - self._last_used.get(conn, 0.0) > IDLE_CHECK_S:
+            ConnectionPool.check_connection(conn)
