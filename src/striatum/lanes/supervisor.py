@@ -149,6 +149,9 @@ class Supervisor:
         # from each transition's answer (`ready`), so a job costs no read of the run.
         self.ready: dict[str, dict[str, Any]] = {}
         self.run_state = "running"
+        # Nothing has run in the worktree since it was last put back, or since an attempt's
+        # success was policed with no other attempt live: the next start need not put it back.
+        self.worktree_clean = False
         self.stopping = False
         self.finished: str | None = None  # the run's end, once a completion reported it
         # Completions sent from a thread while the loop goes on (`_complete_later`).
@@ -292,7 +295,7 @@ class Supervisor:
                 continue
             if packet["claimed"]:
                 assignment = Assignment.from_packet(packet)
-                if not started:
+                if not started and not self.worktree_clean:
                     self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")
                 self._start(assignment)
                 started += 1
@@ -342,6 +345,7 @@ class Supervisor:
             self.log(f"{job.job_id}: {why}")
             return
         self.running[agent.lease_id] = agent
+        self.worktree_clean = False
         with contextlib.suppress(OSError):  # no pidfd (an old kernel): polled instead
             self.exits[agent.lease_id] = os.pidfd_open(agent.process.pid)
         self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
@@ -446,6 +450,9 @@ class Supervisor:
         except (errors.StriatumError, OSError, ValueError) as error:  # never the supervisor
             failure, model = f"the supervisor could not judge the attempt: {error}", None
         if failure is None:
+            # Policed: what the attempt left outside its scope is put back, its scope is
+            # committed next; with no other attempt live, the worktree is the branch head's.
+            self.worktree_clean = not self.running
             self._complete(agent, scopes, model)
             return
         self._isolate(f"{job.job_id} attempt {job.attempt} failed")
@@ -494,6 +501,7 @@ class Supervisor:
         except errors.StriatumError as error:
             self.log(f"{when}: could not put the worktree back: {error.message}")
             return
+        self.worktree_clean = not live
         if stale:
             shown = ", ".join(stale[:10]) + (
                 f" and {len(stale) - 10} more" if len(stale) > 10 else ""
