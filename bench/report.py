@@ -3,7 +3,8 @@
 Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb round trips
 (bench.cli), an MCP tool call against the same verb over RPC (bench.mcp), per-job cost at
 200, 1,000 and 5,000 jobs, wide and deep, operator-driven and supervised, beside the floor
-and the goals (bench.scale: is it near the floor, does it stay flat?), 50 lanes
+and the goals (bench.scale: is it near the floor, does it stay flat?), what launching an
+agent costs each way (bench.spawn), 50 lanes
 heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
 a reader's verify flood and a flood of unterminated frames (bench.starvation), corpus export
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchoring, chain, cli, corpus, heartbeats, live, mcp, scale, starvation
+from bench import anchoring, chain, cli, corpus, heartbeats, live, mcp, scale, spawn, starvation
 from bench.scratch import daemon_home
 from striatum import paths
 
@@ -32,6 +33,7 @@ ROOT = Path(__file__).parents[1]
 FULL = {
     "cli_runs": 30,
     "scale_jobs": (200, 1000, 5000),
+    "spawn_samples": 300,
     "heartbeat_lanes": 50,
     "heartbeat_s": 120.0,
     "corpus_events": 50_000,
@@ -45,6 +47,7 @@ FULL = {
 QUICK = {
     "cli_runs": 5,
     "scale_jobs": (50, 200),
+    "spawn_samples": 30,
     "heartbeat_lanes": 10,
     "heartbeat_s": 5.0,
     "corpus_events": 2_000,
@@ -65,6 +68,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
         report["cli"] = cli.measure(sizes["cli_runs"])
         report["mcp"] = mcp.measure(sizes["mcp_calls"])
         report["scale"] = scale.measure(_fresh(base, "scale"), sizes["scale_jobs"])
+        report["spawn"] = spawn.measure(sizes["spawn_samples"])
         report["heartbeats"] = heartbeats.measure(
             _fresh(base, "heartbeats"), sizes["heartbeat_lanes"], sizes["heartbeat_s"]
         )
