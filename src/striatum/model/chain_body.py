@@ -135,6 +135,8 @@ def bodies_match(key: str, canonicals: Sequence[bytes], texts: Sequence[str]) ->
     """Whether each body column (JSON text, in order) is the body its record covers, checked
     for a whole batch at once: True proves it; False only means "ask `body_matcher` row by
     row" (a float, a big number, a mixed batch of v1 and v2 records, a body not an object).
+    Each text must be one whole JSON value, as jsonb renders one (the store casts to jsonb),
+    or the parsed bodies need not line up with the texts.
 
     The per-row costs are what make the fast check slow, so the bodies are parsed in one call
     and encoded in one call (the quick encoder, as `body_matcher`), then cut at each `},{`.
