@@ -1,19 +1,22 @@
 """Verifying one chain, splitting a long one into ranges checked in parallel processes.
 
-Reading rows is most of the cost of the fast check, and one Python process reads them on one
-core. A chain longer than PARALLEL_MIN_ROWS is cut into contiguous seq ranges, one per core;
-each process opens its own connection and walks its range starting from the stored hash of
-the row before it (which the previous range verifies), and the walks are joined in order.
+The fast check reads rows in batches and checks each batch as a whole (`batch_walk`); the
+deep one reads full rows. Either is bound by one Python process on one core, so a chain
+longer than PARALLEL_MIN_ROWS is cut into contiguous seq ranges, one per core; each process
+opens its own connection and walks its range starting from the stored hash of the row before
+it (which the previous range verifies), and the walks are joined in order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
+from striatum.integrity import batch_walk
 from striatum.model import chain
-from striatum.store import chains
+from striatum.store import chain_batches, chains
 from striatum.store import connection as db
 
 PARALLEL_MIN_ROWS = 200_000
@@ -24,8 +27,8 @@ def verify_chain(
 ) -> chain.ChainReport:
     """Walk one chain: links and hashes, plus columns against the bytes when deep."""
     head = chains.read_head(conn, name)
-    workers = min(os.cpu_count() or 1, 8)
-    if head is None or head.seq < PARALLEL_MIN_ROWS or workers < 2:
+    workers = workers_for(0 if head is None else head.seq)
+    if head is None or workers < 2:
         return verify_chain_serially(conn, name, deep=deep)
     bounds = split(head.seq, workers)
     count = len(bounds)
@@ -43,6 +46,11 @@ def verify_chain(
             )
         )
     return _finish(conn, name, walks)
+
+
+def workers_for(rows: int) -> int:
+    """How many processes `verify_chain` walks a chain of `rows` rows with."""
+    return 1 if rows < PARALLEL_MIN_ROWS else max(1, min(os.cpu_count() or 1, 8))
 
 
 def verify_chain_serially(conn: db.Conn, name: str, *, deep: bool) -> chain.ChainReport:
@@ -75,9 +83,8 @@ def verify_extension(
     The walk starts from the anchored hash (the caller has checked the row at `anchor.seq`
     still has it): only the rows added since are read."""
     lo = 1 if anchor is None else anchor.seq + 1
-    links = chains.scan_links(conn, name, first_seq=lo, last_seq=head.seq)
     start = chain.GENESIS_HASH if anchor is None else anchor.row_hash
-    walk = chain.walk_links(name, links, start_seq=lo, start_hash=start, bodies=False)
+    walk = fast_walk(conn, name, lo, head.seq, start_hash=start, bodies=False)
     return chain.finish_walks(name, [walk], head).first_break
 
 
@@ -107,5 +114,24 @@ def _walk(conn: db.Conn, name: str, lo: int, hi: int | None, deep: bool) -> chai
     if deep:
         rows = chains.scan_rows(conn, name, first_seq=lo, last_seq=hi)
         return chain.walk_rows(name, rows, deep=True, start_seq=lo, start_hash=start_hash)
-    links = chains.scan_links(conn, name, first_seq=lo, last_seq=hi)
-    return chain.walk_links(name, links, start_seq=lo, start_hash=start_hash)
+    return fast_walk(conn, name, lo, hi, start_hash=start_hash)
+
+
+def fast_walk(
+    conn: db.Conn, name: str, lo: int, hi: int | None, *, start_hash: str, bodies: bool = True
+) -> chain.Walk:
+    """The fast check of rows lo..hi (to the end when hi is None): in batches, and row by row
+    from a gap on (rare: a broken chain), so that the break names the row after the gap."""
+    scan = chain_batches.scan(conn, name, first_seq=lo, last_seq=hi, bodies=bodies)
+    with contextlib.closing(scan) as batches:
+        fast = batch_walk.walk_batches(
+            name, batches, start_seq=lo, start_hash=start_hash, bodies=bodies
+        )
+    if fast.complete:
+        return fast.walk
+    after = fast.walk.last
+    links = chains.scan_links(conn, name, first_seq=after.seq + 1, last_seq=hi)
+    rest = chain.walk_links(
+        name, links, start_seq=after.seq + 1, start_hash=after.row_hash, bodies=bodies
+    )
+    return chain.Walk(rows=fast.walk.rows + rest.rows, last=rest.last, first_break=rest.first_break)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 from striatum.model.canonical import MAX_SAFE_INTEGER, CanonicalizationError, canonical_bytes
@@ -128,6 +129,53 @@ def body_matcher(key: str) -> Callable[[bytes, Any], bool]:
         )
 
     return matches
+
+
+def bodies_match(key: str, canonicals: Sequence[bytes], texts: Sequence[str]) -> bool:
+    """Whether each body column (JSON text, in order) is the body its record covers, checked
+    for a whole batch at once: True proves it; False only means "ask `body_matcher` row by
+    row" (a float, a big number, a mixed batch of v1 and v2 records, a body not an object).
+    Each text must be one whole JSON value, as jsonb renders one (the store casts to jsonb),
+    or the parsed bodies need not line up with the texts.
+
+    The per-row costs are what make the fast check slow, so the bodies are parsed in one call
+    and encoded in one call (the quick encoder, as `body_matcher`), then cut at each `},{`.
+    Each body is an object, so the n - 1 cuts between bodies are such places; exactly n pieces
+    means there is no other, so each piece is exactly that body's quick encoding, compared as
+    `body_matcher` compares it (its SHA-256 with the record's digest, or with the v1 record's
+    body bytes).
+    """
+    count = len(canonicals)
+    try:
+        bodies = json.loads("[" + ",".join(texts) + "]")
+    except (ValueError, RecursionError):
+        return False
+    if len(bodies) != count or count == 0 or set(map(type, bodies)) != {dict}:
+        return False
+    encoded = _quick(bodies)  # "[{...},{...}]", or "" when it cannot
+    if not encoded:
+        return False
+    pieces = [b"{" + inner + b"}" for inner in encoded[2:-2].encode().split(b"},{")]
+    if len(pieces) != count:
+        return False
+    if all(map(bytes.endswith, canonicals, repeat(_V2_END))):
+        return _digests_match(key, canonicals, pieces)
+    if any(map(bytes.endswith, canonicals, repeat(_V2_END))):
+        return False  # v1 and v2 records in one batch: rare (one per upgraded chain)
+    marker = b'"' + key.encode() + b'":'
+    start = len(marker)
+    # As body_matcher: from the first top-level body key to the last top-level link.
+    return pieces == [c[c.find(marker) + start : c.rfind(_LINK_KEY)] for c in canonicals]
+
+
+def _digests_match(key: str, canonicals: Sequence[bytes], pieces: list[bytes]) -> bool:
+    marker = b'"' + digest_key(key).encode() + b'":"'
+    start, sha256 = len(marker), hashlib.sha256
+    # Each written slice is at most 64 bytes and the digests exactly 64 each, so the joined
+    # strings are equal only if every pair is.
+    written = b"".join([c[(i := c.find(marker) + start) : i + 64] for c in canonicals])
+    mine = b"".join([sha256(piece).digest() for piece in pieces]).hex().encode()
+    return written == mine
 
 
 def _digest_or_none(body: Any) -> str | None:

@@ -125,6 +125,50 @@ FROM striatumd.audit_log
 WHERE seq >= %(first_seq)s AND (%(last_seq)s::bigint IS NULL OR seq <= %(last_seq)s)
 ORDER BY seq;
 
+-- name: scan_event_batches
+-- A range of one repository's events for the fast check, `batch` seqs a row: each batch's first
+-- (lo) and last (hi) seq, then its rows' seq, row_hash, hashed bytes and payload text, as arrays
+-- in seq order. One row per batch instead of one per event: most of a row-by-row read is the
+-- client's work per row. No ORDER BY (sorting would hold every batch before sending one): the
+-- series comes out in order, and the walk checks each batch's lo before trusting it. The body
+-- is cast to jsonb so that each text is one whole JSON value whatever the column holds.
+SELECT lo, LEAST(lo + %(batch)s - 1, top) AS hi, part.*
+FROM (
+    SELECT generate_series(%(first_seq)s::bigint, top, %(batch)s) AS lo, top
+    FROM (
+        SELECT LEAST(%(last_seq)s::bigint, max(seq)) AS top
+        FROM striatumd.events WHERE repo_id = %(repo_id)s AND seq >= %(first_seq)s
+    ) AS extent
+) AS batch
+CROSS JOIN LATERAL (
+    SELECT array_agg(seq ORDER BY seq) AS seqs,
+           array_agg(row_hash ORDER BY seq) AS row_hashes,
+           array_agg(canonical ORDER BY seq) AS canonicals,
+           array_agg(payload::jsonb::text ORDER BY seq) FILTER (WHERE %(bodies)s) AS bodies
+    FROM striatumd.events
+    WHERE repo_id = %(repo_id)s
+      AND seq >= batch.lo AND seq <= LEAST(batch.lo + %(batch)s - 1, batch.top)
+) AS part;
+
+-- name: scan_audit_batches
+-- The same batched read of a range of the audit log (params as the body), for the fast check.
+SELECT lo, LEAST(lo + %(batch)s - 1, top) AS hi, part.*
+FROM (
+    SELECT generate_series(%(first_seq)s::bigint, top, %(batch)s) AS lo, top
+    FROM (
+        SELECT LEAST(%(last_seq)s::bigint, max(seq)) AS top
+        FROM striatumd.audit_log WHERE seq >= %(first_seq)s
+    ) AS extent
+) AS batch
+CROSS JOIN LATERAL (
+    SELECT array_agg(seq ORDER BY seq) AS seqs,
+           array_agg(row_hash ORDER BY seq) AS row_hashes,
+           array_agg(canonical ORDER BY seq) AS canonicals,
+           array_agg(params::jsonb::text ORDER BY seq) FILTER (WHERE %(bodies)s) AS bodies
+    FROM striatumd.audit_log
+    WHERE seq >= batch.lo AND seq <= LEAST(batch.lo + %(batch)s - 1, batch.top)
+) AS part;
+
 -- name: latest_audit
 -- The latest audit rows, newest first.
 SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
