@@ -20,6 +20,7 @@ import signal
 import socket
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -267,13 +268,18 @@ class Supervisor:
         is claimed only to be released). The claims are sent at once, from threads; the
         worktree is put back once before their attempts start."""
         picked: list[dict[str, Any]] = []
-        for job in self.ready.values():
-            limit = self.site.lanes[job["lane"]]["max_concurrency"]
-            busy = sum(1 for a in self.running.values() if a.assignment.lane_name == job["lane"])
-            busy += sum(1 for p in picked if p["lane"] == job["lane"])
-            taken = [s for p in picked for s in self._code_scopes(p["write_scope"])]
-            if busy < limit and not self._conflicts(job["write_scope"], taken):
+        busy = Counter(a.assignment.lane_name for a in self.running.values())
+        room = {
+            name: lane["max_concurrency"] - busy[name] for name, lane in self.site.lanes.items()
+        }
+        taken: list[str] = []  # the code scopes of the jobs picked
+        for job in self.ready.values():  # many may be ready: stop once every lane is full
+            if not any(left > 0 for left in room.values()):
+                break
+            if room.get(job["lane"], 0) > 0 and not self._conflicts(job["write_scope"], taken):
                 picked.append(job)
+                room[job["lane"]] -= 1
+                taken.extend(self._code_scopes(job["write_scope"]))
         claims = [
             self.claimer.submit(
                 _patiently,
