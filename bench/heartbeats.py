@@ -46,7 +46,7 @@ def hold_leases(base: Path, lanes: int) -> tuple[str, list[str]]:
     )
     call("adopt", repo=str(repo))
     run_id = call("run.prepare", workflow=str(workflow), repo=str(repo))["run_id"]
-    call("run.start", run_id=run_id)
+    call("run.start", run_id=run_id, no_supervise=True)  # the bench drives it; no supervisor
     leases = []
     for _ in range(lanes):
         session = call("register-session", role="operator")["session_id"]
