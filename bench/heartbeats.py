@@ -22,13 +22,14 @@ from bench.scratch import daemon_home, git_repo
 TTL_S = 5
 
 
-def call(method: str, **params: Any) -> Any:
+def call(method: str, token: str | None = None, **params: Any) -> Any:
     from striatum.client import rpc
 
-    return rpc.call(method, params)
+    return rpc.call(method, params, token=token)
 
 
-def hold_leases(base: Path, lanes: int) -> tuple[str, list[str]]:
+def hold_leases(base: Path, lanes: int) -> tuple[str, list[tuple[str, str]]]:
+    """A run with `lanes` leased jobs: (its id, each lease with the lane token it gave)."""
     repo = git_repo(base)
     workflow = base / "workflow.json"
     workflow.write_text(
@@ -51,14 +52,17 @@ def hold_leases(base: Path, lanes: int) -> tuple[str, list[str]]:
     for _ in range(lanes):
         session = call("register-session", role="operator")["session_id"]
         packet = call("claim-next", session=session, run_id=run_id, ttl_s=TTL_S)
-        leases.append(packet["lease"]["lease_id"])
+        leases.append((packet["lease"]["lease_id"], packet["token"]))
     return run_id, leases
 
 
 class Lane(threading.Thread):
-    def __init__(self, lease: str, until: float, interval: float) -> None:
+    """An agent heartbeating its lease with its own lane token, as a lane does (one token
+    for all fifty would meet the daemon's cap on one token's requests in flight)."""
+
+    def __init__(self, lease: tuple[str, str], until: float, interval: float) -> None:
         super().__init__(daemon=True)
-        self.lease, self.until, self.interval = lease, until, interval
+        (self.lease, self.token), self.until, self.interval = lease, until, interval
         self.latencies: list[float] = []
         self.failures: list[str] = []
 
@@ -67,7 +71,7 @@ class Lane(threading.Thread):
         while next_beat < self.until:
             started = time.perf_counter()
             try:
-                call("heartbeat", lease=self.lease, ttl_s=TTL_S)
+                call("heartbeat", token=self.token, lease=self.lease, ttl_s=TTL_S)
                 self.latencies.append(time.perf_counter() - started)
             except Exception as error:
                 self.failures.append(f"{type(error).__name__}: {error}")
@@ -89,8 +93,8 @@ def measure(
     for thread in threads:
         thread.join()
     live = {lease["lease_id"] for lease in call("status", run_id=run_id)["leases"]}
-    lost = [lease for lease in leases if lease not in live]
-    for lease in leases:
+    lost = [lease for lease, _ in leases if lease not in live]
+    for lease, _ in leases:
         if lease in live:
             call("complete", lease=lease)
     latencies = sorted(x for t in threads for x in t.latencies)

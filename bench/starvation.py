@@ -52,7 +52,7 @@ def timed_status(run_id: str, calls: int, pause_s: float) -> list[float]:
     return took
 
 
-def beating(leases: list[str], seconds: float) -> list[Lane]:
+def beating(leases: list[tuple[str, str]], seconds: float) -> list[Lane]:
     until = time.monotonic() + seconds
     lanes = [Lane(lease, until, 0.5) for lease in leases]
     for lane in lanes:
@@ -181,7 +181,7 @@ def measure(base: Path, flood: int = 500, frames: int = 1500, lanes: int = 5) ->
     flooder.join()
 
     live = {lease["lease_id"] for lease in call("status", run_id=run_id)["leases"]}
-    for lease in leases:
+    for lease, _ in leases:
         if lease in live:
             call("complete", lease=lease)
     idle_mb = rss_mb(pid)
@@ -204,7 +204,7 @@ def measure(base: Path, flood: int = 500, frames: int = 1500, lanes: int = 5) ->
                 "quiet": percentiles(status_quiet),
                 "flooded": percentiles(status_loud),
             },
-            "leases_lost": len([lease for lease in leases if lease not in live]),
+            "leases_lost": len([lease for lease, _ in leases if lease not in live]),
             "ttl_s": TTL_S,
         },
         "frame_flood": {
