@@ -176,7 +176,7 @@ def insert_job(conn: db.Conn, **values: Any) -> None:
 
 def lock(conn: db.Conn, run_id: str) -> Run:
     """The run, locked for a transition; NotFound naming the id otherwise."""
-    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id})
+    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id, "lease_id": None})
     if row is None:
         raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
     return _with_body(conn, row)
@@ -184,7 +184,7 @@ def lock(conn: db.Conn, run_id: str) -> Run:
 
 def lock_of_lease(conn: db.Conn, lease_id: str) -> Run:
     """The run of lease `lease_id`, locked (as `lock`); NotFound naming the lease otherwise."""
-    row = db.fetch_one(conn, queries("runs")["lock_run_of_lease"], {"lease_id": lease_id})
+    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": None, "lease_id": lease_id})
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
     return _with_body(conn, row)
