@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.run import append_transaction_seconds
-from bench.scratch import STRIATUM, cli, daemon_home, git_repo, started_run, tree_dag
+from bench.scratch import cli, daemon_home, git_repo, started_run, supervise, tree_dag
 
 AGENT = (
     "import os, sys, time; t = time.perf_counter(); "
@@ -47,13 +46,7 @@ def measure(base: Path, jobs: int = 200, fanout: int = 8, parallel: int = 8) -> 
         ),
     )
     started = time.perf_counter()
-    subprocess.run(
-        [STRIATUM, "supervise", "--run-id", run_id],
-        check=True,
-        cwd=repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    supervise(repo, run_id)
     wall = time.perf_counter() - started
     state = cli(repo, "status", "--run-id", run_id)["run"]["state"]
     agent_s = sum(float(line) for line in timings.read_text().split())

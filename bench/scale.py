@@ -40,7 +40,7 @@ from typing import Any
 
 from bench import floor, scale_summary
 from bench.run import Counter, drive
-from bench.scratch import SHAPES, STRIATUM, daemon_home, git_repo, started_run
+from bench.scratch import SHAPES, daemon_home, git_repo, started_run, supervise
 
 SIZES = (200, 1000, 5000)
 MODES = ("operator", "supervised")
@@ -151,13 +151,7 @@ def supervised_case(folder: Path, shape: str, jobs: int, agent_ms: float) -> dic
     )
     before = work_snapshot()
     started = time.perf_counter()
-    subprocess.run(
-        [STRIATUM, "supervise", "--run-id", run_id],
-        check=True,
-        cwd=repo,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    supervise(repo, run_id)
     wall = time.perf_counter() - started
     work = work_snapshot().minus(before)
     status = rpc.call("status", {"run_id": run_id})

@@ -162,6 +162,17 @@ def cli(repo: Path, *argv: str) -> Any:
     return json.loads(out)
 
 
+def supervise(repo: Path, run_id: str) -> None:
+    """`striatum supervise` on the run until it ends (its output discarded)."""
+    subprocess.run(
+        [STRIATUM, "supervise", "--run-id", run_id],
+        check=True,
+        cwd=repo,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def started_run(repo: Path, workflow: Path, document: dict[str, Any]) -> str:
     """`document` written to `workflow`, adopted, prepared and started for `supervise`."""
     workflow.write_text(json.dumps(document))
