@@ -1,14 +1,15 @@
 """One request, one transaction: authenticate, authorize, validate, handle, audit.
 
-The handler runs inside a savepoint of the request's transaction. Whatever happens, exactly
-one audit row is appended in that transaction, last (so every transaction takes chain-head
-locks in the same order: event chains first, the audit chain last), and then it commits. A
-failed handler's changes are rolled back to the savepoint; the denial or failure is audited.
+The handler runs in the request's transaction, with no savepoint (one would cost two round
+trips on every request). A served request appends exactly one audit row in that transaction,
+last (so every transaction takes chain-head locks in the same order: event chains first, the
+audit chain last), and then it commits. A denied or failed request is rolled back whole and
+its one audit row appended in a transaction of its own.
 
 Only then, outside the transaction and with its connection given back, does the dispatcher
 do what the handler recorded for after commit (`Context.after_commit`: a merge, a file
 written) and deliver its notices, once. A retried attempt's `Context` is dropped with it, and
-a failed handler's actions with its savepoint, so nothing outside the database ever happens
+a failed handler's actions with its rollback, so nothing outside the database ever happens
 for work that did not commit. When an action fails the caller gets its error, marked
 `committed: true` in its details: the database change stands, the error says how to finish.
 """
