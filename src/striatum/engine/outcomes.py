@@ -22,7 +22,6 @@ def end_attempt(
     attempt_state: str,
     reason: str | None = None,
     commit_sha: str | None = None,
-    reported_model: str | None = None,
 ) -> None:
     work.end_lease(ctx.conn, lease_id, lease_outcome)
     work.end_attempt(
@@ -33,7 +32,6 @@ def end_attempt(
         state=attempt_state,
         reason=reason,
         commit_sha=commit_sha,
-        reported_model=reported_model,
     )
     progress.emit(
         ctx,

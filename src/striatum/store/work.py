@@ -202,9 +202,8 @@ def end_attempt(
     state: str,
     reason: str | None = None,
     commit_sha: str | None = None,
-    reported_model: str | None = None,
 ) -> None:
-    """Close an attempt; a success also records its commit and the model its CLI reported."""
+    """Close an attempt; a success also records its commit."""
     db.execute(
         conn,
         _q("end_attempt"),
@@ -215,7 +214,6 @@ def end_attempt(
             "state": state,
             "reason": reason,
             "commit_sha": commit_sha,
-            "reported_model": reported_model,
         },
     )
 

@@ -90,15 +90,10 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND state = 'succeeded'
 ORDER BY attempt DESC LIMIT 1;
 
 -- name: end_attempt
--- Close an attempt with its outcome and what it produced: its commit and the model its CLI
--- reported. The reported model replaces the lane's label (or the session's declared one)
--- for a vendor CLI only: a `command` provider's identity for co-blindness is its model
--- label, which an agent must not rename after the fact.
+-- Close an attempt with its outcome and the commit it made.
 UPDATE striatumd.job_attempts
 SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp(),
-    commit_sha = coalesce(%(commit_sha)s, commit_sha),
-    model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
-                 THEN coalesce(%(reported_model)s, model) ELSE model END
+    commit_sha = coalesce(%(commit_sha)s, commit_sha)
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
   AND ended_at IS NULL;
 
@@ -210,8 +205,10 @@ UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
 WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
 
 -- name: record_reported_model
--- The model a review's CLI reported, before its verdict is recorded (the verdict names it);
--- for a vendor CLI only, as in end_attempt.
+-- The model the attempt's CLI reported (before a review's verdict is recorded: it names it).
+-- It replaces the lane's label (or the session's declared one) for a vendor CLI only: a
+-- `command` provider's identity for co-blindness is its model label, which an agent must not
+-- rename after the fact.
 UPDATE striatumd.job_attempts
 SET model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
                  THEN coalesce(%(reported_model)s, model) ELSE model END

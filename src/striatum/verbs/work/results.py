@@ -53,7 +53,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"{job.job_id} cannot complete: required artifact(s) missing: {', '.join(missing)}",
             missing=missing,
         )
-    if job.kind == "review" and params.get("model"):  # its verdict names the reviewer's model
+    if params.get("model"):  # before a review's verdict, which names the reviewer's model
         work.record_reported_model(
             ctx.conn,
             run_id=run.run_id,
@@ -74,7 +74,6 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lease_outcome="completed",
         attempt_state="succeeded",
         commit_sha=params.get("commit"),
-        reported_model=params.get("model"),
     )
     recorded = None
     if verdict is None:
