@@ -281,13 +281,10 @@ class Supervisor:
                 room[job["lane"]] -= 1
                 taken.extend(self._code_scopes(job["write_scope"]))
         claims = [
-            self.claimer.submit(
-                _patiently,
-                self.log,
+            self._in_background(
+                self.claimer,
                 "claim-next",
                 {"session": self.session, "run_id": self.run_id, "job": job["job_id"]},
-                stopping=lambda: self.stopping,
-                meanwhile=lambda: None,
             )
             for job in picked
         ]
@@ -546,17 +543,23 @@ class Supervisor:
     def _complete_later(self, agent: AgentProcess, extra: dict[str, Any]) -> None:
         """Send `complete` from the completer thread; `_settle` takes in its answer. The
         supervisor claims and starts other jobs while the daemon records this one."""
-        params = {"lease": agent.lease_id, **extra}
-        future = self.completer.submit(
-            _patiently,
-            self.log,
-            "complete",
-            params,
-            stopping=lambda: self.stopping,
-            meanwhile=lambda: None,  # deadlines are the loop's, not this thread's
-        )
+        future = self._in_background(self.completer, "complete", {"lease": agent.lease_id, **extra})
         future.add_done_callback(lambda _: self._wake())
         self.pending[future] = agent
+
+    def _in_background(
+        self, pool: ThreadPoolExecutor, method: str, params: dict[str, Any]
+    ) -> Future[Any]:
+        """A verb sent from one of the supervisor's threads, patient as `call` is (the
+        agents' deadlines stay the loop's to enforce, not this thread's)."""
+        return pool.submit(
+            _patiently,
+            self.log,
+            method,
+            params,
+            stopping=lambda: self.stopping,
+            meanwhile=lambda: None,
+        )
 
     def _settle(self) -> int:
         """Take in the answers of completions sent meanwhile; how many."""
