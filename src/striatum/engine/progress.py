@@ -173,6 +173,8 @@ def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:
                 _open_checkpoint(ctx, run, job_id)
             elif wanted == JobState.CANCELLED:
                 cancelled.add(job_id)
+        if candidates is None:
+            return  # the whole run's plan cascades its cancellations itself
         candidates = {d for j in cancelled for d in snapshot.dependents(run, j)}
 
 
