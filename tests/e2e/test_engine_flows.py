@@ -184,3 +184,41 @@ def test_the_dashboard_shows_jobs_blockers_and_next_actions(operator: Operator) 
     assert f"run {run_id}" in result.stdout and "RUNNING" in result.stdout
     assert "! checkpoint" in result.stdout and "checkpoint decide" in result.stdout
     assert "+ draft" in result.stdout and "? decide" in result.stdout
+
+
+def test_a_transition_answers_the_jobs_it_made_ready(operator: Operator, tmp_path: Path) -> None:
+    """`complete`, `fail` and `release` answer `ready`: what a supervisor claims next without
+    reading the run (SPEC §9, "What a transition costs")."""
+    lane = {"provider": "command", "command": ["true"], "max_concurrency": 4, "max_attempts": 3}
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": "ready-answers",
+        "name": "Ready answers",
+        "lanes": {"work": lane},
+        "jobs": [
+            {"id": "a", "kind": "task", "lane": "work"},
+            {"id": "b", "kind": "task", "lane": "work", "depends_on": ["a"]},
+            {"id": "c", "kind": "task", "lane": "work", "depends_on": ["a"]},
+            {"id": "d", "kind": "task", "lane": "work", "depends_on": ["b", "c"]},
+        ],
+    }
+    workflow = tmp_path / "ready.json"
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+
+    def lease(job: str) -> str:
+        packet = operator.claim(run_id, "--job", job)
+        assert packet is not None
+        lease_id: str = packet["lease"]["lease_id"]
+        return lease_id
+
+    done = operator.cli("complete", "--lease", lease("a"))
+    assert sorted(job["job_id"] for job in done["ready"]) == ["b", "c"]
+    assert all(job["lane"] == "work" and job["write_scope"] for job in done["ready"])
+    failed = operator.cli("fail", "--lease", lease("b"), "--reason", "try again")
+    assert [job["job_id"] for job in failed["ready"]] == ["b"]  # a retry is ready again
+    released = operator.cli("release", "--lease", lease("c"))
+    assert [job["job_id"] for job in released["ready"]] == ["c"]
+    operator.cli("complete", "--lease", lease("b"))
+    last = operator.cli("complete", "--lease", lease("c"))
+    assert [job["job_id"] for job in last["ready"]] == ["d"]
