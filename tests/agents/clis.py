@@ -184,7 +184,8 @@ def add_mcp_server(cli: Cli, home: Path, command: Sequence[str]) -> list[str]:
 
     Call after `lane_env`/`cli_env` (which write the config files this extends). Each entry
     is set so headless runs may call its tools: Claude `--allowedTools mcp__striatum`, Codex
-    `default_tools_approval_mode = "approve"`, Gemini `"trust": true` and `--approval-mode yolo`
+    `default_tools_approval_mode = "approve"` and `required = true` (else a turn may start
+    before the server is up), Gemini `"trust": true` and `--approval-mode yolo`
     (it offers no MCP tools under auto_edit).
     """
     server = {"command": command[0], "args": list(command[1:])}
@@ -203,7 +204,7 @@ def add_mcp_server(cli: Cli, home: Path, command: Sequence[str]) -> list[str]:
             toml.write(
                 f"\n[mcp_servers.{MCP_SERVER}]\ncommand = {json.dumps(command[0])}\n"
                 f"args = {json.dumps(list(command[1:]))}\n"
-                'default_tools_approval_mode = "approve"\n'
+                'default_tools_approval_mode = "approve"\nrequired = true\n'
             )
         return []
     path = home / ".gemini" / "settings.json"

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +234,29 @@ def test_an_operator_cli_is_refused_the_review_of_its_own_draft(
     jobs = {j["job_id"]: j["state"] for j in operator.cli("status", "--run-id", run_id)["jobs"]}
     assert jobs == {"draft": "succeeded", "review": "ready"}
     assert "claude_code" in refused.stdout and "allow_same_provider" in refused.stdout
+
+
+def test_codex_waits_for_a_striatum_server_that_is_slow_to_start(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """Codex starts its first turn without waiting for an optional MCP server; on a loaded
+    machine `striatum mcp serve` then answers too late and every call fails "unsupported
+    call". The entry adopt writes is `required`, so Codex waits for the handshake."""
+    adopt(operator, "codex")
+    config = operator.repo / ".codex" / "config.toml"
+    serve = tomllib.loads(config.read_text())["mcp_servers"]["striatum"]["command"]
+    slow = tmp_path / "slow-striatum"
+    slow.write_text(f'#!/bin/sh\nsleep 4\nexec "{serve}" "$@"\n')
+    slow.chmod(0o755)
+    config.write_text(config.read_text().replace(json.dumps(serve), json.dumps(str(slow))))
+
+    def whoami(turn: Turn) -> Reply:
+        if not turn.tool_results:
+            return [McpCall("whoami", {})]
+        return Final(f"Answer: {turn.tool_results[-1].text}")
+
+    with ScriptedModel(whoami) as model:
+        done = drive(operator, "codex", tmp_path / "home", model.port, "run_0", "draft")
+        assert model.errors == []
+    assert "unsupported call" not in done.stdout + done.stderr
+    assert '\\"role\\"' in done.stdout, done.stdout[-2000:]

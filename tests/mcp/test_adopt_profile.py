@@ -105,6 +105,7 @@ def test_adopt_all_writes_the_files_itself_and_lists_the_steps(
         "args": ["mcp", "serve"],
         "env_vars": list(PASSED_THROUGH),
         "default_tools_approval_mode": "approve",
+        "required": True,
     }
     gemini = json.loads((repo / ".gemini/settings.json").read_text())["mcpServers"]["striatum"]
     assert gemini["trust"] is True and gemini["env"]["STRIATUM_TOKEN"] == "$STRIATUM_TOKEN"
@@ -147,7 +148,7 @@ def test_an_earlier_adopt_is_upgraded_and_the_steps_read_at_80_columns(
     )
     assert human.returncode == 0, human.stderr
     assert (repo / ".codex/config.toml").read_text() == (
-        old + 'default_tools_approval_mode = "approve"\n'
+        old + 'default_tools_approval_mode = "approve"\nrequired = true\n'
     )
     assert "MCP server for codex: upgraded (.codex/config.toml)" in human.stdout
     out = human.stdout

@@ -56,7 +56,7 @@ def test_codex_gets_an_approving_entry_and_a_trust_step(repo: Path) -> None:
     outcome = register("codex", repo)
     assert outcome["how"] == "written"
     assert (repo / ".codex/config.toml").read_text() == (
-        OLD_CODEX + 'default_tools_approval_mode = "approve"\n'
+        OLD_CODEX + 'default_tools_approval_mode = "approve"\nrequired = true\n'
     )
     home = repo.parent / "home" / ".codex" / "config.toml"
     assert outcome["steps"] == [
@@ -134,7 +134,8 @@ def test_the_previous_shapes_are_upgraded_keeping_the_user_s_keys(repo: Path) ->
     }
     assert (repo / ".codex/config.toml").read_text() == (
         '# mine\nmodel = "o3"\n\n' + OLD_CODEX + "startup_timeout_sec = 20  # slow disk\n"
-        'default_tools_approval_mode = "approve"\n\n[mcp_servers.other]\ncommand = "x"\n'
+        'default_tools_approval_mode = "approve"\nrequired = true\n'
+        '\n[mcp_servers.other]\ncommand = "x"\n'
     )
 
 

@@ -9,7 +9,8 @@ What each CLI needs (verified against Claude Code 2.1.197, Codex 0.169, Gemini C
   `claude mcp list`). `.claude/settings.json` would not do: Claude ignores its permissions in a
   workspace whose trust dialog was never accepted.
 - Codex: `[mcp_servers.striatum]` in `.codex/config.toml` with `default_tools_approval_mode =
-  "approve"` (else every call is refused under `codex exec`); Codex reads the file only once
+  "approve"` (else every call is refused under `codex exec`) and `required = true` (else a
+  session may start before the server is up and never see its tools); Codex reads the file only once
   the project is trusted, which is the user's step (see `agent_trust`).
 - Gemini CLI: the server in `.gemini/settings.json` with `"trust": true` (else headless runs
   are not offered its tools); the folder must be trusted, the user's step again.
@@ -147,13 +148,16 @@ def _codex(repo: Path) -> Registration:
             config,
             "Codex: .codex/config.toml has your own "
             f"[mcp_servers.{SERVER}], left as it is; for `codex exec` it needs "
-            'default_tools_approval_mode = "approve"',
+            'default_tools_approval_mode = "approve" and required = true',
         )
     values: dict[str, toml_table.TomlValue] = {
         "command": command,
         "args": args,
         "env_vars": merged(old or {}, {"env_vars": list(PASSED_THROUGH)})["env_vars"],
         "default_tools_approval_mode": "approve",
+        # Codex 0.169 does not wait for an optional server: a turn that starts before the
+        # server answers is offered none of its tools (the call fails "unsupported call").
+        "required": True,
     }
     try:
         edited = toml_table.set_keys(text, ("mcp_servers", SERVER), values)

@@ -12,7 +12,7 @@ import re
 import tomllib
 from typing import Any
 
-TomlValue = str | list[str]
+TomlValue = str | bool | list[str]
 
 
 class Unsupported(Exception):
@@ -25,6 +25,8 @@ def toml_string(value: str) -> str:
 
 
 def toml_value(value: TomlValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return toml_string(value)
     return f"[{', '.join(map(toml_string, value))}]"
