@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from striatum.web import confirm
 from striatum.web.app import WebConfig, create_app
 from tests.support import rpc
 from tests.support.daemons import DaemonUnderTest
@@ -47,6 +48,11 @@ def principal(operator: Operator) -> Iterator[TestClient]:
 def form(**fields: str) -> dict[str, str]:
     """A mutation form as the UI renders it (secret included)."""
     return {"secret": SECRET, **fields}
+
+
+def confirmed(path: str, **fields: str) -> dict[str, str]:
+    """The form of an action's confirmation page (the second, acting POST)."""
+    return form(confirm=confirm.token(SECRET, path), **fields)
 
 
 SAME_ORIGIN = {"origin": ORIGIN}

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from tests.support import rpc
 from tests.support.operator import Operator, example
-from tests.web.conftest import ORIGIN, SAME_ORIGIN, form
+from tests.web.conftest import ORIGIN, SAME_ORIGIN, confirmed, form
 
 ACTION_PATHS = [
     "/actions/runs/{run}/cancel",
@@ -79,14 +79,19 @@ def test_deciding_a_checkpoint_from_the_inbox_lets_the_run_go_on(
     assert 'name="secret" value="test-secret-0123456789"' in inbox
     answer = principal.post(
         f"/actions/blockers/{blocker['blocker_id']}/decide",
-        data=form(choice="continue", note="ship it", next="/inbox"),
+        data=confirmed(
+            f"/actions/blockers/{blocker['blocker_id']}/decide",
+            choice="continue",
+            note="ship it",
+            next="/inbox",
+        ),
         headers={"referer": f"{ORIGIN}/inbox"},
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
     assert _states(run_id)["decide"] == "succeeded" and _states(run_id)["publish"] == "ready"
     again = principal.post(
         f"/actions/blockers/{blocker['blocker_id']}/decide",
-        data=form(choice="continue"),
+        data=confirmed(f"/actions/blockers/{blocker['blocker_id']}/decide", choice="continue"),
         headers=SAME_ORIGIN,
     )
     assert again.status_code == 409 and "already settled" in again.text
@@ -101,7 +106,11 @@ def test_resolving_an_escalation_retries_the_blocked_job(
     blocker = rpc.call("block", lease=packet["lease"]["lease_id"], reason="which API?")
     answer = principal.post(
         f"/actions/blockers/{blocker['blocker_id']}/resolve",
-        data=form(outcome="retry", next="//evil.example/"),
+        data=confirmed(
+            f"/actions/blockers/{blocker['blocker_id']}/resolve",
+            outcome="retry",
+            next="//evil.example/",
+        ),
         headers=SAME_ORIGIN,
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
@@ -115,24 +124,32 @@ def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
     page = principal.get(f"/runs/{run_id}").text
     assert f'action="/actions/runs/{run_id}/jobs/draft/cancel"' in page
     requeue = principal.post(
-        f"/actions/runs/{run_id}/jobs/draft/requeue", data=form(), headers=SAME_ORIGIN
+        f"/actions/runs/{run_id}/jobs/draft/requeue",
+        data=confirmed(f"/actions/runs/{run_id}/jobs/draft/requeue"),
+        headers=SAME_ORIGIN,
     )
     assert requeue.status_code == 409 and "only failed jobs" in requeue.text
     verdict = principal.post(
         f"/actions/runs/{run_id}/jobs/review/verdict",
-        data=form(value="accept", reason="fine"),
+        data=confirmed(
+            f"/actions/runs/{run_id}/jobs/review/verdict", value="accept", reason="fine"
+        ),
         headers=SAME_ORIGIN,
     )
     assert verdict.status_code == 409
     cancelled = principal.post(
         f"/actions/runs/{run_id}/jobs/draft/cancel",
-        data=form(next=f"/runs/{run_id}"),
+        data=confirmed(f"/actions/runs/{run_id}/jobs/draft/cancel", next=f"/runs/{run_id}"),
         headers=SAME_ORIGIN,
     )
     assert cancelled.status_code == 303 and cancelled.headers["location"] == f"/runs/{run_id}"
     assert _states(run_id)["draft"] == "cancelled"
     other = operator.prepare(example("minimal-flow"))
-    stopped = principal.post(f"/actions/runs/{other}/cancel", data=form(), headers=SAME_ORIGIN)
+    stopped = principal.post(
+        f"/actions/runs/{other}/cancel",
+        data=confirmed(f"/actions/runs/{other}/cancel"),
+        headers=SAME_ORIGIN,
+    )
     assert stopped.status_code == 303
     assert rpc.call("status", run_id=other)["run"]["state"] == "cancelled"
     audit = operator.daemon.json("--as", "principal", "audit", "list", "--limit", "3")["rows"]
@@ -162,7 +179,11 @@ def test_overriding_a_waiting_gate_from_the_job_page_accepts_the_work(
     assert f'action="/actions/runs/{run_id}/jobs/code-review/verdict"' in page
     answer = principal.post(
         f"/actions/runs/{run_id}/jobs/code-review/verdict",
-        data=form(value="accept", reason="good enough for now"),
+        data=confirmed(
+            f"/actions/runs/{run_id}/jobs/code-review/verdict",
+            value="accept",
+            reason="good enough for now",
+        ),
         headers=SAME_ORIGIN,
     )
     assert answer.status_code == 303
@@ -170,3 +191,33 @@ def test_overriding_a_waiting_gate_from_the_job_page_accepts_the_work(
     assert _states(run_id)["handoff"] == "ready"
     verdicts = rpc.call("list.verdicts", run_id=run_id)["verdicts"]
     assert verdicts[-1]["value"] == "accept" and verdicts[-1]["overrides"]
+
+
+def test_an_action_asks_to_confirm_first_then_acts_and_says_what_it_did(
+    operator: Operator, principal: TestClient
+) -> None:
+    """One click never acts: the first POST answers a confirmation page (nothing changes);
+    only its form, carrying the confirmation token, acts; the next page says what was done,
+    once."""
+    run_id = operator.prepare(example("minimal-flow"))
+    path = f"/actions/runs/{run_id}/cancel"
+    asked = principal.post(path, data=form(next=f"/runs/{run_id}"), headers=SAME_ORIGIN)
+    assert asked.status_code == 200 and f"Cancel run {run_id}?" in asked.text
+    assert f'name="confirm" value="{confirmed(path)["confirm"]}"' in asked.text
+    assert f'name="next" value="/runs/{run_id}"' in asked.text
+    assert rpc.call("status", run_id=run_id)["run"]["state"] == "running"
+    forged = principal.post(path, data=form(confirm="yes"), headers=SAME_ORIGIN)
+    assert forged.status_code == 200 and "Confirm" in forged.text  # asked again, not done
+    other_token = confirmed(f"/actions/runs/{run_id}/jobs/draft/cancel")
+    assert principal.post(path, data=other_token, headers=SAME_ORIGIN).status_code == 200
+    assert rpc.call("status", run_id=run_id)["run"]["state"] == "running"
+    done = principal.post(
+        path, data=confirmed(path, next=f"/runs/{run_id}", reason="wrong repo"), headers=SAME_ORIGIN
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/runs/{run_id}"
+    assert rpc.call("status", run_id=run_id)["run"]["state"] == "cancelled"
+    shown = principal.get(f"/runs/{run_id}")
+    assert f"Run {run_id} cancelled." in shown.text
+    assert f"Run {run_id} cancelled." not in principal.get(f"/runs/{run_id}").text  # once
+    principal.cookies.set("striatum_flash", "SGFja2Vk.0000")  # "Hacked", not signed by us
+    assert "Hacked" not in principal.get("/").text

@@ -117,6 +117,9 @@ def test_a_running_run_updates_live_and_goes_on_after_a_checkpoint(
     operator.drive(run_id)  # review, then it stops at the checkpoint
     _node_state(page, "decide", "waiting")
     page.click('form.decide button[data-choice="continue"]')
+    page.wait_for_selector("#confirm-question:text('continue')")
+    page.click("#confirm-yes")
+    assert page.inner_text("#flash") == "Checkpoint decided: continue."
     _node_state(page, "decide", "succeeded")
     _node_state(page, "publish", "ready")  # the run goes on
     operator.drive(run_id)
@@ -148,6 +151,7 @@ def test_a_supervised_run_decided_from_the_inbox_and_every_page(
             _shoot(page, tmp_path, name)
         assert page.inner_text("#content").count("Publish the reviewed proposal?") == 1
         page.click('form.decide button[data-choice="continue"]')
+        page.click("#confirm-yes")
         page.wait_for_url(f"{web}/inbox")
         page.goto(f"{web}/runs/{run_id}")
         page.wait_for_selector("#run-state:text('succeeded')", timeout=30000)
@@ -176,3 +180,31 @@ def test_an_artifact_script_never_runs(operator: Operator, web: str, browser: An
     assert page.query_selector("article.markdown a") is None  # the javascript: link is text
     assert page.query_selector("article.markdown img") is None
     assert page.evaluate("typeof window.__owned") == "undefined" and dialogs == []
+
+
+def test_cancelling_a_job_asks_first_and_then_says_it_was_done(
+    operator: Operator, web: str, browser: Any
+) -> None:
+    run_id = operator.prepare(example("review-flow"))
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(f"{web}/runs/{run_id}")
+    page.click('tr[data-job="draft"] button.danger')
+    assert page.inner_text("#confirm-question") == f"Cancel job draft of run {run_id}?"
+    assert rpc.call("status", run_id=run_id)["jobs"][0]["state"] != "cancelled"
+    page.click("#confirm-no")  # going back changes nothing
+    page.wait_for_url(f"{web}/runs/{run_id}")
+    assert page.query_selector("#flash") is None
+    page.click('tr[data-job="draft"] button.danger')
+    page.fill("input[name=reason]", "wrong prompt")
+    page.click("#confirm-yes")
+    page.wait_for_url(f"{web}/runs/{run_id}")
+    assert page.inner_text("#flash") == "Job draft cancelled."
+    _node_state(page, "draft", "cancelled")
+    other = operator.prepare(example("minimal-flow"))
+    page.goto(f"{web}/runs/{other}")
+    page.click('button.danger:text("Cancel run")')
+    page.click("#confirm-yes")
+    assert page.inner_text("#flash") == f"Run {other} cancelled."
+    page.wait_for_selector("#run-state:text('cancelled')")
+    page.reload()
+    assert page.query_selector("#flash") is None  # shown once

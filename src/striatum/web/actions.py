@@ -1,13 +1,16 @@
 """The principal's actions: POST forms that call one verb each as the principal.
 
 Every route checks the mutation policy first (mutations allowed, same origin, the form's
-secret), so without `--allow-mutations` each one answers 403 whatever it is sent. On success
-the browser is sent back (303) to the page the form came from.
+secret), so without `--allow-mutations` each one answers 403 whatever it is sent. A first POST
+answers a page asking to confirm (what will happen, and the form again with its confirmation
+token); the confirmed POST calls the verb and sends the browser back (303) to the page the form
+came from, with a message saying what was done.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -15,11 +18,23 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from striatum.web import calls, render
+from striatum.web import calls, confirm, render
 
 MAX_FORM_BYTES = 64 << 10
 Form = dict[str, str]
 Perform = Callable[[Request, Form], Awaitable[Any]]
+Say = Callable[[Request, Form], str]
+NOT_CARRIED = frozenset({"secret", "confirm"})  # the confirmation page sets these itself
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    perform: Perform
+    back: Callable[[Request], str]  # where to go when the form names no page
+    question: Say  # the confirmation page's title
+    consequence: str  # what the action does, in one sentence
+    done: Say  # the message shown after it
+    asks_reason: bool = False  # the confirmation page offers a recorded reason
 
 
 async def _form(request: Request) -> Form | None:
@@ -47,20 +62,44 @@ def _back(form: Form, fallback: str) -> str:
     return fallback
 
 
-def action(
-    perform: Perform, fallback: Callable[[Request], str]
-) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
+def endpoint(action: Action) -> Callable[[Request], Awaitable[Response]]:
+    async def answer(request: Request) -> Response:
         form = await _form(request)
-        refusal = request.app.state.policy.refusal(request.headers, form or {})
+        policy = request.app.state.policy
+        refusal = policy.refusal(request.headers, form or {})
         if refusal is not None:
             return render.error_page(request, 403, refusal)
         if form is None:
             return render.error_page(request, 400, "expected a urlencoded form")
-        await perform(request, form)
-        return RedirectResponse(_back(form, fallback(request)), status_code=303)
+        back = _back(form, action.back(request))
+        if not confirm.confirmed(policy.secret, request.url.path, form.get("confirm", "")):
+            return _ask(request, action, form, back)
+        await action.perform(request, form)
+        response = RedirectResponse(back, status_code=303)
+        confirm.set_flash(response, policy.secret, action.done(request, form))
+        return response
 
-    return endpoint
+    return answer
+
+
+def _ask(request: Request, action: Action, form: Form, back: str) -> Response:
+    carried = {
+        k: v
+        for k, v in form.items()
+        if k not in NOT_CARRIED and not (action.asks_reason and k == "reason")
+    }
+    return render.page(
+        request,
+        "confirm.html",
+        action_path=request.url.path,
+        question=action.question(request, form),
+        consequence=action.consequence,
+        carried=carried,
+        asks_reason=action.asks_reason,
+        reason=form.get("reason", ""),
+        token=confirm.token(request.app.state.policy.secret, request.url.path),
+        back=back,
+    )
 
 
 def _run_page(request: Request) -> str:
@@ -71,34 +110,42 @@ def _inbox(request: Request) -> str:
     return "/inbox"
 
 
+def _run(request: Request) -> str:
+    return str(request.path_params["run_id"])
+
+
+def _job(request: Request) -> str:
+    return str(request.path_params["job_id"])
+
+
+def _blocker(request: Request) -> str:
+    return str(request.path_params["blocker_id"])
+
+
 async def _cancel_run(request: Request, form: Form) -> Any:
     return await calls.act(
-        "run.cancel",
-        run_id=request.path_params["run_id"],
-        reason=form.get("reason") or "cancelled from the web UI",
+        "run.cancel", run_id=_run(request), reason=form.get("reason") or "cancelled from the web UI"
     )
 
 
 async def _cancel_job(request: Request, form: Form) -> Any:
     return await calls.act(
         "job.cancel",
-        run_id=request.path_params["run_id"],
-        job=request.path_params["job_id"],
+        run_id=_run(request),
+        job=_job(request),
         reason=form.get("reason") or "cancelled from the web UI",
     )
 
 
 async def _requeue_job(request: Request, form: Form) -> Any:
-    return await calls.act(
-        "recovery.requeue", run_id=request.path_params["run_id"], job=request.path_params["job_id"]
-    )
+    return await calls.act("recovery.requeue", run_id=_run(request), job=_job(request))
 
 
 async def _override_verdict(request: Request, form: Form) -> Any:
     return await calls.act(
         "override-verdict",
-        run_id=request.path_params["run_id"],
-        job=request.path_params["job_id"],
+        run_id=_run(request),
+        job=_job(request),
         value=form.get("value"),
         reason=form.get("reason") or "decided in the web UI",
     )
@@ -107,7 +154,7 @@ async def _override_verdict(request: Request, form: Form) -> Any:
 async def _decide(request: Request, form: Form) -> Any:
     return await calls.act(
         "checkpoint.decide",
-        blocker=request.path_params["blocker_id"],
+        blocker=_blocker(request),
         choice=form.get("choice"),
         note=form.get("note"),
     )
@@ -116,25 +163,66 @@ async def _decide(request: Request, form: Form) -> Any:
 async def _resolve(request: Request, form: Form) -> Any:
     return await calls.act(
         "escalation.resolve",
-        blocker=request.path_params["blocker_id"],
+        blocker=_blocker(request),
         outcome=form.get("outcome"),
         note=form.get("note"),
     )
 
 
+CANCEL_RUN = Action(
+    perform=_cancel_run,
+    back=_run_page,
+    question=lambda r, f: f"Cancel run {_run(r)}?",
+    consequence="Every job not yet finished is cancelled and running agents are stopped.",
+    done=lambda r, f: f"Run {_run(r)} cancelled.",
+    asks_reason=True,
+)
+CANCEL_JOB = Action(
+    perform=_cancel_job,
+    back=_run_page,
+    question=lambda r, f: f"Cancel job {_job(r)} of run {_run(r)}?",
+    consequence="The job and every job that depends on it are cancelled.",
+    done=lambda r, f: f"Job {_job(r)} cancelled.",
+    asks_reason=True,
+)
+REQUEUE_JOB = Action(
+    perform=_requeue_job,
+    back=_run_page,
+    question=lambda r, f: f"Requeue job {_job(r)} of run {_run(r)}?",
+    consequence="The failed job gets another attempt.",
+    done=lambda r, f: f"Job {_job(r)} requeued.",
+)
+OVERRIDE_VERDICT = Action(
+    perform=_override_verdict,
+    back=_run_page,
+    question=lambda r, f: f"Override the verdict of {_job(r)} with {f.get('value', '?')}?",
+    consequence="Your verdict replaces the review's; the reason is recorded.",
+    done=lambda r, f: f"Verdict of {_job(r)} overridden: {f.get('value', '?')}.",
+)
+DECIDE = Action(
+    perform=_decide,
+    back=_inbox,
+    question=lambda r, f: f"Decide checkpoint {_blocker(r)}: {f.get('choice', '?')}?",
+    consequence="The run follows this choice; a decision cannot be taken back.",
+    done=lambda r, f: f"Checkpoint decided: {f.get('choice', '?')}.",
+)
+RESOLVE = Action(
+    perform=_resolve,
+    back=_inbox,
+    question=lambda r, f: f"Resolve escalation {_blocker(r)}: {f.get('outcome', '?')}?",
+    consequence="The blocked job goes on as this outcome says; it cannot be taken back.",
+    done=lambda r, f: f"Escalation resolved: {f.get('outcome', '?')}.",
+)
+
+
 def routes() -> list[Route]:
     job = "/actions/runs/{run_id:str}/jobs/{job_id:str}"
+    blocker = "/actions/blockers/{blocker_id:str}"
     return [
-        Route(
-            "/actions/runs/{run_id:str}/cancel", action(_cancel_run, _run_page), methods=["POST"]
-        ),
-        Route(f"{job}/cancel", action(_cancel_job, _run_page), methods=["POST"]),
-        Route(f"{job}/requeue", action(_requeue_job, _run_page), methods=["POST"]),
-        Route(f"{job}/verdict", action(_override_verdict, _run_page), methods=["POST"]),
-        Route(
-            "/actions/blockers/{blocker_id:str}/decide", action(_decide, _inbox), methods=["POST"]
-        ),
-        Route(
-            "/actions/blockers/{blocker_id:str}/resolve", action(_resolve, _inbox), methods=["POST"]
-        ),
+        Route("/actions/runs/{run_id:str}/cancel", endpoint(CANCEL_RUN), methods=["POST"]),
+        Route(f"{job}/cancel", endpoint(CANCEL_JOB), methods=["POST"]),
+        Route(f"{job}/requeue", endpoint(REQUEUE_JOB), methods=["POST"]),
+        Route(f"{job}/verdict", endpoint(OVERRIDE_VERDICT), methods=["POST"]),
+        Route(f"{blocker}/decide", endpoint(DECIDE), methods=["POST"]),
+        Route(f"{blocker}/resolve", endpoint(RESOLVE), methods=["POST"]),
     ]

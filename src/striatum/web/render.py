@@ -14,7 +14,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from striatum.web import markdown
+from striatum.web import confirm, markdown
 
 
 @functools.cache
@@ -41,9 +41,12 @@ def page(request: Request, name: str, http_status: int = 200, **context: Any) ->
     }
     if request.query_params.get("fragment") == "1" and "content" in template.blocks:
         body = "".join(template.blocks["content"](template.new_context(values)))
-    else:
-        body = template.render(values)
-    return HTMLResponse(body, status_code=http_status)
+        return HTMLResponse(body, status_code=http_status)
+    flash = confirm.take_flash(request, policy.secret)
+    response = HTMLResponse(template.render({**values, "flash": flash}), status_code=http_status)
+    if flash is not None:
+        confirm.clear_flash(response)  # shown once
+    return response
 
 
 def error_page(
