@@ -208,3 +208,17 @@ def test_cancelling_a_job_asks_first_and_then_says_it_was_done(
     page.wait_for_selector("#run-state:text('cancelled')")
     page.reload()
     assert page.query_selector("#flash") is None  # shown once
+
+
+def test_a_review_artifact_shows_its_front_matter_as_a_table(
+    operator: Operator, web: str, browser: Any
+) -> None:
+    run_id = operator.prepare(example("review-flow"))
+    operator.drive(run_id)
+    artifact = rpc.call("job.show", run_id=run_id, job="review")["artifacts"][0]
+    page = browser.new_page()
+    page.goto(f"{web}/artifacts/{artifact['artifact_id']}")
+    assert page.inner_text("table.front-matter tr:has(th:text-is('verdict')) td") == "accept"
+    headings = page.locator("article.markdown :is(h1, h2, h3)").all_inner_texts()
+    assert not any("verdict" in heading for heading in headings)
+    assert page.query_selector("article.markdown hr") is None

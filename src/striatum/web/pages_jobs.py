@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from striatum.web import render
+from striatum.web import front_matter, render
 from striatum.web.calls import read
 
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
@@ -36,8 +36,14 @@ async def job_page(request: Request) -> Response:
 async def artifact_page(request: Request) -> Response:
     shown = await read("artifact.show", artifact=request.path_params["artifact_id"])
     as_markdown = shown["artifact"]["path"].lower().endswith(MARKDOWN_SUFFIXES)
+    readable = as_markdown and shown["content_status"] == "ok"
     return render.page(
-        request, "artifact.html", shown=shown, artifact=shown["artifact"], as_markdown=as_markdown
+        request,
+        "artifact.html",
+        shown=shown,
+        artifact=shown["artifact"],
+        as_markdown=as_markdown,
+        document=front_matter.split(shown["content"]) if readable else None,
     )
 
 
