@@ -7,6 +7,7 @@ to docs/screenshots/ (how the committed ones were made).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_supervisor import background_supervisor
+from tests.e2e.test_supervisor import _stub_workflow, background_supervisor, commit_file, supervise
 from tests.support import rpc
 from tests.support.daemons import BIN
 from tests.support.operator import Operator, example
@@ -222,3 +223,40 @@ def test_a_review_artifact_shows_its_front_matter_as_a_table(
     headings = page.locator("article.markdown :is(h1, h2, h3)").all_inner_texts()
     assert not any("verdict" in heading for heading in headings)
     assert page.query_selector("article.markdown hr") is None
+
+
+def test_the_run_page_shows_its_branch_and_commits_and_the_diff_of_what_it_changed(
+    operator: Operator, web: str, browser: Any, tmp_path: Path
+) -> None:
+    commit_file(operator.repo, "README.md", "user's file\n")
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["jobs"][0]["write_scope"] = ["src/", "docs/striatum/"]
+    script = (
+        "mkdir -p src && printf 'x = 1\\n<b>not html</b>\\n' > src/app.py"
+        " && printf 'a\\0b' > src/blob.bin && echo done > \"$STRIATUM_OUTPUT\""
+    )
+    document["lanes"]["agent"]["command"] = ["sh", "-c", script]
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    assert supervise(operator, run_id).returncode == 0
+    sha = rpc.call("job.show", run_id=run_id, job="draft")["attempts"][0]["commit_sha"]
+    assert sha
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(f"{web}/runs/{run_id}")
+    assert page.inner_text("#branch") == f"striatum/{run_id}"
+    assert page.query_selector(f'table.commits tr[data-commit="{sha}"]') is not None
+    page.click("#changes-link")
+    page.wait_for_url(f"{web}/runs/{run_id}/changes")
+    added = page.locator("section.diff-file:has(h3:text-is('src/app.py')) .line.add")
+    assert added.all_inner_texts() == ["+x = 1", "+<b>not html</b>"]  # text, never markup
+    assert page.query_selector("pre.diff b") is None
+    blob = page.inner_text("section.diff-file:has(h3:text-is('src/blob.bin'))")
+    assert "Binary file changed" in blob
+    page.goto(f"{web}/runs/{run_id}/jobs/draft")
+    page.click('table.attempts tr[data-attempt="1"] a.commit')
+    page.wait_for_url(f"{web}/runs/{run_id}/changes?commit={sha}")
+    assert "draft" in page.inner_text("h1 + dl.facts")
+    assert page.locator(".line.add").count() == 2
+    missing = page.goto(f"{web}/runs/{run_id}/changes?commit=0000000")
+    assert missing is not None and missing.status == 404

@@ -111,4 +111,5 @@ ATTEMPT_LISTED = (
     "started_at",
     "ended_at",
     "duration_s",
+    "commit_sha",  # the commit the attempt made on the run's branch (the web's code page)
 )

@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from striatum import errors
-from striatum.web import actions, live, pages_human, pages_jobs, pages_runs, render
+from striatum.web import actions, live, pages_code, pages_human, pages_jobs, pages_runs, render
 from striatum.web.security import Guard, MutationPolicy, allowed_hosts, require_loopback
 
 log = logging.getLogger("striatum.web")
@@ -40,6 +40,7 @@ def create_app(config: WebConfig) -> Starlette:
     routes = [
         *pages_runs.routes(),
         *pages_jobs.routes(),
+        *pages_code.routes(),
         *pages_human.routes(),
         *actions.routes(),
         *live.routes(),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from striatum.web import calls, graph_view, render
+from striatum.web import calls, code_changes, graph_view, render
 
 RUN_STATES = ("prepared", "running", "paused", "succeeded", "failed", "cancelled")
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
@@ -55,9 +57,11 @@ async def run_page(request: Request) -> Response:
         if status["run"]["state"] in TERMINAL
         else (f"/live?run_id={run_id}&after={graph['last_seq']}")
     )
+    branch = await run_in_threadpool(code_changes.branch, Path(status["run"]["repo"]), run_id)
     return render.page(
         request,
         "run.html",
+        branch=branch,
         status=status,
         run=status["run"],
         view=graph_view.build(graph),
