@@ -260,3 +260,40 @@ def test_the_run_page_shows_its_branch_and_commits_and_the_diff_of_what_it_chang
     assert page.locator(".line.add").count() == 2
     missing = page.goto(f"{web}/runs/{run_id}/changes?commit=0000000")
     assert missing is not None and missing.status == 404
+
+
+def test_the_runs_list_filters_by_state_workflow_and_text_and_shows_durations(
+    operator: Operator, web: str, browser: Any
+) -> None:
+    first = operator.prepare(example("minimal-flow"))
+    second = operator.prepare(example("minimal-flow"))
+    review = operator.prepare(example("review-flow"))
+    operator.drive(review)
+    operator.cli("run", "cancel", "--run-id", second, "--reason", "wrong branch picked")
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page.goto(web)
+
+    def listed() -> set[str]:
+        return set(page.locator("table.runs td:first-child").all_inner_texts())
+
+    assert {first, second, review} <= listed()
+    page.select_option("select[name=state]", "cancelled")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/?*state=cancelled*")
+    assert listed() == {second}
+    page.goto(web)
+    page.fill("input[name=q]", "WRONG BRANCH")  # why it ended, case ignored
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**q=WRONG+BRANCH*")
+    assert listed() == {second}
+    assert page.input_value("input[name=q]") == "WRONG BRANCH"  # the form keeps the filter
+    page.goto(f"{web}/?workflow=review&q={review[-6:]}")
+    assert listed() == {review}
+    assert page.inner_text("#runs-count").startswith("1 of ")
+    page.goto(f"{web}/?q=no-such-run-anywhere")
+    assert "match these filters" in page.inner_text("#content")
+    page.goto(f"{web}/runs/{review}")
+    durations = page.locator("table.jobs td.duration").all_inner_texts()
+    assert durations and all(d.endswith("s") for d in durations)  # every job ran: a time each
+    page.goto(f"{web}/runs/{review}/jobs/draft")
+    assert page.inner_text("#job-duration").endswith("over 1 attempt")

@@ -56,3 +56,18 @@ def of_job(conn: db.Conn, run_id: str, job_id: str) -> list[Attempt]:
     query = queries("attempts")["job_attempts"]
     rows = db.fetch_all(conn, query, {"run_id": run_id, "job_id": job_id})
     return [Attempt.from_row(row) for row in rows]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobTimes:
+    started_at: dt.datetime
+    ended_at: dt.datetime | None  # None while an attempt runs
+
+
+def job_times(conn: db.Conn, run_id: str) -> dict[str, JobTimes]:
+    """Each job's span over its attempts (jobs without an attempt are absent)."""
+    rows = db.fetch_all(conn, queries("attempts")["run_job_times"], {"run_id": run_id})
+    return {
+        row["job_id"]: JobTimes(started_at=row["started_at"], ended_at=row["ended_at"])
+        for row in rows
+    }

@@ -26,22 +26,37 @@ async def runs_list(request: Request) -> Response:
     found = (await calls.read("list.runs", state=state, limit=200))["runs"]
     repos = {r["repo_id"]: r["path"] for r in (await calls.read("repo.list"))["repositories"]}
     rows = [{**run, "repo": repos.get(run["repo_id"], run["repo_id"])} for run in found]
-    rows = [r for r in rows if _matches(r, query.get("workflow"), query.get("repo"))]
+    shown = [
+        r for r in rows if _matches(r, query.get("workflow"), query.get("repo"), query.get("q"))
+    ]
     return render.page(
         request,
         "runs.html",
-        runs=rows,
+        runs=shown,
+        total=len(rows),
+        workflows=sorted({r["workflow_id"] for r in rows}),
         states=RUN_STATES,
         state=state or "",
         workflow=query.get("workflow", ""),
         repo=query.get("repo", ""),
+        text=query.get("q", ""),
         live="/live",
     )
 
 
-def _matches(run: dict[str, Any], workflow: str | None, repo: str | None) -> bool:
-    return (not workflow or workflow.lower() in run["workflow_id"].lower()) and (
-        not repo or repo.lower() in str(run["repo"]).lower()
+def _matches(run: dict[str, Any], workflow: str | None, repo: str | None, text: str | None) -> bool:
+    """Every given filter holds: a part of the workflow id, of the repository path, and of
+    any of the run's words (id, workflow, repository, why it ended); case ignored."""
+    words = " ".join(
+        str(run.get(key) or "") for key in ("run_id", "workflow_id", "repo", "ended_reason")
+    )
+    return all(
+        not wanted or wanted.lower() in field.lower()
+        for wanted, field in (
+            (workflow, run["workflow_id"]),
+            (repo, str(run["repo"])),
+            (text, words),
+        )
     )
 
 

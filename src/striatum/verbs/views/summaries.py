@@ -11,7 +11,7 @@ from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.engine.supervision import MAX_STREAK
 from striatum.model.terminal_text import visible
-from striatum.store import chains, records, runs, supervisors, work
+from striatum.store import attempts, chains, records, runs, supervisors, work
 from striatum.verbs import shapes
 from striatum.verbs.runs import supervision
 
@@ -43,9 +43,11 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
     leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease.ended_at is None]
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
+    times = attempts.job_times(ctx.conn, run_id)
     job_rows = []
     for job in jobs:
         lane = snapshot.lane_spec(run, job.lane)
+        spent = times.get(job.job_id)
         job_rows.append(
             {
                 "job_id": job.job_id,
@@ -57,6 +59,8 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
                 "provider": lane.provider if lane else None,
                 "model": lane.model if lane else None,
                 "write_scope": snapshot.write_scope(run, job.job_id),
+                "started_at": spent.started_at if spent else None,  # its first attempt's start
+                "ended_at": spent.ended_at if spent else None,  # its last attempt's end
             }
         )
     return {
