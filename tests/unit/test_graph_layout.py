@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -83,3 +84,53 @@ def test_graph_view_draws_revision_routes_as_back_edges_and_labels_branches() ->
     assert [e.label for e in view.edges] == [None, None, "go"]
     assert len(view.back_edges) == 1 and view.back_edges[0].label == "revise ≤2"
     assert view.nodes[0].detail == "author / command"
+
+
+def _cuts(points: tuple[tuple[int, int], ...], box: graph_layout.Box) -> bool:
+    """Whether the polyline enters the box's interior (touching its edge is fine)."""
+    for (x1, y1), (x2, y2) in itertools.pairwise(points):
+        left, right, top, bottom = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+        across_x = max(left, box.x) < min(right, box.x + box.w) or box.x < left < box.x + box.w
+        across_y = max(top, box.y) < min(bottom, box.y + box.h) or box.y < top < box.y + box.h
+        if across_x and across_y:
+            return True
+    return False
+
+
+def _graph(nodes: list[str], edges: list[tuple[str, str]], routes: list[tuple[str, str]]) -> Any:
+    node = {"kind": "task", "state": "ready", "attempt": 1, "max_attempts": 3, "revisions": 0}
+    return {
+        "nodes": [{**node, "job_id": j, "lane": "a", "provider": None} for j in nodes],
+        "edges": [{"from": a, "to": b} for a, b in edges],
+        "revision_routes": [{"review": r, "target": t, "max_revisions": 2} for t, r in routes],
+        "checkpoint_branches": [],
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(dags(), st.data())
+def test_revision_routes_never_cut_through_a_box(
+    dag: tuple[list[str], list[tuple[str, str]]], data: st.DataObject
+) -> None:
+    nodes, edges = dag
+    if not edges:
+        return
+    routes = data.draw(st.lists(st.sampled_from(edges), max_size=10, unique=True))
+    view = graph_view.build(_graph(nodes, edges, routes))
+    assert len(view.back_edges) == len(routes)
+    for edge in view.back_edges:
+        for drawn in view.nodes:
+            assert not _cuts(edge.points, drawn.box), (edge.d, drawn.job_id)
+
+
+def test_thirty_jobs_with_a_review_each_keep_their_arcs_between_the_boxes() -> None:
+    """The issue's case: 15 task/review pairs fanning out of one plan and into one handoff."""
+    nodes = ["plan", *[f"{kind}-{i}" for i in range(14) for kind in ("task", "review")], "handoff"]
+    edges = [("plan", f"task-{i}") for i in range(14)]
+    edges += [(f"task-{i}", f"review-{i}") for i in range(14)]
+    edges += [(f"review-{i}", "handoff") for i in range(14)]
+    routes = [(f"task-{i}", f"review-{i}") for i in range(14)]
+    view = graph_view.build(_graph(nodes, edges, routes))
+    assert len(view.nodes) == 30 and len(view.back_edges) == 14
+    for edge in view.back_edges:
+        assert not any(_cuts(edge.points, drawn.box) for drawn in view.nodes), edge.d

@@ -297,3 +297,55 @@ def test_the_runs_list_filters_by_state_workflow_and_text_and_shows_durations(
     assert durations and all(d.endswith("s") for d in durations)  # every job ran: a time each
     page.goto(f"{web}/runs/{review}/jobs/draft")
     assert page.inner_text("#job-duration").endswith("over 1 attempt")
+
+
+def _wide_workflow(tmp_path: Path) -> Path:
+    """30 jobs: ten layers of three, each job depending on the one before it in its lane."""
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    jobs = []
+    for layer in range(10):
+        for lane in range(3):
+            job: dict[str, Any] = {"id": f"step-{layer}-{lane}", "kind": "task", "lane": "agent"}
+            if layer:
+                job["depends_on"] = [f"step-{layer - 1}-{lane}"]
+            jobs.append(job)
+    document["jobs"] = jobs
+    document["lanes"]["agent"]["command"] = ["sh", "-c", "sleep 300"]  # never run here
+    workflow.write_text(json.dumps(document))
+    return workflow
+
+
+def test_a_wide_graph_starts_fitted_and_zooms_in_out_and_back(
+    operator: Operator, web: str, browser: Any, tmp_path: Path
+) -> None:
+    run_id = operator.prepare(_wide_workflow(tmp_path))
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text))
+    page.goto(f"{web}/runs/{run_id}")
+    assert page.locator("svg.graph a.node").count() == 30
+    natural = int(page.get_attribute("svg.graph", "viewBox").split()[2])
+
+    def width() -> float:
+        return float(
+            page.evaluate("document.querySelector('svg.graph').getBoundingClientRect().width")
+        )
+
+    box = float(page.evaluate("document.querySelector('.graph-scroll').clientWidth"))
+    assert natural > box and width() <= box  # fitted at first: no sideways scrolling
+    fitted = width()
+    page.click("button[data-zoom=in]")
+    assert width() == pytest.approx(fitted * 1.25, rel=0.02)
+    page.click("button[data-zoom=out]")
+    page.click("button[data-zoom=out]")
+    assert width() == pytest.approx(fitted / 1.25, rel=0.02)
+    page.click("button[data-zoom=reset]")
+    assert (
+        width() == pytest.approx(natural, abs=1) and page.inner_text("#graph-zoom-level") == "100%"
+    )
+    page.reload()  # the choice is kept for this page
+    assert width() == pytest.approx(natural, abs=1)
+    page.click("#graph-fit")
+    assert width() <= box
+    assert not [p for p in problems if "Content Security Policy" in p]

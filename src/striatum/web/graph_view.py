@@ -1,8 +1,9 @@
 """From a `run.graph` answer to what the SVG template draws: boxes, curves, labels.
 
-Pure. Dependency edges run right-to-left-to-right as smooth curves; revision routes (a review
-sending its target back for another attempt) arc above the grid, dashed, so they never read
-as dependencies; edges out of a checkpoint carry the choice that takes them.
+Pure. Dependency edges run left to right as smooth curves; revision routes (a review sending
+its target back for another attempt) are dashed lines routed through the gaps between boxes,
+so they never read as dependencies nor cut through a box; edges out of a checkpoint carry the
+choice that takes them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Curve:
     label: str | None = None
     label_x: int = 0
     label_y: int = 0
+    points: tuple[tuple[int, int], ...] = ()  # a routed path's corners (revision routes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,13 +112,34 @@ def _forward(start: Box, end: Box, label: str | None) -> Curve:
 
 
 def _backward(review: Box, target: Box, max_revisions: int) -> Curve:
-    """From the top of the review back to the top of its target, arcing above the grid."""
-    x1, x2 = review.x + review.w // 2, target.x + target.w // 2
-    y1, y2 = review.y, target.y
-    top = graph_layout.MARGIN // 4
+    """From the top of the review back to the top of its target, routed through the gaps
+    between rows and columns only (every layer shares the same rows), so it never crosses a
+    box however large the graph: up into the row gap above the review, along it to the column
+    gap beside the target, along that to the row gap above the target, and down into it."""
+    rx, tx = review.x + review.w // 2, target.x + target.w // 2
+    above_review = review.y - graph_layout.GAP_Y // 2
+    above_target = target.y - graph_layout.GAP_Y // 2
+    if above_review == above_target:
+        points = [(rx, review.y), (rx, above_review), (tx, above_review), (tx, target.y)]
+    else:
+        beside = (
+            target.x + target.w + graph_layout.GAP_X // 2
+            if target.layer < review.layer
+            else target.x - graph_layout.GAP_X // 2
+        )
+        points = [
+            (rx, review.y),
+            (rx, above_review),
+            (beside, above_review),
+            (beside, above_target),
+            (tx, above_target),
+            (tx, target.y),
+        ]
+    first, *rest = points
     return Curve(
-        d=f"M{x1},{y1} C{x1},{top} {x2},{top} {x2},{y2}",
+        d=f"M{first[0]},{first[1]} " + " ".join(f"L{x},{y}" for x, y in rest),
         label=f"revise ≤{max_revisions}",
-        label_x=(x1 + x2) // 2 - 30,
-        label_y=top + 1,
+        label_x=min(rx, points[2][0]) + 6,
+        label_y=above_review + 4,
+        points=tuple(points),
     )

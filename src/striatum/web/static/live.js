@@ -23,6 +23,7 @@
         if (html !== null) {
           main.innerHTML = html;
           main.dataset.refreshed = String(Date.now());
+          document.dispatchEvent(new CustomEvent("striatum:refreshed"));
         }
       })
       .catch(function () { again = true; })
