@@ -20,11 +20,17 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_supervisor import _stub_workflow, background_supervisor, commit_file, supervise
+from tests.e2e.test_supervisor import (
+    _stub_workflow,
+    background_supervisor,
+    commit_file,
+    leased,
+    supervise,
+)
 from tests.support import rpc
 from tests.support.daemons import BIN
 from tests.support.operator import Operator, example
-from tests.support.waiting import free_port
+from tests.support.waiting import free_port, wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DOCS_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -349,3 +355,30 @@ def test_a_wide_graph_starts_fitted_and_zooms_in_out_and_back(
     page.click("#graph-fit")
     assert width() <= box
     assert not [p for p in problems if "Content Security Policy" in p]
+
+
+def test_the_job_page_follows_the_agents_log_while_it_runs(
+    operator: Operator, web: str, browser: Any, tmp_path: Path
+) -> None:
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    script = (
+        'for i in $(seq 1 40); do echo "line-$i <b>"; sleep 0.3; done; echo ok > "$STRIATUM_OUTPUT"'
+    )
+    document["lanes"]["agent"]["command"] = ["sh", "-c", script]
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    with background_supervisor(operator, run_id) as supervisor:
+        wait_until(lambda: leased(operator, run_id), "the job was never leased")
+        page.goto(f"{web}/runs/{run_id}/jobs/draft")
+        page.evaluate("window.__sameDocument = true")
+        stdout = 'pre[data-log="stdout"]'
+        page.wait_for_selector(f"{stdout}:has-text('line-3 <b>')", timeout=20000)
+        page.wait_for_selector(f"{stdout}:has-text('line-25')", timeout=20000)  # it grew
+        assert page.evaluate("window.__sameDocument") is True  # no reload
+        assert page.get_attribute("#agent-output", "data-polled") is not None
+        assert page.query_selector("#agent-output b") is None  # the agent's text is text
+        assert supervisor.wait(60) == 0
+    page.wait_for_selector(f"{stdout}:has-text('line-40')", timeout=20000)
+    page.wait_for_selector("[data-log-live]", state="detached", timeout=20000)

@@ -33,6 +33,14 @@ async def job_page(request: Request) -> Response:
     )
 
 
+async def job_logs(request: Request) -> Response:
+    """The job page's agent output alone: the job page's script asks for it while the agent
+    runs (the tails are bounded by the daemon's reader: 16 KiB each)."""
+    run_id, job_id = request.path_params["run_id"], request.path_params["job_id"]
+    shown = await read("job.show", run_id=run_id, job=job_id)
+    return render.page(request, "logs.html", shown=shown, job=shown["job"])
+
+
 async def artifact_page(request: Request) -> Response:
     shown = await read("artifact.show", artifact=request.path_params["artifact_id"])
     as_markdown = shown["artifact"]["path"].lower().endswith(MARKDOWN_SUFFIXES)
@@ -50,5 +58,6 @@ async def artifact_page(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/runs/{run_id:str}/jobs/{job_id:str}", job_page, name="job"),
+        Route("/runs/{run_id:str}/jobs/{job_id:str}/logs", job_logs, name="job_logs"),
         Route("/artifacts/{artifact_id:str}", artifact_page, name="artifact"),
     ]
