@@ -26,7 +26,7 @@ def list_examples() -> None:
 
 @examples.command()
 @click.argument("name")
-@click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
 def copy(name: str, dest: Path | None) -> None:
     """Write example NAME into DEST (default: ./NAME), with its own scripted agent, so it runs
     with no AI CLI. Refuses, writing nothing, if any of its files already exists (exit 5)."""
