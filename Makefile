@@ -36,15 +36,20 @@ $(DEV): pyproject.toml | $(BIN)/python
 	@echo "==> done: $(BIN)/striatum and the test tools"
 
 test: dev
-	$(BIN)/pytest -n $(JOBS) -q -m "not slow and not agents"
+	$(BIN)/pytest -n $(JOBS) -q -m "not slow and not agents and not wheel"
 
 test-faults: dev
-	$(BIN)/pytest -n $(JOBS) -q -m "slow and not agents"
+	$(BIN)/pytest -n $(JOBS) -q -m "slow and not agents and not wheel"
 
 # The real Claude Code, Codex and Gemini CLIs (installed once from npm into
 # $STRIATUM_AGENTS_CACHE, default ~/.cache/striatum/agents) against a scripted model on loopback.
 test-agents: dev
 	$(BIN)/pytest -n $(JOBS) -q -m agents tests/agents
+
+# The README's quick start from a built wheel installed outside the checkout (a few minutes:
+# the dependencies come from the pip cache or the index); skips, saying so, without an index.
+test-wheel: dev
+	$(BIN)/pytest -q -p no:randomly -m wheel tests/wheel
 
 # Style is gated in CI: lint rules and the formatter's layout (`make format` applies it).
 lint: dev

@@ -33,7 +33,10 @@ def canonical(name: str) -> str:
 
 def declared_runtime() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return {canonical(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0]) for spec in project["dependencies"]}
+    return {
+        canonical(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0])
+        for spec in project["dependencies"]
+    }
 
 
 def undeclared(tree: Path, declared: set[str]) -> list[str]:
