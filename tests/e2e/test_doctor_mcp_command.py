@@ -34,7 +34,8 @@ def striatum(
 
 
 def mcp_check(report: dict[str, Any]) -> dict[str, Any]:
-    [found] = [c for c in report["agents"]["checks"] if c["check"] == "claude_code MCP server"]
+    checks: list[dict[str, Any]] = report["agents"]["checks"]
+    [found] = [c for c in checks if c["check"] == "claude_code MCP server"]
     return found
 
 

@@ -17,19 +17,17 @@ from striatum.model.packet import LaneSpec
 BESIDE = Path(sys.executable).parent / "striatum"
 
 
-def lane(**overrides: object) -> LaneSpec:
-    spec: dict[str, object] = {
-        "provider": "command",
-        "command": ["true"],
-        "model": None,
-        "timeout_s": 30,
-        "max_concurrency": 1,
-        "max_attempts": 1,
-        "env": {},
-        "inherit_env": False,
-    }
-    spec.update(overrides)
-    return LaneSpec(**spec)  # type: ignore[typeddict-item]
+def lane(*, inherit_env: bool = False, env: dict[str, str] | None = None) -> LaneSpec:
+    return LaneSpec(
+        provider="command",
+        command=["true"],
+        model=None,
+        timeout_s=30,
+        max_concurrency=1,
+        max_attempts=1,
+        env=env or {},
+        inherit_env=inherit_env,
+    )
 
 
 @pytest.mark.parametrize("inherit", [False, True])

@@ -28,8 +28,11 @@ def list_examples() -> None:
 @click.argument("name")
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 def copy(name: str, dest: Path | None) -> None:
-    """Write example NAME into DEST (default: ./NAME), with its own scripted agent, so it runs
-    with no AI CLI. Refuses, writing nothing, if any of its files already exists (exit 5)."""
+    """Write example NAME into DEST (default: ./NAME), runnable with no AI CLI.
+
+    The copy brings its own scripted agent and schema. Refuses, writing nothing, when any of
+    its files already exists (exit 5); an unknown NAME exits 4.
+    """
     from striatum import errors
     from striatum.starters import build
     from striatum.starters.examples import copyable

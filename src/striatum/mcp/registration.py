@@ -91,7 +91,7 @@ def registered_command(profile: str, repo: Path) -> str | None:
     """The command of Striatum's own server entry in the agent's project file; None when
     there is none (or the entry is the user's own)."""
     entry = _project_servers(profile, repo).get(SERVER)
-    return str(entry["command"]) if is_ours(entry) else None
+    return str(entry["command"]) if isinstance(entry, dict) and is_ours(entry) else None
 
 
 def _project_servers(profile: str, repo: Path) -> dict[str, Any]:
