@@ -1,14 +1,17 @@
 """The README's quick start from a built wheel: `pip wheel` builds it from a copy of the
 checkout, `pip install` puts it in a fresh environment outside the checkout (from the pip
-cache where it can), and the quick start runs a shipped example to a succeeded run against a
-daemon of its own. `make test-wheel` runs it (CI after `make test-agents`); it skips, saying
-so, when pip cannot reach a package index.
+cache where it can), and the README's quick start commands, read from the README and run as
+written, take a shipped example to a succeeded run against a daemon of its own.
+`make test-wheel` runs it (CI, after `make test-agents`); it skips, saying so, when pip
+cannot reach a package index.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -71,6 +74,15 @@ def fresh_install(base: Path, wheel: Path) -> Path:
     return base / "venv" / "bin"
 
 
+def quick_start() -> list[list[str]]:
+    """The `striatum` commands of the README's quick start, in order, comments dropped."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Quick start\n") :]
+    start = section.index("```sh\n") + len("```sh\n")
+    block = section[start : section.index("```\n", start)]
+    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+
+
 class User:
     """A shell with only the installed wheel on PATH, in its own repository and home."""
 
@@ -122,13 +134,15 @@ def test_the_readme_quick_start_from_a_built_wheel_ends_in_a_succeeded_run(base:
     user.repo.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=user.repo, check=True, timeout=60)
     assert user.run("--version").stdout == f"striatum, version {__version__}\n"
-    user.run("daemon", "start")
+    steps = quick_start()
+    assert steps[0] == ["striatum", "daemon", "start"] and ["striatum", "adopt"] in steps
+    run_id = ""
     try:
-        user.run("adopt")
-        user.run("examples", "copy", "review-flow")
-        user.run("workflow", "validate", "review-flow/workflow.json")
-        run_id = user.json("run", "prepare", "--workflow", "review-flow/workflow.json")["run_id"]
-        user.run("run", "start", "--run-id", run_id)
+        for argv in steps:
+            done = user.run(*(run_id if word == "RUN" else word for word in argv[1:]))
+            if argv[1:3] == ["run", "prepare"]:
+                run_id = re.findall(r"\brun_[0-9a-f]+\b", done.stdout)[0]
+        assert run_id, "the quick start prepares no run"
         deadline = time.monotonic() + 300
         while (state := user.json("status", "--run-id", run_id)["run"]["state"]) not in ENDED:
             assert time.monotonic() < deadline, f"run {run_id} still {state} after 300 s"
