@@ -49,7 +49,7 @@ test-agents: dev
 # The README's quick start from a built wheel installed outside the checkout (a few minutes:
 # the dependencies come from the pip cache or the index); skips, saying so, without an index.
 test-wheel: dev
-	$(BIN)/pytest -q -p no:randomly -m wheel tests/wheel
+	$(BIN)/pytest -q -m wheel tests/wheel
 
 # Style is gated in CI: lint rules and the formatter's layout (`make format` applies it).
 lint: dev
