@@ -18,11 +18,12 @@ What each CLI needs (verified against Claude Code 2.1.197, Codex 0.169, Gemini C
 These files are written directly, never through `claude mcp add` / `gemini mcp add`, so the
 result is the same whichever CLIs are installed. The server's command is plain `striatum`
 when PATH finds this installation's own, else its absolute path (`server_command`); doctor's
-agents plane fails an adopted agent whose registered command PATH does not find. An existing `striatum` entry that runs
-`striatum mcp serve` is Striatum's own and is brought to the current shape (the user's extra
-keys kept); any other `striatum` entry is the user's and is left alone, with a step saying what
-it lacks. No token is written: Codex and Gemini CLI pass the agent's `STRIATUM_*` variables to
-the server only when the entry names them, so theirs does.
+agents plane fails an adopted agent whose registered command PATH does not find. An existing
+`striatum` entry that runs `striatum mcp serve` (by any path) is Striatum's own and is brought
+to the current shape (the user's extra keys kept); any other `striatum` entry is the user's
+and is left alone, with a step saying what it lacks. No token is written: Codex and Gemini
+CLI pass the agent's `STRIATUM_*` variables to the server only when the entry names them, so
+theirs does.
 """
 
 from __future__ import annotations
