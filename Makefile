@@ -3,41 +3,64 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# What is installed: the runtime alone (make install) or with the test tools (make dev).
+# Each stamp is older than pyproject.toml when the dependencies changed.
+RUNTIME := $(VENV)/.installed-runtime
+DEV     := $(VENV)/.installed-dev
 JOBS   ?= 2
 
-.PHONY: install test test-faults test-agents lint format typecheck bench demo docs clean
+.PHONY: install dev test test-faults test-agents test-wheel lint format typecheck bench demo docs clean
 
-install: $(STAMP)
+install: $(RUNTIME)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -c 'import sys; sys.exit("Striatum needs Python 3.11+") if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+dev: $(DEV)
 
-test: install
-	$(BIN)/pytest -n $(JOBS) -q -m "not slow and not agents"
+$(BIN)/python:
+	@echo "==> checking for Python 3.11+ ($(PYTHON))"
+	@$(PYTHON) -c 'import sys; sys.exit("Striatum needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	@echo "==> creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "==> upgrading pip in $(VENV)"
+	@$(BIN)/pip install --quiet --upgrade pip
 
-test-faults: install
-	$(BIN)/pytest -n $(JOBS) -q -m "slow and not agents"
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	@echo "==> installing striatum and its runtime dependencies into $(VENV) (editable)"
+	@$(BIN)/pip install --quiet -e .
+	@touch $@
+	@echo "==> done: $(BIN)/striatum (make dev adds the test tools)"
+
+$(DEV): pyproject.toml | $(BIN)/python
+	@echo "==> installing striatum with the test tools (pytest, ruff, mypy, playwright...) into $(VENV)"
+	@$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(RUNTIME)
+	@echo "==> done: $(BIN)/striatum and the test tools"
+
+test: dev
+	$(BIN)/pytest -n $(JOBS) -q -m "not slow and not agents and not wheel"
+
+test-faults: dev
+	$(BIN)/pytest -n $(JOBS) -q -m "slow and not agents and not wheel"
 
 # The real Claude Code, Codex and Gemini CLIs (installed once from npm into
 # $STRIATUM_AGENTS_CACHE, default ~/.cache/striatum/agents) against a scripted model on loopback.
-test-agents: install
+test-agents: dev
 	$(BIN)/pytest -n $(JOBS) -q -m agents tests/agents
 
+# The README's quick start from a built wheel installed outside the checkout (a few minutes:
+# the dependencies come from the pip cache or the index); skips, saying so, without an index.
+test-wheel: dev
+	$(BIN)/pytest -q -m wheel tests/wheel
+
 # Style is gated in CI: lint rules and the formatter's layout (`make format` applies it).
-lint: install
+lint: dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-format: install
+format: dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-typecheck: install
+typecheck: dev
 	$(BIN)/mypy
 
 # One embedded cluster, every benchmark, one JSON report in bench/report.json (~25 minutes at
@@ -46,13 +69,13 @@ typecheck: install
 # starvation | live | corpus
 # bench.agents (the real agent CLIs per job; needs them: make test-agents installs them) is not
 # in the report: python -m bench.agents
-bench: install
+bench: dev
 	$(BIN)/python -m bench.report
 
 demo: install
 	bash scripts/demo.sh
 
-docs: install
+docs: dev
 	$(BIN)/python -m striatum.cli.reference > docs/CLI_REFERENCE.md
 	$(BIN)/python -m striatum.cli.verb_index_writer > src/striatum/cli/verb_index.py.new
 	mv src/striatum/cli/verb_index.py.new src/striatum/cli/verb_index.py

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("daemon", frozenset({"daemon"})),
     ("doors", frozenset({"mcp", "web", "skills"})),
     ("entry", frozenset({"cli"})),
+    ("module", frozenset({"__main__"})),
 )
 RANK = {part: rank for rank, (_, parts) in enumerate(LAYERS) for part in parts}
 

@@ -1,4 +1,5 @@
-"""`doctor`'s agents plane: each profile's CLI on PATH, answering `--version`, configured.
+"""`doctor`'s agents plane: each profile's CLI on PATH, answering `--version`, configured, and
+for an adopted profile, the MCP server command its project file registers found on PATH.
 
 A profile is *needed* when the repository was adopted for it (`adopt --profile` registered
 the `striatum` MCP server in that agent's project file) or when a lane of an active run
@@ -9,6 +10,7 @@ The others are listed for information.
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -34,15 +36,50 @@ def gather(
     from striatum.lanes.profiles import PROFILES
 
     source = os.environ if env is None else env
-    needs = needed(adopted(project) if project else set(), used_by_runs(call) if call else {})
+    search_path = source.get("PATH", os.defpath)
+    adopted_for = adopted(project) if project else set()
+    needs = needed(adopted_for, used_by_runs(call) if call else {})
     checks = []
     for name, profile in PROFILES.items():
-        found = preflight.probe(
-            profile.executable, run_version=True, search_path=source.get("PATH", os.defpath)
-        )
+        found = preflight.probe(profile.executable, run_version=True, search_path=search_path)
         setup = credentials.configured(name, source, Path(source.get("HOME") or Path.home()))
         checks.append(check(name, found, setup, needs.get(name), profile.install_hint))
+    if project is not None:
+        checks += mcp_commands(project, adopted_for, search_path)
     return all(c["ok"] for c in checks), checks
+
+
+def mcp_commands(project: Path, profiles: set[str], search_path: str) -> list[dict[str, Any]]:
+    """For each adopted profile, whether PATH finds the command its project file registers
+    for Striatum's MCP server (a moved environment, or a teammate's clone, may not)."""
+    from striatum.mcp import registration
+
+    out = []
+    for name in sorted(profiles):
+        command = registration.registered_command(name, project)
+        if command is not None:
+            found = shutil.which(command, path=search_path)
+            out.append(mcp_check(name, registration.PROJECT_FILES[name], command, found))
+    return out
+
+
+def mcp_check(name: str, config: str, command: str, found: str | None) -> dict[str, Any]:
+    """Pure: one adopted profile's MCP server command, found on PATH (at `found`) or not."""
+    runs = f"{config} runs `{command} mcp serve`"
+    return {
+        "check": f"{name} MCP server",
+        "ok": found is not None,
+        "ready": found is not None,
+        "needed": True,
+        "detail": f"{runs} ({found})"
+        if found
+        else f"{runs}, which is not on PATH: the agent cannot start Striatum's tools",
+        "fix": None
+        if found
+        else f"striatum adopt --profile {name} (registers this installation's striatum), "
+        "or put striatum on PATH",
+        "path": found,
+    }
 
 
 def check(

@@ -14,6 +14,7 @@ import click
 from striatum import __version__, errors
 from striatum.cli import (
     anchor_commands,
+    examples_commands,
     mcp_commands,
     skills_commands,
     verb_commands,
@@ -215,6 +216,7 @@ def corpus_verify(directory: Path) -> None:
 
 
 cli.add_command(workflow_commands.workflow)
+cli.add_command(examples_commands.examples)
 cli.add_command(anchor_commands.anchors)
 cli.add_command(mcp_commands.mcp)
 cli.add_command(skills_commands.skills)

@@ -3,8 +3,9 @@
 Not the supervisor's whole environment: a minimal base (PATH, HOME, locale, terminal,
 temporary directory), the variables its profile says its CLI needs (so one lane never sees
 another provider's key), the profile's fail-fast defaults, the lane's own `env` (with `${VAR}`
-references filled from the supervisor's environment), and the lease's `STRIATUM_*` variables,
-which nothing overrides. `inherit_env: true` on a lane starts from everything instead.
+references filled from the supervisor's environment), this installation's `striatum` first on
+PATH (own_cli), and the lease's `STRIATUM_*` variables, which nothing overrides.
+`inherit_env: true` on a lane starts from everything instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from striatum import errors
+from striatum.lanes import own_cli
 from striatum.lanes.profiles import PROFILES
 from striatum.model.packet import LaneSpec
 from striatum.model.workflow import lane_env
@@ -60,6 +62,9 @@ def build(
             missing=missing,
         )
     env.update(declared)
+    own = own_cli.link_folder(scratch)
+    if own is not None:
+        env["PATH"] = own_cli.first_on(env.get("PATH"), own)
     if profile and profile.defaults_file and profile.defaults_file[0] not in env:
         variable, settings = profile.defaults_file
         path = scratch / f"{profile.name}-defaults.json"

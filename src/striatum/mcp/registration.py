@@ -16,15 +16,20 @@ What each CLI needs (verified against Claude Code 2.1.197, Codex 0.169, Gemini C
   are not offered its tools); the folder must be trusted, the user's step again.
 
 These files are written directly, never through `claude mcp add` / `gemini mcp add`, so the
-result is the same whichever CLIs are installed. An existing `striatum` entry that runs
-`striatum mcp serve` is Striatum's own and is brought to the current shape (the user's extra
-keys kept); any other `striatum` entry is the user's and is left alone, with a step saying what
-it lacks. No token is written: Codex and Gemini CLI pass the agent's `STRIATUM_*` variables to
-the server only when the entry names them, so theirs does.
+result is the same whichever CLIs are installed. The server's command is plain `striatum`
+when PATH finds this installation's own, else its absolute path (`server_command`); doctor's
+agents plane fails an adopted agent whose registered command PATH does not find. An existing
+`striatum` entry that runs `striatum mcp serve` (by any path) is Striatum's own and is brought
+to the current shape (the user's extra keys kept); any other `striatum` entry is the user's
+and is left alone, with a step saying what it lacks. No token is written: Codex and Gemini
+CLI pass the agent's `STRIATUM_*` variables to the server only when the entry names them, so
+theirs does.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, TypedDict
@@ -55,9 +60,16 @@ class Registration(TypedDict):
     steps: list[str]
 
 
-def server_command() -> list[str]:
+def server_command(search_path: str | None = None) -> list[str]:
+    """Plain `striatum` when PATH finds this installation's own (the files then survive the
+    environment moving and suit a teammate's clone), else this installation's absolute path.
+    `search_path`: the PATH to look in (default: this process's)."""
     beside = Path(sys.executable).parent / "striatum"
-    return [str(beside) if beside.exists() else "striatum", "mcp", "serve"]
+    if not beside.exists():
+        return [SERVER, "mcp", "serve"]
+    on_path = shutil.which(SERVER, path=search_path)
+    same = on_path is not None and os.path.samefile(on_path, beside)
+    return [SERVER if same else str(beside), "mcp", "serve"]
 
 
 def register(profile: str, repo: Path) -> Registration:
@@ -75,18 +87,28 @@ PROJECT_FILES = {
 def named_in_project(profile: str, repo: Path) -> bool:
     """Whether the agent's project file names the `striatum` server (an unreadable file
     does not): the repository was adopted for that agent."""
+    return SERVER in _project_servers(profile, repo)
+
+
+def registered_command(profile: str, repo: Path) -> str | None:
+    """The command of Striatum's own server entry in the agent's project file; None when
+    there is none (or the entry is the user's own)."""
+    entry = _project_servers(profile, repo).get(SERVER)
+    return str(entry["command"]) if isinstance(entry, dict) and is_ours(entry) else None
+
+
+def _project_servers(profile: str, repo: Path) -> dict[str, Any]:
     config = repo / PROJECT_FILES[profile]
     try:
         if profile == "codex":
             data = config_files.read_toml(config_files.read_text(config), config)
         else:
             data = config_files.read_json(config)
-        servers = config_files.table(
+        return config_files.table(
             config, data, "mcp_servers" if profile == "codex" else "mcpServers"
         )
     except errors.ValidationError:
-        return False
-    return SERVER in servers
+        return {}
 
 
 def is_ours(entry: Any) -> bool:

@@ -50,17 +50,20 @@ def build(
     return files
 
 
-def readme(style: str, files: dict[str, str]) -> str:
-    """An example's README: what the shape is for, its graph, how to run it."""
+def readme(style: str, files: dict[str, str], *, folder: str | None = None) -> str:
+    """An example's README: what the shape is for, its graph, how to run it. `folder`: where
+    the example lives, as its reader will type it (default `examples/<name>`)."""
     shape = _shape(style)
+    folder = folder or f"examples/{shape.example}"
+    agent = "examples/agents" if folder.startswith("examples/") else f"{folder}/agents"
     workflow = Workflow.model_validate(json.loads(files["workflow.json"]))
     return (
         f"# {shape.name} (`{shape.example}`)\n\n{shape.purpose}\n\n## The graph\n\n"
         f"```\n{graph.text(workflow)}```\n\n```mermaid\n{graph.mermaid(workflow)}```\n\n"
-        "## Running it\n\nIts lanes are `command` lanes running `examples/agents/"
+        f"## Running it\n\nIts lanes are `command` lanes running `{agent}/"
         "scripted_agent.py`, so it runs with no AI CLI installed:\n\n```sh\n"
-        f"striatum workflow validate examples/{shape.example}/workflow.json\n"
-        f"striatum workflow graph examples/{shape.example}/workflow.json\n```\n\n"
+        f"striatum workflow validate {folder}/workflow.json\n"
+        f"striatum workflow graph {folder}/workflow.json\n```\n\n"
         "Swap a lane's `provider` to `claude_code`, `codex` or `gemini` (and drop its "
         "`command`) to run real agents; keep reviewers on a provider other than the job "
         "they judge.\n"

@@ -1,7 +1,9 @@
-"""Generate examples/: the six shapes with scripted command lanes and READMEs.
+"""The examples: the six shapes with scripted command lanes and READMEs.
 
-`python -m striatum.starters.examples examples` rewrites them (`make examples`); a test fails
-when the committed files differ from what this produces.
+`python -m striatum.starters.examples examples` rewrites examples/ (`make docs`); a test fails
+when the committed files differ from what this produces. `striatum examples copy` writes one
+of them, self-contained (its own copy of the scripted agent and of the schema), from the
+package itself, so a user's repository needs no clone of Striatum.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from striatum import errors
 from striatum.starters.build import build, readme
 from striatum.starters.shapes import SHAPES
 
@@ -24,6 +27,28 @@ def example_files() -> dict[str, str]:
         built = build(style, providers=[], scripted=True, schema_ref=SCHEMA_REF, agent_script=AGENT)
         built["README.md"] = readme(style, built)
         files.update({f"{shape.example}/{name}": text for name, text in built.items()})
+    files["agents/scripted_agent.py"] = scripted_agent()
+    return files
+
+
+def catalog() -> dict[str, str]:
+    """{example name: what it shows}, in the order of the shapes."""
+    return {shape.example: shape.purpose for shape in SHAPES.values()}
+
+
+def copyable(name: str, folder: str) -> dict[str, str]:
+    """{path under the copy: text} for example `name` written to `folder`: its workflow runs
+    the scripted agent and names the schema from inside the folder."""
+    from striatum.model.workflow import json_schema
+
+    style = next((s for s, shape in SHAPES.items() if shape.example == name), None)
+    if style is None:
+        raise errors.NotFound(
+            f"no example named {name!r}", hint=f"examples: {', '.join(catalog())}"
+        )
+    files = build(style, providers=[], scripted=True, schema_ref="./workflow.schema.json")
+    files["README.md"] = readme(style, files, folder=folder)
+    files["workflow.schema.json"] = json_schema.text()
     files["agents/scripted_agent.py"] = scripted_agent()
     return files
 

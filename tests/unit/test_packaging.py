@@ -1,0 +1,31 @@
+"""The package's metadata: the license it declares ships as a file, and what a wheel build
+leaves in the checkout (`pip wheel .`) is ignored by git."""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_declared_apache_license_ships_in_full() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "Apache-2.0" and project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text and "APPENDIX" in text
+
+
+def test_what_a_wheel_build_leaves_behind_is_ignored_by_git() -> None:
+    left = ["build/lib/striatum/errors.py", "src/striatum.egg-info/PKG-INFO", "dist/x.whl"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *left],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ignored.stdout.split() == left
