@@ -1,0 +1,88 @@
+"""The view of a verb without one of its own: scalars as aligned fields, nested objects as
+indented sub-fields, lists of text as bullets, lists of objects as fitted tables, an
+artifact's `content` line by line. Every key and value goes through `visible` (humanize does
+it for values), so agent text can neither drive the terminal nor start a line of its own.
+"""
+
+from __future__ import annotations
+
+from striatum.cli import humanize, layout
+from striatum.model.terminal_text import visible
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
+
+    from striatum.cli.terminal import Screen
+
+# Long text (an artifact's content) shown line by line, indented under its name: its lines
+# escaped one by one, so none can pass for a field or a table row of the result.
+BLOCKS = frozenset({"content"})
+BULLET = "  - "
+
+
+def draw(result: Any, screen: Screen, now: datetime) -> list[str]:
+    if isinstance(result, dict):
+        return document(result, screen, now)
+    if is_table(result):
+        return rows_table(result, screen, now) or ["(none)"]
+    return layout.wrap(visible(str(result)), screen.width)
+
+
+def document(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]:
+    tables = {k: v for k, v in result.items() if is_table(v) and v != []}
+    empty = [k for k, v in result.items() if v == []]
+    bullets = {k: v for k, v in result.items() if is_text_list(v)}
+    blocks = {k: v for k, v in result.items() if k in BLOCKS and isinstance(v, str)}
+    nested = {k: v for k, v in result.items() if isinstance(v, dict) and v}
+    shown = {*tables, *empty, *bullets, *blocks, *nested}
+    out = fields({k: v for k, v in result.items() if k not in shown}, screen, now)
+    for name, value in nested.items():
+        out += [screen.paint(f"{visible(name)}:", "bold")]
+        out += fields(value, screen, now, indent="  ")
+    for name, text in blocks.items():
+        out += [f"{name}:"] + [f"    {visible(line)}" for line in text.split("\n")]
+    for name, items in bullets.items():
+        out += [screen.paint(f"{visible(name)}:", "bold")]
+        out += [line for item in items for line in bullet(item, screen)]
+    for name, rows in tables.items():
+        out += [screen.paint(f"{visible(name)}:", "bold")] if out or len(tables) > 1 else []
+        out += rows_table(rows, screen, now, indent="  " if out else "")
+    for name in empty:
+        out += [f"{screen.paint(visible(name) + ':', 'bold')} (none)"]
+    return out
+
+
+def fields(values: dict[str, Any], screen: Screen, now: datetime, *, indent: str = "") -> list[str]:
+    pairs = [(humanize.label(str(k)), humanize.scalar(v, now, str(k))) for k, v in values.items()]
+    return layout.fields(pairs, screen, indent=indent)
+
+
+def bullet(item: str, screen: Screen) -> list[str]:
+    """An item wrapped to the screen; its own lines that start with a space (a command, a
+    snippet to paste) are kept whole, indented under it. The daemon's newlines split it."""
+    out: list[str] = []
+    for number, part in enumerate(visible(line) for line in item.split("\n")):
+        if part.startswith(" "):
+            out.append(layout.clip(f"  {part}", screen.width))
+            continue
+        out += layout.wrap(part, screen.width, indent="    ", first="    " if number else BULLET)
+    return out
+
+
+def rows_table(
+    rows: list[dict[str, Any]], screen: Screen, now: datetime, *, indent: str = ""
+) -> list[str]:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[humanize.scalar(row.get(c), now, c) for c in columns] for row in rows]
+    titles = [humanize.label(c).upper() for c in columns]
+    return layout.table(titles, cells, screen, indent=indent)
+
+
+def is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def is_table(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(row, dict) for row in value)
