@@ -9,7 +9,7 @@ bench/cli.py keep cheap.
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
 if TYPE_CHECKING:
