@@ -34,15 +34,19 @@ def document(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]
     tables = {k: v for k, v in result.items() if is_table(v) and v != []}
     empty = [k for k, v in result.items() if v == []]
     bullets = {k: v for k, v in result.items() if is_text_list(v)}
-    blocks = {k: v for k, v in result.items() if k in BLOCKS and isinstance(v, str)}
+    blocks = {k: v for k, v in result.items() if is_block(k, v)}
     nested = {k: v for k, v in result.items() if isinstance(v, dict) and v}
     shown = {*tables, *empty, *bullets, *blocks, *nested}
     out = fields({k: v for k, v in result.items() if k not in shown}, screen, now)
     for name, value in nested.items():
-        out += [screen.paint(f"{visible(name)}:", "bold")]
-        out += fields(value, screen, now, indent="  ")
+        out += [screen.paint(f"{humanize.label(name)}:", "bold")]
+        out += fields(
+            {k: v for k, v in value.items() if not is_block(k, v)}, screen, now, indent="  "
+        )
+        for key, text in ((k, v) for k, v in value.items() if is_block(k, v)):
+            out += block(f"  {humanize.label(key)}:", text, screen)
     for name, text in blocks.items():
-        out += [f"{name}:"] + [f"    {visible(line)}" for line in text.split("\n")]
+        out += block(f"{visible(name)}:", text, screen)
     for name, items in bullets.items():
         out += [screen.paint(f"{visible(name)}:", "bold")]
         out += [line for item in items for line in bullet(item, screen)]
@@ -51,6 +55,22 @@ def document(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]
         out += rows_table(rows, screen, now, indent="  " if out else "")
     for name in empty:
         out += [f"{screen.paint(visible(name) + ':', 'bold')} (none)"]
+    return out
+
+
+def is_block(key: str, value: Any) -> bool:
+    """Text shown line by line: an artifact's content. Other text with newlines (a reason, a
+    log tail) stays one escaped value, so that agent text never starts a line."""
+    return isinstance(value, str) and key in BLOCKS
+
+
+def block(title: str, text: str, screen: Screen) -> list[str]:
+    """The title, then each line of the text escaped and indented under it (wrapped, not cut:
+    a log line is read whole)."""
+    indent = " " * (len(title) - len(title.lstrip()) + 4)
+    out = [title]
+    for line in text.rstrip("\n").split("\n"):
+        out += layout.wrap(visible(line), screen.width, indent=indent)
     return out
 
 
