@@ -36,17 +36,25 @@ def run_frame(
         )
     )
     blockers = [_blocker_line(b, screen) for b in status["open_blockers"]]
-    actions = [screen.paint(layout.clip("  next:", screen.width), "bold")] + [
-        line
-        for action in status["next_actions"]
-        for line in layout.wrap(visible(action), screen.width, indent="      ", first="    ")
-    ]
+    actions = [screen.paint("  next:", "bold")]
+    actions += [line for action in status["next_actions"] for line in _action(action, screen)]
     room = screen.height - len(head) - len(blockers) - len(actions) - 1  # -1: events title
     job_room = max(1, room - min(MOST_EVENTS, max(FEWEST_EVENTS, room - len(jobs))))
     shown = job_lines(jobs, status["leases"], screen, job_room)
     event_room = max(FEWEST_EVENTS, room - len(shown))
     recent = [_event_line(e, screen, now) for e in events[-min(MOST_EVENTS, event_room) :]]
     return [*head, *shown, *blockers, "  last events:", *recent, *actions]
+
+
+def _action(action: str, screen: Screen) -> list[str]:
+    """The command whole (wrapped between words if it must be), its note in parentheses cut
+    to what is left of the line: the blocker lines above already show a reason whole."""
+    command, gap, note = visible(action).partition("  (")
+    lines = layout.wrap(command, screen.width, indent="      ", first="    ")
+    room = screen.width - layout.width_of(lines[-1]) - 2
+    if gap and room > 8:
+        lines[-1] += "  " + layout.clip("(" + note, room)
+    return lines
 
 
 def job_lines(
