@@ -52,7 +52,7 @@ def test_a_table_fits_any_width_and_keeps_one_line_per_row(
 
 def test_the_widest_column_gives_way_first() -> None:
     rows = [["run_1", "running", "x" * 200]]
-    header, row = layout.table(["RUN", "STATE", "REASON"], rows, Screen(60, color=False))
+    _, row = layout.table(["RUN", "STATE", "REASON"], rows, Screen(60, color=False))
     assert row.startswith("run_1  running  xxx") and row.endswith("…")
     assert layout.width_of(row) == 60
 
