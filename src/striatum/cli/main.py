@@ -152,8 +152,7 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
 )
 @click.pass_context
 def dashboard(ctx: click.Context, run_id: str | None, once: bool, interval: float) -> None:
-    """A live terminal view of a run (jobs, blockers, last events, next actions), or of the
-    repository's runs, newest first, when no run is given."""
+    """A live terminal view of a run, or of the repository's runs when no run is given."""
     import os
 
     from striatum.cli import dashboard as view
