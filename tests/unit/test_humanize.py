@@ -42,7 +42,7 @@ def test_scalars_become_words_and_nested_values_k_equals_v_without_json() -> Non
     assert humanize.scalar(3.5, NOW, "uptime_s") == "3.5s"
     nested = {"every_s": 10, "problems": {}, "argv": ["sh", "-c"], "inner": {"a": 1}}
     said = humanize.summary(nested, NOW)
-    assert said == "every_s=10s, problems=-, argv=sh -c, inner=(a=1)"
+    assert said == "argv=sh -c, every_s=10s, inner=(a=1), problems=-"
     assert not set("{}[]") & set(said)
 
 

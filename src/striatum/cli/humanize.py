@@ -100,7 +100,9 @@ def summary(value: Any, now: datetime) -> str:
     if isinstance(value, dict):
         if not value:
             return "-"
-        return ", ".join(f"{visible(str(k))}={_inner(v, now, str(k))}" for k, v in value.items())
+        # sorted, as the JSON this replaces was: two doors may build one object in two orders
+        pairs = sorted(value.items(), key=lambda pair: str(pair[0]))
+        return ", ".join(f"{visible(str(k))}={_inner(v, now, str(k))}" for k, v in pairs)
     if isinstance(value, list):
         if not value:
             return "-"

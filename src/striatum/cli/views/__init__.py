@@ -32,8 +32,18 @@ VIEWS = {
 
 def draw(verb: str | None, result: Any, screen: Screen, now: datetime | None = None) -> list[str]:
     """The lines of `result` as `verb`'s view shows them (the generic view for others)."""
+    from striatum.cli.views import generic
+
     now = now or datetime.now(UTC)
-    module, _, function = VIEWS.get(verb or "", "generic:draw").partition(":")
-    view = getattr(importlib.import_module(f"striatum.cli.views.{module}"), function)
-    lines: list[str] = view(result, screen, now)
-    return lines
+    found = VIEWS.get(verb or "") if isinstance(result, dict) else None
+    if found is not None:
+        module, _, function = found.partition(":")
+        view = getattr(importlib.import_module(f"striatum.cli.views.{module}"), function)
+        try:
+            lines: list[str] = view(result, screen, now)
+            return lines
+        except (KeyError, TypeError, AttributeError, ValueError):
+            # A daemon of another version may answer a shape this view does not know: the
+            # generic view still shows all of it, and the user sees no traceback.
+            pass
+    return generic.draw(result, screen, now)

@@ -40,9 +40,9 @@ def document(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]
     out = fields({k: v for k, v in result.items() if k not in shown}, screen, now)
     for name, value in nested.items():
         out += [screen.paint(f"{humanize.label(name)}:", "bold")]
-        out += fields(
-            {k: v for k, v in value.items() if not is_block(k, v)}, screen, now, indent="  "
-        )
+        # sorted, as the JSON this replaces was: two doors may build one object in two orders
+        inner = {k: value[k] for k in sorted(value) if not is_block(k, value[k])}
+        out += fields(inner, screen, now, indent="  ")
         for key, text in ((k, v) for k, v in value.items() if is_block(k, v)):
             out += block(f"  {humanize.label(key)}:", text, screen)
     for name, text in blocks.items():
