@@ -123,6 +123,7 @@ VIEWS = {
     "run graph": ["run", "graph", "--run-id", "{run}"],
     "dashboard": ["dashboard", "--run-id", "{run}", "--once"],
     "dashboard of the runs": ["dashboard", "--once"],
+    "daemon doctor": ["daemon", "doctor", "--fast"],
 }
 
 
@@ -177,13 +178,15 @@ def test_daemon_status_sums_up_its_nested_state_on_one_line_each(scene: Scene) -
 def test_no_escape_codes_without_a_terminal_or_when_colour_is_refused(
     scene: Scene, env: dict[str, str]
 ) -> None:
-    for view in ("status of the run", "list runs", "why the run", "dashboard"):
+    for view in ("status of the run", "list runs", "why the run", "dashboard", "daemon doctor"):
         assert ESCAPE not in scene.human(*argv(scene, view), **env), view
 
 
-def test_forced_colour_paints_states(scene: Scene) -> None:
+def test_forced_colour_paints_states_and_verdicts(scene: Scene) -> None:
     shown = scene.human("list", "runs", STRIATUM_COLOR="always")
     assert "\x1b[36mrunning\x1b[0m" in shown and "\x1b[33mprepared\x1b[0m" in shown
+    doctor = scene.human("daemon", "doctor", "--fast", STRIATUM_COLOR="always")
+    assert doctor.startswith("\x1b[32;1mdoctor: OK\x1b[0m")
 
 
 def test_a_real_terminal_gets_colour_and_no_color_still_wins(scene: Scene) -> None:

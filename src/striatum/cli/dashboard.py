@@ -15,8 +15,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import click
-
 from striatum import errors
 from striatum.cli import dashboard_frame, terminal
 from striatum.cli.views import states
@@ -116,7 +114,8 @@ def _plain(source: Source, *, once: bool, interval: float) -> None:
     """No terminal (or --once): the whole frame once, then one line per new event."""
     screen = terminal.screen(sys.stdout)
     lines, cursor, ended = frame(source, screen)
-    click.echo("\n".join(lines))
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
     if once or ended or source.run_id is None:
         return
     while not ended:
@@ -124,7 +123,7 @@ def _plain(source: Source, *, once: bool, interval: float) -> None:
         status, events = source.run()
         now = datetime.now(UTC)
         for event in [e for e in events if e["seq"] > cursor]:
-            click.echo(dashboard_frame.plain_event(event, screen.width, now))
+            sys.stdout.write(dashboard_frame.plain_event(event, screen.width, now) + "\n")
         cursor = events[-1]["seq"] if events else cursor
         ended = status["run"]["state"] in states.ENDED
         sys.stdout.flush()

@@ -132,15 +132,14 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
     """
     import json
 
-    from striatum.cli import health
+    from striatum.cli import doctor_view, health
     from striatum.cli.skills_commands import project_root
-    from striatum.model.terminal_text import visible
 
     result = health.gather(project_root(ctx), deep=deep)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     else:
-        click.echo("\n".join(visible(line) for line in health.lines(result)))
+        doctor_view.echo(health.lines(result))
     sys.exit(result["exit_code"])
 
 
