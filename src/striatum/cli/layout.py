@@ -112,10 +112,12 @@ def table(
     *,
     indent: str = "",
     styles: Mapping[int, Styler] | None = None,
+    keep: frozenset[int] = frozenset(),
 ) -> list[str]:
     """A header line and one line per row, fitted to the screen: while too wide, the widest
-    column gives a column (down to its title's width, or 6); cells cut with an ellipsis."""
-    widths = _fit(headers, rows, screen.width - width_of(indent))
+    column gives a column (down to its title's width, or 6; the `keep` columns, ids, stay
+    whole while the others can give); cells cut with an ellipsis."""
+    widths = _fit(headers, rows, screen.width - width_of(indent), keep)
     styles = styles or {}
     title = GAP.join(pad(clip(h, w), w) for h, w in zip(headers, widths, strict=True))
     out = [indent + screen.paint(title.rstrip(), "bold")]
@@ -129,11 +131,16 @@ def table(
     return out
 
 
-def _fit(headers: Sequence[str], rows: Sequence[Sequence[str]], room: int) -> list[int]:
+def _fit(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], room: int, keep: frozenset[int]
+) -> list[int]:
     widths = [
         max([width_of(h), *(width_of(row[i]) for row in rows)]) for i, h in enumerate(headers)
     ]
-    floors = [min(w, max(6, width_of(h))) for w, h in zip(widths, headers, strict=True)]
+    floors = [
+        w if i in keep else min(w, max(6, width_of(h)))
+        for i, (w, h) in enumerate(zip(widths, headers, strict=True))
+    ]
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - room
     while excess > 0:
         column = max(range(len(widths)), key=lambda i: widths[i] - floors[i])

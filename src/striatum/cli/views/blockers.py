@@ -38,7 +38,7 @@ def table(rows: list[dict[str, Any]], screen: Screen, now: datetime) -> list[str
         cells += [humanize.scalar(row.get("opened_at"), now)]
         cells += [row.get("state")] if resolved else []
         lines.append([visible(str(c or "-")) for c in cells] + [visible(str(row.get("reason")))])
-    return layout.table([*headers, "REASON"], lines, screen)
+    return layout.table([*headers, "REASON"], lines, screen, keep=frozenset({0}))
 
 
 def inbox(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]:

@@ -48,13 +48,18 @@ def document(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]
     for name, text in blocks.items():
         out += block(f"{visible(name)}:", text, screen)
     for name, items in bullets.items():
-        out += [screen.paint(f"{visible(name)}:", "bold")]
+        out += [screen.paint(f"{humanize.label(name)}:", "bold")]
         out += [line for item in items for line in bullet(item, screen)]
     for name, rows in tables.items():
-        out += [screen.paint(f"{visible(name)}:", "bold")] if out or len(tables) > 1 else []
+        out += [screen.paint(f"{humanize.label(name)}:", "bold")] if out or len(tables) > 1 else []
+        if name == "events" and all("seq" in row and "type" in row for row in rows):
+            from striatum.cli.views import history
+
+            out += history.event_lines(rows, screen, now)
+            continue
         out += rows_table(rows, screen, now, indent="  " if out else "")
     for name in empty:
-        out += [f"{screen.paint(visible(name) + ':', 'bold')} (none)"]
+        out += [f"{screen.paint(humanize.label(name) + ':', 'bold')} (none)"]
     return out
 
 
@@ -96,8 +101,12 @@ def rows_table(
 ) -> list[str]:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[humanize.scalar(row.get(c), now, c) for c in columns] for row in rows]
-    titles = [humanize.label(c).upper() for c in columns]
-    return layout.table(titles, cells, screen, indent=indent)
+    # a column with nothing in it says nothing: its room goes to the others
+    shown = [i for i, _ in enumerate(columns) if any(row[i] != "-" for row in cells)] or [0]
+    cells = [[row[i] for i in shown] for row in cells]
+    titles = [humanize.label(columns[i]).upper() for i in shown]
+    ids = frozenset(i for i, title in enumerate(titles) if title == "ID" or title.endswith(" ID"))
+    return layout.table(titles, cells, screen, indent=indent, keep=ids)
 
 
 def is_text_list(value: Any) -> bool:

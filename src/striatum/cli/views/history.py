@@ -21,6 +21,15 @@ def why(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]:
     events = result.get("events")
     if not isinstance(events, list):
         return generic.draw(result, screen, now)
+    out = [screen.paint(f"events of {visible(str(result.get('id')))} ({len(events)})", "bold")]
+    out += event_lines(events, screen, now)
+    rest = {k: v for k, v in result.items() if k not in ("id", "events")}
+    return out + (generic.document(rest, screen, now) if rest else [])
+
+
+def event_lines(events: list[dict[str, Any]], screen: Screen, now: datetime) -> list[str]:
+    """A table of events (the run column only when they span runs), each row followed by
+    its payload as `k=v`, dimmed and wrapped under it."""
     one_run = len({e.get("run_id") for e in events}) <= 1
     headers = ["SEQ", "WHEN", "TYPE", *([] if one_run else ["RUN"]), "JOB", "ACTOR"]
     rows = []
@@ -29,14 +38,12 @@ def why(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]:
         row += [] if one_run else [event.get("run_id")]
         row += [event.get("job_id"), event.get("actor")]
         rows.append([visible(str(cell or "-")) for cell in row])
-    table = layout.table(headers, rows, screen, indent="  ")
-    out = [screen.paint(f"events of {visible(str(result.get('id')))} ({len(events)})", "bold")]
-    out.append(table[0])
+    table = layout.table(headers, rows, screen, indent="  ", keep=frozenset({0, 2}))
+    out = [table[0]]
     for event, line in zip(events, table[1:], strict=True):
         out.append(line)
         out += [screen.paint(part, "dim") for part in _payload(event, screen, now)]
-    rest = {k: v for k, v in result.items() if k not in ("id", "events")}
-    return out + (generic.document(rest, screen, now) if rest else [])
+    return out
 
 
 def _payload(event: dict[str, Any], screen: Screen, now: datetime) -> list[str]:

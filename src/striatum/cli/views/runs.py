@@ -110,7 +110,7 @@ def job_table(jobs: list[dict[str, Any]], screen: Screen, *, indent: str = "") -
         row += [str(job.get("revisions", 0))] if revised else []
         rows.append([visible(cell) for cell in [*row, f"{lane} ({engine})" if engine else lane]])
     styles = {2: states.style}
-    return layout.table(headers, rows, screen, indent=indent, styles=styles)
+    return layout.table(headers, rows, screen, indent=indent, styles=styles, keep=frozenset({0}))
 
 
 def lease_table(leases: list[dict[str, Any]], screen: Screen, now: datetime) -> list[str]:
@@ -127,7 +127,7 @@ def lease_table(leases: list[dict[str, Any]], screen: Screen, now: datetime) -> 
         ]
         for lease in leases
     ]
-    return layout.table(headers, rows, screen, indent="  ")
+    return layout.table(headers, rows, screen, indent="  ", keep=frozenset({0, 1}))
 
 
 def runs_table(
@@ -143,7 +143,8 @@ def runs_table(
         row += [humanize.scalar(run.get("created_at"), now), took]
         row += [str(run.get("repo_id"))] if many_repos else []
         rows.append([visible(cell) for cell in row])
-    return layout.table(headers, rows, screen, indent=indent, styles={1: states.style})
+    styles = {1: states.style}
+    return layout.table(headers, rows, screen, indent=indent, styles=styles, keep=frozenset({0}))
 
 
 def run_list(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]:
