@@ -15,6 +15,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -354,3 +355,15 @@ def test_a_supervised_run_never_suggests_claim_next(scene: Scene, tmp_path: Path
             "the supervisor left once the run was cancelled",
             timeout=60,
         )
+
+
+def test_the_live_runs_view_draws_on_a_terminal_and_ctrl_c_ends_it(scene: Scene) -> None:
+    from striatum import errors
+
+    watching = Terminal(scene, ["dashboard"], {}, scene.repo)
+    first = watching.read_until(lambda text: scene.older_run_id in text)
+    assert f"runs of {scene.repo} (2)" in first and scene.run_id in first
+    watching.process.send_signal(signal.SIGINT)
+    code, text = watching.finish()
+    assert code == errors.EXIT_INTERRUPTED
+    assert "Traceback" not in text and "\x1b[2J" not in text
