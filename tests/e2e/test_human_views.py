@@ -51,9 +51,6 @@ class Scene:
         assert "Traceback" not in done.stderr
         return done.stdout
 
-    def json(self, *args: str) -> object:
-        return json.loads(self.human(*args, "--json"))
-
 
 def _run(
     scene: Scene, args: tuple[str, ...], env: dict[str, str]
