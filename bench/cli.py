@@ -3,8 +3,8 @@
 Prints one JSON report. Medians of 30 runs each (after one unmeasured run), and every figure
 also as a ratio to a bare `python -c pass` measured in the same run: `--version` should stay
 within 3x of it, a read verb's round trip (CLI start + socket + daemon transaction + audit
-row: `whoami`, `status` of a 12-job run, `list runs`) within 4x, a write verb's within 5x, and
-the idle daemon under 80 MB RSS.
+row: `whoami`, `status` of a 12-job run (its human view and its `--json`), `list runs`)
+within 4x, a write verb's within 5x, and the idle daemon under 80 MB RSS.
 
 Measured as an install runs it, from bytecode: PYTHONDONTWRITEBYTECODE is dropped for the
 measured commands, so the unmeasured first run caches what a `pip install` would have compiled
@@ -109,6 +109,7 @@ def measure(runs: int = 30) -> dict[str, Any]:
                 "help": [striatum, "--help"],
                 "read_verb_whoami": [striatum, "whoami"],
                 "read_verb_status": [striatum, "status", "--run-id", run_id],
+                "read_verb_status_json": [striatum, "status", "--run-id", run_id, "--json"],
                 "read_verb_list_runs": [striatum, "list", "runs"],
                 "write_verb_token_create": token_create,
             },

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from striatum.cli import dashboard, render
+from striatum.cli import dashboard_frame, render
+from striatum.cli.terminal import Screen
 from striatum.model.terminal_text import visible
 
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[1;31mAPPROVED\x1b[0m\nline2\r\t\x9b31m\x7f\x00"
@@ -49,7 +51,7 @@ def test_a_table_cell_cannot_start_a_row_nor_a_key_a_field() -> None:
 def test_an_artifacts_content_keeps_its_lines_each_inert_and_indented() -> None:
     content = f"# Findings\n\n- {HOSTILE}\nartifact_id  forged"
     lines = render.lines({"artifact_id": "art_1", "content": content, "path": "a.md"})
-    assert lines[:2] == ["artifact_id  art_1", "path         a.md"]
+    assert lines[:2] == ["artifact id  art_1", "path         a.md"]
     assert lines[2] == "content:"
     assert lines[3:5] == ["    # Findings", "    "]
     assert all(is_inert(line) and line.startswith("    ") for line in lines[3:])
@@ -63,6 +65,7 @@ def test_a_plain_result_is_escaped_too() -> None:
 def test_a_dashboard_frame_is_inert_whatever_the_run_holds() -> None:
     status: dict[str, Any] = {
         "run": {"run_id": "run_1", "workflow_id": HOSTILE, "state": "running"},
+        "supervisor": None,
         "leases": [],
         "jobs": [
             {"job_id": "j0", "state": "waiting", "attempt": 1, "lane": HOSTILE, "provider": None}
@@ -73,8 +76,9 @@ def test_a_dashboard_frame_is_inert_whatever_the_run_holds() -> None:
         "next_actions": [HOSTILE],
     }
     events = [{"at": "2026-01-01T00:00:00Z", "type": HOSTILE, "job_id": "j0", "seq": 1}]
-    frame = dashboard.render(status, events)
-    lines = frame.split("\n")
+    now = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
+    lines = dashboard_frame.run_frame(status, events, Screen(100, color=False, height=40), now)
     assert all(is_inert(line) for line in lines)
     assert not any(line.lstrip().startswith("line2") for line in lines)
-    assert len(lines) == 6  # run, job, blocker, "last events:", one event, next
+    # run, counts, job, blocker, "last events:", one event, "next:", the action
+    assert len(lines) == 8

@@ -1,88 +1,129 @@
-"""`striatum dashboard --run-id ID [--once]`: a compact terminal view of one run.
+"""`striatum dashboard [--run-id ID] [--once]`: a live terminal view of one run, or of the
+repository's runs.
 
-Draws from the `status` and `why` verbs, then waits for the run's next events with the
+Draws from the `status` and `why` verbs (or `list runs`), then waits for new events with the
 `events.wait` long poll (fed by the daemon's LISTEN/NOTIFY) and redraws as they arrive, or
-after --interval seconds at the latest, until the run ends or Ctrl-C.
+after --interval seconds at the latest, until the run ends or Ctrl-C. On a terminal the
+frame is redrawn in place by `rich.live` (no clearing, so no flicker), fitted to the
+terminal's width and height; without one, each change is one plain line (no escape codes).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
 
-import click
-
 from striatum import errors
+from striatum.cli import dashboard_frame, terminal
+from striatum.cli.views import states
 from striatum.client import rpc
-from striatum.model.terminal_text import visible
-
-STATE_MARKS = {
-    "pending": ".",
-    "ready": "o",
-    "leased": ">",
-    "waiting": "?",
-    "succeeded": "+",
-    "failed": "x",
-    "cancelled": "-",
-}
 
 
-def render(status: dict[str, Any], events: list[dict[str, Any]], width: int = 100) -> str:
-    """One frame; each line escaped whole (agent text in a reason or a title can neither
-    drive the terminal nor start a line), then cut at `width`."""
-    run = status["run"]
-    lines = [
-        f"run {run['run_id']}  {run['workflow_id']}  {run['state'].upper()}"
-        + (f"  ({run['ended_reason']})" if run.get("ended_reason") else "")
-    ]
-    leases = {lease["job_id"]: lease for lease in status["leases"]}
-    for job in status["jobs"]:
-        lease = leases.get(job["job_id"])
-        age = f"  heartbeat {lease['heartbeat_age_s']}s ago" if lease else ""
-        lines.append(
-            f"  {STATE_MARKS.get(job['state'], ' ')} {job['job_id']:<22} "
-            f"{job['state']:<10} attempt {job['attempt']:<2} "
-            f"{job['lane'] or 'human'}/{job['provider'] or '-'}{age}"
-        )
-    for blocker in status["open_blockers"]:
-        lines.append(
-            f"  ! {blocker['kind']} {blocker['blocker_id']} on {blocker['job_id']}: "
-            f"{blocker['reason']}"
-        )
-    lines.append("  last events:")
-    for event in events[-8:]:
-        lines.append(f"    {event['at'][11:19]} {event['type']:<22} {event['job_id'] or ''}")
-    lines.append("  next: " + "; ".join(status["next_actions"]))
-    return "\n".join(visible(line)[:width] for line in lines)
+class Source:
+    """What a frame is drawn from, read from the daemon as the given role."""
 
+    def __init__(self, run_id: str | None, repo: str | None, as_role: str | None) -> None:
+        self.run_id, self.repo, self.as_role = run_id, repo, as_role
 
-def show(run_id: str, *, once: bool, interval: float, as_role: str | None) -> None:
-    while True:
-        status = rpc.call("status", {"run_id": run_id}, as_role=as_role)
-        events = rpc.call("why", {"id": run_id}, as_role=as_role)["events"]
-        frame = render(status, events)
-        if once:
-            click.echo(frame)
-            return
-        click.echo("\x1b[2J\x1b[H" + frame)
-        if status["run"]["state"] in ("succeeded", "failed", "cancelled"):
-            return
+    def call(self, verb: str, params: dict[str, Any]) -> Any:
+        return rpc.call(verb, params, as_role=self.as_role)
+
+    def run(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        status = self.call("status", {"run_id": self.run_id})
+        return status, self.call("why", {"id": self.run_id})["events"]
+
+    def runs(self) -> tuple[str, list[dict[str, Any]], int]:
+        """The repository's runs (every run when it is not adopted), and the inbox's count."""
+        found = self.call("list.runs", {"limit": 200})["runs"]
+        repo_id = self._repo_id()
+        if repo_id is not None:
+            found = [r for r in found if r.get("repo_id") == repo_id]
+        title = f"runs of {self.repo}" if repo_id else "runs of every repository"
+        return f"{title} ({len(found)})", found, int(self.call("inbox", {})["count"])
+
+    def _repo_id(self) -> str | None:
+        if self.repo is None:
+            return None
+        for repo in self.call("repo.list", {}).get("repositories", []):
+            if repo.get("path") == self.repo:
+                return str(repo["repo_id"])
+        return None
+
+    def wait(self, after_seq: int, interval: float) -> int:
+        """Return (the cursor now) when there are new events, or after `interval` seconds
+        (at least 1 s, at most 30, the long poll's limits)."""
+        timeout = max(1, min(30, round(interval)))
+        params: dict[str, Any] = {"after_seq": after_seq, "timeout_s": timeout}
+        if self.run_id:
+            params["run_id"] = self.run_id
         try:
-            _wait_for_events(run_id, events[-1]["seq"] if events else 0, interval, as_role)
-        except KeyboardInterrupt:
-            sys.exit(errors.EXIT_INTERRUPTED)
+            answer = self.call("events.wait", params)
+        except errors.UsageError:  # an older daemon: no such method
+            time.sleep(interval)
+            return after_seq
+        return int(answer.get("last_seq", after_seq)) if isinstance(answer, dict) else after_seq
 
 
-def _wait_for_events(run_id: str, after_seq: int, interval: float, as_role: str | None) -> None:
-    """Return when the run has new events, or after `interval` seconds (at least 1 s, at
-    most 30, the long poll's limits; a daemon without events.wait falls back to sleeping)."""
-    timeout = max(1, min(30, round(interval)))
+def show(
+    run_id: str | None, *, once: bool, interval: float, as_role: str | None, repo: str | None
+) -> None:
+    source = Source(run_id, repo, as_role)
     try:
-        rpc.call(
-            "events.wait",
-            {"run_id": run_id, "after_seq": after_seq, "timeout_s": timeout},
-            as_role=as_role,
-        )
-    except errors.UsageError:  # an older daemon: no such method
-        time.sleep(interval)
+        if once or not sys.stdout.isatty():
+            _plain(source, once=once, interval=interval)
+        else:
+            _live(source, interval)
+    except KeyboardInterrupt:
+        sys.exit(errors.EXIT_INTERRUPTED)
+
+
+def frame(source: Source, screen: terminal.Screen) -> tuple[list[str], int, bool]:
+    """The lines to show, the event cursor to wait after, and whether the run has ended."""
+    now = datetime.now(UTC)
+    if source.run_id is None:
+        title, found, waiting = source.runs()
+        return dashboard_frame.runs_frame(title, found, waiting, screen, now), -1, False
+    status, events = source.run()
+    lines = dashboard_frame.run_frame(status, events, screen, now)
+    cursor = events[-1]["seq"] if events else 0
+    return lines, cursor, status["run"]["state"] in states.ENDED
+
+
+def _live(source: Source, interval: float) -> None:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    screen = terminal.screen(sys.stdout)
+    console = Console(no_color=not screen.color, highlight=False)
+    cursor = 0
+    with Live(console=console, auto_refresh=False, vertical_overflow="crop") as live:
+        while True:
+            size = console.size  # read each time: the terminal may have been resized
+            fitted = terminal.Screen(size.width, color=screen.color, height=size.height - 1)
+            lines, seen, ended = frame(source, fitted)
+            live.update(Text.from_ansi("\n".join(lines)), refresh=True)
+            if ended:
+                return
+            cursor = source.wait(seen if seen >= 0 else cursor, interval)
+
+
+def _plain(source: Source, *, once: bool, interval: float) -> None:
+    """No terminal (or --once): the whole frame once, then one line per new event."""
+    screen = terminal.screen(sys.stdout)
+    lines, cursor, ended = frame(source, screen)
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+    if once or ended or source.run_id is None:
+        return
+    while not ended:
+        source.wait(cursor, interval)
+        status, events = source.run()
+        now = datetime.now(UTC)
+        for event in [e for e in events if e["seq"] > cursor]:
+            sys.stdout.write(dashboard_frame.plain_event(event, screen.width, now) + "\n")
+        cursor = events[-1]["seq"] if events else cursor
+        ended = status["run"]["state"] in states.ENDED
+        sys.stdout.flush()

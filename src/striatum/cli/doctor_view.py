@@ -4,22 +4,57 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import textwrap
 
 import click
 
+from striatum.cli import terminal
 from striatum.integrity.anchor_file import REPAIR_HINT
 from striatum.integrity.doctor import DoctorReport
 from striatum.model.chain import ChainReport
 from striatum.model.terminal_text import visible
+
+# Verdict words painted where colour is wanted: (the word as written, its style).
+VERDICTS = (
+    ("doctor: OK", "green bold"),
+    ("doctor: FAILED", "red bold"),
+    ("doctor: PROBLEMS FOUND", "red bold"),
+    ("BROKEN", "red bold"),
+    ("PROBLEM", "red bold"),
+    ("BAD", "red bold"),
+    (": ok", "green"),
+    ("ok ", "green"),
+)
 
 
 def show(report: DoctorReport, *, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
         return
-    for line in lines(report):
-        click.echo(visible(line))
+    echo(lines(report))
+
+
+def echo(report_lines: list[str]) -> None:
+    """Each line escaped, fitted to the terminal (its continuation indented under it) and its
+    verdict word coloured where colour is wanted (striatum.cli.terminal)."""
+    from striatum.cli import layout, terminal
+
+    screen = terminal.screen()
+    for line in report_lines:
+        text = visible(line)
+        lead = text[: len(text) - len(text.lstrip())]
+        for part in layout.wrap(text.lstrip(), screen.width, indent=lead + "    ", first=lead):
+            # not click.echo: it strips colour when not on a terminal, even when forced
+            sys.stdout.write(_painted(part, screen) + "\n")
+
+
+def _painted(line: str, screen: terminal.Screen) -> str:
+    for word, style in VERDICTS:
+        at = line.find(word)
+        if at >= 0 and (word != "ok " or not line[:at].strip()):  # `ok ` only as a mark
+            return line[:at] + screen.paint(word, style) + line[at + len(word) :]
+    return line
 
 
 def lines(report: DoctorReport) -> list[str]:

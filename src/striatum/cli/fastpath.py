@@ -59,7 +59,7 @@ def run(invocation: Invocation) -> int:
 
     try:
         result = invoke(invocation.verb, invocation.params, as_role=invocation.as_role)
-        render.show(result, as_json=invocation.as_json)
+        render.show(result, as_json=invocation.as_json, verb=invocation.verb.name)
         return exit_code(invocation.verb, result)
     except KeyboardInterrupt:
         from striatum import errors

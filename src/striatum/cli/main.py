@@ -133,30 +133,34 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
     """
     import json
 
-    from striatum.cli import health
+    from striatum.cli import doctor_view, health
     from striatum.cli.skills_commands import project_root
-    from striatum.model.terminal_text import visible
 
     result = health.gather(project_root(ctx), deep=deep)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     else:
-        click.echo("\n".join(visible(line) for line in health.lines(result)))
+        doctor_view.echo(health.lines(result))
     sys.exit(result["exit_code"])
 
 
 @cli.command()
-@click.option("--run-id", required=True, help="The run to watch.")
+@click.option("--run-id", default=None, help="The run to watch (default: the repository's runs).")
 @click.option("--once", is_flag=True, help="Print one frame and exit.")
 @click.option(
     "--interval", type=float, default=1.0, show_default=True, help="Seconds between frames."
 )
 @click.pass_context
-def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> None:
-    """A compact terminal view of a run: jobs, leases, blockers, last events."""
-    from striatum.cli import dashboard as view
+def dashboard(ctx: click.Context, run_id: str | None, once: bool, interval: float) -> None:
+    """A live terminal view of a run, or of the repository's runs when no run is given."""
+    import os
 
-    view.show(run_id, once=once, interval=interval, as_role=ctx.obj.get("as_role"))
+    from striatum.cli import dashboard as view
+    from striatum.client.local_params import git_root
+
+    repo = ctx.obj.get("repo")
+    where = os.path.abspath(repo) if repo is not None else git_root(os.getcwd())
+    view.show(run_id, once=once, interval=interval, as_role=ctx.obj.get("as_role"), repo=where)
 
 
 @cli.command()

@@ -45,7 +45,7 @@ def command_for(verb: Verb) -> click.Command:
         result = invoke(
             verb, sent, repo=None if repo is None else str(repo), as_role=options.get("as_role")
         )
-        render.show(result, as_json=as_json)
+        render.show(result, as_json=as_json, verb=verb.name)
         code = exit_code(verb, result)
         if code:
             sys.exit(code)
