@@ -1,4 +1,4 @@
-"""adopt, repo.list."""
+"""adopt, repo.list (and resolving an adopted repository for other verbs)."""
 
 from __future__ import annotations
 
@@ -29,25 +29,26 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             )
         repositories.set_notify(ctx.conn, repo.repo_id, params["notify"] or None)
     ignored = _ignore_scratch(ctx, path)
-    if existing is None:
+    if existing is None or existing.removed_at is not None:  # new, or back after `repo remove`
         chains.append_event(
             ctx.conn,
             repo_id=repo.repo_id,
             type="repo.adopted",
             actor=ctx.actor,
-            payload={"path": str(path)},
+            payload={"path": str(path), **({"again": True} if existing else {})},
         )
     return {
         "repo_id": repo.repo_id,
         "path": repo.path,
         "name": repo.name,
-        "already_adopted": existing is not None,
+        "already_adopted": existing is not None and existing.removed_at is None,
         "gitignore_updated": ignored,
     }
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"repositories": [repo.to_dict() for repo in repositories.list_all(ctx.conn)]}
+    found = repositories.list_all(ctx.conn, include_removed=bool(params.get("all")))
+    return {"repositories": [repo.to_dict() for repo in found]}
 
 
 def resolve(ctx: Context, repo: str | None) -> repositories.Repository:
@@ -57,9 +58,10 @@ def resolve(ctx: Context, repo: str | None) -> repositories.Repository:
             "no repository: run inside a git repository or pass --repo DIR", parameter="repo"
         )
     found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()))
-    if found is None:
+    if found is None or found.removed_at is not None:
+        gone = "was removed" if found is not None else "is not adopted"
         raise errors.NotFound(
-            f"repository {repo} is not adopted", hint=f"striatum --repo {repo} adopt", path=repo
+            f"repository {repo} {gone}", hint=f"striatum --repo {repo} adopt", path=repo
         )
     return found
 
