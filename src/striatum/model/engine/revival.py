@@ -54,9 +54,9 @@ def _reached(run_id: str, run: RunView, start: str) -> str:
         raise errors.NotFound(f"run {run_id} has no job {start!r}", run_id=run_id, job=start)
     unsettled = [p for p in job.depends_on if run.jobs[p].state != JobState.SUCCEEDED]
     if job.state == JobState.PENDING or unsettled:
-        why = f": its dependency {unsettled[0]} is {run.jobs[unsettled[0]].state.value}"
+        why = "".join(f": its dependency {p} is {run.jobs[p].state.value}" for p in unsettled[:1])
         raise errors.Conflict(
-            f"job {start} of run {run_id} was never reached{why if unsettled else ''}",
+            f"job {start} of run {run_id} was never reached{why}",
             hint=f"striatum --as principal run retry --run-id {run_id}  (from where it stopped)",
             run_id=run_id,
             job=start,
