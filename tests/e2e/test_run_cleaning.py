@@ -143,3 +143,21 @@ def test_removing_a_repository_refuses_while_a_run_runs_and_keeps_its_chain(
     assert listed["removed_at"] is None
     report = operator.daemon.json("daemon", "doctor")
     assert report["ok"], report
+
+
+def test_a_worktree_with_uncommitted_work_is_kept_without_force(operator: Operator) -> None:
+    """Work outside the artifact root that no commit holds is kept (and its branch, which it
+    checks out); what agents wrote under the artifact root was published, so it does not
+    count."""
+    run_id, worktree = _ended_run(operator, commit_on_branch=False)
+    (worktree / "docs" / "striatum").mkdir(parents=True)
+    (worktree / "docs" / "striatum" / "out.md").write_text("published already\n")
+    assert _clean(operator, "--run-id", run_id)["runs"][0]["kept"] == []
+    (worktree / "notes.txt").write_text("not committed anywhere\n")
+    kept = _clean(operator, "--run-id", run_id, "--yes")["runs"][0]
+    assert any("uncommitted changes" in why for why in kept["kept"])
+    assert any("its worktree is kept" in why for why in kept["kept"])
+    assert worktree.exists() and _branch_exists(operator, run_id)
+    forced = _clean(operator, "--run-id", run_id, "--yes", "--force")["runs"][0]
+    assert forced["removes"] == [f"worktree {worktree}", f"branch striatum/{run_id}"]
+    assert not worktree.exists() and not _branch_exists(operator, run_id)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.daemons import DaemonUnderTest
-from tests.support.operator import Operator, example, new_repo
+from tests.support.operator import EXAMPLES, Operator, example, new_repo
 
 
 @pytest.fixture
@@ -148,3 +152,55 @@ def test_requeue_is_an_alias_of_retry_from_a_job(operator: Operator) -> None:
         "recovery", "requeue", "--run-id", run_id, "--job", "review", principal=True
     )
     assert answer["from_jobs"] == ["review"] and answer["state"] == "running"
+
+
+def _wait_for(operator: Operator, run_id: str, state: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 90
+    while True:
+        status: dict[str, Any] = operator.cli("status", "--run-id", run_id)
+        if status["run"]["state"] == state:
+            return status
+        assert status["run"]["state"] in ("running", state), status["run"]
+        assert time.monotonic() < deadline, f"run {run_id} never became {state}: {status}"
+        time.sleep(0.3)
+
+
+def test_a_supervised_run_retried_gets_a_supervisor_again_and_cleans_up_after(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """The whole lifecycle with real agents: a supervised run rejected, retried (a supervisor
+    is launched again, as after `run start`), succeeded, landed, then its worktree, branch
+    and scratch cleaned away."""
+    examples = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, examples)
+    plan = examples / "review-flow" / "scripted-plan.json"
+    plan.write_text(json.dumps({"verdicts": {"review": "reject"}}))
+    (operator.repo / "README.md").write_text("hello\n")
+    git = ["git", "-C", str(operator.repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], check=True)
+    operator.cli("adopt")
+    workflow = examples / "review-flow" / "workflow.json"
+    run_id = operator.cli("run", "prepare", "--workflow", str(workflow))["run_id"]
+    started = operator.daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id)
+    assert started.returncode == 0, started.stderr
+    _wait_for(operator, run_id, "failed")
+    plan.write_text(json.dumps({"verdicts": {"review": "reject,accept"}}))
+    retried = operator.daemon.cli(
+        "--repo", str(operator.repo), "--as", "principal", "run", "retry", "--run-id", run_id
+    )
+    assert retried.returncode == 0, retried.stderr
+    assert "supervisor started" in retried.stderr
+    status = _wait_for(operator, run_id, "succeeded")
+    assert {j["job_id"]: j["attempt"] for j in status["jobs"]}["review"] == 2
+    operator.cli("run", "land", "--run-id", run_id, principal=True)
+    worktree = next((Path(operator.daemon.env["STRIATUM_HOME"]) / "worktrees").glob(f"*/{run_id}"))
+    assert worktree.is_dir() and (operator.repo / ".striatum" / "runs" / run_id).is_dir()
+    cleaned = operator.cli("run", "clean", "--finished", "--yes", principal=True)["runs"]
+    assert [r["run_id"] for r in cleaned] == [run_id] and cleaned[0]["kept"] == []
+    assert not worktree.exists() and not (operator.repo / ".striatum" / "runs" / run_id).exists()
+    branches = subprocess.run(
+        [*git, "branch", "--list", f"striatum/{run_id}"], capture_output=True, text=True, check=True
+    )
+    assert branches.stdout.strip() == ""
+    _doctor_ok(operator)

@@ -62,14 +62,15 @@ def scratch_paths(repo: Path, run_id: str) -> list[Path]:
     ]
 
 
-def find(repo: Path, run_id: str, worktree: Path) -> Leftovers:
-    """Look (read only) at what the run left."""
+def find(repo: Path, run_id: str, worktree: Path, *, artifact_root: str) -> Leftovers:
+    """Look (read only) at what the run left. The artifact root is not the worktree's own
+    work: what agents wrote there was published into the repository."""
     there = (worktree / ".git").exists()
     tip = worktrees.branch_tip(repo, run_id) if (repo / ".git").exists() else None
     return Leftovers(
         run_id=run_id,
         worktree=worktree if worktree.exists() else None,
-        worktree_dirty=there and worktrees.dirty(worktree),
+        worktree_dirty=there and bool(worktrees.changed(worktree, besides=artifact_root)),
         branch_tip=tip,
         branch_merged=tip is not None and worktrees.merged(repo, tip),
         scratch=tuple(p for p in scratch_paths(repo, run_id) if p.exists() or p.is_symlink()),

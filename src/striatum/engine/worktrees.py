@@ -194,11 +194,6 @@ def merged(repo: Path, commit: str) -> bool:
     return _contains(repo, "HEAD", commit)
 
 
-def dirty(worktree: Path) -> bool:
-    """Whether the worktree holds changes no commit has (untracked files included)."""
-    return bool(_git(worktree, "status", "--porcelain", check=False).stdout.strip())
-
-
 def remove(repo: Path, run_id: str, worktree: Path | None, *, delete_branch: bool) -> None:
     """Remove the run's worktree (git's own bookkeeping with it), then its branch. A worktree
     already deleted by hand is pruned; the caller decided whether changes may be lost."""

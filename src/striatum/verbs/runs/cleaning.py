@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
-from striatum.engine import cleanup, progress
+from striatum.engine import cleanup, progress, snapshot
 from striatum.engine.context import Context
 from striatum.model.engine.states import TERMINAL_RUN
 from striatum.store import runs
@@ -29,7 +29,12 @@ def clean(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             skipped.append({"run_id": run_id, "why": f"it is {run.state.value}"})
             continue
         repo = Path(run.repo_path)
-        left = cleanup.find(repo, run_id, paths.worktree(run.repo_id, run_id))
+        left = cleanup.find(
+            repo,
+            run_id,
+            paths.worktree(run.repo_id, run_id),
+            artifact_root=snapshot.artifact_root(run),
+        )
         cleaning = cleanup.decide(left, force=force)
         if cleaning.anything or cleaning.kept:
             answers.append(
