@@ -136,6 +136,7 @@ def test_removing_a_repository_refuses_while_a_run_runs_and_keeps_its_chain(
         "--repo", str(operator.repo), "run", "prepare", "--workflow", str(example("minimal-flow"))
     )
     assert again.returncode == 4 and "was removed" in again.stderr
+    assert _clean(operator, "--finished")["dry_run"] is True  # its runs can still be cleaned
     assert operator.cli("why", run_id)["events"] == before  # the run's history stays
     readopted = operator.cli("adopt")
     assert readopted["repo_id"] == removed["repo_id"] and readopted["already_adopted"] is False

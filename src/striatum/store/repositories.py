@@ -44,8 +44,11 @@ def insert(conn: db.Conn, *, repo_id: str, path: str, name: str) -> Repository:
     return Repository.from_row(row)
 
 
-def find_by_path(conn: db.Conn, path: str) -> Repository | None:
-    row = db.fetch_one(conn, queries("repositories")["find_by_path"], {"path": path})
+def find_by_path(conn: db.Conn, path: str, *, share: bool = False) -> Repository | None:
+    """The repository at `path` (removed or not); `share` locks it against `repo remove`
+    until the transaction ends (a new run in it is on its way)."""
+    query = queries("repositories")["share_by_path" if share else "find_by_path"]
+    row = db.fetch_one(conn, query, {"path": path})
     return None if row is None else Repository.from_row(row)
 
 

@@ -11,6 +11,14 @@ SELECT repo_id, path, name, notify_command, created_at, removed_at
 FROM striatumd.repositories
 WHERE path = %(path)s;
 
+-- name: share_by_path
+-- The repository registered at a path, share-locked for a new run: `repo remove` (which
+-- locks it FOR UPDATE) waits for the run's transaction, or the run waits and sees the mark.
+SELECT repo_id, path, name, notify_command, created_at, removed_at
+FROM striatumd.repositories
+WHERE path = %(path)s
+FOR KEY SHARE;
+
 -- name: list_repositories
 -- The registered repositories (the removed ones too when asked).
 SELECT repo_id, path, name, notify_command, created_at, removed_at
@@ -23,7 +31,8 @@ ORDER BY created_at;
 UPDATE striatumd.repositories SET notify_command = %(notify_command)s WHERE repo_id = %(repo_id)s;
 
 -- name: lock_repository
--- One repository, locked for `repo remove` (before any of its runs).
+-- One repository, locked for `repo remove`: a new run's transaction holds a share lock on it
+-- (share_by_path, and the run's foreign key), so the runs read next include every new one.
 SELECT repo_id, path, name, notify_command, created_at, removed_at
 FROM striatumd.repositories
 WHERE path = %(path)s

@@ -51,14 +51,16 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"repositories": [repo.to_dict() for repo in found]}
 
 
-def resolve(ctx: Context, repo: str | None) -> repositories.Repository:
-    """The adopted repository at a path (the CLI sends --repo or the cwd's git root)."""
+def resolve(ctx: Context, repo: str | None, *, new_run: bool = False) -> repositories.Repository:
+    """The adopted repository at a path (the CLI sends --repo or the cwd's git root). A
+    removed one is found too (its history is still read, exported, cleaned), except for a
+    `new_run`: then it is refused, and locked against `repo remove` until the run exists."""
     if not repo:
         raise errors.ValidationError(
             "no repository: run inside a git repository or pass --repo DIR", parameter="repo"
         )
-    found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()))
-    if found is None or found.removed_at is not None:
+    found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()), share=new_run)
+    if found is None or (new_run and found.removed_at is not None):
         gone = "was removed" if found is not None else "is not adopted"
         raise errors.NotFound(
             f"repository {repo} {gone}", hint=f"striatum --repo {repo} adopt", path=repo

@@ -22,7 +22,7 @@ def remove(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "no repository: name its path, run inside it, or pass --repo DIR", parameter="repo"
         )
     path = str(Path(params["repo"]).resolve())
-    repo = repositories.lock_by_path(ctx.conn, path)  # before its runs: prepare waits on it
+    repo = repositories.lock_by_path(ctx.conn, path)  # first: a new run's prepare holds it
     if repo is None or repo.removed_at is not None:
         raise errors.NotFound(
             f"repository {path} is not adopted" if repo is None else f"{path} was removed already",
