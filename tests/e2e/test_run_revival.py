@@ -204,3 +204,26 @@ def test_a_supervised_run_retried_gets_a_supervisor_again_and_cleans_up_after(
     )
     assert branches.stdout.strip() == ""
     _doctor_ok(operator)
+
+
+def test_a_run_a_checkpoint_cancelled_is_retried_from_that_checkpoint(operator: Operator) -> None:
+    """A retry that would only end the run again (past a `cancel` that still stands) is
+    refused and changes nothing; from where it stopped, the checkpoint asks again."""
+    operator.choices = {"decide": "cancel"}
+    run_id = operator.prepare(example("human-checkpoint-flow"))
+    assert operator.drive(run_id)["run"]["state"] == "cancelled"
+    refused = operator.daemon.cli(
+        "--repo", str(operator.repo), "--as", "principal", "run", "retry", "--run-id", run_id,
+        "--from", "publish",
+    )  # fmt: skip
+    assert refused.returncode == 5 and "ends it again at once" in refused.stderr
+    assert operator.cli("status", "--run-id", run_id)["run"]["state"] == "cancelled"
+    assert _retried_events(operator, run_id) == []  # rolled back, event and all
+    answer = operator.cli("run", "retry", "--run-id", run_id, principal=True)
+    assert answer["from_jobs"] == ["decide", "publish"]
+    status = operator.cli("status", "--run-id", run_id)
+    (asked,) = status["open_blockers"]
+    assert asked["kind"] == "checkpoint" and asked["job_id"] == "decide"
+    operator.choices = {"decide": "continue"}
+    assert operator.drive(run_id)["run"]["state"] == "succeeded"
+    _doctor_ok(operator)

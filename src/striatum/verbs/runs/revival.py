@@ -25,27 +25,11 @@ def retry(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if run.state in (RunState.RUNNING, RunState.PAUSED):
         _refuse_live(ctx, run, params.get("from"))
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    plan = revival.retry_plan(
-        run.run_id, progress.view(ctx, run, list(jobs.values())), params.get("from")
-    )
-    fresh = revival.fresh_budgets(
-        plan.resets,
-        {job_id: job.revisions for job_id, job in jobs.items()},
-        _bounds(run, plan.resets),
-    )
-    ended = run.state
-    runs.revive(ctx.conn, run.run_id)
-    supervise = _supervise_again(ctx, run, params)
-    progress.emit(
-        ctx,
-        run,
-        "run.retried",
-        previous=ended.value,
-        from_jobs=list(plan.from_jobs),
-        reset=list(plan.resets),
-        fresh_revision_budgets=fresh,
-        supervised=supervise,
-    )
+    view = progress.view(ctx, run, list(jobs.values()))
+    plan = revival.retry_plan(run.run_id, view, params.get("from"))
+    revisions = {job_id: job.revisions for job_id, job in jobs.items()}
+    fresh = revival.fresh_budgets(plan.resets, revisions, _bounds(run, plan.resets))
+    supervise = _revive(ctx, run, plan, fresh, params)
     run = runs.get(ctx.conn, run.run_id)
     for job_id in plan.resets:
         _reset(ctx, run, jobs[job_id], fresh_budget=job_id in fresh)
@@ -68,6 +52,26 @@ def retry(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "ready": [j["job_id"] for j in progress.now_ready(ctx, run)],
         "supervise": supervise,
     }
+
+
+def _revive(
+    ctx: Context, run: Run, plan: revival.Revival, fresh: dict[str, int], params: dict[str, Any]
+) -> bool:
+    """The run runs again, supervised as before (or not), and `run.retried` says who did
+    what; whether a supervisor is to be launched."""
+    runs.revive(ctx.conn, run.run_id)
+    supervise = _supervise_again(ctx, run, params)
+    progress.emit(
+        ctx,
+        run,
+        "run.retried",
+        previous=run.state.value,
+        from_jobs=list(plan.from_jobs),
+        reset=list(plan.resets),
+        fresh_revision_budgets=fresh,
+        supervised=supervise,
+    )
+    return supervise
 
 
 def _refuse_live(ctx: Context, run: Run, job_id: str | None) -> None:
