@@ -73,7 +73,7 @@ VERBS: tuple[Verb, ...] = (
         description="Refuses (conflict) while the repository has a run that has not ended. "
         "Nothing is deleted: `repo list` hides it (`--all` shows it), new runs refuse "
         "it, and `adopt` brings it back with the same chain (event `repo.removed`, then "
-        "`repo.adopted` with `again: true`). Files on disk are untouched: `run clean` "
-        "removes runs' leftovers first.",
+        "`repo.adopted` with `again: true`). Files on disk are untouched (`run clean` "
+        "removes runs' leftovers, before or after).",
     ),
 )
