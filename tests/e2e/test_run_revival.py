@@ -72,6 +72,8 @@ def test_a_rejected_run_retried_from_its_author_runs_again_and_keeps_its_history
 
 def test_without_from_a_retry_starts_where_the_run_stopped(operator: Operator) -> None:
     run_id = _rejected_run(operator)
+    hinted = operator.cli("status", "--run-id", run_id)["next_actions"]
+    assert f"striatum --as principal run retry --run-id {run_id}  (or --from JOB)" in hinted
     operator.plan = {"review": "reject,accept"}
     answer = operator.cli("run", "retry", "--run-id", run_id, principal=True)
     assert answer["from_jobs"] == ["review"] and answer["reset"] == ["review", "synthesis"]
