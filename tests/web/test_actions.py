@@ -117,7 +117,7 @@ def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
     requeue = principal.post(
         f"/actions/runs/{run_id}/jobs/draft/requeue", data=form(), headers=SAME_ORIGIN
     )
-    assert requeue.status_code == 409 and "only failed jobs" in requeue.text
+    assert requeue.status_code == 409 and "revives a failed or cancelled run" in requeue.text
     verdict = principal.post(
         f"/actions/runs/{run_id}/jobs/review/verdict",
         data=form(value="accept", reason="fine"),
