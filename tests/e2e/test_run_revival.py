@@ -102,7 +102,7 @@ def test_an_exhausted_revision_bound_gets_a_fresh_budget(operator: Operator) -> 
     _doctor_ok(operator)
 
 
-def test_a_cancelled_run_is_retried_and_a_second_retry_keeps_counting(operator: Operator) -> None:
+def test_a_cancelled_run_is_retried_and_its_attempts_count_on(operator: Operator) -> None:
     run_id = operator.prepare(example("review-flow"))
     packet = operator.claim(run_id)
     assert packet is not None
