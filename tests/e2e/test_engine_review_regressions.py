@@ -57,7 +57,11 @@ def test_an_operator_cannot_requeue_past_an_open_escalation(operator: Operator) 
         packet = operator.claim(run_id)
         assert packet is not None
         operator.cli("fail", "--lease", packet["lease"]["lease_id"], "--reason", "boom")
-    refused = operator.daemon.cli("recovery", "requeue", "--run-id", run_id, "--job", "draft")
+    denied = operator.daemon.cli("recovery", "requeue", "--run-id", run_id, "--job", "draft")
+    assert denied.returncode == 6  # requeue is `run retry --from`: the principal's
+    refused = operator.daemon.cli(
+        "--as", "principal", "recovery", "requeue", "--run-id", run_id, "--job", "draft"
+    )
     assert refused.returncode == 5 and "escalation resolve" in refused.stderr
 
 

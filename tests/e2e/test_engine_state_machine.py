@@ -103,6 +103,13 @@ class EngineMachine(RuleBasedStateMachine):
         else:
             attempt(verb, run_id=self.run_id)
 
+    @rule(start=st.sampled_from([None, "draft", "review", "decide", "publish"]))
+    def retry(self, start: str | None) -> None:
+        """`run retry` at any moment: refused unless the run ended badly (and the job was
+        reached), else the run goes on; the invariants and the daemon's plan crosscheck hold."""
+        chosen = {} if start is None else {"from": start}
+        attempt("run.retry", as_role="principal", run_id=self.run_id, **chosen)
+
     def _write(self, packet: dict[str, Any], verdict: str) -> None:
         for expected in packet["expected_artifacts"]:
             target = self.repo / expected["path"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from striatum.model.engine import plan
+from striatum.model.engine import plan, revival
 from striatum.model.engine.plan import AttemptDecision, GateDecision
 from striatum.model.engine.states import TERMINAL_JOB, JobState, RunState, check_job, check_run
 from tests.support.run_views import SUPERSEDED, Shape, with_states
@@ -236,3 +236,21 @@ class ModelRun:
             self.end(RunState.CANCELLED)
         else:
             self.advance()
+
+    def retry(self, start: str | None) -> revival.Revival:
+        """verbs.runs.revival.retry: the run runs again, the planned jobs go back to pending
+        (failures forgotten, an exhausted revision budget renewed), then advance."""
+        decided = revival.retry_plan("run_model", self.view(), start)
+        bounds = {r: g.max_revisions for r, g in self.shape.gates.items()}
+        revisions = {r: self.revisions.get(r, 0) for r in self.shape.jobs}
+        fresh = revival.fresh_budgets(decided.resets, revisions, bounds)
+        self.state = RunState.RUNNING  # the one move out of an ended state, retry's own
+        for job_id in decided.resets:
+            if self.jobs[job_id] != JobState.PENDING:
+                self.move(job_id, JobState.PENDING)
+            self.failures[job_id] = 0
+            if job_id in fresh:
+                self.revisions[job_id] = 0
+        self.cancelled_by_caller = False
+        self.advance()
+        return decided

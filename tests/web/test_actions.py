@@ -128,7 +128,7 @@ def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
         data=confirmed(f"/actions/runs/{run_id}/jobs/draft/requeue"),
         headers=SAME_ORIGIN,
     )
-    assert requeue.status_code == 409 and "only failed jobs" in requeue.text
+    assert requeue.status_code == 409 and "revives a failed or cancelled run" in requeue.text
     verdict = principal.post(
         f"/actions/runs/{run_id}/jobs/review/verdict",
         data=confirmed(

@@ -55,7 +55,8 @@ VERBS: tuple[VerbRow, ...] = (
         "striatum.cli.after:adopt_profile",
         False,
     ),
-    ("repo.list", (), None, None, False),
+    ("repo.list", (("all", "boolean", False, None, False, False, False),), None, None, False),
+    ("repo.remove", (("repo", "string", False, None, True, True, False),), None, None, False),
     (
         "run.prepare",
         (
@@ -102,6 +103,30 @@ VERBS: tuple[VerbRow, ...] = (
         False,
     ),
     ("run.land", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    (
+        "run.retry",
+        (
+            ("run_id", "string", True, None, False, False, False),
+            ("from", "string", False, None, False, False, False),
+            ("no_supervise", "boolean", False, None, False, False, False),
+        ),
+        None,
+        "striatum.cli.after:start_supervisor",
+        False,
+    ),
+    (
+        "run.clean",
+        (
+            ("run_id", "string", False, None, False, False, False),
+            ("finished", "boolean", False, None, False, False, False),
+            ("yes", "boolean", False, None, False, False, False),
+            ("force", "boolean", False, None, False, False, False),
+            ("repo", "string", False, None, False, True, False),
+        ),
+        None,
+        None,
+        False,
+    ),
     ("run.pause", (("run_id", "string", True, None, False, False, False),), None, None, False),
     ("run.resume", (("run_id", "string", True, None, False, False, False),), None, None, False),
     (
@@ -364,7 +389,7 @@ VERBS: tuple[VerbRow, ...] = (
             ("job", "string", True, None, False, False, False),
         ),
         None,
-        None,
+        "striatum.cli.after:start_supervisor",
         False,
     ),
     (

@@ -183,6 +183,27 @@ def undo(worktree: Path, sha: str) -> None:
     _git(worktree, *IDENTITY, "revert", "--no-edit", sha, check=False)
 
 
+def branch_tip(repo: Path, run_id: str) -> str | None:
+    """The commit the run's branch names, or None when it has none (cleaned, never made)."""
+    found = _git(repo, "rev-parse", "--verify", "-q", f"{branch(run_id)}^{{commit}}", check=False)
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def merged(repo: Path, commit: str) -> bool:
+    """Whether `commit` is in the checked-out branch's history (a landed run's branch is)."""
+    return _contains(repo, "HEAD", commit)
+
+
+def remove(repo: Path, run_id: str, worktree: Path | None, *, delete_branch: bool) -> None:
+    """Remove the run's worktree (git's own bookkeeping with it), then its branch. A worktree
+    already deleted by hand is pruned; the caller decided whether changes may be lost."""
+    if worktree is not None and worktree.exists():
+        _git(repo, "worktree", "remove", "--force", str(worktree))
+    _git(repo, "worktree", "prune")
+    if delete_branch and branch_tip(repo, run_id) is not None:
+        _git(repo, "branch", "-D", branch(run_id))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Landing:
     """A run's merge, prepared: `commit` exists in the repository's object store, but no ref

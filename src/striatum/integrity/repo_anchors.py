@@ -26,7 +26,7 @@ def reachable(conn: db.Conn) -> dict[str, tuple[str, Path]]:
     """chain name -> (repo id, checkout) for the adopted repositories this host can reach
     (a path on another host, removed, or unreadable to us is passed over)."""
     found = {}
-    for repo in repositories.list_all(conn):
+    for repo in repositories.list_all(conn, include_removed=True):  # provenance outlives it
         path = Path(repo.path)
         try:
             if git.is_repository(path):

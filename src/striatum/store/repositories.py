@@ -19,6 +19,7 @@ class Repository(Row):
     name: str
     notify_command: str | None  # run by the daemon on checkpoints, escalations, run ends
     created_at: dt.datetime
+    removed_at: dt.datetime | None  # `repo remove`: hidden, its chain and runs kept
 
     @classmethod
     def from_row(cls, row: DictRow) -> Repository:
@@ -28,6 +29,7 @@ class Repository(Row):
             name=row["name"],
             notify_command=row["notify_command"],
             created_at=row["created_at"],
+            removed_at=row["removed_at"],
         )
 
 
@@ -42,13 +44,17 @@ def insert(conn: db.Conn, *, repo_id: str, path: str, name: str) -> Repository:
     return Repository.from_row(row)
 
 
-def find_by_path(conn: db.Conn, path: str) -> Repository | None:
-    row = db.fetch_one(conn, queries("repositories")["find_by_path"], {"path": path})
+def find_by_path(conn: db.Conn, path: str, *, share: bool = False) -> Repository | None:
+    """The repository at `path` (removed or not); `share` locks it against `repo remove`
+    until the transaction ends (a new run in it is on its way)."""
+    query = queries("repositories")["share_by_path" if share else "find_by_path"]
+    row = db.fetch_one(conn, query, {"path": path})
     return None if row is None else Repository.from_row(row)
 
 
-def list_all(conn: db.Conn) -> list[Repository]:
-    rows = db.fetch_all(conn, queries("repositories")["list_repositories"])
+def list_all(conn: db.Conn, *, include_removed: bool = False) -> list[Repository]:
+    params = {"include_removed": include_removed}
+    rows = db.fetch_all(conn, queries("repositories")["list_repositories"], params)
     return [Repository.from_row(row) for row in rows]
 
 
@@ -56,3 +62,12 @@ def set_notify(conn: db.Conn, repo_id: str, command: str | None) -> None:
     db.execute(
         conn, queries("repositories")["set_notify"], {"repo_id": repo_id, "notify_command": command}
     )
+
+
+def lock_by_path(conn: db.Conn, path: str) -> Repository | None:
+    row = db.fetch_one(conn, queries("repositories")["lock_repository"], {"path": path})
+    return None if row is None else Repository.from_row(row)
+
+
+def mark_removed(conn: db.Conn, repo_id: str) -> None:
+    db.execute(conn, queries("repositories")["mark_removed"], {"repo_id": repo_id})

@@ -287,3 +287,13 @@ def events_mentioning(conn: db.Conn, key: str, value: str, limit: int = 1000) ->
     params = {"key": key, "value": value, "limit": limit}
     rows = db.fetch_all(conn, queries("runs")["events_mentioning"], params)
     return [Event.from_row(r) for r in rows]
+
+
+def revive(conn: db.Conn, run_id: str) -> None:
+    """An ended run runs again (`run retry`; the caller checked it may)."""
+    db.execute(conn, queries("runs")["revive_run"], {"run_id": run_id})
+
+
+def revive_job(conn: db.Conn, run_id: str, job_id: str, *, fresh_budget: bool) -> None:
+    params = {"run_id": run_id, "job_id": job_id, "fresh_budget": fresh_budget}
+    db.execute(conn, queries("runs")["revive_job"], params)

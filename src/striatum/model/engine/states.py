@@ -57,9 +57,9 @@ JOB_EDGES: dict[JobState, frozenset[JobState]] = {
     ),
     # A revision re-opens finished work: the target becomes ready, the review pending.
     JobState.SUCCEEDED: frozenset({JobState.READY, JobState.PENDING}),
-    # Recovery can requeue a failed job; a revision upstream resets it.
+    # The human's escalation retry makes it ready; a revision upstream or `run retry` resets it.
     JobState.FAILED: frozenset({JobState.READY, JobState.PENDING}),
-    # Only a revision upstream (in a running run) brings back a job a checkpoint cancelled.
+    # A revision upstream (in a running run) or `run retry` (of an ended one) brings it back.
     JobState.CANCELLED: frozenset({JobState.PENDING}),
 }
 

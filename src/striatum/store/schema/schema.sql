@@ -345,4 +345,8 @@ CREATE INDEX jobs_unfinished_idx ON striatumd.jobs (run_id)
 CREATE INDEX jobs_failed_idx ON striatumd.jobs (run_id) WHERE state = 'failed';
 CREATE INDEX jobs_ready_in_run_idx ON striatumd.jobs (run_id, position) WHERE state = 'ready';
 
+
+-- 0009: a removed repository (`repo remove`) keeps its rows; the mark hides it.
+ALTER TABLE striatumd.repositories ADD COLUMN removed_at timestamptz;
+
 RESET ROLE;

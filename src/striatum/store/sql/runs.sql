@@ -145,3 +145,17 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
 UPDATE striatumd.jobs SET failed_attempts = failed_attempts + 1
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s
 RETURNING failed_attempts;
+
+-- name: revive_run
+-- `run retry`: an ended run runs again; it has not ended any more (the events keep its end).
+UPDATE striatumd.runs
+SET state = 'running', updated_at = clock_timestamp(), ended_at = NULL, ended_reason = NULL
+WHERE run_id = %(run_id)s;
+
+-- name: revive_job
+-- `run retry` resets a job: its failures no longer count, and a review whose revisions ran
+-- out starts a fresh budget (the `run.retried` event records the count it had).
+UPDATE striatumd.jobs
+SET failed_attempts = 0,
+    revisions = CASE WHEN %(fresh_budget)s THEN 0 ELSE revisions END
+WHERE run_id = %(run_id)s AND job_id = %(job_id)s;

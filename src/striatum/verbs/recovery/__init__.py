@@ -22,14 +22,19 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         name="recovery.requeue",
-        summary="Put a failed job back to ready.",
-        capability=Capability.DRIVE,
+        summary="Alias of `run retry --from JOB`: revive a failed or cancelled run from a job.",
+        capability=Capability.DECIDE,
         writes=True,
         handler="striatum.verbs.recovery.repairs:requeue",
         params=(
             params.run_id(),
-            Param(name="job", type="string", required=True, max_length=64, help="The failed job."),
+            Param(
+                name="job", type="string", required=True, max_length=64, help="The job to retry."
+            ),
         ),
+        description="Kept for scripts. A job of a running run that waits for the human is "
+        "answered with `escalation resolve --outcome retry`.",
+        after="striatum.cli.after:start_supervisor",
     ),
     Verb(
         name="recovery.sweep",

@@ -8,10 +8,10 @@ from striatum import errors
 from striatum.engine import outcomes, progress
 from striatum.engine.context import Context
 from striatum.model.engine.records import BlockerKind
-from striatum.model.engine.states import JobState, RunState
+from striatum.model.engine.states import JobState
 from striatum.store import records, runs, supervisors, work
 from striatum.verbs import shapes
-from striatum.verbs.runs import supervision
+from striatum.verbs.runs import revival, supervision
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -59,27 +59,9 @@ def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def requeue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """Put a failed job back to ready (closing its attempts escalation)."""
-    run = runs.lock(ctx.conn, params["run_id"])
-    jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    job = jobs.get(params["job"])
-    if job is None:
-        raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}")
-    if run.state not in (RunState.RUNNING, RunState.PAUSED):
-        raise errors.Conflict(f"run {run.run_id} is {run.state.value}; nothing can be requeued")
-    if job.state != JobState.FAILED:
-        raise errors.Conflict(
-            f"job {job.job_id} is {job.state.value}; only failed jobs are requeued"
-        )
-    waiting = [b for b in records.open_blockers(ctx.conn, run.run_id) if b.job_id == job.job_id]
-    if waiting:
-        raise errors.Conflict(
-            f"job {job.job_id} waits for the human (escalation {waiting[0].blocker_id})",
-            hint=f"striatum --as principal escalation resolve --blocker "
-            f"{waiting[0].blocker_id} --outcome retry",
-        )
-    progress.move_job(ctx, run, job, JobState.READY, reason="requeued by recovery")
-    return {"job_id": job.job_id, "state": "ready"}
+    """The alias of `run retry --from JOB` (a failed job of a running run always waits on
+    an escalation, so the old requeue had nothing left to do)."""
+    return revival.retry(ctx, {"run_id": params["run_id"], "from": params["job"]})
 
 
 def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Adopting a target repository and listing the adopted ones.
+"""Adopting a target repository, listing the adopted ones, removing one.
 
 The declarations (light: the CLI reads them on every call); the handlers live beside them
 and are imported only by the daemon.
@@ -46,5 +46,34 @@ VERBS: tuple[Verb, ...] = (
         capability=Capability.READ,
         writes=False,
         handler="striatum.verbs.repos.adoption:list_",
+        params=(
+            Param(
+                name="all",
+                type="boolean",
+                help="Include removed repositories (their removed_at is set).",
+            ),
+        ),
+    ),
+    Verb(
+        name="repo.remove",
+        summary="Unregister a repository; its chain, runs and artifacts are kept.",
+        capability=Capability.DECIDE,
+        writes=True,
+        handler="striatum.verbs.repos.removal:remove",
+        params=(
+            Param(
+                name="repo",
+                type="string",
+                positional=True,
+                path=True,
+                max_length=1000,
+                help="The repository (default: --repo, else the git root of the cwd).",
+            ),
+        ),
+        description="Refuses (conflict) while the repository has a run that has not ended. "
+        "Nothing is deleted: `repo list` hides it (`--all` shows it), new runs refuse "
+        "it, and `adopt` brings it back with the same chain (event `repo.removed`, then "
+        "`repo.adopted` with `again: true`). Files on disk are untouched (`run clean` "
+        "removes runs' leftovers, before or after).",
     ),
 )

@@ -1,4 +1,4 @@
-"""adopt, repo.list."""
+"""adopt, repo.list (and resolving an adopted repository for other verbs)."""
 
 from __future__ import annotations
 
@@ -29,37 +29,41 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             )
         repositories.set_notify(ctx.conn, repo.repo_id, params["notify"] or None)
     ignored = _ignore_scratch(ctx, path)
-    if existing is None:
+    if existing is None or existing.removed_at is not None:  # new, or back after `repo remove`
         chains.append_event(
             ctx.conn,
             repo_id=repo.repo_id,
             type="repo.adopted",
             actor=ctx.actor,
-            payload={"path": str(path)},
+            payload={"path": str(path), **({"again": True} if existing else {})},
         )
     return {
         "repo_id": repo.repo_id,
         "path": repo.path,
         "name": repo.name,
-        "already_adopted": existing is not None,
+        "already_adopted": existing is not None and existing.removed_at is None,
         "gitignore_updated": ignored,
     }
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"repositories": [repo.to_dict() for repo in repositories.list_all(ctx.conn)]}
+    found = repositories.list_all(ctx.conn, include_removed=bool(params.get("all")))
+    return {"repositories": [repo.to_dict() for repo in found]}
 
 
-def resolve(ctx: Context, repo: str | None) -> repositories.Repository:
-    """The adopted repository at a path (the CLI sends --repo or the cwd's git root)."""
+def resolve(ctx: Context, repo: str | None, *, new_run: bool = False) -> repositories.Repository:
+    """The adopted repository at a path (the CLI sends --repo or the cwd's git root). A
+    removed one is found too (its history is still read, exported, cleaned), except for a
+    `new_run`: then it is refused, and locked against `repo remove` until the run exists."""
     if not repo:
         raise errors.ValidationError(
             "no repository: run inside a git repository or pass --repo DIR", parameter="repo"
         )
-    found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()))
-    if found is None:
+    found = repositories.find_by_path(ctx.conn, str(Path(repo).resolve()), share=new_run)
+    if found is None or (new_run and found.removed_at is not None):
+        gone = "was removed" if found is not None else "is not adopted"
         raise errors.NotFound(
-            f"repository {repo} is not adopted", hint=f"striatum --repo {repo} adopt", path=repo
+            f"repository {repo} {gone}", hint=f"striatum --repo {repo} adopt", path=repo
         )
     return found
 

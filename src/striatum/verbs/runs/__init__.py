@@ -116,6 +116,66 @@ VERBS: tuple[Verb, ...] = (
         params=(params.run_id(),),
     ),
     Verb(
+        name="run.retry",
+        summary="Revive a failed or cancelled run from a job: it and everything downstream "
+        "run again as new attempts.",
+        capability=Capability.DECIDE,
+        writes=True,
+        handler="striatum.verbs.runs.revival:retry",
+        params=(
+            params.run_id(),
+            Param(
+                name="from",
+                type="string",
+                max_length=64,
+                help="The job to start again from (default: where the run stopped, its "
+                "earliest failed or cancelled jobs).",
+            ),
+            Param(
+                name="no_supervise",
+                type="boolean",
+                help="Drive the run yourself: start no supervisor even if one drove it.",
+            ),
+        ),
+        description="The job, every job downstream of it and every job that did not succeed "
+        "go back to pending; the next claim of each numbers its attempt after the last. "
+        "Earlier attempts, verdicts, artifacts and events stay. A review whose revisions "
+        "ran out starts a fresh budget, and a reviewed job that runs again gets its review's "
+        "last verdict as revision input. The run runs again (event `run.retried`); a run a "
+        "supervisor drove gets one again, launched as after `run start`. Refuses (conflict) "
+        "a run that is prepared, running, paused or succeeded, and a job never reached; "
+        "not_found for an unknown job.",
+        after="striatum.cli.after:start_supervisor",
+    ),
+    Verb(
+        name="run.clean",
+        summary="Remove ended runs' worktrees, striatum/RUN branches and scratch; a dry "
+        "run unless --yes.",
+        capability=Capability.DECIDE,
+        writes=True,
+        handler="striatum.verbs.runs.cleaning:clean",
+        params=(
+            params.run_id(required=False),
+            Param(
+                name="finished",
+                type="boolean",
+                help="Every ended run of the repository.",
+            ),
+            Param(name="yes", type="boolean", help="Remove them (without it: only list them)."),
+            Param(
+                name="force",
+                type="boolean",
+                help="Also delete branches not merged into the checked-out branch, and "
+                "worktrees with uncommitted changes.",
+            ),
+            params.repo(),
+        ),
+        description="Never touches a run that has not ended. A branch not merged into the "
+        "repository's checked-out branch (a run not landed) is kept unless --force, and "
+        "the answer says so per run. Published artifacts in the repository and everything "
+        "in the database stay; each cleaned run gets a `run.cleaned` event.",
+    ),
+    Verb(
         name="run.pause",
         summary="Pause a run: nothing new is claimed.",
         capability=Capability.DRIVE,

@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 1 << 20
 
 
 def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    repo = adoption.resolve(ctx, params.get("repo"))
+    repo = adoption.resolve(ctx, params.get("repo"), new_run=True)
     path = Path(params["workflow"])
     text = _read(path)
     files = _workflow_files(path.parent, text)

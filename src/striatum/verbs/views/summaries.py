@@ -134,7 +134,10 @@ def next_actions(
     if run.state == RunState.PAUSED:
         return [f"striatum run resume --run-id {rid}"]
     if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
-        return [f"nothing: the run {run.state.value} ({run.ended_reason})", f"striatum why {rid}"]
+        ended = [f"nothing: the run {run.state.value} ({run.ended_reason})", f"striatum why {rid}"]
+        if run.state != RunState.SUCCEEDED:
+            ended.append(f"striatum --as principal run retry --run-id {rid}  (or --from JOB)")
+        return ended
     actions = []
     for blocker in blockers:
         if blocker.kind == BlockerKind.CHECKPOINT:
