@@ -14,6 +14,7 @@ import click
 from striatum import __version__, errors
 from striatum.cli import (
     anchor_commands,
+    global_options,
     mcp_commands,
     skills_commands,
     verb_commands,
@@ -220,6 +221,7 @@ cli.add_command(mcp_commands.mcp)
 cli.add_command(skills_commands.skills)
 cli.add_command(web_commands.serve)
 verb_commands.attach(cli)
+global_options.accept_after_subcommand(cli)  # last: every command is in the tree
 
 
 def main() -> None:

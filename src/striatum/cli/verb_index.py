@@ -69,7 +69,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "run.start",
         (
-            ("run_id", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
             ("no_supervise", "boolean", False, None, False, False, False),
         ),
         "striatum.cli.agent_checks:refuse_on_start",
@@ -101,13 +101,13 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("run.land", (("run_id", "string", True, None, False, False, False),), None, None, False),
-    ("run.pause", (("run_id", "string", True, None, False, False, False),), None, None, False),
-    ("run.resume", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.land", (("run_id", "string", True, None, True, False, False),), None, None, False),
+    ("run.pause", (("run_id", "string", True, None, True, False, False),), None, None, False),
+    ("run.resume", (("run_id", "string", True, None, True, False, False),), None, None, False),
     (
         "run.cancel",
         (
-            ("run_id", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
             ("reason", "string", False, None, False, False, False),
         ),
         None,
@@ -117,20 +117,20 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "job.cancel",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
             ("reason", "string", False, None, False, False, False),
         ),
         None,
         None,
         False,
     ),
-    ("status", (("run_id", "string", False, None, False, False, False),), None, None, False),
+    ("status", (("run_id", "string", False, None, True, False, False),), None, None, False),
     (
         "why",
         (
+            ("run_id", "string", False, None, True, False, False),
             ("id", "string", True, None, True, False, False),
-            ("run_id", "string", False, None, False, False, False),
         ),
         None,
         None,
@@ -154,17 +154,18 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("list.jobs", (("run_id", "string", True, None, False, False, False),), None, None, False),
-    ("list.artifacts", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.latest", (("repo", "string", False, None, False, True, False),), None, None, False),
+    ("list.jobs", (("run_id", "string", True, None, True, False, False),), None, None, False),
+    ("list.artifacts", (("run_id", "string", True, None, True, False, False),), None, None, False),
     ("list.sessions", (), None, None, False),
-    ("list.verdicts", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("list.verdicts", (("run_id", "string", True, None, True, False, False),), None, None, False),
     ("inbox", (), None, None, False),
-    ("run.graph", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.graph", (("run_id", "string", True, None, True, False, False),), None, None, False),
     (
         "job.show",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
         ),
         None,
         None,
@@ -174,7 +175,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "events.wait",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("after_seq", "integer", False, None, False, False, False),
             ("timeout_s", "integer", False, None, False, False, False),
         ),
@@ -203,7 +204,7 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("session.close", (("session", "string", True, None, False, False, False),), None, None, False),
+    ("session.close", (("session", "string", True, None, True, False, False),), None, None, False),
     (
         "claim-next",
         (
@@ -220,18 +221,18 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "heartbeat",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("ttl_s", "integer", False, None, False, False, False),
         ),
         None,
         None,
         False,
     ),
-    ("release", (("lease", "string", True, None, False, False, False),), None, None, False),
+    ("release", (("lease", "string", True, None, True, False, False),), None, None, False),
     (
         "lease.transfer",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("session", "string", True, None, False, False, False),
             ("ttl_s", "integer", False, None, False, False, False),
         ),
@@ -242,7 +243,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "publish-artifact",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("path", "string", True, None, False, False, False),
             ("kind", "string", False, None, False, False, False),
         ),
@@ -253,7 +254,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "complete",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("commit", "string", False, None, False, False, False),
             ("model", "string", False, None, False, False, False),
         ),
@@ -264,7 +265,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "fail",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("reason", "string", True, None, False, False, False),
             ("permanent", "boolean", False, None, False, False, False),
         ),
@@ -275,7 +276,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "verdict",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("value", "string", True, ("accept", "needs_revision", "reject"), False, False, False),
             ("findings", "string", False, None, False, False, False),
         ),
@@ -286,8 +287,8 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "override-verdict",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
             ("value", "string", True, ("accept", "needs_revision", "reject"), False, False, False),
             ("reason", "string", True, None, False, False, False),
         ),
@@ -298,7 +299,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "block",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("reason", "string", True, None, False, False, False),
         ),
         None,
@@ -308,7 +309,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "escalation.list",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("all", "boolean", False, None, False, False, False),
         ),
         None,
@@ -325,7 +326,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "escalation.resolve",
         (
-            ("blocker", "string", True, None, False, False, False),
+            ("blocker", "string", True, None, True, False, False),
             ("outcome", "string", True, ("retry", "fail", "accept", "revise"), False, False, False),
             ("note", "string", False, None, False, False, False),
         ),
@@ -336,7 +337,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "checkpoint.decide",
         (
-            ("blocker", "string", True, None, False, False, False),
+            ("blocker", "string", True, None, True, False, False),
             ("choice", "string", True, None, False, False, False),
             ("note", "string", False, None, False, False, False),
         ),
@@ -347,7 +348,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "corpus.export",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("repo", "string", False, None, False, True, False),
             ("out", "string", True, None, False, True, False),
             ("include_content", "boolean", False, None, False, False, False),
@@ -356,12 +357,12 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("recovery.list", (("run_id", "string", False, None, False, False, False),), None, None, False),
+    ("recovery.list", (("run_id", "string", False, None, True, False, False),), None, None, False),
     (
         "recovery.requeue",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
         ),
         None,
         None,

@@ -28,7 +28,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.recovery.repairs:requeue",
         params=(
             params.run_id(),
-            Param(name="job", type="string", required=True, max_length=64, help="The failed job."),
+            params.job("The failed job."),
         ),
     ),
     Verb(

@@ -75,7 +75,7 @@ VERBS: tuple[Verb, ...] = (
         writes=True,
         handler="striatum.verbs.runs.supervision:register",
         params=(
-            params.run_id(),
+            params.run_id(subject=False),
             *_supervisor_params(),
             Param(
                 name="identity",
@@ -99,7 +99,7 @@ VERBS: tuple[Verb, ...] = (
         writes=True,
         handler="striatum.verbs.runs.supervision:leave",
         params=(
-            params.run_id(),
+            params.run_id(subject=False),
             *_supervisor_params(),
             Param(name="outcome", type="string", max_length=200, help="Why it stopped."),
         ),
@@ -152,7 +152,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.runs.jobs:cancel",
         params=(
             params.run_id(),
-            Param(name="job", type="string", required=True, max_length=64, help="The job."),
+            params.job(),
             Param(
                 name="reason", type="string", max_length=500, help="Why (recorded in the event)."
             ),
