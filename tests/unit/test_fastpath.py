@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -40,6 +41,11 @@ def fake_daemon(monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, ...]]) ->
     monkeypatch.setattr(rpc, "call", record)
 
 
+def flagged(param: Param) -> Callable[[str], list[str]]:
+    """An id given by its flag spelling."""
+    return lambda value: [subjects.flag(param.name), value]
+
+
 def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
     def option(param: Param) -> st.SearchStrategy[list[str]]:
         flag = "--" + param.name.replace("_", "-")
@@ -61,7 +67,7 @@ def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
     pieces += [flag_with_value(p) for p in verb.params if p.type == "boolean"]
     ids = st.text("tok_abc", min_size=1, max_size=8) | st.sampled_from(["latest", "-"])
     # A subject id by flag too (`--run-id`), perhaps beside the same or another positional.
-    pieces += [ids.map(lambda v, p=p: [subjects.flag(p.name), v]) for p in verb.params if p.positional]
+    pieces += [ids.map(flagged(p)) for p in verb.params if p.positional]
     pieces.append(st.sampled_from([["--as", "principal"], ["--as", "operator"]]))
     positional = [ids.map(lambda v: [v]) for p in verb.params if p.positional]
     chosen = (
@@ -94,7 +100,7 @@ def test_the_fast_path_agrees_with_click_or_defers(argv: list[str]) -> None:
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         fake_daemon(monkeypatch, [])
-        params = latest_run.resolve(fast.verb, fast.params, repo=None, as_role=None, quiet=True)
+        params = latest_run.resolve(fast.params, repo=None, as_role=None, quiet=True)
     sent = local_params.complete(fast.verb, params, None)
     sent, _ = local_params.split_local(fast.verb, sent)
     assert expected == (fast.verb.name, sent, fast.as_role), argv

@@ -66,7 +66,6 @@ def run(invocation: Invocation) -> int:
 
     try:
         params = latest_run.resolve(
-            invocation.verb,
             invocation.params,
             repo=None,
             as_role=invocation.as_role,
@@ -94,6 +93,9 @@ def _failed(error: Exception) -> int:
     from striatum import errors
 
     if isinstance(error, errors.StriatumError):
+        from striatum.cli import role_hint
+
+        role_hint.add_hint(error, sys.argv[1:])
         _report(error.message, error.hint)
         return error.exit_code
     _report(

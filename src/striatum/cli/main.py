@@ -14,6 +14,7 @@ import click
 from striatum import __version__, errors
 from striatum.cli import (
     anchor_commands,
+    completion,
     global_options,
     mcp_commands,
     skills_commands,
@@ -22,6 +23,8 @@ from striatum.cli import (
     workflow_commands,
 )
 from striatum.cli.options import database_url_option
+from striatum.cli.subject_params import with_subjects
+from striatum.verbs import params
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,7 +149,6 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--run-id", required=True, help="The run to watch.")
 @click.option("--once", is_flag=True, help="Print one frame and exit.")
 @click.option(
     "--interval", type=float, default=1.0, show_default=True, help="Seconds between frames."
@@ -160,7 +162,6 @@ def dashboard(ctx: click.Context, run_id: str, once: bool, interval: float) -> N
 
 
 @cli.command()
-@click.option("--run-id", required=True, help="The run whose jobs to run.")
 @click.option(
     "--until-blocked",
     is_flag=True,
@@ -182,8 +183,6 @@ def supervise(run_id: str, until_blocked: bool) -> None:
 
 
 @cli.command()
-@click.option("--run-id", required=True, help="The run.")
-@click.option("--job", required=True, help="The running job whose agent gets the message.")
 @click.option("--message", required=True, help="One line of text.")
 @click.pass_context
 def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:
@@ -191,6 +190,23 @@ def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:
     from striatum.lanes import messages
 
     click.echo(messages.send(run_id, job, message, as_role=ctx.obj.get("as_role")))
+
+
+with_subjects(dashboard, params.run_id())
+with_subjects(supervise, params.run_id())
+with_subjects(send, params.run_id(), params.job("The running job whose agent gets the message."))
+
+
+@cli.command(name="completion")
+@click.argument("shell", type=click.Choice(completion.SHELLS))
+def completion_script(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    Load it from your shell's startup file: in ~/.bashrc `eval "$(striatum completion bash)"`,
+    in ~/.zshrc `eval "$(striatum completion zsh)"`, in ~/.config/fish/config.fish
+    `striatum completion fish | source`.
+    """
+    click.echo(completion.script(cli, shell))
 
 
 @cli.group()

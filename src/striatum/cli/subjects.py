@@ -13,6 +13,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any, Protocol
 
     class Slot(Protocol):
@@ -36,7 +37,7 @@ def metavar(name: str) -> str:
 
 
 def assign(
-    slots: list[Slot], values: list[Any], flagged: dict[str, Any]
+    slots: Sequence[Slot], values: list[Any], flagged: dict[str, Any]
 ) -> tuple[dict[str, Any], str | None]:
     """(the params named, positionally or by flag; None, or why the line is wrong).
 
@@ -57,7 +58,7 @@ def assign(
     return named, None
 
 
-def _targets(slots: list[Slot], count: int) -> list[Slot]:
+def _targets(slots: Sequence[Slot], count: int) -> list[Slot]:
     """The `count` slots values go to: optional ones give way, leftmost first."""
     chosen = list(slots)
     for slot in slots:

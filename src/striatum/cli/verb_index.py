@@ -61,9 +61,11 @@ VERBS: tuple[VerbRow, ...] = (
         (
             ("workflow", "string", True, None, False, True, False),
             ("repo", "string", False, None, False, True, False),
+            ("start", "boolean", False, None, False, False, True),
+            ("no_supervise", "boolean", False, None, False, False, True),
         ),
-        None,
-        "striatum.cli.agent_checks:warn_on_prepare",
+        "striatum.cli.after:check_prepare_flags",
+        "striatum.cli.after:prepare_then_start",
         False,
     ),
     (

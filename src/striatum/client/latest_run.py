@@ -15,15 +15,11 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers
 if TYPE_CHECKING:
     from typing import Any
 
-    from striatum.client.call_spec import CallSpec
-    from striatum.model.verb_spec import Verb
-
 ALIASES = ("latest", "-")
 RUN_PARAM = "run_id"
 
 
 def resolve(
-    verb: Verb | CallSpec,
     params: dict[str, Any],
     *,
     repo: str | None,

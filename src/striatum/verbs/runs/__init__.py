@@ -37,10 +37,23 @@ VERBS: tuple[Verb, ...] = (
                 help="The workflow.json file.",
             ),
             params.repo(),
+            Param(
+                name="start",
+                type="boolean",
+                local=True,
+                help="Then start it, as `run start RUN` would (prints the id and both answers).",
+            ),
+            Param(
+                name="no_supervise",
+                type="boolean",
+                local=True,
+                help="With --start: start it with no supervisor (as `run start --no-supervise`).",
+            ),
         ),
         description="Warns when a lane's agent CLI is not on this machine's PATH or does not "
         "answer `--version`.",
-        after="striatum.cli.agent_checks:warn_on_prepare",
+        before="striatum.cli.after:check_prepare_flags",
+        after="striatum.cli.after:prepare_then_start",
     ),
     Verb(
         name="run.start",
