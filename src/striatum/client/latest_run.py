@@ -29,7 +29,7 @@ def resolve(
     """`params` with a `latest` run id replaced by the newest run's id."""
     if params.get(RUN_PARAM) not in ALIASES:
         return params
-    newest = newest_run(repo, as_role)
+    newest = newest_run(params.get("repo") or repo, as_role)  # a verb's own --repo first
     if not quiet:
         sys.stderr.write(f"striatum: latest run: {newest['run_id']} ({newest['state']})\n")
     return {**params, RUN_PARAM: newest["run_id"]}
