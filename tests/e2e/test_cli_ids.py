@@ -224,3 +224,15 @@ def test_zsh_and_fish_scripts_call_striatum_back(shell: str) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert printed.returncode == 0 and "_STRIATUM_COMPLETE" in printed.stdout
+
+
+def test_local_commands_take_the_run_positionally_and_latest(operator: Operator) -> None:
+    """dashboard, supervise and send are written by hand, not generated: the same ids."""
+    operator.cli("adopt")
+    run_id = prepared(operator)
+    daemon, repo = operator.daemon, operator.repo
+    for spelled in ([run_id], ["latest"], ["--run-id", run_id]):
+        frame = striatum(daemon, "dashboard", *spelled, "--once", cwd=repo)
+        assert frame.returncode == 0 and run_id in frame.stdout, frame.stderr
+    twice = striatum(daemon, "send", run_id, "draft", "--job", "other", "--message", "hi")
+    assert twice.returncode == USAGE and "JOB given twice" in twice.stderr
