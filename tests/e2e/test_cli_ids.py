@@ -120,9 +120,16 @@ def test_prepare_start_prepares_and_starts_in_one_command(operator: Operator) ->
     operator.cli("adopt")
     workflow = str(example("minimal-flow"))
     result = striatum(
-        operator.daemon, "run", "prepare", "--workflow", workflow, "--start", "--no-supervise",
-        "--json", cwd=operator.repo,
-    )  # fmt: skip
+        operator.daemon,
+        "run",
+        "prepare",
+        "--workflow",
+        workflow,
+        "--start",
+        "--no-supervise",
+        "--json",
+        cwd=operator.repo,
+    )
     started = answer(result)
     assert (started["state"], started["started"]) == ("running", True)
     assert f"prepared {started['run_id']}; starting it" in result.stderr
@@ -154,9 +161,16 @@ def test_a_checkpoint_is_decided_by_its_positional_blocker(operator: Operator) -
     )
     assert shown == answer(striatum(operator.daemon, "escalation", "show", blocker_id, "--json"))
     decided = striatum(
-        operator.daemon, "checkpoint", "decide", blocker_id, "--choice", "cancel", "--as",
-        "principal", "--json",
-    )  # fmt: skip
+        operator.daemon,
+        "checkpoint",
+        "decide",
+        blocker_id,
+        "--choice",
+        "cancel",
+        "--as",
+        "principal",
+        "--json",
+    )
     assert decided.returncode == 0, decided.stderr
     assert operator.cli("status", run_id)["open_blockers"] == []
 
@@ -191,21 +205,27 @@ def test_the_role_hint_picks_the_least_role_and_only_one_this_user_holds(
     assert unhinted.returncode == FORBIDDEN and "hint" not in unhinted.stderr, unhinted.stderr
 
 
-def completions(words: str, cword: int) -> list[str]:
+def completions(words: str, cword: int, env: dict[str, str] | None = None) -> list[str]:
     """What bash completes for `words` (cursor on word `cword`) with the printed script."""
     script = subprocess.run(
         [str(BIN / "striatum"), "completion", "bash"],
-        capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     driver = (
         f"{script}\nCOMP_WORDS=({words}); COMP_CWORD={cword}\n"
         '_striatum_completion striatum; printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent"}
     done = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", driver],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        env={**(env or {"HOME": "/nonexistent"}), "PATH": f"{BIN}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
@@ -221,8 +241,11 @@ def test_the_bash_completion_script_completes_verbs_and_options() -> None:
 def test_zsh_and_fish_scripts_call_striatum_back(shell: str) -> None:
     printed = subprocess.run(
         [str(BIN / "striatum"), "completion", shell],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert printed.returncode == 0 and "_STRIATUM_COMPLETE" in printed.stdout
 
 
@@ -236,3 +259,13 @@ def test_local_commands_take_the_run_positionally_and_latest(operator: Operator)
         assert frame.returncode == 0 and run_id in frame.stdout, frame.stderr
     twice = striatum(daemon, "send", run_id, "draft", "--job", "other", "--message", "hi")
     assert twice.returncode == USAGE and "JOB given twice" in twice.stderr
+
+
+def test_a_run_id_completes_from_the_daemon(operator: Operator, tmp_path: Path) -> None:
+    operator.cli("adopt")
+    run_id = prepared(operator)
+    env = operator.daemon.env
+    assert completions("striatum status run_", 2, env) == [run_id]
+    assert completions("striatum job show --run-id ''", 4, env) == ["latest", run_id]
+    nowhere = {"HOME": str(tmp_path), "STRIATUM_RUNTIME_DIR": str(tmp_path / "none")}
+    assert completions("striatum status run_", 2, nowhere) == [], "no daemon: no candidates"

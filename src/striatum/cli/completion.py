@@ -19,3 +19,16 @@ def script(root: click.Command, shell: str) -> str:
     completer = get_completion_class(shell)
     assert completer is not None  # SHELLS are click's own
     return completer(root, {}, PROG, COMPLETE_VAR).source()
+
+
+def run_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Candidates for a run id: `latest` and the daemon's newest runs; nothing (never an
+    error in the shell) when no daemon answers."""
+    from striatum.client import rpc
+
+    try:
+        runs = rpc.call("list.runs", {"limit": 50}, timeout_s=2.0)["runs"]
+    except Exception:  # a completion must never print a traceback into the shell
+        runs = []
+    ids = ["latest", *(run["run_id"] for run in runs)]
+    return [run_id for run_id in ids if run_id.startswith(incomplete)]

@@ -45,7 +45,11 @@ from striatum.verbs import params
 )
 @click.pass_context
 def cli(ctx: click.Context, as_role: str | None, repo: Path | None) -> None:
-    """Striatum: coordinate terminal-based AI coding agents through explicit workflows."""
+    """Striatum: coordinate terminal-based AI coding agents through explicit workflows.
+
+    --as and --repo may also follow the subcommand. The run, job, blocker or lease a command
+    acts on is positional (its --flag works too); `latest` is this repository's newest run.
+    """
     ctx.obj = {"as_role": as_role, "repo": repo}
 
 

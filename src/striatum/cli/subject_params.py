@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from striatum.cli import subjects
+from striatum.cli import completion, subjects
+from striatum.client import latest_run
 from striatum.model.verb_spec import Param
 
 _FLAGGED = "__flag"  # the suffix of the value name a positional param's --flag spelling fills
@@ -22,14 +23,21 @@ def click_params(param: Param, kind: Any) -> list[click.Parameter]:
             type=kind,
             required=False,
             metavar=shown if param.required else f"[{shown}]",
+            shell_complete=_completer(param),
         ),
         click.Option(
             [subjects.flag(param.name), param.name + _FLAGGED],
             type=kind,
             help=f"{param.help.rstrip('.')}; or give it as {shown}.",
             show_default=False,
+            shell_complete=_completer(param),
         ),
     ]
+
+
+def _completer(param: Param) -> Any:
+    """Run ids complete from the daemon; other ids from nothing (click's default)."""
+    return completion.run_ids if param.name == latest_run.RUN_PARAM else None
 
 
 def merged(declared: tuple[Param, ...], values: dict[str, Any]) -> dict[str, Any]:
