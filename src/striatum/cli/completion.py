@@ -7,7 +7,6 @@ The script calls `striatum` back with `_STRIATUM_COMPLETE` set; the console scri
 from __future__ import annotations
 
 import click
-from click.shell_completion import get_completion_class
 
 SHELLS = ("bash", "zsh", "fish")
 PROG = "striatum"
@@ -16,6 +15,8 @@ COMPLETE_VAR = "_STRIATUM_COMPLETE"
 
 def script(root: click.Command, shell: str) -> str:
     """The source a shell evaluates to complete `striatum` command lines."""
+    from click.shell_completion import get_completion_class
+
     completer = get_completion_class(shell)
     assert completer is not None  # SHELLS are click's own
     return completer(root, {}, PROG, COMPLETE_VAR).source()

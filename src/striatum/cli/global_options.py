@@ -14,10 +14,12 @@ import click
 
 def accept_after_subcommand(root: click.Group) -> None:
     """Copy the root's non-eager options onto every command under it."""
-    shared = [p for p in root.params if isinstance(p, click.Option) and not p.is_eager]
+    # One copy serves every command (a parameter keeps no state of its own between calls):
+    # building one per command would cost the CLI's start-up a millisecond or two.
+    shared = [_copy(p) for p in root.params if isinstance(p, click.Option) and not p.is_eager]
     for command in _commands(root):
         taken = {spelling for param in command.params for spelling in param.opts}
-        command.params += [_copy(option) for option in shared if not taken & set(option.opts)]
+        command.params += [option for option in shared if not taken & set(option.opts)]
 
 
 def _commands(group: click.Group) -> list[click.Command]:

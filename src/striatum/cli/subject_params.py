@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from striatum.cli import completion, subjects
-from striatum.client import latest_run
 from striatum.model.verb_spec import Param
 
 _FLAGGED = "__flag"  # the suffix of the value name a positional param's --flag spelling fills
@@ -37,7 +36,7 @@ def click_params(param: Param, kind: Any) -> list[click.Parameter]:
 
 def _completer(param: Param) -> Any:
     """Run ids complete from the daemon; other ids from nothing (click's default)."""
-    return completion.run_ids if param.name == latest_run.RUN_PARAM else None
+    return completion.run_ids if param.name == "run_id" else None
 
 
 def merged(declared: tuple[Param, ...], values: dict[str, Any]) -> dict[str, Any]:
