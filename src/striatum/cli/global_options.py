@@ -38,7 +38,7 @@ def _copy(option: click.Option) -> click.Option:
     def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value is None:
             return
-        chosen = ctx.find_root().obj
+        chosen = ctx.find_root().ensure_object(dict)
         earlier = chosen.get(option.name)
         if earlier is not None and earlier != value:
             raise click.UsageError(
