@@ -121,6 +121,21 @@ def test_start_refuses_with_exit_18_and_the_hint_and_the_run_stays_prepared(
     assert state(daemon, repo, result["run_id"]) == "prepared"
 
 
+def test_prepare_start_refused_leaves_the_run_prepared_and_says_how_to_go_on(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    path = path_with(stub_clis(tmp_path / "bin"))
+    repo = new_repo(tmp_path)
+    assert striatum(daemon, repo, path, "adopt").returncode == 0
+    flow = str(workflow(tmp_path / "wf", "claude_code"))
+    started = striatum(daemon, repo, path, "run", "prepare", "--workflow", flow, "--start")
+    assert started.returncode == 18, started.stderr
+    (run,) = daemon.json("--repo", str(repo), "list", "runs")["runs"]
+    assert f"prepared {run['run_id']}; starting it" in started.stderr
+    assert f"the run is prepared: striatum run start {run['run_id']}" in started.stderr
+    assert state(daemon, repo, run["run_id"]) == "prepared"
+
+
 def test_start_refuses_a_cli_that_does_not_start(daemon: DaemonUnderTest, tmp_path: Path) -> None:
     broken = tmp_path / "bin"
     broken.mkdir()

@@ -25,6 +25,8 @@ CLICK_ONLY = "from striatum.cli.main import main; main()"
         ["token", "create", "--role", "lane"],
         ["whoami", "extra"],
         ["status", "--run-id"],
+        ["run", "cancel", "run_a", "--run-id", "run_b"],
+        ["--as", "operator", "whoami", "--as", "principal"],
     ],
 )
 def test_a_usage_mistake_is_exit_2_with_clicks_message_on_both_paths(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from striatum.cli import fastpath
+from striatum.cli import fastpath, subjects
 from striatum.cli.main import cli
 from striatum.client import rpc
 from striatum.model.verb_spec import Param, Verb
@@ -19,20 +20,30 @@ from striatum.verbs.catalog import VERBS
 def click_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...] | None:
     """What the full CLI sends for argv, or None when it refuses the arguments."""
     sent: list[tuple[Any, ...]] = []
-
-    def record(
-        method: str, params: dict[str, Any], *, as_role: str | None = None, token: str | None = None
-    ) -> Any:
-        sent.append((method, params, as_role))
-        return {}
-
-    monkeypatch.setattr(rpc, "call", record)
+    fake_daemon(monkeypatch, sent)
     from striatum.client import invoke
 
     monkeypatch.setattr(invoke, "run_hook", lambda *args: None)
     monkeypatch.setattr(invoke, "run_check", lambda *args: None)
     result = CliRunner().invoke(cli, argv)
-    return sent[0] if result.exit_code == 0 and sent else None
+    return sent[-1] if result.exit_code == 0 and sent else None
+
+
+def fake_daemon(monkeypatch: pytest.MonkeyPatch, sent: list[tuple[Any, ...]]) -> None:
+    """rpc.call records the verb calls; `run.latest` (how `latest` resolves) answers one run."""
+
+    def record(
+        method: str, params: dict[str, Any], *, as_role: str | None = None, token: str | None = None
+    ) -> Any:
+        sent.append((method, params, as_role))
+        return {"run_id": "run_newest", "state": "running"} if method == "run.latest" else {}
+
+    monkeypatch.setattr(rpc, "call", record)
+
+
+def flagged(param: Param) -> Callable[[str], list[str]]:
+    """An id given by its flag spelling."""
+    return lambda value: [subjects.flag(param.name), value]
 
 
 def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
@@ -54,11 +65,11 @@ def argv_for(verb: Verb) -> st.SearchStrategy[list[str]]:
 
     pieces = [option(p) for p in verb.params if not p.positional]
     pieces += [flag_with_value(p) for p in verb.params if p.type == "boolean"]
-    positional = [
-        st.text("tok_abc", min_size=1, max_size=8).map(lambda v: [v])
-        for p in verb.params
-        if p.positional
-    ]
+    ids = st.text("tok_abc", min_size=1, max_size=8) | st.sampled_from(["latest", "-"])
+    # A subject id by flag too (`--run-id`), perhaps beside the same or another positional.
+    pieces += [ids.map(flagged(p)) for p in verb.params if p.positional]
+    pieces.append(st.sampled_from([["--as", "principal"], ["--as", "operator"]]))
+    positional = [ids.map(lambda v: [v]) for p in verb.params if p.positional]
     chosen = (
         st.lists(st.sampled_from(pieces), max_size=3).flatmap(lambda picks: st.tuples(*picks))
         if pieces
@@ -85,9 +96,12 @@ def test_the_fast_path_agrees_with_click_or_defers(argv: list[str]) -> None:
     fast = fastpath.parse(argv)
     if fast is None:
         return  # deferring is always allowed: click then answers
-    from striatum.client import local_params
+    from striatum.client import latest_run, local_params
 
-    sent = local_params.complete(fast.verb, fast.params, None)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake_daemon(monkeypatch, [])
+        params = latest_run.resolve(fast.params, repo=None, as_role=None, quiet=True)
+    sent = local_params.complete(fast.verb, params, None)
     sent, _ = local_params.split_local(fast.verb, sent)
     assert expected == (fast.verb.name, sent, fast.as_role), argv
 

@@ -80,3 +80,46 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     process = supervisor_launch.launch(run_id, repo, env)
     log = supervisor_launch.log_file(repo, run_id)
     sys.stderr.write(f"striatum: supervisor started (pid {process.pid}); log: {log}\n")
+
+
+def check_prepare_flags(params: dict[str, Any], local: dict[str, Any]) -> None:
+    """Before `run prepare`: --no-supervise says how to start, so it needs --start."""
+    if local.get("no_supervise") and not local.get("start"):
+        raise errors.UsageError(
+            "--no-supervise goes with --start",
+            hint="striatum run prepare --workflow FILE --start --no-supervise",
+        )
+
+
+def prepare_then_start(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
+    """After `run prepare`: the preflight's warnings; with --start, the run started as
+    `run start RUN` would start it (its own checks and supervisor), one answer for both."""
+    from striatum.cli.agent_checks import warn_on_prepare
+
+    prepared = warn_on_prepare(result, local) or result
+    if not local.get("start"):
+        return prepared
+    run_id = prepared["run_id"]
+    sys.stderr.write(f"striatum: prepared {run_id}; starting it\n")
+    try:
+        started = _start(run_id, local)
+    except errors.StriatumError as error:  # the run is there all the same: say how to go on
+        again = f"the run is prepared: striatum run start {run_id}"
+        error.hint = f"{error.hint}; {again}" if error.hint else again
+        raise
+    return {**prepared, **started, "started": True}
+
+
+def _start(run_id: str, local: dict[str, Any]) -> dict[str, Any]:
+    from striatum.cli.verb_index import VERBS
+    from striatum.client.call_spec import CallSpec
+    from striatum.client.invoke import invoke
+
+    start = CallSpec(next(row for row in VERBS if row[0] == "run.start"))
+    params: dict[str, Any] = {"run_id": run_id}
+    if local.get("no_supervise"):
+        params["no_supervise"] = True
+    started: dict[str, Any] = invoke(
+        start, params, as_role=local.get("caller_role"), token=local.get("caller_token")
+    )
+    return started

@@ -17,6 +17,9 @@ def run_guarded(command: Callable[[], Any]) -> None:
     try:
         result = command()
     except errors.StriatumError as error:
+        from striatum.cli import role_hint
+
+        role_hint.add_hint(error, sys.argv[1:])
         report(error)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:

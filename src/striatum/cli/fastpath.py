@@ -1,6 +1,7 @@
 """Parsing an ordinary verb call straight from the catalog, without click.
 
-Grammar accepted: `[--as ROLE] WORD... [ARG] [--opt VALUE | --opt=VALUE | --flag | --json]...`.
+Grammar accepted: `[--as ROLE] WORD... [ID... | --opt VALUE | --opt=VALUE | --flag | --json |
+--as ROLE]...`, ids placed as subjects.py says.
 Anything else (help, --repo, unknown or missing options, bad values) returns None and the full
 click CLI handles it, so a usage mistake is always click's exit 2 with click's message; only
 a call click would make is made here. tests/unit/test_fastpath.py checks that both parsers send
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import sys
 
+from striatum.cli import subjects
 from striatum.cli.verb_index import VERBS
 from striatum.client.call_spec import CallParam, CallSpec
 
@@ -48,17 +50,28 @@ def parse(argv: list[str]) -> Invocation | None:
     parsed = _verb_arguments(verb, rest[len(verb.words) :])
     if parsed is None:
         return None
-    params, as_json = parsed
+    params, as_json, role_after = parsed
+    if role_after is not None:  # `--as` may follow the subcommand too: the same, once
+        if as_role not in (None, role_after):
+            return None
+        as_role = role_after
     return Invocation(verb=verb, params=params, as_json=as_json, as_role=as_role)
 
 
 def run(invocation: Invocation) -> int:
     """Call the daemon and print the result; errors as one line on stderr, never a traceback."""
     from striatum.cli import render
+    from striatum.client import latest_run
     from striatum.client.invoke import exit_code, invoke
 
     try:
-        result = invoke(invocation.verb, invocation.params, as_role=invocation.as_role)
+        params = latest_run.resolve(
+            invocation.params,
+            repo=None,
+            as_role=invocation.as_role,
+            quiet=invocation.as_json,
+        )
+        result = invoke(invocation.verb, params, as_role=invocation.as_role)
         render.show(result, as_json=invocation.as_json, verb=invocation.verb.name)
         return exit_code(invocation.verb, result)
     except KeyboardInterrupt:
@@ -80,6 +93,9 @@ def _failed(error: Exception) -> int:
     from striatum import errors
 
     if isinstance(error, errors.StriatumError):
+        from striatum.cli import role_hint
+
+        role_hint.add_hint(error, sys.argv[1:])
         _report(error.message, error.hint)
         return error.exit_code
     _report(
@@ -101,14 +117,19 @@ def _report(message: str, hint: str | None) -> None:
 def _global_options(argv: list[str]) -> tuple[str | None, list[str] | None]:
     as_role, index = None, 0
     while index < len(argv) and argv[index].startswith("-"):
-        if argv[index] == "--as" and index + 1 < len(argv):
-            as_role = argv[index + 1]
-            if as_role not in _GLOBAL_ROLES:
-                return None, None
-            index += 2
-        else:
+        role = _role(argv, index)
+        if role is None:
             return None, None  # --repo and anything else: the full CLI
+        as_role, index = role, index + 2
     return as_role, argv[index:]
+
+
+def _role(argv: list[str], index: int) -> str | None:
+    """The role of `--as ROLE` at `index`, or None (not that, or a role click refuses)."""
+    if argv[index] != "--as" or index + 1 >= len(argv):
+        return None
+    role = argv[index + 1]
+    return role if role in _GLOBAL_ROLES else None
 
 
 def _match(words: list[str]) -> CallSpec | None:
@@ -119,16 +140,25 @@ def _match(words: list[str]) -> CallSpec | None:
     return None
 
 
-def _verb_arguments(verb: CallSpec, args: list[str]) -> tuple[dict[str, Any], bool] | None:
-    options = {"--" + p.name.replace("_", "-"): p for p in verb.params if not p.positional}
-    positionals = [p for p in verb.params if p.positional]
+def _verb_arguments(
+    verb: CallSpec, args: list[str]
+) -> tuple[dict[str, Any], bool, str | None] | None:
+    """(params, --json, a --as given after the subcommand), or None for click to answer."""
+    options = {subjects.flag(p.name): p for p in verb.params}
+    slots = [p for p in verb.params if p.positional]
     params: dict[str, Any] = {}
-    as_json, index = False, 0
+    given: list[str] = []
+    as_json, as_role, index = False, None, 0
     while index < len(args):
         arg = args[index]
         if arg == "--json":
             as_json = True
-        elif arg.startswith("-"):
+        elif arg == "--as":
+            role = _role(args, index)
+            if role is None or as_role is not None:
+                return None
+            as_role, index = role, index + 1
+        elif arg.startswith("-") and arg != "-":  # `-`: a run id (latest)
             name, equals, inline = arg.partition("=")
             param = options.get(name)
             if param is None or param.name in params:
@@ -147,14 +177,15 @@ def _verb_arguments(verb: CallSpec, args: list[str]) -> tuple[dict[str, Any], bo
                 if value is None:
                     return None
                 params[param.name] = value
-        elif positionals:
-            params[positionals.pop(0).name] = args[index]
         else:
-            return None
+            given.append(arg)
         index += 1
-    if positionals or any(p.required and p.name not in params for p in verb.params):
+    flagged = {p.name: params.pop(p.name) for p in slots if p.name in params}
+    named, problem = subjects.assign(slots, given, flagged)
+    params.update(named)
+    if problem or any(p.required and p.name not in params for p in verb.params):
         return None
-    return params, as_json
+    return params, as_json, as_role
 
 
 def _convert(param: CallParam, text: str) -> Any:

@@ -14,7 +14,9 @@ import click
 from striatum import __version__, errors
 from striatum.cli import (
     anchor_commands,
+    completion,
     examples_commands,
+    global_options,
     mcp_commands,
     skills_commands,
     verb_commands,
@@ -22,6 +24,8 @@ from striatum.cli import (
     workflow_commands,
 )
 from striatum.cli.options import database_url_option
+from striatum.cli.subject_params import with_subjects
+from striatum.verbs import params
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,7 +46,11 @@ from striatum.cli.options import database_url_option
 )
 @click.pass_context
 def cli(ctx: click.Context, as_role: str | None, repo: Path | None) -> None:
-    """Striatum: coordinate terminal-based AI coding agents through explicit workflows."""
+    """Striatum: coordinate terminal-based AI coding agents through explicit workflows.
+
+    --as and --repo may also follow the subcommand. The run, job, blocker or lease a command
+    acts on is positional (its --flag works too); `latest` is this repository's newest run.
+    """
     ctx.obj = {"as_role": as_role, "repo": repo}
 
 
@@ -145,7 +153,6 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--run-id", default=None, help="The run to watch (default: the repository's runs).")
 @click.option("--once", is_flag=True, help="Print one frame and exit.")
 @click.option(
     "--interval", type=float, default=1.0, show_default=True, help="Seconds between frames."
@@ -164,7 +171,6 @@ def dashboard(ctx: click.Context, run_id: str | None, once: bool, interval: floa
 
 
 @cli.command()
-@click.option("--run-id", required=True, help="The run whose jobs to run.")
 @click.option(
     "--until-blocked",
     is_flag=True,
@@ -186,8 +192,6 @@ def supervise(run_id: str, until_blocked: bool) -> None:
 
 
 @cli.command()
-@click.option("--run-id", required=True, help="The run.")
-@click.option("--job", required=True, help="The running job whose agent gets the message.")
 @click.option("--message", required=True, help="One line of text.")
 @click.pass_context
 def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:
@@ -195,6 +199,23 @@ def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:
     from striatum.lanes import messages
 
     click.echo(messages.send(run_id, job, message, as_role=ctx.obj.get("as_role")))
+
+
+with_subjects(dashboard, params.run_id(required=False))
+with_subjects(supervise, params.run_id())
+with_subjects(send, params.run_id(), params.job("The running job whose agent gets the message."))
+
+
+@cli.command(name="completion")
+@click.argument("shell", type=click.Choice(completion.SHELLS))
+def completion_script(shell: str) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    Load it from your shell's startup file: in ~/.bashrc `eval "$(striatum completion bash)"`,
+    in ~/.zshrc `eval "$(striatum completion zsh)"`, in ~/.config/fish/config.fish
+    `striatum completion fish | source`.
+    """
+    click.echo(completion.script(cli, shell))
 
 
 @cli.group()
@@ -226,6 +247,7 @@ cli.add_command(mcp_commands.mcp)
 cli.add_command(skills_commands.skills)
 cli.add_command(web_commands.serve)
 verb_commands.attach(cli)
+global_options.accept_after_subcommand(cli)  # last: every command is in the tree
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from striatum.cli import subject_params, subjects
 from striatum.model.verb_spec import Param, Verb
 from striatum.verbs.catalog import VERBS
 
@@ -28,7 +29,7 @@ def attach(root: click.Group) -> None:
 
 
 def command_for(verb: Verb) -> click.Command:
-    params: list[click.Parameter] = [_click_param(p) for p in verb.params]
+    params: list[click.Parameter] = [q for p in verb.params for q in _click_params(p)]
     params.append(
         click.Option(
             ["--json", "as_json"], is_flag=True, help="Print the result as JSON on stdout."
@@ -37,14 +38,17 @@ def command_for(verb: Verb) -> click.Command:
 
     def callback(as_json: bool, **values: Any) -> None:
         from striatum.cli import render
+        from striatum.client import latest_run
         from striatum.client.invoke import exit_code, invoke
 
         options = click.get_current_context().find_root().obj or {}
-        sent = {k: v for k, v in values.items() if v is not None}
-        repo = options.get("repo")
-        result = invoke(
-            verb, sent, repo=None if repo is None else str(repo), as_role=options.get("as_role")
-        )
+        sent = {
+            k: v for k, v in subject_params.merged(verb.params, values).items() if v is not None
+        }
+        repo = None if options.get("repo") is None else str(options["repo"])
+        as_role = options.get("as_role")
+        sent = latest_run.resolve(sent, repo=repo, as_role=as_role, quiet=as_json)
+        result = invoke(verb, sent, repo=repo, as_role=as_role)
         render.show(result, as_json=as_json, verb=verb.name)
         code = exit_code(verb, result)
         if code:
@@ -57,15 +61,21 @@ def command_for(verb: Verb) -> click.Command:
     )
 
 
-def _click_param(param: Param) -> click.Parameter:
+def _click_params(param: Param) -> list[click.Parameter]:
     kind = click.Choice(param.choices) if param.choices else _CLICK_TYPES[param.type]
     if param.positional:
-        return click.Argument([param.name], type=kind, required=param.required)
-    flag = "--" + param.name.replace("_", "-")
+        return subject_params.click_params(param, kind)
+    flag = subjects.flag(param.name)
     if param.type == "boolean":
-        return click.Option([flag, param.name], is_flag=True, default=None, help=param.help)
+        return [click.Option([flag, param.name], is_flag=True, default=None, help=param.help)]
     # No `default=None` here: click (8.3 on) takes an explicit None as a given value, and a
     # required option would then reach the daemon missing instead of being a usage error.
-    return click.Option(
-        [flag, param.name], type=kind, required=param.required, help=param.help, show_default=False
-    )
+    return [
+        click.Option(
+            [flag, param.name],
+            type=kind,
+            required=param.required,
+            help=param.help,
+            show_default=False,
+        )
+    ]

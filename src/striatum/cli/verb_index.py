@@ -62,15 +62,17 @@ VERBS: tuple[VerbRow, ...] = (
         (
             ("workflow", "string", True, None, False, True, False),
             ("repo", "string", False, None, False, True, False),
+            ("start", "boolean", False, None, False, False, True),
+            ("no_supervise", "boolean", False, None, False, False, True),
         ),
-        None,
-        "striatum.cli.agent_checks:warn_on_prepare",
+        "striatum.cli.after:check_prepare_flags",
+        "striatum.cli.after:prepare_then_start",
         False,
     ),
     (
         "run.start",
         (
-            ("run_id", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
             ("no_supervise", "boolean", False, None, False, False, False),
         ),
         "striatum.cli.agent_checks:refuse_on_start",
@@ -102,11 +104,11 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("run.land", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.land", (("run_id", "string", True, None, True, False, False),), None, None, False),
     (
         "run.retry",
         (
-            ("run_id", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
             ("from", "string", False, None, False, False, False),
             ("no_supervise", "boolean", False, None, False, False, False),
         ),
@@ -117,7 +119,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "run.clean",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("finished", "boolean", False, None, False, False, False),
             ("yes", "boolean", False, None, False, False, False),
             ("force", "boolean", False, None, False, False, False),
@@ -127,12 +129,12 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("run.pause", (("run_id", "string", True, None, False, False, False),), None, None, False),
-    ("run.resume", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.pause", (("run_id", "string", True, None, True, False, False),), None, None, False),
+    ("run.resume", (("run_id", "string", True, None, True, False, False),), None, None, False),
     (
         "run.cancel",
         (
-            ("run_id", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
             ("reason", "string", False, None, False, False, False),
         ),
         None,
@@ -142,20 +144,20 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "job.cancel",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
             ("reason", "string", False, None, False, False, False),
         ),
         None,
         None,
         False,
     ),
-    ("status", (("run_id", "string", False, None, False, False, False),), None, None, False),
+    ("status", (("run_id", "string", False, None, True, False, False),), None, None, False),
     (
         "why",
         (
+            ("run_id", "string", False, None, True, False, False),
             ("id", "string", True, None, True, False, False),
-            ("run_id", "string", False, None, False, False, False),
         ),
         None,
         None,
@@ -179,17 +181,18 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("list.jobs", (("run_id", "string", True, None, False, False, False),), None, None, False),
-    ("list.artifacts", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.latest", (("repo", "string", False, None, False, True, False),), None, None, False),
+    ("list.jobs", (("run_id", "string", True, None, True, False, False),), None, None, False),
+    ("list.artifacts", (("run_id", "string", True, None, True, False, False),), None, None, False),
     ("list.sessions", (), None, None, False),
-    ("list.verdicts", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("list.verdicts", (("run_id", "string", True, None, True, False, False),), None, None, False),
     ("inbox", (), None, None, False),
-    ("run.graph", (("run_id", "string", True, None, False, False, False),), None, None, False),
+    ("run.graph", (("run_id", "string", True, None, True, False, False),), None, None, False),
     (
         "job.show",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
         ),
         None,
         None,
@@ -199,7 +202,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "events.wait",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("after_seq", "integer", False, None, False, False, False),
             ("timeout_s", "integer", False, None, False, False, False),
         ),
@@ -228,7 +231,7 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("session.close", (("session", "string", True, None, False, False, False),), None, None, False),
+    ("session.close", (("session", "string", True, None, True, False, False),), None, None, False),
     (
         "claim-next",
         (
@@ -245,18 +248,18 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "heartbeat",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("ttl_s", "integer", False, None, False, False, False),
         ),
         None,
         None,
         False,
     ),
-    ("release", (("lease", "string", True, None, False, False, False),), None, None, False),
+    ("release", (("lease", "string", True, None, True, False, False),), None, None, False),
     (
         "lease.transfer",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("session", "string", True, None, False, False, False),
             ("ttl_s", "integer", False, None, False, False, False),
         ),
@@ -267,7 +270,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "publish-artifact",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("path", "string", True, None, False, False, False),
             ("kind", "string", False, None, False, False, False),
         ),
@@ -278,7 +281,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "complete",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("commit", "string", False, None, False, False, False),
             ("model", "string", False, None, False, False, False),
         ),
@@ -289,7 +292,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "fail",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("reason", "string", True, None, False, False, False),
             ("permanent", "boolean", False, None, False, False, False),
         ),
@@ -300,7 +303,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "verdict",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("value", "string", True, ("accept", "needs_revision", "reject"), False, False, False),
             ("findings", "string", False, None, False, False, False),
         ),
@@ -311,8 +314,8 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "override-verdict",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
             ("value", "string", True, ("accept", "needs_revision", "reject"), False, False, False),
             ("reason", "string", True, None, False, False, False),
         ),
@@ -323,7 +326,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "block",
         (
-            ("lease", "string", True, None, False, False, False),
+            ("lease", "string", True, None, True, False, False),
             ("reason", "string", True, None, False, False, False),
         ),
         None,
@@ -333,7 +336,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "escalation.list",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("all", "boolean", False, None, False, False, False),
         ),
         None,
@@ -350,7 +353,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "escalation.resolve",
         (
-            ("blocker", "string", True, None, False, False, False),
+            ("blocker", "string", True, None, True, False, False),
             ("outcome", "string", True, ("retry", "fail", "accept", "revise"), False, False, False),
             ("note", "string", False, None, False, False, False),
         ),
@@ -361,7 +364,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "checkpoint.decide",
         (
-            ("blocker", "string", True, None, False, False, False),
+            ("blocker", "string", True, None, True, False, False),
             ("choice", "string", True, None, False, False, False),
             ("note", "string", False, None, False, False, False),
         ),
@@ -372,7 +375,7 @@ VERBS: tuple[VerbRow, ...] = (
     (
         "corpus.export",
         (
-            ("run_id", "string", False, None, False, False, False),
+            ("run_id", "string", False, None, True, False, False),
             ("repo", "string", False, None, False, True, False),
             ("out", "string", True, None, False, True, False),
             ("include_content", "boolean", False, None, False, False, False),
@@ -381,12 +384,12 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("recovery.list", (("run_id", "string", False, None, False, False, False),), None, None, False),
+    ("recovery.list", (("run_id", "string", False, None, True, False, False),), None, None, False),
     (
         "recovery.requeue",
         (
-            ("run_id", "string", True, None, False, False, False),
-            ("job", "string", True, None, False, False, False),
+            ("run_id", "string", True, None, True, False, False),
+            ("job", "string", True, None, True, False, False),
         ),
         None,
         "striatum.cli.after:start_supervisor",

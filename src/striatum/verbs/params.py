@@ -15,9 +15,23 @@ def repo() -> Param:
     )
 
 
-def run_id(required: bool = True) -> Param:
+def run_id(required: bool = True, *, subject: bool = True) -> Param:
+    """The run; `subject`: the run the verb acts on, so the CLI takes it positionally too
+    (`latest` there names the repository's newest run)."""
     return Param(
-        name="run_id", type="string", required=required, max_length=64, help="The run (run_...)."
+        name="run_id",
+        type="string",
+        required=required,
+        positional=subject,
+        max_length=64,
+        help="The run (run_..., or latest).",
+    )
+
+
+def job(help_text: str = "The job.") -> Param:
+    """The job a verb acts on, positional after its run."""
+    return Param(
+        name="job", type="string", required=True, positional=True, max_length=64, help=help_text
     )
 
 
@@ -26,6 +40,7 @@ def lease() -> Param:
         name="lease",
         type="string",
         required=True,
+        positional=True,
         max_length=64,
         help="The lease (lease_...) from claim-next.",
     )

@@ -28,9 +28,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.recovery.repairs:requeue",
         params=(
             params.run_id(),
-            Param(
-                name="job", type="string", required=True, max_length=64, help="The job to retry."
-            ),
+            params.job("The job to retry from."),
         ),
         description="Kept for scripts. A job of a running run that waits for the human is "
         "answered with `escalation resolve --outcome retry`.",

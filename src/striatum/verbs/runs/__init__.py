@@ -37,10 +37,23 @@ VERBS: tuple[Verb, ...] = (
                 help="The workflow.json file.",
             ),
             params.repo(),
+            Param(
+                name="start",
+                type="boolean",
+                local=True,
+                help="Then start it, as `run start RUN` would (prints the id and both answers).",
+            ),
+            Param(
+                name="no_supervise",
+                type="boolean",
+                local=True,
+                help="With --start: start it with no supervisor (as `run start --no-supervise`).",
+            ),
         ),
         description="Warns when a lane's agent CLI is not on this machine's PATH or does not "
         "answer `--version`.",
-        after="striatum.cli.agent_checks:warn_on_prepare",
+        before="striatum.cli.after:check_prepare_flags",
+        after="striatum.cli.after:prepare_then_start",
     ),
     Verb(
         name="run.start",
@@ -75,7 +88,7 @@ VERBS: tuple[Verb, ...] = (
         writes=True,
         handler="striatum.verbs.runs.supervision:register",
         params=(
-            params.run_id(),
+            params.run_id(subject=False),
             *_supervisor_params(),
             Param(
                 name="identity",
@@ -99,7 +112,7 @@ VERBS: tuple[Verb, ...] = (
         writes=True,
         handler="striatum.verbs.runs.supervision:leave",
         params=(
-            params.run_id(),
+            params.run_id(subject=False),
             *_supervisor_params(),
             Param(name="outcome", type="string", max_length=200, help="Why it stopped."),
         ),
@@ -212,7 +225,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.runs.jobs:cancel",
         params=(
             params.run_id(),
-            Param(name="job", type="string", required=True, max_length=64, help="The job."),
+            params.job(),
             Param(
                 name="reason", type="string", max_length=500, help="Why (recorded in the event)."
             ),

@@ -25,16 +25,17 @@ VERBS: tuple[Verb, ...] = (
         capability=Capability.READ,
         writes=False,
         handler="striatum.verbs.views.summaries:why",
+        # The run first: `why RUN JOB` reads as said, and `why ID` fills the required id.
         params=(
+            params.run_id(required=False),
             Param(
                 name="id",
                 type="string",
                 required=True,
                 positional=True,
                 max_length=64,
-                help="run_..., lease_..., art_..., vrd_..., blk_..., or a job id with --run-id.",
+                help="run_..., lease_..., art_..., vrd_..., blk_..., or a job id after its run.",
             ),
-            params.run_id(required=False),
         ),
     ),
     Verb(
@@ -53,6 +54,14 @@ VERBS: tuple[Verb, ...] = (
             ),
             Param(name="limit", type="integer", default=50, help="At most this many."),
         ),
+    ),
+    Verb(
+        name="run.latest",
+        summary="The newest run of the repository (what `latest` means as a run id).",
+        capability=Capability.READ,
+        writes=False,
+        handler="striatum.verbs.views.latest:latest_run",
+        params=(params.repo(),),
     ),
     Verb(
         name="list.jobs",
@@ -115,7 +124,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.views.inspect:job_show",
         params=(
             params.run_id(),
-            Param(name="job", type="string", required=True, max_length=64, help="The job."),
+            params.job(),
         ),
     ),
     Verb(

@@ -55,6 +55,7 @@ VERBS: tuple[Verb, ...] = (
                 name="session",
                 type="string",
                 required=True,
+                positional=True,
                 max_length=64,
                 help="The session (ses_...).",
             ),
@@ -75,7 +76,7 @@ VERBS: tuple[Verb, ...] = (
                 help="Your session (ses_...).",
             ),
             Param(name="lane", type="string", max_length=64, help="Only this lane."),
-            params.run_id(required=False),
+            params.run_id(required=False, subject=False),
             Param(
                 name="job",
                 type="string",
@@ -221,7 +222,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.work.results:override_verdict",
         params=(
             params.run_id(),
-            Param(name="job", type="string", required=True, max_length=64, help="The review job."),
+            params.job("The review job."),
             Param(
                 name="value",
                 type="string",
