@@ -15,7 +15,8 @@ from tests.web.conftest import ORIGIN, SAME_ORIGIN, confirmed, form
 ACTION_PATHS = [
     "/actions/runs/{run}/cancel",
     "/actions/runs/{run}/jobs/draft/cancel",
-    "/actions/runs/{run}/jobs/draft/requeue",
+    "/actions/runs/{run}/retry",
+    "/actions/runs/{run}/jobs/draft/retry",
     "/actions/runs/{run}/jobs/review/verdict",
     "/actions/blockers/blk_x/decide",
     "/actions/blockers/blk_x/resolve",
@@ -123,12 +124,13 @@ def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
     run_id = operator.prepare(example("review-flow"))
     page = principal.get(f"/runs/{run_id}").text
     assert f'action="/actions/runs/{run_id}/jobs/draft/cancel"' in page
-    requeue = principal.post(
-        f"/actions/runs/{run_id}/jobs/draft/requeue",
-        data=confirmed(f"/actions/runs/{run_id}/jobs/draft/requeue"),
+    assert "/retry" not in page  # a running run is not retried
+    retry = principal.post(
+        f"/actions/runs/{run_id}/jobs/draft/retry",
+        data=confirmed(f"/actions/runs/{run_id}/jobs/draft/retry"),
         headers=SAME_ORIGIN,
     )
-    assert requeue.status_code == 409 and "revives a failed or cancelled run" in requeue.text
+    assert retry.status_code == 409 and "revives a failed or cancelled run" in retry.text
     verdict = principal.post(
         f"/actions/runs/{run_id}/jobs/review/verdict",
         data=confirmed(
@@ -154,6 +156,34 @@ def test_cancelling_a_job_and_a_run_and_refusals_as_error_pages(
     assert rpc.call("status", run_id=other)["run"]["state"] == "cancelled"
     audit = operator.daemon.json("--as", "principal", "audit", "list", "--limit", "3")["rows"]
     assert any(row["method"] == "run.cancel" and row["role"] == "principal" for row in audit)
+
+
+def test_an_ended_run_is_retried_from_the_run_page_and_the_page_says_so(
+    operator: Operator, principal: TestClient
+) -> None:
+    run_id = operator.prepare(example("review-flow"))
+    rpc.call("run.cancel", run_id=run_id, reason="stopped to retry", as_role="principal")
+    page = principal.get(f"/runs/{run_id}").text
+    assert f'action="/actions/runs/{run_id}/retry"' in page
+    assert f'action="/actions/runs/{run_id}/jobs/draft/retry"' in page
+    assert "/cancel" not in page  # nothing left to cancel
+    asked = principal.post(
+        f"/actions/runs/{run_id}/jobs/draft/retry", data=form(), headers=SAME_ORIGIN
+    )
+    assert asked.status_code == 200 and "Retry run" in asked.text  # asks first, acts not
+    assert rpc.call("status", run_id=run_id)["run"]["state"] == "cancelled"
+    retried = principal.post(
+        f"/actions/runs/{run_id}/jobs/draft/retry",
+        data=confirmed(f"/actions/runs/{run_id}/jobs/draft/retry"),
+        headers=SAME_ORIGIN,
+    )
+    assert retried.status_code == 303 and retried.headers["location"] == f"/runs/{run_id}"
+    assert rpc.call("status", run_id=run_id)["run"]["state"] == "running"
+    assert _states(run_id)["draft"] == "ready"
+    shown = principal.get(f"/runs/{run_id}").text
+    assert f"Run {run_id} retried from draft." in shown
+    events = rpc.call("why", run_id=run_id, id=run_id)
+    assert "run.retried" in str(events)
 
 
 def test_a_form_that_is_not_urlencoded_is_refused(

@@ -56,19 +56,15 @@ def pad(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int, *, indent: str = "", first: str | None = None) -> list[str]:
-    """Word-wrapped lines of at most `width` columns; a word too long for a line is cut
-    into pieces, never lost. `first` prefixes the first line (default: `indent`)."""
+    """Word-wrapped lines of at most `width` columns. A word too long for a line gets a line
+    of its own and is kept whole, past the width: it is a path, an id or a command, and a
+    piece of one on each line would not paste back. `first` prefixes the first line
+    (default: `indent`)."""
     lead = indent if first is None else first
     room = max(1, width - max(width_of(lead), width_of(indent)))
     out: list[str] = []
     line = ""
     for word in text.split(" "):
-        while width_of(word) > room:  # a word longer than a whole line: cut it
-            if line:
-                out.append(line)
-                line = ""
-            head, word = _split_at(word, room)
-            out.append(head)
         if not line:
             line = word
         elif width_of(line) + 1 + width_of(word) <= room:
@@ -78,15 +74,6 @@ def wrap(text: str, width: int, *, indent: str = "", first: str | None = None) -
             line = word
     out.append(line)
     return [(lead if n == 0 else indent) + part for n, part in enumerate(out)]
-
-
-def _split_at(word: str, room: int) -> tuple[str, str]:
-    used = 0
-    for index, char in enumerate(word):
-        used += _char_width(char)
-        if used > room:
-            return word[:index], word[index:]
-    return word, ""
 
 
 def fields(pairs: Sequence[tuple[str, str]], screen: Screen, *, indent: str = "") -> list[str]:

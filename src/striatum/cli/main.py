@@ -158,7 +158,7 @@ def user_doctor(ctx: click.Context, deep: bool, as_json: bool) -> None:
     "--interval", type=float, default=1.0, show_default=True, help="Seconds between frames."
 )
 @click.pass_context
-def dashboard(ctx: click.Context, run_id: str | None, once: bool, interval: float) -> None:
+def dashboard(ctx: click.Context, once: bool, interval: float, run_id: str | None = None) -> None:
     """A live terminal view of a run, or of the repository's runs when no run is given."""
     import os
 

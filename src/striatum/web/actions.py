@@ -137,8 +137,12 @@ async def _cancel_job(request: Request, form: Form) -> Any:
     )
 
 
-async def _requeue_job(request: Request, form: Form) -> Any:
-    return await calls.act("recovery.requeue", run_id=_run(request), job=_job(request))
+async def _retry_run(request: Request, form: Form) -> Any:
+    return await calls.act("run.retry", run_id=_run(request))
+
+
+async def _retry_from_job(request: Request, form: Form) -> Any:
+    return await calls.act("run.retry", run_id=_run(request), **{"from": _job(request)})
 
 
 async def _override_verdict(request: Request, form: Form) -> Any:
@@ -185,12 +189,21 @@ CANCEL_JOB = Action(
     done=lambda r, f: f"Job {_job(r)} cancelled.",
     asks_reason=True,
 )
-REQUEUE_JOB = Action(
-    perform=_requeue_job,
+RETRY_RUN = Action(
+    perform=_retry_run,
     back=_run_page,
-    question=lambda r, f: f"Requeue job {_job(r)} of run {_run(r)}?",
-    consequence="The failed job gets another attempt.",
-    done=lambda r, f: f"Job {_job(r)} requeued.",
+    question=lambda r, f: f"Retry run {_run(r)} from where it stopped?",
+    consequence="Its failed and cancelled jobs and everything downstream run again as new "
+    "attempts; earlier attempts, verdicts and events stay.",
+    done=lambda r, f: f"Run {_run(r)} retried.",
+)
+RETRY_FROM_JOB = Action(
+    perform=_retry_from_job,
+    back=_run_page,
+    question=lambda r, f: f"Retry run {_run(r)} from job {_job(r)}?",
+    consequence="This job, everything downstream of it and every job that did not succeed "
+    "run again as new attempts; earlier attempts, verdicts and events stay.",
+    done=lambda r, f: f"Run {_run(r)} retried from {_job(r)}.",
 )
 OVERRIDE_VERDICT = Action(
     perform=_override_verdict,
@@ -220,8 +233,9 @@ def routes() -> list[Route]:
     blocker = "/actions/blockers/{blocker_id:str}"
     return [
         Route("/actions/runs/{run_id:str}/cancel", endpoint(CANCEL_RUN), methods=["POST"]),
+        Route("/actions/runs/{run_id:str}/retry", endpoint(RETRY_RUN), methods=["POST"]),
         Route(f"{job}/cancel", endpoint(CANCEL_JOB), methods=["POST"]),
-        Route(f"{job}/requeue", endpoint(REQUEUE_JOB), methods=["POST"]),
+        Route(f"{job}/retry", endpoint(RETRY_FROM_JOB), methods=["POST"]),
         Route(f"{job}/verdict", endpoint(OVERRIDE_VERDICT), methods=["POST"]),
         Route(f"{blocker}/decide", endpoint(DECIDE), methods=["POST"]),
         Route(f"{blocker}/resolve", endpoint(RESOLVE), methods=["POST"]),
