@@ -135,7 +135,8 @@ def test_every_line_of_a_view_fits_the_terminal(scene: Scene, view: str, columns
     shown = scene.human(*argv(scene, view), COLUMNS=str(columns))
     lines = shown.splitlines()
     assert lines, "the view shows something"
-    too_wide = [line for line in lines if width_of(line) > columns]
+    # Only a line holding one unbreakable word (a path, a command to paste) may pass it.
+    too_wide = [line for line in lines if width_of(line) > columns and " " in line.strip()]
     assert too_wide == [], too_wide
 
 

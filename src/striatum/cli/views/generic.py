@@ -89,8 +89,8 @@ def bullet(item: str, screen: Screen) -> list[str]:
     snippet to paste) are kept whole, indented under it. The daemon's newlines split it."""
     out: list[str] = []
     for number, part in enumerate(visible(line) for line in item.split("\n")):
-        if part.startswith(" "):
-            out.append(layout.clip(f"  {part}", screen.width))
+        if part.startswith(" "):  # whole even past the width: a cut one would not paste
+            out.append(f"  {part}")
             continue
         out += layout.wrap(part, screen.width, indent="    ", first="    " if number else BULLET)
     return out
