@@ -106,6 +106,9 @@ def test_latest_is_the_newest_run_of_this_repository(operator: Operator, tmp_pat
     cancel = next(row for row in rows if row["method"] == "run.cancel")
     assert json.dumps(cancel["params"]).count(newest) == 1 and "latest" not in str(cancel)
     assert operator.cli("status", older)["run"]["state"] == "prepared"
+    why = striatum(daemon, "why", "latest", "--json", cwd=repo)  # `why ID` names a run too
+    events = answer(why)["events"]
+    assert events and all(e["run_id"] == newest for e in events)
 
 
 def test_latest_in_a_repository_with_no_run_says_so(operator: Operator) -> None:

@@ -126,6 +126,8 @@ def test_removing_a_repository_refuses_while_a_run_runs_and_keeps_its_chain(
     )
     assert refused.returncode == 5 and run_id in refused.stderr
     operator.drive(run_id)
+    stopped = operator.prepare(example("minimal-flow"))
+    operator.cli("run", "cancel", stopped, principal=True)
     before = operator.cli("why", run_id)["events"]
     removed = operator.cli("repo", "remove", str(operator.repo), principal=True)
     assert removed["removed"] is True
@@ -137,6 +139,11 @@ def test_removing_a_repository_refuses_while_a_run_runs_and_keeps_its_chain(
     )
     assert again.returncode == 4 and "was removed" in again.stderr
     assert _clean(operator, "--finished")["dry_run"] is True  # its runs can still be cleaned
+    revived = operator.daemon.cli(
+        "--repo", str(operator.repo), "--as", "principal", "run", "retry", stopped
+    )
+    assert revived.returncode == 5 and "was removed" in revived.stderr  # no live run there
+    assert operator.cli("status", stopped)["run"]["state"] == "cancelled"
     assert operator.cli("why", run_id)["events"] == before  # the run's history stays
     readopted = operator.cli("adopt")
     assert readopted["repo_id"] == removed["repo_id"] and readopted["already_adopted"] is False
@@ -162,3 +169,41 @@ def test_a_worktree_with_uncommitted_work_is_kept_without_force(operator: Operat
     forced = _clean(operator, "--run-id", run_id, "--yes", "--force")["runs"][0]
     assert forced["removes"] == [f"worktree {worktree}", f"branch striatum/{run_id}"]
     assert not worktree.exists() and not _branch_exists(operator, run_id)
+
+
+def test_a_retry_after_the_branch_was_force_cleaned_reruns_the_jobs_whose_commits_went(
+    operator: Operator,
+) -> None:
+    """`run clean --force` deleted an unlanded branch: the commit a succeeded job recorded is
+    gone, so a retry that would keep that job succeeded is refused (naming it); a retry from
+    it runs it again."""
+    run_id = operator.prepare(example("review-flow"))
+    packet = operator.claim(run_id)
+    assert packet is not None and packet["job"]["job_id"] == "draft"
+    lease = packet["lease"]["lease_id"]
+    repo_id = operator.cli("repo", "list")["repositories"][0]["repo_id"]
+    worktree = Path(operator.daemon.env["STRIATUM_HOME"]) / "worktrees" / repo_id / run_id
+    worktrees.ensure(operator.repo, run_id, worktree)
+    (worktree / "code.txt").write_text("the draft's code\n")
+    _git(worktree, "add", "code.txt")
+    _git(
+        worktree,
+        *("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm"),
+        f"draft\n\nStriatum-Lease: {lease}",
+    )
+    sha = _git(worktree, "rev-parse", "HEAD")
+    operator.do_work(packet)
+    operator.cli("complete", lease, "--commit", sha)
+    operator.cli("run", "cancel", run_id, principal=True)
+    _clean(operator, run_id, "--yes", "--force")
+    assert not _branch_exists(operator, run_id)
+    refused = operator.daemon.cli(
+        "--repo", str(operator.repo), "--as", "principal", "run", "retry", run_id
+    )
+    assert refused.returncode == 5, refused.stderr
+    assert "is gone" in refused.stderr and "draft" in refused.stderr
+    assert operator.cli("status", run_id)["run"]["state"] == "cancelled"  # nothing changed
+    retried = operator.cli(
+        "run", "retry", run_id, "--from", "draft", "--no-supervise", principal=True
+    )
+    assert "draft" in retried["reset"] and retried["state"] == "running"

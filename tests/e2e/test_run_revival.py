@@ -188,17 +188,33 @@ def test_a_supervised_run_retried_gets_a_supervisor_again_and_cleans_up_after(
     assert started.returncode == 0, started.stderr
     _wait_for(operator, run_id, "failed")
     plan.write_text(json.dumps({"verdicts": {"review": "reject,accept"}}))
-    retried = operator.daemon.cli(
-        "--repo", str(operator.repo), "--as", "principal", "run", "retry", "--run-id", run_id
-    )
-    assert retried.returncode == 0, retried.stderr
+    deadline = time.monotonic() + 60
+    while True:
+        retried = operator.daemon.cli(
+            "--repo", str(operator.repo), "--as", "principal", "run", "retry", run_id
+        )
+        if retried.returncode == 0:
+            break
+        # Refused (exit 5) while the run's supervisor is still on its way out.
+        assert retried.returncode == 5, retried.stderr
+        assert "already has a supervisor" in retried.stderr, retried.stderr
+        assert time.monotonic() < deadline, retried.stderr
+        time.sleep(0.2)
     assert "supervisor started" in retried.stderr
     status = _wait_for(operator, run_id, "succeeded")
     assert {j["job_id"]: j["attempt"] for j in status["jobs"]}["review"] == 2
     operator.cli("run", "land", "--run-id", run_id, principal=True)
     worktree = next((Path(operator.daemon.env["STRIATUM_HOME"]) / "worktrees").glob(f"*/{run_id}"))
     assert worktree.is_dir() and (operator.repo / ".striatum" / "runs" / run_id).is_dir()
-    cleaned = operator.cli("run", "clean", "--finished", "--yes", principal=True)["runs"]
+    deadline = time.monotonic() + 60
+    while True:  # the run's supervisor may still be on its way out: skipped till it left
+        answer = operator.cli("run", "clean", "--finished", "--yes", principal=True)
+        if answer["runs"]:
+            break
+        assert "already has a supervisor" in answer["skipped"][0]["why"], answer
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.2)
+    cleaned = answer["runs"]
     assert [r["run_id"] for r in cleaned] == [run_id] and cleaned[0]["kept"] == []
     assert not worktree.exists() and not (operator.repo / ".striatum" / "runs" / run_id).exists()
     branches = subprocess.run(

@@ -154,3 +154,26 @@ def test_an_agents_commit_on_a_fresh_branch_is_taken_back_to_where_it_left(
     made, left = WorktreeGuard(tree, "docs").take_over(checkout)
     assert len(made) == 1 and left == ["new.py"]
     assert worktrees.head(tree) == base and not (tree / "new.py").exists()
+
+
+def test_a_removed_worktree_comes_back_on_the_run_s_branch_with_its_commits(
+    tmp_path: Path,
+) -> None:
+    """`run clean` (or a hand) removes a run's worktree but keeps its unlanded branch; the
+    next supervisor of a retried run must find the run's commits there, not a branch moved
+    back to the checkout's HEAD."""
+    repo = repo_with(tmp_path, {"README.md": "hello\n"})
+    worktree = tmp_path / "worktrees" / "run_1"
+    worktrees.ensure(repo, "run_1", worktree)
+    (worktree / "work.txt").write_text("the run's work\n")
+    git(worktree, "add", "work.txt")
+    git(worktree, "commit", "-qm", "job A")
+    tip = git(repo, "rev-parse", "striatum/run_1").strip()
+    git(repo, "worktree", "remove", str(worktree))
+    (repo / "later.txt").write_text("the user went on\n")
+    git(repo, "add", "later.txt")
+    git(repo, "commit", "-qm", "later")
+    worktrees.ensure(repo, "run_1", worktree)
+    assert git(repo, "rev-parse", "striatum/run_1").strip() == tip
+    assert (worktree / "work.txt").read_text() == "the run's work\n"
+    assert not (worktree / "later.txt").exists()

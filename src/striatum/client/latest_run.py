@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ALIASES = ("latest", "-")
 RUN_PARAM = "run_id"
+ANY_ID = "id"  # `why ID`: a run, job, lease... id
 
 
 def resolve(
@@ -26,13 +27,18 @@ def resolve(
     as_role: str | None,
     quiet: bool = False,
 ) -> dict[str, Any]:
-    """`params` with a `latest` run id replaced by the newest run's id."""
-    if params.get(RUN_PARAM) not in ALIASES:
+    """`params` with a `latest` run id replaced by the newest run's id (`why latest` too: its
+    `id` names a run when no run is given)."""
+    if params.get(RUN_PARAM) in ALIASES:
+        key = RUN_PARAM
+    elif params.get(RUN_PARAM) is None and params.get(ANY_ID) in ALIASES:
+        key = ANY_ID
+    else:
         return params
     newest = newest_run(params.get("repo") or repo, as_role)  # a verb's own --repo first
     if not quiet:
         sys.stderr.write(f"striatum: latest run: {newest['run_id']} ({newest['state']})\n")
-    return {**params, RUN_PARAM: newest["run_id"]}
+    return {**params, key: newest["run_id"]}
 
 
 def newest_run(repo: str | None, as_role: str | None) -> dict[str, Any]:

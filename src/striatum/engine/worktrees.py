@@ -35,12 +35,18 @@ def usable(repo: Path) -> bool:
 
 
 def ensure(repo: Path, run_id: str, path: Path) -> Path:
-    """The run's worktree at `path` (`paths.worktree`), created from HEAD on first use."""
+    """The run's worktree at `path` (`paths.worktree`): on the run's branch when it exists
+    (a worktree removed by `run clean` or by hand comes back with every commit of the run),
+    else on a new branch from HEAD. Never `-B`: that would move an existing branch to HEAD
+    and drop the run's commits."""
     if (path / ".git").exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     _git(repo, "worktree", "prune")  # a worktree deleted by hand is forgotten first
-    _git(repo, "worktree", "add", "-f", "-B", branch(run_id), str(path), "HEAD")
+    if branch_tip(repo, run_id) is not None:
+        _git(repo, "worktree", "add", "-f", str(path), branch(run_id))
+    else:
+        _git(repo, "worktree", "add", "-f", "-b", branch(run_id), str(path), "HEAD")
     return path
 
 

@@ -1,4 +1,5 @@
-"""Run and job states, and the only edges between them."""
+"""Run and job states, and the only edges between them: a run's own life (`RUN_EDGES`), the
+one way back from its end (`REVIVAL_EDGES`, `run retry` alone), and a job's."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ RUN_EDGES: dict[RunState, frozenset[RunState]] = {
     ),
 }
 
+# Only `run retry` takes a run back from its end; `run start` and `run resume` must not, so
+# these are not among RUN_EDGES.
+REVIVAL_EDGES: dict[RunState, frozenset[RunState]] = {
+    RunState.FAILED: frozenset({RunState.RUNNING}),
+    RunState.CANCELLED: frozenset({RunState.RUNNING}),
+}
+
 JOB_EDGES: dict[JobState, frozenset[JobState]] = {
     JobState.PENDING: frozenset({JobState.READY, JobState.WAITING, JobState.CANCELLED}),
     JobState.READY: frozenset({JobState.LEASED, JobState.CANCELLED, JobState.PENDING}),
@@ -68,6 +76,14 @@ def check_run(current: RunState, wanted: RunState) -> None:
     if wanted not in RUN_EDGES.get(current, frozenset()):
         raise errors.Conflict(
             f"a {current.value} run cannot become {wanted.value}", state=current.value
+        )
+
+
+def check_revival(current: RunState) -> None:
+    if RunState.RUNNING not in REVIVAL_EDGES.get(current, frozenset()):
+        raise errors.Conflict(
+            f"a {current.value} run cannot be retried (only a failed or cancelled one)",
+            state=current.value,
         )
 
 

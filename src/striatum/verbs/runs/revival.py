@@ -9,24 +9,29 @@ the next claim of a job numbers its attempt after the last one.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from striatum import errors
-from striatum.engine import progress, snapshot
+from striatum.engine import progress, snapshot, worktrees
 from striatum.engine.context import Context
 from striatum.model.engine import revival
-from striatum.model.engine.states import JobState, RunState
-from striatum.store import records, runs, supervisors
+from striatum.model.engine.states import JobState, RunState, check_revival
+from striatum.model.engine.supervision import restart_refusal
+from striatum.store import records, repositories, runs, supervisors, work
 from striatum.store.runs import JobRow, Run
+from striatum.verbs.runs.supervision import is_gone
 
 
 def retry(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     run = runs.lock(ctx.conn, params["run_id"])
     if run.state in (RunState.RUNNING, RunState.PAUSED):
         _refuse_live(ctx, run, params.get("from"))
+    _refuse_removed_repository(ctx, run)
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     view = progress.view(ctx, run, list(jobs.values()))
     plan = revival.retry_plan(run.run_id, view, params.get("from"))
+    _refuse_lost_commits(ctx, run, jobs, plan.resets)
     revisions = {job_id: job.revisions for job_id, job in jobs.items()}
     fresh = revival.fresh_budgets(plan.resets, revisions, _bounds(run, plan.resets))
     supervise = _revive(ctx, run, plan, fresh, params)
@@ -59,6 +64,7 @@ def _revive(
 ) -> bool:
     """The run runs again, supervised as before (or not), and `run.retried` says who did
     what; whether a supervisor is to be launched."""
+    check_revival(run.state)
     runs.revive(ctx.conn, run.run_id)
     supervise = _supervise_again(ctx, run, params)
     progress.emit(
@@ -95,6 +101,47 @@ def _refuse_live(ctx: Context, run: Run, job_id: str | None) -> None:
     )
 
 
+def _refuse_removed_repository(ctx: Context, run: Run) -> None:
+    """A removed repository has no live run (`repo remove` checks it); its row is share-locked
+    so that a removal racing this retry waits for it and then sees the run."""
+    repo = repositories.find_by_path(ctx.conn, run.repo_path, share=True)
+    if repo is not None and repo.removed_at is not None:
+        raise errors.Conflict(
+            f"run {run.run_id}'s repository {run.repo_path} was removed",
+            hint=f"striatum --repo {run.repo_path} adopt, then retry",
+            run_id=run.run_id,
+        )
+
+
+def _refuse_lost_commits(
+    ctx: Context, run: Run, jobs: dict[str, JobRow], resets: tuple[str, ...]
+) -> None:
+    """Jobs that stay succeeded must still have their commits where the retried run starts:
+    on its branch, or (a branch deleted by `run clean --force`, a new one from HEAD) in the
+    checkout's history (landed, or made in place). Else those jobs must run again too."""
+    repo = Path(run.repo_path)
+    if worktrees.branch_tip(repo, run.run_id) is not None:
+        return
+    kept = [j for j in jobs.values() if j.job_id not in resets and j.state == JobState.SUCCEEDED]
+    committed = [
+        j.job_id
+        for j in kept
+        if any(
+            not worktrees.merged(repo, sha)
+            for _, sha in work.attempt_commits(ctx.conn, run_id=run.run_id, job_id=j.job_id)
+        )
+    ]
+    if committed:
+        raise errors.Conflict(
+            f"run {run.run_id}'s branch {worktrees.branch(run.run_id)} is gone (cleaned with "
+            f"--force), and with it the commits of {', '.join(sorted(committed))}",
+            hint=f"retry from the first of them: striatum run retry {run.run_id} --from JOB "
+            "--as principal, or prepare a new run",
+            run_id=run.run_id,
+            jobs=sorted(committed),
+        )
+
+
 def _bounds(run: Run, resets: tuple[str, ...]) -> dict[str, int]:
     """Each review among `resets` -> its gate's max_revisions."""
     found = {}
@@ -110,6 +157,16 @@ def _supervise_again(ctx: Context, run: Run, params: dict[str, Any]) -> bool:
     The caller launches it, as after `run start` (its environment is the caller's)."""
     before = supervisors.lock(ctx.conn, run.run_id)
     supervise = before is not None and before.supervised and not params.get("no_supervise")
+    if supervise and before is not None:
+        # The run's last supervisor may still be on its way out (the run just ended): a
+        # second one beside it would fail its lock and leave the run unsupervised.
+        refusal = restart_refusal(before, host=ctx.daemon.host, is_gone=is_gone(ctx, before))
+        if refusal is not None:
+            raise errors.Conflict(
+                f"{refusal}; retry once it has left",
+                hint=f"striatum status {run.run_id}",
+                run_id=run.run_id,
+            )
     if before is not None:
         supervisors.record_launch(
             ctx.conn, run.run_id, supervised=supervise, host=ctx.daemon.host, resumed=supervise
