@@ -5,13 +5,12 @@ runs inside a claim's transaction."""
 from __future__ import annotations
 
 import re
-import subprocess
-import time
 from pathlib import Path
+
+from striatum.engine import bounded_git
 
 SHA = re.compile(r"[0-9a-f]{7,64}")
 DIFF_LIMIT = 60_000  # characters of diff put into a prompt; past it, the agent runs git
-GIT_SECONDS = 10.0
 
 
 def is_sha(text: str) -> bool:
@@ -53,34 +52,10 @@ def show_range(repo: Path, shas: list[str], scopes: list[str]) -> str | None:
 
 def _git(repo: Path, *args: str) -> str | None:
     """A git command's output, read up to DIFF_LIMIT characters (the rest is never held)."""
-    try:
-        process = subprocess.Popen(
-            ["git", "--literal-pathspecs", "-C", str(repo), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            errors="replace",
-        )
-    except OSError:
-        return None
-    assert process.stdout is not None
-    deadline, chunks, size = time.monotonic() + GIT_SECONDS, [], 0
-    while size <= DIFF_LIMIT and time.monotonic() < deadline:
-        chunk = process.stdout.read(8192)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    cut = size > DIFF_LIMIT or time.monotonic() >= deadline
-    if cut:
-        process.kill()
-    process.stdout.close()
-    code = process.wait()
-    text = "".join(chunks)
-    if cut:
+    found = bounded_git.git(repo, *args, limit=DIFF_LIMIT)
+    if found.cut:
         return (
-            text[:DIFF_LIMIT] + f"\n[... cut at {DIFF_LIMIT} characters: run git in "
+            found.text + f"\n[... cut at {DIFF_LIMIT} characters: run git in "
             "your working directory for the rest]\n"
         )
-    return text if code == 0 else None
+    return found.text if found.ok else None

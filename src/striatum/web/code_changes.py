@@ -3,7 +3,7 @@
 The branch starts at the checkout's HEAD when the run's first job runs; its commits carry
 trailers naming the run, the job and the attempt (`engine.worktrees.commit`). The run's base is
 the parent of the oldest commit naming this run (following first parents), so a branch that
-was landed still shows what the run changed. Read-only and bounded (see `git_reader`).
+was landed still shows what the run changed. Read-only and bounded (see `engine.bounded_git`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from striatum.engine import commits as commit_ids
 from striatum.engine import worktrees
+from striatum.engine.bounded_git import git
 from striatum.web import diff_view
-from striatum.web.git_reader import git
 
 MAX_COMMITS = 200
 LOG_LIMIT = 200_000

@@ -1,13 +1,12 @@
-"""Read-only git for the web's code pages: one process, bounded in time and in bytes read.
-
-The run's branch lives in the target repository (its worktree shares the object store). Git
-is asked with `--end-of-options` and without external diff or textconv drivers; whatever it
-prints past the limit is never held in memory.
-"""
+"""A read-only git command whose output is bounded in time and in characters read: for the
+web's code pages and a revision prompt's diff. Whatever git prints past the limit is never
+held in memory; a git that stalls is killed at the deadline (a read would otherwise wait on
+it for as long as it stalls)."""
 
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +37,17 @@ def git(repo: Path, *args: str, limit: int) -> Output:
         return Output(text="", cut=False, ok=False)
     assert process.stdout is not None
     deadline, chunks, size = time.monotonic() + GIT_SECONDS, [], 0
-    while size <= limit and time.monotonic() < deadline:
-        chunk = process.stdout.read(CHUNK)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
+    timer = threading.Timer(GIT_SECONDS, process.kill)  # ends a read that git stalls
+    timer.start()
+    try:
+        while size <= limit and time.monotonic() < deadline:
+            chunk = process.stdout.read(CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        timer.cancel()
     cut = size > limit or time.monotonic() >= deadline
     if cut:
         process.kill()
