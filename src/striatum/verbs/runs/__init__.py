@@ -156,8 +156,10 @@ VERBS: tuple[Verb, ...] = (
         "ran out starts a fresh budget, and a reviewed job that runs again gets its review's "
         "last verdict as revision input. The run runs again (event `run.retried`); a run a "
         "supervisor drove gets one again, launched as after `run start`. Refuses (conflict) "
-        "a run that is prepared, running, paused or succeeded, and a job never reached; "
-        "not_found for an unknown job.",
+        "a run that is prepared, running, paused or succeeded, a job never reached, a run "
+        "whose last supervisor is still leaving, a run of a removed repository, and a retry "
+        "that would keep a job whose commit went with a force-cleaned branch; not_found for "
+        "an unknown job.",
         after="striatum.cli.after:start_supervisor",
     ),
     Verb(
