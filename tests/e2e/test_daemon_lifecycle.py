@@ -32,6 +32,12 @@ def test_stop_ends_the_daemon_and_status_then_says_unreachable(daemon: DaemonUnd
     status = daemon.cli("daemon", "status")
     assert status.returncode == DAEMON_UNREACHABLE
     assert "striatum daemon start" in status.stderr and "Traceback" not in status.stderr
+    started = daemon.cli("daemon", "start")
+    assert started.returncode == 0, started.stderr
+    lines = started.stdout.splitlines()
+    assert lines[0].startswith("striatumd started (pid ")
+    assert [line.split()[0] for line in lines[1:]] == ["socket", "database", "log"]
+    assert f"  socket    {daemon.socket}" in lines  # one fact a line, each path whole
 
 
 def test_a_stale_socket_and_pidfile_after_kill_9_do_not_block_a_restart(

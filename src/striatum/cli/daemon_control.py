@@ -39,9 +39,12 @@ def start(database_url: str | None) -> str:
             close_fds=True,
         )
     status = _wait_until_answering(process, log_path)
+    # One fact a line: read at 80 columns, each path whole (it is pasted, not read).
     return (
-        f"striatumd started on {status['socket']} (pid {status['pid']}, "
-        f"{status['database']}); log: {log_path}"
+        f"striatumd started (pid {status['pid']})\n"
+        f"  socket    {status['socket']}\n"
+        f"  database  {status['database']}\n"
+        f"  log       {log_path}"
     )
 
 

@@ -27,7 +27,7 @@ def run_frame(
     status: dict[str, Any], events: list[dict[str, Any]], screen: Screen, now: datetime
 ) -> list[str]:
     run, jobs = status["run"], status["jobs"]
-    head = ["run " + run_views.headline(run, screen, now)]
+    head = [run_views.headline(run, screen, now, lead="run ")]
     head.append(
         layout.clip(
             f"  {len(jobs)} jobs: {states.counts([j['state'] for j in jobs])}; supervisor "

@@ -22,6 +22,7 @@ VIEWS = {
     "status": "runs:status",
     "list.runs": "runs:run_list",
     "list.jobs": "runs:job_list",
+    "list.verdicts": "verdicts:verdict_list",
     "why": "history:why",
     "inbox": "blockers:inbox",
     "escalation.list": "blockers:escalations",

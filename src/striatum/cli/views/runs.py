@@ -44,12 +44,13 @@ def overview(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]
     return out + next_actions(result.get("next_actions", []), screen)
 
 
-def headline(run: dict[str, Any], screen: Screen, now: datetime) -> str:
+def headline(run: dict[str, Any], screen: Screen, now: datetime, *, lead: str = "") -> str:
+    """`lead`, the run's id, workflow, STATE, duration and why it ended, fitted to the width."""
     state = run["state"]
     took = humanize.between(run.get("started_at"), run.get("ended_at"))
     if took is None and state not in states.ENDED:
         took = humanize.between(run.get("started_at"), now.isoformat())
-    line = f"{visible(run['run_id'])}  {visible(str(run['workflow_id']))}  "
+    line = f"{lead}{visible(run['run_id'])}  {visible(str(run['workflow_id']))}  "
     tail = f"  ({took})" if took else ""
     if run.get("ended_reason"):
         tail += f"  {visible(str(run['ended_reason']))}"
