@@ -7,6 +7,7 @@
 The lane prompt shows exactly this form (`FORMAT`), and this is the only parser of it. A block
 at the very end of the file is accepted too (agents told to "end with" it did so). A verdict
 line whose value is not one of `VALUES` is reported with its line number, not ignored.
+`leading_block` and `trailing_block` find the blocks for the web's artifact pages too.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Reading:
 
 def read(text: str) -> Reading:
     lines = text.lstrip("\ufeff").splitlines()
-    for block in (_leading(lines), _trailing(lines)):
+    for block in (leading_block(lines), trailing_block(lines)):
         if block is not None:
             found = _verdict_in(lines, block)
             if found is not None:
@@ -35,7 +36,8 @@ def read(text: str) -> Reading:
     return Reading(problem="no `verdict:` line in a front matter block at the top of the file")
 
 
-def _leading(lines: list[str]) -> range | None:
+def leading_block(lines: list[str]) -> range | None:
+    """The lines inside a `---` block that opens the text (its fences excluded), if any."""
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     if start is None or lines[start].strip() != "---":
         return None
@@ -46,7 +48,8 @@ def _leading(lines: list[str]) -> range | None:
     return None if end is None else range(start + 1, end)
 
 
-def _trailing(lines: list[str]) -> range | None:
+def trailing_block(lines: list[str]) -> range | None:
+    """The lines inside a `---` block that ends the text (its fences excluded), if any."""
     end = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
     if end is None or lines[end].strip() != "---":
         return None

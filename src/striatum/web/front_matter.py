@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from striatum.model import verdict_text
+
 KEY = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_. -]{0,63}):(?:\s+(.*)|\s*)$")
-MAX_LINES = 200  # a block longer than this is not front matter
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,33 +23,25 @@ class Split:
 
 
 def split(text: str) -> Split:
+    """The blocks the verdict reader finds (`verdict_text`), at the top and at the end, when
+    they hold `key: value` lines (two rules around prose are not front matter)."""
     lines = text.lstrip("\ufeff").splitlines()
     fields: list[tuple[str, str]] = []
-    leading = _block(lines, range(len(lines)))
+    leading = _with_keys(lines, verdict_text.leading_block(lines))
     if leading is not None:
-        fields += _pairs(lines[leading[0] + 1 : leading[1]])
-        lines = lines[leading[1] + 1 :]
-    trailing = _block(lines, range(len(lines) - 1, -1, -1))
+        fields += _pairs(lines[leading.start : leading.stop])
+        lines = lines[leading.stop + 1 :]  # past the closing fence
+    trailing = _with_keys(lines, verdict_text.trailing_block(lines))
     if trailing is not None:
-        start, end = sorted(trailing)
-        fields += _pairs(lines[start + 1 : end])
-        lines = lines[:start]
+        fields += _pairs(lines[trailing.start : trailing.stop])
+        lines = lines[: trailing.start - 1]  # before the opening fence
     return Split(fields=fields, body="\n".join(lines) + ("\n" if lines else ""))
 
 
-def _block(lines: list[str], order: range) -> tuple[int, int] | None:
-    """The fence lines (first, then second in `order`) of a block at that end, if any."""
-    first = next((i for i in order if lines[i].strip()), None)
-    if first is None or lines[first].strip() != "---":
+def _with_keys(lines: list[str], block: range | None) -> range | None:
+    if block is None or not any(KEY.match(lines[i]) for i in block):
         return None
-    rest = [i for i in order if (i > first if order.step > 0 else i < first)][:MAX_LINES]
-    second = next((i for i in rest if lines[i].strip() == "---"), None)
-    if second is None:
-        return None
-    inner = lines[min(first, second) + 1 : max(first, second)]
-    if not any(KEY.match(line) for line in inner):
-        return None  # two rules around prose, not front matter
-    return first, second
+    return block
 
 
 def _pairs(inner: list[str]) -> list[tuple[str, str]]:
