@@ -19,15 +19,7 @@ BIN = Path(sys.executable).parent
 def striatum(
     daemon: DaemonUnderTest, repo: Path, path: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {**daemon.env, "PATH": path}
-    result = subprocess.run(
-        [str(BIN / "striatum"), "--repo", str(repo), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = daemon.cli("--repo", str(repo), *args, env={"PATH": path})
     assert "Traceback" not in result.stderr
     return result
 

@@ -20,15 +20,8 @@ BIN = Path(sys.executable).parent
 def striatum(
     daemon: DaemonUnderTest, repo: Path, path: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {**daemon.env, "HOME": str(repo.parent), "PATH": path, "ANTHROPIC_API_KEY": "sk-test"}
-    result = subprocess.run(
-        [str(BIN / "striatum"), "--repo", str(repo), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {"HOME": str(repo.parent), "PATH": path, "ANTHROPIC_API_KEY": "sk-test"}
+    result = daemon.cli("--repo", str(repo), *args, env=env)
     assert "Traceback" not in result.stderr
     return result
 

@@ -62,9 +62,14 @@ class DaemonUnderTest:
         return self.base / "home" / "logs" / "striatumd.log"
 
     def cli(
-        self, *args: str, token: str | None = None, timeout: float = 120
+        self,
+        *args: str,
+        token: str | None = None,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
+        """`striatum ARGS` against this daemon; `env` overrides some of its variables."""
+        env = {**self.env, **(env or {})}
         if token is not None:
             env["STRIATUM_TOKEN"] = token
         return subprocess.run(

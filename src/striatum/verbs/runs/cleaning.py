@@ -15,10 +15,9 @@ from striatum import errors, paths
 from striatum.engine import cleanup, progress, snapshot
 from striatum.engine.context import Context
 from striatum.model.engine.states import TERMINAL_RUN
-from striatum.model.engine.supervision import restart_refusal
 from striatum.store import runs, supervisors
 from striatum.verbs.repos import adoption
-from striatum.verbs.runs.supervision import is_gone
+from striatum.verbs.runs.supervision import still_there
 
 
 def clean(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +29,7 @@ def clean(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         if run.state not in TERMINAL_RUN:
             skipped.append({"run_id": run_id, "why": f"it is {run.state.value}"})
             continue
-        leaving = _supervisor_leaving(ctx, run_id)
+        leaving = still_there(ctx, supervisors.lock(ctx.conn, run_id))  # after the run's lock
         if leaving is not None:  # its lock file, worktree and scratch are still in use
             skipped.append({"run_id": run_id, "why": leaving})
             continue
@@ -52,15 +51,6 @@ def clean(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             )
             ctx.after_commit(functools.partial(cleanup.carry_out, repo, cleaning))
     return {"dry_run": not yes, "runs": answers, "skipped": skipped}
-
-
-def _supervisor_leaving(ctx: Context, run_id: str) -> str | None:
-    """Why the run's supervisor is still there (a run that just ended: it is on its way out),
-    or None; its row is locked after the run's, the usual order."""
-    found = supervisors.lock(ctx.conn, run_id)
-    if found is None:
-        return None
-    return restart_refusal(found, host=ctx.daemon.host, is_gone=is_gone(ctx, found))
 
 
 def _chosen(ctx: Context, params: dict[str, Any]) -> list[str]:

@@ -17,10 +17,9 @@ from striatum.engine import progress, snapshot, worktrees
 from striatum.engine.context import Context
 from striatum.model.engine import revival
 from striatum.model.engine.states import JobState, RunState, check_revival
-from striatum.model.engine.supervision import restart_refusal
 from striatum.store import records, repositories, runs, supervisors, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.runs.supervision import is_gone
+from striatum.verbs.runs.supervision import still_there
 
 
 def retry(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -157,16 +156,15 @@ def _supervise_again(ctx: Context, run: Run, params: dict[str, Any]) -> bool:
     The caller launches it, as after `run start` (its environment is the caller's)."""
     before = supervisors.lock(ctx.conn, run.run_id)
     supervise = before is not None and before.supervised and not params.get("no_supervise")
-    if supervise and before is not None:
+    refusal = still_there(ctx, before) if supervise else None
+    if refusal is not None:
         # The run's last supervisor may still be on its way out (the run just ended): a
         # second one beside it would fail its lock and leave the run unsupervised.
-        refusal = restart_refusal(before, host=ctx.daemon.host, is_gone=is_gone(ctx, before))
-        if refusal is not None:
-            raise errors.Conflict(
-                f"{refusal}; retry once it has left",
-                hint=f"striatum status {run.run_id}",
-                run_id=run.run_id,
-            )
+        raise errors.Conflict(
+            f"{refusal}; retry once it has left",
+            hint=f"striatum status {run.run_id}",
+            run_id=run.run_id,
+        )
     if before is not None:
         supervisors.record_launch(
             ctx.conn, run.run_id, supervised=supervise, host=ctx.daemon.host, resumed=supervise

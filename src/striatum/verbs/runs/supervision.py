@@ -113,15 +113,19 @@ def is_gone(ctx: Context, found: Supervision) -> bool:
     return gone(found, identity_now=identity, now=tokens.now(ctx.conn))
 
 
+def still_there(ctx: Context, found: Supervision | None) -> str | None:
+    """Why another supervisor must not be launched now (the run's own is running, starting or
+    on another host), or None: for `run start`, `run retry` and `run clean` alike."""
+    if found is None:
+        return None
+    return restart_refusal(found, host=ctx.daemon.host, is_gone=is_gone(ctx, found))
+
+
 def restart(ctx: Context, run: runs.Run) -> Supervision:
     """`run start` on a running run: launch a supervisor again when its own is gone; refuse
     (Conflict, naming the pid and host) while it is there."""
     found = supervisors.lock(ctx.conn, run.run_id)
-    refusal = restart_refusal(
-        found,
-        host=ctx.daemon.host,
-        is_gone=found is not None and is_gone(ctx, found),
-    )
+    refusal = still_there(ctx, found)
     if refusal is not None:
         raise errors.Conflict(
             refusal, run_id=run.run_id, hint=f"striatum status --run-id {run.run_id}"
