@@ -207,3 +207,47 @@ def test_a_retry_after_the_branch_was_force_cleaned_reruns_the_jobs_whose_commit
         "run", "retry", run_id, "--from", "draft", "--no-supervise", principal=True
     )
     assert "draft" in retried["reset"] and retried["state"] == "running"
+
+
+def test_a_run_whose_supervisor_is_still_there_is_neither_retried_nor_cleaned(
+    operator: Operator,
+) -> None:
+    """A supervised run that ended while its supervisor (here a live stand-in process,
+    registered as it would be) has not left yet: `run retry` refuses (exit 5) and `run clean`
+    passes it over; once that process is gone, both go ahead."""
+    from striatum.lanes import liveness
+    from tests.support import rpc
+
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow", str(example("minimal-flow")))["run_id"]
+    stand_in = subprocess.Popen(["sleep", "120"])
+    try:
+        with rpc.aimed_at(operator.daemon):
+            rpc.call("run.start", run_id=run_id)  # supervised; RPC launches no process
+            host = rpc.call("daemon.status")["host"]
+            session = rpc.call("register-session", role="operator")["session_id"]
+            rpc.call(
+                "supervisor.register",
+                run_id=run_id,
+                host=host,
+                pid=stand_in.pid,
+                identity=liveness.identity(stand_in.pid),
+                session=session,
+            )
+            rpc.call("run.cancel", run_id=run_id, reason="ended", as_role="principal")
+        refused = operator.daemon.cli(
+            "--repo", str(operator.repo), "--as", "principal", "run", "retry", run_id
+        )
+        assert refused.returncode == 5, refused.stderr
+        assert f"already has a supervisor: it is running (pid {stand_in.pid}" in refused.stderr
+        assert operator.cli("status", run_id)["run"]["state"] == "cancelled"  # unchanged
+        skipped = _clean(operator, "--finished", "--yes")
+        assert skipped["runs"] == [] and skipped["skipped"][0]["run_id"] == run_id
+    finally:
+        stand_in.kill()
+        stand_in.wait()
+    assert _clean(operator, "--finished")["skipped"] == []  # gone: cleaned like any other
+    with rpc.aimed_at(operator.daemon):
+        retried = rpc.call("run.retry", run_id=run_id, as_role="principal")
+        assert retried["state"] == "running" and retried["supervise"] is True
+        rpc.call("run.cancel", run_id=run_id, reason="done", as_role="principal")
