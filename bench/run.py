@@ -33,13 +33,15 @@ class Counter:
 
 
 def drive(call: Counter, run_id: str, session: str) -> int:
+    """Claim and complete every job of the run: one request per job in steady state, as each
+    completion claims the next job (`complete --then-claim`). A lone operator with nothing
+    claimed next is done: no other lease can make anything ready."""
     done = 0
-    while True:
-        packet = call("claim-next", session=session, run_id=run_id)
-        if not packet["claimed"]:
-            return done
-        call("complete", lease=packet["lease"]["lease_id"])
+    packet = call("claim-next", session=session, run_id=run_id)
+    while packet["claimed"]:
+        packet = call("complete", lease=packet["lease"]["lease_id"], then_claim=True)["next"]
         done += 1
+    return done
 
 
 def append_transaction_seconds(samples: int = 200) -> float:

@@ -4,7 +4,8 @@ Each case (size x shape x mode) is a fresh run on the same daemon. Shapes are
 bench.scratch.SHAPES: `wide` (each job releases up to 50) and `deep` (chains of 100). Modes:
 
 - operator: a scripted operator in this process claims and completes every job over RPC (no
-  CLI start-up, no files); overhead per job = (run.start + the drive) / jobs.
+  CLI start-up, no files), each completion claiming the next job (`complete --then-claim`,
+  one request per job); overhead per job = (run.start + the drive) / jobs.
 - supervised: the run started (`run start --no-supervise`, outside the figures), then
   `striatum supervise` runs an instant shell agent per job (it writes its output file and
   exits) on a lane with default settings (one job at a time). Overhead per job = steady time

@@ -706,3 +706,35 @@ def test_a_failed_attempt_leaves_no_stray_edit_for_the_next_job(
     (blocker,) = final["open_blockers"]
     assert "exited with 1" in blocker["reason"]
     assert "also changed outside.txt outside its write scope" in blocker["reason"]
+
+
+def test_a_sequential_lane_costs_one_request_per_job(operator: Operator, tmp_path: Path) -> None:
+    """In steady state each completion claims the lane's next job (`complete --then-claim`):
+    a chain of six jobs takes six completions and one claim, not six of each."""
+    lane = {"provider": "command", "command": ["true"]}
+    jobs = [{"id": "j0", "kind": "task", "lane": "solo"}] + [
+        {"id": f"j{n}", "kind": "task", "lane": "solo", "depends_on": [f"j{n - 1}"]}
+        for n in range(1, 6)
+    ]
+    workflow = tmp_path / "chain.json"
+    workflow.write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "chain",
+                "name": "Chain",
+                "lanes": {"solo": lane},
+                "jobs": jobs,
+            }
+        )
+    )
+    run_id = operator.prepare(workflow)
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    assert status(operator, run_id)["run"]["state"] == "succeeded"
+    rows = operator.cli("audit", "list", "--limit", "200", principal=True)["rows"]
+    mine = [r for r in rows if r["params"].get("run_id") == run_id or "lease" in r["params"]]
+    completes = [r for r in mine if r["method"] == "complete"]
+    claims = [r for r in mine if r["method"] == "claim-next"]
+    assert len(completes) == 6 and len(claims) == 1, [r["method"] for r in mine]
+    assert sum(bool(r["params"].get("then_claim")) for r in completes) == 6

@@ -284,6 +284,8 @@ VERBS: tuple[VerbRow, ...] = (
             ("lease", "string", True, None, True, False, False),
             ("commit", "string", False, None, False, False, False),
             ("model", "string", False, None, False, False, False),
+            ("then_claim", "boolean", False, None, False, False, False),
+            ("then_lane", "string", False, None, False, False, False),
         ),
         None,
         None,

@@ -157,6 +157,13 @@ def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:
     """Promote, among `candidates` (None: every job), the pending jobs that can move;
     cancellations cascade to the dependents of what they cancel, a round at a time."""
     while candidates is None or candidates:
+        if candidates is not None:
+            # Only pending jobs move: one this transaction moved elsewhere needs no plan.
+            candidates = {
+                j for j in candidates if ctx.moved.get(j, JobState.PENDING) == JobState.PENDING
+            }
+            if not candidates:
+                return
         if candidates is None:
             rows = runs.jobs(ctx.conn, run.run_id)
         else:

@@ -44,6 +44,7 @@ from striatum.lanes.assignment import Assignment
 from striatum.lanes.site import Site
 from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
+from striatum.model.packet import WorkPacket
 from striatum.model.workflow.paths import within
 
 TICK_S = 0.05  # how often agents are polled where the kernel cannot wake us (no pidfd)
@@ -159,6 +160,11 @@ class Supervisor:
         self.completer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="complete")
         self.claimer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="claim")
         self.pending: dict[Future[Any], AgentProcess] = {}
+        # Completions in flight that also claim the lane's next job (`then_claim`): until
+        # they answer, the loop claims nothing, so no claim can overlap the unknown next job.
+        self.claiming_next = 0
+        self.claims_next: set[Future[Any]] = set()
+        self.leaving = False  # the loop is over: a job claimed next is given back, not started
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -177,6 +183,7 @@ class Supervisor:
         try:
             return self._loop()
         finally:
+            self.leaving = True
             self.claimer.shutdown(wait=True)
             self.completer.shutdown(wait=True)  # completions sent are answered first
             self._settle()
@@ -267,6 +274,8 @@ class Supervisor:
         write job whose scope overlaps one that is running or claimed with it (so nothing
         is claimed only to be released). The claims are sent at once, from threads; the
         worktree is put back once before their attempts start."""
+        if self.claiming_next:
+            return 0
         picked: list[dict[str, Any]] = []
         busy = Counter(a.assignment.lane_name for a in self.running.values())
         room = {
@@ -533,12 +542,28 @@ class Supervisor:
                 if sha and self.guard is not None:
                     self.guard.committed()
             extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
+            extra.update(self._then_claim(agent))
             if sha is None:  # nothing to take back should it fail: the loop goes on meanwhile
                 self._complete_later(agent, extra)
                 return
-            self._completed(agent, sha, self.call("complete", lease=agent.lease_id, **extra))
+            try:
+                done = self.call("complete", lease=agent.lease_id, **extra)
+            finally:
+                self.claiming_next -= bool(extra.get("then_claim"))
+            self._completed(agent, sha, done)
         except (errors.ValidationError, errors.StriatumError) as error:
             self._not_completed(agent, sha, error)
+
+    def _then_claim(self, agent: AgentProcess) -> dict[str, Any]:
+        """Whether this completion may also claim the next job of the agent's lane (one round
+        trip per job): only when no other live attempt has code to write, so whatever job the
+        daemon picks cannot overlap one; the lane's slot is the one this agent frees."""
+        if self.stopping or self.run_state != "running" or self.claiming_next:
+            return {}
+        if any(self._code_scopes(a.assignment.write_scope) for a in self.running.values()):
+            return {}
+        self.claiming_next += 1
+        return {"then_claim": True, "then_lane": agent.assignment.lane_name}
 
     def _complete_later(self, agent: AgentProcess, extra: dict[str, Any]) -> None:
         """Send `complete` from the completer thread; `_settle` takes in its answer. The
@@ -546,6 +571,8 @@ class Supervisor:
         future = self._in_background(self.completer, "complete", {"lease": agent.lease_id, **extra})
         future.add_done_callback(lambda _: self._wake())
         self.pending[future] = agent
+        if extra.get("then_claim"):
+            self.claims_next.add(future)
 
     def _in_background(
         self, pool: ThreadPoolExecutor, method: str, params: dict[str, Any]
@@ -566,6 +593,9 @@ class Supervisor:
         settled = [f for f in self.pending if f.done()]
         for future in settled:
             agent = self.pending.pop(future)
+            if future in self.claims_next:
+                self.claims_next.discard(future)
+                self.claiming_next -= 1
             try:
                 self._completed(agent, None, future.result())
             except (errors.ValidationError, errors.StriatumError) as error:
@@ -575,8 +605,22 @@ class Supervisor:
     def _completed(self, agent: AgentProcess, sha: str | None, done: dict[str, Any]) -> None:
         self._heard(done)
         self.log(f"{agent.assignment.job_id}: completed" + (f", commit {sha[:12]}" if sha else ""))
+        following: Any = done.get("next") or {}
+        if following.get("claimed"):
+            self._take_next(following)
         if done.get("run_state") in TERMINAL and not self.running and not self.pending:
             self.finished = str(done["run_state"])  # no need to ask again
+
+    def _take_next(self, packet: WorkPacket) -> None:
+        """Start the job a completion claimed next (`then_claim`); given back when stopping."""
+        assignment = Assignment.from_packet(packet)
+        self.ready.pop(assignment.job_id, None)
+        if self.stopping or self.leaving:
+            self._quietly("release", lease=assignment.lease_id)
+            return
+        if not self.worktree_clean:
+            self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")
+        self._start(assignment)
 
     def _not_completed(
         self, agent: AgentProcess, sha: str | None, error: errors.StriatumError

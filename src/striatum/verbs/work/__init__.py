@@ -166,6 +166,19 @@ VERBS: tuple[Verb, ...] = (
                 help="The model the agent's CLI reported using (recorded on the "
                 "attempt and in the verdict's provenance).",
             ),
+            Param(
+                name="then_claim",
+                type="boolean",
+                default=False,
+                help="Then claim the run's next ready job for the lease's session, in the "
+                "same request; its packet is the answer's `next` (needs the right to claim).",
+            ),
+            Param(
+                name="then_lane",
+                type="string",
+                max_length=64,
+                help="With --then-claim: only a job of this lane.",
+            ),
         ),
     ),
     Verb(

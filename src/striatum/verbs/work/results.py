@@ -18,11 +18,13 @@ from striatum.engine import (
 )
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
-from striatum.model import verdict_text
+from striatum.model import roles, verdict_text
 from striatum.model.engine.plan import GateDecision
-from striatum.model.engine.states import JobState
+from striatum.model.engine.states import JobState, RunState
+from striatum.model.roles import Capability
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
+from striatum.verbs.work import sessions
 
 
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +37,7 @@ def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     run, job, lease_id = found.run, found.job, found.lease.lease_id
+    _check_then_claim(ctx, params, found.lease.session_id)
     if params.get("commit") and not commits.is_sha(params["commit"]):
         raise errors.ValidationError(
             "--commit must be a commit id (7 to 64 hex digits)", parameter="commit"
@@ -93,17 +96,52 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     state = (
         JobState.SUCCEEDED if verdict is None else runs.job(ctx.conn, run.run_id, job.job_id).state
     )
+    following = _then_claim(ctx, params, run, found.lease.session_id)
     return {
         "job_id": job.job_id,
         "state": state.value,
         "attempt": job.attempt,
         "verdict": None if verdict is None else verdict.value.value,
         "run_state": run.state.value,
-        "ready": progress.now_ready(ctx, run),  # what this completion made ready
+        # What this completion made ready (and `then_claim` did not take).
+        "ready": progress.now_ready(ctx, run),
+        **({} if following is None else {"next": following}),
         # The event that recorded the success: provenance commits carry it as an anchor.
         "event_hash": None if recorded is None else recorded.row_hash,
         "event_seq": None if recorded is None else recorded.seq,
     }
+
+
+def _check_then_claim(ctx: Context, params: dict[str, Any], session_id: str | None) -> None:
+    """Refuse a `--then-claim` the caller may not make, before anything is done."""
+    if not params.get("then_claim"):
+        if params.get("then_lane"):
+            raise errors.ValidationError("--then-lane needs --then-claim", parameter="then_lane")
+        return
+    if not roles.allows(ctx.caller.role, Capability.DRIVE):
+        raise errors.PermissionDenied(
+            f"--then-claim claims work, which role {ctx.caller.role.value!r} may not do "
+            "(it needs capability 'drive')",
+            capability=Capability.DRIVE.value,
+        )
+    if session_id is None:
+        raise errors.ValidationError(
+            "--then-claim needs a lease claimed by a session", parameter="then_claim"
+        )
+
+
+def _then_claim(
+    ctx: Context, params: dict[str, Any], run: Run, session_id: str | None
+) -> dict[str, Any] | None:
+    """`--then-claim`: the same session's next claim in the run, in this request (one round
+    trip per job in steady state). None when not asked for."""
+    if not params.get("then_claim") or session_id is None:
+        return None
+    if run.state != RunState.RUNNING:
+        return {"claimed": False, "reason": f"the run is {run.state.value}"}
+    return sessions.claim(
+        ctx, session_id, lane=params.get("then_lane"), run_id=run.run_id, locked=run
+    )
 
 
 def verdict(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

@@ -57,17 +57,42 @@ def close_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def claim_next(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    session = _open_session(ctx, params["session"])
-    ttl_s = _ttl(params)
-    lane = params.get("lane") or session.lane
-    found, skipped = _find(ctx, params, session, lane)
+    return claim(
+        ctx,
+        params["session"],
+        lane=params.get("lane"),
+        run_id=params.get("run_id"),
+        job_id=params.get("job"),
+        ttl_s=_ttl(params),
+    )
+
+
+def claim(
+    ctx: Context,
+    session_id: str,
+    *,
+    lane: str | None,
+    run_id: str | None,
+    job_id: str | None = None,
+    ttl_s: int = leases.DEFAULT_TTL_S,
+    locked: runs.Run | None = None,
+) -> dict[str, Any]:
+    """Lease the next ready job to the session (`claim-next`, and `complete --then-claim`):
+    its work packet, or why none was claimed. `locked`: the run, when the caller holds its
+    lock already (its job is then locked after it: a claim skips locked jobs, never waits)."""
+    session = _open_session(ctx, session_id)
+    lane = lane or session.lane
+    found, skipped = _find(ctx, run_id, job_id, session, lane)
     if found is None:
         return {
             "claimed": False,
             "reason": _nothing_reason(lane, skipped),
             "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
         }
-    run = runs.lock(ctx.conn, found.run_id)
+    if locked is not None and locked.run_id == found.run_id:
+        run = locked
+    else:
+        run = runs.lock(ctx.conn, found.run_id)
     job = found  # row-locked by the claim: what it read is what holds
     if run.state != RunState.RUNNING:
         # The run changed between the job lock and the run lock: let the caller try again.
@@ -122,7 +147,11 @@ def _open_session(ctx: Context, session_id: str) -> work.Session:
 
 
 def _find(
-    ctx: Context, params: dict[str, Any], session: work.Session, lane: str | None
+    ctx: Context,
+    run_id: str | None,
+    job_id: str | None,
+    session: work.Session,
+    lane: str | None,
 ) -> tuple[runs.JobRow | None, list[tuple[str, str]]]:
     """The next ready job this session may do, row-locked. A review of work done by the
     session's own provider is refused when asked for by id, else skipped (another session may
@@ -132,8 +161,8 @@ def _find(
         found = work.claim_next(
             ctx.conn,
             lane=lane,
-            run_id=params.get("run_id"),
-            job_id=params.get("job"),
+            run_id=run_id,
+            job_id=job_id,
             skip=tuple(skipped),
         )
         if found is None or found.kind != "review":
@@ -143,7 +172,7 @@ def _find(
         refusal = workers.review_refusal(ctx, run, found.job_id, reviewer)
         if refusal is None:
             return found, skipped
-        if params.get("job"):
+        if job_id:
             raise refusal
         skipped.append((found.run_id, found.job_id))
 

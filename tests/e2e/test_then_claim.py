@@ -1,0 +1,135 @@
+"""`complete --then-claim`: a completion that also claims the session's next job, in one
+request (SPEC §9, "What a transition costs"): one transaction, one audit row, every event."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, new_repo
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def _prepared(operator: Operator, tmp_path: Path) -> str:
+    lane = {"provider": "command", "command": ["true"], "max_concurrency": 4}
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": "then-claim",
+        "name": "Then claim",
+        "lanes": {"one": lane, "two": {**lane, "command": ["false"]}},
+        "jobs": [
+            {"id": "a", "kind": "task", "lane": "one"},
+            {"id": "b", "kind": "task", "lane": "one", "depends_on": ["a"]},
+            {"id": "c", "kind": "task", "lane": "two", "depends_on": ["a"]},
+            {"id": "d", "kind": "task", "lane": "one", "depends_on": ["b", "c"]},
+        ],
+    }
+    workflow = tmp_path / "then-claim.json"
+    workflow.write_text(json.dumps(document))
+    return operator.prepare(workflow)
+
+
+def _audit(operator: Operator, count: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = operator.cli(
+        "audit", "list", "--limit", str(count), principal=True
+    )["rows"]
+    return rows
+
+
+def _events(operator: Operator, run_id: str, job: str) -> list[str]:
+    return [e["type"] for e in operator.cli("why", run_id, job)["events"]]
+
+
+def test_a_completion_claims_the_next_job_of_the_lane_in_the_same_request(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _prepared(operator, tmp_path)
+    first = operator.claim(run_id)
+    assert first is not None and first["job"]["job_id"] == "a"
+    done = operator.cli(
+        "complete", "--lease", first["lease"]["lease_id"], "--then-claim", "--then-lane", "two"
+    )
+    following = done["next"]
+    assert done["state"] == "succeeded" and following["claimed"] is True
+    assert following["job"]["job_id"] == "c", "--then-lane two: not b, which comes first"
+    assert following["token"] and following["lease"]["lease_id"] != first["lease"]["lease_id"]
+    # What it claimed is not offered as ready; what it left is.
+    assert [job["job_id"] for job in done["ready"]] == ["b"]
+    # One request: one audit row (the audit list's own row comes after it reads).
+    (row,) = _audit(operator, 1)
+    assert (row["method"], row["ok"]) == ("complete", True)
+    assert row["params"]["then_claim"] is True
+    # Every transition still has its event: a's success, c's lease.
+    assert "job.succeeded" in _events(operator, run_id, "a")
+    assert _events(operator, run_id, "c")[-1] == "job.leased"
+    jobs = {j["job_id"]: j["state"] for j in operator.cli("status", run_id)["jobs"]}
+    assert jobs == {"a": "succeeded", "b": "ready", "c": "leased", "d": "pending"}
+
+    # A lane token works its own lease but claims nothing: refused whole, nothing done.
+    lane_token = following["token"]
+    refused = operator.daemon.cli(
+        "complete",
+        "--lease",
+        following["lease"]["lease_id"],
+        "--then-claim",
+        "--json",
+        token=lane_token,
+    )
+    assert refused.returncode == 6, refused.stderr  # permission denied
+    assert "--then-claim" in refused.stderr and "drive" in refused.stderr
+    jobs = {j["job_id"]: j["state"] for j in operator.cli("status", run_id)["jobs"]}
+    assert jobs["c"] == "leased" and jobs["b"] == "ready"
+
+    # Nothing of the lane left: the completion says so, and still completes.
+    last_of_two = operator.cli(
+        "complete", "--lease", following["lease"]["lease_id"], "--then-claim", "--then-lane", "two"
+    )
+    assert last_of_two["state"] == "succeeded"
+    assert last_of_two["next"]["claimed"] is False
+    assert "no ready job on lane two" in last_of_two["next"]["reason"]
+
+
+def test_then_claim_walks_a_whole_run_one_request_per_job(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _prepared(operator, tmp_path)
+    packet = operator.claim(run_id)
+    order = []
+    while packet is not None and packet["claimed"]:
+        order.append(packet["job"]["job_id"])
+        answer = operator.cli("complete", "--lease", packet["lease"]["lease_id"], "--then-claim")
+        packet = answer["next"]
+    assert order == ["a", "b", "c", "d"]
+    assert answer["run_state"] == "succeeded"
+    assert packet == {"claimed": False, "reason": "the run is succeeded"}
+    methods = [row["method"] for row in _audit(operator, 6)]
+    assert methods[:4] == ["complete"] * 4 and "claim-next" in methods[4:]
+
+
+def test_then_lane_alone_is_a_usage_error_that_completes_nothing(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _prepared(operator, tmp_path)
+    packet = operator.claim(run_id)
+    assert packet is not None
+    result = operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "complete",
+        "--lease",
+        packet["lease"]["lease_id"],
+        "--then-lane",
+        "one",
+        "--json",
+    )
+    assert result.returncode == 3, result.stderr
+    assert "--then-lane needs --then-claim" in result.stderr
+    assert operator.cli("status", run_id)["jobs"][0]["state"] == "leased"
