@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.scratch import cli, daemon_home, git_repo, tree_dag
+from bench.scratch import SCRATCH_DIR, cli, daemon_home, git_repo, tree_dag
 from striatum import paths
 
 BIN = Path(sys.executable).parent
@@ -82,7 +82,7 @@ def postgres_rss_mb() -> float:
 def prepared_run() -> Iterator[str]:
     """A prepared 12-job run (in an adopted scratch repository) for the read verbs to show;
     cancelled and its repository removed afterwards, so the daemon is left as found."""
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-cli-run-", dir="/tmp"))
+    base = Path(tempfile.mkdtemp(prefix="striatum-bench-cli-run-", dir=SCRATCH_DIR))
     repo = git_repo(base)
     workflow = base / "workflow.json"
     workflow.write_text(json.dumps(tree_dag(12, 3, {"provider": "command", "command": ["true"]})))

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.scratch import daemon_home, git_repo, tree_dag
+from bench.scratch import SCRATCH_DIR, daemon_home, git_repo, tree_dag
 
 
 class Counter:
@@ -72,7 +72,7 @@ def append_transaction_seconds(samples: int = 200) -> float:
 
 def measure(jobs: int = 200, fanout: int = 8) -> dict[str, Any]:
     """Drive one run of `jobs` jobs against the daemon this process points at."""
-    base = Path(tempfile.mkdtemp(prefix="striatum-bench-run-", dir="/tmp"))
+    base = Path(tempfile.mkdtemp(prefix="striatum-bench-run-", dir=SCRATCH_DIR))
     repo = git_repo(base)
     workflow = base / "workflow.json"
     workflow.write_text(

@@ -41,9 +41,16 @@ BASE_PREFIXES = ("LC_",)
 
 
 def build(
-    lane: LaneSpec, lease_vars: Mapping[str, str], source: Mapping[str, str], scratch: Path
+    lane: LaneSpec,
+    lease_vars: Mapping[str, str],
+    source: Mapping[str, str],
+    scratch: Path,
+    *,
+    own_cli_in: Path | None = None,
 ) -> dict[str, str]:
-    """The agent's environment; refuses (ValidationError) a `${VAR}` the source lacks."""
+    """The agent's environment; refuses (ValidationError) a `${VAR}` the source lacks.
+    `own_cli_in`: the folder whose `bin` holds the link to `striatum` (default `scratch`; a
+    supervisor names its run's folder, so the link is made once per run, not per attempt)."""
     profile = PROFILES.get(lane["provider"])
     needs = profile.needs_env if profile else ()
     if lane["inherit_env"]:
@@ -62,7 +69,7 @@ def build(
             missing=missing,
         )
     env.update(declared)
-    own = own_cli.link_folder(scratch)
+    own = own_cli.link_folder(own_cli_in or scratch)
     if own is not None:
         env["PATH"] = own_cli.first_on(env.get("PATH"), own)
     if profile and profile.defaults_file and profile.defaults_file[0] not in env:

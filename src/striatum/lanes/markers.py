@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
+_NS_LAST_PID = "/proc/sys/kernel/ns_last_pid"
 SETTLE_S = 2.0  # how long a kill waits for the killed to be gone
 
 
@@ -81,8 +82,13 @@ class PidClock:
 
 
 def _last_pid() -> int | None:
+    # Read on every wake-up of a supervisor: plain os calls, no pathlib.
     try:
-        return int((PROC / "sys" / "kernel" / "ns_last_pid").read_text())
+        fd = os.open(_NS_LAST_PID, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return int(os.read(fd, 32))
+        finally:
+            os.close(fd)
     except (OSError, ValueError):
         return None
 

@@ -165,6 +165,8 @@ class Supervisor:
         self.claiming_next = 0
         self.claims_next: set[Future[Any]] = set()
         self.leaving = False  # the loop is over: a job claimed next is given back, not started
+        self._run_dir = site.repo / ".striatum" / "runs" / run_id
+        self.lane_pid_files: set[str] = set()  # lanes whose pid file's folder exists
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -329,8 +331,7 @@ class Supervisor:
     def _start(self, job: Assignment) -> None:
         scratch = self._scratch(job)
         prompt = scratch / "prompt.md"
-        prompt.write_text(job.prompt, encoding="utf-8")
-        os.chmod(prompt, 0o600)
+        _write_private(prompt, job.prompt)
         fifo = scratch / "input.fifo"
         if fifo.is_symlink() or fifo.exists():
             fifo.unlink()
@@ -340,7 +341,11 @@ class Supervisor:
         try:
             invocation = profiles.invocation(job.lane, self._placeholders(job, prompt))
             env = environment.build(
-                job.lane, self._lease_vars(job, prompt, fifo), os.environ, scratch
+                job.lane,
+                self._lease_vars(job, prompt, fifo),
+                os.environ,
+                scratch,
+                own_cli_in=self._run_dir,
             )
             agent = agent_process.launch(
                 invocation,
@@ -366,15 +371,8 @@ class Supervisor:
 
     def _scratch(self, job: Assignment) -> Path:
         """`.striatum/runs/<run>/<job>/attempt-<n>/`: the attempt's prompt, FIFO and logs."""
-        scratch = (
-            self.site.repo
-            / ".striatum"
-            / "runs"
-            / self.run_id
-            / job.job_id
-            / f"attempt-{job.attempt}"
-        )
-        scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
+        scratch = self._run_dir / job.job_id / f"attempt-{job.attempt}"
+        os.makedirs(scratch, mode=0o700, exist_ok=True)
         return scratch
 
     def _placeholders(self, job: Assignment, prompt: Path) -> dict[str, str]:
@@ -393,8 +391,10 @@ class Supervisor:
 
     def _write_lane_pids(self, lane: str) -> None:
         """`.striatum/runs/<run>/lanes/<lane>.pid`: the pids of the lane's live agents."""
-        folder = self.site.repo / ".striatum" / "runs" / self.run_id / "lanes"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = self._run_dir / "lanes"
+        if lane not in self.lane_pid_files:  # made once: an attempt's start makes few files
+            folder.mkdir(parents=True, exist_ok=True)
+            self.lane_pid_files.add(lane)
         pids = [str(a.process.pid) for a in self.running.values() if a.assignment.lane_name == lane]
         (folder / f"{lane}.pid").write_text("".join(f"{pid}\n" for pid in pids))
 
@@ -668,6 +668,15 @@ class Supervisor:
     def stop(self, signum: int, frame: object) -> None:
         """The signal handler: finish the current step, then clean up and return."""
         self.stopping = True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """`text` into `path`, readable by its owner only from its creation (no chmod after)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    if os.fstat(fd).st_mode & 0o077:  # made before, with a wider mode
+        os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _overlap(left: list[str], right: list[str]) -> bool:
