@@ -3,7 +3,8 @@
 Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb round trips
 (bench.cli), an MCP tool call against the same verb over RPC (bench.mcp), per-job cost at
 200, 1,000 and 5,000 jobs, wide and deep, operator-driven and supervised, beside the floor
-and the goals (bench.scale: is it near the floor, does it stay flat?), what launching an
+and the goals (bench.scale: is it near the floor, does it stay flat?) with what a file
+operation costs where its repositories live (bench.scratch_fs), what launching an
 agent costs each way (bench.spawn), 50 lanes
 heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
@@ -25,7 +26,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchoring, chain, cli, corpus, heartbeats, live, mcp, scale, spawn, starvation
+from bench import (
+    anchoring,
+    chain,
+    cli,
+    corpus,
+    heartbeats,
+    live,
+    mcp,
+    scale,
+    scratch_fs,
+    spawn,
+    starvation,
+)
 from bench.scratch import daemon_home
 from striatum import paths
 
@@ -67,6 +80,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
     with daemon_home("report") as base:
         report["cli"] = cli.measure(sizes["cli_runs"])
         report["mcp"] = mcp.measure(sizes["mcp_calls"])
+        report["scratch_fs"] = scratch_fs.measure()
         report["scale"] = scale.measure(_fresh(base, "scale"), sizes["scale_jobs"])
         report["spawn"] = spawn.measure(sizes["spawn_samples"])
         report["heartbeats"] = heartbeats.measure(

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 STRIATUM = str(Path(sys.executable).parent / "striatum")
-# Where benchmarks make their scratch (homes, clusters, repositories): reachable by the
-# embedded cluster's unprivileged user, like /tmp, but not /tmp itself, whose file operations
-# cost some machines far more than elsewhere on the same disk (on this one 0.44 ms per mkdir
-# against 0.025 ms in /var/tmp: `bench.scratch_fs` measures it). A repository lives in a home
-# or a project folder, not /tmp: STRIATUM_BENCH_DIR=/tmp measures the other case.
-SCRATCH_DIR = os.environ.get("STRIATUM_BENCH_DIR", "/var/tmp")
+# Where benchmarks make their scratch (homes, clusters, repositories): a folder the embedded
+# cluster's unprivileged user can reach. /tmp by default; on some machines file operations in
+# /tmp cost many times what they cost elsewhere on the same disk (`bench.scratch_fs` measures
+# both), and a user's repository lives in a project folder, not /tmp:
+# STRIATUM_BENCH_DIR=/some/folder (mode 755) measures that case.
+SCRATCH_DIR = os.environ.get("STRIATUM_BENCH_DIR", "/tmp")
 # Where `make test-agents` installed the agent CLIs (bench.agents runs them): not a setting of
 # the instance, so it passes through.
 KEPT = frozenset({"STRIATUM_AGENTS_CACHE", "STRIATUM_BENCH_DIR"})
