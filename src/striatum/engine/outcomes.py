@@ -23,9 +23,10 @@ def end_attempt(
     reason: str | None = None,
     commit_sha: str | None = None,
 ) -> None:
-    work.end_lease(ctx.conn, lease_id, lease_outcome)
-    work.end_attempt(
+    work.end_lease_and_attempt(
         ctx.conn,
+        lease_id,
+        lease_outcome,
         run_id=run.run_id,
         job_id=job.job_id,
         attempt=job.attempt,

@@ -119,12 +119,25 @@ def advance(ctx: Context, run: Run) -> Run:
     moved (`ctx.moved`) and their dependents are read and planned, and whether the run ends
     is asked of two partial indexes. Only a transaction that moved nothing (a run's start)
     plans the whole run, and only a run's end reads all of its jobs."""
+    promote(ctx, run)
+    return settle(ctx, run)
+
+
+def promote(ctx: Context, run: Run) -> None:
+    """`advance`'s first half: promote what can move (a claim made next in the same
+    transaction, `complete --then-claim`, may come between the halves)."""
     if run.state not in (RunState.RUNNING, RunState.PAUSED):
-        return run
+        return
     if ctx.moved:
         _promote(ctx, run, _affected(run, ctx.moved))
     else:
         _promote(ctx, run, None)
+
+
+def settle(ctx: Context, run: Run) -> Run:
+    """`advance`'s second half: end the run if nothing more can happen."""
+    if run.state not in (RunState.RUNNING, RunState.PAUSED):
+        return run
     ending = _ending(ctx, run)
     if ending is None:
         if CROSSCHECK:
@@ -249,9 +262,10 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
     """End a run: cancel what has not finished, end live leases, record why."""
     check_run(run.state, state)
     for lease in work.live_leases(ctx.conn, run.run_id):
-        work.end_lease(ctx.conn, lease.lease_id, "cancelled")
-        work.end_attempt(
+        work.end_lease_and_attempt(
             ctx.conn,
+            lease.lease_id,
+            "cancelled",
             run_id=run.run_id,
             job_id=lease.job_id,
             attempt=lease.attempt,

@@ -132,28 +132,6 @@ def claim_next(
     return None if row is None else JobRow.from_row(row)
 
 
-def insert_attempt(
-    conn: db.Conn,
-    *,
-    run_id: str,
-    job_id: str,
-    attempt: int,
-    worker: Worker,
-    revision_verdict_id: str | None = None,
-) -> None:
-    db.execute(
-        conn,
-        _q("insert_attempt"),
-        {
-            "run_id": run_id,
-            "job_id": job_id,
-            "attempt": attempt,
-            "revision_verdict_id": revision_verdict_id,
-            **worker.recorded(),
-        },
-    )
-
-
 def set_attempt_worker(
     conn: db.Conn, *, run_id: str, job_id: str, attempt: int, worker: Worker
 ) -> None:
@@ -193,8 +171,10 @@ def _worker(row: Any, lane: str | None) -> Worker | None:
     )
 
 
-def end_attempt(
+def end_lease_and_attempt(
     conn: db.Conn,
+    lease_id: str,
+    outcome: str,
     *,
     run_id: str,
     job_id: str,
@@ -203,11 +183,14 @@ def end_attempt(
     reason: str | None = None,
     commit_sha: str | None = None,
 ) -> None:
-    """Close an attempt; a success also records its commit."""
+    """End a lease (its lane token dies with it) and close its attempt; a success also
+    records its commit. One trip."""
     db.execute(
         conn,
-        _q("end_attempt"),
+        _q("end_lease_and_attempt"),
         {
+            "lease_id": lease_id,
+            "outcome": outcome,
             "run_id": run_id,
             "job_id": job_id,
             "attempt": attempt,
@@ -243,17 +226,26 @@ def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -
     return None if row is None else row["revision_verdict_id"]
 
 
-def insert_lease_with_token(
-    conn: db.Conn, *, token: Minted, token_label: str, **values: Any
+def insert_attempt_and_lease(
+    conn: db.Conn,
+    *,
+    token: Minted,
+    token_label: str,
+    worker: Worker,
+    revision_verdict_id: str | None,
+    **values: Any,
 ) -> Lease:
-    """A new lease and the lane token that acts on it (and only on it), in one trip."""
+    """A job's new attempt, and a new lease of it with the lane token that acts on it (and
+    only on it), in one trip."""
     params = {
         **values,
+        **worker.recorded(),
+        "revision_verdict_id": revision_verdict_id,
         "token_id": token.token_id,
         "secret_sha256": token.secret_sha256,
         "token_label": token_label,
     }
-    row = db.fetch_one(conn, _q("insert_lease_with_token"), params)
+    row = db.fetch_one(conn, _q("insert_attempt_and_lease"), params)
     assert row is not None
     return Lease.from_row(row)
 
@@ -286,11 +278,6 @@ def transfer(conn: db.Conn, *, lease_id: str, session_id: str, holder: str, ttl_
     )
     assert row is not None
     return row["expires_at"]
-
-
-def end_lease(conn: db.Conn, lease_id: str, outcome: str) -> None:
-    """End a lease; its lane token dies with it."""
-    db.execute(conn, _q("end_lease"), {"lease_id": lease_id, "outcome": outcome})
 
 
 def end_lease_tokens(conn: db.Conn, lease_id: str) -> None:

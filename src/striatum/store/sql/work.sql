@@ -64,14 +64,6 @@ WHERE j.run_id = %(run_id)s AND j.job_id = %(job_id)s
   AND EXISTS (SELECT 1 FROM striatumd.runs r WHERE r.run_id = j.run_id AND r.state = 'running')
 FOR UPDATE OF j SKIP LOCKED;
 
--- name: insert_attempt
--- Record a new attempt of a job, with the provider that does it.
-INSERT INTO striatumd.job_attempts
-    (run_id, job_id, attempt, revision_verdict_id, provider, model, provider_source)
-VALUES (%(run_id)s, %(job_id)s, %(attempt)s, %(revision_verdict_id)s, %(provider)s,
-        %(model)s, %(provider_source)s)
-ON CONFLICT (run_id, job_id, attempt) DO NOTHING;
-
 -- name: set_attempt_worker
 -- A transferred lease: the attempt is finished by the new holder's provider.
 UPDATE striatumd.job_attempts
@@ -89,8 +81,16 @@ SELECT attempt, provider, model, provider_source FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND state = 'succeeded'
 ORDER BY attempt DESC LIMIT 1;
 
--- name: end_attempt
--- Close an attempt with its outcome and the commit it made.
+-- name: end_lease_and_attempt
+-- End a lease with its outcome (its lane token dies with it) and close its attempt with the
+-- attempt's outcome and the commit it made: one trip, three rows of three tables.
+WITH ended AS (
+    UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
+    WHERE lease_id = %(lease_id)s AND ended_at IS NULL
+), revoked AS (
+    UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
+    WHERE lease_id = %(lease_id)s AND revoked_at IS NULL
+)
 UPDATE striatumd.job_attempts
 SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp(),
     commit_sha = coalesce(%(commit_sha)s, commit_sha)
@@ -102,10 +102,17 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
 SELECT revision_verdict_id FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
--- name: insert_lease_with_token
--- Lease a job to a session with its lane token (its secret only as a SHA-256): one trip.
--- Each row names the other; both foreign keys are checked when the statement ends.
-WITH token AS (
+-- name: insert_attempt_and_lease
+-- A job's new attempt (with the provider that does it), leased to a session with its lane
+-- token (its secret only as a SHA-256): one trip. The lease and the token each name the
+-- other; every foreign key is checked when the statement ends.
+WITH attempt AS (
+    INSERT INTO striatumd.job_attempts
+        (run_id, job_id, attempt, revision_verdict_id, provider, model, provider_source)
+    VALUES (%(run_id)s, %(job_id)s, %(attempt)s, %(revision_verdict_id)s, %(provider)s,
+            %(model)s, %(provider_source)s)
+    ON CONFLICT (run_id, job_id, attempt) DO NOTHING
+), token AS (
     INSERT INTO striatumd.tokens (token_id, role, label, secret_sha256, expires_at, lease_id)
     VALUES (%(token_id)s, 'lane', %(token_label)s, %(secret_sha256)s, NULL, %(lease_id)s)
 )
@@ -155,15 +162,6 @@ UPDATE striatumd.leases SET session_id = %(session_id)s, holder = %(holder)s,
     expires_at = clock_timestamp() + make_interval(secs => %(ttl_s)s)
 WHERE lease_id = %(lease_id)s
 RETURNING expires_at;
-
--- name: end_lease
--- End a lease with its outcome; its lane token dies with it (one trip).
-WITH ended AS (
-    UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
-    WHERE lease_id = %(lease_id)s AND ended_at IS NULL
-)
-UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
-WHERE lease_id = %(lease_id)s AND revoked_at IS NULL;
 
 -- name: live_leases_of_run
 -- The live leases of a run, locked.

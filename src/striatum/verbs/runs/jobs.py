@@ -74,9 +74,10 @@ def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) 
     for lease in work.live_leases(ctx.conn, run.run_id):
         if lease.job_id != job.job_id:
             continue
-        work.end_lease(ctx.conn, lease.lease_id, "cancelled")
-        work.end_attempt(
+        work.end_lease_and_attempt(
             ctx.conn,
+            lease.lease_id,
+            "cancelled",
             run_id=run.run_id,
             job_id=job.job_id,
             attempt=lease.attempt,

@@ -92,11 +92,15 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         )
     else:
         outcomes.settle_review(ctx, run, job, verdict)
-    run = progress.advance(ctx, run)
+    progress.promote(ctx, run)
+    following = _then_claim(ctx, params, run, found.lease.session_id)
+    if not (following or {}).get("claimed"):  # a job just leased: the run cannot end now
+        run = progress.settle(ctx, run)
+        if following is not None and run.state != RunState.RUNNING:
+            following = {"claimed": False, "reason": f"the run is {run.state.value}"}
     state = (
         JobState.SUCCEEDED if verdict is None else runs.job(ctx.conn, run.run_id, job.job_id).state
     )
-    following = _then_claim(ctx, params, run, found.lease.session_id)
     return {
         "job_id": job.job_id,
         "state": state.value,

@@ -99,19 +99,13 @@ def claim(
         return {"claimed": False, "reason": "raced with another transition; claim again"}
     worker = workers.of_session(run, job.lane, session)
     attempt = job.attempt + 1  # the job's row is locked: no other claim numbers it
-    work.insert_attempt(
-        ctx.conn,
-        run_id=run.run_id,
-        job_id=job.job_id,
-        attempt=attempt,
-        worker=worker,
-        revision_verdict_id=(job.revision_verdicts[-1] if job.revision_verdicts else None),
-    )
     minted = token_rules.mint()
-    lease = work.insert_lease_with_token(
+    lease = work.insert_attempt_and_lease(
         ctx.conn,
         token=minted,
         token_label=f"lane token for {job.job_id}",
+        worker=worker,
+        revision_verdict_id=(job.revision_verdicts[-1] if job.revision_verdicts else None),
         lease_id=new_id("lease"),
         run_id=run.run_id,
         job_id=job.job_id,
