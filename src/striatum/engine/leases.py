@@ -19,6 +19,7 @@ class Held:
     run: Run
     job: JobRow
     lease: Lease
+    session: work.Session | None  # the session that claimed the lease, if one did
 
 
 def held(ctx: Context, lease_id: str) -> Held:
@@ -30,7 +31,7 @@ def held(ctx: Context, lease_id: str) -> Held:
             lease_id=lease_id,
         )
     run = runs.lock_of_lease(ctx.conn, lease_id)
-    lease, job = work.lock_lease(ctx.conn, lease_id)
+    lease, job, session = work.lock_lease(ctx.conn, lease_id)
     if lease.ended_at is not None:
         raise errors.Conflict(
             f"lease {lease_id} has ended ({lease.outcome})",
@@ -43,4 +44,4 @@ def held(ctx: Context, lease_id: str) -> Held:
             hint="claim again",
             lease_id=lease_id,
         )
-    return Held(run=run, job=job, lease=lease)
+    return Held(run=run, job=job, lease=lease, session=session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg.rows import DictRow
 
@@ -254,14 +254,25 @@ def set_lease_token(conn: db.Conn, lease_id: str, token_id: str) -> None:
     db.execute(conn, _q("set_lease_token"), {"lease_id": lease_id, "token_id": token_id})
 
 
-def lock_lease(conn: db.Conn, lease_id: str) -> tuple[Lease, JobRow]:
-    """The lease, locked, and its job as it stands (one trip)."""
+class LockedLease(NamedTuple):
+    lease: Lease
+    job: JobRow  # as it stands
+    session: Session | None  # the session that claimed it, if one did
+
+
+def lock_lease(conn: db.Conn, lease_id: str) -> LockedLease:
+    """The lease, locked, its job and its session (one trip)."""
     row = db.fetch_one(conn, _q("lock_lease"), {"lease_id": lease_id})
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
     job = {k.removeprefix("job_"): v for k, v in row.items() if k.startswith("job_")}
     job.update(run_id=row["run_id"], job_id=row["job_id"])
-    return Lease.from_row(row), JobRow.from_row(job)
+    session = {k.removeprefix("session_"): v for k, v in row.items() if k.startswith("session_")}
+    return LockedLease(
+        Lease.from_row(row),
+        JobRow.from_row(job),
+        None if session["session_id"] is None else Session.from_row(session),
+    )
 
 
 def heartbeat(conn: db.Conn, lease_id: str, ttl_s: int) -> Any:

@@ -88,7 +88,7 @@ def sweep(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def _expire(ctx: Context, candidate: work.Lease) -> dict[str, Any] | None:
     run = runs.lock(ctx.conn, candidate.run_id)
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
-    lease, _ = work.lock_lease(ctx.conn, candidate.lease_id)
+    lease, _, _ = work.lock_lease(ctx.conn, candidate.lease_id)
     if lease.ended_at is not None or not lease.expired:
         return None  # finished or heartbeated meanwhile
     job = jobs[lease.job_id]

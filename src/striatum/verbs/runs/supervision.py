@@ -68,7 +68,7 @@ def _end_orphaned_leases(
     for candidate in work.list_leases(ctx.conn, run.run_id):
         if candidate.ended_at is not None or candidate.session_id != previous.session_id:
             continue
-        lease, _ = work.lock_lease(ctx.conn, candidate.lease_id)
+        lease, _, _ = work.lock_lease(ctx.conn, candidate.lease_id)
         job = jobs[lease.job_id]
         why = (
             f"lease {lease.lease_id} ended: its supervisor (pid {previous.pid or '?'} on "

@@ -93,7 +93,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     else:
         outcomes.settle_review(ctx, run, job, verdict)
     progress.promote(ctx, run)
-    following = _then_claim(ctx, params, run, found.lease.session_id)
+    following = _then_claim(ctx, params, run, found.session)
     if not (following or {}).get("claimed"):  # a job just leased: the run cannot end now
         run = progress.settle(ctx, run)
         if following is not None and run.state != RunState.RUNNING:
@@ -135,16 +135,21 @@ def _check_then_claim(ctx: Context, params: dict[str, Any], session_id: str | No
 
 
 def _then_claim(
-    ctx: Context, params: dict[str, Any], run: Run, session_id: str | None
+    ctx: Context, params: dict[str, Any], run: Run, session: work.Session | None
 ) -> dict[str, Any] | None:
     """`--then-claim`: the same session's next claim in the run, in this request (one round
     trip per job in steady state). None when not asked for."""
-    if not params.get("then_claim") or session_id is None:
+    if not params.get("then_claim") or session is None:
         return None
     if run.state != RunState.RUNNING:
         return {"claimed": False, "reason": f"the run is {run.state.value}"}
     return sessions.claim(
-        ctx, session_id, lane=params.get("then_lane"), run_id=run.run_id, locked=run
+        ctx,
+        session.session_id,
+        lane=params.get("then_lane"),
+        run_id=run.run_id,
+        locked=run,
+        session=session,
     )
 
 

@@ -76,11 +76,13 @@ def claim(
     job_id: str | None = None,
     ttl_s: int = leases.DEFAULT_TTL_S,
     locked: runs.Run | None = None,
+    session: work.Session | None = None,
 ) -> dict[str, Any]:
     """Lease the next ready job to the session (`claim-next`, and `complete --then-claim`):
     its work packet, or why none was claimed. `locked`: the run, when the caller holds its
-    lock already (its job is then locked after it: a claim skips locked jobs, never waits)."""
-    session = _open_session(ctx, session_id)
+    lock already (its job is then locked after it: a claim skips locked jobs, never waits);
+    `session`: the session's row, when the caller read it already."""
+    session = _open_session(ctx, session_id, session)
     lane = lane or session.lane
     found, skipped = _find(ctx, run_id, job_id, session, lane)
     if found is None:
@@ -133,8 +135,8 @@ def claim(
     return {"claimed": True, **packet, "worker": worker.recorded()}
 
 
-def _open_session(ctx: Context, session_id: str) -> work.Session:
-    session = work.get_session(ctx.conn, session_id)
+def _open_session(ctx: Context, session_id: str, read: work.Session | None = None) -> work.Session:
+    session = read if read is not None else work.get_session(ctx.conn, session_id)
     if session.closed_at is not None:
         raise errors.Conflict(f"session {session_id} is closed")
     return session
