@@ -222,3 +222,47 @@ def test_a_transition_answers_the_jobs_it_made_ready(operator: Operator, tmp_pat
     operator.cli("complete", "--lease", lease("b"))
     last = operator.cli("complete", "--lease", lease("c"))
     assert [job["job_id"] for job in last["ready"]] == ["d"]
+
+
+def test_status_of_moving_jobs_shows_only_the_ready_and_leased(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """`status --jobs moving`: what a supervisor claims and watches, read without the rest of
+    the run (0010's index), with the run, leases, blockers and chain head as ever."""
+    lane = {"provider": "command", "command": ["true"], "max_concurrency": 4}
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": "moving",
+        "name": "Moving",
+        "lanes": {"work": lane},
+        "jobs": [
+            {"id": "a", "kind": "task", "lane": "work"},
+            {"id": "b", "kind": "task", "lane": "work"},
+            {"id": "c", "kind": "task", "lane": "work"},
+            {"id": "d", "kind": "task", "lane": "work", "depends_on": ["a", "b", "c"]},
+        ],
+    }
+    workflow = tmp_path / "moving.json"
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    first = operator.claim(run_id, "--job", "a")
+    assert first is not None
+    operator.cli("complete", "--lease", first["lease"]["lease_id"])
+    operator.claim(run_id, "--job", "b")
+    whole = operator.cli("status", "--run-id", run_id)
+    moving = operator.cli("status", "--run-id", run_id, "--jobs", "moving")
+    assert whole["jobs_shown"] == "all" and moving["jobs_shown"] == "moving"
+    assert [(j["job_id"], j["state"]) for j in whole["jobs"]] == [
+        ("a", "succeeded"),
+        ("b", "leased"),
+        ("c", "ready"),
+        ("d", "pending"),
+    ]
+    assert moving["jobs"] == [j for j in whole["jobs"] if j["state"] in ("ready", "leased")]
+    for key in ("run", "open_blockers", "chain_head", "next_actions", "lanes"):
+        assert moving[key] == whole[key], key
+    assert [lease["lease_id"] for lease in moving["leases"]] == [
+        lease["lease_id"] for lease in whole["leases"]
+    ]
+    refused = operator.daemon.cli("status", "--jobs", "moving", "--json")
+    assert refused.returncode == 3 and "--jobs moving needs a run" in refused.stderr

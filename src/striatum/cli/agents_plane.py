@@ -139,7 +139,7 @@ def used_by_runs(call: Callable[[str, dict[str, Any]], Any]) -> dict[str, str]:
     try:
         active = call("status", {})["active_runs"][:MAX_RUNS]
         for run in active:
-            lanes = call("status", {"run_id": run["run_id"]})["lanes"]
+            lanes = call("status", {"run_id": run["run_id"], "jobs": "moving"})["lanes"]
             for lane in lanes.values():
                 if lane.get("provider") in PROFILES:
                     used.setdefault(lane["provider"], f"run {run['run_id']}")

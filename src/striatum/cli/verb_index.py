@@ -152,7 +152,16 @@ VERBS: tuple[VerbRow, ...] = (
         None,
         False,
     ),
-    ("status", (("run_id", "string", False, None, True, False, False),), None, None, False),
+    (
+        "status",
+        (
+            ("run_id", "string", False, None, True, False, False),
+            ("jobs", "string", False, ("all", "moving"), False, False, False),
+        ),
+        None,
+        None,
+        False,
+    ),
     (
         "why",
         (

@@ -147,8 +147,8 @@ class Supervisor:
         self.log = log
         self.running: dict[str, AgentProcess] = {}  # by lease id
         self.exits: dict[str, int] = {}  # lease id -> a pidfd readable once its agent exits
-        # The run's ready jobs as last heard: from a whole read of the run (`status`), then
-        # from each transition's answer (`ready`), so a job costs no read of the run.
+        # The run's ready jobs as last heard: from a read of its moving jobs (`status --jobs
+        # moving`), then from each transition's answer (`ready`), so a job costs no read.
         self.ready: dict[str, dict[str, Any]] = {}
         self.run_state = "running"
         # Nothing has run in the worktree since it was last put back, or since an attempt's
@@ -209,7 +209,7 @@ class Supervisor:
             if self.finished:
                 return self.finished
             if time.monotonic() >= read_at:
-                status = self.call("status", run_id=self.run_id)
+                status = self.call("status", run_id=self.run_id, jobs="moving")
                 ended = self._read(status)
                 if ended:
                     return ended
@@ -528,7 +528,7 @@ class Supervisor:
                 for output in job.outputs:
                     files.copy_from_worktree(where.workdir, where.repo, output, where.artifact_root)
                 if worktrees.present(where.workdir, scopes):  # code to commit
-                    head = self.call("status", run_id=self.run_id)["chain_head"]
+                    head = self.call("status", run_id=self.run_id, jobs="moving")["chain_head"]
                     sha = worktrees.commit(
                         where.workdir,
                         run_id=self.run_id,

@@ -64,9 +64,15 @@ class JobTimes:
     ended_at: dt.datetime | None  # None while an attempt runs
 
 
-def job_times(conn: db.Conn, run_id: str) -> dict[str, JobTimes]:
-    """Each job's span over its attempts (jobs without an attempt are absent)."""
-    rows = db.fetch_all(conn, queries("attempts")["run_job_times"], {"run_id": run_id})
+def job_times(conn: db.Conn, run_id: str, job_ids: list[str] | None = None) -> dict[str, JobTimes]:
+    """Each job's span over its attempts (jobs without an attempt are absent); `job_ids`:
+    only those jobs."""
+    if job_ids is None:
+        rows = db.fetch_all(conn, queries("attempts")["run_job_times"], {"run_id": run_id})
+    else:
+        rows = db.fetch_all(
+            conn, queries("attempts")["some_job_times"], {"run_id": run_id, "job_ids": job_ids}
+        )
     return {
         row["job_id"]: JobTimes(started_at=row["started_at"], ended_at=row["ended_at"])
         for row in rows

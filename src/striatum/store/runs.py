@@ -214,6 +214,12 @@ def list_runs(
     ]
 
 
+def moving_jobs(conn: db.Conn, run_id: str) -> list[JobRow]:
+    """A run's ready and leased jobs in workflow order."""
+    rows = db.fetch_all(conn, queries("runs")["list_moving_jobs"], {"run_id": run_id})
+    return [JobRow.from_row(row) for row in rows]
+
+
 def jobs(conn: db.Conn, run_id: str, *, lock: bool = False) -> list[JobRow]:
     """A run's jobs in workflow order. Transitions serialize on the run row (runs.lock), so
     callers that hold it need not lock the job rows too."""

@@ -344,6 +344,8 @@ CREATE INDEX jobs_unfinished_idx ON striatumd.jobs (run_id)
     WHERE state NOT IN ('succeeded', 'failed', 'cancelled');
 CREATE INDEX jobs_failed_idx ON striatumd.jobs (run_id) WHERE state = 'failed';
 CREATE INDEX jobs_ready_in_run_idx ON striatumd.jobs (run_id, position) WHERE state = 'ready';
+CREATE INDEX jobs_moving_in_run_idx ON striatumd.jobs (run_id, position)
+    WHERE state IN ('ready', 'leased');
 
 
 -- 0009: a removed repository (`repo remove`) keeps its rows; the mark hides it.

@@ -8,6 +8,14 @@ FROM striatumd.job_attempts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s
 ORDER BY attempt DESC;
 
+-- name: some_job_times
+-- As run_job_times, for some jobs of the run only.
+SELECT job_id, min(started_at) AS started_at,
+       CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END AS ended_at
+FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND job_id = ANY(%(job_ids)s)
+GROUP BY job_id;
+
 -- name: run_job_times
 -- Per job of a run: when its first attempt started and its last one ended (NULL while one runs).
 SELECT job_id, min(started_at) AS started_at,

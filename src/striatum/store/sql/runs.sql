@@ -77,6 +77,13 @@ SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depe
        revision_verdicts, failed_attempts, updated_at
 FROM striatumd.jobs WHERE run_id = %(run_id)s ORDER BY position;
 
+-- name: list_moving_jobs
+-- A run's ready and leased jobs in workflow order (0010's index: never the whole run).
+SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,
+       revision_verdicts, failed_attempts, updated_at
+FROM striatumd.jobs WHERE run_id = %(run_id)s AND state IN ('ready', 'leased')
+ORDER BY position;
+
 -- name: get_job
 -- One job of a run.
 SELECT run_id, job_id, kind, lane, state, attempt, max_attempts, revisions, depends_on,

@@ -17,7 +17,17 @@ VERBS: tuple[Verb, ...] = (
         capability=Capability.READ,
         writes=False,
         handler="striatum.verbs.views.summaries:status",
-        params=(params.run_id(required=False),),
+        params=(
+            params.run_id(required=False),
+            Param(
+                name="jobs",
+                type="string",
+                default="all",
+                choices=("all", "moving"),
+                help="all: every job of the run; moving: only its ready and leased jobs "
+                "(what a supervisor claims and watches, read without the others).",
+            ),
+        ),
     ),
     Verb(
         name="why",

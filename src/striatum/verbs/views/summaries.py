@@ -20,7 +20,9 @@ ID_KEYS = {"lease": "lease_id", "art": "artifact_id", "vrd": "verdict_id", "blk"
 
 def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("run_id"):
-        return run_status(ctx, params["run_id"])
+        return run_status(ctx, params["run_id"], moving_only=params.get("jobs") == "moving")
+    if params.get("jobs") == "moving":
+        raise errors.ValidationError("--jobs moving needs a run (--run-id)", parameter="jobs")
     active = [
         r
         for r in runs.list_runs(ctx.conn, limit=200)
@@ -37,13 +39,15 @@ def status(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
+def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[str, Any]:
+    """A run's status; `moving_only`: its ready and leased jobs only (what a supervisor
+    claims and watches), read without reading the others."""
     run = runs.get(ctx.conn, run_id)
-    jobs = runs.jobs(ctx.conn, run_id)
+    jobs = runs.moving_jobs(ctx.conn, run_id) if moving_only else runs.jobs(ctx.conn, run_id)
     leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease.ended_at is None]
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
-    times = attempts.job_times(ctx.conn, run_id)
+    times = attempts.job_times(ctx.conn, run_id, [j.job_id for j in jobs] if moving_only else None)
     job_rows = []
     for job in jobs:
         lane = snapshot.lane_spec(run, job.lane)
@@ -78,6 +82,7 @@ def run_status(ctx: Context, run_id: str) -> dict[str, Any]:
             "ended_reason": run.ended_reason,
         },
         "jobs": job_rows,
+        "jobs_shown": "moving" if moving_only else "all",
         # `env` as the workflow wrote it: `${VAR}` references, never their values.
         "lanes": {
             name: {
