@@ -69,8 +69,13 @@ typecheck: dev
 # starvation | live | corpus
 # bench.agents (the real agent CLIs per job; needs them: make test-agents installs them) is not
 # in the report: python -m bench.agents
+# Benches make their daemons' homes and repositories where a project lives, not in /tmp
+# (bench/scratch.py says why); the folder must be reachable by the embedded cluster's user.
+BENCH_DIR ?= $(CURDIR)/.bench-scratch
+
 bench: dev
-	$(BIN)/python -m bench.report
+	mkdir -p -m 755 $(BENCH_DIR)
+	STRIATUM_BENCH_DIR=$(BENCH_DIR) $(BIN)/python -m bench.report
 
 demo: install
 	bash scripts/demo.sh

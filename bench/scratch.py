@@ -24,10 +24,9 @@ from typing import Any
 
 STRIATUM = str(Path(sys.executable).parent / "striatum")
 # Where benchmarks make their scratch (homes, clusters, repositories): a folder the embedded
-# cluster's unprivileged user can reach. /tmp by default; on some machines file operations in
-# /tmp cost many times what they cost elsewhere on the same disk (`bench.scratch_fs` measures
-# both), and a user's repository lives in a project folder, not /tmp:
-# STRIATUM_BENCH_DIR=/some/folder (mode 755) measures that case.
+# cluster's unprivileged user can reach. `make bench` names `.bench-scratch` in the checkout
+# (where a project lives); /tmp otherwise. On some machines file operations in /tmp cost many
+# times what they cost in a project folder on the same disk (`bench.scratch_fs` reports both).
 SCRATCH_DIR = os.environ.get("STRIATUM_BENCH_DIR", "/tmp")
 # Where `make test-agents` installed the agent CLIs (bench.agents runs them): not a setting of
 # the instance, so it passes through.
