@@ -115,6 +115,12 @@ class Pool:
             conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
             if set_role:
                 conn.execute(f"SET ROLE {set_role}")  # our fixed role name
+            # Every request's statements are prepared, each written to be driven by an index
+            # whatever its parameters: a plan made once per connection, never again. Left to
+            # choose, PostgreSQL planned some of them anew on every run (their array or
+            # partial-index parameters), and that planning grew with the dead rows of a long
+            # run: 0.03 ms at 200 jobs, 0.2 ms at 5,000, per statement per job.
+            conn.execute("SET plan_cache_mode = force_generic_plan")
 
         return ConnectionPool(
             self._database.runtime_conninfo,
