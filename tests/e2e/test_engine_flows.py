@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.daemons import DaemonUnderTest
-from tests.support.operator import Operator, example, new_repo
+from tests.support.operator import Operator, example, new_repo, task_workflow
 
 
 @pytest.fixture
@@ -190,20 +190,13 @@ def test_a_transition_answers_the_jobs_it_made_ready(operator: Operator, tmp_pat
     """`complete`, `fail` and `release` answer `ready`: what a supervisor claims next without
     reading the run (SPEC §9, "What a transition costs")."""
     lane = {"provider": "command", "command": ["true"], "max_concurrency": 4, "max_attempts": 3}
-    document = {
-        "schema_version": "striatum.workflow.v1",
-        "id": "ready-answers",
-        "name": "Ready answers",
-        "lanes": {"work": lane},
-        "jobs": [
-            {"id": "a", "kind": "task", "lane": "work"},
-            {"id": "b", "kind": "task", "lane": "work", "depends_on": ["a"]},
-            {"id": "c", "kind": "task", "lane": "work", "depends_on": ["a"]},
-            {"id": "d", "kind": "task", "lane": "work", "depends_on": ["b", "c"]},
-        ],
-    }
-    workflow = tmp_path / "ready.json"
-    workflow.write_text(json.dumps(document))
+    jobs = [
+        ("a", "work", []),
+        ("b", "work", ["a"]),
+        ("c", "work", ["a"]),
+        ("d", "work", ["b", "c"]),
+    ]
+    workflow = task_workflow(tmp_path, "ready-answers", {"work": lane}, jobs)
     run_id = operator.prepare(workflow)
 
     def lease(job: str) -> str:
@@ -230,20 +223,8 @@ def test_status_of_moving_jobs_shows_only_the_ready_and_leased(
     """`status --jobs moving`: what a supervisor claims and watches, read without the rest of
     the run (0010's index), with the run, leases, blockers and chain head as ever."""
     lane = {"provider": "command", "command": ["true"], "max_concurrency": 4}
-    document = {
-        "schema_version": "striatum.workflow.v1",
-        "id": "moving",
-        "name": "Moving",
-        "lanes": {"work": lane},
-        "jobs": [
-            {"id": "a", "kind": "task", "lane": "work"},
-            {"id": "b", "kind": "task", "lane": "work"},
-            {"id": "c", "kind": "task", "lane": "work"},
-            {"id": "d", "kind": "task", "lane": "work", "depends_on": ["a", "b", "c"]},
-        ],
-    }
-    workflow = tmp_path / "moving.json"
-    workflow.write_text(json.dumps(document))
+    jobs = [("a", "work", []), ("b", "work", []), ("c", "work", []), ("d", "work", ["a", "b", "c"])]
+    workflow = task_workflow(tmp_path, "moving", {"work": lane}, jobs)
     run_id = operator.prepare(workflow)
     first = operator.claim(run_id, "--job", "a")
     assert first is not None

@@ -3,14 +3,13 @@ request (SPEC §9, "What a transition costs"): one transaction, one audit row, e
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.daemons import DaemonUnderTest
-from tests.support.operator import Operator, new_repo
+from tests.support.operator import Operator, new_repo, task_workflow
 
 
 @pytest.fixture
@@ -20,21 +19,9 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
 
 def _prepared(operator: Operator, tmp_path: Path) -> str:
     lane = {"provider": "command", "command": ["true"], "max_concurrency": 4}
-    document = {
-        "schema_version": "striatum.workflow.v1",
-        "id": "then-claim",
-        "name": "Then claim",
-        "lanes": {"one": lane, "two": {**lane, "command": ["false"]}},
-        "jobs": [
-            {"id": "a", "kind": "task", "lane": "one"},
-            {"id": "b", "kind": "task", "lane": "one", "depends_on": ["a"]},
-            {"id": "c", "kind": "task", "lane": "two", "depends_on": ["a"]},
-            {"id": "d", "kind": "task", "lane": "one", "depends_on": ["b", "c"]},
-        ],
-    }
-    workflow = tmp_path / "then-claim.json"
-    workflow.write_text(json.dumps(document))
-    return operator.prepare(workflow)
+    lanes = {"one": lane, "two": {**lane, "command": ["false"]}}
+    jobs = [("a", "one", []), ("b", "one", ["a"]), ("c", "two", ["a"]), ("d", "one", ["b", "c"])]
+    return operator.prepare(task_workflow(tmp_path, "then-claim", lanes, jobs))
 
 
 def _audit(operator: Operator, count: int) -> list[dict[str, Any]]:

@@ -112,6 +112,25 @@ def example(name: str) -> Path:
     return EXAMPLES / name / "workflow.json"
 
 
+def task_workflow(
+    folder: Path, name: str, lanes: dict[str, Any], jobs: list[tuple[str, str, list[str]]]
+) -> Path:
+    """A workflow of task jobs `(id, lane, depends_on)`, written to `folder/name.json`."""
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": name,
+        "name": name,
+        "lanes": lanes,
+        "jobs": [
+            {"id": job, "kind": "task", "lane": lane, **({"depends_on": deps} if deps else {})}
+            for job, lane, deps in jobs
+        ],
+    }
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
 def new_repo(base: Path) -> Path:
     repo = base / "repo"
     repo.mkdir()
