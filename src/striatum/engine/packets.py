@@ -106,6 +106,8 @@ def lane_spec(lane: Lane) -> LaneSpec:
 
 def human_notes(ctx: Context, run: Run, job: JobRow) -> list[HumanNote]:
     """The human's notes on this job, its dependencies and the reviews that judge it."""
+    if not run.has_notes:  # none anywhere in the run: nothing to read
+        return []
     jobs = [job.job_id, *job.depends_on, *snapshot.reviews_of(run, job.job_id)]
     return [
         {

@@ -34,6 +34,9 @@ class Run:
     ended_reason: str | None
     workflow_path: str | None
     notify_command: str | None
+    # Whether the human left a note resolving one of its blockers (read with the run's lock;
+    # True when not read, so a note is never missed).
+    has_notes: bool = True
 
     @classmethod
     def from_row(cls, row: DictRow, body: dict[str, Any]) -> Run:
@@ -51,6 +54,7 @@ class Run:
             ended_reason=row["ended_reason"],
             workflow_path=row["workflow_path"],
             notify_command=row["notify_command"],
+            has_notes=bool(row.get("has_notes", True)),
         )
 
     @property

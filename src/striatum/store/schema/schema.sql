@@ -348,6 +348,8 @@ CREATE INDEX jobs_moving_in_run_idx ON striatumd.jobs (run_id, position)
     WHERE state IN ('ready', 'leased');
 CREATE INDEX tokens_live_lease_idx ON striatumd.tokens (lease_id)
     WHERE lease_id IS NOT NULL AND revoked_at IS NULL;
+CREATE INDEX blockers_noted_idx ON striatumd.blockers (run_id)
+    WHERE state = 'resolved' AND coalesce(note, '') <> '';
 
 
 -- 0009: a removed repository (`repo remove`) keeps its rows; the mark hides it.

@@ -19,11 +19,16 @@ VALUES (%(run_id)s, %(job_id)s, %(kind)s, %(lane)s, %(max_attempts)s, %(depends_
 -- name: lock_run
 -- One run with its snapshot, locked: every transition of a run serializes on this row. Named
 -- by its id, or by one of its leases (then found and locked in one trip; the lease row is
--- not locked here: runs lock first, then leases).
+-- not locked here: runs lock first, then leases). `has_notes`: whether the human left a note
+-- resolving any of its blockers (0010's index), so a claim reads the notes only when some are.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
        r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
        p.path AS repo_path,
-       p.notify_command
+       p.notify_command,
+       EXISTS (
+           SELECT 1 FROM striatumd.blockers b
+           WHERE b.run_id = r.run_id AND b.state = 'resolved' AND coalesce(b.note, '') <> ''
+       ) AS has_notes
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
 JOIN striatumd.repositories p ON p.repo_id = r.repo_id
