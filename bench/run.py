@@ -29,7 +29,7 @@ class Counter:
         from striatum.client import rpc
 
         self.calls += 1
-        return rpc.call(method, params)
+        return rpc.call(method, params, keep=True)  # as a long-lived operator would
 
 
 def drive(call: Counter, run_id: str, session: str) -> int:

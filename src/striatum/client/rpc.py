@@ -1,5 +1,9 @@
 """The RPC client: one verb is one socket round trip. Standard library only (fast start):
-the error classes load only when a call fails, typing never."""
+the error classes load only when a call fails, typing never.
+
+A long-lived caller (the supervisor, a bench) may keep its connection (`keep=True`): one per
+thread, never written to once it has sat idle for half the daemon's idle deadline (the daemon
+may have closed it), so a request is never sent where it could be lost unread."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from __future__ import annotations
 # constant, a third of a bare interpreter start-up, for nothing a client uses.
 import _socket
 import os
+import time
 
 from striatum import paths
 from striatum.client import envelope
@@ -64,14 +69,18 @@ def call(
     as_role: str | None = None,
     token: str | None = None,
     timeout_s: float = TIMEOUT_S,
+    keep: bool = False,
 ) -> Any:
     """Send one request and return its result, or raise the error the daemon sent back.
 
-    `token` (the MCP server's HTTP callers bring their own) overrides the usual lookup."""
+    `token` (the MCP server's HTTP callers bring their own) overrides the usual lookup;
+    `keep`: on this thread's kept connection (the module's docstring)."""
     frame = envelope.request_frame(
         os.urandom(8).hex(), method, params, token if token is not None else token_for(as_role)
     )
     path = paths.socket_path()
+    if keep:
+        return _kept_call(path, frame, timeout_s)
     try:
         _check_owner(path)
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -84,6 +93,64 @@ def call(
             sock.close()
     except OSError as error:
         raise _unreachable(error, path, timeout_s) from None
+
+
+class _Kept:
+    """One thread's kept connection; closed with its thread (or on the next bad write)."""
+
+    __slots__ = ("path", "sock", "used")
+
+    def __init__(self) -> None:
+        self.sock: _socket.socket | None = None
+        self.path: Path | None = None
+        self.used = 0.0
+
+    def drop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def __del__(self) -> None:
+        self.drop()
+
+
+_KEPT: Any = None  # a threading.local holding each thread's _Kept, once a call keeps one
+
+
+def _kept_call(path: Path, frame: bytes, timeout_s: float) -> Any:
+    """One request on this thread's kept connection, made (again) when there is none, when
+    the socket path changed, or when it sat idle too long for the daemon to have kept it."""
+    global _KEPT
+    if _KEPT is None:
+        import threading  # only a long-lived caller pays for it
+
+        _KEPT = threading.local()
+    kept = getattr(_KEPT, "conn", None)
+    if kept is None:
+        kept = _KEPT.conn = _Kept()
+    if kept.sock is not None and (
+        time.monotonic() - kept.used > _idle_limit_s() or kept.path != path
+    ):
+        kept.drop()
+    try:
+        if kept.sock is None:
+            _check_owner(path)
+            kept.sock, kept.path = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM), path
+            kept.sock.settimeout(timeout_s)
+            kept.sock.connect(str(path))
+        kept.sock.settimeout(timeout_s)
+        kept.sock.sendall(frame)
+        answer = _read_line(kept.sock)
+    except OSError as error:
+        kept.drop()
+        raise _unreachable(error, path, timeout_s) from None
+    kept.used = time.monotonic()
+    return envelope.parse_response(answer)
+
+
+def _idle_limit_s() -> float:
+    """Half the daemon's deadline for an idle connection (STRIATUM_FRAME_DEADLINE_S, 30 s)."""
+    return paths.number_setting("STRIATUM_FRAME_DEADLINE_S", 30.0) / 2
 
 
 def _unreachable(error: OSError, path: Path, timeout_s: float) -> errors.DaemonUnreachable:

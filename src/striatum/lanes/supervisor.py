@@ -114,7 +114,7 @@ def _patiently(
     delay, since = 0.2, time.monotonic()
     while True:
         try:
-            return rpc.call(method, params)
+            return rpc.call(method, params, keep=True)  # one connection per thread, kept
         except (errors.DaemonUnreachable, errors.DatabaseUnavailable, errors.Busy) as error:
             if stopping() or time.monotonic() - since > PATIENCE_S:
                 raise
