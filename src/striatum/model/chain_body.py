@@ -162,29 +162,28 @@ def bodies_match(key: str, canonicals: Sequence[bytes], array: str) -> bool:
     """Whether each body column (the elements of one JSON array text, in order) is the body
     its record covers, checked for a whole batch at once: True proves it; False only means
     "ask `body_matcher` row by row" (a float, a big number, a mixed batch of v1 and v2
-    records, a body not an object). Each element must be one row's whole JSON value, as jsonb
+    records). Each element must be one row's whole JSON value, as jsonb
     renders one (the store casts to jsonb), or the parsed bodies need not line up with the
     rows.
 
     The per-row costs are what make the fast check slow, so the bodies are parsed in one call
-    (`parse_bodies`) and encoded in one call (the quick encoding, as `body_matcher` makes it:
-    the parsed bodies are the values `json.loads` gives, and hold no NaN or infinity), then
-    cut at each `},{`. Each body is an object, so the n - 1 cuts between bodies are such
-    places; exactly n pieces means there is no other, so each piece is exactly that body's
-    quick encoding, compared as `body_matcher` compares it (its SHA-256 with the record's
-    digest, or with the v1 record's body bytes).
+    (`parse_bodies`) and encoded in one call, one line each (the quick encoding, as
+    `body_matcher` makes it: the parsed bodies are the values `json.loads` gives, and hold no
+    NaN or infinity), so each line is exactly that body's quick encoding, compared as
+    `body_matcher` compares it (its SHA-256 with the record's digest, or with the v1 record's
+    body bytes).
     """
     count = len(canonicals)
     bodies = parse_bodies(array)
-    if bodies is None or count == 0 or len(bodies) != count or set(map(type, bodies)) != {dict}:
+    if bodies is None or count == 0 or len(bodies) != count:
         return False
     try:
-        encoded = _ENCODER.encode(bodies)  # b"[{...},{...}]"
+        encoded = _ENCODER.encode_lines(bodies)  # b"{...}\n{...}\n"
     except _QUICK_ERRORS:
         return False
-    # The encoding escapes every control character, so a NUL byte marks only these cuts.
-    pieces = encoded[1:-1].replace(b"},{", b"}\x00{").split(b"\x00")
-    if len(pieces) != count:
+    # The encoding escapes every control character, so a newline ends a body and nothing else.
+    pieces = encoded.split(b"\n")
+    if len(pieces) != count + 1 or pieces.pop():
         return False
     if all(map(bytes.endswith, canonicals, repeat(_V2_END))):
         return _digests_match(key, canonicals, pieces)
