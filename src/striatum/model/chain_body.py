@@ -10,14 +10,13 @@ is caught without the deep check.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
-from typing import Any
-
-import msgspec
+from typing import Any, NamedTuple
 
 from striatum.model.canonical import MAX_SAFE_INTEGER, CanonicalizationError, canonical_bytes
 
@@ -29,10 +28,22 @@ _V2_END = b',"v":2}'
 _LINK_KEY = b',"previous_hash":"'
 
 
-# The quick encoding (see `quick_encoding`) and the batch parser that goes with it: both C.
-_ENCODER = msgspec.json.Encoder(order="sorted")
-_DECODER = msgspec.json.Decoder()
-_QUICK_ERRORS = (TypeError, ValueError, OverflowError, RecursionError, msgspec.MsgspecError)
+class _Codec(NamedTuple):
+    """The quick encoding (see `quick_encoding`) and the batch parser that goes with it: C."""
+
+    encode: Callable[[Any], bytes]
+    encode_lines: Callable[[Iterable[Any]], bytes]
+    decode: Callable[[str], Any]
+    errors: tuple[type[Exception], ...]
+
+
+@functools.cache
+def _codec() -> _Codec:
+    import msgspec  # lazy: some 35 ms of imports, wanted by a chain walk only (STYLE 16)
+
+    encoder = msgspec.json.Encoder(order="sorted")
+    errors = (TypeError, ValueError, OverflowError, RecursionError, msgspec.MsgspecError)
+    return _Codec(encoder.encode, encoder.encode_lines, msgspec.json.Decoder().decode, errors)
 
 
 def quick_encoding(value: Any) -> bytes:
@@ -46,9 +57,10 @@ def quick_encoding(value: Any) -> bytes:
     msgspec writes NaN and infinities as null, which would prove a match RFC 8785 refuses:
     such a value (`json.loads` reads one from a number past a double's range; the batch
     parser refuses those) encodes as b"", matching nothing."""
+    codec = _codec()
     try:
-        encoded = _ENCODER.encode(value)
-    except _QUICK_ERRORS:
+        encoded = codec.encode(value)
+    except codec.errors:
         return b""
     if b"null" in encoded and _has_non_finite(value):
         return b""
@@ -70,9 +82,10 @@ def parse_bodies(array: str) -> list[Any] | None:
     cannot. Where it can, it reads every value exactly as `json.loads` (the row-by-row walk's
     parser) does (tests/unit/test_batch_walk.py holds it to that), and it refuses numbers
     beyond a double's range where `json.loads` would read an infinity."""
+    codec = _codec()
     try:
-        bodies = _DECODER.decode(array)
-    except _QUICK_ERRORS:
+        bodies = codec.decode(array)
+    except codec.errors:
         return None
     return bodies if isinstance(bodies, list) else None
 
@@ -177,9 +190,10 @@ def bodies_match(key: str, canonicals: Sequence[bytes], array: str) -> bool:
     bodies = parse_bodies(array)
     if bodies is None or count == 0 or len(bodies) != count:
         return False
+    codec = _codec()
     try:
-        encoded = _ENCODER.encode_lines(bodies)  # b"{...}\n{...}\n"
-    except _QUICK_ERRORS:
+        encoded = codec.encode_lines(bodies)  # b"{...}\n{...}\n"
+    except codec.errors:
         return False
     # The encoding escapes every control character, so a newline ends a body and nothing else.
     pieces = encoded.split(b"\n")
