@@ -175,9 +175,8 @@ def bodies_match(key: str, canonicals: Sequence[bytes], array: str) -> bool:
     """Whether each body column (the elements of one JSON array text, in order) is the body
     its record covers, checked for a whole batch at once: True proves it; False only means
     "ask `body_matcher` row by row" (a float, a big number, a mixed batch of v1 and v2
-    records). Each element must be one row's whole JSON value, as jsonb
-    renders one (the store casts to jsonb), or the parsed bodies need not line up with the
-    rows.
+    records). Each element must be one row's whole JSON value, as jsonb renders one (the store
+    casts to jsonb), or the parsed bodies need not line up with the rows.
 
     The per-row costs are what make the fast check slow, so the bodies are parsed in one call
     (`parse_bodies`) and encoded in one call, one line each (the quick encoding, as
