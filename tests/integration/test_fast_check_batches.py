@@ -64,6 +64,14 @@ def test_a_sound_chain_passes_in_batches(seeded: db.Conn) -> None:
             "UPDATE striatumd.events SET payload = payload || '{\"n\": -1}' WHERE seq = 8",
             (8, BODY),
         ),
+        (  # a number past a double's range: jsonb keeps its digits, json.loads an int
+            "UPDATE striatumd.events SET payload = '{\"n\": 1e400}' WHERE seq = 5",
+            (5, BODY),
+        ),
+        (  # ... and with a fraction, an infinity (which the quick encoder would write as null)
+            'UPDATE striatumd.events SET payload = \'{"n": 1e400, "m": 0.5e400}\' WHERE seq = 7',
+            (7, BODY),
+        ),
         ("DELETE FROM striatumd.events WHERE seq = 8", (9, GAP)),  # a batch's last row
         ("DELETE FROM striatumd.events WHERE seq BETWEEN 5 AND 12", (13, GAP)),  # whole batches
         ("UPDATE striatumd.events SET seq = 1000000000000000 WHERE seq = 11", (12, GAP)),
@@ -87,16 +95,24 @@ def test_a_tampered_audit_row_is_named_in_batches(seeded: db.Conn, admin: db.Con
     )
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"seconds": 3.0},  # jsonb gives 3.0 back, RFC 8785 writes 3
+        {"big": 1e16, "huge": 1e21},  # RFC 8785: 10000000000000000 and 1e+21
+        {"small": 1.5e-7, "zero": -0.0},  # RFC 8785: 1.5e-7 and 0
+        {"\ue000": 1, "\U0001f600": 2},  # sorted by UTF-16 code units, not code points
+        {"s": '\x01\x1f\x7f\u2028"\\/', "t": "},{"},  # escapes, and a cut in a string
+    ],
+)
 def test_a_body_the_quick_check_cannot_prove_is_checked_exactly_and_the_walk_goes_on(
-    seeded: db.Conn, admin: db.Conn
+    seeded: db.Conn, admin: db.Conn, payload: dict[str, object]
 ) -> None:
-    """3.0 reads back from jsonb as 3.0, written as 3 in the record: no false alarm, and a
-    tamper further on is still named."""
+    """A body whose numbers or keys the quick encoding writes otherwise than RFC 8785 (or
+    cannot cut out of its batch): no false alarm, and a tamper further on is still named."""
     db.in_transaction(
         seeded,
-        lambda c: chains.append_event(
-            c, repo_id="r1", type="t", actor="a", payload={"seconds": 3.0}
-        ),
+        lambda c: chains.append_event(c, repo_id="r1", type="t", actor="a", payload=payload),
     )
     append_events(seeded, "r1", 5, start=ROWS + 1)
     report = chain_check.verify_chain_serially(seeded, "repo:r1", deep=False)

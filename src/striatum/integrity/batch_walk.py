@@ -65,14 +65,17 @@ def walk_batches(
 
 def _passes(name: str, batch: LinkBatch, running: str, bodies: bool) -> bool:
     canonicals, sha256 = batch.canonicals, hashlib.sha256
-    hashes = [sha256(data).hexdigest() for data in canonicals]
-    if hashes != batch.row_hashes:
+    # One hex string for the batch instead of one per row: with every stored row_hash 64
+    # long, the joined texts are equal only if each row_hash is its record's SHA-256.
+    hashes = b"".join([sha256(data).digest() for data in canonicals]).hex()
+    stored = batch.row_hashes
+    if hashes != "".join(stored) or len(stored) != len(canonicals) or _not_all_64(stored):
         return False
     # Each slice is at most 64 bytes and each expected link exactly 64, so the joined
     # strings are equal only if every record links to the row before it.
     start = len(_LINK_KEY)
     links = b"".join([c[(i := c.rfind(_LINK_KEY) + start) : i + 64] for c in canonicals])
-    if links != (running + "".join(hashes[:-1])).encode():
+    if links != (running + hashes[:-64]).encode():
         return False
     if not bodies:
         return True
@@ -80,15 +83,21 @@ def _passes(name: str, batch: LinkBatch, running: str, bodies: bool) -> bool:
     return batch.bodies is not None and chain_body.bodies_match(key, canonicals, batch.bodies)
 
 
+def _not_all_64(texts: list[str]) -> bool:
+    return bool(texts) and set(map(len, texts)) != {64}
+
+
 def _stored_rows(name: str, batch: LinkBatch, running: str, bodies: bool) -> list[chain.StoredRow]:
     """The batch as full rows for `chain.walk_rows`, the previous_hash column standing in as
     what the walk expects (that column is the deep check's business)."""
     key = chain_body.body_key(name)
     previous = [running, *batch.row_hashes[:-1]]
-    texts = batch.bodies if bodies else None
+    # The row-by-row walk's parser, the bodies' own: one whole JSON value each (jsonb's text),
+    # so the array holds one per row, in seq order.
+    values = json.loads(batch.bodies) if bodies and batch.bodies is not None else None
     rows = []
     for index, seq in enumerate(batch.seqs):
-        columns = None if texts is None else {key: json.loads(texts[index])}
+        columns = None if values is None else {key: values[index]}
         rows.append(
             chain.StoredRow(
                 seq, previous[index], batch.row_hashes[index], batch.canonicals[index], columns

@@ -2,9 +2,10 @@
 
 The fast check reads rows in batches and checks each batch as a whole (`batch_walk`); the
 deep one reads full rows. Either is bound by one Python process on one core, so a chain
-longer than PARALLEL_MIN_ROWS is cut into contiguous seq ranges, one per core; each process
-opens its own connection and walks its range starting from the stored hash of the row before
-it (which the previous range verifies), and the walks are joined in order.
+longer than PARALLEL_MIN_ROWS is cut into contiguous seq ranges, one per core: this process
+walks the first on its connection, and a started process each of the others, on a connection
+of its own; each walk starts from the stored hash of the row before its range (which the
+previous range verifies), and the walks are joined in order.
 """
 
 from __future__ import annotations
@@ -28,23 +29,18 @@ def verify_chain(
     """Walk one chain: links and hashes, plus columns against the bytes when deep."""
     head = chains.read_head(conn, name)
     workers = workers_for(0 if head is None else head.seq)
-    if head is None or workers < 2:
+    bounds = [] if head is None or workers < 2 else split(head.seq, workers)
+    if len(bounds) < 2:
         return verify_chain_serially(conn, name, deep=deep)
-    bounds = split(head.seq, workers)
-    count = len(bounds)
+    rest = bounds[1:]
     # spawn, not fork: a forked child would share (and on exit, close) our connection's socket.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(count, mp_context=context) as pool:
-        walks = list(
-            pool.map(
-                walk_range,
-                [database] * count,
-                [name] * count,
-                [lo for lo, _ in bounds],
-                [hi for _, hi in bounds],
-                [deep] * count,
-            )
-        )
+    with ProcessPoolExecutor(len(rest), mp_context=context) as pool:
+        others = [pool.submit(walk_range, database, name, lo, hi, deep) for lo, hi in rest]
+        # This process walks the first range meanwhile, on the caller's connection: one
+        # process fewer to start, and no core left idle while the others start.
+        first = _walk(conn, name, bounds[0][0], bounds[0][1], deep)
+        walks = [first, *(other.result() for other in others)]
     return _finish(conn, name, walks)
 
 

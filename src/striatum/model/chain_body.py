@@ -10,11 +10,13 @@ is caught without the deep check.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from striatum.model.canonical import MAX_SAFE_INTEGER, CanonicalizationError, canonical_bytes
 
@@ -26,37 +28,66 @@ _V2_END = b',"v":2}'
 _LINK_KEY = b',"previous_hash":"'
 
 
-def _quick_encoder() -> Callable[[Any], str]:
-    """Compact, key-sorted, non-ASCII kept: equal to RFC 8785 for most bodies (no floats, no
-    keys past U+E000). Only ever used to prove a match, never a mismatch. The C encoder
-    itself, built once: `JSONEncoder.encode` rebuilds it on every call, which doubles the cost.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # a Python without the C accelerator
-        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        encode: Callable[[Any], str] = encoder.encode
-    else:
+class _Codec(NamedTuple):
+    """The quick encoding (see `quick_encoding`) and the batch parser that goes with it: C."""
 
-        def refuse(value: Any) -> Any:
-            raise TypeError(f"{type(value).__name__} is not JSON")
-
-        chunks = make(
-            None, refuse, json.encoder.encode_basestring, None, ":", ",", True, False, True
-        )
-
-        def encode(value: Any) -> str:
-            return "".join(chunks(value, 0))
-
-    def quick(value: Any) -> str:
-        try:
-            return encode(value)
-        except (TypeError, ValueError, RecursionError):
-            return ""  # matches nothing: the exact comparison decides
-
-    return quick
+    encode: Callable[[Any], bytes]
+    encode_lines: Callable[[Iterable[Any]], bytes]
+    decode: Callable[[str], Any]
+    errors: tuple[type[Exception], ...]
 
 
-_quick = _quick_encoder()
+@functools.cache
+def _codec() -> _Codec:
+    import msgspec  # lazy: some 35 ms of imports, wanted by a chain walk only (STYLE 16)
+
+    encoder = msgspec.json.Encoder(order="sorted")
+    errors = (TypeError, ValueError, OverflowError, RecursionError, msgspec.MsgspecError)
+    return _Codec(encoder.encode, encoder.encode_lines, msgspec.json.Decoder().decode, errors)
+
+
+def quick_encoding(value: Any) -> bytes:
+    """A JSON value (as a JSON parser gives one) compact, key-sorted, non-ASCII kept: equal to
+    RFC 8785 for most bodies (no floats, no keys past U+E000), b"" when it cannot be made.
+    Only ever used to prove a match, never a mismatch: it parses back to the value itself, so
+    bytes equal to RFC 8785 bytes are that value's RFC 8785 bytes (or the record's own body,
+    for v1). The batch check (`bodies_match`) and the row-by-row one (`body_matcher`) use it
+    alike, so they agree on every row.
+
+    msgspec writes NaN and infinities as null, which would prove a match RFC 8785 refuses:
+    such a value (`json.loads` reads one from a number past a double's range; the batch
+    parser refuses those) encodes as b"", matching nothing."""
+    codec = _codec()
+    try:
+        encoded = codec.encode(value)
+    except codec.errors:
+        return b""
+    if b"null" in encoded and _has_non_finite(value):
+        return b""
+    return encoded
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(map(_has_non_finite, value.values()))
+    if isinstance(value, list | tuple):
+        return any(map(_has_non_finite, value))
+    return False
+
+
+def parse_bodies(array: str) -> list[Any] | None:
+    """A batch's bodies, given as one JSON array text, parsed in one C call; None when msgspec
+    cannot. Where it can, it reads every value exactly as `json.loads` (the row-by-row walk's
+    parser) does (tests/unit/test_batch_walk.py holds it to that), and it refuses numbers
+    beyond a double's range where `json.loads` would read an infinity."""
+    codec = _codec()
+    try:
+        bodies = codec.decode(array)
+    except codec.errors:
+        return None
+    return bodies if isinstance(bodies, list) else None
 
 
 def body_key(chain_name: str) -> str:
@@ -97,12 +128,21 @@ def as_doubles(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
-        return float(value)
+        return _double(value)
     if isinstance(value, dict):
         return {key: as_doubles(item) for key, item in value.items()}
     if isinstance(value, list):
         return [as_doubles(item) for item in value]
     return value
+
+
+def _double(number: float) -> float:
+    """A JSON number as a double, as ECMAScript reads one: an infinity past the range (which
+    RFC 8785 then refuses), not an OverflowError out of the walk."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
 
 
 def body_matcher(key: str) -> Callable[[bytes, Any], bool]:
@@ -117,13 +157,13 @@ def body_matcher(key: str) -> Callable[[bytes, Any], bool]:
         if canonical.endswith(v2_end):
             start = canonical.find(digest_marker) + len(digest_marker)
             written = canonical[start : start + 64]
-            quick = sha256(_quick(body).encode()).hexdigest().encode()
+            quick = sha256(quick_encoding(body)).hexdigest().encode()
             return quick == written or _digest_or_none(body) == written.decode("ascii", "replace")
         # v1: the top-level body is the first such key (only scalars come before it) and
         # ends where the top-level link starts (it is the key right before previous_hash).
         start = canonical.find(body_marker) + len(body_marker)
         end = canonical.rfind(link_key)
-        quick = _quick(body).encode()  # never empty for a real body
+        quick = quick_encoding(body)  # never empty for a real body
         return (quick != b"" and quick == canonical[start:end]) or _v1_body_equal(
             canonical, body, key
         )
@@ -131,32 +171,32 @@ def body_matcher(key: str) -> Callable[[bytes, Any], bool]:
     return matches
 
 
-def bodies_match(key: str, canonicals: Sequence[bytes], texts: Sequence[str]) -> bool:
-    """Whether each body column (JSON text, in order) is the body its record covers, checked
-    for a whole batch at once: True proves it; False only means "ask `body_matcher` row by
-    row" (a float, a big number, a mixed batch of v1 and v2 records, a body not an object).
-    Each text must be one whole JSON value, as jsonb renders one (the store casts to jsonb),
-    or the parsed bodies need not line up with the texts.
+def bodies_match(key: str, canonicals: Sequence[bytes], array: str) -> bool:
+    """Whether each body column (the elements of one JSON array text, in order) is the body
+    its record covers, checked for a whole batch at once: True proves it; False only means
+    "ask `body_matcher` row by row" (a float, a big number, a mixed batch of v1 and v2
+    records). Each element must be one row's whole JSON value, as jsonb renders one (the store
+    casts to jsonb), or the parsed bodies need not line up with the rows.
 
     The per-row costs are what make the fast check slow, so the bodies are parsed in one call
-    and encoded in one call (the quick encoder, as `body_matcher`), then cut at each `},{`.
-    Each body is an object, so the n - 1 cuts between bodies are such places; exactly n pieces
-    means there is no other, so each piece is exactly that body's quick encoding, compared as
+    (`parse_bodies`) and encoded in one call, one line each (the quick encoding, as
+    `body_matcher` makes it: the parsed bodies are the values `json.loads` gives, and hold no
+    NaN or infinity), so each line is exactly that body's quick encoding, compared as
     `body_matcher` compares it (its SHA-256 with the record's digest, or with the v1 record's
     body bytes).
     """
     count = len(canonicals)
+    bodies = parse_bodies(array)
+    if bodies is None or count == 0 or len(bodies) != count:
+        return False
+    codec = _codec()
     try:
-        bodies = json.loads("[" + ",".join(texts) + "]")
-    except (ValueError, RecursionError):
+        encoded = codec.encode_lines(bodies)  # b"{...}\n{...}\n"
+    except codec.errors:
         return False
-    if len(bodies) != count or count == 0 or set(map(type, bodies)) != {dict}:
-        return False
-    encoded = _quick(bodies)  # "[{...},{...}]", or "" when it cannot
-    if not encoded:
-        return False
-    pieces = [b"{" + inner + b"}" for inner in encoded[2:-2].encode().split(b"},{")]
-    if len(pieces) != count:
+    # The encoding escapes every control character, so a newline ends a body and nothing else.
+    pieces = encoded.split(b"\n")
+    if len(pieces) != count + 1 or pieces.pop():
         return False
     if all(map(bytes.endswith, canonicals, repeat(_V2_END))):
         return _digests_match(key, canonicals, pieces)
@@ -198,7 +238,7 @@ def same_json(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         return type(left) is type(right) and left == right
     if isinstance(left, int | float) and isinstance(right, int | float):
-        return float(left) == float(right)
+        return _double(left) == _double(right)
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
     if isinstance(left, list) and isinstance(right, list):

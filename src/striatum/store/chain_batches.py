@@ -24,14 +24,15 @@ SIZE = 1000
 class LinkBatch(NamedTuple):
     """Consecutive rows of a chain: `lo`..`hi` is the seq range the batch covers, the lists
     hold the rows found there in seq order (empty when none is): seq, row_hash, hashed bytes
-    and, when asked for, the body column (`payload`, `params`) as JSON text."""
+    and, when asked for, the body column (`payload`, `params`) of each as one JSON array text
+    (each element jsonb's rendering of one row's body; None when no row is there)."""
 
     lo: int
     hi: int
     seqs: list[int]
     row_hashes: list[str]
     canonicals: list[bytes]
-    bodies: list[str] | None
+    bodies: str | None
 
 
 def scan(

@@ -127,11 +127,13 @@ ORDER BY seq;
 
 -- name: scan_event_batches
 -- A range of one repository's events for the fast check, `batch` seqs a row: each batch's first
--- (lo) and last (hi) seq, then its rows' seq, row_hash, hashed bytes and payload text, as arrays
--- in seq order. One row per batch instead of one per event: most of a row-by-row read is the
--- client's work per row. No ORDER BY (sorting would hold every batch before sending one): the
--- series comes out in order, and the walk checks each batch's lo before trusting it. The body
--- is cast to jsonb so that each text is one whole JSON value whatever the column holds.
+-- (lo) and last (hi) seq, then its rows' seq, row_hash and hashed bytes as arrays in seq order,
+-- and their payloads as one JSON array text (one string instead of one per row: the client
+-- parses it in one call). One row per batch instead of one per event: most of a row-by-row
+-- read is the client's work per row. No ORDER BY (sorting would hold every batch before
+-- sending one): the series comes out in order, and the walk checks each batch's lo before
+-- trusting it. The body is cast to jsonb so that each text is one whole JSON value whatever
+-- the column holds: the array then holds exactly one value per row.
 SELECT lo, LEAST(lo + %(batch)s - 1, top) AS hi, part.*
 FROM (
     SELECT generate_series(%(first_seq)s::bigint, top, %(batch)s) AS lo, top
@@ -144,7 +146,8 @@ CROSS JOIN LATERAL (
     SELECT array_agg(seq ORDER BY seq) AS seqs,
            array_agg(row_hash ORDER BY seq) AS row_hashes,
            array_agg(canonical ORDER BY seq) AS canonicals,
-           array_agg(payload::jsonb::text ORDER BY seq) FILTER (WHERE %(bodies)s) AS bodies
+           '[' || string_agg(payload::jsonb::text, ',' ORDER BY seq) FILTER (WHERE %(bodies)s)
+               || ']' AS bodies
     FROM striatumd.events
     WHERE repo_id = %(repo_id)s
       AND seq >= batch.lo AND seq <= LEAST(batch.lo + %(batch)s - 1, batch.top)
@@ -164,7 +167,8 @@ CROSS JOIN LATERAL (
     SELECT array_agg(seq ORDER BY seq) AS seqs,
            array_agg(row_hash ORDER BY seq) AS row_hashes,
            array_agg(canonical ORDER BY seq) AS canonicals,
-           array_agg(params::jsonb::text ORDER BY seq) FILTER (WHERE %(bodies)s) AS bodies
+           '[' || string_agg(params::jsonb::text, ',' ORDER BY seq) FILTER (WHERE %(bodies)s)
+               || ']' AS bodies
     FROM striatumd.audit_log
     WHERE seq >= batch.lo AND seq <= LEAST(batch.lo + %(batch)s - 1, batch.top)
 ) AS part;
