@@ -120,3 +120,16 @@ def test_then_lane_alone_is_a_usage_error_that_completes_nothing(
     assert result.returncode == 3, result.stderr
     assert "--then-lane needs --then-claim" in result.stderr
     assert operator.cli("status", run_id)["jobs"][0]["state"] == "leased"
+
+
+def test_a_closed_session_claims_nothing_next_and_the_completion_stands(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _prepared(operator, tmp_path)
+    packet = operator.claim(run_id)
+    assert packet is not None
+    operator.cli("session", "close", "--session", operator.session)
+    done = operator.cli("complete", "--lease", packet["lease"]["lease_id"], "--then-claim")
+    assert done["state"] == "succeeded"
+    assert done["next"] == {"claimed": False, "reason": f"session {operator.session} is closed"}
+    assert sorted(job["job_id"] for job in done["ready"]) == ["b", "c"]

@@ -141,7 +141,7 @@ def settle(ctx: Context, run: Run) -> Run:
     ending = _ending(ctx, run)
     if ending is None:
         if CROSSCHECK:
-            _crosscheck(ctx, run)
+            crosscheck(ctx, run)
         return run
     current = runs.jobs(ctx.conn, run.run_id)
     return end_run(ctx, run, current, ending, reason="nothing more can happen")
@@ -217,7 +217,7 @@ def _ending(ctx: Context, run: Run) -> RunState | None:
 CROSSCHECK = os.environ.get("STRIATUM_PLAN_CROSSCHECK") == "1"
 
 
-def _crosscheck(ctx: Context, run: Run) -> None:
+def crosscheck(ctx: Context, run: Run) -> None:
     seen = view(ctx, run, runs.jobs(ctx.conn, run.run_id))
     missed, ending = plan.promotions(seen), plan.outcome(seen)
     if missed or ending is not None:

@@ -94,10 +94,12 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         outcomes.settle_review(ctx, run, job, verdict)
     progress.promote(ctx, run)
     following = _then_claim(ctx, params, run, found.session)
-    if not (following or {}).get("claimed"):  # a job just leased: the run cannot end now
+    if not (following or {}).get("claimed"):
         run = progress.settle(ctx, run)
         if following is not None and run.state != RunState.RUNNING:
             following = {"claimed": False, "reason": f"the run is {run.state.value}"}
+    elif progress.CROSSCHECK:  # a job just leased: the run cannot end now, nothing to settle
+        progress.crosscheck(ctx, run)
     state = (
         JobState.SUCCEEDED if verdict is None else runs.job(ctx.conn, run.run_id, job.job_id).state
     )
@@ -143,6 +145,8 @@ def _then_claim(
         return None
     if run.state != RunState.RUNNING:
         return {"claimed": False, "reason": f"the run is {run.state.value}"}
+    if session.closed_at is not None:  # the completion stands; only the claim is refused
+        return {"claimed": False, "reason": f"session {session.session_id} is closed"}
     return sessions.claim(
         ctx,
         session.session_id,
