@@ -24,6 +24,14 @@ def _prepared(operator: Operator, tmp_path: Path) -> str:
     return operator.prepare(task_workflow(tmp_path, "then-claim", lanes, jobs))
 
 
+def _first_claim(operator: Operator, tmp_path: Path) -> tuple[str, dict[str, Any]]:
+    """The prepared run, and the packet of its first claim (job a)."""
+    run_id = _prepared(operator, tmp_path)
+    packet = operator.claim(run_id)
+    assert packet is not None and packet["job"]["job_id"] == "a"
+    return run_id, packet
+
+
 def _audit(operator: Operator, count: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = operator.cli(
         "audit", "list", "--limit", str(count), principal=True
@@ -38,9 +46,7 @@ def _events(operator: Operator, run_id: str, job: str) -> list[str]:
 def test_a_completion_claims_the_next_job_of_the_lane_in_the_same_request(
     operator: Operator, tmp_path: Path
 ) -> None:
-    run_id = _prepared(operator, tmp_path)
-    first = operator.claim(run_id)
-    assert first is not None and first["job"]["job_id"] == "a"
+    run_id, first = _first_claim(operator, tmp_path)
     done = operator.cli(
         "complete", "--lease", first["lease"]["lease_id"], "--then-claim", "--then-lane", "two"
     )
@@ -104,9 +110,7 @@ def test_then_claim_walks_a_whole_run_one_request_per_job(
 def test_then_lane_alone_is_a_usage_error_that_completes_nothing(
     operator: Operator, tmp_path: Path
 ) -> None:
-    run_id = _prepared(operator, tmp_path)
-    packet = operator.claim(run_id)
-    assert packet is not None
+    run_id, packet = _first_claim(operator, tmp_path)
     result = operator.daemon.cli(
         "--repo",
         str(operator.repo),
@@ -125,9 +129,7 @@ def test_then_lane_alone_is_a_usage_error_that_completes_nothing(
 def test_a_closed_session_claims_nothing_next_and_the_completion_stands(
     operator: Operator, tmp_path: Path
 ) -> None:
-    run_id = _prepared(operator, tmp_path)
-    packet = operator.claim(run_id)
-    assert packet is not None
+    _, packet = _first_claim(operator, tmp_path)
     operator.cli("session", "close", "--session", operator.session)
     done = operator.cli("complete", "--lease", packet["lease"]["lease_id"], "--then-claim")
     assert done["state"] == "succeeded"

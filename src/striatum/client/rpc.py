@@ -82,17 +82,34 @@ def call(
     if keep:
         return _kept_call(path, frame, timeout_s)
     try:
-        _check_owner(path)
-        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        sock = _connected(path, timeout_s)
         try:
-            sock.settimeout(timeout_s)
-            sock.connect(str(path))
-            sock.sendall(frame)
-            return envelope.parse_response(_read_line(sock))
+            answer = _exchange(sock, frame, timeout_s)
         finally:
             sock.close()
     except OSError as error:
         raise _unreachable(error, path, timeout_s) from None
+    return envelope.parse_response(answer)
+
+
+def _connected(path: Path, timeout_s: float) -> _socket.socket:
+    """A connection to the daemon's socket (once its owner is checked)."""
+    _check_owner(path)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout_s)
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _exchange(sock: _socket.socket, frame: bytes, timeout_s: float) -> bytes:
+    """One request frame sent, its answer frame read."""
+    sock.settimeout(timeout_s)
+    sock.sendall(frame)
+    return _read_line(sock)
 
 
 class _Kept:
@@ -134,13 +151,8 @@ def _kept_call(path: Path, frame: bytes, timeout_s: float) -> Any:
         kept.drop()
     try:
         if kept.sock is None:
-            _check_owner(path)
-            kept.sock, kept.path = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM), path
-            kept.sock.settimeout(timeout_s)
-            kept.sock.connect(str(path))
-        kept.sock.settimeout(timeout_s)
-        kept.sock.sendall(frame)
-        answer = _read_line(kept.sock)
+            kept.sock, kept.path = _connected(path, timeout_s), path
+        answer = _exchange(kept.sock, frame, timeout_s)
     except OSError as error:
         kept.drop()
         raise _unreachable(error, path, timeout_s) from None

@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from striatum import errors, paths
+from striatum import atomic, errors, paths
 from striatum.client import rpc
 from striatum.engine import files, worktrees
 from striatum.lanes import (
@@ -162,7 +162,6 @@ class Supervisor:
         self.pending: dict[Future[Any], AgentProcess] = {}
         # Completions in flight that also claim the lane's next job (`then_claim`): until
         # they answer, the loop claims nothing, so no claim can overlap the unknown next job.
-        self.claiming_next = 0
         self.claims_next: set[Future[Any]] = set()
         self.leaving = False  # the loop is over: a job claimed next is given back, not started
         self._run_dir = site.repo / ".striatum" / "runs" / run_id
@@ -276,7 +275,7 @@ class Supervisor:
         write job whose scope overlaps one that is running or claimed with it (so nothing
         is claimed only to be released). The claims are sent at once, from threads; the
         worktree is put back once before their attempts start."""
-        if self.claiming_next:
+        if self.claims_next:
             return 0
         picked: list[dict[str, Any]] = []
         busy = Counter(a.assignment.lane_name for a in self.running.values())
@@ -331,7 +330,7 @@ class Supervisor:
     def _start(self, job: Assignment) -> None:
         scratch = self._scratch(job)
         prompt = scratch / "prompt.md"
-        _write_private(prompt, job.prompt)
+        atomic.write_private(prompt, job.prompt)
         fifo = scratch / "input.fifo"
         if fifo.is_symlink() or fifo.exists():
             fifo.unlink()
@@ -546,11 +545,7 @@ class Supervisor:
             if sha is None:  # nothing to take back should it fail: the loop goes on meanwhile
                 self._complete_later(agent, extra)
                 return
-            try:
-                done = self.call("complete", lease=agent.lease_id, **extra)
-            finally:
-                self.claiming_next -= bool(extra.get("then_claim"))
-            self._completed(agent, sha, done)
+            self._completed(agent, sha, self.call("complete", lease=agent.lease_id, **extra))
         except (errors.ValidationError, errors.StriatumError) as error:
             self._not_completed(agent, sha, error)
 
@@ -558,11 +553,10 @@ class Supervisor:
         """Whether this completion may also claim the next job of the agent's lane (one round
         trip per job): only when no other live attempt has code to write, so whatever job the
         daemon picks cannot overlap one; the lane's slot is the one this agent frees."""
-        if self.stopping or self.run_state != "running" or self.claiming_next:
+        if self.stopping or self.run_state != "running" or self.claims_next:
             return {}
         if any(self._code_scopes(a.assignment.write_scope) for a in self.running.values()):
             return {}
-        self.claiming_next += 1
         return {"then_claim": True, "then_lane": agent.assignment.lane_name}
 
     def _complete_later(self, agent: AgentProcess, extra: dict[str, Any]) -> None:
@@ -593,9 +587,7 @@ class Supervisor:
         settled = [f for f in self.pending if f.done()]
         for future in settled:
             agent = self.pending.pop(future)
-            if future in self.claims_next:
-                self.claims_next.discard(future)
-                self.claiming_next -= 1
+            self.claims_next.discard(future)
             try:
                 self._completed(agent, None, future.result())
             except (errors.ValidationError, errors.StriatumError) as error:
@@ -668,15 +660,6 @@ class Supervisor:
     def stop(self, signum: int, frame: object) -> None:
         """The signal handler: finish the current step, then clean up and return."""
         self.stopping = True
-
-
-def _write_private(path: Path, text: str) -> None:
-    """`text` into `path`, readable by its owner only from its creation (no chmod after)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    if os.fstat(fd).st_mode & 0o077:  # made before, with a wider mode
-        os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def _overlap(left: list[str], right: list[str]) -> bool:

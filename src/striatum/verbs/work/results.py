@@ -37,7 +37,7 @@ def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     run, job, lease_id = found.run, found.job, found.lease.lease_id
-    _check_then_claim(ctx, params, found.lease.session_id)
+    _check_then_claim(ctx, params, found.session)
     if params.get("commit") and not commits.is_sha(params["commit"]):
         raise errors.ValidationError(
             "--commit must be a commit id (7 to 64 hex digits)", parameter="commit"
@@ -118,7 +118,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_then_claim(ctx: Context, params: dict[str, Any], session_id: str | None) -> None:
+def _check_then_claim(ctx: Context, params: dict[str, Any], session: work.Session | None) -> None:
     """Refuse a `--then-claim` the caller may not make, before anything is done."""
     if not params.get("then_claim"):
         if params.get("then_lane"):
@@ -130,7 +130,7 @@ def _check_then_claim(ctx: Context, params: dict[str, Any], session_id: str | No
             "(it needs capability 'drive')",
             capability=Capability.DRIVE.value,
         )
-    if session_id is None:
+    if session is None:
         raise errors.ValidationError(
             "--then-claim needs a lease claimed by a session", parameter="then_claim"
         )
