@@ -245,5 +245,12 @@ def test_status_of_moving_jobs_shows_only_the_ready_and_leased(
     assert [lease["lease_id"] for lease in moving["leases"]] == [
         lease["lease_id"] for lease in whole["leases"]
     ]
+    human = operator.daemon.cli(
+        "--repo", str(operator.repo), "status", run_id, "--jobs", "moving", env={"COLUMNS": "80"}
+    )
+    assert human.returncode == 0, human.stderr
+    assert "ready and leased jobs (2: 1 leased, 1 ready)" in human.stdout
+    too_wide = [line for line in human.stdout.splitlines() if len(line) > 80]
+    assert [line for line in too_wide if str(operator.repo) not in line] == []  # a path stays whole
     refused = operator.daemon.cli("status", "--jobs", "moving", "--json")
     assert refused.returncode == 3 and "--jobs moving needs a run" in refused.stderr

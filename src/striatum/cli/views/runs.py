@@ -21,7 +21,10 @@ def status(result: dict[str, Any], screen: Screen, now: datetime) -> list[str]:
     out = [headline(run, screen, now)]
     out += layout.fields(run_fields(result, now), screen, indent="  ")
     jobs = result["jobs"]
-    out.append(section(f"jobs ({len(jobs)}: {states.counts([j['state'] for j in jobs])})", screen))
+    # `--jobs moving` shows only those: the title says so, never "jobs" for a part of them.
+    title = "ready and leased jobs" if result.get("jobs_shown") == "moving" else "jobs"
+    counted = states.counts([j["state"] for j in jobs])
+    out.append(section(f"{title} ({len(jobs)}: {counted})" if jobs else f"{title} (none)", screen))
     out += job_table(jobs, screen, indent="  ")
     if result["leases"]:
         out.append(section("leases", screen))
