@@ -27,6 +27,8 @@ class Subscription:
 
     run_id: str | None
     woken: asyncio.Event = field(default_factory=asyncio.Event)
+    # Woken by a reconnect, not by an event: something may have been missed, or nothing.
+    unsure: bool = False
 
     def wants(self, payload: dict[str, Any]) -> bool:
         return self.run_id is None or payload.get("run_id") == self.run_id
@@ -63,7 +65,11 @@ class Fanout:
         """In the loop: wake the subscribers that want it (None: everyone, we may have missed
         something while reconnecting)."""
         for subscription in list(self._subscribers):
-            if payload is None or subscription.wants(payload):
+            if payload is None:
+                subscription.unsure = not subscription.woken.is_set() or subscription.unsure
+                subscription.woken.set()
+            elif subscription.wants(payload):
+                subscription.unsure = False
                 subscription.woken.set()
 
     def _hand_over(self, payload: dict[str, Any] | None) -> None:

@@ -260,11 +260,17 @@ class Server:
         timeout = params.get("timeout_s", 25)
         timeout = timeout if isinstance(timeout, int) and not isinstance(timeout, bool) else 0
         subscription = self._fanout.subscribe(run_id)
+        deadline = asyncio.get_running_loop().time() + min(timeout, 30)
         try:
             key = request.token or "(no token)"
-            if await self._on(self._fast, key, self._dispatcher.has_news, request):
-                return
-            await asyncio.wait_for(subscription.woken.wait(), timeout=min(timeout, 30))
+            while not await self._on(self._fast, key, self._dispatcher.has_news, request):
+                remaining = deadline - asyncio.get_running_loop().time()
+                await asyncio.wait_for(subscription.woken.wait(), timeout=max(remaining, 0))
+                if not subscription.unsure:
+                    return
+                # The listener reconnected: look again, and wait on if nothing came.
+                subscription.woken.clear()
+                subscription.unsure = False
         except TimeoutError:
             return
         finally:
