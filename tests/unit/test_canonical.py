@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from striatum.model.canonical import CanonicalizationError, canonical_bytes, format_number
+from striatum.model.canonical import (
+    CanonicalizationError,
+    canonical_bytes,
+    format_number,
+    sort_keys,
+    utf16_sort_key,
+)
 
 
 def test_rfc8785_sample_object_canonicalizes_byte_exact() -> None:
@@ -106,3 +112,25 @@ def test_canonical_bytes_round_trip_and_are_a_fixed_point(value: object) -> None
 def test_key_order_of_the_input_never_matters(value: dict[str, int]) -> None:
     reversed_value = dict(reversed(list(value.items())))
     assert canonical_bytes(value) == canonical_bytes(reversed_value)
+
+
+@given(st.lists(st.text(max_size=4), max_size=8))
+def test_the_ascii_shortcut_sorts_keys_as_utf16_code_units_do(keys: list[str]) -> None:
+    assert sort_keys(keys) == sorted(keys, key=utf16_sort_key)
+    ascii_keys = [key.encode("ascii", "ignore").decode() for key in keys]
+    assert sort_keys(ascii_keys) == sorted(ascii_keys, key=utf16_sort_key)
+
+
+@given(st.text().filter(lambda text: not any(0xD800 <= ord(c) <= 0xDFFF for c in text)))
+def test_strings_escape_as_json_does_without_ascii_escapes(text: str) -> None:
+    assert canonical_bytes(text) == json.dumps(text, ensure_ascii=False).encode()
+
+
+def test_subclasses_of_str_and_dict_encode_as_their_values() -> None:
+    class Label(str):
+        pass
+
+    class Record(dict):  # type: ignore[type-arg]
+        pass
+
+    assert canonical_bytes(Record(b=Label("x"), a=1)) == b'{"a":1,"b":"x"}'

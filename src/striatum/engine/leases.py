@@ -30,8 +30,8 @@ def held(ctx: Context, lease_id: str) -> Held:
             f"this lane token acts only on lease {ctx.caller.lease_id}, not {lease_id}",
             lease_id=lease_id,
         )
-    run = runs.lock_of_lease(ctx.conn, lease_id)
-    lease, job, session = work.lock_lease(ctx.conn, lease_id)
+    run_row, (lease, job, session) = work.lock_held(ctx.conn, lease_id)
+    run = runs.of_row(ctx.conn, run_row)
     if lease.ended_at is not None:
         raise errors.Conflict(
             f"lease {lease_id} has ended ({lease.outcome})",

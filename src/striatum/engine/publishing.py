@@ -88,6 +88,9 @@ def _copy_in(repo: Path, relative: str, data: bytes, artifact_id: str) -> None:
 def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list[str]:
     """Publish declared outputs of this attempt that exist but were not published; return
     the required ones still missing."""
+    declared = snapshot.expected_artifacts(run, job.job_id, job.attempt)
+    if not declared:
+        return []
     done = {
         a.path
         for a in records.attempt_artifacts(
@@ -95,7 +98,7 @@ def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list
         )
     }
     missing = []
-    for expected in snapshot.expected_artifacts(run, job.job_id, job.attempt):
+    for expected in declared:
         if expected["path"] in done:
             continue
         if (Path(run.repo_path) / expected["path"]).is_file():

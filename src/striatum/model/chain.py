@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from striatum.model.canonical import canonical_bytes, utf16_sort_key
+from striatum.model.canonical import canonical_bytes, sort_keys
 from striatum.model.chain_body import AUDIT_CHAIN as AUDIT_CHAIN
 from striatum.model.chain_body import body_key, body_matcher, stored_body, written_body
 from striatum.model.chain_body import same_json as same_json
@@ -100,7 +100,7 @@ def template(record: Mapping[str, Any]) -> bytes:
     present = [key for key in DEFERRED_KEYS if key in record]
     if present:
         raise ValueError(f"a record template must not carry {present}")
-    keys = sorted([*record, *DEFERRED_KEYS], key=utf16_sort_key)
+    keys = sort_keys([*record, *DEFERRED_KEYS])
     parts = [b"{"]
     for index, key in enumerate(keys):
         parts.append(b"," if index else b"")

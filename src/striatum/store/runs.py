@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,7 @@ class Run:
     has_notes: bool = True
 
     @classmethod
-    def from_row(cls, row: DictRow, body: dict[str, Any]) -> Run:
+    def from_row(cls, row: Mapping[str, Any], body: dict[str, Any]) -> Run:
         return cls(
             run_id=row["run_id"],
             repo_id=row["repo_id"],
@@ -68,7 +69,7 @@ _SNAPSHOTS_KEPT = 32
 _SNAPSHOTS_LOCK = threading.Lock()  # the daemon's request threads share the cache
 
 
-def _with_body(conn: db.Conn, row: DictRow) -> Run:
+def _with_body(conn: db.Conn, row: Mapping[str, Any]) -> Run:
     """The run of `row`, its snapshot read and parsed once per process: a snapshot never
     changes (its SHA-256 names it), and at 5,000 jobs sending its text with every run row
     cost more than the rest of a transition. Treat the document as read-only."""
@@ -180,17 +181,14 @@ def insert_job(conn: db.Conn, **values: Any) -> None:
 
 def lock(conn: db.Conn, run_id: str) -> Run:
     """The run, locked for a transition; NotFound naming the id otherwise."""
-    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id, "lease_id": None})
+    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id})
     if row is None:
         raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
     return _with_body(conn, row)
 
 
-def lock_of_lease(conn: db.Conn, lease_id: str) -> Run:
-    """The run of lease `lease_id`, locked (as `lock`); NotFound naming the lease otherwise."""
-    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": None, "lease_id": lease_id})
-    if row is None:
-        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
+def of_row(conn: db.Conn, row: Mapping[str, Any]) -> Run:
+    """A run from the columns `lock` reads, read by another query (with a lease, say)."""
     return _with_body(conn, row)
 
 

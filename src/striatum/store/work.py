@@ -265,6 +265,20 @@ def lock_lease(conn: db.Conn, lease_id: str) -> LockedLease:
     row = db.fetch_one(conn, _q("lock_lease"), {"lease_id": lease_id})
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
+    return _locked_lease(row)
+
+
+def lock_held(conn: db.Conn, lease_id: str) -> tuple[dict[str, Any], LockedLease]:
+    """A lease's run, locked, then the lease, locked, with its job and its session (one trip):
+    the run's columns (for `runs.of_row`) and the rest."""
+    row = db.fetch_one(conn, _q("lock_held"), {"lease_id": lease_id})
+    if row is None:
+        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
+    run = {k.removeprefix("run__"): v for k, v in row.items() if k.startswith("run__")}
+    return run, _locked_lease(row)
+
+
+def _locked_lease(row: DictRow) -> LockedLease:
     job = {k.removeprefix("job_"): v for k, v in row.items() if k.startswith("job_")}
     job.update(run_id=row["run_id"], job_id=row["job_id"])
     session = {k.removeprefix("session_"): v for k, v in row.items() if k.startswith("session_")}

@@ -17,10 +17,10 @@ VALUES (%(run_id)s, %(job_id)s, %(kind)s, %(lane)s, %(max_attempts)s, %(depends_
         %(position)s);
 
 -- name: lock_run
--- One run with its snapshot, locked: every transition of a run serializes on this row. Named
--- by its id, or by one of its leases (then found and locked in one trip; the lease row is
--- not locked here: runs lock first, then leases). `has_notes`: whether the human left a note
--- resolving any of its blockers (0010's index), so a claim reads the notes only when some are.
+-- One run with its snapshot, locked: every transition of a run serializes on this row (runs
+-- lock first, then jobs, then leases). `has_notes`: whether the human left a note resolving
+-- any of its blockers (0010's index), so a claim reads the notes only when some are.
+-- work.sql's lock_held reads the same columns.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
        r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
        p.path AS repo_path,
@@ -32,10 +32,7 @@ SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
 JOIN striatumd.repositories p ON p.repo_id = r.repo_id
-WHERE r.run_id = coalesce(
-    %(run_id)s::text,
-    (SELECT l.run_id FROM striatumd.leases l WHERE l.lease_id = %(lease_id)s::text)
-)
+WHERE r.run_id = %(run_id)s
 FOR UPDATE OF r;
 
 -- name: get_run

@@ -153,6 +153,53 @@ LEFT JOIN striatumd.sessions s ON s.session_id = l.session_id
 WHERE l.lease_id = %(lease_id)s
 FOR UPDATE OF l;
 
+-- name: lock_held
+-- A lease's run, locked, then the lease, locked, with its job and its session: one trip for a
+-- work verb on a lease (`leases.held`). The locks keep the usual order: the run is locked in
+-- its own (materialized) step, and a lease row reaches the lease's lock only joined to it.
+-- The run's columns carry a `run__` prefix (the lease has some of the same names).
+WITH run AS MATERIALIZED (
+    SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at,
+           r.ended_at, r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
+           p.path AS repo_path, p.notify_command,
+           EXISTS (
+               SELECT 1 FROM striatumd.blockers b
+               WHERE b.run_id = r.run_id AND b.state = 'resolved'
+                 AND coalesce(b.note, '') <> ''
+           ) AS has_notes
+    FROM striatumd.runs r
+    JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
+    JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+    WHERE r.run_id = (SELECT l.run_id FROM striatumd.leases l WHERE l.lease_id = %(lease_id)s)
+    FOR UPDATE OF r
+)
+SELECT run.run_id AS run__run_id, run.repo_id AS run__repo_id, run.state AS run__state,
+       run.created_by AS run__created_by, run.created_at AS run__created_at,
+       run.started_at AS run__started_at, run.ended_at AS run__ended_at,
+       run.ended_reason AS run__ended_reason, run.workflow_path AS run__workflow_path,
+       run.snapshot_id AS run__snapshot_id, run.sha256 AS run__sha256,
+       run.repo_path AS run__repo_path, run.notify_command AS run__notify_command,
+       run.has_notes AS run__has_notes,
+       l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
+       l.expires_at <= clock_timestamp() AS expired,
+       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
+           AS heartbeat_age_s,
+       j.kind AS job_kind, j.lane AS job_lane, j.state AS job_state,
+       j.attempt AS job_attempt, j.max_attempts AS job_max_attempts,
+       j.revisions AS job_revisions, j.depends_on AS job_depends_on,
+       j.revision_verdicts AS job_revision_verdicts,
+       j.failed_attempts AS job_failed_attempts,
+       s.session_id AS session_session_id, s.repo_id AS session_repo_id,
+       s.role AS session_role, s.lane AS session_lane, s.token_id AS session_token_id,
+       s.provider AS session_provider, s.model AS session_model,
+       s.opened_at AS session_opened_at, s.closed_at AS session_closed_at
+FROM run
+JOIN striatumd.leases l ON l.lease_id = %(lease_id)s AND l.run_id = run.run_id
+JOIN striatumd.jobs j ON j.run_id = l.run_id AND j.job_id = l.job_id
+LEFT JOIN striatumd.sessions s ON s.session_id = l.session_id
+FOR UPDATE OF l;
+
 -- name: heartbeat
 -- Extend a live lease.
 UPDATE striatumd.leases
