@@ -121,6 +121,11 @@ class Pool:
             # partial-index parameters), and that planning grew with the dead rows of a long
             # run: 0.03 ms at 200 jobs, 0.2 ms at 5,000, per statement per job.
             conn.execute("SET plan_cache_mode = force_generic_plan")
+            # A plan kept for the connection's life must not be one made for tiny tables: on
+            # a few pages a scan of the whole table is cheapest, and stays the plan while the
+            # table grows (the lease lock once read every job of its run this way). Without
+            # seq scans the planner takes the keys' indexes; a statement with none still scans.
+            conn.execute("SET enable_seqscan = off")
 
         return ConnectionPool(
             self._database.runtime_conninfo,

@@ -155,8 +155,9 @@ FOR UPDATE OF l;
 
 -- name: lock_held
 -- A lease's run, locked, then the lease, locked, with its job and its session: one trip for a
--- work verb on a lease (`leases.held`). The locks keep the usual order: the run is locked in
--- its own (materialized) step, and a lease row reaches the lease's lock only joined to it.
+-- work verb on a lease (`leases.held`). The locks keep the usual order: the lease is locked
+-- only once its run is (its step waits on the run's through the scalar subquery), and each
+-- row is found by its key whatever the plan (a join from the run would walk all its jobs).
 -- The run's columns carry a `run__` prefix (the lease has some of the same names).
 WITH run AS MATERIALIZED (
     SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at,
@@ -172,6 +173,10 @@ WITH run AS MATERIALIZED (
     JOIN striatumd.repositories p ON p.repo_id = r.repo_id
     WHERE r.run_id = (SELECT l.run_id FROM striatumd.leases l WHERE l.lease_id = %(lease_id)s)
     FOR UPDATE OF r
+), lease AS MATERIALIZED (
+    SELECT l.* FROM striatumd.leases l
+    WHERE l.lease_id = %(lease_id)s AND l.run_id = (SELECT run.run_id FROM run)
+    FOR UPDATE
 )
 SELECT run.run_id AS run__run_id, run.repo_id AS run__repo_id, run.state AS run__state,
        run.created_by AS run__created_by, run.created_at AS run__created_at,
@@ -195,10 +200,9 @@ SELECT run.run_id AS run__run_id, run.repo_id AS run__repo_id, run.state AS run_
        s.provider AS session_provider, s.model AS session_model,
        s.opened_at AS session_opened_at, s.closed_at AS session_closed_at
 FROM run
-JOIN striatumd.leases l ON l.lease_id = %(lease_id)s AND l.run_id = run.run_id
+CROSS JOIN lease l
 JOIN striatumd.jobs j ON j.run_id = l.run_id AND j.job_id = l.job_id
-LEFT JOIN striatumd.sessions s ON s.session_id = l.session_id
-FOR UPDATE OF l;
+LEFT JOIN striatumd.sessions s ON s.session_id = l.session_id;
 
 -- name: heartbeat
 -- Extend a live lease.
