@@ -69,9 +69,10 @@ typecheck: dev
 # starvation | live | corpus
 # bench.agents (the real agent CLIs per job; needs them: make test-agents installs them) is not
 # in the report: python -m bench.agents
-# Benches make their daemons' homes and repositories where a project lives, not in /tmp
-# (bench/scratch.py says why); the folder must be reachable by the embedded cluster's user.
-BENCH_DIR ?= $(CURDIR)/.bench-scratch
+# Benches make their daemons' homes and repositories in the cheaper, for making files at that
+# moment, of .bench-scratch in the checkout and /tmp (bench/scratch_fs.py says why; the report
+# gives both costs); BENCH_DIR=... picks one. It must be reachable by the cluster's user.
+BENCH_DIR ?= $(shell $(BIN)/python -m bench.scratch_fs --cheapest $(CURDIR)/.bench-scratch /tmp)
 
 bench: dev
 	mkdir -p -m 755 $(BENCH_DIR)

@@ -24,9 +24,9 @@ from typing import Any
 
 STRIATUM = str(Path(sys.executable).parent / "striatum")
 # Where benchmarks make their scratch (homes, clusters, repositories): a folder the embedded
-# cluster's unprivileged user can reach. `make bench` names `.bench-scratch` in the checkout
-# (where a project lives); /tmp otherwise. On some machines file operations in /tmp cost many
-# times what they cost in a project folder on the same disk (`bench.scratch_fs` reports both).
+# cluster's unprivileged user can reach; /tmp unless STRIATUM_BENCH_DIR says. `make bench`
+# names the cheaper for making files of `.bench-scratch` in the checkout and /tmp: on some
+# machines one costs many times the other, for hours (`bench.scratch_fs` reports both).
 SCRATCH_DIR = os.environ.get("STRIATUM_BENCH_DIR", "/tmp")
 # Where `make test-agents` installed the agent CLIs (bench.agents runs them): not a setting of
 # the instance, so it passes through.
