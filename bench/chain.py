@@ -189,6 +189,8 @@ def load_events(database: db.Database, repo_id: str, count: int, *, version: int
         (chains.event_chain(repo_id), count, previous),
     )
     admin.execute("VACUUM ANALYZE striatumd.events")
+    # The load's own writes flushed now, not by the checkpointer while the walk is timed.
+    admin.execute("CHECKPOINT")
     admin.close()
 
 
