@@ -261,11 +261,9 @@ class LockedLease(NamedTuple):
 
 
 def lock_lease(conn: db.Conn, lease_id: str) -> LockedLease:
-    """The lease, locked, its job and its session (one trip)."""
-    row = db.fetch_one(conn, _q("lock_lease"), {"lease_id": lease_id})
-    if row is None:
-        raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
-    return _locked_lease(row)
+    """The lease, locked, its job and its session (one trip; the caller holds its run's lock,
+    which `lock_held` then takes again at no cost)."""
+    return lock_held(conn, lease_id)[1]
 
 
 def lock_held(conn: db.Conn, lease_id: str) -> tuple[dict[str, Any], LockedLease]:
@@ -275,14 +273,10 @@ def lock_held(conn: db.Conn, lease_id: str) -> tuple[dict[str, Any], LockedLease
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
     run = {k.removeprefix("run__"): v for k, v in row.items() if k.startswith("run__")}
-    return run, _locked_lease(row)
-
-
-def _locked_lease(row: DictRow) -> LockedLease:
     job = {k.removeprefix("job_"): v for k, v in row.items() if k.startswith("job_")}
     job.update(run_id=row["run_id"], job_id=row["job_id"])
     session = {k.removeprefix("session_"): v for k, v in row.items() if k.startswith("session_")}
-    return LockedLease(
+    return run, LockedLease(
         Lease.from_row(row),
         JobRow.from_row(job),
         None if session["session_id"] is None else Session.from_row(session),

@@ -130,29 +130,6 @@ RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_
 -- Bind the lane token minted for a lease.
 UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)s;
 
--- name: lock_lease
--- One lease, locked, with its job's row (not locked: the caller holds the run's lock) and
--- the session that claimed it (a completion that claims next claims for that session).
-SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
-       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
-       l.expires_at <= clock_timestamp() AS expired,
-       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
-           AS heartbeat_age_s,
-       j.kind AS job_kind, j.lane AS job_lane, j.state AS job_state,
-       j.attempt AS job_attempt, j.max_attempts AS job_max_attempts,
-       j.revisions AS job_revisions, j.depends_on AS job_depends_on,
-       j.revision_verdicts AS job_revision_verdicts,
-       j.failed_attempts AS job_failed_attempts,
-       s.session_id AS session_session_id, s.repo_id AS session_repo_id,
-       s.role AS session_role, s.lane AS session_lane, s.token_id AS session_token_id,
-       s.provider AS session_provider, s.model AS session_model,
-       s.opened_at AS session_opened_at, s.closed_at AS session_closed_at
-FROM striatumd.leases l
-JOIN striatumd.jobs j ON j.run_id = l.run_id AND j.job_id = l.job_id
-LEFT JOIN striatumd.sessions s ON s.session_id = l.session_id
-WHERE l.lease_id = %(lease_id)s
-FOR UPDATE OF l;
-
 -- name: lock_held
 -- A lease's run, locked, then the lease, locked, with its job and its session: one trip for a
 -- work verb on a lease (`leases.held`). The locks keep the usual order: the lease is locked
