@@ -72,11 +72,15 @@ typecheck: dev
 # Benches make their daemons' homes and repositories in the cheaper, for making files at that
 # moment, of .bench-scratch in the checkout and /tmp (bench/scratch_fs.py says why; the report
 # gives both costs); BENCH_DIR=... picks one. It must be reachable by the cluster's user.
-BENCH_DIR ?= $(shell $(BIN)/python -m bench.scratch_fs --cheapest $(CURDIR)/.bench-scratch /tmp)
+BENCH_DIR ?=
 
 bench: dev
-	mkdir -p -m 755 $(BENCH_DIR)
-	STRIATUM_BENCH_DIR=$(BENCH_DIR) $(BIN)/python -m bench.report
+	dir="$(BENCH_DIR)"; \
+	if [ -z "$$dir" ]; then \
+		dir=$$($(BIN)/python -m bench.scratch_fs --cheapest $(CURDIR)/.bench-scratch /tmp) || exit 1; \
+	fi; \
+	mkdir -p -m 755 "$$dir" && echo "==> bench scratch: $$dir" && \
+	STRIATUM_BENCH_DIR="$$dir" $(BIN)/python -m bench.report
 
 demo: install
 	bash scripts/demo.sh

@@ -293,7 +293,12 @@ def events(conn: db.Conn, run_id: str, job_id: str | None = None, limit: int = 1
 
 def events_mentioning(conn: db.Conn, key: str, value: str, limit: int = 1000) -> list[Event]:
     params = {"key": key, "value": value, "limit": limit}
+    # No index serves a payload match: every event is read, and one sequential pass costs
+    # least. The request connections turn sequential scans off (store/pool.py), so this
+    # statement turns them on for itself, and off again for the rest of the transaction.
+    db.execute(conn, queries("runs")["sequential_scans_on"])
     rows = db.fetch_all(conn, queries("runs")["events_mentioning"], params)
+    db.execute(conn, queries("runs")["sequential_scans_off"])
     return [Event.from_row(r) for r in rows]
 
 

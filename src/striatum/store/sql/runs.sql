@@ -137,6 +137,15 @@ WHERE payload @> jsonb_build_object(%(key)s::text, %(value)s::text)
 ORDER BY repo_id, seq
 LIMIT %(limit)s;
 
+-- name: sequential_scans_on
+-- For the rest of the transaction, or until sequential_scans_off: a statement that reads a
+-- whole table (events_mentioning) plans a sequential scan.
+SET LOCAL enable_seqscan = on;
+
+-- name: sequential_scans_off
+-- Back to the request connections' setting (store/pool.py).
+SET LOCAL enable_seqscan = off;
+
 -- name: add_revision_verdict
 -- Remember a verdict the job's next attempt must address (several reviews may ask).
 UPDATE striatumd.jobs

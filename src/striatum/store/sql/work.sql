@@ -136,8 +136,10 @@ UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)
 -- only once its run is (its step waits on the run's through the scalar subquery), and each
 -- row is found by its key whatever the plan (a join from the run would walk all its jobs).
 -- The locked run and lease read as they stand after any wait; the job and session read as at
--- the statement's start. That is enough: a leased job moves only with its lease (the move
--- ends or transfers it), so a job that moved while this waited shows as a changed lease.
+-- the statement's start. For the job that is enough: a leased job moves only with its lease
+-- (the move ends it), so a job that moved while this waited shows as an ended lease. A lease
+-- transferred meanwhile to a session opened meanwhile shows no session: such a verb cannot
+-- claim next (`--then-claim` says it needs a session), which the caller may retry.
 -- The run's columns carry a `run__` prefix (the lease has some of the same names).
 WITH run AS MATERIALIZED (
     SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at,
