@@ -124,6 +124,7 @@ def ms(seconds: float) -> float:
 def measure(samples: int = 300) -> dict[str, Any]:
     """The launch cost of `true`, `samples` times each way (medians, p90 of held_ms)."""
     with tempfile.TemporaryDirectory(prefix="striatum-bench-spawn-") as scratch:
+        (Path(scratch) / "scratch").mkdir()  # the attempt's folder, as a supervisor makes it
         results = timed(ways(), Path(scratch), max(samples, 2))
     return {
         "benchmark": "spawn",

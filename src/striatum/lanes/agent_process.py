@@ -63,7 +63,7 @@ def launch(
     timeout_s: float,
     assignment: Assignment,
 ) -> AgentProcess:
-    scratch.mkdir(parents=True, exist_ok=True)  # made by a supervisor: one stat
+    # `scratch` exists: the supervisor made it for the attempt's prompt.
     # No preexec_fn where setpriv sets the death signal: Popen keeps its vfork fast path.
     argv, preexec_fn = death_signal.armed(invocation.argv, env=env, cwd=cwd)
     stdin: IO[bytes] | int = subprocess.DEVNULL

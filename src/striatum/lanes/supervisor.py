@@ -165,7 +165,7 @@ class Supervisor:
         self.claims_next: set[Future[Any]] = set()
         self.leaving = False  # the loop is over: a job claimed next is given back, not started
         self._run_dir = site.repo / ".striatum" / "runs" / run_id
-        self.lane_pid_files: set[str] = set()  # lanes whose pid file's folder exists
+        self.lanes_dir_made = False  # `.striatum/runs/<run>/lanes/`, made at the first start
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -391,9 +391,9 @@ class Supervisor:
     def _write_lane_pids(self, lane: str) -> None:
         """`.striatum/runs/<run>/lanes/<lane>.pid`: the pids of the lane's live agents."""
         folder = self._run_dir / "lanes"
-        if lane not in self.lane_pid_files:  # made once: an attempt's start makes few files
+        if not self.lanes_dir_made:  # made once: an attempt's start makes few files
             folder.mkdir(parents=True, exist_ok=True)
-            self.lane_pid_files.add(lane)
+            self.lanes_dir_made = True
         pids = [str(a.process.pid) for a in self.running.values() if a.assignment.lane_name == lane]
         (folder / f"{lane}.pid").write_text("".join(f"{pid}\n" for pid in pids))
 
