@@ -188,9 +188,15 @@ def test_planted_secrets_never_reach_the_bundle(operator: Operator, tmp_path: Pa
         check=False,
     )
     assert supervised.returncode == 0, supervised.stderr
+    scratch = operator.repo / ".striatum" / "runs" / run_id
+    assert not (scratch / ".next").exists()  # the supervisor took its spare folder away
+    spare = scratch / ".next" / "attempt-1"  # as one that died would leave it: no attempt's
+    spare.mkdir(parents=True)
+    (spare / "prompt.md").write_text("a spare folder's prompt\n")
     bundle = tmp_path / "bundle"
     result = export(operator, run_id, bundle)
     everything = b"".join(p.read_bytes() for p in bundle.iterdir())
+    assert b"a spare folder" not in everything and b"draft/attempt-2/prompt.md" in everything
     for name, secret in SECRETS.items():
         assert secret.encode() not in everything, name
     assert b"/root/.config" not in everything

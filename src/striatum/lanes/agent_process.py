@@ -63,7 +63,7 @@ def launch(
     timeout_s: float,
     assignment: Assignment,
 ) -> AgentProcess:
-    # `scratch` exists: the supervisor made it for the attempt's prompt.
+    # `scratch` exists: the supervisor made it (`attempt_folders`), its logs maybe too.
     # No preexec_fn where setpriv sets the death signal: Popen keeps its vfork fast path.
     argv, preexec_fn = death_signal.armed(invocation.argv, env=env, cwd=cwd)
     stdin: IO[bytes] | int = subprocess.DEVNULL

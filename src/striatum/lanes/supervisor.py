@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from striatum import atomic, errors, paths
+from striatum import errors, paths
 from striatum.client import rpc
 from striatum.engine import files, worktrees
 from striatum.lanes import (
@@ -41,6 +41,7 @@ from striatum.lanes import (
 )
 from striatum.lanes.agent_process import AgentProcess
 from striatum.lanes.assignment import Assignment
+from striatum.lanes.attempt_folders import AttemptFolders
 from striatum.lanes.site import Site
 from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
@@ -166,6 +167,7 @@ class Supervisor:
         self.leaving = False  # the loop is over: a job claimed next is given back, not started
         self._run_dir = site.repo / ".striatum" / "runs" / run_id
         self.lanes_dir_made = False  # `.striatum/runs/<run>/lanes/`, made at the first start
+        self.folders = AttemptFolders(self._run_dir)  # made ahead, while the loop waits
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -194,6 +196,7 @@ class Supervisor:
                 agent.kill_group("supervisor stopping")
                 self._forget(agent.lease_id)
             self._isolate("the supervisor stopped")
+            self.folders.discard()
             for agent in stopped:
                 self._quietly("release", lease=agent.lease_id)
             self._quietly("session.close", session=self.session)
@@ -221,6 +224,8 @@ class Supervisor:
                 continue  # an agent ended or started: there may be more to do at once
             if not self.running and not self.pending:
                 read_at = min(read_at, time.monotonic() + IDLE_TICK_S)
+            if self.pending or not self.running:  # never while an agent's exit may be due
+                self.folders.prepare()  # the next attempt's, while the daemon answers
             self._wait(read_at)
         return "stopped"
 
@@ -328,13 +333,13 @@ class Supervisor:
         )
 
     def _start(self, job: Assignment) -> None:
-        scratch = self._scratch(job)
-        prompt = scratch / "prompt.md"
-        atomic.write_private(prompt, job.prompt)
-        fifo = scratch / "input.fifo"
-        if fifo.is_symlink() or fifo.exists():
-            fifo.unlink()
-        os.mkfifo(fifo, 0o600)  # `striatum send` writes here; the agent may read it
+        try:
+            scratch = self.folders.take(job.job_id, job.attempt, job.prompt)
+        except (errors.StriatumError, OSError) as error:
+            self._fail(job.lease_id, f"cannot make the attempt's scratch folder: {error}")
+            self.log(f"{job.job_id}: cannot make its scratch folder: {error}")
+            return
+        prompt, fifo = scratch / "prompt.md", scratch / "input.fifo"
         for output in job.outputs:
             (self.site.workdir / output).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -367,12 +372,6 @@ class Supervisor:
         self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
-
-    def _scratch(self, job: Assignment) -> Path:
-        """`.striatum/runs/<run>/<job>/attempt-<n>/`: the attempt's prompt, FIFO and logs."""
-        scratch = self._run_dir / job.job_id / f"attempt-{job.attempt}"
-        os.makedirs(scratch, mode=0o700, exist_ok=True)
-        return scratch
 
     def _placeholders(self, job: Assignment, prompt: Path) -> dict[str, str]:
         """What fills a lane command's placeholders."""
@@ -432,8 +431,8 @@ class Supervisor:
             agent.kill_group("finished")  # stragglers the agent left in its group
             self.watchdog.forget(agent.process.pid)
             self._forget(lease_id)
-            self._write_lane_pids(agent.assignment.lane_name)
             self._finish(agent, code)
+            self._write_lane_pids(agent.assignment.lane_name)  # once its completion is sent
             ended += 1
         return ended
 

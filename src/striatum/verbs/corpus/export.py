@@ -90,12 +90,14 @@ def _contents(
 
 
 def _scratch(repo: Path, run_ids: list[str], redactor: Redactor) -> list[dict[str, Any]]:
-    """Prompts and agent logs the supervisor kept under .striatum/runs/, redacted."""
+    """Prompts and agent logs the supervisor kept under .striatum/runs/, redacted (not a
+    hidden folder's: the supervisor's spare for its next attempt is no attempt's)."""
     found = []
     for run_id in run_ids:
         base = repo / ".striatum" / "runs" / run_id
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
-            if path.name in ("prompt.md", "stdout.log", "stderr.log"):
+            hidden = any(part.startswith(".") for part in path.relative_to(base).parts)
+            if path.name in ("prompt.md", "stdout.log", "stderr.log") and not hidden:
                 data = files.read_head(path, 1 << 20)  # regular files only, no symlinks
                 if data is not None:
                     found.append(
