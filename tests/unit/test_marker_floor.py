@@ -62,3 +62,18 @@ def test_a_wrap_of_the_pid_counter_makes_the_scan_whole_again() -> None:
     assert clock.since(birth) == 0
     assert clock.wraps == birth.wraps + 1
     assert clock.birth(os.getpid(), before) is None  # wrapped while a process started
+
+
+def test_a_marked_process_born_last_is_found_without_listing_every_process() -> None:
+    env = {**os.environ, "STRIATUM_LEASE": LEASE}
+    before = markers.CLOCK.before_fork()
+    agent = subprocess.Popen(["sleep", "30"], env=env, start_new_session=True)
+    try:
+        floor = markers.CLOCK.since(markers.CLOCK.birth(agent.pid, before))
+        # Whether or not another process was born meanwhile (then /proc is listed), the
+        # agent itself is found: nothing born after it is what lets the listing be skipped.
+        assert agent.pid in markers.find(MARK.encode(), floor=floor)
+        assert markers.find(MARK.encode(), floor=floor) == markers.find(MARK.encode())
+    finally:
+        agent.kill()
+        agent.wait()

@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,10 +103,14 @@ def find(marker: bytes, *, floor: int = 0) -> dict[int, int]:
 
     `floor`: only pids from it up can hold the marker (`PidClock.since` the birth of the
     process every marked one descends from, an agent whose marker is new with its
-    attempt): reading every process's environment costs milliseconds per attempt."""
+    attempt): reading every process's environment costs milliseconds per attempt, and
+    listing /proc a fraction of one, skipped when the pid counter has not moved since."""
     found: dict[int, int] = {}
     me = os.getpid()
-    pids = (int(name) for name in os.listdir(PROC) if name.isdigit())  # plain strings: cheap
+    if floor and _last_pid() == floor:  # nothing born since the ancestor: it alone may be
+        pids: Iterable[int] = (floor,)
+    else:
+        pids = (int(name) for name in os.listdir(PROC) if name.isdigit())  # plain strings
     for pid in pids:
         if pid < floor or pid == me:
             continue
