@@ -40,6 +40,24 @@ def test_runtime_role_cannot_change_or_remove_append_only_rows(
         db.execute(runtime, statement.format(table=table, column=column))
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE striatumd.attempt_usage SET output_tokens = 0",
+        "DELETE FROM striatumd.attempt_usage",
+        "TRUNCATE striatumd.attempt_usage",
+    ],
+)
+def test_runtime_role_cannot_change_or_remove_usage_reports(
+    runtime: db.Conn, admin: db.Conn, statement: str
+) -> None:
+    with pytest.raises(errors.PermissionDenied, match="permission denied"):
+        db.execute(runtime, statement)
+    if statement.startswith("TRUNCATE"):  # the statement trigger fires on an empty table
+        with pytest.raises(errors.PermissionDenied, match="append-only"):
+            db.execute(admin, statement)
+
+
 @pytest.mark.parametrize("table", APPEND_ONLY)
 def test_triggers_refuse_changes_even_for_a_superuser(
     runtime: db.Conn, admin: db.Conn, table: str

@@ -355,4 +355,33 @@ CREATE INDEX blockers_noted_idx ON striatumd.blockers (run_id)
 -- 0009: a removed repository (`repo remove`) keeps its rows; the mark hides it.
 ALTER TABLE striatumd.repositories ADD COLUMN removed_at timestamptz;
 
+-- 0011: what each attempt used (docs/SPEC.md §9, usage). One row per report (the supervisor's
+-- reading of the agent's CLI output, or `report-usage`), append-only like the `attempt.usage`
+-- event that records the same report in the chain (`event_seq`); status sums the rows per
+-- job, lane and provider. A figure not reported is NULL, never 0.
+CREATE TABLE striatumd.attempt_usage (
+    run_id        text NOT NULL,
+    job_id        text NOT NULL,
+    attempt       integer NOT NULL,
+    event_seq     bigint NOT NULL,
+    input_tokens  bigint CHECK (input_tokens >= 0),
+    cached_tokens bigint CHECK (cached_tokens >= 0),
+    output_tokens bigint CHECK (output_tokens >= 0),
+    cost_usd      numeric(16, 6) CHECK (cost_usd >= 0),
+    cost_source   text CHECK (cost_source IN ('reported', 'estimated')),
+    model         text,
+    reported_by   text NOT NULL,
+    at            timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (run_id, job_id, attempt, event_seq),
+    FOREIGN KEY (run_id, job_id, attempt) REFERENCES striatumd.job_attempts,
+    CHECK ((cost_usd IS NULL) = (cost_source IS NULL))
+);
+
+CREATE TRIGGER attempt_usage_append_only BEFORE UPDATE OR DELETE ON striatumd.attempt_usage
+    FOR EACH ROW EXECUTE FUNCTION striatumd.refuse_change();
+CREATE TRIGGER attempt_usage_no_truncate BEFORE TRUNCATE ON striatumd.attempt_usage
+    FOR EACH STATEMENT EXECUTE FUNCTION striatumd.refuse_change();
+
+GRANT SELECT, INSERT ON striatumd.attempt_usage TO striatumd_runtime;
+
 RESET ROLE;

@@ -6,6 +6,7 @@ from typing import Any
 
 from striatum import errors
 from striatum.engine import snapshot
+from striatum.engine import usage as attempt_usage
 from striatum.engine.context import Context
 from striatum.model.engine.records import BlockerKind
 from striatum.model.engine.states import JobState, RunState
@@ -48,6 +49,8 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
     times = attempts.job_times(ctx.conn, run_id, [j.job_id for j in jobs] if moving_only else None)
+    # What the run used (not for a supervisor's read of the moving jobs: it reads often).
+    used = None if moving_only else attempt_usage.of_run(ctx, run_id)
     job_rows = []
     for job in jobs:
         lane = snapshot.lane_spec(run, job.lane)
@@ -65,6 +68,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
                 "write_scope": snapshot.write_scope(run, job.job_id),
                 "started_at": spent.started_at if spent else None,  # its first attempt's start
                 "ended_at": spent.ended_at if spent else None,  # its last attempt's end
+                **({} if used is None else {"usage": used["by_job"].get(job.job_id)}),
             }
         )
     return {
@@ -83,6 +87,11 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
         },
         "jobs": job_rows,
         "jobs_shown": "moving" if moving_only else "all",
+        **(
+            {}
+            if used is None
+            else {"usage": {k: used[k] for k in ("total", "by_lane", "by_provider")}}
+        ),
         # `env` as the workflow wrote it: `${VAR}` references, never their values.
         "lanes": {
             name: {

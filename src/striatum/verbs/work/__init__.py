@@ -95,6 +95,34 @@ VERBS: tuple[Verb, ...] = (
         params=(params.lease(), params.ttl()),
     ),
     Verb(
+        name="report-usage",
+        summary="Record what a leased attempt used so far (tokens, dollars).",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.usage:report_usage",
+        params=(
+            params.lease(),
+            Param(
+                name="input_tokens",
+                type="integer",
+                help="Input tokens not read from a cache (a cache write counts here).",
+            ),
+            Param(name="cached_tokens", type="integer", help="Input tokens read from a cache."),
+            Param(
+                name="output_tokens",
+                type="integer",
+                help="Tokens the model produced, reasoning included.",
+            ),
+            Param(
+                name="cost_usd",
+                type="string",
+                max_length=32,
+                help="What it cost in US dollars, e.g. 0.042 (as the provider reported it).",
+            ),
+            Param(name="model", type="string", max_length=200, help="The model that answered."),
+        ),
+    ),
+    Verb(
         name="release",
         summary="Give a leased job back (it becomes ready again).",
         capability=Capability.WORK,
@@ -167,6 +195,14 @@ VERBS: tuple[Verb, ...] = (
                 "attempt and in the verdict's provenance).",
             ),
             Param(
+                name="usage",
+                type="string",
+                max_length=2000,
+                help="What the attempt used, as a JSON object with any of input_tokens, "
+                "cached_tokens, output_tokens, cost_usd, cost_source, model (supervisors "
+                "pass what the agent's CLI reported); recorded as an attempt.usage event.",
+            ),
+            Param(
                 name="then_claim",
                 type="boolean",
                 default=False,
@@ -201,6 +237,14 @@ VERBS: tuple[Verb, ...] = (
                 type="boolean",
                 help="Another attempt would fail the same way (the agent cannot "
                 "start): fail the job at once and escalate, without retrying.",
+            ),
+            Param(
+                name="usage",
+                type="string",
+                max_length=2000,
+                help="What the attempt used, as a JSON object with any of input_tokens, "
+                "cached_tokens, output_tokens, cost_usd, cost_source, model (supervisors "
+                "pass what the agent's CLI reported); recorded as an attempt.usage event.",
             ),
         ),
     ),

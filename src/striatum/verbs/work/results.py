@@ -24,7 +24,7 @@ from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Capability
 from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
-from striatum.verbs.work import sessions
+from striatum.verbs.work import sessions, usage
 
 
 def publish_artifact(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +50,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"say Striatum-Lease: {lease_id})",
             parameter="commit",
         )
+    usage.record_carried(ctx, found, params)
     missing = publishing.publish_expected(ctx, run, job, lease_id)
     if missing:
         raise errors.ValidationError(

@@ -14,6 +14,7 @@ from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
 from striatum.store import runs, tokens, work
 from striatum.verbs.repos import adoption
+from striatum.verbs.work import usage
 
 MAX_TTL_S = 3600
 
@@ -270,6 +271,7 @@ def transfer(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
+    usage.record_carried(ctx, found, params)
     reason = params["reason"]
     outcomes.end_attempt(
         ctx,
