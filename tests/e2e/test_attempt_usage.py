@@ -143,4 +143,3 @@ def test_bad_usage_is_refused_by_name_and_records_nothing(
     assert status["usage"]["total"]["unreported_attempts"] == 1
     assert {j["job_id"]: j["state"] for j in status["jobs"]}["a"] == "leased"  # not completed
     assert _usage_events(operator, run_id) == []
-
