@@ -21,7 +21,7 @@ def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
 def _prepared(operator: Operator, tmp_path: Path) -> str:
     lane = {"provider": "command", "command": ["true"], "max_concurrency": 4, "max_attempts": 3}
     lanes = {"one": lane, "two": {**lane, "command": ["false"]}}
-    jobs = [("a", "one", []), ("b", "two", []), ("c", "one", [])]
+    jobs: list[tuple[str, str, list[str]]] = [("a", "one", []), ("b", "two", []), ("c", "one", [])]
     return operator.prepare(task_workflow(tmp_path, "usage", lanes, jobs))
 
 

@@ -80,3 +80,49 @@ def test_an_ended_run_s_dashboard_headline_fits_with_its_reason() -> None:
     frame = dashboard_frame.run_frame(status, [], Screen(80, color=False, height=24), NOW)
     assert frame[0].startswith("run run_b1fc5bc78db6  code-change-flow  SUCCEEDED  (1m 01s)")
     assert all(width_of(line) <= 80 for line in frame), frame
+
+
+def test_a_run_s_usage_reads_in_words_and_never_shows_unknown_as_free() -> None:
+    def job(job_id: str, usage: dict[str, object]) -> dict[str, object]:
+        return {
+            "job_id": job_id,
+            "kind": "task",
+            "state": "succeeded",
+            "attempt": 1,
+            "lane": "author",
+            "provider": "claude_code",
+            "model": "claude-sonnet-4-5",
+            "usage": usage,
+        }
+
+    paid = {"tokens": 5750, "cost_usd": 0.042, "cost_source": "reported", "attempts": 1}
+    guessed = {"tokens": 1200, "cost_usd": 0.5, "cost_source": "estimated", "attempts": 2}
+    silent: dict[str, object] = {"tokens": None, "attempts": 1, "unreported_attempts": 1}
+    total = {"tokens": 6950, "cost_usd": 0.542, "cost_source": "estimated", "attempts": 4}
+    result = {
+        "run": {"run_id": "run_b1fc5bc78db6", "workflow_id": "flow", "state": "running"},
+        "jobs": [
+            job("draft", paid),
+            job("review", {**guessed, "unreported_attempts": 1}),
+            job("fix", silent),
+        ],
+        "usage": {
+            "total": {**total, "unreported_attempts": 2},
+            "by_provider": {"claude_code": paid, "codex": {**guessed, "unreported_attempts": 1}},
+        },
+        "leases": [],
+        "open_blockers": [],
+        "next_actions": [],
+    }
+    lines = views.draw("status", result, Screen(80, color=False), NOW)
+    assert all(width_of(line) <= 80 for line in lines), lines
+    text = " ".join(" ".join(lines).split())  # a long field wraps onto the next line
+    assert "6,950 tokens, $0.54 (partly estimated); 2 of 4 attempts reported nothing" in text
+    assert "by codex" in text and "1 of 2 attempts reported nothing" in text
+    table = {
+        line.split()[0]: line
+        for line in lines
+        if line.strip().split()[:1] in (["draft"], ["review"], ["fix"])
+    }
+    assert "$0.04" in table["draft"] and "~$0.50" in table["review"]
+    assert " ? " in table["fix"] and "$0.00" not in table["fix"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from striatum.cli import humanize, layout
 from striatum.cli.views import blockers, generic, states
+from striatum.cli.views import usage as used
 from striatum.model.terminal_text import visible
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)
@@ -70,6 +71,14 @@ def run_fields(result: dict[str, Any], now: datetime) -> list[tuple[str, str]]:
     pairs += [("supervisor", supervisor(result.get("supervisor"), now))]
     for name, lane in (result.get("lanes") or {}).items():
         pairs.append((f"lane {visible(name)}", lane_text(lane)))
+    if result.get("usage"):
+        pairs.append(("used", used.total_text(result["usage"]["total"])))
+        providers = result["usage"].get("by_provider") or {}
+        if len(providers) > 1:
+            pairs += [
+                (f"  by {visible(name)}", used.total_text(total))
+                for name, total in sorted(providers.items())
+            ]
     head = result.get("chain_head")
     if head:
         pairs.append(("chain head", f"seq {head['seq']}, {str(head['row_hash'])[:12]}"))
@@ -105,13 +114,21 @@ def job_table(jobs: list[dict[str, Any]], screen: Screen, *, indent: str = "") -
     if not jobs:
         return [f"{indent}(none)"]
     revised = any(job.get("revisions") for job in jobs)
-    headers = ["JOB", "KIND", "STATE", "ATTEMPT", *(["REVISIONS"] if revised else []), "LANE"]
+    # A USED column once some attempt reported what it used.
+    spent = any(
+        (job.get("usage") or {}).get("attempts", 0)
+        > (job.get("usage") or {}).get("unreported_attempts", 0)
+        for job in jobs
+    )
+    headers = ["JOB", "KIND", "STATE", "ATTEMPT", *(["REVISIONS"] if revised else [])]
+    headers += [*(["USED"] if spent else []), "LANE"]
     rows = []
     for job in jobs:
         lane = str(job.get("lane") or "human")
         engine = "/".join(str(job[k]) for k in ("provider", "model") if job.get(k))
         row = [job["job_id"], job["kind"], job["state"], str(job["attempt"])]
         row += [str(job.get("revisions", 0))] if revised else []
+        row += [used.cell(job.get("usage"))] if spent else []
         rows.append([visible(cell) for cell in [*row, f"{lane} ({engine})" if engine else lane]])
     styles = {2: states.style}
     return layout.table(headers, rows, screen, indent=indent, styles=styles, keep=frozenset({0}))
