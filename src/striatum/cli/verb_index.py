@@ -265,6 +265,19 @@ VERBS: tuple[VerbRow, ...] = (
         False,
     ),
     (
+        "park",
+        (
+            ("lease", "string", True, None, True, False, False),
+            ("reason", "string", True, None, False, False, False),
+            ("until", "string", False, None, False, False, False),
+            ("after_s", "integer", False, None, False, False, False),
+            ("usage", "string", False, None, False, False, False),
+        ),
+        None,
+        None,
+        False,
+    ),
+    (
         "report-usage",
         (
             ("lease", "string", True, None, True, False, False),

@@ -56,6 +56,7 @@ def move_job(
     *,
     reason: str | None = None,
     new_attempt: int | None = None,
+    ready_after: str | None = None,
     **payload: Any,
 ) -> chains.Appended:
     """Move a job (a claim numbers its new attempt) and record it. A success also forgets
@@ -70,7 +71,7 @@ def move_job(
         payload={"run_id": run.run_id, "previous": job.state.value, "reason": reason, **payload},
         run_id=run.run_id,
         job_id=job.job_id,
-        move=chains.JobMove(state=wanted.value, attempt=new_attempt),
+        move=chains.JobMove(state=wanted.value, attempt=new_attempt, ready_after=ready_after),
     )
 
 

@@ -243,7 +243,11 @@ class Supervisor:
             return state
         self.run_state = state
         self.ready = {
-            job["job_id"]: job for job in status["jobs"] if job["state"] == "ready" and job["lane"]
+            job["job_id"]: job
+            for job in status["jobs"]
+            # A parked job is not claimable before its time: read again (each second at
+            # most) until it is no longer parked.
+            if job["state"] == "ready" and job["lane"] and not job.get("parked_until")
         }
         return None
 

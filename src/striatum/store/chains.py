@@ -80,16 +80,19 @@ def append_event(
             "payload": Jsonb(record["payload"]),
             "move_state": move.state if move else None,
             "move_attempt": move.attempt if move else None,
+            "move_ready_after": move.ready_after if move else None,
         },
     )
 
 
 @dataclass(frozen=True)
 class JobMove:
-    """A job's new state (and, for a claim, its new attempt's number)."""
+    """A job's new state (and, for a claim, its new attempt's number; for a park, when it is
+    ready again)."""
 
     state: str
     attempt: int | None = None
+    ready_after: str | None = None  # a parked job's: when claims may take it again (ISO 8601)
 
 
 def append_audit(

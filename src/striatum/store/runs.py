@@ -310,3 +310,9 @@ def revive(conn: db.Conn, run_id: str) -> None:
 def revive_job(conn: db.Conn, run_id: str, job_id: str, *, fresh_budget: bool) -> None:
     params = {"run_id": run_id, "job_id": job_id, "fresh_budget": fresh_budget}
     db.execute(conn, queries("runs")["revive_job"], params)
+
+
+def parked_jobs(conn: db.Conn, run_id: str) -> list[tuple[str, str | None, dt.datetime]]:
+    """(job, lane, ready again at) of the run's parked jobs, soonest first."""
+    rows = db.fetch_all(conn, queries("runs")["parked_jobs"], {"run_id": run_id})
+    return [(row["job_id"], row["lane"], row["ready_after"]) for row in rows]

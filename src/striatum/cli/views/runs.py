@@ -71,6 +71,16 @@ def run_fields(result: dict[str, Any], now: datetime) -> list[tuple[str, str]]:
     pairs += [("supervisor", supervisor(result.get("supervisor"), now))]
     for name, lane in (result.get("lanes") or {}).items():
         pairs.append((f"lane {visible(name)}", lane_text(lane)))
+    parked = [job for job in result.get("jobs", []) if job.get("parked_until")]
+    if parked:  # soonest first; when each may be claimed again
+        parked.sort(key=lambda job: str(job["parked_until"]))
+        waits = [humanize.between(now.isoformat(), job["parked_until"]) for job in parked]
+        shown = ", ".join(
+            f"{visible(str(job['job_id']))} in {wait or 'a moment'}"
+            for job, wait in zip(parked[:3], waits, strict=False)
+        )
+        more = f" and {len(parked) - 3} more" if len(parked) > 3 else ""
+        pairs.append(("parked", f"by a rate or usage limit: {shown}{more}"))
     if result.get("usage"):
         pairs.append(("used", used.total_text(result["usage"]["total"])))
         providers = result["usage"].get("by_provider") or {}
@@ -126,7 +136,8 @@ def job_table(jobs: list[dict[str, Any]], screen: Screen, *, indent: str = "") -
     for job in jobs:
         lane = str(job.get("lane") or "human")
         engine = "/".join(str(job[k]) for k in ("provider", "model") if job.get(k))
-        row = [job["job_id"], job["kind"], job["state"], str(job["attempt"])]
+        state = "parked" if job.get("parked_until") else job["state"]
+        row = [job["job_id"], job["kind"], state, str(job["attempt"])]
         row += [str(job.get("revisions", 0))] if revised else []
         row += [used.cell(job.get("usage"))] if spent else []
         rows.append([visible(cell) for cell in [*row, f"{lane} ({engine})" if engine else lane]])

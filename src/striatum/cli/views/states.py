@@ -8,6 +8,7 @@ STYLES = {
     "paused": "yellow",
     "pending": "dim",
     "ready": "blue",
+    "parked": "yellow",  # ready, waiting out a rate or usage limit
     "leased": "cyan bold",
     "waiting": "yellow bold",
     "succeeded": "green",

@@ -12,6 +12,7 @@ class AttemptState(enum.StrEnum):
     FAILED = "failed"  # its holder reported failure
     CANCELLED = "cancelled"  # released, blocked, or stopped by a cancel, revision or run end
     EXPIRED = "expired"  # its holder stopped heartbeating and the sweep took the lease back
+    PARKED = "parked"  # stopped by a rate or usage limit: the job waits, no attempt is spent
 
 
 class LeaseOutcome(enum.StrEnum):
@@ -19,6 +20,7 @@ class LeaseOutcome(enum.StrEnum):
     FAILED = "failed"  # the holder reported failure
     RELEASED = "released"  # the holder gave the job back (release, or block for the human)
     EXPIRED = "expired"  # the holder went silent; the sweep ended the lease
+    PARKED = "parked"  # the holder hit a rate or usage limit (`park`)
     CANCELLED = "cancelled"  # ended from outside: job or run cancelled, revision, run end
 
 

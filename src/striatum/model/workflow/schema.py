@@ -41,6 +41,13 @@ class Lane(Strict):
     timeout_s: int = Field(default=1800, ge=1, le=7 * 86400, description="Per attempt.")
     max_concurrency: int = Field(default=1, ge=1, le=64, description="Jobs at once.")
     max_attempts: int = Field(default=3, ge=1, le=20, description="Tries per job.")
+    park_backoff_s: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description="After a rate or usage limit whose end the agent's CLI did not say: how "
+        "long the job waits before it is claimed again (`park`; the attempt is not counted).",
+    )
     env: dict[str, str] = Field(
         default_factory=dict,
         description="Variables for this lane's agents: a literal value, or `${VAR}` read "

@@ -384,4 +384,15 @@ CREATE TRIGGER attempt_usage_no_truncate BEFORE TRUNCATE ON striatumd.attempt_us
 
 GRANT SELECT, INSERT ON striatumd.attempt_usage TO striatumd_runtime;
 
+-- A job parked by a rate or usage limit (`park`) is ready again only from `ready_after`: claims
+-- skip it until then. Every other move of the job clears it. The parked attempt ends as
+-- `parked` (its lease's outcome too) and does not count against the job's max_attempts.
+ALTER TABLE striatumd.jobs ADD COLUMN ready_after timestamptz;
+ALTER TABLE striatumd.job_attempts DROP CONSTRAINT job_attempts_state_check;
+ALTER TABLE striatumd.job_attempts ADD CONSTRAINT job_attempts_state_check CHECK (state IN
+    ('running', 'succeeded', 'failed', 'cancelled', 'expired', 'parked'));
+ALTER TABLE striatumd.leases DROP CONSTRAINT leases_outcome_check;
+ALTER TABLE striatumd.leases ADD CONSTRAINT leases_outcome_check CHECK (outcome IN
+    ('completed', 'failed', 'released', 'expired', 'cancelled', 'parked'));
+
 RESET ROLE;

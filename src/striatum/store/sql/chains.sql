@@ -23,14 +23,16 @@ ORDER BY chain;
 -- Lock the chain head, fill the record template's position, hash, insert, advance: one trip.
 -- An event that records a job's move makes the move too (`move_state` set), in the same trip:
 -- the job takes its new state (a claim also numbers its new attempt; a success forgets the
--- job's addressed verdicts and past failures, as clear_job_history does).
+-- job's addressed verdicts and past failures, as clear_job_history does; a park sets when
+-- the job may be claimed again, any other move clears it).
 WITH moved AS (
     UPDATE striatumd.jobs
     SET state = %(move_state)s, updated_at = clock_timestamp(),
         attempt = coalesce(%(move_attempt)s, attempt),
         failed_attempts = CASE WHEN %(move_state)s = 'succeeded' THEN 0 ELSE failed_attempts END,
         revision_verdicts = CASE WHEN %(move_state)s = 'succeeded' THEN '{}'
-                                 ELSE revision_verdicts END
+                                 ELSE revision_verdicts END,
+        ready_after = %(move_ready_after)s::timestamptz  -- set by a park, cleared by any move
     WHERE %(move_state)s::text IS NOT NULL AND run_id = %(run_id)s AND job_id = %(job_id)s
 ), head AS (
     SELECT seq + 1 AS seq, row_hash AS previous_hash,

@@ -177,3 +177,10 @@ UPDATE striatumd.jobs
 SET failed_attempts = 0,
     revisions = CASE WHEN %(fresh_budget)s THEN 0 ELSE revisions END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s;
+
+-- name: parked_jobs
+-- A run's parked jobs (ready, but not to be claimed before `ready_after`), soonest first.
+SELECT j.job_id, j.lane, j.ready_after
+FROM striatumd.jobs j
+WHERE j.run_id = %(run_id)s AND j.state = 'ready' AND j.ready_after > clock_timestamp()
+ORDER BY j.ready_after, j.position;

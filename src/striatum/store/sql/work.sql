@@ -30,6 +30,7 @@ SELECT j.run_id, j.job_id, j.kind, j.lane, j.state, j.attempt, j.max_attempts, j
 FROM striatumd.jobs j
 JOIN striatumd.runs r ON r.run_id = j.run_id
 WHERE j.state = 'ready' AND r.state = 'running' AND j.kind <> 'checkpoint'
+  AND (j.ready_after IS NULL OR j.ready_after <= clock_timestamp())  -- not parked
   AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
   AND (%(run_id)s::text IS NULL OR j.run_id = %(run_id)s)
   AND (%(job_id)s::text IS NULL OR j.job_id = %(job_id)s)
@@ -45,6 +46,7 @@ SELECT j.run_id, j.job_id, j.kind, j.lane, j.state, j.attempt, j.max_attempts, j
        j.depends_on, j.revision_verdicts, j.failed_attempts
 FROM striatumd.jobs j
 WHERE j.run_id = %(run_id)s AND j.state = 'ready' AND j.kind <> 'checkpoint'
+  AND (j.ready_after IS NULL OR j.ready_after <= clock_timestamp())  -- not parked
   AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
   AND NOT j.job_id = ANY(%(skip)s::text[])
   AND EXISTS (SELECT 1 FROM striatumd.runs r WHERE r.run_id = j.run_id AND r.state = 'running')
@@ -59,6 +61,7 @@ SELECT j.run_id, j.job_id, j.kind, j.lane, j.state, j.attempt, j.max_attempts, j
 FROM striatumd.jobs j
 WHERE j.run_id = %(run_id)s AND j.job_id = %(job_id)s
   AND j.state = 'ready' AND j.kind <> 'checkpoint'
+  AND (j.ready_after IS NULL OR j.ready_after <= clock_timestamp())  -- not parked
   AND (%(lane)s::text IS NULL OR j.lane = %(lane)s)
   AND NOT j.job_id = ANY(%(skip)s::text[])
   AND EXISTS (SELECT 1 FROM striatumd.runs r WHERE r.run_id = j.run_id AND r.state = 'running')

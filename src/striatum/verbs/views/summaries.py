@@ -49,6 +49,8 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
     times = attempts.job_times(ctx.conn, run_id, [j.job_id for j in jobs] if moving_only else None)
+    # Jobs a rate or usage limit parked: ready, but claimed only from their time on.
+    parked = {job_id: until for job_id, _, until in runs.parked_jobs(ctx.conn, run_id)}
     # What the run used (not for a supervisor's read of the moving jobs: it reads often).
     used = None if moving_only else attempt_usage.of_run(ctx, run_id)
     job_rows = []
@@ -69,6 +71,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
                 "started_at": spent.started_at if spent else None,  # its first attempt's start
                 "ended_at": spent.ended_at if spent else None,  # its last attempt's end
                 **({} if used is None else {"usage": used["by_job"].get(job.job_id)}),
+                **({"parked_until": parked[job.job_id]} if job.job_id in parked else {}),
             }
         )
     return {

@@ -95,6 +95,41 @@ VERBS: tuple[Verb, ...] = (
         params=(params.lease(), params.ttl()),
     ),
     Verb(
+        name="park",
+        summary="End an attempt stopped by a rate or usage limit; the job waits, uncounted.",
+        capability=Capability.WORK,
+        writes=True,
+        handler="striatum.verbs.work.parking:park",
+        params=(
+            params.lease(),
+            Param(
+                name="reason",
+                type="string",
+                required=True,
+                max_length=2000,
+                help="The limit, as the provider said it.",
+            ),
+            Param(
+                name="until",
+                type="string",
+                max_length=64,
+                help="When the limit lifts (ISO 8601 with its zone); claims skip the job until "
+                "then.",
+            ),
+            Param(
+                name="after_s",
+                type="integer",
+                help="Or: how many seconds to wait (default: the lane's park_backoff_s).",
+            ),
+            Param(
+                name="usage",
+                type="string",
+                max_length=2000,
+                help="What the attempt used, as complete --usage takes it.",
+            ),
+        ),
+    ),
+    Verb(
         name="report-usage",
         summary="Record what a leased attempt used so far (tokens, dollars).",
         capability=Capability.WORK,
