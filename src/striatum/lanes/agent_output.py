@@ -81,7 +81,7 @@ def _claude(stdout: str, now: float | None) -> AgentOutput:
     status = result.get("api_error_status")
     limit = usage_limits.recognise(
         str(text) if failed or CLAUDE_PLAIN_LIMIT.match(str(text)) else "",
-        status=status if isinstance(status, int) else None,
+        status=status if failed and isinstance(status, int) else None,  # a retried 429 is no limit
         now=now,
     )
     if failed or limit:
