@@ -5,7 +5,9 @@ with exit 0, the error in the JSON output (on stdout; Gemini CLI prints its erro
 the end of stderr). Each profile's reader finds the error (quoted in the attempt's failure
 reason), a change the agent tried to make and was refused (Claude's permission denials,
 Codex's failed file changes, Gemini's failed write or shell tools; a failing test command is
-ordinary work and does not count), and the model that answered. This reads machine output the
+ordinary work and does not count), the model that answered, what the attempt used (tokens and
+the CLI's own dollars, never estimated here: `cli_usage`), and a provider's rate or usage
+limit when that is why it stopped (`usage_limits`; still a failure). This reads machine output the
 CLI documents, never its human-oriented text; a `command` lane has no reader. Pure functions
 over the captured text.
 """
@@ -13,16 +15,23 @@ over the captured text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from striatum.lanes import cli_usage, usage_limits
+from striatum.lanes.usage_limits import Limit
 from striatum.model import bounded_json
+from striatum.model.usage import Usage
 
 QUOTE_LIMIT = 300
 
 
 CHANGING_TOOLS = ("write_file", "replace", "edit", "run_shell_command")  # Gemini's
+# Older Claude Code printed its usage limit as a result without is_error; only that exact
+# shape counts there, so a final message that merely mentions a limit is not one.
+CLAUDE_PLAIN_LIMIT = re.compile(r"Claude AI usage limit reached\|\d+|[\w -]*limit reached\s*[∙·]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,17 +40,21 @@ class AgentOutput:
     model: str | None = None  # the model that answered, as the CLI named it
     session: str | None = None  # the CLI's own id of the session (Codex: its thread)
     in_stderr: bool = False  # the failure was found on stderr
+    usage: Usage | None = None  # what the CLI reported the attempt used; None: nothing
+    limit: Limit | None = None  # the provider's rate or usage limit stopped it (a failure too)
 
 
-def read(provider: str, stdout: str, stderr: str = "") -> AgentOutput:
+def read(provider: str, stdout: str, stderr: str = "", *, now: float | None = None) -> AgentOutput:
+    """What the CLI's output says; `now` (epoch seconds) places a limit's reset said as a
+    time of day."""
     reader = READERS.get(provider)
     if reader is None:
         return AgentOutput()
-    found = reader(stdout)
+    found = reader(stdout, now)
     if found.failure is None and not stdout.strip() and stderr:
-        late = reader(_last_object(stderr))
+        late = reader(_last_object(stderr), now)
         if late.failure is not None:
-            return AgentOutput(failure=late.failure, model=late.model, in_stderr=True)
+            return replace(late, in_stderr=True)
     return found
 
 
@@ -56,15 +69,28 @@ def codex_model(rollout: str) -> str | None:
     return model
 
 
-def _claude(stdout: str) -> AgentOutput:
+def _claude(stdout: str, now: float | None) -> AgentOutput:
     result = next((doc for doc in _documents(stdout) if doc.get("type") == "result"), None)
     if result is None:
         return AgentOutput()
     models = result.get("modelUsage")
     model = _main_model(models) if isinstance(models, dict) else None
-    if result.get("is_error") or str(result.get("subtype", "success")) != "success":
-        text = result.get("result") or result.get("subtype") or "an error result"
-        return AgentOutput(failure=f"Claude Code reported an error: {_quote(text)}", model=model)
+    usage = cli_usage.claude(result, model)
+    failed = result.get("is_error") or str(result.get("subtype", "success")) != "success"
+    text = result.get("result") or result.get("subtype") or "an error result"
+    status = result.get("api_error_status")
+    limit = usage_limits.recognise(
+        str(text) if failed or CLAUDE_PLAIN_LIMIT.match(str(text)) else "",
+        status=status if failed and isinstance(status, int) else None,  # a retried 429 is no limit
+        now=now,
+    )
+    if failed or limit:
+        return AgentOutput(
+            failure=f"Claude Code reported an error: {_quote(text)}",
+            model=model,
+            usage=usage,
+            limit=limit,
+        )
     denied = [
         d.get("tool_name", "?")
         for d in result.get("permission_denials") or []
@@ -76,13 +102,16 @@ def _claude(stdout: str) -> AgentOutput:
             + ", ".join(sorted(set(map(str, denied))))
             + " (permission_denials in its result)",
             model=model,
+            usage=usage,
         )
-    return AgentOutput(model=model)
+    return AgentOutput(model=model, usage=usage)
 
 
-def _codex(stdout: str) -> AgentOutput:
+def _codex(stdout: str, now: float | None) -> AgentOutput:
     failure, model, thread, refused = None, None, None, []
-    for event in _documents(stdout):
+    limit: Limit | None = None
+    events = list(_documents(stdout))
+    for event in events:
         kind = event.get("type")
         model = _string(event.get("model")) or model
         thread = _string(event.get("thread_id")) or thread
@@ -90,10 +119,13 @@ def _codex(stdout: str) -> AgentOutput:
         if kind == "turn.failed":
             error = event.get("error") or {}
             failure = f"Codex turn failed: {_quote(_message(error))}"
+            limit = usage_limits.recognise(_message(error), now=now) or limit
         elif kind == "error" and failure is None:
             failure = f"Codex reported an error: {_quote(_message(event))}"
+        if kind == "error":  # the first may be the limit, the last one only "retry limit"
+            limit = limit or usage_limits.recognise(_message(event), now=now)
         elif kind == "turn.completed":
-            failure = None  # a later turn succeeded after a retried stream error
+            failure, limit = None, None  # a later turn succeeded after a retried stream error
         elif (
             kind == "item.completed"
             and item.get("type") == "file_change"
@@ -104,20 +136,29 @@ def _codex(stdout: str) -> AgentOutput:
             ]
     if failure is None and refused:
         failure = "Codex could not change " + ", ".join(refused)
-    return AgentOutput(failure=failure, model=model, session=thread)
+    usage = cli_usage.codex(events, model)
+    return AgentOutput(failure=failure, model=model, session=thread, usage=usage, limit=limit)
 
 
-def _gemini(stdout: str) -> AgentOutput:
+def _gemini(stdout: str, now: float | None) -> AgentOutput:
     result = next(iter(_documents(stdout)), None)
     if result is None:
         return AgentOutput()
     stats = result.get("stats") or {}
     models = stats.get("models") if isinstance(stats, dict) else None
     model = _main_model(models) if isinstance(models, dict) else None
+    usage = cli_usage.gemini(stats, model) if isinstance(stats, dict) else None
     error = result.get("error")
     if error:
+        code = error.get("code") if isinstance(error, dict) else None
+        limit = usage_limits.recognise(
+            _message(error), status=code if isinstance(code, int) else None, now=now
+        )
         return AgentOutput(
-            failure=f"Gemini CLI reported an error: {_quote(_message(error))}", model=model
+            failure=f"Gemini CLI reported an error: {_quote(_message(error))}",
+            model=model,
+            usage=usage,
+            limit=limit,
         )
     tools = stats.get("tools") if isinstance(stats, dict) else None
     by_name = tools.get("byName") if isinstance(tools, dict) else None
@@ -135,11 +176,12 @@ def _gemini(stdout: str) -> AgentOutput:
             failure="Gemini CLI's " + ", ".join(refused) + " failed or was "
             "refused (stats.tools in its result)",
             model=model,
+            usage=usage,
         )
-    return AgentOutput(model=model)
+    return AgentOutput(model=model, usage=usage)
 
 
-READERS: dict[str, Callable[[str], AgentOutput]] = {
+READERS: dict[str, Callable[[str, float | None], AgentOutput]] = {
     "claude_code": _claude,
     "codex": _codex,
     "gemini": _gemini,

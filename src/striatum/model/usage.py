@@ -61,8 +61,8 @@ class Usage:
             name: _add(getattr(self, name), getattr(other, name)) for name in TOKEN_FIELDS
         }
         summed["cost_usd"] = _add(self.cost_usd, other.cost_usd)
-        if summed["cost_usd"] is not None:
-            sources = {s for s in (self.cost_source, other.cost_source) if s}
+        if summed["cost_usd"] is not None:  # the source of a side that has no cost is moot
+            sources = {u.cost_source for u in (self, other) if u.cost_usd is not None}
             summed["cost_source"] = "reported" if sources == {"reported"} else "estimated"
         return Usage(**summed, model=other.model or self.model)
 
