@@ -25,6 +25,7 @@ def lane(*, inherit_env: bool = False, env: dict[str, str] | None = None) -> Lan
         timeout_s=30,
         max_concurrency=1,
         max_attempts=1,
+        park_backoff_s=300,
         env=env or {},
         inherit_env=inherit_env,
     )

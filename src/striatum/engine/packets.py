@@ -99,6 +99,7 @@ def lane_spec(lane: Lane) -> LaneSpec:
         "timeout_s": lane.timeout_s,
         "max_concurrency": lane.max_concurrency,
         "max_attempts": lane.max_attempts,
+        "park_backoff_s": lane.park_backoff_s,
         "env": dict(lane.env),
         "inherit_env": lane.inherit_env,
     }

@@ -30,6 +30,7 @@ class AgentProcess:
     last_heartbeat: float = field(default_factory=time.monotonic)
     killed_because: str | None = None
     birth: markers.Birth | None = None  # where the pid counter stood: bounds the marker scan
+    usage: str | None = None  # what it used (a JSON object), once it ended and reported it
 
     @property
     def lease_id(self) -> str:

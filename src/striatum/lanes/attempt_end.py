@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def judge(agent: AgentProcess, code: int) -> agent_output.AgentOutput:
     stdout_log, stderr_log = agent.scratch / "stdout.log", agent.scratch / "stderr.log"
     provider = agent.assignment.lane["provider"]
     output = (
-        agent_output.read(provider, _tail(stdout_log), _tail(stderr_log))
+        agent_output.read(provider, _tail(stdout_log), _tail(stderr_log), now=time.time())
         if provider in agent_output.READERS
         else agent_output.AgentOutput()
     )

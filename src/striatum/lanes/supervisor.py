@@ -14,6 +14,8 @@ the jobs are retried as new attempts.
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import select
 import signal
@@ -23,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from striatum import errors, paths
 from striatum.client import rpc
 from striatum.engine import files, worktrees
 from striatum.lanes import (
+    agent_output,
     agent_process,
     attempt_end,
     environment,
@@ -38,14 +42,18 @@ from striatum.lanes import (
     profiles,
     site,
     supervisor_env,
+    usage_report,
 )
 from striatum.lanes.agent_process import AgentProcess
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.attempt_folders import AttemptFolders
 from striatum.lanes.site import Site
+from striatum.lanes.usage_limits import Limit
 from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
+from striatum.model import prices
 from striatum.model.packet import WorkPacket
+from striatum.model.prices import PriceTable
 from striatum.model.workflow.paths import within
 
 TICK_S = 0.05  # how often agents are polled where the kernel cannot wake us (no pidfd)
@@ -56,6 +64,7 @@ REFRESH_S = 1.0  # with agents running: how often (others may have made work rea
 PATIENCE_S = paths.number_setting("STRIATUM_SUPERVISOR_PATIENCE_S", 600)
 TERMINAL = ("succeeded", "failed", "cancelled")
 REASON_LIMIT = 2000  # the `fail` verb's limit on --reason
+USAGE_FILE = "usage.json"  # in an attempt's scratch folder: $STRIATUM_USAGE
 
 Log = Callable[[str], None]
 
@@ -168,6 +177,7 @@ class Supervisor:
         self._run_dir = site.repo / ".striatum" / "runs" / run_id
         self.lanes_dir_made = False  # `.striatum/runs/<run>/lanes/`, made at the first start
         self.folders = AttemptFolders(self._run_dir)  # made ahead, while the loop waits
+        self.prices: PriceTable | None = None  # read at the first attempt's end
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -412,6 +422,8 @@ class Supervisor:
             "STRIATUM_PROMPT_FILE": str(prompt),
             "STRIATUM_INPUT_FIFO": str(fifo),
             "STRIATUM_OUTPUT": job.output,
+            # Where a `command` agent may write what it used (SPEC §9, usage).
+            "STRIATUM_USAGE": str(prompt.parent / USAGE_FILE),
             "STRIATUM_RUNTIME_DIR": str(paths.runtime_dir()),
         }
 
@@ -459,25 +471,66 @@ class Supervisor:
     def _finish(self, agent: AgentProcess, code: int) -> None:
         job = agent.assignment
         scopes = self._code_scopes(job.write_scope)
+        output = agent_output.AgentOutput()
         try:
-            failure, model = self._judge(agent, code, scopes)
+            failure, output = self._judge(agent, code, scopes)
         except (errors.StriatumError, OSError, ValueError) as error:  # never the supervisor
-            failure, model = f"the supervisor could not judge the attempt: {error}", None
+            failure = f"the supervisor could not judge the attempt: {error}"
+        agent.usage = self._usage(agent, output)
         if failure is None:
             # Policed: what the attempt left outside its scope is put back, its scope is
             # committed next; with no other attempt live, the worktree is the branch head's.
             self.worktree_clean = not self.running
-            self._complete(agent, scopes, model)
+            self._complete(agent, scopes, output.model)
             return
         self._isolate(f"{job.job_id} attempt {job.attempt} failed")
-        if agent.killed_because != "lease lost":
-            self._fail(agent.lease_id, failure)
-        self.log(f"{job.job_id}: {failure}")
+        if agent.killed_because == "lease lost":
+            self.log(f"{job.job_id}: {failure}")
+        elif output.limit is not None and agent.killed_because in (None, "finished"):
+            self._park(agent, output.limit, failure)
+        else:
+            self._fail(agent.lease_id, failure, usage=agent.usage)
+            self.log(f"{job.job_id}: {failure}")
+
+    def _usage(self, agent: AgentProcess, output: agent_output.AgentOutput) -> str | None:
+        """What the attempt used, as `complete --usage` takes it: what its CLI reported, or
+        what the agent wrote at $STRIATUM_USAGE, priced from the table when no cost was said."""
+        if self.prices is None:
+            self.prices = _price_table(self.log)
+        usage, problem = usage_report.combine(
+            output.usage, agent.scratch / USAGE_FILE, self.prices, model=output.model
+        )
+        if problem:
+            self.log(f"{agent.assignment.job_id}: {problem}")
+        return None if usage is None else json.dumps(usage.to_payload())
+
+    def _park(self, agent: AgentProcess, limit: Limit, failure: str) -> None:
+        """The agent hit a rate or usage limit: its job waits for the limit to lift (when the
+        CLI said when; else the lane's backoff), and the attempt is not counted."""
+        job = agent.assignment
+        when: dict[str, Any] = {}
+        if limit.resets_at is not None:
+            when["until"] = datetime.fromtimestamp(limit.resets_at, UTC).isoformat()
+        elif limit.retry_after_s is not None:
+            when["after_s"] = max(1, math.ceil(limit.retry_after_s))
+        reason = f"{limit.kind} limit: {limit.message or failure}"
+        if len(reason) > REASON_LIMIT:
+            reason = reason[: REASON_LIMIT - 1] + "…"
+        try:
+            parked = self.call(
+                "park", lease=agent.lease_id, reason=reason, usage=agent.usage, **when
+            )
+        except errors.StriatumError as error:  # e.g. a reset time past a week: fail instead
+            self.log(f"{job.job_id}: could not park ({error.message}); failing the attempt")
+            self._fail(agent.lease_id, failure, usage=agent.usage)
+            return
+        self.ready.pop(job.job_id, None)
+        self.log(f"{job.job_id}: parked until {parked['parked_until']}: {reason}")
 
     def _judge(
         self, agent: AgentProcess, code: int, scopes: list[str]
-    ) -> tuple[str | None, str | None]:
-        """(why the attempt failed or None, the model its CLI reported)."""
+    ) -> tuple[str | None, agent_output.AgentOutput]:
+        """(why the attempt failed or None, what its CLI reported)."""
         output = attempt_end.judge(agent, code)
         failure = output.failure
         if agent.killed_because not in (None, "finished"):
@@ -499,7 +552,7 @@ class Supervisor:
                 )
             if broke:
                 failure = broke if failure is None else f"{failure}; also {broke}"
-        return failure, output.model
+        return failure, output
 
     def _isolate(self, when: str) -> None:
         """Put back every uncommitted change in the worktree that no running attempt may be
@@ -543,7 +596,9 @@ class Supervisor:
                     )
                 if sha and self.guard is not None:
                     self.guard.committed()
-            extra = {k: v for k, v in (("commit", sha), ("model", model)) if v}
+            extra = {
+                k: v for k, v in (("commit", sha), ("model", model), ("usage", agent.usage)) if v
+            }
             extra.update(self._then_claim(agent))
             if sha is None:  # nothing to take back should it fail: the loop goes on meanwhile
                 self._complete_later(agent, extra)
@@ -629,7 +684,7 @@ class Supervisor:
         if isinstance(error, errors.Conflict):  # the lease ended meanwhile
             self.log(f"{job.job_id}: {error.message}")
             return
-        self._fail(agent.lease_id, f"agent exited 0 but {error.message}")
+        self._fail(agent.lease_id, f"agent exited 0 but {error.message}", usage=agent.usage)
         self.log(f"{job.job_id}: failed: {error.message}")
 
     def _wake(self) -> None:
@@ -637,13 +692,16 @@ class Supervisor:
         with contextlib.suppress(BlockingIOError, OSError):
             os.write(self.wake_w, b"!")
 
-    def _fail(self, lease: str, reason: str, *, permanent: bool = False) -> None:
+    def _fail(
+        self, lease: str, reason: str, *, permanent: bool = False, usage: str | None = None
+    ) -> None:
         """Fail an attempt; a reason longer than the verb takes is cut, never refused (a
         refused `fail` would leave the job leased until its lease expired)."""
         if len(reason) > REASON_LIMIT:
             reason = reason[: REASON_LIMIT - 1] + "…"
         try:
-            self._heard(self.call("fail", lease=lease, reason=reason, permanent=permanent))
+            extra = {"usage": usage} if usage else {}
+            self._heard(self.call("fail", lease=lease, reason=reason, permanent=permanent, **extra))
         except errors.StriatumError as error:
             self.log(f"fail failed: {error.message}")
 
@@ -663,6 +721,17 @@ class Supervisor:
     def stop(self, signum: int, frame: object) -> None:
         """The signal handler: finish the current step, then clean up and return."""
         self.stopping = True
+
+
+def _price_table(log: Log) -> PriceTable:
+    """The price table, with the user's file named by STRIATUM_PRICES in place of its entries;
+    the shipped one alone (said in the log) when that file is unusable."""
+    override = paths.setting("STRIATUM_PRICES")
+    try:
+        return prices.load(Path(override) if override else None)
+    except prices.PriceError as error:
+        log(f"STRIATUM_PRICES ignored: {error}")
+        return prices.load()
 
 
 def _overlap(left: list[str], right: list[str]) -> bool:

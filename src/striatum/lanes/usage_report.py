@@ -29,8 +29,19 @@ def attempt_usage(
     None). The CLI's report comes first; the agent's file is read only when the CLI said
     nothing (a `command` lane has no CLI to say it). `model` names the model when the report
     does not (Codex's, found in its session file) so that a cost can be estimated."""
-    usage = agent_output.read(provider, stdout, stderr, now=now).usage
-    problem = None
+    reported = agent_output.read(provider, stdout, stderr, now=now).usage
+    return combine(reported, usage_file, prices, model=model)
+
+
+def combine(
+    reported: Usage | None,
+    usage_file: Path | None,
+    prices: PriceTable,
+    *,
+    model: str | None = None,
+) -> tuple[Usage | None, str | None]:
+    """As `attempt_usage`, with the CLI's report already read (`judge` reads it once)."""
+    usage, problem = reported, None
     if usage is None and usage_file is not None:
         usage, problem = read_usage_file(usage_file)
     if usage is None:

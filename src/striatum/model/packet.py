@@ -112,6 +112,7 @@ class LaneSpec(TypedDict):
     timeout_s: int
     max_concurrency: int
     max_attempts: int
+    park_backoff_s: int
     env: dict[str, str]
     inherit_env: bool
 

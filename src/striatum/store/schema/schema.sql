@@ -82,7 +82,7 @@ CREATE TABLE striatumd.job_attempts (
     job_id     text NOT NULL,
     attempt    integer NOT NULL CHECK (attempt >= 1),
     state      text NOT NULL DEFAULT 'running' CHECK (state IN
-               ('running', 'succeeded', 'failed', 'cancelled', 'expired')),
+               ('running', 'succeeded', 'failed', 'cancelled', 'expired', 'parked')),
     reason     text,
     started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     ended_at   timestamptz,
@@ -122,7 +122,8 @@ CREATE TABLE striatumd.leases (
     heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     expires_at   timestamptz NOT NULL,
     ended_at     timestamptz,
-    outcome      text CHECK (outcome IN ('completed', 'failed', 'released', 'expired', 'cancelled')),
+    outcome      text CHECK (outcome IN
+                 ('completed', 'failed', 'released', 'expired', 'cancelled', 'parked')),
     FOREIGN KEY (run_id, job_id, attempt) REFERENCES striatumd.job_attempts,
     CHECK ((ended_at IS NULL) = (outcome IS NULL))
 );
@@ -388,11 +389,6 @@ GRANT SELECT, INSERT ON striatumd.attempt_usage TO striatumd_runtime;
 -- skip it until then. Every other move of the job clears it. The parked attempt ends as
 -- `parked` (its lease's outcome too) and does not count against the job's max_attempts.
 ALTER TABLE striatumd.jobs ADD COLUMN ready_after timestamptz;
-ALTER TABLE striatumd.job_attempts DROP CONSTRAINT job_attempts_state_check;
-ALTER TABLE striatumd.job_attempts ADD CONSTRAINT job_attempts_state_check CHECK (state IN
-    ('running', 'succeeded', 'failed', 'cancelled', 'expired', 'parked'));
-ALTER TABLE striatumd.leases DROP CONSTRAINT leases_outcome_check;
-ALTER TABLE striatumd.leases ADD CONSTRAINT leases_outcome_check CHECK (outcome IN
-    ('completed', 'failed', 'released', 'expired', 'cancelled', 'parked'));
+-- (job_attempts.state and leases.outcome allow 'parked': in their CREATE TABLE above.)
 
 RESET ROLE;
