@@ -64,6 +64,8 @@ VERBS: tuple[VerbRow, ...] = (
             ("repo", "string", False, None, False, True, False),
             ("start", "boolean", False, None, False, False, True),
             ("no_supervise", "boolean", False, None, False, False, True),
+            ("budget_usd", "string", False, None, False, False, False),
+            ("budget_tokens", "integer", False, None, False, False, False),
         ),
         "striatum.cli.after:check_prepare_flags",
         "striatum.cli.after:prepare_then_start",
@@ -131,6 +133,17 @@ VERBS: tuple[VerbRow, ...] = (
     ),
     ("run.pause", (("run_id", "string", True, None, True, False, False),), None, None, False),
     ("run.resume", (("run_id", "string", True, None, True, False, False),), None, None, False),
+    (
+        "run.budget",
+        (
+            ("run_id", "string", True, None, True, False, False),
+            ("usd", "string", False, None, False, False, False),
+            ("tokens", "integer", False, None, False, False, False),
+        ),
+        None,
+        None,
+        False,
+    ),
     (
         "run.cancel",
         (

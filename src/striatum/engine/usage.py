@@ -10,20 +10,22 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from striatum.engine import progress
+from striatum.engine import budgets, progress
 from striatum.engine.context import Context
 from striatum.model import usage as usage_model
 from striatum.model.usage import Usage
 from striatum.store import usage as usage_rows
 from striatum.store.runs import Run
+from striatum.store.usage import Spend
 
 
-def record(ctx: Context, run: Run, job_id: str, attempt: int, usage: Usage) -> None:
-    """One report of what the attempt used, in the caller's transaction."""
+def record(ctx: Context, run: Run, job_id: str, attempt: int, usage: Usage) -> Spend:
+    """One report of what the attempt used, in the caller's transaction; the report that
+    reaches the run's budget pauses the run (`budgets.reached`)."""
     appended = progress.emit(
         ctx, run, "attempt.usage", job_id, attempt=attempt, **usage.to_payload()
     )
-    usage_rows.insert(
+    spend = usage_rows.insert(
         ctx.conn,
         run_id=run.run_id,
         job_id=job_id,
@@ -32,6 +34,8 @@ def record(ctx: Context, run: Run, job_id: str, attempt: int, usage: Usage) -> N
         usage=usage,
         reported_by=ctx.actor,
     )
+    budgets.reached(ctx, run, spend)
+    return spend
 
 
 def of_run(ctx: Context, run_id: str) -> dict[str, Any]:

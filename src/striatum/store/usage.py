@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from striatum.model.usage import Usage
 from striatum.store import connection as db
@@ -20,6 +21,55 @@ class AttemptUsage:
     usage: Usage | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Spend:
+    """A run's budget (None: no limit of that kind) and what its attempts reported."""
+
+    budget_usd: float | None
+    budget_tokens: int | None
+    spent_usd: float
+    spent_tokens: int
+
+    @property
+    def reached(self) -> bool:
+        """Whether the run spent its budget: no new attempt may start."""
+        over_usd = self.budget_usd is not None and self.spent_usd >= self.budget_usd
+        over_tokens = self.budget_tokens is not None and self.spent_tokens >= self.budget_tokens
+        return over_usd or over_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "budget_usd": self.budget_usd,
+            "budget_tokens": self.budget_tokens,
+            "spent_usd": self.spent_usd,
+            "spent_tokens": self.spent_tokens,
+            "reached": self.reached,
+        }
+
+    @classmethod
+    def from_row(cls, row: Any) -> Spend:
+        return cls(
+            budget_usd=row["budget_usd"],
+            budget_tokens=row["budget_tokens"],
+            spent_usd=float(row["spent_usd"]),
+            spent_tokens=int(row["spent_tokens"]),
+        )
+
+
+def budget(conn: db.Conn, run_id: str) -> Spend:
+    row = db.fetch_one(conn, queries("usage")["run_budget"], {"run_id": run_id})
+    assert row is not None  # the caller holds the run
+    return Spend.from_row(row)
+
+
+def set_budget(conn: db.Conn, run_id: str, *, usd: float | None, tokens: int | None) -> Spend:
+    row = db.fetch_one(
+        conn, queries("usage")["set_budget"], {"run_id": run_id, "usd": usd, "tokens": tokens}
+    )
+    assert row is not None
+    return Spend.from_row(row)
+
+
 def insert(
     conn: db.Conn,
     *,
@@ -29,8 +79,9 @@ def insert(
     event_seq: int,
     usage: Usage,
     reported_by: str,
-) -> None:
-    db.execute(
+) -> Spend:
+    """Record one report; the run's budget and spend after it."""
+    row = db.fetch_one(
         conn,
         queries("usage")["insert_usage"],
         {
@@ -47,6 +98,8 @@ def insert(
             "reported_by": reported_by,
         },
     )
+    assert row is not None  # the report's run exists: the attempt does
+    return Spend.from_row(row)
 
 
 def of_run(conn: db.Conn, run_id: str) -> list[AttemptUsage]:

@@ -26,8 +26,9 @@ async def inbox_page(request: Request) -> Response:
                 for b in graphs[blocker["run_id"]]["checkpoint_branches"]
                 if b["checkpoint"] == blocker["job_id"]
             ]
-        else:
+        elif blocker["kind"] == "escalation":
             options = (await read("escalation.show", blocker=blocker["blocker_id"]))["outcomes"]
+        # A budget blocker has no choices here: the principal raises the budget (`run budget`).
         items.append({**blocker, "options": options})
     return render.page(request, "inbox.html", items=items, live="/live")
 

@@ -81,6 +81,9 @@ def run_fields(result: dict[str, Any], now: datetime) -> list[tuple[str, str]]:
         )
         more = f" and {len(parked) - 3} more" if len(parked) > 3 else ""
         pairs.append(("parked", f"by a rate or usage limit: {shown}{more}"))
+    budget = result.get("budget") or {}
+    if budget.get("budget_usd") is not None or budget.get("budget_tokens") is not None:
+        pairs.append(("budget", used.budget_text(budget)))
     if result.get("usage"):
         pairs.append(("used", used.total_text(result["usage"]["total"])))
         providers = result["usage"].get("by_provider") or {}

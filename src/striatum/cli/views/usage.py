@@ -45,5 +45,17 @@ def cell(used: dict[str, Any] | None) -> str:
     return "?"
 
 
+def budget_text(budget: dict[str, Any]) -> str:
+    """'$0.51 of $0.50 spent: reached, the run waits for the principal'."""
+    parts = []
+    if budget.get("budget_usd") is not None:
+        parts.append(f"${float(budget['spent_usd']):,.2f} of ${float(budget['budget_usd']):,.2f}")
+    if budget.get("budget_tokens") is not None:
+        spent, limit = int(budget["spent_tokens"]), int(budget["budget_tokens"])
+        parts.append(f"{spent:,} of {limit:,} tokens")
+    said = " and ".join(parts) + " spent"
+    return said + (": reached, the run waits for the principal" if budget.get("reached") else "")
+
+
 def _attempts(count: int) -> str:
     return f"{count} attempt" + ("" if count == 1 else "s")

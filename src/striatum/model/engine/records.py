@@ -33,6 +33,7 @@ class VerdictValue(enum.StrEnum):
 class BlockerKind(enum.StrEnum):
     ESCALATION = "escalation"  # something went wrong and the human decides what next
     CHECKPOINT = "checkpoint"  # the workflow asks the human to choose a path
+    BUDGET = "budget"  # the run spent its budget: the human raises it (`run budget`) or not
 
 
 class BlockerState(enum.StrEnum):
@@ -46,3 +47,4 @@ class BlockerReason(enum.StrEnum):
     CANNOT_START = "cannot_start"  # an agent could not even start: retrying would not help
     REVISION_BOUND = "revision_bound"  # a review still asks for revisions past its bound
     CHECKPOINT = "checkpoint"  # a workflow checkpoint (its blocker kind is checkpoint)
+    BUDGET = "budget"  # the run spent its budget (its blocker kind is budget)

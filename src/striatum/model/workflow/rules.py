@@ -27,9 +27,15 @@ def check(workflow: Workflow) -> list[Problem]:
         _artifacts,
         _documents,
         _smells,
+        _budget,
     ):
         problems.extend(rule(workflow))
     return problems
+
+
+def _budget(workflow: Workflow) -> Iterator[Problem]:
+    if workflow.budget is not None and workflow.budget.usd is None and not workflow.budget.tokens:
+        yield Problem(path=json_path("budget"), message="a budget needs usd, tokens or both")
 
 
 def _jobs(workflow: Workflow) -> Iterator[tuple[int, Job]]:

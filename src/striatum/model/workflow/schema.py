@@ -111,6 +111,13 @@ class Job(Strict):
     checkpoint: Checkpoint | None = Field(default=None, description="Required for checkpoints.")
 
 
+class Budget(Strict):
+    """What a run may spend: once its attempts reported this much, it pauses for the human."""
+
+    usd: float | None = Field(default=None, gt=0, le=1_000_000, description="US dollars.")
+    tokens: int | None = Field(default=None, gt=0, le=10**12, description="Tokens, all kinds.")
+
+
 class Workflow(Strict):
     """A workflow: lanes, roles, and a DAG of jobs."""
 
@@ -129,5 +136,11 @@ class Workflow(Strict):
     forbidden_paths: list[str] = Field(
         default_factory=list,
         description="Path prefixes no job may change, even inside its write scope.",
+    )
+    budget: Budget | None = Field(
+        default=None,
+        description="What a run may spend (run prepare --budget-usd/--budget-tokens override "
+        "it): when its attempts' reported usage reaches it, the run pauses with a `budget` "
+        "blocker until the principal raises it (`run budget`).",
     )
     jobs: list[Job] = Field(min_length=1)

@@ -37,3 +37,15 @@ ALTER TABLE striatumd.job_attempts ADD CONSTRAINT job_attempts_state_check CHECK
 ALTER TABLE striatumd.leases DROP CONSTRAINT leases_outcome_check;
 ALTER TABLE striatumd.leases ADD CONSTRAINT leases_outcome_check CHECK (outcome IN
     ('completed', 'failed', 'released', 'expired', 'cancelled', 'parked'));
+
+-- Budgets (docs/SPEC.md §9, budgets): a run's, from its workflow or `run prepare`, and what
+-- its attempts reported so far (kept beside the budget so that the report that crosses it
+-- pauses the run in the same statement's answer, without summing the run's reports).
+ALTER TABLE striatumd.runs ADD COLUMN budget_usd numeric(16, 6) CHECK (budget_usd > 0);
+ALTER TABLE striatumd.runs ADD COLUMN budget_tokens bigint CHECK (budget_tokens > 0);
+ALTER TABLE striatumd.runs ADD COLUMN spent_usd numeric(16, 6) NOT NULL DEFAULT 0;
+ALTER TABLE striatumd.runs ADD COLUMN spent_tokens bigint NOT NULL DEFAULT 0;
+-- A run paused by its budget waits on a `budget` blocker that only the principal lifts.
+ALTER TABLE striatumd.blockers DROP CONSTRAINT blockers_kind_check;
+ALTER TABLE striatumd.blockers ADD CONSTRAINT blockers_kind_check CHECK (kind IN
+    ('escalation', 'checkpoint', 'budget'));

@@ -166,7 +166,7 @@ CREATE TABLE striatumd.blockers (
     blocker_id  text PRIMARY KEY,
     run_id      text NOT NULL REFERENCES striatumd.runs,
     job_id      text,
-    kind        text NOT NULL CHECK (kind IN ('escalation', 'checkpoint')),
+    kind        text NOT NULL CHECK (kind IN ('escalation', 'checkpoint', 'budget')),
     reason      text NOT NULL,
     state       text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
     opened_by   text NOT NULL,
@@ -390,5 +390,14 @@ GRANT SELECT, INSERT ON striatumd.attempt_usage TO striatumd_runtime;
 -- `parked` (its lease's outcome too) and does not count against the job's max_attempts.
 ALTER TABLE striatumd.jobs ADD COLUMN ready_after timestamptz;
 -- (job_attempts.state and leases.outcome allow 'parked': in their CREATE TABLE above.)
+
+-- Budgets (docs/SPEC.md §9, budgets): a run's, from its workflow or `run prepare`, and what
+-- its attempts reported so far (kept beside the budget so that the report that crosses it
+-- pauses the run in the same statement's answer, without summing the run's reports).
+ALTER TABLE striatumd.runs ADD COLUMN budget_usd numeric(16, 6) CHECK (budget_usd > 0);
+ALTER TABLE striatumd.runs ADD COLUMN budget_tokens bigint CHECK (budget_tokens > 0);
+ALTER TABLE striatumd.runs ADD COLUMN spent_usd numeric(16, 6) NOT NULL DEFAULT 0;
+ALTER TABLE striatumd.runs ADD COLUMN spent_tokens bigint NOT NULL DEFAULT 0;
+-- (blockers.kind allows 'budget': in its CREATE TABLE above.)
 
 RESET ROLE;

@@ -7,8 +7,10 @@ RETURNING snapshot_id;
 
 -- name: insert_run
 -- Create a prepared run.
-INSERT INTO striatumd.runs (run_id, repo_id, snapshot_id, created_by, workflow_path)
-VALUES (%(run_id)s, %(repo_id)s, %(snapshot_id)s, %(created_by)s, %(workflow_path)s);
+INSERT INTO striatumd.runs
+    (run_id, repo_id, snapshot_id, created_by, workflow_path, budget_usd, budget_tokens)
+VALUES (%(run_id)s, %(repo_id)s, %(snapshot_id)s, %(created_by)s, %(workflow_path)s,
+        %(budget_usd)s, %(budget_tokens)s);
 
 -- name: insert_job
 -- Create one job of a run.

@@ -1,11 +1,34 @@
 -- name: insert_usage
--- One usage report of an attempt, beside the `attempt.usage` event that records it.
+-- One usage report of an attempt, beside the `attempt.usage` event that records it, added to
+-- its run's spend; the run's budget and spend after it.
+WITH report AS (
 INSERT INTO striatumd.attempt_usage
     (run_id, job_id, attempt, event_seq, input_tokens, cached_tokens, output_tokens, cost_usd,
      cost_source, model, reported_by)
 VALUES (%(run_id)s, %(job_id)s, %(attempt)s, %(event_seq)s, %(input_tokens)s,
         %(cached_tokens)s, %(output_tokens)s, %(cost_usd)s, %(cost_source)s, %(model)s,
-        %(reported_by)s);
+        %(reported_by)s)
+)
+UPDATE striatumd.runs
+SET spent_usd = spent_usd + coalesce(%(cost_usd)s, 0),
+    spent_tokens = spent_tokens + coalesce(%(input_tokens)s, 0) + coalesce(%(cached_tokens)s, 0)
+                   + coalesce(%(output_tokens)s, 0)
+WHERE run_id = %(run_id)s
+RETURNING budget_usd::float8 AS budget_usd, budget_tokens, spent_usd::float8 AS spent_usd,
+          spent_tokens;
+
+-- name: run_budget
+-- A run's budget and what its attempts reported spending.
+SELECT budget_usd::float8 AS budget_usd, budget_tokens, spent_usd::float8 AS spent_usd,
+       spent_tokens
+FROM striatumd.runs WHERE run_id = %(run_id)s;
+
+-- name: set_budget
+-- A run's new budget (NULL: no limit of that kind); its budget and spend.
+UPDATE striatumd.runs SET budget_usd = %(usd)s, budget_tokens = %(tokens)s
+WHERE run_id = %(run_id)s
+RETURNING budget_usd::float8 AS budget_usd, budget_tokens, spent_usd::float8 AS spent_usd,
+          spent_tokens;
 
 -- name: run_usage
 -- Every attempt of a run with the sums of its usage reports (NULL: nothing reported), the

@@ -49,6 +49,18 @@ VERBS: tuple[Verb, ...] = (
                 local=True,
                 help="With --start: start it with no supervisor (as `run start --no-supervise`).",
             ),
+            Param(
+                name="budget_usd",
+                type="string",
+                max_length=32,
+                help="What the run may spend in US dollars (instead of the workflow's budget): "
+                "it pauses for the principal once its attempts reported that much.",
+            ),
+            Param(
+                name="budget_tokens",
+                type="integer",
+                help="What the run may spend in tokens of all kinds (instead of the workflow's).",
+            ),
         ),
         description="Warns when a lane's agent CLI is not on this machine's PATH or does not "
         "answer `--version`.",
@@ -205,6 +217,29 @@ VERBS: tuple[Verb, ...] = (
         writes=True,
         handler="striatum.verbs.runs.lifecycle:resume",
         params=(params.run_id(),),
+    ),
+    Verb(
+        name="run.budget",
+        summary="Set a run's budget; a run its budget paused resumes once under it.",
+        capability=Capability.DECIDE,
+        writes=True,
+        handler="striatum.verbs.runs.budget:set_budget",
+        params=(
+            params.run_id(),
+            Param(
+                name="usd",
+                type="string",
+                max_length=32,
+                help="The budget in US dollars, e.g. 5 (none: no dollar limit).",
+            ),
+            Param(
+                name="tokens",
+                type="integer",
+                help="The budget in tokens of all kinds (0: no token limit).",
+            ),
+        ),
+        description="What the run's attempts reported using counts against it (SPEC §9, "
+        "budgets). Only the principal may change a budget: an agent cannot spend past one.",
     ),
     Verb(
         name="run.cancel",

@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors
-from striatum.engine import progress
+from striatum.engine import budgets, progress
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model import bounded_json
 from striatum.model.canonical import canonical_bytes
 from striatum.model.engine.states import RunState, check_run
 from striatum.model.workflow.paths import path_problem
-from striatum.model.workflow.schema import Lane
+from striatum.model.workflow.schema import Budget, Lane
 from striatum.model.workflow.validate import validate_text
 from striatum.store import runs, supervisors
 from striatum.verbs.repos import adoption
-from striatum.verbs.runs import supervision
+from striatum.verbs.runs import budget, supervision
 
 MAX_FILE_BYTES = 1 << 20
 
@@ -50,6 +50,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         body=body,
     )
     run_id = new_id("run")
+    usd, tokens = _budget(params, result.workflow.budget)
     runs.insert_run(
         ctx.conn,
         run_id=run_id,
@@ -57,6 +58,8 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         snapshot_id=snapshot_id,
         created_by=ctx.actor,
         workflow_path=str(path),
+        budget_usd=usd,
+        budget_tokens=tokens,
     )
     workflow = result.workflow
     for position, job in enumerate(workflow.jobs):
@@ -117,11 +120,34 @@ def start(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {**_summary(run), "supervise": supervise and run.state == RunState.RUNNING}
 
 
+def _budget(params: dict[str, Any], declared: Budget | None) -> tuple[float | None, int | None]:
+    """The run's budget: --budget-usd/--budget-tokens where given, else the workflow's."""
+    usd = declared.usd if declared else None
+    tokens = declared.tokens if declared else None
+    if params.get("budget_usd") is not None:
+        usd = budget.dollars(params["budget_usd"], "budget_usd")
+    if params.get("budget_tokens") is not None:
+        if not 1 <= params["budget_tokens"] <= 10**12:
+            raise errors.ValidationError(
+                "--budget-tokens must be from 1 to 10^12", parameter="budget_tokens"
+            )
+        tokens = params["budget_tokens"]
+    return usd, tokens
+
+
 def pause(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return _move(ctx, params["run_id"], RunState.PAUSED, "run.paused", RunState.RUNNING)
 
 
 def resume(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    waiting = budgets.open_blocker(ctx, params["run_id"])
+    if waiting is not None:  # only raising the budget lifts it (the principal's decision)
+        raise errors.Conflict(
+            f"run {params['run_id']} was paused by its budget ({waiting.reason}); the principal "
+            f"raises it: striatum --as principal run budget --run-id {params['run_id']} "
+            "--usd AMOUNT",
+            run_id=params["run_id"],
+        )
     return _move(ctx, params["run_id"], RunState.RUNNING, "run.resumed", RunState.PAUSED)
 
 

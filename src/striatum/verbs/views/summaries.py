@@ -13,6 +13,7 @@ from striatum.model.engine.states import JobState, RunState
 from striatum.model.engine.supervision import MAX_STREAK
 from striatum.model.terminal_text import visible
 from striatum.store import attempts, chains, records, runs, supervisors, work
+from striatum.store import usage as usage_rows
 from striatum.verbs import shapes
 from striatum.verbs.runs import supervision
 
@@ -49,6 +50,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
     times = attempts.job_times(ctx.conn, run_id, [j.job_id for j in jobs] if moving_only else None)
+    spend = None if moving_only else usage_rows.budget(ctx.conn, run_id)
     # Jobs a rate or usage limit parked: ready, but claimed only from their time on.
     parked = {job_id: until for job_id, _, until in runs.parked_jobs(ctx.conn, run_id)}
     # What the run used (not for a supervisor's read of the moving jobs: it reads often).
@@ -90,6 +92,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
         },
         "jobs": job_rows,
         "jobs_shown": "moving" if moving_only else "all",
+        **({} if spend is None else {"budget": spend.to_dict()}),
         **(
             {}
             if used is None
@@ -148,6 +151,13 @@ def next_actions(
     rid = run.run_id
     if run.state == RunState.PREPARED:
         return [f"striatum run start --run-id {rid}"]
+    budget_blockers = [b for b in blockers if b.kind == BlockerKind.BUDGET]
+    if budget_blockers:  # only the principal lifts it, by raising the budget
+        return [
+            f"striatum --as principal run budget --run-id {rid} --usd AMOUNT  "
+            f"({visible(budget_blockers[0].reason)})",
+            f"striatum run cancel --run-id {rid}",
+        ]
     if run.state == RunState.PAUSED:
         return [f"striatum run resume --run-id {rid}"]
     if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):

@@ -61,7 +61,7 @@ def park(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "state": JobState.READY.value,
         "attempt": job.attempt,
         "parked_until": stamp,
-        "run_state": run.state.value,
+        "run_state": runs.get(ctx.conn, run.run_id).state.value,  # its budget may pause it
     }
 
 

@@ -50,7 +50,8 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"say Striatum-Lease: {lease_id})",
             parameter="commit",
         )
-    usage.record_carried(ctx, found, params)
+    if usage.record_carried(ctx, found, params):  # its budget paused the run
+        run = runs.get(ctx.conn, run.run_id)
     missing = publishing.publish_expected(ctx, run, job, lease_id)
     if missing:
         raise errors.ValidationError(

@@ -38,11 +38,12 @@ def report_usage(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_carried(ctx: Context, found: Held, params: dict[str, Any]) -> None:
-    """Record the `usage` a `complete` or `fail` carries (a JSON object), if any."""
+def record_carried(ctx: Context, found: Held, params: dict[str, Any]) -> bool:
+    """Record the `usage` a `complete`, `fail` or `park` carries (a JSON object), if any;
+    whether it paused the run (its budget reached): the caller's run row is then stale."""
     text = params.get("usage")
     if not text:
-        return
+        return False
     try:
         document = json.loads(text)
     except ValueError as error:
@@ -50,8 +51,10 @@ def record_carried(ctx: Context, found: Held, params: dict[str, Any]) -> None:
             f"--usage must be a JSON object: {error}", parameter="usage"
         ) from None
     usage = _checked(document, where="usage", parameter="usage")
-    if usage.known:
-        attempt_usage.record(ctx, found.run, found.job.job_id, found.job.attempt, usage)
+    if not usage.known:
+        return False
+    spend = attempt_usage.record(ctx, found.run, found.job.job_id, found.job.attempt, usage)
+    return spend.reached
 
 
 def _checked(document: Any, *, where: str, parameter: str | None) -> Usage:

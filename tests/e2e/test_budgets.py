@@ -1,0 +1,123 @@
+"""Budgets (SPEC §9, budgets): the usage report that reaches a run's budget pauses it with a
+`budget` blocker; nothing new is claimed; only the principal lifts it by raising the budget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, new_repo, task_workflow
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def _run(operator: Operator, tmp_path: Path, *budget: str, declared: Any = None) -> str:
+    lane = {"provider": "command", "command": ["true"], "max_concurrency": 4}
+    jobs: list[tuple[str, str, list[str]]] = [("a", "one", []), ("b", "one", []), ("c", "one", [])]
+    workflow = task_workflow(tmp_path, "budget", {"one": lane}, jobs)
+    if declared is not None:
+        document = json.loads(workflow.read_text())
+        document["budget"] = declared
+        workflow.write_text(json.dumps(document))
+    operator.cli("adopt")
+    run_id: str = operator.cli("run", "prepare", "--workflow", str(workflow), *budget)["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    operator.session = operator.cli("register-session", "--role", "operator")["session_id"]
+    return run_id
+
+
+def _spend(operator: Operator, lease: str, usd: float) -> dict[str, Any]:
+    result: dict[str, Any] = operator.cli(
+        "complete", "--lease", lease, "--usage", json.dumps({"cost_usd": usd, "output_tokens": 10})
+    )
+    return result
+
+
+def test_a_run_pauses_at_its_budget_and_only_the_principal_resumes_it(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _run(operator, tmp_path, "--budget-usd", "0.50")
+    first, second = operator.claim(run_id), operator.claim(run_id)
+    assert first is not None and second is not None
+    assert _spend(operator, first["lease"]["lease_id"], 0.30)["run_state"] == "running"
+    # This report reaches the budget: the run pauses; the attempt itself is recorded.
+    assert _spend(operator, second["lease"]["lease_id"], 0.25)["run_state"] == "paused"
+    status = operator.cli("status", run_id)
+    assert status["budget"] == {
+        "budget_usd": 0.5,
+        "budget_tokens": None,
+        "spent_usd": pytest.approx(0.55),
+        "spent_tokens": 20,
+        "reached": True,
+    }
+    (blocker,) = status["open_blockers"]
+    assert blocker["kind"] == "budget" and "$0.55 of its $0.50 budget" in blocker["reason"]
+    assert "run budget" in status["next_actions"][0]
+    assert operator.claim(run_id) is None  # nothing new starts
+    # An operator cannot resume it, nor change the budget: it is the principal's decision.
+    resumed = operator.daemon.cli("--repo", str(operator.repo), "run", "resume", run_id)
+    assert resumed.returncode == 5 and "paused by its budget" in resumed.stderr, resumed.stderr
+    raised = operator.daemon.cli(
+        "--repo", str(operator.repo), "run", "budget", "--run-id", run_id, "--usd", "5"
+    )
+    assert raised.returncode == 6, raised.stderr  # permission denied
+    # Raised too little: still paused; enough: running again, the blocker resolved.
+    low = operator.cli("run", "budget", "--run-id", run_id, "--usd", "0.55", principal=True)
+    assert (low["state"], low["resumed"]) == ("paused", False)
+    high = operator.cli("run", "budget", "--run-id", run_id, "--usd", "2", principal=True)
+    assert (high["state"], high["resumed"]) == ("running", True)
+    assert operator.cli("status", run_id)["open_blockers"] == []
+    third = operator.claim(run_id)
+    assert third is not None
+    assert _spend(operator, third["lease"]["lease_id"], 0.1)["run_state"] == "succeeded"
+    types = [e["type"] for e in operator.cli("why", run_id)["events"]]
+    assert types.count("run.budget_reached") == 1 and types.count("run.budget_changed") == 2
+    shown = operator.daemon.cli("--repo", str(operator.repo), "status", run_id)
+    assert "$0.65 of $2.00 spent" in " ".join(shown.stdout.split())
+
+
+def test_the_workflow_budget_in_tokens_applies_and_prepare_overrides_it(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _run(operator, tmp_path, declared={"tokens": 15})
+    claimed = operator.claim(run_id)
+    assert claimed is not None
+    assert _spend(operator, claimed["lease"]["lease_id"], 0.01)["run_state"] == "running"
+    claimed = operator.claim(run_id)
+    assert claimed is not None
+    assert _spend(operator, claimed["lease"]["lease_id"], 0.01)["run_state"] == "paused"
+    assert operator.cli("status", run_id)["budget"]["spent_tokens"] == 20
+
+    (tmp_path / "other").mkdir()
+    other = _run(operator, tmp_path / "other", "--budget-tokens", "1000", declared={"tokens": 15})
+    assert operator.cli("status", other)["budget"]["budget_tokens"] == 1000
+
+
+def test_bad_budgets_are_refused_before_anything_is_made(
+    operator: Operator, tmp_path: Path
+) -> None:
+    lane = {"provider": "command", "command": ["true"]}
+    workflow = task_workflow(tmp_path, "budget", {"one": lane}, [("a", "one", [])])
+    operator.cli("adopt")
+    for flag, value, message in [
+        ("--budget-usd", "lots", "--budget-usd must be dollars"),
+        ("--budget-usd", "-1", "--budget-usd must be dollars"),
+        ("--budget-tokens", "0", "--budget-tokens must be from 1"),
+    ]:
+        result = operator.daemon.cli(
+            "--repo", str(operator.repo), "run", "prepare", "--workflow", str(workflow), flag, value
+        )
+        assert result.returncode == 3 and message in result.stderr, result.stderr
+    document = json.loads(workflow.read_text())
+    document["budget"] = {}
+    workflow.write_text(json.dumps(document))
+    result = operator.daemon.cli("workflow", "validate", str(workflow))
+    assert result.returncode == 3 and "$.budget: a budget needs usd, tokens or both" in result.stderr
+    assert operator.cli("list", "runs")["runs"] == []
