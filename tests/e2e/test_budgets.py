@@ -119,5 +119,6 @@ def test_bad_budgets_are_refused_before_anything_is_made(
     document["budget"] = {}
     workflow.write_text(json.dumps(document))
     result = operator.daemon.cli("workflow", "validate", str(workflow))
-    assert result.returncode == 3 and "$.budget: a budget needs usd, tokens or both" in result.stderr
+    assert result.returncode == 3
+    assert "$.budget: a budget needs usd, tokens or both" in result.stderr
     assert operator.cli("list", "runs")["runs"] == []
