@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_corpus import export, verify_both
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import Operator, new_repo, task_workflow
 
@@ -118,6 +119,17 @@ def test_reports_add_up_per_attempt_job_lane_and_run_and_silence_stays_unknown(
 
     # The moving-jobs read a supervisor makes often sums nothing.
     assert "usage" not in operator.cli("status", run_id, "--jobs", "moving")
+
+    # The corpus export carries the reports, and still verifies.
+    bundle = tmp_path / "bundle"
+    export(operator, run_id, bundle)
+    exported = [
+        json.loads(line)
+        for line in (bundle / "events.jsonl").read_text().splitlines()
+        if "attempt.usage" in line  # its type, inside the line's canonical record
+    ]
+    assert len(exported) == 3
+    assert verify_both(operator, bundle) == (0, 0)
 
 
 def test_bad_usage_is_refused_by_name_and_records_nothing(

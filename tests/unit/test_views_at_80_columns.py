@@ -126,3 +126,23 @@ def test_a_run_s_usage_reads_in_words_and_never_shows_unknown_as_free() -> None:
     }
     assert "$0.04" in table["draft"] and "~$0.50" in table["review"]
     assert " ? " in table["fix"] and "$0.00" not in table["fix"]
+
+
+def test_the_dashboard_says_what_the_run_used_and_of_what_budget() -> None:
+    from striatum.cli import dashboard_frame
+
+    run = {"run_id": "run_b1fc5bc78db6", "workflow_id": "flow", "state": "paused"}
+    total = {"tokens": 1500, "cost_usd": 0.25, "cost_source": "reported", "attempts": 1}
+    budget = {"budget_usd": 0.1, "budget_tokens": None, "spent_usd": 0.25, "reached": True}
+    status = {
+        "run": run,
+        "jobs": [],
+        "open_blockers": [],
+        "next_actions": [],
+        "leases": [],
+        "usage": {"total": {**total, "unreported_attempts": 0}},
+        "budget": {**budget, "spent_tokens": 1500},
+    }
+    frame = dashboard_frame.run_frame(status, [], Screen(80, color=False, height=24), NOW)
+    assert all(width_of(line) <= 80 for line in frame), frame
+    assert frame[2].startswith("  used: 1,500 tokens, $0.25; budget $0.25 of $0.10 spent")

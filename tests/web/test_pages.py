@@ -208,3 +208,33 @@ def test_without_a_daemon_pages_say_so_with_503(
         page = client.get("/")
     assert page.status_code == 503 and "no daemon is answering" in page.text
     assert "striatum daemon start" in page.text
+
+
+def test_a_run_over_its_budget_shows_what_it_used_and_waits_in_the_inbox(
+    operator: Operator, reader: TestClient
+) -> None:
+    operator.cli("adopt")
+    run_id = operator.cli(
+        "run", "prepare", "--workflow", str(example("minimal-flow")), "--budget-usd", "0.10"
+    )["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    operator.session = operator.cli("register-session", "--role", "operator")["session_id"]
+    packet = operator.claim(run_id)
+    assert packet is not None
+    operator.cli(
+        "report-usage",
+        "--lease",
+        packet["lease"]["lease_id"],
+        "--cost-usd",
+        "0.25",
+        "--input-tokens",
+        "1200",
+        "--output-tokens",
+        "300",
+    )
+    page = reader.get(f"/runs/{run_id}")
+    assert page.status_code == 200
+    assert "1,500 tokens, $0.25" in page.text
+    assert "$0.25 of $0.10 spent: reached, the run waits for the principal" in page.text
+    inbox = reader.get("/inbox")
+    assert "budget</strong> of" in inbox.text and "run budget --run-id" in inbox.text

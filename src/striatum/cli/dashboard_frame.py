@@ -16,6 +16,7 @@ from striatum.cli import humanize, layout
 from striatum.cli.terminal import Screen
 from striatum.cli.views import runs as run_views
 from striatum.cli.views import states
+from striatum.model import usage_text
 from striatum.model.terminal_text import visible
 
 ATTENTION = ("waiting", "failed", "leased", "ready")
@@ -35,6 +36,13 @@ def run_frame(
             screen.width,
         )
     )
+    total = (status.get("usage") or {}).get("total") or {}
+    budget = status.get("budget") or {}
+    limited = budget.get("budget_usd") is not None or budget.get("budget_tokens") is not None
+    if limited or total.get("attempts", 0) > total.get("unreported_attempts", 0):
+        spent = f"  used: {usage_text.total_text(total)}"  # and of what budget
+        spent += f"; budget {usage_text.budget_text(budget)}" if limited else ""
+        head.append(layout.clip(spent, screen.width))
     blockers = [_blocker_line(b, screen) for b in status["open_blockers"]]
     actions = [screen.paint("  next:", "bold")]
     actions += [line for action in status["next_actions"] for line in _action(action, screen)]

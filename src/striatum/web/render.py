@@ -14,6 +14,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from striatum.model import usage_text
 from striatum.web import confirm, markdown
 
 
@@ -26,6 +27,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(markdown=markdown.render, when=when, duration=duration, age=age, short=short)
+    env.filters.update(
+        used=usage_text.total_text, used_cell=usage_text.cell, budget=usage_text.budget_text
+    )
     return env
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from striatum.cli import humanize, layout
 from striatum.cli.views import blockers, generic, states
-from striatum.cli.views import usage as used
+from striatum.model import usage_text as used
 from striatum.model.terminal_text import visible
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (checkers honour the name)

@@ -1,4 +1,5 @@
-"""What a run, a lane or a job used, in words (`status`): never an unknown shown as free."""
+"""What a run, a lane or a job used, in words (`status`, the web UI): never an unknown shown as
+free."""
 
 from __future__ import annotations
 
@@ -34,9 +35,10 @@ def short(used: dict[str, Any] | None) -> str:
 
 
 def cell(used: dict[str, Any] | None) -> str:
-    """A job table's USED cell: dollars when known (~ when estimated), else tokens, else ?."""
-    if not used:
-        return "?"
+    """A job table's USED cell: dollars when known (~ when estimated), else tokens, else ?
+    (its attempts reported nothing); - for a job with no attempt yet."""
+    if not used or not used.get("attempts"):
+        return "-"
     if used.get("cost_usd") is not None:
         mark = "~" if used.get("cost_source") == "estimated" else ""
         return f"{mark}${float(used['cost_usd']):,.2f}"
