@@ -19,7 +19,14 @@ from typing import Any
 import pytest
 
 from tests.agents import clis
-from tests.agents.scripted_model import Final, ScriptedModel, Turn, free_port, lane_script
+from tests.agents.scripted_model import (
+    Failure,
+    Final,
+    ScriptedModel,
+    Turn,
+    free_port,
+    lane_script,
+)
 from tests.support.operator import Operator
 
 pytestmark = [pytest.mark.agents, pytest.mark.timeout(600), pytest.mark.usefixtures("agent_clis")]
@@ -118,6 +125,11 @@ def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
     assert final["run"]["state"] == "succeeded", (final, result.stderr)
     jobs = {job["job_id"]: job for job in final["jobs"]}
     assert jobs["change"]["attempt"] == 2 and jobs["review"]["attempt"] == 2
+    # What every attempt used, as each real CLI reported it (SPEC §9, usage).
+    used = final["usage"]
+    assert set(used["by_provider"]) == {PROVIDER[author], PROVIDER[reviewer]}
+    assert used["total"]["unreported_attempts"] == 0 and used["total"]["tokens"] > 0
+    assert all(job["usage"]["output_tokens"] > 0 for job in final["jobs"]), final["jobs"]
     verdicts = operator.cli("list", "verdicts", "--run-id", run_id)["verdicts"]
     assert [v["value"] for v in verdicts][-2:] in (
         ["needs_revision", "accept"],
@@ -223,3 +235,53 @@ def test_an_edit_outside_the_scope_fails_the_attempt_and_is_discarded(
         supervise(operator, run_id, home)
     (blocker,) = operator.cli("status", "--run-id", run_id)["open_blockers"]
     assert "changed README.md outside its write scope" in blocker["reason"]
+
+
+@pytest.mark.parametrize("cli", ["claude", "codex", "gemini"])
+def test_a_real_cli_rate_limited_parks_its_job_which_runs_once_the_limit_lifts(
+    operator: Operator, home: Path, tmp_path: Path, cli: clis.Cli
+) -> None:
+    """HTTP 429 from the model: each real CLI's error is read as a rate limit, the attempt is
+    parked (not failed: max_attempts is 1) for the lane's backoff, and the job runs again by
+    itself once the model answers."""
+    script = lane_script(verdicts=["accept"], edits={"src/limits.py": FEATURE})
+    with ScriptedModel(script, failure=Failure(status=429)) as model:
+        other: clis.Cli = "claude" if cli != "claude" else "codex"
+        workflow = code_change(
+            tmp_path / "flow",
+            lane(cli, home, model.port, park_backoff_s=3),
+            lane(other, home, model.port),
+        )
+        run_id = operator.prepare(workflow)
+        env = {**operator.daemon.env, **clis.base_env(home)}
+        supervisor = subprocess.Popen(
+            [str(BIN / "striatum"), "supervise", "--run-id", run_id, "--until-blocked"],
+            env=env,
+            cwd=operator.repo,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            parked: list[dict[str, Any]] = []
+            while not parked and time.monotonic() < deadline and supervisor.poll() is None:
+                time.sleep(0.2)
+                jobs = operator.cli("status", "--run-id", run_id)["jobs"]
+                parked = [job for job in jobs if job.get("parked_until")]
+            assert parked and parked[0]["job_id"] == "change", "the change never parked"
+            model.failure = None  # the limit lifts
+            _, stderr = supervisor.communicate(timeout=400)
+        finally:
+            supervisor.kill()
+    assert supervisor.returncode == 0, stderr
+    assert "parked until" in stderr and "rate limit" in stderr, stderr
+    final = operator.cli("status", "--run-id", run_id)
+    assert final["run"]["state"] == "succeeded", (final, stderr)
+    change = next(job for job in final["jobs"] if job["job_id"] == "change")
+    assert change["attempt"] == 2  # the parked attempt was not counted against max_attempts 1
+    events = operator.cli("why", run_id, "change")["events"]
+    assert [e["payload"]["outcome"] for e in events if e["type"] == "lease.ended"] == [
+        "parked",
+        "completed",
+    ]
