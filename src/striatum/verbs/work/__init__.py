@@ -10,6 +10,16 @@ from striatum.model.roles import Capability
 from striatum.model.verb_spec import Param, Verb
 from striatum.verbs import params
 
+# What an attempt used, carried by the verbs that end it (SPEC §9, usage).
+USAGE = Param(
+    name="usage",
+    type="string",
+    max_length=2000,
+    help="What the attempt used, as a JSON object with any of input_tokens, cached_tokens, "
+    "output_tokens, cost_usd, cost_source, model (supervisors pass what the agent's CLI "
+    "reported); recorded as an attempt.usage event.",
+)
+
 VERBS: tuple[Verb, ...] = (
     Verb(
         name="register-session",
@@ -121,12 +131,7 @@ VERBS: tuple[Verb, ...] = (
                 type="integer",
                 help="Or: how many seconds to wait (default: the lane's park_backoff_s).",
             ),
-            Param(
-                name="usage",
-                type="string",
-                max_length=2000,
-                help="What the attempt used, as complete --usage takes it.",
-            ),
+            USAGE,
         ),
     ),
     Verb(
@@ -229,14 +234,7 @@ VERBS: tuple[Verb, ...] = (
                 help="The model the agent's CLI reported using (recorded on the "
                 "attempt and in the verdict's provenance).",
             ),
-            Param(
-                name="usage",
-                type="string",
-                max_length=2000,
-                help="What the attempt used, as a JSON object with any of input_tokens, "
-                "cached_tokens, output_tokens, cost_usd, cost_source, model (supervisors "
-                "pass what the agent's CLI reported); recorded as an attempt.usage event.",
-            ),
+            USAGE,
             Param(
                 name="then_claim",
                 type="boolean",
@@ -273,14 +271,7 @@ VERBS: tuple[Verb, ...] = (
                 help="Another attempt would fail the same way (the agent cannot "
                 "start): fail the job at once and escalate, without retrying.",
             ),
-            Param(
-                name="usage",
-                type="string",
-                max_length=2000,
-                help="What the attempt used, as a JSON object with any of input_tokens, "
-                "cached_tokens, output_tokens, cost_usd, cost_source, model (supervisors "
-                "pass what the agent's CLI reported); recorded as an attempt.usage event.",
-            ),
+            USAGE,
         ),
     ),
     Verb(
