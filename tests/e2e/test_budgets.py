@@ -122,3 +122,18 @@ def test_bad_budgets_are_refused_before_anything_is_made(
     assert result.returncode == 3
     assert "$.budget: a budget needs usd, tokens or both" in result.stderr
     assert operator.cli("list", "runs")["runs"] == []
+
+
+def test_a_run_paused_by_hand_that_reaches_its_budget_cannot_be_resumed_past_it(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _run(operator, tmp_path, "--budget-usd", "0.10")
+    claimed = operator.claim(run_id)
+    assert claimed is not None
+    operator.cli("run", "pause", "--run-id", run_id)
+    operator.cli("report-usage", "--lease", claimed["lease"]["lease_id"], "--cost-usd", "0.2")
+    operator.cli("report-usage", "--lease", claimed["lease"]["lease_id"], "--cost-usd", "0.1")
+    (blocker,) = operator.cli("status", run_id)["open_blockers"]  # one, not one per report
+    assert blocker["kind"] == "budget"
+    resumed = operator.daemon.cli("--repo", str(operator.repo), "run", "resume", run_id)
+    assert resumed.returncode == 5 and "paused by its budget" in resumed.stderr

@@ -16,10 +16,14 @@ from striatum.store.usage import Spend
 
 
 def reached(ctx: Context, run: Run, spend: Spend) -> None:
-    """After a usage report: a running run that reached its budget pauses for the human."""
-    if not spend.reached or run.state != RunState.RUNNING:
+    """After a usage report: a run that reached its budget pauses for the human (one paused
+    by hand too waits on the blocker, so that `run resume` cannot pass the budget)."""
+    if not spend.reached or run.state not in (RunState.RUNNING, RunState.PAUSED):
         return
-    runs.set_state(ctx.conn, run.run_id, RunState.PAUSED)
+    if open_blocker(ctx, run.run_id) is not None:  # already waiting on the principal
+        return
+    if run.state == RunState.RUNNING:
+        runs.set_state(ctx.conn, run.run_id, RunState.PAUSED)
     reason = f"spent {describe(spend)}"
     blocker_id = new_id("blk")
     records.insert_blocker(
