@@ -8,13 +8,28 @@ from pathlib import Path
 
 import pytest
 
-from striatum.lanes.usage_report import attempt_usage
+from striatum.lanes import agent_output
+from striatum.lanes.usage_report import combine
 from striatum.model import prices
 from striatum.model.prices import Price, PriceTable
 from striatum.model.usage import Usage
 
 FIXTURES = Path(__file__).parents[1] / "agents" / "fixtures"
 TABLE = prices.load()
+
+
+def attempt_usage(
+    provider: str,
+    stdout: str,
+    stderr: str,
+    usage_file: Path | None,
+    table: PriceTable,
+    *,
+    model: str | None = None,
+) -> tuple[Usage | None, str | None]:
+    """As the supervisor does it: the CLI's output read, then `combine`."""
+    reported = agent_output.read(provider, stdout, stderr).usage
+    return combine(reported, usage_file, table, model=model)
 
 
 def recorded(name: str) -> tuple[str, str]:

@@ -513,9 +513,7 @@ class Supervisor:
             when["until"] = datetime.fromtimestamp(limit.resets_at, UTC).isoformat()
         elif limit.retry_after_s is not None:
             when["after_s"] = max(1, math.ceil(limit.retry_after_s))
-        reason = f"{limit.kind} limit: {limit.message or failure}"
-        if len(reason) > REASON_LIMIT:
-            reason = reason[: REASON_LIMIT - 1] + "…"
+        reason = _clipped(f"{limit.kind} limit: {limit.message or failure}")
         try:
             parked = self.call(
                 "park", lease=agent.lease_id, reason=reason, usage=agent.usage, **when
@@ -697,8 +695,7 @@ class Supervisor:
     ) -> None:
         """Fail an attempt; a reason longer than the verb takes is cut, never refused (a
         refused `fail` would leave the job leased until its lease expired)."""
-        if len(reason) > REASON_LIMIT:
-            reason = reason[: REASON_LIMIT - 1] + "…"
+        reason = _clipped(reason)
         try:
             extra = {"usage": usage} if usage else {}
             self._heard(self.call("fail", lease=lease, reason=reason, permanent=permanent, **extra))
@@ -721,6 +718,11 @@ class Supervisor:
     def stop(self, signum: int, frame: object) -> None:
         """The signal handler: finish the current step, then clean up and return."""
         self.stopping = True
+
+
+def _clipped(reason: str) -> str:
+    """A reason cut to what `fail` and `park` take, never refused for its length."""
+    return reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1] + "…"
 
 
 def _price_table(log: Log) -> PriceTable:

@@ -8,29 +8,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from striatum.lanes import agent_output
 from striatum.model.prices import PriceTable
 from striatum.model.usage import Usage, UsageError, from_payload
 
 FILE_LIMIT = 64 * 1024  # a usage document is a few hundred bytes
-
-
-def attempt_usage(
-    provider: str,
-    stdout: str,
-    stderr: str,
-    usage_file: Path | None,
-    prices: PriceTable,
-    *,
-    model: str | None = None,
-    now: float | None = None,
-) -> tuple[Usage | None, str | None]:
-    """(the attempt's usage or None when nothing was reported, a problem worth logging or
-    None). The CLI's report comes first; the agent's file is read only when the CLI said
-    nothing (a `command` lane has no CLI to say it). `model` names the model when the report
-    does not (Codex's, found in its session file) so that a cost can be estimated."""
-    reported = agent_output.read(provider, stdout, stderr, now=now).usage
-    return combine(reported, usage_file, prices, model=model)
 
 
 def combine(
@@ -40,7 +21,11 @@ def combine(
     *,
     model: str | None = None,
 ) -> tuple[Usage | None, str | None]:
-    """As `attempt_usage`, with the CLI's report already read (`judge` reads it once)."""
+    """(the attempt's usage or None when nothing was reported, a problem worth logging or
+    None). `reported` is what the CLI said (`attempt_end.judge` reads it once); the agent's
+    file is read only when the CLI said nothing (a `command` lane has no CLI to say it).
+    `model` names the model when the report does not (Codex's, found in its session file) so
+    that a cost can be estimated."""
     usage, problem = reported, None
     if usage is None and usage_file is not None:
         usage, problem = read_usage_file(usage_file)

@@ -46,6 +46,11 @@ def lease() -> Param:
     )
 
 
+def reason(help_text: str) -> Param:
+    """Why an attempt ends as it does (`fail`, `park`, `block`): free text, required."""
+    return Param(name="reason", type="string", required=True, max_length=2000, help=help_text)
+
+
 def ttl() -> Param:
     return Param(
         name="ttl_s",

@@ -19,13 +19,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.human.decisions:block",
         params=(
             params.lease(),
-            Param(
-                name="reason",
-                type="string",
-                required=True,
-                max_length=2000,
-                help="What the human must decide.",
-            ),
+            params.reason("What the human must decide."),
         ),
     ),
     Verb(

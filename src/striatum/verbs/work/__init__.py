@@ -112,13 +112,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.work.parking:park",
         params=(
             params.lease(),
-            Param(
-                name="reason",
-                type="string",
-                required=True,
-                max_length=2000,
-                help="The limit, as the provider said it.",
-            ),
+            params.reason("The limit, as the provider said it."),
             Param(
                 name="until",
                 type="string",
@@ -258,13 +252,7 @@ VERBS: tuple[Verb, ...] = (
         handler="striatum.verbs.work.sessions:fail",
         params=(
             params.lease(),
-            Param(
-                name="reason",
-                type="string",
-                required=True,
-                max_length=2000,
-                help="What went wrong.",
-            ),
+            params.reason("What went wrong."),
             Param(
                 name="permanent",
                 type="boolean",
