@@ -26,12 +26,6 @@ def _prepared(operator: Operator, tmp_path: Path) -> str:
     return operator.prepare(task_workflow(tmp_path, "usage", lanes, jobs))
 
 
-def _claim(operator: Operator, run_id: str, job: str) -> dict[str, Any]:
-    packet = operator.claim(run_id, "--job", job)
-    assert packet is not None
-    return packet
-
-
 def _usage_events(operator: Operator, run_id: str) -> list[dict[str, Any]]:
     events = []
     for job in ("a", "b", "c"):
@@ -47,7 +41,7 @@ def test_reports_add_up_per_attempt_job_lane_and_run_and_silence_stays_unknown(
     operator: Operator, tmp_path: Path
 ) -> None:
     run_id = _prepared(operator, tmp_path)
-    a = _claim(operator, run_id, "a")
+    a = operator.claim_job(run_id, "a")
     lease_a = a["lease"]["lease_id"]
     # The agent reports as it goes, with its own lane token...
     reported = operator.daemon.cli(
@@ -68,7 +62,7 @@ def test_reports_add_up_per_attempt_job_lane_and_run_and_silence_stays_unknown(
     carried = {"input_tokens": 500, "cached_tokens": 4000, "output_tokens": 50, "model": "m-1"}
     operator.cli("complete", "--lease", lease_a, "--usage", json.dumps(carried))
 
-    b = _claim(operator, run_id, "b")  # fails once with usage, then once without
+    b = operator.claim_job(run_id, "b")  # fails once with usage, then once without
     operator.cli(
         "fail",
         "--lease",
@@ -78,9 +72,9 @@ def test_reports_add_up_per_attempt_job_lane_and_run_and_silence_stays_unknown(
         "--usage",
         json.dumps({"output_tokens": 7, "cost_usd": 0.5, "cost_source": "estimated"}),
     )
-    b2 = _claim(operator, run_id, "b")
+    b2 = operator.claim_job(run_id, "b")
     operator.cli("fail", "--lease", b2["lease"]["lease_id"], "--reason", "again")
-    _claim(operator, run_id, "c")  # running, nothing reported yet
+    operator.claim_job(run_id, "c")  # running, nothing reported yet
 
     status = operator.cli("status", run_id)
     jobs = {job["job_id"]: job["usage"] for job in status["jobs"]}
@@ -136,7 +130,7 @@ def test_bad_usage_is_refused_by_name_and_records_nothing(
     operator: Operator, tmp_path: Path
 ) -> None:
     run_id = _prepared(operator, tmp_path)
-    lease = _claim(operator, run_id, "a")["lease"]["lease_id"]
+    lease = operator.claim_job(run_id, "a")["lease"]["lease_id"]
     cases = [
         (("complete", "--lease", lease, "--usage", "{not json"), "--usage must be a JSON object"),
         (("complete", "--lease", lease, "--usage", '{"tokens": 5}'), "unknown field(s) 'tokens'"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,17 +23,11 @@ def _prepared(operator: Operator, tmp_path: Path) -> str:
     return operator.prepare(task_workflow(tmp_path, "parking", {"one": lane}, jobs))
 
 
-def _claim(operator: Operator, run_id: str, job: str) -> dict[str, Any]:
-    packet = operator.claim(run_id, "--job", job)
-    assert packet is not None, f"{job} could not be claimed"
-    return packet
-
-
 def test_a_parked_job_waits_its_time_then_runs_without_spending_an_attempt(
     operator: Operator, tmp_path: Path
 ) -> None:
     run_id = _prepared(operator, tmp_path)
-    first = _claim(operator, run_id, "a")
+    first = operator.claim_job(run_id, "a")
     # The agent itself parks its attempt, with its lane token (max_attempts is 1: a failure
     # here would fail the job).
     parked = operator.daemon.cli(
@@ -96,7 +89,7 @@ def test_bad_park_requests_are_refused_and_change_nothing(
     operator: Operator, tmp_path: Path
 ) -> None:
     run_id = _prepared(operator, tmp_path)
-    lease = _claim(operator, run_id, "a")["lease"]["lease_id"]
+    lease = operator.claim_job(run_id, "a")["lease"]["lease_id"]
     cases = [
         (("--until", "2030-01-01T00:00:00"), "time zone"),
         (("--until", "tomorrow"), "--until must be a time"),

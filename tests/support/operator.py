@@ -48,6 +48,12 @@ class Operator:
         self.claims.append(packet)
         return packet
 
+    def claim_job(self, run_id: str, job: str) -> dict[str, Any]:
+        """The packet of `job`, which must be claimable now."""
+        packet = self.claim(run_id, "--job", job)
+        assert packet is not None, f"{job} could not be claimed"
+        return packet
+
     def do_work(self, packet: dict[str, Any]) -> None:
         """What the scripted agent would write, at the packet's expected paths."""
         plan_file = self.repo / ".striatum" / "test-plan.json"
