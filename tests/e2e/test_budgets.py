@@ -137,3 +137,65 @@ def test_a_run_paused_by_hand_that_reaches_its_budget_cannot_be_resumed_past_it(
     assert blocker["kind"] == "budget"
     resumed = operator.daemon.cli("--repo", str(operator.repo), "run", "resume", run_id)
     assert resumed.returncode == 5 and "paused by its budget" in resumed.stderr
+
+
+def test_the_principal_hears_of_a_reached_budget_once(operator: Operator, tmp_path: Path) -> None:
+    import time
+
+    inbox = tmp_path / "notices"
+    inbox.mkdir()
+    operator.cli("adopt", "--notify", f"cat > {inbox}/$(date +%s%N).json", principal=True)
+    run_id = _run(operator, tmp_path, "--budget-usd", "0.10")
+    claimed = operator.claim(run_id)
+    assert claimed is not None
+    for _ in range(2):  # the second report finds the run already waiting: no second notice
+        operator.cli("report-usage", "--lease", claimed["lease"]["lease_id"], "--cost-usd", "0.2")
+    deadline = time.monotonic() + 10
+    notices: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not notices:
+        notices = [json.loads(p.read_text()) for p in inbox.glob("*") if p.stat().st_size]
+        time.sleep(0.1)
+    time.sleep(0.5)  # a second notice, were there one, would have come by now
+    notices = [json.loads(p.read_text()) for p in inbox.glob("*") if p.stat().st_size]
+    assert [n["kind"] for n in notices] == ["budget"]
+    assert notices[0]["run_id"] == run_id and "$0.20 of its $0.10 budget" in notices[0]["reason"]
+
+
+def test_bad_budget_changes_are_refused_by_name_and_change_nothing(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _run(operator, tmp_path, "--budget-usd", "1")
+    for args, code, message in [
+        ((), 3, "give --usd, --tokens or both"),
+        (("--usd", "cheap"), 3, "--usd must be dollars"),
+        (("--usd", "0"), 3, "--usd must be dollars"),
+        (("--tokens", "-5"), 3, "--tokens must be from 0"),
+    ]:
+        result = operator.daemon.cli(
+            "--repo",
+            str(operator.repo),
+            "--as",
+            "principal",
+            "run",
+            "budget",
+            "--run-id",
+            run_id,
+            *args,
+        )
+        assert result.returncode == code and message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert operator.cli("status", run_id)["budget"]["budget_usd"] == 1.0
+    operator.cli("run", "cancel", "--run-id", run_id)
+    ended = operator.daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "--as",
+        "principal",
+        "run",
+        "budget",
+        "--run-id",
+        run_id,
+        "--usd",
+        "5",
+    )
+    assert ended.returncode == 5 and "already ended" in ended.stderr, ended.stderr

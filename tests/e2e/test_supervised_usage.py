@@ -130,3 +130,35 @@ def test_a_command_agent_reports_usage_through_its_file_and_the_cost_is_estimate
     assert "usage file" in result.stderr and "not JSON" in result.stderr
     total = final["usage"]["total"]
     assert total["unreported_attempts"] == 2 and total["tokens"] == 12000
+
+
+def test_the_users_price_file_prices_what_the_table_does_not_know(
+    operator: Operator, tmp_path: Path
+) -> None:
+    script = (
+        'echo ok > "$STRIATUM_OUTPUT"; '
+        'echo \'{"input_tokens": 1000000, "output_tokens": 1000000, "model": "local-llama"}\' '
+        '> "$STRIATUM_USAGE"'
+    )
+    lane = {"provider": "command", "command": ["sh", "-c", script]}
+    prices = tmp_path / "prices.json"
+    prices.write_text(
+        json.dumps({"models": {"local-llama": {"input": 0.5, "cached_input": 0, "output": 2}}})
+    )
+    run_id = operator.prepare(_workflow(tmp_path, lane))
+    result = supervise(operator, run_id, env={"STRIATUM_PRICES": str(prices)})
+    assert result.returncode == 0, result.stderr
+    (job,) = status(operator, run_id)["jobs"]
+    assert job["usage"]["cost_usd"] == pytest.approx(2.5)
+    assert job["usage"]["cost_source"] == "estimated"
+
+    # A price file that is not one: said in the log, the shipped table used, the work done.
+    prices.write_text(json.dumps({"models": {"local-llama": {"input": "cheap"}}}))
+    (tmp_path / "again").mkdir()
+    run_id = operator.prepare(_workflow(tmp_path / "again", lane))
+    result = supervise(operator, run_id, env={"STRIATUM_PRICES": str(prices)})
+    assert result.returncode == 0, result.stderr
+    assert "STRIATUM_PRICES ignored" in result.stderr and str(prices) in result.stderr
+    (job,) = status(operator, run_id)["jobs"]
+    assert job["state"] == "succeeded" and "cost_usd" not in job["usage"]
+    assert job["usage"]["tokens"] == 2000000
