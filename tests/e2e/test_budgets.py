@@ -53,6 +53,7 @@ def test_a_run_pauses_at_its_budget_and_only_the_principal_resumes_it(
     assert status["budget"] == {
         "budget_usd": 0.5,
         "budget_tokens": None,
+        "hard": False,
         "spent_usd": pytest.approx(0.55),
         "spent_tokens": 20,
         "reached": True,
@@ -166,7 +167,7 @@ def test_bad_budget_changes_are_refused_by_name_and_change_nothing(
 ) -> None:
     run_id = _run(operator, tmp_path, "--budget-usd", "1")
     for args, code, message in [
-        ((), 3, "give --usd, --tokens or both"),
+        ((), 3, "give --usd, --tokens or --hard"),
         (("--usd", "cheap"), 3, "--usd must be dollars"),
         (("--usd", "0"), 3, "--usd must be dollars"),
         (("--tokens", "-5"), 3, "--tokens must be from 0"),

@@ -19,13 +19,22 @@ from striatum.store.runs import Run
 from striatum.store.usage import Spend
 
 
-def record(ctx: Context, run: Run, job_id: str, attempt: int, usage: Usage) -> Spend:
+def record(
+    ctx: Context,
+    run: Run,
+    job_id: str,
+    attempt: int,
+    usage: Usage,
+    *,
+    ending: str | None = None,
+) -> list[Spend]:
     """One report of what the attempt used, in the caller's transaction; the report that
-    reaches the run's budget pauses the run (`budgets.reached`)."""
+    reaches a budget of the run or of the job's lane pauses the run (`budgets.reached`;
+    `ending`: the lease whose end carries the report, which a hard budget does not stop)."""
     appended = progress.emit(
         ctx, run, "attempt.usage", job_id, attempt=attempt, **usage.to_payload()
     )
-    spend = usage_rows.insert(
+    spends = usage_rows.insert(
         ctx.conn,
         run_id=run.run_id,
         job_id=job_id,
@@ -34,8 +43,8 @@ def record(ctx: Context, run: Run, job_id: str, attempt: int, usage: Usage) -> S
         usage=usage,
         reported_by=ctx.actor,
     )
-    budgets.reached(ctx, run, spend)
-    return spend
+    budgets.reached(ctx, run, spends, ending=ending)
+    return spends
 
 
 def of_run(ctx: Context, run_id: str) -> dict[str, Any]:

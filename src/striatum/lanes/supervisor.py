@@ -221,8 +221,9 @@ class Supervisor:
             if self.finished:
                 return self.finished
             if time.monotonic() >= read_at:
+                watched = set(self.running)  # their leases were taken before this read
                 status = self.call("status", run_id=self.run_id, jobs="moving")
-                ended = self._read(status)
+                ended = self._read(status, watched)
                 if ended:
                     return ended
                 busy = self.running or self.pending
@@ -239,9 +240,11 @@ class Supervisor:
             self._wait(read_at)
         return "stopped"
 
-    def _read(self, status: dict[str, Any]) -> str | None:
+    def _read(self, status: dict[str, Any], watched: set[str]) -> str | None:
         """Take in a whole read of the run; the run's end when it ended (then whatever still
-        runs is stopped)."""
+        runs is stopped). An agent of `watched` whose lease the read no longer shows lost it
+        (its job cancelled, a hard budget reached): it is stopped now, not at its next
+        heartbeat."""
         state = str(status["run"]["state"])
         if state in TERMINAL:  # ended (cancelled, say): stop whatever still runs
             for agent in list(self.running.values()):
@@ -252,6 +255,11 @@ class Supervisor:
             self._isolate(f"the run {state}")
             return state
         self.run_state = state
+        live = {lease["lease_id"] for lease in status.get("leases") or []}
+        for lease_id in watched - live:
+            lost = self.running.get(lease_id)
+            if lost is not None and lost.process.poll() is None:
+                lost.kill_group("lease lost")
         self.ready = {
             job["job_id"]: job
             for job in status["jobs"]
@@ -523,6 +531,9 @@ class Supervisor:
             self._fail(agent.lease_id, failure, usage=agent.usage)
             return
         self.ready.pop(job.job_id, None)
+        if parked.get("parked_until") is None:  # parked too often in a row: failed instead
+            self.log(f"{job.job_id}: failed, {parked.get('reason')}")
+            return
         self.log(f"{job.job_id}: parked until {parked['parked_until']}: {reason}")
 
     def _judge(

@@ -55,7 +55,7 @@ def budget_text(budget: dict[str, Any]) -> str:
     if budget.get("budget_tokens") is not None:
         spent, limit = int(budget["spent_tokens"]), int(budget["budget_tokens"])
         parts.append(f"{spent:,} of {limit:,} tokens")
-    said = " and ".join(parts) + " spent"
+    said = " and ".join(parts) + " spent" + (" (hard)" if budget.get("hard") else "")
     return said + (": reached, the run waits for the principal" if budget.get("reached") else "")
 
 

@@ -312,6 +312,14 @@ def revive_job(conn: db.Conn, run_id: str, job_id: str, *, fresh_budget: bool) -
     db.execute(conn, queries("runs")["revive_job"], params)
 
 
+def parks_in_a_row(conn: db.Conn, run_id: str, job_id: str) -> int:
+    """The job's attempts parked since its last attempt that ended otherwise."""
+    params = {"run_id": run_id, "job_id": job_id}
+    row = db.fetch_one(conn, queries("runs")["parks_in_a_row"], params)
+    assert row is not None
+    return int(row["parks"])
+
+
 def parked_jobs(conn: db.Conn, run_id: str) -> list[tuple[str, str | None, dt.datetime]]:
     """(job, lane, ready again at) of the run's parked jobs, soonest first."""
     rows = db.fetch_all(conn, queries("runs")["parked_jobs"], {"run_id": run_id})

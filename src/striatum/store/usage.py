@@ -23,24 +23,34 @@ class AttemptUsage:
 
 @dataclass(frozen=True, kw_only=True)
 class Spend:
-    """A run's budget (None: no limit of that kind) and what its attempts reported."""
+    """A budget (None: no limit of that kind) and what the attempts it covers reported: the
+    run's (`lane` None) or one lane's within the run. A hard one, once reached, also stops
+    the attempts already running."""
 
+    lane: str | None
     budget_usd: float | None
     budget_tokens: int | None
+    hard: bool
     spent_usd: float
     spent_tokens: int
 
     @property
+    def limited(self) -> bool:
+        return self.budget_usd is not None or self.budget_tokens is not None
+
+    @property
     def reached(self) -> bool:
-        """Whether the run spent its budget: no new attempt may start."""
+        """Whether it is spent: no new attempt may start."""
         over_usd = self.budget_usd is not None and self.spent_usd >= self.budget_usd
         over_tokens = self.budget_tokens is not None and self.spent_tokens >= self.budget_tokens
         return over_usd or over_tokens
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **({} if self.lane is None else {"lane": self.lane}),
             "budget_usd": self.budget_usd,
             "budget_tokens": self.budget_tokens,
+            "hard": self.hard,
             "spent_usd": self.spent_usd,
             "spent_tokens": self.spent_tokens,
             "reached": self.reached,
@@ -49,22 +59,40 @@ class Spend:
     @classmethod
     def from_row(cls, row: Any) -> Spend:
         return cls(
+            lane=row["lane"],
             budget_usd=row["budget_usd"],
             budget_tokens=row["budget_tokens"],
+            hard=bool(row["hard"]),
             spent_usd=float(row["spent_usd"]),
             spent_tokens=int(row["spent_tokens"]),
         )
 
 
-def budget(conn: db.Conn, run_id: str) -> Spend:
-    row = db.fetch_one(conn, queries("usage")["run_budget"], {"run_id": run_id})
-    assert row is not None  # the caller holds the run
+def spends(conn: db.Conn, run_id: str) -> list[Spend]:
+    """The run's budget and spend first, then its lanes' budgets, by lane."""
+    rows = db.fetch_all(conn, queries("usage")["spends"], {"run_id": run_id})
+    return [Spend.from_row(row) for row in rows]
+
+
+def set_budget(
+    conn: db.Conn, run_id: str, *, usd: float | None, tokens: int | None, hard: bool
+) -> Spend:
+    row = db.fetch_one(
+        conn,
+        queries("usage")["set_budget"],
+        {"run_id": run_id, "usd": usd, "tokens": tokens, "hard": hard},
+    )
+    assert row is not None
     return Spend.from_row(row)
 
 
-def set_budget(conn: db.Conn, run_id: str, *, usd: float | None, tokens: int | None) -> Spend:
+def set_lane_budget(
+    conn: db.Conn, run_id: str, lane: str, *, usd: float | None, tokens: int | None, hard: bool
+) -> Spend:
     row = db.fetch_one(
-        conn, queries("usage")["set_budget"], {"run_id": run_id, "usd": usd, "tokens": tokens}
+        conn,
+        queries("usage")["set_lane_budget"],
+        {"run_id": run_id, "lane": lane, "usd": usd, "tokens": tokens, "hard": hard},
     )
     assert row is not None
     return Spend.from_row(row)
@@ -79,9 +107,10 @@ def insert(
     event_seq: int,
     usage: Usage,
     reported_by: str,
-) -> Spend:
-    """Record one report; the run's budget and spend after it."""
-    row = db.fetch_one(
+) -> list[Spend]:
+    """Record one report; the budgets it counts against (the run's first, then its lane's
+    if the lane has one in the run) and their spend after it."""
+    rows = db.fetch_all(
         conn,
         queries("usage")["insert_usage"],
         {
@@ -98,8 +127,7 @@ def insert(
             "reported_by": reported_by,
         },
     )
-    assert row is not None  # the report's run exists: the attempt does
-    return Spend.from_row(row)
+    return [Spend.from_row(row) for row in rows]
 
 
 def of_run(conn: db.Conn, run_id: str) -> list[AttemptUsage]:

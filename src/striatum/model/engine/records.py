@@ -45,6 +45,7 @@ class BlockerReason(enum.StrEnum):
     BLOCKED = "blocked"  # an agent stopped and asked the human (the `block` verb)
     ATTEMPTS_EXHAUSTED = "attempts_exhausted"  # a job failed every attempt its lane allows
     CANNOT_START = "cannot_start"  # an agent could not even start: retrying would not help
+    PARKED_TOO_OFTEN = "parked_too_often"  # a limit that never lifts, or an agent parking forever
     REVISION_BOUND = "revision_bound"  # a review still asks for revisions past its bound
     CHECKPOINT = "checkpoint"  # a workflow checkpoint (its blocker kind is checkpoint)
     BUDGET = "budget"  # the run spent its budget (its blocker kind is budget)

@@ -34,8 +34,12 @@ def check(workflow: Workflow) -> list[Problem]:
 
 
 def _budget(workflow: Workflow) -> Iterator[Problem]:
-    if workflow.budget is not None and workflow.budget.usd is None and not workflow.budget.tokens:
-        yield Problem(path=json_path("budget"), message="a budget needs usd, tokens or both")
+    budgets = [(json_path("budget"), workflow.budget)] + [
+        (json_path("lanes", name, "budget"), lane.budget) for name, lane in workflow.lanes.items()
+    ]
+    for where, budget in budgets:
+        if budget is not None and budget.usd is None and not budget.tokens:
+            yield Problem(path=where, message="a budget needs usd, tokens or both")
 
 
 def _jobs(workflow: Workflow) -> Iterator[tuple[int, Job]]:

@@ -22,6 +22,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Budget(Strict):
+    """What a run (or a lane within it) may spend: once its attempts reported this much, the
+    run pauses for the human."""
+
+    usd: float | None = Field(default=None, gt=0, le=1_000_000, description="US dollars.")
+    tokens: int | None = Field(default=None, gt=0, le=10**12, description="Tokens, all kinds.")
+    hard: bool = Field(
+        default=False,
+        description="Once reached, also stop the attempts running under it (their jobs "
+        "wait, ready, with no attempt counted) instead of letting them finish.",
+    )
+
+
 class Lane(Strict):
     """A provider profile that runs jobs: which agent CLI (or command), with what limits."""
 
@@ -48,6 +61,13 @@ class Lane(Strict):
         description="After a rate or usage limit whose end the agent's CLI did not say: how "
         "long the job waits before it is claimed again (`park`; the attempt is not counted).",
     )
+    max_parks: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Parks in a row after which the next park fails the job and asks the "
+        "human instead (a limit that never lifts, or an agent that parks itself forever).",
+    )
     env: dict[str, str] = Field(
         default_factory=dict,
         description="Variables for this lane's agents: a literal value, or `${VAR}` read "
@@ -58,6 +78,11 @@ class Lane(Strict):
         default=False,
         description="Give the agent the supervisor's whole environment instead of the "
         "minimal base, its profile's variables and `env`.",
+    )
+    budget: Budget | None = Field(
+        default=None,
+        description="What this lane's attempts in one run may spend: once reached, the run "
+        "pauses with a `budget` blocker (`run budget --lane` raises it).",
     )
 
 
@@ -109,13 +134,6 @@ class Job(Strict):
     )
     review: ReviewGate | None = Field(default=None, description="Required for reviews.")
     checkpoint: Checkpoint | None = Field(default=None, description="Required for checkpoints.")
-
-
-class Budget(Strict):
-    """What a run may spend: once its attempts reported this much, it pauses for the human."""
-
-    usd: float | None = Field(default=None, gt=0, le=1_000_000, description="US dollars.")
-    tokens: int | None = Field(default=None, gt=0, le=10**12, description="Tokens, all kinds.")
 
 
 class Workflow(Strict):

@@ -8,9 +8,10 @@ RETURNING snapshot_id;
 -- name: insert_run
 -- Create a prepared run.
 INSERT INTO striatumd.runs
-    (run_id, repo_id, snapshot_id, created_by, workflow_path, budget_usd, budget_tokens)
+    (run_id, repo_id, snapshot_id, created_by, workflow_path, budget_usd, budget_tokens,
+     budget_hard)
 VALUES (%(run_id)s, %(repo_id)s, %(snapshot_id)s, %(created_by)s, %(workflow_path)s,
-        %(budget_usd)s, %(budget_tokens)s);
+        %(budget_usd)s, %(budget_tokens)s, %(budget_hard)s);
 
 -- name: insert_job
 -- Create one job of a run.
@@ -186,3 +187,12 @@ SELECT j.job_id, j.lane, j.ready_after
 FROM striatumd.jobs j
 WHERE j.run_id = %(run_id)s AND j.state = 'ready' AND j.ready_after > clock_timestamp()
 ORDER BY j.ready_after, j.position;
+
+-- name: parks_in_a_row
+-- How many of the job's attempts ended parked since its last attempt that ended otherwise.
+SELECT count(*) AS parks
+FROM striatumd.job_attempts a
+WHERE a.run_id = %(run_id)s AND a.job_id = %(job_id)s AND a.state = 'parked'
+  AND a.attempt > coalesce((SELECT max(b.attempt) FROM striatumd.job_attempts b
+                            WHERE b.run_id = a.run_id AND b.job_id = a.job_id
+                              AND b.state NOT IN ('parked', 'running')), 0);

@@ -19,6 +19,7 @@ OUTCOMES: dict[BlockerReason, tuple[str, ...]] = {
     BlockerReason.BLOCKED: ("retry", "fail"),
     BlockerReason.ATTEMPTS_EXHAUSTED: ("retry", "fail"),
     BlockerReason.CANNOT_START: ("retry", "fail"),  # retry once the agent can start
+    BlockerReason.PARKED_TOO_OFTEN: ("retry", "fail"),  # retry once the limit lifted
     BlockerReason.REVISION_BOUND: ("accept", "revise", "fail"),
 }
 

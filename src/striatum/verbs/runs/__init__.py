@@ -61,6 +61,12 @@ VERBS: tuple[Verb, ...] = (
                 type="integer",
                 help="What the run may spend in tokens of all kinds (instead of the workflow's).",
             ),
+            Param(
+                name="budget_hard",
+                type="boolean",
+                help="Once the budget is reached, also stop the attempts running (their "
+                "jobs wait, ready, with no attempt counted) instead of letting them finish.",
+            ),
         ),
         description="Warns when a lane's agent CLI is not on this machine's PATH or does not "
         "answer `--version`.",
@@ -220,7 +226,8 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         name="run.budget",
-        summary="Set a run's budget; a run its budget paused resumes once under it.",
+        summary="Set a run's or a lane's budget; a run a budget paused resumes once "
+        "under every one.",
         capability=Capability.DECIDE,
         writes=True,
         handler="striatum.verbs.runs.budget:set_budget",
@@ -237,9 +244,23 @@ VERBS: tuple[Verb, ...] = (
                 type="integer",
                 help="The budget in tokens of all kinds (0: no token limit).",
             ),
+            Param(
+                name="lane",
+                type="string",
+                max_length=64,
+                help="Set this lane's budget within the run instead of the run's.",
+            ),
+            Param(
+                name="hard",
+                type="string",
+                choices=("yes", "no"),
+                help="yes: once reached, also stop the attempts running under it (their "
+                "jobs wait, ready, with no attempt counted); no: let them finish.",
+            ),
         ),
-        description="What the run's attempts reported using counts against it (SPEC §9, "
-        "budgets). Only the principal may change a budget: an agent cannot spend past one.",
+        description="What the run's attempts (or the lane's, with --lane) reported using "
+        "counts against it (SPEC §9, budgets); a value not given stays as it was. Only the "
+        "principal may change a budget: an agent cannot spend past one.",
     ),
     Verb(
         name="run.cancel",

@@ -19,6 +19,7 @@ from striatum.model.workflow.paths import path_problem
 from striatum.model.workflow.schema import Budget, Lane
 from striatum.model.workflow.validate import validate_text
 from striatum.store import runs, supervisors
+from striatum.store import usage as usage_rows
 from striatum.verbs.repos import adoption
 from striatum.verbs.runs import budget, supervision
 
@@ -50,7 +51,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         body=body,
     )
     run_id = new_id("run")
-    usd, tokens = _budget(params, result.workflow.budget)
+    usd, tokens, hard = _budget(params, result.workflow.budget)
     runs.insert_run(
         ctx.conn,
         run_id=run_id,
@@ -60,6 +61,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         workflow_path=str(path),
         budget_usd=usd,
         budget_tokens=tokens,
+        budget_hard=hard,
     )
     workflow = result.workflow
     for position, job in enumerate(workflow.jobs):
@@ -73,7 +75,22 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             depends_on=list(job.depends_on),
             position=position,
         )
+    for name, lane in workflow.lanes.items():
+        if lane.budget is not None:
+            usage_rows.set_lane_budget(
+                ctx.conn,
+                run_id,
+                name,
+                usd=lane.budget.usd,
+                tokens=lane.budget.tokens,
+                hard=lane.budget.hard,
+            )
     run = runs.get(ctx.conn, run_id)
+    limits: dict[str, Any] = {
+        "budgets": [
+            spend.to_dict() for spend in usage_rows.spends(ctx.conn, run_id) if spend.limited
+        ]
+    }
     progress.emit(
         ctx,
         run,
@@ -82,6 +99,7 @@ def prepare(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         sha256=sha256,
         jobs=len(document["jobs"]),
         workflow_path=str(path),
+        **(limits if limits["budgets"] else {}),
     )
     return {
         "run_id": run_id,
@@ -120,10 +138,14 @@ def start(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {**_summary(run), "supervise": supervise and run.state == RunState.RUNNING}
 
 
-def _budget(params: dict[str, Any], declared: Budget | None) -> tuple[float | None, int | None]:
-    """The run's budget: --budget-usd/--budget-tokens where given, else the workflow's."""
+def _budget(
+    params: dict[str, Any], declared: Budget | None
+) -> tuple[float | None, int | None, bool]:
+    """The run's budget: --budget-usd/--budget-tokens/--budget-hard where given, else the
+    workflow's."""
     usd = declared.usd if declared else None
     tokens = declared.tokens if declared else None
+    hard = bool(params.get("budget_hard")) or (declared is not None and declared.hard)
     if params.get("budget_usd") is not None:
         usd = budget.dollars(params["budget_usd"], "budget_usd")
     if params.get("budget_tokens") is not None:
@@ -132,7 +154,12 @@ def _budget(params: dict[str, Any], declared: Budget | None) -> tuple[float | No
                 "--budget-tokens must be from 1 to 10^12", parameter="budget_tokens"
             )
         tokens = params["budget_tokens"]
-    return usd, tokens
+    if hard and usd is None and tokens is None:
+        raise errors.ValidationError(
+            "--budget-hard needs a budget: --budget-usd, --budget-tokens or the workflow's",
+            parameter="budget_hard",
+        )
+    return usd, tokens, hard
 
 
 def pause(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:

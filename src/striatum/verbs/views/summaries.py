@@ -50,7 +50,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
     times = attempts.job_times(ctx.conn, run_id, [j.job_id for j in jobs] if moving_only else None)
-    spend = None if moving_only else usage_rows.budget(ctx.conn, run_id)
+    spends = [] if moving_only else usage_rows.spends(ctx.conn, run_id)
     # Jobs a rate or usage limit parked: ready, but claimed only from their time on.
     parked = {job_id: until for job_id, _, until in runs.parked_jobs(ctx.conn, run_id)}
     # What the run used (not for a supervisor's read of the moving jobs: it reads often).
@@ -92,7 +92,8 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
         },
         "jobs": job_rows,
         "jobs_shown": "moving" if moving_only else "all",
-        **({} if spend is None else {"budget": spend.to_dict()}),
+        **({} if moving_only else {"budget": spends[0].to_dict()}),
+        **({} if moving_only else {"lane_budgets": [s.to_dict() for s in spends[1:]]}),
         **(
             {}
             if used is None

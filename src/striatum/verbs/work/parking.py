@@ -3,7 +3,8 @@
 The attempt ends as `parked`, not `failed`: it does not count against the job's max_attempts.
 The job is ready again at once but claims skip it until its time: the reset time the
 agent's CLI gave, or after a delay, or after its lane's `park_backoff_s`. The principal's
-notification hook hears of a lane's first parked job, not of every one.
+notification hook hears of a lane's first parked job, not of every one. A job parked as
+often in a row as its lane's `max_parks` allows fails at the next park and asks the human.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Any
 from striatum import errors
 from striatum.engine import leases, outcomes, progress, snapshot
 from striatum.engine.context import Context
+from striatum.model.engine.records import BlockerReason
 from striatum.model.engine.states import JobState
+from striatum.model.workflow.schema import Lane
 from striatum.store import runs, tokens
 from striatum.verbs.work import usage
 
 LONGEST = dt.timedelta(days=7)  # a limit that lifts later than this is not a limit to wait out
+MOST_PARKS = int(Lane.model_fields["max_parks"].default)  # a job without a lane's spec
 
 
 def park(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -30,8 +34,14 @@ def park(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     lane = snapshot.lane_spec(run, job.lane)
     until = _until(params, now, default_s=lane.park_backoff_s if lane else 300)
     usage.record_carried(ctx, found, params)
-    lanes_parked = {lane_name for _, lane_name, _ in runs.parked_jobs(ctx.conn, run.run_id)}
     reason = params["reason"]
+    parks = runs.parks_in_a_row(ctx.conn, run.run_id, job.job_id)
+    most = lane.max_parks if lane else MOST_PARKS
+    if parks >= most:
+        return _give_up(
+            ctx, found, f"parked {parks} times in a row (its lane allows {most}); then: {reason}"
+        )
+    lanes_parked = {lane_name for _, lane_name, _ in runs.parked_jobs(ctx.conn, run.run_id)}
     outcomes.end_attempt(
         ctx,
         run,
@@ -62,6 +72,34 @@ def park(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "attempt": job.attempt,
         "parked_until": stamp,
         "run_state": runs.get(ctx.conn, run.run_id).state.value,  # its budget may pause it
+    }
+
+
+def _give_up(ctx: Context, found: leases.Held, why: str) -> dict[str, Any]:
+    """A job parked as often in a row as its lane allows: this limit may never lift (or the
+    agent parks itself forever). The attempt fails and the human decides, as when attempts
+    run out."""
+    run, job = found.run, found.job
+    outcomes.end_attempt(
+        ctx,
+        run,
+        job,
+        found.lease.lease_id,
+        lease_outcome="failed",
+        attempt_state="failed",
+        reason=why,
+    )
+    progress.move_job(ctx, run, job, JobState.FAILED, reason=why, attempt=job.attempt)
+    outcomes.open_escalation(
+        ctx, run, job.job_id, BlockerReason.PARKED_TOO_OFTEN.value, f"{job.job_id}: {why}"
+    )
+    return {
+        "job_id": job.job_id,
+        "state": JobState.FAILED.value,
+        "attempt": job.attempt,
+        "parked_until": None,
+        "reason": why,
+        "run_state": runs.get(ctx.conn, run.run_id).state.value,
     }
 
 

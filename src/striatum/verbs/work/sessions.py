@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from striatum import errors
@@ -87,9 +88,12 @@ def claim(
     lane = lane or session.lane
     found, skipped = _find(ctx, run_id, job_id, session, lane)
     if found is None:
+        parked = [] if run_id is None else runs.parked_jobs(ctx.conn, run_id)
+        if job_id is not None:
+            parked = [row for row in parked if row[0] == job_id]
         return {
             "claimed": False,
-            "reason": _nothing_reason(lane, skipped),
+            "reason": _nothing_reason(lane, skipped) + _parked_reason(parked),
             "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
         }
     if locked is not None and locked.run_id == found.run_id:
@@ -182,6 +186,19 @@ def _nothing_reason(lane: str | None, skipped: list[tuple[str, str]]) -> str:
             f"(co-blindness): {', '.join(job for _, job in skipped)}"
         )
     return reason
+
+
+def _parked_reason(parked: list[tuple[str, str | None, dt.datetime]]) -> str:
+    """Why a ready job was not claimed: a rate or usage limit parked it until its time."""
+    if not parked:
+        return ""
+    job_id, _, until = parked[0]
+    if len(parked) == 1:
+        return f"; {job_id} is parked by a rate or usage limit until {until.isoformat()}"
+    return (
+        f"; {len(parked)} jobs are parked by a rate or usage limit, the first ({job_id}) "
+        f"until {until.isoformat()}"
+    )
 
 
 def _mint_lane_token(ctx: Context, lease_id: str, job_id: str) -> str:

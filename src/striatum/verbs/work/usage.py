@@ -40,7 +40,8 @@ def report_usage(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def record_carried(ctx: Context, found: Held, params: dict[str, Any]) -> bool:
     """Record the `usage` a `complete`, `fail` or `park` carries (a JSON object), if any;
-    whether it paused the run (its budget reached): the caller's run row is then stale."""
+    whether it reached a budget (the run paused): the caller's run row is then stale. A hard
+    budget stops the run's other attempts, never this one: it is ending."""
     text = params.get("usage")
     if not text:
         return False
@@ -53,8 +54,10 @@ def record_carried(ctx: Context, found: Held, params: dict[str, Any]) -> bool:
     usage = _checked(document, where="usage", parameter="usage")
     if not usage.known:
         return False
-    spend = attempt_usage.record(ctx, found.run, found.job.job_id, found.job.attempt, usage)
-    return spend.reached
+    spends = attempt_usage.record(
+        ctx, found.run, found.job.job_id, found.job.attempt, usage, ending=found.lease.lease_id
+    )
+    return any(spend.reached for spend in spends)
 
 
 def _checked(document: Any, *, where: str, parameter: str | None) -> Usage:
