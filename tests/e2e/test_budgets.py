@@ -200,3 +200,124 @@ def test_bad_budget_changes_are_refused_by_name_and_change_nothing(
         "5",
     )
     assert ended.returncode == 5 and "already ended" in ended.stderr, ended.stderr
+
+
+def _lanes_run(operator: Operator, tmp_path: Path, lanes: dict[str, Any], *flags: str) -> str:
+    jobs: list[tuple[str, str, list[str]]] = [
+        (name, lane, []) for name, lane in (("a", "one"), ("b", "one"), ("c", "two"))
+    ]
+    workflow = task_workflow(tmp_path, "lanes", lanes, jobs)
+    operator.cli("adopt")
+    run_id: str = operator.cli("run", "prepare", "--workflow", str(workflow), *flags)["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    operator.session = operator.cli("register-session", "--role", "operator")["session_id"]
+    return run_id
+
+
+def _principal(operator: Operator, run_id: str, *args: str) -> dict[str, Any]:
+    result: dict[str, Any] = operator.cli(
+        "run", "budget", "--run-id", run_id, *args, principal=True
+    )
+    return result
+
+
+def test_a_lane_budget_pauses_the_run_until_the_principal_raises_that_lane(
+    operator: Operator, tmp_path: Path
+) -> None:
+    lane = {"provider": "command", "command": ["true"], "max_concurrency": 4}
+    lanes = {"one": {**lane, "budget": {"usd": 0.2}}, "two": {**lane, "model": "other"}}
+    run_id = _lanes_run(operator, tmp_path, lanes)
+    (declared,) = operator.cli("status", run_id)["lane_budgets"]
+    assert declared == {
+        "lane": "one",
+        "budget_usd": 0.2,
+        "budget_tokens": None,
+        "hard": False,
+        "spent_usd": 0,
+        "spent_tokens": 0,
+        "reached": False,
+    }
+    other = operator.claim_job(run_id, "c")
+    assert _spend(operator, other["lease"]["lease_id"], 0.5)["run_state"] == "running"
+    first = operator.claim_job(run_id, "a")
+    assert _spend(operator, first["lease"]["lease_id"], 0.25)["run_state"] == "paused"
+    status = operator.cli("status", run_id)
+    (blocker,) = status["open_blockers"]
+    assert blocker["reason"] == "lane one spent $0.25 of its $0.20 budget"
+    assert status["budget"]["spent_usd"] == pytest.approx(0.75)  # the run's counts all lanes
+    # Raising the run's budget does not lift a lane's; an unknown lane is refused by name.
+    run_wide = _principal(operator, run_id, "--usd", "10")
+    assert run_wide["state"] == "paused"
+    assert run_wide["still_reached"] == ["lane one spent $0.25 of its $0.20 budget"]
+    unknown = operator.daemon.cli(
+        "--repo", str(operator.repo), "--as", "principal", "run", "budget", "--run-id", run_id,
+        "--lane", "nope", "--usd", "1",
+    )  # fmt: skip
+    assert unknown.returncode == 3 and "has no lane 'nope' (its lanes: one, two)" in unknown.stderr
+    raised = _principal(operator, run_id, "--lane", "one", "--usd", "1")
+    assert (raised["state"], raised["resumed"], raised["lane"]) == ("running", True, "one")
+    # A lane given a budget later starts from what its jobs reported: below it, paused at once.
+    late = _principal(operator, run_id, "--lane", "two", "--tokens", "5")
+    assert late["state"] == "paused" and late["spent_tokens"] == 10
+    (blocker,) = operator.cli("status", run_id)["open_blockers"]
+    assert blocker["reason"] == "lane two spent 10 of its 5 tokens"
+    shown = operator.daemon.cli("--repo", str(operator.repo), "status", run_id)
+    assert "budget two" in shown.stdout and "10 of 5 tokens spent" in shown.stdout
+    types = [e["type"] for e in operator.cli("why", run_id)["events"]]
+    assert types.count("run.budget_reached") == 2 and types.count("run.budget_changed") == 3
+    assert operator.cli("why", run_id)["events"][0]["payload"]["budgets"][0]["lane"] == "one"
+
+
+def test_a_lane_budget_needs_an_amount(operator: Operator, tmp_path: Path) -> None:
+    lane = {"provider": "command", "command": ["true"], "budget": {"hard": True}}
+    workflow = task_workflow(tmp_path, "budget", {"one": lane}, [("a", "one", [])])
+    result = operator.daemon.cli("workflow", "validate", str(workflow))
+    assert result.returncode == 3
+    assert "$.lanes.one.budget: a budget needs usd, tokens or both" in result.stderr
+
+
+def test_a_hard_budget_stops_running_attempts_without_spending_them(
+    operator: Operator, tmp_path: Path
+) -> None:
+    lane = {"provider": "command", "command": ["true"], "max_concurrency": 4, "max_attempts": 1}
+    lanes = {"one": lane, "two": {**lane, "model": "other"}}
+    operator.cli("adopt")
+    refused = operator.daemon.cli(
+        "--repo", str(operator.repo), "run", "prepare", "--workflow",
+        str(task_workflow(tmp_path, "hard", lanes, [("a", "one", [])])), "--budget-hard",
+    )  # fmt: skip
+    assert refused.returncode == 3 and "--budget-hard needs a budget" in refused.stderr
+    (tmp_path / "run").mkdir()
+    run_id = _lanes_run(operator, tmp_path / "run", lanes, "--budget-usd", "0.5", "--budget-hard")
+    a, b, c = (operator.claim_job(run_id, job) for job in "abc")
+    # The completion that reaches it is recorded; the attempts still running are stopped.
+    assert _spend(operator, a["lease"]["lease_id"], 0.6)["run_state"] == "paused"
+    status = operator.cli("status", run_id)
+    assert status["budget"]["hard"] is True and status["leases"] == []
+    states = {job["job_id"]: job["state"] for job in status["jobs"]}
+    assert states == {"a": "succeeded", "b": "ready", "c": "ready"}
+    (blocker,) = status["open_blockers"]
+    assert "(hard: running attempts stopped)" in blocker["reason"]
+    beat = operator.daemon.cli("heartbeat", "--lease", b["lease"]["lease_id"], token=b["token"])
+    assert beat.returncode != 0  # the agent's next call is refused: its lease ended
+    ended = [
+        e["payload"]
+        for e in operator.cli("why", run_id, "b")["events"]
+        if e["type"] == "lease.ended"
+    ]
+    assert [(e["outcome"], e["reason"][:23]) for e in ended] == [
+        ("cancelled", "stopped: the run spent ")
+    ]
+    # Raised: the stopped jobs run again, max_attempts 1 not spent. A report mid-attempt that
+    # reaches the budget stops its own attempt too.
+    _principal(operator, run_id, "--usd", "1")
+    b, c = operator.claim_job(run_id, "b"), operator.claim_job(run_id, "c")
+    assert b["job"]["attempt"] == 2
+    operator.cli("report-usage", "--lease", b["lease"]["lease_id"], "--cost-usd", "0.5")
+    status = operator.cli("status", run_id)
+    assert status["run"]["state"] == "paused" and status["leases"] == []
+    _principal(operator, run_id, "--usd", "none", "--hard", "no")
+    for job in "bc":
+        claimed = operator.claim_job(run_id, job)
+        operator.cli("complete", "--lease", claimed["lease"]["lease_id"])
+    assert operator.cli("status", run_id)["run"]["state"] == "succeeded"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,48 @@ def test_bad_park_requests_are_refused_and_change_nothing(
     status = operator.cli("status", run_id)
     assert {j["job_id"]: j["state"] for j in status["jobs"]}["a"] == "leased"
     assert not any(j.get("parked_until") for j in status["jobs"])
+
+
+def test_a_job_parked_as_often_as_its_lane_allows_fails_and_asks_the_human(
+    operator: Operator, tmp_path: Path
+) -> None:
+    lane = {"provider": "command", "command": ["true"], "max_attempts": 1, "max_parks": 2}
+    workflow = task_workflow(tmp_path, "parking", {"one": lane}, [("a", "one", [])])
+    run_id = operator.prepare(workflow)
+
+    def park(*extra: str) -> dict[str, Any]:
+        packet = operator.claim_job(run_id, "a")
+        parked: dict[str, Any] = operator.cli(
+            "park", "--lease", packet["lease"]["lease_id"], "--reason", "429", *extra
+        )
+        return parked
+
+    first = park("--after-s", "30")
+    # Claimed by name meanwhile: the answer says when it is claimable.
+    answer = operator.cli("claim-next", "--session", operator.session, "--run-id", run_id,
+                          "--job", "a")  # fmt: skip
+    assert not answer["claimed"]
+    assert (
+        f"a is parked by a rate or usage limit until {first['parked_until']}" in (answer["reason"])
+    )
+    # An agent that parks itself with no wait, again and again, is stopped at the lane's bound.
+    (tmp_path / "again").mkdir()
+    run_id = operator.prepare(
+        task_workflow(tmp_path / "again", "parking", {"one": lane}, [("a", "one", [])])
+    )
+    assert park("--after-s", "0")["state"] == "ready"
+    assert park("--after-s", "0")["state"] == "ready"
+    third = park("--after-s", "0")
+    assert third["state"] == "failed" and third["parked_until"] is None
+    assert third["reason"] == "parked 2 times in a row (its lane allows 2); then: 429"
+    status = operator.cli("status", run_id)
+    (blocker,) = status["open_blockers"]
+    assert blocker["reason_kind"] == "parked_too_often"
+    # The human retries it once the limit lifted: the failed attempt ended the streak, and
+    # max_attempts 1 is spent only by that one failure, so one more park is allowed.
+    operator.cli("escalation", "resolve", "--blocker", blocker["blocker_id"], "--outcome",
+                 "retry", "--note", "quota raised", principal=True)  # fmt: skip
+    assert park("--after-s", "0")["state"] == "ready"
+    events = operator.cli("why", run_id, "a")["events"]
+    ended = [e["payload"]["outcome"] for e in events if e["type"] == "lease.ended"]
+    assert ended == ["parked", "parked", "failed", "parked"]

@@ -162,3 +162,45 @@ def test_the_users_price_file_prices_what_the_table_does_not_know(
     (job,) = status(operator, run_id)["jobs"]
     assert job["state"] == "succeeded" and "cost_usd" not in job["usage"]
     assert job["usage"]["tokens"] == 2000000
+
+
+def test_a_hard_budget_stops_a_running_agent_and_its_job_runs_again_once_raised(
+    operator: Operator, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    # job0's first attempt runs until stopped; job1 reports a dollar and ends, reaching the
+    # budget while job0 still runs.
+    script = (
+        f'echo $$ > {pids}/"$STRIATUM_JOB_ID-$STRIATUM_ATTEMPT"; '
+        'if [ "$STRIATUM_JOB_ID-$STRIATUM_ATTEMPT" = job0-1 ]; then exec sleep 60; fi; '
+        'if [ "$STRIATUM_JOB_ID" = job1 ]; then sleep 1; '
+        'echo \'{"cost_usd": 1.0}\' > "$STRIATUM_USAGE"; fi; '
+        'echo ok > "$STRIATUM_OUTPUT"'
+    )
+    lane = {"provider": "command", "command": ["sh", "-c", script], "max_concurrency": 2}
+    workflow = _workflow(tmp_path, lane, jobs=2)
+    operator.cli("adopt")
+    run_id = operator.cli(
+        "run", "prepare", "--workflow", str(workflow), "--budget-usd", "0.5", "--budget-hard"
+    )["run_id"]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    result = supervise(operator, run_id, timeout=40)  # returns once only the human can help
+    assert result.returncode == 5, result.stderr  # the run has not succeeded: it waits
+    assert "job0: lease lost" in result.stderr
+    stopped = int((pids / "job0-1").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(stopped, 0)  # the agent was stopped, not left to run out its minute
+    paused = status(operator, run_id)
+    assert paused["run"]["state"] == "paused"
+    assert {job["job_id"]: job["state"] for job in paused["jobs"]} == {
+        "job0": "ready",
+        "job1": "succeeded",
+    }
+    operator.cli("run", "budget", "--run-id", run_id, "--usd", "5", principal=True)
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    final = status(operator, run_id)
+    assert final["run"]["state"] == "succeeded"
+    job0 = next(job for job in final["jobs"] if job["job_id"] == "job0")
+    assert job0["attempt"] == 2  # max_attempts 1: the stopped attempt was not spent

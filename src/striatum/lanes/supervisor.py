@@ -291,8 +291,9 @@ class Supervisor:
 
     @staticmethod
     def _only_waiting(status: dict[str, Any]) -> bool:
-        """Nothing ready or leased, and something waits for a human decision."""
-        moving = {"ready", "leased"}
+        """Nothing ready or leased, and something waits for a human decision (in a run
+        paused for one, its budget say, ready jobs wait too)."""
+        moving = {"leased"} if status["run"]["state"] == "paused" else {"ready", "leased"}
         return bool(status["open_blockers"]) and not any(
             job["state"] in moving for job in status["jobs"]
         )
