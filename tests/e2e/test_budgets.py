@@ -316,6 +316,8 @@ def test_a_hard_budget_stops_running_attempts_without_spending_them(
     operator.cli("report-usage", "--lease", b["lease"]["lease_id"], "--cost-usd", "0.5")
     status = operator.cli("status", run_id)
     assert status["run"]["state"] == "paused" and status["leases"] == []
+    beat = operator.daemon.cli("heartbeat", "--lease", c["lease"]["lease_id"], token=c["token"])
+    assert beat.returncode != 0
     _principal(operator, run_id, "--usd", "none", "--hard", "no")
     for job in "bc":
         claimed = operator.claim_job(run_id, job)
