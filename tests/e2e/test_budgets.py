@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from striatum.store import connection as db
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import Operator, new_repo, task_workflow
 
@@ -323,3 +324,66 @@ def test_a_hard_budget_stops_running_attempts_without_spending_them(
         claimed = operator.claim_job(run_id, job)
         operator.cli("complete", "--lease", claimed["lease"]["lease_id"])
     assert operator.cli("status", run_id)["run"]["state"] == "succeeded"
+
+
+def test_a_superuser_who_rewrites_spend_or_budget_is_caught_by_the_doctor(
+    operator: Operator, tmp_path: Path
+) -> None:
+    lane = {"provider": "command", "command": ["true"], "budget": {"tokens": 1000}}
+    workflow = task_workflow(
+        tmp_path, "ledger", {"one": lane}, [("a", "one", []), ("b", "one", [])]
+    )
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow", str(workflow), "--budget-usd", "0.5")[
+        "run_id"
+    ]
+    operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
+    operator.session = operator.cli("register-session", "--role", "operator")["session_id"]
+    _spend(operator, operator.claim_job(run_id, "a")["lease"]["lease_id"], 0.3)
+
+    def doctor() -> tuple[int, list[str]]:
+        result = operator.daemon.cli("daemon", "doctor", "--json", timeout=60)
+        assert "Traceback" not in result.stderr
+        return result.returncode, json.loads(result.stdout)["ledger_problems"]
+
+    assert doctor() == (0, [])
+    assert operator.daemon.database is not None
+    conn = db.connect_admin(operator.daemon.database, autocommit=True)
+    try:
+        # The spend reset and the budget raised, so that the run spends on: both named.
+        db.execute(
+            conn,
+            "UPDATE striatumd.runs SET spent_usd = 0, budget_usd = 100 WHERE run_id = %(r)s",
+            {"r": run_id},
+        )
+        db.execute(conn, "UPDATE striatumd.lane_budgets SET hard = true")
+        code, problems = doctor()
+        assert code == 8, problems
+        assert problems == [
+            f"run {run_id} records $0.000000 and 10 tokens spent; its usage rows sum to "
+            "$0.300000 and 10",
+            f"run {run_id}: its budget differs from the last one its events record",
+            f"run {run_id}, lane one: its budget differs from the last one its events record",
+        ]
+        # The report's row removed too, guard lifted, spend made to agree: the event remains.
+        (kept,) = db.fetch_all(conn, "SELECT * FROM striatumd.attempt_usage")
+        db.execute(conn, "ALTER TABLE striatumd.attempt_usage DISABLE TRIGGER USER")
+        db.execute(conn, "DELETE FROM striatumd.attempt_usage")
+        db.execute(conn, "ALTER TABLE striatumd.attempt_usage ENABLE TRIGGER USER")
+        db.execute(conn, "UPDATE striatumd.runs SET spent_tokens = 0, budget_usd = 0.5")
+        db.execute(
+            conn, "UPDATE striatumd.lane_budgets SET spent_usd = 0, spent_tokens = 0, hard = false"
+        )
+        code, problems = doctor()
+        assert code == 8 and len(problems) == 1, problems
+        assert problems[0].startswith(f"run {run_id}, event ")
+        assert problems[0].endswith(": an attempt.usage event has no usage row")
+        # Put back as it was: sound again.
+        columns = ", ".join(kept)
+        values = ", ".join(f"%({name})s" for name in kept)
+        db.execute(conn, f"INSERT INTO striatumd.attempt_usage ({columns}) VALUES ({values})", kept)
+        db.execute(conn, "UPDATE striatumd.runs SET spent_usd = 0.3, spent_tokens = 10")
+        db.execute(conn, "UPDATE striatumd.lane_budgets SET spent_usd = 0.3, spent_tokens = 10")
+        assert doctor() == (0, [])
+    finally:
+        conn.close()

@@ -26,8 +26,10 @@ def lane(*, inherit_env: bool = False, env: dict[str, str] | None = None) -> Lan
         max_concurrency=1,
         max_attempts=1,
         park_backoff_s=300,
+        max_parks=10,
         env=env or {},
         inherit_env=inherit_env,
+        budget=None,
     )
 
 

@@ -77,6 +77,8 @@ def lines(report: DoctorReport) -> list[str]:
     out += [f"  privileges: PROBLEM: {p}" for p in report.privilege_problems] or [
         "  privileges: runtime role is append-only on events, artifacts, audit_log"
     ]
+    for problem in report.ledger_problems:
+        out += _wrapped(f"spend ledger: PROBLEM: {problem}", 2)
     for chain_report in report.chains:
         out.append(_chain_line(chain_report))
     for anchor in report.anchor_breaks:

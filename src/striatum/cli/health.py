@@ -151,6 +151,10 @@ def _provenance(
         {"check": "append-only guards", "ok": False, "detail": p}
         for p in verified["privilege_problems"]
     ] or [{"check": "append-only guards", "ok": True, "detail": "in place"}]
+    checks += [
+        {"check": "spend ledger", "ok": False, "detail": p}
+        for p in verified.get("ledger_problems") or []
+    ] or [{"check": "spend ledger", "ok": True, "detail": "agrees with the chain"}]
     return Plane(all(c["ok"] for c in checks), checks)
 
 

@@ -100,8 +100,14 @@ def lane_spec(lane: Lane) -> LaneSpec:
         "max_concurrency": lane.max_concurrency,
         "max_attempts": lane.max_attempts,
         "park_backoff_s": lane.park_backoff_s,
+        "max_parks": lane.max_parks,
         "env": dict(lane.env),
         "inherit_env": lane.inherit_env,
+        "budget": (
+            None
+            if lane.budget is None
+            else {"usd": lane.budget.usd, "tokens": lane.budget.tokens, "hard": lane.budget.hard}
+        ),
     }
 
 

@@ -1,8 +1,9 @@
 """`striatum daemon doctor`: is the substrate sound?
 
 Checks, in order: the server is reachable and new enough, migrations are applied and unedited,
-the runtime role cannot change append-only rows and the guards are enabled, and every row of
-both chains recomputes and links (a deep check also compares the columns with the hashed bytes),
+the runtime role cannot change append-only rows and the guards are enabled, usage rows, spends
+and budgets agree with the events that record them, and every row of both chains recomputes
+and links (a deep check also compares the columns with the hashed bytes),
 and heads anchored outside the database still match.
 """
 
@@ -16,7 +17,7 @@ from striatum import errors
 from striatum.integrity import anchors, chain_check, repo_anchors
 from striatum.integrity.anchor_file import Identity
 from striatum.model import chain
-from striatum.store import chains, migrations, privileges
+from striatum.store import chains, ledger, migrations, privileges
 from striatum.store import connection as db
 
 
@@ -27,6 +28,7 @@ class DoctorReport:
     migrations_applied: list[str] = field(default_factory=list)
     migrations_pending: list[str] = field(default_factory=list)
     privilege_problems: list[str] = field(default_factory=list)
+    ledger_problems: list[str] = field(default_factory=list)  # spends unlike the chain's
     chains: list[chain.ChainReport] = field(default_factory=list)
     anchor_breaks: list[chain.ChainBreak] = field(default_factory=list)
     error: errors.StriatumError | None = None
@@ -38,6 +40,7 @@ class DoctorReport:
             self.error is None
             and not self.migrations_pending
             and not self.privilege_problems
+            and not self.ledger_problems
             and not self.anchor_breaks
             and all(report.ok for report in self.chains)
         )
@@ -61,6 +64,7 @@ class DoctorReport:
                 "pending": self.migrations_pending,
             },
             "privilege_problems": self.privilege_problems,
+            "ledger_problems": self.ledger_problems,
             "chains": [chain_dict(report) for report in self.chains],
             "anchor_breaks": [asdict(b) for b in self.anchor_breaks],
             "error": None if self.error is None else self.error.to_dict(),
@@ -87,6 +91,7 @@ def run(database: db.Database, *, apply_migrations: bool, deep: bool = True) -> 
         conn = db.connect_admin(database, autocommit=True)
         try:
             report.privilege_problems = privileges.problems(conn)
+            report.ledger_problems = ledger.problems(conn)
             _verify_chains(database, conn, report, deep)
         finally:
             conn.close()
@@ -148,6 +153,7 @@ def from_daemon(status: dict[str, Any], verified: dict[str, Any]) -> DoctorRepor
         return report
     report.migrations_pending = list(verified["migrations"]["pending"])
     report.privilege_problems = list(verified["privilege_problems"])
+    report.ledger_problems = list(verified.get("ledger_problems") or [])
     report.chains = [_chain_report(c) for c in verified["chains"]]
     report.anchor_breaks = [chain.ChainBreak(**b) for b in verified["anchor_breaks"]]
     return report

@@ -113,8 +113,18 @@ class LaneSpec(TypedDict):
     max_concurrency: int
     max_attempts: int
     park_backoff_s: int
+    max_parks: int
     env: dict[str, str]
     inherit_env: bool
+    budget: LaneBudget | None
+
+
+class LaneBudget(TypedDict):
+    """A lane's budget in each run (`model.workflow.schema.Budget`)."""
+
+    usd: float | None
+    tokens: int | None
+    hard: bool
 
 
 class WorkPacket(TypedDict):

@@ -13,7 +13,7 @@ from typing import Any
 from striatum import errors
 from striatum.engine.context import Context
 from striatum.integrity import anchors, chain_check, doctor
-from striatum.store import migrations, privileges
+from striatum.store import ledger, migrations, privileges
 
 
 def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -25,10 +25,12 @@ def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     ]
     breaks = doctor.anchor_breaks(ctx.conn, anchors.identity(ctx.conn, ctx.daemon.database))
     problems = privileges.problems(ctx.conn)
+    ledger_problems = ledger.problems(ctx.conn)
     return {
         "ok": not pending
         and refusal is None
         and not problems
+        and not ledger_problems
         and not breaks
         and all(report.ok for report in reports),
         "deep": deep,
@@ -38,6 +40,7 @@ def verify(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "refusal": None if refusal is None else refusal.to_dict(),  # with hint and details
         },
         "privilege_problems": problems,
+        "ledger_problems": ledger_problems,
         "chains": [doctor.chain_dict(report) for report in reports],
         "anchor_breaks": [asdict(b) for b in breaks],
     }
