@@ -172,6 +172,8 @@ def test_bad_budget_changes_are_refused_by_name_and_change_nothing(
         (("--usd", "cheap"), 3, "--usd must be dollars"),
         (("--usd", "0"), 3, "--usd must be dollars"),
         (("--tokens", "-5"), 3, "--tokens must be from 0"),
+        (("--usd", "none", "--hard", "yes"), 3, "--hard yes needs a budget to reach"),
+        (("--hard", "maybe"), 2, "'maybe' is not one of 'yes', 'no'"),
     ]:
         result = operator.daemon.cli(
             "--repo",

@@ -85,6 +85,8 @@ def run_fields(result: dict[str, Any], now: datetime) -> list[tuple[str, str]]:
     if budget.get("budget_usd") is not None or budget.get("budget_tokens") is not None:
         pairs.append(("budget", used.budget_text(budget)))
     for lane_budget in result.get("lane_budgets") or []:
+        if lane_budget.get("budget_usd") is None and lane_budget.get("budget_tokens") is None:
+            continue  # lifted
         pairs.append((f"budget {visible(lane_budget['lane'])}", used.budget_text(lane_budget)))
     if result.get("usage"):
         pairs.append(("used", used.total_text(result["usage"]["total"])))

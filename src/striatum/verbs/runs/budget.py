@@ -36,6 +36,10 @@ def set_budget(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("tokens") is not None:
         tokens = _tokens(params["tokens"])
     hard = before.hard if params.get("hard") is None else params["hard"] == "yes"
+    if params.get("hard") == "yes" and usd is None and tokens is None:
+        raise errors.ValidationError(
+            "--hard yes needs a budget to reach: give --usd or --tokens too", parameter="hard"
+        )
     if lane is None:
         spend = usage_rows.set_budget(ctx.conn, run.run_id, usd=usd, tokens=tokens, hard=hard)
     else:
