@@ -247,6 +247,9 @@ def test_a_lane_budget_pauses_the_run_until_the_principal_raises_that_lane(
     status = operator.cli("status", run_id)
     (blocker,) = status["open_blockers"]
     assert blocker["reason"] == "lane one spent $0.25 of its $0.20 budget"
+    assert status["next_actions"][0].startswith(
+        f"striatum --as principal run budget --run-id {run_id} --lane one --usd AMOUNT"
+    )
     assert status["budget"]["spent_usd"] == pytest.approx(0.75)  # the run's counts all lanes
     # Raising the run's budget does not lift a lane's; an unknown lane is refused by name.
     run_wide = _principal(operator, run_id, "--usd", "10")

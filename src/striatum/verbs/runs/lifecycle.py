@@ -172,7 +172,7 @@ def resume(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.Conflict(
             f"run {params['run_id']} was paused by its budget ({waiting.reason}); the principal "
             f"raises it: striatum --as principal run budget --run-id {params['run_id']} "
-            "--usd AMOUNT",
+            "[--lane LANE] --usd AMOUNT",
             run_id=params["run_id"],
         )
     return _move(ctx, params["run_id"], RunState.RUNNING, "run.resumed", RunState.PAUSED)

@@ -119,7 +119,13 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
         "leases": [lease.to_dict(shapes.LEASE_LIVE) for lease in leases],
         "open_blockers": [b.to_dict(shapes.BLOCKER_OPEN) for b in blockers],
         "supervisor": watch,
-        "next_actions": next_actions(run, jobs, blockers, supervisor=watch),
+        "next_actions": next_actions(
+            run,
+            jobs,
+            blockers,
+            supervisor=watch,
+            spent=[spend.lane for spend in spends if spend.reached],
+        ),
         # The repository chain's head now: supervisors anchor their commits to it.
         "chain_head": _head(ctx, run.repo_id),
     }
@@ -146,19 +152,24 @@ def next_actions(
     blockers: list[records.Blocker],
     *,
     supervisor: dict[str, Any] | None = None,
+    spent: list[str | None] | None = None,
 ) -> list[str]:
     """What a caller can do now, as exact commands. A supervised run's ready jobs are its
-    supervisor's to claim: wait for it, or `run start` again when it is gone."""
+    supervisor's to claim: wait for it, or `run start` again when it is gone. `spent`: the
+    budgets reached (None: the run's, else a lane's)."""
     rid = run.run_id
     if run.state == RunState.PREPARED:
         return [f"striatum run start --run-id {rid}"]
     budget_blockers = [b for b in blockers if b.kind == BlockerKind.BUDGET]
-    if budget_blockers:  # only the principal lifts it, by raising the budget
-        return [
-            f"striatum --as principal run budget --run-id {rid} --usd AMOUNT  "
-            f"({visible(budget_blockers[0].reason)})",
-            f"striatum run cancel --run-id {rid}",
+    if budget_blockers:  # only the principal lifts it, by raising each budget reached
+        raise_them = [
+            f"striatum --as principal run budget --run-id {rid}"
+            + ("" if lane is None else f" --lane {lane}")
+            + " --usd AMOUNT"
+            for lane in (spent or [None])
         ]
+        raise_them[0] += f"  ({visible(budget_blockers[0].reason)})"
+        return [*raise_them, f"striatum run cancel --run-id {rid}"]
     if run.state == RunState.PAUSED:
         return [f"striatum run resume --run-id {rid}"]
     if run.state in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
