@@ -43,7 +43,7 @@ def invoke(
         local["caller_token"] = token
     if as_role is not None:
         local["caller_role"] = as_role
-    run_check(verb.before, sent, local)
+    sent = run_check(verb.before, sent, local)
     result = rpc.call(verb.name, sent, as_role=as_role, token=token)
     return run_hook(verb.after, result, local)
 
@@ -57,10 +57,15 @@ def exit_code(verb: Verb | CallSpec, result: Any) -> int:
     return errors.EXIT_CODES["integrity"]
 
 
-def run_check(dotted: str | None, params: dict[str, Any], local: dict[str, Any]) -> None:
-    """A verb's check before it leaves this machine; it refuses by raising."""
-    if dotted:
-        _load(dotted)(params, local)
+def run_check(
+    dotted: str | None, params: dict[str, Any], local: dict[str, Any]
+) -> dict[str, Any]:
+    """The params to send, after a verb's check on this machine: it refuses by raising, and
+    may answer the params to send instead (`run task` sends the workflow it wrote)."""
+    if not dotted:
+        return params
+    replaced = _load(dotted)(params, local)
+    return params if replaced is None else dict(replaced)
 
 
 def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
