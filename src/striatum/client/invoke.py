@@ -43,7 +43,9 @@ def invoke(
         local["caller_token"] = token
     if as_role is not None:
         local["caller_role"] = as_role
-    sent = run_check(verb.before, sent, local)
+    replaced = run_check(verb.before, sent, local)
+    if replaced is not None:  # `run task` sends the workflow it wrote instead
+        sent = replaced
     result = rpc.call(verb.name, sent, as_role=as_role, token=token)
     return run_hook(verb.after, result, local)
 
@@ -59,13 +61,13 @@ def exit_code(verb: Verb | CallSpec, result: Any) -> int:
 
 def run_check(
     dotted: str | None, params: dict[str, Any], local: dict[str, Any]
-) -> dict[str, Any]:
-    """The params to send, after a verb's check on this machine: it refuses by raising, and
-    may answer the params to send instead (`run task` sends the workflow it wrote)."""
+) -> dict[str, Any] | None:
+    """A verb's check before it leaves this machine: it refuses by raising, and may answer
+    the params to send instead (None: send them as they are)."""
     if not dotted:
-        return params
-    replaced = _load(dotted)(params, local)
-    return params if replaced is None else dict(replaced)
+        return None
+    replaced: dict[str, Any] | None = _load(dotted)(params, local)
+    return replaced
 
 
 def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:
