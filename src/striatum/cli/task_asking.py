@@ -39,7 +39,7 @@ def artifacts(call: Any, run_id: str) -> list[dict[str, Any]]:
 
 def ask(question: Question) -> str:
     """The human's answer: one of the choices (an amount for a budget), or LATER."""
-    for line in task_questions.lines(question):
+    for line in task_questions.lines(question, width=_width()):
         click.echo(line)
     if question.choices == (AMOUNT,):
         answer: str = click.prompt(
@@ -77,6 +77,13 @@ def _call(question: Question, answer: str) -> tuple[str, dict[str, Any]]:
 def tell(questions: list[Question]) -> None:
     """No terminal to ask on: what waits, and the exact commands that answer it."""
     for question in questions:
-        for line in task_questions.lines(question):
+        for line in task_questions.lines(question, width=_width(), answer=True):
             click.echo(line)
-        click.echo(f"  answer with: {question.command()}")
+
+
+def _width() -> int:
+    import sys
+
+    from striatum.cli import terminal
+
+    return terminal.screen(sys.stdout).width

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from striatum.cli.layout import wrap
 from striatum.model.terminal_text import visible
 
 AMOUNT = "AMOUNT"  # a budget's answer: dollars, not a choice
@@ -103,14 +104,19 @@ def to_read(repo: str, job_id: str | None, artifacts: list[dict[str, Any]]) -> t
     return tuple(visible(f"{repo.rstrip('/')}/{a['path']}") for a in chosen)
 
 
-def lines(question: Question) -> list[str]:
-    """The question as a terminal shows it (without the prompt itself)."""
+def lines(question: Question, *, width: int = 80, answer: bool = False) -> list[str]:
+    """The question as a terminal shows it, wrapped to `width` (a path or a command is kept
+    whole on a line of its own); `answer`: with the command that answers it."""
     head = {
         "checkpoint": "A checkpoint waits for your decision",
         "escalation": "An escalation waits for you",
         "budget": "The run reached its budget",
         "land": "Landing waits for you",
     }[question.kind]
-    shown = [f"{head} ({question.subject}):", f"  {question.text}"]
-    shown += [f"  read: {path}" for path in question.read]
+    shown = wrap(f"{head} ({question.subject}):", width)
+    shown += wrap(question.text, width, indent="  ")
+    for path in question.read:
+        shown += ["  read:", f"    {path}"]
+    if answer:
+        shown += ["  answer with:", f"    {question.command()}"]
     return shown
