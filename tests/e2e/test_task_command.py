@@ -16,6 +16,7 @@ import pytest
 from tests.support.agent_stubs import SYSTEM_PATH, path_with, stub_clis
 from tests.support.daemons import BIN, DaemonUnderTest
 from tests.support.operator import new_repo
+from tests.support.pseudo_terminal import Terminal
 from tests.support.waiting import wait_until
 
 WAITING_FOR_HUMAN = 20
@@ -179,3 +180,33 @@ def test_bad_input_is_refused_naming_the_argument_and_creates_nothing(
     assert named in result.stderr and "Traceback" not in result.stderr
     assert runs(daemon, repo) == []
     assert not (repo / ".striatum" / "tasks").exists()
+
+
+def test_a_terminal_session_answers_the_checkpoint_then_lands(
+    daemon: DaemonUnderTest, repo: Path
+) -> None:
+    session = Terminal(
+        [str(BIN / "striatum"), "task", "Propose a hello module", "--style", "human-checkpoint"],
+        {**daemon.env, "PATH": NO_AI_PATH},
+        repo,
+    )
+    asked = session.read_until(lambda text: "answer (cancel, continue, later):" in text)
+    assert "A checkpoint waits for your decision" in asked, asked
+    assert "proposal-review.md" in asked  # the artifact to read first
+    session.type("continue")
+    session.read_until(lambda text: "answer (yes, no, later):" in text)
+    session.type("yes")
+    code, text = session.finish()
+    assert code == 0, text
+    run_id = only_run(daemon, repo)
+    assert "recorded: striatum --as principal checkpoint decide" in text
+    assert f"landed striatum/{run_id}" in text
+    final = status(daemon, repo, run_id)
+    assert final["run"]["state"] == "succeeded"
+    (decision,) = [
+        e
+        for e in json.loads(task_cli(daemon, repo, "why", run_id, "--json").stdout)["events"]
+        if e["type"] == "checkpoint.decided"
+    ]
+    assert decision["actor"].startswith("principal:")  # decided as the principal
+    assert decision["payload"]["choice"] == "continue"

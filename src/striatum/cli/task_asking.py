@@ -47,7 +47,7 @@ def ask(question: Question) -> str:
         )
         return answer.strip()
     choice = click.Choice([*question.choices, LATER])
-    picked: str = click.prompt(f"  answer ({', '.join(choice.choices)})", type=choice)
+    picked: str = click.prompt("  answer", type=choice)  # click lists the choices
     return picked
 
 
