@@ -106,14 +106,12 @@ def test_save_writes_a_workflow_that_validates_and_runs_again(
         daemon, repo, "run", "prepare", "--workflow", str(saved / "workflow.json"), "--start"
     )
     assert again.returncode == 0, again.stderr
-    for run in runs(daemon, repo):
-        wait_until(
-            lambda run_id=run["run_id"]: (
-                status(daemon, repo, run_id)["run"]["state"] == "succeeded"
-            ),
-            f"run {run['run_id']} never succeeded",
-            timeout=90,
-        )
+
+    def all_succeeded() -> bool:
+        found = runs(daemon, repo)
+        return all(status(daemon, repo, r["run_id"])["run"]["state"] == "succeeded" for r in found)
+
+    wait_until(all_succeeded, "the task's runs never both succeeded", timeout=90)
     assert len(runs(daemon, repo)) == 2
 
 

@@ -16,7 +16,7 @@ from striatum.verbs.runs import TASK_STYLES
 
 
 def test_the_verb_offers_every_starter_shape() -> None:
-    assert TASK_STYLES == tuple(SHAPES)
+    assert tuple(SHAPES) == TASK_STYLES
 
 
 def test_the_author_is_the_first_installed_cli_and_the_others_review() -> None:
@@ -140,8 +140,9 @@ def test_waiting_means_an_open_blocker() -> None:
 
 
 def test_a_question_fits_80_columns_but_for_paths_and_commands() -> None:
+    long = {"blocker_id": "blk_e", "kind": "escalation", "job_id": "review", "reason": "word " * 40}
     question = task_questions.for_blockers(
-        {**STATUS, "open_blockers": [{**STATUS["open_blockers"][1], "reason": "word " * 40}]},  # type: ignore[dict-item]
+        {**STATUS, "open_blockers": [long]},
         branches=[],
         outcomes={},
         artifacts=[],

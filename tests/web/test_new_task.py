@@ -60,7 +60,7 @@ def web(operator: Operator) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_listening(port, server)  # type: ignore[arg-type]
+        _wait_listening(port, server)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.send_signal(signal.SIGINT)

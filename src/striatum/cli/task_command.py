@@ -104,17 +104,16 @@ def _start(params: dict[str, Any], repo: Path | None, as_role: str | None) -> di
     started: dict[str, Any] = invoke(
         BY_NAME["run.task"], params, repo=None if repo is None else str(repo), as_role=as_role
     )
-    say = click.get_text_stream("stderr")
-    click.echo(f"striatum: task run {started['run_id']}: {started['lanes']}", file=say)
+    click.echo(f"striatum: task run {started['run_id']}: {started['lanes']}", err=True)
     if started.get("scripted"):
         click.echo(
             "striatum: no AI CLI on PATH, so scripted agents stand in (install claude, codex "
             "or gemini, or give --author, for real ones)",
-            file=say,
+            err=True,
         )
-    click.echo(f"striatum: its workflow: {started['workflow']}", file=say)
+    click.echo(f"striatum: its workflow: {started['workflow']}", err=True)
     if started.get("saved_to"):
-        click.echo(f"striatum: saved a copy to {started['saved_to']}", file=say)
+        click.echo(f"striatum: saved a copy to {started['saved_to']}", err=True)
     return started
 
 

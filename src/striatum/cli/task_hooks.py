@@ -13,9 +13,12 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from striatum import errors
+
+if TYPE_CHECKING:
+    from striatum.starters.task import Task
 
 TASKS_DIR = Path(".striatum") / "tasks"
 
@@ -67,7 +70,7 @@ def started(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
     return {**result, **local.get("task", {})}
 
 
-def workflow_files(task: Any) -> dict[str, str]:
+def workflow_files(task: Task) -> dict[str, str]:
     """The folder's files: the composed workflow, its schema, and the scripted agent when
     its lanes run it. Checked by the validator `workflow validate` uses."""
     from striatum.model.workflow import json_schema
@@ -88,7 +91,7 @@ def workflow_files(task: Any) -> dict[str, str]:
     return files
 
 
-def summary(task: Any, folder: Path, save: str | None) -> dict[str, Any]:
+def summary(task: Task, folder: Path, save: str | None) -> dict[str, Any]:
     """What the answer adds: who works on the task, and where its workflow lives."""
     lanes = (
         "scripted agents (no AI CLI on PATH: claude, codex, gemini)"
