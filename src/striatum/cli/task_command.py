@@ -72,7 +72,8 @@ def task(
     gemini), the reviewers the others, never on the author's provider; with none the lanes
     run the scripted agent. When the run waits for the human, a terminal asks (as the
     principal); without one the commands are printed and the exit status is 20. Exits 0
-    when the run succeeded (and landed, with --land auto), 5 when it did not.
+    when the run succeeded (and landed, with --land auto), 5 when it did not. Not the
+    `task` job kind of a workflow: this command makes a whole run.
     """
     options = ctx.find_root().obj or {}
     as_role, repo = options.get("as_role"), options.get("repo")
