@@ -197,7 +197,7 @@ def test_a_terminal_session_answers_the_checkpoint_then_lands(
     code, text = session.finish()
     assert code == 0, text
     run_id = only_run(daemon, repo)
-    assert "recorded: striatum --as principal checkpoint decide" in text
+    assert "recorded:\r\n      striatum --as principal checkpoint decide" in text
     assert f"landed striatum/{run_id}" in text
     final = status(daemon, repo, run_id)
     assert final["run"]["state"] == "succeeded"
@@ -208,3 +208,15 @@ def test_a_terminal_session_answers_the_checkpoint_then_lands(
     ]
     assert decision["actor"].startswith("principal:")  # decided as the principal
     assert decision["payload"]["choice"] == "continue"
+
+
+def test_in_a_repository_with_no_commit_there_is_nothing_to_land(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    """The run worked in the checkout itself: its changes are there already."""
+    fresh = new_repo(tmp_path)
+    assert task_cli(daemon, fresh, "adopt").returncode == 0
+    result = task_cli(daemon, fresh, "--as", "principal", "task", "Add a hello", "--land", "auto")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nothing to land" in result.stdout
+    assert any((fresh / "docs" / "striatum").rglob("handoff.md"))

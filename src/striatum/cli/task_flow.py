@@ -16,6 +16,7 @@ from striatum import errors
 from striatum.cli import dashboard, task_asking, task_questions
 from striatum.cli.task_questions import Question
 from striatum.cli.views import states
+from striatum.model.terminal_text import visible
 
 
 def see_through(run_id: str, *, land: str, as_role: str | None, repo: Path | None) -> int:
@@ -42,14 +43,14 @@ def _answer(questions: list[Question]) -> bool:
     for question in questions:
         answer = task_asking.ask(question)
         if answer == task_asking.LATER:
-            click.echo(f"  left waiting; answer later with: {question.command()}")
+            _say("left waiting; answer later with:", indent="  ", command=question.command())
             return False
         try:
             task_asking.record(question, answer)
         except errors.StriatumError as error:  # e.g. decided elsewhere, a bad amount
-            click.echo(f"  not recorded: {error.message}")
+            _say(f"not recorded: {error.message}", indent="  ")
         else:
-            click.echo(f"  recorded: {question.command(answer)}")
+            _say("recorded:", indent="  ", command=question.command(answer))
     return True
 
 
@@ -58,13 +59,19 @@ def _ended(
 ) -> int:
     run = status["run"]
     if run["state"] != "succeeded":
-        click.echo(f"run {run['run_id']} {run['state']}: {run.get('ended_reason') or '-'}")
+        _say(f"run {run['run_id']} {run['state']}: {run.get('ended_reason') or '-'}")
         click.echo(f"  why: striatum why {run['run_id']}")
         click.echo(f"  again: striatum --as principal run retry {run['run_id']}")
         return errors.EXIT_RUN_NOT_SUCCEEDED
+    if not _has_branch(run["repo"], run["run_id"]):
+        _say(
+            f"run {run['run_id']} succeeded. It worked in the checkout itself (the repository "
+            "had no commit to branch from), so its changes are already there: nothing to land."
+        )
+        return errors.EXIT_OK
     question = task_questions.for_landing(status, task_asking.artifacts(source.call, run["run_id"]))
     if land == "never":
-        click.echo(f"run {run['run_id']} succeeded; to land it: {question.command()}")
+        _say(f"run {run['run_id']} succeeded; to land it:", command=question.command())
         return errors.EXIT_OK
     if land == "auto":
         return _land(question, as_role=source.as_role)
@@ -73,7 +80,7 @@ def _ended(
         return errors.EXIT_WAITING_FOR_HUMAN
     answer = task_asking.ask(question)
     if answer != "yes":
-        click.echo(f"  not landed; land it later with: {question.command()}")
+        _say("not landed; land it later with:", indent="  ", command=question.command())
         return errors.EXIT_OK if answer == "no" else errors.EXIT_WAITING_FOR_HUMAN
     return _land(question, as_role="principal")
 
@@ -85,8 +92,31 @@ def _land(question: Question, *, as_role: str | None) -> int:
     try:
         landed = invoke(BY_NAME["run.land"], {"run_id": question.run_id}, as_role=as_role)
     except errors.StriatumError as error:
-        click.echo(f"run {question.run_id} succeeded but was not landed: {error.message}")
-        click.echo(f"  once the working tree allows it: {question.command()}")
+        _say(f"run {question.run_id} succeeded but was not landed: {error.message}")
+        _say("once the working tree allows it:", indent="  ", command=question.command())
         return error.exit_code
     click.echo(f"landed {landed['branch']} as {landed['commit']}")
     return errors.EXIT_OK
+
+
+def _has_branch(repo: str, run_id: str) -> bool:
+    """Whether the run has its branch (a repository with no commit runs in place)."""
+    import subprocess
+
+    found = subprocess.run(
+        ["git", "-C", repo, "rev-parse", "--verify", "--quiet", f"refs/heads/striatum/{run_id}"],
+        capture_output=True,
+        check=False,
+    )
+    return found.returncode == 0
+
+
+def _say(text: str, *, indent: str = "", command: str | None = None) -> None:
+    """One message wrapped to the terminal, then `command` whole on a line of its own."""
+    from striatum.cli import layout, terminal
+
+    width = terminal.screen(sys.stdout).width
+    for line in layout.wrap(visible(text), width, indent=indent + "  ", first=indent):
+        click.echo(line)
+    if command is not None:
+        click.echo(f"{indent}    {command}")
