@@ -74,7 +74,7 @@ def test_every_style_composes_a_valid_workflow_with_the_task_in_every_prompt(sty
     result = validate_text(files["workflow.json"], file_exists=files.__contains__)
     assert result.ok, result.problems
     document = json.loads(files["workflow.json"])
-    assert (document["id"], document["name"]) == ("task", "Add rate limiting")
+    assert (document["id"], document["name"]) == (f"task-{style}", "Add rate limiting")
     assert files[tasks.TASK_FILE] == "Add rate limiting\n\nto the API\n"
     prompts = [text for name, text in files.items() if name.startswith("prompts/")]
     assert prompts and all("## The task\n\nAdd rate limiting\n\nto the API\n" in p for p in prompts)

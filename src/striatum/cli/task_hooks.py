@@ -158,7 +158,8 @@ def _preflight(files: dict[str, str], folder: Path, repo: Path) -> None:
     checks = preflight.check_lanes(lanes, workflow_dir=str(folder), repo=str(repo))
     refusal = preflight.refusal(checks)
     if refusal is not None:
-        refusal.hint = "; ".join(dict.fromkeys(c.fix for c in checks if not c.ok and c.fix))
+        fixes = dict.fromkeys(c.fix for c in checks if not c.ok and c.fix)
+        refusal.hint = "; ".join(fixes) or None
         raise refusal
 
 

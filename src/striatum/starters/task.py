@@ -127,7 +127,7 @@ def compose(task: Task, *, agent_script: str | None = None) -> dict[str, str]:
         **extra,
     )
     document: dict[str, Any] = json.loads(files["workflow.json"])
-    document["id"] = "task"
+    document["id"] = f"task-{task.style}"
     document["name"] = _clip(task.text.splitlines()[0], NAME_CHARS)
     document["description"] = _clip(task.text, DESCRIPTION_CHARS)
     if task.max_revisions is not None:
