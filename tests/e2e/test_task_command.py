@@ -220,3 +220,30 @@ def test_in_a_repository_with_no_commit_there_is_nothing_to_land(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "nothing to land" in result.stdout
     assert any((fresh / "docs" / "striatum").rglob("handoff.md"))
+
+
+def test_a_failed_task_is_retried_from_the_workflow_it_kept(
+    daemon: DaemonUnderTest, repo: Path
+) -> None:
+    """The task's folder stays the run's workflow_dir: `run retry` runs its agents again."""
+    waiting = task_cli(daemon, repo, "task", "Add a hello module", "--max-revisions", "0")
+    assert waiting.returncode == WAITING_FOR_HUMAN, waiting.stdout + waiting.stderr
+    run_id = only_run(daemon, repo)
+    (blocker,) = status(daemon, repo, run_id)["open_blockers"]
+    failed = task_cli(
+        daemon, repo, "--as", "principal", "escalation", "resolve", blocker["blocker_id"],
+        "--outcome", "fail",
+    )  # fmt: skip
+    assert failed.returncode == 0, failed.stderr
+    wait_until(
+        lambda: status(daemon, repo, run_id)["supervisor"]["state"] == "left",
+        "the failed run's supervisor never left",
+    )
+    assert status(daemon, repo, run_id)["run"]["state"] == "failed"
+    retried = task_cli(daemon, repo, "--as", "principal", "run", "retry", run_id)
+    assert retried.returncode == 0, retried.stderr
+    wait_until(
+        lambda: status(daemon, repo, run_id)["run"]["state"] == "succeeded",
+        "the retried task never succeeded",
+        timeout=90,
+    )
