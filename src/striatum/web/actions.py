@@ -187,6 +187,7 @@ async def _new_task(request: Request, form: Form) -> Any:
         author=form.get("author"),
         reviewer=form.get("reviewer"),
         max_revisions=int(revisions) if revisions.isdigit() else None,
+        budget_usd=form.get("budget_usd"),
     )
 
 
