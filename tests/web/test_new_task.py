@@ -16,7 +16,7 @@ from tests.support.agent_stubs import SYSTEM_PATH
 from tests.support.daemons import BIN
 from tests.support.operator import Operator
 from tests.support.waiting import free_port, wait_until
-from tests.web.conftest import SAME_ORIGIN, form
+from tests.web.conftest import SAME_ORIGIN, confirmed, form
 from tests.web.test_browser import CHROMIUM, _wait_listening
 
 
@@ -47,6 +47,21 @@ def test_the_form_asks_first_and_names_the_repository(
     )
     assert asked.status_code == 200 and f"Start a task in {operator.repo}?" in asked.text
     assert rpc.call("list.runs")["runs"] == []  # nothing until confirmed
+
+
+def test_bad_input_is_a_400_naming_the_field_and_starts_nothing(
+    operator: Operator, principal: TestClient
+) -> None:
+    operator.cli("adopt")
+    path = "/actions/tasks"
+    answer = principal.post(
+        path,
+        data=confirmed(path, sentence="x", repo=str(operator.repo), author="copilot"),
+        headers=SAME_ORIGIN,
+    )
+    assert answer.status_code == 400 and "--author: unknown provider" in answer.text
+    assert rpc.call("list.runs")["runs"] == []
+    assert not (operator.repo / ".striatum" / "tasks").exists()
 
 
 @pytest.fixture
