@@ -105,17 +105,28 @@ def _start(params: dict[str, Any], repo: Path | None, as_role: str | None) -> di
     started: dict[str, Any] = invoke(
         BY_NAME["run.task"], params, repo=None if repo is None else str(repo), as_role=as_role
     )
-    click.echo(f"striatum: task run {started['run_id']}: {started['lanes']}", err=True)
+    said = [f"task run {started['run_id']}: {started['lanes']}"]
     if started.get("scripted"):
-        click.echo(
-            "striatum: no AI CLI on PATH, so scripted agents stand in (install claude, codex "
-            "or gemini, or give --author, for real ones)",
-            err=True,
+        said.append(
+            "no AI CLI on PATH, so scripted agents stand in (install claude, codex or gemini, "
+            "or give --author, for real ones)"
         )
-    click.echo(f"striatum: its workflow: {started['workflow']}", err=True)
+    said.append(f"its workflow: {started['workflow']}")
     if started.get("saved_to"):
-        click.echo(f"striatum: saved a copy to {started['saved_to']}", err=True)
+        said.append(f"saved a copy to {started['saved_to']}")
+    _tell(said)
     return started
+
+
+def _tell(messages: list[str]) -> None:
+    """On stderr, each message wrapped to the terminal (stdout: the run id, the view)."""
+    from striatum.cli import layout, terminal
+    from striatum.model.terminal_text import visible
+
+    width = terminal.screen(sys.stderr).width
+    for message in messages:
+        for line in layout.wrap(visible(f"striatum: {message}"), width, indent="  ", first=""):
+            click.echo(line, err=True)
 
 
 def _require_principal(as_role: str | None) -> None:
