@@ -34,7 +34,6 @@ def compose(params: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
             "run task writes its own workflow: give the task as a sentence",
             hint="a workflow of yours runs with: striatum run prepare --workflow FILE --start",
         )
-    repo = _repo(params, local)
     task = tasks.choose(
         text=_text(local),
         style=local.get("style") or tasks.DEFAULT_STYLE,
@@ -45,6 +44,7 @@ def compose(params: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
     )
     if params.get("budget_usd") is not None:
         dollars(params["budget_usd"], "budget_usd")
+    repo = _repo(params, local)
     folder = repo / TASKS_DIR / _folder_name()
     files = workflow_files(task)
     _preflight(files, folder, repo)
