@@ -94,8 +94,12 @@ EXIT_INTERNAL = CODES["internal"].exit
 EXIT_USAGE = CODES["usage"].exit
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports a process SIGINT ended
 EXIT_RUN_NOT_SUCCEEDED = CODES["conflict"].exit  # `supervise`: the run ended otherwise
+EXIT_WAITING_FOR_HUMAN = 20  # `striatum task` with no terminal: the run waits for a decision
 OTHER_EXITS: dict[int, str] = {
     EXIT_OK: "success",
+    EXIT_WAITING_FOR_HUMAN: "waiting for the human: `striatum task` without a terminal stopped "
+    "at a decision (a checkpoint, an escalation, a budget, landing) and printed the commands "
+    "that make it",
     EXIT_INTERRUPTED: "interrupted by the user (Ctrl-C): 128 + SIGINT, as shells report it",
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from striatum import errors
 from striatum.cli import dashboard_frame, terminal
 from striatum.cli.views import states
 from striatum.client import rpc
+
+Until = Callable[[dict[str, Any]], bool]  # a status after which following stops
 
 
 class Source:
@@ -79,8 +82,20 @@ def show(
         sys.exit(errors.EXIT_INTERRUPTED)
 
 
-def frame(source: Source, screen: terminal.Screen) -> tuple[list[str], int, bool]:
-    """The lines to show, the event cursor to wait after, and whether the run has ended."""
+def follow(source: Source, *, until: Until, interval: float = 1.0) -> None:
+    """The run's view until it ends or `until` says so of its status (`striatum task`
+    stops there to ask the human); live on a terminal, one line per event otherwise."""
+    if sys.stdout.isatty():
+        _live(source, interval, until)
+    else:
+        _plain(source, once=False, interval=interval, until=until)
+
+
+def frame(
+    source: Source, screen: terminal.Screen, until: Until | None = None
+) -> tuple[list[str], int, bool]:
+    """The lines to show, the event cursor to wait after, and whether to stop: the run has
+    ended, or `until` says so of its status."""
     now = datetime.now(UTC)
     if source.run_id is None:
         title, found, waiting = source.runs()
@@ -88,10 +103,14 @@ def frame(source: Source, screen: terminal.Screen) -> tuple[list[str], int, bool
     status, events = source.run()
     lines = dashboard_frame.run_frame(status, events, screen, now)
     cursor = events[-1]["seq"] if events else 0
-    return lines, cursor, status["run"]["state"] in states.ENDED
+    return lines, cursor, _stops(status, until)
 
 
-def _live(source: Source, interval: float) -> None:
+def _stops(status: dict[str, Any], until: Until | None) -> bool:
+    return status["run"]["state"] in states.ENDED or (until is not None and until(status))
+
+
+def _live(source: Source, interval: float, until: Until | None = None) -> None:
     from rich.console import Console
     from rich.live import Live
     from rich.text import Text
@@ -103,17 +122,17 @@ def _live(source: Source, interval: float) -> None:
         while True:
             size = console.size  # read each time: the terminal may have been resized
             fitted = terminal.Screen(size.width, color=screen.color, height=size.height - 1)
-            lines, seen, ended = frame(source, fitted)
+            lines, seen, ended = frame(source, fitted, until)
             live.update(Text.from_ansi("\n".join(lines)), refresh=True)
             if ended:
                 return
             cursor = source.wait(seen if seen >= 0 else cursor, interval)
 
 
-def _plain(source: Source, *, once: bool, interval: float) -> None:
+def _plain(source: Source, *, once: bool, interval: float, until: Until | None = None) -> None:
     """No terminal (or --once): the whole frame once, then one line per new event."""
     screen = terminal.screen(sys.stdout)
-    lines, cursor, ended = frame(source, screen)
+    lines, cursor, ended = frame(source, screen, until)
     sys.stdout.write("".join(line + "\n" for line in lines))
     sys.stdout.flush()
     if once or ended or source.run_id is None:
@@ -125,5 +144,5 @@ def _plain(source: Source, *, once: bool, interval: float) -> None:
         for event in [e for e in events if e["seq"] > cursor]:
             sys.stdout.write(dashboard_frame.plain_event(event, screen.width, now) + "\n")
         cursor = events[-1]["seq"] if events else cursor
-        ended = status["run"]["state"] in states.ENDED
+        ended = _stops(status, until)
         sys.stdout.flush()

@@ -19,6 +19,7 @@ from striatum.cli import (
     global_options,
     mcp_commands,
     skills_commands,
+    task_command,
     verb_commands,
     web_commands,
     workflow_commands,
@@ -246,6 +247,7 @@ cli.add_command(anchor_commands.anchors)
 cli.add_command(mcp_commands.mcp)
 cli.add_command(skills_commands.skills)
 cli.add_command(web_commands.serve)
+cli.add_command(task_command.task)
 verb_commands.attach(cli)
 global_options.accept_after_subcommand(cli)  # last: every command is in the tree
 

@@ -43,7 +43,9 @@ def invoke(
         local["caller_token"] = token
     if as_role is not None:
         local["caller_role"] = as_role
-    run_check(verb.before, sent, local)
+    replaced = run_check(verb.before, sent, local)
+    if replaced is not None:  # `run task` sends the workflow it wrote instead
+        sent = replaced
     result = rpc.call(verb.name, sent, as_role=as_role, token=token)
     return run_hook(verb.after, result, local)
 
@@ -57,10 +59,15 @@ def exit_code(verb: Verb | CallSpec, result: Any) -> int:
     return errors.EXIT_CODES["integrity"]
 
 
-def run_check(dotted: str | None, params: dict[str, Any], local: dict[str, Any]) -> None:
-    """A verb's check before it leaves this machine; it refuses by raising."""
-    if dotted:
-        _load(dotted)(params, local)
+def run_check(
+    dotted: str | None, params: dict[str, Any], local: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A verb's check before it leaves this machine: it refuses by raising, and may answer
+    the params to send instead (None: send them as they are)."""
+    if not dotted:
+        return None
+    replaced: dict[str, Any] | None = _load(dotted)(params, local)
+    return replaced
 
 
 def run_hook(dotted: str | None, result: Any, local: dict[str, Any]) -> Any:

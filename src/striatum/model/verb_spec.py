@@ -44,7 +44,9 @@ class Verb(NamedTuple):
     params: tuple[Param, ...] = ()
     description: str = ""
     after: str | None = None  # "module:function" the CLI runs with the result (and locals)
-    before: str | None = None  # "module:function" the CLI runs first (params, locals); raises
+    # "module:function" the CLI runs first (params, locals): raises to refuse, or answers
+    # the params to send instead (None: send them as they are)
+    before: str | None = None
     verdict: bool = False  # the result's `ok` is a verdict: false exits with the integrity code
     long_running: bool = False  # may take long: served apart, so it never delays liveness verbs
 

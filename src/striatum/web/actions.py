@@ -35,6 +35,8 @@ class Action:
     consequence: str  # what the action does, in one sentence
     done: Say  # the message shown after it
     asks_reason: bool = False  # the confirmation page offers a recorded reason
+    # Where to go once done, from what the verb answered (None: `back`, or the form's page)
+    result_page: Callable[[Any], str] | None = None
 
 
 async def _form(request: Request) -> Form | None:
@@ -74,7 +76,9 @@ def endpoint(action: Action) -> Callable[[Request], Awaitable[Response]]:
         back = _back(form, action.back(request))
         if not confirm.confirmed(policy.secret, request.url.path, form.get("confirm", "")):
             return _ask(request, action, form, back)
-        await action.perform(request, form)
+        request.state.result = await action.perform(request, form)
+        if action.result_page is not None:
+            back = action.result_page(request.state.result)
         response = RedirectResponse(back, status_code=303)
         confirm.set_flash(response, policy.secret, action.done(request, form))
         return response
@@ -173,6 +177,34 @@ async def _resolve(request: Request, form: Form) -> Any:
     )
 
 
+async def _new_task(request: Request, form: Form) -> Any:
+    """`run task`, detached: the form starts a task and never lands one."""
+    revisions = form.get("max_revisions", "").strip()
+    return await calls.start_task(
+        sentence=form.get("sentence"),
+        repo=form.get("repo"),
+        style=form.get("style"),
+        author=form.get("author"),
+        reviewer=form.get("reviewer"),
+        max_revisions=int(revisions) if revisions.isdigit() else None,
+        budget_usd=form.get("budget_usd"),
+    )
+
+
+def _started(request: Request, form: Form) -> str:
+    result = request.state.result
+    return f"Task started: run {result['run_id']} ({result.get('lanes', '')})."
+
+
+NEW_TASK = Action(
+    perform=_new_task,
+    back=lambda r: "/",
+    question=lambda r, f: f"Start a task in {f.get('repo') or '?'}?",
+    consequence="A workflow is built from the starter with this sentence as its task and a "
+    "run starts under a supervisor; landing it stays the principal's, from the terminal.",
+    done=_started,
+    result_page=lambda result: f"/runs/{result['run_id']}",
+)
 CANCEL_RUN = Action(
     perform=_cancel_run,
     back=_run_page,
@@ -232,6 +264,7 @@ def routes() -> list[Route]:
     job = "/actions/runs/{run_id:str}/jobs/{job_id:str}"
     blocker = "/actions/blockers/{blocker_id:str}"
     return [
+        Route("/actions/tasks", endpoint(NEW_TASK), methods=["POST"]),
         Route("/actions/runs/{run_id:str}/cancel", endpoint(CANCEL_RUN), methods=["POST"]),
         Route("/actions/runs/{run_id:str}/retry", endpoint(RETRY_RUN), methods=["POST"]),
         Route(f"{job}/cancel", endpoint(CANCEL_JOB), methods=["POST"]),

@@ -32,6 +32,16 @@ async def act(method: str, **params: Any) -> Any:
     )
 
 
+async def start_task(**params: Any) -> Any:
+    """`run task` as the principal, with its steps on this machine (the workflow written,
+    the supervisor launched) as the CLI and the MCP server take them."""
+    from striatum.client.invoke import invoke
+    from striatum.verbs.catalog import BY_NAME
+
+    call = functools.partial(invoke, BY_NAME["run.task"], _sent(params), as_role="principal")
+    return await run_in_threadpool(call)
+
+
 def _sent(params: dict[str, Any]) -> dict[str, Any]:
     """Leave out what the form did not give: the verb's default applies."""
     return {k: v for k, v in params.items() if v is not None and v != ""}

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from striatum.verbs.runs import TASK_STYLES
 from striatum.web import calls, code_changes, graph_view, render
 
 RUN_STATES = ("prepared", "running", "paused", "succeeded", "failed", "cancelled")
@@ -40,6 +41,8 @@ async def runs_list(request: Request) -> Response:
         workflow=query.get("workflow", ""),
         repo=query.get("repo", ""),
         text=query.get("q", ""),
+        repositories=sorted(repos.values()),
+        styles=TASK_STYLES,
         live="/live",
     )
 

@@ -20,6 +20,83 @@ def _supervisor_params() -> tuple[Param, ...]:
     )
 
 
+# The starter shapes (striatum.starters.shapes.SHAPES, which a test compares), named here so
+# that reading the declarations imports no starter.
+TASK_STYLES = ("minimal", "review", "code-change", "human-checkpoint", "evidence", "multi-review")
+
+
+def _task_params() -> tuple[Param, ...]:
+    return (
+        Param(
+            name="sentence",
+            type="string",
+            positional=True,
+            local=True,
+            max_length=20000,
+            help="The task, in a sentence (or give --file).",
+        ),
+        Param(
+            name="file",
+            type="string",
+            path=True,
+            local=True,
+            max_length=1000,
+            help="A Markdown file holding the task (after the sentence, if both).",
+        ),
+        Param(
+            name="style",
+            type="string",
+            local=True,
+            choices=TASK_STYLES,
+            default="code-change",
+            help="The starter shape (default code-change).",
+        ),
+        Param(
+            name="author",
+            type="string",
+            local=True,
+            max_length=64,
+            help="The author's provider: claude_code, codex or gemini.",
+        ),
+        Param(
+            name="reviewer",
+            type="string",
+            local=True,
+            max_length=200,
+            help="Reviewers' providers, comma-separated (never the author's).",
+        ),
+        Param(
+            name="max_revisions",
+            type="integer",
+            local=True,
+            help="How many times a review may send the work back (0 to 20).",
+        ),
+        Param(
+            name="save",
+            type="string",
+            path=True,
+            local=True,
+            max_length=1000,
+            help="Also write the workflow into this directory, to edit and rerun.",
+        ),
+        Param(
+            name="workflow",
+            type="string",
+            path=True,
+            max_length=1000,
+            help="Set by the door: the workflow it wrote (callers give the sentence).",
+        ),
+        params.repo(),
+        Param(
+            name="budget_usd",
+            type="string",
+            max_length=32,
+            help="What the run may spend in US dollars: it pauses for the principal once "
+            "its attempts reported that much.",
+        ),
+    )
+
+
 VERBS: tuple[Verb, ...] = (
     Verb(
         name="run.prepare",
@@ -72,6 +149,24 @@ VERBS: tuple[Verb, ...] = (
         "answer `--version`.",
         before="striatum.cli.after:check_prepare_flags",
         after="striatum.cli.after:prepare_then_start",
+    ),
+    Verb(
+        name="run.task",
+        summary="A run from one sentence: build a workflow from a starter with it as the "
+        "task, prepare it and start it under a supervisor (detached).",
+        capability=Capability.DRIVE,
+        writes=True,
+        handler="striatum.verbs.runs.tasks:start_task",
+        params=_task_params(),
+        description="Author: --author, else the first AI CLI on PATH (claude_code, codex, "
+        "gemini); reviewers: --reviewer, else the others, never on the author's provider. "
+        "With no AI CLI on PATH the lanes run the scripted agent, and the answer says so. "
+        "The workflow is written under the repository's .striatum/tasks/ and kept with the "
+        "run; it is checked by the validator and the agents' preflight first, and bad input "
+        "creates nothing. It never lands the run: `striatum task` follows it, asks the human "
+        "and lands it in a terminal.",
+        before="striatum.cli.task_hooks:compose",
+        after="striatum.cli.task_hooks:started",
     ),
     Verb(
         name="run.start",
