@@ -148,3 +148,22 @@ def test_a_question_fits_80_columns_but_for_paths_and_commands() -> None:
         artifacts=[],
     )[0]
     assert all(len(line) <= 80 for line in task_questions.lines(question, width=80))
+
+
+def test_a_budget_blocker_asks_to_raise_each_budget_reached_the_runs_or_a_lanes() -> None:
+    blocker = {"blocker_id": "blk_b", "kind": "budget", "job_id": None, "reason": "spent"}
+    status = {
+        **STATUS,
+        "open_blockers": [blocker],
+        "budget": {"budget_usd": 10.0, "reached": False},
+        "lane_budgets": [
+            {"lane": "claude", "budget_usd": 1.0, "reached": True},
+            {"lane": "codex", "budget_usd": 1.0, "reached": False},
+        ],
+    }
+    (lane,) = task_questions.for_blockers(status, branches=[], outcomes={}, artifacts=[])
+    assert lane.command("3") == "striatum --as principal run budget run_1 --lane claude --usd 3"
+    status["budget"] = {"budget_usd": 10.0, "reached": True}
+    both = task_questions.for_blockers(status, branches=[], outcomes={}, artifacts=[])
+    assert [q.lane for q in both] == [None, "claude"]
+    assert both[0].command() == "striatum --as principal run budget run_1 --usd AMOUNT"

@@ -70,7 +70,8 @@ def _call(question: Question, answer: str) -> tuple[str, dict[str, Any]]:
             "note": NOTE,
         }
     if question.kind == "budget":
-        return "run.budget", {"run_id": question.run_id, "usd": answer}
+        lane = {} if question.lane is None else {"lane": question.lane}
+        return "run.budget", {"run_id": question.run_id, "usd": answer, **lane}
     return "run.land", {"run_id": question.run_id}
 
 

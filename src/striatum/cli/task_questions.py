@@ -24,6 +24,7 @@ class Question:
     text: str
     choices: tuple[str, ...]  # (AMOUNT,) for a budget
     read: tuple[str, ...]  # files to read before answering
+    lane: str | None = None  # a budget's: the lane whose budget it is (None: the run's)
 
     def command(self, answer: str | None = None) -> str:
         """The command that records `answer` (None: every choice, `a|b`)."""
@@ -33,7 +34,8 @@ class Question:
         if self.kind == "escalation":
             return f"striatum --as principal escalation resolve {self.subject} --outcome {said}"
         if self.kind == "budget":
-            return f"striatum --as principal run budget {self.run_id} --usd {said}"
+            lane = "" if self.lane is None else f" --lane {self.lane}"
+            return f"striatum --as principal run budget {self.run_id}{lane} --usd {said}"
         return f"striatum --as principal run land {self.run_id}"
 
 
@@ -61,8 +63,9 @@ def for_blockers(
             )
         elif kind == "escalation":
             choices = tuple(outcomes.get(blocker["blocker_id"], ()))
-        else:
-            choices = (AMOUNT,)
+        else:  # a budget: one question per budget reached (the run's, a lane's)
+            found += _budgets(status, blocker)
+            continue
         found.append(
             Question(
                 run_id=run["run_id"],
@@ -74,6 +77,25 @@ def for_blockers(
             )
         )
     return found
+
+
+def _budgets(status: dict[str, Any], blocker: dict[str, Any]) -> list[Question]:
+    """What raising each budget reached asks (the run's when none says it is reached)."""
+    spent = [status.get("budget") or {}, *(status.get("lane_budgets") or [])]
+    lanes = [b.get("lane") for b in spent if b.get("reached")] or [None]
+    return [
+        Question(
+            run_id=status["run"]["run_id"],
+            kind="budget",
+            subject=str(blocker["blocker_id"]),
+            text=visible(str(blocker.get("reason") or "budget"))
+            + ("" if lane is None else f" (raise lane {visible(str(lane))}'s)"),
+            choices=(AMOUNT,),
+            read=(),
+            lane=lane,
+        )
+        for lane in lanes
+    ]
 
 
 def for_landing(status: dict[str, Any], artifacts: list[dict[str, Any]]) -> Question:
