@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from striatum import errors
 from striatum.engine.context import Context
 from striatum.verbs.runs import lifecycle
 
 
 def start_task(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    if not params.get("workflow"):  # a caller that reached the daemon without a door
+        raise errors.ValidationError(
+            "run.task needs the workflow its door composed from the sentence: start a task "
+            'with `striatum task "..."`, the MCP tool run_task or the web UI',
+            parameter="workflow",
+        )
     prepared = lifecycle.prepare(
         ctx,
         {
