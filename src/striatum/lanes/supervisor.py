@@ -40,6 +40,8 @@ from striatum.lanes import (
     liveness,
     markers,
     profiles,
+    sandbox,
+    sandbox_plan,
     site,
     supervisor_env,
     usage_report,
@@ -178,6 +180,7 @@ class Supervisor:
         self.lanes_dir_made = False  # `.striatum/runs/<run>/lanes/`, made at the first start
         self.folders = AttemptFolders(self._run_dir)  # made ahead, while the loop waits
         self.prices: PriceTable | None = None  # read at the first attempt's end
+        self.unsandboxed: set[str] = set()  # lanes whose agents run unsandboxed: said once
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -381,6 +384,7 @@ class Supervisor:
                 scratch=scratch,
                 timeout_s=float(job.lane["timeout_s"]),
                 assignment=job,
+                sandboxed=self._sandbox(job, scratch),
             )
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
@@ -395,6 +399,39 @@ class Supervisor:
         self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
+
+    def _sandbox(self, job: Assignment, scratch: Path) -> tuple[str, sandbox.Plan] | None:
+        """The sandbox to launch the job's agent in (docs/SPEC.md §10, sandboxes), or None
+        for `sandbox: none`, and for an unset lane where no sandbox can be made here (said
+        once per lane). A lane that asks for one that cannot be made is refused (a launch
+        failure: the job fails at once, with the fix)."""
+        asked = job.lane.get("sandbox")
+        if asked == sandbox.NONE:
+            return None
+        bwrap = sandbox.mechanism()
+        if bwrap is None:
+            if asked is not None:
+                raise errors.ValidationError(
+                    f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot "
+                    "make one (no working bubblewrap): install it (apt install bubblewrap), "
+                    'or set the lane\'s "sandbox": "none"'
+                )
+            if job.lane_name not in self.unsandboxed:
+                self.unsandboxed.add(job.lane_name)
+                self.log(
+                    f"lane {job.lane_name}: no sandbox (no working bubblewrap here): its "
+                    "agents run with all of this user's rights"
+                )
+            return None
+        plan = sandbox_plan.for_attempt(
+            repo=self.site.repo,
+            workdir=self.site.workdir,
+            scratch=scratch,
+            run_dir=self._run_dir,
+            provider=job.lane["provider"],
+            workflow_dir=Path(job.workflow_dir) if job.workflow_dir else None,
+        )
+        return bwrap, plan
 
     def _placeholders(self, job: Assignment, prompt: Path) -> dict[str, str]:
         """What fills a lane command's placeholders."""

@@ -79,6 +79,13 @@ class Lane(Strict):
         description="Give the agent the supervisor's whole environment instead of the "
         "minimal base, its profile's variables and `env`.",
     )
+    sandbox: Literal["none", "standard"] | None = Field(
+        default=None,
+        description="What the agent may touch: `standard` (its worktree, its scratch and its "
+        "CLI's config writable, the rest read-only, Striatum's tokens unseen) or `none`. "
+        "Unset: standard where this machine can make a sandbox (bubblewrap), else none, "
+        "with a warning; set, a lane that cannot have it does not start.",
+    )
     budget: Budget | None = Field(
         default=None,
         description="What this lane's attempts in one run may spend: once reached, the run "
