@@ -180,7 +180,6 @@ class Supervisor:
         self.lanes_dir_made = False  # `.striatum/runs/<run>/lanes/`, made at the first start
         self.folders = AttemptFolders(self._run_dir)  # made ahead, while the loop waits
         self.prices: PriceTable | None = None  # read at the first attempt's end
-        self.unsandboxed: set[str] = set()  # lanes whose agents run unsandboxed: said once
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -402,27 +401,19 @@ class Supervisor:
 
     def _sandbox(self, job: Assignment, scratch: Path) -> tuple[str, sandbox.Plan] | None:
         """The sandbox to launch the job's agent in (docs/SPEC.md §10, sandboxes), or None
-        for `sandbox: none`, and for an unset lane where no sandbox can be made here (said
-        once per lane). A lane that asks for one that cannot be made is refused (a launch
-        failure: the job fails at once, with the fix)."""
+        for a lane that asks for none (unset: none, for now). A lane that asks for one that
+        cannot be made here is refused: a launch failure, so the job fails at once, with
+        the fix."""
         asked = job.lane.get("sandbox")
-        if asked == sandbox.NONE:
+        if asked in (None, sandbox.NONE):
             return None
         bwrap = sandbox.mechanism()
         if bwrap is None:
-            if asked is not None:
-                raise errors.ValidationError(
-                    f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot "
-                    "make one (no working bubblewrap): install it (apt install bubblewrap), "
-                    'or set the lane\'s "sandbox": "none"'
-                )
-            if job.lane_name not in self.unsandboxed:
-                self.unsandboxed.add(job.lane_name)
-                self.log(
-                    f"lane {job.lane_name}: no sandbox (no working bubblewrap here): its "
-                    "agents run with all of this user's rights"
-                )
-            return None
+            raise errors.ValidationError(
+                f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot make "
+                "one (no working bubblewrap): install it (apt install bubblewrap), or set the "
+                'lane\'s "sandbox": "none"'
+            )
         plan = sandbox_plan.for_attempt(
             repo=self.site.repo,
             workdir=self.site.workdir,

@@ -82,9 +82,9 @@ class Lane(Strict):
     sandbox: Literal["none", "standard"] | None = Field(
         default=None,
         description="What the agent may touch: `standard` (its worktree, its scratch and its "
-        "CLI's config writable, the rest read-only, Striatum's tokens unseen) or `none`. "
-        "Unset: standard where this machine can make a sandbox (bubblewrap), else none, "
-        "with a warning; set, a lane that cannot have it does not start.",
+        "CLI's config writable, the rest read-only, Striatum's tokens unseen; bubblewrap) "
+        "or `none` (all of the user's rights). A lane that asks for a sandbox where none "
+        "can be made does not start. Unset: none, for now.",
     )
     budget: Budget | None = Field(
         default=None,
