@@ -30,6 +30,7 @@ def lane(*, inherit_env: bool = False, env: dict[str, str] | None = None) -> Lan
         env=env or {},
         inherit_env=inherit_env,
         budget=None,
+        sandbox=None,
     )
 
 

@@ -103,6 +103,7 @@ def lane_spec(lane: Lane) -> LaneSpec:
         "max_parks": lane.max_parks,
         "env": dict(lane.env),
         "inherit_env": lane.inherit_env,
+        "sandbox": lane.sandbox,
         "budget": (
             None
             if lane.budget is None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from striatum.lanes import death_signal, markers
+from striatum.lanes import death_signal, markers, sandbox
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.profiles import Invocation
 
@@ -63,10 +63,16 @@ def launch(
     scratch: Path,
     timeout_s: float,
     assignment: Assignment,
+    sandboxed: tuple[str, sandbox.Plan] | None = None,
 ) -> AgentProcess:
+    """`sandboxed`: the `bwrap` and the plan to run the agent in (lanes/sandbox.py)."""
     # `scratch` exists: the supervisor made it (`attempt_folders`), its logs maybe too.
     # No preexec_fn where setpriv sets the death signal: Popen keeps its vfork fast path.
-    argv, preexec_fn = death_signal.armed(invocation.argv, env=env, cwd=cwd)
+    argv = invocation.argv
+    if sandboxed is not None:  # a missing CLI fails the launch, not exit 127 in the sandbox
+        death_signal.check_runnable(argv[0], env=env, cwd=cwd)
+        argv = sandbox.wrap(*sandboxed, argv)
+    argv, preexec_fn = death_signal.armed(argv, env=env, cwd=cwd)
     stdin: IO[bytes] | int = subprocess.DEVNULL
     if invocation.stdin_file:
         stdin = open(invocation.stdin_file, "rb")  # noqa: SIM115 - handed to the child

@@ -40,6 +40,8 @@ from striatum.lanes import (
     liveness,
     markers,
     profiles,
+    sandbox,
+    sandbox_plan,
     site,
     supervisor_env,
     usage_report,
@@ -381,6 +383,7 @@ class Supervisor:
                 scratch=scratch,
                 timeout_s=float(job.lane["timeout_s"]),
                 assignment=job,
+                sandboxed=self._sandbox(job, scratch),
             )
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
@@ -395,6 +398,31 @@ class Supervisor:
         self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
+
+    def _sandbox(self, job: Assignment, scratch: Path) -> tuple[str, sandbox.Plan] | None:
+        """The sandbox to launch the job's agent in (docs/SPEC.md §10, sandboxes), or None
+        for a lane that asks for none (unset: none, for now). A lane that asks for one that
+        cannot be made here is refused: a launch failure, so the job fails at once, with
+        the fix."""
+        asked = job.lane.get("sandbox")
+        if asked in (None, sandbox.NONE):
+            return None
+        bwrap = sandbox.mechanism()
+        if bwrap is None:
+            raise errors.ValidationError(
+                f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot make "
+                "one (no working bubblewrap): install it (apt install bubblewrap), or set the "
+                'lane\'s "sandbox": "none"'
+            )
+        plan = sandbox_plan.for_attempt(
+            repo=self.site.repo,
+            workdir=self.site.workdir,
+            scratch=scratch,
+            run_dir=self._run_dir,
+            provider=job.lane["provider"],
+            workflow_dir=Path(job.workflow_dir) if job.workflow_dir else None,
+        )
+        return bwrap, plan
 
     def _placeholders(self, job: Assignment, prompt: Path) -> dict[str, str]:
         """What fills a lane command's placeholders."""

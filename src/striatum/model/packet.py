@@ -117,6 +117,7 @@ class LaneSpec(TypedDict):
     env: dict[str, str]
     inherit_env: bool
     budget: LaneBudget | None
+    sandbox: str | None
 
 
 class LaneBudget(TypedDict):

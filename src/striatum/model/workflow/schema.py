@@ -79,6 +79,13 @@ class Lane(Strict):
         description="Give the agent the supervisor's whole environment instead of the "
         "minimal base, its profile's variables and `env`.",
     )
+    sandbox: Literal["none", "standard"] | None = Field(
+        default=None,
+        description="What the agent may touch: `standard` (its worktree, its scratch and its "
+        "CLI's config writable, the rest read-only, Striatum's tokens unseen; bubblewrap) "
+        "or `none` (all of the user's rights). A lane that asks for a sandbox where none "
+        "can be made does not start. Unset: none, for now.",
+    )
     budget: Budget | None = Field(
         default=None,
         description="What this lane's attempts in one run may spend: once reached, the run "

@@ -1,0 +1,165 @@
+"""Lane sandboxes (SPEC §10, sandboxes), tried as a hostile agent would: an agent in a
+`standard` lane cannot read Striatum's tokens, reach the database's socket, act on the daemon
+without its lane token, write outside its worktree, its scratch and its CLI's config, or see
+or signal processes outside; it can work in its worktree, run git there, and call verbs with
+its lane token. Real processes: a real bubblewrap, supervisor, daemon and git."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from striatum.lanes import sandbox
+from tests.e2e.test_supervisor import status, supervise
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, new_repo
+
+pytestmark = pytest.mark.skipif(
+    sandbox.mechanism() is None, reason="no working bubblewrap here (apt install bubblewrap)"
+)
+
+# Each probe: a name and a shell command; the agent records which succeeded. What it writes
+# outside is also looked for on the host afterwards (a write into the sandbox's own empty
+# folders succeeds there and reaches nothing).
+FORBIDDEN = {
+    "read the principal token": 'cat "$STRIATUM_RUNTIME_DIR/principal.token"',
+    "read the operator token": 'cat "$STRIATUM_RUNTIME_DIR/operator.token"',
+    "list the runtime tokens": 'ls "$STRIATUM_RUNTIME_DIR" | grep -q token',
+    "see the database socket": 'ls -a "$PG_SOCKET_DIR" | grep -q PGSQL',
+    "read the Striatum home": 'ls "$HOME_OF_STRIATUM" | grep -qv worktrees',
+    "use the daemon without a token": "env -u STRIATUM_TOKEN striatum inbox",
+    "act as the principal": "striatum --as principal inbox",
+    "write the main checkout": 'touch "$MAIN_CHECKOUT/evil"',
+    "write the main git hooks": 'touch "$MAIN_CHECKOUT/.git/hooks/evil-hook"',
+    "write another repository": 'touch "$OTHER_REPO/evil"',
+    "write HOME": 'touch "$HOME/evil"',
+    "write through a symlink": (
+        'ln -s "$OTHER_REPO" docs/striatum/link && touch docs/striatum/link/evil-link'
+    ),
+    "signal the daemon": 'kill -0 "$DAEMON_PID"',
+    "read the daemon environment": 'cat "/proc/$DAEMON_PID/environ"',
+    "reach the host through proc": 'touch "/proc/1/root$OTHER_REPO/evil-proc"',
+}
+ALLOWED = {
+    "write its worktree": "echo work > docs/striatum/work.txt",
+    "run git in its worktree": "git status --short >/dev/null && git diff >/dev/null",
+    "call a verb with its lane token": 'striatum heartbeat --lease "$STRIATUM_LEASE"',
+    "write its scratch": 'echo "{}" > "$STRIATUM_USAGE"',
+    "write a temp file": "echo x > /tmp/mine && cat /tmp/mine",
+}
+# Written where the sandbox may give it an empty folder of its own: judged on the host only.
+ESCAPES = {"write through dot-dot": 'touch "$PWD/../evil-beside"'}
+
+
+def _script(probes: dict[str, str]) -> str:
+    lines = ['out="$STRIATUM_OUTPUT"; : > "$out"']
+    for name, command in probes.items():
+        lines.append(
+            f'if ( {command} ) >/dev/null 2>&1; then echo "ALLOWED {name}" >> "$out"; '
+            f'else echo "DENIED {name}" >> "$out"; fi'
+        )
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def _workflow(tmp_path: Path, lane: dict[str, Any]) -> Path:
+    folder = tmp_path / "wf"
+    folder.mkdir(exist_ok=True)
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": "sandboxed",
+        "name": "Sandboxed",
+        "lanes": {"agent": {"timeout_s": 60, "max_attempts": 1, **lane}},
+        "jobs": [
+            {
+                "id": "probe",
+                "kind": "task",
+                "lane": "agent",
+                "artifacts": [{"path": "docs/striatum/probe.md"}],
+            }
+        ],
+    }
+    (folder / "workflow.json").write_text(json.dumps(document))
+    return folder / "workflow.json"
+
+
+def _commit(repo: Path) -> None:
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+
+
+@pytest.mark.parametrize("mode", ["worktree", "in place"])
+def test_a_hostile_agent_in_a_standard_sandbox_is_held_to_its_work(
+    operator: Operator, daemon: DaemonUnderTest, tmp_path: Path, mode: str
+) -> None:
+    if mode == "worktree":
+        _commit(operator.repo)
+    (tmp_path / "other").mkdir()
+    other = new_repo(tmp_path / "other")
+    home = tmp_path / "home"
+    home.mkdir()
+    assert daemon.database is not None
+    socket_dir = next(
+        part.removeprefix("host=")
+        for part in daemon.database.admin_conninfo.split()
+        if part.startswith("host=")
+    )
+    daemon_pid = int((daemon.runtime_dir / "striatumd.pid").read_text().split()[0])
+    forbidden = dict(FORBIDDEN)
+    if mode == "in place":  # the repository is its work: all but its .git and .striatum
+        del forbidden["write the main checkout"]
+        forbidden["write the scratch of others"] = 'touch "$MAIN_CHECKOUT/.striatum/evil"'
+    lane = {
+        "provider": "command",
+        "command": ["sh", "-c", _script({**forbidden, **ALLOWED, **ESCAPES})],
+        "sandbox": "standard",
+        "env": {
+            "PG_SOCKET_DIR": socket_dir,
+            "HOME_OF_STRIATUM": daemon.env["STRIATUM_HOME"],
+            "MAIN_CHECKOUT": str(operator.repo),
+            "OTHER_REPO": str(other),
+            "DAEMON_PID": str(daemon_pid),
+        },
+    }
+    run_id = operator.prepare(_workflow(tmp_path, lane))
+    result = supervise(operator, run_id, env={"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert status(operator, run_id)["run"]["state"] == "succeeded", result.stderr
+    (artifact,) = operator.repo.glob("docs/striatum/**/probe.md")
+    said: dict[str, set[str]] = {"ALLOWED": set(), "DENIED": set()}
+    for line in artifact.read_text().splitlines():
+        verdict, _, name = line.partition(" ")
+        said[verdict].add(name)
+    assert said["ALLOWED"] - set(ESCAPES) == set(ALLOWED), said
+    assert said["DENIED"] - set(ESCAPES) == set(forbidden), said
+    # Nothing of it reached the host, whatever the sandbox let it believe.
+    assert not list(tmp_path.rglob("evil*")), list(tmp_path.rglob("evil*"))
+    assert not list(Path(daemon.env["STRIATUM_HOME"]).rglob("evil*"))
+
+
+def test_a_lane_that_asks_for_a_sandbox_where_none_can_be_made_does_not_start(
+    operator: Operator, tmp_path: Path
+) -> None:
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "bwrap").write_text("#!/bin/sh\nexit 1\n")  # a bubblewrap that cannot sandbox
+    (stubs / "bwrap").chmod(0o755)
+    lane = {"provider": "command", "command": ["true"], "sandbox": "standard"}
+    run_id = operator.prepare(_workflow(tmp_path, lane))
+    env = {"PATH": f"{stubs}:{os.environ['PATH']}"}
+    result = supervise(operator, run_id, env=env)
+    assert result.returncode != 0
+    assert "asks for sandbox standard" in result.stderr and "apt install bubblewrap" in (
+        result.stderr
+    )
+    (job,) = status(operator, run_id)["jobs"]
+    assert job["state"] == "failed"
