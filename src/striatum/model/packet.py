@@ -116,8 +116,8 @@ class LaneSpec(TypedDict):
     max_parks: int
     env: dict[str, str]
     inherit_env: bool
-    budget: LaneBudget | None
     sandbox: str | None
+    budget: LaneBudget | None
 
 
 class LaneBudget(TypedDict):
