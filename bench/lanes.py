@@ -27,8 +27,15 @@ AGENT = (
 )
 
 
-def measure(base: Path, jobs: int = 200, fanout: int = 8, parallel: int = 8) -> dict[str, Any]:
-    """A run of `jobs` instant agents under the supervisor, against the running daemon."""
+def measure(
+    base: Path,
+    jobs: int = 200,
+    fanout: int = 8,
+    parallel: int = 8,
+    lane: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A run of `jobs` instant agents under the supervisor, against the running daemon;
+    `lane`: more settings of the lane (a sandbox, say)."""
     repo = git_repo(base)
     timings = base / "agent-seconds.txt"
     run_id = started_run(
@@ -41,6 +48,7 @@ def measure(base: Path, jobs: int = 200, fanout: int = 8, parallel: int = 8) -> 
                 "provider": "command",
                 "max_concurrency": parallel,
                 "command": [sys.executable, "-c", AGENT, str(timings)],
+                **(lane or {}),
             },
             with_outputs=True,
         ),

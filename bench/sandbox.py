@@ -1,0 +1,71 @@
+"""Sandbox benchmark: what a lane's `sandbox: standard` adds per job (issue 22's budget: 5 ms).
+
+The lanes benchmark's run of instant agents under the supervisor, with the sandbox and
+without, alternating in the same daemon (so both see the same machine at the same time);
+prints each round's overhead per job and the median added cost per job, beside the cost of
+one bare `bwrap ... true` against one bare `true` measured in the same run.
+
+Usage: python -m bench.sandbox [--jobs 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.lanes import measure
+from bench.scratch import daemon_home
+from striatum.lanes import sandbox
+from striatum.lanes.sandbox import Plan
+
+
+def spawn_ms(argv: list[str], times: int = 50) -> float:
+    started = time.perf_counter()
+    for _ in range(times):
+        subprocess.run(argv, check=True)
+    return (time.perf_counter() - started) / times * 1000
+
+
+def run(jobs: int, rounds: int) -> dict[str, Any]:
+    bwrap = sandbox.mechanism()
+    if bwrap is None:
+        return {"benchmark": "sandbox", "skipped": "no working bubblewrap here"}
+    per_job: dict[str, list[float]] = {"none": [], "standard": []}
+    with daemon_home("sandbox") as base:
+        for n in range(rounds):
+            for mode in ("none", "standard"):
+                folder = base / f"{mode}-{n}"
+                folder.mkdir()
+                found = measure(folder, jobs, 8, 8, lane={"sandbox": mode})
+                assert found["run_state"] == "succeeded", found
+                per_job[mode].append(found["overhead_per_job_ms"])
+    bare = spawn_ms(["true"])
+    wrapped = spawn_ms(sandbox.wrap(bwrap, Plan(workdir=Path("/")), ["true"]))
+    added = [s - n for s, n in zip(per_job["standard"], per_job["none"], strict=True)]
+    return {
+        "benchmark": "sandbox",
+        "jobs": jobs,
+        "rounds": rounds,
+        "overhead_per_job_ms": per_job,
+        "added_per_job_ms": round(statistics.median(added), 2),
+        "target_added_per_job_ms": 5,
+        "spawn_true_ms": round(bare, 2),
+        "spawn_bwrap_true_ms": round(wrapped, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(json.dumps(run(args.jobs, args.rounds), indent=2))
+
+
+if __name__ == "__main__":
+    main()
