@@ -25,6 +25,12 @@ AGENT = (
     "open(os.environ['STRIATUM_OUTPUT'], 'w').write('done\\n'); "
     "open(sys.argv[1], 'a').write(str(time.perf_counter() - t) + chr(10))"
 )
+# The same, writing its time into its own scratch folder (a sandboxed agent writes nowhere else).
+SCRATCH_TIMES = "agent-seconds.txt"
+SANDBOXED_AGENT = AGENT.replace(
+    "sys.argv[1]",
+    f"os.path.join(os.path.dirname(os.environ['STRIATUM_PROMPT_FILE']), {SCRATCH_TIMES!r})",
+)
 
 
 def measure(
@@ -35,9 +41,12 @@ def measure(
     lane: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A run of `jobs` instant agents under the supervisor, against the running daemon;
-    `lane`: more settings of the lane (a sandbox, say)."""
+    `lane`: more settings of the lane (a sandbox: each agent then keeps its time in its own
+    scratch folder)."""
     repo = git_repo(base)
     timings = base / "agent-seconds.txt"
+    sandboxed = (lane or {}).get("sandbox") not in (None, "none")
+    agent = SANDBOXED_AGENT if sandboxed else AGENT
     run_id = started_run(
         repo,
         base / "workflow.json",
@@ -47,7 +56,7 @@ def measure(
             {
                 "provider": "command",
                 "max_concurrency": parallel,
-                "command": [sys.executable, "-c", AGENT, str(timings)],
+                "command": [sys.executable, "-c", agent, str(timings)],
                 **(lane or {}),
             },
             with_outputs=True,
@@ -57,7 +66,8 @@ def measure(
     supervise(repo, run_id)
     wall = time.perf_counter() - started
     state = cli(repo, "status", "--run-id", run_id)["run"]["state"]
-    agent_s = sum(float(line) for line in timings.read_text().split())
+    kept = repo.glob(f".striatum/runs/{run_id}/**/{SCRATCH_TIMES}") if sandboxed else [timings]
+    agent_s = sum(float(line) for path in kept for line in path.read_text().split())
     append_s = append_transaction_seconds()
     overhead = (wall - agent_s) / jobs
     return {
