@@ -109,13 +109,5 @@ def _stop_running(ctx: Context, run: Run, spend: Spend, ending: str | None) -> N
         if lease.lease_id == ending or (spend.lane is not None and lease.lane != spend.lane):
             continue
         job = runs.job(ctx.conn, run.run_id, lease.job_id)
-        outcomes.end_attempt(
-            ctx,
-            run,
-            job,
-            lease.lease_id,
-            lease_outcome="cancelled",
-            attempt_state="cancelled",
-            reason=why,
-        )
+        outcomes.cancel_attempt(ctx, run, job, lease.lease_id, why)
         progress.move_job(ctx, run, job, JobState.READY, reason=why, attempt=job.attempt)

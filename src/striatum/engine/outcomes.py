@@ -194,15 +194,20 @@ def request_revision(ctx: Context, run: Run, review: JobRow, verdict_id: str, ta
 def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
     for lease in work.live_leases(ctx.conn, run.run_id):
         if lease.job_id == job.job_id:
-            end_attempt(
-                ctx,
-                run,
-                job,
-                lease.lease_id,
-                lease_outcome="cancelled",
-                attempt_state="cancelled",
-                reason=why,
-            )
+            cancel_attempt(ctx, run, job, lease.lease_id, why)
+
+
+def cancel_attempt(ctx: Context, run: Run, job: JobRow, lease_id: str, why: str) -> None:
+    """End a live attempt and its lease as cancelled (not counted against max_attempts)."""
+    end_attempt(
+        ctx,
+        run,
+        job,
+        lease_id,
+        lease_outcome="cancelled",
+        attempt_state="cancelled",
+        reason=why,
+    )
 
 
 def close_escalations(ctx: Context, run: Run, job_id: str, why: str) -> None:

@@ -21,9 +21,10 @@ import functools
 import os
 import shutil
 import signal
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
+
+from striatum.lanes import probe
 
 PR_SET_PDEATHSIG = 1
 SETPRIV_ARGS = ("--pdeathsig", "KILL", "--")
@@ -46,18 +47,7 @@ def setpriv_path() -> str | None:
     found = shutil.which("setpriv")
     if found is None:
         return None
-    try:
-        probe = subprocess.run(
-            [found, *SETPRIV_ARGS, found, "--version"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return found if probe.returncode == 0 else None
+    return found if probe.succeeds([found, *SETPRIV_ARGS, found, "--version"]) else None
 
 
 def check_runnable(program: str, *, env: dict[str, str], cwd: Path) -> None:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import functools
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from striatum.lanes import probe
 
 NONE, STANDARD, STRICT = "none", "standard", "strict"
 
@@ -65,15 +66,7 @@ def mechanism() -> str | None:
     found = shutil.which("bwrap")
     if found is None:
         return None
-    try:
-        probe = subprocess.run(
-            [found, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return found if probe.returncode == 0 else None
+    works = probe.succeeds(
+        [found, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true"]
+    )
+    return found if works else None
