@@ -247,3 +247,46 @@ def test_a_failed_task_is_retried_from_the_workflow_it_kept(
         "the retried task never succeeded",
         timeout=90,
     )
+
+
+def test_from_a_fresh_install_one_command_starts_the_daemon_and_adopts_the_repository(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    fresh = new_repo(tmp_path)  # never adopted
+    git = ["git", "-C", str(fresh), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    # Its own home and runtime folder: no daemon answers there yet (the database is shared,
+    # as by several daemons).
+    env = {
+        **daemon.env,
+        "PATH": NO_AI_PATH,
+        "STRIATUM_HOME": str(tmp_path / "fresh-home"),
+        "STRIATUM_RUNTIME_DIR": str(tmp_path / "fresh-run"),
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "striatum"), *args], env=env, cwd=fresh, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    def succeeded(run_id: str) -> None:
+        def state() -> str:
+            return str(json.loads(cli("status", run_id, "--json").stdout)["run"]["state"])
+
+        wait_until(lambda: state() == "succeeded", f"{run_id} to succeed", timeout=60)
+
+    try:
+        result = cli("task", "Add a hello module", "--detach")
+        assert result.returncode == 0, result.stderr
+        assert "no daemon was running: striatumd started" in result.stderr
+        assert f"adopted {fresh}" in result.stderr
+        run_id = result.stdout.strip()
+        succeeded(run_id)
+        assert ".striatum/" in (fresh / ".gitignore").read_text()
+        again = cli("task", "Add a goodbye module", "--detach")  # running now: said no more
+        assert again.returncode == 0 and "no daemon was running" not in again.stderr
+        assert "adopted" not in again.stderr
+        succeeded(again.stdout.strip())  # its supervisor gone before the daemon stops
+    finally:
+        cli("daemon", "stop")

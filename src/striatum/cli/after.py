@@ -74,12 +74,13 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     except (errors.StriatumError, OSError) as error:  # the run starts all the same
         sys.stderr.write(f"striatum: the supervisor's environment was not kept: {error}\n")
     else:
-        sys.stderr.write(f"striatum: kept the supervisor's environment in {kept}\n")
+        # A path is pasted, not read: on a line of its own, whole, at any width.
+        sys.stderr.write(f"striatum: kept the supervisor's environment in\n  {kept}\n")
     if local.get("caller_token"):  # an MCP caller over HTTP: never lend the server's token
         env["STRIATUM_TOKEN"] = local["caller_token"]
     process = supervisor_launch.launch(run_id, repo, env)
     log = supervisor_launch.log_file(repo, run_id)
-    sys.stderr.write(f"striatum: supervisor started (pid {process.pid}); log: {log}\n")
+    sys.stderr.write(f"striatum: supervisor started (pid {process.pid}); its log:\n  {log}\n")
 
 
 def check_prepare_flags(params: dict[str, Any], local: dict[str, Any]) -> None:

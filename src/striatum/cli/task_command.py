@@ -77,6 +77,7 @@ def task(
     """
     options = ctx.find_root().obj or {}
     as_role, repo = options.get("as_role"), options.get("repo")
+    _daemon_up()
     if land == "auto":
         _require_principal(as_role)
     given = {
@@ -105,7 +106,8 @@ def _start(params: dict[str, Any], repo: Path | None, as_role: str | None) -> di
     started: dict[str, Any] = invoke(
         BY_NAME["run.task"], params, repo=None if repo is None else str(repo), as_role=as_role
     )
-    said = [f"task run {started['run_id']}: {started['lanes']}"]
+    said = [f"adopted {started['repo']} (as striatum adopt)"] if started.get("adopted") else []
+    said.append(f"task run {started['run_id']}: {started['lanes']}")
     if started.get("scripted"):
         said.append(
             "no AI CLI on PATH, so scripted agents stand in (install claude, codex or gemini, "
@@ -116,6 +118,20 @@ def _start(params: dict[str, Any], repo: Path | None, as_role: str | None) -> di
         said.append(f"saved a copy to {started['saved_to']}")
     _tell(said)
     return started
+
+
+def _daemon_up() -> None:
+    """From a fresh install one command is enough: start this user's daemon when none runs
+    (as `striatum daemon start`), and say so."""
+    from striatum import paths
+    from striatum.daemon import runtime
+
+    if runtime.is_running() or paths.setting("STRIATUM_TOKEN"):  # a token: someone else's
+        return
+    from striatum.cli import daemon_control
+
+    said = daemon_control.start(None).splitlines()[0]
+    _tell([f"no daemon was running: {said} (striatum daemon stop stops it)"])
 
 
 def _tell(messages: list[str]) -> None:

@@ -3,9 +3,9 @@ supervisor launched after it (the same for the CLI, the MCP server and the web U
 
 Before: the arguments become a `starters.task.Task` (the AI CLIs on this PATH fill what was
 not given), the workflow passes the validator and the agents' preflight, and the repository
-must be adopted; only then is anything written: the workflow folder under the repository's
-`.striatum/tasks/` (kept: the run's `{workflow_dir}`) and the --save copy. After: the
-supervisor is launched as `run start` launches it.
+is adopted if it was not (as `striatum adopt`); only then is anything written: the workflow
+folder under the repository's `.striatum/tasks/` (kept: the run's `{workflow_dir}`) and the
+--save copy. After: the supervisor is launched as `run start` launches it.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def compose(params: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
     _preflight(files, folder, repo)
     save = local.get("save")
     _refuse_taken([folder, *([Path(save)] if save else [])], files)
+    _adopt(repo, local)
     from striatum.starters.build import write
 
     write(folder, files)
@@ -67,7 +68,7 @@ def started(result: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
     from striatum.cli.after import start_supervisor
 
     start_supervisor(result, local)
-    return {**result, **local.get("task", {})}
+    return {**result, **local.get("task", {}), "adopted": bool(local.get("adopted"))}
 
 
 def workflow_files(task: Task) -> dict[str, str]:
@@ -112,7 +113,7 @@ def summary(task: Task, folder: Path, save: str | None) -> dict[str, Any]:
 
 
 def _repo(params: dict[str, Any], local: dict[str, Any]) -> Path:
-    """The adopted repository the task runs in (refused before anything is written)."""
+    """The repository the task runs in; `local["adopt"]`: whether it must be adopted."""
     from striatum.client import rpc
 
     given = params.get("repo")
@@ -124,11 +125,23 @@ def _repo(params: dict[str, Any], local: dict[str, Any]) -> Path:
     adopted = rpc.call(
         "repo.list", {}, as_role=local.get("caller_role"), token=local.get("caller_token")
     )
-    if str(repo) not in {r.get("path") for r in adopted.get("repositories", [])}:
-        raise errors.NotFound(
-            f"repository {given} is not adopted", hint=f"striatum --repo {given} adopt", path=given
-        )
+    local["adopt"] = str(repo) not in {r.get("path") for r in adopted.get("repositories", [])}
     return repo
+
+
+def _adopt(repo: Path, local: dict[str, Any]) -> None:
+    """Adopt the repository if it was not (as `striatum adopt`: registered, `.striatum/`
+    ignored in git), once everything else about the task was checked."""
+    from striatum.client import rpc
+
+    if local.pop("adopt", False):
+        rpc.call(
+            "adopt",
+            {"repo": str(repo)},
+            as_role=local.get("caller_role"),
+            token=local.get("caller_token"),
+        )
+        local["adopted"] = True
 
 
 def _text(local: dict[str, Any]) -> str:
