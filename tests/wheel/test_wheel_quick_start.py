@@ -141,13 +141,17 @@ def test_the_readme_quick_start_from_a_built_wheel_ends_in_a_succeeded_run(base:
     subprocess.run(["git", "init", "-q"], cwd=user.repo, check=True, timeout=60)
     assert user.run("--version").stdout == f"striatum, version {__version__}\n"
     steps = quick_start()
-    assert steps[0] == ["striatum", "daemon", "start"] and ["striatum", "adopt"] in steps
+    # From a fresh install the task alone: it starts the daemon and adopts the repository.
+    assert steps[0][:2] == ["striatum", "task"] and ["striatum", "adopt"] not in steps
     run_ids: list[str] = []
     try:
         for argv in steps:
             args = [run_ids[-1] if word == "RUN" else word for word in argv[1:]]
             # `task` with no terminal: the run succeeded and landing waits for the human (20)
             done = user.run(*args, allowed=(0, 20) if argv[1] == "task" else (0,))
+            if argv is steps[0]:
+                assert "no daemon was running: striatumd started" in done.stderr, done.stderr
+                assert f"adopted {user.repo}" in " ".join(done.stderr.split()), done.stderr
             if argv[1] == "task" or argv[1:3] == ["run", "prepare"]:
                 run_ids.append(re.findall(r"\brun_[0-9a-f]+\b", done.stdout + done.stderr)[0])
         assert len(run_ids) == 2, "the quick start starts a task, then prepares a run"
