@@ -150,8 +150,9 @@ def test_the_readme_quick_start_from_a_built_wheel_ends_in_a_succeeded_run(base:
             # `task` with no terminal: the run succeeded and landing waits for the human (20)
             done = user.run(*args, allowed=(0, 20) if argv[1] == "task" else (0,))
             if argv is steps[0]:
-                assert "no daemon was running: striatumd started" in done.stderr, done.stderr
-                assert f"adopted {user.repo}" in " ".join(done.stderr.split()), done.stderr
+                said = " ".join(done.stderr.split())  # messages wrap to the terminal's width
+                assert "no daemon was running: striatumd started" in said, done.stderr
+                assert f"adopted {user.repo}" in said, done.stderr
             if argv[1] == "task" or argv[1:3] == ["run", "prepare"]:
                 run_ids.append(re.findall(r"\brun_[0-9a-f]+\b", done.stdout + done.stderr)[0])
         assert len(run_ids) == 2, "the quick start starts a task, then prepares a run"
