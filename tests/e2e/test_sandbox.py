@@ -7,7 +7,6 @@ its lane token. Real processes: a real bubblewrap, supervisor, daemon and git.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import Operator, new_repo
 
 pytestmark = pytest.mark.skipif(
-    sandbox.mechanism() is None, reason="no working bubblewrap here (apt install bubblewrap)"
+    sandbox.mechanism() is None, reason="no working bubblewrap here (user namespaces refused?)"
 )
 
 # Each probe: a name and a shell command; the agent records which succeeded. What it writes
@@ -155,11 +154,10 @@ def test_a_lane_that_asks_for_a_sandbox_where_none_can_be_made_does_not_start(
     (stubs / "bwrap").chmod(0o755)
     lane = {"provider": "command", "command": ["true"], "sandbox": "standard"}
     run_id = operator.prepare(_workflow(tmp_path, lane))
-    env = {"PATH": f"{stubs}:{os.environ['PATH']}"}
+    env = {"STRIATUM_BWRAP": str(stubs / "bwrap")}
     result = supervise(operator, run_id, env=env)
     assert result.returncode != 0
-    assert "asks for sandbox standard" in result.stderr and "apt install bubblewrap" in (
-        result.stderr
-    )
+    said = " ".join(result.stderr.split())
+    assert "asks for sandbox standard" in said and "STRIATUM_BWRAP" in said
     (job,) = status(operator, run_id)["jobs"]
     assert job["state"] == "failed"

