@@ -346,8 +346,8 @@ def test_a_superuser_who_rewrites_spend_or_budget_is_caught_by_the_doctor(
     operator.session = operator.cli("register-session", "--role", "operator")["session_id"]
     _spend(operator, operator.claim_job(run_id, "a")["lease"]["lease_id"], 0.3)
 
-    def doctor() -> tuple[int, list[str]]:
-        result = operator.daemon.cli("daemon", "doctor", "--json", timeout=60)
+    def doctor(*direct: str) -> tuple[int, list[str]]:
+        result = operator.daemon.cli("daemon", "doctor", "--json", *direct, timeout=60)
         assert "Traceback" not in result.stderr
         return result.returncode, json.loads(result.stdout)["ledger_problems"]
 
@@ -370,6 +370,8 @@ def test_a_superuser_who_rewrites_spend_or_budget_is_caught_by_the_doctor(
             f"run {run_id}: its budget differs from the last one its events record",
             f"run {run_id}, lane one: its budget differs from the last one its events record",
         ]
+        # The same from the CLI's own check of the database (no daemon asked).
+        assert doctor("--database-url", operator.daemon.database.admin_conninfo) == (8, problems)
         # The report's row removed too, guard lifted, spend made to agree: the event remains.
         (kept,) = db.fetch_all(conn, "SELECT * FROM striatumd.attempt_usage")
         db.execute(conn, "ALTER TABLE striatumd.attempt_usage DISABLE TRIGGER USER")

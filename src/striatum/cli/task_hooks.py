@@ -26,8 +26,8 @@ TASKS_DIR = Path(".striatum") / "tasks"
 def compose(params: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
     """Before-hook: write the task's workflow; the params to send name it."""
     from striatum.lanes.installed import ai_clis
+    from striatum.model.budget_amounts import dollars
     from striatum.starters import task as tasks
-    from striatum.verbs.runs.budget import dollars
 
     if params.get("workflow"):
         raise errors.UsageError(

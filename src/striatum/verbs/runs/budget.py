@@ -4,25 +4,23 @@ lane's within the run; a run a budget paused resumes once it is under every one
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from striatum import errors
 from striatum.engine import budgets, progress, snapshot
 from striatum.engine.context import Context
-from striatum.model.engine.states import RunState
+from striatum.model.budget_amounts import dollars
+from striatum.model.engine.states import TERMINAL_RUN, RunState
 from striatum.store import runs
 from striatum.store import usage as usage_rows
 from striatum.store.usage import Spend
-
-ENDED = (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED)
 
 
 def set_budget(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("usd") is None and params.get("tokens") is None and not params.get("hard"):
         raise errors.ValidationError("give --usd, --tokens or --hard", parameter="usd")
     run = runs.lock(ctx.conn, params["run_id"])
-    if run.state in ENDED:
+    if run.state in TERMINAL_RUN:
         raise errors.Conflict(f"run {run.run_id} already ended ({run.state.value})")
     lane = params.get("lane")
     if lane is not None and snapshot.lane_spec(run, lane) is None:
@@ -74,23 +72,6 @@ def _current(ctx: Context, run_id: str, lane: str | None) -> Spend:
     return Spend(
         lane=lane, budget_usd=None, budget_tokens=None, hard=False, spent_usd=0, spent_tokens=0
     )
-
-
-def dollars(text: str, parameter: str) -> float | None:
-    """A budget in US dollars, as given ('none' lifts the limit)."""
-    if text.strip().lower() == "none":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0 < value <= 1_000_000:
-        raise errors.ValidationError(
-            f"--{parameter.replace('_', '-')} must be dollars above 0 and at most 1000000 "
-            f"(or none), not {text!r}",
-            parameter=parameter,
-        )
-    return value
 
 
 def _tokens(count: int) -> int | None:

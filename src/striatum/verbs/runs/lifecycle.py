@@ -13,6 +13,7 @@ from striatum.engine import budgets, progress
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model import bounded_json
+from striatum.model.budget_amounts import dollars
 from striatum.model.canonical import canonical_bytes
 from striatum.model.engine.states import RunState, check_run
 from striatum.model.workflow.paths import path_problem
@@ -21,7 +22,7 @@ from striatum.model.workflow.validate import validate_text
 from striatum.store import runs, supervisors
 from striatum.store import usage as usage_rows
 from striatum.verbs.repos import adoption
-from striatum.verbs.runs import budget, supervision
+from striatum.verbs.runs import supervision
 
 MAX_FILE_BYTES = 1 << 20
 
@@ -147,7 +148,7 @@ def _budget(
     tokens = declared.tokens if declared else None
     hard = bool(params.get("budget_hard")) or (declared is not None and declared.hard)
     if params.get("budget_usd") is not None:
-        usd = budget.dollars(params["budget_usd"], "budget_usd")
+        usd = dollars(params["budget_usd"], "budget_usd")
     if params.get("budget_tokens") is not None:
         if not 1 <= params["budget_tokens"] <= 10**12:
             raise errors.ValidationError(
