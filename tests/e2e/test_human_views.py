@@ -11,13 +11,9 @@ run.
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
-import select
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +25,7 @@ from bench.scratch import tree_dag, wide_dag
 from striatum.cli.layout import width_of
 from tests.support.daemons import BIN, DaemonUnderTest, discard, new_daemon
 from tests.support.operator import new_repo
+from tests.support.pseudo_terminal import Terminal as PseudoTerminal
 from tests.support.servers import PgServer
 from tests.support.waiting import wait_until
 
@@ -231,56 +228,13 @@ def fresh_run(scene: Scene, base: Path, lane: dict[str, Any], jobs: int = 3) -> 
     return repo, str(prepared["run_id"])
 
 
-class Terminal:
-    """A CLI process on a pseudo-terminal of 80x40, its output read as it comes."""
-
-    def __init__(self, scene: Scene, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        primary, secondary = pty.openpty()
-        environment = {**scene.daemon.env, "COLUMNS": "80", "LINES": "40", "TERM": "xterm", **env}
-        self.process = subprocess.Popen(
-            [str(BIN / "striatum"), *args],
-            env=environment,
-            cwd=cwd,
-            stdin=secondary,
-            stdout=secondary,
-            stderr=secondary,
-        )
-        os.close(secondary)
-        self.primary, self.output = primary, b""
-
-    def read_until(self, done: Any, timeout: float = 60) -> str:
-        """Read until `done(text so far)` or the process ends; the text read."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not done(self.text):
-            ready, _, _ = select.select([self.primary], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(self.primary, 65536)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                self.output += chunk
-            elif self.process.poll() is not None:
-                break
-        return self.text
-
-    @property
-    def text(self) -> str:
-        return self.output.decode("utf-8", "replace")
-
-    def finish(self) -> tuple[int, str]:
-        text = self.read_until(lambda _: False, timeout=60)
-        try:
-            return self.process.wait(30), text
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-            os.close(self.primary)
+def on_terminal(scene: Scene, args: list[str], env: dict[str, str], cwd: Path) -> PseudoTerminal:
+    """`striatum ARGS` against the scene's daemon on an 80x40 pseudo-terminal."""
+    return PseudoTerminal([str(BIN / "striatum"), *args], scene.daemon.env, cwd, overrides=env)
 
 
 def on_a_pty(scene: Scene, args: list[str], env: dict[str, str]) -> str:
-    code, text = Terminal(scene, args, env, scene.repo).finish()
+    code, text = on_terminal(scene, args, env, scene.repo).finish()
     assert code == 0, text
     return text
 
@@ -290,7 +244,7 @@ def test_the_live_dashboard_redraws_in_place_and_ends_with_the_run(
 ) -> None:
     repo, run_id = fresh_run(scene, tmp_path, {"provider": "command", "command": ["true"]})
     scene.daemon.json("--repo", str(repo), "run", "start", "--run-id", run_id, "--no-supervise")
-    watching = Terminal(scene, ["dashboard", "--run-id", run_id], {}, repo)
+    watching = on_terminal(scene, ["dashboard", "--run-id", run_id], {}, repo)
     first = watching.read_until(lambda text: "next:" in text)
     assert f"run {run_id}" in first and "RUNNING" in first
     scene.daemon.json("--repo", str(repo), "run", "cancel", "--run-id", run_id)
@@ -358,7 +312,7 @@ def test_a_supervised_run_never_suggests_claim_next(scene: Scene, tmp_path: Path
 def test_the_live_runs_view_draws_on_a_terminal_and_ctrl_c_ends_it(scene: Scene) -> None:
     from striatum import errors
 
-    watching = Terminal(scene, ["dashboard"], {}, scene.repo)
+    watching = on_terminal(scene, ["dashboard"], {}, scene.repo)
     first = watching.read_until(lambda text: scene.older_run_id in text)
     assert f"runs of {scene.repo} (2)" in first and scene.run_id in first
     watching.process.send_signal(signal.SIGINT)

@@ -12,11 +12,19 @@ from pathlib import Path
 
 
 class Terminal:
-    """`argv` on a pseudo-terminal of 80x40 (stdin, stdout and stderr alike)."""
+    """`argv` on a pseudo-terminal of 80x40 (stdin, stdout and stderr alike); `overrides`
+    go over the terminal's own variables (NO_COLOR, another TERM)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        overrides: dict[str, str] | None = None,
+    ) -> None:
         primary, secondary = pty.openpty()
-        environment = {**env, "COLUMNS": "80", "LINES": "40", "TERM": "xterm"}
+        terminal = {"COLUMNS": "80", "LINES": "40", "TERM": "xterm"}
+        environment = {**env, **terminal, **(overrides or {})}
         self.process = subprocess.Popen(
             argv, env=environment, cwd=cwd, stdin=secondary, stdout=secondary, stderr=secondary
         )
