@@ -10,10 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,11 +24,10 @@ from tests.e2e.test_supervisor import (
     supervise,
 )
 from tests.support import rpc
-from tests.support.daemons import BIN
 from tests.support.operator import Operator, example
-from tests.support.waiting import free_port, wait_until
+from tests.support.waiting import wait_until
+from tests.support.web_server import CHROMIUM, chromium, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DOCS_SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium browser installed (.ci/run installs Debian's)"
@@ -42,49 +37,14 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def web(operator: Operator) -> Iterator[str]:
     """`striatum serve --web --allow-mutations` on a free port; its base URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "striatum"), "serve", "--web", "--allow-mutations", "--port", str(port)],
-        env=operator.daemon.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_listening(port, server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stderr is not None:
-            server.stderr.close()
-
-
-def _wait_listening(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "striatum serve exited early"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("striatum serve did not start listening")
+    with serving(operator.daemon.env) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _shoot(page: Any, tmp_path: Path, name: str) -> None:

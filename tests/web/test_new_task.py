@@ -3,8 +3,6 @@ as `run task` does, and never lands one."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +13,9 @@ from tests.support import rpc
 from tests.support.agent_stubs import SYSTEM_PATH
 from tests.support.daemons import BIN
 from tests.support.operator import Operator
-from tests.support.waiting import free_port, wait_until
+from tests.support.waiting import wait_until
+from tests.support.web_server import CHROMIUM, chromium, serving
 from tests.web.conftest import SAME_ORIGIN, confirmed, form
-from tests.web.test_browser import CHROMIUM, _wait_listening
 
 
 def test_a_read_only_server_shows_no_task_form_and_refuses_one(
@@ -67,35 +65,14 @@ def test_bad_input_is_a_400_naming_the_field_and_starts_nothing(
 @pytest.fixture
 def web(operator: Operator) -> Iterator[str]:
     """`striatum serve --web --allow-mutations`, with no AI CLI on its PATH."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "striatum"), "serve", "--web", "--allow-mutations", "--port", str(port)],
-        env={**operator.daemon.env, "PATH": f"{BIN}:{SYSTEM_PATH}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_listening(port, server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with serving({**operator.daemon.env, "PATH": f"{BIN}:{SYSTEM_PATH}"}) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium browser installed")
