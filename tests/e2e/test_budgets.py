@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -175,34 +176,21 @@ def test_bad_budget_changes_are_refused_by_name_and_change_nothing(
         (("--usd", "none", "--hard", "yes"), 3, "--hard yes needs a budget to reach"),
         (("--hard", "maybe"), 2, "'maybe' is not one of 'yes', 'no'"),
     ]:
-        result = operator.daemon.cli(
-            "--repo",
-            str(operator.repo),
-            "--as",
-            "principal",
-            "run",
-            "budget",
-            "--run-id",
-            run_id,
-            *args,
-        )
+        result = _budget_call(operator, run_id, *args)
         assert result.returncode == code and message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert operator.cli("status", run_id)["budget"]["budget_usd"] == 1.0
     operator.cli("run", "cancel", "--run-id", run_id)
-    ended = operator.daemon.cli(
-        "--repo",
-        str(operator.repo),
-        "--as",
-        "principal",
-        "run",
-        "budget",
-        "--run-id",
-        run_id,
-        "--usd",
-        "5",
-    )
+    ended = _budget_call(operator, run_id, "--usd", "5")
     assert ended.returncode == 5 and "already ended" in ended.stderr, ended.stderr
+
+
+def _budget_call(operator: Operator, run_id: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`run budget` as the principal, its exit code and stderr kept (not asserted)."""
+    return operator.daemon.cli(
+        "--repo", str(operator.repo), "--as", "principal", "run", "budget", "--run-id", run_id,
+        *args,
+    )  # fmt: skip
 
 
 def _lanes_run(operator: Operator, tmp_path: Path, lanes: dict[str, Any], *flags: str) -> str:
@@ -255,10 +243,7 @@ def test_a_lane_budget_pauses_the_run_until_the_principal_raises_that_lane(
     run_wide = _principal(operator, run_id, "--usd", "10")
     assert run_wide["state"] == "paused"
     assert run_wide["still_reached"] == ["lane one spent $0.25 of its $0.20 budget"]
-    unknown = operator.daemon.cli(
-        "--repo", str(operator.repo), "--as", "principal", "run", "budget", "--run-id", run_id,
-        "--lane", "nope", "--usd", "1",
-    )  # fmt: skip
+    unknown = _budget_call(operator, run_id, "--lane", "nope", "--usd", "1")
     assert unknown.returncode == 3 and "has no lane 'nope' (its lanes: one, two)" in unknown.stderr
     raised = _principal(operator, run_id, "--lane", "one", "--usd", "1")
     assert (raised["state"], raised["resumed"], raised["lane"]) == ("running", True, "one")
