@@ -357,6 +357,11 @@ def test_a_superuser_who_rewrites_spend_or_budget_is_caught_by_the_doctor(
         ]
         # The same from the CLI's own check of the database (no daemon asked).
         assert doctor("--database-url", operator.daemon.database.admin_conninfo) == (8, problems)
+        # And in `striatum doctor`'s provenance plane.
+        user = operator.daemon.cli("--repo", str(operator.repo), "doctor", "--json", timeout=60)
+        checks = json.loads(user.stdout)["provenance"]["checks"]
+        ledger = [c for c in checks if c["check"] == "spend ledger"]
+        assert user.returncode == 8 and [c["detail"] for c in ledger] == problems, user.stdout
         # The report's row removed too, guard lifted, spend made to agree: the event remains.
         (kept,) = db.fetch_all(conn, "SELECT * FROM striatumd.attempt_usage")
         db.execute(conn, "ALTER TABLE striatumd.attempt_usage DISABLE TRIGGER USER")
