@@ -20,6 +20,7 @@ from tests.support.operator import Operator, new_repo
 
 # A stand-in for Claude Code: its first call hits the usage limit (the reset 3 s ahead, as
 # Claude Code says it: `…|<epoch seconds>`), later calls do the work and report usage and cost.
+# It counts its calls in its config folder ($CLAUDE_CONFIG_DIR), which its sandbox keeps.
 LIMITED_CLAUDE = """#!{python}
 import json, os, sys, time
 from pathlib import Path
@@ -79,7 +80,12 @@ def test_a_usage_limit_parks_the_job_and_it_resumes_by_itself_without_spending_a
     lane = {"provider": "claude_code", "env": {"STUB_CALLS": "${STUB_CALLS}"}}
     run_id = operator.prepare(_workflow(tmp_path, lane))
     started = time.monotonic()
-    env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_CALLS": str(tmp_path / "calls")}
+    config = tmp_path / ".claude"
+    env = {
+        "PATH": f"{stubs}:{os.environ['PATH']}",
+        "CLAUDE_CONFIG_DIR": str(config),
+        "STUB_CALLS": str(config / "calls"),
+    }
     result = supervise(operator, run_id, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started >= 2.5  # it waited for the reset
@@ -167,12 +173,9 @@ def test_the_users_price_file_prices_what_the_table_does_not_know(
 def test_a_hard_budget_stops_a_running_agent_and_its_job_runs_again_once_raised(
     operator: Operator, tmp_path: Path
 ) -> None:
-    pids = tmp_path / "pids"
-    pids.mkdir()
     # job0's first attempt runs until stopped; job1 reports a dollar and ends, reaching the
     # budget while job0 still runs.
     script = (
-        f'echo $$ > {pids}/"$STRIATUM_JOB_ID-$STRIATUM_ATTEMPT"; '
         'if [ "$STRIATUM_JOB_ID-$STRIATUM_ATTEMPT" = job0-1 ]; then exec sleep 60; fi; '
         'if [ "$STRIATUM_JOB_ID" = job1 ]; then sleep 1; '
         'echo \'{"cost_usd": 1.0}\' > "$STRIATUM_USAGE"; fi; '
@@ -188,7 +191,8 @@ def test_a_hard_budget_stops_a_running_agent_and_its_job_runs_again_once_raised(
     result = supervise(operator, run_id, timeout=40)  # returns once only the human can help
     assert result.returncode == 5, result.stderr  # the run has not succeeded: it waits
     assert "job0: lease lost" in result.stderr
-    stopped = int((pids / "job0-1").read_text())
+    # The pid the supervisor started (in a sandbox, the sandbox's own: all of it goes with it).
+    stopped = int((operator.repo / ".striatum/runs" / run_id / "job0/attempt-1/agent.pid").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(stopped, 0)  # the agent was stopped, not left to run out its minute
     paused = status(operator, run_id)

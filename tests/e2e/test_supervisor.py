@@ -168,6 +168,11 @@ def test_the_checkpoint_example_waits_for_the_human_then_finishes(operator: Oper
     assert status(operator, run_id)["run"]["state"] == "succeeded"
 
 
+def scratch_of(operator: Operator, run_id: str, job: str = "draft", attempt: int = 1) -> Path:
+    """An attempt's scratch folder, where a sandboxed agent may leave what the test reads."""
+    return operator.repo / ".striatum" / "runs" / run_id / job / f"attempt-{attempt}"
+
+
 def _stub_workflow(
     tmp_path: Path, provider: str, model: str | None = None, env: dict[str, str] | None = None
 ) -> Path:
@@ -199,11 +204,14 @@ def _stub_workflow(
     return folder / "workflow.json"
 
 
+# The stub records what it was given in its attempt's scratch folder (`STUB_LOG` names the
+# file), which a sandboxed agent may write and the test reads after.
 STUB = """#!{python}
 import json, os, sys
 from pathlib import Path
 record = {{"argv": sys.argv[1:], "stdin": sys.stdin.read(), "env": dict(os.environ)}}
-Path(os.environ["STUB_LOG"]).write_text(json.dumps(record))
+scratch = Path(os.environ["STRIATUM_PROMPT_FILE"]).parent
+(scratch / os.environ["STUB_LOG"]).write_text(json.dumps(record))
 Path(os.environ["STRIATUM_OUTPUT"]).write_text("---\\nverdict: accept\\n---\\nstub\\n")
 """
 
@@ -263,7 +271,7 @@ def test_each_profile_passes_its_headless_flags_and_the_prompt(
     stubs.mkdir()
     (stubs / executable).write_text(STUB.format(python=sys.executable))
     (stubs / executable).chmod(0o755)
-    log = tmp_path / "stub.json"
+    log = "stub.json"
     run_id = operator.prepare(
         _stub_workflow(tmp_path, provider, "opus", env={"STUB_LOG": "${STUB_LOG}", "MODE": "test"})
     )
@@ -273,17 +281,17 @@ def test_each_profile_passes_its_headless_flags_and_the_prompt(
         "GEMINI_API_KEY": "g-key",
         "UNRELATED_SECRET": "s",
     }
-    env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": str(log), **keys}
+    env = {"PATH": f"{stubs}:{os.environ['PATH']}", "STUB_LOG": log, **keys}
     result = supervise(operator, run_id, env=env)
     assert result.returncode == 0, result.stderr
-    record = json.loads(log.read_text())
+    record = json.loads((scratch_of(operator, run_id) / log).read_text())
     assert record["argv"][: len(flags)] == flags
     assert "# draft" in record["stdin"] and "## Write" in record["stdin"]
     agent_env = record["env"]
     assert agent_env["STRIATUM_TOKEN"].startswith("stm_")
     assert agent_env["STRIATUM_JOB_ID"] == "draft"
     # The lane's env: a literal, and a reference filled from the supervisor's environment.
-    assert agent_env["MODE"] == "test" and agent_env["STUB_LOG"] == str(log)
+    assert agent_env["MODE"] == "test" and agent_env["STUB_LOG"] == log
     # Only this provider's key reaches the agent; nothing unrelated does.
     own = {
         "claude_code": "ANTHROPIC_API_KEY",
@@ -313,8 +321,8 @@ def test_a_timeout_kills_the_agent_and_its_grandchild(operator: Operator, tmp_pa
     pidfile = tmp_path / "grandchild.pid"
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
-    document["lanes"]["agent"].update(
-        timeout_s=1, command=["sh", "-c", f"sleep 300 & echo $! > {pidfile}; wait"]
+    document["lanes"]["agent"].update(  # no sandbox: the pid is the host's, the file seen
+        timeout_s=1, command=["sh", "-c", f"sleep 300 & echo $! > {pidfile}; wait"], sandbox="none"
     )
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
@@ -334,7 +342,8 @@ def test_kill_9_of_an_agent_fails_the_attempt_and_it_is_retried(
     script = (
         f"if [ -e {marker} ]; then echo ok > $STRIATUM_OUTPUT; else touch {marker}; kill -9 $$; fi"
     )
-    document["lanes"]["agent"].update(max_attempts=2, command=["sh", "-c", script])
+    # No sandbox: the marker outside the worktree outlives the attempt.
+    document["lanes"]["agent"].update(max_attempts=2, command=["sh", "-c", script], sandbox="none")
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     result = supervise(operator, run_id)
@@ -500,6 +509,7 @@ def test_cancelling_the_run_kills_its_running_agents(operator: Operator, tmp_pat
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["lanes"]["agent"]["command"] = ["sh", "-c", f"echo $$ > {pidfile}; sleep 300"]
+    document["lanes"]["agent"]["sandbox"] = "none"  # the pid is the host's, the file seen
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     with background_supervisor(operator, run_id) as process:
@@ -601,18 +611,18 @@ def test_an_edit_of_a_forbidden_path_fails_even_inside_the_scope(
 
 
 def test_an_agent_cannot_switch_to_the_principal_token(operator: Operator, tmp_path: Path) -> None:
-    marker = tmp_path / "whoami.txt"
     workflow = _stub_workflow(tmp_path, "command")
     document = json.loads(workflow.read_text())
     document["lanes"]["agent"]["command"] = [
         "sh",
         "-c",
-        f'{BIN}/striatum --as principal whoami > {marker} 2>&1; echo ok > "$STRIATUM_OUTPUT"',
+        f'{BIN}/striatum --as principal whoami > "$(dirname "$STRIATUM_PROMPT_FILE")/whoami.txt" '
+        '2>&1; echo ok > "$STRIATUM_OUTPUT"',
     ]
     workflow.write_text(json.dumps(document))
     run_id = operator.prepare(workflow)
     assert supervise(operator, run_id).returncode == 0
-    assert "--as is refused" in marker.read_text()
+    assert "--as is refused" in (scratch_of(operator, run_id) / "whoami.txt").read_text()
 
 
 def test_a_missing_cli_fails_the_job_at_once_with_the_install_hint(

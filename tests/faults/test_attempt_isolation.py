@@ -36,7 +36,9 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def scoped_run(operator: Operator, tmp_path: Path, agent: str, jobs: dict[str, str]) -> str:
+def scoped_run(
+    operator: Operator, tmp_path: Path, agent: str, jobs: dict[str, str], **lane_extra: Any
+) -> str:
     """A run of parallel `jobs` (id -> code write scope), each agent running the shell script
     `agent` with `append.sh`'s path as $APPEND, in a repository with history."""
     (operator.repo / "README.md").write_text("x\n")
@@ -50,6 +52,7 @@ def scoped_run(operator: Operator, tmp_path: Path, agent: str, jobs: dict[str, s
         "timeout_s": 120,
         "max_attempts": 3,
         "max_concurrency": 2,
+        **lane_extra,
     }
     document = {
         "schema_version": "striatum.workflow.v1",
@@ -193,7 +196,9 @@ def test_what_a_dead_attempt_wrote_before_attempt_2_starts_is_never_committed(
 ) -> None:
     """The issue's case: the dead attempt's writer goes on after the new supervisor took the
     worktree over and ends before attempt 2 starts (here it is unreachable by design: it
-    dropped the environment that names the run); attempt 2 starts from the branch head."""
+    dropped the environment that names the run); attempt 2 starts from the branch head.
+    Without a sandbox: in one, the writer dies with its sandbox, and could not touch the
+    gate outside it."""
     operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
     gate = tmp_path / "go"
     agent = f"""if [ "$STRIATUM_ATTEMPT" = 1 ]; then
@@ -204,7 +209,7 @@ fi
 sh "$APPEND" "attempt $STRIATUM_ATTEMPT" 16 0.05 src/code.txt
 echo ok > "$STRIATUM_OUTPUT"
 """
-    run_id = scoped_run(operator, tmp_path, agent, {"w": "src/"})
+    run_id = scoped_run(operator, tmp_path, agent, {"w": "src/"}, sandbox="none")
     first = background_supervisor(operator, run_id)
     code = worktree(operator, run_id) / "src" / "code.txt"
     wait_until(lambda: line_count(code) >= 2, "attempt 1 never wrote")

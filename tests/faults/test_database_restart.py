@@ -39,7 +39,8 @@ def lone_daemon(own_server: servers.PgServer) -> Iterator[DaemonUnderTest]:
 
 
 def gated_workflow(tmp_path: Path, gate: Path) -> Path:
-    """Three chained jobs whose agents wait for `gate` to exist."""
+    """Three chained jobs whose agents wait for `gate` to exist (in the workflow's folder,
+    `wf/`, which a sandboxed agent sees read-only)."""
     script = f'while [ ! -e {gate} ]; do sleep 0.1; done; echo done > "$STRIATUM_OUTPUT"'
     folder = tmp_path / "wf"
     folder.mkdir()
@@ -82,7 +83,7 @@ def run_state(daemon: DaemonUnderTest, run_id: str) -> dict[str, Any] | None:
 def test_a_database_restart_mid_run(
     own_server: servers.PgServer, lone_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=lone_daemon, repo=new_repo(tmp_path))
     operator.cli("adopt")
     run_id = operator.cli("run", "prepare", "--workflow", str(gated_workflow(tmp_path, gate)))[

@@ -190,7 +190,7 @@ def test_a_supervised_run_finishes_after_kill_9_of_the_embedded_postgres(
     embedded_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
     daemon = embedded_daemon
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
     operator.cli("adopt")
     workflow = gated_workflow(tmp_path, gate)

@@ -20,8 +20,9 @@ from tests.support.waiting import wait_until
 BIN = Path(sys.executable).parent
 
 
-def hanging_workflow(tmp_path: Path, gate: Path) -> Path:
-    """Two parallel jobs whose first attempts hang until killed."""
+def hanging_workflow(tmp_path: Path, gate: Path, **lane_extra: Any) -> Path:
+    """Two parallel jobs whose first attempts hang until killed; attempts once `gate` (in the
+    workflow's folder, `wf/`, which a sandboxed agent sees read-only) exists finish."""
     script = f'if [ -e {gate} ]; then echo done > "$STRIATUM_OUTPUT"; else sleep 300; fi'
     folder = tmp_path / "wf"
     folder.mkdir()
@@ -38,6 +39,7 @@ def hanging_workflow(tmp_path: Path, gate: Path) -> Path:
                         "timeout_s": 600,
                         "max_attempts": 3,
                         "max_concurrency": 2,
+                        **lane_extra,
                     }
                 },
                 "jobs": [
@@ -109,12 +111,14 @@ def watchdog_of(run_id: str) -> int:
 def test_kill_9_of_an_agent_and_its_supervisor(
     daemon: DaemonUnderTest, tmp_path: Path, watchdog_killed: bool
 ) -> None:
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
     operator.cli("adopt")
-    run_id = operator.cli("run", "prepare", "--workflow", str(hanging_workflow(tmp_path, gate)))[
-        "run_id"
-    ]
+    # With the watchdog gone, only the next supervisor can clean up what an unsandboxed agent
+    # left; a sandboxed agent's children die with its sandbox (the other case).
+    lane_extra = {"sandbox": "none"} if watchdog_killed else {}
+    workflow = hanging_workflow(tmp_path, gate, **lane_extra)
+    run_id = operator.cli("run", "prepare", "--workflow", str(workflow))["run_id"]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
     log = tmp_path / "supervise.log"
     with log.open("w") as stderr:

@@ -143,7 +143,7 @@ def wait_for_the_end(operator: Operator, run_id: str) -> None:
 def test_a_killed_supervisor_is_relaunched_by_the_daemon_and_the_run_finishes(
     quick_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=quick_daemon, repo=new_repo(tmp_path))
     run_id = started_run(operator, tmp_path, gate)
     kept = quick_daemon.base / "home" / "supervisors" / f"{run_id}.env.json"
@@ -174,7 +174,7 @@ def test_a_killed_supervisor_is_relaunched_by_the_daemon_and_the_run_finishes(
 def test_the_run_finishes_after_kill_9_of_supervisor_and_daemon_and_a_daemon_start(
     quick_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=quick_daemon, repo=new_repo(tmp_path))
     run_id = started_run(operator, tmp_path, gate)
     wait_until(lambda: len(agent_pids(operator.repo)) == 2, "both agents started")
@@ -195,7 +195,7 @@ def test_the_run_finishes_after_kill_9_of_supervisor_and_daemon_and_a_daemon_sta
 
 
 def test_a_no_supervise_run_is_never_resumed(quick_daemon: DaemonUnderTest, tmp_path: Path) -> None:
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=quick_daemon, repo=new_repo(tmp_path))
     run_id = started_run(operator, tmp_path, gate, "--no-supervise")
     supervisor = subprocess.Popen(  # driven by hand, by a supervisor the user started
@@ -221,7 +221,7 @@ def test_run_start_relaunches_a_gone_supervisor_and_refuses_while_it_lives(
     sleepy_daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
     daemon = sleepy_daemon
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=daemon, repo=new_repo(tmp_path))
     run_id = started_run(operator, tmp_path, gate)
     wait_until(lambda: supervisor_pid(operator, run_id) is not None, "never registered")
@@ -253,7 +253,7 @@ def test_a_daemon_never_resumes_a_run_supervised_from_another_host(
 ) -> None:
     """Daemons of several hosts share one database: only the supervising host's daemon can
     tell whether its supervisor lives, so no other touches the run."""
-    gate = tmp_path / "go"
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=quick_daemon, repo=new_repo(tmp_path))
     run_id = started_run(operator, tmp_path, gate)
     wait_until(lambda: supervisor_pid(operator, run_id) is not None, "never registered")

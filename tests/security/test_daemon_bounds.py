@@ -237,13 +237,12 @@ def test_the_supervisor_rides_out_busy_and_finishes_the_run(
     """The operator token's requests in flight at the cap (verifies held up): the supervisor,
     which acts with that token, is refused `busy`, waits and retries, and finishes the run
     once the cap frees."""
-    gate = tmp_path / "go"
-    gate.touch()  # the jobs finish at once
+    gate = tmp_path / "wf" / "go"  # in the workflow's folder: a sandboxed agent sees it
     operator = Operator(daemon=bounded, repo=new_repo(tmp_path))
     operator.cli("adopt")
-    run_id = operator.cli("run", "prepare", "--workflow", str(hanging_workflow(tmp_path, gate)))[
-        "run_id"
-    ]
+    workflow = hanging_workflow(tmp_path, gate)
+    gate.touch()  # the jobs finish at once
+    run_id = operator.cli("run", "prepare", "--workflow", str(workflow))["run_id"]
     operator.cli("run", "start", "--run-id", run_id, "--no-supervise")
     token = bounded.token("operator")
     with admin(bounded) as lock:

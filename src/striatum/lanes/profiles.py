@@ -34,8 +34,9 @@ class Profile:
     # Settings written to a file of the attempt's scratch folder, named by this variable
     # (for CLIs whose fail-fast knobs exist only as settings); the user's own file wins.
     defaults_file: tuple[str, dict[str, Any]] | None = None
-    # The CLI's own folders under $HOME (login, settings, sessions, caches): writable inside
-    # a lane's sandbox, where the rest of $HOME is read-only.
+    # The CLI's own folders (login, settings, sessions, caches): writable inside a lane's
+    # sandbox, where the rest of $HOME is read-only. `${VAR:-default}` takes the variable from
+    # the agent's environment where the CLI lets one move them; `~` is the agent's $HOME.
     config_folders: tuple[str, ...] = ()
 
     @property
@@ -67,7 +68,7 @@ PROFILES: dict[str, Profile] = {
             "NO_PROXY",
         ),
         fail_fast_env={"CLAUDE_CODE_MAX_RETRIES": "1"},
-        config_folders=("~/.claude",),
+        config_folders=("${CLAUDE_CONFIG_DIR:-~/.claude}",),
     ),
     # `codex exec -` reads the prompt from stdin (with no `-` and an open stdin it waits for
     # EOF); --json streams events; the sandbox lets it write inside its working directory.
@@ -96,7 +97,7 @@ PROFILES: dict[str, Profile] = {
             "NO_PROXY",
             "SSL_CERT_FILE",
         ),
-        config_folders=("~/.codex",),
+        config_folders=("${CODEX_HOME:-~/.codex}",),
     ),
     # `gemini -p TEXT` runs headless with TEXT appended to what stdin holds. auto_edit
     # approves file edits; --skip-trust: a run's worktree is new, so never a trusted folder.
@@ -116,7 +117,7 @@ PROFILES: dict[str, Profile] = {
                 "telemetry": {"enabled": False},
             },
         ),
-        config_folders=("~/.gemini",),
+        config_folders=("${GEMINI_CLI_HOME:-~}/.gemini",),
     ),
 }
 

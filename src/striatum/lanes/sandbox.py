@@ -24,6 +24,19 @@ from pathlib import Path
 from striatum.lanes import probe
 
 NONE, STANDARD, STRICT = "none", "standard", "strict"
+UNAVAILABLE = "no working bubblewrap here (are unprivileged user namespaces refused?)"
+FIX = (
+    "allow unprivileged user namespaces, or name a working bwrap in STRIATUM_BWRAP, or set "
+    'the lane\'s "sandbox": "none"'
+)
+
+
+def effective(asked: str | None, available: bool) -> str:
+    """The sandbox a lane's agents get: the one it names, or, unset, `standard` where one can
+    be made and `none` where not (`run start`, the supervisor and `doctor` then warn)."""
+    if asked is not None:
+        return asked
+    return STANDARD if available else NONE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,23 +51,20 @@ class Plan:
 
 
 def wrap(bwrap: str, plan: Plan, argv: list[str]) -> list[str]:
-    """The argv that runs `argv` inside the plan's sandbox. Order matters: later mounts go
-    over earlier ones, so hiding comes first, then what is writable, then what is protected
-    inside it, then the socket."""
+    """The argv that runs `argv` inside the plan's sandbox. A later mount goes over an
+    earlier one, so the mounts go shallowest first: what lies inside another folder gets its
+    own rule (the worktree inside the hidden home, the protected `.git` inside a writable
+    repository, a hidden runtime folder inside a protected PATH entry). At one path, hidden
+    wins over protected, writable over both."""
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
     args += ["--tmpfs", "/tmp"]  # its own, empty and writable
-    for folder in plan.hidden:
-        args += ["--tmpfs", str(folder)]
-    for folder in (plan.workdir, *plan.writable):
-        args += ["--bind", str(folder), str(folder)]
-    for path in plan.protected:
-        args += ["--ro-bind", str(path), str(path)]
-    for folder in (plan.workdir, *plan.writable):  # under a protected one: writable again
-        if any(folder.is_relative_to(p) for p in plan.protected):
-            args += ["--bind", str(folder), str(folder)]
-    if plan.socket is not None:
-        args += ["--bind", str(plan.socket), str(plan.socket)]
+    mounts = [("--ro-bind", p) for p in plan.protected]
+    mounts += [("--tmpfs", p) for p in plan.hidden]
+    mounts += [("--bind", p) for p in (plan.workdir, *plan.writable)]
+    mounts += [("--bind", plan.socket)] if plan.socket is not None else []
+    for option, path in sorted(mounts, key=lambda mount: len(mount[1].parts)):  # stable
+        args += [option, str(path)] if option == "--tmpfs" else [option, str(path), str(path)]
     for folder in plan.hidden:  # empty and read-only: nothing written there can matter
         args += ["--remount-ro", str(folder)]
     return [*args, "--chdir", str(plan.workdir), "--", *argv]
@@ -76,6 +86,20 @@ def mechanism() -> str | None:
         [found, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent", "true"]
     )
     return found if works else None
+
+
+def version(bwrap: str) -> str | None:
+    """What `bwrap --version` says (`bubblewrap 0.11.0`), for `doctor`."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [bwrap, "--version"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = done.stdout.strip().splitlines()
+    return first[0] if done.returncode == 0 and first else None
 
 
 def _bundled() -> str | None:

@@ -5,11 +5,15 @@ the CLI's config folders so that they can be mounted)."""
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from striatum import paths
+from striatum import errors, paths
 from striatum.lanes.profiles import PROFILES
 from striatum.lanes.sandbox import Plan
+
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*):-(?P<default>[^}]*)\}")
 
 
 def for_attempt(
@@ -19,17 +23,19 @@ def for_attempt(
     scratch: Path,
     run_dir: Path,
     provider: str,
+    env: Mapping[str, str],
     workflow_dir: Path | None = None,
+    programs: tuple[Path, ...] = (),
 ) -> Plan:
     """Writable: the worktree (or the repository in place, less its `.git` and `.striatum`),
     the worktree's git metadata, the attempt's scratch and the CLI's config; hidden:
-    Striatum's home and runtime folder (/tmp is the sandbox's own); the daemon's socket put
-    back."""
+    Striatum's home and runtime folder, wherever they are; the daemon's socket put back."""
     socket = paths.socket_path()
     hidden = _outermost([paths.home(), paths.runtime_dir(), socket.parent])
-    hidden = [h for h in hidden if not h.is_relative_to("/tmp")]  # /tmp is private anyway
     # Read-only, and seen even where they lie under /tmp: the link to this installation's
-    # `striatum`, and the workflow's folder (a command lane's scripts may live there).
+    # `striatum`, the workflow's folder (a command lane's scripts may live there) and the
+    # folders the agent's programs are found in (`programs`); a hidden folder inside one of
+    # them is hidden again (sandbox.wrap).
     protected = [run_dir / "bin", *([workflow_dir] if workflow_dir else [])]
     writable = [scratch]
     if workdir == repo:
@@ -39,7 +45,9 @@ def for_attempt(
         metadata = _git_metadata(workdir)
         if metadata is not None:
             writable.append(metadata)
-    writable += config_folders(provider)
+    writable += config_folders(provider, env)
+    # Already seen, and writable: a program folder inside one must not turn it read-only.
+    protected += [p for p in programs if not any(p.is_relative_to(w) for w in (workdir, *writable))]
     return Plan(
         workdir=workdir,
         protected=tuple(p for p in protected if p.exists()),
@@ -49,15 +57,53 @@ def for_attempt(
     )
 
 
-def config_folders(provider: str) -> list[Path]:
-    """The agent CLI's own folders under $HOME, made if missing (a mount needs its source)."""
+def program_folders(search_path: str, argv: list[str]) -> tuple[Path, ...]:
+    """The folders under /tmp (which the sandbox replaces with its own) that the agent's
+    programs come from: the entries of its PATH there, and the folder of each absolute path
+    its command names (a script, and the modules beside it)."""
+    candidates = [Path(entry) for entry in search_path.split(os.pathsep) if entry]
+    for argument in argv:
+        if os.path.isabs(argument) and os.path.lexists(argument):
+            named = Path(argument)
+            candidates.append(named if named.is_dir() else named.parent)
+    found: list[Path] = []
+    for folder in candidates:
+        if folder.is_absolute() and folder.is_dir():
+            folder = folder.resolve()
+            if folder.is_relative_to("/tmp") and folder != Path("/tmp") and folder not in found:
+                found.append(folder)
+    return tuple(found)
+
+
+def config_folders(provider: str, env: Mapping[str, str]) -> list[Path]:
+    """The agent CLI's own folders, by its environment `env`, made if missing (a mount needs
+    its source). A folder a variable moves must be named like the CLI's own (`.claude-work`
+    for `.claude`): a lane's env must not make `~/.ssh`, say, writable."""
     profile = PROFILES.get(provider)
     folders = []
-    for name in profile.config_folders if profile else ():
-        folder = Path(os.path.expanduser(name))
+    for template in profile.config_folders if profile else ():
+        folder, default = config_folder(template, env), config_folder(template, {"HOME": "/"})
+        if not folder.is_absolute() or not folder.name.startswith(default.name):
+            raise errors.ValidationError(
+                f"the {provider} lane's config folder {folder} (from its environment) is not "
+                f"named like the CLI's own ({default.name}...), so its sandbox will not make it "
+                f"writable: name a folder {default.name}..., or set the lane's \"sandbox\": "
+                '"none"'
+            )
         folder.mkdir(parents=True, exist_ok=True)
         folders.append(folder)
     return folders
+
+
+def config_folder(template: str, env: Mapping[str, str]) -> Path:
+    """Pure: a profile's `${VAR:-default}` folder by the agent's environment, `~` its $HOME."""
+    found = _VARIABLE.match(template)
+    if found:
+        template = (env.get(found["name"]) or found["default"]) + template[found.end() :]
+    if template == "~" or template.startswith("~/"):
+        home = env.get("HOME") or str(Path.home())
+        template = home + template[1:]
+    return Path(template)
 
 
 def _git_metadata(worktree: Path) -> Path | None:

@@ -383,7 +383,7 @@ class Supervisor:
                 scratch=scratch,
                 timeout_s=float(job.lane["timeout_s"]),
                 assignment=job,
-                sandboxed=self._sandbox(job, scratch),
+                sandboxed=self._sandbox(job, scratch, env, invocation.argv),
             )
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
@@ -399,21 +399,22 @@ class Supervisor:
         self._write_lane_pids(job.lane_name)
         self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
 
-    def _sandbox(self, job: Assignment, scratch: Path) -> tuple[str, sandbox.Plan] | None:
-        """The sandbox to launch the job's agent in (docs/SPEC.md §10, sandboxes), or None
-        for a lane that asks for none (unset: none, for now). A lane that asks for one that
-        cannot be made here is refused: a launch failure, so the job fails at once, with
-        the fix."""
+    def _sandbox(
+        self, job: Assignment, scratch: Path, env: dict[str, str], argv: list[str]
+    ) -> tuple[str, sandbox.Plan] | None:
+        """The sandbox to launch the job's agent in (docs/SPEC.md §10, sandboxes), or None.
+        A lane that names none gets `standard` where one can be made (and runs unsandboxed
+        where not: `run start` and the supervisor's start warned). A lane that names one that
+        cannot be made here is refused: a launch failure, so the job fails at once, with the
+        fix."""
         asked = job.lane.get("sandbox")
-        if asked in (None, sandbox.NONE):
+        bwrap = None if asked == sandbox.NONE else sandbox.mechanism()
+        if sandbox.effective(asked, bwrap is not None) == sandbox.NONE:
             return None
-        bwrap = sandbox.mechanism()
         if bwrap is None:
             raise errors.ValidationError(
                 f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot make "
-                "one (no working bubblewrap: are user namespaces refused here?): allow them, "
-                "or name a working bwrap in STRIATUM_BWRAP, or set the lane's "
-                '"sandbox": "none"'
+                f"one ({sandbox.UNAVAILABLE}): {sandbox.FIX}"
             )
         plan = sandbox_plan.for_attempt(
             repo=self.site.repo,
@@ -421,7 +422,9 @@ class Supervisor:
             scratch=scratch,
             run_dir=self._run_dir,
             provider=job.lane["provider"],
+            env=env,
             workflow_dir=Path(job.workflow_dir) if job.workflow_dir else None,
+            programs=sandbox_plan.program_folders(env.get("PATH", ""), argv),
         )
         return bwrap, plan
 
