@@ -192,7 +192,9 @@ def test_a_hard_budget_stops_a_running_agent_and_its_job_runs_again_once_raised(
     assert result.returncode == 5, result.stderr  # the run has not succeeded: it waits
     assert "job0: lease lost" in result.stderr
     # The pid the supervisor started (in a sandbox, the sandbox's own: all of it goes with it).
-    stopped = int((operator.repo / ".striatum/runs" / run_id / "job0/attempt-1/agent.pid").read_text())
+    stopped = int(
+        (operator.repo / ".striatum/runs" / run_id / "job0/attempt-1/agent.pid").read_text()
+    )
     with pytest.raises(ProcessLookupError):
         os.kill(stopped, 0)  # the agent was stopped, not left to run out its minute
     paused = status(operator, run_id)

@@ -87,7 +87,7 @@ def config_folders(provider: str, env: Mapping[str, str]) -> list[Path]:
             raise errors.ValidationError(
                 f"the {provider} lane's config folder {folder} (from its environment) is not "
                 f"named like the CLI's own ({default.name}...), so its sandbox will not make it "
-                f"writable: name a folder {default.name}..., or set the lane's \"sandbox\": "
+                f'writable: name a folder {default.name}..., or set the lane\'s "sandbox": '
                 '"none"'
             )
         folder.mkdir(parents=True, exist_ok=True)
