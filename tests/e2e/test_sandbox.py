@@ -96,10 +96,15 @@ def _commit(repo: Path) -> None:
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "init"], check=True)
 
 
-@pytest.mark.parametrize("mode", ["worktree", "in place"])
+@pytest.mark.parametrize(
+    ("mode", "asked"),
+    [("worktree", "standard"), ("in place", "standard"), ("worktree", None)],
+    ids=["worktree", "in place", "by default"],
+)
 def test_a_hostile_agent_in_a_standard_sandbox_is_held_to_its_work(
-    operator: Operator, daemon: DaemonUnderTest, tmp_path: Path, mode: str
+    operator: Operator, daemon: DaemonUnderTest, tmp_path: Path, mode: str, asked: str | None
 ) -> None:
+    """Named or by default (a lane that names no sandbox), the same sandbox."""
     if mode == "worktree":
         _commit(operator.repo)
     (tmp_path / "other").mkdir()
@@ -120,7 +125,7 @@ def test_a_hostile_agent_in_a_standard_sandbox_is_held_to_its_work(
     lane = {
         "provider": "command",
         "command": ["sh", "-c", _script({**forbidden, **ALLOWED, **ESCAPES})],
-        "sandbox": "standard",
+        **({"sandbox": asked} if asked else {}),
         "env": {
             "PG_SOCKET_DIR": socket_dir,
             "HOME_OF_STRIATUM": daemon.env["STRIATUM_HOME"],
@@ -161,3 +166,68 @@ def test_a_lane_that_asks_for_a_sandbox_where_none_can_be_made_does_not_start(
     assert "asks for sandbox standard" in said and "STRIATUM_BWRAP" in said
     (job,) = status(operator, run_id)["jobs"]
     assert job["state"] == "failed"
+
+
+def _broken_bwrap(tmp_path: Path) -> dict[str, str]:
+    """An environment whose bubblewrap cannot sandbox (as where user namespaces are refused)."""
+    stubs = tmp_path / "broken-bwrap"
+    stubs.mkdir()
+    (stubs / "bwrap").write_text("#!/bin/sh\nexit 1\n")
+    (stubs / "bwrap").chmod(0o755)
+    return {"STRIATUM_BWRAP": str(stubs / "bwrap")}
+
+
+def test_where_no_sandbox_can_be_made_a_lane_that_names_none_runs_unsandboxed_with_warnings(
+    operator: Operator, daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    """The default falls back to none, said at prepare, at start and in the supervisor's log;
+    the agent then has the user's rights (it writes outside its worktree)."""
+    env = _broken_bwrap(tmp_path)
+    outside = tmp_path / "outside.txt"
+    script = f'echo reached > {outside}; echo ok > "$STRIATUM_OUTPUT"'
+    workflow = _workflow(tmp_path, {"provider": "command", "command": ["sh", "-c", script]})
+    operator.cli("adopt")
+    prepared = daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "run",
+        "prepare",
+        "--workflow",
+        str(workflow),
+        "--json",
+        env=env,
+    )
+    assert prepared.returncode == 0, prepared.stderr
+    answer = json.loads(prepared.stdout)
+    [warning] = [w["message"] for w in answer["warnings"] if "sandbox" in w["message"]]
+    assert "lane agent will run without a sandbox" in warning and "STRIATUM_BWRAP" in warning
+    run_id = answer["run_id"]
+    started = daemon.cli(
+        "--repo",
+        str(operator.repo),
+        "run",
+        "start",
+        "--run-id",
+        run_id,
+        "--no-supervise",
+        env=env,
+    )
+    assert started.returncode == 0, started.stderr
+    result = supervise(operator, run_id, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "warning: lane agent will run without a sandbox" in " ".join(result.stderr.split())
+    assert outside.read_text() == "reached\n"
+
+
+def test_where_no_sandbox_can_be_made_run_start_refuses_a_lane_that_names_one(
+    operator: Operator, daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    env = _broken_bwrap(tmp_path)
+    lane = {"provider": "command", "command": ["true"], "sandbox": "standard"}
+    operator.cli("adopt")
+    run_id = operator.cli("run", "prepare", "--workflow", str(_workflow(tmp_path, lane)))["run_id"]
+    refused = daemon.cli("--repo", str(operator.repo), "run", "start", "--run-id", run_id, env=env)
+    assert refused.returncode == 18, refused.stderr  # agent_unavailable
+    said = " ".join(refused.stderr.split())
+    assert "lane agent: it asks for sandbox standard" in said and "STRIATUM_BWRAP" in said
+    assert status(operator, run_id)["run"]["state"] == "prepared"  # nothing started

@@ -63,13 +63,16 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     it needs for the daemon to resume the run with (`lanes.supervisor_env`)."""
     if not result.get("supervise") or result.get("state") != "running":
         return
-    from striatum.cli.agent_checks import run_status
+    from striatum.cli.agent_checks import run_status, sandbox_warning
     from striatum.lanes import supervisor_env, supervisor_launch
 
     run_id, repo = result["run_id"], Path(result["repo"])
     env = dict(os.environ)
     try:
         lanes = run_status(run_id, local)["lanes"]
+        unsandboxed = sandbox_warning(lanes)
+        if unsandboxed:
+            sys.stderr.write(f"striatum: warning: {unsandboxed}\n")
         kept = supervisor_env.save(run_id, supervisor_env.kept(env, lanes))
     except (errors.StriatumError, OSError) as error:  # the run starts all the same
         sys.stderr.write(f"striatum: the supervisor's environment was not kept: {error}\n")

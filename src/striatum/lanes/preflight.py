@@ -123,7 +123,34 @@ def check_lanes(
                 aim.program, search_path=lane_path, run_version=aim.run_version, timeout_s=timeout_s
             )
         checks.append(decide(name, lane, aim, probes[key]))
-    return checks
+    return [*checks, *sandbox_checks(lanes)]
+
+
+def sandbox_checks(lanes: Mapping[str, Mapping[str, Any]]) -> list[LaneCheck]:
+    """A failing check per lane that names a sandbox this machine cannot make (its agents
+    would all fail at launch); bubblewrap is probed only when a lane names one."""
+    from striatum.lanes import sandbox
+
+    asking = {
+        name: lane
+        for name, lane in lanes.items()
+        if lane.get("sandbox") not in (None, sandbox.NONE)
+    }
+    if not asking or sandbox.mechanism() is not None:
+        return []
+    return [
+        LaneCheck(
+            lane=name,
+            provider=str(lane.get("provider")),
+            program=None,
+            path=None,
+            version=None,
+            ok=False,
+            problem=f"it asks for sandbox {lane['sandbox']}, and {sandbox.UNAVAILABLE}",
+            fix=sandbox.FIX,
+        )
+        for name, lane in asking.items()
+    ]
 
 
 def decide(name: str, lane: Mapping[str, Any], aim: Target, found: Probe | None) -> LaneCheck:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import functools
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from striatum.lanes import probe
 
@@ -48,6 +50,22 @@ class Plan:
     writable: tuple[Path, ...] = ()  # other folders it writes: scratch, git metadata, config
     hidden: tuple[Path, ...] = ()  # replaced by empty folders
     socket: Path | None = None  # the daemon's socket, put back at its own path
+
+
+def unsandboxed(lanes: Mapping[str, Mapping[str, Any]], available: bool) -> list[str]:
+    """Pure: the lanes whose agents run without a sandbox only because none can be made here
+    (they name none; a lane that says `none` chose it)."""
+    return [] if available else [name for name, lane in lanes.items() if not lane.get("sandbox")]
+
+
+def unsandboxed_warning(names: list[str]) -> str:
+    """Pure: what `run start`, `run prepare` and the supervisor say about those lanes."""
+    which = ", ".join(names)
+    return (
+        f"lane{'s' if len(names) > 1 else ''} {which} will run without a sandbox: "
+        f"{UNAVAILABLE}; their agents get all of your user's rights (docs/SPEC.md §10). "
+        f"Fix: {FIX} to say so"
+    )
 
 
 def wrap(bwrap: str, plan: Plan, argv: list[str]) -> list[str]:

@@ -195,6 +195,9 @@ class Supervisor:
 
     def run(self) -> str:
         """Work until the run ends (or a signal); return the run's final state."""
+        unsandboxed = sandbox.unsandboxed(self.site.lanes, sandbox.mechanism() is not None)
+        if unsandboxed:
+            self.log(f"warning: {sandbox.unsandboxed_warning(unsandboxed)}")
         try:
             return self._loop()
         finally:

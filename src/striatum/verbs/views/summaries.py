@@ -112,6 +112,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
                     "max_concurrency",
                     "timeout_s",
                     "max_attempts",
+                    "sandbox",
                 )
             }
             for name, lane in run.workflow["lanes"].items()
