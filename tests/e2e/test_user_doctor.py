@@ -227,3 +227,62 @@ def test_an_adopted_cli_that_is_not_configured_fails_doctor(
     claude = agents(report)["claude_code"]
     assert code == 18 and not claude["ok"] and not claude["configured"]
     assert claude["detail"].startswith("claude 1.2.3; no ANTHROPIC_API_KEY, no login in ")
+
+
+def _broken_bwrap(base: Path) -> str:
+    stub = base / "broken-bwrap"
+    stub.write_text("#!/bin/sh\nexit 1\n")  # cannot sandbox, as where namespaces are refused
+    stub.chmod(0o755)
+    return str(stub)
+
+
+def test_doctor_names_the_lane_sandbox_in_use_and_warns_where_there_is_none(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    repo = new_repo(tmp_path)
+    adopt_for_claude(daemon, repo)
+    code, report = doctor(daemon, repo)
+    found = agents(report)["lane sandbox"]
+    if found["ready"]:  # this machine can sandbox (the bundled bubblewrap works)
+        assert code == 0 and found["detail"].startswith("bubblewrap (bubblewrap ")
+        assert "lanes run in `standard`" in found["detail"]
+    broken = {**claude_ready(tmp_path), "STRIATUM_BWRAP": _broken_bwrap(tmp_path)}
+    code, report = doctor(daemon, repo, env=broken)
+    found = agents(report)["lane sandbox"]
+    assert code == 0 and found["ok"] and found["warn"] and not found["ready"]
+    assert "lanes that name no sandbox run without one" in found["detail"]
+    assert "STRIATUM_BWRAP" in found["fix"]
+    human = subprocess.run(
+        [str(BIN / "striatum"), "--repo", str(repo), "doctor"],
+        env={**daemon.env, "HOME": str(tmp_path), **broken},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert human.returncode == 0 and "   !   lane sandbox: none: " in human.stdout
+
+
+def test_doctor_fails_where_an_active_runs_lane_names_a_sandbox_none_can_make(
+    daemon: DaemonUnderTest, tmp_path: Path
+) -> None:
+    repo = new_repo(tmp_path)
+    workflow = tmp_path / "workflow.json"
+    lane = {"provider": "command", "command": ["true"], "sandbox": "standard"}
+    job = {
+        "id": "draft",
+        "kind": "task",
+        "lane": "a",
+        "artifacts": [{"path": "docs/striatum/out.md"}],
+    }
+    document = {"schema_version": "striatum.workflow.v1", "id": "w", "name": "W"}
+    workflow.write_text(json.dumps({**document, "lanes": {"a": lane}, "jobs": [job]}))
+    assert daemon.cli("--repo", str(repo), "adopt").returncode == 0
+    run_id = daemon.json("--repo", str(repo), "run", "prepare", "--workflow", str(workflow))[
+        "run_id"
+    ]
+    broken = {**claude_ready(tmp_path), "STRIATUM_BWRAP": _broken_bwrap(tmp_path)}
+    code, report = doctor(daemon, repo, env=broken)
+    found = agents(report)["lane sandbox"]
+    assert code == 18 and not found["ok"] and found["needed"]
+    assert found["detail"].endswith(f"(needed: run {run_id})")

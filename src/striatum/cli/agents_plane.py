@@ -38,8 +38,9 @@ def gather(
     source = os.environ if env is None else env
     search_path = source.get("PATH", os.defpath)
     adopted_for = adopted(project) if project else set()
-    needs = needed(adopted_for, used_by_runs(call) if call else {})
-    checks = []
+    lanes = active_lanes(call) if call else []
+    needs = needed(adopted_for, used_by(lanes))
+    checks = [sandbox_check(*_sandbox_found(), asked_by(lanes))]
     for name, profile in PROFILES.items():
         found = preflight.probe(profile.executable, run_version=True, search_path=search_path)
         setup = credentials.configured(name, source, Path(source.get("HOME") or Path.home()))
@@ -131,35 +132,93 @@ def adopted(project: Path) -> set[str]:
     }
 
 
-def used_by_runs(call: Callable[[str, dict[str, Any]], Any]) -> dict[str, str]:
-    """Profile -> the first active run whose lanes use it."""
-    from striatum.lanes.profiles import PROFILES
-
-    used: dict[str, str] = {}
+def active_lanes(call: Callable[[str, dict[str, Any]], Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(run id, lane) of each lane of the active runs (prepared, running, paused)."""
+    found: list[tuple[str, dict[str, Any]]] = []
     try:
         active = call("status", {})["active_runs"][:MAX_RUNS]
         for run in active:
             lanes = call("status", {"run_id": run["run_id"], "jobs": "moving"})["lanes"]
-            for lane in lanes.values():
-                if lane.get("provider") in PROFILES:
-                    used.setdefault(lane["provider"], f"run {run['run_id']}")
+            found += [(run["run_id"], lane) for lane in lanes.values()]
     except errors.StriatumError:
         pass  # the daemon's own plane says why; list what was learnt
+    return found
+
+
+def used_by(lanes: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Pure: profile -> the first active run whose lanes use it."""
+    from striatum.lanes.profiles import PROFILES
+
+    used: dict[str, str] = {}
+    for run_id, lane in lanes:
+        if lane.get("provider") in PROFILES:
+            used.setdefault(lane["provider"], f"run {run_id}")
     return used
 
 
+def asked_by(lanes: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """Pure: the first active run with a lane that names a sandbox (it cannot run without)."""
+    return next(
+        (f"run {run_id}" for run_id, lane in lanes if lane.get("sandbox") not in (None, "none")),
+        None,
+    )
+
+
+def _sandbox_found() -> tuple[str | None, str | None]:
+    from striatum.lanes import sandbox
+
+    bwrap = sandbox.mechanism()
+    return bwrap, None if bwrap is None else sandbox.version(bwrap)
+
+
+def sandbox_check(bwrap: str | None, version: str | None, asked: str | None) -> dict[str, Any]:
+    """Pure: the lane sandbox's mechanism here (docs/SPEC.md §10). Where there is none, lanes
+    that name no sandbox run without one (a warning); a lane that names one cannot run (a
+    problem, when an active run has one)."""
+    from striatum.lanes import sandbox
+
+    if bwrap is not None:
+        detail = (
+            f"bubblewrap ({version or 'version unknown'}, {bwrap}): lanes run in `standard` "
+            'unless they say "sandbox": "none"'
+        )
+    else:
+        detail = f"none: {sandbox.UNAVAILABLE}; lanes that name no sandbox run without one"
+        detail += f" (needed: {asked})" if asked else ""
+    return {
+        "check": "lane sandbox",
+        "ok": bwrap is not None or asked is None,
+        "ready": bwrap is not None,
+        "warn": bwrap is None,
+        "needed": asked is not None,
+        "detail": detail,
+        "fix": None if bwrap is not None else sandbox.FIX,
+        "path": bwrap,
+        "version": version,
+    }
+
+
 def lines(plane: dict[str, Any]) -> list[str]:
-    """At most 80 columns: `ok` ready, `BAD` needed and not ready, `-` not needed here."""
+    """At most 80 columns: `ok` ready, `BAD` needed and not ready, `!` a warning (no lane
+    sandbox here), `-` not needed here."""
     out = [f"agents: {'ok' if plane['ok'] else 'PROBLEM'}"]
     for item in plane["checks"]:
-        mark = "ok " if item["ready"] else "BAD" if not item["ok"] else " - "
+        mark = (
+            "ok "
+            if item["ready"]
+            else "BAD"
+            if not item["ok"]
+            else " ! "
+            if item.get("warn")
+            else " - "
+        )
         out += textwrap.wrap(
             f"{mark}  {item['check']}: {item['detail']}",
             80,
             initial_indent="  ",
             subsequent_indent=" " * 7,
         )
-        if not item["ok"] and item.get("fix"):
+        if (not item["ok"] or item.get("warn")) and item.get("fix"):
             out += textwrap.wrap(
                 f"fix: {item['fix']}", 80, initial_indent=" " * 8, subsequent_indent=" " * 10
             )
