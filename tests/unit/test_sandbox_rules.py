@@ -30,7 +30,7 @@ def test_a_lane_gets_the_sandbox_it_names_or_the_default(
 
 def mounts(argv: list[str]) -> list[tuple[str, str]]:
     """The (option, path) mounts of a wrapped argv after its fixed prefix, in order."""
-    out, i = [], argv.index("/tmp") + 1
+    out, i = [], argv.index("TMPDIR") + 2
     while argv[i] != "--chdir":
         option = argv[i]
         out.append((option, argv[i + 1]))

@@ -76,7 +76,7 @@ def wrap(bwrap: str, plan: Plan, argv: list[str]) -> list[str]:
     wins over protected, writable over both."""
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
-    args += ["--tmpfs", "/tmp"]  # its own, empty and writable
+    args += ["--tmpfs", "/tmp", "--setenv", "TMPDIR", "/tmp"]  # its own, empty, writable
     mounts = [("--ro-bind", p) for p in plan.protected]
     mounts += [("--tmpfs", p) for p in plan.hidden]
     mounts += [("--bind", p) for p in (plan.workdir, *plan.writable)]

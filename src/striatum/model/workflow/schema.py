@@ -84,7 +84,8 @@ class Lane(Strict):
         description="What the agent may touch: `standard` (its worktree, its scratch and its "
         "CLI's config writable, the rest read-only, Striatum's tokens unseen; bubblewrap) "
         "or `none` (all of the user's rights). A lane that asks for a sandbox where none "
-        "can be made does not start. Unset: none, for now.",
+        "can be made does not start. Unset: `standard` where a sandbox can be made, else "
+        "`none` with a warning.",
     )
     budget: Budget | None = Field(
         default=None,
