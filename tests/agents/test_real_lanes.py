@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from striatum.lanes import sandbox
 from tests.agents import clis
 from tests.agents.scripted_model import (
     Failure,
@@ -121,6 +122,8 @@ def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
         seconds = time.monotonic() - started
         assert model.errors == []
     assert result.returncode == 0, result.stderr
+    if sandbox.mechanism() is not None:  # by default each CLI ran in a standard sandbox
+        assert result.stderr.count("in a sandbox)") >= 3 and "unsandboxed)" not in result.stderr
     final = operator.cli("status", "--run-id", run_id)
     assert final["run"]["state"] == "succeeded", (final, result.stderr)
     jobs = {job["job_id"]: job for job in final["jobs"]}

@@ -379,6 +379,7 @@ class Supervisor:
                 scratch,
                 own_cli_in=self._run_dir,
             )
+            sandboxed = self._sandbox(job, scratch, env, invocation.argv)
             agent = agent_process.launch(
                 invocation,
                 cwd=self.site.workdir,
@@ -386,7 +387,7 @@ class Supervisor:
                 scratch=scratch,
                 timeout_s=float(job.lane["timeout_s"]),
                 assignment=job,
-                sandboxed=self._sandbox(job, scratch, env, invocation.argv),
+                sandboxed=sandboxed,
             )
         except (errors.StriatumError, OSError) as error:
             # Another attempt would fail the same way: fail the job now, not three times.
@@ -400,7 +401,8 @@ class Supervisor:
             self.exits[agent.lease_id] = os.pidfd_open(agent.process.pid)
         self.watchdog.watch(agent.process.pid, agent.lease_id)  # it leads a new session
         self._write_lane_pids(job.lane_name)
-        self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid})")
+        where = "in a sandbox" if sandboxed else "unsandboxed"
+        self.log(f"{job.job_id} attempt {job.attempt} started (pid {agent.process.pid}, {where})")
 
     def _sandbox(
         self, job: Assignment, scratch: Path, env: dict[str, str], argv: list[str]
