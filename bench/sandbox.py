@@ -1,7 +1,8 @@
-"""Sandbox benchmark: what a lane's `sandbox: standard` adds per job (issue 22's budget: 5 ms).
+"""Sandbox benchmark: what a lane's `sandbox: standard` adds per job (issue 22's budget: 5 ms),
+and what `strict` adds (its egress bridge: a Python started inside each sandbox).
 
-The lanes benchmark's run of instant agents under the supervisor, with the sandbox and
-without, alternating in the same daemon (so both see the same machine at the same time);
+The lanes benchmark's run of instant agents under the supervisor, with each sandbox and
+without, alternating in the same daemon (so all see the same machine at the same time);
 prints each round's overhead per job and the median added cost per job, beside the cost of
 one bare `bwrap ... true` against one bare `true` measured in the same run.
 
@@ -35,10 +36,10 @@ def run(jobs: int, rounds: int) -> dict[str, Any]:
     bwrap = sandbox.mechanism()
     if bwrap is None:
         return {"benchmark": "sandbox", "skipped": "no working bubblewrap here"}
-    per_job: dict[str, list[float]] = {"none": [], "standard": []}
+    per_job: dict[str, list[float]] = {"none": [], "standard": [], "strict": []}
     with daemon_home("sandbox") as base:
         for n in range(rounds):
-            for mode in ("none", "standard"):
+            for mode in per_job:
                 folder = base / f"{mode}-{n}"
                 folder.mkdir()
                 found = measure(folder, jobs, 8, 8, lane={"sandbox": mode})
@@ -47,6 +48,7 @@ def run(jobs: int, rounds: int) -> dict[str, Any]:
     bare = spawn_ms(["true"])
     wrapped = spawn_ms(sandbox.wrap(bwrap, Plan(workdir=Path("/")), ["true"]))
     added = [s - n for s, n in zip(per_job["standard"], per_job["none"], strict=True)]
+    strict = [s - n for s, n in zip(per_job["strict"], per_job["none"], strict=True)]
     return {
         "benchmark": "sandbox",
         "jobs": jobs,
@@ -54,6 +56,7 @@ def run(jobs: int, rounds: int) -> dict[str, Any]:
         "overhead_per_job_ms": per_job,
         "added_per_job_ms": round(statistics.median(added), 2),
         "target_added_per_job_ms": 5,
+        "strict_added_per_job_ms": round(statistics.median(strict), 2),
         "spawn_true_ms": round(bare, 2),
         "spawn_bwrap_true_ms": round(wrapped, 2),
     }

@@ -170,6 +170,34 @@ def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
 
 
 @pytest.mark.parametrize(
+    ("author", "reviewer"), [("claude", "codex"), ("codex", "gemini"), ("gemini", "claude")]
+)
+def test_real_clis_in_strict_sandboxes_reach_the_model_their_lanes_name(
+    operator: Operator, home: Path, tmp_path: Path, author: clis.Cli, reviewer: clis.Cli
+) -> None:
+    """Each CLI through the egress proxy (its own loopback is empty): its proxy variables
+    carry it to the scripted model, which its lane names in `allow_hosts`."""
+    if sandbox.mechanism() is None:
+        pytest.skip("no working bubblewrap here (user namespaces refused?)")
+    script = lane_script(verdicts=["accept"], edits={"src/limits.py": FEATURE})
+    with ScriptedModel(script) as model:
+        strict = {"sandbox": "strict", "allow_hosts": [f"127.0.0.1:{model.port}"]}
+        workflow = code_change(
+            tmp_path / "flow",
+            lane(author, home, model.port, **strict),
+            lane(reviewer, home, model.port, **strict),
+        )
+        run_id = operator.prepare(workflow)
+        result = supervise(operator, run_id, home)
+        assert model.errors == []
+    assert result.returncode == 0, result.stderr
+    assert "refused a connection" not in result.stderr
+    final = operator.cli("status", "--run-id", run_id)
+    assert final["run"]["state"] == "succeeded", (final, result.stderr)
+    assert all(job["usage"]["output_tokens"] > 0 for job in final["jobs"]), final["jobs"]
+
+
+@pytest.mark.parametrize(
     ("cli", "said", "log"),
     [
         ("claude", "Unable to connect to API", "stdout.log"),

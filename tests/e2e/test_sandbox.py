@@ -6,8 +6,12 @@ its lane token. Real processes: a real bubblewrap, supervisor, daemon and git.""
 
 from __future__ import annotations
 
+import http.server
 import json
 import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +102,13 @@ def _commit(repo: Path) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "asked"),
-    [("worktree", "standard"), ("in place", "standard"), ("worktree", None)],
-    ids=["worktree", "in place", "by default"],
+    [
+        ("worktree", "standard"),
+        ("in place", "standard"),
+        ("worktree", None),
+        ("worktree", "strict"),
+    ],
+    ids=["worktree", "in place", "by default", "strict"],
 )
 def test_a_hostile_agent_in_a_standard_sandbox_is_held_to_its_work(
     operator: Operator, daemon: DaemonUnderTest, tmp_path: Path, mode: str, asked: str | None
@@ -231,3 +240,99 @@ def test_where_no_sandbox_can_be_made_run_start_refuses_a_lane_that_names_one(
     said = " ".join(refused.stderr.split())
     assert "lane agent: it asks for sandbox standard" in said and "STRIATUM_BWRAP" in said
     assert status(operator, run_id)["run"]["state"] == "prepared"  # nothing started
+
+
+# The agent of the network tests: it asks a model endpoint on the host's loopback for its
+# name, through its proxy variables when it has them (urllib honours them), then tries the
+# endpoint directly, around any proxy; it writes what happened.
+NETWORK_AGENT = """import os, socket, sys, urllib.error, urllib.request
+port = int(sys.argv[1])
+lines = []
+try:
+    answer = urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10)
+    lines.append("REACHED " + answer.read().decode())
+except urllib.error.HTTPError as error:
+    lines.append(f"REFUSED {error.code} " + error.read().decode().strip())
+except OSError as error:
+    lines.append(f"FAILED {error}")
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    lines.append("DIRECT reached")
+except OSError:
+    lines.append("DIRECT refused")
+open(os.environ["STRIATUM_OUTPUT"], "w").write("\\n".join(lines) + "\\n")
+"""
+
+
+@pytest.fixture
+def model_endpoint() -> Iterator[int]:
+    """A stand-in model API on the host's loopback: it answers every GET with its name."""
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"scripted-model"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "named", "reached", "direct"),
+    [
+        ("standard", False, "REACHED scripted-model", "DIRECT reached"),
+        (
+            "strict",
+            False,
+            "REFUSED 403 striatum egress proxy: 127.0.0.1:{port} is not among",
+            "DIRECT refused",
+        ),
+        ("strict", True, "REACHED scripted-model", "DIRECT refused"),
+    ],
+    ids=["standard", "strict, not named", "strict, named"],
+)
+def test_a_strict_sandbox_reaches_only_the_hosts_its_lane_names(
+    operator: Operator,
+    tmp_path: Path,
+    model_endpoint: int,
+    kind: str,
+    named: bool,
+    reached: str,
+    direct: str,
+) -> None:
+    """The model endpoint on the host's loopback: reached from a standard sandbox (the network
+    is shared); from a strict one only through the egress proxy, and only once the lane names
+    it; never directly (its loopback is its own)."""
+    workflow = _workflow(tmp_path, {})
+    (workflow.parent / "agent.py").write_text(NETWORK_AGENT)
+    port = str(model_endpoint)
+    lane: dict[str, Any] = {
+        "provider": "command",
+        "command": [sys.executable, "{workflow_dir}/agent.py", port],
+        "sandbox": kind,
+    }
+    if named:
+        lane["allow_hosts"] = [f"127.0.0.1:{port}"]
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"].update(lane)
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    result = supervise(operator, run_id, env={"NO_PROXY": "127.0.0.1,localhost"})
+    assert result.returncode == 0, result.stderr
+    (artifact,) = operator.repo.glob("docs/striatum/**/probe.md")
+    said = artifact.read_text().splitlines()
+    assert said[0].startswith(reached.format(port=port)), said
+    assert said[1] == direct, said
+    refused_logged = f"lane agent: refused a connection to 127.0.0.1:{port}" in result.stderr
+    assert refused_logged == (kind == "strict" and not named), result.stderr

@@ -31,6 +31,7 @@ def lane(*, inherit_env: bool = False, env: dict[str, str] | None = None) -> Lan
         inherit_env=inherit_env,
         budget=None,
         sandbox=None,
+        allow_hosts=[],
     )
 
 

@@ -104,6 +104,7 @@ def lane_spec(lane: Lane) -> LaneSpec:
         "env": dict(lane.env),
         "inherit_env": lane.inherit_env,
         "sandbox": lane.sandbox,
+        "allow_hosts": list(lane.allow_hosts),
         "budget": (
             None
             if lane.budget is None

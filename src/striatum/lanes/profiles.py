@@ -38,6 +38,9 @@ class Profile:
     # sandbox, where the rest of $HOME is read-only. `${VAR:-default}` takes the variable from
     # the agent's environment where the CLI lets one move them; `~` is the agent's $HOME.
     config_folders: tuple[str, ...] = ()
+    # What a `strict` sandbox lets its agents reach without the lane naming it: the CLI's
+    # model API and sign-in hosts (model/egress_rules.py entries).
+    hosts: tuple[str, ...] = ()
 
     @property
     def install_hint(self) -> str:
@@ -69,6 +72,7 @@ PROFILES: dict[str, Profile] = {
         ),
         fail_fast_env={"CLAUDE_CODE_MAX_RETRIES": "1"},
         config_folders=("${CLAUDE_CONFIG_DIR:-~/.claude}",),
+        hosts=("api.anthropic.com", "console.anthropic.com", "platform.claude.com", "claude.ai"),
     ),
     # `codex exec -` reads the prompt from stdin (with no `-` and an open stdin it waits for
     # EOF); --json streams events; the sandbox lets it write inside its working directory.
@@ -98,6 +102,7 @@ PROFILES: dict[str, Profile] = {
             "SSL_CERT_FILE",
         ),
         config_folders=("${CODEX_HOME:-~/.codex}",),
+        hosts=("api.openai.com", "auth.openai.com", "chatgpt.com"),
     ),
     # `gemini -p TEXT` runs headless with TEXT appended to what stdin holds. auto_edit
     # approves file edits; --skip-trust: a run's worktree is new, so never a trusted folder.
@@ -118,6 +123,12 @@ PROFILES: dict[str, Profile] = {
             },
         ),
         config_folders=("${GEMINI_CLI_HOME:-~}/.gemini",),
+        hosts=(
+            "generativelanguage.googleapis.com",
+            "cloudcode-pa.googleapis.com",
+            "oauth2.googleapis.com",
+            "www.googleapis.com",
+        ),
     ),
 }
 

@@ -50,6 +50,31 @@ class Plan:
     writable: tuple[Path, ...] = ()  # other folders it writes: scratch, git metadata, config
     hidden: tuple[Path, ...] = ()  # replaced by empty folders
     socket: Path | None = None  # the daemon's socket, put back at its own path
+    egress: Egress | None = None  # strict: the network only through this proxy
+
+
+@dataclass(frozen=True, kw_only=True)
+class Egress:
+    """A strict sandbox's way out: the egress proxy's socket outside (lanes/egress_proxy.py),
+    and the Python and bridge (lanes/net_bridge.py) that carry the sandbox's loopback to it."""
+
+    proxy: Path
+    python: str
+    bridge: str
+
+
+# Inside a strict sandbox: where the proxy's socket is bound and the port the bridge listens
+# on (its loopback is its own: any port is free). The agent's proxy variables name it.
+EGRESS_SOCKET = "/tmp/.striatum-egress.sock"
+EGRESS_PORT = 3128
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+)
 
 
 def unsandboxed(lanes: Mapping[str, Mapping[str, Any]], available: bool) -> list[str]:
@@ -77,6 +102,13 @@ def wrap(bwrap: str, plan: Plan, argv: list[str]) -> list[str]:
     args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
     args += ["--tmpfs", "/tmp", "--setenv", "TMPDIR", "/tmp"]  # its own, empty, writable
+    if plan.egress is not None:  # its own network namespace: only its loopback, and the proxy
+        args += ["--unshare-net", "--bind", str(plan.egress.proxy), EGRESS_SOCKET]
+        for name in PROXY_VARIABLES:
+            args += ["--setenv", name, f"http://127.0.0.1:{EGRESS_PORT}"]
+        args += ["--unsetenv", "NO_PROXY", "--unsetenv", "no_proxy"]  # localhost is its own
+        bridge = [plan.egress.python, "-I", "-S", plan.egress.bridge, EGRESS_SOCKET]
+        argv = [*bridge, str(EGRESS_PORT), "--", *argv]
     mounts = [("--ro-bind", p) for p in plan.protected]
     mounts += [("--tmpfs", p) for p in plan.hidden]
     mounts += [("--bind", p) for p in (plan.workdir, *plan.writable)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from striatum import errors, paths
 from striatum.lanes.profiles import PROFILES
-from striatum.lanes.sandbox import Plan
+from striatum.lanes.sandbox import Egress, Plan
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*):-(?P<default>[^}]*)\}")
 
@@ -26,6 +26,7 @@ def for_attempt(
     env: Mapping[str, str],
     workflow_dir: Path | None = None,
     programs: tuple[Path, ...] = (),
+    egress: Egress | None = None,
 ) -> Plan:
     """Writable: the worktree (or the repository in place, less its `.git` and `.striatum`),
     the worktree's git metadata, the attempt's scratch and the CLI's config; hidden:
@@ -54,6 +55,7 @@ def for_attempt(
         writable=tuple(writable),
         hidden=tuple(hidden),
         socket=socket if socket.exists() else None,
+        egress=egress,
     )
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from striatum import errors, paths
 from striatum.client import rpc
@@ -57,6 +57,9 @@ from striatum.model import prices
 from striatum.model.packet import WorkPacket
 from striatum.model.prices import PriceTable
 from striatum.model.workflow.paths import within
+
+if TYPE_CHECKING:
+    from striatum.lanes.egress_proxy import EgressProxy
 
 TICK_S = 0.05  # how often agents are polled where the kernel cannot wake us (no pidfd)
 IDLE_TICK_S = 0.5  # with no agent running: how often the run is read again
@@ -181,6 +184,7 @@ class Supervisor:
         self.folders = AttemptFolders(self._run_dir)  # made ahead, while the loop waits
         self.prices: PriceTable | None = None  # read at the first attempt's end
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.proxies: dict[str, EgressProxy] = {}  # strict lanes' egress proxies, by lane
 
     def call(self, method: str, **params: Any) -> Any:
         """One verb; while the daemon is away (restarting, say) wait and try again, still
@@ -216,6 +220,8 @@ class Supervisor:
                 self._quietly("release", lease=agent.lease_id)
             self._quietly("session.close", session=self.session)
             self.watchdog.close()
+            for proxy in self.proxies.values():
+                proxy.close()
             os.close(self.wake_r)
             os.close(self.wake_w)
 
@@ -414,13 +420,15 @@ class Supervisor:
         fix."""
         asked = job.lane.get("sandbox")
         bwrap = None if asked == sandbox.NONE else sandbox.mechanism()
-        if sandbox.effective(asked, bwrap is not None) == sandbox.NONE:
+        kind = sandbox.effective(asked, bwrap is not None)
+        if kind == sandbox.NONE:
             return None
         if bwrap is None:
             raise errors.ValidationError(
                 f"lane {job.lane_name} asks for sandbox {asked}, and this machine cannot make "
                 f"one ({sandbox.UNAVAILABLE}): {sandbox.FIX}"
             )
+        egress = self._egress(job) if kind == sandbox.STRICT else None
         plan = sandbox_plan.for_attempt(
             repo=self.site.repo,
             workdir=self.site.workdir,
@@ -429,9 +437,34 @@ class Supervisor:
             provider=job.lane["provider"],
             env=env,
             workflow_dir=Path(job.workflow_dir) if job.workflow_dir else None,
-            programs=sandbox_plan.program_folders(env.get("PATH", ""), argv),
+            programs=sandbox_plan.program_folders(
+                env.get("PATH", ""), [*argv, *([egress.python, egress.bridge] if egress else [])]
+            ),
+            egress=egress,
         )
         return bwrap, plan
+
+    def _egress(self, job: Assignment) -> sandbox.Egress:
+        """A strict lane's way out: its egress proxy (one per lane, for the supervisor's
+        life), allowing its profile's hosts and its `allow_hosts`."""
+        from striatum.lanes import egress_proxy, net_bridge
+        from striatum.model import egress_rules
+
+        lane = job.lane_name
+        proxy = self.proxies.get(lane)
+        if proxy is None:
+            profile = profiles.PROFILES.get(job.lane["provider"])
+            allowed = egress_rules.allowed(
+                profile.hosts if profile else (), job.lane.get("allow_hosts") or []
+            )
+            proxy = egress_proxy.EgressProxy(
+                allowed,
+                lambda target: self.log(
+                    f"lane {lane}: refused a connection to {target} (not in its allow_hosts)"
+                ),
+            )
+            self.proxies[lane] = proxy
+        return sandbox.Egress(proxy=proxy.path, python=sys.executable, bridge=net_bridge.__file__)
 
     def _placeholders(self, job: Assignment, prompt: Path) -> dict[str, str]:
         """What fills a lane command's placeholders."""

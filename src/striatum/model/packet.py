@@ -117,6 +117,7 @@ class LaneSpec(TypedDict):
     env: dict[str, str]
     inherit_env: bool
     sandbox: str | None
+    allow_hosts: list[str]  # absent from snapshots made before `strict`: read with .get
     budget: LaneBudget | None
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from striatum.model import egress_rules
 
 SCHEMA_VERSION = "striatum.workflow.v1"
 ID_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
@@ -79,19 +81,34 @@ class Lane(Strict):
         description="Give the agent the supervisor's whole environment instead of the "
         "minimal base, its profile's variables and `env`.",
     )
-    sandbox: Literal["none", "standard"] | None = Field(
+    sandbox: Literal["none", "standard", "strict"] | None = Field(
         default=None,
         description="What the agent may touch: `standard` (its worktree, its scratch and its "
-        "CLI's config writable, the rest read-only, Striatum's tokens unseen; bubblewrap) "
-        "or `none` (all of the user's rights). A lane that asks for a sandbox where none "
-        "can be made does not start. Unset: `standard` where a sandbox can be made, else "
-        "`none` with a warning.",
+        "CLI's config writable, the rest read-only, Striatum's tokens unseen; bubblewrap), "
+        "`strict` (as standard, and the network only through a proxy to the hosts of its "
+        "profile and `allow_hosts`) or `none` (all of the user's rights). A lane that asks "
+        "for a sandbox where none can be made does not start. Unset: `standard` where a "
+        "sandbox can be made, else `none` with a warning.",
+    )
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="For a `strict` sandbox: the hosts its agents may reach besides their "
+        "profile's model API (`host`, `host:port`, `*.domain`, `[::1]:8080`), such as a "
+        "local model's `127.0.0.1:11434`.",
     )
     budget: Budget | None = Field(
         default=None,
         description="What this lane's attempts in one run may spend: once reached, the run "
         "pauses with a `budget` blocker (`run budget --lane` raises it).",
     )
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        for entry in hosts:
+            egress_rules.parse_entry(entry)  # its ValueError names the entry
+        return hosts
 
 
 class Artifact(Strict):
