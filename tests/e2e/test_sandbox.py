@@ -336,3 +336,34 @@ def test_a_strict_sandbox_reaches_only_the_hosts_its_lane_names(
     assert said[1] == direct, said
     refused_logged = f"lane agent: refused a connection to 127.0.0.1:{port}" in result.stderr
     assert refused_logged == (kind == "strict" and not named), result.stderr
+
+
+# A stand-in `claude`: it writes its session into its config folder, then tries $HOME beside
+# it, and does the job.
+CONFIG_WRITER = """#!/bin/sh
+cat > /dev/null
+echo session > "$HOME/.claude/session.json" && echo "config written" >> "$STRIATUM_OUTPUT"
+mkdir -p "$HOME/.ssh" 2>/dev/null; echo key >> "$HOME/.ssh/authorized_keys" 2>/dev/null \\
+  && echo "ssh written" >> "$STRIATUM_OUTPUT"
+echo done >> "$STRIATUM_OUTPUT"
+"""
+
+
+def test_an_agent_writes_its_clis_config_folder_and_nothing_else_of_home(
+    operator: Operator, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "claude").write_text(CONFIG_WRITER)
+    (stubs / "claude").chmod(0o755)
+    run_id = operator.prepare(_workflow(tmp_path, {"provider": "claude_code"}))
+    env = {"HOME": str(home), "PATH": f"{stubs}:/usr/bin:/bin", "ANTHROPIC_API_KEY": "k"}
+    result = supervise(operator, run_id, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "in a sandbox)" in result.stderr
+    (artifact,) = operator.repo.glob("docs/striatum/**/probe.md")
+    assert artifact.read_text().splitlines() == ["config written", "done"]
+    assert (home / ".claude" / "session.json").read_text() == "session\n"  # kept on the host
+    assert not (home / ".ssh").exists()

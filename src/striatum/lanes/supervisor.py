@@ -438,7 +438,9 @@ class Supervisor:
             env=env,
             workflow_dir=Path(job.workflow_dir) if job.workflow_dir else None,
             programs=sandbox_plan.program_folders(
-                env.get("PATH", ""), [*argv, *([egress.python, egress.bridge] if egress else [])]
+                env.get("PATH", ""),
+                # Its $HOME too: read-only like any home, even one under /tmp (a test's).
+                [*argv, *([egress.python, egress.bridge] if egress else []), env.get("HOME", "")],
             ),
             egress=egress,
         )
