@@ -70,6 +70,12 @@ def test_a_marked_process_born_last_is_found_without_listing_every_process() -> 
     agent = subprocess.Popen(["sleep", "30"], env=env, start_new_session=True)
     try:
         floor = markers.CLOCK.since(markers.CLOCK.birth(agent.pid, before))
+        # Popen returns once exec closed the close-on-exec pipe, a moment before the kernel
+        # lays out the new environment: until then /proc/<pid>/environ reads empty.
+        deadline = time.monotonic() + 10
+        while MARK.encode() not in Path(f"/proc/{agent.pid}/environ").read_bytes().split(b"\0"):
+            assert time.monotonic() < deadline, "the agent's exec never finished"
+            time.sleep(0.001)
         # Whether or not another process was born meanwhile (then /proc is listed), the
         # agent itself is found: nothing born after it is what lets the listing be skipped.
         assert agent.pid in markers.find(MARK.encode(), floor=floor)

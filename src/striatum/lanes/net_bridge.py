@@ -17,12 +17,15 @@ import sys
 import threading
 
 CHUNK = 64 * 1024
+# Its own statuses (it cannot import errors.py: it runs without Striatum's installation): a
+# wrong call, and an agent that cannot start (127, as a shell says it). Otherwise the agent's.
+USAGE, NOT_STARTED = 2, 127
 
 
 def main(argv: list[str]) -> int:
     if len(argv) < 4 or argv[2] != "--":
         sys.stderr.write("usage: net_bridge.py SOCKET PORT -- AGENT ARGV...\n")
-        return 2
+        return USAGE
     target, port, command = argv[0], int(argv[1]), argv[3:]
     listener = socket.create_server(("127.0.0.1", port), backlog=64)
     threading.Thread(target=_accept, args=(listener, target), daemon=True).start()
@@ -30,7 +33,7 @@ def main(argv: list[str]) -> int:
         child = subprocess.Popen(command)
     except OSError as error:
         sys.stderr.write(f"cannot start {command[0]}: {error}\n")
-        return 127
+        return NOT_STARTED
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(number, lambda sig, _frame: child.send_signal(sig))
     code = child.wait()
@@ -73,4 +76,5 @@ def _carry(client: socket.socket, target: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    arguments = sys.argv[1:]
+    sys.exit(main(arguments))
