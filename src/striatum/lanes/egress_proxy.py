@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import socket
 import tempfile
 import threading
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from striatum.lanes import net_bridge
 from striatum.model.egress_rules import Allowed
 
 HEAD_LIMIT = 64 * 1024  # a request's line and headers; more is refused
@@ -97,7 +97,7 @@ class EgressProxy:
                         upstream.sendall(rest)
                 else:
                     upstream.sendall(forwarded + rest)
-                _relay(client, upstream)
+                net_bridge.relay(client, upstream)
 
 
 def _read_head(client: socket.socket) -> tuple[bytes | None, bytes]:
@@ -156,28 +156,3 @@ def _refuse(client: socket.socket, status: str, why: str) -> None:
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode("ascii")
             + body
         )
-
-
-def _relay(a: socket.socket, b: socket.socket) -> None:
-    """Copy both ways until both sides have closed theirs (a half-close is passed on)."""
-    open_ends = {a: b, b: a}
-    while open_ends:
-        try:
-            readable, _, _ = select.select(list(open_ends), [], [])
-        except (OSError, ValueError):
-            return
-        for source in readable:
-            try:
-                data = source.recv(CHUNK)
-            except OSError:
-                data = b""
-            sink = open_ends[source]
-            if data:
-                try:
-                    sink.sendall(data)
-                except OSError:
-                    return
-                continue
-            del open_ends[source]
-            with contextlib.suppress(OSError):
-                sink.shutdown(socket.SHUT_WR)

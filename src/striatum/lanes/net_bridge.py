@@ -54,25 +54,34 @@ def _carry(client: socket.socket, target: str) -> None:
         client.close()
         upstream.close()
         return
-    ends = {client: upstream, upstream: client}
     with client, upstream:
-        while ends:
+        relay(client, upstream)
+
+
+def relay(a: socket.socket, b: socket.socket) -> None:
+    """Copy both ways until both sides have closed theirs (a half-close is passed on). The
+    egress proxy relays with it too."""
+    ends = {a: b, b: a}
+    while ends:
+        try:
             readable, _, _ = select.select(list(ends), [], [])
-            for source in readable:
+        except (OSError, ValueError):
+            return
+        for source in readable:
+            try:
+                data = source.recv(CHUNK)
+            except OSError:
+                data = b""
+            sink = ends[source]
+            if data:
                 try:
-                    data = source.recv(CHUNK)
+                    sink.sendall(data)
                 except OSError:
-                    data = b""
-                sink = ends[source]
-                if data:
-                    try:
-                        sink.sendall(data)
-                    except OSError:
-                        return
-                    continue
-                del ends[source]
-                with contextlib.suppress(OSError):
-                    sink.shutdown(socket.SHUT_WR)
+                    return
+                continue
+            del ends[source]
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
 
 
 if __name__ == "__main__":
