@@ -47,6 +47,8 @@ FORBIDDEN = {
     "signal the daemon": 'kill -0 "$DAEMON_PID"',
     "read the daemon environment": 'cat "/proc/$DAEMON_PID/environ"',
     "reach the host through proc": 'touch "/proc/1/root$OTHER_REPO/evil-proc"',
+    # Its command names a file in Striatum's home ($1): naming it brings nothing back.
+    "read a home file its command names": 'cat "$1"',
 }
 ALLOWED = {
     "write its worktree": "echo work > docs/striatum/work.txt",
@@ -127,13 +129,16 @@ def test_a_hostile_agent_in_a_standard_sandbox_is_held_to_its_work(
         if part.startswith("host=")
     )
     daemon_pid = int((daemon.runtime_dir / "striatumd.pid").read_text().split()[0])
+    secret = Path(daemon.env["STRIATUM_HOME"]) / "supervisors" / "kept.env.json"
+    secret.parent.mkdir(exist_ok=True)
+    secret.write_text('{"ANTHROPIC_API_KEY": "sk-kept"}')
     forbidden = dict(FORBIDDEN)
     if mode == "in place":  # the repository is its work: all but its .git and .striatum
         del forbidden["write the main checkout"]
         forbidden["write the scratch of others"] = 'touch "$MAIN_CHECKOUT/.striatum/evil"'
     lane = {
         "provider": "command",
-        "command": ["sh", "-c", _script({**forbidden, **ALLOWED, **ESCAPES})],
+        "command": ["sh", "-c", _script({**forbidden, **ALLOWED, **ESCAPES}), "sh", str(secret)],
         **({"sandbox": asked} if asked else {}),
         "env": {
             "PG_SOCKET_DIR": socket_dir,

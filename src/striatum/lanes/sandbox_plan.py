@@ -49,6 +49,9 @@ def for_attempt(
     writable += config_folders(provider, env)
     # Already seen, and writable: a program folder inside one must not turn it read-only.
     protected += [p for p in programs if not any(p.is_relative_to(w) for w in (workdir, *writable))]
+    # Nothing inside a hidden folder comes back (a command naming a supervisor's environment
+    # file, say); one that holds a hidden folder is fine: the hidden one is mounted deeper.
+    protected = [p for p in protected if not any(p.is_relative_to(h) for h in hidden)]
     return Plan(
         workdir=workdir,
         protected=tuple(p for p in protected if p.exists()),
