@@ -203,17 +203,8 @@ def lines(plane: dict[str, Any]) -> list[str]:
     sandbox here), `-` not needed here."""
     out = [f"agents: {'ok' if plane['ok'] else 'PROBLEM'}"]
     for item in plane["checks"]:
-        mark = (
-            "ok "
-            if item["ready"]
-            else "BAD"
-            if not item["ok"]
-            else " ! "
-            if item.get("warn")
-            else " - "
-        )
         out += textwrap.wrap(
-            f"{mark}  {item['check']}: {item['detail']}",
+            f"{_mark(item)}  {item['check']}: {item['detail']}",
             80,
             initial_indent="  ",
             subsequent_indent=" " * 7,
@@ -223,3 +214,11 @@ def lines(plane: dict[str, Any]) -> list[str]:
                 f"fix: {item['fix']}", 80, initial_indent=" " * 8, subsequent_indent=" " * 10
             )
     return out
+
+
+def _mark(item: dict[str, Any]) -> str:
+    if item["ready"]:
+        return "ok "
+    if not item["ok"]:
+        return "BAD"
+    return " ! " if item.get("warn") else " - "

