@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from striatum.lanes import sandbox
+from tests.faults.test_lane_crashes import processes_of
 from tests.support.daemons import DaemonUnderTest, alive
 from tests.support.operator import Operator, example, new_repo
 from tests.support.waiting import wait_until
@@ -329,6 +331,24 @@ def test_a_timeout_kills_the_agent_and_its_grandchild(operator: Operator, tmp_pa
     supervise(operator, run_id, timeout=90)
     grandchild = int(pidfile.read_text())
     assert not alive(grandchild), "the grandchild outlived the timeout"
+    events = operator.cli("why", "draft", "--run-id", run_id)["events"]
+    assert any("timed out" in str(e["payload"].get("reason")) for e in events)
+
+
+def test_a_timeout_ends_a_sandboxed_agent_and_everything_it_started(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """The same in the default sandbox, where pids are the sandbox's own: no process that
+    carries the run's marker outlives the timeout."""
+    workflow = _stub_workflow(tmp_path, "command")
+    document = json.loads(workflow.read_text())
+    document["lanes"]["agent"].update(timeout_s=1, command=["sh", "-c", "sleep 300 & wait"])
+    workflow.write_text(json.dumps(document))
+    run_id = operator.prepare(workflow)
+    result = supervise(operator, run_id, timeout=90)
+    if sandbox.mechanism() is not None:
+        assert "in a sandbox)" in result.stderr
+    wait_until(lambda: processes_of(run_id) == [], "a process of the agent outlived its timeout")
     events = operator.cli("why", "draft", "--run-id", run_id)["events"]
     assert any("timed out" in str(e["payload"].get("reason")) for e in events)
 
