@@ -45,7 +45,8 @@ def measure(
     scratch folder)."""
     repo = git_repo(base)
     timings = base / "agent-seconds.txt"
-    sandboxed = (lane or {}).get("sandbox") not in (None, "none")
+    lane = {"sandbox": "none", **(lane or {})}  # unless asked: bench.sandbox compares them
+    sandboxed = lane["sandbox"] != "none"
     agent = SANDBOXED_AGENT if sandboxed else AGENT
     run_id = started_run(
         repo,
@@ -57,7 +58,7 @@ def measure(
                 "provider": "command",
                 "max_concurrency": parallel,
                 "command": [sys.executable, "-c", agent, str(timings)],
-                **(lane or {}),
+                **lane,
             },
             with_outputs=True,
         ),

@@ -5,7 +5,7 @@ Runs, against one daemon and its embedded PostgreSQL: CLI start-up and verb roun
 200, 1,000 and 5,000 jobs, wide and deep, operator-driven and supervised, beside the floor
 and the goals (bench.scale: is it near the floor, does it stay flat?) with what a file
 operation costs where its repositories live (bench.scratch_fs), what launching an
-agent costs each way (bench.spawn), 50 lanes
+agent costs each way (bench.spawn), what a lane sandbox adds per job (bench.sandbox), 50 lanes
 heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
 a reader's verify flood and a flood of unterminated frames (bench.starvation), corpus export
@@ -34,6 +34,7 @@ from bench import (
     heartbeats,
     live,
     mcp,
+    sandbox,
     scale,
     scratch_fs,
     spawn,
@@ -47,6 +48,7 @@ FULL = {
     "cli_runs": 30,
     "scale_jobs": (200, 1000, 5000),
     "spawn_samples": 300,
+    "sandbox_jobs": 100,
     "heartbeat_lanes": 50,
     "heartbeat_s": 120.0,
     "corpus_events": 50_000,
@@ -61,6 +63,7 @@ QUICK = {
     "cli_runs": 5,
     "scale_jobs": (50, 200),
     "spawn_samples": 30,
+    "sandbox_jobs": 20,
     "heartbeat_lanes": 10,
     "heartbeat_s": 5.0,
     "corpus_events": 2_000,
@@ -83,6 +86,7 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
         report["scratch_fs"] = scratch_fs.measure()
         report["scale"] = scale.measure(_fresh(base, "scale"), sizes["scale_jobs"])
         report["spawn"] = spawn.measure(sizes["spawn_samples"])
+        report["sandbox"] = sandbox.measure(_fresh(base, "sandbox"), sizes["sandbox_jobs"], 3)
         report["heartbeats"] = heartbeats.measure(
             _fresh(base, "heartbeats"), sizes["heartbeat_lanes"], sizes["heartbeat_s"]
         )

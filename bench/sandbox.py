@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.lanes import measure
+from bench import lanes
 from bench.scratch import daemon_home
 from striatum.lanes import sandbox
 from striatum.lanes.sandbox import Plan
@@ -33,18 +33,24 @@ def spawn_ms(argv: list[str], times: int = 50) -> float:
 
 
 def run(jobs: int, rounds: int) -> dict[str, Any]:
+    """On a daemon of its own."""
+    with daemon_home("sandbox") as base:
+        return measure(base, jobs, rounds)
+
+
+def measure(base: Path, jobs: int, rounds: int) -> dict[str, Any]:
+    """Against the daemon this process points at, each run in its own folder of `base`."""
     bwrap = sandbox.mechanism()
     if bwrap is None:
         return {"benchmark": "sandbox", "skipped": "no working bubblewrap here"}
     per_job: dict[str, list[float]] = {"none": [], "standard": [], "strict": []}
-    with daemon_home("sandbox") as base:
-        for n in range(rounds):
-            for mode in per_job:
-                folder = base / f"{mode}-{n}"
-                folder.mkdir()
-                found = measure(folder, jobs, 8, 8, lane={"sandbox": mode})
-                assert found["run_state"] == "succeeded", found
-                per_job[mode].append(found["overhead_per_job_ms"])
+    for n in range(rounds):
+        for mode in per_job:
+            folder = base / f"{mode}-{n}"
+            folder.mkdir()
+            found = lanes.measure(folder, jobs, 8, 8, lane={"sandbox": mode})
+            assert found["run_state"] == "succeeded", found
+            per_job[mode].append(found["overhead_per_job_ms"])
     bare = spawn_ms(["true"])
     wrapped = spawn_ms(sandbox.wrap(bwrap, Plan(workdir=Path("/")), ["true"]))
     added = [s - n for s, n in zip(per_job["standard"], per_job["none"], strict=True)]

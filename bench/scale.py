@@ -146,7 +146,9 @@ def supervised_case(folder: Path, shape: str, jobs: int, agent_ms: float) -> dic
     from striatum.client import rpc
 
     repo = git_repo(folder)
-    lane = {"provider": "command", "command": AGENT}
+    # Orchestration's own cost: a sandbox brings its own budget (bench.sandbox, issue 22), so
+    # it must not eat this one silently.
+    lane = {"provider": "command", "command": AGENT, "sandbox": "none"}
     run_id = started_run(
         repo, folder / "workflow.json", SHAPES[shape](jobs, lane, with_outputs=True)
     )
