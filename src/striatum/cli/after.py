@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,8 +72,9 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     try:
         lanes = run_status(run_id, local)["lanes"]
         unsandboxed = sandbox_warning(lanes)
-        if unsandboxed:
-            sys.stderr.write(f"striatum: warning: {unsandboxed}\n")
+        if unsandboxed:  # wrapped: it is read in a terminal, perhaps 80 columns wide
+            said = textwrap.fill(f"striatum: warning: {unsandboxed}", 80, subsequent_indent="  ")
+            sys.stderr.write(said + "\n")
         kept = supervisor_env.save(run_id, supervisor_env.kept(env, lanes))
     except (errors.StriatumError, OSError) as error:  # the run starts all the same
         sys.stderr.write(f"striatum: the supervisor's environment was not kept: {error}\n")
