@@ -19,6 +19,7 @@ import pytest
 
 from striatum.lanes import sandbox
 from tests.e2e.test_supervisor import status, supervise
+from tests.support.agent_stubs import broken_bwrap
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import Operator, new_repo
 from tests.support.waiting import wait_until
@@ -168,13 +169,9 @@ def test_a_hostile_agent_in_a_standard_sandbox_is_held_to_its_work(
 def test_a_lane_that_asks_for_a_sandbox_where_none_can_be_made_does_not_start(
     operator: Operator, tmp_path: Path
 ) -> None:
-    stubs = tmp_path / "bin"
-    stubs.mkdir()
-    (stubs / "bwrap").write_text("#!/bin/sh\nexit 1\n")  # a bubblewrap that cannot sandbox
-    (stubs / "bwrap").chmod(0o755)
     lane = {"provider": "command", "command": ["true"], "sandbox": "standard"}
     run_id = operator.prepare(_workflow(tmp_path, lane))
-    env = {"STRIATUM_BWRAP": str(stubs / "bwrap")}
+    env = broken_bwrap(tmp_path / "broken-bwrap")
     result = supervise(operator, run_id, env=env)
     assert result.returncode != 0
     said = " ".join(result.stderr.split())
@@ -183,21 +180,12 @@ def test_a_lane_that_asks_for_a_sandbox_where_none_can_be_made_does_not_start(
     assert job["state"] == "failed"
 
 
-def _broken_bwrap(tmp_path: Path) -> dict[str, str]:
-    """An environment whose bubblewrap cannot sandbox (as where user namespaces are refused)."""
-    stubs = tmp_path / "broken-bwrap"
-    stubs.mkdir()
-    (stubs / "bwrap").write_text("#!/bin/sh\nexit 1\n")
-    (stubs / "bwrap").chmod(0o755)
-    return {"STRIATUM_BWRAP": str(stubs / "bwrap")}
-
-
 def test_where_no_sandbox_can_be_made_a_lane_that_names_none_runs_unsandboxed_with_warnings(
     operator: Operator, daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
     """The default falls back to none, said at prepare, at start and in the supervisor's log;
     the agent then has the user's rights (it writes outside its worktree)."""
-    env = _broken_bwrap(tmp_path)
+    env = broken_bwrap(tmp_path / "broken-bwrap")
     outside = tmp_path / "outside.txt"
     script = f'echo reached > {outside}; echo ok > "$STRIATUM_OUTPUT"'
     workflow = _workflow(tmp_path, {"provider": "command", "command": ["sh", "-c", script]})
@@ -231,7 +219,7 @@ def test_where_no_sandbox_can_be_made_a_lane_that_names_none_runs_unsandboxed_wi
 def test_where_no_sandbox_can_be_made_run_start_refuses_a_lane_that_names_one(
     operator: Operator, daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
-    env = _broken_bwrap(tmp_path)
+    env = broken_bwrap(tmp_path / "broken-bwrap")
     lane = {"provider": "command", "command": ["true"], "sandbox": "standard"}
     operator.cli("adopt")
     run_id = operator.cli("run", "prepare", "--workflow", str(_workflow(tmp_path, lane)))["run_id"]

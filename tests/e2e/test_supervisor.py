@@ -18,7 +18,7 @@ import pytest
 from striatum.lanes import sandbox
 from tests.faults.test_lane_crashes import processes_of
 from tests.support.daemons import DaemonUnderTest, alive
-from tests.support.operator import Operator, example, new_repo
+from tests.support.operator import Operator, commit_file, example, new_repo
 from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
@@ -69,14 +69,6 @@ def background_supervisor(
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
-
-
-def commit_file(repo: Path, name: str, text: str) -> None:
-    """Give the repository history: one committed file."""
-    (repo / name).write_text(text)
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "add", name], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
 
 
 def leased(operator: Operator, run_id: str) -> bool:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.agent_stubs import SYSTEM_PATH, path_with, stub_clis
 from tests.support.daemons import BIN, DaemonUnderTest
-from tests.support.operator import new_repo
+from tests.support.operator import commit_file, new_repo
 from tests.support.pseudo_terminal import Terminal
 from tests.support.waiting import wait_until
 
@@ -27,10 +27,8 @@ NO_AI_PATH = f"{BIN}:{SYSTEM_PATH}"  # striatum and python3, never an agent CLI
 def repo(daemon: DaemonUnderTest, tmp_path: Path) -> Path:
     """An adopted repository with one commit (so runs work in a worktree and land)."""
     found = new_repo(tmp_path)
-    (found / "README.md").write_text("user's file\n")
+    commit_file(found, "README.md", "user's file\n")
     git = ["git", "-C", str(found), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "add", "README.md"], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
     assert task_cli(daemon, found, "adopt").returncode == 0
     subprocess.run([*git, "add", ".gitignore"], check=True)
     subprocess.run([*git, "commit", "-qm", "ignore scratch"], check=True)
@@ -70,6 +68,18 @@ def runs(daemon: DaemonUnderTest, repo: Path) -> list[dict[str, Any]]:
 def only_run(daemon: DaemonUnderTest, repo: Path) -> str:
     (run,) = runs(daemon, repo)
     return str(run["run_id"])
+
+
+def escalated_task(
+    daemon: DaemonUnderTest, repo: Path
+) -> tuple[subprocess.CompletedProcess[str], str, dict[str, Any]]:
+    """A task whose review's first needs_revision is past the gate's bound (--max-revisions
+    0), left waiting for the human: its answer, its run and the escalation."""
+    result = task_cli(daemon, repo, "task", "Add a hello module", "--max-revisions", "0")
+    assert result.returncode == WAITING_FOR_HUMAN, result.stdout + result.stderr
+    run_id = only_run(daemon, repo)
+    (blocker,) = status(daemon, repo, run_id)["open_blockers"]
+    return result, run_id, blocker
 
 
 def test_a_sentence_becomes_a_code_change_run_that_loops_once_succeeds_and_lands(
@@ -136,10 +146,7 @@ def test_with_no_terminal_an_escalation_prints_its_commands_and_exits_20(
     daemon: DaemonUnderTest, repo: Path
 ) -> None:
     """--max-revisions 0: the review's first needs_revision is past the gate's bound."""
-    result = task_cli(daemon, repo, "task", "Add a hello module", "--max-revisions", "0")
-    assert result.returncode == WAITING_FOR_HUMAN, result.stdout + result.stderr
-    run_id = only_run(daemon, repo)
-    (blocker,) = status(daemon, repo, run_id)["open_blockers"]
+    result, _, blocker = escalated_task(daemon, repo)
     command = (
         f"striatum --as principal escalation resolve {blocker['blocker_id']} "
         "--outcome accept|revise|fail"
@@ -226,10 +233,7 @@ def test_a_failed_task_is_retried_from_the_workflow_it_kept(
     daemon: DaemonUnderTest, repo: Path
 ) -> None:
     """The task's folder stays the run's workflow_dir: `run retry` runs its agents again."""
-    waiting = task_cli(daemon, repo, "task", "Add a hello module", "--max-revisions", "0")
-    assert waiting.returncode == WAITING_FOR_HUMAN, waiting.stdout + waiting.stderr
-    run_id = only_run(daemon, repo)
-    (blocker,) = status(daemon, repo, run_id)["open_blockers"]
+    _, run_id, blocker = escalated_task(daemon, repo)
     failed = task_cli(
         daemon, repo, "--as", "principal", "escalation", "resolve", blocker["blocker_id"],
         "--outcome", "fail",

@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 
-from tests.support.agent_stubs import path_with, stub_clis
+from tests.support.agent_stubs import broken_bwrap, path_with, stub_clis
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import new_repo
 
@@ -229,13 +229,6 @@ def test_an_adopted_cli_that_is_not_configured_fails_doctor(
     assert claude["detail"].startswith("claude 1.2.3; no ANTHROPIC_API_KEY, no login in ")
 
 
-def _broken_bwrap(base: Path) -> str:
-    stub = base / "broken-bwrap"
-    stub.write_text("#!/bin/sh\nexit 1\n")  # cannot sandbox, as where namespaces are refused
-    stub.chmod(0o755)
-    return str(stub)
-
-
 def test_doctor_names_the_lane_sandbox_in_use_and_warns_where_there_is_none(
     daemon: DaemonUnderTest, tmp_path: Path
 ) -> None:
@@ -246,7 +239,7 @@ def test_doctor_names_the_lane_sandbox_in_use_and_warns_where_there_is_none(
     if found["ready"]:  # this machine can sandbox (the bundled bubblewrap works)
         assert code == 0 and found["detail"].startswith("bubblewrap (bubblewrap ")
         assert "lanes run in `standard`" in found["detail"]
-    broken = {**claude_ready(tmp_path), "STRIATUM_BWRAP": _broken_bwrap(tmp_path)}
+    broken = {**claude_ready(tmp_path), **broken_bwrap(tmp_path / "broken-bwrap")}
     code, report = doctor(daemon, repo, env=broken)
     found = agents(report)["lane sandbox"]
     assert code == 0 and found["ok"] and found["warn"] and not found["ready"]
@@ -281,7 +274,7 @@ def test_doctor_fails_where_an_active_runs_lane_names_a_sandbox_none_can_make(
     run_id = daemon.json("--repo", str(repo), "run", "prepare", "--workflow", str(workflow))[
         "run_id"
     ]
-    broken = {**claude_ready(tmp_path), "STRIATUM_BWRAP": _broken_bwrap(tmp_path)}
+    broken = {**claude_ready(tmp_path), **broken_bwrap(tmp_path / "broken-bwrap")}
     code, report = doctor(daemon, repo, env=broken)
     found = agents(report)["lane sandbox"]
     assert code == 18 and not found["ok"] and found["needed"]

@@ -20,3 +20,13 @@ def stub_clis(folder: Path, *names: str) -> Path:
 def path_with(folder: Path) -> str:
     """A PATH of the stubs and the system directories only."""
     return f"{folder}:{SYSTEM_PATH}"
+
+
+def broken_bwrap(folder: Path) -> dict[str, str]:
+    """An environment whose bubblewrap cannot sandbox (as where user namespaces are refused):
+    `STRIATUM_BWRAP` naming a stand-in in `folder` that always fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stub = folder / "bwrap"
+    stub.write_text("#!/bin/sh\nexit 1\n")
+    stub.chmod(0o755)
+    return {"STRIATUM_BWRAP": str(stub)}

@@ -142,3 +142,11 @@ def new_repo(base: Path) -> Path:
     repo.mkdir()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     return repo
+
+
+def commit_file(repo: Path, name: str, text: str) -> None:
+    """Give the repository history: one committed file."""
+    (repo / name).write_text(text)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", name], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)

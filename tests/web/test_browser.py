@@ -19,12 +19,11 @@ import pytest
 from tests.e2e.test_supervisor import (
     _stub_workflow,
     background_supervisor,
-    commit_file,
     leased,
     supervise,
 )
 from tests.support import rpc
-from tests.support.operator import Operator, example
+from tests.support.operator import Operator, commit_file, example
 from tests.support.waiting import wait_until
 from tests.support.web_server import CHROMIUM, chromium, serving
 
