@@ -64,14 +64,14 @@ def start_supervisor(result: dict[str, Any], local: dict[str, Any]) -> None:
     it needs for the daemon to resume the run with (`lanes.supervisor_env`)."""
     if not result.get("supervise") or result.get("state") != "running":
         return
-    from striatum.cli.agent_checks import run_status, sandbox_warning
-    from striatum.lanes import supervisor_env, supervisor_launch
+    from striatum.cli.agent_checks import run_status
+    from striatum.lanes import preflight, supervisor_env, supervisor_launch
 
     run_id, repo = result["run_id"], Path(result["repo"])
     env = dict(os.environ)
     try:
         lanes = run_status(run_id, local)["lanes"]
-        unsandboxed = sandbox_warning(lanes)
+        unsandboxed = preflight.sandbox_warning(lanes)
         if unsandboxed:  # wrapped: it is read in a terminal, perhaps 80 columns wide
             said = textwrap.fill(f"striatum: warning: {unsandboxed}", 80, subsequent_indent="  ")
             sys.stderr.write(said + "\n")

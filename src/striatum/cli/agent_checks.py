@@ -34,7 +34,7 @@ def warn_on_prepare(result: dict[str, Any], local: dict[str, Any]) -> dict[str, 
         from striatum.lanes import preflight
 
         extra = preflight.warnings(checks)
-        unsandboxed = sandbox_warning(status["lanes"])
+        unsandboxed = preflight.sandbox_warning(status["lanes"])
         if unsandboxed:
             extra.append({"path": "$.lanes", "severity": "warning", "message": unsandboxed})
     return {**result, "warnings": [*result.get("warnings", []), *extra]} if extra else None
@@ -53,17 +53,6 @@ def refuse_on_start(params: dict[str, Any], local: dict[str, Any]) -> None:
     refusal = preflight.refusal(_checks(status))
     if refusal is not None:
         raise refusal
-
-
-def sandbox_warning(lanes: dict[str, Any]) -> str | None:
-    """The warning for lanes that will run unsandboxed because no sandbox can be made here
-    (docs/SPEC.md §10), or None."""
-    from striatum.lanes import sandbox
-
-    if not any(not lane.get("sandbox") for lane in lanes.values()):
-        return None  # every lane says what it wants: nothing to probe
-    names = sandbox.unsandboxed(lanes, sandbox.mechanism() is not None)
-    return sandbox.unsandboxed_warning(names) if names else None
 
 
 def run_status(run_id: str, local: dict[str, Any]) -> dict[str, Any]:

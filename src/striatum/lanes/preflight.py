@@ -126,6 +126,17 @@ def check_lanes(
     return [*checks, *sandbox_checks(lanes)]
 
 
+def sandbox_warning(lanes: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The warning for lanes that will run unsandboxed only because no sandbox can be made
+    here (docs/SPEC.md §10), or None: `run prepare`, `run start` and the supervisor say it."""
+    from striatum.lanes import sandbox
+
+    if all(lane.get("sandbox") for lane in lanes.values()):
+        return None  # every lane says what it wants: nothing to probe
+    names = sandbox.unsandboxed(lanes, sandbox.mechanism() is not None)
+    return sandbox.unsandboxed_warning(names) if names else None
+
+
 def sandbox_checks(lanes: Mapping[str, Mapping[str, Any]]) -> list[LaneCheck]:
     """A failing check per lane that names a sandbox this machine cannot make (its agents
     would all fail at launch); bubblewrap is probed only when a lane names one."""

@@ -39,6 +39,7 @@ from striatum.lanes import (
     environment,
     liveness,
     markers,
+    preflight,
     profiles,
     sandbox,
     sandbox_plan,
@@ -199,9 +200,9 @@ class Supervisor:
 
     def run(self) -> str:
         """Work until the run ends (or a signal); return the run's final state."""
-        unsandboxed = sandbox.unsandboxed(self.site.lanes, sandbox.mechanism() is not None)
+        unsandboxed = preflight.sandbox_warning(self.site.lanes)
         if unsandboxed:
-            self.log(f"warning: {sandbox.unsandboxed_warning(unsandboxed)}")
+            self.log(f"warning: {unsandboxed}")
         try:
             return self._loop()
         finally:
