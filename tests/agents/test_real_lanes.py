@@ -169,6 +169,30 @@ def test_a_real_cli_writes_another_reviews_with_one_revision_loop(
     print(f"\n{author}->{reviewer}: 4 jobs in {seconds:.1f} s ({seconds / 4:.1f} s per job)")
 
 
+def test_claude_code_with_its_config_in_home_runs_in_the_default_sandbox(
+    operator: Operator, home: Path, tmp_path: Path
+) -> None:
+    """As a user has it: no CLAUDE_CONFIG_DIR, so `~/.claude` (writable in the sandbox) and
+    `~/.claude.json` beside it, which stays read-only like the rest of $HOME: Claude Code
+    works without saving it, and what it keeps lands in `~/.claude` on the host."""
+    if sandbox.mechanism() is None:
+        pytest.skip("no working bubblewrap here (user namespaces refused?)")
+    script = lane_script(verdicts=["accept"], edits={"src/limits.py": FEATURE})
+    with ScriptedModel(script) as model:
+        author = lane("claude", home, model.port)
+        del author["env"]["CLAUDE_CONFIG_DIR"]
+        workflow = code_change(tmp_path / "flow", author, lane("codex", home, model.port))
+        run_id = operator.prepare(workflow)
+        result = supervise(operator, run_id, home)
+        assert model.errors == []
+    assert result.returncode == 0, result.stderr
+    assert "unsandboxed)" not in result.stderr
+    final = operator.cli("status", "--run-id", run_id)
+    assert final["run"]["state"] == "succeeded", (final, result.stderr)
+    assert any((home / ".claude").iterdir())  # its sessions and settings, kept on the host
+    assert not (home / ".claude.json").exists()
+
+
 @pytest.mark.parametrize(
     ("author", "reviewer"), [("claude", "codex"), ("codex", "gemini"), ("gemini", "claude")]
 )
