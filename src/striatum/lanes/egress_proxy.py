@@ -89,7 +89,8 @@ class EgressProxy:
                 upstream = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
             except OSError as error:
                 return _refuse(client, "502 Bad Gateway", f"cannot reach {host}:{port}: {error}")
-            with upstream:
+            # Either side may hang up at any moment: that ends the relay, never with a trace.
+            with upstream, contextlib.suppress(OSError):
                 upstream.settimeout(None)
                 if method == "CONNECT":
                     client.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
