@@ -84,7 +84,16 @@ def worktree(operator: Operator, run_id: str) -> Path:
     found: list[Path] = []
 
     def listed() -> bool:
-        lines = git(operator.repo, "worktree", "list", "--porcelain").splitlines()
+        # While `git worktree add` is half done, `git worktree list` may fail: ask again.
+        done = subprocess.run(
+            [*GIT, "-C", str(operator.repo), "worktree", "list", "--porcelain"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            return False
+        lines = done.stdout.splitlines()
         found[:] = [Path(line[9:]) for line in lines if line.startswith("worktree ")]
         found[:] = [path for path in found if path.name == run_id]
         return bool(found)
