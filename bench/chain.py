@@ -13,8 +13,9 @@ Runs on one fresh embedded cluster with durable settings (fsync on), prints one 
       read back from the same table in the same run; the fast check's target is FAST_TARGET
       times that rate. A v2 row costs two SHA-256 digests (the record, and the payload's RFC
       8785 bytes against the record's payload_sha256). verify_workers says how many processes
-      walked the chain (one per core from chain_check.PARALLEL_MIN_ROWS rows on, the calling
-      one among them), beside the embedded server's own. For v2 records (what the daemon
+      walked the chain in each mode (from chain_check.PARALLEL_MIN_ROWS rows on: deep, one per
+      core; fast, one core fewer, left to the server; the calling one among them), beside the
+      embedded server's own. For v2 records (what the daemon
       writes) and for v1 records (a database written before migration 0006). Each timing is
       the best of --repeat runs (deep: one), raw SHA-256 too. The machine's load average
       before and after is reported (load_average_1min): a busy machine slows the walk (and
@@ -239,7 +240,9 @@ def measure_verification(
         "record_version": version,
         "record_bytes_mean": round(sum(map(len, records)) / count),
         "raw_sha256_per_s": round(hash_rate),
-        "verify_workers": chain_check.workers_for(count),
+        "verify_workers": {
+            mode: chain_check.workers_for(count, deep=mode == "deep") for mode in ("fast", "deep")
+        },
     }
     del records
     conn = db.connect_admin(database, autocommit=True)

@@ -2,7 +2,8 @@
 
 The fast check reads rows in batches and checks each batch as a whole (`batch_walk`); the
 deep one reads full rows. Either is bound by one Python process on one core, so a chain
-longer than PARALLEL_MIN_ROWS is cut into contiguous seq ranges, one per core: this process
+longer than PARALLEL_MIN_ROWS is cut into contiguous seq ranges, one per core (the fast
+check leaves one core to the database, which builds its batches): this process
 walks the first on its connection, and a started process each of the others, on a connection
 of its own; each walk starts from the stored hash of the row before its range (which the
 previous range verifies), and the walks are joined in order.
@@ -28,7 +29,7 @@ def verify_chain(
 ) -> chain.ChainReport:
     """Walk one chain: links and hashes, plus columns against the bytes when deep."""
     head = chains.read_head(conn, name)
-    workers = workers_for(0 if head is None else head.seq)
+    workers = workers_for(0 if head is None else head.seq, deep=deep)
     bounds = [] if head is None or workers < 2 else split(head.seq, workers)
     if len(bounds) < 2:
         return verify_chain_serially(conn, name, deep=deep)
@@ -44,9 +45,14 @@ def verify_chain(
     return _finish(conn, name, walks)
 
 
-def workers_for(rows: int) -> int:
-    """How many processes `verify_chain` walks a chain of `rows` rows with."""
-    return 1 if rows < PARALLEL_MIN_ROWS else max(1, min(os.cpu_count() or 1, 8))
+def workers_for(rows: int, *, deep: bool) -> int:
+    """How many processes `verify_chain` walks a chain of `rows` rows with. The fast check
+    keeps a core free for the server, whose batch building (array_agg, jsonb to text) is as
+    busy as the walk: on 2 cores, one walker checked 1M rows at 502k rows/s, two at 385k."""
+    if rows < PARALLEL_MIN_ROWS:
+        return 1
+    cores = min(os.cpu_count() or 1, 8)
+    return max(1, cores if deep else cores - 1)
 
 
 def verify_chain_serially(conn: db.Conn, name: str, *, deep: bool) -> chain.ChainReport:
