@@ -23,26 +23,16 @@ def end_attempt(
     reason: str | None = None,
     commit_sha: str | None = None,
 ) -> None:
-    work.end_lease_and_attempt(
-        ctx.conn,
-        lease_id,
-        lease_outcome,
-        run_id=run.run_id,
-        job_id=job.job_id,
-        attempt=job.attempt,
-        state=attempt_state,
-        reason=reason,
-        commit_sha=commit_sha,
-    )
-    progress.emit(
+    progress.end_lease(
         ctx,
         run,
-        "lease.ended",
         job.job_id,
-        lease_id=lease_id,
-        outcome=lease_outcome,
-        attempt=job.attempt,
+        job.attempt,
+        lease_id,
+        lease_outcome=lease_outcome,
+        attempt_state=attempt_state,
         reason=reason,
+        commit_sha=commit_sha,
     )
 
 

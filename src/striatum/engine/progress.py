@@ -35,6 +35,47 @@ def emit(
     )
 
 
+def end_lease(
+    ctx: Context,
+    run: Run,
+    job_id: str,
+    attempt: int,
+    lease_id: str,
+    *,
+    lease_outcome: str,
+    attempt_state: str,
+    reason: str | None = None,
+    commit_sha: str | None = None,
+) -> chains.Appended:
+    """End a live lease and its attempt, and record `lease.ended`: one statement."""
+    event = chains.event_arguments(
+        repo_id=run.repo_id,
+        type="lease.ended",
+        actor=ctx.actor,
+        payload={
+            "run_id": run.run_id,
+            "lease_id": lease_id,
+            "outcome": lease_outcome,
+            "attempt": attempt,
+            "reason": reason,
+        },
+        run_id=run.run_id,
+        job_id=job_id,
+    )
+    return work.end_lease_and_attempt(
+        ctx.conn,
+        lease_id,
+        lease_outcome,
+        run_id=run.run_id,
+        job_id=job_id,
+        attempt=attempt,
+        state=attempt_state,
+        event=event,
+        reason=reason,
+        commit_sha=commit_sha,
+    )
+
+
 def notice(ctx: Context, run: Run, kind: str, **details: Any) -> None:
     """Queue a notification (delivered after commit) that something needs a human or ended."""
     ctx.notices.append(
@@ -61,17 +102,28 @@ def move_job(
 ) -> chains.Appended:
     """Move a job (a claim numbers its new attempt) and record it. A success also forgets
     the job's addressed verdicts and past failures: they are done with."""
+    event = move_event(ctx, run, job, wanted, reason=reason, **payload)
+    return chains.append_move(  # the move and its event: one statement
+        ctx.conn,
+        event,
+        chains.JobMove(state=wanted.value, attempt=new_attempt, ready_after=ready_after),
+    )
+
+
+def move_event(
+    ctx: Context, run: Run, job: JobRow, wanted: JobState, *, reason: str | None, **payload: Any
+) -> dict[str, Any]:
+    """The event recording a job's move (`chains.event_arguments`), once the edge is checked:
+    for `move_job`, or for a statement that makes the move itself (a claim's)."""
     check_job(job.job_id, job.state, wanted)
     ctx.moved[job.job_id] = wanted
-    return chains.append_event(  # the move and its event: one statement
-        ctx.conn,
+    return chains.event_arguments(
         repo_id=run.repo_id,
         type=f"job.{wanted.value}",
         actor=ctx.actor,
         payload={"run_id": run.run_id, "previous": job.state.value, "reason": reason, **payload},
         run_id=run.run_id,
         job_id=job.job_id,
-        move=chains.JobMove(state=wanted.value, attempt=new_attempt, ready_after=ready_after),
     )
 
 
@@ -263,23 +315,15 @@ def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reas
     """End a run: cancel what has not finished, end live leases, record why."""
     check_run(run.state, state)
     for lease in work.live_leases(ctx.conn, run.run_id):
-        work.end_lease_and_attempt(
-            ctx.conn,
-            lease.lease_id,
-            "cancelled",
-            run_id=run.run_id,
-            job_id=lease.job_id,
-            attempt=lease.attempt,
-            state="cancelled",
-            reason=reason,
-        )
-        emit(
+        end_lease(
             ctx,
             run,
-            "lease.ended",
             lease.job_id,
-            lease_id=lease.lease_id,
-            outcome="cancelled",
+            lease.attempt,
+            lease.lease_id,
+            lease_outcome="cancelled",
+            attempt_state="cancelled",
+            reason=reason,
         )
     for job in jobs:
         if job.state not in TERMINAL_JOB:

@@ -61,6 +61,40 @@ def append_event(
 ) -> Appended:
     """Append one event to the repository's chain. Call inside the verb's transaction.
     With `move`, the event's job moves in the same statement (the caller checked the edge)."""
+    arguments = event_arguments(
+        repo_id=repo_id, type=type, actor=actor, payload=payload, run_id=run_id, job_id=job_id
+    )
+    return append_move(conn, arguments, move)
+
+
+def append_move(conn: db.Conn, event: dict[str, Any], move: JobMove | None) -> Appended:
+    """Append an event given as `event_arguments`, moving its job with `move` (if any) in
+    the same statement."""
+    row = db.fetch_one(
+        conn,
+        queries("chains")["append_event"],
+        {
+            **event,
+            "move_state": move.state if move else None,
+            "move_attempt": move.attempt if move else None,
+            "move_ready_after": move.ready_after if move else None,
+        },
+    )
+    return appended(event, row)
+
+
+def event_arguments(
+    *,
+    repo_id: str,
+    type: str,
+    actor: str,
+    payload: Mapping[str, Any],
+    run_id: str | None = None,
+    job_id: str | None = None,
+) -> dict[str, Any]:
+    """What `striatumd.append_event` takes, as `event_*` parameters: for `append_event`, and
+    for a statement that records its own change's event in the same trip (a lease's end,
+    a claim). Read its result with `appended`."""
     record = {
         "repo_id": repo_id,
         "type": type,
@@ -70,18 +104,24 @@ def append_event(
         "host": writer_host(),
         "payload": dict(payload),
     }
-    return _append(
-        conn,
-        "append_event",
-        event_chain(repo_id),
-        chain_body.v2_record(record, "payload"),
-        {
-            **record,
-            "payload": Jsonb(record["payload"]),
-            "move_state": move.state if move else None,
-            "move_attempt": move.attempt if move else None,
-            "move_ready_after": move.ready_after if move else None,
-        },
+    template = chain.template(chain_body.v2_record(record, "payload"))
+    columns = {**record, "payload": Jsonb(record["payload"])}
+    return {
+        "event_chain": event_chain(repo_id),
+        "event_template": template,
+        **{f"event_{key}": value for key, value in columns.items()},
+    }
+
+
+def appended(arguments: Mapping[str, Any], row: Mapping[str, Any] | None) -> Appended:
+    """Where the event of `arguments` (`event_arguments`) landed, from its statement's row."""
+    if row is None:  # striatumd.append_event always answers: a row it did not return is a bug
+        raise AssertionError(f"no event appended to {arguments['event_chain']}")
+    return Appended(
+        chain=arguments["event_chain"],
+        seq=int(row["seq"]),
+        row_hash=str(row["row_hash"]),
+        at=str(row["at"]),
     )
 
 

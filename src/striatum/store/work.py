@@ -14,6 +14,7 @@ from striatum.model.engine.provenance import Source, Worker
 from striatum.model.engine.records import LeaseOutcome
 from striatum.model.roles import Role
 from striatum.model.tokens import Minted
+from striatum.store import chains
 from striatum.store import connection as db
 from striatum.store.rows import Row
 from striatum.store.runs import JobRow
@@ -180,15 +181,17 @@ def end_lease_and_attempt(
     job_id: str,
     attempt: int,
     state: str,
+    event: dict[str, Any],
     reason: str | None = None,
     commit_sha: str | None = None,
-) -> None:
+) -> chains.Appended:
     """End a lease (its lane token dies with it) and close its attempt; a success also
-    records its commit. One trip."""
-    db.execute(
+    records its commit. `event` (`chains.event_arguments`) is recorded in the same trip."""
+    row = db.fetch_one(
         conn,
         _q("end_lease_and_attempt"),
         {
+            **event,
             "lease_id": lease_id,
             "outcome": outcome,
             "run_id": run_id,
@@ -199,6 +202,7 @@ def end_lease_and_attempt(
             "commit_sha": commit_sha,
         },
     )
+    return chains.appended(event, row)
 
 
 def record_reported_model(
@@ -233,11 +237,14 @@ def insert_attempt_and_lease(
     token_label: str,
     worker: Worker,
     revision_verdict_id: str | None,
+    event: dict[str, Any],
     **values: Any,
 ) -> Lease:
     """A job's new attempt, and a new lease of it with the lane token that acts on it (and
-    only on it), in one trip."""
+    only on it); the job moved to `leased` with that attempt, and `event` (its `job.leased`,
+    as `chains.event_arguments`) recorded: one trip."""
     params = {
+        **event,
         **values,
         **worker.recorded(),
         "revision_verdict_id": revision_verdict_id,
@@ -305,7 +312,13 @@ def end_lease_tokens(conn: db.Conn, lease_id: str) -> None:
 
 
 def live_leases(conn: db.Conn, run_id: str) -> list[Lease]:
+    """A run's live leases, locked."""
     return _leases(conn, "live_leases_of_run", {"run_id": run_id})
+
+
+def live_leases_unlocked(conn: db.Conn, run_id: str) -> list[Lease]:
+    """A run's live leases, newest first, for reading (a supervisor's each second)."""
+    return _leases(conn, "run_live_leases", {"run_id": run_id})
 
 
 def expired_leases(conn: db.Conn, limit: int = 100) -> list[Lease]:

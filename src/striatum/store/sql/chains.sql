@@ -20,7 +20,7 @@ SELECT DISTINCT 'repo:' || repo_id FROM striatumd.events
 ORDER BY chain;
 
 -- name: append_event
--- Lock the chain head, fill the record template's position, hash, insert, advance: one trip.
+-- Append one event (striatumd.append_event: head lock, seal, insert, advance): one trip.
 -- An event that records a job's move makes the move too (`move_state` set), in the same trip:
 -- the job takes its new state (a claim also numbers its new attempt; a success forgets the
 -- job's addressed verdicts and past failures, as clear_job_history does; a park sets when
@@ -33,31 +33,13 @@ WITH moved AS (
         revision_verdicts = CASE WHEN %(move_state)s = 'succeeded' THEN '{}'
                                  ELSE revision_verdicts END,
         ready_after = %(move_ready_after)s::timestamptz  -- set by a park, cleared by any move
-    WHERE %(move_state)s::text IS NOT NULL AND run_id = %(run_id)s AND job_id = %(job_id)s
-), head AS (
-    SELECT seq + 1 AS seq, row_hash AS previous_hash,
-           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
-    FROM striatumd.chain_heads WHERE chain = %(chain)s FOR UPDATE
-), sealed AS (
-    SELECT head.*,
-           striatumd.fill_record(%(template)s, head.seq, head.at, head.previous_hash)
-               AS canonical
-    FROM head
-), inserted AS (
-    INSERT INTO striatumd.events
-        (repo_id, seq, type, run_id, job_id, actor, host, payload, at, previous_hash,
-         row_hash, canonical)
-    SELECT %(repo_id)s, seq, %(type)s, %(run_id)s, %(job_id)s, %(actor)s, %(host)s,
-           %(payload)s, at::timestamptz, previous_hash, encode(sha256(canonical), 'hex'),
-           canonical
-    FROM sealed
-    RETURNING seq, row_hash
-), advanced AS (
-    UPDATE striatumd.chain_heads h
-    SET seq = i.seq, row_hash = i.row_hash, updated_at = clock_timestamp()
-    FROM inserted i WHERE h.chain = %(chain)s
+    WHERE %(move_state)s::text IS NOT NULL
+      AND run_id = %(event_run_id)s AND job_id = %(event_job_id)s
 )
-SELECT i.seq, i.row_hash, s.at FROM inserted i JOIN sealed s USING (seq);
+SELECT seq, row_hash, at
+FROM striatumd.append_event(%(event_chain)s, %(event_template)s, %(event_repo_id)s,
+                            %(event_type)s, %(event_run_id)s, %(event_job_id)s,
+                            %(event_actor)s, %(event_host)s, %(event_payload)s);
 
 -- name: append_audit
 -- The same single-trip append for the daemon-global audit chain.

@@ -85,20 +85,26 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND state = 'succeeded'
 ORDER BY attempt DESC LIMIT 1;
 
 -- name: end_lease_and_attempt
--- End a lease with its outcome (its lane token dies with it) and close its attempt with the
--- attempt's outcome and the commit it made: one trip, three rows of three tables.
+-- End a lease with its outcome (its lane token dies with it), close its attempt with the
+-- attempt's outcome and the commit it made, and record `lease.ended`: one trip, three rows of
+-- three tables and the event (striatumd.append_event, `event_*` parameters).
 WITH ended AS (
     UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
     WHERE lease_id = %(lease_id)s AND ended_at IS NULL
 ), revoked AS (
     UPDATE striatumd.tokens SET revoked_at = clock_timestamp()
     WHERE lease_id = %(lease_id)s AND revoked_at IS NULL
+), closed AS (
+    UPDATE striatumd.job_attempts
+    SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp(),
+        commit_sha = coalesce(%(commit_sha)s, commit_sha)
+    WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
+      AND ended_at IS NULL
 )
-UPDATE striatumd.job_attempts
-SET state = %(state)s, reason = %(reason)s, ended_at = clock_timestamp(),
-    commit_sha = coalesce(%(commit_sha)s, commit_sha)
-WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
-  AND ended_at IS NULL;
+SELECT seq, row_hash, at
+FROM striatumd.append_event(%(event_chain)s, %(event_template)s, %(event_repo_id)s,
+                            %(event_type)s, %(event_run_id)s, %(event_job_id)s,
+                            %(event_actor)s, %(event_host)s, %(event_payload)s);
 
 -- name: last_revision_verdict
 -- The verdict that asked for this attempt, if it is a revision.
@@ -107,8 +113,10 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
 -- name: insert_attempt_and_lease
 -- A job's new attempt (with the provider that does it), leased to a session with its lane
--- token (its secret only as a SHA-256): one trip. The lease and the token each name the
--- other; every foreign key is checked when the statement ends.
+-- token (its secret only as a SHA-256), the job moved to `leased` with that attempt's number,
+-- and `job.leased` recorded (striatumd.append_event, `event_*` parameters): one trip. The
+-- lease and the token each name the other; every foreign key is checked when the statement
+-- ends.
 WITH attempt AS (
     INSERT INTO striatumd.job_attempts
         (run_id, job_id, attempt, revision_verdict_id, provider, model, provider_source)
@@ -118,16 +126,27 @@ WITH attempt AS (
 ), token AS (
     INSERT INTO striatumd.tokens (token_id, role, label, secret_sha256, expires_at, lease_id)
     VALUES (%(token_id)s, 'lane', %(token_label)s, %(secret_sha256)s, NULL, %(lease_id)s)
+), moved AS (
+    UPDATE striatumd.jobs
+    SET state = 'leased', attempt = %(attempt)s, ready_after = NULL,
+        updated_at = clock_timestamp()
+    WHERE run_id = %(run_id)s AND job_id = %(job_id)s
+), lease AS (
+    INSERT INTO striatumd.leases
+        (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at, token_id)
+    VALUES (%(lease_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(session_id)s, %(holder)s,
+            %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s), %(token_id)s)
+    RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_at,
+              heartbeat_at, expires_at, ended_at, outcome, token_id,
+              expires_at <= clock_timestamp() AS expired,
+              round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
+                  AS heartbeat_age_s
 )
-INSERT INTO striatumd.leases
-    (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at, token_id)
-VALUES (%(lease_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(session_id)s, %(holder)s,
-        %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s), %(token_id)s)
-RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_at,
-          heartbeat_at, expires_at, ended_at, outcome, token_id,
-          expires_at <= clock_timestamp() AS expired,
-          round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
-              AS heartbeat_age_s;
+SELECT lease.*, event.seq AS event_seq, event.row_hash AS event_row_hash, event.at AS event_at
+FROM lease,
+     striatumd.append_event(%(event_chain)s, %(event_template)s, %(event_repo_id)s,
+                            %(event_type)s, %(event_run_id)s, %(event_job_id)s,
+                            %(event_actor)s, %(event_host)s, %(event_payload)s) AS event;
 
 -- name: set_lease_token
 -- Bind the lane token minted for a lease.
@@ -215,6 +234,18 @@ SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane
 FROM striatumd.leases l
 WHERE l.run_id = %(run_id)s AND l.ended_at IS NULL
 FOR UPDATE;
+
+-- name: run_live_leases
+-- The live leases of a run, without locking: found through leases_one_live_per_job, so a read
+-- costs the leases that live, never the run's whole history.
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
+       l.expires_at <= clock_timestamp() AS expired,
+       round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
+           AS heartbeat_age_s
+FROM striatumd.leases l
+WHERE l.run_id = %(run_id)s AND l.ended_at IS NULL
+ORDER BY l.acquired_at DESC;
 
 -- name: expired_leases
 -- Live leases past their expiry (the sweeper locks each run, then re-checks).

@@ -74,24 +74,14 @@ def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) 
     for lease in work.live_leases(ctx.conn, run.run_id):
         if lease.job_id != job.job_id:
             continue
-        work.end_lease_and_attempt(
-            ctx.conn,
-            lease.lease_id,
-            "cancelled",
-            run_id=run.run_id,
-            job_id=job.job_id,
-            attempt=lease.attempt,
-            state="cancelled",
-            reason=reason,
-        )
-        progress.emit(
+        progress.end_lease(
             ctx,
             run,
-            "lease.ended",
             job.job_id,
-            lease_id=lease.lease_id,
-            outcome="cancelled",
-            attempt=lease.attempt,
+            lease.attempt,
+            lease.lease_id,
+            lease_outcome="cancelled",
+            attempt_state="cancelled",
             reason=reason,
         )
 

@@ -65,8 +65,8 @@ def _end_orphaned_leases(
         return []
     jobs = {j.job_id: j for j in runs.jobs(ctx.conn, run.run_id)}
     ended = []
-    for candidate in work.list_leases(ctx.conn, run.run_id):
-        if candidate.ended_at is not None or candidate.session_id != previous.session_id:
+    for candidate in work.live_leases_unlocked(ctx.conn, run.run_id):
+        if candidate.session_id != previous.session_id:
             continue
         lease, _, _ = work.lock_lease(ctx.conn, candidate.lease_id)
         job = jobs[lease.job_id]

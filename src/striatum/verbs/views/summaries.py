@@ -46,7 +46,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
     claims and watches), read without reading the others."""
     run = runs.get(ctx.conn, run_id)
     jobs = runs.moving_jobs(ctx.conn, run_id) if moving_only else runs.jobs(ctx.conn, run_id)
-    leases = [lease for lease in work.list_leases(ctx.conn, run_id) if lease.ended_at is None]
+    leases = work.live_leases_unlocked(ctx.conn, run_id)
     blockers = records.open_blockers(ctx.conn, run_id)
     watch = _supervisor(ctx, run)
     times = attempts.job_times(ctx.conn, run_id, [j.job_id for j in jobs] if moving_only else None)

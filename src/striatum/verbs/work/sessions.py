@@ -107,13 +107,26 @@ def claim(
     worker = workers.of_session(run, job.lane, session)
     attempt = job.attempt + 1  # the job's row is locked: no other claim numbers it
     minted = token_rules.mint()
-    lease = work.insert_attempt_and_lease(
+    lease_id = new_id("lease")
+    leased = progress.move_event(
+        ctx,
+        run,
+        job,
+        JobState.LEASED,
+        reason="claimed",
+        lease_id=lease_id,
+        attempt=attempt,
+        session_id=session.session_id,
+        **worker.recorded(),
+    )
+    lease = work.insert_attempt_and_lease(  # and the job's move, and its event
         ctx.conn,
         token=minted,
         token_label=f"lane token for {job.job_id}",
         worker=worker,
         revision_verdict_id=(job.revision_verdicts[-1] if job.revision_verdicts else None),
-        lease_id=new_id("lease"),
+        event=leased,
+        lease_id=lease_id,
         run_id=run.run_id,
         job_id=job.job_id,
         attempt=attempt,
@@ -123,18 +136,6 @@ def claim(
         ttl_s=ttl_s,
     )
     secret = minted.secret
-    progress.move_job(
-        ctx,
-        run,
-        job,
-        JobState.LEASED,
-        reason="claimed",
-        new_attempt=attempt,
-        lease_id=lease.lease_id,
-        attempt=attempt,
-        session_id=session.session_id,
-        **worker.recorded(),
-    )
     job = dataclasses.replace(job, state=JobState.LEASED, attempt=attempt)
     packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
     return {"claimed": True, **packet, "worker": worker.recorded()}
