@@ -180,8 +180,9 @@ def dashboard(ctx: click.Context, once: bool, interval: float, run_id: str | Non
 def supervise(run_id: str, until_blocked: bool) -> None:
     """Run a run's agents in the foreground until the run ends.
 
-    Claims ready jobs up to each lane's max_concurrency, launches each lane's agent in its
-    own process group (logs and prompt under .striatum/ in the repository), heartbeats its
+    Claims ready jobs up to each lane's max_concurrency (a lane of quick agents keeps one
+    more claimed ahead, started when a slot frees), launches each lane's agent in its own
+    process group (logs and prompt under .striatum/ in the repository), heartbeats its
     lease, enforces the lane timeout, then completes or fails the job. Exits 0 when the run
     succeeded, 5 otherwise.
     """

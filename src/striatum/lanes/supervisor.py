@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,9 @@ if TYPE_CHECKING:
 TICK_S = 0.05  # how often agents are polled where the kernel cannot wake us (no pidfd)
 IDLE_TICK_S = 0.5  # with no agent running: how often the run is read again
 REFRESH_S = 1.0  # with agents running: how often (others may have made work ready)
+# A lane whose last agent ended within this long of its start keeps one job claimed ahead
+# (`Reserve`), started the moment a slot frees instead of after the daemon's answer.
+QUICK_S = 1.0
 # How long the daemon may stay unreachable before the supervisor gives up (its leases then
 # expire, and a later supervisor takes the jobs over).
 PATIENCE_S = paths.number_setting("STRIATUM_SUPERVISOR_PATIENCE_S", 600)
@@ -73,6 +77,16 @@ REASON_LIMIT = 2000  # the `fail` verb's limit on --reason
 USAGE_FILE = "usage.json"  # in an attempt's scratch folder: $STRIATUM_USAGE
 
 Log = Callable[[str], None]
+
+
+@dataclass
+class Reserve:
+    """A job claimed ahead for a quick lane whose slots are all taken: its lease held (and
+    heartbeated) until a slot frees, then its agent started at once; given back (`release`,
+    no attempt counted against it) when it cannot start."""
+
+    assignment: Assignment
+    last_heartbeat: float = field(default_factory=time.monotonic)
 
 
 def _to_stderr(text: str) -> None:
@@ -162,6 +176,8 @@ class Supervisor:
         self.until_blocked = until_blocked
         self.log = log
         self.running: dict[str, AgentProcess] = {}  # by lease id
+        self.reserved: dict[str, Reserve] = {}  # by lane: at most one job claimed ahead
+        self.quick: set[str] = set()  # lanes whose last agent ended within QUICK_S
         self.exits: dict[str, int] = {}  # lease id -> a pidfd readable once its agent exits
         # The run's ready jobs as last heard: from a read of its moving jobs (`status --jobs
         # moving`), then from each transition's answer (`ready`), so a job costs no read.
@@ -219,6 +235,9 @@ class Supervisor:
             self.folders.discard()
             for agent in stopped:
                 self._quietly("release", lease=agent.lease_id)
+            for reserve in self.reserved.values():
+                self._quietly("release", lease=reserve.assignment.lease_id)
+            self.reserved.clear()
             self._quietly("session.close", session=self.session)
             self.watchdog.close()
             for proxy in self.proxies.values():
@@ -233,12 +252,15 @@ class Supervisor:
             if self.finished:
                 return self.finished
             if time.monotonic() >= read_at:
-                watched = set(self.running)  # their leases were taken before this read
+                # Their leases were taken before this read.
+                watched = set(self.running) | {
+                    r.assignment.lease_id for r in self.reserved.values()
+                }
                 status = self.call("status", run_id=self.run_id, jobs="moving")
                 ended = self._read(status, watched)
                 if ended:
                     return ended
-                busy = self.running or self.pending
+                busy = self.running or self.pending or self.reserved
                 if self.until_blocked and self._only_waiting(status) and not busy:
                     return "waiting for the human"
                 read_at = time.monotonic() + (REFRESH_S if busy else IDLE_TICK_S)
@@ -272,6 +294,10 @@ class Supervisor:
             lost = self.running.get(lease_id)
             if lost is not None and lost.process.poll() is None:
                 lost.kill_group("lease lost")
+        for lane, reserve in list(self.reserved.items()):
+            if reserve.assignment.lease_id in watched - live:  # its job cancelled, say
+                del self.reserved[lane]
+                self.log(f"{reserve.assignment.job_id}: its lease ended before its start")
         self.ready = {
             job["job_id"]: job
             for job in status["jobs"]
@@ -294,6 +320,8 @@ class Supervisor:
         for agent in self.running.values():
             due.append(agent.last_heartbeat + self._heartbeat_every(agent))
             due.append(agent.deadline)
+        for reserve in self.reserved.values():
+            due.append(reserve.last_heartbeat + max(0.2, reserve.assignment.ttl_s / 3))
         timeout = max(0.0, min(due) - now)
         if len(self.exits) < len(self.running):  # some agent has no pidfd: poll it
             timeout = min(timeout, TICK_S)
@@ -311,49 +339,85 @@ class Supervisor:
         )
 
     def _claim_all(self) -> int:
-        """Claim the ready jobs known, by id: within each lane's concurrency, and never a
-        write job whose scope overlaps one that is running or claimed with it (so nothing
-        is claimed only to be released). The claims are sent at once, from threads; the
-        worktree is put back once before their attempts start."""
+        """Claim the ready jobs known, by id: within each lane's concurrency (plus one claimed
+        ahead for a quick lane whose slots are all taken), and never a write job whose scope
+        overlaps one that is running or claimed with it (so nothing is claimed only to be
+        released). The claims are sent at once, from threads; the worktree is put back once
+        before their attempts start. How many jobs started or were claimed ahead."""
         if self.claims_next:
             return 0
-        picked: list[dict[str, Any]] = []
+        started = self._start_reserved()
+        picked: list[tuple[dict[str, Any], bool]] = []  # (job, claimed ahead)
         busy = Counter(a.assignment.lane_name for a in self.running.values())
         room = {
             name: lane["max_concurrency"] - busy[name] for name, lane in self.site.lanes.items()
         }
+        ahead = {lane for lane in self.quick if lane not in self.reserved}
         taken: list[str] = []  # the code scopes of the jobs picked
         for job in self.ready.values():  # many may be ready: stop once every lane is full
-            if not any(left > 0 for left in room.values()):
+            if not ahead and not any(left > 0 for left in room.values()):
                 break
-            if room.get(job["lane"], 0) > 0 and not self._conflicts(job["write_scope"], taken):
-                picked.append(job)
-                room[job["lane"]] -= 1
-                taken.extend(self._code_scopes(job["write_scope"]))
+            lane = job["lane"]
+            if room.get(lane, 0) <= 0 and lane not in ahead:
+                continue
+            if self._conflicts(job["write_scope"], taken):
+                continue
+            later = room.get(lane, 0) <= 0
+            picked.append((job, later))
+            if later:
+                ahead.discard(lane)
+            else:
+                room[lane] -= 1
+            taken.extend(self._code_scopes(job["write_scope"]))
         claims = [
             self._in_background(
                 self.claimer,
                 "claim-next",
                 {"session": self.session, "run_id": self.run_id, "job": job["job_id"]},
             )
-            for job in picked
+            for job, _ in picked
         ]
-        started, failure = 0, None
-        for job, claim in zip(picked, claims, strict=True):
+        failure, ahead_count = None, 0
+        for (job, later), claim in zip(picked, claims, strict=True):
             del self.ready[job["job_id"]]  # claimed now, or no longer ready
             try:
                 packet = claim.result()
             except errors.StriatumError as error:  # the others' agents still start
                 failure = failure or error
                 continue
-            if packet["claimed"]:
-                assignment = Assignment.from_packet(packet)
-                if not started and not self.worktree_clean:
-                    self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")
-                self._start(assignment)
-                started += 1
+            if not packet["claimed"]:
+                continue
+            assignment = Assignment.from_packet(packet)
+            if later:
+                self.reserved[assignment.lane_name] = Reserve(assignment)
+                ahead_count += 1
+                continue
+            if not started and not self.worktree_clean:  # once, before the first start
+                self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")
+            self._start(assignment)
+            started += 1
         if failure is not None:
             raise failure
+        return started + ahead_count
+
+    def _start_reserved(self) -> int:
+        """Start the jobs claimed ahead whose lanes have a free slot; give back those that
+        cannot start (the run no longer running, a scope now overlapping a running job's).
+        How many started."""
+        started = 0
+        for lane, reserve in list(self.reserved.items()):
+            busy = sum(a.assignment.lane_name == lane for a in self.running.values())
+            if busy >= self.site.lanes[lane]["max_concurrency"]:
+                continue
+            del self.reserved[lane]
+            job = reserve.assignment
+            if self.stopping or self.run_state != "running" or self._conflicts(job.write_scope):
+                self._quietly("release", lease=job.lease_id)
+                continue
+            if not self.worktree_clean:
+                self._isolate(f"before {job.job_id} attempt {job.attempt}")
+            self._start(job)
+            started += 1
         return started
 
     def _code_scopes(self, scopes: Sequence[str]) -> list[str]:
@@ -529,9 +593,23 @@ class Supervisor:
             agent.kill_group("finished")  # stragglers the agent left in its group
             self.watchdog.forget(agent.process.pid)
             self._forget(lease_id)
+            lane = agent.assignment.lane_name
+            if now - agent.started < QUICK_S:
+                self.quick.add(lane)
+            else:
+                self.quick.discard(lane)
             self._finish(agent, code)
-            self._write_lane_pids(agent.assignment.lane_name)  # once its completion is sent
+            self._write_lane_pids(lane)  # once its completion is sent
             ended += 1
+        if ended:
+            self._start_reserved()  # the slots just freed, without waiting for the daemon
+        for lane, reserve in list(self.reserved.items()):
+            if now - reserve.last_heartbeat > max(0.2, reserve.assignment.ttl_s / 3):
+                reserve.last_heartbeat = now
+                try:
+                    self.call("heartbeat", lease=reserve.assignment.lease_id)
+                except (errors.Conflict, errors.NotFound):  # its job cancelled, say
+                    del self.reserved[lane]
         return ended
 
     def _forget(self, lease_id: str) -> None:
@@ -745,11 +823,20 @@ class Supervisor:
             self.finished = str(done["run_state"])  # no need to ask again
 
     def _take_next(self, packet: WorkPacket) -> None:
-        """Start the job a completion claimed next (`then_claim`); given back when stopping."""
+        """Start the job a completion claimed next (`then_claim`), or keep it claimed ahead
+        when a job claimed ahead before took the lane's slot; given back when stopping."""
         assignment = Assignment.from_packet(packet)
         self.ready.pop(assignment.job_id, None)
         if self.stopping or self.leaving:
             self._quietly("release", lease=assignment.lease_id)
+            return
+        lane = assignment.lane_name
+        busy = sum(a.assignment.lane_name == lane for a in self.running.values())
+        if busy >= self.site.lanes[lane]["max_concurrency"]:
+            if lane in self.reserved:  # never two ahead
+                self._quietly("release", lease=assignment.lease_id)
+            else:
+                self.reserved[lane] = Reserve(assignment)
             return
         if not self.worktree_clean:
             self._isolate(f"before {assignment.job_id} attempt {assignment.attempt}")

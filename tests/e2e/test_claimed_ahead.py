@@ -1,0 +1,110 @@
+"""A quick lane keeps one job claimed ahead (`lanes/supervisor.py`, `Reserve`): started the
+moment its slot frees, never a second agent at once, given back when it cannot start."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_supervisor import background_supervisor, status, supervise
+from tests.support.daemons import DaemonUnderTest
+from tests.support.operator import Operator, new_repo
+from tests.support.waiting import wait_until
+
+
+@pytest.fixture
+def operator(daemon: DaemonUnderTest, tmp_path: Path) -> Operator:
+    return Operator(daemon=daemon, repo=new_repo(tmp_path))
+
+
+def _run(operator: Operator, tmp_path: Path, script: str, jobs: int) -> str:
+    """`jobs` independent tasks on one lane of concurrency 1 whose agent runs `script`
+    unsandboxed (it keeps a lock folder on the host)."""
+    lane = {"provider": "command", "command": ["sh", "-c", script], "sandbox": "none"}
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": "ahead",
+        "name": "Ahead",
+        "lanes": {"solo": {**lane, "max_concurrency": 1}},
+        "jobs": [{"id": f"j{n}", "kind": "task", "lane": "solo"} for n in range(jobs)],
+    }
+    workflow = tmp_path / "ahead.json"
+    workflow.write_text(json.dumps(document))
+    return operator.prepare(workflow)
+
+
+def _most_live_leases(events: list[dict[str, Any]]) -> int:
+    """The most leases of the run that were live at once, replaying its events in order."""
+    live: set[str] = set()
+    most = 0
+    for event in sorted(events, key=lambda e: e["seq"]):
+        lease = event["payload"].get("lease_id")
+        if event["type"] == "job.leased":
+            live.add(lease)
+            most = max(most, len(live))
+        elif event["type"] == "lease.ended":
+            live.discard(lease)
+    return most
+
+
+def _one_at_a_time(lock: Path, then: str = "") -> str:
+    """An agent that fails (exit 7) if another holds the lock: two at once would show."""
+    return f'mkdir "{lock}" || exit 7; sleep 0.05; {then} rmdir "{lock}"'
+
+
+def test_a_quick_lane_claims_one_job_ahead_and_never_runs_two_agents(
+    operator: Operator, tmp_path: Path
+) -> None:
+    run_id = _run(operator, tmp_path, _one_at_a_time(tmp_path / "lock"), jobs=12)
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    final = status(operator, run_id)
+    assert final["run"]["state"] == "succeeded"
+    assert {job["attempt"] for job in final["jobs"]} == {1}  # none failed, none given back
+    events = operator.cli("why", run_id)["events"]
+    assert _most_live_leases(events) == 2  # one running, one claimed ahead: never more
+
+
+def test_a_slow_lane_claims_nothing_ahead(operator: Operator, tmp_path: Path) -> None:
+    slow = _one_at_a_time(tmp_path / "lock", then="sleep 1.1;")  # longer than QUICK_S
+    run_id = _run(operator, tmp_path, slow, jobs=3)
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    events = operator.cli("why", run_id)["events"]
+    assert _most_live_leases(events) == 1
+
+
+def test_a_job_claimed_ahead_is_given_back_when_the_supervisor_stops(
+    operator: Operator, tmp_path: Path
+) -> None:
+    # j0..j2 are quick; j3 waits (the lane stays quick meanwhile), so the next is claimed ahead.
+    script = _one_at_a_time(tmp_path / "lock", then='[ "$STRIATUM_JOB_ID" = j3 ] && sleep 60;')
+    run_id = _run(operator, tmp_path, script, jobs=6)
+
+    def two_leased() -> bool:
+        jobs: list[dict[str, Any]] = status(operator, run_id)["jobs"]
+        return sum(j["state"] == "leased" for j in jobs) == 2
+
+    with background_supervisor(operator, run_id) as process:
+        wait_until(two_leased, "no job was claimed ahead while j3 ran", timeout=60)
+        ahead = next(
+            j["job_id"]
+            for j in status(operator, run_id)["jobs"]
+            if j["state"] == "leased" and j["job_id"] != "j3"
+        )
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    after = status(operator, run_id)
+    assert not after["leases"] and not after["open_blockers"]
+    states = {j["job_id"]: j["state"] for j in after["jobs"]}
+    assert states[ahead] == "ready" and states["j3"] == "ready"
+    ended = [
+        e
+        for e in operator.cli("why", ahead, "--run-id", run_id)["events"]
+        if e["type"] == "lease.ended"
+    ]
+    assert [e["payload"]["outcome"] for e in ended] == ["released"]  # not failed, not expired
