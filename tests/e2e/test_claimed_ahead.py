@@ -85,17 +85,14 @@ def test_a_job_claimed_ahead_is_given_back_when_the_supervisor_stops(
     script = _one_at_a_time(tmp_path / "lock", then='[ "$STRIATUM_JOB_ID" = j3 ] && sleep 60;')
     run_id = _run(operator, tmp_path, script, jobs=6)
 
-    def two_leased() -> bool:
+    def leased() -> set[str]:
         jobs: list[dict[str, Any]] = status(operator, run_id)["jobs"]
-        return sum(j["state"] == "leased" for j in jobs) == 2
+        return {j["job_id"] for j in jobs if j["state"] == "leased"}
 
     with background_supervisor(operator, run_id) as process:
-        wait_until(two_leased, "no job was claimed ahead while j3 ran", timeout=60)
-        ahead = next(
-            j["job_id"]
-            for j in status(operator, run_id)["jobs"]
-            if j["state"] == "leased" and j["job_id"] != "j3"
-        )
+        # j4 is claimed only once j3 is: j3 runs, j4 waits ahead of it.
+        wait_until(lambda: leased() == {"j3", "j4"}, "nothing claimed ahead of j3", timeout=60)
+        ahead = "j4"
         process.send_signal(signal.SIGTERM)
         process.wait(30)
     after = status(operator, run_id)
@@ -108,3 +105,30 @@ def test_a_job_claimed_ahead_is_given_back_when_the_supervisor_stops(
         if e["type"] == "lease.ended"
     ]
     assert [e["payload"]["outcome"] for e in ended] == ["released"]  # not failed, not expired
+
+
+def test_a_job_claimed_ahead_is_given_back_when_the_run_pauses(
+    operator: Operator, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    wait = f'[ "$STRIATUM_JOB_ID" = j3 ] && while [ ! -e "{gate}" ]; do sleep 0.05; done;'
+    run_id = _run(operator, tmp_path, _one_at_a_time(tmp_path / "lock", then=wait), jobs=6)
+
+    def leased() -> set[str]:
+        jobs: list[dict[str, Any]] = status(operator, run_id)["jobs"]
+        return {j["job_id"] for j in jobs if j["state"] == "leased"}
+
+    with background_supervisor(operator, run_id) as process:
+        # j4 is claimed only once j3 is: j3 runs, j4 waits ahead of it.
+        wait_until(lambda: leased() == {"j3", "j4"}, "nothing claimed ahead of j3", timeout=60)
+        ahead = "j4"
+        operator.cli("run", "pause", "--run-id", run_id)
+        wait_until(lambda: leased() == {"j3"}, "the job ahead was kept in a paused run")
+        operator.cli("run", "resume", "--run-id", run_id)
+        gate.touch()
+        assert process.wait(60) == 0
+    final = status(operator, run_id)
+    assert final["run"]["state"] == "succeeded"
+    attempts = {j["job_id"]: j["attempt"] for j in final["jobs"]}
+    assert attempts[ahead] == 2  # the first, given back, counted against nothing
+    assert not final["open_blockers"]

@@ -73,7 +73,9 @@ class Fanout:
                 subscription.woken.set()
 
     def _hand_over(self, payload: dict[str, Any] | None) -> None:
-        if self._loop is None:
+        # With nobody waiting, the loop is not woken for nothing: a waiter subscribes before
+        # it peeks, and the peek sees whatever a notification skipped here announced.
+        if self._loop is None or (payload is not None and not self._subscribers):
             return
         try:
             self._loop.call_soon_threadsafe(self._publish, payload)

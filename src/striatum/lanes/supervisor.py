@@ -289,6 +289,10 @@ class Supervisor:
             self._isolate(f"the run {state}")
             return state
         self.run_state = state
+        if state != "running":  # paused: nothing more starts, so nothing is held ahead
+            for reserve in self.reserved.values():
+                self._quietly("release", lease=reserve.assignment.lease_id)
+            self.reserved.clear()
         live = {lease["lease_id"] for lease in status.get("leases") or []}
         for lease_id in watched - live:
             lost = self.running.get(lease_id)

@@ -38,3 +38,14 @@ BEGIN
     WHERE chain = append_event.chain;
 END
 $$;
+
+-- A notification names the chain and the run, not the row: PostgreSQL sends a transaction's
+-- equal notifications once, so a transition that appends several events to a run wakes the
+-- daemons' listeners once (they read the events themselves, after their cursor).
+CREATE OR REPLACE FUNCTION striatumd.notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('striatum_events', json_build_object(
+        'chain', 'repo:' || NEW.repo_id, 'run_id', NEW.run_id)::text);
+    RETURN NULL;
+END
+$$;

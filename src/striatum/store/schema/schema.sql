@@ -292,8 +292,9 @@ CREATE INDEX leases_session_idx ON striatumd.leases (session_id) WHERE ended_at 
 -- 0003: live views (LISTEN striatum_events).
 CREATE FUNCTION striatumd.notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- 0013: the chain and the run only, so a transaction's equal notifications are one.
     PERFORM pg_notify('striatum_events', json_build_object(
-        'chain', 'repo:' || NEW.repo_id, 'run_id', NEW.run_id, 'seq', NEW.seq)::text);
+        'chain', 'repo:' || NEW.repo_id, 'run_id', NEW.run_id)::text);
     RETURN NULL;
 END
 $$;
