@@ -289,10 +289,10 @@ $$;
 CREATE INDEX events_job_idx ON striatumd.events (run_id, job_id, seq) WHERE job_id IS NOT NULL;
 CREATE INDEX leases_session_idx ON striatumd.leases (session_id) WHERE ended_at IS NULL;
 
--- 0003: live views (LISTEN striatum_events).
+-- 0003: live views (LISTEN striatum_events). 0013: the payload names the chain and the run,
+-- not the row, so a transaction's equal notifications are sent once.
 CREATE FUNCTION striatumd.notify_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- 0013: the chain and the run only, so a transaction's equal notifications are one.
     PERFORM pg_notify('striatum_events', json_build_object(
         'chain', 'repo:' || NEW.repo_id, 'run_id', NEW.run_id)::text);
     RETURN NULL;
