@@ -60,9 +60,15 @@ def test_a_completion_claims_the_next_job_of_the_lane_in_the_same_request(
     (row,) = _audit(operator, 1)
     assert (row["method"], row["ok"]) == ("complete", True)
     assert row["params"]["then_claim"] is True
-    # Every transition still has its event: a's success, c's lease.
-    assert "job.succeeded" in _events(operator, run_id, "a")
-    assert _events(operator, run_id, "c")[-1] == "job.leased"
+    # Every transition still has its event, in order: a's lease ended, then a's success (one
+    # statement appends both: consecutive rows), then c's lease.
+    a_events = operator.cli("why", run_id, "a")["events"]
+    (ended,) = [e for e in a_events if e["type"] == "lease.ended"]
+    (success,) = [e for e in a_events if e["type"] == "job.succeeded"]
+    assert success["seq"] == ended["seq"] + 1
+    assert ended["payload"]["outcome"] == "completed" and success["payload"]["previous"] == "leased"
+    c_events = operator.cli("why", run_id, "c")["events"]
+    assert c_events[-1]["type"] == "job.leased" and c_events[-1]["seq"] > success["seq"]
     jobs = {j["job_id"]: j["state"] for j in operator.cli("status", run_id)["jobs"]}
     assert jobs == {"a": "succeeded", "b": "ready", "c": "leased", "d": "pending"}
 

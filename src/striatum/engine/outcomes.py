@@ -8,7 +8,7 @@ from striatum.engine.ids import new_id
 from striatum.model.engine import plan
 from striatum.model.engine.plan import AttemptDecision, GateDecision
 from striatum.model.engine.states import JobState
-from striatum.store import records, runs, work
+from striatum.store import chains, records, runs, work
 from striatum.store.runs import JobRow, Run
 
 
@@ -22,8 +22,10 @@ def end_attempt(
     attempt_state: str,
     reason: str | None = None,
     commit_sha: str | None = None,
-) -> None:
-    progress.end_lease(
+    then: chains.Event | None = None,
+) -> list[chains.Appended]:
+    """End the attempt's lease (`progress.end_lease`), recording `then` after `lease.ended`."""
+    return progress.end_lease(
         ctx,
         run,
         job.job_id,
@@ -33,6 +35,7 @@ def end_attempt(
         attempt_state=attempt_state,
         reason=reason,
         commit_sha=commit_sha,
+        then=then,
     )
 
 

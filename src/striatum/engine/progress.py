@@ -46,12 +46,12 @@ def end_lease(
     attempt_state: str,
     reason: str | None = None,
     commit_sha: str | None = None,
-) -> chains.Appended:
-    """End a live lease and its attempt, and record `lease.ended`: one statement."""
-    event = chains.event_arguments(
-        repo_id=run.repo_id,
+    then: chains.Event | None = None,
+) -> list[chains.Appended]:
+    """End a live lease and its attempt, and record `lease.ended`, then `then` (the job's
+    move, from `move_event`) when given: one statement. Where each event landed."""
+    ended = chains.Event(
         type="lease.ended",
-        actor=ctx.actor,
         payload={
             "run_id": run.run_id,
             "lease_id": lease_id,
@@ -59,8 +59,13 @@ def end_lease(
             "attempt": attempt,
             "reason": reason,
         },
-        run_id=run.run_id,
         job_id=job_id,
+    )
+    events = chains.events_arguments(
+        repo_id=run.repo_id,
+        run_id=run.run_id,
+        actor=ctx.actor,
+        events=[ended, *([then] if then else [])],
     )
     return work.end_lease_and_attempt(
         ctx.conn,
@@ -70,7 +75,7 @@ def end_lease(
         job_id=job_id,
         attempt=attempt,
         state=attempt_state,
-        event=event,
+        events=events,
         reason=reason,
         commit_sha=commit_sha,
     )
@@ -102,28 +107,42 @@ def move_job(
 ) -> chains.Appended:
     """Move a job (a claim numbers its new attempt) and record it. A success also forgets
     the job's addressed verdicts and past failures: they are done with."""
-    event = move_event(ctx, run, job, wanted, reason=reason, **payload)
-    return chains.append_move(  # the move and its event: one statement
-        ctx.conn,
-        event,
-        chains.JobMove(state=wanted.value, attempt=new_attempt, ready_after=ready_after),
+    event = move_event(
+        ctx,
+        run,
+        job,
+        wanted,
+        reason=reason,
+        new_attempt=new_attempt,
+        ready_after=ready_after,
+        **payload,
     )
+    (recorded,) = chains.append_events(  # the move and its event: one statement
+        ctx.conn, repo_id=run.repo_id, run_id=run.run_id, actor=ctx.actor, events=[event]
+    )
+    return recorded
 
 
 def move_event(
-    ctx: Context, run: Run, job: JobRow, wanted: JobState, *, reason: str | None, **payload: Any
-) -> dict[str, Any]:
-    """The event recording a job's move (`chains.event_arguments`), once the edge is checked:
-    for `move_job`, or for a statement that makes the move itself (a claim's)."""
+    ctx: Context,
+    run: Run,
+    job: JobRow,
+    wanted: JobState,
+    *,
+    reason: str | None,
+    new_attempt: int | None = None,
+    ready_after: str | None = None,
+    **payload: Any,
+) -> chains.Event:
+    """A job's move and the event recording it, once the edge is checked: for `move_job`,
+    or for a statement that records it beside its own change (a claim, a lease's end)."""
     check_job(job.job_id, job.state, wanted)
     ctx.moved[job.job_id] = wanted
-    return chains.event_arguments(
-        repo_id=run.repo_id,
+    return chains.Event(
         type=f"job.{wanted.value}",
-        actor=ctx.actor,
         payload={"run_id": run.run_id, "previous": job.state.value, "reason": reason, **payload},
-        run_id=run.run_id,
         job_id=job.job_id,
+        move=chains.JobMove(state=wanted.value, attempt=new_attempt, ready_after=ready_after),
     )
 
 

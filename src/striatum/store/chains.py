@@ -61,68 +61,9 @@ def append_event(
 ) -> Appended:
     """Append one event to the repository's chain. Call inside the verb's transaction.
     With `move`, the event's job moves in the same statement (the caller checked the edge)."""
-    arguments = event_arguments(
-        repo_id=repo_id, type=type, actor=actor, payload=payload, run_id=run_id, job_id=job_id
-    )
-    return append_move(conn, arguments, move)
-
-
-def append_move(conn: db.Conn, event: dict[str, Any], move: JobMove | None) -> Appended:
-    """Append an event given as `event_arguments`, moving its job with `move` (if any) in
-    the same statement."""
-    row = db.fetch_one(
-        conn,
-        queries("chains")["append_event"],
-        {
-            **event,
-            "move_state": move.state if move else None,
-            "move_attempt": move.attempt if move else None,
-            "move_ready_after": move.ready_after if move else None,
-        },
-    )
-    return appended(event, row)
-
-
-def event_arguments(
-    *,
-    repo_id: str,
-    type: str,
-    actor: str,
-    payload: Mapping[str, Any],
-    run_id: str | None = None,
-    job_id: str | None = None,
-) -> dict[str, Any]:
-    """What `striatumd.append_event` takes, as `event_*` parameters: for `append_event`, and
-    for a statement that records its own change's event in the same trip (a lease's end,
-    a claim). Read its result with `appended`."""
-    record = {
-        "repo_id": repo_id,
-        "type": type,
-        "run_id": run_id,
-        "job_id": job_id,
-        "actor": actor,
-        "host": writer_host(),
-        "payload": dict(payload),
-    }
-    template = chain.template(chain_body.v2_record(record, "payload"))
-    columns = {**record, "payload": Jsonb(record["payload"])}
-    return {
-        "event_chain": event_chain(repo_id),
-        "event_template": template,
-        **{f"event_{key}": value for key, value in columns.items()},
-    }
-
-
-def appended(arguments: Mapping[str, Any], row: Mapping[str, Any] | None) -> Appended:
-    """Where the event of `arguments` (`event_arguments`) landed, from its statement's row."""
-    if row is None:  # striatumd.append_event always answers: a row it did not return is a bug
-        raise AssertionError(f"no event appended to {arguments['event_chain']}")
-    return Appended(
-        chain=arguments["event_chain"],
-        seq=int(row["seq"]),
-        row_hash=str(row["row_hash"]),
-        at=str(row["at"]),
-    )
+    event = Event(type=type, payload=payload, job_id=job_id, move=move)
+    (appended,) = append_events(conn, repo_id=repo_id, run_id=run_id, actor=actor, events=[event])
+    return appended
 
 
 @dataclass(frozen=True)
@@ -133,6 +74,84 @@ class JobMove:
     state: str
     attempt: int | None = None
     ready_after: str | None = None  # a parked job's: when claims may take it again (ISO 8601)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """One event to append, and the move of its job that it records (if any)."""
+
+    type: str
+    payload: Mapping[str, Any]
+    job_id: str | None = None
+    move: JobMove | None = None
+
+
+def append_events(
+    conn: db.Conn, *, repo_id: str, run_id: str | None, actor: str, events: Sequence[Event]
+) -> list[Appended]:
+    """Append events of one run to its repository's chain in order, each moving its job when
+    asked: one statement."""
+    arguments = events_arguments(repo_id=repo_id, run_id=run_id, actor=actor, events=events)
+    rows = db.fetch_all(conn, queries("chains")["append_events"], arguments)
+    return appended(arguments, rows)
+
+
+def events_arguments(
+    *, repo_id: str, run_id: str | None, actor: str, events: Sequence[Event]
+) -> dict[str, Any]:
+    """What `striatumd.append_events` takes, as `events_*` parameters: for `append_events`,
+    and for a statement that records its own change's events in the same trip (a lease's
+    end, a claim). Read its rows with `appended`."""
+    host = writer_host()
+    templates = [
+        chain.template(
+            chain_body.v2_record(
+                {
+                    "repo_id": repo_id,
+                    "type": event.type,
+                    "run_id": run_id,
+                    "job_id": event.job_id,
+                    "actor": actor,
+                    "host": host,
+                    "payload": dict(event.payload),
+                },
+                "payload",
+            )
+        )
+        for event in events
+    ]
+    moves = [event.move for event in events]
+    return {
+        "events_chain": event_chain(repo_id),
+        "events_repo_id": repo_id,
+        "events_run_id": run_id,
+        "events_actor": actor,
+        "events_host": host,
+        "events_templates": templates,
+        "events_types": [event.type for event in events],
+        "events_job_ids": [event.job_id for event in events],
+        "events_payloads": [Jsonb(dict(event.payload)) for event in events],
+        "events_move_states": [move.state if move else None for move in moves],
+        "events_move_attempts": [move.attempt if move else None for move in moves],
+        "events_move_ready_afters": [move.ready_after if move else None for move in moves],
+    }
+
+
+def appended(arguments: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[Appended]:
+    """Where the events of `arguments` (`events_arguments`) landed, from their statement's
+    rows (one per event, in order)."""
+    expected = len(arguments["events_templates"])
+    if len(rows) != expected:  # striatumd.append_events answers each: anything else is a bug
+        raise AssertionError(f"{len(rows)} of {expected} events appended")
+    return [
+        Appended(
+            chain=arguments["events_chain"],
+            seq=int(row["seq"]),
+            row_hash=str(row["row_hash"]),
+            at=str(row["at"]),
+        )
+        for row in rows
+    ]
 
 
 def append_audit(

@@ -181,17 +181,17 @@ def end_lease_and_attempt(
     job_id: str,
     attempt: int,
     state: str,
-    event: dict[str, Any],
+    events: dict[str, Any],
     reason: str | None = None,
     commit_sha: str | None = None,
-) -> chains.Appended:
+) -> list[chains.Appended]:
     """End a lease (its lane token dies with it) and close its attempt; a success also
-    records its commit. `event` (`chains.event_arguments`) is recorded in the same trip."""
-    row = db.fetch_one(
+    records its commit. `events` (`chains.events_arguments`) are recorded in the same trip."""
+    rows = db.fetch_all(
         conn,
         _q("end_lease_and_attempt"),
         {
-            **event,
+            **events,
             "lease_id": lease_id,
             "outcome": outcome,
             "run_id": run_id,
@@ -202,7 +202,7 @@ def end_lease_and_attempt(
             "commit_sha": commit_sha,
         },
     )
-    return chains.appended(event, row)
+    return chains.appended(events, rows)
 
 
 def record_reported_model(
@@ -237,14 +237,14 @@ def insert_attempt_and_lease(
     token_label: str,
     worker: Worker,
     revision_verdict_id: str | None,
-    event: dict[str, Any],
+    events: dict[str, Any],
     **values: Any,
 ) -> Lease:
     """A job's new attempt, and a new lease of it with the lane token that acts on it (and
-    only on it); the job moved to `leased` with that attempt, and `event` (its `job.leased`,
-    as `chains.event_arguments`) recorded: one trip."""
+    only on it); `events` (its `job.leased`, which moves the job to `leased` with that
+    attempt, as `chains.events_arguments`) recorded: one trip."""
     params = {
-        **event,
+        **events,
         **values,
         **worker.recorded(),
         "revision_verdict_id": revision_verdict_id,

@@ -19,27 +19,15 @@ UNION
 SELECT DISTINCT 'repo:' || repo_id FROM striatumd.events
 ORDER BY chain;
 
--- name: append_event
--- Append one event (striatumd.append_event: head lock, seal, insert, advance): one trip.
--- An event that records a job's move makes the move too (`move_state` set), in the same trip:
--- the job takes its new state (a claim also numbers its new attempt; a success forgets the
--- job's addressed verdicts and past failures, as clear_job_history does; a park sets when
--- the job may be claimed again, any other move clears it).
-WITH moved AS (
-    UPDATE striatumd.jobs
-    SET state = %(move_state)s, updated_at = clock_timestamp(),
-        attempt = coalesce(%(move_attempt)s, attempt),
-        failed_attempts = CASE WHEN %(move_state)s = 'succeeded' THEN 0 ELSE failed_attempts END,
-        revision_verdicts = CASE WHEN %(move_state)s = 'succeeded' THEN '{}'
-                                 ELSE revision_verdicts END,
-        ready_after = %(move_ready_after)s::timestamptz  -- set by a park, cleared by any move
-    WHERE %(move_state)s::text IS NOT NULL
-      AND run_id = %(event_run_id)s AND job_id = %(event_job_id)s
-)
-SELECT seq, row_hash, at
-FROM striatumd.append_event(%(event_chain)s, %(event_template)s, %(event_repo_id)s,
-                            %(event_type)s, %(event_run_id)s, %(event_job_id)s,
-                            %(event_actor)s, %(event_host)s, %(event_payload)s);
+-- name: append_events
+-- Append events to one run's chain in order, each moving its job when asked (the caller
+-- checked the edge): striatumd.append_events, one trip. `events_*` parameters
+-- (store/chains.py, events_arguments).
+SELECT seq, row_hash, at FROM striatumd.append_events(
+    %(events_chain)s, %(events_repo_id)s, %(events_run_id)s, %(events_actor)s,
+    %(events_host)s, %(events_templates)s, %(events_types)s, %(events_job_ids)s,
+    %(events_payloads)s, %(events_move_states)s, %(events_move_attempts)s,
+    %(events_move_ready_afters)s::timestamptz[]);
 
 -- name: append_audit
 -- The same single-trip append for the daemon-global audit chain.

@@ -86,8 +86,9 @@ ORDER BY attempt DESC LIMIT 1;
 
 -- name: end_lease_and_attempt
 -- End a lease with its outcome (its lane token dies with it), close its attempt with the
--- attempt's outcome and the commit it made, and record `lease.ended`: one trip, three rows of
--- three tables and the event (striatumd.append_event, `event_*` parameters).
+-- attempt's outcome and the commit it made, and record `lease.ended` (and, when asked, the
+-- job's move with its event): one trip, three rows of three tables and the events
+-- (striatumd.append_events, `events_*` parameters).
 WITH ended AS (
     UPDATE striatumd.leases SET ended_at = clock_timestamp(), outcome = %(outcome)s
     WHERE lease_id = %(lease_id)s AND ended_at IS NULL
@@ -101,10 +102,11 @@ WITH ended AS (
     WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
       AND ended_at IS NULL
 )
-SELECT seq, row_hash, at
-FROM striatumd.append_event(%(event_chain)s, %(event_template)s, %(event_repo_id)s,
-                            %(event_type)s, %(event_run_id)s, %(event_job_id)s,
-                            %(event_actor)s, %(event_host)s, %(event_payload)s);
+SELECT seq, row_hash, at FROM striatumd.append_events(
+    %(events_chain)s, %(events_repo_id)s, %(events_run_id)s, %(events_actor)s,
+    %(events_host)s, %(events_templates)s, %(events_types)s, %(events_job_ids)s,
+    %(events_payloads)s, %(events_move_states)s, %(events_move_attempts)s,
+    %(events_move_ready_afters)s::timestamptz[]);
 
 -- name: last_revision_verdict
 -- The verdict that asked for this attempt, if it is a revision.
@@ -113,8 +115,8 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
 -- name: insert_attempt_and_lease
 -- A job's new attempt (with the provider that does it), leased to a session with its lane
--- token (its secret only as a SHA-256), the job moved to `leased` with that attempt's number,
--- and `job.leased` recorded (striatumd.append_event, `event_*` parameters): one trip. The
+-- token (its secret only as a SHA-256), the job moved to `leased` with that attempt's number
+-- and `job.leased` recorded (striatumd.append_events, `events_*` parameters): one trip. The
 -- lease and the token each name the other; every foreign key is checked when the statement
 -- ends.
 WITH attempt AS (
@@ -126,11 +128,6 @@ WITH attempt AS (
 ), token AS (
     INSERT INTO striatumd.tokens (token_id, role, label, secret_sha256, expires_at, lease_id)
     VALUES (%(token_id)s, 'lane', %(token_label)s, %(secret_sha256)s, NULL, %(lease_id)s)
-), moved AS (
-    UPDATE striatumd.jobs
-    SET state = 'leased', attempt = %(attempt)s, ready_after = NULL,
-        updated_at = clock_timestamp()
-    WHERE run_id = %(run_id)s AND job_id = %(job_id)s
 ), lease AS (
     INSERT INTO striatumd.leases
         (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at, token_id)
@@ -143,10 +140,11 @@ WITH attempt AS (
                   AS heartbeat_age_s
 )
 SELECT lease.*, event.seq AS event_seq, event.row_hash AS event_row_hash, event.at AS event_at
-FROM lease,
-     striatumd.append_event(%(event_chain)s, %(event_template)s, %(event_repo_id)s,
-                            %(event_type)s, %(event_run_id)s, %(event_job_id)s,
-                            %(event_actor)s, %(event_host)s, %(event_payload)s) AS event;
+FROM lease, striatumd.append_events(
+    %(events_chain)s, %(events_repo_id)s, %(events_run_id)s, %(events_actor)s,
+    %(events_host)s, %(events_templates)s, %(events_types)s, %(events_job_ids)s,
+    %(events_payloads)s, %(events_move_states)s, %(events_move_attempts)s,
+    %(events_move_ready_afters)s::timestamptz[]) AS event;
 
 -- name: set_lease_token
 -- Bind the lane token minted for a lease.

@@ -71,18 +71,9 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         if job.kind == "review"
         else None
     )
-    outcomes.end_attempt(
-        ctx,
-        run,
-        job,
-        lease_id,
-        lease_outcome="completed",
-        attempt_state="succeeded",
-        commit_sha=params.get("commit"),
-    )
-    recorded = None
-    if verdict is None:
-        recorded = progress.move_job(
+    succeeded = None
+    if verdict is None:  # recorded in the same statement as the lease's end
+        succeeded = progress.move_event(
             ctx,
             run,
             job,
@@ -92,7 +83,18 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             commit=params.get("commit"),
             **({"model": params["model"]} if params.get("model") else {}),
         )
-    else:
+    ended = outcomes.end_attempt(
+        ctx,
+        run,
+        job,
+        lease_id,
+        lease_outcome="completed",
+        attempt_state="succeeded",
+        commit_sha=params.get("commit"),
+        then=succeeded,
+    )
+    recorded = ended[-1] if succeeded else None
+    if verdict is not None:
         outcomes.settle_review(ctx, run, job, verdict)
     progress.promote(ctx, run)
     following = _then_claim(ctx, params, run, found.session)

@@ -13,7 +13,7 @@ from striatum.engine.ids import new_id
 from striatum.model import tokens as token_rules
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Role
-from striatum.store import runs, tokens, work
+from striatum.store import chains, runs, tokens, work
 from striatum.verbs.repos import adoption
 from striatum.verbs.work import usage
 
@@ -114,6 +114,7 @@ def claim(
         job,
         JobState.LEASED,
         reason="claimed",
+        new_attempt=attempt,
         lease_id=lease_id,
         attempt=attempt,
         session_id=session.session_id,
@@ -125,7 +126,9 @@ def claim(
         token_label=f"lane token for {job.job_id}",
         worker=worker,
         revision_verdict_id=(job.revision_verdicts[-1] if job.revision_verdicts else None),
-        event=leased,
+        events=chains.events_arguments(
+            repo_id=run.repo_id, run_id=run.run_id, actor=ctx.actor, events=[leased]
+        ),
         lease_id=lease_id,
         run_id=run.run_id,
         job_id=job.job_id,
@@ -224,7 +227,7 @@ def heartbeat(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    outcomes.end_attempt(
+    outcomes.end_attempt(  # and the job back to ready, in the same statement
         ctx,
         found.run,
         found.job,
@@ -232,8 +235,8 @@ def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lease_outcome="released",
         attempt_state="cancelled",
         reason="released by its holder",
+        then=progress.move_event(ctx, found.run, found.job, JobState.READY, reason="released"),
     )
-    progress.move_job(ctx, found.run, found.job, JobState.READY, reason="released")
     return {
         "lease_id": found.lease.lease_id,
         "job_id": found.job.job_id,
