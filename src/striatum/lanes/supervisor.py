@@ -58,7 +58,7 @@ from striatum.lanes.worktree_guard import WorktreeGuard
 from striatum.model import prices
 from striatum.model.packet import WorkPacket
 from striatum.model.prices import PriceTable
-from striatum.model.workflow.paths import within
+from striatum.model.workflow.paths import code_scopes, overlapping
 
 if TYPE_CHECKING:
     from striatum.lanes.egress_proxy import EgressProxy
@@ -425,13 +425,14 @@ class Supervisor:
         return started
 
     def _code_scopes(self, scopes: Sequence[str]) -> list[str]:
-        return [s.rstrip("/") for s in scopes if not within(s, self.site.artifact_root)]
+        return code_scopes(scopes, self.site.artifact_root)
 
     def _conflicts(self, scopes: Sequence[str], taken: Sequence[str] = ()) -> bool:
-        """Whether these scopes overlap a running attempt's or `taken` (code scopes)."""
+        """Whether these scopes overlap a running attempt's or `taken` (code scopes). The
+        daemon refuses such a claim anyway (SPEC §10): asking first spares the round trip."""
         mine = self._code_scopes(scopes)
-        return _overlap(mine, list(taken)) or any(
-            _overlap(mine, self._code_scopes(a.assignment.write_scope))
+        return overlapping(mine, list(taken)) is not None or any(
+            overlapping(mine, self._code_scopes(a.assignment.write_scope)) is not None
             for a in self.running.values()
         )
 
@@ -910,7 +911,3 @@ def _price_table(log: Log) -> PriceTable:
     except prices.PriceError as error:
         log(f"STRIATUM_PRICES ignored: {error}")
         return prices.load()
-
-
-def _overlap(left: list[str], right: list[str]) -> bool:
-    return any(within(a, b) or within(b, a) for a in left for b in right)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 FORBIDDEN_ROOTS = (".git", ".striatum")
@@ -33,3 +34,18 @@ def within(path: str, scope: str) -> bool:
     """Whether `path` lies inside the directory or file `scope`."""
     inner, outer = PurePosixPath(path).parts, PurePosixPath(scope).parts
     return inner[: len(outer)] == outer
+
+
+def code_scopes(scopes: Sequence[str], artifact_root: str) -> list[str]:
+    """The scopes that write code: those outside the artifact root (each attempt writes its
+    artifacts in a folder of its own, so those never collide)."""
+    return [s.rstrip("/") for s in scopes if not within(s, artifact_root)]
+
+
+def overlapping(mine: Sequence[str], theirs: Sequence[str]) -> tuple[str, str] | None:
+    """The first pair of code scopes (mine, theirs) where one lies inside the other."""
+    for a in mine:
+        for b in theirs:
+            if within(a, b) or within(b, a):
+                return a, b
+    return None

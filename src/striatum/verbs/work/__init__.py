@@ -77,6 +77,10 @@ VERBS: tuple[Verb, ...] = (
         capability=Capability.DRIVE,
         writes=True,
         handler="striatum.verbs.work.sessions:claim_next",
+        description="A job whose write scope (outside the artifact root) overlaps that of a "
+        "job of the run holding a live lease is not leased: asked for by --job, the claim is "
+        "refused (conflict); otherwise it is passed over for the next ready job, and the "
+        "answer's reason says which jobs wait for which.",
         params=(
             Param(
                 name="session",

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from striatum import errors
-from striatum.engine import leases, outcomes, packets, progress, workers
+from striatum.engine import leases, outcomes, packets, progress, scope_rule, workers
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
 from striatum.model import tokens as token_rules
@@ -86,24 +86,37 @@ def claim(
     `session`: the session's row, when the caller read it already."""
     session = _open_session(ctx, session_id, session)
     lane = lane or session.lane
-    found, skipped = _find(ctx, run_id, job_id, session, lane)
-    if found is None:
-        parked = [] if run_id is None else runs.parked_jobs(ctx.conn, run_id)
-        if job_id is not None:
-            parked = [row for row in parked if row[0] == job_id]
-        return {
-            "claimed": False,
-            "reason": _nothing_reason(lane, skipped) + _parked_reason(parked),
-            "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
-        }
-    if locked is not None and locked.run_id == found.run_id:
-        run = locked
-    else:
-        run = runs.lock(ctx.conn, found.run_id)
+    skipped: list[tuple[str, str]] = []  # reviews this session may not do
+    waiting: list[errors.Conflict] = []  # jobs whose scope overlaps a running job's
+    passed: list[tuple[str, str]] = []  # and their (run, job)
+    while True:
+        found = _find(ctx, run_id, job_id, session, lane, skipped, passed)
+        if found is None:
+            parked = [] if run_id is None else runs.parked_jobs(ctx.conn, run_id)
+            if job_id is not None:
+                parked = [row for row in parked if row[0] == job_id]
+            return {
+                "claimed": False,
+                "reason": _nothing_reason(lane, skipped)
+                + _waiting_reason(waiting)
+                + _parked_reason(parked),
+                "skipped": [{"run_id": r, "job_id": j} for r, j in skipped],
+            }
+        if locked is not None and locked.run_id == found.run_id:
+            run = locked
+        else:
+            run = runs.lock(ctx.conn, found.run_id)
+        if run.state != RunState.RUNNING:
+            # The run changed between the job lock and the run lock: let the caller try again.
+            return {"claimed": False, "reason": "raced with another transition; claim again"}
+        overlap = scope_rule.overlap_refusal(ctx, run, found.job_id)
+        if overlap is None:
+            break
+        if job_id:
+            raise overlap
+        waiting.append(overlap)  # its row stays locked until commit: the next ready one
+        passed.append((found.run_id, found.job_id))
     job = found  # row-locked by the claim: what it read is what holds
-    if run.state != RunState.RUNNING:
-        # The run changed between the job lock and the run lock: let the caller try again.
-        return {"claimed": False, "reason": "raced with another transition; claim again"}
     worker = workers.of_session(run, job.lane, session)
     attempt = job.attempt + 1  # the job's row is locked: no other claim numbers it
     minted = token_rules.mint()
@@ -157,29 +170,40 @@ def _find(
     job_id: str | None,
     session: work.Session,
     lane: str | None,
-) -> tuple[runs.JobRow | None, list[tuple[str, str]]]:
-    """The next ready job this session may do, row-locked. A review of work done by the
-    session's own provider is refused when asked for by id, else skipped (another session may
-    take it); skipped rows stay locked until commit, which only hides them from racing claims."""
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]],
+    passed: list[tuple[str, str]],
+) -> runs.JobRow | None:
+    """The next ready job this session may do, row-locked, past those in `skipped` and
+    `passed`. A review of work done by the session's own provider is refused when asked for
+    by id, else skipped and added to `skipped` (another session may take it); skipped rows
+    stay locked until commit, which only hides them from racing claims."""
     while True:
         found = work.claim_next(
             ctx.conn,
             lane=lane,
             run_id=run_id,
             job_id=job_id,
-            skip=tuple(skipped),
+            skip=(*skipped, *passed),
         )
         if found is None or found.kind != "review":
-            return found, skipped
+            return found
         run = runs.get(ctx.conn, found.run_id)
         reviewer = workers.of_session(run, found.lane, session)
         refusal = workers.review_refusal(ctx, run, found.job_id, reviewer)
         if refusal is None:
-            return found, skipped
+            return found
         if job_id:
             raise refusal
         skipped.append((found.run_id, found.job_id))
+
+
+def _waiting_reason(waiting: list[errors.Conflict]) -> str:
+    """Why ready jobs were passed over: their write scope overlaps a running job's."""
+    if not waiting:
+        return ""
+    shown = "; ".join(refusal.message for refusal in waiting[:3])
+    more = f" (and {len(waiting) - 3} more)" if len(waiting) > 3 else ""
+    return f"; waiting for their write scope to be free: {shown}{more}"
 
 
 def _nothing_reason(lane: str | None, skipped: list[tuple[str, str]]) -> str:
