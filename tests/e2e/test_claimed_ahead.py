@@ -51,6 +51,11 @@ def _most_live_leases(events: list[dict[str, Any]]) -> int:
     return most
 
 
+def _leased(operator: Operator, run_id: str) -> set[str]:
+    jobs: list[dict[str, Any]] = status(operator, run_id)["jobs"]
+    return {j["job_id"] for j in jobs if j["state"] == "leased"}
+
+
 def _one_at_a_time(lock: Path, then: str = "") -> str:
     """An agent that fails (exit 7) if another holds the lock: two at once would show."""
     return f'mkdir "{lock}" || exit 7; sleep 0.05; {then} rmdir "{lock}"'
@@ -85,13 +90,13 @@ def test_a_job_claimed_ahead_is_given_back_when_the_supervisor_stops(
     script = _one_at_a_time(tmp_path / "lock", then='[ "$STRIATUM_JOB_ID" = j3 ] && sleep 60;')
     run_id = _run(operator, tmp_path, script, jobs=6)
 
-    def leased() -> set[str]:
-        jobs: list[dict[str, Any]] = status(operator, run_id)["jobs"]
-        return {j["job_id"] for j in jobs if j["state"] == "leased"}
-
     with background_supervisor(operator, run_id) as process:
         # j4 is claimed only once j3 is: j3 runs, j4 waits ahead of it.
-        wait_until(lambda: leased() == {"j3", "j4"}, "nothing claimed ahead of j3", timeout=60)
+        wait_until(
+            lambda: _leased(operator, run_id) == {"j3", "j4"},
+            "nothing claimed ahead of j3",
+            timeout=60,
+        )
         ahead = "j4"
         process.send_signal(signal.SIGTERM)
         process.wait(30)
@@ -114,16 +119,18 @@ def test_a_job_claimed_ahead_is_given_back_when_the_run_pauses(
     wait = f'[ "$STRIATUM_JOB_ID" = j3 ] && while [ ! -e "{gate}" ]; do sleep 0.05; done;'
     run_id = _run(operator, tmp_path, _one_at_a_time(tmp_path / "lock", then=wait), jobs=6)
 
-    def leased() -> set[str]:
-        jobs: list[dict[str, Any]] = status(operator, run_id)["jobs"]
-        return {j["job_id"] for j in jobs if j["state"] == "leased"}
-
     with background_supervisor(operator, run_id) as process:
         # j4 is claimed only once j3 is: j3 runs, j4 waits ahead of it.
-        wait_until(lambda: leased() == {"j3", "j4"}, "nothing claimed ahead of j3", timeout=60)
+        wait_until(
+            lambda: _leased(operator, run_id) == {"j3", "j4"},
+            "nothing claimed ahead of j3",
+            timeout=60,
+        )
         ahead = "j4"
         operator.cli("run", "pause", "--run-id", run_id)
-        wait_until(lambda: leased() == {"j3"}, "the job ahead was kept in a paused run")
+        wait_until(
+            lambda: _leased(operator, run_id) == {"j3"}, "the job ahead was kept in a paused run"
+        )
         operator.cli("run", "resume", "--run-id", run_id)
         gate.touch()
         assert process.wait(60) == 0
