@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_supervisor import background_supervisor
 from tests.support.daemons import DaemonUnderTest
 from tests.support.operator import Operator, new_repo
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -89,3 +91,28 @@ def test_a_completion_claiming_next_passes_over_an_overlapping_job(
     done = operator.cli("complete", "--lease", c["lease"]["lease_id"], "--then-claim")
     assert done["next"]["claimed"] is True
     assert done["next"]["job"]["job_id"] == "d"  # b waits for a, whoever asks
+
+
+def test_a_supervisor_refused_a_claim_waits_and_goes_on(operator: Operator, tmp_path: Path) -> None:
+    """Someone else (here the operator, by hand) holds a: the supervisor's claim of b is
+    refused by the daemon, which it logs once and outlives; b runs once a has ended."""
+    run_id = _prepared(operator, tmp_path)
+    first = operator.claim_job(run_id, "a")
+    log = tmp_path / "supervisor.log"
+    with log.open("w") as sink, background_supervisor(operator, run_id, stderr=sink.fileno()):
+        wait_until(
+            lambda: "b: not claimed: b may not start while a runs" in log.read_text(),
+            "the supervisor never tried b",
+        )
+
+        def states() -> dict[str, str]:
+            return {j["job_id"]: j["state"] for j in operator.cli("status", run_id)["jobs"]}
+
+        wait_until(lambda: states()["c"] == states()["d"] == "succeeded", "c and d never ran")
+        assert states()["b"] == "ready"  # still waiting for a
+        operator.cli("complete", "--lease", first["lease"]["lease_id"])
+        wait_until(
+            lambda: operator.cli("status", run_id)["run"]["state"] == "succeeded",
+            "b never ran after a ended",
+        )
+    assert log.read_text().count("b: not claimed") == 1  # said once, not at every read

@@ -178,6 +178,7 @@ class Supervisor:
         self.running: dict[str, AgentProcess] = {}  # by lease id
         self.reserved: dict[str, Reserve] = {}  # by lane: at most one job claimed ahead
         self.quick: set[str] = set()  # lanes whose last agent ended within QUICK_S
+        self.refusals: dict[str, str] = {}  # job -> why the daemon last refused its claim
         self.exits: dict[str, int] = {}  # lease id -> a pidfd readable once its agent exits
         # The run's ready jobs as last heard: from a read of its moving jobs (`status --jobs
         # moving`), then from each transition's answer (`ready`), so a job costs no read.
@@ -386,6 +387,11 @@ class Supervisor:
             del self.ready[job["job_id"]]  # claimed now, or no longer ready
             try:
                 packet = claim.result()
+            except errors.Conflict as error:  # taken meanwhile, or its scope is busy: later
+                if self.refusals.get(job["job_id"]) != error.message:  # said once, not per read
+                    self.refusals[job["job_id"]] = error.message
+                    self.log(f"{job['job_id']}: not claimed: {error.message}")
+                continue
             except errors.StriatumError as error:  # the others' agents still start
                 failure = failure or error
                 continue
@@ -428,12 +434,14 @@ class Supervisor:
         return code_scopes(scopes, self.site.artifact_root)
 
     def _conflicts(self, scopes: Sequence[str], taken: Sequence[str] = ()) -> bool:
-        """Whether these scopes overlap a running attempt's or `taken` (code scopes). The
-        daemon refuses such a claim anyway (SPEC §10): asking first spares the round trip."""
+        """Whether these scopes overlap a running attempt's, a job's claimed ahead, or
+        `taken` (code scopes). The daemon refuses such a claim anyway (SPEC §10): asking
+        first spares the round trip."""
         mine = self._code_scopes(scopes)
+        held = [a.assignment for a in self.running.values()]
+        held += [r.assignment for r in self.reserved.values()]
         return overlapping(mine, list(taken)) is not None or any(
-            overlapping(mine, self._code_scopes(a.assignment.write_scope)) is not None
-            for a in self.running.values()
+            overlapping(mine, self._code_scopes(job.write_scope)) is not None for job in held
         )
 
     def _start(self, job: Assignment) -> None:
