@@ -8,41 +8,14 @@ from striatum.engine.ids import new_id
 from striatum.model.engine import plan
 from striatum.model.engine.plan import AttemptDecision, GateDecision
 from striatum.model.engine.states import JobState
-from striatum.store import chains, records, runs, work
+from striatum.store import records, runs, work
 from striatum.store.runs import JobRow, Run
-
-
-def end_attempt(
-    ctx: Context,
-    run: Run,
-    job: JobRow,
-    lease_id: str,
-    *,
-    lease_outcome: str,
-    attempt_state: str,
-    reason: str | None = None,
-    commit_sha: str | None = None,
-    then: chains.Event | None = None,
-) -> list[chains.Appended]:
-    """End the attempt's lease (`progress.end_lease`), recording `then` after `lease.ended`."""
-    return progress.end_lease(
-        ctx,
-        run,
-        job.job_id,
-        job.attempt,
-        lease_id,
-        lease_outcome=lease_outcome,
-        attempt_state=attempt_state,
-        reason=reason,
-        commit_sha=commit_sha,
-        then=then,
-    )
 
 
 def expire(ctx: Context, run: Run, job: JobRow, lease_id: str, *, why: str) -> None:
     """A lease that ended without its holder (expired, or its supervisor gone): end the
     attempt as expired, then retry or fail the job as for any failed attempt."""
-    end_attempt(
+    progress.end_lease(
         ctx, run, job, lease_id, lease_outcome="expired", attempt_state="expired", reason=why
     )
     if job.state == JobState.LEASED:
@@ -192,7 +165,7 @@ def stop_live_work(ctx: Context, run: Run, job: JobRow, why: str) -> None:
 
 def cancel_attempt(ctx: Context, run: Run, job: JobRow, lease_id: str, why: str) -> None:
     """End a live attempt and its lease as cancelled (not counted against max_attempts)."""
-    end_attempt(
+    progress.end_lease(
         ctx,
         run,
         job,

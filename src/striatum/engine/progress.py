@@ -38,8 +38,7 @@ def emit(
 def end_lease(
     ctx: Context,
     run: Run,
-    job_id: str,
-    attempt: int,
+    job: JobRow,
     lease_id: str,
     *,
     lease_outcome: str,
@@ -48,8 +47,10 @@ def end_lease(
     commit_sha: str | None = None,
     then: chains.Event | None = None,
 ) -> list[chains.Appended]:
-    """End a live lease and its attempt, and record `lease.ended`, then `then` (the job's
-    move, from `move_event`) when given: one statement. Where each event landed."""
+    """End the job's live lease and its current attempt, and record `lease.ended`, then
+    `then` (the job's move, from `move_event`) when given: one statement. Where each event
+    landed."""
+    job_id, attempt = job.job_id, job.attempt  # a live lease is of the job's current attempt
     ended = chains.Event(
         type="lease.ended",
         payload={
@@ -333,12 +334,12 @@ def _open_checkpoint(ctx: Context, run: Run, job_id: str) -> None:
 def end_run(ctx: Context, run: Run, jobs: list[JobRow], state: RunState, *, reason: str) -> Run:
     """End a run: cancel what has not finished, end live leases, record why."""
     check_run(run.state, state)
+    by_id = {job.job_id: job for job in jobs}
     for lease in work.live_leases(ctx.conn, run.run_id):
         end_lease(
             ctx,
             run,
-            lease.job_id,
-            lease.attempt,
+            by_id[lease.job_id],
             lease.lease_id,
             lease_outcome="cancelled",
             attempt_state="cancelled",

@@ -27,7 +27,7 @@ OUTCOMES: dict[BlockerReason, tuple[str, ...]] = {
 def block(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """An agent stops and asks the human; its attempt ends, its job waits."""
     found = leases.held(ctx, params["lease"])
-    outcomes.end_attempt(
+    progress.end_lease(
         ctx,
         found.run,
         found.job,

@@ -77,8 +77,7 @@ def _end_live_lease(ctx: Context, run: runs.Run, job: runs.JobRow, reason: str) 
         progress.end_lease(
             ctx,
             run,
-            job.job_id,
-            lease.attempt,
+            job,
             lease.lease_id,
             lease_outcome="cancelled",
             attempt_state="cancelled",

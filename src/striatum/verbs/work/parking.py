@@ -42,7 +42,7 @@ def park(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             ctx, found, f"parked {parks} times in a row (its lane allows {most}); then: {reason}"
         )
     lanes_parked = {lane_name for _, lane_name, _ in runs.parked_jobs(ctx.conn, run.run_id)}
-    outcomes.end_attempt(
+    progress.end_lease(
         ctx,
         run,
         job,
@@ -80,7 +80,7 @@ def _give_up(ctx: Context, found: leases.Held, why: str) -> dict[str, Any]:
     agent parks itself forever). The attempt fails and the human decides, as when attempts
     run out."""
     run, job = found.run, found.job
-    outcomes.end_attempt(
+    progress.end_lease(
         ctx,
         run,
         job,

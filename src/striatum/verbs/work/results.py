@@ -83,7 +83,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             commit=params.get("commit"),
             **({"model": params["model"]} if params.get("model") else {}),
         )
-    ended = outcomes.end_attempt(
+    ended = progress.end_lease(
         ctx,
         run,
         job,

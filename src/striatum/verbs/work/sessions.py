@@ -251,7 +251,7 @@ def heartbeat(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
-    outcomes.end_attempt(  # and the job back to ready, in the same statement
+    progress.end_lease(  # and the job back to ready, in the same statement
         ctx,
         found.run,
         found.job,
@@ -318,7 +318,7 @@ def fail(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     found = leases.held(ctx, params["lease"])
     usage.record_carried(ctx, found, params)
     reason = params["reason"]
-    outcomes.end_attempt(
+    progress.end_lease(
         ctx,
         found.run,
         found.job,
