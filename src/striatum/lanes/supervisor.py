@@ -323,10 +323,10 @@ class Supervisor:
         now = time.monotonic()
         due = [until]
         for agent in self.running.values():
-            due.append(agent.last_heartbeat + self._heartbeat_every(agent))
+            due.append(agent.last_heartbeat + _heartbeat_every(agent.assignment))
             due.append(agent.deadline)
         for reserve in self.reserved.values():
-            due.append(reserve.last_heartbeat + max(0.2, reserve.assignment.ttl_s / 3))
+            due.append(reserve.last_heartbeat + _heartbeat_every(reserve.assignment))
         timeout = max(0.0, min(due) - now)
         if len(self.exits) < len(self.running):  # some agent has no pidfd: poll it
             timeout = min(timeout, TICK_S)
@@ -397,6 +397,7 @@ class Supervisor:
                 continue
             if not packet["claimed"]:
                 continue
+            self.refusals.pop(job["job_id"], None)
             assignment = Assignment.from_packet(packet)
             if later:
                 self.reserved[assignment.lane_name] = Reserve(assignment)
@@ -416,8 +417,7 @@ class Supervisor:
         How many started."""
         started = 0
         for lane, reserve in list(self.reserved.items()):
-            busy = sum(a.assignment.lane_name == lane for a in self.running.values())
-            if busy >= self.site.lanes[lane]["max_concurrency"]:
+            if self._lane_full(lane):
                 continue
             del self.reserved[lane]
             job = reserve.assignment
@@ -429,6 +429,11 @@ class Supervisor:
             self._start(job)
             started += 1
         return started
+
+    def _lane_full(self, lane: str) -> bool:
+        """Whether the lane runs as many agents as it may."""
+        busy = sum(a.assignment.lane_name == lane for a in self.running.values())
+        return busy >= int(self.site.lanes[lane]["max_concurrency"])
 
     def _code_scopes(self, scopes: Sequence[str]) -> list[str]:
         return code_scopes(scopes, self.site.artifact_root)
@@ -600,7 +605,7 @@ class Supervisor:
         for lease_id, agent in list(self.running.items()):
             code = agent.process.poll()
             if code is None:
-                if now - agent.last_heartbeat > self._heartbeat_every(agent):
+                if now - agent.last_heartbeat > _heartbeat_every(agent.assignment):
                     self._heartbeat(agent)
                 continue
             agent.kill_group("finished")  # stragglers the agent left in its group
@@ -617,7 +622,7 @@ class Supervisor:
         if ended:
             self._start_reserved()  # the slots just freed, without waiting for the daemon
         for lane, reserve in list(self.reserved.items()):
-            if now - reserve.last_heartbeat > max(0.2, reserve.assignment.ttl_s / 3):
+            if now - reserve.last_heartbeat > _heartbeat_every(reserve.assignment):
                 reserve.last_heartbeat = now
                 try:
                     self.call("heartbeat", lease=reserve.assignment.lease_id)
@@ -630,9 +635,6 @@ class Supervisor:
         exit_fd = self.exits.pop(lease_id, None)
         if exit_fd is not None:
             os.close(exit_fd)
-
-    def _heartbeat_every(self, agent: AgentProcess) -> float:
-        return max(0.2, float(agent.assignment.ttl_s) / 3)
 
     def _heartbeat(self, agent: AgentProcess) -> None:
         agent.last_heartbeat = time.monotonic()
@@ -844,8 +846,7 @@ class Supervisor:
             self._quietly("release", lease=assignment.lease_id)
             return
         lane = assignment.lane_name
-        busy = sum(a.assignment.lane_name == lane for a in self.running.values())
-        if busy >= self.site.lanes[lane]["max_concurrency"]:
+        if self._lane_full(lane):
             if lane in self.reserved:  # never two ahead
                 self._quietly("release", lease=assignment.lease_id)
             else:
@@ -903,6 +904,11 @@ class Supervisor:
     def stop(self, signum: int, frame: object) -> None:
         """The signal handler: finish the current step, then clean up and return."""
         self.stopping = True
+
+
+def _heartbeat_every(job: Assignment) -> float:
+    """How often a lease is heartbeated: a third of its time to live."""
+    return max(0.2, float(job.ttl_s) / 3)
 
 
 def _clipped(reason: str) -> str:
