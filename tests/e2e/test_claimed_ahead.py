@@ -139,3 +139,25 @@ def test_a_job_claimed_ahead_is_given_back_when_the_run_pauses(
     attempts = {j["job_id"]: j["attempt"] for j in final["jobs"]}
     assert attempts[ahead] == 2  # the first, given back, counted against nothing
     assert not final["open_blockers"]
+
+
+def test_a_job_claimed_ahead_whose_job_is_cancelled_never_starts(
+    operator: Operator, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    wait = f'[ "$STRIATUM_JOB_ID" = j3 ] && while [ ! -e "{gate}" ]; do sleep 0.05; done;'
+    ran = tmp_path / "ran"  # each agent leaves its job's name here
+    script = f'echo "$STRIATUM_JOB_ID" >> "{ran}"; ' + _one_at_a_time(tmp_path / "lock", wait)
+    run_id = _run(operator, tmp_path, script, jobs=6)
+    log = tmp_path / "supervisor.log"
+    with log.open("w") as sink, background_supervisor(operator, run_id, stderr=sink.fileno()):
+        wait_until(lambda: _leased(operator, run_id) == {"j3", "j4"}, "nothing claimed ahead")
+        operator.cli("job", "cancel", "--run-id", run_id, "--job", "j4", principal=True)
+        wait_until(
+            lambda: "j4: its lease ended before its start" in log.read_text(),
+            "the supervisor kept a job ahead whose lease had ended",
+        )
+        gate.touch()
+        wait_until(lambda: not _leased(operator, run_id), "the run never settled")
+    assert "j4" not in ran.read_text().split()
+    assert status(operator, run_id)["jobs"][4]["state"] == "cancelled"

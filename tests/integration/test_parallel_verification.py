@@ -23,6 +23,16 @@ def long_chain(runtime: db.Conn, monkeypatch: pytest.MonkeyPatch) -> str:
     return chains.event_chain("r1")
 
 
+def test_the_fast_check_leaves_a_core_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    big = chain_check.PARALLEL_MIN_ROWS
+    assert (chain_check.workers_for(big, deep=False), chain_check.workers_for(big, deep=True)) == (
+        1,
+        2,
+    )
+    assert chain_check.workers_for(big - 1, deep=True) == 1  # a short chain: one walk
+
+
 def test_ranges_cover_the_chain_and_leave_the_last_one_open() -> None:
     assert chain_check.split(40, 3) == [(1, 14), (15, 28), (29, None)]
     assert chain_check.split(2, 3) == [(1, 1), (2, None)]
