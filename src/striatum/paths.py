@@ -35,6 +35,18 @@ def number_setting(name: str, default: float) -> float:
         return default
 
 
+def host_name() -> str:
+    """This host's name in the shared database (events, audit rows, checkouts, supervisors):
+    `STRIATUM_HOST`, else the machine's host name. Two daemons on one database must have
+    different names; the setting lets two Striatum homes on one machine act as two hosts."""
+    configured = setting("STRIATUM_HOST")
+    if configured:
+        return configured
+    import socket
+
+    return socket.gethostname()
+
+
 def home() -> Path:
     """`STRIATUM_HOME`, else the platform's user data directory for Striatum."""
     configured = setting("STRIATUM_HOME")

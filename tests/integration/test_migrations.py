@@ -102,3 +102,43 @@ def test_an_edited_applied_migration_stops_the_daemon_with_its_name(
 def test_nothing_is_pending_on_a_migrated_database(database: db.Database) -> None:
     version, pending = migrations.pending(database)
     assert pending == [] and version
+
+
+def test_repositories_adopted_before_0014_become_checkouts_of_the_host_that_adopted_them(
+    server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each repository gets a checkout at its path: on the host its `repo.adopted` event names,
+    else (no such event) on the host migrating; ids, paths and chains are unchanged, and the
+    path then finds it on that host only."""
+    from striatum.store import chains, repositories
+    from tests.integration.chain_helpers import register_repo
+
+    database = server.empty()
+    try:
+        migrations.migrate(database, through=13)
+        conn = db.connect_admin(database, autocommit=True)
+        register_repo(conn, "evented")
+        register_repo(conn, "silent")
+        db.in_transaction(
+            conn,
+            lambda c: chains.append_event(
+                c, repo_id="evented", type="repo.adopted", actor="operator", payload={}
+            ),
+        )
+        monkeypatch.setenv("STRIATUM_HOST", "the-migrator")
+        assert migrations.migrate(database).applied[0] == "0014_checkouts.sql"
+        found = [
+            (row["repo_id"], row["host"], row["path"])
+            for row in db.fetch_all(conn, "SELECT * FROM striatumd.checkouts ORDER BY repo_id")
+        ]
+        assert found == [
+            ("evented", chains.writer_host(), "/srv/evented"),
+            ("silent", "the-migrator", "/srv/silent"),
+        ]
+        silent = repositories.find_by_path(conn, "/srv/silent")
+        assert silent is not None and silent.repo_id == "silent"
+        monkeypatch.setenv("STRIATUM_HOST", "another-host")
+        assert repositories.find_by_path(conn, "/srv/silent") is None
+        conn.close()
+    finally:
+        server.drop(database)

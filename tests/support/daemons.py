@@ -130,8 +130,13 @@ def alive(pid: int) -> bool:
     return stat.split(") ")[1][0] != "Z"
 
 
-def new_daemon(database: Database | None) -> DaemonUnderTest:
-    return DaemonUnderTest(base=world_traversable_tempdir("striatumd-"), database=database)
+def new_daemon(database: Database | None, *, host: str | None = None) -> DaemonUnderTest:
+    """A daemon not started yet; `host` names it in the database (STRIATUM_HOST), so that two
+    daemons on this machine act as two hosts."""
+    daemon = DaemonUnderTest(base=world_traversable_tempdir("striatumd-"), database=database)
+    if host is not None:
+        daemon.env["STRIATUM_HOST"] = host
+    return daemon
 
 
 def discard(daemon: DaemonUnderTest) -> None:
@@ -140,10 +145,13 @@ def discard(daemon: DaemonUnderTest) -> None:
 
 
 @contextlib.contextmanager
-def daemon_pair(server: PgServer) -> Iterator[tuple[DaemonUnderTest, DaemonUnderTest]]:
-    """Two daemons (two hosts, as far as they know) started on one fresh database."""
+def daemon_pair(
+    server: PgServer, *, hosts: tuple[str, str] | None = None
+) -> Iterator[tuple[DaemonUnderTest, DaemonUnderTest]]:
+    """Two daemons (two hosts, as far as they know) started on one fresh database; `hosts`
+    names them apart (else both carry this machine's name)."""
     database = server.clone()
-    first, second = new_daemon(database), new_daemon(database)
+    first, second = (new_daemon(database, host=name) for name in hosts or (None, None))
     try:
         first.start()
         second.start()

@@ -40,6 +40,7 @@ VERBS: tuple[VerbRow, ...] = (
         "adopt",
         (
             ("repo", "string", False, None, False, True, False),
+            ("join", "string", False, None, False, False, False),
             ("notify", "string", False, None, False, False, False),
             (
                 "profile",

@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 import sys
 
 from striatum import __version__, errors, paths
@@ -46,7 +45,7 @@ def serve(database_url: str | None) -> None:
         pool.open()
         watch.start(connections=pool, stop_daemon=cluster_watch.stop_this_daemon)
         try:
-            host = socket.gethostname()
+            host = paths.host_name()
             with pool.connection() as conn:
                 _check_runtime_login(conn, database)
                 minted = host_tokens.ensure(conn, host)

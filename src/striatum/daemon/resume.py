@@ -1,18 +1,18 @@
 """Runs that come back: the daemon relaunches the supervisor of a supervised run whose own is
 gone (killed, crashed, the machine rebooted), on this host only.
 
-Each sweep reads the supervised running runs of this host (`run_supervisors.host`, the name
-`socket.gethostname()` gives: a daemon of another host sharing the database never touches
-them), asks whether each one's registered supervisor process is still there (its pid and its
-identity: boot id and start time), and for each gone one, in one transaction with the run
-locked, takes the run over (a compare-and-set on the row's generation: of two resumers one
-wins) and appends `run.supervisor_resumed` naming this daemon and the gone supervisor's pid.
-After commit it launches `striatum supervise --run-id RUN` detached, with the environment
-`run start` kept (or, when none was kept, its own, as the event says), and reaps it later.
-The relaunched supervisor holds the run's lock file like any other: a second one exits.
-After MAX_STREAK resumes in a row whose supervisors each died at once, it stops (a crash
-loop: a human reads the supervisor's log and runs `run start`). It also removes the kept
-environments of runs that ended.
+Each sweep reads the supervised running runs of this host (`run_supervisors.host`:
+`STRIATUM_HOST`, else the name `socket.gethostname()` gives; a daemon of another host sharing
+the database never touches them), asks whether each one's registered supervisor process is
+still there (its pid and its identity: boot id and start time), and for each gone one, in one
+transaction with the run locked, takes the run over (a compare-and-set on the row's generation:
+of two resumers one wins) and appends `run.supervisor_resumed` naming this daemon and the gone
+supervisor's pid. After commit it launches `striatum supervise --run-id RUN` detached, with the
+environment `run start` kept (or, when none was kept, its own, as the event says), and reaps it
+later. The relaunched supervisor holds the run's lock file like any other: a second one exits.
+After MAX_STREAK resumes in a row whose supervisors each died at once, it stops (a crash loop:
+a human reads the supervisor's log and runs `run start`). It also removes the kept environments
+of runs that ended.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ import math
 import os
 import select
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -100,7 +99,7 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
     with site.only_supervisor(Path(status["run"]["repo"]), run_id):
         where, guard = site.take_over(run_id, status, say)
         session = patient_call(say, "register-session", role="operator")["session_id"]
-        me = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid()}
+        me = {"run_id": run_id, "host": paths.host_name(), "pid": os.getpid()}
         # Who holds the run, for its host's daemon to resume it should this process die.
         patient_call(
             say,

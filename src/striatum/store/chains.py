@@ -9,7 +9,6 @@ body itself goes to its jsonb column.
 from __future__ import annotations
 
 import functools
-import socket
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from psycopg.pq import Format
 from psycopg.rows import DictRow, tuple_row
 from psycopg.types.json import Jsonb
 
+from striatum import paths
 from striatum.model import chain, chain_body
 from striatum.store import connection as db
 from striatum.store.rows import Row
@@ -35,7 +35,7 @@ def event_chain(repo_id: str) -> str:
 @functools.cache
 def writer_host() -> str:
     """The host this process writes rows from (several may share one database)."""
-    return socket.gethostname()
+    return paths.host_name()
 
 
 @dataclass(frozen=True, kw_only=True)

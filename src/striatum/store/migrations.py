@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import LiteralString
 
-from striatum import errors
+from striatum import errors, paths
 from striatum.store import connection as db
 from striatum.store.sql import queries
 
@@ -129,6 +129,7 @@ def refuse_edited(shipped: list[Migration], recorded: dict[int, dict[str, object
 
 def _apply(conn: db.Conn, migration: Migration) -> None:
     db.execute(conn, queries("migrations")["become_owner"])
+    db.execute(conn, queries("migrations")["name_host"], {"host": paths.host_name()})
     db.execute(conn, migration.sql)
     db.execute(
         conn,

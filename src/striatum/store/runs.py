@@ -12,7 +12,7 @@ from typing import Any
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from striatum import errors
+from striatum import errors, paths
 from striatum.model.engine.states import JobState, RunState
 from striatum.store import connection as db
 from striatum.store.feed import Event
@@ -181,7 +181,8 @@ def insert_job(conn: db.Conn, **values: Any) -> None:
 
 def lock(conn: db.Conn, run_id: str) -> Run:
     """The run, locked for a transition; NotFound naming the id otherwise."""
-    row = db.fetch_one(conn, queries("runs")["lock_run"], {"run_id": run_id})
+    params = {"run_id": run_id, "host": paths.host_name()}  # its checkout here: `repo_path`
+    row = db.fetch_one(conn, queries("runs")["lock_run"], params)
     if row is None:
         raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
     return _with_body(conn, row)
@@ -193,7 +194,8 @@ def of_row(conn: db.Conn, row: Mapping[str, Any]) -> Run:
 
 
 def get(conn: db.Conn, run_id: str) -> Run:
-    row = db.fetch_one(conn, queries("runs")["get_run"], {"run_id": run_id})
+    params = {"run_id": run_id, "host": paths.host_name()}
+    row = db.fetch_one(conn, queries("runs")["get_run"], params)
     if row is None:
         raise errors.NotFound(f"no run {run_id!r}", run_id=run_id)
     return _with_body(conn, row)

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from psycopg.rows import DictRow
 
-from striatum import errors
+from striatum import errors, paths
 from striatum.model.engine.provenance import Source, Worker
 from striatum.model.engine.records import LeaseOutcome
 from striatum.model.roles import Role
@@ -276,7 +276,7 @@ def lock_lease(conn: db.Conn, lease_id: str) -> LockedLease:
 def lock_held(conn: db.Conn, lease_id: str) -> tuple[dict[str, Any], LockedLease]:
     """A lease's run, locked, then the lease, locked, with its job and its session (one trip):
     the run's columns (for `runs.of_row`) and the rest."""
-    row = db.fetch_one(conn, _q("lock_held"), {"lease_id": lease_id})
+    row = db.fetch_one(conn, _q("lock_held"), {"lease_id": lease_id, "host": paths.host_name()})
     if row is None:
         raise errors.NotFound(f"no lease {lease_id!r}", lease_id=lease_id)
     run = {k.removeprefix("run__"): v for k, v in row.items() if k.startswith("run__")}

@@ -479,4 +479,27 @@ BEGIN
 END
 $$;
 
+-- 0014: one repository, many checkouts (docs/MULTI_HOST.md). A repository's identity is its
+-- repo_id, the same for every clone that joined it (`adopt --join`); where it lives on disk is
+-- a property of a checkout, one per host. `repositories.path` stays as the path it was first
+-- adopted at (shown where no checkout of this host is known); it is no longer unique: two
+-- hosts may each have an unrelated repository at one path. `root_commit` is the first commit
+-- of the adopting clone (the least root commit of HEAD), what `adopt --join auto` matches.
+CREATE TABLE striatumd.checkouts (
+    repo_id    text NOT NULL REFERENCES striatumd.repositories,
+    host       text NOT NULL CHECK (host <> ''),
+    path       text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (host, path),
+    UNIQUE (repo_id, host)
+);
+
+ALTER TABLE striatumd.repositories DROP CONSTRAINT repositories_path_key;
+ALTER TABLE striatumd.repositories ADD COLUMN root_commit text
+    CHECK (root_commit ~ '^[0-9a-f]{40,64}$');
+CREATE INDEX repositories_by_root_commit ON striatumd.repositories (root_commit)
+    WHERE root_commit IS NOT NULL;
+
+GRANT SELECT, INSERT ON striatumd.checkouts TO striatumd_runtime;
+
 RESET ROLE;

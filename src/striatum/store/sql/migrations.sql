@@ -19,6 +19,11 @@ VALUES (%(version)s, %(name)s, %(sha256)s);
 -- Create migrated objects as the schema owner, for this transaction only.
 SET LOCAL ROLE striatumd_owner;
 
+-- name: name_host
+-- The host migrating, for a migration that must name one (0014: the checkouts of repositories
+-- adopted before it), for this transaction only.
+SELECT set_config('striatumd.host', %(host)s, true);
+
 -- name: server_version
 -- The server's version number (e.g. 150018) and display string.
 SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS text;

@@ -1,42 +1,80 @@
 -- name: insert_repository
--- Register a repository (idempotent on its path; a removed one comes back); returns its row.
-INSERT INTO striatumd.repositories (repo_id, path, name)
-VALUES (%(repo_id)s, %(path)s, %(name)s)
-ON CONFLICT (path) DO UPDATE SET name = striatumd.repositories.name, removed_at = NULL
-RETURNING repo_id, path, name, notify_command, created_at, removed_at;
+-- Register a repository, or bring a removed one back; returns its row (its path: where it
+-- was first adopted). The first root commit known is kept.
+INSERT INTO striatumd.repositories (repo_id, path, name, root_commit)
+VALUES (%(repo_id)s, %(path)s, %(name)s, %(root_commit)s)
+ON CONFLICT (repo_id) DO UPDATE
+SET removed_at = NULL,
+    root_commit = coalesce(striatumd.repositories.root_commit, EXCLUDED.root_commit)
+RETURNING repo_id, path, name, notify_command, created_at, removed_at, root_commit;
+
+-- name: insert_checkout
+-- Record where a repository is checked out on a host (nothing when it is already).
+INSERT INTO striatumd.checkouts (repo_id, host, path)
+VALUES (%(repo_id)s, %(host)s, %(path)s)
+ON CONFLICT DO NOTHING;
 
 -- name: find_by_path
--- The repository registered at a path.
-SELECT repo_id, path, name, notify_command, created_at, removed_at
-FROM striatumd.repositories
-WHERE path = %(path)s;
+-- The repository checked out at a path on a host, with that path.
+SELECT p.repo_id, c.path, p.name, p.notify_command, p.created_at, p.removed_at, p.root_commit
+FROM striatumd.checkouts c
+JOIN striatumd.repositories p ON p.repo_id = c.repo_id
+WHERE c.host = %(host)s AND c.path = %(path)s;
 
 -- name: share_by_path
--- The repository registered at a path, share-locked for a new run: `repo remove` (which
--- locks it FOR UPDATE) waits for the run's transaction, or the run waits and sees the mark.
-SELECT repo_id, path, name, notify_command, created_at, removed_at
-FROM striatumd.repositories
-WHERE path = %(path)s
-FOR KEY SHARE;
+-- The same, share-locked for a new run: `repo remove` (which locks it FOR UPDATE) waits for
+-- the run's transaction, or the run waits and sees the mark.
+SELECT p.repo_id, c.path, p.name, p.notify_command, p.created_at, p.removed_at, p.root_commit
+FROM striatumd.checkouts c
+JOIN striatumd.repositories p ON p.repo_id = c.repo_id
+WHERE c.host = %(host)s AND c.path = %(path)s
+FOR KEY SHARE OF p;
+
+-- name: lock_repository
+-- The same, locked for `repo remove`: a new run's transaction holds a share lock on it
+-- (share_by_path, and the run's foreign key), so the runs read next include every new one.
+SELECT p.repo_id, c.path, p.name, p.notify_command, p.created_at, p.removed_at, p.root_commit
+FROM striatumd.checkouts c
+JOIN striatumd.repositories p ON p.repo_id = c.repo_id
+WHERE c.host = %(host)s AND c.path = %(path)s
+FOR UPDATE OF p;
+
+-- name: find_by_id
+-- A repository by its id, with its checkout on a host (else the path it was first adopted
+-- at) and whether that checkout exists (`here`).
+SELECT p.repo_id, coalesce(c.path, p.path) AS path, p.name, p.notify_command, p.created_at,
+       p.removed_at, p.root_commit, c.path IS NOT NULL AS here
+FROM striatumd.repositories p
+LEFT JOIN striatumd.checkouts c ON c.repo_id = p.repo_id AND c.host = %(host)s
+WHERE p.repo_id = %(repo_id)s;
+
+-- name: joinable_by_root_commit
+-- The repositories (not removed) whose first commit is this one and which have no checkout
+-- on this host yet: what `adopt --join auto` may join.
+SELECT p.repo_id, p.path, p.name, p.notify_command, p.created_at, p.removed_at, p.root_commit
+FROM striatumd.repositories p
+WHERE p.root_commit = %(root_commit)s AND p.removed_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM striatumd.checkouts c WHERE c.repo_id = p.repo_id AND c.host = %(host)s
+  )
+ORDER BY p.created_at;
 
 -- name: list_repositories
--- The registered repositories (the removed ones too when asked).
-SELECT repo_id, path, name, notify_command, created_at, removed_at
-FROM striatumd.repositories
-WHERE %(include_removed)s OR removed_at IS NULL
-ORDER BY created_at;
+-- The registered repositories (the removed ones too when asked), each with its path on this
+-- host (else where it was first adopted) and every host's checkout.
+SELECT p.repo_id, coalesce(c.path, p.path) AS path, p.name, p.notify_command, p.created_at,
+       p.removed_at, p.root_commit, c.path IS NOT NULL AS here,
+       (SELECT coalesce(json_agg(json_build_object('host', a.host, 'path', a.path)
+                                 ORDER BY a.created_at, a.host), '[]'::json)
+        FROM striatumd.checkouts a WHERE a.repo_id = p.repo_id) AS checkouts
+FROM striatumd.repositories p
+LEFT JOIN striatumd.checkouts c ON c.repo_id = p.repo_id AND c.host = %(host)s
+WHERE %(include_removed)s OR p.removed_at IS NULL
+ORDER BY p.created_at;
 
 -- name: set_notify
 -- Set (or clear) a repository's notification command.
 UPDATE striatumd.repositories SET notify_command = %(notify_command)s WHERE repo_id = %(repo_id)s;
-
--- name: lock_repository
--- One repository, locked for `repo remove`: a new run's transaction holds a share lock on it
--- (share_by_path, and the run's foreign key), so the runs read next include every new one.
-SELECT repo_id, path, name, notify_command, created_at, removed_at
-FROM striatumd.repositories
-WHERE path = %(path)s
-FOR UPDATE;
 
 -- name: mark_removed
 -- Unregister a repository: only the mark; every row that names it stays.

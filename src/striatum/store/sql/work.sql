@@ -164,7 +164,8 @@ UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)
 WITH run AS MATERIALIZED (
     SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at,
            r.ended_at, r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
-           p.path AS repo_path, p.notify_command,
+           coalesce((SELECT c.path FROM striatumd.checkouts c
+                 WHERE c.repo_id = r.repo_id AND c.host = %(host)s), p.path) AS repo_path, p.notify_command,
            EXISTS (
                SELECT 1 FROM striatumd.blockers b
                WHERE b.run_id = r.run_id AND b.state = 'resolved'

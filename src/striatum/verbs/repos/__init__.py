@@ -20,9 +20,19 @@ VERBS: tuple[Verb, ...] = (
         description="With --profile, also installs the agent's skills into the repository "
         "(striatum skills install --project) and registers `striatum mcp serve` in that "
         "agent's project config files, with what it needs to call the tools headless; "
-        "prints the one-time steps only you may take. Running it again changes nothing.",
+        "prints the one-time steps only you may take. Running it again changes nothing. "
+        "A repository has one id for all its clones: on another host sharing the "
+        "database, `adopt --join auto` in a clone makes it a checkout of the same repository "
+        "(same chain, same runs); see docs/MULTI_HOST.md.",
         params=(
             params.repo(),
+            Param(
+                name="join",
+                type="string",
+                max_length=200,
+                help="Join a repository adopted on another host: its id (`repo list` "
+                "there), or `auto` for the one whose first commit this clone shares.",
+            ),
             Param(
                 name="notify",
                 type="string",

@@ -7,8 +7,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from striatum import errors
+from striatum import errors, paths
 from striatum.engine.context import Context
+from striatum.integrity import git
 from striatum.model import roles
 from striatum.store import chains, repositories
 
@@ -17,9 +18,25 @@ IGNORE_LINE = ".striatum/"
 
 def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     path = _existing_repo(params.get("repo"))
-    repo_id = "repo_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
     existing = repositories.find_by_path(ctx.conn, str(path))
-    repo = repositories.insert(ctx.conn, repo_id=repo_id, path=str(path), name=path.name)
+    root_commit = first_commit(path)
+    join = params.get("join")
+    if existing is not None:
+        repo_id = existing.repo_id
+        if join and join not in ("auto", repo_id):
+            raise errors.Conflict(
+                f"{path} is already a checkout of {repo_id} on this host, not of {join}",
+                path=str(path),
+            )
+    elif join:
+        repo_id = _joined(ctx, path, join, root_commit).repo_id
+    else:
+        # Hashed with the host: the same path on two hosts is two repositories until joined.
+        key = f"{paths.host_name()}\0{path}"
+        repo_id = "repo_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+    repo = repositories.insert(
+        ctx.conn, repo_id=repo_id, path=str(path), name=path.name, root_commit=root_commit
+    )
     if params.get("notify") is not None:
         # The hook runs commands as the daemon's user: only the principal may set it.
         if not roles.allows(ctx.caller.role, roles.Capability.ADMINISTER):
@@ -35,15 +52,79 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             repo_id=repo.repo_id,
             type="repo.adopted",
             actor=ctx.actor,
-            payload={"path": str(path), **({"again": True} if existing else {})},
+            payload={
+                "path": str(path),
+                **({"again": True} if existing else {}),
+                **({"joined": True} if join and existing is None else {}),
+            },
         )
     return {
         "repo_id": repo.repo_id,
-        "path": repo.path,
+        "path": str(path),
         "name": repo.name,
+        "host": paths.host_name(),
         "already_adopted": existing is not None and existing.removed_at is None,
+        "joined": bool(join) and existing is None,
         "gitignore_updated": ignored,
     }
+
+
+def first_commit(path: Path) -> str | None:
+    """The clone's first commit (the least of HEAD's root commits): the same in every clone
+    of a repository, so `adopt --join auto` can find it. None without a commit (or git)."""
+    try:
+        done = git.run(path, "rev-list", "--max-parents=0", "HEAD")
+    except errors.StriatumError:
+        return None
+    roots = sorted(done.stdout.split()) if done.returncode == 0 else []
+    return roots[0] if roots else None
+
+
+def _joined(
+    ctx: Context, path: Path, join: str, root_commit: str | None
+) -> repositories.Repository:
+    """The repository adopted on another host that this checkout joins: the one named, or
+    (`auto`) the only one whose first commit is this clone's."""
+    if join != "auto":
+        found = repositories.find_by_id(ctx.conn, join)
+        if found is None:
+            raise errors.NotFound(
+                f"no repository {join} is adopted", hint="striatum repo list", parameter="join"
+            )
+        if found.here:
+            raise errors.Conflict(
+                f"{join} is already checked out on this host at {found.path}",
+                hint="one checkout of a repository per host",
+                parameter="join",
+            )
+        if found.root_commit and root_commit and found.root_commit != root_commit:
+            raise errors.ValidationError(
+                f"{path} is not a clone of {join}: its first commit is {root_commit[:12]}, "
+                f"{join}'s is {found.root_commit[:12]}",
+                parameter="join",
+            )
+        return found
+    if root_commit is None:
+        raise errors.ValidationError(
+            f"{path} has no commit to match: pass the repository's id (--join REPO_ID)",
+            hint="striatum repo list (on the host that adopted it)",
+            parameter="join",
+        )
+    candidates = repositories.joinable(ctx.conn, root_commit)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise errors.NotFound(
+            f"no repository adopted on another host starts with commit {root_commit[:12]}",
+            hint="adopt it on its first host, or pass its id (--join REPO_ID)",
+            parameter="join",
+        )
+    ids = ", ".join(found.repo_id for found in candidates)
+    raise errors.Conflict(
+        f"{len(candidates)} repositories start with commit {root_commit[:12]} ({ids}): "
+        "name one (--join REPO_ID)",
+        parameter="join",
+    )
 
 
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
