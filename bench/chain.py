@@ -40,6 +40,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from bench.scratch import migrated_cluster
+from striatum import paths
 from striatum.integrity import chain_check
 from striatum.model import chain, chain_body
 from striatum.store import chains, repositories
@@ -144,6 +145,10 @@ def load_events(database: db.Database, repo_id: str, count: int, *, version: int
     admin.execute(
         "INSERT INTO striatumd.repositories (repo_id, path, name) VALUES (%s, %s, %s)",
         (repo_id, f"/bench/{repo_id}", repo_id),
+    )
+    admin.execute(  # checked out on this host, so a verb given its path finds it
+        "INSERT INTO striatumd.checkouts (repo_id, host, path) VALUES (%s, %s, %s)",
+        (repo_id, paths.host_name(), f"/bench/{repo_id}"),
     )
     with (
         admin.cursor() as cursor,

@@ -71,10 +71,7 @@ def test_a_clone_on_another_host_joins_the_same_repository_and_chain(
     assert [r["repo_id"] for r in listed["a"]] == [first["repo_id"]]
     assert [(r["path"], r["here"]) for r in listed["a"]] == [(str(origin), True)]
     assert [(r["path"], r["here"]) for r in listed["b"]] == [(str(other), True)]
-    assert listed["b"][0]["checkouts"] == [
-        {"host": "host-a", "path": str(origin)},
-        {"host": "host-b", "path": str(other)},
-    ]
+    assert listed["b"][0]["hosts"] == ["host-a", "host-b"]
 
     # A run prepared through host B, in its clone, is a run of the one repository; each
     # host reads it as its own checkout.
@@ -145,12 +142,10 @@ def test_a_join_that_cannot_be_right_is_refused_and_changes_nothing(
     code, said = refused(b, empty, "--join", "repo_nosuchthing")
     assert code == codes["not_found"] and "no repository repo_nosuchthing" in said, said
     code, said = refused(a, clone(origin, tmp_path / "second-clone"), "--join", "auto")
-    assert code == codes["not_found"], said  # host A has its checkout: nothing left to join
+    assert code == codes["not_found"] and "this host has its checkout" in said, said
     code, said = refused(a, tmp_path / "second-clone", "--join", str(first["repo_id"]))
     assert code == codes["conflict"] and "already checked out on this host" in said, said
-    assert b.json("repo", "list")["repositories"][0]["checkouts"] == [
-        {"host": "host-a", "path": str(origin)}
-    ]
+    assert b.json("repo", "list")["repositories"][0]["hosts"] == ["host-a"]
     assert not (stranger / ".gitignore").exists()
 
 

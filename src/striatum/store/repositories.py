@@ -29,7 +29,7 @@ class Repository(Row):
     removed_at: dt.datetime | None  # `repo remove`: hidden, its chain and runs kept
     root_commit: str | None = None  # the adopting clone's first commit (`adopt --join auto`)
     here: bool = True  # whether `path` is a checkout of this host
-    checkouts: tuple[dict[str, str], ...] = ()  # every host's ({host, path}), when listed
+    hosts: tuple[str, ...] = ()  # the hosts with a checkout of it (when listed)
 
     @classmethod
     def from_row(cls, row: DictRow) -> Repository:
@@ -42,7 +42,7 @@ class Repository(Row):
             removed_at=row["removed_at"],
             root_commit=row.get("root_commit"),
             here=row.get("here", True),
-            checkouts=tuple(row.get("checkouts") or ()),
+            hosts=tuple(row.get("hosts") or ()),
         )
 
 
@@ -76,12 +76,12 @@ def find_by_id(conn: db.Conn, repo_id: str) -> Repository | None:
     return None if row is None else Repository.from_row(row)
 
 
-def joinable(conn: db.Conn, root_commit: str) -> list[Repository]:
-    """Repositories first adopted from a clone with this first commit, not checked out on
-    this host yet (nor removed)."""
+def by_root_commit(conn: db.Conn, root_commit: str) -> list[Repository]:
+    """Repositories (not removed) first adopted from a clone with this first commit, each
+    saying whether this host has a checkout of it (`here`)."""
     params = {"root_commit": root_commit, "host": paths.host_name()}
-    rows = db.fetch_all(conn, queries("repositories")["joinable_by_root_commit"], params)
-    return [dataclasses.replace(Repository.from_row(row), here=False) for row in rows]
+    rows = db.fetch_all(conn, queries("repositories")["by_root_commit"], params)
+    return [Repository.from_row(row) for row in rows]
 
 
 def list_all(conn: db.Conn, *, include_removed: bool = False) -> list[Repository]:

@@ -48,25 +48,23 @@ FROM striatumd.repositories p
 LEFT JOIN striatumd.checkouts c ON c.repo_id = p.repo_id AND c.host = %(host)s
 WHERE p.repo_id = %(repo_id)s;
 
--- name: joinable_by_root_commit
--- The repositories (not removed) whose first commit is this one and which have no checkout
--- on this host yet: what `adopt --join auto` may join.
-SELECT p.repo_id, p.path, p.name, p.notify_command, p.created_at, p.removed_at, p.root_commit
+-- name: by_root_commit
+-- The repositories (not removed) whose first commit is this one, each with this host's
+-- checkout if it has one (`here`): those without are what `adopt --join auto` may join.
+SELECT p.repo_id, coalesce(c.path, p.path) AS path, p.name, p.notify_command, p.created_at,
+       p.removed_at, p.root_commit, c.path IS NOT NULL AS here
 FROM striatumd.repositories p
+LEFT JOIN striatumd.checkouts c ON c.repo_id = p.repo_id AND c.host = %(host)s
 WHERE p.root_commit = %(root_commit)s AND p.removed_at IS NULL
-  AND NOT EXISTS (
-      SELECT 1 FROM striatumd.checkouts c WHERE c.repo_id = p.repo_id AND c.host = %(host)s
-  )
 ORDER BY p.created_at;
 
 -- name: list_repositories
 -- The registered repositories (the removed ones too when asked), each with its path on this
--- host (else where it was first adopted) and every host's checkout.
+-- host (else where it was first adopted) and the hosts that have a checkout of it.
 SELECT p.repo_id, coalesce(c.path, p.path) AS path, p.name, p.notify_command, p.created_at,
        p.removed_at, p.root_commit, c.path IS NOT NULL AS here,
-       (SELECT coalesce(json_agg(json_build_object('host', a.host, 'path', a.path)
-                                 ORDER BY a.created_at, a.host), '[]'::json)
-        FROM striatumd.checkouts a WHERE a.repo_id = p.repo_id) AS checkouts
+       ARRAY(SELECT a.host FROM striatumd.checkouts a WHERE a.repo_id = p.repo_id
+             ORDER BY a.created_at, a.host) AS hosts
 FROM striatumd.repositories p
 LEFT JOIN striatumd.checkouts c ON c.repo_id = p.repo_id AND c.host = %(host)s
 WHERE %(include_removed)s OR p.removed_at IS NULL

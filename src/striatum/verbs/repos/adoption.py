@@ -110,12 +110,15 @@ def _joined(
             hint="striatum repo list (on the host that adopted it)",
             parameter="join",
         )
-    candidates = repositories.joinable(ctx.conn, root_commit)
+    same_start = repositories.by_root_commit(ctx.conn, root_commit)
+    candidates = [found for found in same_start if not found.here]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
+        mine = ", ".join(f"{found.repo_id} at {found.path}" for found in same_start)
         raise errors.NotFound(
-            f"no repository adopted on another host starts with commit {root_commit[:12]}",
+            f"no repository adopted on another host starts with commit {root_commit[:12]}"
+            + (f" (this host has its checkout: {mine})" if mine else ""),
             hint="adopt it on its first host, or pass its id (--join REPO_ID)",
             parameter="join",
         )
