@@ -87,6 +87,21 @@ def test_a_clone_on_another_host_joins_the_same_repository_and_chain(
     assert a.json("status", "--run-id", run_id)["run"]["repo"] == str(origin)
     assert [r["run_id"] for r in a.json("--repo", str(origin), "list", "runs")["runs"]] == [run_id]
 
+    # A job claimed through host B's daemon is leased on host B, which status shows on A
+    # (a HOST column in the human view, where a lease is another host's) and not on B.
+    b.json("--repo", str(other), "run", "start", run_id, "--no-supervise")
+    session = b.json("--repo", str(other), "register-session", "--role", "operator")["session_id"]
+    claimed = b.json("--repo", str(other), "claim-next", "--session", session, "--run-id", run_id)
+    assert claimed["claimed"], claimed
+    assert [
+        lease["host"] for lease in a.json("--repo", str(origin), "status", run_id)["leases"]
+    ] == ["host-b"]
+    seen_from_a = a.cli("--repo", str(origin), "status", run_id, env={"COLUMNS": "80"}).stdout
+    assert "HOST" in seen_from_a and "host-b" in seen_from_a, seen_from_a
+    lease_lines = [line for line in seen_from_a.splitlines() if "LEASE" in line or "lease_" in line]
+    assert lease_lines and max(map(len, lease_lines)) <= 80, seen_from_a
+    assert "HOST" not in b.cli("--repo", str(other), "status", run_id, env={"COLUMNS": "80"}).stdout
+
     # One chain: both adoptions are events of it, each naming its host, and it verifies.
     assert a.database is not None
     with psycopg.connect(a.database.admin_conninfo) as conn:
@@ -100,8 +115,8 @@ def test_a_clone_on_another_host_joins_the_same_repository_and_chain(
         ("host-b", True),
     ]
     for daemon in hosts:
-        report = daemon.json("daemon", "doctor", "--fast")
-        assert report["ok"], report
+        doctor = daemon.cli("daemon", "doctor", "--fast", "--json")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
 
 
 def test_equal_paths_on_two_hosts_are_two_repositories_until_joined(
@@ -163,3 +178,67 @@ def test_two_repositories_sharing_a_first_commit_must_be_named(
     code, said = refused(b, mine, "--join", "auto")
     assert code == codes["conflict"] and "name one" in said, said
     assert adopt(b, mine, "--join", str(second["repo_id"]))["repo_id"] == second["repo_id"]
+
+
+def test_a_plain_adopt_of_a_clone_is_told_of_the_repository_it_may_have_meant_to_join(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    a, b = hosts
+    origin = new_repo(tmp_path)
+    commit_file(origin, "README.md", "hello\n")
+    first = adopt(a, origin)
+    mine = clone(origin, tmp_path / "mine")
+    plain = adopt(b, mine)
+    assert plain["repo_id"] != first["repo_id"]
+    assert plain["same_first_commit"] == [first["repo_id"]]
+    assert "adopt --join" in str(plain["hint"])
+    code, said = refused(b, mine, "--join", str(first["repo_id"]))
+    assert code == exit_codes()["conflict"] and "repo remove" in said, said
+    # As the hint says: remove the new one, then join; the removed one keeps its chain.
+    assert b.cli("--repo", str(mine), "--as", "principal", "repo", "remove").returncode == 0
+    joined = adopt(b, mine, "--join", "auto")
+    assert (joined["repo_id"], joined["joined"]) == (first["repo_id"], True)
+    listed = b.json("repo", "list", "--all")["repositories"]
+    assert {(r["repo_id"], r["here"], r["removed_at"] is None) for r in listed} == {
+        (first["repo_id"], True, True),
+        (plain["repo_id"], False, False),
+    }
+
+
+def test_a_host_without_a_checkout_refuses_to_claim_the_runs_jobs(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    """Its agent would have nowhere to work, and the path first adopted may name nothing on
+    this host, or another repository: nothing is claimed, and the error says what to do."""
+    a, b = hosts
+    origin = new_repo(tmp_path)
+    commit_file(origin, "README.md", "hello\n")
+    adopt(a, origin)
+    workflow = task_workflow(
+        tmp_path,
+        "solo",
+        {"main": {"provider": "command", "command": ["true"]}},
+        [("j", "main", [])],
+    )
+    run_id = a.json("--repo", str(origin), "run", "prepare", "--workflow", str(workflow))["run_id"]
+    a.json("--repo", str(origin), "run", "start", run_id, "--no-supervise")
+    # Host B has no checkout of it: a session opened in a repository B does have asks.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    subprocess.run(["git", "init", "-q", str(elsewhere)], check=True)
+    adopt(b, elsewhere)
+    session = b.json("--repo", str(elsewhere), "register-session", "--role", "operator")
+    claim = b.cli(
+        "--repo",
+        str(elsewhere),
+        "claim-next",
+        "--session",
+        session["session_id"],
+        "--run-id",
+        run_id,
+    )
+    assert claim.returncode == exit_codes()["conflict"], claim.stdout + claim.stderr
+    assert "no checkout on this host (host-b)" in claim.stderr
+    assert "adopt --join" in claim.stderr
+    status = a.json("--repo", str(origin), "status", run_id)
+    assert status["leases"] == [] and [j["state"] for j in status["jobs"]] == ["ready"]

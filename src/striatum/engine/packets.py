@@ -170,7 +170,7 @@ def under_review(ctx: Context, run: Run, spec: Job) -> UnderReview | None:
         "model": author.model,
         "commits": [{"attempt": attempt, "commit": sha} for attempt, sha in made],
         "commit": shas[-1] if shas else None,
-        "diff": commits.show_range(Path(run.repo_path), shas, scopes) if shas else None,
+        "diff": commits.show_range(run.checkout(), shas, scopes) if shas else None,
     }
 
 
@@ -206,7 +206,7 @@ def revision_input(ctx: Context, run: Run, job: JobRow) -> Revision | None:
         findings: Findings | None = None
         if verdict.findings_artifact_id:
             artifact = records.get_artifact(ctx.conn, verdict.findings_artifact_id)
-            text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
+            text = files.read_recorded(run.checkout(), artifact.path, artifact.sha256)
             findings = {
                 "path": artifact.path,
                 "text": text

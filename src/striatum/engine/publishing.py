@@ -26,7 +26,7 @@ def publish(
     repository after commit (artifact root only, never through a symlink; the same bytes
     already there are left alone).
     """
-    repo, scopes = Path(run.repo_path), snapshot.write_scope(run, job.job_id, job.attempt)
+    repo, scopes = run.checkout(), snapshot.write_scope(run, job.job_id, job.attempt)
     files.check_relative(relative, scopes)  # before any file is looked at or copied
     worktree, artifact_id = paths.worktree(run.repo_id, run.run_id), new_id("art")
     data = None
@@ -101,7 +101,7 @@ def publish_expected(ctx: Context, run: Run, job: JobRow, lease_id: str) -> list
     for expected in declared:
         if expected["path"] in done:
             continue
-        if (Path(run.repo_path) / expected["path"]).is_file():
+        if (run.checkout() / expected["path"]).is_file():
             publish(ctx, run, job, lease_id, expected["path"], expected["kind"])
         elif expected["required"]:
             missing.append(expected["path"])

@@ -23,10 +23,13 @@ log = logging.getLogger("striatumd")
 
 
 def reachable(conn: db.Conn) -> dict[str, tuple[str, Path]]:
-    """chain name -> (repo id, checkout) for the adopted repositories this host can reach
-    (a path on another host, removed, or unreadable to us is passed over)."""
+    """chain name -> (repo id, checkout) for the adopted repositories this host can reach:
+    its own checkouts (another host's path may name nothing here, or another repository);
+    one removed from disk, or unreadable to us, is passed over."""
     found = {}
     for repo in repositories.list_all(conn, include_removed=True):  # provenance outlives it
+        if not repo.here:
+            continue
         path = Path(repo.path)
         try:
             if git.is_repository(path):

@@ -61,6 +61,12 @@ def insert(
     return dataclasses.replace(Repository.from_row(row), path=path)
 
 
+def drop_checkout(conn: db.Conn, path: str) -> None:
+    """Forget this host's checkout at `path` (the repository row and its chain stay)."""
+    params = {"path": path, "host": paths.host_name()}
+    db.execute(conn, queries("repositories")["drop_checkout"], params)
+
+
 def find_by_path(conn: db.Conn, path: str, *, share: bool = False) -> Repository | None:
     """The repository checked out at `path` on this host (removed or not); `share` locks it
     against `repo remove` until the transaction ends (a new run in it is on its way)."""

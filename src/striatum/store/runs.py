@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from psycopg.rows import DictRow
@@ -38,6 +39,23 @@ class Run:
     # Whether the human left a note resolving one of its blockers (read with the run's lock;
     # True when not read, so a note is never missed).
     has_notes: bool = True
+    # Whether `repo_path` is this host's checkout (else where the repository was first
+    # adopted, likely on another host: shown, never read or written).
+    repo_here: bool = True
+
+    def checkout(self) -> Path:
+        """The repository's checkout on this host, where a verb may read and write files;
+        Conflict when this host has none (another host's path may name nothing here, or
+        another repository)."""
+        if not self.repo_here:
+            raise errors.Conflict(
+                f"run {self.run_id}'s repository {self.repo_id} has no checkout on this host "
+                f"({paths.host_name()}); it was first adopted at {self.repo_path}",
+                hint=f"in a clone of it here: striatum adopt --join {self.repo_id} (or, if "
+                "this machine was renamed, set STRIATUM_HOST to its old name)",
+                run_id=self.run_id,
+            )
+        return Path(self.repo_path)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], body: dict[str, Any]) -> Run:
@@ -56,6 +74,7 @@ class Run:
             workflow_path=row["workflow_path"],
             notify_command=row["notify_command"],
             has_notes=bool(row.get("has_notes", True)),
+            repo_here=bool(row.get("repo_here", True)),
         )
 
     @property

@@ -57,6 +57,7 @@ class Lease(Row):
     session_id: str | None
     holder: str
     lane: str | None
+    host: str | None  # whose daemon granted it (or handed it over); None before 0015
     acquired_at: dt.datetime
     heartbeat_at: dt.datetime
     expires_at: dt.datetime
@@ -77,6 +78,7 @@ class Lease(Row):
             session_id=row["session_id"],
             holder=row["holder"],
             lane=row["lane"],
+            host=row["host"],
             acquired_at=row["acquired_at"],
             heartbeat_at=row["heartbeat_at"],
             expires_at=row["expires_at"],
@@ -251,6 +253,7 @@ def insert_attempt_and_lease(
         "token_id": token.token_id,
         "secret_sha256": token.secret_sha256,
         "token_label": token_label,
+        "host": paths.host_name(),  # the lease is this daemon's host's
     }
     row = db.fetch_one(conn, _q("insert_attempt_and_lease"), params)
     assert row is not None
@@ -300,7 +303,13 @@ def transfer(conn: db.Conn, *, lease_id: str, session_id: str, holder: str, ttl_
     row = db.fetch_one(
         conn,
         _q("transfer_lease"),
-        {"lease_id": lease_id, "session_id": session_id, "holder": holder, "ttl_s": ttl_s},
+        {
+            "lease_id": lease_id,
+            "session_id": session_id,
+            "holder": holder,
+            "ttl_s": ttl_s,
+            "host": paths.host_name(),
+        },
     )
     assert row is not None
     return row["expires_at"]

@@ -6,7 +6,15 @@ so that its JSON stays the same (the views' tests pin it)."""
 from __future__ import annotations
 
 # run status: the live leases of a run
-LEASE_LIVE = ("lease_id", "job_id", "attempt", "session_id", "expires_at", "heartbeat_age_s")
+LEASE_LIVE = (
+    "lease_id",
+    "job_id",
+    "attempt",
+    "session_id",
+    "expires_at",
+    "heartbeat_age_s",
+    "host",
+)
 # job show: every lease of the job, newest first
 LEASE_LISTED = (
     "lease_id",
@@ -15,6 +23,7 @@ LEASE_LISTED = (
     "session_id",
     "holder",
     "lane",
+    "host",
     "acquired_at",
     "heartbeat_at",
     "expires_at",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from striatum import paths
 from striatum.cli import humanize, layout
 from striatum.cli.views import blockers, generic, states
 from striatum.model import usage_text as used
@@ -153,7 +154,10 @@ def job_table(jobs: list[dict[str, Any]], screen: Screen, *, indent: str = "") -
 
 
 def lease_table(leases: list[dict[str, Any]], screen: Screen, now: datetime) -> list[str]:
-    headers = ["LEASE", "JOB", "ATTEMPT", "EXPIRES", "HEARTBEAT"]
+    """The live leases; with a HOST column when one is held through another host's daemon
+    (several hosts share the database), so a single host's view stays as narrow as it was."""
+    elsewhere = any(lease.get("host") not in (None, paths.host_name()) for lease in leases)
+    headers = ["LEASE", "JOB", "ATTEMPT", "EXPIRES", "HEARTBEAT"] + (["HOST"] if elsewhere else [])
     rows = [
         [
             visible(lease["lease_id"]),
@@ -164,6 +168,7 @@ def lease_table(leases: list[dict[str, Any]], screen: Screen, now: datetime) -> 
             if lease.get("heartbeat_age_s") is not None
             else "-",
         ]
+        + ([visible(lease.get("host") or "-")] if elsewhere else [])
         for lease in leases
     ]
     return layout.table(headers, rows, screen, indent="  ", keep=frozenset({0, 1}))

@@ -35,4 +35,4 @@ SELECT p.repo_id,
        p.created_at
 FROM striatumd.repositories p;
 
-GRANT SELECT, INSERT ON striatumd.checkouts TO striatumd_runtime;
+GRANT SELECT, INSERT, DELETE ON striatumd.checkouts TO striatumd_runtime;

@@ -500,6 +500,11 @@ ALTER TABLE striatumd.repositories ADD COLUMN root_commit text
 CREATE INDEX repositories_by_root_commit ON striatumd.repositories (root_commit)
     WHERE root_commit IS NOT NULL;
 
-GRANT SELECT, INSERT ON striatumd.checkouts TO striatumd_runtime;
+GRANT SELECT, INSERT, DELETE ON striatumd.checkouts TO striatumd_runtime;
+
+-- 0015: which host holds each lease (docs/MULTI_HOST.md): the host of the daemon that granted
+-- it (a claim) or last handed it over (a transfer), so `status` can say where each job runs
+-- when several hosts share the database. Null on leases granted before this migration.
+ALTER TABLE striatumd.leases ADD COLUMN host text;
 
 RESET ROLE;

@@ -14,6 +14,10 @@ INSERT INTO striatumd.checkouts (repo_id, host, path)
 VALUES (%(repo_id)s, %(host)s, %(path)s)
 ON CONFLICT DO NOTHING;
 
+-- name: drop_checkout
+-- Forget a host's checkout at a path (its repository was removed; the path joins another).
+DELETE FROM striatumd.checkouts WHERE host = %(host)s AND path = %(path)s;
+
 -- name: find_by_path
 -- The repository checked out at a path on a host, with that path.
 SELECT p.repo_id, c.path, p.name, p.notify_command, p.created_at, p.removed_at, p.root_commit

@@ -24,11 +24,10 @@ VALUES (%(run_id)s, %(job_id)s, %(kind)s, %(lane)s, %(max_attempts)s, %(depends_
 -- lock first, then jobs, then leases). `has_notes`: whether the human left a note resolving
 -- any of its blockers (0010's index), so a claim reads the notes only when some are.
 -- work.sql's lock_held reads the same columns. `repo_path`: the repository's checkout on
--- this host, else where it was first adopted.
+-- this host (`repo_here`), else where it was first adopted (shown, never touched).
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
        r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
-       coalesce((SELECT c.path FROM striatumd.checkouts c
-                 WHERE c.repo_id = r.repo_id AND c.host = %(host)s), p.path) AS repo_path,
+       coalesce(c.path, p.path) AS repo_path, c.path IS NOT NULL AS repo_here,
        p.notify_command,
        EXISTS (
            SELECT 1 FROM striatumd.blockers b
@@ -37,6 +36,7 @@ SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
 JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+LEFT JOIN striatumd.checkouts c ON c.repo_id = r.repo_id AND c.host = %(host)s
 WHERE r.run_id = %(run_id)s
 FOR UPDATE OF r;
 
@@ -44,12 +44,12 @@ FOR UPDATE OF r;
 -- One run with its snapshot, without locking.
 SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at, r.ended_at,
        r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
-       coalesce((SELECT c.path FROM striatumd.checkouts c
-                 WHERE c.repo_id = r.repo_id AND c.host = %(host)s), p.path) AS repo_path,
+       coalesce(c.path, p.path) AS repo_path, c.path IS NOT NULL AS repo_here,
        p.notify_command
 FROM striatumd.runs r
 JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
 JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+LEFT JOIN striatumd.checkouts c ON c.repo_id = r.repo_id AND c.host = %(host)s
 WHERE r.run_id = %(run_id)s;
 
 -- name: snapshot_body

@@ -130,10 +130,12 @@ WITH attempt AS (
     VALUES (%(token_id)s, 'lane', %(token_label)s, %(secret_sha256)s, NULL, %(lease_id)s)
 ), lease AS (
     INSERT INTO striatumd.leases
-        (lease_id, run_id, job_id, attempt, session_id, holder, lane, expires_at, token_id)
+        (lease_id, run_id, job_id, attempt, session_id, holder, lane, host, expires_at,
+         token_id)
     VALUES (%(lease_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(session_id)s, %(holder)s,
-            %(lane)s, clock_timestamp() + make_interval(secs => %(ttl_s)s), %(token_id)s)
-    RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, acquired_at,
+            %(lane)s, %(host)s, clock_timestamp() + make_interval(secs => %(ttl_s)s),
+            %(token_id)s)
+    RETURNING lease_id, run_id, job_id, attempt, session_id, holder, lane, host, acquired_at,
               heartbeat_at, expires_at, ended_at, outcome, token_id,
               expires_at <= clock_timestamp() AS expired,
               round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
@@ -164,8 +166,8 @@ UPDATE striatumd.leases SET token_id = %(token_id)s WHERE lease_id = %(lease_id)
 WITH run AS MATERIALIZED (
     SELECT r.run_id, r.repo_id, r.state, r.created_by, r.created_at, r.started_at,
            r.ended_at, r.ended_reason, r.workflow_path, r.snapshot_id, s.sha256,
-           coalesce((SELECT c.path FROM striatumd.checkouts c
-                 WHERE c.repo_id = r.repo_id AND c.host = %(host)s), p.path) AS repo_path, p.notify_command,
+           coalesce(c.path, p.path) AS repo_path, c.path IS NOT NULL AS repo_here,
+           p.notify_command,
            EXISTS (
                SELECT 1 FROM striatumd.blockers b
                WHERE b.run_id = r.run_id AND b.state = 'resolved'
@@ -174,6 +176,7 @@ WITH run AS MATERIALIZED (
     FROM striatumd.runs r
     JOIN striatumd.workflow_snapshots s ON s.snapshot_id = r.snapshot_id
     JOIN striatumd.repositories p ON p.repo_id = r.repo_id
+    LEFT JOIN striatumd.checkouts c ON c.repo_id = r.repo_id AND c.host = %(host)s
     WHERE r.run_id = (SELECT l.run_id FROM striatumd.leases l WHERE l.lease_id = %(lease_id)s)
     FOR UPDATE OF r
 ), lease AS MATERIALIZED (
@@ -186,9 +189,10 @@ SELECT run.run_id AS run__run_id, run.repo_id AS run__repo_id, run.state AS run_
        run.started_at AS run__started_at, run.ended_at AS run__ended_at,
        run.ended_reason AS run__ended_reason, run.workflow_path AS run__workflow_path,
        run.snapshot_id AS run__snapshot_id, run.sha256 AS run__sha256,
-       run.repo_path AS run__repo_path, run.notify_command AS run__notify_command,
+       run.repo_path AS run__repo_path, run.repo_here AS run__repo_here,
+       run.notify_command AS run__notify_command,
        run.has_notes AS run__has_notes,
-       l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+       l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane, l.host,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
        l.expires_at <= clock_timestamp() AS expired,
        round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
@@ -218,14 +222,14 @@ RETURNING expires_at;
 -- name: transfer_lease
 -- Hand a live lease to another session (same attempt).
 UPDATE striatumd.leases SET session_id = %(session_id)s, holder = %(holder)s,
-    heartbeat_at = clock_timestamp(),
+    host = %(host)s, heartbeat_at = clock_timestamp(),
     expires_at = clock_timestamp() + make_interval(secs => %(ttl_s)s)
 WHERE lease_id = %(lease_id)s
 RETURNING expires_at;
 
 -- name: live_leases_of_run
 -- The live leases of a run, locked.
-SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane, l.host,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
        l.expires_at <= clock_timestamp() AS expired,
        round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
@@ -237,7 +241,7 @@ FOR UPDATE;
 -- name: run_live_leases
 -- The live leases of a run, without locking: found through leases_one_live_per_job, so a read
 -- costs the leases that live, never the run's whole history.
-SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane, l.host,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
        l.expires_at <= clock_timestamp() AS expired,
        round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
@@ -248,7 +252,7 @@ ORDER BY l.acquired_at DESC;
 
 -- name: expired_leases
 -- Live leases past their expiry (the sweeper locks each run, then re-checks).
-SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane, l.host,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
        l.expires_at <= clock_timestamp() AS expired,
        round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)
@@ -260,7 +264,7 @@ LIMIT %(limit)s;
 
 -- name: list_leases
 -- A run's leases, newest first.
-SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane,
+SELECT l.lease_id, l.run_id, l.job_id, l.attempt, l.session_id, l.holder, l.lane, l.host,
        l.acquired_at, l.heartbeat_at, l.expires_at, l.ended_at, l.outcome, l.token_id,
        l.expires_at <= clock_timestamp() AS expired,
        round(extract(epoch FROM clock_timestamp() - l.heartbeat_at)::numeric, 1)

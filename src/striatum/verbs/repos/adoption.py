@@ -18,16 +18,11 @@ IGNORE_LINE = ".striatum/"
 
 def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     path = _existing_repo(params.get("repo"))
-    existing = repositories.find_by_path(ctx.conn, str(path))
     root_commit = first_commit(path)
     join = params.get("join")
+    existing = _checkout_here(ctx, path, join, root_commit)
     if existing is not None:
         repo_id = existing.repo_id
-        if join and join not in ("auto", repo_id):
-            raise errors.Conflict(
-                f"{path} is already a checkout of {repo_id} on this host, not of {join}",
-                path=str(path),
-            )
     elif join:
         repo_id = _joined(ctx, path, join, root_commit).repo_id
     else:
@@ -66,7 +61,50 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         "already_adopted": existing is not None and existing.removed_at is None,
         "joined": bool(join) and existing is None,
         "gitignore_updated": ignored,
+        **_elsewhere(ctx, repo.repo_id, root_commit, new=existing is None and not join),
     }
+
+
+def _elsewhere(ctx: Context, repo_id: str, root_commit: str | None, *, new: bool) -> dict[str, Any]:
+    """For a new repository: the others (not checked out here) that start with the same
+    commit, which it might have meant to join (a fork is a repository of its own)."""
+    if not new or root_commit is None:
+        return {}
+    others = [
+        found.repo_id
+        for found in repositories.by_root_commit(ctx.conn, root_commit)
+        if not found.here and found.repo_id != repo_id
+    ]
+    if not others:
+        return {}
+    return {
+        "same_first_commit": others,
+        "hint": "a new repository was made; to make this a checkout of one of these instead: "
+        "striatum repo remove, then striatum adopt --join REPO_ID",
+    }
+
+
+def _checkout_here(
+    ctx: Context, path: Path, join: str | None, root_commit: str | None
+) -> repositories.Repository | None:
+    """The repository this host has checked out at `path`, if any. With `--join` naming
+    another one: refused, unless that repository was removed (then the path stops being
+    its checkout, and None says to join)."""
+    existing = repositories.find_by_path(ctx.conn, str(path))
+    if existing is None or not join or join == existing.repo_id:
+        return existing
+    if join == "auto" and existing.removed_at is None:
+        return existing  # already this host's checkout: nothing else to join
+    if existing.removed_at is None:
+        raise errors.Conflict(
+            f"{path} is already a checkout of {existing.repo_id} on this host, not of {join}",
+            hint=f"striatum --repo {path} repo remove, then adopt --join again",
+            path=str(path),
+        )
+    # A removed repository's path joins another one: it stops being the removed one's.
+    _joined(ctx, path, join, root_commit)  # refuses (changing nothing) if it cannot
+    repositories.drop_checkout(ctx.conn, str(path))
+    return None
 
 
 def first_commit(path: Path) -> str | None:

@@ -8,7 +8,6 @@ The database keeps everything: the runs, their events and artifacts stay as they
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
@@ -33,7 +32,7 @@ def clean(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         if leaving is not None:  # its lock file, worktree and scratch are still in use
             skipped.append({"run_id": run_id, "why": leaving})
             continue
-        repo = Path(run.repo_path)
+        repo = run.checkout()
         left = cleanup.find(
             repo,
             run_id,

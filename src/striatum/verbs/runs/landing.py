@@ -9,7 +9,6 @@ recorded commit and how to finish (engine/worktrees.finish_land).
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
@@ -26,7 +25,7 @@ def land(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"run {run.run_id} is {run.state.value}; only a succeeded run lands", run_id=run.run_id
         )
     landing = worktrees.prepare_land(
-        Path(run.repo_path), run.run_id, paths.worktree(run.repo_id, run.run_id)
+        run.checkout(), run.run_id, paths.worktree(run.repo_id, run.run_id)
     )
     progress.emit(
         ctx, run, "run.landed", branch=worktrees.branch(run.run_id), commit=landing.commit

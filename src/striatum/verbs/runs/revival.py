@@ -9,7 +9,6 @@ the next claim of a job numbers its attempt after the last one.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from striatum import errors
@@ -103,7 +102,7 @@ def _refuse_live(ctx: Context, run: Run, job_id: str | None) -> None:
 def _refuse_removed_repository(ctx: Context, run: Run) -> None:
     """A removed repository has no live run (`repo remove` checks it); its row is share-locked
     so that a removal racing this retry waits for it and then sees the run."""
-    repo = repositories.find_by_path(ctx.conn, run.repo_path, share=True)
+    repo = repositories.find_by_path(ctx.conn, str(run.checkout()), share=True)
     if repo is not None and repo.removed_at is not None:
         raise errors.Conflict(
             f"run {run.run_id}'s repository {run.repo_path} was removed",
@@ -118,7 +117,7 @@ def _refuse_lost_commits(
     """Jobs that stay succeeded must still have their commits where the retried run starts:
     on its branch, or (a branch deleted by `run clean --force`, a new one from HEAD) in the
     checkout's history (landed, or made in place). Else those jobs must run again too."""
-    repo = Path(run.repo_path)
+    repo = run.checkout()
     if worktrees.branch_tip(repo, run.run_id) is not None:
         return
     kept = [j for j in jobs.values() if j.job_id not in resets and j.state == JobState.SUCCEEDED]

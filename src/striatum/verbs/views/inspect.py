@@ -82,12 +82,7 @@ def job_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if job is None:
         raise errors.NotFound(f"no job {params['job']!r} in run {run.run_id}", job=params["job"])
     scratch = (
-        Path(run.repo_path)
-        / ".striatum"
-        / "runs"
-        / run.run_id
-        / job.job_id
-        / f"attempt-{job.attempt}"
+        run.checkout() / ".striatum" / "runs" / run.run_id / job.job_id / f"attempt-{job.attempt}"
     )
     return {
         "run": {
@@ -161,7 +156,7 @@ def artifact_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     content, status = None, "too_large"
     if artifact.size_bytes <= MAX_ARTIFACT_VIEW_BYTES:
         content = files.read_recorded(
-            Path(run.repo_path), artifact.path, artifact.sha256, MAX_ARTIFACT_VIEW_BYTES
+            run.checkout(), artifact.path, artifact.sha256, MAX_ARTIFACT_VIEW_BYTES
         )
         status = "ok" if content is not None else "changed_or_missing"
     found = runs.events_mentioning(ctx.conn, "artifact_id", artifact.artifact_id, limit=50)

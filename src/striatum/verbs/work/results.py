@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from striatum import errors
@@ -42,9 +41,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise errors.ValidationError(
             "--commit must be a commit id (7 to 64 hex digits)", parameter="commit"
         )
-    if params.get("commit") and not commits.made_for(
-        Path(run.repo_path), params["commit"], lease_id
-    ):
+    if params.get("commit") and not commits.made_for(run.checkout(), params["commit"], lease_id):
         raise errors.ValidationError(
             f"--commit {params['commit']} is not a commit of this lease (its trailers must "
             f"say Striatum-Lease: {lease_id})",
@@ -252,7 +249,7 @@ def _review_verdict(
     for artifact in records.attempt_artifacts(
         ctx.conn, run_id=run.run_id, job_id=job.job_id, attempt=job.attempt
     ):
-        text = files.read_recorded(Path(run.repo_path), artifact.path, artifact.sha256)
+        text = files.read_recorded(run.checkout(), artifact.path, artifact.sha256)
         if text is None:
             problems.append(
                 f"{artifact.path}: changed since it was published (its "

@@ -109,6 +109,11 @@ def claim(
         if run.state != RunState.RUNNING:
             # The run changed between the job lock and the run lock: let the caller try again.
             return {"claimed": False, "reason": "raced with another transition; claim again"}
+        if not run.repo_here:  # its agent would have no checkout here to work in
+            if job_id or run_id:
+                run.checkout()  # raises, saying so
+            passed.append((found.run_id, found.job_id))
+            continue
         overlap = scope_rule.overlap_refusal(ctx, run, found.job_id)
         if overlap is None:
             break
