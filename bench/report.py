@@ -9,8 +9,9 @@ agent costs each way (bench.spawn), what a lane sandbox adds per job (bench.sand
 heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
 a reader's verify flood and a flood of unterminated frames (bench.starvation), corpus export
-and verification (bench.corpus) and, last because it loads a million events, the chain
-(bench.chain) and what automatic anchoring costs appends (bench.anchoring). Writes
+and verification (bench.corpus), requests/s from 1, 2 and 4 daemons on the one database, all
+appending to its one audit head (bench.hosts) and, last because it loads a million events,
+the chain (bench.chain) and what automatic anchoring costs appends (bench.anchoring). Writes
 bench/report.json and prints it.
 
 Usage: python -m bench.report [--quick] [--out bench/report.json]
@@ -32,6 +33,7 @@ from bench import (
     cli,
     corpus,
     heartbeats,
+    hosts,
     live,
     mcp,
     sandbox,
@@ -58,6 +60,9 @@ FULL = {
     "mcp_calls": 200,
     "verify_flood": 500,
     "frame_flood": 1500,
+    "hosts_daemons": [1, 2, 4],
+    "hosts_clients": 4,
+    "hosts_s": 5.0,
 }
 QUICK = {
     "cli_runs": 5,
@@ -73,6 +78,9 @@ QUICK = {
     "mcp_calls": 20,
     "verify_flood": 50,
     "frame_flood": 100,
+    "hosts_daemons": [1, 2],
+    "hosts_clients": 2,
+    "hosts_s": 1.0,
 }
 
 
@@ -99,6 +107,13 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
         from striatum.daemon.embedded import EmbeddedCluster
 
         database = EmbeddedCluster(root=paths.cluster_dir()).database()
+        report["hosts"] = hosts.measure(
+            database,
+            _fresh(base, "hosts"),
+            sizes["hosts_daemons"],
+            sizes["hosts_clients"],
+            sizes["hosts_s"],
+        )
         report["chain"] = chain.measure(database, sizes["chain_events"], sizes["append_s"])
         report["anchoring"] = anchoring.measure(
             database, _fresh(base, "anchors"), sizes["append_s"], rounds=3
