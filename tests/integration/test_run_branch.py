@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from striatum import errors
 from striatum.engine import worktrees
 from striatum.lanes import run_branch
 
@@ -113,7 +114,7 @@ def test_catching_up_with_a_remote_without_the_run_branch_changes_nothing(
 def test_an_unreachable_remote_is_a_clear_error(hosts: tuple[Path, Path, Path]) -> None:
     _, a, _ = hosts
     git(a, "remote", "add", "gone", "/nonexistent/remote.git")
-    with pytest.raises(run_branch.errors.StriatumError, match="cannot reach remote 'gone'"):
+    with pytest.raises(errors.StriatumError, match="cannot reach remote 'gone'"):
         run_branch.catch_up(a, "gone", RUN)
     with pytest.raises(run_branch.PushRefused, match="cannot push"):
         run_branch.push(a, "gone", RUN)
