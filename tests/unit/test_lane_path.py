@@ -32,6 +32,7 @@ def lane(*, inherit_env: bool = False, env: dict[str, str] | None = None) -> Lan
         budget=None,
         sandbox=None,
         allow_hosts=[],
+        placement="local",
     )
 
 

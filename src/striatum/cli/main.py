@@ -194,6 +194,32 @@ def supervise(run_id: str, until_blocked: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--lane",
+    "lanes",
+    multiple=True,
+    required=True,
+    help="A lane to serve (repeat for several); only lanes a workflow places on workers.",
+)
+@click.pass_context
+def worker(ctx: click.Context, lanes: tuple[str, ...]) -> None:
+    """Run the jobs of lanes placed on workers, on this host, until SIGTERM or Ctrl-C.
+
+    Serves every running run of a repository this host has a checkout of (only --repo's,
+    when given) whose workflow places one of these lanes on workers ("placement": "workers"):
+    claims its ready jobs, runs them as `supervise` does, in a worktree of this host's
+    checkout on the run's branch, pulled from and pushed to the `origin` remote before each
+    claim and after each job (docs/MULTI_HOST.md).
+    """
+    import os
+
+    from striatum.lanes.worker import Worker
+
+    repo = ctx.obj.get("repo")
+    Worker(list(lanes), Path(os.path.abspath(repo)) if repo is not None else None).run()
+
+
+@cli.command()
 @click.option("--message", required=True, help="One line of text.")
 @click.pass_context
 def send(ctx: click.Context, run_id: str, job: str, message: str) -> None:

@@ -105,6 +105,7 @@ def lane_spec(lane: Lane) -> LaneSpec:
         "inherit_env": lane.inherit_env,
         "sandbox": lane.sandbox,
         "allow_hosts": list(lane.allow_hosts),
+        "placement": lane.placement,
         "budget": (
             None
             if lane.budget is None

@@ -90,6 +90,12 @@ def commit(
     return _git(worktree, "rev-parse", "HEAD").stdout.strip()
 
 
+def changed_between(worktree: Path, old: str, new: str, under: str) -> list[str]:
+    """Files under `under` that exist at `new` and differ from `old` (added or changed)."""
+    done = _git(worktree, "diff", "--name-only", "-z", "--diff-filter=d", old, new, "--", under)
+    return [name for name in done.stdout.split("\0") if name]
+
+
 def present(worktree: Path, scopes: list[str]) -> list[str]:
     """The scopes git can be asked about: on disk, or tracked (then deleted)."""
     return [

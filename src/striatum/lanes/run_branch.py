@@ -25,6 +25,7 @@ from striatum import errors
 from striatum.engine import worktrees
 from striatum.integrity import git
 
+REMOTE = "origin"  # the remote a run's branch travels through
 PUSH_TRIES = 5  # rejections in a row before giving up (each means another host pushed)
 
 
@@ -50,6 +51,20 @@ def fetch(worktree: Path, remote: str, run_id: str) -> str | None:
     refspec = f"+refs/heads/{branch}:{tracking_ref(remote, run_id)}"
     _checked(worktree, "fetch", "--quiet", "--no-tags", remote, refspec)
     return git.output(worktree, "rev-parse", tracking_ref(remote, run_id)).strip()
+
+
+def worktree(checkout: Path, remote: str, run_id: str, path: Path) -> Path | None:
+    """A host's worktree of the run's branch as the remote holds it (its local branch made at
+    the remote's tip when this clone has none), caught up; None when the remote has no run
+    branch yet."""
+    tip = fetch(checkout, remote, run_id)
+    if tip is None:
+        return None
+    if worktrees.branch_tip(checkout, run_id) is None:
+        _checked(checkout, "branch", worktrees.branch(run_id), tip)
+    made = worktrees.ensure(checkout, run_id, path)
+    catch_up(made, remote, run_id)
+    return made
 
 
 def catch_up(worktree: Path, remote: str, run_id: str) -> str | None:

@@ -41,6 +41,7 @@ from striatum.lanes import (
     markers,
     preflight,
     profiles,
+    run_branch,
     sandbox,
     sandbox_plan,
     site,
@@ -55,7 +56,7 @@ from striatum.lanes.usage_limits import Limit
 from striatum.lanes.watchdog import Watchdog
 from striatum.lanes.worktree_guard import WorktreeGuard
 from striatum.model import prices
-from striatum.model.packet import WorkPacket
+from striatum.model.packet import LaneSpec, WorkPacket
 from striatum.model.prices import PriceTable
 from striatum.model.workflow.paths import code_scopes, overlapping
 
@@ -116,6 +117,7 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
             watchdog=Watchdog(run_id),
             until_blocked=until_blocked,
             log=say,
+            remote=_travel(run_id, where, status, say),
         )
         signal.signal(signal.SIGTERM, supervisor.stop)
         signal.signal(signal.SIGINT, supervisor.stop)
@@ -125,6 +127,26 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
         finally:
             supervisor.leave(me, outcome)
         return outcome
+
+
+def _travel(run_id: str, where: Site, status: dict[str, Any], say: Log) -> str | None:
+    """The remote a run's commits travel through when some of its lanes run on workers
+    (other hosts): the run's branch is pushed there now, for workers to start from."""
+    placed = worker_lanes(status["lanes"])
+    if not placed:
+        return None
+    if where.workdir == where.repo:
+        raise errors.Conflict(
+            f"run {run_id} places lanes on workers ({', '.join(sorted(placed))}), but its "
+            "repository has no commit: there is no branch for their commits to travel on",
+            hint="commit something, then prepare the run again",
+        )
+    run_branch.push(where.workdir, run_branch.REMOTE, run_id)
+    say(
+        f"lanes {', '.join(sorted(placed))} are left to workers; commits travel through "
+        f"{run_branch.REMOTE}/{worktrees.branch(run_id)}"
+    )
+    return run_branch.REMOTE
 
 
 def patient_call(log: Log, method: str, **params: Any) -> Any:
@@ -166,8 +188,16 @@ class Supervisor:
         watchdog: Watchdog,
         until_blocked: bool = False,
         log: Log = _to_stderr,
+        serves: frozenset[str] | None = None,
+        remote: str | None = None,
     ) -> None:
         self.run_id = run_id
+        # The lanes whose jobs this process runs: by default those placed `local` (a lane
+        # placed on `workers` is left to `striatum worker`, lanes/worker.py).
+        self.serves = serves if serves is not None else local_lanes(site.lanes)
+        # A travelling run's remote: commits meet on its run branch (lanes/run_branch.py).
+        self.remote = remote
+        self.behind: str | None = None  # why the last catch-up with the remote failed
         self.site = site
         self.guard = guard  # None: the agents work in the repository itself
         self.session = session
@@ -362,6 +392,8 @@ class Supervisor:
             if not ahead and not any(left > 0 for left in room.values()):
                 break
             lane = job["lane"]
+            if lane not in self.serves:
+                continue  # another process's (a worker's, or the run's supervisor's)
             if room.get(lane, 0) <= 0 and lane not in ahead:
                 continue
             if self._conflicts(job["write_scope"], taken):
@@ -373,6 +405,8 @@ class Supervisor:
             else:
                 room[lane] -= 1
             taken.extend(self._code_scopes(job["write_scope"]))
+        if picked and self.remote is not None and not self._catch_up():
+            return started  # claimed later, once this host has what other hosts pushed
         claims = [
             self._in_background(
                 self.claimer,
@@ -757,7 +791,9 @@ class Supervisor:
             if where.workdir != where.repo:
                 for output in job.outputs:
                     files.copy_from_worktree(where.workdir, where.repo, output, where.artifact_root)
-                if worktrees.present(where.workdir, scopes):  # code to commit
+                # A travelling run's artifacts are committed too: they reach other hosts so.
+                travelling = [*scopes, *job.outputs] if self.remote is not None else scopes
+                if worktrees.present(where.workdir, travelling):  # something to commit
                     head = self.call("status", run_id=self.run_id, jobs="moving")["chain_head"]
                     sha = worktrees.commit(
                         where.workdir,
@@ -767,8 +803,10 @@ class Supervisor:
                         lease_id=agent.lease_id,
                         anchor=head["row_hash"] if head else None,
                         anchor_seq=head["seq"] if head else None,
-                        scopes=scopes,
+                        scopes=travelling,
                     )
+                if sha and self.remote is not None:
+                    sha = self._push(sha)
                 if sha and self.guard is not None:
                     self.guard.committed()
             extra = {
@@ -782,11 +820,49 @@ class Supervisor:
         except (errors.ValidationError, errors.StriatumError) as error:
             self._not_completed(agent, sha, error)
 
+    def _push(self, sha: str) -> str:
+        """A travelling run's commit, pushed to the run's branch before the job completes
+        (rebased onto what other hosts pushed meanwhile: a new id). A push that fails fails
+        the attempt, its commit undone."""
+        assert self.remote is not None
+        try:
+            return run_branch.push(self.site.workdir, self.remote, self.run_id)
+        except errors.StriatumError as error:
+            worktrees.undo(self.site.workdir, sha)
+            raise errors.ValidationError(f"its commit was not pushed: {error.message}") from None
+
+    def _catch_up(self) -> bool:
+        """A travelling run, before claiming: take in what other hosts pushed to the run's
+        branch (their commits, and the artifacts they published, which this host's daemon
+        reads from the checkout to build packets). False, said once, when it cannot."""
+        assert self.remote is not None
+        workdir = self.site.workdir
+        try:
+            before = worktrees.head(workdir)
+            after = run_branch.catch_up(workdir, self.remote, self.run_id)
+            if after is not None and after != before:
+                for name in worktrees.changed_between(
+                    workdir, before, after, self.site.artifact_root
+                ):
+                    files.copy_from_worktree(workdir, self.site.repo, name, self.site.artifact_root)
+        except (errors.StriatumError, OSError) as error:
+            said = f"cannot catch up with {self.remote}'s run branch: {error}"
+            if self.behind != said:  # said once, not at every try
+                self.behind = said
+                self.log(f"{said}; claims wait")
+            return False
+        self.behind = None
+        if self.guard is not None:
+            self.guard.committed()
+        return True
+
     def _then_claim(self, agent: AgentProcess) -> dict[str, Any]:
         """Whether this completion may also claim the next job of the agent's lane (one round
         trip per job): only when no other live attempt has code to write, so whatever job the
         daemon picks cannot overlap one; the lane's slot is the one this agent frees."""
         if self.stopping or self.run_state != "running" or self.claims_next:
+            return {}
+        if self.remote is not None:  # the next claim waits for what other hosts pushed
             return {}
         if any(self._code_scopes(a.assignment.write_scope) for a in self.running.values()):
             return {}
@@ -924,3 +1000,13 @@ def _price_table(log: Log) -> PriceTable:
     except prices.PriceError as error:
         log(f"STRIATUM_PRICES ignored: {error}")
         return prices.load()
+
+
+def local_lanes(lanes: dict[str, LaneSpec]) -> frozenset[str]:
+    """The lanes a run's own supervisor runs: those not placed on workers."""
+    return frozenset(name for name, lane in lanes.items() if lane.get("placement") != "workers")
+
+
+def worker_lanes(lanes: dict[str, LaneSpec]) -> frozenset[str]:
+    """The lanes placed on workers (`striatum worker --lane`)."""
+    return frozenset(lanes) - local_lanes(lanes)

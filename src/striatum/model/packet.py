@@ -119,6 +119,7 @@ class LaneSpec(TypedDict):
     sandbox: str | None
     allow_hosts: list[str]  # absent from snapshots made before `strict`: read with .get
     budget: LaneBudget | None
+    placement: str  # `local` or `workers`; absent from snapshots made before it: read with .get
 
 
 class LaneBudget(TypedDict):

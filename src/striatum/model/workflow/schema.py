@@ -102,6 +102,13 @@ class Lane(Strict):
         description="What this lane's attempts in one run may spend: once reached, the run "
         "pauses with a `budget` blocker (`run budget --lane` raises it).",
     )
+    placement: Literal["local", "workers"] = Field(
+        default="local",
+        description="Who runs this lane's jobs: the run's own supervisor (`local`), or "
+        "`striatum worker --lane NAME` on any host sharing the database (`workers`; the "
+        "run's commits then travel through its branch on the `origin` remote, "
+        "docs/MULTI_HOST.md).",
+    )
 
     @field_validator("allow_hosts")
     @classmethod

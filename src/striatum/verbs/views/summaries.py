@@ -113,6 +113,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
                     "timeout_s",
                     "max_attempts",
                     "sandbox",
+                    "placement",
                 )
             }
             for name, lane in run.workflow["lanes"].items()

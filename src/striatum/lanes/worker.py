@@ -1,0 +1,171 @@
+"""`striatum worker`: this host runs the jobs of lanes placed on workers, in every running run
+of a repository it has a checkout of (docs/MULTI_HOST.md).
+
+A lane placed `workers` is left by the run's own supervisor. A worker serving that lane (on
+the supervisor's host or another one sharing the database) finds the runs that have it,
+and runs each with a supervisor of its own (lanes/supervisor.py) restricted to the lanes it
+serves: the same claim, launch, heartbeat, timeout, judging and completion. It works in a
+worktree of this host's checkout, on the run's branch as the `origin` remote holds it: it
+catches up with that branch before it claims, and pushes each job's commit (code and
+artifacts) there before the job completes (lanes/run_branch.py). One worker per run per host
+(a lock file in `.striatum/`); a worker that dies loses its leases by expiry, and another
+worker, here or elsewhere, runs the jobs again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from striatum import errors, paths
+from striatum.lanes import agent_process, run_branch
+from striatum.lanes.site import Site
+from striatum.lanes.supervisor import Supervisor, patient_call, worker_lanes
+from striatum.lanes.watchdog import Watchdog
+from striatum.lanes.worktree_guard import WorktreeGuard
+
+POLL_S = 2.0  # how often the runs are looked for again
+Log = Callable[[str], None]
+
+
+def _to_stderr(text: str) -> None:
+    print(f"worker: {text}", file=sys.stderr, flush=True)
+
+
+class Worker:
+    """The runs this process serves, each in a thread of its own."""
+
+    def __init__(self, lanes: list[str], repo: Path | None, log: Log = _to_stderr) -> None:
+        self.lanes = frozenset(lanes)
+        self.repo = repo
+        self.log = log
+        self.stopped = threading.Event()
+        self.serving: dict[str, tuple[threading.Thread, list[Supervisor]]] = {}
+        self.placed: dict[str, frozenset[str]] = {}  # run -> the lanes it leaves to workers
+        self.said: set[tuple[str, str]] = set()  # (run, what) said once, not at every poll
+
+    def run(self) -> None:
+        """Serve until SIGTERM or SIGINT; then stop every run's supervisor (each gives its
+        jobs back) and return."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.log(f"serving lanes {', '.join(sorted(self.lanes))} on {paths.host_name()}")
+        while not self.stopped.is_set():
+            for run_id, served in self._wanted():
+                thread = self.serving.get(run_id, (None, []))[0]
+                if thread is None or not thread.is_alive():
+                    self._serve(run_id, served)
+            self.stopped.wait(POLL_S)
+        for thread, _ in self.serving.values():
+            thread.join()
+
+    def stop(self, signum: int = 0, frame: object = None) -> None:
+        self.stopped.set()
+        for _, supervisors in self.serving.values():
+            for supervisor in supervisors:
+                supervisor.stop(signum, frame)
+
+    def _wanted(self) -> Iterator[tuple[str, frozenset[str]]]:
+        """The running runs of this host's checkouts with a lane this worker serves."""
+        here = {
+            repo["repo_id"]
+            for repo in self._call("repo.list")["repositories"]
+            if repo["here"] and (self.repo is None or Path(repo["path"]) == self.repo)
+        }
+        for run in self._call("list.runs", state="running")["runs"]:
+            if run["repo_id"] not in here:
+                continue
+            if run["run_id"] not in self.placed:
+                lanes = self._call("status", run_id=run["run_id"], jobs="moving")["lanes"]
+                self.placed[run["run_id"]] = worker_lanes(lanes)
+            served = self.placed[run["run_id"]] & self.lanes
+            if served:
+                yield run["run_id"], served
+
+    def _serve(self, run_id: str, served: frozenset[str]) -> None:
+        supervisors: list[Supervisor] = []
+        thread = threading.Thread(
+            target=self._serve_run, args=(run_id, served, supervisors), name=f"run-{run_id}"
+        )
+        self.serving[run_id] = (thread, supervisors)
+        thread.start()
+
+    def _serve_run(self, run_id: str, served: frozenset[str], into: list[Supervisor]) -> None:
+        say = _prefixed(self.log, run_id)
+        try:
+            outcome = self._supervise(run_id, served, into, say)
+        except errors.StriatumError as error:
+            say(f"not served: {error.message}")
+        except Exception as error:  # a thread's failure is said, never the worker's end
+            say(f"not served: {error!r}")
+        else:
+            if outcome:
+                say(f"done: the run {outcome}")
+
+    def _supervise(
+        self, run_id: str, served: frozenset[str], into: list[Supervisor], say: Log
+    ) -> str | None:
+        status = self._call("status", run_id=run_id, jobs="moving")
+        run = status["run"]
+        repo = Path(run["repo"])
+        with _worker_lock(repo, run_id) as held:
+            if not held:
+                return None  # another worker of this host serves it
+            workdir = run_branch.worktree(
+                repo, run_branch.REMOTE, run_id, paths.worktree(run["repo_id"], run_id)
+            )
+            if workdir is None:
+                if (run_id, "no branch") not in self.said:
+                    self.said.add((run_id, "no branch"))
+                    say("waiting for its branch on origin (its supervisor pushes it at start)")
+                return None
+            agent_process.kill_leftovers(repo / ".striatum" / "runs" / run_id, run_id)
+            root = run["artifact_root"].rstrip("/")
+            guard = WorktreeGuard(workdir, root)
+            guard.take_over(repo)
+            session = self._call("register-session", role="operator")["session_id"]
+            supervisor = Supervisor(
+                run_id,
+                site=Site(repo=repo, workdir=workdir, artifact_root=root, lanes=status["lanes"]),
+                guard=guard,
+                session=session,
+                watchdog=Watchdog(run_id),
+                log=say,
+                serves=served,
+                remote=run_branch.REMOTE,
+            )
+            into.append(supervisor)
+            if self.stopped.is_set():
+                supervisor.stop(0, None)
+            say(f"serving lanes {', '.join(sorted(served))}")
+            return supervisor.run()
+
+    def _call(self, method: str, **params: Any) -> Any:
+        return patient_call(self.log, method, **params)
+
+
+@contextlib.contextmanager
+def _worker_lock(repo: Path, run_id: str) -> Iterator[bool]:
+    """Hold `.striatum/worker-<run>.lock`; False when another worker of this host has it."""
+    scratch = repo / ".striatum"
+    scratch.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = open(scratch / f"worker-{run_id}.lock", "a")  # noqa: SIM115
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        handle.close()
+
+
+def _prefixed(log: Log, run_id: str) -> Log:
+    return lambda text: log(f"{run_id}: {text}")

@@ -1,0 +1,232 @@
+"""A run that crosses hosts: its supervisor on host A runs the `here` lane, a `striatum worker`
+on host B the lane placed on workers; two daemons (STRIATUM_HOST apart) on one database, two
+clones of one bare remote. Each job needs the one before it, made on the other host, so the
+run succeeds only if commits and artifacts travel both ways through the run's branch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.support.daemons import BIN, DaemonUnderTest, daemon_pair
+from tests.support.servers import PgServer
+
+# One script for both lanes: each job checks that the file of the job before it is there.
+SCRIPT = """
+set -e
+case "$STRIATUM_JOB_ID" in
+  one) ;;
+  two) test -f src/one.txt
+       if [ -n "$HANG_ONCE" ] && [ ! -e "$HANG_ONCE" ]; then touch "$HANG_ONCE"; sleep 300; fi ;;
+  three) test -f src/two.txt; test -f docs/striatum/*/two.md || true ;;
+esac
+mkdir -p src
+echo "$STRIATUM_JOB_ID" > "src/$STRIATUM_JOB_ID.txt"
+echo "made by $STRIATUM_JOB_ID" > "$STRIATUM_OUTPUT"
+"""
+
+
+@pytest.fixture
+def hosts(server: PgServer) -> Iterator[tuple[DaemonUnderTest, DaemonUnderTest]]:
+    with daemon_pair(server, hosts=("host-a", "host-b")) as both:
+        yield both
+
+
+def git(where: Path, *args: str) -> str:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    done = subprocess.run(
+        ["git", "-C", str(where), *identity, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def remote_with_clones(tmp_path: Path) -> tuple[Path, Path, Path]:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    clones = []
+    for name in ("clone-a", "clone-b"):
+        clone = tmp_path / name
+        subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True)
+        clones.append(clone)
+    (clones[0] / "README.md").write_text("hello\n")
+    git(clones[0], "add", "README.md")
+    git(clones[0], "commit", "-qm", "init")
+    git(clones[0], "push", "-q", "origin", "HEAD")
+    git(clones[1], "pull", "-q", "origin")
+    return remote, clones[0], clones[1]
+
+
+def workflow(folder: Path, hang_once: Path | None = None) -> Path:
+    """Three jobs, the middle one on the lane placed on workers; with `hang_once`, its first
+    attempt hangs (after touching that file)."""
+    lane = {
+        "provider": "command",
+        "command": ["sh", "-c", SCRIPT],
+        "timeout_s": 600,
+        "max_attempts": 2,
+        "sandbox": "none",
+        "env": {"HANG_ONCE": str(hang_once or "")},
+    }
+    jobs = [
+        ("one", "here", []),
+        ("two", "there", ["one"]),
+        ("three", "here", ["two"]),
+    ]
+    document = {
+        "schema_version": "striatum.workflow.v1",
+        "id": "crossing",
+        "name": "Crossing",
+        "lanes": {"here": lane, "there": {**lane, "placement": "workers"}},
+        "jobs": [
+            {
+                "id": job,
+                "kind": "task",
+                "lane": lane_name,
+                "write_scope": [f"src/{job}.txt", "docs/striatum/"],
+                "artifacts": [{"path": f"docs/striatum/{job}.md"}],
+                **({"depends_on": needs} if needs else {}),
+            }
+            for job, lane_name, needs in jobs
+        ],
+    }
+    path = folder / "crossing.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def start_worker(daemon: DaemonUnderTest, clone: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(BIN / "striatum"), "--repo", str(clone), "worker", "--lane", "there"],
+            env=daemon.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def test_a_run_crosses_two_hosts_through_its_branch_on_the_shared_remote(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    a, b = hosts
+    remote, clone_a, clone_b = remote_with_clones(tmp_path)
+    assert a.json("--repo", str(clone_a), "adopt")["repo_id"]
+    assert b.json("--repo", str(clone_b), "adopt", "--join", "auto")["joined"]
+    run_id = a.json(
+        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
+    )["run_id"]
+    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    worker_log = tmp_path / "worker.log"
+    worker = start_worker(b, clone_b, worker_log)
+    try:
+        supervised = a.cli("--repo", str(clone_a), "supervise", run_id, timeout=180)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker_exit = worker.wait(60)
+    said = worker_log.read_text()
+    assert supervised.returncode == 0, supervised.stderr + "\n--- worker ---\n" + said
+    assert worker_exit == 0, said
+    assert "left to workers" in supervised.stderr
+
+    # The remote's run branch holds the three jobs' commits, in order, with their trailers,
+    # and the files and artifacts each made.
+    branch = f"striatum/{run_id}"
+    jobs = git(remote, "log", "--format=%(trailers:key=Striatum-Job,valueonly)", branch).split()
+    assert jobs == ["three", "two", "one"]
+    files = git(remote, "ls-tree", "-r", "--name-only", branch).splitlines()
+    assert {"src/one.txt", "src/two.txt", "src/three.txt"} <= set(files)
+    assert sum(name.endswith((".md",)) and "docs/striatum/" in name for name in files) == 3
+
+    # Job two ran on host B, the others on host A; every lease ended completed.
+    assert a.database is not None
+    with psycopg.connect(a.database.admin_conninfo) as conn:
+        leases: dict[str, str] = dict(
+            conn.execute(
+                "SELECT job_id, host FROM striatumd.leases WHERE run_id = %s "
+                "AND outcome = 'completed'",
+                (run_id,),
+            ).fetchall()
+        )
+    assert leases == {"one": "host-a", "two": "host-b", "three": "host-a"}
+    for daemon in hosts:
+        doctor = daemon.cli("daemon", "doctor", "--fast", "--json")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert os.path.isdir(clone_b / ".striatum")
+
+
+def wait_until(check: Callable[[], object], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_a_host_lost_mid_attempt_loses_its_lease_and_the_job_runs_again_on_a_new_worker(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    a, b = hosts
+    remote, clone_a, clone_b = remote_with_clones(tmp_path)
+    a.json("--repo", str(clone_a), "adopt")
+    b.json("--repo", str(clone_b), "adopt", "--join", "auto")
+    hung = tmp_path / "hung-once"
+    prepared = a.json(
+        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path, hung))
+    )
+    run_id = prepared["run_id"]
+    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    worker_log = tmp_path / "worker.log"
+    worker = start_worker(b, clone_b, worker_log)
+    supervisor_log = tmp_path / "supervisor.log"
+    with supervisor_log.open("wb") as out:
+        supervisor = subprocess.Popen(
+            [str(BIN / "striatum"), "--repo", str(clone_a), "supervise", run_id],
+            env=a.env,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
+    try:
+        wait_until(hung.exists, "job two's first attempt never started on host B")
+        status = a.json("--repo", str(clone_a), "status", run_id)
+        (lease,) = status["leases"]
+        assert (lease["job_id"], lease["host"]) == ("two", "host-b")
+        # Host B is lost: its daemon and its worker die at once (the agent with the worker).
+        b.kill()
+        worker.kill()
+        worker.wait(30)
+        # Its lease runs out (1 s instead of the lane's TTL) and host A's daemon ends it.
+        a.json("--repo", str(clone_a), "heartbeat", "--lease", lease["lease_id"], "--ttl-s", "1")
+        wait_until(
+            lambda: not a.json("--repo", str(clone_a), "status", run_id)["leases"],
+            "the lost host's lease never expired",
+        )
+        # Host B comes back: a new worker runs the job again, as its second attempt.
+        b.start()
+        worker = start_worker(b, clone_b, worker_log)
+        assert supervisor.wait(180) == 0, supervisor_log.read_text() + worker_log.read_text()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+        if supervisor.poll() is None:
+            supervisor.kill()
+    assert a.database is not None
+    with psycopg.connect(a.database.admin_conninfo) as conn:
+        attempts = conn.execute(
+            "SELECT l.attempt, l.outcome, l.host FROM striatumd.leases l "
+            "WHERE l.run_id = %s AND l.job_id = 'two' ORDER BY l.attempt",
+            (run_id,),
+        ).fetchall()
+    assert attempts == [(1, "expired", "host-b"), (2, "completed", "host-b")]
+    jobs = git(
+        remote, "log", "--format=%(trailers:key=Striatum-Job,valueonly)", f"striatum/{run_id}"
+    )
+    assert jobs.split() == ["three", "two", "one"]
+    for daemon in hosts:
+        doctor = daemon.cli("daemon", "doctor", "--fast", "--json")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
