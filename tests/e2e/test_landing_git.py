@@ -100,6 +100,21 @@ def test_an_untracked_file_in_the_way_is_refused_while_preparing(repo: Path) -> 
     assert (repo / "app.py").read_text() == "mine\n"
 
 
+def test_an_untracked_copy_of_what_the_branch_adds_is_not_in_the_way(repo: Path) -> None:
+    """A travelling run's artifacts are published into the checkout as they come, and
+    committed on the branch too: landing takes their place, the bytes being the same. A
+    copy that differs in one byte is still refused, and left as it was."""
+    (repo / "app.py").write_text("x = 2\n")
+    with pytest.raises(errors.Conflict, match="would be overwritten"):
+        worktrees.prepare_land(repo, RUN, repo / "no-worktree")
+    (repo / "app.py").write_text("x = 1\n")
+    landing = worktrees.prepare_land(repo, RUN, repo / "no-worktree")
+    worktrees.finish_land(landing)
+    assert git(repo, "rev-parse", "HEAD") == landing.commit
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (repo / "app.py").read_text() == "x = 1\n"
+
+
 def test_finishing_after_a_commit_on_top_of_the_landing_is_a_no_op(repo: Path) -> None:
     """The landed commit is in HEAD's history: landing is done, whatever came after it."""
     landing = worktrees.prepare_land(repo, RUN, repo / "no-worktree")

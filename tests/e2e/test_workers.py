@@ -160,6 +160,13 @@ def test_a_run_crosses_two_hosts_through_its_branch_on_the_shared_remote(
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert os.path.isdir(clone_b / ".striatum")
 
+    # Landing on host A brings every job's files and artifacts into its checkout (which
+    # holds the artifacts already, published there as they came: the same bytes).
+    landed = a.cli("--repo", str(clone_a), "--as", "principal", "run", "land", run_id)
+    assert landed.returncode == 0, landed.stderr
+    assert (clone_a / "src" / "two.txt").read_text() == "two\n"
+    assert git(clone_a, "status", "--porcelain", "--untracked-files=all", "--", "src", "docs") == ""
+
 
 def wait_until(check: Callable[[], object], what: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds

@@ -254,9 +254,35 @@ def prepare_land(repo: Path, run_id: str, worktree: Path) -> Landing:
         return landing  # merged already: nothing to do, as `git merge` says
     commit = _merge_commit(repo, run_id, base, tip)
     moved = _git(repo, "read-tree", "-n", "-m", "-u", base, commit, check=False)
-    if moved.returncode != 0:
+    if moved.returncode != 0 and not _only_copies_in_the_way(repo, base, commit):
         raise errors.Conflict(f"landing {branch(run_id)} would fail: {moved.stderr.strip()}")
     return dataclasses.replace(landing, commit=commit)
+
+
+def _in_the_way(repo: Path, base: str, commit: str) -> tuple[list[str], list[str]]:
+    """The files the merge adds that are on disk already, untracked: (those holding the very
+    bytes it adds, the others). The first are a travelling run's artifacts, published into
+    this checkout as they came (lanes/run_branch.py): landing takes their place."""
+    added = _git(repo, "diff", "--name-only", "-z", "--diff-filter=A", base, commit).stdout
+    present = [
+        name
+        for name in added.split("\0")
+        if name and (repo / name).exists() and not (repo / name).is_symlink()
+    ]
+    if not present:
+        return [], []
+    listed = _git(repo, "ls-tree", "-z", commit, "--", *present).stdout.split("\0")
+    blobs = {line.split("\t", 1)[1]: line.split()[2] for line in listed if "\t" in line}
+    files = [name for name in present if (repo / name).is_file() and "\n" not in name]
+    hashed = _git(repo, "hash-object", "--stdin-paths", stdin="\n".join(files) + "\n").stdout
+    same = {name for name, sha in zip(files, hashed.split(), strict=True) if blobs.get(name) == sha}
+    return sorted(same), sorted(set(present) - same)
+
+
+def _only_copies_in_the_way(repo: Path, base: str, commit: str) -> bool:
+    """Whether nothing but such copies stands in the merge's way."""
+    same, other = _in_the_way(repo, base, commit)
+    return bool(same) and not other
 
 
 def finish_land(landing: Landing) -> None:
@@ -269,6 +295,9 @@ def finish_land(landing: Landing) -> None:
     checked_out = _git(landing.repo, "symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
     moved = None
     if head == landing.base and checked_out == landing.checked_out:
+        same, _ = _in_the_way(landing.repo, landing.base, landing.commit)
+        for name in same:  # the merge writes these very bytes back
+            (landing.repo / name).unlink()
         moved = _git(landing.repo, "merge", "-q", "--ff-only", landing.commit, check=False)
         if moved.returncode == 0:
             return
@@ -325,6 +354,7 @@ def _git(
     check: bool = True,
     env: dict[str, str] | None = None,
     literal: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     # Paths are literal (an agent's file named `*` or `:/` is not a pattern matching every
     # file), and names that are not UTF-8 survive the round trip (surrogateescape).
@@ -335,6 +365,7 @@ def _git(
         errors="surrogateescape",
         check=False,
         env=None if env is None else {**os.environ, **env},
+        input=stdin,
     )
     if check and result.returncode != 0:
         verb = next((a for a in args if not a.startswith("-") and "=" not in a), "?")
