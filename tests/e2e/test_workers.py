@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -102,10 +103,12 @@ def workflow(folder: Path, hang_once: Path | None = None) -> Path:
     return path
 
 
-def start_worker(daemon: DaemonUnderTest, clone: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    daemon: DaemonUnderTest, clone: Path, log: Path, lane: str = "there"
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [str(BIN / "striatum"), "--repo", str(clone), "worker", "--lane", "there"],
+            [str(BIN / "striatum"), "--repo", str(clone), "worker", "--lane", lane],
             env=daemon.env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -234,6 +237,81 @@ def test_a_host_lost_mid_attempt_loses_its_lease_and_the_job_runs_again_on_a_new
         remote, "log", "--format=%(trailers:key=Striatum-Job,valueonly)", f"striatum/{run_id}"
     )
     assert jobs.split() == ["three", "two", "one"]
+    for daemon in hosts:
+        doctor = daemon.cli("daemon", "doctor", "--fast", "--json")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+
+def code_change_workflow(tmp_path: Path) -> Path:
+    """The code-change example, its reviewer lane placed on workers, its author also writing
+    code (`src/change.txt`, one line per attempt) so that each attempt makes a commit."""
+    root = Path(__file__).parents[2] / "examples"
+    shutil.copytree(root / "code-change-flow", tmp_path / "flows" / "code-change-flow")
+    shutil.copytree(root / "agents", tmp_path / "flows" / "agents")
+    path = tmp_path / "flows" / "code-change-flow" / "workflow.json"
+    document = json.loads(path.read_text())
+    author = document["lanes"]["author"]
+    code = (
+        'if [ "$STRIATUM_JOB_ID" = change ]; then mkdir -p src && '
+        'echo "attempt $STRIATUM_ATTEMPT" > src/change.txt; fi; exec "$@"'
+    )
+    author["command"] = ["sh", "-c", code, "author", *author["command"]]
+    for lane in document["lanes"].values():
+        lane["sandbox"] = "none"
+    document["lanes"]["reviewer1"]["placement"] = "workers"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_code_change_reviewed_on_another_host_loops_once_and_succeeds(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    """The issue's scenario: the author lane on host A, the reviewer on host B; the review
+    asks for one revision; the remote branch holds both attempts' commits with trailers."""
+    a, b = hosts
+    remote, clone_a, clone_b = remote_with_clones(tmp_path)
+    a.json("--repo", str(clone_a), "adopt")
+    b.json("--repo", str(clone_b), "adopt", "--join", "auto")
+    flow = code_change_workflow(tmp_path)
+    run_id = a.json("--repo", str(clone_a), "run", "prepare", "--workflow", str(flow))["run_id"]
+    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    worker_log = tmp_path / "worker.log"
+    worker = start_worker(b, clone_b, worker_log, lane="reviewer1")
+    worker_log_text = ""
+    try:
+        supervised = a.cli("--repo", str(clone_a), "supervise", run_id, timeout=240)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+        worker_log_text = worker_log.read_text()
+    assert supervised.returncode == 0, supervised.stderr + "\n--- worker ---\n" + worker_log_text
+    verdicts = a.json("--repo", str(clone_a), "list", "verdicts", run_id)["verdicts"]
+    assert [v["value"] for v in verdicts] == ["needs_revision", "accept"]
+    log = git(
+        remote,
+        "log",
+        "--reverse",
+        "--format=%(trailers:key=Striatum-Job,valueonly) "
+        "%(trailers:key=Striatum-Attempt,valueonly)",
+        f"striatum/{run_id}",
+    )
+    words = log.split()  # each trailer value ends with its own newline
+    made = list(zip(words[::2], words[1::2], strict=True))
+    assert made == [
+        ("change", "1"),
+        ("code-review", "1"),
+        ("change", "2"),
+        ("code-review", "2"),
+        ("handoff", "1"),
+    ]
+    assert git(remote, "show", f"striatum/{run_id}:src/change.txt") == "attempt 2"
+    assert a.database is not None
+    with psycopg.connect(a.database.admin_conninfo) as conn:
+        hosts_by_job = conn.execute(
+            "SELECT DISTINCT job_id, host FROM striatumd.leases WHERE run_id = %s ORDER BY 1",
+            (run_id,),
+        ).fetchall()
+    assert hosts_by_job == [("change", "host-a"), ("code-review", "host-b"), ("handoff", "host-a")]
     for daemon in hosts:
         doctor = daemon.cli("daemon", "doctor", "--fast", "--json")
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
