@@ -47,14 +47,15 @@ def test_the_lease_lock_reads_one_job_of_a_long_run(
     with psycopg.connect(daemon.database.admin_conninfo, autocommit=True) as admin:
         admin.execute("ANALYZE striatumd.runs, striatumd.jobs, striatumd.leases")
     statement = re.sub(r"%\(lease_id\)s", "$1", queries("work")["lock_held"])
+    statement = re.sub(r"%\(host\)s", "$2", statement)
     pool = Pool(daemon.database, size=1)  # a request connection, configured as the daemon's
     pool.open()
     try:
         with pool.connection() as conn:
-            conn.execute(f"PREPARE held(text) AS {statement}")
+            conn.execute(f"PREPARE held(text, text) AS {statement}")
             with conn.transaction():
                 row = conn.execute(
-                    f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE held('{lease_id}')"
+                    f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE held('{lease_id}', 'this-host')"
                 ).fetchone()
             conn.execute("DEALLOCATE held")
     finally:
