@@ -101,6 +101,9 @@ def test_a_clone_on_another_host_joins_the_same_repository_and_chain(
     lease_lines = [line for line in seen_from_a.splitlines() if "LEASE" in line or "lease_" in line]
     assert lease_lines and max(map(len, lease_lines)) <= 80, seen_from_a
     assert "HOST" not in b.cli("--repo", str(other), "status", run_id, env={"COLUMNS": "80"}).stdout
+    dashboard = a.cli("--repo", str(origin), "dashboard", run_id, "--once", env={"COLUMNS": "80"})
+    assert "on host-b" in dashboard.stdout, dashboard.stdout + dashboard.stderr
+    assert "on host-b" not in b.cli("--repo", str(other), "dashboard", run_id, "--once").stdout
 
     # One chain: both adoptions are events of it, each naming its host, and it verifies.
     assert a.database is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from striatum import paths
 from striatum.cli import humanize, layout
 from striatum.cli.terminal import Screen
 from striatum.cli.views import runs as run_views
@@ -95,6 +96,9 @@ def _job_line(job: dict[str, Any], lease: dict[str, Any] | None, width: int, scr
     lane = visible(f"{job.get('lane') or 'human'}" + (f" ({engine})" if engine else ""))
     beat = lease.get("heartbeat_age_s") if lease else None
     tail = f"  heartbeat {humanize.duration(float(beat))} ago" if beat is not None else ""
+    host = lease.get("host") if lease else None
+    if host and host != paths.host_name():  # granted by another host's daemon: it runs there
+        tail += f" on {visible(host)}"
     name = layout.pad(layout.clip(visible(job["job_id"]), width), width)
     text = f"{layout.pad(state, 9)} attempt {job['attempt']:<2} {lane}{tail}"
     room = screen.width - 5 - width

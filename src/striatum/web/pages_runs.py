@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from striatum import paths
 from striatum.verbs.runs import TASK_STYLES
 from striatum.web import calls, code_changes, graph_view, render
 
@@ -85,6 +86,7 @@ async def run_page(request: Request) -> Response:
         view=graph_view.build(graph),
         choices=choices,
         leases={lease["job_id"]: lease for lease in status["leases"]},
+        this_host=paths.host_name(),  # a lease another host's daemon granted names its host
         live=live,
     )
 
