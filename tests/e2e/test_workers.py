@@ -315,3 +315,43 @@ def test_a_code_change_reviewed_on_another_host_loops_once_and_succeeds(
     for daemon in hosts:
         doctor = daemon.cli("daemon", "doctor", "--fast", "--json")
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+
+def test_a_worker_on_the_supervisors_own_host_leaves_the_run_alone(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    """It would share that host's one checkout, worktree and scratch with the supervisor:
+    it says so once, and the lane's jobs wait for a worker on another host."""
+    a, _ = hosts
+    _, clone_a, _ = remote_with_clones(tmp_path)
+    a.json("--repo", str(clone_a), "adopt")
+    run_id = a.json(
+        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
+    )["run_id"]
+    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    worker_log = tmp_path / "worker.log"
+    with (tmp_path / "supervisor.log").open("wb") as out:
+        supervisor = subprocess.Popen(
+            [str(BIN / "striatum"), "--repo", str(clone_a), "supervise", run_id],
+            env=a.env,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
+    worker = start_worker(a, clone_a, worker_log)
+    try:
+        wait_until(
+            lambda: "its supervisor runs on this host" in worker_log.read_text(),
+            "the worker never said why it leaves the run alone",
+        )
+        time.sleep(2.5)  # another round of the worker's: still nothing claimed by it
+        jobs = {
+            j["job_id"]: j["state"]
+            for j in a.json("--repo", str(clone_a), "status", run_id)["jobs"]
+        }
+        assert jobs["two"] == "ready", jobs
+        assert worker_log.read_text().count("its supervisor runs on this host") == 1
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        supervisor.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0
+        supervisor.wait(60)

@@ -114,6 +114,13 @@ class Worker:
         status = self._call("status", run_id=run_id, jobs="moving")
         run = status["run"]
         repo = Path(run["repo"])
+        if (status.get("supervisor") or {}).get("host") == paths.host_name():
+            # It would share this host's one checkout, worktree and scratch with the run's
+            # supervisor (whose agents a worker's start would take for leftovers).
+            if (run_id, "same host") not in self.said:
+                self.said.add((run_id, "same host"))
+                say("not served: its supervisor runs on this host; serve its lane from another")
+            return None
         with _worker_lock(repo, run_id) as held:
             if not held:
                 return None  # another worker of this host serves it
