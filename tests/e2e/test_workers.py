@@ -65,7 +65,7 @@ def remote_with_clones(tmp_path: Path) -> tuple[Path, Path, Path]:
     return remote, clones[0], clones[1]
 
 
-def workflow(folder: Path, hang_once: Path | None = None) -> Path:
+def workflow(folder: Path, hang_once: Path | None = None, remote: str | None = None) -> Path:
     """Three jobs, the middle one on the lane placed on workers; with `hang_once`, its first
     attempt hangs (after touching that file)."""
     lane = {
@@ -98,6 +98,8 @@ def workflow(folder: Path, hang_once: Path | None = None) -> Path:
             for job, lane_name, needs in jobs
         ],
     }
+    if remote is not None:
+        document["remote"] = remote
     path = folder / "crossing.json"
     path.write_text(json.dumps(document))
     return path
@@ -122,9 +124,13 @@ def test_a_run_crosses_two_hosts_through_its_branch_on_the_shared_remote(
     remote, clone_a, clone_b = remote_with_clones(tmp_path)
     assert a.json("--repo", str(clone_a), "adopt")["repo_id"]
     assert b.json("--repo", str(clone_b), "adopt", "--join", "auto")["joined"]
-    run_id = a.json(
-        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
-    )["run_id"]
+    # The workflow names its remote: "shared", another bare repository than origin.
+    origin, remote = remote, tmp_path / "shared.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(origin), str(remote)], check=True)
+    for clone in (clone_a, clone_b):
+        git(clone, "remote", "add", "shared", str(remote))
+    flow = workflow(tmp_path, remote="shared")
+    run_id = a.json("--repo", str(clone_a), "run", "prepare", "--workflow", str(flow))["run_id"]
     a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
     worker_log = tmp_path / "worker.log"
     worker = start_worker(b, clone_b, worker_log)
@@ -136,7 +142,8 @@ def test_a_run_crosses_two_hosts_through_its_branch_on_the_shared_remote(
     said = worker_log.read_text()
     assert supervised.returncode == 0, supervised.stderr + "\n--- worker ---\n" + said
     assert worker_exit == 0, said
-    assert "left to workers" in supervised.stderr
+    assert "left to workers; commits travel through shared/" in supervised.stderr
+    assert git(origin, "branch", "--list", f"striatum/{run_id}") == ""  # not on origin
 
     # The remote's run branch holds the three jobs' commits, in order, with their trailers,
     # and the files and artifacts each made.
@@ -242,6 +249,16 @@ def test_a_host_lost_mid_attempt_loses_its_lease_and_the_job_runs_again_on_a_new
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
 
 
+def attempts_of(daemon: DaemonUnderTest, run_id: str) -> list[tuple[str, int, str, str]]:
+    assert daemon.database is not None
+    with psycopg.connect(daemon.database.admin_conninfo) as conn:
+        return conn.execute(
+            "SELECT job_id, attempt, state, coalesce(reason, '') FROM striatumd.job_attempts "
+            "WHERE run_id = %s ORDER BY started_at",
+            (run_id,),
+        ).fetchall()
+
+
 def code_change_workflow(tmp_path: Path) -> Path:
     """The code-change example, its reviewer lane placed on workers, its author also writing
     code (`src/change.txt`, one line per attempt) so that each attempt makes a commit."""
@@ -291,6 +308,7 @@ def test_a_code_change_reviewed_on_another_host_loops_once_and_succeeds(
         remote,
         "log",
         "--reverse",
+        "--topo-order",
         "--format=%(trailers:key=Striatum-Job,valueonly) "
         "%(trailers:key=Striatum-Attempt,valueonly)",
         f"striatum/{run_id}",
@@ -303,7 +321,7 @@ def test_a_code_change_reviewed_on_another_host_loops_once_and_succeeds(
         ("change", "2"),
         ("code-review", "2"),
         ("handoff", "1"),
-    ]
+    ], (made, attempts_of(a, run_id))
     assert git(remote, "show", f"striatum/{run_id}:src/change.txt") == "attempt 2"
     assert a.database is not None
     with psycopg.connect(a.database.admin_conninfo) as conn:

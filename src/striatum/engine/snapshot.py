@@ -108,6 +108,11 @@ def artifact_root(run: Run) -> str:
     return workflow(run).artifact_root
 
 
+def remote(run: Run) -> str:
+    """The git remote the run's branch travels through (lanes placed on workers)."""
+    return workflow(run).remote
+
+
 def write_scope(run: Run, job_id: str, attempt: int | None = None) -> list[str]:
     """The job's write scope; for an attempt, a scope inside the artifact root is moved to
     that attempt's folder the way its artifacts are (`attempt_path`), so a scope validated

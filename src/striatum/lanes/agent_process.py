@@ -113,12 +113,17 @@ def _reap_group(pgid: int) -> None:
 
 
 def kill_leftovers(runs_dir: Path, run_id: str) -> list[int]:
-    """Kill what agents of a dead supervisor of this run left running: every process whose
-    environment names the run, in any group (a tool may have left its agent's group), and
-    the recorded agent groups they are in; the pids killed. Only under the run's supervisor
-    lock, before it starts an agent: nothing of the run is live then."""
+    """Kill what agents of a dead supervisor (or worker) of this run on this host left
+    running: every process whose environment names the run and this host's runtime
+    directory, in any group (a tool may have left its agent's group), and the recorded agent
+    groups they are in; the pids killed. Only under the run's supervisor (or worker) lock,
+    before it starts an agent: nothing of the run is live on this host then. Another host's
+    agents of the run (a worker's) are not this host's leftovers."""
+    from striatum import paths
+
     recorded = set()
     for pidfile in runs_dir.rglob("agent.pid"):
         with contextlib.suppress(ValueError, OSError):
             recorded.add(int(pidfile.read_text().strip()))
-    return markers.kill(markers.of_run(run_id), groups=recorded)
+    mine = (markers.of_run(run_id), markers.of_runtime(paths.runtime_dir()))
+    return markers.kill(mine, groups=recorded)

@@ -33,6 +33,12 @@ def of_lease(lease_id: str) -> bytes:
     return f"STRIATUM_LEASE={lease_id}".encode()
 
 
+def of_runtime(runtime_dir: Path) -> bytes:
+    """The runtime directory an agent was given: its host's (two simulated hosts on one
+    machine have two), so a run's agents of another host are not taken for this one's."""
+    return f"STRIATUM_RUNTIME_DIR={runtime_dir}".encode()
+
+
 def unmarked(env: dict[str, str]) -> dict[str, str]:
     """`env` without an attempt's markers: a daemon or supervisor started from an agent's
     shell outlives the attempt and must not be killed with it."""
@@ -97,15 +103,16 @@ def _last_pid() -> int | None:
 CLOCK = PidClock()  # this process's
 
 
-def find(marker: bytes, *, floor: int = 0) -> dict[int, int]:
+def find(marker: bytes | tuple[bytes, ...], *, floor: int = 0) -> dict[int, int]:
     """{pid: process group} of every live process (not this one) whose environment holds
-    `marker` as one whole entry.
+    `marker` (each of them, when several) as one whole entry.
 
     `floor`: only pids from it up can hold the marker (`PidClock.since` the birth of the
     process every marked one descends from, an agent whose marker is new with its
     attempt): reading every process's environment costs milliseconds per attempt, and
     listing /proc a fraction of one, skipped when the pid counter has not moved since."""
     found: dict[int, int] = {}
+    wanted = (marker,) if isinstance(marker, bytes) else marker
     me = os.getpid()
     if floor and _last_pid() == floor:  # nothing born since the ancestor: it alone may be
         pids: Iterable[int] = (floor,)
@@ -116,7 +123,8 @@ def find(marker: bytes, *, floor: int = 0) -> dict[int, int]:
             continue
         try:
             with open(f"{PROC}/{pid}/environ", "rb") as environ:
-                if marker not in environ.read().split(b"\0"):
+                entries = environ.read().split(b"\0")
+                if any(one not in entries for one in wanted):
                     continue
             with open(f"{PROC}/{pid}/stat") as stat:
                 fields = stat.read().rsplit(") ", 1)[1].split()
@@ -128,7 +136,7 @@ def find(marker: bytes, *, floor: int = 0) -> dict[int, int]:
 
 
 def kill(
-    marker: bytes,
+    marker: bytes | tuple[bytes, ...],
     *,
     groups: set[int] | frozenset[int] = frozenset(),
     floor: int = 0,

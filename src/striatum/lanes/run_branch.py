@@ -25,7 +25,7 @@ from striatum import errors
 from striatum.engine import worktrees
 from striatum.integrity import git
 
-REMOTE = "origin"  # the remote a run's branch travels through
+REMOTE = "origin"  # the remote a run's branch travels through, unless its workflow names one
 PUSH_TRIES = 5  # rejections in a row before giving up (each means another host pushed)
 
 

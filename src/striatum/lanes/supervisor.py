@@ -141,12 +141,13 @@ def _travel(run_id: str, where: Site, status: dict[str, Any], say: Log) -> str |
             "repository has no commit: there is no branch for their commits to travel on",
             hint="commit something, then prepare the run again",
         )
-    run_branch.push(where.workdir, run_branch.REMOTE, run_id)
+    remote = str(status["run"].get("remote") or run_branch.REMOTE)
+    run_branch.push(where.workdir, remote, run_id)
     say(
         f"lanes {', '.join(sorted(placed))} are left to workers; commits travel through "
-        f"{run_branch.REMOTE}/{worktrees.branch(run_id)}"
+        f"{remote}/{worktrees.branch(run_id)}"
     )
-    return run_branch.REMOTE
+    return remote
 
 
 def patient_call(log: Log, method: str, **params: Any) -> Any:

@@ -124,13 +124,14 @@ class Worker:
         with _worker_lock(repo, run_id) as held:
             if not held:
                 return None  # another worker of this host serves it
+            remote = str(run.get("remote") or run_branch.REMOTE)
             workdir = run_branch.worktree(
-                repo, run_branch.REMOTE, run_id, paths.worktree(run["repo_id"], run_id)
+                repo, remote, run_id, paths.worktree(run["repo_id"], run_id)
             )
             if workdir is None:
                 if (run_id, "no branch") not in self.said:
                     self.said.add((run_id, "no branch"))
-                    say("waiting for its branch on origin (its supervisor pushes it at start)")
+                    say(f"waiting for its branch on {remote} (its supervisor pushes it at start)")
                 return None
             agent_process.kill_leftovers(repo / ".striatum" / "runs" / run_id, run_id)
             root = run["artifact_root"].rstrip("/")
@@ -145,7 +146,7 @@ class Worker:
                 watchdog=Watchdog(run_id),
                 log=say,
                 serves=served,
-                remote=run_branch.REMOTE,
+                remote=remote,
             )
             into.append(supervisor)
             if self.stopped.is_set():

@@ -177,6 +177,12 @@ class Workflow(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     artifact_root: str = Field(default="docs/striatum", min_length=1, max_length=300)
+    remote: str = Field(
+        default="origin",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="The git remote a run's branch travels through when a lane is placed on "
+        "workers: every host's clone must have it under this name (docs/MULTI_HOST.md).",
+    )
     lanes: dict[str, Lane] = Field(min_length=1)
     roles: dict[str, str] = Field(default_factory=dict, description="Role name -> Markdown file.")
     context_docs: list[str] = Field(

@@ -83,6 +83,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
             "repo": run.repo_path,
             "repo_id": run.repo_id,
             "artifact_root": snapshot.artifact_root(run),
+            "remote": snapshot.remote(run),
             "workflow_id": run.workflow["id"],
             "workflow_path": run.workflow_path,
             "created_at": run.created_at,
