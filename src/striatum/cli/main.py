@@ -208,8 +208,8 @@ def worker(ctx: click.Context, lanes: tuple[str, ...]) -> None:
     Serves every running run of a repository this host has a checkout of (only --repo's,
     when given) whose workflow places one of these lanes on workers ("placement": "workers"):
     claims its ready jobs, runs them as `supervise` does, in a worktree of this host's
-    checkout on the run's branch, pulled from and pushed to the `origin` remote before each
-    claim and after each job (docs/MULTI_HOST.md).
+    checkout on the run's branch, pulled from and pushed to the workflow's remote (`origin`
+    by default) before each claim and after each job (docs/MULTI_HOST.md).
     """
     import os
 

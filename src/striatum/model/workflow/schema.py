@@ -106,7 +106,7 @@ class Lane(Strict):
         default="local",
         description="Who runs this lane's jobs: the run's own supervisor (`local`), or "
         "`striatum worker --lane NAME` on any host sharing the database (`workers`; the "
-        "run's commits then travel through its branch on the `origin` remote, "
+        "run's commits then travel through its branch on the workflow's `remote`, "
         "docs/MULTI_HOST.md).",
     )
 
