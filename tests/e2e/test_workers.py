@@ -373,3 +373,49 @@ def test_a_worker_on_the_supervisors_own_host_leaves_the_run_alone(
         supervisor.send_signal(signal.SIGTERM)
         assert worker.wait(60) == 0
         supervisor.wait(60)
+
+
+REFUSE_FIRST_ATTEMPT = """#!/bin/sh
+# Refuse the push of job one's first attempt, as a remote that is down would.
+while read old new ref; do
+  case "$(git log -1 --format=%s "$new")" in
+    "striatum: one (attempt 1) of "*) echo "refused for the test" >&2; exit 1 ;;
+  esac
+done
+"""
+
+
+def test_a_commit_that_cannot_be_pushed_fails_its_attempt_and_never_reaches_the_branch(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    a, b = hosts
+    remote, clone_a, clone_b = remote_with_clones(tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(REFUSE_FIRST_ATTEMPT)
+    hook.chmod(0o755)
+    a.json("--repo", str(clone_a), "adopt")
+    b.json("--repo", str(clone_b), "adopt", "--join", "auto")
+    run_id = a.json(
+        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
+    )["run_id"]
+    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    worker_log = tmp_path / "worker.log"
+    worker = start_worker(b, clone_b, worker_log)
+    try:
+        supervised = a.cli("--repo", str(clone_a), "supervise", run_id, timeout=180)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    assert supervised.returncode == 0, supervised.stderr + worker_log.read_text()
+    attempts = attempts_of(a, run_id)
+    (first,) = [row for row in attempts if row[:2] == ("one", 1)]
+    assert first[2] == "failed" and "its commit was not pushed" in first[3], first
+    assert "refused for the test" in first[3]
+    subjects = git(remote, "log", "--format=%s", f"striatum/{run_id}").splitlines()
+    ours = [line for line in subjects if line.startswith("striatum: ")]
+    assert ours == [
+        f"striatum: three (attempt 1) of {run_id}",
+        f"striatum: two (attempt 1) of {run_id}",
+        f"striatum: one (attempt 2) of {run_id}",
+    ]
+    assert not any(line.startswith("Revert") for line in subjects)

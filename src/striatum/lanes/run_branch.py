@@ -99,6 +99,12 @@ def push(worktree: Path, remote: str, run_id: str, *, tries: int = PUSH_TRIES) -
     )
 
 
+def drop_head(worktree: Path) -> None:
+    """Take the head commit (one that was never pushed) off the branch, leaving its files in
+    the working tree: what put them there failed, and its clean-up puts them back."""
+    _checked(worktree, "reset", "--quiet", "--mixed", "HEAD~1")
+
+
 def _rebase_onto(worktree: Path, tip: str, remote: str) -> None:
     """Put this branch's own commits on top of `tip` (a fast-forward when it has none)."""
     if _ancestor(worktree, tip, "HEAD"):

@@ -199,6 +199,7 @@ class Supervisor:
         # A travelling run's remote: commits meet on its run branch (lanes/run_branch.py).
         self.remote = remote
         self.behind: str | None = None  # why the last catch-up with the remote failed
+        self.unpushed = ""  # why the last push to the remote failed
         self.site = site
         self.guard = guard  # None: the agents work in the repository itself
         self.session = session
@@ -807,7 +808,10 @@ class Supervisor:
                         scopes=travelling,
                     )
                 if sha and self.remote is not None:
-                    sha = self._push(sha)
+                    pushed = self._push()
+                    sha = pushed  # None: the commit stayed here, and is dropped
+                    if pushed is None:
+                        raise errors.ValidationError(f"its commit was not pushed: {self.unpushed}")
                 if sha and self.guard is not None:
                     self.guard.committed()
             extra = {
@@ -821,16 +825,19 @@ class Supervisor:
         except (errors.ValidationError, errors.StriatumError) as error:
             self._not_completed(agent, sha, error)
 
-    def _push(self, sha: str) -> str:
-        """A travelling run's commit, pushed to the run's branch before the job completes
-        (rebased onto what other hosts pushed meanwhile: a new id). A push that fails fails
-        the attempt, its commit undone."""
+    def _push(self) -> str | None:
+        """A travelling run's commit (the worktree's head), pushed to the run's branch before
+        the job completes: its id there (new when rebased onto what other hosts pushed
+        meanwhile). None when it could not be pushed (`unpushed` says why): the commit,
+        which never left this host, is dropped from the branch, its files left for the
+        clean-up after a failed attempt to put back."""
         assert self.remote is not None
         try:
             return run_branch.push(self.site.workdir, self.remote, self.run_id)
         except errors.StriatumError as error:
-            worktrees.undo(self.site.workdir, sha)
-            raise errors.ValidationError(f"its commit was not pushed: {error.message}") from None
+            self.unpushed = error.message
+            run_branch.drop_head(self.site.workdir)
+            return None
 
     def _catch_up(self) -> bool:
         """A travelling run, before claiming: take in what other hosts pushed to the run's
