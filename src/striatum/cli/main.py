@@ -216,7 +216,7 @@ def worker(ctx: click.Context, lanes: tuple[str, ...]) -> None:
     from striatum.lanes.worker import Worker
 
     repo = ctx.obj.get("repo")
-    Worker(list(lanes), Path(os.path.abspath(repo)) if repo is not None else None).run()
+    Worker(list(lanes), Path(os.path.abspath(repo)).resolve() if repo is not None else None).run()
 
 
 @cli.command()

@@ -49,15 +49,26 @@ class Worker:
         self.serving: dict[str, tuple[threading.Thread, list[Supervisor]]] = {}
         self.placed: dict[str, frozenset[str]] = {}  # run -> the lanes it leaves to workers
         self.said: set[tuple[str, str]] = set()  # (run, what) said once, not at every poll
+        self.last_said: dict[tuple[str, str], str] = {}  # what was said last, by (run, what)
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT; then stop every run's supervisor (each gives its
         jobs back) and return."""
+        if self.repo is not None and not self._checkouts():
+            raise errors.NotFound(
+                f"{self.repo} is not a checkout of an adopted repository on this host",
+                hint=f"striatum --repo {self.repo} adopt --join auto",
+            )
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         self.log(f"serving lanes {', '.join(sorted(self.lanes))} on {paths.host_name()}")
         while not self.stopped.is_set():
-            for run_id, served in self._wanted():
+            try:
+                wanted = list(self._wanted())
+            except errors.StriatumError as error:  # the daemon gone for good, say
+                self._say_once("", "runs", f"cannot list the runs to serve: {error.message}")
+                wanted = []
+            for run_id, served in wanted:
                 thread = self.serving.get(run_id, (None, []))[0]
                 if thread is None or not thread.is_alive():
                     self._serve(run_id, served)
@@ -73,11 +84,7 @@ class Worker:
 
     def _wanted(self) -> Iterator[tuple[str, frozenset[str]]]:
         """The running runs of this host's checkouts with a lane this worker serves."""
-        here = {
-            repo["repo_id"]
-            for repo in self._call("repo.list")["repositories"]
-            if repo["here"] and (self.repo is None or Path(repo["path"]) == self.repo)
-        }
+        here = self._checkouts()
         for run in self._call("list.runs", state="running")["runs"]:
             if run["repo_id"] not in here:
                 continue
@@ -87,6 +94,14 @@ class Worker:
             served = self.placed[run["run_id"]] & self.lanes
             if served:
                 yield run["run_id"], served
+
+    def _checkouts(self) -> set[str]:
+        """The repositories this host has a checkout of (only --repo's, when given)."""
+        return {
+            repo["repo_id"]
+            for repo in self._call("repo.list")["repositories"]
+            if repo["here"] and (self.repo is None or Path(repo["path"]) == self.repo)
+        }
 
     def _serve(self, run_id: str, served: frozenset[str]) -> None:
         supervisors: list[Supervisor] = []
@@ -100,13 +115,19 @@ class Worker:
         say = _prefixed(self.log, run_id)
         try:
             outcome = self._supervise(run_id, served, into, say)
-        except errors.StriatumError as error:
-            say(f"not served: {error.message}")
+        except errors.StriatumError as error:  # tried again at the next poll; said once
+            self._say_once(run_id, "failure", f"{run_id}: not served: {error.message}")
         except Exception as error:  # a thread's failure is said, never the worker's end
-            say(f"not served: {error!r}")
+            self._say_once(run_id, "failure", f"{run_id}: not served: {error!r}")
         else:
             if outcome:
                 say(f"done: the run {outcome}")
+
+    def _say_once(self, run_id: str, what: str, text: str) -> None:
+        """Say `text` unless it is what was said last about (run, what)."""
+        if self.last_said.get((run_id, what)) != text:
+            self.last_said[(run_id, what)] = text
+            self.log(text)
 
     def _supervise(
         self, run_id: str, served: frozenset[str], into: list[Supervisor], say: Log
