@@ -6,16 +6,17 @@ transaction commits. So daemons on many machines that share one database take tu
 lock, and more daemons should not mean more requests past what that head allows. This
 bench measures where the ceiling is, and whether the head is what sets it.
 
-On one fresh embedded cluster (fsync on), for each count N of daemons: N daemons, each with
-its own home, runtime directory and STRIATUM_HOST (bench-host-1..N), all on that database.
-K client threads per daemon, one kept socket each, call `whoami` (authenticated, one audit
-row) for --seconds. Reported for each N: requests/s in all and per daemon, audit rows/s
-counted in the database, the ratio to the first count's throughput, how busy the machine's
-CPUs were, and how many backends waited for a lock (a queue at the head shows there). Two
-floors are measured in the same run from as many connections as there are clients: raw
-single-row INSERT+COMMIT into a scratch table, and audit appends straight to the head with
-no daemon in the way. Last, the audit chain is walked as `daemon doctor --fast` walks it: it must
-still verify after the load.
+On one fresh embedded cluster (fsync on), for each count N of daemons: N daemons, each with its
+own home, runtime directory and STRIATUM_HOST (bench-host-1..N), all on that database. K client
+threads per daemon, one kept socket each, call `whoami` (authenticated, one audit row) for
+--seconds. Reported for each N: requests/s in all and per daemon, audit rows/s counted in the
+database, the ratio to the first count's throughput, how busy the machine's CPUs were, and how
+many backends waited for a lock (a queue at the head shows there). Two floors are measured in
+the same run from as many connections as there are clients: raw single-row INSERT+COMMIT into a
+scratch table, and audit appends straight to the head with no daemon in the way; and the same
+appends to one head per daemon (`own_heads`: what giving each daemon an audit chain of its own
+would allow). Last, the audit chain is walked as `daemon doctor --fast` walks it: it must still
+verify after the load.
 
 One machine plays every host here: the daemons, the clients and the server share its cores.
 Separate hosts share only the database, so they should do no worse.
@@ -286,8 +287,33 @@ def head_append(conn: db.Conn, index: int) -> None:
     )
 
 
+def own_heads(count: int) -> Callable[[db.Conn, int], None]:
+    """What a head per daemon would allow: the same appends, each connection to the head of
+    one of `count` chains (an event chain of a repository of its own stands in for a
+    daemon's own audit chain: the same head lock, seal and insert, in one statement)."""
+
+    def append(conn: db.Conn, index: int) -> None:
+        db.in_transaction(
+            conn,
+            lambda c: chains.append_event(
+                c,
+                repo_id=f"bench-head-{index % count}",
+                type="bench.append",
+                actor="bench",
+                payload={},
+            ),
+        )
+
+    return append
+
+
 def make_raw_table(database: db.Database) -> None:
     with db.connect_admin(database, autocommit=True) as admin:
+        for index in range(8):  # the repositories whose chains stand in for own heads
+            admin.execute(
+                "INSERT INTO striatumd.repositories (repo_id, path, name) VALUES (%s, %s, %s)",
+                (f"bench-head-{index}", f"/bench/head-{index}", f"head-{index}"),
+            )
         admin.execute("CREATE TABLE bench_hosts_raw (id bigserial PRIMARY KEY, worker int)")
         admin.execute(
             "GRANT INSERT ON bench_hosts_raw TO striatumd_runtime; "
@@ -302,6 +328,7 @@ def measure_count(
     connections = count * clients
     raw = floor_rate(database, connections, seconds, raw_insert)
     head = floor_rate(database, connections, seconds, head_append)
+    own = floor_rate(database, connections, seconds, own_heads(count))
     with started_hosts(root, count, database.admin_conninfo) as hosts:
         figures = measure_hosts(database, hosts, clients, seconds)
     served = figures["requests_per_s"]
@@ -311,6 +338,10 @@ def measure_count(
         **figures,
         "raw_insert_commit_per_s": round(raw),
         "audit_head_alone_per_s": round(head),
+        # The same appends from the same connections, to one head per daemon: far above the
+        # shared head's rate would mean that head caps the daemons; near it, that it does not.
+        "one_head_per_daemon_per_s": round(own),
+        "ratio_own_heads_to_shared_head": round(own / head, 3),
         "ratio_to_raw_insert": round(served / raw, 3),
         "ratio_to_audit_head_alone": round(served / head, 3),
     }
