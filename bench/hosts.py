@@ -11,7 +11,7 @@ own home, runtime directory and STRIATUM_HOST (bench-host-1..N), all on that dat
 threads per daemon, one kept socket each, call `whoami` (authenticated, one audit row) for
 --seconds. Reported for each N: requests/s in all and per daemon, audit rows/s counted in the
 database, the ratio to the first count's throughput, how busy the machine's CPUs were, and how
-many backends waited for a lock (a queue at the head shows there). Two floors are measured in
+many backends waited for a lock (a queue at the head shows there). Three floors are measured in
 the same run from as many connections as there are clients: raw single-row INSERT+COMMIT into a
 scratch table, and audit appends straight to the head with no daemon in the way; and the same
 appends to one head per daemon (`own_heads`: what giving each daemon an audit chain of its own
