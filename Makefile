@@ -66,7 +66,7 @@ typecheck: dev
 # One embedded cluster, every benchmark, one JSON report in bench/report.json (~25 minutes at
 # today's speed, most of it bench.scale's 5,000-job runs). Each bench also runs alone:
 # python -m bench.chain | anchoring | cli | mcp | scale | floor | spawn | run | lanes | heartbeats |
-# starvation | live | corpus | hosts
+# starvation | live | corpus | hosts | crosshost
 # bench.agents (the real agent CLIs per job; needs them: make test-agents installs them) is not
 # in the report: python -m bench.agents
 # Benches make their daemons' homes and repositories in the cheaper, for making files at that

@@ -10,7 +10,9 @@ heartbeating for 2 minutes (bench.heartbeats), live
 views (bench.live: how fast a long poll hears of a commit), the daemon's RSS after that load,
 a reader's verify flood and a flood of unterminated frames (bench.starvation), corpus export
 and verification (bench.corpus), requests/s from 1, 2 and 4 daemons on the one database, all
-appending to its one audit head (bench.hosts) and, last because it loads a million events,
+appending to its one audit head (bench.hosts), what a run pays per job when half its jobs run
+on a second host's worker, with what fetching and pushing its branch cost per call
+(bench.crosshost) and, last because it loads a million events,
 the chain (bench.chain) and what automatic anchoring costs appends (bench.anchoring). Writes
 bench/report.json and prints it.
 
@@ -32,6 +34,7 @@ from bench import (
     chain,
     cli,
     corpus,
+    crosshost,
     heartbeats,
     hosts,
     live,
@@ -63,6 +66,9 @@ FULL = {
     "hosts_daemons": [1, 2, 4],
     "hosts_clients": 4,
     "hosts_s": 5.0,
+    "crosshost_jobs": 200,
+    "crosshost_repeat": 1,
+    "crosshost_git_calls": 50,
 }
 QUICK = {
     "cli_runs": 5,
@@ -81,6 +87,9 @@ QUICK = {
     "hosts_daemons": [1, 2],
     "hosts_clients": 2,
     "hosts_s": 1.0,
+    "crosshost_jobs": 40,
+    "crosshost_repeat": 1,
+    "crosshost_git_calls": 10,
 }
 
 
@@ -113,6 +122,13 @@ def collect(sizes: dict[str, Any]) -> dict[str, Any]:
             sizes["hosts_daemons"],
             sizes["hosts_clients"],
             sizes["hosts_s"],
+        )
+        report["crosshost"] = crosshost.measure(
+            database,
+            _fresh(base, "crosshost"),
+            jobs=sizes["crosshost_jobs"],
+            repeat=sizes["crosshost_repeat"],
+            git_calls=sizes["crosshost_git_calls"],
         )
         report["chain"] = chain.measure(database, sizes["chain_events"], sizes["append_s"])
         report["anchoring"] = anchoring.measure(
