@@ -4,6 +4,7 @@ one bare remote stand for two hosts, each with the run's worktree of its own."""
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,41 @@ def test_an_unreachable_remote_is_a_clear_error(hosts: tuple[Path, Path, Path]) 
         run_branch.catch_up(a, "gone", RUN)
     with pytest.raises(run_branch.PushRefused, match="cannot push"):
         run_branch.push(a, "gone", RUN)
+
+
+def test_a_rebase_leaves_another_attempts_uncommitted_files_alone(
+    hosts: tuple[Path, Path, Path],
+) -> None:
+    """Host B's worktree has a live attempt's edit not committed yet (a tracked file, and a
+    new one): its own finished commit still rebases and pushes, and the edit stays."""
+    remote, a, b = hosts
+    commit(a, "src/a.py", "a = 1\n", "job-a")
+    run_branch.push(a, "origin", RUN)
+    commit(b, "src/b.py", "b = 1\n", "job-b")
+    (b / "README.md").write_text("a live attempt's edit\n")
+    (b / "notes.txt").write_text("new, not committed\n")
+    pushed = run_branch.push(b, "origin", RUN)
+    assert git(remote, "rev-parse", f"striatum/{RUN}") == pushed
+    assert (b / "src" / "a.py").read_text() == "a = 1\n"  # host A's file came in
+    assert (b / "README.md").read_text() == "a live attempt's edit\n"
+    assert (b / "notes.txt").read_text() == "new, not committed\n"
+    assert git(b, "status", "--porcelain") == "M README.md\n?? notes.txt"
+    trailers = git(remote, "log", "-1", "--format=%(trailers:key=Striatum-Job,valueonly)", pushed)
+    assert trailers == "job-b"
+
+
+def test_two_hosts_pushing_at_the_same_moment_both_land(hosts: tuple[Path, Path, Path]) -> None:
+    """The remote takes one push and refuses the other's ref update: that one fetches,
+    rebases and pushes again."""
+    remote, a, b = hosts
+    for round_ in range(5):
+        commit(a, f"src/a{round_}.py", "a\n", f"a{round_}")
+        commit(b, f"src/b{round_}.py", "b\n", f"b{round_}")
+        with ThreadPoolExecutor(2) as pool:
+            landed = list(pool.map(lambda tree: run_branch.push(tree, "origin", RUN), (a, b)))
+        tip = git(remote, "rev-parse", f"striatum/{RUN}")
+        assert tip in landed
+        for tree in (a, b):
+            run_branch.catch_up(tree, "origin", RUN)
+    files = git(remote, "ls-tree", "-r", "--name-only", f"striatum/{RUN}").splitlines()
+    assert {f"src/{side}{n}.py" for side in "ab" for n in range(5)} <= set(files)

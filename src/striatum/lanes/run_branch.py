@@ -26,7 +26,10 @@ from striatum.engine import worktrees
 from striatum.integrity import git
 
 REMOTE = "origin"  # the remote a run's branch travels through, unless its workflow names one
-PUSH_TRIES = 5  # rejections in a row before giving up (each means another host pushed)
+PUSH_TRIES = 5
+LITERAL = (
+    "--literal-pathspecs"  # rejections in a row before giving up (each means another host pushed)
+)
 
 
 class PushRefused(errors.Conflict):
@@ -106,20 +109,80 @@ def drop_head(worktree: Path) -> None:
 
 
 def _rebase_onto(worktree: Path, tip: str, remote: str) -> None:
-    """Put this branch's own commits on top of `tip` (a fast-forward when it has none)."""
+    """Put this branch's own commits on top of `tip` (a fast-forward when it has none).
+
+    Not `git rebase`, which refuses a worktree where another live attempt has files not
+    committed yet: each own commit is merged onto the new base in git's object store alone
+    (`merge-tree`, then `commit-tree` with its message and author), then the branch moves
+    there and only the files that changed come into the index and the working tree. The
+    other attempts' files are never touched (their scopes are disjoint from the ones that
+    changed)."""
     if _ancestor(worktree, tip, "HEAD"):
         return  # the remote has nothing this branch lacks
     if _ancestor(worktree, "HEAD", tip):
         _checked(worktree, "merge", "--quiet", "--ff-only", tip)
         return
-    done = git.run(worktree, "rebase", "--quiet", tip, env=git.IDENTITY)
-    if done.returncode != 0:
-        git.run(worktree, "rebase", "--abort")
+    own = git.output(worktree, "rev-list", "--reverse", f"{tip}..HEAD").split()
+    base = tip
+    for commit in own:
+        base = _replayed(worktree, commit, base, remote)
+    _move_to(worktree, base)
+
+
+def _replayed(worktree: Path, commit: str, base: str, remote: str) -> str:
+    """`commit` made again on top of `base`: the new commit's id."""
+    merged = git.run(worktree, "merge-tree", "--write-tree", "--no-messages", base, commit)
+    if merged.returncode == 1:  # the tree, then the conflicted paths
+        conflicted = ", ".join(line for line in merged.stdout.splitlines()[1:] if line)
         raise PushRefused(
             f"this host's commits do not apply on top of {remote}'s run branch "
-            f"({tip[:12]}): {git.said(done)}",
+            f"({base[:12]}): {conflicted or 'conflict'}",
             hint="two attempts changed the same files: their write scopes overlap",
         )
+    if merged.returncode != 0:
+        raise errors.StriatumError(f"git merge-tree failed in {worktree}: {git.said(merged)}")
+    tree = merged.stdout.splitlines()[0]
+    fields = git.output(worktree, "log", "-1", "--format=%an%x00%ae%x00%ad%x00%B", commit)
+    name, email, date, message = fields.split("\0", 3)
+    author = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date}
+    made = git.run(
+        worktree,
+        "commit-tree",
+        "--no-gpg-sign",
+        "-p",
+        base,
+        "-F",
+        "-",
+        tree,
+        stdin=message.rstrip("\n") + "\n",
+        env={**git.IDENTITY, **author},
+    )
+    if made.returncode != 0:
+        raise errors.StriatumError(f"git commit-tree failed in {worktree}: {git.said(made)}")
+    return made.stdout.strip()
+
+
+def _move_to(worktree: Path, commit: str) -> None:
+    """Move the branch to `commit`, bringing into the index and the working tree only the
+    files that differ between the old head and it."""
+    changed = git.output(worktree, "diff", "--name-only", "-z", "HEAD", commit).split("\0")
+    changed = [name for name in changed if name]
+    _checked(worktree, "reset", "--quiet", "--soft", commit)
+    present = (
+        set(
+            git.output(
+                worktree, "ls-tree", "-r", "-z", "--name-only", commit, "--", *changed
+            ).split("\0")
+        )
+        if changed
+        else set()
+    )
+    kept = [name for name in changed if name in present]
+    gone = [name for name in changed if name not in present]
+    if kept:
+        _checked(worktree, "checkout", commit, "--", *kept)
+    if gone:
+        _checked(worktree, "rm", "--quiet", "--ignore-unmatch", "--", *gone)
 
 
 def _ancestor(worktree: Path, older: str, newer: str) -> bool:
@@ -129,10 +192,16 @@ def _ancestor(worktree: Path, older: str, newer: str) -> bool:
 def _rejected(done: subprocess.CompletedProcess[str]) -> bool:
     """Whether a push failed because the remote's branch moved (not for want of access)."""
     text = f"{done.stdout}\n{done.stderr}"
-    return "[rejected]" in text or "non-fast-forward" in text or "fetch first" in text
+    moved = ("[rejected]", "non-fast-forward", "fetch first")
+    # Two hosts' pushes at the same moment: the remote updated its ref for one of them.
+    raced = ("cannot lock ref", "incorrect old value", "failed to update ref")
+    return any(sign in text for sign in moved + raced)
 
 
-def _checked(worktree: Path, *args: str) -> None:
+def _checked(worktree: Path, *args: str) -> str:
+    """A git command's stdout; its failure a StriatumError quoting git."""
     done = git.run(worktree, *args, env=git.IDENTITY)
     if done.returncode != 0:
-        raise errors.StriatumError(f"git {args[0]} failed in {worktree}: {git.said(done)}")
+        verb = next(arg for arg in args if not arg.startswith("-"))
+        raise errors.StriatumError(f"git {verb} failed in {worktree}: {git.said(done)}")
+    return done.stdout

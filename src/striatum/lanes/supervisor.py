@@ -832,12 +832,27 @@ class Supervisor:
         which never left this host, is dropped from the branch, its files left for the
         clean-up after a failed attempt to put back."""
         assert self.remote is not None
+        workdir = self.site.workdir
+        ours = worktrees.head(workdir)
         try:
-            return run_branch.push(self.site.workdir, self.remote, self.run_id)
+            pushed = run_branch.push(workdir, self.remote, self.run_id)
         except errors.StriatumError as error:
             self.unpushed = error.message
-            run_branch.drop_head(self.site.workdir)
+            run_branch.drop_head(workdir)
             return None
+        if pushed != ours:  # rebased: what other hosts pushed came in with it
+            try:
+                self._take_in(ours, pushed)
+            except (errors.StriatumError, OSError) as error:  # the push stands: only said
+                self.log(f"could not copy other hosts' artifacts into {self.site.repo}: {error}")
+        return pushed
+
+    def _take_in(self, before: str, after: str) -> None:
+        """Copy into this host's checkout the artifacts that other hosts published between
+        two heads of the worktree (its daemon reads them there to build packets)."""
+        root, workdir = self.site.artifact_root, self.site.workdir
+        for name in worktrees.changed_between(workdir, before, after, root):
+            files.copy_from_worktree(workdir, self.site.repo, name, root)
 
     def _catch_up(self) -> bool:
         """A travelling run, before claiming: take in what other hosts pushed to the run's
@@ -849,10 +864,7 @@ class Supervisor:
             before = worktrees.head(workdir)
             after = run_branch.catch_up(workdir, self.remote, self.run_id)
             if after is not None and after != before:
-                for name in worktrees.changed_between(
-                    workdir, before, after, self.site.artifact_root
-                ):
-                    files.copy_from_worktree(workdir, self.site.repo, name, self.site.artifact_root)
+                self._take_in(before, after)
         except (errors.StriatumError, OSError) as error:
             said = f"cannot catch up with {self.remote}'s run branch: {error}"
             if self.behind != said:  # said once, not at every try
