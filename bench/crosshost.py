@@ -21,15 +21,13 @@ split / one host of the medians. Beside them, in the same run, on a remote and c
 their own, what `run_branch.catch_up` and `run_branch.push` cost per call
 (bench.crosshost_git).
 
-Lanes allow --max-attempts (default 10, not the default 3): two hosts pushing to the branch
-at the same moment can fail an attempt (a push that loses the race for the remote's ref lock
-is not retried: the report counts those failures), and three in a row leave the run waiting
-for a human. A run that does (`blocked`) or that stops moving (`stalled`) is cancelled and
-reported as such.
+Lanes allow --max-attempts (default 3, the lanes' own default); the report counts failed
+attempts (a push that cannot land fails one). A run that waits for a human (`blocked`) or
+that stops moving (`stalled`) is cancelled and reported as such.
 
 One machine plays both hosts: they share its cores, the database and the remote's disk.
 
-Usage: python -m bench.crosshost [--jobs 200] [--repeat 1] [--parallel 1] [--max-attempts 10]
+Usage: python -m bench.crosshost [--jobs 200] [--repeat 1] [--parallel 1] [--max-attempts 3]
        [--git-calls 50]
 """
 
@@ -185,7 +183,7 @@ def measure(
     jobs: int = 200,
     repeat: int = 1,
     parallel: int = 1,
-    attempts: int = 10,
+    attempts: int = 3,
     git_calls: int = 50,
 ) -> dict[str, Any]:
     """Both ways `repeat` times on `database` (one host first each time), their hosts and
@@ -224,7 +222,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each way")
     parser.add_argument("--parallel", type=int, default=1, help="jobs at once per lane")
-    parser.add_argument("--max-attempts", type=int, default=10, help="per job (1-20)")
+    parser.add_argument("--max-attempts", type=int, default=3, help="per job (1-20)")
     parser.add_argument("--git-calls", type=int, default=50, help="calls per git figure")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupted)

@@ -252,7 +252,11 @@ class Supervisor:
         if unsandboxed:
             self.log(f"warning: {unsandboxed}")
         try:
-            return self._loop()
+            outcome = self._loop()
+            if self.remote is not None and outcome in TERMINAL:
+                # Every job pushed before it completed: take in the last of other hosts'.
+                self._catch_up()
+            return outcome
         finally:
             self.leaving = True
             self.claimer.shutdown(wait=True)
