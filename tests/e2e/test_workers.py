@@ -136,10 +136,15 @@ def test_a_run_crosses_two_hosts_through_its_branch_on_the_shared_remote(
     worker = start_worker(b, clone_b, worker_log)
     try:
         supervised = a.cli("--repo", str(clone_a), "supervise", run_id, timeout=180)
+        # The worker sees the run end too, and takes in what host A pushed last.
+        wait_until(lambda: "done: the run succeeded" in worker_log.read_text(), "worker")
     finally:
         worker.send_signal(signal.SIGTERM)
         worker_exit = worker.wait(60)
     said = worker_log.read_text()
+    for clone in (clone_a, clone_b):  # every job's artifact, in both hosts' checkouts
+        made = sorted(p.name for p in (clone / "docs" / "striatum").rglob("*.md"))
+        assert made == ["one.md", "three.md", "two.md"], (clone, made)
     assert supervised.returncode == 0, supervised.stderr + "\n--- worker ---\n" + said
     assert worker_exit == 0, said
     assert "left to workers; commits travel through shared/" in supervised.stderr

@@ -102,6 +102,11 @@ def push(worktree: Path, remote: str, run_id: str, *, tries: int = PUSH_TRIES) -
     )
 
 
+def fork_point(worktree: Path, other: str) -> str:
+    """Where the worktree's branch and `other` (a commit) part: their merge base."""
+    return git.output(worktree, "merge-base", "HEAD", other).strip()
+
+
 def drop_head(worktree: Path) -> None:
     """Take the head commit (one that was never pushed) off the branch, leaving its files in
     the working tree: what put them there failed, and its clean-up puts them back."""
