@@ -29,19 +29,29 @@ class Site:
 @contextlib.contextmanager
 def only_supervisor(repo: Path, run_id: str) -> Iterator[None]:
     """Hold the run's lock file in `.striatum/`; Conflict when another supervisor has it."""
+    with held_lock(repo, f"supervisor-{run_id}.lock") as held:
+        if not held:
+            raise errors.Conflict(
+                f"run {run_id} already has a supervisor",
+                hint="striatum dashboard --run-id " + run_id,
+            )
+        yield
+
+
+@contextlib.contextmanager
+def held_lock(repo: Path, name: str) -> Iterator[bool]:
+    """Hold the lock file `.striatum/<name>` while the block runs: True, or False when
+    another process holds it (then nothing is held). The kernel lets go when we die."""
     scratch = repo / ".striatum"
     scratch.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = open(scratch / f"supervisor-{run_id}.lock", "a")  # noqa: SIM115
+    handle: IO[str] = open(scratch / name, "a")  # noqa: SIM115
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise errors.Conflict(
-            f"run {run_id} already has a supervisor",
-            hint="striatum dashboard --run-id " + run_id,
-        ) from None
-    try:
-        yield
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         handle.close()
 

@@ -14,18 +14,16 @@ worker, here or elsewhere, runs the jobs again.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from striatum import errors, paths
 from striatum.engine import files, worktrees
-from striatum.lanes import agent_process, run_branch
+from striatum.lanes import agent_process, run_branch, site
 from striatum.lanes.site import Site
 from striatum.lanes.supervisor import Supervisor, patient_call, worker_lanes
 from striatum.lanes.watchdog import Watchdog
@@ -143,7 +141,7 @@ class Worker:
                 self.said.add((run_id, "same host"))
                 say("not served: its supervisor runs on this host; serve its lane from another")
             return None
-        with _worker_lock(repo, run_id) as held:
+        with site.held_lock(repo, f"worker-{run_id}.lock") as held:
             if not held:
                 return None  # another worker of this host serves it
             remote = str(run.get("remote") or run_branch.REMOTE)
@@ -187,23 +185,6 @@ def _take_in_published(checkout: Path, workdir: Path, root: str) -> None:
     fork = run_branch.fork_point(workdir, worktrees.head(checkout))
     for name in worktrees.changed_between(workdir, fork, "HEAD", root):
         files.copy_from_worktree(workdir, checkout, name, root)
-
-
-@contextlib.contextmanager
-def _worker_lock(repo: Path, run_id: str) -> Iterator[bool]:
-    """Hold `.striatum/worker-<run>.lock`; False when another worker of this host has it."""
-    scratch = repo / ".striatum"
-    scratch.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = open(scratch / f"worker-{run_id}.lock", "a")  # noqa: SIM115
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        handle.close()
 
 
 def _prefixed(log: Log, run_id: str) -> Log:
