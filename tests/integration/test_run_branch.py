@@ -157,3 +157,33 @@ def test_two_hosts_pushing_at_the_same_moment_both_land(hosts: tuple[Path, Path,
             run_branch.catch_up(tree, "origin", RUN)
     files = git(remote, "ls-tree", "-r", "--name-only", f"striatum/{RUN}").splitlines()
     assert {f"src/{side}{n}.py" for side in "ab" for n in range(5)} <= set(files)
+
+
+def test_a_file_another_host_deleted_or_renamed_leaves_this_worktree_too(
+    hosts: tuple[Path, Path, Path],
+) -> None:
+    remote, a, b = hosts
+    git(a, "mv", "README.md", "README.txt")
+    git(a, "commit", "-qm", "rename")
+    run_branch.push(a, "origin", RUN)
+    commit(b, "src/b.py", "b = 1\n", "job-b")
+    pushed = run_branch.push(b, "origin", RUN)  # rejected, replayed on the rename
+    assert git(remote, "rev-parse", f"striatum/{RUN}") == pushed
+    assert not (b / "README.md").exists() and (b / "README.txt").read_text() == "hello\n"
+    assert git(b, "status", "--porcelain") == ""
+
+
+def test_a_commit_and_its_revert_replay_in_order(hosts: tuple[Path, Path, Path]) -> None:
+    """Each own commit is merged against its own parent: a revert, then the file made
+    again, replay cleanly onto what another host pushed."""
+    remote, a, b = hosts
+    commit(b, "src/x.py", "x = 1\n", "job-x")
+    run_branch.push(b, "origin", RUN)
+    git(b, "revert", "--no-edit", "HEAD")
+    commit(b, "src/x.py", "x = 2\n", "job-x-again")
+    commit(a, "src/a.py", "a = 1\n", "job-a")
+    run_branch.catch_up(a, "origin", RUN)
+    run_branch.push(a, "origin", RUN)
+    pushed = run_branch.push(b, "origin", RUN)
+    assert git(remote, "show", f"{pushed}:src/x.py") == "x = 2"
+    assert git(remote, "show", f"{pushed}:src/a.py") == "a = 1"

@@ -18,18 +18,17 @@ prompts, bounded in time.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from striatum import errors
-from striatum.engine import worktrees
+from striatum.engine import files, worktrees
 from striatum.integrity import git
 
 REMOTE = "origin"  # the remote a run's branch travels through, unless its workflow names one
-PUSH_TRIES = 5
-LITERAL = (
-    "--literal-pathspecs"  # rejections in a row before giving up (each means another host pushed)
-)
+PUSH_TRIES = 5  # rejections in a row before giving up (each means another host pushed)
 
 
 class PushRefused(errors.Conflict):
@@ -102,9 +101,13 @@ def push(worktree: Path, remote: str, run_id: str, *, tries: int = PUSH_TRIES) -
     )
 
 
-def fork_point(worktree: Path, other: str) -> str:
-    """Where the worktree's branch and `other` (a commit) part: their merge base."""
-    return git.output(worktree, "merge-base", "HEAD", other).strip()
+def take_in_published(checkout: Path, workdir: Path, root: str) -> None:
+    """The artifacts the run's branch holds that its hosts published (since it parted from
+    the checkout's HEAD), copied into this host's checkout, where this host's daemon reads
+    them: for a worker joining a run, or a supervisor starting again."""
+    fork = git.output(workdir, "merge-base", "HEAD", worktrees.head(checkout)).strip()
+    for name in worktrees.changed_between(workdir, fork, "HEAD", root):
+        files.copy_from_worktree(workdir, checkout, name, root)
 
 
 def drop_head(worktree: Path) -> None:
@@ -116,78 +119,44 @@ def drop_head(worktree: Path) -> None:
 def _rebase_onto(worktree: Path, tip: str, remote: str) -> None:
     """Put this branch's own commits on top of `tip` (a fast-forward when it has none).
 
-    Not `git rebase`, which refuses a worktree where another live attempt has files not
-    committed yet: each own commit is merged onto the new base in git's object store alone
-    (`merge-tree`, then `commit-tree` with its message and author), then the branch moves
-    there and only the files that changed come into the index and the working tree. The
-    other attempts' files are never touched (their scopes are disjoint from the ones that
-    changed)."""
+    Not `git rebase` here, which refuses a worktree where another live attempt has files not
+    committed yet: the own commits are cherry-picked onto `tip` in a scratch worktree of
+    their own (`_replayed`), then this branch moves there with a two-tree `read-tree`, which
+    brings into the index and the working tree only the files that differ (deletions and
+    renames included) and refuses, touching nothing, if one of them is another attempt's
+    uncommitted file (their scopes are disjoint, so it does not happen)."""
     if _ancestor(worktree, tip, "HEAD"):
         return  # the remote has nothing this branch lacks
     if _ancestor(worktree, "HEAD", tip):
         _checked(worktree, "merge", "--quiet", "--ff-only", tip)
         return
     own = git.output(worktree, "rev-list", "--reverse", f"{tip}..HEAD").split()
-    base = tip
-    for commit in own:
-        base = _replayed(worktree, commit, base, remote)
-    _move_to(worktree, base)
+    replayed = _replayed(worktree, own, tip, remote)
+    _checked(worktree, "read-tree", "-m", "-u", "HEAD", replayed)
+    _checked(worktree, "reset", "--quiet", "--soft", replayed)
 
 
-def _replayed(worktree: Path, commit: str, base: str, remote: str) -> str:
-    """`commit` made again on top of `base`: the new commit's id."""
-    merged = git.run(worktree, "merge-tree", "--write-tree", "--no-messages", base, commit)
-    if merged.returncode == 1:  # the tree, then the conflicted paths
-        conflicted = ", ".join(line for line in merged.stdout.splitlines()[1:] if line)
-        raise PushRefused(
-            f"this host's commits do not apply on top of {remote}'s run branch "
-            f"({base[:12]}): {conflicted or 'conflict'}",
-            hint="two attempts changed the same files: their write scopes overlap",
-        )
-    if merged.returncode != 0:
-        raise errors.StriatumError(f"git merge-tree failed in {worktree}: {git.said(merged)}")
-    tree = merged.stdout.splitlines()[0]
-    fields = git.output(worktree, "log", "-1", "--format=%an%x00%ae%x00%ad%x00%B", commit)
-    name, email, date, message = fields.split("\0", 3)
-    author = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date}
-    made = git.run(
-        worktree,
-        "commit-tree",
-        "--no-gpg-sign",
-        "-p",
-        base,
-        "-F",
-        "-",
-        tree,
-        stdin=message.rstrip("\n") + "\n",
-        env={**git.IDENTITY, **author},
-    )
-    if made.returncode != 0:
-        raise errors.StriatumError(f"git commit-tree failed in {worktree}: {git.said(made)}")
-    return made.stdout.strip()
-
-
-def _move_to(worktree: Path, commit: str) -> None:
-    """Move the branch to `commit`, bringing into the index and the working tree only the
-    files that differ between the old head and it."""
-    changed = git.output(worktree, "diff", "--name-only", "-z", "HEAD", commit).split("\0")
-    changed = [name for name in changed if name]
-    _checked(worktree, "reset", "--quiet", "--soft", commit)
-    present = (
-        set(
-            git.output(
-                worktree, "ls-tree", "-r", "-z", "--name-only", commit, "--", *changed
-            ).split("\0")
-        )
-        if changed
-        else set()
-    )
-    kept = [name for name in changed if name in present]
-    gone = [name for name in changed if name not in present]
-    if kept:
-        _checked(worktree, "checkout", commit, "--", *kept)
-    if gone:
-        _checked(worktree, "rm", "--quiet", "--ignore-unmatch", "--", *gone)
+def _replayed(worktree: Path, own: list[str], tip: str, remote: str) -> str:
+    """`own` commits cherry-picked, in order, onto `tip` in a detached scratch worktree
+    (each merged against its own parent, as git does): the last new commit's id. Their
+    messages, trailers and authors are kept. A conflict is PushRefused naming the files."""
+    scratch = Path(tempfile.mkdtemp(prefix="striatum-replay-"))
+    tree = scratch / "tree"
+    try:
+        _checked(worktree, "worktree", "add", "--quiet", "--detach", str(tree), tip)
+        picked = git.run(tree, "cherry-pick", "--keep-redundant-commits", *own, env=git.IDENTITY)
+        if picked.returncode != 0:
+            conflicted = git.run(tree, "diff", "--name-only", "--diff-filter=U").stdout.split()
+            git.run(tree, "cherry-pick", "--abort")
+            raise PushRefused(
+                f"this host's commits do not apply on top of {remote}'s run branch "
+                f"({tip[:12]}): {', '.join(conflicted) or git.said(picked)}",
+                hint="two attempts changed the same files: their write scopes overlap",
+            )
+        return git.output(tree, "rev-parse", "HEAD").strip()
+    finally:
+        git.run(worktree, "worktree", "remove", "--force", str(tree))
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _ancestor(worktree: Path, older: str, newer: str) -> bool:

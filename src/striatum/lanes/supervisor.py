@@ -97,8 +97,20 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
     """Work until the run ends (or a signal); return the run's final state."""
     say = log or _to_stderr
     status = patient_call(say, "status", run_id=run_id)
-    with site.only_supervisor(Path(status["run"]["repo"]), run_id):
+    if status["run"].get("repo_here") is False:  # the path is another host's
+        raise errors.Conflict(
+            f"run {run_id}'s repository has no checkout on this host ({paths.host_name()})",
+            hint=f"supervise it where it has one, or: striatum adopt --join "
+            f"{status['run']['repo_id']} in a clone here",
+        )
+    repo = Path(status["run"]["repo"])
+    with site.only_supervisor(repo, run_id), site.held_lock(repo, f"worker-{run_id}.lock") as free:
+        if not free:  # they would share this host's checkout, worktree and scratch
+            raise errors.Conflict(
+                f"a worker of this host serves run {run_id}", hint="stop it first"
+            )
         where, guard = site.take_over(run_id, status, say)
+        remote = _travel(run_id, where, status, say)  # before registering: a refusal leaves
         session = patient_call(say, "register-session", role="operator")["session_id"]
         me = {"run_id": run_id, "host": paths.host_name(), "pid": os.getpid()}
         # Who holds the run, for its host's daemon to resume it should this process die.
@@ -117,7 +129,7 @@ def supervise(run_id: str, *, until_blocked: bool = False, log: Log | None = Non
             watchdog=Watchdog(run_id),
             until_blocked=until_blocked,
             log=say,
-            remote=_travel(run_id, where, status, say),
+            remote=remote,
         )
         signal.signal(signal.SIGTERM, supervisor.stop)
         signal.signal(signal.SIGINT, supervisor.stop)
@@ -142,7 +154,8 @@ def _travel(run_id: str, where: Site, status: dict[str, Any], say: Log) -> str |
             hint="commit something, then prepare the run again",
         )
     remote = str(status["run"].get("remote") or run_branch.REMOTE)
-    run_branch.push(where.workdir, remote, run_id)
+    run_branch.push(where.workdir, remote, run_id)  # with what workers pushed meanwhile
+    run_branch.take_in_published(where.repo, where.workdir, where.artifact_root)
     say(
         f"lanes {', '.join(sorted(placed))} are left to workers; commits travel through "
         f"{remote}/{worktrees.branch(run_id)}"
@@ -842,7 +855,9 @@ class Supervisor:
             pushed = run_branch.push(workdir, self.remote, self.run_id)
         except errors.StriatumError as error:
             self.unpushed = error.message
-            run_branch.drop_head(workdir)
+            run_branch.drop_head(workdir)  # back to its parent, or to the tip it was replayed on
+            with contextlib.suppress(errors.StriatumError, OSError):
+                self._take_in(f"{ours}~1", worktrees.head(workdir))
             return None
         if pushed != ours:  # rebased: what other hosts pushed came in with it
             try:
@@ -850,6 +865,15 @@ class Supervisor:
             except (errors.StriatumError, OSError) as error:  # the push stands: only said
                 self.log(f"could not copy other hosts' artifacts into {self.site.repo}: {error}")
         return pushed
+
+    def _push_revert(self, job_id: str) -> None:
+        """A travelling run's revert of a pushed commit whose job then failed, pushed now:
+        the other hosts' next attempts start without it."""
+        assert self.remote is not None
+        try:
+            run_branch.push(self.site.workdir, self.remote, self.run_id)
+        except errors.StriatumError as error:  # it goes with this host's next push
+            self.log(f"{job_id}: the revert of its commit was not pushed yet: {error.message}")
 
     def _take_in(self, before: str, after: str) -> None:
         """Copy into this host's checkout the artifacts that other hosts published between
@@ -866,6 +890,10 @@ class Supervisor:
         workdir = self.site.workdir
         try:
             before = worktrees.head(workdir)
+            if self.guard is not None and before != self.guard.head:
+                # A running agent committed by itself: its commit is taken back when it
+                # ends; catching up now would take it for this host's own and push it.
+                return False
             after = run_branch.catch_up(workdir, self.remote, self.run_id)
             if after is not None and after != before:
                 self._take_in(before, after)
@@ -961,6 +989,8 @@ class Supervisor:
         job = agent.assignment
         if sha:  # the attempt did not succeed: its commit leaves the branch
             worktrees.undo(self.site.workdir, sha)
+            if self.remote is not None:  # it was pushed: so is its revert, at once
+                self._push_revert(job.job_id)
         if self.guard is not None:
             self.guard.committed()
         self._isolate(f"{job.job_id} attempt {job.attempt} failed")

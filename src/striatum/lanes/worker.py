@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
-from striatum.engine import files, worktrees
 from striatum.lanes import agent_process, run_branch, site
 from striatum.lanes.site import Site
 from striatum.lanes.supervisor import Supervisor, patient_call, worker_lanes
@@ -155,7 +154,7 @@ class Worker:
                 return None
             agent_process.kill_leftovers(repo / ".striatum" / "runs" / run_id, run_id)
             root = run["artifact_root"].rstrip("/")
-            _take_in_published(repo, workdir, root)
+            run_branch.take_in_published(repo, workdir, root)
             guard = WorktreeGuard(workdir, root)
             guard.take_over(repo)
             session = self._call("register-session", role="operator")["session_id"]
@@ -177,14 +176,6 @@ class Worker:
 
     def _call(self, method: str, **params: Any) -> Any:
         return patient_call(self.log, method, **params)
-
-
-def _take_in_published(checkout: Path, workdir: Path, root: str) -> None:
-    """The artifacts the run published before this worker joined it (on other hosts),
-    copied from its branch into this host's checkout, where this host's daemon reads them."""
-    fork = run_branch.fork_point(workdir, worktrees.head(checkout))
-    for name in worktrees.changed_between(workdir, fork, "HEAD", root):
-        files.copy_from_worktree(workdir, checkout, name, root)
 
 
 def _prefixed(log: Log, run_id: str) -> Log:

@@ -109,8 +109,12 @@ def _checkout_here(
 
 def first_commit(path: Path) -> str | None:
     """The clone's first commit (the least of HEAD's root commits): the same in every clone
-    of a repository, so `adopt --join auto` can find it. None without a commit (or git)."""
+    of a repository, so `adopt --join auto` can find it. None without a commit (or git),
+    and for a shallow clone (join it by id)."""
     try:
+        shallow = git.run(path, "rev-parse", "--is-shallow-repository").stdout.strip()
+        if shallow == "true":  # its first commit here is only where its history was cut
+            return None
         done = git.run(path, "rev-list", "--max-parents=0", "HEAD")
     except errors.StriatumError:
         return None

@@ -82,6 +82,7 @@ def run_status(ctx: Context, run_id: str, *, moving_only: bool = False) -> dict[
             "state": run.state.value,
             "repo": run.repo_path,
             "repo_id": run.repo_id,
+            "repo_here": run.repo_here,  # whether `repo` is this host's checkout
             "artifact_root": snapshot.artifact_root(run),
             "remote": snapshot.remote(run),
             "workflow_id": run.workflow["id"],
