@@ -115,6 +115,15 @@ def test_an_untracked_copy_of_what_the_branch_adds_is_not_in_the_way(repo: Path)
     assert (repo / "app.py").read_text() == "x = 1\n"
 
 
+def test_a_recorded_commit_the_branch_lacks_is_named(repo: Path) -> None:
+    """A job's commit made on another host and not fetched here: landing would be partial."""
+    tip = git(repo, "rev-parse", worktrees.branch(RUN))
+    elsewhere = "0123456789abcdef0123456789abcdef01234567"
+    held = [("draft", tip), ("review", elsewhere), ("fix", elsewhere)]
+    assert worktrees.missing_from_branch(repo, RUN, held) == ["fix", "review"]
+    assert worktrees.missing_from_branch(repo, RUN, held[:1]) == []
+
+
 def test_finishing_after_a_commit_on_top_of_the_landing_is_a_no_op(repo: Path) -> None:
     """The landed commit is in HEAD's history: landing is done, whatever came after it."""
     landing = worktrees.prepare_land(repo, RUN, repo / "no-worktree")

@@ -228,6 +228,15 @@ class Landing:
     commit: str  # the merge commit; `base` itself when the branch was merged already
 
 
+def missing_from_branch(repo: Path, run_id: str, commits: list[tuple[str, str]]) -> list[str]:
+    """The jobs among (job, commit) whose commit the run's branch here does not hold (made
+    on another host and not fetched here yet, say)."""
+    if not commits:
+        return []
+    held = set(_git(repo, "rev-list", branch(run_id), check=False).stdout.split())
+    return sorted({job for job, sha in commits if sha not in held})
+
+
 def prepare_land(repo: Path, run_id: str, worktree: Path) -> Landing:
     """The `--no-ff` merge of the run's branch into HEAD, as a commit no ref names yet;
     refuse a dirty tree, a worktree with uncommitted work, a conflict, or untracked files the

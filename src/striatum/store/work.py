@@ -225,6 +225,12 @@ def attempt_commits(conn: db.Conn, *, run_id: str, job_id: str) -> list[tuple[in
     ]
 
 
+def run_commits(conn: db.Conn, run_id: str) -> list[tuple[str, str]]:
+    """(job, commit) of the run's attempts that succeeded with a commit."""
+    rows = db.fetch_all(conn, _q("run_commits"), {"run_id": run_id})
+    return [(str(r["job_id"]), str(r["commit_sha"])) for r in rows]
+
+
 def revision_verdict(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -> str | None:
     row = db.fetch_one(
         conn, _q("last_revision_verdict"), {"run_id": run_id, "job_id": job_id, "attempt": attempt}

@@ -288,6 +288,12 @@ SET model = CASE WHEN provider IN ('claude_code', 'codex', 'gemini')
                  THEN coalesce(%(reported_model)s, model) ELSE model END
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 
+-- name: run_commits
+-- The commits of a run's attempts that succeeded with one (what landing must bring).
+SELECT job_id, attempt, commit_sha FROM striatumd.job_attempts
+WHERE run_id = %(run_id)s AND commit_sha IS NOT NULL AND state = 'succeeded'
+ORDER BY job_id, attempt;
+
 -- name: attempt_commits
 -- The commits of a job's attempts that succeeded with one, oldest first.
 SELECT attempt, commit_sha FROM striatumd.job_attempts
