@@ -56,6 +56,11 @@ AGENT = (
     '&& echo "$STRIATUM_JOB_ID by $STRIATUM_LEASE" > "$STRIATUM_OUTPUT"'
 )
 STALL_S, PER_JOB_S = 60.0, 3.0  # a run taking longer than STALL_S + PER_JOB_S a job stalled
+FAILURES = """
+SELECT left(coalesce(reason, ''), 200) AS reason, count(*) AS times
+FROM striatumd.job_attempts WHERE run_id = %(run)s AND state = 'failed'
+GROUP BY 1 ORDER BY 2 DESC LIMIT 5
+"""
 LEASES = """
 SELECT host, count(*) AS leases,
        count(*) FILTER (WHERE outcome = 'completed') AS completed,
@@ -145,6 +150,7 @@ def lease_figures(database: db.Database, run_id: str) -> dict[str, Any]:
     after the first host's first lease the second host took its first."""
     with db.connect_admin(database, autocommit=True) as conn:
         rows = db.fetch_all(conn, LEASES, {"run": run_id})
+        reasons = db.fetch_all(conn, FAILURES, {"run": run_id})
     figures: dict[str, Any] = {
         "hosts": {
             str(row["host"]): {
@@ -156,6 +162,8 @@ def lease_figures(database: db.Database, run_id: str) -> dict[str, Any]:
             for row in rows
         }
     }
+    # Why attempts failed, most frequent first (the first 200 characters of each reason).
+    figures["failure_reasons"] = {str(r["reason"]): int(r["times"]) for r in reasons}
     if len(rows) == 2:
         gap = (rows[1]["first_at"] - rows[0]["first_at"]).total_seconds()
         figures["second_host_first_lease_after_s"] = round(gap, 2)

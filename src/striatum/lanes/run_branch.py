@@ -18,9 +18,10 @@ prompts, bounded in time.
 
 from __future__ import annotations
 
-import shutil
+import random
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from striatum import errors
@@ -28,7 +29,8 @@ from striatum.engine import files, worktrees
 from striatum.integrity import git
 
 REMOTE = "origin"  # the remote a run's branch travels through, unless its workflow names one
-PUSH_TRIES = 5  # rejections in a row before giving up (each means another host pushed)
+PUSH_TRIES = 20  # rejections in a row before giving up (each means another host pushed)
+BACKOFF_S = 0.02  # times the rejections so far: the most a host waits, at random, to retry
 
 
 class PushRefused(errors.Conflict):
@@ -84,7 +86,7 @@ def push(worktree: Path, remote: str, run_id: str, *, tries: int = PUSH_TRIES) -
     """Push the worktree's head to the remote's run branch, rebasing onto what other hosts
     pushed meanwhile; the head that landed there (new ids when rebased)."""
     target = f"HEAD:refs/heads/{worktrees.branch(run_id)}"
-    for _ in range(tries):
+    for rejected in range(tries):
         done = git.run(worktree, "push", "--quiet", "--porcelain", remote, target)
         if done.returncode == 0:
             return git.output(worktree, "rev-parse", "HEAD").strip()
@@ -92,6 +94,9 @@ def push(worktree: Path, remote: str, run_id: str, *, tries: int = PUSH_TRIES) -
             raise PushRefused(
                 f"cannot push {worktrees.branch(run_id)} to {remote!r}: {git.said(done)}"
             )
+        # Two hosts that keep pushing in step keep losing to each other: a random wait,
+        # longer after each rejection, lets one through.
+        time.sleep(random.uniform(0, BACKOFF_S * rejected))
         tip = fetch(worktree, remote, run_id)
         if tip is not None:
             _rebase_onto(worktree, tip, remote)
@@ -119,11 +124,11 @@ def drop_head(worktree: Path) -> None:
 def _rebase_onto(worktree: Path, tip: str, remote: str) -> None:
     """Put this branch's own commits on top of `tip` (a fast-forward when it has none).
 
-    Not `git rebase` here, which refuses a worktree where another live attempt has files not
-    committed yet: the own commits are cherry-picked onto `tip` in a scratch worktree of
-    their own (`_replayed`), then this branch moves there with a two-tree `read-tree`, which
-    brings into the index and the working tree only the files that differ (deletions and
-    renames included) and refuses, touching nothing, if one of them is another attempt's
+    Not `git rebase`, which refuses a worktree where another live attempt has files not
+    committed yet: each own commit is made again on top of the new base in a scratch index
+    (`_replayed`), then the branch moves there with a two-tree `read-tree`, which brings
+    into the index and the working tree only the files that differ (deletions and renames
+    included) and refuses, touching nothing, if one of them is another attempt's
     uncommitted file (their scopes are disjoint, so it does not happen)."""
     if _ancestor(worktree, tip, "HEAD"):
         return  # the remote has nothing this branch lacks
@@ -131,32 +136,51 @@ def _rebase_onto(worktree: Path, tip: str, remote: str) -> None:
         _checked(worktree, "merge", "--quiet", "--ff-only", tip)
         return
     own = git.output(worktree, "rev-list", "--reverse", f"{tip}..HEAD").split()
-    replayed = _replayed(worktree, own, tip, remote)
-    _checked(worktree, "read-tree", "-m", "-u", "HEAD", replayed)
-    _checked(worktree, "reset", "--quiet", "--soft", replayed)
+    base = tip
+    with tempfile.TemporaryDirectory(prefix="striatum-replay-") as scratch:
+        index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        for commit in own:
+            base = _replayed(worktree, commit, base, remote, index)
+    _checked(worktree, "read-tree", "-m", "-u", "HEAD", base)
+    _checked(worktree, "reset", "--quiet", "--soft", base)
 
 
-def _replayed(worktree: Path, own: list[str], tip: str, remote: str) -> str:
-    """`own` commits cherry-picked, in order, onto `tip` in a detached scratch worktree
-    (each merged against its own parent, as git does): the last new commit's id. Their
-    messages, trailers and authors are kept. A conflict is PushRefused naming the files."""
-    scratch = Path(tempfile.mkdtemp(prefix="striatum-replay-"))
-    tree = scratch / "tree"
-    try:
-        _checked(worktree, "worktree", "add", "--quiet", "--detach", str(tree), tip)
-        picked = git.run(tree, "cherry-pick", "--keep-redundant-commits", *own, env=git.IDENTITY)
-        if picked.returncode != 0:
-            conflicted = git.run(tree, "diff", "--name-only", "--diff-filter=U").stdout.split()
-            git.run(tree, "cherry-pick", "--abort")
-            raise PushRefused(
-                f"this host's commits do not apply on top of {remote}'s run branch "
-                f"({tip[:12]}): {', '.join(conflicted) or git.said(picked)}",
-                hint="two attempts changed the same files: their write scopes overlap",
-            )
-        return git.output(tree, "rev-parse", "HEAD").strip()
-    finally:
-        git.run(worktree, "worktree", "remove", "--force", str(tree))
-        shutil.rmtree(scratch, ignore_errors=True)
+def _replayed(worktree: Path, commit: str, base: str, remote: str, index: dict[str, str]) -> str:
+    """`commit` made again on top of `base`, merged against its own parent in the scratch
+    `index` (a three-way read-tree: a file changed on both sides is a conflict, which is
+    PushRefused naming it): the new commit's id, with the message, trailers and author of
+    `commit`. No working tree is touched and no file is checked out: it is quick, so a
+    host replays before the other host pushes again."""
+    merged = git.run(
+        worktree, "read-tree", "-m", "--aggressive", f"{commit}~1", base, commit, env=index
+    )
+    written = git.run(worktree, "write-tree", env=index) if merged.returncode == 0 else merged
+    if written.returncode != 0:
+        unmerged = git.run(worktree, "ls-files", "-u", "-z", env=index).stdout.split("\0")
+        names = sorted({entry.split("\t", 1)[1] for entry in unmerged if "\t" in entry})
+        raise PushRefused(
+            f"this host's commits do not apply on top of {remote}'s run branch "
+            f"({base[:12]}): {', '.join(names) or git.said(written)}",
+            hint="two attempts changed the same files: their write scopes overlap",
+        )
+    fields = git.output(worktree, "log", "-1", "--format=%an%x00%ae%x00%aI%x00%B", commit)
+    name, email, date, message = fields.split("\0", 3)
+    author = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date}
+    made = git.run(
+        worktree,
+        "commit-tree",
+        "--no-gpg-sign",
+        "-p",
+        base,
+        "-F",
+        "-",
+        written.stdout.strip(),
+        stdin=message.rstrip("\n") + "\n",
+        env={**git.IDENTITY, **author},
+    )
+    if made.returncode != 0:
+        raise errors.StriatumError(f"git commit-tree failed in {worktree}: {git.said(made)}")
+    return made.stdout.strip()
 
 
 def _ancestor(worktree: Path, older: str, newer: str) -> bool:
