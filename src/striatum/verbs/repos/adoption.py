@@ -20,7 +20,7 @@ def adopt(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     path = _existing_repo(params.get("repo"))
     root_commit = first_commit(path)
     join = params.get("join")
-    existing = _checkout_here(ctx, path, join, root_commit)
+    existing = _checkout_here(ctx, path, join)
     if existing is not None:
         repo_id = existing.repo_id
     elif join:
@@ -84,9 +84,7 @@ def _elsewhere(ctx: Context, repo_id: str, root_commit: str | None, *, new: bool
     }
 
 
-def _checkout_here(
-    ctx: Context, path: Path, join: str | None, root_commit: str | None
-) -> repositories.Repository | None:
+def _checkout_here(ctx: Context, path: Path, join: str | None) -> repositories.Repository | None:
     """The repository this host has checked out at `path`, if any. With `--join` naming
     another one: refused, unless that repository was removed (then the path stops being
     its checkout, and None says to join)."""
@@ -101,8 +99,8 @@ def _checkout_here(
             hint=f"striatum --repo {path} repo remove, then adopt --join again",
             path=str(path),
         )
-    # A removed repository's path joins another one: it stops being the removed one's.
-    _joined(ctx, path, join, root_commit)  # refuses (changing nothing) if it cannot
+    # A removed repository's path joins another one: it stops being the removed one's (in
+    # this transaction: if the join is then refused, the drop is rolled back with it).
     repositories.drop_checkout(ctx.conn, str(path))
     return None
 
