@@ -424,3 +424,29 @@ def test_a_commit_that_cannot_be_pushed_fails_its_attempt_and_never_reaches_the_
         f"striatum: one (attempt 2) of {run_id}",
     ]
     assert not any(line.startswith("Revert") for line in subjects)
+
+
+def test_a_host_without_a_checkout_neither_supervises_nor_serves_the_run(
+    hosts: tuple[DaemonUnderTest, DaemonUnderTest], tmp_path: Path
+) -> None:
+    """`supervise` through host B, which has no checkout of the run's repository, is refused
+    before it touches the path (host A's), and so is a worker given a path B never adopted:
+    each a conflict or not_found naming the fix, never a traceback."""
+    a, b = hosts
+    _, clone_a, _ = remote_with_clones(tmp_path)
+    a.json("--repo", str(clone_a), "adopt")
+    run_id = a.json(
+        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
+    )["run_id"]
+    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    refused = b.cli("--repo", str(tmp_path), "supervise", run_id, timeout=60)
+    assert refused.returncode == 5, refused.stderr
+    assert "has no checkout on this host (host-b)" in refused.stderr
+    assert "adopt --join" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (clone_a / ".striatum" / f"supervisor-{run_id}.lock").exists()
+    stray = tmp_path / "never-adopted"
+    stray.mkdir()
+    worker = b.cli("--repo", str(stray), "worker", "--lane", "there", timeout=60)
+    assert worker.returncode == 4, worker.stderr
+    assert "is not a checkout of an adopted repository on this host" in worker.stderr
+    assert "Traceback" not in worker.stderr
