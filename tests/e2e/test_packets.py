@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.daemons import DaemonUnderTest
-from tests.support.operator import Operator, example, new_repo
+from tests.support.operator import Operator, example, new_repo, task_workflow
 
 
 @pytest.fixture
@@ -231,3 +231,43 @@ def test_the_human_note_on_a_revision_bound_reaches_the_revised_author(
     packet = operator.claim(run_id)
     assert packet is not None and packet["job"]["job_id"] == "change"
     assert "Keep the public API; only fix the retry bound." in packet["prompt"]
+
+
+def test_the_inputs_are_what_the_parents_current_attempts_published_parent_by_parent(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """Read with the claim's own statement: parent by parent in the order the job names them,
+    each parent's oldest first, and never what a parent's failed attempt published."""
+    lanes = {"work": {"provider": "command", "command": ["true"]}}
+    workflow = task_workflow(
+        tmp_path, "inputs", lanes, [("a", "work", []), ("b", "work", []), ("c", "work", ["b", "a"])]
+    )
+    run_id = operator.prepare(workflow)
+
+    def publish(packet: dict[str, Any], name: str) -> str:
+        path = f"docs/striatum/{name}.md"
+        (operator.repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (operator.repo / path).write_text(f"{name}\n")
+        published = operator.cli(
+            "publish-artifact", "--lease", packet["lease"]["lease_id"], "--path", path
+        )
+        return str(published["artifact_id"])
+
+    a = operator.claim_job(run_id, "a")
+    a_first, a_second = publish(a, "a-first"), publish(a, "a-second")
+    operator.cli("complete", "--lease", a["lease"]["lease_id"])
+    b = operator.claim_job(run_id, "b")
+    publish(b, "b-failed")
+    operator.cli("fail", "--lease", b["lease"]["lease_id"], "--reason", "try again")
+    b = operator.claim_job(run_id, "b")
+    assert b["job"]["attempt"] == 2
+    b_kept = publish(b, "b-kept")
+    operator.cli("complete", "--lease", b["lease"]["lease_id"])
+
+    c = operator.claim_job(run_id, "c")
+    assert [(i["job_id"], i["attempt"], i["path"], i["artifact_id"]) for i in c["inputs"]] == [
+        ("b", 2, "docs/striatum/b-kept.md", b_kept),
+        ("a", 1, "docs/striatum/a-first.md", a_first),
+        ("a", 1, "docs/striatum/a-second.md", a_second),
+    ]
+    assert all(len(i["sha256"]) == 64 for i in c["inputs"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from striatum.engine import commits, files, snapshot, workers
 from striatum.engine.context import Context
@@ -36,12 +37,15 @@ def build(
     lease: work.Lease,
     lane_token: str,
     ttl_s: int,
+    published: list[dict[str, Any]],
 ) -> WorkPacket:
+    """`published`: what the job's parents' current attempts published, oldest first, read
+    with the claim (`work.insert_attempt_and_lease`)."""
     spec = snapshot.job_spec(run, job.job_id)
     lane = snapshot.lane_spec(run, job.lane)
     if lane is None:  # validation gives every job but a checkpoint a lane; none is claimed
         raise ValueError(f"job {job.job_id} has no lane to run on")
-    inputs = upstream_artifacts(ctx, run, job)
+    inputs = upstream_artifacts(job, published)
     revision = revision_input(ctx, run, job)
     expected = snapshot.expected_artifacts(run, job.job_id, attempt)
     lease_id = lease.lease_id
@@ -175,22 +179,19 @@ def under_review(ctx: Context, run: Run, spec: Job) -> UnderReview | None:
     }
 
 
-def upstream_artifacts(ctx: Context, run: Run, job: JobRow) -> list[UpstreamArtifact]:
-    """What the job's parents' current attempts published: its inputs, parent by parent."""
-    if not job.depends_on:
-        return []
-    by_parent: dict[str, list[records.Artifact]] = {}
-    for artifact in records.current_artifacts(
-        ctx.conn, run_id=run.run_id, job_ids=list(job.depends_on)
-    ):
-        by_parent.setdefault(artifact.job_id, []).append(artifact)
+def upstream_artifacts(job: JobRow, published: list[dict[str, Any]]) -> list[UpstreamArtifact]:
+    """The job's inputs, parent by parent (in the order it names them), each parent's oldest
+    first: `published` is what its parents' current attempts published, oldest first."""
+    by_parent: dict[str, list[dict[str, Any]]] = {}
+    for artifact in published:
+        by_parent.setdefault(artifact["job_id"], []).append(artifact)
     return [
         {
-            "job_id": artifact.job_id,
-            "attempt": artifact.attempt,
-            "path": artifact.path,
-            "sha256": artifact.sha256,
-            "artifact_id": artifact.artifact_id,
+            "job_id": artifact["job_id"],
+            "attempt": artifact["attempt"],
+            "path": artifact["path"],
+            "sha256": artifact["sha256"],
+            "artifact_id": artifact["artifact_id"],
         }
         for parent in job.depends_on
         for artifact in by_parent.get(parent, [])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from striatum.lanes import death_signal, markers, sandbox
+from striatum.lanes import death_signal, markers, pidfiles, sandbox
 from striatum.lanes.assignment import Assignment
 from striatum.lanes.profiles import Invocation
 
@@ -93,7 +93,7 @@ def launch(
         if not isinstance(stdin, int):
             stdin.close()
     birth = markers.CLOCK.birth(process.pid, before)
-    (scratch / "agent.pid").write_text(f"{process.pid}\n")
+    pidfiles.write(scratch / "agent.pid", f"{process.pid}\n")
     now = time.monotonic()
     return AgentProcess(
         assignment=assignment,

@@ -39,6 +39,7 @@ from striatum.lanes import (
     environment,
     liveness,
     markers,
+    pidfiles,
     preflight,
     profiles,
     run_branch,
@@ -378,6 +379,7 @@ class Supervisor:
         timeout = max(0.0, min(due) - now)
         if len(self.exits) < len(self.running):  # some agent has no pidfd: poll it
             timeout = min(timeout, TICK_S)
+        self.watchdog.flush()  # reaped groups, told before an idle moment
         select.select([self.wake_r, *self.exits.values()], [], [], timeout)
         with contextlib.suppress(BlockingIOError):
             os.read(self.wake_r, 4096)  # a completion's wake-up, taken
@@ -510,7 +512,9 @@ class Supervisor:
             return
         prompt, fifo = scratch / "prompt.md", scratch / "input.fifo"
         for output in job.outputs:
-            (self.site.workdir / output).parent.mkdir(parents=True, exist_ok=True)
+            folder = (self.site.workdir / output).parent
+            if not folder.is_dir():  # a stat: mkdir of a folder that is there costs more
+                folder.mkdir(parents=True, exist_ok=True)
         try:
             invocation = profiles.invocation(job.lane, self._placeholders(job, prompt))
             env = environment.build(
@@ -624,7 +628,7 @@ class Supervisor:
             folder.mkdir(parents=True, exist_ok=True)
             self.lanes_dir_made = True
         pids = [str(a.process.pid) for a in self.running.values() if a.assignment.lane_name == lane]
-        (folder / f"{lane}.pid").write_text("".join(f"{pid}\n" for pid in pids))
+        pidfiles.write(folder / f"{lane}.pid", "".join(f"{pid}\n" for pid in pids))
 
     def _lease_vars(self, job: Assignment, prompt: Path, fifo: Path) -> dict[str, str]:
         from striatum import paths

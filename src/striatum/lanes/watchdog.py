@@ -35,22 +35,35 @@ class Watchdog:
         )
         assert self._process.stdin is not None
         self._pipe: IO[bytes] = self._process.stdin
+        self._forgotten: list[str] = []  # `-PGID` lines not yet written
 
     def watch(self, pgid: int, lease_id: str) -> None:
         self._send(f"+{pgid} {lease_id}")
 
     def forget(self, pgid: int) -> None:
-        self._send(f"-{pgid}")
+        """Told with the next `watch` or `flush`, whichever comes first: a write to the pipe
+        wakes the watchdog, and an attempt's end is mostly followed by the next one's start.
+        Meanwhile a supervisor's death kills a reaped group, which no process has (pids are
+        reused only after the kernel's pid counter wraps)."""
+        self._forgotten.append(f"-{pgid}")
+
+    def flush(self) -> None:
+        if self._forgotten:
+            self._send()
 
     def close(self) -> None:
+        self.flush()
         with contextlib.suppress(OSError):
             self._pipe.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(5)
 
-    def _send(self, line: str) -> None:
+    def _send(self, *lines: str) -> None:
+        """`lines` after the groups forgotten since the last write, in one write."""
+        text = "".join(f"{line}\n" for line in (*self._forgotten, *lines))
+        self._forgotten.clear()
         with contextlib.suppress(OSError):  # a dead watchdog must not stop the supervisor
-            self._pipe.write(line.encode() + b"\n")
+            self._pipe.write(text.encode())
             self._pipe.flush()
 
 

@@ -153,12 +153,6 @@ def attempt_artifacts(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) 
     return [Artifact.from_row(r) for r in db.fetch_all(conn, _q("attempt_artifacts"), params)]
 
 
-def current_artifacts(conn: db.Conn, *, run_id: str, job_ids: list[str]) -> list[Artifact]:
-    """What these jobs' current attempts published, oldest first."""
-    params = {"run_id": run_id, "job_ids": job_ids}
-    return [Artifact.from_row(r) for r in db.fetch_all(conn, _q("current_artifacts"), params)]
-
-
 def list_artifacts(conn: db.Conn, run_id: str) -> list[Artifact]:
     rows = db.fetch_all(conn, _q("list_artifacts"), {"run_id": run_id})
     return [Artifact.from_row(r) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -246,14 +247,18 @@ def insert_attempt_and_lease(
     worker: Worker,
     revision_verdict_id: str | None,
     events: dict[str, Any],
+    input_jobs: Sequence[str],
     **values: Any,
-) -> Lease:
+) -> tuple[Lease, list[dict[str, Any]]]:
     """A job's new attempt, and a new lease of it with the lane token that acts on it (and
     only on it); `events` (its `job.leased`, which moves the job to `leased` with that
-    attempt, as `chains.events_arguments`) recorded: one trip."""
+    attempt, as `chains.events_arguments`) recorded; and what the current attempts of
+    `input_jobs` (the job's parents) published, oldest first (artifact_id, job_id, attempt,
+    path, sha256 of each): one trip."""
     params = {
         **events,
         **values,
+        "input_jobs": list(input_jobs),
         **worker.recorded(),
         "revision_verdict_id": revision_verdict_id,
         "token_id": token.token_id,
@@ -263,7 +268,7 @@ def insert_attempt_and_lease(
     }
     row = db.fetch_one(conn, _q("insert_attempt_and_lease"), params)
     assert row is not None
-    return Lease.from_row(row)
+    return Lease.from_row(row), list(row["inputs"])
 
 
 def set_lease_token(conn: db.Conn, lease_id: str, token_id: str) -> None:

@@ -14,22 +14,6 @@ FROM striatumd.artifacts
 WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s
 ORDER BY created_at;
 
--- name: current_artifacts
--- The artifacts of some jobs' current attempts (a job's parents: its inputs), in one trip.
--- Each job's artifacts are looked up by their whole key, whatever the plan (a plan made on
--- a near-empty table would otherwise scan the run's artifacts): OFFSET 0 keeps the lookup
--- from being flattened into a join.
-SELECT a.artifact_id, a.repo_id, a.run_id, a.job_id, a.attempt, a.path, a.kind, a.sha256,
-       a.size_bytes, a.published_by, a.lease_id, a.created_at
-FROM striatumd.jobs j
-CROSS JOIN LATERAL (
-    SELECT * FROM striatumd.artifacts x
-    WHERE x.run_id = j.run_id AND x.job_id = j.job_id AND x.attempt = j.attempt
-    OFFSET 0
-) a
-WHERE j.run_id = %(run_id)s AND j.job_id = ANY(%(job_ids)s)
-ORDER BY a.created_at;
-
 -- name: list_artifacts
 -- A run's artifacts, oldest first.
 SELECT artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,

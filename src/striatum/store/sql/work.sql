@@ -116,9 +116,12 @@ WHERE run_id = %(run_id)s AND job_id = %(job_id)s AND attempt = %(attempt)s;
 -- name: insert_attempt_and_lease
 -- A job's new attempt (with the provider that does it), leased to a session with its lane
 -- token (its secret only as a SHA-256), the job moved to `leased` with that attempt's number
--- and `job.leased` recorded (striatumd.append_events, `events_*` parameters): one trip. The
--- lease and the token each name the other; every foreign key is checked when the statement
--- ends.
+-- and `job.leased` recorded (striatumd.append_events, `events_*` parameters), with what the
+-- job's parents' current attempts published (`inputs`, oldest first): one trip. The lease
+-- and the token each name the other; every foreign key is checked when the statement ends.
+-- Each parent's artifacts are looked up by their whole key whatever the plan: OFFSET 0 keeps
+-- the lookup from being flattened into a join (a plan made on a near-empty table would then
+-- scan the run's artifacts).
 WITH attempt AS (
     INSERT INTO striatumd.job_attempts
         (run_id, job_id, attempt, revision_verdict_id, provider, model, provider_source)
@@ -141,7 +144,17 @@ WITH attempt AS (
               round(extract(epoch FROM clock_timestamp() - heartbeat_at)::numeric, 1)
                   AS heartbeat_age_s
 )
-SELECT lease.*, event.seq AS event_seq, event.row_hash AS event_row_hash, event.at AS event_at
+SELECT lease.*, event.seq AS event_seq, event.row_hash AS event_row_hash, event.at AS event_at,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'artifact_id', a.artifact_id, 'job_id', a.job_id, 'attempt', a.attempt,
+                   'path', a.path, 'sha256', a.sha256) ORDER BY a.created_at), '[]')
+        FROM striatumd.jobs p
+        CROSS JOIN LATERAL (
+            SELECT * FROM striatumd.artifacts x
+            WHERE x.run_id = p.run_id AND x.job_id = p.job_id AND x.attempt = p.attempt
+            OFFSET 0
+        ) a
+        WHERE p.run_id = %(run_id)s AND p.job_id = ANY(%(input_jobs)s)) AS inputs
 FROM lease, striatumd.append_events(
     %(events_chain)s, %(events_repo_id)s, %(events_run_id)s, %(events_actor)s,
     %(events_host)s, %(events_templates)s, %(events_types)s, %(events_job_ids)s,

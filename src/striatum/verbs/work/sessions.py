@@ -138,7 +138,7 @@ def claim(
         session_id=session.session_id,
         **worker.recorded(),
     )
-    lease = work.insert_attempt_and_lease(  # and the job's move, and its event
+    lease, inputs = work.insert_attempt_and_lease(  # the job's move, its event, its inputs
         ctx.conn,
         token=minted,
         token_label=f"lane token for {job.job_id}",
@@ -147,6 +147,7 @@ def claim(
         events=chains.events_arguments(
             repo_id=run.repo_id, run_id=run.run_id, actor=ctx.actor, events=[leased]
         ),
+        input_jobs=job.depends_on,
         lease_id=lease_id,
         run_id=run.run_id,
         job_id=job.job_id,
@@ -158,7 +159,7 @@ def claim(
     )
     secret = minted.secret
     job = dataclasses.replace(job, state=JobState.LEASED, attempt=attempt)
-    packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s)
+    packet = packets.build(ctx, run, job, attempt, lease, secret, ttl_s, inputs)
     return {"claimed": True, **packet, "worker": worker.recorded()}
 
 
