@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from striatum import errors, paths
-from striatum.engine import files, progress, snapshot
+from striatum.engine import files, snapshot
 from striatum.engine.context import Context
 from striatum.engine.ids import new_id
-from striatum.store import records
+from striatum.store import chains, records
 from striatum.store.runs import JobRow, Run
 
 
@@ -37,8 +37,24 @@ def publish(
     else:
         sha256, size = hashlib.sha256(data).hexdigest(), len(data)
         ctx.after_commit(functools.partial(_copy_in, repo, relative, data, artifact_id))
-    records.insert_artifact(
+    published = chains.Event(
+        type="artifact.published",
+        payload={
+            "run_id": run.run_id,
+            "artifact_id": artifact_id,
+            "path": relative,
+            "sha256": sha256,
+            "size_bytes": size,
+            "attempt": job.attempt,
+            "lease_id": lease_id,
+        },
+        job_id=job.job_id,
+    )
+    records.insert_artifact(  # and its event
         ctx.conn,
+        events=chains.events_arguments(
+            repo_id=run.repo_id, run_id=run.run_id, actor=ctx.actor, events=[published]
+        ),
         artifact_id=artifact_id,
         repo_id=run.repo_id,
         run_id=run.run_id,
@@ -49,18 +65,6 @@ def publish(
         sha256=sha256,
         size_bytes=size,
         published_by=ctx.actor,
-        lease_id=lease_id,
-    )
-    progress.emit(
-        ctx,
-        run,
-        "artifact.published",
-        job.job_id,
-        artifact_id=artifact_id,
-        path=relative,
-        sha256=sha256,
-        size_bytes=size,
-        attempt=job.attempt,
         lease_id=lease_id,
     )
     return {

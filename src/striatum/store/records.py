@@ -10,6 +10,7 @@ from psycopg.rows import DictRow
 
 from striatum import errors
 from striatum.model.engine.records import BlockerKind, BlockerReason, BlockerState, VerdictValue
+from striatum.store import chains
 from striatum.store import connection as db
 from striatum.store.rows import Row
 from striatum.store.sql import queries
@@ -144,8 +145,11 @@ def _q(name: str) -> Any:
     return queries("records")[name]
 
 
-def insert_artifact(conn: db.Conn, **values: Any) -> None:
-    db.execute(conn, _q("insert_artifact"), values)
+def insert_artifact(conn: db.Conn, *, events: dict[str, Any], **values: Any) -> None:
+    """Record a published artifact and `events` (its `artifact.published`, as
+    `chains.events_arguments`): one trip."""
+    rows = db.fetch_all(conn, _q("insert_artifact"), {**events, **values})
+    chains.appended(events, rows)  # checks that each event was appended
 
 
 def attempt_artifacts(conn: db.Conn, *, run_id: str, job_id: str, attempt: int) -> list[Artifact]:

@@ -1,10 +1,18 @@
 -- name: insert_artifact
--- Record a published artifact (append-only).
-INSERT INTO striatumd.artifacts
-    (artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
-     published_by, lease_id)
-VALUES (%(artifact_id)s, %(repo_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(path)s,
-        %(kind)s, %(sha256)s, %(size_bytes)s, %(published_by)s, %(lease_id)s);
+-- Record a published artifact (append-only) and its `artifact.published` event
+-- (striatumd.append_events, `events_*` parameters): one trip.
+WITH artifact AS (
+    INSERT INTO striatumd.artifacts
+        (artifact_id, repo_id, run_id, job_id, attempt, path, kind, sha256, size_bytes,
+         published_by, lease_id)
+    VALUES (%(artifact_id)s, %(repo_id)s, %(run_id)s, %(job_id)s, %(attempt)s, %(path)s,
+            %(kind)s, %(sha256)s, %(size_bytes)s, %(published_by)s, %(lease_id)s)
+)
+SELECT seq, row_hash, at FROM striatumd.append_events(
+    %(events_chain)s, %(events_repo_id)s, %(events_run_id)s, %(events_actor)s,
+    %(events_host)s, %(events_templates)s, %(events_types)s, %(events_job_ids)s,
+    %(events_payloads)s, %(events_move_states)s, %(events_move_attempts)s,
+    %(events_move_ready_afters)s::timestamptz[]);
 
 -- name: attempt_artifacts
 -- The artifacts one attempt published.
