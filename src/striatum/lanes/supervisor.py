@@ -244,6 +244,11 @@ class Supervisor:
         self.leaving = False  # the loop is over: a job claimed next is given back, not started
         self._run_dir = site.repo / ".striatum" / "runs" / run_id
         self.lanes_dir_made = False  # `.striatum/runs/<run>/lanes/`, made at the first start
+        # Lanes whose pid file still lists an agent that ended: rewritten before the loop
+        # waits, unless the next start on the lane rewrote it first (an attempt's end is
+        # mostly followed at once by the next one's start: one write a job, not two, and
+        # the file is not cut to nothing, which ext4 writes out: `pidfiles`).
+        self.stale_lane_pids: set[str] = set()
         self.folders = AttemptFolders(self._run_dir)  # made ahead, while the loop waits
         self.prices: PriceTable | None = None  # read at the first attempt's end
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -282,6 +287,8 @@ class Supervisor:
                 agent.kill_group("supervisor stopping")
                 self._forget(agent.lease_id)
             self._isolate("the supervisor stopped")
+            for lane in list(self.stale_lane_pids):
+                self._write_lane_pids(lane)
             self.folders.discard()
             for agent in stopped:
                 self._quietly("release", lease=agent.lease_id)
@@ -380,6 +387,8 @@ class Supervisor:
         if len(self.exits) < len(self.running):  # some agent has no pidfd: poll it
             timeout = min(timeout, TICK_S)
         self.watchdog.flush()  # reaped groups, told before an idle moment
+        for lane in list(self.stale_lane_pids):
+            self._write_lane_pids(lane)
         select.select([self.wake_r, *self.exits.values()], [], [], timeout)
         with contextlib.suppress(BlockingIOError):
             os.read(self.wake_r, 4096)  # a completion's wake-up, taken
@@ -627,6 +636,7 @@ class Supervisor:
         if not self.lanes_dir_made:  # made once: an attempt's start makes few files
             folder.mkdir(parents=True, exist_ok=True)
             self.lanes_dir_made = True
+        self.stale_lane_pids.discard(lane)
         pids = [str(a.process.pid) for a in self.running.values() if a.assignment.lane_name == lane]
         pidfiles.write(folder / f"{lane}.pid", "".join(f"{pid}\n" for pid in pids))
 
@@ -673,7 +683,7 @@ class Supervisor:
             else:
                 self.quick.discard(lane)
             self._finish(agent, code)
-            self._write_lane_pids(lane)  # once its completion is sent
+            self.stale_lane_pids.add(lane)  # once its completion is sent
             ended += 1
         if ended:
             self._start_reserved()  # the slots just freed, without waiting for the daemon
