@@ -760,3 +760,36 @@ def test_a_sequential_lane_costs_one_request_per_job(operator: Operator, tmp_pat
     claims = [r for r in mine if r["method"] == "claim-next"]
     assert len(completes) == 6 and len(claims) == 1, [r["method"] for r in mine]
     assert sum(bool(r["params"].get("then_claim")) for r in completes) == 6
+
+
+def test_quick_agents_on_a_wide_lane_cost_one_request_per_job(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """Agents that end before the completion before theirs answers still claim next with
+    their own completion (a lane's slots and one ahead, counting the claims in flight): no
+    separate claims in steady state, and no job claimed only to be given back."""
+    jobs = [{"id": f"j{n:02d}", "kind": "task", "lane": "quick"} for n in range(60)]
+    workflow = tmp_path / "wide.json"
+    workflow.write_text(
+        json.dumps(
+            {
+                "schema_version": "striatum.workflow.v1",
+                "id": "wide",
+                "name": "Wide",
+                "lanes": {"quick": {"provider": "command", "command": ["true"]}},
+                "jobs": jobs,
+            }
+        )
+    )
+    run_id = operator.prepare(workflow)
+    result = supervise(operator, run_id)
+    assert result.returncode == 0, result.stderr
+    assert status(operator, run_id)["run"]["state"] == "succeeded"
+    rows = operator.cli("audit", "list", "--limit", "300", principal=True)["rows"]
+    mine = [r for r in rows if r["params"].get("run_id") == run_id or "lease" in r["params"]]
+    methods = [r["method"] for r in mine]
+    assert methods.count("complete") == 60, methods
+    assert "release" not in methods, methods
+    # The first claim, the one that claims ahead once the lane proved quick, and one more
+    # should the completions all answer while an agent still runs (a slow machine).
+    assert methods.count("claim-next") <= 3, methods

@@ -925,14 +925,24 @@ class Supervisor:
     def _then_claim(self, agent: AgentProcess) -> dict[str, Any]:
         """Whether this completion may also claim the next job of the agent's lane (one round
         trip per job): only when no other live attempt has code to write, so whatever job the
-        daemon picks cannot overlap one; the lane's slot is the one this agent frees."""
-        if self.stopping or self.run_state != "running" or self.claims_next:
+        daemon picks cannot overlap one, and while the lane has room for it: its slots and
+        one ahead, counting the jobs that completions in flight claim next (then no job so
+        claimed is given back). With quick agents, an attempt often ends before the
+        completion of the one before it answers: it claims next too, rather than leaving the
+        loop a separate claim."""
+        if self.stopping or self.run_state != "running":
             return {}
         if self.remote is not None:  # the next claim waits for what other hosts pushed
             return {}
         if any(self._code_scopes(a.assignment.write_scope) for a in self.running.values()):
             return {}
-        return {"then_claim": True, "then_lane": agent.assignment.lane_name}
+        lane = agent.assignment.lane_name
+        committed = sum(a.assignment.lane_name == lane for a in self.running.values())
+        committed += lane in self.reserved
+        committed += sum(self.pending[f].assignment.lane_name == lane for f in self.claims_next)
+        if committed > int(self.site.lanes[lane]["max_concurrency"]):
+            return {}
+        return {"then_claim": True, "then_lane": lane}
 
     def _complete_later(self, agent: AgentProcess, extra: dict[str, Any]) -> None:
         """Send `complete` from the completer thread; `_settle` takes in its answer. The
