@@ -141,3 +141,37 @@ def test_a_closed_session_claims_nothing_next_and_the_completion_stands(
     assert done["state"] == "succeeded"
     assert done["next"] == {"claimed": False, "reason": f"session {operator.session} is closed"}
     assert sorted(job["job_id"] for job in done["ready"]) == ["b", "c"]
+
+
+def test_a_completion_records_the_moves_of_all_it_makes_ready_in_one_statement(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """A fan-out's completion costs what a leaf's does, plus the read of its dependents and
+    one statement for all their moves: not one statement per job it makes ready."""
+    lanes = {"one": {"provider": "command", "command": ["true"], "max_concurrency": 16}}
+    leaves = [f"b{n:02d}" for n in range(12)]
+    jobs = [("a", "one", []), *((leaf, "one", ["a"]) for leaf in leaves)]
+    # The daemon's anchoring (every 0.3 s in tests) would add its statements to most
+    # measures: set back to a period longer than the test. Its lease sweep may still add to
+    # one measure, so the least of three counts.
+    operator.daemon.stop()
+    operator.daemon.env["STRIATUM_ANCHOR_EVERY_S"] = "3600"
+    operator.daemon.start()
+    extra: list[int] = []
+    for attempt in range(3):
+        run_id = operator.prepare(task_workflow(tmp_path, f"fan-out-{attempt}", lanes, jobs))
+
+        def statements_to_complete(job: str, run_id: str = run_id) -> int:
+            lease = operator.claim_job(run_id, job)["lease"]["lease_id"]
+            before = operator.daemon.json("daemon", "status")["work"]["statements"]
+            operator.cli("complete", "--lease", lease)
+            after = operator.daemon.json("daemon", "status")["work"]["statements"]
+            return int(after - before)
+
+        fan_out = statements_to_complete("a")
+        leaf = statements_to_complete(leaves[0])
+        extra.append(fan_out - leaf)
+        ready = {j["job_id"] for j in operator.cli("status", "--run-id", run_id)["jobs"]}
+        assert set(leaves) <= ready
+    # daemon status is a request too: its own statements are in both figures alike.
+    assert min(extra) <= 2, extra

@@ -260,15 +260,28 @@ def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:
         seen = view(ctx, run, rows, with_blockers=after_checkpoint)
         jobs = {j.job_id: j for j in rows}
         cancelled: set[str] = set()
+        moves: list[chains.Event] = []  # recorded together: one statement, not one a job
         for job_id, wanted in plan.promotions(seen, only=candidates).items():
-            move_job(ctx, run, jobs[job_id], wanted, reason="dependencies settled")
-            if wanted == JobState.WAITING:
+            moves.append(move_event(ctx, run, jobs[job_id], wanted, reason="dependencies settled"))
+            if wanted == JobState.WAITING:  # its checkpoint's events follow its move's
+                _record_moves(ctx, run, moves)
                 _open_checkpoint(ctx, run, job_id)
             elif wanted == JobState.CANCELLED:
                 cancelled.add(job_id)
+        _record_moves(ctx, run, moves)
         if candidates is None:
             return  # the whole run's plan cascades its cancellations itself
         candidates = {d for j in cancelled for d in snapshot.dependents(run, j)}
+
+
+def _record_moves(ctx: Context, run: Run, moves: list[chains.Event]) -> None:
+    """Record `moves` (each a job's move and its event, from `move_event`) in order, in one
+    statement, and forget them."""
+    if moves:
+        chains.append_events(
+            ctx.conn, repo_id=run.repo_id, run_id=run.run_id, actor=ctx.actor, events=moves
+        )
+        moves.clear()
 
 
 def _ending(ctx: Context, run: Run) -> RunState | None:
