@@ -245,9 +245,12 @@ class Server:
 
     async def _send(self, writer: asyncio.StreamWriter, frame: bytes) -> None:
         """Write one answer; a peer that does not read it within the deadline loses the
-        connection (TimeoutError), so it cannot hold a slot by never reading."""
+        connection (TimeoutError), so it cannot hold a slot by never reading. An answer the
+        socket took whole (nearly all) leaves nothing to wait for: no timed wait is made (a
+        task and a timer a request)."""
         writer.write(frame)
-        await asyncio.wait_for(writer.drain(), self._limits.frame_deadline_s)
+        if writer.transport.get_write_buffer_size():
+            await asyncio.wait_for(writer.drain(), self._limits.frame_deadline_s)
 
     async def _wait_for_news(self, request: envelope.Request) -> None:
         """Wait, holding no thread and no connection, until the fan-out hears of an event the

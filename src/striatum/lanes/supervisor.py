@@ -925,11 +925,11 @@ class Supervisor:
     def _then_claim(self, agent: AgentProcess) -> dict[str, Any]:
         """Whether this completion may also claim the next job of the agent's lane (one round
         trip per job): only when no other live attempt has code to write, so whatever job the
-        daemon picks cannot overlap one, and while the lane has room for it: its slots and
-        one ahead, counting the jobs that completions in flight claim next (then no job so
-        claimed is given back). With quick agents, an attempt often ends before the
-        completion of the one before it answers: it claims next too, rather than leaving the
-        loop a separate claim."""
+        daemon picks cannot overlap one, and while the lane has room for it, counting the
+        jobs that completions in flight claim next: its slots, and one ahead for a quick lane
+        (as `_claim_all` claims), so no job so claimed is given back. With quick agents, an
+        attempt often ends before the completion of the one before it answers: it claims
+        next too, rather than leaving the loop a separate claim."""
         if self.stopping or self.run_state != "running":
             return {}
         if self.remote is not None:  # the next claim waits for what other hosts pushed
@@ -940,7 +940,7 @@ class Supervisor:
         committed = sum(a.assignment.lane_name == lane for a in self.running.values())
         committed += lane in self.reserved
         committed += sum(self.pending[f].assignment.lane_name == lane for f in self.claims_next)
-        if committed > int(self.site.lanes[lane]["max_concurrency"]):
+        if committed >= int(self.site.lanes[lane]["max_concurrency"]) + (lane in self.quick):
             return {}
         return {"then_claim": True, "then_lane": lane}
 
