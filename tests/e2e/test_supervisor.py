@@ -18,7 +18,7 @@ import pytest
 from striatum.lanes import sandbox
 from tests.faults.test_lane_crashes import processes_of
 from tests.support.daemons import DaemonUnderTest, alive
-from tests.support.operator import Operator, commit_file, example, new_repo
+from tests.support.operator import Operator, commit_file, example, new_repo, task_workflow
 from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
@@ -768,20 +768,9 @@ def test_quick_agents_on_a_wide_lane_cost_one_request_per_job(
     """Agents that end before the completion before theirs answers still claim next with
     their own completion (a lane's slots and one ahead, counting the claims in flight): no
     separate claims in steady state, and no job claimed only to be given back."""
-    jobs = [{"id": f"j{n:02d}", "kind": "task", "lane": "quick"} for n in range(60)]
-    workflow = tmp_path / "wide.json"
-    workflow.write_text(
-        json.dumps(
-            {
-                "schema_version": "striatum.workflow.v1",
-                "id": "wide",
-                "name": "Wide",
-                "lanes": {"quick": {"provider": "command", "command": ["true"]}},
-                "jobs": jobs,
-            }
-        )
-    )
-    run_id = operator.prepare(workflow)
+    lanes = {"quick": {"provider": "command", "command": ["true"]}}
+    jobs: list[tuple[str, str, list[str]]] = [(f"j{n:02d}", "quick", []) for n in range(60)]
+    run_id = operator.prepare(task_workflow(tmp_path, "wide", lanes, jobs))
     result = supervise(operator, run_id)
     assert result.returncode == 0, result.stderr
     assert status(operator, run_id)["run"]["state"] == "succeeded"
