@@ -105,6 +105,15 @@ def workflow(folder: Path, hang_once: Path | None = None, remote: str | None = N
     return path
 
 
+def started_on(daemon: DaemonUnderTest, clone: Path, flow: Path) -> str:
+    """A run of `flow` prepared and started (with no supervisor yet) in `clone`."""
+    run_id: str = daemon.json("--repo", str(clone), "run", "prepare", "--workflow", str(flow))[
+        "run_id"
+    ]
+    daemon.json("--repo", str(clone), "run", "start", run_id, "--no-supervise")
+    return run_id
+
+
 def start_worker(
     daemon: DaemonUnderTest, clone: Path, log: Path, lane: str = "there"
 ) -> subprocess.Popen[bytes]:
@@ -130,8 +139,7 @@ def test_a_run_crosses_two_hosts_through_its_branch_on_the_shared_remote(
     for clone in (clone_a, clone_b):
         git(clone, "remote", "add", "shared", str(remote))
     flow = workflow(tmp_path, remote="shared")
-    run_id = a.json("--repo", str(clone_a), "run", "prepare", "--workflow", str(flow))["run_id"]
-    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    run_id = started_on(a, clone_a, flow)
     worker_log = tmp_path / "worker.log"
     worker = start_worker(b, clone_b, worker_log)
     try:
@@ -198,11 +206,7 @@ def test_a_host_lost_mid_attempt_loses_its_lease_and_the_job_runs_again_on_a_new
     a.json("--repo", str(clone_a), "adopt")
     b.json("--repo", str(clone_b), "adopt", "--join", "auto")
     hung = tmp_path / "hung-once"
-    prepared = a.json(
-        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path, hung))
-    )
-    run_id = prepared["run_id"]
-    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    run_id = started_on(a, clone_a, workflow(tmp_path, hung))
     worker_log = tmp_path / "worker.log"
     worker = start_worker(b, clone_b, worker_log)
     supervisor_log = tmp_path / "supervisor.log"
@@ -295,8 +299,7 @@ def test_a_code_change_reviewed_on_another_host_loops_once_and_succeeds(
     a.json("--repo", str(clone_a), "adopt")
     b.json("--repo", str(clone_b), "adopt", "--join", "auto")
     flow = code_change_workflow(tmp_path)
-    run_id = a.json("--repo", str(clone_a), "run", "prepare", "--workflow", str(flow))["run_id"]
-    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    run_id = started_on(a, clone_a, flow)
     worker_log = tmp_path / "worker.log"
     worker = start_worker(b, clone_b, worker_log, lane="reviewer1")
     worker_log_text = ""
@@ -348,10 +351,7 @@ def test_a_worker_on_the_supervisors_own_host_leaves_the_run_alone(
     a, _ = hosts
     _, clone_a, _ = remote_with_clones(tmp_path)
     a.json("--repo", str(clone_a), "adopt")
-    run_id = a.json(
-        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
-    )["run_id"]
-    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    run_id = started_on(a, clone_a, workflow(tmp_path))
     worker_log = tmp_path / "worker.log"
     with (tmp_path / "supervisor.log").open("wb") as out:
         supervisor = subprocess.Popen(
@@ -400,10 +400,7 @@ def test_a_commit_that_cannot_be_pushed_fails_its_attempt_and_never_reaches_the_
     hook.chmod(0o755)
     a.json("--repo", str(clone_a), "adopt")
     b.json("--repo", str(clone_b), "adopt", "--join", "auto")
-    run_id = a.json(
-        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
-    )["run_id"]
-    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    run_id = started_on(a, clone_a, workflow(tmp_path))
     worker_log = tmp_path / "worker.log"
     worker = start_worker(b, clone_b, worker_log)
     try:
@@ -435,10 +432,7 @@ def test_a_host_without_a_checkout_neither_supervises_nor_serves_the_run(
     a, b = hosts
     _, clone_a, _ = remote_with_clones(tmp_path)
     a.json("--repo", str(clone_a), "adopt")
-    run_id = a.json(
-        "--repo", str(clone_a), "run", "prepare", "--workflow", str(workflow(tmp_path))
-    )["run_id"]
-    a.json("--repo", str(clone_a), "run", "start", run_id, "--no-supervise")
+    run_id = started_on(a, clone_a, workflow(tmp_path))
     refused = b.cli("--repo", str(tmp_path), "supervise", run_id, timeout=60)
     assert refused.returncode == 5, refused.stderr
     assert "has no checkout on this host (host-b)" in refused.stderr
