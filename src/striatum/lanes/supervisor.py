@@ -287,8 +287,7 @@ class Supervisor:
                 agent.kill_group("supervisor stopping")
                 self._forget(agent.lease_id)
             self._isolate("the supervisor stopped")
-            for lane in list(self.stale_lane_pids):
-                self._write_lane_pids(lane)
+            self._write_stale_lane_pids()
             self.folders.discard()
             for agent in stopped:
                 self._quietly("release", lease=agent.lease_id)
@@ -387,8 +386,7 @@ class Supervisor:
         if len(self.exits) < len(self.running):  # some agent has no pidfd: poll it
             timeout = min(timeout, TICK_S)
         self.watchdog.flush()  # reaped groups, told before an idle moment
-        for lane in list(self.stale_lane_pids):
-            self._write_lane_pids(lane)
+        self._write_stale_lane_pids()
         select.select([self.wake_r, *self.exits.values()], [], [], timeout)
         with contextlib.suppress(BlockingIOError):
             os.read(self.wake_r, 4096)  # a completion's wake-up, taken
@@ -639,6 +637,10 @@ class Supervisor:
         self.stale_lane_pids.discard(lane)
         pids = [str(a.process.pid) for a in self.running.values() if a.assignment.lane_name == lane]
         pidfiles.write(folder / f"{lane}.pid", "".join(f"{pid}\n" for pid in pids))
+
+    def _write_stale_lane_pids(self) -> None:
+        for lane in list(self.stale_lane_pids):
+            self._write_lane_pids(lane)
 
     def _lease_vars(self, job: Assignment, prompt: Path, fifo: Path) -> dict[str, str]:
         from striatum import paths
