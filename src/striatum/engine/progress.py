@@ -7,7 +7,8 @@ is never left `running` with nothing to do.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from striatum.engine import snapshot
@@ -45,11 +46,11 @@ def end_lease(
     attempt_state: str,
     reason: str | None = None,
     commit_sha: str | None = None,
-    then: chains.Event | None = None,
+    then: Sequence[chains.Event] = (),
 ) -> list[chains.Appended]:
     """End the job's live lease and its current attempt, and record `lease.ended`, then
-    `then` (the job's move, from `move_event`) when given: one statement. Where each event
-    landed."""
+    `then` (the job's move, from `move_event`, and what it makes ready, from
+    `promotions_after`): one statement. Where each event landed."""
     job_id, attempt = job.job_id, job.attempt  # a live lease is of the job's current attempt
     ended = chains.Event(
         type="lease.ended",
@@ -66,7 +67,7 @@ def end_lease(
         repo_id=run.repo_id,
         run_id=run.run_id,
         actor=ctx.actor,
-        events=[ended, *([then] if then else [])],
+        events=[ended, *then],
     )
     return work.end_lease_and_attempt(
         ctx.conn,
@@ -237,6 +238,42 @@ def now_ready(ctx: Context, run: Run) -> list[dict[str, Any]]:
 def _affected(run: Run, moved: Iterable[str]) -> set[str]:
     """The jobs whose promotion may have changed: what moved, and what depends on it."""
     return {*moved, *(d for job_id in moved for d in snapshot.dependents(run, job_id))}
+
+
+def promotions_after(ctx: Context, run: Run, job: JobRow) -> list[chains.Event] | None:
+    """The moves `job`'s success makes, planned before that success is recorded (its move is
+    made, from `move_event`, but not yet written), so that the statement ending its lease
+    records them too: one statement fewer a job along a chain. None when this cannot be
+    planned so (a dependent after a checkpoint, or one that would not simply become ready):
+    then `promote`, after the end, plans as ever. With a list, the caller skips `promote`.
+
+    The rows are read before the success is written, so the job's own row is overlaid with
+    the state it moved to. The run's row is locked, so no other transaction moves its jobs
+    meanwhile."""
+    if run.state not in (RunState.RUNNING, RunState.PAUSED) or set(ctx.moved) != {job.job_id}:
+        return None  # `promote` plans for every job this transaction moved
+    pending = JobState.PENDING  # only pending jobs move, as in `_promote`
+    candidates = {
+        d for d in snapshot.dependents(run, job.job_id) if ctx.moved.get(d, pending) == pending
+    }
+    if not candidates:
+        return []
+    parents = {p for j in candidates for p in snapshot.job_spec(run, j).depends_on}
+    paths = snapshot.checkpoint_paths(run)
+    if any(p in paths for p in parents):
+        return None
+    rows = [
+        replace(row, state=ctx.moved[row.job_id]) if row.job_id in ctx.moved else row
+        for row in runs.named_jobs(ctx.conn, run.run_id, sorted(candidates | parents))
+    ]
+    planned = plan.promotions(view(ctx, run, rows, with_blockers=False), only=candidates)
+    if any(wanted != JobState.READY for wanted in planned.values()):
+        return None
+    jobs = {row.job_id: row for row in rows}
+    return [
+        move_event(ctx, run, jobs[job_id], wanted, reason="dependencies settled")
+        for job_id, wanted in planned.items()
+    ]
 
 
 def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:

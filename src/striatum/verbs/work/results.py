@@ -21,7 +21,7 @@ from striatum.model import roles, verdict_text
 from striatum.model.engine.plan import GateDecision
 from striatum.model.engine.states import JobState, RunState
 from striatum.model.roles import Capability
-from striatum.store import records, runs, work
+from striatum.store import chains, records, runs, work
 from striatum.store.runs import JobRow, Run
 from striatum.verbs.work import sessions, usage
 
@@ -69,6 +69,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         else None
     )
     succeeded = None
+    ready: list[chains.Event] | None = None  # what the success makes ready, when planned now
     if verdict is None:  # recorded in the same statement as the lease's end
         succeeded = progress.move_event(
             ctx,
@@ -80,6 +81,7 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             commit=params.get("commit"),
             **({"model": params["model"]} if params.get("model") else {}),
         )
+        ready = progress.promotions_after(ctx, run, job)
     ended = progress.end_lease(
         ctx,
         run,
@@ -88,12 +90,13 @@ def complete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lease_outcome="completed",
         attempt_state="succeeded",
         commit_sha=params.get("commit"),
-        then=succeeded,
+        then=[] if succeeded is None else [succeeded, *(ready or [])],
     )
-    recorded = ended[-1] if succeeded else None
+    recorded = ended[1] if succeeded else None  # after lease.ended
     if verdict is not None:
         outcomes.settle_review(ctx, run, job, verdict)
-    progress.promote(ctx, run)
+    if ready is None:
+        progress.promote(ctx, run)
     following = _then_claim(ctx, params, run, found.session)
     if not (following or {}).get("claimed"):
         run = progress.settle(ctx, run)

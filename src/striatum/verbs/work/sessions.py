@@ -265,7 +265,7 @@ def release(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lease_outcome="released",
         attempt_state="cancelled",
         reason="released by its holder",
-        then=progress.move_event(ctx, found.run, found.job, JobState.READY, reason="released"),
+        then=[progress.move_event(ctx, found.run, found.job, JobState.READY, reason="released")],
     )
     return {
         "lease_id": found.lease.lease_id,
