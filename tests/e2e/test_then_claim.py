@@ -176,3 +176,23 @@ def test_a_completion_records_the_moves_of_all_it_makes_ready_in_one_statement(
         assert set(leaves) <= ready
     # daemon status is a request too: its own statements are in both figures alike.
     assert min(extra) <= 1, extra
+
+
+def test_a_completion_that_makes_jobs_ready_answers_with_its_own_success_event(
+    operator: Operator, tmp_path: Path
+) -> None:
+    """The moves a completion makes share its statement: its answer's event (the anchor a
+    provenance commit carries) is still its own `job.succeeded`, and the chain reads the
+    lease's end, the success, then each job made ready."""
+    run_id, first = _first_claim(operator, tmp_path)
+    done = operator.cli("complete", "--lease", first["lease"]["lease_id"])
+    assert sorted(job["job_id"] for job in done["ready"]) == ["b", "c"]
+    events = operator.cli("why", run_id)["events"]
+    by_seq = {e["seq"]: e for e in events}
+    success = by_seq[done["event_seq"]]
+    assert (success["type"], success["job_id"]) == ("job.succeeded", "a")
+    assert success["row_hash"] == done["event_hash"]
+    seq = done["event_seq"]
+    assert (by_seq[seq - 1]["type"], by_seq[seq - 1]["job_id"]) == ("lease.ended", "a")
+    following = [(by_seq[s]["type"], by_seq[s]["job_id"]) for s in (seq + 1, seq + 2)]
+    assert sorted(following) == [("job.ready", "b"), ("job.ready", "c")]
