@@ -252,10 +252,7 @@ def promotions_after(ctx: Context, run: Run, job: JobRow) -> list[chains.Event] 
     meanwhile."""
     if run.state not in (RunState.RUNNING, RunState.PAUSED) or set(ctx.moved) != {job.job_id}:
         return None  # `promote` plans for every job this transaction moved
-    pending = JobState.PENDING  # only pending jobs move, as in `_promote`
-    candidates = {
-        d for d in snapshot.dependents(run, job.job_id) if ctx.moved.get(d, pending) == pending
-    }
+    candidates = set(snapshot.dependents(run, job.job_id))  # none moved: only the job did
     if not candidates:
         return []
     parents = {p for j in candidates for p in snapshot.job_spec(run, j).depends_on}
