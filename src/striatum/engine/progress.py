@@ -244,8 +244,9 @@ def promotions_after(ctx: Context, run: Run, job: JobRow) -> list[chains.Event] 
     """The moves `job`'s success makes, planned before that success is recorded (its move is
     made, from `move_event`, but not yet written), so that the statement ending its lease
     records them too: one statement fewer a job along a chain. None when this cannot be
-    planned so (a dependent after a checkpoint, or one that would not simply become ready):
-    then `promote`, after the end, plans as ever. With a list, the caller skips `promote`.
+    planned so (a dependent that is a checkpoint or comes after one, or that would not simply
+    become ready): then `promote`, after the end, plans as ever. With a list, the caller
+    skips `promote`.
 
     The rows are read before the success is written, so the job's own row is overlaid with
     the state it moved to. The run's row is locked, so no other transaction moves its jobs
@@ -255,13 +256,15 @@ def promotions_after(ctx: Context, run: Run, job: JobRow) -> list[chains.Event] 
     candidates = set(snapshot.dependents(run, job.job_id))  # none moved: only the job did
     if not candidates:
         return []
-    parents = {p for j in candidates for p in snapshot.job_spec(run, j).depends_on}
+    specs = [snapshot.job_spec(run, j) for j in candidates]
     paths = snapshot.checkpoint_paths(run)
-    if any(p in paths for p in parents):
+    # Known before reading: a checkpoint waits (its blocker follows its move), and a job after
+    # one needs the decisions.
+    if any(spec.kind == "checkpoint" or any(p in paths for p in spec.depends_on) for spec in specs):
         return None
     rows = [
         replace(row, state=ctx.moved[row.job_id]) if row.job_id in ctx.moved else row
-        for row in runs.named_jobs(ctx.conn, run.run_id, sorted(candidates | parents))
+        for row in _read_with_parents(ctx, run, candidates)
     ]
     planned = plan.promotions(view(ctx, run, rows, with_blockers=False), only=candidates)
     if any(wanted != JobState.READY for wanted in planned.values()):
@@ -287,8 +290,7 @@ def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:
         if candidates is None:
             rows = runs.jobs(ctx.conn, run.run_id)
         else:
-            parents = {p for j in candidates for p in snapshot.job_spec(run, j).depends_on}
-            rows = runs.named_jobs(ctx.conn, run.run_id, sorted(candidates | parents))
+            rows = _read_with_parents(ctx, run, candidates)
         paths = snapshot.checkpoint_paths(run)
         after_checkpoint = any(p in paths for row in rows for p in row.depends_on)
         seen = view(ctx, run, rows, with_blockers=after_checkpoint)
@@ -306,6 +308,12 @@ def _promote(ctx: Context, run: Run, candidates: set[str] | None) -> None:
         if candidates is None:
             return  # the whole run's plan cascades its cancellations itself
         candidates = {d for j in cancelled for d in snapshot.dependents(run, j)}
+
+
+def _read_with_parents(ctx: Context, run: Run, candidates: set[str]) -> list[JobRow]:
+    """The rows a plan of `candidates` needs: theirs and their parents', in workflow order."""
+    parents = {p for j in candidates for p in snapshot.job_spec(run, j).depends_on}
+    return runs.named_jobs(ctx.conn, run.run_id, sorted(candidates | parents))
 
 
 def _record_moves(ctx: Context, run: Run, moves: list[chains.Event]) -> None:
