@@ -1,5 +1,6 @@
 """The fan-out tells a waiter whether it was woken by an event or only by a reconnect (after
-which the long poll looks again instead of answering with nothing)."""
+which the long poll looks again instead of answering with nothing), and tells its listener
+whether anyone waits (it listens only then)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,35 @@ def test_an_event_of_another_run_wakes_nobody_else() -> None:
     mine = fanout.subscribe("run-1")
     fanout._publish({"run_id": "run-2"})
     assert not mine.woken.is_set() and not mine.unsure
+
+
+def test_nobody_waiting_means_no_demand_to_listen() -> None:
+    fanout = Fanout(NOWHERE)
+    assert not fanout.wait(0)
+
+
+def test_a_waiter_makes_the_demand_until_it_leaves_and_the_grace_passes() -> None:
+    fanout = Fanout(NOWHERE, idle_s=3600)
+    waiter = fanout.subscribe(None)
+    assert fanout.wait(0) and not fanout.gone()
+    fanout.unsubscribe(waiter)
+    # Within the grace: a view polling in a loop keeps the connection listening.
+    assert not fanout.gone() and fanout.wait(0)
+
+
+def test_once_the_grace_passed_the_listener_stops_until_the_next_waiter() -> None:
+    fanout = Fanout(NOWHERE, idle_s=0)
+    fanout.unsubscribe(fanout.subscribe("run-1"))
+    assert fanout.gone()
+    assert not fanout.wait(0)
+    fanout.subscribe("run-1")
+    assert fanout.wait(0) and not fanout.gone()
+
+
+def test_a_waiter_still_there_keeps_the_demand_whatever_the_grace() -> None:
+    fanout = Fanout(NOWHERE, idle_s=0)
+    first, second = fanout.subscribe(None), fanout.subscribe(None)
+    fanout.unsubscribe(first)
+    assert not fanout.gone() and fanout.wait(0)
+    fanout.unsubscribe(second)
+    assert fanout.gone()

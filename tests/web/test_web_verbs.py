@@ -152,21 +152,63 @@ def test_cancelling_one_branch_lets_the_rest_of_the_run_go_on(operator: Operator
     }
 
 
-def test_the_listener_comes_back_after_its_connection_is_killed(operator: Operator) -> None:
-    run_id = operator.prepare(example("minimal-flow"))
+def _admin_query(operator: Operator, query: str, *params: Any) -> list[tuple[Any, ...]]:
     assert operator.daemon.database is not None
     with psycopg.connect(operator.daemon.database.admin_conninfo, autocommit=True) as conn:
-        killed = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE query = 'LISTEN striatum_events'"
-        ).fetchall()
-    assert len(killed) == 1
-    cursor = rpc.call("events.wait", run_id=run_id, after_seq=0, timeout_s=1)["last_seq"]
-    time.sleep(1.0)  # the listener reconnects with a short backoff
+        return conn.execute(query, params or None).fetchall()
+
+
+def _listening(operator: Operator) -> list[str]:
+    """What the daemon's connections that ever ran LISTEN or UNLISTEN ran last."""
+    rows = _admin_query(
+        operator,
+        "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = 'striatumd' AND query LIKE '%LISTEN %'",
+    )
+    return [row[0] for row in rows]
+
+
+def _wait_woken_by_a_pause(run_id: str, cursor: int) -> tuple[list[str], float]:
+    """A long poll after `cursor`, and a pause of the run a second into it: the events the
+    poll answered with and how long it took."""
     timer = threading.Timer(1.0, lambda: rpc.call("run.pause", run_id=run_id))
     started = time.monotonic()
     timer.start()
     answer = rpc.call("events.wait", run_id=run_id, after_seq=cursor, timeout_s=20)
+    elapsed = time.monotonic() - started
     timer.join()
-    assert [e["type"] for e in answer["events"]] == ["run.paused"]
-    assert time.monotonic() - started < 10
+    return [e["type"] for e in answer["events"]], elapsed
+
+
+def test_the_listener_comes_back_after_its_connection_is_killed(operator: Operator) -> None:
+    run_id = operator.prepare(example("minimal-flow"))
+    # A first long poll makes the daemon listen (it does only while someone waits).
+    cursor = rpc.call("events.wait", run_id=run_id, after_seq=0, timeout_s=1)["last_seq"]
+    deadline = time.monotonic() + 10
+    while _listening(operator) != ["LISTEN striatum_events"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    killed = _admin_query(
+        operator,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE query = 'LISTEN striatum_events'",
+    )
+    assert len(killed) == 1
+    time.sleep(1.0)  # the listener reconnects with a short backoff
+    types, elapsed = _wait_woken_by_a_pause(run_id, cursor)
+    assert types == ["run.paused"] and elapsed < 10, elapsed
+
+
+def test_the_daemon_listens_only_once_someone_waits_and_wakes_the_first_waiter(
+    operator: Operator,
+) -> None:
+    """Nobody waits: no LISTEN, so commits wake no listener. The first long poll, made while
+    nobody listens, still wakes on the next event (the listener looks again once in place)."""
+    run_id = operator.prepare(example("minimal-flow"))
+    assert _listening(operator) == []
+    [(cursor,)] = _admin_query(
+        operator, "SELECT max(seq) FROM striatumd.events WHERE run_id = %s", run_id
+    )
+    types, elapsed = _wait_woken_by_a_pause(run_id, cursor)
+    assert types == ["run.paused"]
+    assert 0.8 < elapsed < 10, elapsed
+    assert _listening(operator) == ["LISTEN striatum_events"]

@@ -3,6 +3,9 @@
 A thread holds the LISTEN connection (reconnecting with backoff when the database goes away)
 and hands each notification to the event loop, where subscribers wait on an asyncio.Event.
 A waiting request therefore holds no pool connection, no transaction and no worker thread.
+The connection listens only while someone waits, and IDLE_S after the last one left (a view
+that polls in a loop keeps it listening); a waiter that comes while it does not is woken
+unsure once LISTEN is in place, and looks again.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +23,7 @@ from striatum.store import listener
 
 log = logging.getLogger("striatumd")
 MAX_BACKOFF_S = 5.0
+IDLE_S = 10.0
 
 
 @dataclass(eq=False)
@@ -35,9 +40,12 @@ class Subscription:
 
 
 class Fanout:
-    def __init__(self, database: db.Database) -> None:
+    def __init__(self, database: db.Database, *, idle_s: float = IDLE_S) -> None:
         self._database = database
         self._subscribers: set[Subscription] = set()
+        self._idle_s = idle_s
+        self._wanted = threading.Event()  # set by a subscriber; cleared only in `gone`
+        self._idle_since = time.monotonic()
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -56,10 +64,29 @@ class Fanout:
     def subscribe(self, run_id: str | None) -> Subscription:
         subscription = Subscription(run_id)
         self._subscribers.add(subscription)
+        self._wanted.set()  # after the add: `gone` reads the set after it clears this
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscribers.discard(subscription)
+        if not self._subscribers:
+            self._idle_since = time.monotonic()
+
+    # The listener's demand (listener.Demand), asked in its thread.
+
+    def wait(self, timeout: float) -> bool:
+        return self._wanted.wait(timeout)
+
+    def gone(self) -> bool:
+        if self._subscribers or time.monotonic() - self._idle_since < self._idle_s:
+            return False
+        self._wanted.clear()
+        # One that subscribed before the clear is in the set now; one after it set the
+        # event again, and the listener listens anew at once (waking it unsure).
+        if self._subscribers:
+            self._wanted.set()
+            return False
+        return True
 
     def _publish(self, payload: dict[str, Any] | None) -> None:
         """In the loop: wake the subscribers that want it (None: everyone, we may have missed
@@ -91,6 +118,7 @@ class Fanout:
                     self._hand_over,
                     self._stop,
                     on_connected=lambda: self._hand_over(None),
+                    demand=self,
                 )
                 return
             except errors.StriatumError as error:

@@ -9,11 +9,21 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from striatum.store import connection as db
 
 EVENTS_CHANNEL = "striatum_events"  # filled by the events_notify trigger (migration 0003)
+
+
+class Demand(Protocol):
+    """Whether anyone wants the notifications now (`Fanout` keeps the count)."""
+
+    def wait(self, timeout: float) -> bool:
+        """True once someone does (at once if someone already does), False at the timeout."""
+
+    def gone(self) -> bool:
+        """True when nobody has for long enough to stop listening."""
 
 
 def listen(
@@ -22,21 +32,29 @@ def listen(
     stop: threading.Event,
     *,
     on_connected: Callable[[], None] | None = None,
+    demand: Demand | None = None,
     poll_s: float = 0.5,
 ) -> None:
     """Listen until `stop` is set; DatabaseUnavailable when the connection is lost.
 
-    `on_connected` runs once LISTEN is in place: anything before it may have been missed.
+    `on_connected` runs each time LISTEN is in place: anything before it may have been
+    missed. With a `demand`, the connection listens only while the demand holds: a commit
+    that notifies wakes each listening backend and its client, which nobody needs when
+    nobody waits (3% of an operator-driven job's time, measured).
     """
     conn = db.connect_runtime(database, autocommit=True)
     try:
         with db.translated_errors():
-            conn.execute(f"LISTEN {EVENTS_CHANNEL}")
-            if on_connected is not None:
-                on_connected()
             while not stop.is_set():
-                for note in conn.notifies(timeout=poll_s):
-                    on_payload(_decode(note.payload))
+                if demand is not None and not demand.wait(poll_s):
+                    continue
+                conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                if on_connected is not None:
+                    on_connected()
+                while not stop.is_set() and (demand is None or not demand.gone()):
+                    for note in conn.notifies(timeout=poll_s):
+                        on_payload(_decode(note.payload))
+                conn.execute(f"UNLISTEN {EVENTS_CHANNEL}")
     finally:
         conn.close()
 
