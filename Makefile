@@ -63,7 +63,7 @@ format: dev
 typecheck: dev
 	$(BIN)/mypy
 
-# One embedded cluster, every benchmark, one JSON report in bench/report.json (~25 minutes at
+# Every benchmark (the chain's last, on a fresh cluster), one JSON report in bench/report.json (~25 minutes at
 # today's speed, most of it bench.scale's 5,000-job runs). Each bench also runs alone:
 # python -m bench.chain | anchoring | cli | mcp | scale | floor | spawn | run | lanes | heartbeats |
 # starvation | live | corpus | hosts | crosshost
