@@ -4,6 +4,8 @@ whether anyone waits (it listens only then)."""
 
 from __future__ import annotations
 
+import threading
+
 from striatum.daemon.fanout import Fanout
 from striatum.store.connection import Database
 
@@ -69,3 +71,48 @@ def test_a_waiter_still_there_keeps_the_demand_whatever_the_grace() -> None:
     assert not fanout.gone() and fanout.wait(0)
     fanout.unsubscribe(second)
     assert fanout.gone()
+
+
+class _SubscribeOnClear(threading.Event):
+    """A waiter that subscribes just after the listener's `gone` cleared the demand."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        super().__init__()
+        self.fanout: Fanout | None = fanout
+
+    def clear(self) -> None:
+        super().clear()
+        if self.fanout is not None:
+            fanout, self.fanout = self.fanout, None
+            fanout.subscribe(None)
+
+
+class _ListenerAsksOnSet(threading.Event):
+    """The listener's `gone`, asked just as a subscriber raises the demand."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        super().__init__()
+        self.fanout: Fanout | None = fanout
+        self.answers: list[bool] = []
+
+    def set(self) -> None:
+        super().set()
+        if self.fanout is not None:
+            fanout, self.fanout = self.fanout, None
+            self.answers.append(fanout.gone())
+
+
+def test_a_waiter_that_comes_as_the_listener_gives_up_keeps_it_listening() -> None:
+    fanout = Fanout(NOWHERE, idle_s=0)
+    fanout._wanted = _SubscribeOnClear(fanout)
+    assert not fanout.gone()
+    assert fanout.wait(0)
+
+
+def test_a_waiter_is_counted_before_it_raises_the_demand() -> None:
+    fanout = Fanout(NOWHERE, idle_s=0)
+    asked = _ListenerAsksOnSet(fanout)
+    fanout._wanted = asked
+    fanout.subscribe("run-1")
+    assert asked.answers == [False]  # the listener saw the waiter: it stays listening
+    assert fanout.wait(0)

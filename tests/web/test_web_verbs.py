@@ -187,10 +187,11 @@ def test_the_listener_comes_back_after_its_connection_is_killed(operator: Operat
     deadline = time.monotonic() + 10
     while _listening(operator) != ["LISTEN striatum_events"] and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert _listening(operator) == ["LISTEN striatum_events"]
     killed = _admin_query(
         operator,
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE query = 'LISTEN striatum_events'",
+        "WHERE datname = current_database() AND query = 'LISTEN striatum_events'",
     )
     assert len(killed) == 1
     time.sleep(1.0)  # the listener reconnects with a short backoff
@@ -202,7 +203,8 @@ def test_the_daemon_listens_only_once_someone_waits_and_wakes_the_first_waiter(
     operator: Operator,
 ) -> None:
     """Nobody waits: no LISTEN, so commits wake no listener. The first long poll, made while
-    nobody listens, still wakes on the next event (the listener looks again once in place)."""
+    nobody listens, still wakes on the next event. (The gap between its first look and the
+    LISTEN is held to order in tests/unit/test_listener_demand.py.)"""
     run_id = operator.prepare(example("minimal-flow"))
     assert _listening(operator) == []
     [(cursor,)] = _admin_query(

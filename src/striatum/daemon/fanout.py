@@ -3,9 +3,9 @@
 A thread holds the LISTEN connection (reconnecting with backoff when the database goes away)
 and hands each notification to the event loop, where subscribers wait on an asyncio.Event.
 A waiting request therefore holds no pool connection, no transaction and no worker thread.
-The connection listens only while someone waits, and IDLE_S after the last one left (a view
-that polls in a loop keeps it listening); a waiter that comes while it does not is woken
-unsure once LISTEN is in place, and looks again.
+The connection listens from the first long poll until IDLE_S after the last one ended (a view
+that polls in a loop keeps it listening); the waiters there when LISTEN is back in place are
+woken unsure, and look again.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from striatum.store import connection as db
 from striatum.store import listener
 
 log = logging.getLogger("striatumd")
+FIRST_BACKOFF_S = 0.1
 MAX_BACKOFF_S = 5.0
 IDLE_S = 10.0
 
@@ -46,6 +47,7 @@ class Fanout:
         self._idle_s = idle_s
         self._wanted = threading.Event()  # set by a subscriber; cleared only in `gone`
         self._idle_since = time.monotonic()
+        self._backoff = FIRST_BACKOFF_S
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -68,9 +70,9 @@ class Fanout:
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
+        # Stamped before the discard: `gone` never sees the set empty with an older stamp.
+        self._idle_since = time.monotonic()
         self._subscribers.discard(subscription)
-        if not self._subscribers:
-            self._idle_since = time.monotonic()
 
     # The listener's demand (listener.Demand), asked in its thread.
 
@@ -110,14 +112,13 @@ class Fanout:
             self._stop.set()
 
     def _listen_forever(self) -> None:
-        backoff = 0.1
         while not self._stop.is_set():
             try:
                 listener.listen(
                     self._database,
                     self._hand_over,
                     self._stop,
-                    on_connected=lambda: self._hand_over(None),
+                    on_connected=self._connected,
                     demand=self,
                 )
                 return
@@ -125,5 +126,11 @@ class Fanout:
                 log.warning("live-view listener lost its connection (%s); retrying", error)
             except Exception:  # a bug: keep the daemon up, the log gets the traceback
                 log.exception("live-view listener failed; retrying")
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
+            self._stop.wait(self._backoff)
+            self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
+
+    def _connected(self) -> None:
+        """LISTEN is in place (again): wake every waiter unsure, and should the connection
+        fail later, retry soon (a waiter may be waiting on that retry)."""
+        self._backoff = FIRST_BACKOFF_S
+        self._hand_over(None)
