@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from striatum.store import listener
+from striatum.store import connection, listener
 from striatum.store.connection import Database
 
 NOWHERE = Database(admin_conninfo="", runtime_conninfo="", runtime_set_role=None, label="none")
@@ -60,7 +60,7 @@ class _Script:
 
 
 def _listen(script: _Script, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(listener.db, "connect_runtime", lambda database, autocommit: script)
+    monkeypatch.setattr(connection, "connect_runtime", lambda database, autocommit: script)
     listener.listen(
         NOWHERE,
         lambda payload: script.log.append(f"heard {payload['run_id']}"),
@@ -100,7 +100,7 @@ def test_it_listens_while_wanted_and_looks_again_after_every_listen(
 
 def test_without_a_demand_it_listens_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     script = _Script(waits=[], gones=[], notes=[['{"run_id": "r1"}']])
-    monkeypatch.setattr(listener.db, "connect_runtime", lambda database, autocommit: script)
+    monkeypatch.setattr(connection, "connect_runtime", lambda database, autocommit: script)
 
     def heard(payload: dict[str, Any]) -> None:
         script.log.append(f"heard {payload['run_id']}")
