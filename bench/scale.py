@@ -101,7 +101,7 @@ def _warm_up(base: Path, jobs: int) -> dict[str, Any]:
     A fresh daemon's first run pays once for what later runs reuse: each pooled connection's
     first uses of a statement (psycopg prepares it from its sixth), a new backend's catalog
     caches, the verbs' first imports. Measured on this machine, the first 200-job wide run of a
-    fresh daemon drove at 4.80 ms a job and the next five at 4.33-4.54, so without a warm-up
+    fresh daemon drove at 4.80 ms a job and the next five at 4.30-4.43, so without a warm-up
     that fixed cost is charged to whichever case comes first (the 200-job one, always).
     """
     folder = base / "warmup"
